@@ -1,0 +1,191 @@
+/*
+ * engine.h — the one interface every model engine implements.
+ *
+ * A model is named by a spec string "KIND:ARG[@PRECISION]":
+ *   replay:FILE.jsonl              recorded answers (engines/replay.c)
+ *   glm:FILE.gguf@q4_0             the built-in GLM engine (engines/glm/)
+ *   openai:gpt-4o-mini             OpenAI API / compatible servers (engines/http/)
+ *   chatglm:http://127.0.0.1:8000  ChatGLM-6B api.py protocol
+ *   visualglm:http://127.0.0.1:8080 VisualGLM-6B api.py protocol
+ * engine_open() looks KIND up in the table in engine.c and calls that
+ * engine's open function. A registry (models.json) may map a short name to a
+ * spec plus parameters; see engine_registry_resolve().
+ *
+ * Requests (design note, docs/DESIGN.md "requests"):
+ *   pending --(engine_complete)--> answered | failed
+ * An engine fills engine_response. A request that the model answered badly
+ * or that failed after retries is NOT a library error: the response carries
+ * `error` text and the runner records it with the sample. engine_complete()
+ * returns nonzero only when the engine cannot go on at all (for example a
+ * 401 from an API, or a capability it lacks), with a message in err.
+ *
+ * Thread safety: engine_complete() may be called from several runner threads
+ * at once on the same engine. An engine that cannot serve requests in
+ * parallel serialises them internally.
+ */
+#ifndef TIANTI_ENGINE_H
+#define TIANTI_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct engine engine;
+
+/* Capabilities (bit set). */
+enum engine_cap {
+    ENGINE_CAP_GENERATE = 1 << 0,          /* continue a raw prompt */
+    ENGINE_CAP_CHAT = 1 << 1,              /* answer a list of messages */
+    ENGINE_CAP_LOGLIKELIHOOD = 1 << 2,     /* logprob of continuation given context */
+    ENGINE_CAP_LOGLIKELIHOOD_ROLLING = 1 << 3, /* logprob of a whole text */
+    ENGINE_CAP_IMAGE = 1 << 4,             /* messages may carry images */
+    ENGINE_CAP_EMBED = 1 << 5,             /* engine_embed() */
+    ENGINE_CAP_MODERATE = 1 << 6,          /* engine_moderate() */
+    ENGINE_CAP_STREAM = 1 << 7             /* calls on_token while generating */
+};
+
+enum engine_request_kind {
+    ENGINE_REQ_GENERATE = 0,       /* context -> text */
+    ENGINE_REQ_CHAT = 1,           /* messages -> text */
+    ENGINE_REQ_LOGLIKELIHOOD = 2,  /* context + continuation -> logprob, is_greedy */
+    ENGINE_REQ_LOGLIKELIHOOD_ROLLING = 3 /* context (whole text) -> logprob */
+};
+
+typedef struct engine_message {
+    const char *role;       /* "system", "user", "assistant" */
+    const char *content;    /* UTF-8 text */
+    const char *image_b64;  /* optional: raw base64 of a PNG/JPEG, no data: prefix */
+} engine_message;
+
+#define ENGINE_MAX_STOP 16
+
+typedef struct engine_gen_params {
+    const char *until[ENGINE_MAX_STOP]; /* stop strings; output is cut before the first */
+    int n_until;
+    int max_tokens;        /* <= 0: engine default (256) */
+    double temperature;    /* 0 = greedy */
+    double top_p;          /* 0 or 1 = off */
+    int top_k;             /* 0 = off */
+    uint64_t seed;
+    int n;                 /* number of samples wanted; 0 or 1 = one */
+    int logprobs;          /* return per-token logprobs of the output (top_logprobs count; 0 = none) */
+} engine_gen_params;
+
+/* Called from engine_complete for each new piece of output text when the
+ * engine streams; return nonzero to stop generation early (client gone). */
+typedef int (*engine_token_cb)(void *user, const char *piece, size_t len);
+
+typedef struct engine_request {
+    enum engine_request_kind kind;
+    const char *context;          /* GENERATE, LOGLIKELIHOOD, *_ROLLING */
+    const char *continuation;     /* LOGLIKELIHOOD */
+    const engine_message *messages; /* CHAT */
+    int n_messages;
+    engine_gen_params gen;        /* GENERATE, CHAT */
+    engine_token_cb on_token;     /* optional */
+    void *on_token_user;
+} engine_request;
+
+typedef struct engine_token_logprob {
+    char *token;          /* owned */
+    double logprob;
+} engine_token_logprob;
+
+typedef struct engine_response {
+    char *text;              /* GENERATE/CHAT: first sample's output (owned) */
+    char **texts;            /* all n samples when gen.n > 1 (owned), else NULL */
+    int n_texts;
+    double logprob;          /* LOGLIKELIHOOD*: sum of token logprobs */
+    int is_greedy;           /* LOGLIKELIHOOD: every continuation token was the argmax */
+    int n_tokens;            /* LOGLIKELIHOOD*: tokens scored */
+    engine_token_logprob *token_logprobs; /* optional, owned */
+    int n_token_logprobs;
+    int prompt_tokens;       /* usage, when known (else -1) */
+    int completion_tokens;
+    double latency_s;        /* whole request */
+    double first_token_s;    /* time to first output token, < 0 if unknown */
+    char *finish_reason;     /* "stop", "length", ... (owned, may be NULL) */
+    char *error;             /* non-NULL: this request failed; text is recorded (owned) */
+} engine_response;
+
+/* Memory and size facts, for bench and reports. Unknown values are -1. */
+typedef struct engine_stats {
+    int64_t weights_bytes;
+    int64_t kv_cache_bytes;
+    int64_t scratch_bytes;
+    int64_t file_bytes;
+    int64_t n_params;
+    double load_s;
+    char precision[16];      /* "f32", "q4_0", "" if not applicable */
+} engine_stats;
+
+/* Options shared by all engines; fields a kind does not use are ignored. */
+typedef struct engine_options {
+    const char *base_url;      /* HTTP engines; NULL: engine default / environment */
+    const char *api_key_env;   /* name of the environment variable holding the key */
+    int threads;               /* built-in engine; 0 = all cores */
+    int max_concurrency;       /* per-model request concurrency; 0 = default */
+    double rpm_limit;          /* requests per minute; 0 = unlimited */
+    double tpm_limit;          /* tokens per minute; 0 = unlimited */
+    double timeout_s;          /* per-request timeout; 0 = default */
+    int max_retries;           /* < 0 = default */
+    int context_length;        /* built-in engine: KV cache size; 0 = model's */
+    int verbose;
+} engine_options;
+
+/* The table entry an engine kind provides (engine.c holds the table). */
+typedef struct engine_kind {
+    const char *name;   /* "replay", "glm", ... */
+    const char *summary;
+    /* arg is the spec after "KIND:" (precision suffix included). */
+    int (*open)(const char *arg, const engine_options *opt, engine **out, char *err);
+} engine_kind;
+
+/* Every engine struct begins with this header (first member). */
+typedef struct engine_vtable {
+    unsigned (*caps)(engine *e);
+    int (*complete)(engine *e, const engine_request *req, engine_response *resp, char *err);
+    int (*embed)(engine *e, const char *text, float **vec, int *dim, char *err); /* may be NULL */
+    int (*moderate)(engine *e, const char *text, int *flagged, char **categories_json, char *err); /* may be NULL */
+    int (*stats)(engine *e, engine_stats *out);   /* may be NULL */
+    void (*close)(engine *e);
+} engine_vtable;
+
+struct engine {
+    const engine_vtable *vt;
+    char *spec;          /* the full spec it was opened with (owned by engine.c) */
+    char *kind;          /* "glm" */
+};
+
+void engine_options_default(engine_options *opt);
+
+/* Opens the engine named by spec. On success *out is owned by the caller and
+ * freed with engine_close(). Errors: TT_ERR_USAGE for an unknown kind or a
+ * malformed spec, others as the engine reports. */
+int engine_open(const char *spec, const engine_options *opt, engine **out, char *err);
+void engine_close(engine *e);                   /* NULL is fine */
+
+unsigned engine_caps(engine *e);
+const char *engine_spec(const engine *e);
+/* Human-readable list of caps, e.g. "generate,chat,loglikelihood". */
+void engine_caps_string(unsigned caps, char *out, size_t n);
+/* Capability a request kind needs. */
+unsigned engine_cap_for_request(enum engine_request_kind kind);
+
+/* Runs one request. resp is zeroed first; free it with
+ * engine_response_free(). Returns TT_OK also when resp->error is set
+ * (a recorded failure); nonzero only when the engine cannot continue. */
+int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err);
+int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err);
+int engine_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err);
+int engine_get_stats(engine *e, engine_stats *out);
+
+void engine_response_free(engine_response *r);
+
+/* Table access, for `tianti --help` and tests. */
+const engine_kind *engine_kinds(size_t *count);
+
+/* Cuts text at the first occurrence of any stop string (in place).
+ * Returns 1 if something was cut. Shared by all engines. */
+int engine_apply_stop(char *text, const char *const *until, int n_until);
+
+#endif

@@ -1,0 +1,12 @@
+/*
+ * kinds.h — the open functions of every engine kind, for the table in
+ * engine.c. Each is implemented in its own folder or file under engines/.
+ */
+#ifndef TIANTI_ENGINE_KINDS_H
+#define TIANTI_ENGINE_KINDS_H
+
+#include "engines/engine.h"
+
+int replay_open(const char *arg, const engine_options *opt, engine **out, char *err);
+
+#endif

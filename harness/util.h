@@ -1,0 +1,101 @@
+/*
+ * util.h — small containers and helpers that know nothing about evaluation:
+ * a growable string buffer, error-message formatting, files, hashing, time.
+ *
+ * Error convention for all of libtianti (see docs/DESIGN.md):
+ *   - fallible functions return an int status, TT_OK (0) on success;
+ *   - the caller lends a message buffer `char err[TT_ERR_SIZE]`; on failure
+ *     the callee writes one line there in git's style (lower case, no final
+ *     full stop, subject in single quotes) and returns a nonzero code;
+ *   - library code never calls exit(); only cli/main.c turns codes into exit
+ *     statuses.
+ */
+#ifndef TIANTI_UTIL_H
+#define TIANTI_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TT_ERR_SIZE 512
+
+enum tt_status {
+    TT_OK = 0,
+    TT_ERR = 1,          /* generic runtime failure */
+    TT_ERR_USAGE = 2,    /* bad command line or option value */
+    TT_ERR_IO = 3,       /* file or network I/O failed */
+    TT_ERR_PARSE = 4,    /* malformed input (task file, data, JSON, GGUF) */
+    TT_ERR_UNSUPPORTED = 5, /* an engine lacks a capability a task needs */
+    TT_ERR_ENGINE = 6,   /* a model engine failed to answer */
+    TT_ERR_STORE = 7,    /* SQLite failure */
+    TT_ERR_NOMEM = 8,    /* allocation failed */
+    TT_ERR_NOTFOUND = 9, /* named thing does not exist */
+    TT_ERR_INTERRUPTED = 10 /* stopped by a signal or deadline */
+};
+
+/* Writes a formatted message into err (if non-NULL) and returns code. */
+int tt_fail(char *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Short text for a status code; never NULL. */
+const char *tt_strerror(int code);
+
+/* ---- growable string buffer (always NUL-terminated once initialised) ---- */
+typedef struct tt_buf {
+    char *data;   /* NULL until the first append */
+    size_t len;   /* bytes used, excluding the NUL */
+    size_t cap;
+} tt_buf;
+
+void tt_buf_init(tt_buf *b);
+void tt_buf_free(tt_buf *b);
+void tt_buf_reset(tt_buf *b);                       /* len = 0, keeps memory */
+void tt_buf_append(tt_buf *b, const char *s, size_t n);
+void tt_buf_puts(tt_buf *b, const char *s);
+void tt_buf_printf(tt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tt_buf_vprintf(tt_buf *b, const char *fmt, va_list ap);
+const char *tt_buf_str(const tt_buf *b);            /* "" when empty */
+char *tt_buf_detach(tt_buf *b);                     /* caller frees; b is reset */
+
+/* ---- memory: abort on OOM (allocation failure is not recoverable here) -- */
+void *tt_malloc(size_t n);
+void *tt_calloc(size_t n, size_t size);
+void *tt_realloc(void *p, size_t n);
+char *tt_strdup(const char *s);                     /* NULL in, NULL out */
+char *tt_strndup(const char *s, size_t n);
+char *tt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- files ---------------------------------------------------------------- */
+/* Reads a whole file; *out is NUL-terminated, caller frees. */
+int tt_read_file(const char *path, char **out, size_t *len, char *err);
+int tt_write_file(const char *path, const void *data, size_t len, char *err);
+int tt_mkdir_p(const char *path, char *err);
+int tt_file_exists(const char *path);
+/* Directory part of path ("." if none); caller frees. */
+char *tt_dirname(const char *path);
+/* Joins dir and rel unless rel is absolute; caller frees. */
+char *tt_path_join(const char *dir, const char *rel);
+
+/* ---- hashing --------------------------------------------------------------- */
+void tt_sha256(const void *data, size_t len, uint8_t out[32]);
+/* Lower-case hex of the sha256 of data into hex[65]. */
+void tt_sha256_hex(const void *data, size_t len, char hex[65]);
+uint64_t tt_fnv1a64(const void *data, size_t len);
+
+/* ---- time and randomness ----------------------------------------------- */
+double tt_now_s(void);          /* monotonic seconds */
+double tt_wall_s(void);         /* seconds since the epoch */
+void tt_iso8601(double wall_s, char out[32]);  /* 2026-11-28T17:04:00Z */
+
+/* splitmix64-seeded xoshiro256** generator; deterministic for a seed. */
+typedef struct tt_rng { uint64_t s[4]; } tt_rng;
+void tt_rng_seed(tt_rng *r, uint64_t seed);
+uint64_t tt_rng_next(tt_rng *r);
+double tt_rng_uniform(tt_rng *r);               /* [0, 1) */
+uint64_t tt_rng_below(tt_rng *r, uint64_t n);   /* [0, n), unbiased */
+
+/* ---- UTF-8 ------------------------------------------------------------------ */
+/* Number of Unicode code points in s (invalid bytes count one each). */
+size_t tt_utf8_codepoints(const char *s, size_t len);
+
+#endif
