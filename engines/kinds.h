@@ -8,5 +8,9 @@
 #include "engines/engine.h"
 
 int replay_open(const char *arg, const engine_options *opt, engine **out, char *err);
+/* engines/http/ */
+int openai_open(const char *arg, const engine_options *opt, engine **out, char *err);
+int chatglm_open(const char *arg, const engine_options *opt, engine **out, char *err);
+int visualglm_open(const char *arg, const engine_options *opt, engine **out, char *err);
 
 #endif
