@@ -21,6 +21,7 @@ typedef struct cli_command {
 static const cli_command commands[] = {
 
     {"results", cmd_results, "show stored results"},
+    {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
 
 };
 

@@ -176,7 +176,8 @@ typedef struct parsed_req {
     int top_logprobs;
     int echo;
     int max_tokens_given;
-    json_t *history;         /* ChatGLM: the input history (borrowed reference held) */
+    json_t *history;         /* ChatGLM: the input history (reference held) */
+    json_t *body;            /* the request JSON that messages point into (reference held) */
     char *glm_prompt;
 } parsed_req;
 
@@ -195,6 +196,7 @@ static void parsed_free(parsed_req *p)
     free(p->prompt);
     free(p->glm_prompt);
     if (p->history) json_decref(p->history);
+    if (p->body) json_decref(p->body);
     memset(p, 0, sizeof *p);
 }
 
@@ -617,7 +619,7 @@ static enum MHD_Result handle_completion(serve_server *s, struct MHD_Connection 
                                                                 p->echo ? strlen(p->prompt) : 0));
         else
             json_object_set_new(ch, "logprobs", json_null());
-        json_object_set_new(ch, "finish_reason", json_string(have_out && out.finish_reason ? out.finish_reason : "length"));
+        json_object_set_new(ch, "finish_reason", json_string(have_out && out.finish_reason ? out.finish_reason : (have_out ? "stop" : "length")));
         json_array_append_new(choices, ch);
         free(text);
     }
@@ -917,6 +919,7 @@ static enum MHD_Result handle_post(serve_server *s, struct MHD_Connection *c, co
     unsigned caps = engine_caps(s->e);
     parsed_req p;
     memset(&p, 0, sizeof p);
+    p.body = json_incref(j);
     bad_req b;
     enum MHD_Result ret;
     if (!strcmp(url, "/v1/chat/completions")) {
