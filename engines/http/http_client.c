@@ -350,7 +350,7 @@ int http_sse_finish(http_sse *s)
 
 static int is_key_char(char c)
 {
-    return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.';
+    return isalnum((unsigned char)c) || c == '-' || c == '_';
 }
 
 char *http_redact(const char *s, size_t len, const char *secret)
