@@ -212,10 +212,10 @@ int stats_aggregate(stats_agg agg, const double *items, size_t n, const stats_op
     if (n == 0) return tt_fail(err, TT_ERR_USAGE, "aggregation '%s': no samples", stats_agg_name(agg));
     *value = stats_value(agg, items, n);
     if (!stderr_out) return TT_OK;
-    if (agg == STATS_MEAN) {
-        *stderr_out = stats_mean_stderr(items, n);
-    } else if (!stats_agg_has_stderr(agg) || o.bootstrap_iters <= 0) {
+    if (o.bootstrap_iters <= 0 || !stats_agg_has_stderr(agg)) {
         *stderr_out = NAN;
+    } else if (agg == STATS_MEAN) {
+        *stderr_out = stats_mean_stderr(items, n);
     } else {
         int iters = o.bootstrap_iters;
         if (agg == STATS_BLEU && iters > 100) iters = 100;

@@ -31,7 +31,8 @@
  *                 B = opts.bootstrap_iters, but min(B, 100) for bleu;
  *   weighted_perplexity, bits_per_byte, brier_score: NAN (lm-eval has no
  *                 stderr function for them);
- *   n <= 1 or bootstrap_iters <= 0: NAN.
+ *   n <= 1: NAN; bootstrap_iters <= 0: NAN for every aggregation, the mean
+ *   included (lm-eval writes "N/A" for all stderrs then).
  * Bootstrap uses tt_rng seeded with opts.seed, so results are reproducible
  * but agree with lm-eval's CPython Mersenne-Twister numbers only
  * statistically (about 1% at 1000 iterations), not bit for bit.
