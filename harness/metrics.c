@@ -571,56 +571,64 @@ char *metric_bleu_tokenize_13a(const char *s)
         }
     }
     /* f" {line} " then the four regex passes, each a left-to-right,
-     * non-overlapping substitution as re.sub does. */
-    tt_buf_reset(&b);
-    tt_buf_puts(&b, " ");
-    for (const char *p = a.data; *p; p++) {
-        if (in_13a_class((unsigned char)*p)) {
-            char t3[3] = { ' ', *p, ' ' };
-            tt_buf_append(&b, t3, 3);
-        } else tt_buf_append(&b, p, 1);
+     * non-overlapping substitution as re.sub does. Pass 1 at most triples
+     * the length; passes 2-4 turn 2 bytes into 4 at most, so each output
+     * fits in twice its input. */
+    size_t n0 = a.len;
+    char *x = tt_malloc(3 * n0 + 3), *y;
+    size_t nx = 0, ny;
+    x[nx++] = ' ';
+    for (size_t i = 0; i < n0; i++) {
+        char c = a.data[i];
+        if (in_13a_class((unsigned char)c)) { x[nx++] = ' '; x[nx++] = c; x[nx++] = ' '; }
+        else x[nx++] = c;
     }
-    tt_buf_puts(&b, " ");
+    x[nx++] = ' ';
     /* pass 2: ([^0-9])([\.,]) -> "\1 \2 " */
-    tt_buf_reset(&a);
-    for (size_t i = 0; i < b.len;) {
-        if (i + 1 < b.len && !is_digit(b.data[i]) && (b.data[i + 1] == '.' || b.data[i + 1] == ',')) {
-            char t4[4] = { b.data[i], ' ', b.data[i + 1], ' ' };
-            tt_buf_append(&a, t4, 4);
+    y = tt_malloc(2 * nx + 1);
+    ny = 0;
+    for (size_t i = 0; i < nx;) {
+        if (i + 1 < nx && !is_digit(x[i]) && (x[i + 1] == '.' || x[i + 1] == ',')) {
+            y[ny++] = x[i]; y[ny++] = ' '; y[ny++] = x[i + 1]; y[ny++] = ' ';
             i += 2;
-        } else tt_buf_append(&a, &b.data[i++], 1);
+        } else y[ny++] = x[i++];
     }
+    free(x);
     /* pass 3: ([\.,])([^0-9]) -> " \1 \2" */
-    tt_buf_reset(&b);
-    for (size_t i = 0; i < a.len;) {
-        if (i + 1 < a.len && (a.data[i] == '.' || a.data[i] == ',') && !is_digit(a.data[i + 1])) {
-            char t4[4] = { ' ', a.data[i], ' ', a.data[i + 1] };
-            tt_buf_append(&b, t4, 4);
+    x = tt_malloc(2 * ny + 1);
+    nx = 0;
+    for (size_t i = 0; i < ny;) {
+        if (i + 1 < ny && (y[i] == '.' || y[i] == ',') && !is_digit(y[i + 1])) {
+            x[nx++] = ' '; x[nx++] = y[i]; x[nx++] = ' '; x[nx++] = y[i + 1];
             i += 2;
-        } else tt_buf_append(&b, &a.data[i++], 1);
+        } else x[nx++] = y[i++];
     }
+    free(y);
     /* pass 4: ([0-9])(-) -> "\1 \2 " */
-    tt_buf_reset(&a);
-    for (size_t i = 0; i < b.len;) {
-        if (i + 1 < b.len && is_digit(b.data[i]) && b.data[i + 1] == '-') {
-            char t4[4] = { b.data[i], ' ', '-', ' ' };
-            tt_buf_append(&a, t4, 4);
+    y = tt_malloc(2 * nx + 1);
+    ny = 0;
+    for (size_t i = 0; i < nx;) {
+        if (i + 1 < nx && is_digit(x[i]) && x[i + 1] == '-') {
+            y[ny++] = x[i]; y[ny++] = ' '; y[ny++] = '-'; y[ny++] = ' ';
             i += 2;
-        } else tt_buf_append(&a, &b.data[i++], 1);
+        } else y[ny++] = x[i++];
     }
+    free(x);
+    y[ny] = '\0';
     /* ' '.join(line.split()) */
-    pytext_span *toks = NULL;
-    size_t nt = pytext_split(a.data ? a.data : "", a.len, &toks);
-    tt_buf_reset(&b);
-    for (size_t i = 0; i < nt; i++) {
-        if (i) tt_buf_puts(&b, " ");
-        tt_buf_append(&b, toks[i].p, toks[i].len);
+    char *out = tt_malloc(ny + 1);
+    size_t no = 0;
+    for (size_t i = 0; i < ny;) {
+        size_t w = pytext_space_len(y + i, ny - i);
+        if (w) { i += w; continue; }
+        if (no) out[no++] = ' ';
+        while (i < ny && (w = pytext_space_len(y + i, ny - i)) == 0) out[no++] = y[i++];
     }
-    free(toks);
+    out[no] = '\0';
+    free(y);
     tt_buf_free(&a);
-    char *r = b.data ? tt_buf_detach(&b) : tt_strdup("");
     tt_buf_free(&b);
-    return r;
+    return out;
 }
 
 /* Tokens of all sentences mapped to integer ids (exact string identity). */

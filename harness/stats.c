@@ -183,20 +183,52 @@ double stats_mean_stderr(const double *x, size_t n)
     return sqrt(ss / (double)(n - 1)) / sqrt((double)n);
 }
 
+/* Aggregations that are a function of column sums (and the row count):
+ * their resamples need no copy of the rows. */
+static int sum_decomposable(stats_agg agg)
+{
+    return agg == STATS_PERPLEXITY || agg == STATS_BLEU || agg == STATS_NANMEAN || agg == STATS_MEAN ||
+           agg == STATS_WEIGHTED_PERPLEXITY || agg == STATS_BITS_PER_BYTE || agg == STATS_BRIER_SCORE;
+}
+
+/* The statistic from column sums sum[w] over m counted rows. */
+static double value_from_sums(stats_agg agg, const double *sum, double m)
+{
+    switch (agg) {
+    case STATS_PERPLEXITY: return exp(-sum[0] / m);
+    case STATS_BLEU: return bleu_from_stats(sum);
+    case STATS_WEIGHTED_PERPLEXITY: return exp(-sum[0] / sum[1]);
+    case STATS_BITS_PER_BYTE: return -sum[0] / sum[1] / log(2.0);
+    default: return m > 0 ? sum[0] / m : NAN;   /* mean, nanmean, brier */
+    }
+}
+
 double stats_bootstrap_stderr(stats_agg agg, const double *items, size_t n, int iters, uint64_t seed)
 {
     if (n <= 1 || iters <= 1) return NAN;
     int w = stats_item_width(agg);
-    double *res = tt_malloc(n * (size_t)w * sizeof(double));
     double *reps = tt_malloc((size_t)iters * sizeof(double));
+    double *res = sum_decomposable(agg) ? NULL : tt_malloc(n * (size_t)w * sizeof(double));
     tt_rng rng;
     tt_rng_seed(&rng, seed);
     for (int b = 0; b < iters; b++) {
-        for (size_t i = 0; i < n; i++) {
-            size_t j = (size_t)tt_rng_below(&rng, n);
-            memcpy(res + i * (size_t)w, items + j * (size_t)w, (size_t)w * sizeof(double));
+        if (res) {
+            for (size_t i = 0; i < n; i++) {
+                size_t j = (size_t)tt_rng_below(&rng, n);
+                memcpy(res + i * (size_t)w, items + j * (size_t)w, (size_t)w * sizeof(double));
+            }
+            reps[b] = stats_value(agg, res, n);
+        } else {
+            double sum[STATS_ITEM_MAX] = { 0 };
+            double m = 0;
+            for (size_t i = 0; i < n; i++) {
+                const double *row = items + (size_t)tt_rng_below(&rng, n) * (size_t)w;
+                if (agg == STATS_NANMEAN && isnan(row[0])) continue;
+                for (int k = 0; k < w; k++) sum[k] += row[k];
+                m += 1;
+            }
+            reps[b] = value_from_sums(agg, sum, m);
         }
-        reps[b] = stats_value(agg, res, n);
     }
     double se = stats_mean_stderr(reps, (size_t)iters) * sqrt((double)iters);
     free(res);
