@@ -310,6 +310,45 @@ static void test_filter_list_parse_default_and_duplicates(void **state)
     json_decref(j);
 }
 
+static void test_filter_random_bytes_are_safe(void **state)
+{
+    (void)state;
+    const char *chains[3] = {
+        GSM_STRICT,
+        "{\"name\":\"f\",\"filter\":[{\"function\":\"last_number\"},{\"function\":\"strip\"},"
+        "{\"function\":\"lowercase\"},{\"function\":\"majority_vote\"}]}",
+        "{\"name\":\"g\",\"filter\":[{\"function\":\"regex\",\"regex_pattern\":\"(x*)|(\\\\s)\"},"
+        "{\"function\":\"remove_whitespace\"},{\"function\":\"take_first\"}]}",
+    };
+    tt_rng r;
+    tt_rng_seed(&r, 11);
+    char buf[3][80];
+    for (int c = 0; c < 3; c++) {
+        json_t *j = json_loads(chains[c], 0, NULL);
+        assert_non_null(j);
+        filter_chain *fc;
+        char err[TT_ERR_SIZE];
+        if (filter_chain_parse(j, &fc, err)) fail_msg("%s", err);
+        for (int iter = 0; iter < 1000; iter++) {
+            const char *resps[3];
+            for (int k = 0; k < 3; k++) {
+                size_t n = tt_rng_below(&r, 79);
+                for (size_t i = 0; i < n; i++) buf[k][i] = (char)(1 + tt_rng_below(&r, 255));
+                buf[k][n] = '\0';
+                resps[k] = buf[k];
+            }
+            char **out;
+            int no;
+            assert_int_equal(filter_chain_apply(fc, resps, 3, &out, &no), TT_OK);
+            assert_int_equal(no, 1);
+            assert_non_null(out[0]);
+            filter_strings_free(out, no);
+        }
+        filter_chain_free(fc);
+        json_decref(j);
+    }
+}
+
 /* ---- pytext ---------------------------------------------------------------- */
 
 static void test_pytext_regex_translate_escapes(void **state)
@@ -421,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_filter_map),
         cmocka_unit_test(test_filter_parse_errors),
         cmocka_unit_test(test_filter_list_parse_default_and_duplicates),
+        cmocka_unit_test(test_filter_random_bytes_are_safe),
         cmocka_unit_test(test_pytext_regex_translate_escapes),
         cmocka_unit_test(test_pytext_findall_empty_matches),
         cmocka_unit_test(test_pytext_split_strip_unicode),

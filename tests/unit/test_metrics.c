@@ -616,6 +616,38 @@ static void test_metric_python_reference(void **state)
     free(path);
 }
 
+/* Hostile input: random bytes (invalid UTF-8, control bytes, lone
+ * continuation bytes) through every generation metric, the tokeniser and
+ * the filters must neither crash nor produce out-of-range scores (run under
+ * ASan+UBSan in the sanitizer build). */
+static void test_metric_random_bytes_are_safe(void **state)
+{
+    (void)state;
+    metric_spec *s = spec_from("[\"exact_match\", \"contains\", \"numeric_match\", \"token_f1\", "
+                               "\"rouge_l\", \"bleu\"]");
+    tt_rng r;
+    tt_rng_seed(&r, 7);
+    char a[64], b[64];
+    static const char alphabet[] = "a .,-$0\n\xe3\x80\x80\xc2\xa0\xff\x80&#";
+    char err[TT_ERR_SIZE];
+    for (int iter = 0; iter < 2000; iter++) {
+        size_t na = tt_rng_below(&r, 63), nb = tt_rng_below(&r, 63);
+        for (size_t i = 0; i < na; i++)
+            a[i] = iter % 2 ? (char)(1 + tt_rng_below(&r, 255)) : alphabet[tt_rng_below(&r, sizeof alphabet - 1)];
+        for (size_t i = 0; i < nb; i++)
+            b[i] = iter % 2 ? (char)(1 + tt_rng_below(&r, 255)) : alphabet[tt_rng_below(&r, sizeof alphabet - 1)];
+        a[na] = b[nb] = '\0';
+        const char *t[2] = { b, a };
+        for (int k = 0; k < 6; k++) {
+            double item[STATS_ITEM_MAX];
+            assert_int_equal(metric_score_generation(&s[k], a, t, 2, item, err), TT_OK);
+            double v = metric_item_display(&s[k], item);
+            if (!(v >= 0 && v <= (k == 5 ? 100.0 : 1.0) + 1e-9)) fail_msg("iter %d metric %s: %g", iter, s[k].name, v);
+        }
+    }
+    metric_specs_free(s, 6);
+}
+
 /* ---- parsing ---------------------------------------------------------------- */
 
 static void expect_spec_error(const char *json, const char *needle)
@@ -701,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_metric_loglikelihood_and_rolling),
         cmocka_unit_test(test_metric_spec_parse_fields_and_errors),
         cmocka_unit_test(test_metric_python_reference),
+        cmocka_unit_test(test_metric_random_bytes_are_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
