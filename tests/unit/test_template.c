@@ -141,7 +141,7 @@ static void test_template_render_errors_name_position(void **state)
     expect_error("{% if x %}y{% endif %}", "at offset 0", "not supported");
     expect_error("{{choices[9]}}", "out of range", NULL);
     expect_error("{{question.frobnicate()}}", "unknown string method 'frobnicate'", NULL);
-    expect_error("{{'abc}}", "unterminated string", NULL);
+    expect_error("{{'abc}}", "without '}}'", NULL);
     expect_error("{{answer + 'x'}}", "'+' needs", NULL);
     expect_error("{{choices['x']}}", "not an integer", NULL);
     expect_error("{{['A'].index(letter)}}", "'C' is not in list", NULL);
