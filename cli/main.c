@@ -20,6 +20,7 @@ typedef struct cli_command {
 
 static const cli_command commands[] = {
 
+    {"run", cmd_run, "evaluate models on tasks and suites, keeping every sample"},
     {"results", cmd_results, "show stored results"},
 
 };

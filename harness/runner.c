@@ -966,7 +966,9 @@ void runner_print_table(const json_t *doc, FILE *out)
     const char *name;
     json_t *res;
     json_object_foreach(json_object_get(doc, "results"), name, res) print_rows(out, doc, "results", name, res);
-    if (json_object_size(json_object_get(doc, "groups")) > 0) {
+    int group_rows = 0;
+    json_object_foreach(json_object_get(doc, "groups"), name, res) group_rows += json_object_size(res) > 1;
+    if (group_rows > 0) {
         fprintf(out, "\n");
         fprintf(out, hdr, "Groups", "Version", "Filter", "n-shot", "Metric", " ", "Value", " ", "Stderr");
         fprintf(out, "|------------------------|-------|----------------|------|--------------|-|--------|-|--------|\n");
