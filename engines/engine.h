@@ -163,6 +163,8 @@ void engine_options_default(engine_options *opt);
  * malformed spec, others as the engine reports. */
 int engine_open(const char *spec, const engine_options *opt, engine **out, char *err);
 void engine_close(engine *e);                   /* NULL is fine */
+/* Checks that spec names a known engine kind, without opening anything. */
+int engine_spec_check(const char *spec, char *err);
 
 unsigned engine_caps(engine *e);
 const char *engine_spec(const engine *e);

@@ -846,7 +846,10 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
     int rc = registry_load(o->registry_path ? o->registry_path : "models.json", o->registry_path == NULL, &reg, err);
     if (rc) return rc;
     registry_model *models = tt_calloc((size_t)o->n_models + 1, sizeof *models);
-    for (int i = 0; i < o->n_models && rc == TT_OK; i++) rc = registry_resolve(reg, o->models[i], &models[i], err);
+    for (int i = 0; i < o->n_models && rc == TT_OK; i++) {
+        rc = registry_resolve(reg, o->models[i], &models[i], err);
+        if (rc == TT_OK) rc = engine_spec_check(models[i].spec, err);
+    }
     registry_free(reg);
 
     run_plan plan;
