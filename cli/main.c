@@ -22,6 +22,7 @@ static const cli_command commands[] = {
 
     {"run", cmd_run, "evaluate models on tasks and suites, keeping every sample"},
     {"results", cmd_results, "show stored results"},
+    {"tasks", cmd_tasks, "list (and with --check, verify) the shipped task and suite files"},
 
 };
 
