@@ -205,7 +205,7 @@ static int parse_lines(arena_battles *out, const char *text, size_t len, const c
             char where[256];
             snprintf(where, sizeof where, "%s:%d", name, line);
             json_error_t je;
-            json_t *o = json_loadb(text + s, end - s, 0, &je);
+            json_t *o = json_loadb(text + s, end - s, JSON_DECODE_ANY, &je);
             if (!o) return tt_fail(err, TT_ERR_PARSE, "%s: invalid JSON: %s", where, je.text);
             int rc = parse_record(o, where, out, err);
             json_decref(o);
