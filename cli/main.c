@@ -21,6 +21,8 @@ typedef struct cli_command {
 static const cli_command commands[] = {
 
     {"results", cmd_results, "show stored results"},
+    {"ratings", cmd_ratings, "rate arena models (Bradley-Terry or Elo) with bootstrap intervals"},
+    {"arena", cmd_arena, "import and export arena battles"},
 
 };
 
