@@ -51,7 +51,7 @@ static void record_failure(boot_job *j, int round, int rc, const char *msg)
     if (round < j->fail_round) {
         j->fail_round = round;
         j->fail_rc = rc;
-        snprintf(j->fail_msg, sizeof j->fail_msg, "bootstrap round %d: %s", round, msg);
+        snprintf(j->fail_msg, sizeof j->fail_msg, "bootstrap round %d: %.400s", round, msg);
     }
     pthread_mutex_unlock(&j->lock);
 }
