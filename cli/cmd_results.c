@@ -45,10 +45,18 @@ static int print_comparison(store *s, int run, const char *path)
         names[n_models++] = tt_strdup((const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_finalize(st);
+    int width[64];
+    for (int i = 0; i < n_models; i++) {
+        width[i] = (int)tt_utf8_codepoints(names[i], strlen(names[i]));
+        if (width[i] < 20) width[i] = 20;
+    }
     printf("run %d: value ± stderr per model\n\n| %-30s |", run, "task / metric (filter)");
-    for (int i = 0; i < n_models; i++) printf(" %-20.40s |", names[i]);
+    for (int i = 0; i < n_models; i++) printf(" %-*s |", width[i], names[i]);
     printf("\n|--------------------------------|");
-    for (int i = 0; i < n_models; i++) printf("----------------------|");
+    for (int i = 0; i < n_models; i++) {
+        for (int k = 0; k < width[i] + 2; k++) putchar('-');
+        putchar('|');
+    }
     printf("\n");
     if (store_prepare(s, "SELECT DISTINCT task_name, metric, filter, is_group FROM metrics WHERE run_id = ? "
                          "ORDER BY is_group, task_name, metric, filter", &st, err) != TT_OK)
@@ -82,7 +90,7 @@ static int print_comparison(store *s, int run, const char *path)
                 else
                     snprintf(text, sizeof text, "%.4f", sqlite3_column_double(cell, 0));
             }
-            int pad = 20 - (int)tt_utf8_codepoints(text, strlen(text));
+            int pad = width[i] - (int)tt_utf8_codepoints(text, strlen(text));
             printf(" %s%*s |", text, pad > 0 ? pad : 0, "");
         }
         printf("\n");
