@@ -191,7 +191,13 @@ int main(int argc, char **argv)
     t0 = tt_now_s();
     stats_aggregate(STATS_PERPLEXITY, items, nb, &o, &v, &se, err);
     secs = elapsed_since(t0);
-    printf("agg perplexity + %d-resample bootstrap over %zu docs: %.3f s (%.1f M resampled rows/s)\n",
+    printf("agg perplexity + %d-resample bootstrap (lm-eval MT19937) over %zu docs: %.3f s (%.1f M rows/s)\n",
+           o.bootstrap_iters, nb, secs, (double)nb * o.bootstrap_iters / secs / 1e6);
+    o.rng = STATS_RNG_SEEDED;
+    t0 = tt_now_s();
+    stats_aggregate(STATS_PERPLEXITY, items, nb, &o, &v, &se, err);
+    secs = elapsed_since(t0);
+    printf("agg perplexity + %d-resample bootstrap (tt_rng) over %zu docs: %.3f s (%.1f M rows/s)\n",
            o.bootstrap_iters, nb, secs, (double)nb * o.bootstrap_iters / secs / 1e6);
 
     for (int i = 0; i < POOL; i++) { free(p.resp[i]); free(p.target[i]); }

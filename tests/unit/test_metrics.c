@@ -571,7 +571,7 @@ static void test_metric_python_reference(void **state)
                                                          items + 10 * k, err), TT_OK);
             }
             double v, se;
-            stats_opts o = { 0, 1 };
+            stats_opts o = { 0, 1, STATS_RNG_LMEVAL };
             assert_int_equal(stats_aggregate(STATS_BLEU, items, n, &o, &v, &se, err), TT_OK);
             if (fabs(v - want) > 1e-9) fail_msg("%s row %zu: bleu %.12g, want %.12g", path, i + 1, v, want);
             metric_specs_free(s, 1);

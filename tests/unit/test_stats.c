@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "harness/metrics.h"
+#include "harness/pyrandom.h"
 #include "harness/stats.h"
 #include "harness/util.h"
 
@@ -43,7 +44,7 @@ static void test_stats_mean_and_stderr(void **state)
     /* no samples: an error, not a crash */
     assert_int_equal(stats_aggregate(STATS_MEAN, x, 0, NULL, &v, &se, err), TT_ERR_USAGE);
     /* bootstrap_iters 0: every stderr is N/A, the mean's too */
-    stats_opts o = { 0, 1 };
+    stats_opts o = { 0, 1, STATS_RNG_LMEVAL };
     assert_int_equal(stats_aggregate(STATS_MEAN, x, 4, &o, &v, &se, err), TT_OK);
     assert_near(v, 0.75, EPS);
     assert_true(isnan(se));
@@ -95,7 +96,7 @@ static void test_stats_bootstrap_deterministic_and_capped(void **state)
     for (int i = 0; i < 50; i++) ll[i] = -0.1 * (i % 7) - 0.5;
     double v1, se1, v2, se2, se3;
     char err[TT_ERR_SIZE];
-    stats_opts o = { 500, 42 };
+    stats_opts o = { 500, 42, STATS_RNG_SEEDED };
     stats_aggregate(STATS_PERPLEXITY, ll, 50, &o, &v1, &se1, err);
     stats_aggregate(STATS_PERPLEXITY, ll, 50, &o, &v2, &se2, err);
     assert_true(se1 == se2);            /* same seed, same numbers */
@@ -107,11 +108,14 @@ static void test_stats_bootstrap_deterministic_and_capped(void **state)
     double rows[3][10] = {
         { 6, 6, 5, 3, 1, 0, 6, 5, 4, 3 }, { 2, 4, 2, 1, 0, 0, 2, 1, 0, 0 }, { 4, 4, 4, 3, 2, 1, 4, 3, 2, 1 },
     };
-    stats_opts ob = { 1000, 7 };
+    stats_opts ob = { 1000, 7, STATS_RNG_SEEDED };
     double vb, seb;
     stats_aggregate(STATS_BLEU, &rows[0][0], 3, &ob, &vb, &seb, err);
     assert_true(seb == stats_bootstrap_stderr(STATS_BLEU, &rows[0][0], 3, 100, 7));
     assert_true(seb != stats_bootstrap_stderr(STATS_BLEU, &rows[0][0], 3, 1000, 7));
+    ob.rng = STATS_RNG_LMEVAL;
+    stats_aggregate(STATS_BLEU, &rows[0][0], 3, &ob, &vb, &seb, err);
+    assert_true(seb == stats_bootstrap_stderr_lmeval(STATS_BLEU, &rows[0][0], 3, 100));
 }
 
 static void test_stats_bootstrap_agrees_with_closed_form(void **state)
@@ -128,6 +132,53 @@ static void test_stats_bootstrap_agrees_with_closed_form(void **state)
     double closed = stats_mean_stderr(x, N) * sqrt((N - 1.0) / N);
     double boot = stats_bootstrap_stderr(STATS_NANMEAN, x, N, 4000, 5);
     assert_true(fabs(boot / closed - 1.0) < 0.05);
+}
+
+static void test_pyrandom_matches_cpython(void **state)
+{
+    (void)state;
+    /* /usr/bin/python3: random.Random(s).random(), then getrandbits(32) */
+    static const struct { uint64_t seed; double first; uint32_t bits; } cases[] = {
+        { 0, 0.8444218515250481, 3255389356U },
+        { 1, 0.13436424411240122, 3639700191U },
+        { 42, 0.6394267984578837, 107420369U },
+        { 4294967301ULL, 0.15727238718789782, 1213270837U },   /* 2**32 + 5: two key words */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pyrandom r;
+        pyrandom_seed(&r, cases[i].seed);
+        assert_true(pyrandom_random(&r) == cases[i].first);
+        assert_true(pyrandom_u32(&r) == cases[i].bits);
+    }
+    /* random.Random(0).choices(range(37), k=5) == [31, 28, 15, 9, 18] */
+    pyrandom r;
+    pyrandom_seed(&r, 0);
+    static const size_t want[5] = { 31, 28, 15, 9, 18 };
+    for (int k = 0; k < 5; k++) assert_int_equal(pyrandom_choice_index(&r, 37), want[k]);
+}
+
+/* Bootstrap stderrs equal lm-eval's: values from tests/unit/ref/stats_ref.py
+ * (CPython's random, lm-eval's chunking and sample_stddev), same data. */
+static void test_stats_bootstrap_equals_lmeval(void **state)
+{
+    (void)state;
+    double lls[37], vals[41];
+    for (int i = 0; i < 37; i++) lls[i] = -0.1 * (i % 7) - 0.5 - 0.013 * i;
+    for (int i = 0; i < 41; i++) vals[i] = (double)((i * 7919) % 101);
+    double rows[5][10] = {
+        { 6, 6, 5, 3, 1, 0, 6, 5, 4, 3 }, { 2, 4, 2, 1, 0, 0, 2, 1, 0, 0 }, { 4, 4, 4, 3, 2, 1, 4, 3, 2, 1 },
+        { 7, 7, 6, 4, 2, 1, 7, 6, 5, 4 }, { 3, 5, 1, 0, 0, 0, 3, 2, 1, 0 },
+    };
+    assert_near(stats_bootstrap_stderr_lmeval(STATS_PERPLEXITY, lls, 37, 1000), 0.11684259140584563, 1e-14);
+    assert_near(stats_bootstrap_stderr_lmeval(STATS_PERPLEXITY, lls, 37, 2500), 0.11890830584690756, 1e-14);
+    assert_near(stats_bootstrap_stderr_lmeval(STATS_MEDIAN, vals, 41, 300), 7.86258444238994, 1e-12);
+    /* through stats_aggregate: bleu is capped at 100 iterations */
+    stats_opts o = stats_opts_default();
+    o.bootstrap_iters = 100000;
+    double v, se;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(stats_aggregate(STATS_BLEU, &rows[0][0], 5, &o, &v, &se, err), TT_OK);
+    assert_near(se, 14.438652762563136, 1e-11);
 }
 
 static void test_stats_no_stderr_aggregations(void **state)
@@ -216,6 +267,8 @@ int main(void)
         cmocka_unit_test(test_stats_f1_mcc),
         cmocka_unit_test(test_stats_bootstrap_deterministic_and_capped),
         cmocka_unit_test(test_stats_bootstrap_agrees_with_closed_form),
+        cmocka_unit_test(test_pyrandom_matches_cpython),
+        cmocka_unit_test(test_stats_bootstrap_equals_lmeval),
         cmocka_unit_test(test_stats_no_stderr_aggregations),
         cmocka_unit_test(test_stats_agg_names),
         cmocka_unit_test(test_stats_group_weighted_and_pooled),
