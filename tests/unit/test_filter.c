@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness/filter.h"
+#include "harness/metrics.h"
 #include "harness/pytext.h"
 #include "harness/util.h"
 
@@ -349,6 +350,76 @@ static void test_filter_random_bytes_are_safe(void **state)
     }
 }
 
+/* Real data: every GSM8K test answer ends in "#### N". Fed back as a model
+ * response, lm-eval's strict-match and flexible-extract chains followed by
+ * gsm8k's exact_match (regexes_to_ignore , $ (?s).*#### \.$) must give the
+ * target for all 1319 documents (CPython's re gives 1319/1319 for both).
+ * Skips when $TIANTI_SHARED_DIR/datasets/gsm8k/test.jsonl is absent. */
+static void test_filter_gsm8k_real_answers(void **state)
+{
+    (void)state;
+    const char *shared = getenv("TIANTI_SHARED_DIR");
+    char *path = tt_path_join(shared ? shared : "../shared", "datasets/gsm8k/test.jsonl");
+    char *text = NULL;
+    size_t len;
+    char err[TT_ERR_SIZE];
+    if (tt_read_file(path, &text, &len, err)) {
+        print_message("skipping: %s not readable (set TIANTI_SHARED_DIR)\n", path);
+        free(path);
+        skip();
+    }
+    static const char *const chains[2] = {
+        GSM_STRICT,
+        "{\"name\":\"flexible-extract\",\"filter\":[{\"function\":\"last_number\"},{\"function\":\"take_first\"}]}",
+    };
+    filter_chain *fc[2];
+    for (int c = 0; c < 2; c++) {
+        json_t *j = json_loads(chains[c], 0, NULL);
+        assert_int_equal(filter_chain_parse(j, &fc[c], err), TT_OK);
+        json_decref(j);
+    }
+    json_t *mj = json_loads("[{\"metric\":\"exact_match\",\"regexes_to_ignore\":[\",\",\"\\\\$\","
+                            "\"(?s).*#### \",\"\\\\.$\"]}]", 0, NULL);
+    assert_non_null(mj);
+    metric_spec *em;
+    int nm;
+    assert_int_equal(metric_spec_parse(mj, &em, &nm, err), TT_OK);
+    int docs = 0, hits[2] = { 0, 0 };
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_t *d = json_loads(line, 0, NULL);
+        if (!d) fail_msg("%s: bad JSON line %d", path, docs + 1);
+        const char *answer = json_string_value(json_object_get(d, "answer"));
+        assert_non_null(answer);
+        const char *last = answer, *p;
+        while ((p = strstr(last, "####")) != NULL) last = p + 4;
+        pytext_span t = pytext_strip(last, strlen(last));
+        char *target = strndup(t.p, t.len);
+        for (int c = 0; c < 2; c++) {
+            char **out;
+            int no;
+            filter_chain_apply(fc[c], &answer, 1, &out, &no);
+            double item[16];
+            const char *tg = target;
+            assert_int_equal(metric_score_generation(em, out[0], &tg, 1, item, err), TT_OK);
+            hits[c] += item[0] == 1.0;
+            filter_strings_free(out, no);
+        }
+        free(target);
+        json_decref(d);
+        docs++;
+    }
+    assert_int_equal(docs, 1319);
+    assert_int_equal(hits[0], 1319);
+    assert_int_equal(hits[1], 1319);
+    metric_specs_free(em, nm);
+    json_decref(mj);
+    filter_chain_free(fc[0]);
+    filter_chain_free(fc[1]);
+    free(text);
+    free(path);
+}
+
 /* ---- pytext ---------------------------------------------------------------- */
 
 static void test_pytext_regex_translate_escapes(void **state)
@@ -461,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_filter_parse_errors),
         cmocka_unit_test(test_filter_list_parse_default_and_duplicates),
         cmocka_unit_test(test_filter_random_bytes_are_safe),
+        cmocka_unit_test(test_filter_gsm8k_real_answers),
         cmocka_unit_test(test_pytext_regex_translate_escapes),
         cmocka_unit_test(test_pytext_findall_empty_matches),
         cmocka_unit_test(test_pytext_split_strip_unicode),
