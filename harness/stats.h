@@ -16,7 +16,8 @@
  *   bleu                               : {hyp_len, ref_len, match1..4, total1..4}
  *
  * Values (exactly lm-eval's):
- *   mean = Σx/n; median = sorted[n/2] (upper median); nanmean ignores NaN;
+ *   mean = Σx/n; median = sorted[n/2] (upper median, as harness.md B4 says;
+ *   one lm-eval version indexes the unsorted items); nanmean ignores NaN;
  *   perplexity = exp(-mean ll); weighted_perplexity = exp(-Σll/Σw);
  *   bits_per_byte = -Σll/Σw/ln 2; f1 = sklearn binary F1 (label 1 positive,
  *   0 when undefined); matthews_corrcoef = sklearn multiclass MCC (0 when
