@@ -280,18 +280,22 @@ int metric_score_mc(const metric_spec *m, const metric_mc_input *in, double *ite
         break;
     }
     case METRIC_MC2: {
+        /* lm-eval splits at the first label 0 (its data lists true answers
+         * first); summing over label 1 is the same there and stays right
+         * for files whose labels interleave (2 questions each of
+         * TruthfulQA's mc_task.json and v0/mc_task.json do). */
         if (!in->labels) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': labels missing"); break; }
-        int split = -1;
+        int has_false = 0;
         for (int i = 0; i < n; i++)
-            if (in->labels[i] == 0) { split = i; break; }
-        if (split < 0) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': no false answer (label 0) among the choices"); break; }
+            if (in->labels[i] == 0) has_false = 1;
+        if (!has_false) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': no false answer (label 0) among the choices"); break; }
         double mx = -INFINITY;
         for (int i = 0; i < n; i++) if (in->lls[i] > mx) mx = in->lls[i];
         double t = 0, all = 0;
         for (int i = 0; i < n; i++) {
             double e = exp(in->lls[i] - mx);
             all += e;
-            if (i < split) t += e;
+            if (in->labels[i] == 1) t += e;
         }
         item[0] = t / all;
         break;

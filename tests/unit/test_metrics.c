@@ -190,11 +190,12 @@ static void test_metric_mc2_truthfulqa(void **state)
     in.labels = l3;
     assert_int_equal(metric_score_mc(s, &in, item, err), TT_OK);
     assert_near(item[0], 1.0 / 3.0, EPS);
-    /* split at the FIRST 0: labels 1,0,1 -> only index 0 counts as true */
+    /* interleaved labels 1,0,1 (as in 2 questions of TruthfulQA 2025): the
+     * true mass is 2 of 3 equal parts (lm-eval's first-0 split would say 1/3) */
     int l4[3] = { 1, 0, 1 };
     in.labels = l4;
     assert_int_equal(metric_score_mc(s, &in, item, err), TT_OK);
-    assert_near(item[0], 1.0 / 3.0, EPS);
+    assert_near(item[0], 2.0 / 3.0, EPS);
     int none0[3] = { 1, 1, 1 };
     in.labels = none0;
     assert_int_equal(metric_score_mc(s, &in, item, err), TT_ERR_USAGE);
