@@ -10,11 +10,13 @@
  * match about a third of the time), so the figures are for warm caches and
  * short answers, like GSM8K/MMLU-style answers. Multiple-choice samples have
  * 4 choices. Bootstrap figures are for the aggregation step on the whole set.
+ * Times are process CPU seconds (single thread), not wall time.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness/filter.h"
 #include "harness/metrics.h"
@@ -50,7 +52,16 @@ typedef struct pool {
     const char *choices[POOL][4];
 } pool;
 
-static double elapsed_since(double t0) { return tt_now_s() - t0; }
+/* Process CPU seconds: the bench is single-threaded, and CPU time is far
+ * steadier than wall time on a machine shared with other jobs. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double elapsed_since(double t0) { return cpu_now() - t0; }
 
 static double baseline_rate;
 
@@ -69,7 +80,7 @@ static void bench_gen(pool *p, const char *spec_json, const char *label, size_t 
     char err[TT_ERR_SIZE];
     if (!j || metric_spec_parse(j, &s, &k, err)) { fprintf(stderr, "bad spec %s\n", spec_json); exit(1); }
     int w = metric_item_width(s);
-    double t0 = tt_now_s();
+    double t0 = cpu_now();
     for (size_t i = 0; i < n; i++) {
         size_t d = i % POOL;
         const char *t = p->target[d];
@@ -91,7 +102,7 @@ static void bench_mc(pool *p, const char *name, size_t n, double *items)
     char err[TT_ERR_SIZE];
     metric_spec_parse(j, &s, &k, err);
     static const int labels[4] = { 1, 1, 0, 0 };
-    double t0 = tt_now_s();
+    double t0 = cpu_now();
     for (size_t i = 0; i < n; i++) {
         size_t d = i % POOL;
         metric_mc_input in = { 4, p->lls[d], p->greedy[d], p->choices[d], p->un[d], &p->gold[d], 1, labels };
@@ -110,7 +121,7 @@ static void bench_filter(pool *p, const char *chain_json, const char *label, siz
     filter_chain *c;
     char err[TT_ERR_SIZE];
     if (!j || filter_chain_parse(j, &c, err)) { fprintf(stderr, "bad chain: %s\n", err); exit(1); }
-    double t0 = tt_now_s();
+    double t0 = cpu_now();
     size_t docs = n / (size_t)per_doc;
     for (size_t i = 0; i < docs; i++) {
         const char *r[8];
@@ -178,23 +189,23 @@ int main(int argc, char **argv)
     char err[TT_ERR_SIZE];
     double v, se;
     for (size_t i = 0; i < n; i++) items[i] = (double)(i % 3 == 0);
-    double t0 = tt_now_s();
+    double t0 = cpu_now();
     stats_aggregate(STATS_MEAN, items, n, NULL, &v, &se, err);
     report("agg mean + closed-form stderr", n, elapsed_since(t0));
     stats_opts o = stats_opts_default();
-    t0 = tt_now_s();
+    t0 = cpu_now();
     stats_aggregate(STATS_BLEU, bleu_items, n, &o, &v, &se, err);
     double secs = elapsed_since(t0);
     printf("agg bleu + 100-resample bootstrap over %zu docs: %.3f s (BLEU %.2f ± %.3f)\n", n, secs, v, se);
     size_t nb = n < 100000 ? n : 100000;
     for (size_t i = 0; i < nb; i++) items[i] = -1.0 - (double)(i % 17) / 10.0;
-    t0 = tt_now_s();
+    t0 = cpu_now();
     stats_aggregate(STATS_PERPLEXITY, items, nb, &o, &v, &se, err);
     secs = elapsed_since(t0);
     printf("agg perplexity + %d-resample bootstrap (lm-eval MT19937) over %zu docs: %.3f s (%.1f M rows/s)\n",
            o.bootstrap_iters, nb, secs, (double)nb * o.bootstrap_iters / secs / 1e6);
     o.rng = STATS_RNG_SEEDED;
-    t0 = tt_now_s();
+    t0 = cpu_now();
     stats_aggregate(STATS_PERPLEXITY, items, nb, &o, &v, &se, err);
     secs = elapsed_since(t0);
     printf("agg perplexity + %d-resample bootstrap (tt_rng) over %zu docs: %.3f s (%.1f M rows/s)\n",

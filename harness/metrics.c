@@ -673,7 +673,47 @@ static size_t count_in(const size_t *sorted, size_t n, size_t start, ngram_ctx *
     return lo - first;
 }
 
+/* Brute-force n-gram statistics for short sentences: for each first
+ * occurrence of a hypothesis n-gram, count it in the hypothesis and in each
+ * reference by direct comparison. O(L·ΣL) per order, no allocation. */
+static int ngram_eq(const int *ids, size_t a, size_t b, int k)
+{
+    for (int i = 0; i < k; i++)
+        if (ids[a + (size_t)i] != ids[b + (size_t)i]) return 0;
+    return 1;
+}
+
+static void bleu_counts_brute(const int *ids, const size_t *slen, const size_t *soff, int ns, double *item)
+{
+    size_t hyp_len = slen[0];
+    for (int k = 1; k <= 4 && hyp_len >= (size_t)k; k++) {
+        size_t nh = hyp_len - (size_t)k + 1;
+        item[6 + k - 1] = (double)nh;
+        double correct = 0;
+        for (size_t i = 0; i < nh; i++) {
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++) seen = ngram_eq(ids, j, i, k);
+            if (seen) continue;
+            size_t hc = 1, rmax = 0;
+            for (size_t j = i + 1; j < nh; j++) hc += (size_t)ngram_eq(ids, j, i, k);
+            for (int s = 1; s < ns; s++) {
+                size_t rc = 0;
+                for (size_t j = 0; j + (size_t)k <= slen[s]; j++) rc += (size_t)ngram_eq(ids, soff[s] + j, i, k);
+                if (rc > rmax) rmax = rc;
+            }
+            correct += (double)(hc < rmax ? hc : rmax);
+        }
+        item[2 + k - 1] = correct;
+    }
+}
+
 void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item)
+{
+    metric_bleu_stats_method(hyp_tok, refs_tok, n_refs, item, 0);
+}
+
+void metric_bleu_stats_method(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item,
+                              int method)
 {
     for (int i = 0; i < 10; i++) item[i] = 0;
     int ns = 1 + (n_refs > 0 ? n_refs : 0);
@@ -686,17 +726,36 @@ void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_r
         soff[s + 1] = soff[s] + slen[s];
     }
     size_t total = soff[ns];
+    int brute = method == 1 || (method == 0 && total <= 256);
     int *ids = tt_calloc(total + 1, sizeof *ids);
-    tokref *all = tt_calloc(total + 1, sizeof *all);
-    for (int s = 0; s < ns; s++)
-        for (size_t i = 0; i < slen[s]; i++) { all[soff[s] + i].s = sent[s][i]; all[soff[s] + i].pos = soff[s] + i; }
-    qsort(all, total, sizeof *all, tokref_cmp);
-    int id = 0;
-    for (size_t i = 0; i < total; i++) {
-        if (i > 0 && tokref_cmp(&all[i - 1], &all[i]) != 0) id++;
-        ids[all[i].pos] = id;
+    if (brute) {
+        /* intern by comparison with the first occurrence of each token */
+        int next = 0;
+        pytext_span **flat = tt_calloc(total + 1, sizeof *flat);
+        for (int s = 0; s < ns; s++)
+            for (size_t i = 0; i < slen[s]; i++) flat[soff[s] + i] = &sent[s][i];
+        for (size_t i = 0; i < total; i++) {
+            ids[i] = -1;
+            for (size_t j = 0; j < i; j++)
+                if (flat[j]->len == flat[i]->len && memcmp(flat[j]->p, flat[i]->p, flat[i]->len) == 0) {
+                    ids[i] = ids[j];
+                    break;
+                }
+            if (ids[i] < 0) ids[i] = next++;
+        }
+        free(flat);
+    } else {
+        tokref *all = tt_calloc(total + 1, sizeof *all);
+        for (int s = 0; s < ns; s++)
+            for (size_t i = 0; i < slen[s]; i++) { all[soff[s] + i].s = sent[s][i]; all[soff[s] + i].pos = soff[s] + i; }
+        qsort(all, total, sizeof *all, tokref_cmp);
+        int id = 0;
+        for (size_t i = 0; i < total; i++) {
+            if (i > 0 && tokref_cmp(&all[i - 1], &all[i]) != 0) id++;
+            ids[all[i].pos] = id;
+        }
+        free(all);
     }
-    free(all);
 
     size_t hyp_len = slen[0];
     item[0] = (double)hyp_len;
@@ -709,6 +768,15 @@ void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_r
             if (d < bd || (d == bd && slen[s] < best)) best = slen[s];
         }
         item[1] = (double)best;
+    }
+    if (brute) {
+        bleu_counts_brute(ids, slen, soff, ns, item);
+        for (int s = 0; s < ns; s++) free(sent[s]);
+        free(sent);
+        free(slen);
+        free(soff);
+        free(ids);
+        return;
     }
     size_t **rsorted = tt_calloc((size_t)ns, sizeof *rsorted);
     size_t *hsorted = tt_calloc(hyp_len + 1, sizeof *hsorted);

@@ -179,6 +179,10 @@ char *metric_bleu_tokenize_13a(const char *s);
 /* Sentence statistics for corpus BLEU: item = {hyp_len, ref_len, m1..m4,
  * t1..t4} from already tokenised strings. */
 void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item);
+/* The same with the counting method chosen: 0 automatic (direct comparison
+ * up to 256 tokens in all, sorting above), 1 direct, 2 sorting. For tests. */
+void metric_bleu_stats_method(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item,
+                              int method);
 
 /* SQuAD v2 token F1 of one pair (0..1). */
 double metric_token_f1(const char *prediction, const char *target);

@@ -470,6 +470,39 @@ static void test_metric_bleu_generation_path(void **state)
     metric_specs_free(s, 1);
 }
 
+/* The direct-comparison and the sorting n-gram counters agree, on short
+ * sentences and on ones long enough (> 256 tokens) for the automatic choice
+ * to sort; the Python reference covers the short (direct) path. */
+static void test_metric_bleu_counting_methods_agree(void **state)
+{
+    (void)state;
+    static const char *const vocab[] = { "a", "b", "c", "the", "cat", "1", "." };
+    tt_rng r;
+    tt_rng_seed(&r, 3);
+    for (int iter = 0; iter < 60; iter++) {
+        int nw[3];
+        tt_buf b[3];
+        for (int k = 0; k < 3; k++) {
+            tt_buf_init(&b[k]);
+            nw[k] = iter < 40 ? (int)tt_rng_below(&r, 30) : 100 + (int)tt_rng_below(&r, 200);
+            for (int w = 0; w < nw[k]; w++) {
+                tt_buf_puts(&b[k], vocab[tt_rng_below(&r, 7)]);
+                tt_buf_puts(&b[k], " ");
+            }
+            tt_buf_puts(&b[k], "");
+        }
+        const char *refs[2] = { tt_buf_str(&b[1]), tt_buf_str(&b[2]) };
+        double d[STATS_ITEM_MAX], q[STATS_ITEM_MAX], a[STATS_ITEM_MAX];
+        metric_bleu_stats_method(tt_buf_str(&b[0]), refs, 2, d, 1);
+        metric_bleu_stats_method(tt_buf_str(&b[0]), refs, 2, q, 2);
+        metric_bleu_stats(tt_buf_str(&b[0]), refs, 2, a);
+        for (int k = 0; k < 10; k++) {
+            if (d[k] != q[k] || d[k] != a[k]) fail_msg("iter %d column %d: direct %g sort %g auto %g", iter, k, d[k], q[k], a[k]);
+        }
+        for (int k = 0; k < 3; k++) tt_buf_free(&b[k]);
+    }
+}
+
 /* ---- loglikelihood and rolling --------------------------------------------- */
 
 static void test_metric_loglikelihood_and_rolling(void **state)
@@ -731,6 +764,7 @@ int main(void)
         cmocka_unit_test(test_metric_bleu_tokenize_13a),
         cmocka_unit_test(test_metric_bleu_stats_and_corpus),
         cmocka_unit_test(test_metric_bleu_generation_path),
+        cmocka_unit_test(test_metric_bleu_counting_methods_agree),
         cmocka_unit_test(test_metric_loglikelihood_and_rolling),
         cmocka_unit_test(test_metric_spec_parse_fields_and_errors),
         cmocka_unit_test(test_metric_python_reference),
