@@ -21,6 +21,7 @@ typedef struct cli_command {
 static const cli_command commands[] = {
 
     {"results", cmd_results, "show stored results"},
+    {"tasks", cmd_tasks, "list tasks, show a task's prompts, check its data"},
 
 };
 
