@@ -1,8 +1,10 @@
 /*
  * cmd_tasks.c — `tianti tasks`: lists the task and suite files under the
- * tasks folder, shows the assembled prompt, targets and engine requests of
- * one document (what a model would be sent), and checks that tasks load
- * their data (offline with --data-dir). Read-only; scores nothing.
+ * tasks folder (name, output type, shots, file; with --check also each
+ * task's document count, so a broken task file or a missing dataset shows
+ * up before a long run), shows the assembled prompt, targets and engine
+ * requests of one document (what a model would be sent), and checks named
+ * tasks or suites. Read-only; scores nothing.
  */
 #include "cli/cli.h"
 #include "harness/suite.h"
@@ -14,7 +16,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "tianti tasks [list] [--tasks-dir DIR]",
+    "tianti tasks [list] [PATTERN] [--tasks-dir DIR] [--check [--data-dir DIR]]",
     "tianti tasks show NAME|FILE [--doc N] [--data-dir DIR] [--offline] [--format text|json]",
     "tianti tasks check NAME|FILE... [--data-dir DIR] [--offline]",
     NULL,
@@ -31,7 +33,9 @@ static const char *kind_name(enum engine_request_kind k)
     return "?";
 }
 
-static int do_list(const char *tdir)
+/* Lists files whose path contains pattern (NULL: all). With check, each
+ * task's data is loaded (offline) and its document count printed. */
+static int do_list(const char *tdir, const char *pattern, int check, const dataset_options *dopt)
 {
     char **paths;
     int n;
@@ -41,9 +45,11 @@ static int do_list(const char *tdir)
         cli_error("tasks: %s", err);
         return cli_exit_status(rc);
     }
-    int bad = 0;
-    printf("%-44s %-16s %5s  %s\n", "name", "type", "shots", "file");
+    int bad = 0, shown = 0;
+    printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
     for (int i = 0; i < n; i++) {
+        if (pattern && !strstr(paths[i], pattern)) continue;
+        shown++;
         size_t l = strlen(paths[i]);
         if (l > 11 && !strcmp(paths[i] + l - 11, ".suite.json")) {
             suite *s;
@@ -54,7 +60,7 @@ static int do_list(const char *tdir)
             }
             char type[32];
             snprintf(type, sizeof type, "suite(%d)", s->n_tasks);
-            printf("%-44s %-16s %5s  %s\n", s->name, type, "", paths[i]);
+            printf("%-44s %-16s %5s  %s%s\n", s->name, type, "", check ? "        " : "", paths[i]);
             suite_free(s);
         } else {
             task *t;
@@ -63,12 +69,29 @@ static int do_list(const char *tdir)
                 bad = 1;
                 continue;
             }
-            printf("%-44s %-16s %5d  %s\n", t->name, task_output_type_name(t->output_type), t->num_fewshot,
-                   paths[i]);
+            char docs[32] = "";
+            if (check) {
+                dataset_options o = *dopt;
+                o.offline = 1;
+                if (task_load_data(t, &o, err) == TT_OK) {
+                    snprintf(docs, sizeof docs, "%-7zu ", task_num_docs(t));
+                } else {
+                    snprintf(docs, sizeof docs, "%-7s ", "missing");
+                    cli_error("tasks: %s", err);
+                    bad = 1;
+                }
+            }
+            printf("%-44s %-16s %5d  %s%s\n", t->name, task_output_type_name(t->output_type), t->num_fewshot,
+                   docs, paths[i]);
             task_free(t);
         }
     }
     suite_list_free(paths);
+    if (!shown) {
+        cli_error("tasks: no task or suite files%s%s%s under '%s'", pattern ? " match '" : "",
+                  pattern ? pattern : "", pattern ? "'" : "", tdir);
+        return 1;
+    }
     return bad;
 }
 
@@ -145,12 +168,13 @@ static void print_text(const task *t, const task_instance *in)
 int cmd_tasks(int argc, char **argv)
 {
     const char *tdir_opt = NULL, *data_dir = NULL, *format = "text";
-    int doc = 0, offline = 0;
+    int doc = 0, offline = 0, check = 0;
     const cli_option opts[] = {
         {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)"},
         {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)"},
         {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)"},
         {OPT_FLAG, 0, "offline", &offline, NULL, "never download data"},
+        {OPT_FLAG, 0, "check", &check, NULL, "list: load each task's data (offline) and count its documents"},
         {OPT_STRING, 'f', "format", &format, "FMT", "show: text (default) or json"},
         CLI_OPT_END,
     };
@@ -161,7 +185,13 @@ int cmd_tasks(int argc, char **argv)
         return prc == 1 ? 0 : 2;
     }
     char *tdir = tdir_opt ? tt_strdup(tdir_opt) : suite_tasks_dir();
-    const char *action = pos.n > 0 ? pos.items[0] : "list";
+    /* the first word is an action, or else a pattern for list */
+    const char *action = "list", *pattern = NULL;
+    if (pos.n > 0 && (!strcmp(pos.items[0], "list") || !strcmp(pos.items[0], "show") ||
+                      !strcmp(pos.items[0], "check")))
+        action = pos.items[0];
+    else if (pos.n > 0)
+        pattern = pos.items[0];
     int status = 0;
     dataset_options o;
     dataset_options_default(&o);
@@ -169,7 +199,13 @@ int cmd_tasks(int argc, char **argv)
     o.offline = offline;
     char err[TT_ERR_SIZE];
     if (!strcmp(action, "list")) {
-        status = do_list(tdir);
+        if (!pattern && pos.n > 1) pattern = pos.items[1];
+        if (pos.n > (pattern && pattern == pos.items[0] ? 1 : 2)) {
+            cli_usage(usage, opts, stderr);
+            status = 2;
+        } else {
+            status = do_list(tdir, pattern, check, &o);
+        }
     } else if (!strcmp(action, "show")) {
         if (pos.n != 2 || doc < 0 || (strcmp(format, "text") && strcmp(format, "json"))) {
             cli_usage(usage, opts, stderr);
@@ -241,9 +277,6 @@ int cmd_tasks(int argc, char **argv)
             suite_free(s);
             free(path);
         }
-    } else {
-        cli_error("tasks: unknown action '%s' (list, show or check)", action);
-        status = 2;
     }
     free(tdir);
     cli_list_free(&pos);

@@ -20,8 +20,9 @@ typedef struct cli_command {
 
 static const cli_command commands[] = {
 
+    {"run", cmd_run, "evaluate models on tasks and suites, keeping every sample"},
     {"results", cmd_results, "show stored results"},
-    {"tasks", cmd_tasks, "list tasks, show a task's prompts, check its data"},
+    {"tasks", cmd_tasks, "list tasks and suites (--check: verify their data), show a prompt"},
 
 };
 

@@ -30,8 +30,13 @@ echo "$json" | grep -q '"target_text": "2"' || fail "json target missing: $json"
 "$BIN" tasks show nosuch --tasks-dir "$tmp/tasks" 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] || fail "unknown task: exit $rc, want 1"
 grep -q "no task or suite 'nosuch'" "$tmp/err" || fail "unknown task message: $(cat "$tmp/err")"
-"$BIN" tasks frobnicate 2>/dev/null; rc=$?
-[ $rc -eq 2 ] || fail "unknown action: exit $rc, want 2"
+"$BIN" tasks frobnicate --tasks-dir "$tmp/tasks" 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] || fail "pattern without matches: exit $rc, want 1"
+grep -q "no task or suite files match 'frobnicate'" "$tmp/err" || fail "no-match message: $(cat "$tmp/err")"
+"$BIN" tasks show 2>/dev/null; rc=$?
+[ $rc -eq 2 ] || fail "show without a name: exit $rc, want 2"
+out=$("$BIN" tasks demo --check --tasks-dir "$tmp/tasks") || fail "list --check exited $?"
+echo "$out" | grep -q '^demo_arith  *generate_until  *0  2 ' || fail "list --check: $out"
 
 DATA=${TIANTI_SHARED_DIR:-}/datasets
 if [ -z "${TIANTI_SHARED_DIR:-}" ] || [ ! -d "$DATA" ]; then
