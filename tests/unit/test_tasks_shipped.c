@@ -1,6 +1,7 @@
 /*
  * test_tasks_shipped.c — every task and suite file shipped under tasks/
- * parses; with the shared datasets present ($TIANTI_SHARED_DIR/datasets),
+ * parses, with metrics and filters that metrics.c and filter.c accept;
+ * with the shared datasets present ($TIANTI_SHARED_DIR/datasets),
  * every task loads its data offline from there (checking each file's
  * sha256) and builds its first prompt, and the first prompts of MMLU,
  * C-Eval, CMMLU, GSM8K and TruthfulQA match text worked out independently
@@ -19,6 +20,8 @@
 #include <unistd.h>
 
 #include "harness/dataset.h"
+#include "harness/filter.h"
+#include "harness/metrics.h"
 #include "harness/suite.h"
 #include "harness/task.h"
 #include "harness/util.h"
@@ -95,6 +98,20 @@ static void test_tasks_shipped_all_parse(void **state)
             char *want = tt_asprintf("%s.json", t->name);
             assert_string_equal(base, want);
             free(want);
+            /* its metrics and filters are ones metrics.c and filter.c accept */
+            metric_spec *ms = NULL;
+            int nm = 0;
+            int mrc = t->metrics ? metric_spec_parse(t->metrics, &ms, &nm, err)
+                                 : metric_spec_defaults(task_output_type_name(t->output_type), &ms, &nm, err);
+            if (mrc) fail_msg("%s: metrics: %s", files[i], err);
+            assert_true(nm > 0);
+            metric_specs_free(ms, nm);
+            if (t->filters) {
+                filter_chain **ch = NULL;
+                int nc = 0;
+                if (filter_list_parse(t->filters, &ch, &nc, err)) fail_msg("%s: filters: %s", files[i], err);
+                filter_chains_free(ch, nc);
+            }
             if (dd) {
                 dataset_options o = { .data_dir = dd, .offline = 1 };
                 if (task_load_data(t, &o, err)) fail_msg("%s", err);
