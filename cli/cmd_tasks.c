@@ -46,10 +46,10 @@ static int do_list(const char *tdir, const char *pattern, int check, const datas
         return cli_exit_status(rc);
     }
     int bad = 0, shown = 0;
-    printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
     for (int i = 0; i < n; i++) {
         if (pattern && !strstr(paths[i], pattern)) continue;
-        shown++;
+        if (shown++ == 0)
+            printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
         size_t l = strlen(paths[i]);
         if (l > 11 && !strcmp(paths[i] + l - 11, ".suite.json")) {
             suite *s;

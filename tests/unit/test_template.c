@@ -149,6 +149,20 @@ static void test_template_render_errors_name_position(void **state)
     expect_error("{{ }}", "expression expected", NULL);
     expect_error("{{question question}}", "unexpected text", NULL);
     expect_error("{{meta.nope}}", "no field 'nope'", NULL);
+    /* deep nesting is refused, not a stack overflow */
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_puts(&b, "{{");
+    for (int i = 0; i < 100000; i++) tt_buf_puts(&b, "(");
+    tt_buf_puts(&b, "1}}");
+    expect_error(tt_buf_str(&b), "nested too deeply", NULL);
+    tt_buf_reset(&b);
+    tt_buf_puts(&b, "{{");
+    for (int i = 0; i < 60; i++) tt_buf_puts(&b, "[");
+    for (int i = 0; i < 60; i++) tt_buf_puts(&b, "]");
+    tt_buf_puts(&b, "|length}}");
+    expect(tt_buf_str(&b), "1");
+    tt_buf_free(&b);
 }
 
 /* Hostile input: random token soup must give TT_OK or TT_ERR_PARSE, never
