@@ -47,7 +47,12 @@ static int do_list(const char *tdir, const char *pattern, int check, const datas
     }
     int bad = 0, shown = 0;
     for (int i = 0; i < n; i++) {
-        if (pattern && !strstr(paths[i], pattern)) continue;
+        /* the pattern matches the path below the tasks folder */
+        const char *rel = paths[i];
+        size_t tl = strlen(tdir);
+        while (tl > 1 && tdir[tl - 1] == '/') tl--;
+        if (!strncmp(rel, tdir, tl) && rel[tl] == '/') rel += tl + 1;
+        if (pattern && !strstr(rel, pattern)) continue;
         if (shown++ == 0)
             printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
         size_t l = strlen(paths[i]);
