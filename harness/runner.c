@@ -78,6 +78,8 @@ static int plan_add_task(run_plan *p, const char *path, const runner_options *o,
     int rc = task_load(path, &t, err);
     if (rc) return rc;
     if (o->num_fewshot >= 0) t->num_fewshot = o->num_fewshot;
+    /* lm-eval's --seed also seeds the few-shot sampler (harness.md B7). */
+    t->fewshot_seed = o->seed;
     dataset_options dopt;
     dataset_options_default(&dopt);
     if (o->data_dir) dopt.data_dir = o->data_dir;
