@@ -71,4 +71,9 @@ python3 -c 'import json; r=json.load(open("fb.json"))["results"]["toy_mc_fb"]; a
 # Without the task's permission the same model is skipped.
 "$TIANTI_BIN" run --suite "$data/toy.suite.json" --model "replay:$data/replay_gen_only.jsonl" --db t.db -q 2> err.txt > /dev/null || true
 grep -q "cannot run task 'toy_mc': it needs loglikelihood" err.txt || { cat err.txt; fail "mc without fallback should be skipped"; }
+# Image questions go only to engines with the image capability.
+set +e
+"$TIANTI_BIN" run --task image_demo --tasks-dir "$TIANTI_SOURCE_DIR/tasks" --model "replay:$data/replay.jsonl" --db t.db -q 2> err.txt > /dev/null
+set -e
+grep -q "cannot run task 'image_demo': it needs chat,image" err.txt || { cat err.txt; fail "image task should be refused for a model without images"; }
 echo "ok: run with replay"
