@@ -21,6 +21,7 @@ typedef struct cli_command {
 static const cli_command commands[] = {
 
     {"results", cmd_results, "show stored results"},
+    {"report", cmd_report, "write the leaderboard report (HTML, Markdown, CSV, JSON, charts)"},
 
 };
 
