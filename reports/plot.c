@@ -237,9 +237,9 @@ static int chart_ratings(plotter *p, const report_table *t, char *err)
     tt_buf_puts(&body, " font \"," "14\"\n");
     tt_buf_puts(&body, "set ylabel \"rating (Elo scale, points)\"\nset xlabel \"model, best first\"\n"
                        "set grid ytics lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\n"
-                       "set key top right box opaque\nset bmargin 8\n");
+                       "set key top right box opaque\n");
     tt_buf_printf(&body, "set xrange [-0.6:%d.6]\nset offsets 0,0,graph 0.08,graph 0.08\n", n - 1);
-    tt_buf_puts(&body, n > 6 ? "set xtics rotate by 30 right\n" : "set xtics norotate\n");
+    tt_buf_puts(&body, n > 6 ? "set xtics rotate by 30 right\nset bmargin 9\n" : "set xtics norotate\n");
     tt_buf_printf(&body, "plot \"ratings.dat\" using 1:3:4:5:xtic(2) with yerrorbars lt 1 ps 1.5 title \"%s\", \\\n"
                          "     \"\" using 1:3:(sprintf(\"%%.0f\", $3)) with labels offset 2.2,0.6 notitle\n",
                   have_ci ? "rating, 95% interval" : "rating");
@@ -282,24 +282,39 @@ static int chart_heatmap(plotter *p, const report_table *t, int kind, char *err)
         snprintf(title, sizeof title, "Decisive battles between each pair of models (ties excluded)%s",
                  n < a->n_models ? ", top 30 models" : "");
     const char *id = kind == 0 ? "winfrac" : "battles";
+    char **labels = tt_calloc((size_t)n + 1, sizeof(char *));
+    size_t widest = 0;
+    for (int i = 0; i < n; i++) {
+        labels[i] = report_arena_label(t, i);
+        size_t w = tt_utf8_codepoints(labels[i], strlen(labels[i]));
+        if (w > widest) widest = w;
+    }
     int fsize = n <= 8 ? 11 : n <= 15 ? 9 : 7;
     tt_buf_puts(&body, "set title ");
     gp_str(&body, title);
     tt_buf_puts(&body, " font \",13\"\n");
     tt_buf_printf(&body, "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\nset size ratio -1\n", n - 1, n - 1);
     tt_buf_puts(&body, "set xlabel \"model B (opponent)\"\nset ylabel \"model A\"\nset tics nomirror out scale 0\n"
-                       "set xtics rotate by 40 right\nset lmargin 18\nset bmargin 10\nunset key\n");
-    gp_tics(&body, "xtics", a->models, n);
-    gp_tics(&body, "ytics", a->models, n);
+                       "set xtics rotate by 40 right\nunset key\n");
+    tt_buf_printf(&body, "set lmargin %d\nset bmargin %d\n", (int)(widest < 60 ? widest : 60) + 4,
+                  (int)((widest < 60 ? widest : 60) * 0.4) + 4);
+    gp_tics(&body, "xtics", labels, n);
+    gp_tics(&body, "ytics", labels, n);
+    for (int i = 0; i < n; i++) free(labels[i]);
+    free(labels);
     if (kind == 0)
         tt_buf_puts(&body, "set cbrange [0:1]\nset cblabel \"fraction won by model A\"\n"
                            "set palette defined (0 \"#c2453b\", 0.5 \"#f7f7f7\", 1 \"#3b74b5\")\n");
     else
         tt_buf_printf(&body, "set cbrange [0:%d]\nset cblabel \"battles (count)\"\n"
                              "set palette defined (0 \"#f7fbff\", 0.5 \"#6baed6\", 1 \"#08306b\")\n", max);
+    /* Values in dark cells are printed white. */
+    const char *fmt = kind == 0 ? "sprintf(\"%.2f\", $3)" : "sprintf(\"%d\", int($3))";
+    double lo = kind == 0 ? 0.15 : -1, hi = kind == 0 ? 0.85 : 0.6 * max;
     tt_buf_printf(&body, "plot \"%s.dat\" using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 noborder, \\\n"
-                         "     \"\" using 1:2:(%s) with labels font \",%d\" tc rgb \"#222222\"\n",
-                  id, kind == 0 ? "sprintf(\"%.2f\", $3)" : "sprintf(\"%d\", int($3))", fsize);
+                         "     \"\" using 1:2:(($3 > %g && $3 < %g) ? %s : \"\") with labels font \",%d\" tc rgb \"#222222\", \\\n"
+                         "     \"\" using 1:2:(($3 > %g && $3 < %g) ? \"\" : %s) with labels font \",%d\" tc rgb \"#ffffff\"\n",
+                  id, lo, hi, fmt, fsize, lo, hi, fmt, fsize);
     int rc = chart(p, id, title, REPORT_HEATMAP_W, REPORT_HEATMAP_H, &data, &body, err);
     tt_buf_free(&data);
     tt_buf_free(&body);
@@ -517,14 +532,23 @@ static int chart_precision(plotter *p, const report_table *t, char *err)
     int np = collect_precisions(t, keep_acc, &precs);
     int *groups = tt_malloc(sizeof(int) * (size_t)(t->n_rows + 1));
     int ng = collect_groups(t, keep_acc, groups);
-    /* Only worth a chart when some model was measured at two precisions. */
-    int multi = 0;
-    for (int g = 0; g < ng && !multi; g++) {
+    /* Only models measured at two precisions or more, and only the
+     * precisions they were measured at. */
+    int kept = 0;
+    for (int g = 0; g < ng; g++) {
         int c = 0;
         for (int k = 0; k < np; k++) c += row_at(t, groups[g], precs[k], keep_acc) != NULL;
-        multi = c >= 2;
+        if (c >= 2) groups[kept++] = groups[g];
     }
-    if (!multi) {
+    ng = kept;
+    int npk = 0;
+    for (int k = 0; k < np; k++) {
+        int used = 0;
+        for (int g = 0; g < ng && !used; g++) used = row_at(t, groups[g], precs[k], keep_acc) != NULL;
+        if (used) precs[npk++] = precs[k];
+    }
+    np = npk;
+    if (ng == 0) {
         free(precs);
         free(groups);
         return TT_OK;
@@ -558,7 +582,7 @@ static int chart_precision(plotter *p, const report_table *t, char *err)
                   unit ? "mean score over tasks (%)" : "mean score over tasks");
     tt_buf_printf(&body, "set xrange [-0.3:%d.3]\nset offsets 0,0,graph 0.1,graph 0.1\n", np - 1);
     tt_buf_puts(&body, "set grid ytics lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\n"
-                       "set key outside right top samplen 2 title \"model\"\n");
+                       "set key outside right top Left reverse samplen 2 title \"model\"\n");
     gp_tics(&body, "xtics", precs, np);
     tt_buf_puts(&body, "plot ");
     for (int g = 0; g < ng; g++) {
@@ -584,9 +608,11 @@ static int chart_elo(plotter *p, const report_table *t, char *err)
     tt_buf_init(&data);
     tt_buf_init(&body);
     tt_buf_puts(&data, "# battles rated\ttstamp");
+    char **labels = tt_calloc((size_t)n + 1, sizeof(char *));
     for (int i = 0; i < n; i++) {
+        labels[i] = report_arena_label(t, i);
         tt_buf_puts(&data, "\t");
-        dat_label(&data, a->models[i]);
+        dat_label(&data, labels[i]);
     }
     tt_buf_puts(&data, "\n0\tNaN");   /* everyone starts at the initial rating */
     for (int i = 0; i < n; i++) dat_num(&data, REPORT_ELO_INIT);
@@ -605,13 +631,15 @@ static int chart_elo(plotter *p, const report_table *t, char *err)
     tt_buf_puts(&body, " font \",14\"\n");
     tt_buf_puts(&body, "set xlabel \"battles rated, in time order (count)\"\nset ylabel \"Elo rating (points)\"\n"
                        "set grid lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\nset xrange [0:*]\n"
-                       "set key outside right top samplen 2 title \"model\"\n");
+                       "set key outside right top Left reverse samplen 2 title \"model\"\n");
     tt_buf_puts(&body, "plot ");
     for (int i = 0; i < n; i++) {
         if (i) tt_buf_puts(&body, ", \\\n     ");
         tt_buf_printf(&body, "\"elo.dat\" using 1:%d with lines lt %d lw 2 title ", 3 + i, i % N_COLOURS + 1);
-        gp_str(&body, a->models[i]);
+        gp_str(&body, labels[i]);
+        free(labels[i]);
     }
+    free(labels);
     tt_buf_puts(&body, "\n");
     int rc = chart(p, "elo", title, REPORT_PNG_W, REPORT_PNG_H, &data, &body, err);
     tt_buf_free(&data);

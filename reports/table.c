@@ -89,6 +89,14 @@ char *report_row_label(const report_row *r)
     return tt_strdup(r->name);
 }
 
+char *report_arena_label(const report_table *t, int i)
+{
+    const char *m = t->arena.models[i];
+    for (int r = 0; r < t->n_rows; r++)
+        if (str_eq(t->rows[r].spec, m) && strcmp(t->rows[r].name, m)) return report_row_label(&t->rows[r]);
+    return tt_strdup(m);
+}
+
 static int add_row(report_table *t, const char *name, const char *spec, const char *engine, const char *precision)
 {
     t->rows = tt_realloc(t->rows, sizeof(report_row) * (size_t)(t->n_rows + 1));

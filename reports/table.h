@@ -131,6 +131,11 @@ int report_table_build(store *s, const char *db_path, const report_filter *f,
                        report_table **out, char *err);
 void report_table_free(report_table *t);   /* NULL is fine */
 
+/* Label for arena model i of t->arena: the row label when the arena name is
+ * a row's spec (so "glm:m.gguf@q4_0" shows as "m (q4_0)"), else the name.
+ * Caller frees. */
+char *report_arena_label(const report_table *t, int i);
+
 /* "name (precision)" or "name"; caller frees. */
 char *report_row_label(const report_row *r);
 
