@@ -133,7 +133,7 @@ int report_arena_load(store *s, const char *const *keep, int n_keep, report_aren
 
     g_final = elo;
     g_names = all.names;
-    qsort(kept, (size_t)nk, sizeof(int), by_final_elo);
+    if (nk > 1) qsort(kept, (size_t)nk, sizeof(int), by_final_elo);
     for (int i = 0; i < all.n; i++) kidx[i] = -1;
     for (int k = 0; k < nk; k++) kidx[kept[k]] = k;
 

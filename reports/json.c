@@ -4,6 +4,7 @@
  * Missing numbers are null, never NaN; text is UTF-8, not \u-escaped.
  * Called by render.c.
  */
+#include "reports/escape.h"
 #include "reports/report.h"
 
 #include <jansson.h>
@@ -151,6 +152,52 @@ static json_t *arena(const report_table *t)
     return o;
 }
 
+/* Appends JSON text with every real number rewritten to the shortest text
+ * that reads back to the same double (jansson prints 17 digits, so 0.66
+ * would come out as 0.66000000000000003). Strings are copied untouched. */
+static void shorten_reals(tt_buf *out, const char *s)
+{
+    int in_str = 0;
+    while (*s) {
+        char c = *s;
+        if (in_str) {
+            tt_buf_append(out, s, 1);
+            if (c == '\\' && s[1]) {
+                tt_buf_append(out, s + 1, 1);
+                s += 2;
+                continue;
+            }
+            if (c == '"') in_str = 0;
+            s++;
+            continue;
+        }
+        if (c == '"') {
+            in_str = 1;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t n = strspn(s, "-+.eE0123456789");
+            char tok[64];
+            if (n < sizeof tok && strcspn(s, ".eE") < n) {
+                memcpy(tok, s, n);
+                tok[n] = 0;
+                tt_buf short_num;
+                tt_buf_init(&short_num);
+                report_num(&short_num, strtod(tok, NULL));
+                const char *t = tt_buf_str(&short_num);
+                tt_buf_puts(out, t);
+                if (!strpbrk(t, ".eE")) tt_buf_puts(out, ".0");
+                tt_buf_free(&short_num);
+                s += n;
+                continue;
+            }
+            tt_buf_append(out, s, n);
+            s += n;
+            continue;
+        }
+        tt_buf_append(out, s, 1);
+        s++;
+    }
+}
+
 void report_json_render(const report_table *t, const report_charts *charts, tt_buf *out)
 {
     json_t *root = json_object();
@@ -240,7 +287,7 @@ void report_json_render(const report_table *t, const report_charts *charts, tt_b
 
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     if (text) {
-        tt_buf_puts(out, text);
+        shorten_reals(out, text);
         tt_buf_puts(out, "\n");
         free(text);
     }

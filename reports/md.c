@@ -192,7 +192,7 @@ static void provenance(const report_table *t, tt_buf *b)
     if (t->n_runs) {
         static const char *const cols[] = {"Run", "Started", "Finished", "Status", "Tool version", "Git rev",
                                            "Seed", "Samples", "Metric rows"};
-        header(b, cols, 9, 0);
+        header(b, cols, 9, 6);
         for (int i = 0; i < t->n_runs; i++) {
             const report_run *r = &t->runs[i];
             tt_buf_printf(b, "| %lld |", (long long)r->id);

@@ -24,7 +24,11 @@ int report_render(const report_table *t, const char *dir, int formats, tt_buf *n
     if (notes) {
         for (int i = 0; i < t->n_missing; i++) tt_buf_printf(notes, "%s\n", t->missing[i]);
         if (charts.skipped) tt_buf_printf(notes, "charts skipped: %s\n", charts.skipped);
-        else if (charts_made) tt_buf_printf(notes, "%d charts drawn in %s/charts\n", charts.n, dir);
+        else if (charts_made) {
+            int drawn = 0;
+            for (int i = 0; i < charts.n; i++) drawn += charts.items[i].png != NULL;
+            tt_buf_printf(notes, "%d charts drawn in %s/charts\n", drawn, dir);
+        }
     }
     report_charts_free(&charts);
     return rc;

@@ -233,7 +233,7 @@ static int cmp_task(const void *x, const void *y)
 /* Fills the cells from the newest run of each (row, task, primary metric). */
 static void fill_cells(report_table *t)
 {
-    qsort(t->tasks, (size_t)t->n_tasks, sizeof(report_task), cmp_task);
+    if (t->n_tasks > 1) qsort(t->tasks, (size_t)t->n_tasks, sizeof(report_task), cmp_task);
     for (int r = 0; r < t->n_rows; r++)
         if (!t->rows[r].cells) t->rows[r].cells = tt_calloc((size_t)t->n_tasks + 1, sizeof(report_cell));
     for (int i = 0; i < t->n_metrics; i++) {   /* newest run first: the first match wins */
@@ -492,7 +492,7 @@ static void order_rows(report_table *t)
     for (int i = 0; i < t->n_rows; i++) perm[i] = i;
     g_t = t;
     g_keys = keys;
-    qsort(perm, (size_t)t->n_rows, sizeof(int), cmp_rows);
+    if (t->n_rows > 1) qsort(perm, (size_t)t->n_rows, sizeof(int), cmp_rows);
     report_row *sorted = tt_malloc(sizeof(report_row) * (size_t)(t->n_rows + 1));
     int *inv = tt_malloc(sizeof(int) * (size_t)(t->n_rows + 1));
     for (int i = 0; i < t->n_rows; i++) {

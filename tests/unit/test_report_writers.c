@@ -275,6 +275,10 @@ static void test_report_json_render_parses_utf8(void **state)
     tt_buf_init(&b);
     report_json_render(f->t, NULL, &b);
     assert_non_null(strstr(tt_buf_str(&b), "模型甲"));   /* UTF-8, not \u escapes */
+    /* Reals in their shortest round-trip form, not jansson's 17 digits. */
+    assert_non_null(strstr(tt_buf_str(&b), "\"value\": 0.1,"));
+    assert_non_null(strstr(tt_buf_str(&b), "\"value\": 0.30000000000000004,"));
+    assert_non_null(strstr(tt_buf_str(&b), "\"value\": 0.5,"));
     json_error_t je;
     json_t *root = json_loads(tt_buf_str(&b), 0, &je);
     assert_non_null(root);
