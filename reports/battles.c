@@ -1,46 +1,21 @@
 /*
- * battles.c — pairwise win/battle counts and the online Elo series from the
- * battles table, for the report's heatmaps and "ratings over time" chart.
- * Rules and constants: battles.h. Called by table.c.
+ * battles.c — pairwise win/battle counts and a bounded online Elo series
+ * for the report's heatmaps and "ratings over time" chart, on top of the
+ * arena module (battles.h says what comes from where). Called by table.c.
  */
 #include "reports/battles.h"
+#include "arena/battles.h"
+#include "arena/elo.h"
+#include "arena/rows.h"
 #include "harness/util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct battle_rec {
-    int a, b;          /* indices into the all-models list */
-    double score_a;    /* 1, 0.5, 0 */
-    double tstamp;
-} battle_rec;
-
-typedef struct name_list {
-    char **names;
-    int n, cap;
-} name_list;
-
-static int name_index(name_list *l, const char *name, int add)
-{
-    for (int i = 0; i < l->n; i++)
-        if (strcmp(l->names[i], name) == 0) return i;
-    if (!add) return -1;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->names = tt_realloc(l->names, sizeof(char *) * (size_t)l->cap);
-    }
-    l->names[l->n] = tt_strdup(name);
-    return l->n++;
-}
-
-void report_elo_update(double *ra, double *rb, double score_a)
-{
-    double p_a = 1.0 / (1.0 + pow(REPORT_ELO_BASE, (*rb - *ra) / REPORT_ELO_SCALE));
-    double d = REPORT_ELO_K * (score_a - p_a);
-    *ra += d;
-    *rb -= d;
-}
+/* Above this many (battle x model) cells the Elo series is built per UTC
+ * day instead of per battle, to bound memory. */
+#define EVERY_BATTLE_MAX_CELLS 4000000u
 
 static int count_where(store *s, const char *sql, long long *out, char *err)
 {
@@ -68,73 +43,42 @@ int report_arena_load(store *s, const char *const *keep, int n_keep, report_aren
     if (!rc) rc = count_where(s, "SELECT count(*) FROM battles WHERE flags IS NULL AND winner IS NULL", &a->unvoted, err);
     if (rc) return rc;
 
-    sqlite3_stmt *st;
-    rc = store_prepare(s, "SELECT model_a, model_b, winner, tstamp FROM battles "
-                          "WHERE winner IS NOT NULL AND flags IS NULL ORDER BY tstamp, id", &st, err);
+    arena_battles list;
+    arena_battles_init(&list);
+    rc = arena_battles_load_db(store_db(s), ARENA_SOURCE_ALL, &list, err);
+    if (rc) {
+        arena_battles_free(&list);
+        return rc;
+    }
+    arena_index idx;
+    rc = arena_index_build(&list, 0, &idx, err);
+    arena_battles_free(&list);
     if (rc) return rc;
-    name_list all = {0};
-    battle_rec *recs = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *ma = (const char *)sqlite3_column_text(st, 0);
-        const char *mb = (const char *)sqlite3_column_text(st, 1);
-        const char *w = (const char *)sqlite3_column_text(st, 2);
-        if (!ma || !mb || !w || strcmp(ma, mb) == 0) continue;   /* self-play carries no information */
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            recs = tt_realloc(recs, sizeof *recs * cap);
-        }
-        battle_rec *r = &recs[n++];
-        r->a = name_index(&all, ma, 1);
-        r->b = name_index(&all, mb, 1);
-        r->score_a = strcmp(w, "model_a") == 0 ? 1.0 : strcmp(w, "model_b") == 0 ? 0.0 : 0.5;
-        r->tstamp = sqlite3_column_double(st, 3);
-    }
-    if (step != SQLITE_DONE) {
-        rc = tt_fail(err, TT_ERR_STORE, "cannot read battles: %s", sqlite3_errmsg(store_db(s)));
-        sqlite3_finalize(st);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    a->rated = (long long)n;
+    int nm = idx.n_models;
+    a->rated = (long long)idx.n;
 
-    /* Which models to keep, and in which order. */
-    int *kidx = tt_malloc(sizeof(int) * (size_t)(all.n + 1));   /* all-index -> kept index or -1 */
-    int *kept = tt_malloc(sizeof(int) * (size_t)(all.n + 1));
+    arena_elo_opts opts;
+    arena_elo_opts_default(&opts);
+    int daily = idx.n * (size_t)nm > EVERY_BATTLE_MAX_CELLS;
+    arena_elo_series ser;
+    arena_elo_series_build(&idx, &opts, daily ? ARENA_ELO_DAILY : ARENA_ELO_EVERY_BATTLE, &ser);
+
+    /* Final ratings: the last row of the series (every indexed model played). */
+    double *final = tt_calloc((size_t)nm + 1, sizeof(double));
+    for (int i = 0; i < nm && ser.n_points; i++) final[i] = ser.r[(ser.n_points - 1) * (size_t)nm + (size_t)i];
+
+    /* Which models to keep, in which order. */
+    int *kept = tt_malloc(sizeof(int) * (size_t)(nm + 1)), *kidx = tt_malloc(sizeof(int) * (size_t)(nm + 1));
     int nk = 0;
-    for (int i = 0; i < all.n; i++) {
+    for (int i = 0; i < nm; i++) {
         int want = n_keep <= 0;
-        for (int k = 0; k < n_keep && !want; k++) want = strcmp(keep[k], all.names[i]) == 0;
+        for (int k = 0; k < n_keep && !want; k++) want = strcmp(keep[k], idx.models[i]) == 0;
         if (want) kept[nk++] = i;
     }
-
-    double *elo = tt_malloc(sizeof(double) * (size_t)(all.n + 1));
-    int *seen = tt_calloc((size_t)all.n + 1, sizeof(int));
-    for (int i = 0; i < all.n; i++) elo[i] = REPORT_ELO_INIT;
-    size_t stride = n / REPORT_ELO_MAX_POINTS + (n % REPORT_ELO_MAX_POINTS != 0);
-    if (stride == 0) stride = 1;
-    int max_points = (int)(n / stride) + 2;
-    double *snap = tt_malloc(sizeof(double) * (size_t)max_points * (size_t)(all.n + 1));
-    a->step = tt_malloc(sizeof(long long) * (size_t)max_points);
-    a->tstamp = tt_malloc(sizeof(double) * (size_t)max_points);
-    for (size_t k = 0; k < n; k++) {
-        battle_rec *r = &recs[k];
-        report_elo_update(&elo[r->a], &elo[r->b], r->score_a);
-        seen[r->a] = seen[r->b] = 1;
-        if ((k + 1) % stride == 0 || k + 1 == n) {
-            for (int i = 0; i < all.n; i++)
-                snap[(size_t)a->n_points * (size_t)all.n + (size_t)i] = seen[i] ? elo[i] : NAN;
-            a->step[a->n_points] = (long long)(k + 1);
-            a->tstamp[a->n_points] = r->tstamp;
-            a->n_points++;
-        }
-    }
-
-    g_final = elo;
-    g_names = all.names;
+    g_final = final;
+    g_names = idx.models;
     if (nk > 1) qsort(kept, (size_t)nk, sizeof(int), by_final_elo);
-    for (int i = 0; i < all.n; i++) kidx[i] = -1;
+    for (int i = 0; i < nm; i++) kidx[i] = -1;
     for (int k = 0; k < nk; k++) kidx[kept[k]] = k;
 
     a->n_models = nk;
@@ -143,36 +87,56 @@ int report_arena_load(store *s, const char *const *keep, int n_keep, report_aren
     a->appearances = tt_calloc((size_t)nk + 1, sizeof(int));
     a->wins = tt_calloc((size_t)nk * (size_t)nk + 1, sizeof(int));
     a->ties = tt_calloc((size_t)nk * (size_t)nk + 1, sizeof(int));
-    a->elo = tt_malloc(sizeof(double) * ((size_t)a->n_points * (size_t)nk + 1));
     for (int k = 0; k < nk; k++) {
-        a->models[k] = tt_strdup(all.names[kept[k]]);
-        a->final_elo[k] = elo[kept[k]];
-        for (int p = 0; p < a->n_points; p++)
-            a->elo[(size_t)p * (size_t)nk + (size_t)k] = snap[(size_t)p * (size_t)all.n + (size_t)kept[k]];
+        a->models[k] = tt_strdup(idx.models[kept[k]]);
+        a->final_elo[k] = final[kept[k]];
     }
-    for (size_t k = 0; k < n; k++) {
-        int i = kidx[recs[k].a], j = kidx[recs[k].b];
+    for (size_t k = 0; k < idx.n; k++) {
+        int i = kidx[idx.a[k]], j = kidx[idx.b[k]];
         if (i >= 0) a->appearances[i]++;
         if (j >= 0) a->appearances[j]++;
         if (i < 0 || j < 0) continue;
-        if (recs[k].score_a == 1.0) a->wins[i * nk + j]++;
-        else if (recs[k].score_a == 0.0) a->wins[j * nk + i]++;
+        if (idx.outcome[k] == ARENA_OUT_A) a->wins[i * nk + j]++;
+        else if (idx.outcome[k] == ARENA_OUT_B) a->wins[j * nk + i]++;
         else {
             a->ties[i * nk + j]++;
             a->ties[j * nk + i]++;
         }
     }
-    free(snap);
-    free(seen);
-    free(elo);
+
+    /* Series, thinned to at most REPORT_ELO_MAX_POINTS snapshots (plus the last).
+     * x of a snapshot: battles rated up to it (per battle: k + 1; per day:
+     * battles up to the end of that day). */
+    size_t np = ser.n_points;
+    size_t stride = np / REPORT_ELO_MAX_POINTS + (np % REPORT_ELO_MAX_POINTS != 0);
+    if (stride == 0) stride = 1;
+    size_t max_points = np / stride + 2;
+    a->step = tt_malloc(sizeof(long long) * max_points);
+    a->tstamp = tt_malloc(sizeof(double) * max_points);
+    a->elo = tt_malloc(sizeof(double) * (max_points * (size_t)nk + 1));
+    size_t upto = 0;   /* battles counted so far (per-day mode) */
+    for (size_t p = 0; p < np; p++) {
+        long long step;
+        if (daily) {
+            double end = ser.t[p] + 86400.0;
+            while (upto < idx.n && idx.tstamp[upto] < end) upto++;
+            step = (long long)upto;
+        } else {
+            step = (long long)p + 1;
+        }
+        if ((p + 1) % stride != 0 && p + 1 != np) continue;
+        a->step[a->n_points] = step;
+        a->tstamp[a->n_points] = daily ? ser.t[p] : idx.tstamp[p];
+        for (int k = 0; k < nk; k++)
+            a->elo[(size_t)a->n_points * (size_t)nk + (size_t)k] = ser.r[p * (size_t)nm + (size_t)kept[k]];
+        a->n_points++;
+    }
     free(kept);
     free(kidx);
-    rc = TT_OK;
-out:
-    for (int i = 0; i < all.n; i++) free(all.names[i]);
-    free(all.names);
-    free(recs);
-    return rc;
+    free(final);
+    arena_elo_series_free(&ser);
+    arena_index_free(&idx);
+    return TT_OK;
 }
 
 void report_arena_free(report_arena *a)

@@ -14,6 +14,7 @@
  * names render. No gnuplot: scripts and data are still written and
  * charts->skipped says why there are no images. Called by render.c.
  */
+#include "arena/elo.h"
 #include "reports/escape.h"
 #include "reports/report.h"
 
@@ -615,7 +616,9 @@ static int chart_elo(plotter *p, const report_table *t, char *err)
         dat_label(&data, labels[i]);
     }
     tt_buf_puts(&data, "\n0\tNaN");   /* everyone starts at the initial rating */
-    for (int i = 0; i < n; i++) dat_num(&data, REPORT_ELO_INIT);
+    arena_elo_opts opts;
+    arena_elo_opts_default(&opts);
+    for (int i = 0; i < n; i++) dat_num(&data, opts.init);
     tt_buf_puts(&data, "\n");
     for (int pt = 0; pt < a->n_points; pt++) {
         tt_buf_printf(&data, "%lld", a->step[pt]);

@@ -534,7 +534,11 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
     if (!rc) rc = load_ratings(s, t, f, "bt", &t->bt_info, err);
     if (!rc) rc = load_ratings(s, t, f, "elo", &t->elo_info, err);
     if (!rc) rc = load_bench(s, t, f, err);
-    if (!rc) rc = report_arena_load(s, f ? f->models : NULL, f ? f->n_models : 0, &t->arena, err);
+    if (!rc) {   /* unreadable battles must not cost the rest of the report */
+        char aerr[TT_ERR_SIZE];
+        if (report_arena_load(s, f ? f->models : NULL, f ? f->n_models : 0, &t->arena, aerr) != TT_OK)
+            add_missing(t, "arena battles could not be read: %s", aerr);
+    }
     if (!rc) rc = load_runs(s, t, err);
     if (rc) {
         report_table_free(t);

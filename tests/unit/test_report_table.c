@@ -3,8 +3,9 @@
  * and arena statistics (reports/battles.c), on small stores filled with SQL:
  * newest run wins a cell, rows grouped by model name and ordered by
  * precision, newest rating computation used, bench rows matched by spec,
- * filters, empty stores. Elo values were worked out with a 6-line Python
- * script of the update rule (K=4, base 10, scale 400), quoted in comments.
+ * filters, empty stores. Elo values were worked out by hand with a 6-line
+ * Python script of the update rule (K=4, base 10, scale 400, start 1000):
+ *   p_a = 1/(1+10**((rb-ra)/400)); d = 4*(s_a-p_a); ra += d; rb -= d
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -234,20 +235,38 @@ static const char *const battles =
     " ('y', 'z', 'model_a', 2, NULL),"
     " ('x', 'z', NULL, 5, NULL);";
 
-static void test_report_elo_update_hand_values(void **state)
+/* 2500 battles: the series is thinned to at most REPORT_ELO_MAX_POINTS
+ * snapshots and still ends at the last battle. */
+static void test_report_arena_load_thins_series(void **state)
 {
     (void)state;
-    double a = 1000, b = 1000;
-    report_elo_update(&a, &b, 1.0);
-    assert_double_equal(a, 1002.0, 1e-12);
-    assert_double_equal(b, 998.0, 1e-12);
-    report_elo_update(&a, &b, 0.0);
-    /* p_a = 1/(1+10^(-4/400)) = 0.5057562...; 1002 - 4*p_a */
-    assert_double_equal(a, 999.9769751663554, 1e-9);
-    assert_double_equal(b, 1000.0230248336446, 1e-9);
-    double c = 1000, d = 1000;
-    report_elo_update(&c, &d, 0.5);
-    assert_double_equal(c, 1000, 0);
+    char *path = temp_db();
+    store *s = open_with(path, NULL);
+    char err[TT_ERR_SIZE];
+    assert_int_equal(store_exec(s, "BEGIN", err), TT_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(store_prepare(s, "INSERT INTO battles(model_a, model_b, winner, tstamp) VALUES ('p', 'q', ?1, ?2)",
+                                   &st, err), TT_OK);
+    for (int i = 0; i < 2500; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, i % 3 ? "model_a" : "model_b", -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 2, 1000.0 + i);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(store_exec(s, "COMMIT", err), TT_OK);
+    report_arena a;
+    assert_int_equal(report_arena_load(s, NULL, 0, &a, err), TT_OK);
+    assert_int_equal(a.rated, 2500);
+    assert_true(a.n_points <= REPORT_ELO_MAX_POINTS + 1);
+    assert_true(a.n_points >= REPORT_ELO_MAX_POINTS / 2);
+    assert_int_equal(a.step[a.n_points - 1], 2500);
+    assert_double_equal(a.tstamp[a.n_points - 1], 3499.0, 0);
+    for (int p = 1; p < a.n_points; p++) assert_true(a.step[p] > a.step[p - 1]);
+    assert_double_equal(a.elo[(size_t)(a.n_points - 1) * 2], a.final_elo[0], 0);
+    assert_int_equal(a.wins[0 * 2 + 1] + a.wins[1 * 2 + 0], 2500);
+    report_arena_free(&a);
+    drop(s, path);
 }
 
 static void test_report_arena_load_counts_and_elo(void **state)
@@ -283,7 +302,8 @@ static void test_report_arena_load_counts_and_elo(void **state)
     assert_int_equal(a.ties[x * 3 + z], 1);
     assert_int_equal(a.appearances[x], 3);
     assert_int_equal(a.appearances[z], 2);
-    /* Series: 4 snapshots; z unseen until its first battle (step 2). */
+    /* Series: 4 snapshots; z unseen until its first battle (step 2); after
+     * the first battle (x beat y at 1000 vs 1000) x has 1002. */
     assert_int_equal(a.n_points, 4);
     assert_int_equal(a.step[0], 1);
     assert_true(isnan(a.elo[0 * 3 + z]));
@@ -319,6 +339,26 @@ static void test_report_table_build_battles_without_ratings(void **state)
     drop(s, path);
 }
 
+/* A self-play row is refused by the arena loader: the report says so and
+ * still shows the accuracy results. */
+static void test_report_table_build_survives_bad_battles(void **state)
+{
+    (void)state;
+    char *path = temp_db();
+    store *s = open_with(path, fixture);
+    char err[TT_ERR_SIZE];
+    assert_int_equal(store_exec(s, "INSERT INTO battles(model_a, model_b, winner, tstamp) VALUES ('m', 'm', 'tie', 1)",
+                                err), TT_OK);
+    report_table *t;
+    assert_int_equal(report_table_build(s, path, NULL, &t, err), TT_OK);
+    assert_int_equal(t->n_rows, 3);
+    int said = 0;
+    for (int i = 0; i < t->n_missing; i++) said |= strstr(t->missing[i], "could not be read") != NULL;
+    assert_true(said);
+    report_table_free(t);
+    drop(s, path);
+}
+
 static void test_report_precision_bits_orders(void **state)
 {
     (void)state;
@@ -337,9 +377,10 @@ int main(void)
         cmocka_unit_test(test_report_table_build_newest_wins),
         cmocka_unit_test(test_report_table_build_filters),
         cmocka_unit_test(test_report_table_build_empty_store),
-        cmocka_unit_test(test_report_elo_update_hand_values),
+        cmocka_unit_test(test_report_arena_load_thins_series),
         cmocka_unit_test(test_report_arena_load_counts_and_elo),
         cmocka_unit_test(test_report_table_build_battles_without_ratings),
+        cmocka_unit_test(test_report_table_build_survives_bad_battles),
         cmocka_unit_test(test_report_precision_bits_orders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
