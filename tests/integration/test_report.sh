@@ -147,6 +147,15 @@ print("screenshot: %dx%d" % struct.unpack(">II", d[16:24]))
 assert struct.unpack(">II", d[16:24]) == (1200, 1600)
 PYEOF
     [ -n "${TIANTI_KEEP_SCREENSHOT:-}" ] && cp shot.png "$TIANTI_KEEP_SCREENSHOT"
+    # The sorting script works: click "BT rating" twice (ascending, then
+    # descending) and read the first model each time.
+    sed 's#</body></html>#<script>var t=document.querySelector("table.sortable");var h=[].slice.call(t.tHead.rows[0].cells).filter(function(c){return c.textContent=="BT rating"})[0];h.click();var a=t.tBodies[0].rows[0].cells[0].textContent;h.click();var b=t.tBodies[0].rows[0].cells[0].textContent;document.body.setAttribute("data-sorted",a+"/"+b);</script></body></html>#' \
+        out/index.html > out/sorttest.html
+    timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+        --disable-component-update --disable-sync --no-first-run --user-data-dir="$PROFILE" \
+        --dump-dom "file://$WORK/out/sorttest.html" 2>/dev/null > sorted.html
+    grep -q 'data-sorted="tricky|&lt;b&gt;&amp;&quot;co&quot;, ltd/千问-mini"' sorted.html \
+        || fail "sorting the leaderboard by BT rating did not work: $(grep -o 'data-sorted="[^"]*"' sorted.html)"
 else
     echo "skipped: /usr/bin/chromium not installed, no screenshot of index.html"
 fi
