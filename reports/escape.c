@@ -16,6 +16,8 @@ void report_md_cell(tt_buf *b, const char *s)
         case '|': tt_buf_puts(b, "\\|"); break;
         case '\\': tt_buf_puts(b, "\\\\"); break;
         case '<': tt_buf_puts(b, "&lt;"); break;
+        case '*': tt_buf_puts(b, "\\*"); break;
+        case '`': tt_buf_puts(b, "\\`"); break;
         case '\n': case '\r': tt_buf_puts(b, " "); break;
         default: tt_buf_append(b, s, 1);
         }

@@ -10,8 +10,8 @@
 
 #include "harness/util.h"
 
-/* Markdown table cell: '|' -> '\|', '\\' -> '\\\\', '<' -> "&lt;",
- * newlines -> space. */
+/* Markdown table cell: '|' -> '\|', '\\' -> '\\\\', '*' -> '\*', '`' -> '\`',
+ * '<' -> "&lt;", newlines -> space. */
 void report_md_cell(tt_buf *b, const char *s);
 /* CSV field (RFC 4180): quoted when it holds ',', '"', CR, LF or starts or
  * ends with a space; quotes doubled inside. */

@@ -31,6 +31,9 @@
 #define FONT "Noto Sans CJK SC"
 #define MAX_HEATMAP 30      /* models shown in the heatmaps */
 #define MAX_ELO_LINES 15    /* models shown in the Elo-over-time chart */
+#define MAX_RATING_ROWS 40  /* models in the ratings chart */
+#define MAX_ACC_TASKS 15    /* task groups in the accuracy chart */
+#define MAX_ACC_ROWS 12     /* bars per group in the accuracy chart */
 
 static const char *const colours[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
                                       "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b"};
@@ -216,10 +219,11 @@ static int chart_ratings(plotter *p, const report_table *t, char *err)
     tt_buf_init(&data);
     tt_buf_init(&body);
     tt_buf_puts(&data, "# index\tmodel\trating\tlower\tupper\n");
-    int have_ci = 0;
-    for (int i = 0; i < n; i++) {
+    int have_ci = 0, shown = n < MAX_RATING_ROWS ? n : MAX_RATING_ROWS;
+    char **labels = tt_calloc((size_t)shown + 1, sizeof(char *));
+    for (int i = 0; i < shown; i++) {
         const report_row *r = &t->rows[idx[i]];
-        char *label = report_row_label(r);
+        char *label = labels[i] = report_row_label(r);
         double v = use_bt ? r->bt : r->elo;
         double lo = use_bt && !isnan(r->bt_lower) ? r->bt_lower : v, hi = use_bt && !isnan(r->bt_upper) ? r->bt_upper : v;
         have_ci |= use_bt && !isnan(r->bt_lower);
@@ -229,21 +233,31 @@ static int chart_ratings(plotter *p, const report_table *t, char *err)
         dat_num(&data, lo);
         dat_num(&data, hi);
         tt_buf_puts(&data, "\n");
-        free(label);
     }
-    const char *title = use_bt ? "Arena rating (Bradley-Terry) with 95% bootstrap interval"
-                               : "Arena rating (online Elo; no Bradley-Terry ratings in the store)";
+    char title[160];
+    snprintf(title, sizeof title, "%s%s",
+             use_bt ? "Arena rating (Bradley-Terry) with 95% bootstrap interval"
+                    : "Arena rating (online Elo; no Bradley-Terry ratings in the store)",
+             shown < n ? ", top 40 models" : "");
+    /* A forest plot: one line per model, best at the top, so long and many
+     * names stay readable. */
     tt_buf_puts(&body, "set title ");
     gp_str(&body, title);
-    tt_buf_puts(&body, " font \"," "14\"\n");
-    tt_buf_puts(&body, "set ylabel \"rating (Elo scale, points)\"\nset xlabel \"model, best first\"\n"
-                       "set grid ytics lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\n"
-                       "set key top right box opaque\n");
-    tt_buf_printf(&body, "set xrange [-0.6:%d.6]\nset offsets 0,0,graph 0.08,graph 0.08\n", n - 1);
-    tt_buf_puts(&body, n > 6 ? "set xtics rotate by 30 right\nset bmargin 9\n" : "set xtics norotate\n");
-    tt_buf_printf(&body, "plot \"ratings.dat\" using 1:3:4:5:xtic(2) with yerrorbars lt 1 ps 1.5 title \"%s\", \\\n"
-                         "     \"\" using 1:3:(sprintf(\"%%.0f\", $3)) with labels offset 2.2,0.6 notitle\n",
-                  have_ci ? "rating, 95% interval" : "rating");
+    tt_buf_puts(&body, " font \",14\"\n");
+    tt_buf_puts(&body, "set xlabel \"rating (Elo scale, points)\"\nset ylabel \"model, best first\"\n"
+                       "set grid xtics lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\n"
+                       "set key bottom right box opaque\nset ytics scale 0\n");
+    tt_buf_printf(&body, "set yrange [%d.6:-0.6]\nset offsets graph 0.05, graph %s, 0, 0\n", shown - 1,
+                  shown <= 25 ? "0.12" : "0.05");
+    gp_tics(&body, "ytics", labels, shown);
+    tt_buf_printf(&body, "set ytics font \",%d\"\n", shown <= 20 ? 11 : shown <= 30 ? 9 : 8);
+    for (int i = 0; i < shown; i++) free(labels[i]);
+    free(labels);
+    tt_buf_printf(&body, "plot \"ratings.dat\" using 3:1:4:5 with xerrorbars lt 1 ps %s title \"%s\"",
+                  shown <= 20 ? "1.4" : "0.9", have_ci ? "rating, 95% interval" : "rating");
+    if (shown <= 25)
+        tt_buf_puts(&body, ", \\\n     \"\" using 5:1:(sprintf(\"%.0f\", $3)) with labels left offset 1,0 notitle");
+    tt_buf_puts(&body, "\n");
     int rc = chart(p, "ratings", title, REPORT_PNG_W, REPORT_PNG_H, &data, &body, err);
     tt_buf_free(&data);
     tt_buf_free(&body);
@@ -290,7 +304,10 @@ static int chart_heatmap(plotter *p, const report_table *t, int kind, char *err)
         size_t w = tt_utf8_codepoints(labels[i], strlen(labels[i]));
         if (w > widest) widest = w;
     }
-    int fsize = n <= 8 ? 11 : n <= 15 ? 9 : 7;
+    /* Up to 12 models fit REPORT_HEATMAP_W x H; beyond, the canvas grows so
+     * that every cell stays about 44 pixels wide and its value readable. */
+    int fsize = n <= 8 ? 11 : 9;
+    int w = n <= 12 ? REPORT_HEATMAP_W : 400 + 44 * n, h = n <= 12 ? REPORT_HEATMAP_H : 300 + 44 * n;
     tt_buf_puts(&body, "set title ");
     gp_str(&body, title);
     tt_buf_puts(&body, " font \",13\"\n");
@@ -316,7 +333,7 @@ static int chart_heatmap(plotter *p, const report_table *t, int kind, char *err)
                          "     \"\" using 1:2:(($3 > %g && $3 < %g) ? %s : \"\") with labels font \",%d\" tc rgb \"#222222\", \\\n"
                          "     \"\" using 1:2:(($3 > %g && $3 < %g) ? \"\" : %s) with labels font \",%d\" tc rgb \"#ffffff\"\n",
                   id, lo, hi, fmt, fsize, lo, hi, fmt, fsize);
-    int rc = chart(p, id, title, REPORT_HEATMAP_W, REPORT_HEATMAP_H, &data, &body, err);
+    int rc = chart(p, id, title, w, h, &data, &body, err);
     tt_buf_free(&data);
     tt_buf_free(&body);
     return rc;
@@ -333,16 +350,33 @@ static int chart_accuracy(plotter *p, const report_table *t, char *err)
             any = 1;
             if (c->value < 0 || c->value > 1) all_unit = 0;
         }
-        if (any) rows[nr++] = i;
+        if (any && nr < MAX_ACC_ROWS) rows[nr++] = i;
     }
     if (nr == 0 || t->n_tasks == 0) {
         free(rows);
         return TT_OK;
     }
+    /* Columns: every task when few; else the suites when there are a few;
+     * else the first MAX_ACC_TASKS (suites come first). */
+    int *cols = tt_malloc(sizeof(int) * (size_t)(t->n_tasks + 1)), nc = 0, n_suites = 0;
+    for (int k = 0; k < t->n_tasks; k++) n_suites += t->tasks[k].is_group;
+    const char *which = "";
+    for (int k = 0; k < t->n_tasks; k++) {
+        if (t->n_tasks > MAX_ACC_TASKS && n_suites > 0 && n_suites <= MAX_ACC_TASKS && !t->tasks[k].is_group) continue;
+        if (nc < MAX_ACC_TASKS) cols[nc++] = k;
+    }
+    if (nc < t->n_tasks) which = n_suites > 0 && n_suites <= MAX_ACC_TASKS ? " (suites only)" : " (first 15 columns)";
+    int n_with = 0;
+    for (int i = 0; i < t->n_rows; i++)
+        for (int k = 0; k < t->n_tasks; k++)
+            if (t->rows[i].cells[k].has) {
+                n_with++;
+                break;
+            }
     tt_buf data, body;
     tt_buf_init(&data);
     tt_buf_init(&body);
-    tt_buf_puts(&data, "# task");
+    tt_buf_puts(&data, "# index\ttask");
     for (int r = 0; r < nr; r++) {
         char *label = report_row_label(&t->rows[rows[r]]);
         tt_buf_puts(&data, "\t");
@@ -352,13 +386,13 @@ static int chart_accuracy(plotter *p, const report_table *t, char *err)
     }
     tt_buf_puts(&data, "\n");
     double scale = all_unit ? 100.0 : 1.0;
-    for (int k = 0; k < t->n_tasks; k++) {
+    char **xlabels = tt_calloc((size_t)nc + 1, sizeof(char *));
+    for (int c = 0; c < nc; c++) {
+        int k = cols[c];
         const report_task *tk = &t->tasks[k];
-        tt_buf buf;
-        tt_buf_init(&buf);
-        tt_buf_printf(&buf, "%s%s (%s)", tk->is_group ? "suite: " : "", tk->name, tk->metric);
-        dat_label(&data, tt_buf_str(&buf));
-        tt_buf_free(&buf);
+        xlabels[c] = tt_asprintf("%s%s (%s)", tk->is_group ? "suite: " : "", tk->name, tk->metric);
+        tt_buf_printf(&data, "%d\t", c);
+        dat_label(&data, xlabels[c]);
         for (int r = 0; r < nr; r++) {
             const report_cell *c = &t->rows[rows[r]].cells[k];
             dat_num(&data, c->has ? c->value * scale : NAN);
@@ -366,7 +400,9 @@ static int chart_accuracy(plotter *p, const report_table *t, char *err)
         }
         tt_buf_puts(&data, "\n");
     }
-    const char *title = "Accuracy per task (primary metric), whiskers: ± 1 standard error";
+    char title[200];
+    snprintf(title, sizeof title, "Accuracy per task%s, whiskers: ± 1 standard error%s", which,
+             nr < n_with ? "; top 12 models" : "");
     tt_buf_puts(&body, "set title ");
     gp_str(&body, title);
     tt_buf_puts(&body, " font \",14\"\n");
@@ -378,13 +414,15 @@ static int chart_accuracy(plotter *p, const report_table *t, char *err)
                        "set style fill solid 0.85 border rgb \"#555555\"\nset boxwidth 0.9\n"
                        "set grid ytics lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\nset xtics scale 0\n"
                        "set key outside right top vertical Left reverse samplen 2\n");
-    tt_buf_puts(&body, t->n_tasks > 4 ? "set xtics rotate by 25 right\n" : "set xtics norotate\n");
+    tt_buf_puts(&body, nc > 4 ? "set xtics rotate by 25 right\n" : "set xtics norotate\n");
+    gp_tics(&body, "xtics", xlabels, nc);
+    for (int c = 0; c < nc; c++) free(xlabels[c]);
+    free(xlabels);
     tt_buf_puts(&body, "plot ");
     for (int r = 0; r < nr; r++) {
         char *label = report_row_label(&t->rows[rows[r]]);
         if (r) tt_buf_puts(&body, ", \\\n     ");
-        tt_buf_printf(&body, "\"accuracy.dat\" using %d:%d%s lt %d title ", 2 + 2 * r, 3 + 2 * r,
-                      r == 0 ? ":xtic(1)" : "", r % N_COLOURS + 1);
+        tt_buf_printf(&body, "\"accuracy.dat\" using %d:%d lt %d title ", 3 + 2 * r, 4 + 2 * r, r % N_COLOURS + 1);
         gp_str(&body, label);
         free(label);
     }
@@ -393,6 +431,7 @@ static int chart_accuracy(plotter *p, const report_table *t, char *err)
     tt_buf_free(&data);
     tt_buf_free(&body);
     free(rows);
+    free(cols);
     return rc;
 }
 
@@ -476,10 +515,11 @@ static int chart_bench(plotter *p, const report_table *t, char *err)
     tt_buf data, body;
     tt_buf_init(&data);
     tt_buf_init(&body);
-    tt_buf_puts(&data, "# model");
+    tt_buf_puts(&data, "# index\tmodel");
     for (int k = 0; k < np; k++) tt_buf_printf(&data, "\t%s memory MiB\t%s tokens/s\t%s stddev", precs[k], precs[k], precs[k]);
     tt_buf_puts(&data, "\n");
     for (int g = 0; g < ng; g++) {
+        tt_buf_printf(&data, "%d\t", g);
         dat_label(&data, group_name(t, groups[g]));
         for (int k = 0; k < np; k++) {
             const report_row *r = row_at(t, groups[g], precs[k], keep_bench);
@@ -499,6 +539,10 @@ static int chart_bench(plotter *p, const report_table *t, char *err)
                        "set grid ytics lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\nset xtics scale 0\n"
                        "set yrange [0:*]\nset key top right samplen 2 title \"precision\"\nset xlabel \"model\"\n");
     tt_buf_puts(&body, ng > 3 ? "set xtics rotate by 25 right\n" : "set xtics norotate\n");
+    char **gnames = tt_calloc((size_t)ng + 1, sizeof(char *));
+    for (int g = 0; g < ng; g++) gnames[g] = (char *)group_name(t, groups[g]);
+    gp_tics(&body, "xtics", gnames, ng);
+    free(gnames);
     for (int panel = 0; panel < 2; panel++) {
         if (panel == 0)
             tt_buf_printf(&body, "set title \"%s\"\nset ylabel \"memory (MiB)\"\nset style histogram clustered gap 1.5\n",
@@ -510,10 +554,9 @@ static int chart_bench(plotter *p, const report_table *t, char *err)
         for (int k = 0; k < np; k++) {
             if (k) tt_buf_puts(&body, ", \\\n     ");
             if (panel == 0)
-                tt_buf_printf(&body, "\"bench.dat\" using %d%s lt %d title ", 2 + 3 * k, k == 0 ? ":xtic(1)" : "", k + 1);
+                tt_buf_printf(&body, "\"bench.dat\" using %d lt %d title ", 3 + 3 * k, k % N_COLOURS + 1);
             else
-                tt_buf_printf(&body, "\"bench.dat\" using %d:%d%s lt %d title ", 3 + 3 * k, 4 + 3 * k,
-                              k == 0 ? ":xtic(1)" : "", k + 1);
+                tt_buf_printf(&body, "\"bench.dat\" using %d:%d lt %d title ", 4 + 3 * k, 5 + 3 * k, k % N_COLOURS + 1);
             gp_str(&body, precs[k]);
         }
         tt_buf_puts(&body, "\n");

@@ -47,7 +47,8 @@ typedef struct report_charts {
 int report_plot(const report_table *t, const char *dir, report_charts *charts, char *err);
 void report_charts_free(report_charts *c);
 
-/* Sizes of the PNGs plot.c draws (the integration test checks them). */
+/* Sizes of the PNGs plot.c draws (the integration test checks them); the
+ * heatmaps grow beyond 12 models (report_chart has the actual size). */
 #define REPORT_PNG_W 1000
 #define REPORT_PNG_H 600
 #define REPORT_HEATMAP_W 900

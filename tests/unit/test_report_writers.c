@@ -98,6 +98,7 @@ static void test_report_md_cell_escapes_pipe(void **state)
     check_esc(report_md_cell, "x\\|y", "x\\\\\\|y");
     check_esc(report_md_cell, "<b>\nz", "&lt;b> z");
     check_esc(report_md_cell, "天梯", "天梯");
+    check_esc(report_md_cell, "*bold* `code`", "\\*bold\\* \\`code\\`");
 }
 
 static void test_report_csv_field_quotes(void **state)
