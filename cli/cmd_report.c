@@ -1,7 +1,8 @@
 /*
  * cmd_report.c — `tianti report`: renders the leaderboard the store holds
  * as Markdown, HTML, CSV and JSON with gnuplot charts (reports/report.h).
- * Read-only on the store. Prints what was written and what was missing.
+ * Changes nothing in the store (opening it may migrate an old schema). Prints
+ * what was written and what was missing.
  */
 #include "cli/cli.h"
 #include "harness/store.h"
