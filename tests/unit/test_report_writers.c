@@ -330,6 +330,56 @@ static void test_report_render_without_gnuplot_says_skipped(void **state)
     free(out);
 }
 
+static void test_report_plot_gnuplot_failure_noted(void **state)
+{
+    fx *f = *state;
+    char *out = tt_path_join(f->dir, "out");
+    setenv("TIANTI_GNUPLOT", "/bin/false", 1);
+    report_charts charts;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(report_plot(f->t, out, &charts, err), TT_OK);
+    unsetenv("TIANTI_GNUPLOT");
+    assert_non_null(charts.skipped);
+    assert_non_null(strstr(charts.skipped, "gnuplot failed on ratings"));
+    assert_true(charts.n >= 2);
+    for (int i = 0; i < charts.n; i++) assert_null(charts.items[i].png);
+    report_charts_free(&charts);
+    free(out);
+}
+
+static void test_report_json_render_repairs_bad_utf8(void **state)
+{
+    (void)state;
+    char *path = NULL, dir_tmpl[] = "/tmp/tianti-report-XXXXXX";
+    char *dir = mkdtemp(dir_tmpl);
+    path = tt_path_join(dir, "u.db");
+    char err[TT_ERR_SIZE];
+    store *s;
+    assert_int_equal(store_open(path, &s, err), TT_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(store_prepare(s, "INSERT INTO bench_results(created_at, model_spec, model_name, test, unit, mean) "
+                                      "VALUES ('t', 'x:bad', ?1, 'tg128', 'tokens/s', 1)", &st, err), TT_OK);
+    sqlite3_bind_text(st, 1, "ok\xff\xc3(", -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    report_table *t;
+    assert_int_equal(report_table_build(s, path, NULL, &t, err), TT_OK);
+    tt_buf b;
+    tt_buf_init(&b);
+    report_json_render(t, NULL, &b);
+    json_t *root = json_loads(tt_buf_str(&b), 0, NULL);
+    assert_non_null(root);
+    const char *name = json_string_value(json_object_get(json_array_get(json_object_get(root, "models"), 0), "name"));
+    assert_non_null(name);
+    assert_string_equal(name, "ok\xef\xbf\xbd\xef\xbf\xbd(");
+    json_decref(root);
+    tt_buf_free(&b);
+    report_table_free(t);
+    store_close(s);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    free(path);
+}
+
 static void test_report_render_empty_store(void **state)
 {
     fx *f = *state;
@@ -369,6 +419,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_html_render_escapes_names, setup_fixture, teardown),
         cmocka_unit_test_setup_teardown(test_report_json_render_parses_utf8, setup_fixture, teardown),
         cmocka_unit_test_setup_teardown(test_report_render_without_gnuplot_says_skipped, setup_fixture, teardown),
+        cmocka_unit_test_setup_teardown(test_report_plot_gnuplot_failure_noted, setup_fixture, teardown),
+        cmocka_unit_test(test_report_json_render_repairs_bad_utf8),
         cmocka_unit_test_setup_teardown(test_report_render_empty_store, setup_empty, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
