@@ -104,14 +104,13 @@ struct child_ctx {
     char *const *argv;
     char *const *envp;
     char tmpfs_opts[160];
-    char uid_map[64], gid_map[64];
     int drop_uid;                   /* root path or no-namespace path as root */
     uid_t uid;
     gid_t gid;
     struct rlimit rl_cpu, rl_as, rl_fsize, rl_nofile, rl_nproc;
     unsigned require;
     unsigned base_prot;
-    int out_w, err_w, status_w;
+    int out_w, err_w, status_w, go_r;
 };
 
 static _Atomic unsigned g_uid_slot;
@@ -147,6 +146,7 @@ static int write_all_fd(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Parent side: writes a /proc/<pid>/ file of the child. */
 static int write_proc_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -169,9 +169,22 @@ static __attribute__((noreturn)) void child_main(const struct child_ctx *c)
     unsigned prot = c->base_prot;
 
     if (c->path == PATH_USER_NS) {
-        if (write_proc_file("/proc/self/setgroups", "deny") < 0 ||
-            write_proc_file("/proc/self/uid_map", c->uid_map) < 0 ||
-            write_proc_file("/proc/self/gid_map", c->gid_map) < 0)
+        /* The parent writes our id maps (it may map us to the run's uid when
+         * it is root); wait for its word. */
+        char go = 0;
+        ssize_t r;
+        do {
+            r = read(c->go_r, &go, 1);
+        } while (r < 0 && errno == EINTR);
+        if (r != 1 || go != 'g') {
+            errno = EPERM;
+            child_fail(c, ST_IDMAP);
+        }
+        /* Become the mapped inner id (keeping our namespace capabilities
+         * until execve) so files we create are owned by a mapped id. */
+        syscall(SYS_setgroups, 0, NULL);   /* denied (EPERM) when not root */
+        if (syscall(SYS_setresgid, USERNS_INNER_ID, USERNS_INNER_ID, USERNS_INNER_ID) < 0 ||
+            syscall(SYS_setresuid, USERNS_INNER_ID, USERNS_INNER_ID, USERNS_INNER_ID) < 0)
             child_fail(c, ST_IDMAP);
         prot |= SANDBOX_PROT_USERNS;
     }
@@ -443,6 +456,7 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
     char *prog_path = NULL;
     char **argv = NULL, **envp = NULL;
     int out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 }, st_p[2] = { -1, -1 };
+    int go_p[2] = { -1, -1 };
     int pidfd = -1;
     pid_t pid = -1;
     struct capture cap_out = { NULL, 0, cfg.capture_bytes, 0 };
@@ -533,10 +547,6 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
         if (c.path == PATH_USER_NS) {
             tuid = USERNS_INNER_ID;
             tgid = USERNS_INNER_ID;
-            snprintf(c.uid_map, sizeof c.uid_map, "%u %u 1\n", USERNS_INNER_ID,
-                     (unsigned)geteuid());
-            snprintf(c.gid_map, sizeof c.gid_map, "%u %u 1\n", USERNS_INNER_ID,
-                     (unsigned)getegid());
         } else if (!c.drop_uid) {
             tuid = geteuid();
             tgid = getegid();
@@ -546,25 +556,47 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
         snprintf(c.tmpfs_opts, sizeof c.tmpfs_opts, "size=%zu,nr_inodes=4096,mode=0700,uid=%u,gid=%u",
                  cfg.fsize_bytes ? cfg.fsize_bytes : ((size_t)64 << 20), (unsigned)tuid,
                  (unsigned)tgid);
-        res->uid = c.path == PATH_USER_NS ? geteuid() : (c.drop_uid ? run_uid : geteuid());
+        /* Outside view of the run's ids: as root the per-run uid (also in
+         * the user namespace path, where the parent writes the maps). */
+        uid_t outer_uid = is_root ? run_uid : geteuid();
+        gid_t outer_gid = is_root ? run_gid : getegid();
+        res->uid = (c.drop_uid || c.path == PATH_USER_NS) ? outer_uid : geteuid();
 
-        if (pipe2(st_p, O_CLOEXEC) < 0) {
+        if (pipe2(st_p, O_CLOEXEC) < 0 || pipe2(go_p, O_CLOEXEC) < 0) {
             set_refused(res, "cannot create pipes%s: %s", "", errno);
             goto done;
         }
         c.status_w = st_p[1];
+        c.go_r = go_p[0];
         t0 = tt_now_s();
         pid = spawn(&c);
         int spawn_errno = errno;
         close(st_p[1]);
-        st_p[1] = -1;
+        close(go_p[0]);
+        st_p[1] = go_p[0] = -1;
         if (pid < 0) {
             close(st_p[0]);
-            st_p[0] = -1;
+            close(go_p[1]);
+            st_p[0] = go_p[1] = -1;
             if (a + 1 < npaths && clone_refused(spawn_errno)) continue;
             set_refused(res, "cannot start the child process%s: %s", "", spawn_errno);
             goto done;
         }
+        if (c.path == PATH_USER_NS) {
+            char path[64], map[64];
+            int ok = 1;
+            snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+            if (!is_root && write_proc_file(path, "deny") < 0) ok = 0;
+            snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+            snprintf(map, sizeof map, "%u %u 1\n", USERNS_INNER_ID, (unsigned)outer_uid);
+            if (ok && write_proc_file(path, map) < 0) ok = 0;
+            snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+            snprintf(map, sizeof map, "%u %u 1\n", USERNS_INNER_ID, (unsigned)outer_gid);
+            if (ok && write_proc_file(path, map) < 0) ok = 0;
+            if (ok && write(go_p[1], "g", 1) != 1) ok = 0;
+        }
+        close(go_p[1]);     /* EOF tells a waiting child that the maps failed */
+        go_p[1] = -1;
         /* Wait for "ready" or "failed" (EOF after exec). */
         memset(&rec, 0, sizeof rec);
         struct status_rec r;
@@ -729,6 +761,7 @@ done:
         if (out_p[i] >= 0) close(out_p[i]);
         if (err_p[i] >= 0) close(err_p[i]);
         if (st_p[i] >= 0) close(st_p[i]);
+        if (go_p[i] >= 0) close(go_p[i]);
     }
     remove_tree_at(AT_FDCWD, workdir, 0);
     cap_out.data[cap_out.len] = '\0';
