@@ -64,7 +64,7 @@ enum sbx_path { PATH_ROOT_NS, PATH_USER_NS, PATH_NONE };
 /* Stages the child reports when it fails. */
 enum sbx_stage {
     ST_IDMAP = 1, ST_MOUNT_PRIVATE, ST_WORKDIR_MOUNT, ST_PROGRAM, ST_CHOWN,
-    ST_CHDIR, ST_FDS, ST_RLIMIT, ST_SETSID, ST_DROP_UID, ST_REQUIRE, ST_EXEC
+    ST_CHDIR, ST_FDS, ST_RLIMIT, ST_SETSID, ST_DROP_UID, ST_REQUIRE, ST_EXEC, ST_INIT
 };
 
 static const char *stage_name(int st)
@@ -82,12 +82,13 @@ static const char *stage_name(int st)
     case ST_DROP_UID: return "dropping to an unprivileged uid";
     case ST_REQUIRE: return "checking required protections";
     case ST_EXEC: return "starting the interpreter";
+    case ST_INIT: return "starting the program under the namespace's init";
     default: return "setting up";
     }
 }
 
 struct status_rec {
-    int kind;          /* 1 ready, 2 failed */
+    int kind;          /* 1 ready, 2 failed, 3 program's wait status (in err) */
     int stage;
     int err;           /* errno */
     unsigned prot;
@@ -162,6 +163,33 @@ static int set_mount_attr(const char *path, unsigned flags, uint64_t set, uint64
 {
     struct sbx_mount_attr a = { set, clr, 0, 0 };
     return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &a, sizeof a);
+}
+
+/* The last steps, in the process that becomes the program: uid drop,
+ * no_new_privs, the required-protections check, "ready", execve. */
+static __attribute__((noreturn)) void exec_program(const struct child_ctx *c, unsigned prot)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (c->drop_uid) {
+        /* Raw system calls: glibc's setresuid() would try to broadcast the
+         * change to threads that exist only in the parent. */
+        if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+            syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0 ||
+            syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)
+            child_fail(c, ST_DROP_UID);
+        prot |= SANDBOX_PROT_UID;
+    } else if (c->path == PATH_USER_NS) {
+        prot |= SANDBOX_PROT_UID;   /* caps vanish at execve: inner uid is not 0 */
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) prot |= SANDBOX_PROT_NO_NEW_PRIVS;
+
+    if ((c->require & prot) != c->require) {
+        child_report(c->status_w, 2, ST_REQUIRE, 0, prot);
+        _exit(127);
+    }
+    child_report(c->status_w, 1, 0, 0, prot);
+    execve(c->interp, c->argv, c->envp);
+    child_fail(c, ST_EXEC);
 }
 
 static __attribute__((noreturn)) void child_main(const struct child_ctx *c)
@@ -241,26 +269,54 @@ static __attribute__((noreturn)) void child_main(const struct child_ctx *c)
         child_fail(c, ST_RLIMIT);
     prot |= SANDBOX_PROT_RLIMITS;
 
-    if (c->drop_uid) {
-        /* Raw system calls: glibc's setresuid() would try to broadcast the
-         * change to threads that exist only in the parent. */
-        if (syscall(SYS_setgroups, 0, NULL) < 0 ||
-            syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0 ||
-            syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)
-            child_fail(c, ST_DROP_UID);
-        prot |= SANDBOX_PROT_UID;
-    } else if (c->path == PATH_USER_NS) {
-        prot |= SANDBOX_PROT_UID;   /* caps vanish at execve: inner uid is not 0 */
-    }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) prot |= SANDBOX_PROT_NO_NEW_PRIVS;
+    if (c->path == PATH_NONE) exec_program(c, prot);
 
-    if ((c->require & prot) != c->require) {
-        child_report(c->status_w, 2, ST_REQUIRE, 0, prot);
-        _exit(127);
+    /* In a PID namespace we are its init. The program must not be: the
+     * kernel ignores signals an init has no handler for (SIGXCPU, abort's
+     * SIGABRT), which would change how it dies. So we fork it and reap. */
+    int ep[2];
+    if (syscall(SYS_pipe2, ep, O_CLOEXEC) < 0) child_fail(c, ST_INIT);
+    struct child_ctx cc = *c;   /* the program reports through ep */
+    cc.status_w = ep[1];
+    long py = syscall(SYS_clone, (unsigned long)SIGCHLD, 0L, 0L, 0L, 0L);
+    if (py < 0) child_fail(c, ST_INIT);
+    if (py == 0) exec_program(&cc, prot);
+    /* Forward one verdict once the program has exec'd (EOF on ep) or
+     * failed: its failure if any, else its "ready". */
+    close(ep[1]);
+    struct status_rec r, last = { 0, 0, 0, 0 };
+    for (;;) {
+        ssize_t n = read(ep[0], &r, sizeof r);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != (ssize_t)sizeof r) break;
+        if (last.kind != 2) last = r;
     }
-    child_report(c->status_w, 1, 0, 0, prot);
-    execve(c->interp, c->argv, c->envp);
-    child_fail(c, ST_EXEC);
+    close(ep[0]);
+    if (last.kind == 0) {
+        last.kind = 2;
+        last.stage = ST_EXEC;
+        last.err = ECHILD;
+    }
+    child_report(c->status_w, last.kind, last.stage, last.err, last.prot);
+    /* init: hold no pipe but the status pipe, so EOF on stdout/stderr means
+     * every program process has gone. */
+    int nfd = open("/dev/null", O_RDWR);
+    if (nfd >= 0) {
+        dup2(nfd, 0);
+        dup2(nfd, 1);
+        dup2(nfd, 2);
+    }
+    if (c->status_w > 3) syscall(SYS_close_range, 3u, (unsigned)c->status_w - 1, 0u);
+    syscall(SYS_close_range, (unsigned)c->status_w + 1, ~0u, 0u);
+    for (;;) {
+        int st = 0;
+        long w = syscall(SYS_wait4, -1L, &st, 0L, NULL);
+        if (w == py) {
+            child_report(c->status_w, 3, 0, st, prot);
+            _exit(0);
+        }
+        if (w < 0 && errno != EINTR) _exit(0);
+    }
 }
 
 /* ---- parent side ------------------------------------------------------ */
@@ -317,7 +373,10 @@ char *sandbox_protections_str(unsigned prot, char *buf, size_t size)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!(prot & names[i].bit)) continue;
         int w = snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i].name);
-        if (w < 0 || (size_t)w >= size - used) break;
+        if (w < 0 || (size_t)w >= size - used) {
+            buf[used] = '\0';   /* drop a name that did not fit */
+            break;
+        }
         used += (size_t)w;
     }
     return buf;
@@ -601,15 +660,20 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
         memset(&rec, 0, sizeof rec);
         struct status_rec r;
         ssize_t got;
+        /* Without namespaces the program itself reports and then execs, so
+         * read to EOF (an exec failure follows "ready"); with them, init
+         * forwards one verdict after the exec and keeps the pipe for the
+         * program's wait status. */
         for (;;) {
             got = read(st_p[0], &r, sizeof r);
             if (got < 0 && errno == EINTR) continue;
-            if (got == (ssize_t)sizeof r) { rec = r; continue; }
-            break;
+            if (got != (ssize_t)sizeof r) break;
+            if (rec.kind != 2) rec = r;
+            if (rec.kind == 2 || c.path != PATH_NONE) break;
         }
+        if (rec.kind == 1) break;          /* running */
         close(st_p[0]);
         st_p[0] = -1;
-        if (rec.kind == 1) break;          /* running */
         /* Failed before exec, or died without a word: reap and judge. */
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
         pid = -1;
@@ -717,6 +781,13 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
     if ((res->protections & SANDBOX_PROT_UID) && !(res->protections & SANDBOX_PROT_PIDNS) &&
         is_root)
         sweep_uid(run_uid, run_gid);
+    if (st_p[0] >= 0) {
+        /* init's report of the program's own wait status */
+        struct status_rec r;
+        ssize_t got;
+        while ((got = read(st_p[0], &r, sizeof r)) == (ssize_t)sizeof r || (got < 0 && errno == EINTR))
+            if (got == (ssize_t)sizeof r && r.kind == 3) status = r.err;
+    }
     res->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
                  (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 
