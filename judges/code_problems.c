@@ -5,20 +5,26 @@
 #include "judges/code_problems.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <string.h>
 #include <zlib.h>
 
+void code_problem_clear(code_problem *p)
+{
+    if (!p) return;
+    free(p->task_id);
+    free(p->prompt);
+    free(p->entry_point);
+    free(p->canonical_solution);
+    free(p->test);
+    memset(p, 0, sizeof *p);
+}
+
 void code_problems_free(code_problem *p, size_t n)
 {
     if (!p) return;
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].task_id);
-        free(p[i].prompt);
-        free(p[i].entry_point);
-        free(p[i].canonical_solution);
-        free(p[i].test);
-    }
+    for (size_t i = 0; i < n; i++) code_problem_clear(&p[i]);
     free(p);
 }
 
@@ -40,19 +46,40 @@ static int read_line(gzFile f, tt_buf *b)
     return any;
 }
 
-static int get_field(json_t *obj, const char *name, int required, char **out,
-                     const char *path, size_t line, char *err)
+/* where: "'file' line N" or a record name, for messages. */
+static int get_field(const json_t *obj, const char *name, int required, char **out,
+                     const char *where, char *err)
 {
     json_t *v = json_object_get(obj, name);
     if (!v || json_is_null(v)) {
         if (!required) return TT_OK;
-        return tt_fail(err, TT_ERR_PARSE, "'%s' line %zu: missing field '%s'", path, line, name);
+        return tt_fail(err, TT_ERR_PARSE, "%s: missing field '%s'", where, name);
     }
     if (!json_is_string(v))
-        return tt_fail(err, TT_ERR_PARSE, "'%s' line %zu: field '%s' is not a string", path,
-                       line, name);
+        return tt_fail(err, TT_ERR_PARSE, "%s: field '%s' is not a string", where, name);
     *out = tt_strndup(json_string_value(v), json_string_length(v));
     return TT_OK;
+}
+
+static int fill(const json_t *obj, const char *where, code_problem *p, char *err)
+{
+    memset(p, 0, sizeof *p);
+    if (!json_is_object(obj)) return tt_fail(err, TT_ERR_PARSE, "%s: record is not a JSON object", where);
+    int rc = get_field(obj, "task_id", 1, &p->task_id, where, err);
+    if (rc == TT_OK) rc = get_field(obj, "prompt", 1, &p->prompt, where, err);
+    if (rc == TT_OK) rc = get_field(obj, "entry_point", 1, &p->entry_point, where, err);
+    if (rc == TT_OK) rc = get_field(obj, "canonical_solution", 0, &p->canonical_solution, where, err);
+    if (rc == TT_OK) rc = get_field(obj, "test", 1, &p->test, where, err);
+    if (rc != TT_OK) code_problem_clear(p);
+    return rc;
+}
+
+int code_problem_from_doc(const json_t *doc, const char *name, code_problem *p,
+                          char err[TT_ERR_SIZE])
+{
+    char where[300];
+    snprintf(where, sizeof where, "'%s'", name ? name : "record");
+    return fill(doc, where, p, err);
 }
 
 int code_problems_load(const char *path, code_problem **out, size_t *n, char err[TT_ERR_SIZE])
@@ -84,16 +111,11 @@ int code_problems_load(const char *path, code_problem **out, size_t *n, char err
             cap = cap ? cap * 2 : 64;
             arr = tt_realloc(arr, cap * sizeof *arr);
         }
-        code_problem *p = &arr[len];
-        memset(p, 0, sizeof *p);
-        len++;
-        rc = get_field(obj, "task_id", 1, &p->task_id, path, line, err);
-        if (rc == TT_OK) rc = get_field(obj, "prompt", 1, &p->prompt, path, line, err);
-        if (rc == TT_OK) rc = get_field(obj, "entry_point", 1, &p->entry_point, path, line, err);
-        if (rc == TT_OK)
-            rc = get_field(obj, "canonical_solution", 0, &p->canonical_solution, path, line, err);
-        if (rc == TT_OK) rc = get_field(obj, "test", 1, &p->test, path, line, err);
+        char where[300];
+        snprintf(where, sizeof where, "'%s' line %zu", path, line);
+        rc = fill(obj, where, &arr[len], err);
         json_decref(obj);
+        if (rc == TT_OK) len++;
         if (rc != TT_OK) break;
     }
     int zerr = 0;

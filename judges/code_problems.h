@@ -11,6 +11,7 @@
 #ifndef TIANTI_CODE_PROBLEMS_H
 #define TIANTI_CODE_PROBLEMS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "harness/util.h"
@@ -28,6 +29,16 @@ typedef struct code_problem {
  * skipped. TT_ERR_IO when the file cannot be read, TT_ERR_PARSE naming the
  * file, line and field for a malformed record. */
 int code_problems_load(const char *path, code_problem **out, size_t *n, char err[TT_ERR_SIZE]);
+
+/* Fills *p from one dataset record (a JSON object as harness/dataset.c
+ * yields), copying the strings; release with code_problem_clear(). name
+ * (e.g. "HumanEval.jsonl.gz record 3") is used in messages. TT_ERR_PARSE
+ * naming the field when one is missing or not a string. */
+int code_problem_from_doc(const json_t *doc, const char *name, code_problem *p,
+                          char err[TT_ERR_SIZE]);
+
+/* Frees the strings of one problem and zeroes it. */
+void code_problem_clear(code_problem *p);
 
 /* Frees an array of n problems (NULL is fine). */
 void code_problems_free(code_problem *p, size_t n);
