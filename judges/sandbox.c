@@ -27,17 +27,21 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MOUNT_ATTR_RDONLY
@@ -115,6 +119,40 @@ struct child_ctx {
 };
 
 static _Atomic unsigned g_uid_slot;
+static pthread_once_t g_slot_once = PTHREAD_ONCE_INIT;
+
+static void slot_seed(void)
+{
+    /* Start where another process is unlikely to be (the locks decide). */
+    atomic_store(&g_uid_slot, (unsigned)getpid() * 7919u + (unsigned)time(NULL));
+}
+
+/* Claims a uid slot no other run (in this or another process) holds: a
+ * bound abstract unix socket "\0tianti-sbx-uid-<uid>", kept until the run
+ * ends (the kernel frees the name when the socket closes, even if we die;
+ * no file is left behind). Returns the socket (and *slot), or -1 when all
+ * slots are busy. */
+static int acquire_uid_slot(const sandbox_config *cfg, unsigned *slot)
+{
+    pthread_once(&g_slot_once, slot_seed);
+    for (unsigned tries = 0; tries < cfg->uid_count; tries++) {
+        unsigned s = atomic_fetch_add(&g_uid_slot, 1u) % cfg->uid_count;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        struct sockaddr_un a;
+        memset(&a, 0, sizeof a);
+        a.sun_family = AF_UNIX;
+        int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "tianti-sbx-uid-%u",
+                         cfg->uid_base + s);
+        socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+        if (bind(fd, (struct sockaddr *)&a, len) == 0) {
+            *slot = s;
+            return fd;
+        }
+        close(fd);
+    }
+    return -1;
+}
 
 /* ---- child side: async-signal-safe only ------------------------------- */
 
@@ -516,6 +554,7 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
     char **argv = NULL, **envp = NULL;
     int out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 }, st_p[2] = { -1, -1 };
     int go_p[2] = { -1, -1 };
+    int lock_fd = -1;
     int pidfd = -1;
     pid_t pid = -1;
     struct capture cap_out = { NULL, 0, cfg.capture_bytes, 0 };
@@ -556,7 +595,14 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
     cap_out.data = tt_malloc(cfg.capture_bytes + 1);
     cap_err.data = tt_malloc(cfg.capture_bytes + 1);
 
-    unsigned slot = atomic_fetch_add(&g_uid_slot, 1u) % cfg.uid_count;
+    unsigned slot = 0;
+    if (is_root) {
+        lock_fd = acquire_uid_slot(&cfg, &slot);
+        if (lock_fd < 0) {
+            set_refused(res, "no free sandbox uid in %s%s", "the configured range", 0);
+            goto done;
+        }
+    }
     uid_t run_uid = (uid_t)(cfg.uid_base + slot);
     gid_t run_gid = (gid_t)(cfg.uid_base + slot);
 
@@ -665,6 +711,15 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
          * forwards one verdict after the exec and keeps the pipe for the
          * program's wait status. */
         for (;;) {
+            /* setup never takes long: a child silent past the deadline is
+             * stuck and is treated as dead */
+            struct pollfd spf = { st_p[0], POLLIN, 0 };
+            int left_ms = (int)((t0 + cfg.wall_s + 5.0 - tt_now_s()) * 1000.0);
+            if (poll(&spf, 1, left_ms > 0 ? left_ms : 0) == 0) {
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+                break;
+            }
             got = read(st_p[0], &r, sizeof r);
             if (got < 0 && errno == EINTR) continue;
             if (got != (ssize_t)sizeof r) break;
@@ -763,11 +818,17 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
         }
         (void)ix_pid;
         if (!exited) {
-            pid_t w = wait4(pid, &status, WNOHANG, &ru);
-            if (w == pid) {
-                exited = 1;
+            /* Look without reaping: while the leader is an unreaped zombie
+             * its pid (= the group id) cannot be reused, so killing the
+             * group cannot hit an unrelated process. */
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                si.si_pid == pid) {
                 res->wall_s = tt_now_s() - t0;
                 kill(-pid, SIGKILL);   /* stragglers of its process group */
+                while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {}
+                exited = 1;
             }
         }
     }
@@ -835,8 +896,9 @@ done:
         if (go_p[i] >= 0) close(go_p[i]);
     }
     remove_tree_at(AT_FDCWD, workdir, 0);
-    cap_out.data[cap_out.len] = '\0';
-    cap_err.data[cap_err.len] = '\0';
+    if (lock_fd >= 0) close(lock_fd);   /* after the sweep: the uid is free again */
+    if (cap_out.data) cap_out.data[cap_out.len] = '\0';
+    if (cap_err.data) cap_err.data[cap_err.len] = '\0';
     res->out = cap_out.data;
     res->out_len = cap_out.len;
     res->errout = cap_err.data;
