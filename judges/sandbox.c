@@ -565,6 +565,8 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
 
     if (!mkdtemp(workdir)) {
         set_refused(res, "cannot create a temporary directory under '%s': %s", base, errno);
+        res->out = tt_strdup("");
+        res->errout = tt_strdup("");
         free(workdir);
         return TT_OK;
     }

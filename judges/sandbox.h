@@ -111,8 +111,9 @@ typedef struct sandbox_result {
     int term_signal;        /* signal that ended it, else 0 */
     double wall_s;          /* wall time from start to reap */
     double cpu_s;           /* user + system CPU of the reaped child */
-    char *out;              /* captured stdout, NUL-terminated; caller frees
-                               with sandbox_result_free() */
+    char *out;              /* captured stdout, NUL-terminated, never NULL
+                               after sandbox_run (empty when nothing ran);
+                               caller frees with sandbox_result_free() */
     size_t out_len;
     char *errout;           /* captured stderr, likewise */
     size_t err_len;
