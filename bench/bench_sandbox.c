@@ -6,6 +6,7 @@
  * 2-job/1-job ratio and the sandbox overhead per execution.
  *
  * Usage: bench_sandbox [HumanEval.jsonl.gz] [--rounds N] [--jobs-max J]
+ *                      [--no-namespaces]   (the rlimits/uid-only path)
  * Data default: $TIANTI_SHARED_DIR/datasets/humaneval/HumanEval.jsonl.gz,
  * else ../shared/datasets/humaneval/HumanEval.jsonl.gz. Interpreter:
  * $TIANTI_PYTHON or /usr/bin/python3. Not a test: run by hand.
@@ -72,10 +73,11 @@ static double run_bare(const char *python, const code_problem *p, size_t n, size
 int main(int argc, char **argv)
 {
     const char *path = NULL;
-    int rounds = 1, jobs_max = 2;
+    int rounds = 1, jobs_max = 2, no_ns = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--jobs-max") && i + 1 < argc) jobs_max = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-namespaces")) no_ns = 1;
         else path = argv[i];
     }
     if (rounds < 1) rounds = 1;
@@ -107,14 +109,15 @@ int main(int argc, char **argv)
     code_judge_config cfg;
     code_judge_config_init(&cfg);
     cfg.sandbox.interpreter = python;
+    if (no_ns) cfg.sandbox.ns_mode = SANDBOX_NS_NONE;
 
     /* one warm-up run so that the page cache holds the interpreter */
     size_t passed = 0;
     run_sandboxed(&cfg, items, n < 8 ? n : 8, 1, &passed);
 
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("bench_sandbox: %zu HumanEval canonical solutions, %d round(s), %ld CPUs, %s\n", n,
-           rounds, ncpu, python);
+    printf("bench_sandbox: %zu HumanEval canonical solutions, %d round(s), %ld CPUs, %s%s\n", n,
+           rounds, ncpu, python, no_ns ? ", no namespaces" : "");
     double bare = 0;
     size_t bare_passed = 0;
     for (int r = 0; r < rounds; r++) bare += run_bare(python, p, n, &bare_passed);

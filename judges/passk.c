@@ -29,7 +29,7 @@ int passk_mean(const int *n, const int *c, size_t m, int k, double *out,
     if (m == 0) return tt_fail(err, TT_ERR_USAGE, "pass@%d over no problems", k);
     double sum = 0.0;
     for (size_t i = 0; i < m; i++) {
-        double v;
+        double v = 0.0;
         char e[TT_ERR_SIZE];
         int rc = passk_estimate(n[i], c[i], k, &v, e);
         if (rc != TT_OK) return tt_fail(err, rc, "problem %zu: %s", i, e);
