@@ -1,5 +1,6 @@
 /*
- * test_passk.c — passk.c against values worked out by hand:
+ * test_passk.c — passk.c against values worked out by hand, and the
+ * pass@k metric names of harness/metrics.c that task files use:
  *   pass@k = 1 - C(n-c,k)/C(n,k), and 1 when n-c < k.
  *   n=10 c=3 k=1 : 1 - C(7,1)/C(10,1)  = 1 - 7/10    = 3/10
  *   n=10 c=3 k=3 : 1 - C(7,3)/C(10,3)  = 1 - 35/120  = 17/24
@@ -19,6 +20,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "harness/metrics.h"
 #include "judges/passk.h"
 
 /* Absolute-tolerance comparison (older cmocka has only the float one). */
@@ -109,6 +111,41 @@ static void test_passk_mean_over_problems(void **state)
     assert_int_equal(passk_mean(n2, c2, 0, 1, &v, err), TT_ERR_USAGE);
 }
 
+/* The task file's pass@k metrics parse, carry their k, and cannot be
+ * scored from a response text (they need the code judge). */
+static void test_passk_metric_specs(void **state)
+{
+    (void)state;
+    json_t *list = json_pack("[s, {s:s, s:s, s:b}, s]", "pass@1", "metric", "pass@10",
+                             "aggregation", "mean", "higher_is_better", 1, "pass@100");
+    metric_spec *ms = NULL;
+    int n = 0;
+    char err[TT_ERR_SIZE] = "";
+    assert_int_equal(metric_spec_parse(list, &ms, &n, err), TT_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(ms[0].name, "pass@1");
+    assert_int_equal(metric_pass_k(&ms[0]), 1);
+    assert_int_equal(metric_pass_k(&ms[1]), 10);
+    assert_int_equal(metric_pass_k(&ms[2]), 100);
+    assert_int_equal(ms[1].higher_is_better, 1);
+    double item[STATS_ITEM_MAX];
+    const char *targets[] = { "x" };
+    assert_int_equal(metric_score_generation(&ms[0], "x", targets, 1, item, err),
+                     TT_ERR_UNSUPPORTED);
+    metric_specs_free(ms, n);
+    json_decref(list);
+
+    list = json_pack("[s]", "pass@3");
+    assert_int_equal(metric_spec_parse(list, &ms, &n, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "unknown metric 'pass@3'"));
+    json_decref(list);
+
+    metric_spec em;
+    memset(&em, 0, sizeof em);
+    em.kind = METRIC_EXACT_MATCH;
+    assert_int_equal(metric_pass_k(&em), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_passk_estimate_k1_is_fraction),
         cmocka_unit_test(test_passk_estimate_invalid),
         cmocka_unit_test(test_passk_mean_over_problems),
+        cmocka_unit_test(test_passk_metric_specs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
