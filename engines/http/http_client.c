@@ -630,6 +630,7 @@ int http_call(http_client *c, const http_call_spec *spec, http_result *res)
     double start = tt_now_s();
     double deadline = start + (pol->deadline_s > 0 ? pol->deadline_s : 1e9);
     int max_retries = pol->max_retries < 0 ? 0 : pol->max_retries;
+    if (spec->retries_cap > 0 && max_retries > spec->retries_cap) max_retries = spec->retries_cap;
 
     for (int k = 0;; k++) {
         res->waited_s += http_limiter_acquire(&c->limiter, k == 0 ? spec->tokens : 0);

@@ -194,6 +194,7 @@ typedef struct http_call_spec {
     int (*check)(void *user, const char *body, size_t len, int *retry, char *msg);
     void *user;
     double tokens;               /* estimate for the tokens-per-minute limiter */
+    int retries_cap;             /* > 0: at most this many retries (capability probes) */
 } http_call_spec;
 
 typedef struct http_result {

@@ -565,14 +565,17 @@ static void probe(openai_engine *oe)
     json_decref(body);
     char *url = http_url_join(oe->base_url, "completions");
     http_call_spec spec = {.method = "POST", .url = url, .body = js, .on_attempt = on_attempt,
-                           .check = check_reply, .user = &s, .tokens = 8};
+                           .check = check_reply, .user = &s, .tokens = 8, .retries_cap = 2};
     http_result res;
     int rc = http_call(oe->http, &spec, &res);
     unsigned caps = 0;
     if (rc == TT_OK) {
         caps = ENGINE_CAP_GENERATE | ENGINE_CAP_LOGLIKELIHOOD | ENGINE_CAP_LOGLIKELIHOOD_ROLLING;
-    } else if (res.status >= 200 && res.status < 300) {
-        caps = ENGINE_CAP_GENERATE;   /* completions works, but no prompt scoring */
+    } else if (res.status != 404 && res.status != 405) {
+        /* The endpoint exists (it answered, or refused echo scoring, or the
+         * server is not up yet): raw-prompt generation is offered, prompt
+         * scoring is not. A chat-only API answers 404 here. */
+        caps = ENGINE_CAP_GENERATE;
     }
     if (oe->verbose)
         fprintf(stderr, "tianti: %s: prompt scoring (echo+logprobs) %s%s%s\n", oe->model,
