@@ -10,7 +10,7 @@ set -u
 BIN=${TIANTI_BIN:-}
 [ -x "$BIN" ] || { echo "skip: TIANTI_BIN not set or not executable"; exit 77; }
 command -v curl >/dev/null || { echo "skip: curl not installed"; exit 77; }
-PY=$(command -v python3) || { echo "skip: python3 not installed"; exit 77; }
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3) || { echo "skip: python3 not installed"; exit 77; }
 "$BIN" serve --help >/dev/null 2>&1 || { echo "skip: this tianti has no serve command"; exit 77; }
 
 tmp=$(mktemp -d)
