@@ -1,0 +1,447 @@
+/*
+ * ops.c — the GLM engine's kernels (see ops.h): thread pool, row kernels,
+ * per-type dot products (portable reference + AVX2 fast path chosen at run
+ * time) and the blocked matrix product built on them.
+ */
+#include "engines/glm/ops.h"
+#include "engines/glm/quant.h"
+#include "harness/util.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GLM_X86 1
+#include <immintrin.h>
+#endif
+
+/* ---- thread pool ------------------------------------------------------------ */
+
+struct glm_pool {
+    int n;
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_start, cv_done;
+    glm_job_fn fn;
+    void *arg;
+    atomic_uint gen;       /* bumped once per job */
+    atomic_int pending;    /* workers still running the current job */
+    atomic_int stop;
+};
+
+typedef struct worker_arg { glm_pool *p; int ith; } worker_arg;
+
+static void cpu_relax(void)
+{
+#ifdef GLM_X86
+    _mm_pause();
+#endif
+}
+
+#define SPIN_ROUNDS 20000
+
+static void *worker_main(void *v)
+{
+    worker_arg *wa = v;
+    glm_pool *p = wa->p;
+    int ith = wa->ith;
+    free(wa);
+    unsigned seen = 0;
+    for (;;) {
+        int spins = 0;
+        while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop) && spins < SPIN_ROUNDS) {
+            cpu_relax();
+            spins++;
+        }
+        if (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) {
+            pthread_mutex_lock(&p->mu);
+            while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv_start, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->stop)) break;
+        seen = atomic_load(&p->gen);
+        p->fn(p->arg, ith, p->n);
+        if (atomic_fetch_sub(&p->pending, 1) == 1) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->cv_done);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+    return NULL;
+}
+
+glm_pool *glm_pool_new(int n_threads)
+{
+    if (n_threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n_threads = c > 0 ? (int)c : 1;
+    }
+    if (n_threads > 256) n_threads = 256;
+    glm_pool *p = tt_calloc(1, sizeof *p);
+    p->n = n_threads;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv_start, NULL);
+    pthread_cond_init(&p->cv_done, NULL);
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->pending, 0);
+    atomic_init(&p->stop, 0);
+    p->threads = tt_calloc((size_t)n_threads, sizeof *p->threads);
+    for (int i = 1; i < n_threads; i++) {
+        worker_arg *wa = tt_malloc(sizeof *wa);
+        wa->p = p;
+        wa->ith = i;
+        if (pthread_create(&p->threads[i], NULL, worker_main, wa) != 0) {
+            free(wa);
+            p->n = i;   /* run with the threads we got */
+            break;
+        }
+    }
+    return p;
+}
+
+void glm_pool_free(glm_pool *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->stop, 1);
+    pthread_cond_broadcast(&p->cv_start);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv_start);
+    pthread_cond_destroy(&p->cv_done);
+    free(p->threads);
+    free(p);
+}
+
+int glm_pool_threads(const glm_pool *p) { return p ? p->n : 1; }
+
+void glm_pool_run(glm_pool *p, glm_job_fn fn, void *arg)
+{
+    if (!p || p->n == 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    p->fn = fn;
+    p->arg = arg;
+    atomic_store(&p->pending, p->n - 1);
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->gen, 1);
+    pthread_cond_broadcast(&p->cv_start);
+    pthread_mutex_unlock(&p->mu);
+    fn(arg, 0, p->n);
+    int spins = 0;
+    while (atomic_load(&p->pending) > 0 && spins < SPIN_ROUNDS) {
+        cpu_relax();
+        spins++;
+    }
+    if (atomic_load(&p->pending) > 0) {
+        pthread_mutex_lock(&p->mu);
+        while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->cv_done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* ---- row kernels ------------------------------------------------------------ */
+
+void glm_rmsnorm(float *out, const float *x, const float *w, int n, float eps)
+{
+    float ss = 0.0f;
+    for (int i = 0; i < n; i++) ss += x[i] * x[i];
+    float scale = 1.0f / sqrtf(ss / (float)n + eps);
+    for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
+}
+
+void glm_softmax(float *x, int n)
+{
+    float max = x[0];
+    for (int i = 1; i < n; i++) if (x[i] > max) max = x[i];
+    float sum = 0.0f;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += x[i];
+    }
+    for (int i = 0; i < n; i++) x[i] /= sum;
+}
+
+void glm_swiglu(float *out, const float *gate, const float *up, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float g = gate[i];
+        out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float freq_base)
+{
+    for (int i = 0; i < n_rot / 2; i++) {
+        float theta = (float)pos * powf(freq_base, -2.0f * (float)i / (float)n_rot);
+        float c = cosf(theta), s = sinf(theta);
+        for (int h = 0; h < n_heads; h++) {
+            float *v = x + (size_t)h * head_dim + 2 * i;
+            float x0 = v[0], x1 = v[1];
+            v[0] = x0 * c - x1 * s;
+            v[1] = x0 * s + x1 * c;
+        }
+    }
+}
+
+/* ---- dot products: reference ------------------------------------------------ */
+
+static float dot_f32_ref(int n, const void *w, const void *x)
+{
+    const float *a = w, *b = x;
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static float dot_f16_ref(int n, const void *w, const void *x)
+{
+    const uint16_t *a = w, *b = x;
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += glm_fp16_to_fp32(a[i]) * glm_fp16_to_fp32(b[i]);
+    return s;
+}
+
+static float dot_q8_0_ref(int n, const void *w, const void *x)
+{
+    const glm_block_q8_0 *a = w, *b = x;
+    float s = 0.0f;
+    for (int k = 0; k < n / GLM_QK; k++) {
+        int sumi = 0;
+        for (int j = 0; j < GLM_QK; j++) sumi += a[k].qs[j] * b[k].qs[j];
+        s += (float)sumi * (glm_fp16_to_fp32(a[k].d) * glm_fp16_to_fp32(b[k].d));
+    }
+    return s;
+}
+
+static float dot_q4_0_ref(int n, const void *w, const void *x)
+{
+    const glm_block_q4_0 *a = w;
+    const glm_block_q8_0 *b = x;
+    float s = 0.0f;
+    for (int k = 0; k < n / GLM_QK; k++) {
+        int sumi = 0;
+        for (int j = 0; j < GLM_QK / 2; j++) {
+            sumi += ((a[k].qs[j] & 0x0f) - 8) * b[k].qs[j];
+            sumi += ((a[k].qs[j] >> 4) - 8) * b[k].qs[j + GLM_QK / 2];
+        }
+        s += (float)sumi * (glm_fp16_to_fp32(a[k].d) * glm_fp16_to_fp32(b[k].d));
+    }
+    return s;
+}
+
+/* ---- dot products: AVX2 ------------------------------------------------------ */
+#ifdef GLM_X86
+#define SIMD __attribute__((target("avx2,fma,f16c")))
+
+SIMD static float hsum8(__m256 v)
+{
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+SIMD static float dot_f32_avx2(int n, const void *w, const void *x)
+{
+    const float *a = w, *b = x;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+SIMD static float dot_f16_avx2(int n, const void *w, const void *x)
+{
+    const uint16_t *a = w, *b = x;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 a0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i)));
+        __m256 b0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + i)));
+        __m256 a1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i + 8)));
+        __m256 b1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + i + 8)));
+        s0 = _mm256_fmadd_ps(a0, b0, s0);
+        s1 = _mm256_fmadd_ps(a1, b1, s1);
+    }
+    float s = hsum8(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += _cvtsh_ss(a[i]) * _cvtsh_ss(b[i]);
+    return s;
+}
+
+/* Integer dot of 32 signed bytes, as 8 float lanes. */
+SIMD static __m256 mul_sum_i8(__m256i x, __m256i y)
+{
+    __m256i ax = _mm256_sign_epi8(x, x);
+    __m256i sy = _mm256_sign_epi8(y, x);
+    __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
+    __m256i dot32 = _mm256_madd_epi16(dot16, _mm256_set1_epi16(1));
+    return _mm256_cvtepi32_ps(dot32);
+}
+
+SIMD static float dot_q8_0_avx2(int n, const void *w, const void *x)
+{
+    const glm_block_q8_0 *a = w, *b = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int k = 0; k < n / GLM_QK; k++) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        __m256i qa = _mm256_loadu_si256((const __m256i *)a[k].qs);
+        __m256i qb = _mm256_loadu_si256((const __m256i *)b[k].qs);
+        acc = _mm256_fmadd_ps(d, mul_sum_i8(qa, qb), acc);
+    }
+    return hsum8(acc);
+}
+
+SIMD static float dot_q4_0_avx2(int n, const void *w, const void *x)
+{
+    const glm_block_q4_0 *a = w;
+    const glm_block_q8_0 *b = x;
+    const __m128i low = _mm_set1_epi8(0x0f);
+    const __m256i eight = _mm256_set1_epi8(8);
+    __m256 acc = _mm256_setzero_ps();
+    for (int k = 0; k < n / GLM_QK; k++) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        __m128i raw = _mm_loadu_si128((const __m128i *)a[k].qs);
+        __m128i lo = _mm_and_si128(raw, low);
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low);
+        __m256i qa = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
+        __m256i qb = _mm256_loadu_si256((const __m256i *)b[k].qs);
+        acc = _mm256_fmadd_ps(d, mul_sum_i8(qa, qb), acc);
+    }
+    return hsum8(acc);
+}
+#endif
+
+/* ---- the per-type table -------------------------------------------------------- */
+
+typedef float (*dot_fn)(int n, const void *w, const void *x);
+
+typedef struct dot_traits {
+    uint32_t vec_dot_type;
+    dot_fn ref, fast;
+} dot_traits;
+
+static dot_traits dot_table[GLM_TYPE_Q8_0 + 1];
+static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
+static int force_ref, have_simd;
+
+static void dot_init(void)
+{
+    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref};
+    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref};
+    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref};
+    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref};
+#ifdef GLM_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+        have_simd = 1;
+        dot_table[GLM_TYPE_F32].fast = dot_f32_avx2;
+        dot_table[GLM_TYPE_F16].fast = dot_f16_avx2;
+        dot_table[GLM_TYPE_Q8_0].fast = dot_q8_0_avx2;
+        dot_table[GLM_TYPE_Q4_0].fast = dot_q4_0_avx2;
+    }
+#endif
+}
+
+static const dot_traits *dot_get(uint32_t wtype)
+{
+    pthread_once(&dot_once, dot_init);
+    return &dot_table[wtype <= GLM_TYPE_Q8_0 ? wtype : 0];
+}
+
+void glm_ops_force_ref(int on) { force_ref = on; }
+int glm_ops_have_simd(void) { pthread_once(&dot_once, dot_init); return have_simd; }
+
+uint32_t glm_vec_dot_type(uint32_t wtype) { return dot_get(wtype)->vec_dot_type; }
+
+void glm_convert_activations(uint32_t wtype, const float *x, void *out, int n)
+{
+    switch (glm_vec_dot_type(wtype)) {
+    case GLM_TYPE_F16: glm_fp32_to_fp16_row(x, out, n); break;
+    case GLM_TYPE_Q8_0: glm_quantize_row_q8_0_ref(x, out, n); break;
+    default: memcpy(out, x, (size_t)n * sizeof(float)); break;
+    }
+}
+
+float glm_vec_dot(uint32_t wtype, int n, const void *w, const void *x)
+{
+    const dot_traits *t = dot_get(wtype);
+    return force_ref ? t->ref(n, w, x) : t->fast(n, w, x);
+}
+
+float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x)
+{
+    return dot_get(wtype)->ref(n, w, x);
+}
+
+/* ---- matmul ---------------------------------------------------------------- */
+
+size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok)
+{
+    return glm_row_size(glm_vec_dot_type(wtype), n_in) * (size_t)n_tok;
+}
+
+typedef struct matmul_job {
+    float *y;
+    const float *x;
+    int n_tok, n_in, n_out;
+    const uint8_t *w;
+    uint32_t wtype;
+    size_t w_row, x_row;
+    uint8_t *xq;
+    dot_fn dot;
+} matmul_job;
+
+static void convert_job(void *v, int ith, int nth)
+{
+    matmul_job *j = v;
+    for (int t = ith; t < j->n_tok; t += nth)
+        glm_convert_activations(j->wtype, j->x + (size_t)t * j->n_in, j->xq + (size_t)t * j->x_row, j->n_in);
+}
+
+#define ROW_TILE 16
+#define TOK_TILE 64
+
+static void matmul_rows_job(void *v, int ith, int nth)
+{
+    matmul_job *j = v;
+    int per = (j->n_out + nth - 1) / nth;
+    int r0 = ith * per, r1 = r0 + per < j->n_out ? r0 + per : j->n_out;
+    for (int t0 = 0; t0 < j->n_tok; t0 += TOK_TILE) {
+        int t1 = t0 + TOK_TILE < j->n_tok ? t0 + TOK_TILE : j->n_tok;
+        for (int rt = r0; rt < r1; rt += ROW_TILE) {
+            int rte = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
+            for (int r = rt; r < rte; r++) {
+                const uint8_t *wr = j->w + (size_t)r * j->w_row;
+                for (int t = t0; t < t1; t++)
+                    j->y[(size_t)t * j->n_out + r] = j->dot(j->n_in, wr, j->xq + (size_t)t * j->x_row);
+            }
+        }
+    }
+}
+
+void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
+                int n_in, int n_out, void *scratch)
+{
+    const dot_traits *t = dot_get(wtype);
+    matmul_job j = {y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in),
+                    glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast};
+    if (n_tok == 1) convert_job(&j, 0, 1);
+    else glm_pool_run(p, convert_job, &j);
+    glm_pool_run(p, matmul_rows_job, &j);
+}
