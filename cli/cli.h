@@ -66,5 +66,6 @@ int cmd_run(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_tasks(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
 
 #endif

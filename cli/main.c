@@ -21,6 +21,7 @@ typedef struct cli_command {
 static const cli_command commands[] = {
 
     {"results", cmd_results, "show stored results"},
+    {"quantize", cmd_quantize, "convert a GLM GGUF model to f32, f16, q8_0 or q4_0"},
 
 };
 
