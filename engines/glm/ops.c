@@ -16,6 +16,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define GLM_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -336,6 +337,23 @@ typedef struct dot_traits {
     dot_fn ref, fast;
 } dot_traits;
 
+#ifdef GLM_X86
+/* CPUID: AVX and its OS support (XGETBV), FMA, F16C, AVX2. */
+static int cpu_has_avx2_fma_f16c(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!(fma && osxsave && avx && f16c)) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    if ((lo & 6) != 6) return 0;   /* XMM and YMM state enabled */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 5) & 1;
+}
+#endif
+
 static dot_traits dot_table[GLM_TYPE_Q8_0 + 1];
 static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
 static int force_ref, have_simd;
@@ -347,8 +365,7 @@ static void dot_init(void)
     dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref};
     dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref};
 #ifdef GLM_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+    if (cpu_has_avx2_fma_f16c()) {
         have_simd = 1;
         dot_table[GLM_TYPE_F32].fast = dot_f32_avx2;
         dot_table[GLM_TYPE_F16].fast = dot_f16_avx2;
