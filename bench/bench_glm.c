@@ -9,6 +9,7 @@
  * reference kernels (SIMD off).
  *
  *   bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types f32,q8_0]
+ *   bench_glm --write-random OUT.gguf     (only write the random model)
  *
  * Without MODEL a random chatglm model (n_embd 1024, 8 blocks, 16 heads, 2 KV
  * heads, ffn 2560, vocab 4096; about 90 M parameters, near the shape of the
@@ -139,9 +140,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-p") && i + 1 < argc) pp = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-n") && i + 1 < argc) tg = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--types") && i + 1 < argc) types = argv[++i];
+        else if (!strcmp(argv[i], "--write-random") && i + 1 < argc) {
+            char e[TT_ERR_SIZE];
+            if (write_random_model(argv[++i], e)) { fprintf(stderr, "%s\n", e); return 1; }
+            return 0;
+        }
         else if (argv[i][0] != '-') model = argv[i];
         else {
-            fprintf(stderr, "usage: bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n");
+            fprintf(stderr, "usage: bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n"
+                            "       bench_glm --write-random OUT.gguf\n");
             return 2;
         }
     }

@@ -343,6 +343,55 @@ SIMD static float dot_q4_0_avx2(int n, const void *w, const void *x)
     }
     return hsum8(acc);
 }
+/* Activations -> q8_0 blocks, bit for bit as glm_quantize_row_q8_0_ref:
+ * amax, d = amax/127, id = 1/d, q = roundf(x*id) (half away from zero,
+ * done exactly as trunc plus a step when the remainder is >= 0.5). */
+SIMD static void quantize_row_q8_0_avx2(const float *x, void *out, int n)
+{
+    glm_block_q8_0 *y = out;
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    for (int b = 0; b < n / GLM_QK; b++) {
+        const float *xb = x + b * GLM_QK;
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(xb + 8 * k);
+            m = _mm256_max_ps(m, _mm256_andnot_ps(sign_mask, v[k]));
+        }
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4);
+        float d = amax / 127.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[b].d = glm_fp32_to_fp16(d);
+        __m256 vid = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            __m256 s = _mm256_mul_ps(v[k], vid);
+            __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            __m256 rem = _mm256_andnot_ps(sign_mask, _mm256_sub_ps(s, t));
+            __m256 step = _mm256_or_ps(_mm256_and_ps(s, sign_mask), one);   /* +-1 with the sign of s */
+            t = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(rem, half, _CMP_GE_OQ), step));
+            q[k] = _mm256_cvttps_epi32(t);
+        }
+        /* 32 int32 -> 32 int8 in order */
+        __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
+        __m256i p = _mm256_packs_epi16(p01, p23);
+        p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)y[b].qs, p);
+    }
+}
+
+SIMD static void fp32_to_fp16_row_f16c(const float *x, void *out, int n)
+{
+    uint16_t *y = out;
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) y[i] = glm_fp32_to_fp16(x[i]);
+}
+
 /* One weight row against four activation rows: the weight block is loaded
  * and unpacked once for all four (prompt processing). */
 SIMD static void dot4_q8_0_avx2(int n, const void *w, const void *const *x, float *out)
@@ -458,6 +507,8 @@ static int cpu_has_avx2_fma_f16c(void)
 static dot_traits dot_table[GLM_TYPE_Q8_0 + 1];
 static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
 static int force_ref, have_simd;
+static void (*quantize_act_fast)(const float *x, void *y, int n);
+static void (*f16_act_fast)(const float *x, void *y, int n);
 
 static void dot_init(void)
 {
@@ -472,6 +523,8 @@ static void dot_init(void)
         dot_table[GLM_TYPE_F16].fast = dot_f16_avx2;
         dot_table[GLM_TYPE_Q8_0].fast = dot_q8_0_avx2;
         dot_table[GLM_TYPE_Q4_0].fast = dot_q4_0_avx2;
+        quantize_act_fast = quantize_row_q8_0_avx2;
+        f16_act_fast = fp32_to_fp16_row_f16c;
         dot_table[GLM_TYPE_F32].fast4 = dot4_f32_avx2;
         dot_table[GLM_TYPE_F16].fast4 = dot4_f16_avx2;
         dot_table[GLM_TYPE_Q8_0].fast4 = dot4_q8_0_avx2;
@@ -494,8 +547,14 @@ uint32_t glm_vec_dot_type(uint32_t wtype) { return dot_get(wtype)->vec_dot_type;
 void glm_convert_activations(uint32_t wtype, const float *x, void *out, int n)
 {
     switch (glm_vec_dot_type(wtype)) {
-    case GLM_TYPE_F16: glm_fp32_to_fp16_row(x, out, n); break;
-    case GLM_TYPE_Q8_0: glm_quantize_row_q8_0_ref(x, out, n); break;
+    case GLM_TYPE_F16:
+        if (f16_act_fast && !force_ref) f16_act_fast(x, out, n);
+        else glm_fp32_to_fp16_row(x, out, n);
+        break;
+    case GLM_TYPE_Q8_0:
+        if (quantize_act_fast && !force_ref) quantize_act_fast(x, out, n);
+        else glm_quantize_row_q8_0_ref(x, out, n);
+        break;
     default: memcpy(out, x, (size_t)n * sizeof(float)); break;
     }
 }
