@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ typedef struct openai_engine {
     pthread_mutex_t mu;     /* probe and dead state */
     int probed;
     unsigned probed_caps;
-    int dead;
+    atomic_int dead;        /* set once, after dead_msg is written */
     char dead_msg[TT_ERR_SIZE];
 } openai_engine;
 
@@ -403,9 +404,9 @@ static int fail_dead(openai_engine *oe, char *err)
 static void mark_dead(openai_engine *oe, const char *msg)
 {
     pthread_mutex_lock(&oe->mu);
-    if (!oe->dead) {
-        oe->dead = 1;
+    if (!atomic_load(&oe->dead)) {
         snprintf(oe->dead_msg, sizeof oe->dead_msg, "model '%.100s' cannot be used: %.380s", oe->base.spec ? oe->base.spec : oe->model, msg);
+        atomic_store(&oe->dead, 1);
     }
     pthread_mutex_unlock(&oe->mu);
 }
@@ -469,7 +470,7 @@ static void finish_response(oa_state *s, const engine_request *req, engine_respo
 static int oa_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
 {
     openai_engine *oe = (openai_engine *)e;
-    if (oe->dead) return fail_dead(oe, err);
+    if (atomic_load(&oe->dead)) return fail_dead(oe, err);
     oa_state s;
     memset(&s, 0, sizeof s);
     for (int i = 0; i < OA_MAX_CHOICES; i++) tt_buf_init(&s.text[i]);
@@ -603,7 +604,7 @@ static unsigned oa_caps(engine *e)
 static int simple_post(openai_engine *oe, const char *path, json_t *body, json_t **out, char *err)
 {
     *out = NULL;
-    if (oe->dead) return fail_dead(oe, err);
+    if (atomic_load(&oe->dead)) return fail_dead(oe, err);
     char *js = json_dumps(body, JSON_COMPACT);
     char *url = http_url_join(oe->base_url, path);
     http_call_spec spec = {.method = "POST", .url = url, .body = js, .tokens = (double)strlen(js) / 4};
