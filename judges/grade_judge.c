@@ -139,7 +139,19 @@ static void grade_close(judge *j)
     free(gj);
 }
 
-static const judge_vtable grade_vtable = {.compare = grade_compare, .close = grade_close};
+static void grade_requests(judge *j, const judge_item *it, tt_buf *out)
+{
+    (void)j;
+    for (int s = 0; s < 2; s++) {
+        engine_message msgs[2];
+        char *owned = NULL;
+        judge_grade_messages(it->question, s == 0 ? it->answer_a : it->answer_b, it->reference, msgs, &owned);
+        judge_append_request(out, msgs, 2);
+        free(owned);
+    }
+}
+
+static const judge_vtable grade_vtable = {.compare = grade_compare, .close = grade_close, .requests = grade_requests};
 
 int judge_grade_open(const char *arg, const engine_options *opt, judge **out, char *err)
 {

@@ -5,6 +5,7 @@
  */
 #include "judges/judge_impl.h"
 #include "harness/util.h"
+#include "engines/request_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ int judge_ask(engine *e, const engine_message *msgs, int n, char **text, char **
     *failure = NULL;
     engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = msgs, .n_messages = n};
     req.gen.temperature = 0;
-    req.gen.max_tokens = 1024;
+    req.gen.max_tokens = 1024;   /* judge_append_request writes the same */
     engine_response resp;
     int rc = engine_complete(e, &req, &resp, err);
     if (rc != TT_OK) return rc;
@@ -76,4 +77,23 @@ int judge_ask(engine *e, const engine_message *msgs, int n, char **text, char **
     }
     engine_response_free(&resp);
     return TT_OK;
+}
+
+void judge_append_request(tt_buf *out, const engine_message *msgs, int n)
+{
+    engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = msgs, .n_messages = n};
+    req.gen.temperature = 0;
+    req.gen.max_tokens = 1024;
+    char *js = engine_request_to_json(&req);
+    tt_buf_printf(out, "{\"request\": %s}\n", js);
+    free(js);
+}
+
+char *judge_requests_jsonl(judge *j, const judge_item *item)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_puts(&b, "");
+    if (j->vt->requests) j->vt->requests(j, item, &b);
+    return tt_buf_detach(&b);
 }

@@ -73,6 +73,11 @@ const char *judge_spec(const judge *j);     /* as given to judge_open */
 int judge_compare(judge *j, const judge_item *item, judge_result *res, char *err);
 void judge_result_free(judge_result *r);
 
+/* The chat requests judge_compare() would send for item, one JSON line
+ * each ({"request": {...}} as the replay engine reads them; none for the
+ * reference judge). For audits and for making replay judges. Caller frees. */
+char *judge_requests_jsonl(judge *j, const judge_item *item);
+
 /* ---- pure rules (exposed for tests) --------------------------------------- */
 
 /* Reads a pairwise verdict: the markers [[A]], [[B]], [[C]] anywhere in

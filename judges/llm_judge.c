@@ -140,7 +140,20 @@ static void llm_close(judge *j)
     free(lj);
 }
 
-static const judge_vtable llm_vtable = {.compare = llm_compare, .close = llm_close};
+static void llm_requests(judge *j, const judge_item *it, tt_buf *out)
+{
+    (void)j;
+    for (int g = 0; g < 2; g++) {
+        engine_message msgs[2];
+        char *owned = NULL;
+        judge_pair_messages(it->question, g == 0 ? it->answer_a : it->answer_b, g == 0 ? it->answer_b : it->answer_a,
+                            it->reference, msgs, &owned);
+        judge_append_request(out, msgs, 2);
+        free(owned);
+    }
+}
+
+static const judge_vtable llm_vtable = {.compare = llm_compare, .close = llm_close, .requests = llm_requests};
 
 int judge_llm_open(const char *arg, const engine_options *opt, judge **out, char *err)
 {
