@@ -10,6 +10,9 @@ BIN=${TIANTI_BIN:?TIANTI_BIN not set}
 for t in curl sqlite3 python3; do
   command -v $t >/dev/null || { echo "skip: $t not installed"; exit 77; }
 done
+# Debian's python3 starts faster than a pyenv shim; either will do
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
+python3() { "$PY" "$@"; }
 TMP=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"; }
