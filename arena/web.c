@@ -744,9 +744,9 @@ static enum MHD_Result get_leaderboard(arena_web *w, struct MHD_Connection *c, i
         tt_buf_puts(&b, "<p>No rated battles yet.</p>\n");
     } else {
         tt_buf_printf(&b,
-                      "<p>Bradley–Terry ratings from %ld rated battles; 95%% intervals from %d bootstrap rounds; "
+                      "<p>Bradley–Terry ratings from %ld rated battle%s; 95%% intervals from %d bootstrap rounds; "
                       "rank = 1 + the number of models that are surely better.</p>\n",
-                      n_battles, w->o.lb_rounds);
+                      n_battles, n_battles == 1 ? "" : "s", w->o.lb_rounds);
         tt_buf_puts(&b, "<div class=\"table-wrap\"><table>\n<thead><tr><th class=\"num\">Rank</th><th>Model</th>"
                         "<th class=\"num\">Rating</th><th class=\"num\">95% interval</th>"
                         "<th class=\"num\">Battles</th></tr></thead>\n<tbody>\n");
@@ -800,6 +800,7 @@ static enum MHD_Result route(arena_web *w, struct MHD_Connection *c, const char 
         if (!get) return send_error(c, 405, "method not allowed");
         return send_buf(c, 200, "text/css; charset=utf-8", arena_page_app_css, arena_page_app_css_len, 0, NULL);
     }
+    if (!strcmp(url, "/favicon.ico")) return send_buf(c, 204, "image/x-icon", "", 0, 0, NULL);
     if (!strcmp(url, "/leaderboard") || !strcmp(url, "/api/leaderboard")) {
         if (!get) return send_error(c, 405, "method not allowed");
         return get_leaderboard(w, c, url[1] == 'l');
