@@ -14,8 +14,10 @@
  *   acc_mutual_info   mc      mean   yes  argmax (lls[i] − lls_uncond[i])
  *   mc1               mc      mean   yes  TruthfulQA MC1: acc (gold index 0 in
  *                                         the data; pass gold as usual)
- *   mc2               mc      mean   yes  TruthfulQA MC2: Σ_{i<split} e^ll_i / Σ_i e^ll_i,
- *                                         split = index of the first label 0
+ *   mc2               mc      mean   yes  TruthfulQA MC2: Σ_{label 1} e^ll_i / Σ_i e^ll_i
+ *                                         (lm-eval: true answers = those before
+ *                                         the first label 0; equal when the
+ *                                         true answers come first)
  *   brier_score       mc      brier_score no Σ_i (softmax(lls)_i − onehot(gold)_i)²
  *   f1                mc      f1     yes  item {gold, pred}; corpus binary F1
  *   mcc               mc      matthews_corrcoef yes  item {gold, pred}
@@ -177,6 +179,10 @@ char *metric_bleu_tokenize_13a(const char *s);
 /* Sentence statistics for corpus BLEU: item = {hyp_len, ref_len, m1..m4,
  * t1..t4} from already tokenised strings. */
 void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item);
+/* The same with the counting method chosen: 0 automatic (direct comparison
+ * up to 256 tokens in all, sorting above), 1 direct, 2 sorting. For tests. */
+void metric_bleu_stats_method(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item,
+                              int method);
 
 /* SQuAD v2 token F1 of one pair (0..1). */
 double metric_token_f1(const char *prediction, const char *target);
