@@ -172,7 +172,7 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
             sum->battles++;
             if (o->log)
                 fprintf(o->log, "battle %d: %s vs %s on prompt %s: %s%s%s%s\n", r + 1, names[a], names[b],
-                        p->id ? p->id : "-", winner ? winner : (res.error ? res.error : "no verdict"),
+                        p->id ? p->id : "-", winner ? winner : (res.error ? res.error : "not judged"),
                         flags ? " [" : "", flags ? flags : "", flags ? "]" : "");
         }
         judge_result_free(&res);

@@ -47,7 +47,7 @@ judge_verdict judge_parse_pair_verdict(const char *text)
     if (!text) return JUDGE_VERDICT_ERROR;
     int seen[3] = {0, 0, 0};
     for (const char *p = strstr(text, "[["); p; p = strstr(p + 1, "[[")) {
-        if (p[3] != ']' || p[4] != ']') continue;
+        if (!p[2] || p[3] != ']' || p[4] != ']') continue;  /* short-circuit: never reads past the NUL */
         if (p[2] == 'A') seen[0] = 1;
         else if (p[2] == 'B') seen[1] = 1;
         else if (p[2] == 'C') seen[2] = 1;

@@ -4,7 +4,9 @@
  * reference with a right/wrong metric: METRIC from the spec, else the
  * metric the prompt set carries (a task's first exact_match / contains /
  * numeric_match metric, harness/metrics.h), else Tianti's normalised exact
- * match (judge_normalised_equal). One right and one wrong is a win for the
+ * match (judge_normalised_equal). With a metric the answer is first trimmed
+ * of surrounding whitespace (the task's filter chains are not applied).
+ * One right and one wrong is a win for the
  * right one; both right or both wrong is a tie. An item without a
  * reference is an error, not a result. Opened by judges/judge.c.
  */
@@ -69,7 +71,13 @@ static int is_right(const metric_spec *m, const char *answer, const char *refere
     }
     double item[STATS_ITEM_MAX];
     const char *targets[1] = {reference};
-    int rc = metric_score_generation(m, answer ? answer : "", targets, 1, item, err);
+    const char *s = answer ? answer : "";
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
+    char *trimmed = tt_strndup(s, n);
+    int rc = metric_score_generation(m, trimmed, targets, 1, item, err);
+    free(trimmed);
     if (rc == TT_OK) *right = item[0] >= 0.5;
     return rc;
 }

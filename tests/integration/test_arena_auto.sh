@@ -139,6 +139,31 @@ assert [r["model"] for r in sorted(rows, key=lambda r: -r["rating"])] == ["good"
 [ "$(q "$TMP/garbage.db" "SELECT count(*) FROM battles WHERE json_extract(extra_json, '\$.judge_error') LIKE 'unparsable%'")" -gt 0 ] \
   || fail "unparsable verdict not recorded"
 
+# ---- a task file as the prompt set: its prompts, targets and metric (exact_match, ignore_case) ----
+cat >"$TMP/docs.jsonl" <<'J'
+{"q":"2+2?","choices":["3","4"],"answer":1}
+{"q":"Sky colour?","choices":["blue","green"],"answer":0}
+J
+cat >"$TMP/task.json" <<'J'
+{"name": "toy_gen", "version": "1", "dataset": {"path": "docs.jsonl"}, "doc_to_text": "Q: {{q}}\nA:",
+ "doc_to_target": "{{choices[answer]}}", "output_type": "generate_until",
+ "metrics": [{"metric": "exact_match", "ignore_case": true}]}
+J
+"$PY" - "$TMP" <<'P'
+import json, sys
+d = sys.argv[1]
+def rec(q, t):
+    return json.dumps({"kind": "chat", "messages": [{"role": "user", "content": q}], "text": t}) + "\n"
+open(d + "/t_right.jsonl", "w").write(rec("Q: 2+2?\nA:", " 4") + rec("Q: Sky colour?\nA:", " Blue\n"))
+open(d + "/t_wrong.jsonl", "w").write(rec("Q: 2+2?\nA:", " 3") + rec("Q: Sky colour?\nA:", " Blue sky"))
+P
+"$BIN" arena auto --model "right=replay:$TMP/t_right.jsonl" --model "wrong=replay:$TMP/t_wrong.jsonl" --judge reference \
+  --prompts "$TMP/task.json" --db "$TMP/task.db" -q >"$TMP/out" || fail "auto on a task: $(cat "$TMP/out")"
+[ "$(q "$TMP/task.db" "SELECT group_concat(CASE WHEN winner = 'tie' THEN 'tie' WHEN winner = 'model_a' THEN model_a ELSE model_b END)
+     FROM (SELECT * FROM battles ORDER BY id)")" = "right,right" ] || fail "task verdicts: $(q "$TMP/task.db" "SELECT * FROM battles")"
+[ "$(q "$TMP/task.db" "SELECT count(*) FROM battles WHERE json_extract(extra_json, '\$.judgement.metric') = 'exact_match'")" = 2 ] \
+  || fail "task metric not used"
+
 # ---- usage errors ----
 "$BIN" arena auto --model "replay:$TMP/good.jsonl" --judge reference --prompts "$TMP/prompts.jsonl" --db "$TMP/x.db" 2>/dev/null
 [ $? = 2 ] || fail "one model should be a usage error"
