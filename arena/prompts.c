@@ -33,12 +33,14 @@ void arena_prompts_free(arena_prompts *p)
     memset(p, 0, sizeof *p);
 }
 
-/* A string, or a number written as text, in a field; caller frees. */
-static char *field_text(json_t *o, const char *const *names)
+/* A string, or (unless strings_only) a number written as text, in the
+ * first of the named fields present; caller frees. */
+static char *field_text(json_t *o, const char *const *names, int strings_only)
 {
     for (int i = 0; names[i]; i++) {
         json_t *v = json_object_get(o, names[i]);
         if (json_is_string(v)) return tt_strdup(json_string_value(v));
+        if (strings_only) continue;
         if (json_is_integer(v)) return tt_asprintf("%lld", (long long)json_integer_value(v));
         if (json_is_real(v)) return tt_asprintf("%.17g", json_real_value(v));
     }
@@ -62,12 +64,12 @@ static int add_record(arena_prompts *p, json_t *rec)
     json_t *turns = json_object_get(rec, "turns");
     if (json_is_array(turns) && json_is_string(json_array_get(turns, 0)))
         text = tt_strdup(json_string_value(json_array_get(turns, 0)));
-    if (!text) text = field_text(rec, text_fields);
+    if (!text) text = field_text(rec, text_fields, 1);
     if (!text || !*text) {
         free(text);
         return -1;
     }
-    char *ref = field_text(rec, ref_fields), *id = field_text(rec, id_fields), *cat = field_text(rec, cat_fields);
+    char *ref = field_text(rec, ref_fields, 0), *id = field_text(rec, id_fields, 0), *cat = field_text(rec, cat_fields, 1);
     add(p, text, ref, id, cat);
     free(text);
     free(ref);
