@@ -5,6 +5,7 @@
 #include "arena/auto.h"
 #include "arena/match.h"
 #include "arena/prompts.h"
+#include "arena/utf8.h"
 #include "harness/store.h"
 #include "harness/util.h"
 #include "judges/judge.h"
@@ -47,7 +48,7 @@ static int answer(const arena_auto_opts *o, auto_model *m, const char *prompt, a
     if (rc != TT_OK) return rc;
     a->have = 1;
     a->failed = resp.error != NULL;
-    a->text = a->failed ? NULL : tt_strdup(resp.text ? resp.text : "");
+    a->text = a->failed ? NULL : arena_utf8_clean(resp.text, resp.text ? strlen(resp.text) : 0);
     a->latency = resp.latency_s;
     engine_response_free(&resp);
     return TT_OK;

@@ -4,6 +4,7 @@
  * identity-leak filter, and the INSERT into `battles` (see arena/match.h).
  */
 #include "arena/match.h"
+#include "arena/utf8.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -141,8 +142,14 @@ int arena_match_identity_leak(const char *text, const char *const *names, int n)
 char *arena_match_conversation_json(const char *prompt, const char *answer)
 {
     json_t *a = json_array();
-    json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user", "content", prompt ? prompt : ""));
-    if (answer) json_array_append_new(a, json_pack("{s:s,s:s}", "role", "assistant", "content", answer));
+    char *p = arena_utf8_clean(prompt, prompt ? strlen(prompt) : 0);
+    json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user", "content", p));
+    free(p);
+    if (answer) {
+        char *t = arena_utf8_clean(answer, strlen(answer));
+        json_array_append_new(a, json_pack("{s:s,s:s}", "role", "assistant", "content", t));
+        free(t);
+    }
     char *s = json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return s;

@@ -11,6 +11,7 @@
 #include "arena/match.h"
 #include "arena/page.h"
 #include "arena/prompts.h"
+#include "arena/utf8.h"
 #include "harness/store.h"
 #include "harness/util.h"
 
@@ -52,7 +53,8 @@ typedef struct web_battle {
     char voter[24];               /* anonymous voter id */
     double tstamp;                /* wall clock at creation */
     double created;               /* monotonic */
-    tt_buf answer[2];
+    tt_buf answer[2];             /* raw bytes while streaming, clean UTF-8 once done */
+    size_t emitted[2];            /* bytes of answer[] already sent as events */
     int done[2], failed[2];
     double latency[2];
     int finished;                 /* both answers done and "end" written */
@@ -345,6 +347,7 @@ static void sweep_locked(arena_web *w, double now)
 
 static void event_locked(web_battle *bt, json_t *ev)
 {
+    if (!ev) return;   /* texts are cleaned before this; never send a broken line */
     char *s = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
     tt_buf_puts(&bt->events, s);
@@ -359,11 +362,18 @@ static int on_token(void *user, const char *piece, size_t len)
     pthread_mutex_lock(&w->mu);
     int stop = w->stopping;
     if (!stop && len > 0) {
-        tt_buf_append(&g->bt->answer[g->side], piece, len);
-        char *text = tt_strndup(piece, len);
-        event_locked(g->bt, json_pack("{s:s,s:s,s:s}", "type", "token", "side", g->side ? "b" : "a", "text", text));
-        free(text);
-        pthread_cond_broadcast(&w->cv);
+        web_battle *bt = g->bt;
+        tt_buf *ans = &bt->answer[g->side];
+        tt_buf_append(ans, piece, len);
+        /* send whole characters only; an incomplete tail waits for the next piece */
+        size_t cut = arena_utf8_complete_prefix(ans->data, ans->len);
+        if (cut > bt->emitted[g->side]) {
+            char *text = arena_utf8_clean(ans->data + bt->emitted[g->side], cut - bt->emitted[g->side]);
+            event_locked(bt, json_pack("{s:s,s:s,s:s}", "type", "token", "side", g->side ? "b" : "a", "text", text));
+            free(text);
+            bt->emitted[g->side] = cut;
+            pthread_cond_broadcast(&w->cv);
+        }
     }
     pthread_mutex_unlock(&w->mu);
     return stop;
@@ -394,11 +404,10 @@ static void *gen_main(void *arg)
     pthread_mutex_lock(&w->mu);
     int failed = rc != TT_OK || resp.error != NULL;
     tt_buf *ans = &bt->answer[g->side];
-    if (!failed && resp.text) {
-        tt_buf_reset(ans);
-        tt_buf_puts(ans, resp.text);
-    }
-    tt_buf_puts(ans, "");  /* never NULL */
+    char *final = arena_utf8_clean(!failed && resp.text ? resp.text : ans->data, !failed && resp.text ? strlen(resp.text) : ans->len);
+    tt_buf_reset(ans);
+    tt_buf_puts(ans, failed ? "" : final);  /* never NULL */
+    free(final);
     bt->failed[g->side] = failed;
     bt->done[g->side] = 1;
     bt->latency[g->side] = dt;
@@ -858,9 +867,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     enum MHD_Result ret = route(w, c, url, method, r);
     if (!w->o.quiet) {
-        char addr[64];
-        client_addr(c, addr);
-        fprintf(stderr, "%s %s %s\n", addr, method, url);
+        fprintf(stderr, "%s %s\n", method, url);
     }
     return ret;
 }

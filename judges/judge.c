@@ -5,6 +5,7 @@
  */
 #include "judges/judge_impl.h"
 #include "harness/util.h"
+#include "arena/utf8.h"
 #include "engines/request_json.h"
 
 #include <stdlib.h>
@@ -68,13 +69,9 @@ int judge_ask(engine *e, const engine_message *msgs, int n, char **text, char **
     engine_response resp;
     int rc = engine_complete(e, &req, &resp, err);
     if (rc != TT_OK) return rc;
-    if (resp.error) {
-        *failure = resp.error;
-        resp.error = NULL;
-    } else {
-        *text = resp.text ? resp.text : tt_strdup("");
-        resp.text = NULL;
-    }
+    /* cleaned: judge outputs are kept in JSON (extra_json) */
+    if (resp.error) *failure = arena_utf8_clean(resp.error, strlen(resp.error));
+    else *text = arena_utf8_clean(resp.text, resp.text ? strlen(resp.text) : 0);
     engine_response_free(&resp);
     return TT_OK;
 }
