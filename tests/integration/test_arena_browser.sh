@@ -32,6 +32,7 @@ fs.writeFileSync(dir + "/a.jsonl", rec(p, "No. <img src=x onerror=\"window.__pwn
 fs.writeFileSync(dir + "/b.jsonl", rec(p, "</div><i>Not italic</i> either, and 5 < 6 & 7 > 3."));
 ' "$PROMPT" "$TMP"
 
+: >"$TMP/out"
 "$BIN" arena serve --port 0 --quiet --model "north=replay:$TMP/a.jsonl" --model "south=replay:$TMP/b.jsonl" \
   --db "$TMP/arena.db" >"$TMP/out" 2>"$TMP/err" &
 PID=$!
