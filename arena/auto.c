@@ -86,6 +86,12 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
     }
     if (rc == TT_OK) rc = judge_open(o->judge, &o->engine, &j, err);
     if (rc == TT_OK) rc = arena_prompts_load(o->prompts_path, &ps, err);
+    if (rc == TT_OK && o->references_path) {
+        size_t matched = 0;
+        rc = arena_prompts_add_references(&ps, o->references_path, &matched, err);
+        if (rc == TT_OK && o->log)
+            fprintf(o->log, "references: %zu of %zu prompts have one\n", matched, ps.n);
+    }
     if (rc == TT_OK) rc = store_open(o->db_path, &st, err);
     if (rc == TT_OK) {
         counts = tt_calloc((size_t)n * (size_t)n, sizeof *counts);

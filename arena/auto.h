@@ -28,6 +28,7 @@ typedef struct arena_auto_opts {
     int n_models;
     const char *judge;              /* judge spec (judges/judge.h) */
     const char *prompts_path;       /* task or prompt file */
+    const char *references_path;    /* reference answers by question id, or NULL */
     const char *db_path;
     int rounds;                     /* 0 = one per prompt */
     uint64_t seed;                  /* prompt order, pairs, sampling seed */

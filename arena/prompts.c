@@ -177,3 +177,48 @@ int arena_prompts_load(const char *path, arena_prompts *out, char *err)
     if (rc == TT_OK && out->n == 0) rc = tt_fail(err, TT_ERR_PARSE, "'%s': no prompts", path);
     return rc;
 }
+
+int arena_prompts_add_references(arena_prompts *p, const char *path, size_t *matched, char *err)
+{
+    static const char *const id_fields[] = {"question_id", "id", NULL};
+    static const char *const ref_fields[] = {"reference", "answer", NULL};
+    *matched = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = tt_read_file(path, &text, &len, err);
+    if (rc != TT_OK) return rc;
+    size_t line = 0;
+    for (char *s = text; s && *s && rc == TT_OK;) {
+        char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        line++;
+        size_t k = 0;
+        while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r')) k++;
+        if (k < n) {
+            json_error_t je;
+            json_t *rec = json_loadb(s, n, 0, &je);
+            char *id = json_is_object(rec) ? field_text(rec, id_fields, 0) : NULL;
+            char *ref = id ? field_text(rec, ref_fields, 1) : NULL;
+            if (id && !ref) {
+                json_t *t0 = json_array_get(json_object_get(json_array_get(json_object_get(rec, "choices"), 0), "turns"), 0);
+                if (json_is_string(t0)) ref = tt_strdup(json_string_value(t0));
+            }
+            if (!rec) rc = tt_fail(err, TT_ERR_PARSE, "'%s':%zu: %s", path, line, je.text);
+            else if (!id || !ref)
+                rc = tt_fail(err, TT_ERR_PARSE, "'%s':%zu: expected 'question_id' and a reference "
+                                                "('reference', 'answer' or choices[0].turns[0])", path, line);
+            for (size_t i = 0; rc == TT_OK && i < p->n; i++)
+                if (p->v[i].id && !strcmp(p->v[i].id, id)) {
+                    free(p->v[i].reference);
+                    p->v[i].reference = tt_strdup(ref);
+                    (*matched)++;
+                }
+            free(id);
+            free(ref);
+            json_decref(rec);
+        }
+        s = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    return rc;
+}

@@ -41,4 +41,11 @@ typedef struct arena_prompts {
 int arena_prompts_load(const char *path, arena_prompts *out, char *err);
 void arena_prompts_free(arena_prompts *p);   /* NULL is fine */
 
+/* Sets the reference of every prompt whose id matches a record of the
+ * JSON Lines file path: {"question_id": ID, "reference" | "answer" |
+ * "choices": [{"turns": [TEXT, ...]}]} (MT-bench's reference_answer/gpt-4.jsonl
+ * form; the first turn is used). Prompts without a match keep theirs.
+ * *matched receives the count. TT_ERR_IO / TT_ERR_PARSE naming the line. */
+int arena_prompts_add_references(arena_prompts *p, const char *path, size_t *matched, char *err);
+
 #endif

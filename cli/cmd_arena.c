@@ -176,7 +176,8 @@ static int arena_auto(int argc, char **argv)
 {
     static const char *const usage[] = {
         "tianti arena auto --model SPEC --model SPEC [...] --judge SPEC --prompts TASK|FILE [--rounds N]\n"
-        "                  [--db FILE] [--seed S] [--max-tokens N] [--save-judge-requests FILE]",
+        "                  [--references FILE] [--db FILE] [--seed S] [--max-tokens N]\n"
+        "                  [--save-judge-requests FILE]",
         NULL};
     arena_auto_opts o;
     arena_auto_opts_default(&o);
@@ -187,6 +188,8 @@ static int arena_auto(int argc, char **argv)
         {OPT_LIST, 'm', "model", &models, "SPEC", "a model to battle (repeat; NAME=SPEC names it)"},
         {OPT_STRING, 'j', "judge", &o.judge, "SPEC", "reference[:METRIC], llm:ENGINE_SPEC or grade:ENGINE_SPEC"},
         {OPT_STRING, 0, "prompts", &o.prompts_path, "FILE", "task file, or prompts as JSON Lines / text"},
+        {OPT_STRING, 0, "references", &o.references_path, "FILE",
+         "reference answers by question id (e.g. MT-bench reference_answer/gpt-4.jsonl)"},
         {OPT_INT, 'n', "rounds", &o.rounds, "N", "battles to run (default: one per prompt)"},
         {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
         {OPT_INT, 0, "seed", &seed, "S", "seed for prompt order, pairing and sampling (default 1)"},

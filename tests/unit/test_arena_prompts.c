@@ -123,8 +123,44 @@ static void test_arena_prompts_load_shared_mt_bench(void **state)
     for (size_t i = 0; i < ps.n; i++)
         if (ps.v[i].category && !strcmp(ps.v[i].category, "writing")) writing++;
     assert_int_equal(writing, 10);
+    /* MT-bench has reference answers for its 30 math, reasoning and coding questions */
+    char *refs = tt_asprintf("%s/datasets/mt_bench/reference_answer/gpt-4.jsonl", shared ? shared : "../shared");
+    size_t matched = 0;
+    if (tt_file_exists(refs)) {
+        assert_int_equal(arena_prompts_add_references(&ps, refs, &matched, err), TT_OK);
+        assert_int_equal(matched, 30);
+    }
+    free(refs);
     arena_prompts_free(&ps);
     free(path);
+}
+
+static void test_arena_prompts_add_references_forms(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE];
+    arena_prompts ps;
+    char *p = write_tmp("h.jsonl", "{\"question_id\": 1, \"prompt\": \"a\"}\n{\"question_id\": 2, \"prompt\": \"b\"}\n"
+                                   "{\"prompt\": \"c\", \"reference\": \"keep\"}\n");
+    assert_int_equal(arena_prompts_load(p, &ps, err), TT_OK);
+    char *r = write_tmp("h_ref.jsonl", "{\"question_id\": 2, \"choices\": [{\"turns\": [\"B1\", \"B2\"]}]}\n"
+                                       "{\"question_id\": 9, \"reference\": \"none\"}\n");
+    size_t matched = 0;
+    assert_int_equal(arena_prompts_add_references(&ps, r, &matched, err), TT_OK);
+    assert_int_equal(matched, 1);
+    assert_null(ps.v[0].reference);
+    assert_string_equal(ps.v[1].reference, "B1");
+    assert_string_equal(ps.v[2].reference, "keep");
+    unlink(r);
+    free(r);
+    r = write_tmp("h_bad.jsonl", "{\"question_id\": 2}\n");
+    assert_int_equal(arena_prompts_add_references(&ps, r, &matched, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, ":1: expected"));
+    unlink(r);
+    free(r);
+    arena_prompts_free(&ps);
+    unlink(p);
+    free(p);
 }
 
 int main(void)
@@ -134,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_arena_prompts_load_array_and_text),
         cmocka_unit_test(test_arena_prompts_load_errors),
         cmocka_unit_test(test_arena_prompts_load_shared_mt_bench),
+        cmocka_unit_test(test_arena_prompts_add_references_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
