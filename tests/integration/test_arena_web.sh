@@ -120,6 +120,19 @@ python3 -c 'print("{\"prompt\":\"" + "y" * 200000 + "\"}")' >"$TMP/huge"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @"$TMP/huge" "$URL/api/battle")" = 413 ] \
   || fail "huge body"
 
+# ---- hostile input: refused cleanly, and the server lives on ----
+[ "$(post /api/battle '{"prompt":"a\u0000b"}')" = 400 ] || fail "NUL in prompt"
+printf '{"prompt":"\xff\xfe"}' >"$TMP/badutf8"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @"$TMP/badutf8" "$URL/api/battle")" = 400 ] \
+  || fail "invalid UTF-8"
+python3 -c 'print("[" * 5000)' >"$TMP/deep"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @"$TMP/deep" "$URL/api/vote")" = 400 ] \
+  || fail "deeply nested JSON: $(curl -s -w " %{http_code}" -X POST -H "Content-Type: application/json" --data-binary @"$TMP/deep" "$URL/api/vote")"
+[ "$(post /api/vote '{"battle":"../../etc","token":"x","vote":"a"}')" = 404 ] || fail "odd battle id"
+[ "$(post /api/vote '{"battle":5,"token":[],"vote":{}}')" = 400 ] || fail "wrong JSON types"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/battle")" = 405 ] || fail "GET on a POST endpoint"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/")" = 200 ] || fail "server died"
+
 # ---- escaping: a <script> prompt and HTML answers stay data ----
 [ "$(post /api/battle '{"prompt":"<script>alert(1)</script>"}')" = 200 ] || fail "script battle"
 cp "$TMP/body" "$TMP/stream2"
