@@ -173,10 +173,15 @@ curl -s "$URL/api/leaderboard?source=human" | python3 -c 'import json,sys; d=jso
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null
 
 # ---- a restarted server refuses the old battle (it is unknown now) ----
+printf 'hi\nwho are you\n' >"$TMP/prompts.txt"
 start_server "$TMP/s2" --model 'alpha=replay:'"$TMP/a.jsonl" --model '<i>beta</i>=replay:'"$TMP/b.jsonl" \
-  --db "$DB" --rate-limit 6 --burst 3
+  --db "$DB" --rate-limit 6 --burst 3 --prompts "$TMP/prompts.txt"
 URL=http://127.0.0.1:$PORT
 [ "$(post /api/vote "{\"battle\":\"$ID\",\"token\":\"$TOK\",\"vote\":\"b\"}")" = 404 ] || fail "old battle after restart"
+# ---- a prompt drawn from --prompts ----
+curl -s "$URL/api/config" | grep -q '"has_prompts":true' || fail "config has_prompts"
+curl -s "$URL/api/prompt" | python3 -c 'import json,sys; assert json.load(sys.stdin)["prompt"] in ("hi", "who are you")' \
+  || fail "random prompt"
 # ---- rate limit: burst of 3, then 429 ----
 codes=""
 for _ in 1 2 3 4 5; do codes="$codes $(post /api/vote '{}')"; done
