@@ -20,14 +20,8 @@ void arena_auto_opts_default(arena_auto_opts *o)
     o->seed = 1;
     o->max_tokens = 512;
     o->temperature = 0;
-    engine_options_default(&o->engine);
+    engine_options_default(&o->judge_engine);
 }
-
-typedef struct auto_model {
-    char *name;
-    const char *spec;
-    engine *e;
-} auto_model;
 
 typedef struct auto_answer {
     int have, failed;
@@ -35,7 +29,7 @@ typedef struct auto_answer {
     double latency;
 } auto_answer;
 
-static int answer(const arena_auto_opts *o, auto_model *m, const char *prompt, auto_answer *a, char *err)
+static int answer(const arena_auto_opts *o, arena_model *m, const char *prompt, auto_answer *a, char *err)
 {
     if (a->have) return TT_OK;
     engine_message msg = {.role = "user", .content = prompt};
@@ -62,7 +56,7 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
     if (!o->prompts_path) return tt_fail(err, TT_ERR_USAGE, "no prompts given (--prompts)");
     if (o->rounds < 0) return tt_fail(err, TT_ERR_USAGE, "--rounds must be positive");
     int n = o->n_models;
-    auto_model *models = tt_calloc((size_t)n, sizeof *models);
+    arena_model *models = NULL;
     const char **names = tt_calloc((size_t)n, sizeof *names);
     arena_prompts ps;
     memset(&ps, 0, sizeof ps);
@@ -74,17 +68,9 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
     FILE *reqf = NULL;
     char *source = tt_asprintf("judge:%s", o->judge);
     int rc = TT_OK;
-    for (int i = 0; i < n && rc == TT_OK; i++) {
-        models[i].name = arena_match_model_name(o->models[i], &models[i].spec);
-        names[i] = models[i].name;
-        for (int k = 0; k < i; k++)
-            if (!strcmp(names[k], names[i]))
-                rc = tt_fail(err, TT_ERR_USAGE, "two models are named '%s'; name them with NAME=SPEC", names[i]);
-        if (rc == TT_OK) rc = engine_open(models[i].spec, &o->engine, &models[i].e, err);
-        if (rc == TT_OK && !(engine_caps(models[i].e) & ENGINE_CAP_CHAT))
-            rc = tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer chat requests", models[i].spec);
-    }
-    if (rc == TT_OK) rc = judge_open(o->judge, &o->engine, &j, err);
+    rc = arena_match_models_open(o->models, n, o->registry_path, &models, err);
+    for (int i = 0; rc == TT_OK && i < n; i++) names[i] = models[i].name;
+    if (rc == TT_OK) rc = judge_open(o->judge, &o->judge_engine, &j, err);
     if (rc == TT_OK) rc = arena_prompts_load(o->prompts_path, &ps, err);
     if (rc == TT_OK && o->references_path) {
         size_t matched = 0;
@@ -193,11 +179,7 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
     store_close(st);
     judge_close(j);
     arena_prompts_free(&ps);
-    for (int i = 0; i < n; i++) {
-        engine_close(models[i].e);
-        free(models[i].name);
-    }
-    free(models);
+    arena_match_models_close(models, models ? n : 0);
     free(names);
     free(source);
     return rc;

@@ -24,8 +24,9 @@
 #include "engines/engine.h"
 
 typedef struct arena_auto_opts {
-    const char *const *models;      /* "SPEC" or "NAME=SPEC"; at least 2 */
+    const char *const *models;      /* "SPEC", a registry name, or "NAME=..."; at least 2 */
     int n_models;
+    const char *registry_path;      /* models.json (NULL: ./models.json if present) */
     const char *judge;              /* judge spec (judges/judge.h) */
     const char *prompts_path;       /* task or prompt file */
     const char *references_path;    /* reference answers by question id, or NULL */
@@ -36,7 +37,7 @@ typedef struct arena_auto_opts {
     double temperature;             /* default 0 */
     const char *save_judge_requests; /* write the judge's requests (JSONL) here, or NULL */
     FILE *log;                      /* one line per battle, or NULL */
-    engine_options engine;          /* for the models and the judge */
+    engine_options judge_engine;    /* options for the judge's engine */
 } arena_auto_opts;
 
 typedef struct arena_auto_summary {

@@ -47,6 +47,58 @@ char *arena_match_model_name(const char *arg, const char **spec_out)
     return name;
 }
 
+int arena_match_models_open(const char *const *args, int n, const char *registry_path, arena_model **out,
+                            char *err)
+{
+    *out = NULL;
+    registry *reg = NULL;
+    int rc = registry_load(registry_path ? registry_path : "models.json", registry_path == NULL, &reg, err);
+    if (rc != TT_OK) return rc;
+    arena_model *m = tt_calloc((size_t)n + 1, sizeof *m);
+    int done = 0;
+    for (int i = 0; i < n && rc == TT_OK; i++, done++) {
+        const char *what;
+        char *given = arena_match_model_name(args[i], &what);
+        int named = what != args[i];
+        rc = registry_resolve(reg, what, &m[i].rm, err);
+        if (rc != TT_OK) {
+            free(given);
+            break;
+        }
+        if (named) m[i].name = given;
+        else if (strcmp(m[i].rm.spec, what)) { /* a registry name */
+            m[i].name = tt_strdup(what);
+            free(given);
+        } else {
+            m[i].name = given;
+        }
+        for (int k = 0; k < i && rc == TT_OK; k++)
+            if (!strcmp(m[k].name, m[i].name))
+                rc = tt_fail(err, TT_ERR_USAGE, "two models are named '%s'; name them with NAME=SPEC", m[i].name);
+        if (rc == TT_OK) rc = engine_open(m[i].rm.spec, &m[i].rm.options, &m[i].e, err);
+        if (rc == TT_OK && !(engine_caps(m[i].e) & ENGINE_CAP_CHAT))
+            rc = tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer chat requests", m[i].rm.spec);
+    }
+    registry_free(reg);
+    if (rc != TT_OK) {
+        arena_match_models_close(m, done + 1 > n ? n : done + 1);
+        return rc;
+    }
+    *out = m;
+    return TT_OK;
+}
+
+void arena_match_models_close(arena_model *m, int n)
+{
+    if (!m) return;
+    for (int i = 0; i < n; i++) {
+        engine_close(m[i].e);
+        free(m[i].name);
+        registry_model_clear(&m[i].rm);
+    }
+    free(m);
+}
+
 void arena_match_pick_pair(const long *counts, int n, tt_rng *rng, int *a, int *b)
 {
     double total = 0;

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engines/engine.h"
+#include "harness/registry.h"
 #include "harness/util.h"
 
 typedef struct sqlite3 sqlite3;
@@ -30,6 +32,24 @@ typedef struct sqlite3 sqlite3;
  * "openai:gpt-4o-mini" -> "gpt-4o-mini"). *spec_out points into arg (the
  * spec after "NAME=", or arg). Caller frees the name. */
 char *arena_match_model_name(const char *arg, const char **spec_out);
+
+/* A model in an arena: its display name, how to open it, the engine. */
+typedef struct arena_model {
+    char *name;            /* display name, unique in the arena (owned) */
+    registry_model rm;     /* spec and engine options (owned) */
+    engine *e;             /* open engine (owned) */
+} arena_model;
+
+/* Resolves each argument: "NAME=X" names the model NAME, otherwise the name
+ * is the registry key or arena_match_model_name() of the spec; X (or the
+ * whole argument) is a name from the registry at registry_path (NULL:
+ * models.json when present, as `tianti run` does) or an engine spec. Names
+ * must differ. Opens every engine with its registry options and checks it
+ * can chat. On success *out holds n models (caller frees with
+ * arena_match_models_close); on failure nothing stays open. */
+int arena_match_models_open(const char *const *args, int n, const char *registry_path, arena_model **out,
+                            char *err);
+void arena_match_models_close(arena_model *m, int n);   /* NULL is fine */
 
 /* Draws a pair. counts is n*n (symmetric; counts[i*n+j] battles between i
  * and j); n >= 2. Sets *a != *b. */

@@ -38,12 +38,6 @@
 #define WEB_LB_CACHE_S 5.0
 #define WEB_COOKIE "tianti_voter"
 
-typedef struct web_model {
-    char *name;
-    char *spec;
-    engine *e;
-} web_model;
-
 typedef struct web_battle {
     struct web_battle *next;      /* hash chain */
     char id[33];                  /* public id (hex of 16 random bytes) */
@@ -80,7 +74,7 @@ struct arena_web {
     char *host;
     struct MHD_Daemon *d;
     int port;
-    web_model *models;
+    arena_model *models;
     int n_models;
     const char **names;
     store *st;
@@ -132,7 +126,6 @@ void arena_web_opts_default(arena_web_opts *o)
     o->temperature = 0.7;
     o->max_active = 8;
     o->lb_rounds = 100;
-    engine_options_default(&o->engine);
 }
 
 int arena_web_port(const arena_web *w) { return w->port; }
@@ -384,7 +377,7 @@ static void *gen_main(void *arg)
     gen_arg *g = arg;
     arena_web *w = g->w;
     web_battle *bt = g->bt;
-    web_model *m = &w->models[g->side ? bt->b : bt->a];
+    arena_model *m = &w->models[g->side ? bt->b : bt->a];
     engine_message msg = {.role = "user", .content = bt->prompt};
     engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = &msg, .n_messages = 1};
     req.gen.max_tokens = w->o.max_tokens;
@@ -625,8 +618,8 @@ static enum MHD_Result post_vote(arena_web *w, struct MHD_Connection *c, web_req
                arena_match_identity_leak(tt_buf_str(&bt->answer[1]), w->names, w->n_models);
     int failed = bt->failed[0] || bt->failed[1];
     const char *flags = leak && failed ? "identity_leak,engine_error" : leak ? "identity_leak" : failed ? "engine_error" : NULL;
-    json_t *extra = json_pack("{s:s,s:s,s:s,s:f,s:f}", "battle_id", bt->id, "spec_a", w->models[bt->a].spec, "spec_b",
-                              w->models[bt->b].spec, "latency_a", bt->latency[0], "latency_b", bt->latency[1]);
+    json_t *extra = json_pack("{s:s,s:s,s:s,s:f,s:f}", "battle_id", bt->id, "spec_a", w->models[bt->a].rm.spec, "spec_b",
+                              w->models[bt->b].rm.spec, "latency_a", bt->latency[0], "latency_b", bt->latency[1]);
     char *extra_s = json_dumps(extra, JSON_COMPACT);
     json_decref(extra);
     arena_match_record rec = {
@@ -900,12 +893,8 @@ static void web_free(arena_web *w)
             free(w->rates[i]);
             w->rates[i] = n;
         }
-    for (int i = 0; i < w->n_models; i++) {
-        engine_close(w->models[i].e);
-        free(w->models[i].name);
-    }
+    arena_match_models_close(w->models, w->n_models);
     for (int i = 0; i < 3; i++) free(w->lb[i].json);
-    free(w->models);
     free(w->names);
     free(w->counts);
     free(w->host);
@@ -932,6 +921,7 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     w->o.models = NULL;
     w->o.prompts_path = NULL;
     w->o.db_path = NULL;
+    w->o.registry_path = NULL;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->db_mu, NULL);
     pthread_cond_init(&w->cv, NULL);
@@ -945,23 +935,11 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     tt_rng_seed(&w->rng, seed);
 
     int rc = TT_OK;
-    w->models = tt_calloc((size_t)o->n_models, sizeof *w->models);
-    w->names = tt_calloc((size_t)o->n_models, sizeof *w->names);
-    for (int i = 0; i < o->n_models && rc == TT_OK; i++) {
-        const char *spec;
-        w->models[i].name = arena_match_model_name(o->models[i], &spec);
-        w->n_models = i + 1;
-        w->names[i] = w->models[i].name;
-        for (int j = 0; j < i; j++)
-            if (!strcmp(w->models[j].name, w->models[i].name))
-                rc = tt_fail(err, TT_ERR_USAGE, "two models are named '%s'; name them with NAME=SPEC",
-                             w->models[i].name);
-        if (rc == TT_OK) rc = engine_open(spec, &o->engine, &w->models[i].e, err);
-        if (rc == TT_OK) {
-            w->models[i].spec = (char *)engine_spec(w->models[i].e);
-            if (!(engine_caps(w->models[i].e) & ENGINE_CAP_CHAT))
-                rc = tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer chat requests", spec);
-        }
+    rc = arena_match_models_open(o->models, o->n_models, o->registry_path, &w->models, err);
+    if (rc == TT_OK) {
+        w->n_models = o->n_models;
+        w->names = tt_calloc((size_t)o->n_models, sizeof *w->names);
+        for (int i = 0; i < w->n_models; i++) w->names[i] = w->models[i].name;
     }
     if (rc == TT_OK && o->prompts_path) {
         rc = arena_prompts_load(o->prompts_path, &w->prompts, err);

@@ -44,8 +44,9 @@ typedef struct arena_web_opts {
     const char *host;            /* default "127.0.0.1" */
     int port;                    /* default 8080; 0 = any free port (see arena_web_port) */
     const char *db_path;         /* store file */
-    const char *const *models;   /* "SPEC" or "NAME=SPEC"; at least 2 */
+    const char *const *models;   /* "SPEC", a registry name, or "NAME=..."; at least 2 */
     int n_models;
+    const char *registry_path;   /* models.json (NULL: ./models.json if present) */
     const char *prompts_path;    /* task or prompt file for /api/prompt, or NULL */
     size_t max_prompt_bytes;     /* default 30000 */
     double rate_per_min;         /* POSTs per client address per minute; 0 = no limit (default 60) */
@@ -56,7 +57,6 @@ typedef struct arena_web_opts {
     int lb_rounds;               /* bootstrap rounds for /leaderboard (default 100) */
     uint64_t seed;               /* pair sampling; 0 = from /dev/urandom */
     int quiet;                   /* no access log on stderr */
-    engine_options engine;       /* options for every model */
 } arena_web_opts;
 
 typedef struct arena_web arena_web;

@@ -103,7 +103,7 @@ static int arena_export(int argc, char **argv)
 static int arena_serve(int argc, char **argv)
 {
     static const char *const usage[] = {
-        "tianti arena serve --model SPEC --model SPEC [...] [--host 127.0.0.1] [--port 8080] [--db FILE]\n"
+        "tianti arena serve --model SPEC --model SPEC [...] [--models FILE] [--host 127.0.0.1] [--port 8080] [--db FILE]\n"
         "                   [--prompts TASK|FILE] [--max-prompt BYTES] [--rate-limit N] [--max-tokens N]",
         NULL};
     arena_web_opts o;
@@ -112,7 +112,8 @@ static int arena_serve(int argc, char **argv)
     const char *db = NULL;
     int max_prompt = (int)o.max_prompt_bytes, quiet = 0, seed = 0;
     const cli_option opts[] = {
-        {OPT_LIST, 'm', "model", &models, "SPEC", "a model to battle (repeat; NAME=SPEC names it)"},
+        {OPT_LIST, 'm', "model", &models, "SPEC", "a model to battle: spec or registry name (repeat; NAME=SPEC names it)"},
+        {OPT_STRING, 0, "models", &o.registry_path, "FILE", "model registry (default models.json if present)"},
         {OPT_STRING, 0, "host", &o.host, "ADDR", "address to listen on (default 127.0.0.1)"},
         {OPT_INT, 'p', "port", &o.port, "PORT", "port (default 8080; 0 = any free port)"},
         {OPT_STRING, 0, "db", &db, "FILE", "database for the votes (default tianti.db or $TIANTI_DB)"},
@@ -176,7 +177,7 @@ static int arena_auto(int argc, char **argv)
 {
     static const char *const usage[] = {
         "tianti arena auto --model SPEC --model SPEC [...] --judge SPEC --prompts TASK|FILE [--rounds N]\n"
-        "                  [--references FILE] [--db FILE] [--seed S] [--max-tokens N]\n"
+        "                  [--models FILE] [--references FILE] [--db FILE] [--seed S] [--max-tokens N]\n"
         "                  [--save-judge-requests FILE]",
         NULL};
     arena_auto_opts o;
@@ -185,7 +186,8 @@ static int arena_auto(int argc, char **argv)
     const char *db = NULL;
     int seed = 1, quiet = 0;
     const cli_option opts[] = {
-        {OPT_LIST, 'm', "model", &models, "SPEC", "a model to battle (repeat; NAME=SPEC names it)"},
+        {OPT_LIST, 'm', "model", &models, "SPEC", "a model to battle: spec or registry name (repeat; NAME=SPEC names it)"},
+        {OPT_STRING, 0, "models", &o.registry_path, "FILE", "model registry (default models.json if present)"},
         {OPT_STRING, 'j', "judge", &o.judge, "SPEC", "reference[:METRIC], llm:ENGINE_SPEC or grade:ENGINE_SPEC"},
         {OPT_STRING, 0, "prompts", &o.prompts_path, "FILE", "task file, or prompts as JSON Lines / text"},
         {OPT_STRING, 0, "references", &o.references_path, "FILE",

@@ -164,6 +164,16 @@ P
 [ "$(q "$TMP/task.db" "SELECT count(*) FROM battles WHERE json_extract(extra_json, '\$.judgement.metric') = 'exact_match'")" = 2 ] \
   || fail "task metric not used"
 
+# ---- models from a registry file keep their registry names ----
+printf '{"models": {"champion": {"spec": "replay:%s/good.jsonl", "threads": 1}}}\n' "$TMP" >"$TMP/models.json"
+"$BIN" arena auto --models "$TMP/models.json" --model champion --model "replay:$TMP/bad.jsonl" --judge reference:contains \
+  --prompts "$TMP/prompts.jsonl" --rounds 4 --db "$TMP/reg.db" -q >/dev/null || fail "auto with a registry"
+[ "$(q "$TMP/reg.db" "SELECT group_concat(DISTINCT model_a) FROM (SELECT model_a FROM battles UNION SELECT model_b FROM battles ORDER BY 1)")" = "bad,champion" ] \
+  || fail "registry names: $(q "$TMP/reg.db" "SELECT model_a, model_b FROM battles")"
+"$BIN" arena auto --model "x=replay:$TMP/good.jsonl" --model "x=replay:$TMP/bad.jsonl" --judge reference \
+  --prompts "$TMP/prompts.jsonl" --db "$TMP/x.db" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "two models are named 'x'" "$TMP/err" || fail "duplicate names: $(cat "$TMP/err")"
+
 # ---- usage errors ----
 "$BIN" arena auto --model "replay:$TMP/good.jsonl" --judge reference --prompts "$TMP/prompts.jsonl" --db "$TMP/x.db" 2>/dev/null
 [ $? = 2 ] || fail "one model should be a usage error"
