@@ -14,7 +14,7 @@
 
 #include "harness/util.h"
 
-enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8 };
+enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8, IN_CODE = 16 };
 
 static const struct metric_def {
     const char *name;
@@ -42,7 +42,22 @@ static const struct metric_def {
     { "word_perplexity", METRIC_WORD_PERPLEXITY, STATS_WEIGHTED_PERPLEXITY, 0, IN_ROLL },
     { "byte_perplexity", METRIC_BYTE_PERPLEXITY, STATS_WEIGHTED_PERPLEXITY, 0, IN_ROLL },
     { "bits_per_byte", METRIC_BITS_PER_BYTE, STATS_BITS_PER_BYTE, 0, IN_ROLL },
+    { "pass@1", METRIC_PASS_AT_1, STATS_MEAN, 1, IN_CODE },
+    { "pass@5", METRIC_PASS_AT_5, STATS_MEAN, 1, IN_CODE },
+    { "pass@10", METRIC_PASS_AT_10, STATS_MEAN, 1, IN_CODE },
+    { "pass@100", METRIC_PASS_AT_100, STATS_MEAN, 1, IN_CODE },
 };
+
+int metric_pass_k(const metric_spec *m)
+{
+    switch (m->kind) {
+    case METRIC_PASS_AT_1: return 1;
+    case METRIC_PASS_AT_5: return 5;
+    case METRIC_PASS_AT_10: return 10;
+    case METRIC_PASS_AT_100: return 100;
+    default: return 0;
+    }
+}
 
 int metric_kind_from_name(const char *name, metric_kind *kind)
 {

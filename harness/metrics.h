@@ -37,6 +37,11 @@
  *   word_perplexity   rolling weighted_perplexity no  item {ll, words}
  *   byte_perplexity   rolling weighted_perplexity no  item {ll, bytes}
  *   bits_per_byte     rolling bits_per_byte no        item {ll, bytes}
+ *   pass@1, pass@5,   code    mean   yes  item = one problem's unbiased pass@k
+ *   pass@10, pass@100                     over its n samples (judges/passk.h),
+ *                                         each sample run by judges/code_judge.h;
+ *                                         not scorable from text alone, so
+ *                                         metric_score_generation refuses them
  *
  * Text rules (so that numbers match lm-eval's Python):
  *   - lengths for acc_norm are Unicode code points, never bytes (CJK!);
@@ -80,6 +85,7 @@ typedef enum metric_kind {
     METRIC_EXACT_MATCH, METRIC_CONTAINS, METRIC_NUMERIC_MATCH, METRIC_TOKEN_F1, METRIC_BLEU,
     METRIC_ROUGE_L,
     METRIC_PERPLEXITY, METRIC_WORD_PERPLEXITY, METRIC_BYTE_PERPLEXITY, METRIC_BITS_PER_BYTE,
+    METRIC_PASS_AT_1, METRIC_PASS_AT_5, METRIC_PASS_AT_10, METRIC_PASS_AT_100,
     METRIC_KIND_COUNT
 } metric_kind;
 
@@ -119,6 +125,9 @@ void metric_specs_free(metric_spec *specs, int n);
 /* Looks a metric name up; TT_ERR_NOTFOUND if unknown. */
 int metric_kind_from_name(const char *name, metric_kind *kind);
 const char *metric_kind_name(metric_kind kind);
+
+/* k of a pass@k metric (judges/passk.h), 0 for any other metric. */
+int metric_pass_k(const metric_spec *m);
 
 /* Width of this metric's item rows (stats_item_width of its aggregation). */
 int metric_item_width(const metric_spec *m);
