@@ -94,7 +94,8 @@ struct arena_web {
     rate_entry *rates[WEB_RATE_BUCKETS];
     size_t n_rates;
     int urandom_fd;
-    lb_cache lb[3];               /* by arena_source; under db_mu */
+    pthread_mutex_t lb_mu;        /* one leaderboard computation at a time; guards lb */
+    lb_cache lb[3];               /* by arena_source */
 };
 
 typedef struct web_req {
@@ -658,15 +659,16 @@ static enum MHD_Result post_vote(arena_web *w, struct MHD_Connection *c, web_req
 
 static double finite_or_nan(double v) { return isfinite(v) ? v : NAN; }
 
-/* Leaderboard JSON for a source (cached a few seconds); caller frees. */
+/* Leaderboard JSON for a source (cached a few seconds); caller frees.
+ * Votes wait only while the battles are read, not while ratings are fitted. */
 static char *leaderboard_json(arena_web *w, arena_source src, const char *src_name)
 {
-    pthread_mutex_lock(&w->db_mu);
+    pthread_mutex_lock(&w->lb_mu);
     lb_cache *cache = &w->lb[src];
     double now = tt_now_s();
     if (cache->json && now - cache->at < WEB_LB_CACHE_S) {
         char *s = tt_strdup(cache->json);
-        pthread_mutex_unlock(&w->db_mu);
+        pthread_mutex_unlock(&w->lb_mu);
         return s;
     }
     char err[TT_ERR_SIZE];
@@ -674,7 +676,9 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
     arena_battles_init(&l);
     json_t *root = json_pack("{s:s,s:i}", "source", src_name, "bootstrap_rounds", w->o.lb_rounds);
     json_t *rows = json_array();
+    pthread_mutex_lock(&w->db_mu);
     int rc = arena_battles_load_db(store_db(w->st), src, &l, err);
+    pthread_mutex_unlock(&w->db_mu);
     json_object_set_new(root, "battles", json_integer(rc == TT_OK ? (json_int_t)l.n : 0));
     if (rc == TT_OK && l.n > 0) {
         arena_lb_opts o;
@@ -705,7 +709,7 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
     free(cache->json);
     cache->json = tt_strdup(s);
     cache->at = now;
-    pthread_mutex_unlock(&w->db_mu);
+    pthread_mutex_unlock(&w->lb_mu);
     return s;
 }
 
@@ -903,6 +907,7 @@ static void web_free(arena_web *w)
     if (w->urandom_fd >= 0) close(w->urandom_fd);
     pthread_mutex_destroy(&w->mu);
     pthread_mutex_destroy(&w->db_mu);
+    pthread_mutex_destroy(&w->lb_mu);
     pthread_cond_destroy(&w->cv);
     free(w);
 }
@@ -924,6 +929,7 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     w->o.registry_path = NULL;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->db_mu, NULL);
+    pthread_mutex_init(&w->lb_mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->urandom_fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     if (w->urandom_fd < 0) {
