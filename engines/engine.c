@@ -16,6 +16,7 @@
 
 static const engine_kind engine_table[] = {
     {"replay", "answers from recorded responses in a JSONL file", replay_open},
+    {"glm", "built-in GLM (chatglm GGUF) engine: glm:FILE.gguf[@f32|f16|q8_0|q4_0]", glm_open},
 };
 
 const engine_kind *engine_kinds(size_t *count)
