@@ -249,8 +249,16 @@ static int parse_fewshot_config(const src_set *s, json_t *fc, task *t, char *err
             t->fewshot_samples = json_incref(v);
         } else if (!strcmp(k, "split")) {
             if (get_string(s, "split", v, &t->fewshot_split, err)) return TT_ERR_PARSE;
+        } else if (!strcmp(k, "doc_to_text")) {
+            if (get_string(s, "doc_to_text", v, &t->shot_doc_to_text, err)) return TT_ERR_PARSE;
+        } else if (!strcmp(k, "doc_to_target")) {
+            if (!json_is_string(v) && !json_is_integer(v))
+                return field_fail(s, "doc_to_target", err, "must be a template, a field name or an integer");
+            json_decref(t->shot_doc_to_target);
+            t->shot_doc_to_target = json_incref(v);
         } else {
-            return field_fail(s, k, err, "is not a fewshot_config setting (sampler, samples, split)");
+            return field_fail(s, k, err, "is not a fewshot_config setting (sampler, samples, split, "
+                                         "doc_to_text, doc_to_target)");
         }
     }
     return TT_OK;
@@ -271,7 +279,6 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
 {
     const char *k;
     json_t *v;
-    char *ignored = NULL;
     /* training/validation/test split names are kept in these */
     char *test_split = NULL, *validation_split = NULL, *training_split = NULL;
     int rc = TT_OK;
@@ -369,7 +376,6 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
         else if (!strcmp(k, "unsafe") || !strcmp(k, "unsafe_code")) rc = get_bool(s, k, v, &t->unsafe, err);
         else rc = field_fail(s, k, err, "is not a task key");
     }
-    (void)ignored;
     /* generation after the rest: `until` defaults to the fewshot delimiter */
     if (!rc && gen_kwargs) rc = parse_generation(s, "generation", gen_kwargs, t, err);
     if (!rc) {
@@ -494,6 +500,8 @@ void task_free(task *t)
     json_decref(t->doc_to_choice);
     free(t->doc_to_image);
     json_decref(t->fewshot_samples);
+    free(t->shot_doc_to_text);
+    json_decref(t->shot_doc_to_target);
     free(t->eval_split);
     free(t->fewshot_split);
     free(t->target_delimiter);
@@ -675,10 +683,11 @@ static char *value_text(const json_t *v)
     return r;
 }
 
-static int text_of(const task *t, const json_t *doc, char **out, char *err)
+static int text_of(const task *t, const json_t *doc, int shot, char **out, char *err)
 {
     json_t *v;
-    int rc = field_or_template("doc_to_text", t->doc_to_text, doc, 0, &v, err);
+    const char *tmpl = shot && t->shot_doc_to_text ? t->shot_doc_to_text : t->doc_to_text;
+    int rc = field_or_template("doc_to_text", tmpl, doc, 0, &v, err);
     if (rc) return rc;
     *out = value_text(v);
     json_decref(v);
@@ -692,7 +701,7 @@ int task_doc_text(const task *t, const json_t *doc, char **out, char *err)
         *out = tt_strdup("");
         return TT_OK;
     }
-    return text_of(t, doc, out, err);
+    return text_of(t, doc, 0, out, err);
 }
 
 /* Choices as owned strings; *n = 0 when the task has none. */
@@ -729,16 +738,17 @@ static int is_digits(const char *s)
 
 /* The doc_to_target value, normalised as lm-eval does: with choices, a
  * string of digits becomes an integer index. New reference in *out. */
-static int target_of(const task *t, const json_t *doc, json_t **out, char *err)
+static int target_of(const task *t, const json_t *doc, int shot, json_t **out, char *err)
 {
     *out = NULL;
-    if (!t->doc_to_target) return TT_OK;
-    if (json_is_integer(t->doc_to_target)) {
-        *out = json_incref(t->doc_to_target);
+    const json_t *tt = shot && t->shot_doc_to_target ? t->shot_doc_to_target : t->doc_to_target;
+    if (!tt) return TT_OK;
+    if (json_is_integer(tt)) {
+        *out = json_incref((json_t *)tt);
         return TT_OK;
     }
     json_t *v;
-    int rc = field_or_template("doc_to_target", json_string_value(t->doc_to_target), doc, 1, &v, err);
+    int rc = field_or_template("doc_to_target", json_string_value(tt), doc, 1, &v, err);
     if (rc) return rc;
     if (t->doc_to_choice && json_is_string(v) && is_digits(json_string_value(v)) &&
         json_string_length(v) < 10) {
@@ -779,11 +789,11 @@ static int gold_of(const json_t *target, char **choices, int n, int *gold, char 
 }
 
 /* Answer text of a doc for a few-shot example (B2) or the target text. */
-static int answer_text(const task *t, const json_t *doc, char **out, char *err)
+static int answer_text(const task *t, const json_t *doc, int shot, char **out, char *err)
 {
     *out = NULL;
     json_t *target;
-    int rc = target_of(t, doc, &target, err);
+    int rc = target_of(t, doc, shot, &target, err);
     if (rc) return rc;
     if (!target) {
         *out = tt_strdup("");
@@ -855,7 +865,7 @@ static void set_gen(const task *t, engine_gen_params *g)
     for (int i = 0; i < t->gen.n_until && i < ENGINE_MAX_STOP; i++) g->until[i] = t->gen.until[i];
     g->n_until = t->gen.n_until < ENGINE_MAX_STOP ? t->gen.n_until : ENGINE_MAX_STOP;
     g->max_tokens = t->gen.max_tokens;
-    g->temperature = t->gen.do_sample || t->gen.temperature > 0 ? t->gen.temperature : 0.0;
+    g->temperature = t->gen.temperature; /* passed as given, like lm-eval's API backends */
     g->top_p = t->gen.top_p;
     g->seed = t->gen.seed;
     g->n = t->gen.n;
@@ -903,8 +913,8 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
         for (int k = 0; k < t->num_fewshot; k++) {
             const json_t *sd = json_array_get(t->shot_docs, shots[k]);
             char *q, *a;
-            if ((rc = text_of(t, sd, &q, inner))) goto fail;
-            if ((rc = answer_text(t, sd, &a, inner))) {
+            if ((rc = text_of(t, sd, 1, &q, inner))) goto fail;
+            if ((rc = answer_text(t, sd, 1, &a, inner))) {
                 free(q);
                 goto fail;
             }
@@ -920,7 +930,7 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
     /* 3. the doc itself */
     if (t->output_type != TASK_LOGLIKELIHOOD_ROLLING) {
         char *q;
-        if ((rc = text_of(t, doc, &q, inner))) goto fail;
+        if ((rc = text_of(t, doc, 0, &q, inner))) goto fail;
         tt_buf_puts(&prompt, q);
         add_msg(in, "user", q);
         if (t->doc_to_image) {
@@ -933,10 +943,10 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
 
     /* targets */
     if ((rc = choices_of(t, doc, &in->choices, &in->n_choices, inner))) goto fail;
-    if ((rc = target_of(t, doc, &in->target, inner))) goto fail;
+    if ((rc = target_of(t, doc, 0, &in->target, inner))) goto fail;
     if ((rc = gold_of(in->target, in->choices, in->n_choices, &in->gold, inner))) goto fail;
     if (in->gold >= 0) in->target_text = tt_strdup(in->choices[in->gold]);
-    else if ((rc = answer_text(t, doc, &in->target_text, inner))) goto fail;
+    else if ((rc = answer_text(t, doc, 0, &in->target_text, inner))) goto fail;
 
     /* requests (B3) */
     switch (t->output_type) {

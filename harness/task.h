@@ -33,7 +33,10 @@
  *                       loglikelihood | loglikelihood_rolling
  *   num_fewshot         integer >= 0 (default 0)
  *   fewshot_config      {"sampler": "first_n" | "default" | "random",
- *                        "samples": [records...], "split": name}
+ *                        "samples": [records...], "split": name,
+ *                        "doc_to_text", "doc_to_target": used for the shots
+ *                        instead of the task's own (lm-eval's per-shot
+ *                        overrides)}
  *   fewshot_seed        integer (default 1234, lm-eval's default)
  *   target_delimiter    string (default " ")
  *   fewshot_delimiter   string (default "\n\n")
@@ -109,6 +112,8 @@ typedef struct task {
     enum task_sampler sampler;
     uint64_t fewshot_seed;
     json_t *fewshot_samples;  /* fixed shot records, or NULL */
+    char *shot_doc_to_text;   /* fewshot_config.doc_to_text override, or NULL */
+    json_t *shot_doc_to_target; /* fewshot_config.doc_to_target override, or NULL */
     char *eval_split;         /* NULL: pick after loading */
     char *fewshot_split;      /* NULL: pick after loading */
     char *target_delimiter;
@@ -130,8 +135,9 @@ typedef struct task {
 } task;
 
 /* Per-document result of task_build(). Everything is owned by the instance
- * (free with task_instance_free()); requests point into its own strings, so
- * they stay valid until the instance is freed. */
+ * (free with task_instance_free()); requests point into its own strings and
+ * (gen.until) into the task's, so they stay valid until the instance is
+ * freed, provided the task lives at least as long. */
 typedef struct task_instance {
     size_t doc_index;
     json_t *doc;              /* the record (a reference held) */

@@ -5,7 +5,7 @@
  * nothing about tasks.
  *
  * Supported subset (everything else is a parse error naming the template and
- * the byte offset):
+ * the byte offset, counted from 0):
  *   text {{ expr }} text         expressions are substituted; {# ... #} is a
  *                                comment; {% ... %} blocks are NOT supported
  *   expr    := term (('+' | '~') term)*     '+' adds numbers or joins strings
