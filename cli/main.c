@@ -25,6 +25,7 @@ static const cli_command commands[] = {
     {"ratings", cmd_ratings, "rate arena models (Bradley-Terry or Elo) with bootstrap intervals"},
     {"arena", cmd_arena, "import and export arena battles"},
     {"quantize", cmd_quantize, "convert a GLM GGUF model to f32, f16, q8_0 or q4_0"},
+    {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
 };
 
 static void print_help(FILE *out)
