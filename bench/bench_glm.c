@@ -20,9 +20,10 @@
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
+#include "engines/glm/timing.h"
+#include "harness/perf.h"
 #include "harness/util.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,56 +76,22 @@ static int write_random_model(const char *path, char *err)
     return rc;
 }
 
-/* memcpy bandwidth in bytes/s (bytes read + bytes written), best of 5. */
-static double memcpy_bandwidth(void)
-{
-    size_t n = 256u << 20;
-    char *a = tt_malloc(n), *b = tt_malloc(n);
-    memset(a, 1, n);
-    memset(b, 2, n);
-    double best = 0;
-    for (int i = 0; i < 5; i++) {
-        double t0 = tt_now_s();
-        memcpy(b, a, n);
-        double dt = tt_now_s() - t0;
-        a[i] = b[n - 1 - (size_t)i];
-        if (2.0 * (double)n / dt > best) best = 2.0 * (double)n / dt;
-    }
-    free(a);
-    free(b);
-    return best;
-}
-
-static void mean_sd(const double *x, int n, double *mean, double *sd)
-{
-    double s = 0, q = 0;
-    for (int i = 0; i < n; i++) s += x[i];
-    *mean = s / n;
-    for (int i = 0; i < n; i++) q += (x[i] - *mean) * (x[i] - *mean);
-    *sd = n > 1 ? sqrt(q / (n - 1)) : 0;
-}
-
+/* tokens/s of one pp or tg run (engines/glm/timing.h); 1 after an error */
 static int run_pp(glm_model *m, const int *toks, int n, double *tps)
 {
     char err[TT_ERR_SIZE];
-    const float *lg;
-    double t0 = tt_now_s();
-    for (int i = 0; i < n; i += m->n_batch) {
-        int k = n - i < m->n_batch ? n - i : m->n_batch;
-        if (glm_forward(m, toks + i, k, i, 0, &lg, err)) { fprintf(stderr, "%s\n", err); return 1; }
-    }
-    *tps = n / (tt_now_s() - t0);
+    double dt;
+    if (glm_time_pp(m, toks, n, &dt, err)) { fprintf(stderr, "%s\n", err); return 1; }
+    *tps = n / dt;
     return 0;
 }
 
 static int run_tg(glm_model *m, const int *toks, int n, double *tps)
 {
     char err[TT_ERR_SIZE];
-    const float *lg;
-    double t0 = tt_now_s();
-    for (int i = 0; i < n; i++)
-        if (glm_forward(m, toks + i, 1, i, 0, &lg, err)) { fprintf(stderr, "%s\n", err); return 1; }
-    *tps = n / (tt_now_s() - t0);
+    double dt;
+    if (glm_time_tg(m, toks, n, &dt, err)) { fprintf(stderr, "%s\n", err); return 1; }
+    *tps = n / dt;
     return 0;
 }
 
@@ -153,7 +120,7 @@ int main(int argc, char **argv)
         if (write_random_model(tmp_model, err)) { fprintf(stderr, "%s\n", err); return 1; }
         model = tmp_model;
     }
-    double bw = memcpy_bandwidth();
+    double bw = perf_memcpy_bandwidth(256u << 20, 5);
     printf("# model %s, %d repetitions, simd %s, memcpy bandwidth %.2f GB/s (read+write; bound = half of it / weight bytes per token)\n", model, reps,
            glm_ops_have_simd() ? "avx2" : "off", bw / 1e9);
     printf("| precision | file MiB | params M | weights MiB | KV MiB | RSS MiB | load s | threads | test | t/s | of bw bound |\n");
@@ -173,10 +140,7 @@ int main(int argc, char **argv)
         if (glm_model_load(path, &lp, &m, err)) { fprintf(stderr, "%s\n", err); return 1; }
         double load_s = tt_now_s() - t0;
         int n = pp > tg ? pp : tg;
-        int *toks = tt_malloc((size_t)n * sizeof *toks);
-        tt_rng r;
-        tt_rng_seed(&r, 2);
-        for (int i = 0; i < n; i++) toks[i] = (int)tt_rng_below(&r, (uint64_t)m->cfg.n_vocab);
+        int *toks = glm_timing_tokens(m, n, 2);
         double x[64], mean, sd, tps = 0;
         int R = reps > 64 ? 64 : reps;
         /* touch every weight page once so RSS counts the mapped file */
@@ -185,14 +149,14 @@ int main(int argc, char **argv)
         const char *fmt = "| %s | %.1f | %.1f | %.1f | %.1f | %.0f | %.2f | %d | %s | %.2f ± %.2f | %s |\n";
         run_pp(m, toks, pp, &tps);   /* warm-up */
         for (int i = 0; i < R; i++) run_pp(m, toks, pp, &x[i]);
-        mean_sd(x, R, &mean, &sd);
+        perf_mean_sd(x, R, &mean, &sd);
         char name[32];
         snprintf(name, sizeof name, "pp%d", pp);
         printf(fmt, tn, st.st_size / 1048576.0, m->n_params / 1e6, m->weights_bytes / 1048576.0, m->kv_bytes / 1048576.0,
                rss, load_s, glm_pool_threads(m->pool), name, mean, sd, "");
         run_tg(m, toks, tg, &tps);
         for (int i = 0; i < R; i++) run_tg(m, toks, tg, &x[i]);
-        mean_sd(x, R, &mean, &sd);
+        perf_mean_sd(x, R, &mean, &sd);
         double bound = bw / 2 / (double)glm_model_bytes_per_token(m);   /* read bandwidth ~ half of copy traffic */
         char ratio[32];
         snprintf(ratio, sizeof ratio, "%.0f%% of %.0f", 100 * mean / bound, bound);
