@@ -26,6 +26,7 @@ static const cli_command commands[] = {
     {"arena", cmd_arena, "import and export arena battles"},
     {"quantize", cmd_quantize, "convert a GLM GGUF model to f32, f16, q8_0 or q4_0"},
     {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
+    {"bench", cmd_bench, "memory and speed per precision (llama-bench style), with optional accuracy"},
 };
 
 static void print_help(FILE *out)

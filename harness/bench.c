@@ -1,0 +1,974 @@
+/*
+ * bench.c — implementation of bench.h (`tianti bench`). Reads in the order
+ * a bench runs: machine facts, expansion of models × precisions, the
+ * built-in measurement (in a forked child), the external measurement
+ * (launch, sample, request, stop), accuracy through the runner, then
+ * storing and printing. Measurement primitives are in perf.h and launch.h;
+ * model-level timing in engines/glm/timing.h.
+ */
+#include "harness/bench.h"
+#include "engines/engine.h"
+#include "engines/glm/glm_engine.h"
+#include "engines/glm/ops.h"
+#include "engines/glm/quant.h"
+#include "engines/glm/quantize.h"
+#include "engines/glm/timing.h"
+#include "harness/launch.h"
+#include "harness/perf.h"
+#include "harness/runner.h"
+#include "harness/store.h"
+#include "harness/util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const default_precisions[] = {"f32", "f16", "q8_0", "q4_0"};
+
+void bench_options_default(bench_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->n_prompt = 512;
+    o->n_gen = 128;
+    o->reps = 5;
+    o->warmup = 1;
+    o->launch_timeout_s = 120;
+    o->launch_grace_s = 10;
+}
+
+void bench_machine_measure(bench_machine *m, int threads)
+{
+    memset(m, 0, sizeof *m);
+    perf_cpu_model(m->cpu_model, sizeof m->cpu_model);
+    m->cores = perf_cpu_cores();
+    m->threads = threads > 0 ? threads : m->cores;
+    m->read_bw = perf_read_bandwidth(128u << 20, m->threads, 5);
+    snprintf(m->simd, sizeof m->simd, "%s", glm_ops_have_simd() ? "avx2" : "none");
+    m->nvidia_smi = perf_have_nvidia_smi();
+}
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static void figure_unset(bench_figure *f) { *f = (bench_figure){-1, -1, 0, 0}; }
+
+static void result_init(bench_result *r, const char *spec, const char *precision)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->spec, sizeof r->spec, "%s", spec);
+    snprintf(r->precision, sizeof r->precision, "%s", precision ? precision : "");
+    const char *colon = strchr(spec, ':');
+    snprintf(r->engine, sizeof r->engine, "%.*s", colon ? (int)(colon - spec) : 0, spec);
+    r->threads = -1;
+    r->file_bytes = r->n_params = r->peak_rss_bytes = r->weights_bytes = r->kv_bytes = r->scratch_bytes = -1;
+    r->gpu_bytes = r->bytes_per_token = -1;
+    r->bound_tps = -1;
+    figure_unset(&r->load);
+    figure_unset(&r->ttft);
+    figure_unset(&r->pp);
+    figure_unset(&r->tg);
+}
+
+static void note_add(bench_result *r, const char *fmt, const char *a)
+{
+    size_t l = strlen(r->note);
+    snprintf(r->note + l, sizeof r->note - l, "%s", l ? "; " : "");
+    l = strlen(r->note);
+    snprintf(r->note + l, sizeof r->note - l, fmt, a);
+}
+
+/* "glm:dir/x.gguf@q4_0" -> file "dir/x.gguf", precision "q4_0" (or ""). */
+static void split_glm_spec(const char *spec, char *file, size_t fn, char *prec, size_t pn)
+{
+    const char *arg = spec + 4;
+    const char *at = strrchr(arg, '@');
+    snprintf(file, fn, "%.*s", at ? (int)(at - arg) : (int)strlen(arg), arg);
+    snprintf(prec, pn, "%s", at ? at + 1 : "");
+}
+
+static void display_name(const char *spec, char *out, size_t n)
+{
+    if (strncmp(spec, "glm:", 4) != 0) {
+        snprintf(out, n, "%s", spec);
+        return;
+    }
+    char file[512], prec[32];
+    split_glm_spec(spec, file, sizeof file, prec, sizeof prec);
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t l = strlen(base);
+    if (l > 5 && !strcmp(base + l - 5, ".gguf")) l -= 5;
+    snprintf(out, n, "%.*s", (int)l, base);
+}
+
+char *bench_expand_command(const char *command, const char *precision)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    const char *p = command;
+    const char *key = "{precision}";
+    for (const char *q; (q = strstr(p, key)); p = q + strlen(key)) {
+        tt_buf_append(&b, p, (size_t)(q - p));
+        tt_buf_puts(&b, precision ? precision : "");
+    }
+    tt_buf_puts(&b, p);
+    return tt_buf_detach(&b);
+}
+
+int bench_ready_url(const char *spec, const char *base_url, const char *ready_url, char *out, size_t n, char *err)
+{
+    if (ready_url && *ready_url) {
+        snprintf(out, n, "%s", ready_url);
+        return TT_OK;
+    }
+    const char *base = base_url && *base_url ? base_url : NULL;
+    if (!base && !strncmp(spec, "openai:", 7)) base = getenv("OPENAI_BASE_URL");
+    if (!base && (!strncmp(spec, "chatglm:", 8) || !strncmp(spec, "visualglm:", 10))) base = strchr(spec, ':') + 1;
+    if (!base || (strncmp(base, "http://", 7) && strncmp(base, "https://", 8)))
+        return tt_fail(err, TT_ERR_USAGE, "cannot tell where '%s' listens: give --base-url or --ready-url", spec);
+    const char *host = strstr(base, "://") + 3;
+    const char *slash = strchr(host, '/');
+    int origin = slash ? (int)(slash - base) : (int)strlen(base);
+    snprintf(out, n, "%.*s/health", origin, base);
+    return TT_OK;
+}
+
+/* A prompt of `words` words (a fixed English sentence repeated). */
+static char *prompt_text(int words)
+{
+    static const char *const w[] = {"the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "and",
+                                    "then", "runs", "far", "away", "into", "a", "green", "forest"};
+    tt_buf b;
+    tt_buf_init(&b);
+    for (int i = 0; i < words; i++) {
+        if (i) tt_buf_puts(&b, " ");
+        tt_buf_puts(&b, w[i % (int)(sizeof w / sizeof w[0])]);
+    }
+    return tt_buf_detach(&b);
+}
+
+typedef struct stream_clock {
+    double t0, first, last;
+    int pieces;
+} stream_clock;
+
+static int on_piece(void *user, const char *piece, size_t len)
+{
+    (void)piece;
+    (void)len;
+    stream_clock *c = user;
+    double now = tt_now_s() - c->t0;
+    if (c->first < 0) c->first = now;
+    c->last = now;
+    c->pieces++;
+    return 0;
+}
+
+/* One streamed request: words of prompt, up to max_tokens. Fills *resp
+ * (caller frees) and the client-side clock. */
+static int timed_request(engine *e, int words, int max_tokens, engine_response *resp, stream_clock *clk, char *err)
+{
+    char *text = prompt_text(words);
+    engine_message msg = {"user", text, NULL};
+    engine_request req;
+    memset(&req, 0, sizeof req);
+    int gen = (engine_caps(e) & ENGINE_CAP_GENERATE) != 0;
+    req.kind = gen ? ENGINE_REQ_GENERATE : ENGINE_REQ_CHAT;
+    req.context = gen ? text : NULL;
+    req.messages = gen ? NULL : &msg;
+    req.n_messages = gen ? 0 : 1;
+    req.gen.max_tokens = max_tokens;
+    req.gen.temperature = 0;
+    req.gen.seed = 1;
+    *clk = (stream_clock){tt_now_s(), -1, -1, 0};
+    if (engine_caps(e) & ENGINE_CAP_STREAM) {
+        req.on_token = on_piece;
+        req.on_token_user = clk;
+    }
+    int rc = engine_complete(e, &req, resp, err);
+    free(text);
+    if (rc) return rc;
+    if (resp->error) return tt_fail(err, TT_ERR_ENGINE, "request failed: %s", resp->error);
+    return TT_OK;
+}
+
+/* Words that make about n_prompt tokens, from a small calibration request. */
+static int calibrate_words(engine *e, int n_prompt, int *words, char *err)
+{
+    engine_response resp;
+    stream_clock clk;
+    int probe = n_prompt < 64 ? n_prompt : 64;
+    if (probe < 1) probe = 1;
+    int rc = timed_request(e, probe, 1, &resp, &clk, err);
+    int pt = resp.prompt_tokens;
+    engine_response_free(&resp);
+    if (rc) return rc;
+    *words = pt > 0 ? (int)((double)n_prompt * probe / pt) : n_prompt;
+    if (*words < 1) *words = 1;
+    return TT_OK;
+}
+
+/* Time to first token over reps (after a warm-up); words from calibration. */
+static int measure_ttft(engine *e, const bench_options *o, bench_result *r, char *err)
+{
+    int words;
+    int rc = calibrate_words(e, o->n_prompt, &words, err);
+    if (rc) return rc;
+    double x[BENCH_MAX_REPS];
+    int ntok = 0;
+    for (int i = -(o->warmup ? 1 : 0); i < o->reps; i++) {
+        engine_response resp;
+        stream_clock clk;
+        rc = timed_request(e, words, 1, &resp, &clk, err);
+        double t = resp.first_token_s >= 0 ? resp.first_token_s : clk.first >= 0 ? clk.first : resp.latency_s;
+        ntok = resp.prompt_tokens;
+        engine_response_free(&resp);
+        if (rc) return rc;
+        if (i >= 0) x[i] = t;
+    }
+    perf_mean_sd(x, o->reps, &r->ttft.mean, &r->ttft.sd);
+    r->ttft.reps = o->reps;
+    r->ttft.n_tokens = ntok;
+    return TT_OK;
+}
+
+/* ---- built-in engine, in a child process --------------------------------------------- */
+
+/* Runs fn(arg, out) in a forked child and copies its `size` bytes of out
+ * back. A child that dies before reporting gives nonzero and its wait status
+ * in *status. The parent stays small, so the child's resident memory is its
+ * own work plus little else. */
+static int in_child(void (*fn)(void *arg, void *out), void *arg, void *out, size_t size, int *status)
+{
+    int fds[2];
+    *status = 0;
+    if (pipe(fds)) return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        fn(arg, out);
+        size_t off = 0;
+        while (off < size) {
+            ssize_t k = write(fds[1], (const char *)out + off, size - off);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) break;
+            off += (size_t)k;
+        }
+        close(fds[1]);
+        _exit(0);
+    }
+    close(fds[1]);
+    char *buf = tt_malloc(size);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t k = read(fds[0], buf + got, size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fds[0]);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
+    if (got == size) memcpy(out, buf, size);
+    free(buf);
+    return got == size ? 0 : 1;
+}
+
+typedef struct builtin_job {
+    const bench_options *o;
+    const char *file;      /* the model as given */
+    const char *tmp;       /* the converted copy */
+    int type;
+} builtin_job;
+
+/* Child 1: converts the model into a file of the wanted type. */
+static void convert_child(void *arg, void *out)
+{
+    builtin_job *j = arg;
+    char *err = out;
+    err[0] = 0;
+    glm_quantize_file(j->file, j->tmp, (uint32_t)j->type, err);
+}
+
+/* Child 2: loads the converted file and measures. */
+static void measure_child(void *arg, void *out)
+{
+    builtin_job *j = arg;
+    const bench_options *o = j->o;
+    bench_result *r = out;
+    char err[TT_ERR_SIZE];
+    engine *e = NULL;
+    int *toks = NULL;
+    struct stat st;
+    if (stat(j->tmp, &st) == 0) r->file_bytes = (int64_t)st.st_size;
+    if (perf_reset_peak_rss() != TT_OK) note_add(r, "%s", "peak memory counts the parent process too (no clear_refs)");
+    engine_options eo;
+    engine_options_default(&eo);
+    eo.threads = o->threads;
+    eo.context_length = (o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen) + 16;
+    char *spec = tt_asprintf("glm:%s", j->tmp);
+    int rc = engine_open(spec, &eo, &e, err);
+    free(spec);
+    if (rc) {
+        snprintf(r->error, sizeof r->error, "%s", err);
+        goto done;
+    }
+    glm_model *m = glm_engine_model(e);
+    engine_stats es;
+    engine_get_stats(e, &es);
+    r->load = (bench_figure){es.load_s, 0, 0, 1};
+    int n = o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen;
+    toks = glm_timing_tokens(m, n, 2);
+    double dt;
+    for (int i = -(o->warmup ? 1 : 0); i < o->reps; i++) {
+        if (glm_time_pp(m, toks, o->n_prompt, &dt, err)) {
+            snprintf(r->error, sizeof r->error, "%s", err);
+            goto done;
+        }
+        if (i >= 0) r->pp_samples[i] = o->n_prompt / dt;
+    }
+    for (int i = -(o->warmup ? 1 : 0); i < o->reps; i++) {
+        if (glm_time_tg(m, toks, o->n_gen, &dt, err)) {
+            snprintf(r->error, sizeof r->error, "%s", err);
+            goto done;
+        }
+        if (i >= 0) r->tg_samples[i] = o->n_gen / dt;
+    }
+    perf_mean_sd(r->pp_samples, o->reps, &r->pp.mean, &r->pp.sd);
+    perf_mean_sd(r->tg_samples, o->reps, &r->tg.mean, &r->tg.sd);
+    r->pp.n_tokens = o->n_prompt;
+    r->tg.n_tokens = o->n_gen;
+    r->pp.reps = r->tg.reps = o->reps;
+    if (measure_ttft(e, o, r, err)) {
+        snprintf(r->error, sizeof r->error, "time to first token: %.480s", err);
+        goto done;
+    }
+    engine_get_stats(e, &es);
+    r->weights_bytes = es.weights_bytes;
+    r->kv_bytes = es.kv_cache_bytes;
+    r->scratch_bytes = es.scratch_bytes;
+    r->n_params = es.n_params;
+    r->bytes_per_token = glm_model_bytes_per_token(m);
+    r->threads = glm_pool_threads(m->pool);
+    r->peak_rss_bytes = perf_peak_rss_bytes(0);
+    r->memory_measured = r->peak_rss_bytes > 0;
+done:
+    free(toks);
+    engine_close(e);
+}
+
+static void measure_builtin(const bench_options *o, const char *file, bench_result *r)
+{
+    builtin_job j = {o, file, NULL, glm_type_from_name(r->precision)};
+    if (j.type < 0) {
+        snprintf(r->error, sizeof r->error, "unknown precision '%s' (f32, f16, q8_0, q4_0)", r->precision);
+        return;
+    }
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    char *tmp = tt_asprintf("%s/tianti-bench-%ld-%s.gguf", dir, (long)getpid(), r->precision);
+    j.tmp = tmp;
+    char cerr[TT_ERR_SIZE];
+    int status;
+    char how[64];
+    if (in_child(convert_child, &j, cerr, sizeof cerr, &status)) {
+        launch_describe_status(status, how, sizeof how);
+        snprintf(r->error, sizeof r->error, "converting '%.400s' ended with %.40s", file, how);
+    } else if (cerr[0]) {
+        snprintf(r->error, sizeof r->error, "%s", cerr);
+    } else if (in_child(measure_child, &j, r, sizeof *r, &status)) {
+        launch_describe_status(status, how, sizeof how);
+        snprintf(r->error, sizeof r->error, "the measuring process for '%.400s' ended with %.40s before reporting", r->spec,
+                 how);
+    }
+    unlink(tmp);
+    free(tmp);
+}
+
+/* ---- external engines ------------------------------------------------------------------ */
+
+static int measure_client(engine *e, const bench_options *o, bench_result *r, char *err)
+{
+    int words;
+    int rc = calibrate_words(e, o->n_prompt, &words, err);
+    if (rc) return rc;
+    double ttft[BENCH_MAX_REPS];
+    int ok_tg = 0, ntok_p = 0, ntok_g = 0;
+    for (int i = -(o->warmup ? 1 : 0); i < o->reps; i++) {
+        engine_response resp;
+        stream_clock clk;
+        rc = timed_request(e, words, o->n_gen, &resp, &clk, err);
+        if (rc) {
+            engine_response_free(&resp);
+            return rc;
+        }
+        double first = resp.first_token_s >= 0 ? resp.first_token_s : clk.first >= 0 ? clk.first : resp.latency_s;
+        int ct = resp.completion_tokens > 0 ? resp.completion_tokens : clk.pieces;
+        double end = clk.last >= 0 ? clk.last : resp.latency_s;
+        if (i >= 0) {
+            ttft[i] = first;
+            r->pp_samples[i] = resp.prompt_tokens > 0 && first > 0 ? resp.prompt_tokens / first : 0;
+            r->tg_samples[i] = ct > 1 && end > first ? (ct - 1) / (end - first) : 0;
+            if (r->tg_samples[i] > 0) ok_tg++;
+            ntok_p = resp.prompt_tokens;
+            ntok_g = ct;
+        }
+        engine_response_free(&resp);
+    }
+    perf_mean_sd(ttft, o->reps, &r->ttft.mean, &r->ttft.sd);
+    r->ttft.reps = r->pp.reps = r->tg.reps = o->reps;
+    r->ttft.n_tokens = r->pp.n_tokens = ntok_p;
+    if (ntok_p > 0) perf_mean_sd(r->pp_samples, o->reps, &r->pp.mean, &r->pp.sd);
+    r->tg.n_tokens = ntok_g;
+    if (ok_tg == o->reps) perf_mean_sd(r->tg_samples, o->reps, &r->tg.mean, &r->tg.sd);
+    else note_add(r, "%s", "generation speed unknown: the server returned at most one token");
+    return TT_OK;
+}
+
+static void run_task(const bench_options *o, bench_result *r);
+
+static void measure_external(const bench_options *o, const char *spec, const char *precision, bench_result *r)
+{
+    char err[TT_ERR_SIZE];
+    launch_proc *lp = NULL;
+    perf_sampler *smp = NULL;
+    engine *e = NULL;
+    if (o->launch) {
+        char url[1024];
+        if (bench_ready_url(spec, o->base_url, o->ready_url, url, sizeof url, err)) {
+            snprintf(r->error, sizeof r->error, "%s", err);
+            return;
+        }
+        char *cmd = bench_expand_command(o->launch, precision);
+        if (o->progress) fprintf(stderr, "tianti: bench: launching '%s', waiting for %s\n", cmd, url);
+        double t0 = tt_now_s();
+        int rc = launch_start(cmd, NULL, &lp, err);
+        free(cmd);
+        if (rc == TT_OK) rc = perf_sampler_start(launch_pid(lp), 0.05, 0.5, &smp, err);
+        if (rc == TT_OK) rc = launch_wait_ready(lp, url, o->launch_timeout_s, 0.1, err);
+        if (rc) {
+            snprintf(r->error, sizeof r->error, "%s", err);
+            goto done;
+        }
+        r->load = (bench_figure){tt_now_s() - t0, 0, 0, 1};
+    }
+    engine_options eo;
+    engine_options_default(&eo);
+    eo.base_url = o->base_url;
+    eo.threads = o->threads;
+    if (engine_open(spec, &eo, &e, err) || measure_client(e, o, r, err)) {
+        snprintf(r->error, sizeof r->error, "%s", err);
+        goto done;
+    }
+    engine_stats es;
+    if (engine_get_stats(e, &es) == TT_OK) {
+        if (es.file_bytes > 0) r->file_bytes = es.file_bytes;
+        if (es.n_params > 0) r->n_params = es.n_params;
+        if (!r->precision[0] && es.precision[0]) snprintf(r->precision, sizeof r->precision, "%s", es.precision);
+    }
+    engine_close(e);
+    e = NULL;
+    if (o->task) run_task(o, r);
+done:
+    engine_close(e);
+    if (smp) {
+        perf_sample_summary sum;
+        perf_sampler_stop(smp, &sum);
+        if (sum.peak_rss_bytes > 0 && !r->error[0]) {
+            r->peak_rss_bytes = sum.peak_rss_bytes;
+            r->memory_measured = 1;
+            char what[128];
+            snprintf(what, sizeof what, "memory: peak of the launched process tree over %d samples", sum.n_samples);
+            note_add(r, "%s", what);
+        }
+        if (sum.gpu_measured) r->gpu_bytes = sum.peak_gpu_bytes;
+    }
+    if (lp) {
+        int killed = 0;
+        launch_stop(lp, o->launch_grace_s, &killed);
+        if (killed) note_add(r, "%s", "the server ignored SIGTERM and was killed");
+        launch_free(lp);
+    }
+    if (!o->launch) note_add(r, "%s", "memory not measured: client-side figures only (no --launch)");
+}
+
+/* ---- accuracy ------------------------------------------------------------------------------ */
+
+static void run_task(const bench_options *o, bench_result *r)
+{
+    runner_options ro;
+    runner_options_default(&ro);
+    const char *tasks[1] = {o->task};
+    const char *models[1] = {r->spec};
+    ro.tasks = tasks;
+    ro.n_tasks = 1;
+    ro.models = models;
+    ro.n_models = 1;
+    if (o->db_path) ro.db_path = o->db_path;
+    ro.registry_path = o->registry_path;
+    ro.data_dir = o->data_dir;
+    ro.tasks_dir = o->tasks_dir;
+    ro.limit = o->limit;
+    ro.threads = o->threads;
+    if (o->progress) fprintf(stderr, "tianti: bench: task '%s' on '%s'\n", o->task, r->spec);
+    json_t *res = NULL;
+    int64_t run_id;
+    char err[TT_ERR_SIZE];
+    if (runner_run(&ro, &res, &run_id, err) != TT_OK) {
+        note_add(r, "task failed: %s", err);
+        return;
+    }
+    json_t *doc = json_array_get(res, 0);
+    json_t *tasks_obj = json_object_get(doc, "results");
+    const char *tname;
+    json_t *tres;
+    json_object_foreach(tasks_obj, tname, tres) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(tres, key, v) {
+            if (!json_is_number(v) || strstr(key, "_stderr,") || !strchr(key, ',')) continue;
+            const char *comma = strchr(key, ',');
+            snprintf(r->task, sizeof r->task, "%s", tname);
+            snprintf(r->metric, sizeof r->metric, "%s", key);
+            r->acc = json_number_value(v);
+            char *se_key = tt_asprintf("%.*s_stderr%s", (int)(comma - key), key, comma);
+            json_t *se = json_object_get(tres, se_key);
+            free(se_key);
+            r->acc_stderr = json_is_number(se) ? json_number_value(se) : -1;
+            r->has_acc = 1;
+            break;
+        }
+        if (r->has_acc) break;
+    }
+    if (!r->has_acc) note_add(r, "task '%s' gave no score", o->task);
+    json_decref(res);
+}
+
+/* ---- the run --------------------------------------------------------------------------------- */
+
+static void add_bound(bench_result *r, const bench_machine *mach)
+{
+    if (r->bytes_per_token > 0 && mach && mach->read_bw > 0) r->bound_tps = mach->read_bw / (double)r->bytes_per_token;
+}
+
+int bench_run(const bench_options *o, const bench_machine *mach, bench_result **results, int *n_results, char *err)
+{
+    *results = NULL;
+    *n_results = 0;
+    if (o->n_models < 1) return tt_fail(err, TT_ERR_USAGE, "bench needs at least one --model");
+    if (o->reps < 1 || o->reps > BENCH_MAX_REPS)
+        return tt_fail(err, TT_ERR_USAGE, "repetitions must be 1..%d, not %d", BENCH_MAX_REPS, o->reps);
+    if (o->n_prompt < 1 || o->n_gen < 2)
+        return tt_fail(err, TT_ERR_USAGE, "need -p >= 1 and -n >= 2 tokens (got %d and %d)", o->n_prompt, o->n_gen);
+    const char *const *precs = o->n_precisions > 0 ? o->precisions : default_precisions;
+    int n_precs = o->n_precisions > 0 ? o->n_precisions : 4;
+    for (int i = 0; i < o->n_models; i++) {
+        int rc = engine_spec_check(o->models[i], err);
+        if (rc) return rc;
+    }
+    bench_result *out = NULL;
+    int n = 0, measured = 0;
+    for (int i = 0; i < o->n_models; i++) {
+        const char *spec = o->models[i];
+        int builtin = !strncmp(spec, "glm:", 4);
+        char file[512] = "", fixed[32] = "";
+        if (builtin) split_glm_spec(spec, file, sizeof file, fixed, sizeof fixed);
+        int expand = builtin ? !fixed[0] : (o->launch && strstr(o->launch, "{precision}"));
+        int k_max = expand ? n_precs : 1;
+        for (int k = 0; k < k_max; k++) {
+            const char *prec = expand ? precs[k] : builtin ? fixed : NULL;
+            out = tt_realloc(out, (size_t)(n + 1) * sizeof *out);
+            bench_result *r = &out[n++];
+            char *run_spec = builtin ? tt_asprintf("glm:%s@%s", file, prec) : tt_strdup(spec);
+            result_init(r, run_spec, expand || builtin ? prec : NULL);
+            free(run_spec);
+            display_name(spec, r->name, sizeof r->name);
+            r->builtin = builtin;
+            if (o->progress)
+                fprintf(stderr, "tianti: bench: %s%s%s\n", r->spec, !builtin && r->precision[0] ? " @" : "",
+                        !builtin ? r->precision : "");
+            if (builtin) {
+                measure_builtin(o, file, r);
+                if (!r->error[0] && o->task) run_task(o, r);
+            } else {
+                measure_external(o, spec, r->precision, r);
+            }
+            add_bound(r, mach);
+            if (r->error[0]) fprintf(stderr, "tianti: bench: '%s': %s\n", r->spec, r->error);
+            else measured++;
+        }
+    }
+    *results = out;
+    *n_results = n;
+    if (!measured) return tt_fail(err, TT_ERR_ENGINE, "no model could be measured");
+    return TT_OK;
+}
+
+/* ---- store ------------------------------------------------------------------------------------- */
+
+static json_t *machine_obj(const bench_machine *m)
+{
+    return json_pack("{s:s, s:i, s:i, s:f, s:s, s:s, s:b}", "cpu_model", m->cpu_model, "cores", m->cores,
+                     "bandwidth_threads", m->threads, "read_bandwidth_bytes_per_s", m->read_bw, "bandwidth_method",
+                     "memchr scan of a 128 MiB buffer, best of 5", "simd", m->simd, "nvidia_smi", m->nvidia_smi);
+}
+
+static void bind_i64(sqlite3_stmt *st, int col, int64_t v, int known)
+{
+    if (known && v >= 0) sqlite3_bind_int64(st, col, v);
+    else sqlite3_bind_null(st, col);
+}
+
+static int put_row(sqlite3_stmt *st, const char *now, const bench_result *r, const char *test, const bench_figure *f,
+                   double mean, double sd, const char *unit, const bench_machine *m, const double *samples, char *err)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    json_t *mj = m ? machine_obj(m) : json_object();
+    json_object_set_new(mj, "threads", json_integer(r->threads));
+    json_object_set_new(mj, "memory_measured", json_boolean(r->memory_measured));
+    if (r->bytes_per_token > 0) json_object_set_new(mj, "weight_bytes_per_token", json_integer(r->bytes_per_token));
+    if (r->bound_tps > 0 && samples == r->tg_samples) {
+        json_object_set_new(mj, "bound_tokens_per_s", json_real(r->bound_tps));
+        json_object_set_new(mj, "fraction_of_bound", json_real(mean / r->bound_tps));
+    }
+    if (samples && f) {
+        json_t *a = json_array();
+        for (int i = 0; i < f->reps; i++) json_array_append_new(a, json_real(samples[i]));
+        json_object_set_new(mj, "samples", a);
+    }
+    if (r->note[0]) json_object_set_new(mj, "note", json_string(r->note));
+    char *mjs = json_dumps(mj, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(mj);
+    int c = 1;
+    sqlite3_bind_text(st, c++, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, c++, r->spec, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, c++, r->name, -1, SQLITE_TRANSIENT);
+    if (r->precision[0]) sqlite3_bind_text(st, c++, r->precision, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, c++);
+    sqlite3_bind_text(st, c++, test, -1, SQLITE_TRANSIENT);
+    if (f && f->n_tokens > 0) sqlite3_bind_int(st, c++, f->n_tokens);
+    else sqlite3_bind_null(st, c++);
+    sqlite3_bind_int(st, c++, f ? f->reps : 1);
+    sqlite3_bind_double(st, c++, mean);
+    if (sd >= 0) sqlite3_bind_double(st, c++, sd);
+    else sqlite3_bind_null(st, c++);
+    sqlite3_bind_text(st, c++, unit, -1, SQLITE_TRANSIENT);
+    bind_i64(st, c++, r->file_bytes, 1);
+    bind_i64(st, c++, r->n_params, 1);
+    bind_i64(st, c++, r->peak_rss_bytes, r->memory_measured);
+    bind_i64(st, c++, r->weights_bytes, r->memory_measured);
+    bind_i64(st, c++, r->kv_bytes, r->memory_measured);
+    bind_i64(st, c++, r->scratch_bytes, r->memory_measured);
+    bind_i64(st, c++, r->gpu_bytes, 1);
+    if (r->threads > 0) sqlite3_bind_int(st, c++, r->threads);
+    else sqlite3_bind_null(st, c++);
+    sqlite3_bind_text(st, c++, mjs, -1, SQLITE_TRANSIENT);
+    free(mjs);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return tt_fail(err, TT_ERR_STORE, "cannot store bench result for '%s': %s", r->spec,
+                       sqlite3_errmsg(sqlite3_db_handle(st)));
+    return TT_OK;
+}
+
+int bench_store(const char *db_path, const bench_result *rs, int n, const bench_machine *m, char *err)
+{
+    store *s;
+    int rc = store_open(db_path, &s, err);
+    if (rc) return rc;
+    sqlite3_stmt *st = NULL;
+    rc = store_prepare(s,
+                       "INSERT INTO bench_results (created_at, model_spec, model_name, precision, test, n_tokens, "
+                       "repetitions, mean, stddev, unit, file_bytes, n_params, peak_rss_bytes, weights_bytes, kv_bytes, "
+                       "scratch_bytes, gpu_bytes, threads, machine_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       &st, err);
+    if (rc == TT_OK) rc = store_begin(s, err);
+    char now[32];
+    tt_iso8601(tt_wall_s(), now);
+    for (int i = 0; i < n && rc == TT_OK; i++) {
+        const bench_result *r = &rs[i];
+        if (r->error[0]) continue;
+        char name[64];
+        if (r->load.mean >= 0) rc = put_row(st, now, r, "load", &r->load, r->load.mean, -1, "s", m, NULL, err);
+        if (rc == TT_OK && r->ttft.mean >= 0)
+            rc = put_row(st, now, r, "ttft", &r->ttft, r->ttft.mean, r->ttft.sd, "s", m, NULL, err);
+        if (rc == TT_OK && r->pp.mean >= 0) {
+            snprintf(name, sizeof name, "pp%d", r->pp.n_tokens);
+            rc = put_row(st, now, r, name, &r->pp, r->pp.mean, r->pp.sd, "tokens/s", m, r->pp_samples, err);
+        }
+        if (rc == TT_OK && r->tg.mean >= 0) {
+            snprintf(name, sizeof name, "tg%d", r->tg.n_tokens);
+            rc = put_row(st, now, r, name, &r->tg, r->tg.mean, r->tg.sd, "tokens/s", m, r->tg_samples, err);
+        }
+        if (rc == TT_OK && r->has_acc) {
+            char test[128];
+            snprintf(test, sizeof test, "task:%s", r->task);
+            rc = put_row(st, now, r, test, NULL, r->acc, r->acc_stderr, r->metric, m, NULL, err);
+        }
+    }
+    if (rc == TT_OK) rc = store_commit(s, err);
+    else store_rollback(s);
+    sqlite3_finalize(st);
+    store_close(s);
+    return rc;
+}
+
+/* ---- printing ----------------------------------------------------------------------------------- */
+
+int bench_format_check(const char *format, char *err)
+{
+    if (!strcmp(format, "table") || !strcmp(format, "md") || !strcmp(format, "csv") || !strcmp(format, "json"))
+        return TT_OK;
+    return tt_fail(err, TT_ERR_USAGE, "unknown format '%s' (table, md, csv, json)", format);
+}
+
+static double mib(int64_t b) { return (double)b / 1048576.0; }
+
+/* "12.3" or "-" */
+static void cell_num(char *out, size_t n, double v, int known, const char *fmt)
+{
+    if (known) snprintf(out, n, fmt, v);
+    else snprintf(out, n, "-");
+}
+
+static void cell_fig(char *out, size_t n, const bench_figure *f, double scale, int decimals)
+{
+    if (f->mean < 0) snprintf(out, n, "-");
+    else if (f->reps > 1) snprintf(out, n, "%.*f ± %.*f", decimals, f->mean * scale, decimals, f->sd * scale);
+    else snprintf(out, n, "%.*f", decimals, f->mean * scale);
+}
+
+enum { N_COLS = 14 };
+
+static void row_cells(const bench_result *r, char cells[N_COLS][96])
+{
+    int mem = r->memory_measured;
+    snprintf(cells[0], 96, "%.95s", r->name);
+    snprintf(cells[1], 96, "%s", r->precision[0] ? r->precision : "-");
+    cell_num(cells[2], 96, mib(r->file_bytes), r->file_bytes > 0, "%.2f");
+    cell_num(cells[3], 96, (double)r->n_params / 1e6, r->n_params > 0, "%.2f");
+    cell_num(cells[4], 96, mib(r->peak_rss_bytes), mem && r->peak_rss_bytes > 0, "%.1f");
+    if (mem && r->weights_bytes >= 0)
+        snprintf(cells[5], 96, "%.1f / %.1f / %.1f", mib(r->weights_bytes), mib(r->kv_bytes), mib(r->scratch_bytes));
+    else
+        snprintf(cells[5], 96, "-");
+    cell_num(cells[6], 96, mib(r->gpu_bytes), r->gpu_bytes >= 0, "%.0f");
+    cell_num(cells[7], 96, (double)r->threads, r->threads > 0, "%.0f");
+    cell_fig(cells[8], 96, &r->load, 1, 3);
+    cell_fig(cells[9], 96, &r->ttft, 1000, 1);
+    cell_fig(cells[10], 96, &r->pp, 1, 1);
+    cell_fig(cells[11], 96, &r->tg, 1, 1);
+    if (r->bound_tps > 0 && r->tg.mean > 0)
+        snprintf(cells[12], 96, "%.0f (%.0f%%)", r->bound_tps, 100 * r->tg.mean / r->bound_tps);
+    else
+        snprintf(cells[12], 96, "-");
+    if (r->has_acc && r->acc_stderr >= 0) snprintf(cells[13], 96, "%.4f ± %.4f", r->acc, r->acc_stderr);
+    else if (r->has_acc) snprintf(cells[13], 96, "%.4f", r->acc);
+    else snprintf(cells[13], 96, "-");
+    if (r->error[0])
+        for (int c = 2; c < N_COLS; c++) snprintf(cells[c], 96, c == 2 ? "failed" : "-");
+}
+
+static void print_table(FILE *out, int md, const bench_result *rs, int n, const bench_machine *m)
+{
+    char head[N_COLS][96] = {"model", "precision", "size MiB", "params M", "peak RSS MiB", "weights/KV/scratch MiB",
+                             "GPU MiB", "threads", "load s", "ttft ms", "pp t/s", "tg t/s", "tg bound t/s (achieved)",
+                             "accuracy"};
+    int pp_n = 0, tg_n = 0;
+    const char *task = NULL, *metric = NULL;
+    for (int i = 0; i < n; i++) {
+        if (rs[i].pp.n_tokens > 0 && !pp_n) pp_n = rs[i].pp.n_tokens;
+        if (rs[i].tg.n_tokens > 0 && !tg_n) tg_n = rs[i].tg.n_tokens;
+        if (rs[i].has_acc && !task) {
+            task = rs[i].task;
+            metric = rs[i].metric;
+        }
+    }
+    if (pp_n) snprintf(head[10], 96, "pp%d t/s", pp_n);
+    if (tg_n) snprintf(head[11], 96, "tg%d t/s", tg_n);
+    if (task) snprintf(head[13], 96, "%.40s %.50s", task, metric);
+    if (m)
+        fprintf(out, "%s machine: %s, %d cores; read bandwidth %.2f GB/s (%d threads, memchr over 128 MiB, best of 5)%s\n",
+                md ? "<!--" : "#", m->cpu_model, m->cores, m->read_bw / 1e9, m->threads, md ? " -->" : "");
+    char (*cells)[N_COLS][96] = tt_calloc((size_t)n + 1, sizeof *cells);
+    memcpy(cells[0], head, sizeof head);
+    for (int i = 0; i < n; i++) row_cells(&rs[i], cells[i + 1]);
+    int width[N_COLS] = {0};
+    for (int i = 0; i <= n; i++)
+        for (int c = 0; c < N_COLS; c++) {
+            int w = (int)tt_utf8_codepoints(cells[i][c], strlen(cells[i][c]));
+            if (w > width[c]) width[c] = w;
+        }
+    for (int i = 0; i <= n; i++) {
+        fputs("|", out);
+        for (int c = 0; c < N_COLS; c++) {
+            int w = (int)tt_utf8_codepoints(cells[i][c], strlen(cells[i][c]));
+            int pad = width[c] - w;
+            if (c >= 2) fprintf(out, " %*s%s |", pad, "", cells[i][c]);
+            else fprintf(out, " %s%*s |", cells[i][c], pad, "");
+        }
+        fputs("\n", out);
+        if (i == 0) {
+            fputs("|", out);
+            for (int c = 0; c < N_COLS; c++) {
+                fputs(c >= 2 ? " " : " ", out);
+                for (int k = 0; k < width[c] - (md && c >= 2 ? 1 : 0); k++) fputc('-', out);
+                fputs(md && c >= 2 ? ": |" : " |", out);
+            }
+            fputs("\n", out);
+        }
+    }
+    free(cells);
+    for (int i = 0; i < n; i++) {
+        if (rs[i].error[0])
+            fprintf(out, "%s %s %s: failed: %s\n", md ? "-" : "#", rs[i].name, rs[i].precision, rs[i].error);
+        else if (rs[i].note[0])
+            fprintf(out, "%s %s %s: %s\n", md ? "-" : "#", rs[i].name, rs[i].precision, rs[i].note);
+    }
+    fprintf(out, "%s pp/tg: llama-bench style, mean ± sample stddev over the repetitions after a warm-up; "
+                 "tg bound = read bandwidth / weight bytes read per token\n", md ? "-" : "#");
+}
+
+static json_t *fig_json(const bench_figure *f, const double *samples)
+{
+    if (f->mean < 0) return json_null();
+    json_t *o = json_pack("{s:f, s:f, s:i, s:i}", "mean", f->mean, "stddev", f->sd, "n_tokens", f->n_tokens, "repetitions",
+                          f->reps);
+    if (samples) {
+        json_t *a = json_array();
+        for (int i = 0; i < f->reps; i++) json_array_append_new(a, json_real(samples[i]));
+        json_object_set_new(o, "samples", a);
+    }
+    return o;
+}
+
+static json_t *i64_json(int64_t v, int known) { return known && v >= 0 ? json_integer(v) : json_null(); }
+
+static json_t *result_json(const bench_result *r)
+{
+    int mem = r->memory_measured;
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(r->name));
+    json_object_set_new(o, "spec", json_string(r->spec));
+    json_object_set_new(o, "engine", json_string(r->engine));
+    json_object_set_new(o, "precision", r->precision[0] ? json_string(r->precision) : json_null());
+    json_object_set_new(o, "memory_measured", json_boolean(mem));
+    json_object_set_new(o, "threads", r->threads > 0 ? json_integer(r->threads) : json_null());
+    json_object_set_new(o, "file_bytes", i64_json(r->file_bytes, 1));
+    json_object_set_new(o, "n_params", i64_json(r->n_params, 1));
+    json_object_set_new(o, "peak_rss_bytes", i64_json(r->peak_rss_bytes, mem));
+    json_object_set_new(o, "weights_bytes", i64_json(r->weights_bytes, mem));
+    json_object_set_new(o, "kv_bytes", i64_json(r->kv_bytes, mem));
+    json_object_set_new(o, "scratch_bytes", i64_json(r->scratch_bytes, mem));
+    json_object_set_new(o, "gpu_bytes", i64_json(r->gpu_bytes, 1));
+    json_object_set_new(o, "weight_bytes_per_token", i64_json(r->bytes_per_token, 1));
+    json_object_set_new(o, "load_s", r->load.mean >= 0 ? json_real(r->load.mean) : json_null());
+    json_object_set_new(o, "ttft_s", fig_json(&r->ttft, NULL));
+    json_object_set_new(o, "pp", fig_json(&r->pp, r->pp_samples));
+    json_object_set_new(o, "tg", fig_json(&r->tg, r->tg_samples));
+    json_object_set_new(o, "tg_bound_tokens_per_s", r->bound_tps > 0 ? json_real(r->bound_tps) : json_null());
+    json_object_set_new(o, "tg_fraction_of_bound",
+                        r->bound_tps > 0 && r->tg.mean > 0 ? json_real(r->tg.mean / r->bound_tps) : json_null());
+    if (r->has_acc)
+        json_object_set_new(o, "accuracy", json_pack("{s:s, s:s, s:f, s:o}", "task", r->task, "metric", r->metric,
+                                                     "value", r->acc, "stderr",
+                                                     r->acc_stderr >= 0 ? json_real(r->acc_stderr) : json_null()));
+    json_object_set_new(o, "note", r->note[0] ? json_string(r->note) : json_null());
+    json_object_set_new(o, "error", r->error[0] ? json_string(r->error) : json_null());
+    return o;
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void csv_i64(FILE *out, int64_t v, int known)
+{
+    if (known && v >= 0) fprintf(out, ",%lld", (long long)v);
+    else fputs(",", out);
+}
+
+static void csv_row(FILE *out, const bench_result *r, const char *test, int n_tokens, int reps, double mean, double sd,
+                    const char *unit)
+{
+    csv_field(out, r->name);
+    fputc(',', out);
+    csv_field(out, r->spec);
+    fprintf(out, ",%s,", r->precision);
+    csv_field(out, test);
+    fprintf(out, ",%d,%d,%.6g,", n_tokens, reps, mean);
+    if (sd >= 0) fprintf(out, "%.6g", sd);
+    fputc(',', out);
+    csv_field(out, unit);
+    int mem = r->memory_measured;
+    csv_i64(out, r->file_bytes, 1);
+    csv_i64(out, r->n_params, 1);
+    csv_i64(out, r->peak_rss_bytes, mem);
+    csv_i64(out, r->weights_bytes, mem);
+    csv_i64(out, r->kv_bytes, mem);
+    csv_i64(out, r->scratch_bytes, mem);
+    csv_i64(out, r->gpu_bytes, 1);
+    fprintf(out, ",%d,", r->threads);
+    if (r->bound_tps > 0 && !strncmp(test, "tg", 2)) fprintf(out, "%.6g", r->bound_tps);
+    fprintf(out, ",%d\n", mem);
+}
+
+int bench_print(FILE *out, const char *format, const bench_result *rs, int n, const bench_machine *m, char *err)
+{
+    int rc = bench_format_check(format, err);
+    if (rc) return rc;
+    if (!strcmp(format, "table") || !strcmp(format, "md")) {
+        print_table(out, !strcmp(format, "md"), rs, n, m);
+    } else if (!strcmp(format, "json")) {
+        json_t *doc = json_object();
+        if (m) json_object_set_new(doc, "machine", machine_obj(m));
+        json_t *a = json_array();
+        for (int i = 0; i < n; i++) json_array_append_new(a, result_json(&rs[i]));
+        json_object_set_new(doc, "results", a);
+        char *s = json_dumps(doc, JSON_INDENT(2));
+        fprintf(out, "%s\n", s);
+        free(s);
+        json_decref(doc);
+    } else {
+        fputs("model,spec,precision,test,n_tokens,repetitions,mean,stddev,unit,file_bytes,n_params,peak_rss_bytes,"
+              "weights_bytes,kv_bytes,scratch_bytes,gpu_bytes,threads,tg_bound_tokens_per_s,memory_measured\n",
+              out);
+        for (int i = 0; i < n; i++) {
+            const bench_result *r = &rs[i];
+            if (r->error[0]) continue;
+            char name[64];
+            if (r->load.mean >= 0) csv_row(out, r, "load", 0, 1, r->load.mean, -1, "s");
+            if (r->ttft.mean >= 0) csv_row(out, r, "ttft", r->ttft.n_tokens, r->ttft.reps, r->ttft.mean, r->ttft.sd, "s");
+            snprintf(name, sizeof name, "pp%d", r->pp.n_tokens);
+            if (r->pp.mean >= 0) csv_row(out, r, name, r->pp.n_tokens, r->pp.reps, r->pp.mean, r->pp.sd, "tokens/s");
+            snprintf(name, sizeof name, "tg%d", r->tg.n_tokens);
+            if (r->tg.mean >= 0) csv_row(out, r, name, r->tg.n_tokens, r->tg.reps, r->tg.mean, r->tg.sd, "tokens/s");
+            if (r->has_acc) {
+                char test[128];
+                snprintf(test, sizeof test, "task:%s", r->task);
+                csv_row(out, r, test, 0, 1, r->acc, r->acc_stderr, r->metric);
+            }
+        }
+    }
+    return TT_OK;
+}
