@@ -196,18 +196,32 @@ static int timed_request(engine *e, int words, int max_tokens, engine_response *
     return TT_OK;
 }
 
-/* Words that make about n_prompt tokens, from a small calibration request. */
-static int calibrate_words(engine *e, int n_prompt, int *words, char *err)
+/* Prompt tokens of a request of `words` words (max_tokens 1). */
+static int probe_tokens(engine *e, int words, int *tokens, char *err)
 {
     engine_response resp;
     stream_clock clk;
-    int probe = n_prompt < 64 ? n_prompt : 64;
-    if (probe < 1) probe = 1;
-    int rc = timed_request(e, probe, 1, &resp, &clk, err);
-    int pt = resp.prompt_tokens;
+    int rc = timed_request(e, words, 1, &resp, &clk, err);
+    *tokens = resp.prompt_tokens;
     engine_response_free(&resp);
+    return rc;
+}
+
+/* Words that make about n_prompt prompt tokens: two small probes give
+ * tokens = a + b * words (the template adds a fixed part). When the engine
+ * reports no usage, one word per token is assumed. */
+static int calibrate_words(engine *e, int n_prompt, int *words, char *err)
+{
+    int w1 = n_prompt / 4 > 0 ? n_prompt / 4 : 1, w2 = w1 * 2, t1, t2;
+    if (w1 > 64) w1 = 64, w2 = 128;
+    int rc = probe_tokens(e, w1, &t1, err);
+    if (rc == TT_OK) rc = probe_tokens(e, w2, &t2, err);
     if (rc) return rc;
-    *words = pt > 0 ? (int)((double)n_prompt * probe / pt) : n_prompt;
+    *words = n_prompt;
+    if (t1 > 0 && t2 > t1) {
+        double b = (double)(t2 - t1) / (w2 - w1), a = t1 - b * w1;
+        *words = (int)((n_prompt - a) / b + 0.5);
+    }
     if (*words < 1) *words = 1;
     return TT_OK;
 }
