@@ -475,6 +475,7 @@ static void measure_external(const bench_options *o, const char *spec, const cha
             goto done;
         }
         r->load = (bench_figure){tt_now_s() - t0, 0, 0, 1};
+        note_add(r, "%s", "load = launch until the server answered");
     }
     engine_options eo;
     engine_options_default(&eo);
@@ -810,7 +811,10 @@ static void print_table(FILE *out, int md, const bench_result *rs, int n, const 
     }
     if (pp_n) snprintf(head[10], 96, "pp%d t/s", pp_n);
     if (tg_n) snprintf(head[11], 96, "tg%d t/s", tg_n);
-    if (task) snprintf(head[13], 96, "%.40s %.50s", task, metric);
+    if (task) {
+        const char *none = strstr(metric, ",none");
+        snprintf(head[13], 96, "%.40s %.*s", task, none ? (int)(none - metric) : 50, metric);
+    }
     if (m)
         fprintf(out, "%s machine: %s, %d cores; read bandwidth %.2f GB/s (%d threads, memchr over 128 MiB, best of 5)%s\n",
                 md ? "<!--" : "#", m->cpu_model, m->cores, m->read_bw / 1e9, m->threads, md ? " -->" : "");
