@@ -9,10 +9,12 @@
  * reference kernels (SIMD off).
  *
  *   bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types f32,q8_0]
+ *   bench_glm --write-random OUT.gguf     (only write the random model)
  *
- * Without MODEL a random chatglm model (n_embd 768, 6 blocks, vocab 8192;
- * about 55 M parameters) is written to /tmp and used. Each precision other
- * than the file's is made with glm_quantize_file into /tmp first, so load
+ * Without MODEL a random chatglm model (n_embd 1024, 8 blocks, 16 heads, 2 KV
+ * heads, ffn 2560, vocab 4096; about 90 M parameters, near the shape of the
+ * llama.cpp figures in engines.md §4(c')) is written to /tmp and used. Each
+ * precision other than the file's is made with glm_quantize_file into /tmp first, so load
  * time and size are those of a real file of that type.
  */
 #include "engines/glm/gguf.h"
@@ -32,7 +34,7 @@
 
 static int write_random_model(const char *path, char *err)
 {
-    const int D = 768, H = 12, HKV = 2, FF = 2048, L = 6, V = 8192, hd = D / H, kvd = HKV * hd;
+    const int D = 1024, H = 16, HKV = 2, FF = 2560, L = 8, V = 4096, hd = D / H, kvd = HKV * hd;
     gguf_writer *w = gguf_writer_new();
     gguf_writer_add_str(w, "general.architecture", "chatglm");
     gguf_writer_add_str(w, "general.name", "bench-random");
@@ -47,7 +49,7 @@ static int write_random_model(const char *path, char *err)
     gguf_writer_add_f32(w, "chatglm.rope.freq_base", 10000.0f);
     tt_rng r;
     tt_rng_seed(&r, 1);
-    size_t maxn = (size_t)V * D;
+    size_t maxn = (size_t)D * (V > 2 * FF ? V : 2 * FF);
     float *buf = tt_malloc(maxn * sizeof(float));
 #define ADD(name, n_in, n_out, scale, one)                                                   \
     do {                                                                                     \
@@ -105,9 +107,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-p") && i + 1 < argc) pp = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-n") && i + 1 < argc) tg = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--types") && i + 1 < argc) types = argv[++i];
+        else if (!strcmp(argv[i], "--write-random") && i + 1 < argc) {
+            char e[TT_ERR_SIZE];
+            if (write_random_model(argv[++i], e)) { fprintf(stderr, "%s\n", e); return 1; }
+            return 0;
+        }
         else if (argv[i][0] != '-') model = argv[i];
         else {
-            fprintf(stderr, "usage: bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n");
+            fprintf(stderr, "usage: bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n"
+                            "       bench_glm --write-random OUT.gguf\n");
             return 2;
         }
     }
@@ -120,7 +128,7 @@ int main(int argc, char **argv)
         if (write_random_model(tmp_model, err)) { fprintf(stderr, "%s\n", err); return 1; }
         model = tmp_model;
     }
-    double bw = perf_memcpy_bandwidth(256u << 20, 5);
+    double bw = perf_memcpy_bandwidth(128u << 20, 5);
     printf("# model %s, %d repetitions, simd %s, memcpy bandwidth %.2f GB/s (read+write; bound = half of it / weight bytes per token)\n", model, reps,
            glm_ops_have_simd() ? "avx2" : "off", bw / 1e9);
     printf("| precision | file MiB | params M | weights MiB | KV MiB | RSS MiB | load s | threads | test | t/s | of bw bound |\n");

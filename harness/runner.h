@@ -56,6 +56,11 @@ void runner_options_default(runner_options *o);
  * call still succeeds when at least one (model, task) pair was scored. */
 int runner_run(const runner_options *o, json_t **results, int64_t *run_id, char *err);
 
+/* The choice a generated reply picks (generative fallback for multiple
+ * choice): the first standalone letter A.. within n_choices, else the first
+ * choice text the reply contains; -1 if none. */
+int runner_extract_choice(const char *reply, const char *const *choices, int n_choices);
+
 /* Prints the lm-eval-style results table of one results document. */
 void runner_print_table(const json_t *doc, FILE *out);
 

@@ -374,6 +374,7 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             if (!rc) t->metrics = json_incref(v);
         } else if (!strcmp(k, "chat")) rc = get_bool(s, k, v, &t->chat, err);
         else if (!strcmp(k, "unsafe") || !strcmp(k, "unsafe_code")) rc = get_bool(s, k, v, &t->unsafe, err);
+        else if (!strcmp(k, "generative_fallback")) rc = get_bool(s, k, v, &t->generative_fallback, err);
         else rc = field_fail(s, k, err, "is not a task key");
     }
     /* generation after the rest: `until` defaults to the fewshot delimiter */

@@ -353,9 +353,7 @@ static void attention(void *v, int ith, int nth)
         int len = j->pos + t + 1;
         for (int p = 0; p < len; p++) {
             const float *k = kc + (size_t)p * kvd + (size_t)kvh * hd;
-            float s = 0.0f;
-            for (int d = 0; d < hd; d++) s += q[d] * k[d];
-            att[p] = s * scale;
+            att[p] = glm_vec_dot(GLM_TYPE_F32, hd, k, q) * scale;
         }
         glm_softmax(att, len);
         float *o = m->s.att_out + (size_t)t * c->n_embd + (size_t)h * hd;
@@ -405,7 +403,8 @@ int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, c
             memcpy(s->v_cache + at, qkv + D + kvd, (size_t)kvd * sizeof(float));
         }
         attn_job aj = {m, l, n, pos};
-        glm_pool_run(m->pool, attention, &aj);
+        if ((double)n * c->n_head * (pos + n) * hd < 32768.0) attention(&aj, 0, 1);   /* too small to share */
+        else glm_pool_run(m->pool, attention, &aj);
         matmul(m, s->proj, s->att_out, n, &L->attn_output);
         for (size_t i = 0; i < (size_t)n * D; i++) s->x[i] += s->proj[i];
         /* feed-forward */

@@ -20,21 +20,30 @@
 #include <immintrin.h>
 #endif
 
-/* ---- thread pool ------------------------------------------------------------ */
+/* ---- thread pool ------------------------------------------------------------ *
+ * A job is n tasks (ith = 0..n-1, nth = n). Whoever is running claims the
+ * next task from `ticket` = (job generation << 32 | next task), so the caller
+ * never waits for a worker that has not been scheduled yet: on a busy machine
+ * it simply runs the remaining tasks itself. A claim is a compare-and-swap on
+ * the ticket of the generation whose fn/arg the claimer read, so a late worker
+ * can never run a task of a newer job with an older job's arguments. The
+ * caller returns once `done` counts all n tasks. Idle workers spin briefly,
+ * then sleep on a condition variable. */
 
 struct glm_pool {
     int n;
     pthread_t *threads;
     pthread_mutex_t mu;
-    pthread_cond_t cv_start, cv_done;
-    glm_job_fn fn;
-    void *arg;
-    atomic_uint gen;       /* bumped once per job */
-    atomic_int pending;    /* workers still running the current job */
+    pthread_cond_t cv;
+    _Atomic(glm_job_fn) fn;
+    _Atomic(void *) arg;
+    _Atomic uint64_t ticket;   /* generation << 32 | next task */
+    atomic_int done;           /* tasks finished in the current job */
+    atomic_int sleepers;
     atomic_int stop;
 };
 
-typedef struct worker_arg { glm_pool *p; int ith; } worker_arg;
+typedef struct worker_arg { glm_pool *p; } worker_arg;
 
 static void cpu_relax(void)
 {
@@ -43,34 +52,47 @@ static void cpu_relax(void)
 #endif
 }
 
-#define SPIN_ROUNDS 20000
+#define SPIN_ROUNDS 4000
+
+/* Claims and runs tasks of generation gen until none is left. */
+static void run_tasks(glm_pool *p, uint32_t gen)
+{
+    glm_job_fn fn = atomic_load(&p->fn);
+    void *arg = atomic_load(&p->arg);
+    uint64_t t = atomic_load(&p->ticket);
+    for (;;) {
+        if ((uint32_t)(t >> 32) != gen || (int)(uint32_t)t >= p->n) return;
+        if (!atomic_compare_exchange_weak(&p->ticket, &t, t + 1)) continue;   /* t reloaded */
+        fn(arg, (int)(uint32_t)t, p->n);
+        atomic_fetch_add(&p->done, 1);
+        t = atomic_load(&p->ticket);
+    }
+}
 
 static void *worker_main(void *v)
 {
     worker_arg *wa = v;
     glm_pool *p = wa->p;
-    int ith = wa->ith;
     free(wa);
-    unsigned seen = 0;
+    uint32_t seen = 0;
     for (;;) {
         int spins = 0;
-        while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop) && spins < SPIN_ROUNDS) {
-            cpu_relax();
-            spins++;
-        }
-        if (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) {
+        uint32_t gen;
+        while ((gen = (uint32_t)(atomic_load(&p->ticket) >> 32)) == seen && !atomic_load(&p->stop)) {
+            if (++spins < SPIN_ROUNDS) {
+                cpu_relax();
+                continue;
+            }
             pthread_mutex_lock(&p->mu);
-            while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv_start, &p->mu);
+            atomic_fetch_add(&p->sleepers, 1);
+            while ((uint32_t)(atomic_load(&p->ticket) >> 32) == seen && !atomic_load(&p->stop))
+                pthread_cond_wait(&p->cv, &p->mu);
+            atomic_fetch_sub(&p->sleepers, 1);
             pthread_mutex_unlock(&p->mu);
         }
         if (atomic_load(&p->stop)) break;
-        seen = atomic_load(&p->gen);
-        p->fn(p->arg, ith, p->n);
-        if (atomic_fetch_sub(&p->pending, 1) == 1) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->cv_done);
-            pthread_mutex_unlock(&p->mu);
-        }
+        seen = gen;
+        run_tasks(p, gen);
     }
     return NULL;
 }
@@ -85,16 +107,17 @@ glm_pool *glm_pool_new(int n_threads)
     glm_pool *p = tt_calloc(1, sizeof *p);
     p->n = n_threads;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv_start, NULL);
-    pthread_cond_init(&p->cv_done, NULL);
-    atomic_init(&p->gen, 0);
-    atomic_init(&p->pending, 0);
+    pthread_cond_init(&p->cv, NULL);
+    atomic_init(&p->fn, NULL);
+    atomic_init(&p->arg, NULL);
+    atomic_init(&p->ticket, 0);
+    atomic_init(&p->done, 0);
+    atomic_init(&p->sleepers, 0);
     atomic_init(&p->stop, 0);
     p->threads = tt_calloc((size_t)n_threads, sizeof *p->threads);
     for (int i = 1; i < n_threads; i++) {
         worker_arg *wa = tt_malloc(sizeof *wa);
         wa->p = p;
-        wa->ith = i;
         if (pthread_create(&p->threads[i], NULL, worker_main, wa) != 0) {
             free(wa);
             p->n = i;   /* run with the threads we got */
@@ -109,12 +132,11 @@ void glm_pool_free(glm_pool *p)
     if (!p) return;
     pthread_mutex_lock(&p->mu);
     atomic_store(&p->stop, 1);
-    pthread_cond_broadcast(&p->cv_start);
+    pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
     pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv_start);
-    pthread_cond_destroy(&p->cv_done);
+    pthread_cond_destroy(&p->cv);
     free(p->threads);
     free(p);
 }
@@ -127,24 +149,19 @@ void glm_pool_run(glm_pool *p, glm_job_fn fn, void *arg)
         fn(arg, 0, 1);
         return;
     }
-    p->fn = fn;
-    p->arg = arg;
-    atomic_store(&p->pending, p->n - 1);
-    pthread_mutex_lock(&p->mu);
-    atomic_fetch_add(&p->gen, 1);
-    pthread_cond_broadcast(&p->cv_start);
-    pthread_mutex_unlock(&p->mu);
-    fn(arg, 0, p->n);
-    int spins = 0;
-    while (atomic_load(&p->pending) > 0 && spins < SPIN_ROUNDS) {
-        cpu_relax();
-        spins++;
-    }
-    if (atomic_load(&p->pending) > 0) {
+    atomic_store(&p->fn, fn);
+    atomic_store(&p->arg, arg);
+    atomic_store(&p->done, 0);
+    uint32_t gen = (uint32_t)(atomic_load(&p->ticket) >> 32) + 1;
+    if (gen == 0) gen = 1;   /* 0 is the workers' initial "seen" */
+    atomic_store(&p->ticket, (uint64_t)gen << 32);
+    if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
-        while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->cv_done, &p->mu);
+        pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
+    run_tasks(p, gen);
+    while (atomic_load(&p->done) < p->n) cpu_relax();   /* tasks claimed by workers are running */
 }
 
 /* ---- row kernels ------------------------------------------------------------ */
@@ -326,15 +343,148 @@ SIMD static float dot_q4_0_avx2(int n, const void *w, const void *x)
     }
     return hsum8(acc);
 }
+/* Activations -> q8_0 blocks, bit for bit as glm_quantize_row_q8_0_ref:
+ * amax, d = amax/127, id = 1/d, q = roundf(x*id) (half away from zero,
+ * done exactly as trunc plus a step when the remainder is >= 0.5). */
+SIMD static void quantize_row_q8_0_avx2(const float *x, void *out, int n)
+{
+    glm_block_q8_0 *y = out;
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    for (int b = 0; b < n / GLM_QK; b++) {
+        const float *xb = x + b * GLM_QK;
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(xb + 8 * k);
+            m = _mm256_max_ps(m, _mm256_andnot_ps(sign_mask, v[k]));
+        }
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4);
+        float d = amax / 127.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[b].d = glm_fp32_to_fp16(d);
+        __m256 vid = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            __m256 s = _mm256_mul_ps(v[k], vid);
+            __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            __m256 rem = _mm256_andnot_ps(sign_mask, _mm256_sub_ps(s, t));
+            __m256 step = _mm256_or_ps(_mm256_and_ps(s, sign_mask), one);   /* +-1 with the sign of s */
+            t = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(rem, half, _CMP_GE_OQ), step));
+            q[k] = _mm256_cvttps_epi32(t);
+        }
+        /* 32 int32 -> 32 int8 in order */
+        __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
+        __m256i p = _mm256_packs_epi16(p01, p23);
+        p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)y[b].qs, p);
+    }
+}
+
+SIMD static void fp32_to_fp16_row_f16c(const float *x, void *out, int n)
+{
+    uint16_t *y = out;
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) y[i] = glm_fp32_to_fp16(x[i]);
+}
+
+/* One weight row against four activation rows: the weight block is loaded
+ * and unpacked once for all four (prompt processing). */
+SIMD static void dot4_q8_0_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const glm_block_q8_0 *a = w;
+    const glm_block_q8_0 *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int k = 0; k < n / GLM_QK; k++) {
+        float da = _cvtsh_ss(a[k].d);
+        __m256i qa = _mm256_loadu_si256((const __m256i *)a[k].qs);
+        __m256i ax = _mm256_sign_epi8(qa, qa);
+#define STEP(B, ACC)                                                                                    \
+        {                                                                                               \
+            __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)B[k].qs), qa);            \
+            __m256 p = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), ones));       \
+            ACC = _mm256_fmadd_ps(_mm256_set1_ps(da * _cvtsh_ss(B[k].d)), p, ACC);                      \
+        }
+        STEP(b0, acc0) STEP(b1, acc1) STEP(b2, acc2) STEP(b3, acc3)
+    }
+    out[0] = hsum8(acc0); out[1] = hsum8(acc1); out[2] = hsum8(acc2); out[3] = hsum8(acc3);
+}
+
+SIMD static void dot4_q4_0_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const glm_block_q4_0 *a = w;
+    const glm_block_q8_0 *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    const __m128i low = _mm_set1_epi8(0x0f);
+    const __m256i eight = _mm256_set1_epi8(8);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    for (int k = 0; k < n / GLM_QK; k++) {
+        float da = _cvtsh_ss(a[k].d);
+        __m128i raw = _mm_loadu_si128((const __m128i *)a[k].qs);
+        __m128i lo = _mm_and_si128(raw, low), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low);
+        __m256i qa = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
+        __m256i ax = _mm256_sign_epi8(qa, qa);
+        STEP(b0, acc0) STEP(b1, acc1) STEP(b2, acc2) STEP(b3, acc3)
+#undef STEP
+    }
+    out[0] = hsum8(acc0); out[1] = hsum8(acc1); out[2] = hsum8(acc2); out[3] = hsum8(acc3);
+}
+
+SIMD static void dot4_f32_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const float *a = w, *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 va = _mm256_loadu_ps(a + i);
+        s0 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b0 + i), s0);
+        s1 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b1 + i), s1);
+        s2 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b2 + i), s2);
+        s3 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b3 + i), s3);
+    }
+    out[0] = hsum8(s0); out[1] = hsum8(s1); out[2] = hsum8(s2); out[3] = hsum8(s3);
+    for (; i < n; i++) {
+        out[0] += a[i] * b0[i]; out[1] += a[i] * b1[i]; out[2] += a[i] * b2[i]; out[3] += a[i] * b3[i];
+    }
+}
+
+SIMD static void dot4_f16_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const uint16_t *a = w, *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int i = 0;
+#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((p) + i)))
+    for (; i + 8 <= n; i += 8) {
+        __m256 va = LD(a);
+        s0 = _mm256_fmadd_ps(va, LD(b0), s0);
+        s1 = _mm256_fmadd_ps(va, LD(b1), s1);
+        s2 = _mm256_fmadd_ps(va, LD(b2), s2);
+        s3 = _mm256_fmadd_ps(va, LD(b3), s3);
+    }
+#undef LD
+    out[0] = hsum8(s0); out[1] = hsum8(s1); out[2] = hsum8(s2); out[3] = hsum8(s3);
+    for (; i < n; i++) {
+        float av = _cvtsh_ss(a[i]);
+        out[0] += av * _cvtsh_ss(b0[i]); out[1] += av * _cvtsh_ss(b1[i]);
+        out[2] += av * _cvtsh_ss(b2[i]); out[3] += av * _cvtsh_ss(b3[i]);
+    }
+}
 #endif
 
 /* ---- the per-type table -------------------------------------------------------- */
 
 typedef float (*dot_fn)(int n, const void *w, const void *x);
+typedef void (*dot4_fn)(int n, const void *w, const void *const *x, float *out);
 
 typedef struct dot_traits {
     uint32_t vec_dot_type;
     dot_fn ref, fast;
+    dot4_fn fast4;     /* NULL: four calls of fast */
 } dot_traits;
 
 #ifdef GLM_X86
@@ -357,13 +507,15 @@ static int cpu_has_avx2_fma_f16c(void)
 static dot_traits dot_table[GLM_TYPE_Q8_0 + 1];
 static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
 static int force_ref, have_simd;
+static void (*quantize_act_fast)(const float *x, void *y, int n);
+static void (*f16_act_fast)(const float *x, void *y, int n);
 
 static void dot_init(void)
 {
-    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref};
-    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref};
-    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref};
-    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref};
+    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref, NULL};
+    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref, NULL};
+    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref, NULL};
+    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL};
 #ifdef GLM_X86
     if (cpu_has_avx2_fma_f16c()) {
         have_simd = 1;
@@ -371,6 +523,12 @@ static void dot_init(void)
         dot_table[GLM_TYPE_F16].fast = dot_f16_avx2;
         dot_table[GLM_TYPE_Q8_0].fast = dot_q8_0_avx2;
         dot_table[GLM_TYPE_Q4_0].fast = dot_q4_0_avx2;
+        quantize_act_fast = quantize_row_q8_0_avx2;
+        f16_act_fast = fp32_to_fp16_row_f16c;
+        dot_table[GLM_TYPE_F32].fast4 = dot4_f32_avx2;
+        dot_table[GLM_TYPE_F16].fast4 = dot4_f16_avx2;
+        dot_table[GLM_TYPE_Q8_0].fast4 = dot4_q8_0_avx2;
+        dot_table[GLM_TYPE_Q4_0].fast4 = dot4_q4_0_avx2;
     }
 #endif
 }
@@ -389,8 +547,14 @@ uint32_t glm_vec_dot_type(uint32_t wtype) { return dot_get(wtype)->vec_dot_type;
 void glm_convert_activations(uint32_t wtype, const float *x, void *out, int n)
 {
     switch (glm_vec_dot_type(wtype)) {
-    case GLM_TYPE_F16: glm_fp32_to_fp16_row(x, out, n); break;
-    case GLM_TYPE_Q8_0: glm_quantize_row_q8_0_ref(x, out, n); break;
+    case GLM_TYPE_F16:
+        if (f16_act_fast && !force_ref) f16_act_fast(x, out, n);
+        else glm_fp32_to_fp16_row(x, out, n);
+        break;
+    case GLM_TYPE_Q8_0:
+        if (quantize_act_fast && !force_ref) quantize_act_fast(x, out, n);
+        else glm_quantize_row_q8_0_ref(x, out, n);
+        break;
     default: memcpy(out, x, (size_t)n * sizeof(float)); break;
     }
 }
@@ -422,6 +586,7 @@ typedef struct matmul_job {
     size_t w_row, x_row;
     uint8_t *xq;
     dot_fn dot;
+    dot4_fn dot4;
 } matmul_job;
 
 static void convert_job(void *v, int ith, int nth)
@@ -445,7 +610,17 @@ static void matmul_rows_job(void *v, int ith, int nth)
             int rte = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
             for (int r = rt; r < rte; r++) {
                 const uint8_t *wr = j->w + (size_t)r * j->w_row;
-                for (int t = t0; t < t1; t++)
+                int t = t0;
+                if (j->dot4) {
+                    for (; t + 4 <= t1; t += 4) {
+                        const void *xs[4];
+                        float out[4];
+                        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + i) * j->x_row;
+                        j->dot4(j->n_in, wr, xs, out);
+                        for (int i = 0; i < 4; i++) j->y[(size_t)(t + i) * j->n_out + r] = out[i];
+                    }
+                }
+                for (; t < t1; t++)
                     j->y[(size_t)t * j->n_out + r] = j->dot(j->n_in, wr, j->xq + (size_t)t * j->x_row);
             }
         }
@@ -457,8 +632,12 @@ void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w,
 {
     const dot_traits *t = dot_get(wtype);
     matmul_job j = {y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in),
-                    glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast};
-    if (n_tok == 1) convert_job(&j, 0, 1);
+                    glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast,
+                    force_ref ? NULL : t->fast4};
+    /* small products are not worth waking the pool */
+    int small = (double)n_in * n_out * n_tok < 65536.0;
+    if (n_tok == 1 || small) convert_job(&j, 0, 1);
     else glm_pool_run(p, convert_job, &j);
-    glm_pool_run(p, matmul_rows_job, &j);
+    if (small) matmul_rows_job(&j, 0, 1);
+    else glm_pool_run(p, matmul_rows_job, &j);
 }

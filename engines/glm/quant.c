@@ -73,7 +73,10 @@ void glm_quantize_row_q8_0_ref(const float *x, glm_block_q8_0 *y, int64_t n)
     for (int64_t b = 0; b < nb; b++) {
         const float *xb = x + b * GLM_QK;
         float amax = 0.0f;
-        for (int j = 0; j < GLM_QK; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        for (int j = 0; j < GLM_QK; j++) {
+            float a = fabsf(xb[j]);
+            amax = a > amax ? a : amax;
+        }
         float d = amax / 127.0f;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[b].d = glm_fp32_to_fp16(d);

@@ -64,6 +64,40 @@ static void test_glm_vec_dot_fast_matches_ref(void **state)
     assert_true(fabsf(glm_vec_dot(GLM_TYPE_F32, 37, a, b) - glm_vec_dot_ref(GLM_TYPE_F32, 37, a, b)) < 1e-5f);
 }
 
+/* The fast activation conversions are bit-identical to the reference ones,
+ * ties included (x*id landing exactly on k + 0.5 rounds away from zero). */
+static void test_glm_convert_activations_matches_ref(void **state)
+{
+    (void)state;
+    enum { N = 4096 };
+    static float x[N];
+    static glm_block_q8_0 a[N / 32], b[N / 32];
+    static uint16_t h1[N], h2[N];
+    tt_rng r;
+    tt_rng_seed(&r, 8);
+    fill(&r, x, N, 5);
+    for (int i = 0; i < 32; i++) x[i] = (float)(i - 16) + 0.5f;   /* amax 16.5: not exact ties */
+    x[32] = 127.0f;                                               /* block 1: d = 1, id = 1 */
+    x[33] = 2.5f; x[34] = -3.5f; x[35] = 0.5f; x[36] = -0.5f; x[37] = 0.49999997f; x[38] = -126.5f;
+    for (int i = 64; i < 96; i++) x[i] = 0.0f;                    /* a zero block */
+    glm_convert_activations(GLM_TYPE_Q8_0, x, a, N);
+    glm_quantize_row_q8_0_ref(x, b, N);
+    assert_memory_equal(a, b, sizeof a);
+    assert_int_equal(b[1].qs[1], 3);
+    assert_int_equal(b[1].qs[2], -4);
+    assert_int_equal(b[1].qs[3], 1);
+    assert_int_equal(b[1].qs[4], -1);
+    assert_int_equal(b[1].qs[5], 0);
+    assert_int_equal(b[1].qs[6], -127);
+    glm_convert_activations(GLM_TYPE_F16, x, h1, N);
+    glm_fp32_to_fp16_row(x, h2, N);
+    assert_memory_equal(h1, h2, sizeof h1);
+    glm_ops_force_ref(1);   /* the forced path is the reference itself */
+    glm_convert_activations(GLM_TYPE_Q8_0, x, a, N);
+    glm_ops_force_ref(0);
+    assert_memory_equal(a, b, sizeof a);
+}
+
 static void test_glm_matmul_threads_match_ref(void **state)
 {
     (void)state;
@@ -188,6 +222,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glm_vec_dot_fast_matches_ref),
+        cmocka_unit_test(test_glm_convert_activations_matches_ref),
         cmocka_unit_test(test_glm_matmul_threads_match_ref),
         cmocka_unit_test(test_glm_row_kernels),
         cmocka_unit_test(test_glm_pool_runs_each_thread_once),

@@ -15,6 +15,7 @@
 #include "engines/glm/tokenizer.h"
 #include "harness/util.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,27 @@ static void test_glm_pretokenize_tianti_tricky(void **state)
     expect_chunks("a.b c-d", "[a][.][b][ c][-][d]");
     expect_chunks("\r\n", "[\r][\n]");
     expect_chunks("", "");
+}
+
+static void expect_gpt2_chunks(const char *text, const char *want)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    glm_pretokenize_gpt2(text, strlen(text), collect, &b);
+    assert_string_equal(tt_buf_str(&b), want);
+    tt_buf_free(&b);
+}
+
+/* GPT-2's split, worked out from its regex by hand. */
+static void test_glm_pretokenize_gpt2(void **state)
+{
+    (void)state;
+    expect_gpt2_chunks("Hello world", "[Hello][ world]");
+    expect_gpt2_chunks("it's 42!", "[it]['s][ 42][!]");
+    expect_gpt2_chunks("a   b", "[a][  ][ b]");          /* \s+(?!\S) leaves the last space */
+    expect_gpt2_chunks("x\n\ny", "[x][\n][\n][y]");
+    expect_gpt2_chunks("end  ", "[end][  ]");
+    expect_gpt2_chunks("we'll ...", "[we]['ll][ ...]");
 }
 
 static void test_glm_tokenize_matches_python_reference(void **state)
@@ -260,15 +282,137 @@ static void test_glm_tokenize_spm(void **state)
     gguf_writer_free(w);
 }
 
+/* A vocab with "sop" (no "<sop>") gets ChatGLM3's layout: no newline after
+ * the final <|assistant|>. */
+static void test_glm_tokenize_chatglm3_layout(void **state)
+{
+    (void)state;
+    static char bytes[256][8];
+    const char *names[262];
+    int32_t types[262];
+    int n = 0;
+    for (int b = 0; b < 256; b++) {   /* the byte-level alphabet, in byte order */
+        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+        static int extra;
+        unsigned cp = printable ? (unsigned)b : 256u + (unsigned)extra++;
+        if (cp < 0x80) { bytes[b][0] = (char)cp; bytes[b][1] = 0; }
+        else { bytes[b][0] = (char)(0xC0 | (cp >> 6)); bytes[b][1] = (char)(0x80 | (cp & 0x3F)); bytes[b][2] = 0; }
+        names[n] = bytes[b]; types[n++] = 1;
+    }
+    const char *sp[] = {"[gMASK]", "sop", "<|user|>", "<|assistant|>", "<|system|>", "</s>"};
+    for (int i = 0; i < 6; i++) { names[n] = sp[i]; types[n++] = 3; }
+    const char *merges[1] = {"h i"};
+    gguf_writer *w = gguf_writer_new();
+    gguf_writer_add_str(w, "tokenizer.ggml.model", "gpt2");
+    gguf_writer_add_str(w, "tokenizer.ggml.pre", "chatglm-bpe");
+    gguf_writer_add_arr_str(w, "tokenizer.ggml.tokens", names, (uint64_t)n);
+    gguf_writer_add_arr_i32(w, "tokenizer.ggml.token_type", types, (uint64_t)n);
+    gguf_writer_add_arr_str(w, "tokenizer.ggml.merges", merges, 1);
+    gguf_writer_add_u32(w, "tokenizer.ggml.eos_token_id", 261);
+    uint8_t *buf;
+    size_t len;
+    gguf_writer_to_memory(w, &buf, &len);
+    gguf_file *f;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(gguf_parse(buf, len, "glm3.gguf", &f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+    assert_int_equal(glm_tokenizer_chat_kind(t), GLM_CHAT_CHATGLM3);
+    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GPT2);
+    const char *roles[1] = {"user"}, *contents[1] = {"hi"};
+    int *ids, ni;
+    glm_chat_tokens(t, roles, contents, 1, &ids, &ni);
+    /* [gMASK] sop <|user|> \n hi <|assistant|>: "hi" is one token (no merge for it: h, i) */
+    assert_int_equal(ids[0], 256);
+    assert_int_equal(ids[1], 257);
+    assert_int_equal(ids[2], 258);
+    assert_int_equal(ids[3], glm_token_id(t, "\xc4\x8a"));   /* '\n' maps to U+010A */
+    assert_int_equal(ids[ni - 1], 259);
+    char *s = glm_detokenize(t, ids, ni, 1);
+    assert_string_equal(s, "[gMASK]sop<|user|>\nhi<|assistant|>");
+    free(s);
+    /* GPT-2 split: "'s" and " world" and trailing spaces */
+    int *x = NULL, nx = 0, cap = 0;
+    glm_tokenize(t, "it's  ok", 8, 0, &x, &nx, &cap);
+    s = glm_detokenize(t, x, nx, 0);
+    assert_string_equal(s, "it's  ok");
+    free(s);
+    free(x);
+    free(ids);
+    glm_tokenizer_free(t);
+    gguf_close(f);
+    free(buf);
+    gguf_writer_free(w);
+}
+
+/* The shipped model against the token ids its Python trainer wrote
+ * (models/tianti-tiny.gguf + tests/data/tokenizer_cases.jsonl, from the
+ * tiny-model work); skipped while either file is absent. */
+static void test_glm_tokenize_matches_tiny_model_cases(void **state)
+{
+    (void)state;
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *model = tt_asprintf("%s/models/tianti-tiny.gguf", src ? src : ".");
+    char *cases = tt_asprintf("%s/tests/data/tokenizer_cases.jsonl", src ? src : ".");
+    if (!tt_file_exists(model) || !tt_file_exists(cases)) {
+        printf("# skipped: %s or %s is missing\n", model, cases);
+        free(model);
+        free(cases);
+        skip();
+    }
+    char err[TT_ERR_SIZE];
+    gguf_file *f;
+    assert_int_equal(gguf_open(model, &f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+    char *data;
+    size_t len;
+    assert_int_equal(tt_read_file(cases, &data, &len, err), TT_OK);
+    int n_cases = 0, bad = 0;
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        assert_non_null(j);
+        const char *text = json_string_value(json_object_get(j, "text"));
+        json_t *ids = json_object_get(j, "ids");
+        assert_non_null(text);
+        int *out = NULL, n = 0, cap = 0;
+        glm_tokenize(t, text, strlen(text), 1, &out, &n, &cap);
+        int same = (size_t)n == json_array_size(ids);
+        for (int i = 0; same && i < n; i++) same = out[i] == json_integer_value(json_array_get(ids, i));
+        if (!same) {
+            fprintf(stderr, "tokenizer case %d differs: '%s'\n", n_cases, text);
+            bad++;
+        }
+        char *back = glm_detokenize(t, out, n, 1);
+        assert_string_equal(back, text);
+        free(back);
+        free(out);
+        json_decref(j);
+        n_cases++;
+    }
+    printf("# %d tiny-model tokenizer cases, %d differ\n", n_cases, bad);
+    assert_true(n_cases > 0);
+    assert_int_equal(bad, 0);
+    free(data);
+    glm_tokenizer_free(t);
+    gguf_close(f);
+    free(model);
+    free(cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glm_pretokenize_tianti_tricky),
+        cmocka_unit_test(test_glm_pretokenize_gpt2),
         cmocka_unit_test(test_glm_tokenize_matches_python_reference),
         cmocka_unit_test(test_glm_tokenize_special_tokens),
         cmocka_unit_test(test_glm_tokenize_round_trips_arbitrary_bytes),
         cmocka_unit_test(test_glm_chat_tokens_glm4_layout),
         cmocka_unit_test(test_glm_tokenize_spm),
+        cmocka_unit_test(test_glm_tokenize_chatglm3_layout),
+        cmocka_unit_test(test_glm_tokenize_matches_tiny_model_cases),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
