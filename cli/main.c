@@ -27,6 +27,7 @@ static const cli_command commands[] = {
     {"quantize", cmd_quantize, "convert a GLM GGUF model to f32, f16, q8_0 or q4_0"},
     {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
     {"bench", cmd_bench, "memory and speed per precision (llama-bench style), with optional accuracy"},
+    {"report", cmd_report, "write the leaderboard report (HTML, Markdown, CSV, JSON, charts)"},
 };
 
 static void print_help(FILE *out)

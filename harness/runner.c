@@ -15,6 +15,8 @@
 #include "harness/suite.h"
 #include "harness/task.h"
 #include "harness/util.h"
+#include "judges/code_judge.h"
+#include "judges/passk.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -78,6 +80,7 @@ static int plan_add_task(run_plan *p, const char *path, const runner_options *o,
     int rc = task_load(path, &t, err);
     if (rc) return rc;
     if (o->num_fewshot >= 0) t->num_fewshot = o->num_fewshot;
+    if (o->samples > 0 && t->output_type == TASK_GENERATE_UNTIL) t->gen.n = o->samples;
     /* lm-eval's --seed also seeds the few-shot sampler (harness.md B7). */
     t->fewshot_seed = o->seed;
     dataset_options dopt;
@@ -206,6 +209,9 @@ static void column_push(item_column *c, const double *row)
 
 typedef struct task_scoring {
     int fallback;         /* multiple choice answered by a generated letter */
+    int code;             /* pass@k metrics: completions are executed */
+    int *code_n, *code_passed;   /* per doc: samples, samples that passed */
+    char **code_outcomes; /* per doc: JSON array of outcomes (owned) */
     metric_spec *metrics;
     int n_metrics;
     filter_chain **chains;
@@ -234,6 +240,14 @@ static int scoring_init(task_scoring *s, const task *t, int fallback, char *err)
             return rc;
         }
     }
+    for (int m = 0; m < s->n_metrics; m++)
+        if (metric_pass_k(&s->metrics[m]) > 0) s->code = 1;
+    if (s->code) {
+        /* Execution decides, not a filter: one column per metric. */
+        filter_chains_free(s->chains, s->n_chains);
+        s->chains = NULL;
+        s->n_chains = 0;
+    }
     int per = s->n_chains > 0 ? s->n_chains : 1;
     s->n_cols = s->n_metrics * per;
     s->cols = tt_calloc((size_t)s->n_cols + 1, sizeof *s->cols);
@@ -247,8 +261,12 @@ static int scoring_init(task_scoring *s, const task *t, int fallback, char *err)
     return TT_OK;
 }
 
-static void scoring_free(task_scoring *s)
+static void scoring_free(task_scoring *s, size_t n_docs)
 {
+    free(s->code_n);
+    free(s->code_passed);
+    for (size_t i = 0; s->code_outcomes && i < n_docs; i++) free(s->code_outcomes[i]);
+    free(s->code_outcomes);
     for (int i = 0; i < s->n_cols; i++) free(s->cols[i].items);
     free(s->cols);
     metric_specs_free(s->metrics, s->n_metrics);
@@ -259,6 +277,7 @@ static void scoring_free(task_scoring *s)
 static const char *column_filter_name(const task_scoring *s, const item_column *c)
 {
     if (s->fallback) return "letter_fallback";
+    if (s->code) return "execution";
     return c->chain >= 0 ? filter_chain_name(s->chains[c->chain]) : "none";
 }
 
@@ -438,6 +457,22 @@ static int score_doc(const task *t, task_scoring *s, const task_instance *in, co
         return rc;
     }
 
+    if (s->code) {
+        size_t i = in->doc_index;
+        json_t *outcomes = json_loads(s->code_outcomes[i] ? s->code_outcomes[i] : "[]", 0, NULL);
+        json_object_set_new(filtered, "execution", outcomes ? outcomes : json_array());
+        for (int m = 0; m < s->n_metrics; m++) {
+            int k = metric_pass_k(&s->metrics[m]);
+            double v;
+            char perr[TT_ERR_SIZE];
+            if (passk_estimate(s->code_n[i], s->code_passed[i], k, &v, perr) != TT_OK) continue; /* n < k */
+            column_push(&s->cols[m], &v);
+            char key[96];
+            snprintf(key, sizeof key, "%s,execution", s->metrics[m].name);
+            json_object_set_new(scores, key, json_real(v));
+        }
+        return TT_OK;
+    }
     /* generate_until: every response of the doc through every filter chain. */
     const char **texts;
     int n_texts;
@@ -526,6 +561,82 @@ static json_t *requests_json(const task_instance *in)
     return a;
 }
 
+/* Executes every completion of every document (prompt + completion + the
+ * problem's tests) in the sandbox, up to --jobs at once, and records per
+ * doc how many samples passed and each outcome. */
+static int judge_code(model_ctx *mc, const task *t, task_instance *ins, size_t n_docs, engine_response *resp,
+                      const int *first, task_scoring *sc, char *err)
+{
+    sc->code_n = tt_calloc(n_docs + 1, sizeof(int));
+    sc->code_passed = tt_calloc(n_docs + 1, sizeof(int));
+    sc->code_outcomes = tt_calloc(n_docs + 1, sizeof(char *));
+    code_problem *problems = tt_calloc(n_docs + 1, sizeof *problems);
+    size_t n_items = 0;
+    for (size_t i = 0; i < n_docs; i++) {
+        engine_response *r = &resp[first[i]];
+        n_items += r->n_texts > 0 ? (size_t)r->n_texts : 1;
+    }
+    code_judge_item *items = tt_calloc(n_items + 1, sizeof *items);
+    size_t *owner = tt_calloc(n_items + 1, sizeof *owner);
+    int rc = TT_OK;
+    size_t k = 0;
+    for (size_t i = 0; i < n_docs && rc == TT_OK; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s doc %zu", t->name, i);
+        rc = code_problem_from_doc(ins[i].doc, name, &problems[i], err);
+        engine_response *r = &resp[first[i]];
+        if (r->error) continue;  /* recorded with the sample; nothing to run */
+        int n = r->n_texts > 0 ? r->n_texts : 1;
+        for (int j = 0; j < n && rc == TT_OK; j++) {
+            items[k].problem = &problems[i];
+            items[k].completion = r->n_texts > 0 ? r->texts[j] : (r->text ? r->text : "");
+            owner[k++] = i;
+        }
+    }
+    sandbox_result *results = tt_calloc(k + 1, sizeof *results);
+    if (rc == TT_OK && k > 0) {
+        code_judge_config cfg;
+        code_judge_config_init(&cfg);
+        int jobs = mc->o->jobs > 1 ? mc->o->jobs : 1;
+        rc = code_judge_run_many(&cfg, items, k, jobs, results, err);
+    }
+    if (rc == TT_OK && k > 0) {
+        char prot[256];
+        sandbox_protections_str(results[0].protections, prot, sizeof prot);
+        fprintf(stderr, "tianti: %s: executed %zu programs; protections in force: %s\n", t->name, k, prot);
+        json_t *notes = json_object_get(mc->doc, "notes");
+        if (!notes) json_object_set_new(mc->doc, "notes", notes = json_array());
+        char *note = tt_asprintf("%s: code executed in the sandbox with: %s", t->name, prot);
+        json_array_append_new(notes, json_string(note));
+        free(note);
+        json_t **per_doc = tt_calloc(n_docs + 1, sizeof *per_doc);
+        for (size_t j = 0; j < k; j++) {
+            size_t i = owner[j];
+            sc->code_n[i]++;
+            if (results[j].outcome == SANDBOX_PASSED) sc->code_passed[i]++;
+            if (!per_doc[i]) per_doc[i] = json_array();
+            json_t *o = json_object();
+            json_object_set_new(o, "outcome", json_string(sandbox_outcome_name(results[j].outcome)));
+            if (results[j].outcome != SANDBOX_PASSED) json_object_set_new(o, "detail", json_string(results[j].detail));
+            json_array_append_new(per_doc[i], o);
+        }
+        for (size_t i = 0; i < n_docs; i++) {
+            if (!per_doc[i]) continue;
+            char *js = json_dumps(per_doc[i], JSON_COMPACT);
+            sc->code_outcomes[i] = tt_strdup(js);
+            free(js);
+            json_decref(per_doc[i]);
+        }
+        free(per_doc);
+    }
+    for (size_t j = 0; j < k; j++) sandbox_result_free(&results[j]);
+    free(results);
+    free(items);
+    free(owner);
+    code_problems_free(problems, n_docs);
+    return rc;
+}
+
 /* fallback: 0 normal; ENGINE_CAP_GENERATE or ENGINE_CAP_CHAT to answer a
  * multiple-choice task with a generated letter through that capability. */
 static int eval_task(model_ctx *mc, task *t, unsigned fallback, task_result *res, char *err)
@@ -556,7 +667,7 @@ static int eval_task(model_ctx *mc, task *t, unsigned fallback, task_result *res
         for (size_t i = 0; i < n_docs; i++) task_instance_free(&ins[i]);
         free(ins);
         free(first);
-        scoring_free(&sc);
+        scoring_free(&sc, n_docs);
         return rc;
     }
     engine_request *reqs = tt_calloc((size_t)n_req + 1, sizeof *reqs);
@@ -587,6 +698,12 @@ static int eval_task(model_ctx *mc, task *t, unsigned fallback, task_result *res
     if (o->verbose)
         fprintf(stderr, "tianti: %s: %d requests, %d unique, %d from cache, %d sent, %d failed, %.2fs\n", label, xs.total,
                 xs.unique, xs.cache_hits, xs.sent, xs.failed, xs.seconds);
+
+    /* 2b. Code tasks: run every sample of every document in the sandbox. */
+    if (xrc == TT_OK && sc.code) {
+        rc = judge_code(mc, t, ins, n_docs, resp, first, &sc, err);
+        if (rc) xrc = rc;
+    }
 
     /* 3. Score and store every document, in one transaction. */
     if (xrc == TT_OK) rc = store_begin(mc->st, err);
@@ -683,7 +800,7 @@ static int eval_task(model_ctx *mc, task *t, unsigned fallback, task_result *res
     for (size_t i = 0; i < n_docs; i++) task_instance_free(&ins[i]);
     free(ins);
     free(first);
-    scoring_free(&sc);
+    scoring_free(&sc, n_docs);
     return rc;
 }
 

@@ -41,6 +41,7 @@ typedef struct runner_options {
     int jobs;                     /* concurrent requests per model */
     int threads;                  /* built-in engine threads; 0 = all cores */
     int num_fewshot;              /* < 0: each task's own */
+    int samples;                  /* > 0: samples per generation doc (pass@k n) */
     int bootstrap_iters;          /* stderr bootstrap rounds */
     int allow_code_execution;
     int progress;                 /* draw progress on stderr */
