@@ -512,10 +512,12 @@ done:
         perf_sample_summary sum;
         perf_sampler_stop(smp, &sum);
         if (sum.peak_rss_bytes > 0 && !r->error[0]) {
-            r->peak_rss_bytes = sum.peak_rss_bytes;
+            /* the processes' own peaks catch what falls between samples */
+            r->peak_rss_bytes = sum.peak_hwm_sum_bytes > sum.peak_rss_bytes ? sum.peak_hwm_sum_bytes : sum.peak_rss_bytes;
             r->memory_measured = 1;
-            char what[128];
-            snprintf(what, sizeof what, "memory: peak of the launched process tree over %d samples", sum.n_samples);
+            char what[160];
+            snprintf(what, sizeof what,
+                     "memory: peak of the launched process tree (%d samples of VmRSS, and VmHWM)", sum.n_samples);
             note_add(r, "%s", what);
         }
         if (sum.gpu_measured) r->gpu_bytes = sum.peak_gpu_bytes;

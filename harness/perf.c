@@ -337,10 +337,11 @@ static void sampler_once(perf_sampler *s, int with_gpu)
     pid_t *pids;
     int n;
     perf_proc_tree(s->root, &pids, &n);
-    int64_t rss = n ? 0 : -1;
+    int64_t rss = n ? 0 : -1, hwm = n ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        int64_t v = perf_rss_bytes(pids[i]);
+        int64_t v = perf_rss_bytes(pids[i]), h = perf_peak_rss_bytes(pids[i]);
         if (v > 0) rss += v;
+        if (h > 0) hwm += h;
     }
     int64_t gpu = -1;
     char err[TT_ERR_SIZE];
@@ -350,6 +351,7 @@ static void sampler_once(perf_sampler *s, int with_gpu)
     if (rss >= 0) {
         s->sum.last_rss_bytes = rss;
         if (rss > s->sum.peak_rss_bytes) s->sum.peak_rss_bytes = rss;
+        if (hwm > s->sum.peak_hwm_sum_bytes) s->sum.peak_hwm_sum_bytes = hwm;
         s->sum.n_samples++;
     }
     if (gpu_ok) {
@@ -391,7 +393,7 @@ int perf_sampler_start(pid_t root, double interval_s, double gpu_interval_s, per
     s->root = root;
     s->interval_s = interval_s > 0 ? interval_s : 0.05;
     s->gpu_interval_s = gpu_interval_s;
-    s->sum.peak_rss_bytes = s->sum.last_rss_bytes = s->sum.peak_gpu_bytes = -1;
+    s->sum.peak_rss_bytes = s->sum.last_rss_bytes = s->sum.peak_gpu_bytes = s->sum.peak_hwm_sum_bytes = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->th, NULL, sampler_main, s)) {
@@ -419,6 +421,7 @@ void perf_sampler_stop(perf_sampler *s, perf_sample_summary *out)
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->th, NULL);
+    sampler_once(s, 0);   /* a last look, so the end of the run is covered */
     if (out) *out = s->sum;
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

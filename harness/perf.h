@@ -58,7 +58,7 @@ int perf_gpu_bytes(const pid_t *pids, int n, int64_t *bytes, char *err);
 int perf_have_nvidia_smi(void);
 
 /* Background sampler of a process tree: every interval_s it adds up the
- * tree's VmRSS (and, every gpu_interval_s when nvidia-smi exists, the GPU
+ * tree's VmRSS and VmHWM (and, every gpu_interval_s when nvidia-smi exists, the GPU
  * memory its processes hold) and keeps the peaks. */
 typedef struct perf_sampler perf_sampler;
 /* Starts the thread. *out owned by the caller: perf_sampler_stop frees it. */
@@ -66,6 +66,8 @@ int perf_sampler_start(pid_t root, double interval_s, double gpu_interval_s, per
 typedef struct perf_sample_summary {
     int64_t peak_rss_bytes;   /* -1 when never read */
     int64_t last_rss_bytes;
+    int64_t peak_hwm_sum_bytes; /* largest sum of the processes' own VmHWM: catches
+                                   peaks between samples (exact for one process) */
     int64_t peak_gpu_bytes;   /* -1 when not measured (no nvidia-smi) */
     int n_samples;
     int gpu_measured;

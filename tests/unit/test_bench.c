@@ -155,6 +155,7 @@ static void test_perf_tree_rss_child_and_grandchild(void **state)
     perf_sampler_stop(smp, &sum);
     assert_true(sum.n_samples >= 2);
     assert_true((double)(sum.peak_rss_bytes - before) / MIB > 96 - 8);
+    assert_true(sum.peak_hwm_sum_bytes >= sum.peak_rss_bytes);
     assert_int_equal(sum.gpu_measured, 0);
     close(go[1]);   /* both exit */
     int st;
