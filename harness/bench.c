@@ -461,7 +461,7 @@ static int measure_client(engine *e, const bench_options *o, bench_result *r, ch
     return TT_OK;
 }
 
-static void run_task(const bench_options *o, bench_result *r);
+static void run_task_isolated(const bench_options *o, bench_result *r);
 
 static void measure_external(const bench_options *o, const char *spec, const char *precision, bench_result *r)
 {
@@ -505,7 +505,7 @@ static void measure_external(const bench_options *o, const char *spec, const cha
     }
     engine_close(e);
     e = NULL;
-    if (o->task) run_task(o, r);
+    if (o->task) run_task_isolated(o, r);
 done:
     engine_close(e);
     if (smp) {
@@ -583,6 +583,21 @@ static void run_task(const bench_options *o, bench_result *r)
     json_decref(res);
 }
 
+static void task_child(void *arg, void *out) { run_task(arg, out); }
+
+/* The task runs in a child process too, so the memory it leaves behind in
+ * this process cannot show up in the next measurement (a forked child's
+ * resident set includes the parent's pages). */
+static void run_task_isolated(const bench_options *o, bench_result *r)
+{
+    int status;
+    if (in_child(task_child, (void *)o, r, sizeof *r, &status)) {
+        char how[64];
+        launch_describe_status(status, how, sizeof how);
+        note_add(r, "the task process ended with %s", how);
+    }
+}
+
 /* ---- the run --------------------------------------------------------------------------------- */
 
 static void add_bound(bench_result *r, const bench_machine *mach)
@@ -628,7 +643,7 @@ int bench_run(const bench_options *o, const bench_machine *mach, bench_result **
                         !builtin ? r->precision : "");
             if (builtin) {
                 measure_builtin(o, file, r);
-                if (!r->error[0] && o->task) run_task(o, r);
+                if (!r->error[0] && o->task) run_task_isolated(o, r);
             } else {
                 measure_external(o, spec, r->precision, r);
             }
