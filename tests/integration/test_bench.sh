@@ -63,6 +63,30 @@ sqlite3 b.db "select machine_json from bench_results where test='tg8' limit 1" |
 grep -q "read bandwidth" table.txt || fail "table does not print the bandwidth"
 grep -q "tg bound" table.txt || fail "table does not print the bound"
 
+# ---- accuracy per precision in the same command ----
+tasks_dir="${TIANTI_BENCH_TASKS_DIR:-$TIANTI_SOURCE_DIR/tasks}"
+if [ -f "$tasks_dir/demo/demo_facts_mc_en.json" ]; then
+    "$TIANTI_BIN" bench --model "glm:$model" --precision f32,q4_0 -p 8 -n 4 -r 1 --threads 1 -o json --db t.db -q \
+        --task demo_facts_mc_en --limit 8 --tasks-dir "$tasks_dir" > task.json 2> task.err \
+        || { cat task.err >&2; fail "bench with --task failed"; }
+    python3 - task.json <<'PY'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+assert [r["precision"] for r in rs] == ["f32", "q4_0"], rs
+for r in rs:
+    a = r.get("accuracy")
+    assert a and a["task"] == "demo_facts_mc_en" and a["metric"] == "acc,none", r
+    assert 0 <= a["value"] <= 1 and a["stderr"] is not None, a
+    assert r["peak_rss_bytes"] > 0 and r["tg"]["mean"] > 0, r
+assert rs[0]["peak_rss_bytes"] > rs[1]["peak_rss_bytes"], "the task must not inflate the next precision's memory"
+PY
+    [ "$(sqlite3 t.db "select count(*) from bench_results where test='task:demo_facts_mc_en'")" = 2 ] \
+        || fail "expected 2 task rows in bench_results"
+    [ "$(sqlite3 t.db "select count(distinct model_id) from metrics")" = 2 ] || fail "expected metrics of 2 models"
+else
+    echo "note: no demo tasks at '$tasks_dir'; --task not checked"
+fi
+
 # ---- tianti serve through --launch ----
 port=$(free_port)
 "$TIANTI_BIN" bench --model openai:tiny --base-url "http://127.0.0.1:$port/v1" \
