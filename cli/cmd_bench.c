@@ -12,9 +12,9 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "tianti bench --model SPEC ... [--precision f32,f16,q8_0,q4_0] [-p 512] [-n 128] [-r 5] [--threads N]",
-    "             [--format table|json|csv|md] [--db FILE] [--no-store] [--task NAME --limit N]",
-    "             [--launch \"COMMAND\" [--base-url URL] [--ready-url URL] [--launch-timeout S]]",
+    "tianti bench --model glm:FILE ... [--precision f32,f16,q8_0,q4_0] [-p 512] [-n 128] [-r 5] [--threads N]",
+    "tianti bench --model SPEC ... --task NAME [--limit N] [--tasks-dir DIR]",
+    "tianti bench --model openai:NAME --base-url URL [--launch \"COMMAND with {precision}\"] [--precision LIST]",
     "",
     "Measures each model at each precision the way llama-bench does: prompt processing",
     "(ppN) and generation (tgN) tokens/s as mean ± stddev over -r repetitions after a",

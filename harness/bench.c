@@ -619,6 +619,15 @@ int bench_run(const bench_options *o, const bench_machine *mach, bench_result **
     for (int i = 0; i < o->n_models; i++) {
         int rc = engine_spec_check(o->models[i], err);
         if (rc) return rc;
+        if (strncmp(o->models[i], "glm:", 4)) continue;
+        char file[512], fixed[32];
+        split_glm_spec(o->models[i], file, sizeof file, fixed, sizeof fixed);
+        for (int k = 0; k < (fixed[0] ? 1 : n_precs); k++) {
+            const char *p = fixed[0] ? fixed : precs[k];
+            if (glm_type_from_name(p) < 0)
+                return tt_fail(err, TT_ERR_USAGE, "unknown precision '%s' for '%s' (f32, f16, q8_0, q4_0)", p,
+                               o->models[i]);
+        }
     }
     bench_result *out = NULL;
     int n = 0, measured = 0;
