@@ -16,6 +16,13 @@
  *                          (lm-eval's rolling windows, prefix token = bos, else
  *                          eos), every token scored once.
  * One request at a time (a mutex); the kernels use all threads.
+ *
+ * Prefix reuse: the engine remembers which tokens its KV cache holds; a
+ * request whose tokens start the same way (the choices of a multiple-choice
+ * question, a second sample of a prompt) runs only from the first position
+ * that differs. A position's keys and values depend only on the tokens up to
+ * it, so this changes nothing but the time taken (and, at float rounding
+ * level, the batch shapes the kernels see).
  */
 #include "engines/engine.h"
 #include "engines/glm/glm_engine.h"
@@ -41,6 +48,8 @@ typedef struct glm_engine {
     double load_s;
     char precision[16];
     int verbose;
+    int *cached;        /* (n_ctx) the tokens whose keys/values the KV cache holds */
+    int n_cached;
 } glm_engine;
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -54,12 +63,33 @@ static void ids_push(int **ids, int *n, int *cap, int id)
     (*ids)[(*n)++] = id;
 }
 
-/* Runs ids[0..n) from position pos; returns the logits of the last token. */
-static int prefill(glm_engine *g, const int *ids, int n, int pos, const float **logits, char *err)
+/* First position of ids[0..n) not already in the KV cache, at most limit. */
+static int reusable(const glm_engine *g, const int *ids, int n, int limit)
 {
-    for (int i = 0; i < n; i += g->m->n_batch) {
+    int p = 0;
+    while (p < n && p < g->n_cached && g->cached[p] == ids[p]) p++;
+    return p < limit ? p : limit;
+}
+
+/* glm_forward at pos (<= n_cached), keeping the record of cached tokens. */
+static int forward_at(glm_engine *g, const int *ids, int n, int pos, int want_all, const float **logits, char *err)
+{
+    if (pos > g->n_cached) pos = g->n_cached;   /* never leave a hole (callers do not) */
+    g->n_cached = pos;
+    int rc = glm_forward(g->m, ids, n, pos, want_all, logits, err);
+    if (rc) return rc;
+    memcpy(g->cached + pos, ids, (size_t)n * sizeof *ids);
+    g->n_cached = pos + n;
+    return TT_OK;
+}
+
+/* Runs ids[0..n) (n >= 1), reusing the cached prefix; returns the logits
+ * of the last token. */
+static int prefill(glm_engine *g, const int *ids, int n, const float **logits, char *err)
+{
+    for (int i = reusable(g, ids, n, n - 1); i < n; i += g->m->n_batch) {
         int k = n - i < g->m->n_batch ? n - i : g->m->n_batch;
-        int rc = glm_forward(g->m, ids + i, k, pos + i, 0, logits, err);
+        int rc = forward_at(g, ids + i, k, i, 0, logits, err);
         if (rc) return rc;
     }
     return TT_OK;
@@ -109,7 +139,7 @@ static int generate_one(glm_engine *g, const int *prompt, int n_prompt, const en
     memset(o, 0, sizeof *o);
     o->first_token_s = -1;
     const float *logits;
-    int rc = prefill(g, prompt, n_prompt, 0, &logits, err);
+    int rc = prefill(g, prompt, n_prompt, &logits, err);
     if (rc) return rc;
     glm_sampler s;
     glm_sampler_init(&s, m->cfg.n_vocab, gp->temperature, gp->top_p, gp->top_k, seed);
@@ -162,7 +192,7 @@ static int generate_one(glm_engine *g, const int *prompt, int n_prompt, const en
             }
         }
         if (pos >= m->n_ctx) break;   /* context full: "length" */
-        rc = glm_forward(m, &tok, 1, pos++, 0, &logits, err);
+        rc = forward_at(g, &tok, 1, pos++, 0, &logits, err);
         if (rc) {
             glm_sampler_free(&s);
             tt_buf_free(&text);
@@ -244,11 +274,11 @@ static int score_window(glm_engine *g, const int *tokens, int n, int first, doub
     glm_model *m = g->m;
     int V = m->cfg.n_vocab;
     int n_in = n - 1;   /* inputs: tokens[0..n-1) predict tokens[1..n) */
-    for (int i = 0; i < n_in; i += m->n_batch) {
+    for (int i = reusable(g, tokens, n_in, first - 1); i < n_in; i += m->n_batch) {
         int k = n_in - i < m->n_batch ? n_in - i : m->n_batch;
         int scored = i + k > first - 1;   /* this chunk predicts a scored token */
         const float *logits;
-        int rc = glm_forward(m, tokens + i, k, i, scored, &logits, err);
+        int rc = forward_at(g, tokens + i, k, i, scored, &logits, err);
         if (rc) return rc;
         if (!scored) continue;
         for (int j = 0; j < k; j++) {
@@ -394,6 +424,7 @@ static void glm_close(engine *e)
     glm_engine *g = (glm_engine *)e;
     glm_model_free(g->m);
     glm_tokenizer_free(g->tk);
+    free(g->cached);
     pthread_mutex_destroy(&g->mu);
     free(g);
 }
@@ -432,6 +463,7 @@ int glm_open(const char *arg, const engine_options *opt, engine **out, char *err
     g->base.vt = &glm_vtable;
     g->m = m;
     g->tk = tk;
+    g->cached = tt_malloc((size_t)m->n_ctx * sizeof *g->cached);
     pthread_mutex_init(&g->mu, NULL);
     g->load_s = tt_now_s() - t0;
     g->verbose = opt ? opt->verbose : 0;

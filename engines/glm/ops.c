@@ -315,34 +315,56 @@ SIMD static __m256 mul_sum_i8(__m256i x, __m256i y)
 SIMD static float dot_q8_0_avx2(int n, const void *w, const void *x)
 {
     const glm_block_q8_0 *a = w, *b = x;
-    __m256 acc = _mm256_setzero_ps();
-    for (int k = 0; k < n / GLM_QK; k++) {
+    /* two accumulators: consecutive blocks do not wait on each other's fmadd */
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int nb = n / GLM_QK, k = 0;
+    for (; k + 2 <= nb; k += 2) {
+        __m256 d0 = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        __m256 d1 = _mm256_set1_ps(_cvtsh_ss(a[k + 1].d) * _cvtsh_ss(b[k + 1].d));
+        __m256 p0 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs));
+        __m256 p1 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)a[k + 1].qs),
+                               _mm256_loadu_si256((const __m256i *)b[k + 1].qs));
+        acc0 = _mm256_fmadd_ps(d0, p0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, p1, acc1);
+    }
+    for (; k < nb; k++) {
         __m256 d = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
         __m256i qa = _mm256_loadu_si256((const __m256i *)a[k].qs);
         __m256i qb = _mm256_loadu_si256((const __m256i *)b[k].qs);
-        acc = _mm256_fmadd_ps(d, mul_sum_i8(qa, qb), acc);
+        acc0 = _mm256_fmadd_ps(d, mul_sum_i8(qa, qb), acc0);
     }
-    return hsum8(acc);
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+SIMD static __m256i unpack_q4_0(const uint8_t *qs)
+{
+    const __m128i low = _mm_set1_epi8(0x0f);
+    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    __m128i lo = _mm_and_si128(raw, low), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low);
+    return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
 }
 
 SIMD static float dot_q4_0_avx2(int n, const void *w, const void *x)
 {
     const glm_block_q4_0 *a = w;
     const glm_block_q8_0 *b = x;
-    const __m128i low = _mm_set1_epi8(0x0f);
-    const __m256i eight = _mm256_set1_epi8(8);
-    __m256 acc = _mm256_setzero_ps();
-    for (int k = 0; k < n / GLM_QK; k++) {
-        __m256 d = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
-        __m128i raw = _mm_loadu_si128((const __m128i *)a[k].qs);
-        __m128i lo = _mm_and_si128(raw, low);
-        __m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low);
-        __m256i qa = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
-        __m256i qb = _mm256_loadu_si256((const __m256i *)b[k].qs);
-        acc = _mm256_fmadd_ps(d, mul_sum_i8(qa, qb), acc);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int nb = n / GLM_QK, k = 0;
+    for (; k + 2 <= nb; k += 2) {
+        __m256 d0 = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        __m256 d1 = _mm256_set1_ps(_cvtsh_ss(a[k + 1].d) * _cvtsh_ss(b[k + 1].d));
+        __m256 p0 = mul_sum_i8(unpack_q4_0(a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs));
+        __m256 p1 = mul_sum_i8(unpack_q4_0(a[k + 1].qs), _mm256_loadu_si256((const __m256i *)b[k + 1].qs));
+        acc0 = _mm256_fmadd_ps(d0, p0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, p1, acc1);
     }
-    return hsum8(acc);
+    for (; k < nb; k++) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        acc0 = _mm256_fmadd_ps(d, mul_sum_i8(unpack_q4_0(a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs)), acc0);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
 }
+
 /* Activations -> q8_0 blocks, bit for bit as glm_quantize_row_q8_0_ref:
  * amax, d = amax/127, id = 1/d, q = roundf(x*id) (half away from zero,
  * done exactly as trunc plus a step when the remainder is >= 0.5). */
