@@ -71,6 +71,7 @@ typedef struct oa_state {
     int bad;                    /* a stream chunk was malformed */
     char why[TT_ERR_SIZE];
     int stopped;                /* on_token asked to stop */
+    int no_retry;               /* the reply was well-formed but lacks what we need */
 } oa_state;
 
 #define OA_MAX_CHOICES 16
@@ -89,6 +90,7 @@ static void state_reset(oa_state *s)
     s->first_token = -1;
     s->bad = 0;
     s->why[0] = 0;
+    s->no_retry = 0;
 }
 
 static void state_free(oa_state *s)
@@ -155,6 +157,7 @@ static int parse_echo_logprobs(oa_state *s, json_t *lp, char *why)
     if (!json_is_array(tokens) || !json_is_array(tlp) || json_array_size(tokens) != json_array_size(tlp) ||
         json_array_size(tokens) == 0) {
         snprintf(why, TT_ERR_SIZE, "reply has no prompt token logprobs (choices[0].logprobs.tokens/token_logprobs)");
+        s->no_retry = 1;
         return -1;
     }
     const engine_request *req = s->req;
@@ -198,6 +201,7 @@ static int parse_echo_logprobs(oa_state *s, json_t *lp, char *why)
     }
     if (req->kind == ENGINE_REQ_LOGLIKELIHOOD && s->loglik_tokens == 0) {
         snprintf(why, TT_ERR_SIZE, "no continuation tokens found in the echoed prompt");
+        s->no_retry = 1;
         return -1;
     }
     return 0;
@@ -318,6 +322,7 @@ static int check_reply(void *user, const char *body, size_t len, int *retry, cha
     if (!j) { snprintf(msg, TT_ERR_SIZE, "malformed JSON reply (%s at byte %d)", je.text, je.position); return 1; }
     int rc = parse_reply(s, j, 0, msg);
     json_decref(j);
+    if (rc && s->no_retry) *retry = 0;
     return rc != 0;
 }
 

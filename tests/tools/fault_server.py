@@ -9,7 +9,7 @@ It speaks three protocols, each answering deterministically from the input:
   POST /chatglm              ChatGLM-6B api.py: response = "glm:" + prompt + "|h=" + len(history)
   POST /visualglm            VisualGLM-6B api.py: text, raw base64 image, history;
                              result = "vis:" + text + "|bytes=" + decoded image size
-  GET  /stats                JSON {key: [attempts, successes]} per distinct request body
+  GET  /stats                JSON {key: [attempts, successes, fault kind]} per distinct request body
 Paths under /clean/... are the same protocols with no faults.
 
 Faults, in a fixed pattern: the sha256 of the request body picks one kind,
@@ -81,6 +81,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
         path = self.path
+        k = key_of(path.encode() + body)
         clean = path.startswith("/clean/")
         if clean:
             path = path[6:]
@@ -89,7 +90,6 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.error(400, "bad json")
             return
-        k = key_of(path.encode() + body)
         with LOCK:
             st = STATS.setdefault(k, [0, 0])
             attempt = st[0]
@@ -104,6 +104,9 @@ class Handler(BaseHTTPRequestHandler):
             self.error(429, "You exceeded your current quota", "insufficient_quota", "insufficient_quota")
             return
         kind = 0 if clean else int(hashlib.sha256(body).hexdigest(), 16) % 8
+        with LOCK:
+            if len(st) == 2:
+                st.append(kind)
         stream = bool(req.get("stream"))
         if kind == 1 and attempt == 0:
             self.send_json(429, {"error": {"message": "Rate limit reached for requests", "type": "requests",
@@ -130,12 +133,16 @@ class Handler(BaseHTTPRequestHandler):
             self.error(503, "overloaded", None, "server_error")
             return
         truncate = kind == 7 and attempt == 0 and stream
+        # a slow first reply arrives after the client gave up: not a success
+        count = not (kind == 5 and attempt == 0)
         try:
-            self.answer(path, req, stream, truncate, k)
+            self.answer(path, req, stream, truncate, k if count else None)
         except BrokenPipeError:
             pass
 
     def succeed(self, k):
+        if k is None:
+            return
         with LOCK:
             STATS[k][1] += 1
 
