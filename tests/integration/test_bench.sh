@@ -14,7 +14,7 @@ if [ ! -f "$model" ]; then
     exit 77
 fi
 case "$model" in /*) ;; *) model="$PWD/$model" ;; esac
-work=$(mktemp -d)
+work=$(mktemp -d "${TIANTI_BUILD_DIR:-${TMPDIR:-/tmp}}/test_bench.XXXXXX")
 server_pid=
 cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
