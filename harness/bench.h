@@ -4,18 +4,21 @@
  * optional accuracy on a task, printed and stored in bench_results.
  *
  * Built-in engine (glm:FILE[@PREC]): a spec without @PREC is expanded to
- * each requested precision. Each precision is measured in a fresh child
- * process (fork), so peak resident memory (VmHWM) does not mix between
- * precisions: the child converts FILE into a temporary file of that type
- * (so file size and load time are those of a real file), resets its peak,
- * opens the engine, and measures the way llama-bench does (shared/reference/
+ * each requested precision. Each precision is measured in fresh child
+ * processes (fork), so peak resident memory (VmHWM) does not mix between
+ * precisions: one child converts FILE into a temporary file of that type
+ * (so file size and load time are those of a real file); the next resets
+ * its peak, opens the engine, and measures the way llama-bench does (shared/reference/
  * engines.md §4(d)): pp = one prompt of n_prompt random tokens, tg = n_gen
  * tokens one forward call at a time, tokens/s as mean ± sample stddev over
  * `reps` repetitions after a warm-up, tokenization and sampling excluded
  * (engines/glm/timing.h). Time to first token goes through the full request
  * path (engine_complete with a prompt of about n_prompt tokens, max_tokens 1).
  * The bandwidth bound on generation is read bandwidth / weight bytes read
- * per token; the achieved fraction is tg / bound.
+ * per token; the achieved fraction is tg / bound. A --task runs through the
+ * runner in a child of its own as well (the parent stays small, since a
+ * forked child's resident set includes the parent's pages). A file without
+ * a tokenizer is still timed (pp, tg), without time to first token.
  *
  * External engines (openai:, chatglm:, ...): with `launch` the command (in
  * which "{precision}" is replaced by each precision) is started, polled until
