@@ -137,16 +137,22 @@ int bench_ready_url(const char *spec, const char *base_url, const char *ready_ur
     return TT_OK;
 }
 
-/* A prompt of `words` words (a fixed English sentence repeated). */
-static char *prompt_text(int words)
+/* A prompt of `words` words: a fixed English sentence repeated, starting at
+ * a word that depends on variant, so consecutive requests differ from their
+ * first token on and no engine or server can answer one from the prompt
+ * (prefix) cache the previous one left. */
+static char *prompt_text(int words, int variant)
 {
     static const char *const w[] = {"the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "and",
                                     "then", "runs", "far", "away", "into", "a", "green", "forest"};
     tt_buf b;
     tt_buf_init(&b);
+    const int nw = (int)(sizeof w / sizeof w[0]);
+    int start = (variant % nw) * 7 % nw;
+    if (variant % nw == 0 && variant) start = 1;
     for (int i = 0; i < words; i++) {
         if (i) tt_buf_puts(&b, " ");
-        tt_buf_puts(&b, w[i % (int)(sizeof w / sizeof w[0])]);
+        tt_buf_puts(&b, w[(start + i) % nw]);
     }
     return tt_buf_detach(&b);
 }
@@ -172,7 +178,8 @@ static int on_piece(void *user, const char *piece, size_t len)
  * (caller frees) and the client-side clock. */
 static int timed_request(engine *e, int words, int max_tokens, engine_response *resp, stream_clock *clk, char *err)
 {
-    char *text = prompt_text(words);
+    static int variant;   /* each request starts differently (see prompt_text) */
+    char *text = prompt_text(words, variant++);
     engine_message msg = {"user", text, NULL};
     engine_request req;
     memset(&req, 0, sizeof req);
