@@ -436,7 +436,7 @@ static int measure_client(engine *e, const bench_options *o, bench_result *r, ch
     int rc = calibrate_words(e, o->n_prompt, &words, err);
     if (rc) return rc;
     double ttft[BENCH_MAX_REPS];
-    int ok_tg = 0, ntok_p = 0, ntok_g = 0;
+    int ok_tg = 0, ntok_p = 0, sum_ct = 0;
     for (int i = -(o->warmup ? 1 : 0); i < o->reps; i++) {
         engine_response resp;
         stream_clock clk;
@@ -447,24 +447,32 @@ static int measure_client(engine *e, const bench_options *o, bench_result *r, ch
         }
         double first = resp.first_token_s >= 0 ? resp.first_token_s : clk.first >= 0 ? clk.first : resp.latency_s;
         int ct = resp.completion_tokens > 0 ? resp.completion_tokens : clk.pieces;
-        double end = clk.last >= 0 ? clk.last : resp.latency_s;
+        /* the end of the whole request, not the last piece: pieces can arrive
+         * in bursts (several events in one read) */
+        double end = resp.latency_s > 0 ? resp.latency_s : clk.last;
         if (i >= 0) {
             ttft[i] = first;
             r->pp_samples[i] = resp.prompt_tokens > 0 && first > 0 ? resp.prompt_tokens / first : 0;
-            r->tg_samples[i] = ct > 1 && end > first ? (ct - 1) / (end - first) : 0;
-            if (r->tg_samples[i] > 0) ok_tg++;
+            /* a reply of a few tokens says little about generation speed */
+            double tps = ct >= 8 && end > first ? (ct - 1) / (end - first) : 0;
+            if (tps > 0) r->tg_samples[ok_tg++] = tps;
             ntok_p = resp.prompt_tokens;
-            ntok_g = ct;
+            sum_ct += ct;
         }
         engine_response_free(&resp);
     }
     perf_mean_sd(ttft, o->reps, &r->ttft.mean, &r->ttft.sd);
-    r->ttft.reps = r->pp.reps = r->tg.reps = o->reps;
+    r->ttft.reps = r->pp.reps = o->reps;
     r->ttft.n_tokens = r->pp.n_tokens = ntok_p;
     if (ntok_p > 0) perf_mean_sd(r->pp_samples, o->reps, &r->pp.mean, &r->pp.sd);
-    r->tg.n_tokens = ntok_g;
-    if (ok_tg == o->reps) perf_mean_sd(r->tg_samples, o->reps, &r->tg.mean, &r->tg.sd);
-    else note_add(r, "%s", "generation speed unknown: the server returned at most one token");
+    r->tg.n_tokens = (sum_ct + o->reps / 2) / o->reps;   /* mean tokens per reply */
+    r->tg.reps = ok_tg;
+    if (ok_tg > 0) perf_mean_sd(r->tg_samples, ok_tg, &r->tg.mean, &r->tg.sd);
+    if (ok_tg < o->reps) {
+        char what[96];
+        snprintf(what, sizeof what, "%d of %d replies had under 8 tokens and are not in tg", o->reps - ok_tg, o->reps);
+        note_add(r, "%s", what);
+    }
     return TT_OK;
 }
 

@@ -91,7 +91,7 @@ fi
 port=$(free_port)
 "$TIANTI_BIN" bench --model openai:tiny --base-url "http://127.0.0.1:$port/v1" \
     --launch "'$TIANTI_BIN' serve --model 'glm:$model@{precision}' --port $port --threads 1" \
-    --precision q4_0 -p 16 -n 8 -r 2 -o json --db b.db -q --launch-timeout 60 > served.json \
+    --precision q4_0 -p 16 -n 32 -r 3 -o json --db b.db -q --launch-timeout 60 > served.json \
     || fail "bench of tianti serve through --launch failed"
 python3 - served.json <<'PY'
 import json, sys
@@ -100,7 +100,9 @@ assert len(r) == 1, r
 r = r[0]
 assert r["error"] is None and r["precision"] == "q4_0", r
 assert r["memory_measured"] is True and r["peak_rss_bytes"] > 1 << 20, r
-assert r["load_s"] > 0 and r["ttft_s"]["mean"] > 0 and r["pp"]["mean"] > 0 and r["tg"]["mean"] > 0, r
+assert r["load_s"] > 0 and r["ttft_s"]["mean"] > 0 and r["pp"]["mean"] > 0, r
+# client side, generation speed needs replies of 8+ tokens; the tiny model may stop sooner
+assert (r["tg"] and r["tg"]["mean"] > 0) or "under 8 tokens" in r["note"], r
 assert "launched process tree" in r["note"], r
 PY
 
