@@ -97,6 +97,10 @@ int cmd_bench(int argc, char **argv)
     o.tasks_dir = tasks_dir;
     o.progress = !quiet;
 
+    if (bench_options_check(&o, err)) {
+        cli_error("bench: %s", err);
+        goto out;
+    }
     bench_machine mach;
     if (!quiet) fprintf(stderr, "tianti: bench: measuring memory bandwidth\n");
     bench_machine_measure(&mach, threads);

@@ -618,10 +618,8 @@ static void add_bound(bench_result *r, const bench_machine *mach)
     if (r->bytes_per_token > 0 && mach && mach->read_bw > 0) r->bound_tps = mach->read_bw / (double)r->bytes_per_token;
 }
 
-int bench_run(const bench_options *o, const bench_machine *mach, bench_result **results, int *n_results, char *err)
+int bench_options_check(const bench_options *o, char *err)
 {
-    *results = NULL;
-    *n_results = 0;
     if (o->n_models < 1) return tt_fail(err, TT_ERR_USAGE, "bench needs at least one --model");
     if (o->reps < 1 || o->reps > BENCH_MAX_REPS)
         return tt_fail(err, TT_ERR_USAGE, "repetitions must be 1..%d, not %d", BENCH_MAX_REPS, o->reps);
@@ -642,6 +640,17 @@ int bench_run(const bench_options *o, const bench_machine *mach, bench_result **
                                o->models[i]);
         }
     }
+    return TT_OK;
+}
+
+int bench_run(const bench_options *o, const bench_machine *mach, bench_result **results, int *n_results, char *err)
+{
+    *results = NULL;
+    *n_results = 0;
+    int rc = bench_options_check(o, err);
+    if (rc) return rc;
+    const char *const *precs = o->n_precisions > 0 ? o->precisions : default_precisions;
+    int n_precs = o->n_precisions > 0 ? o->n_precisions : 4;
     bench_result *out = NULL;
     int n = 0, measured = 0;
     for (int i = 0; i < o->n_models; i++) {

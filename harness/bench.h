@@ -104,7 +104,12 @@ typedef struct bench_machine {
 /* Measures the machine (CPU, cores, read bandwidth with `threads`). */
 void bench_machine_measure(bench_machine *m, int threads);
 
-/* Runs every model and precision. *results (caller frees) has one entry per
+/* Checks o without measuring anything: TT_ERR_USAGE with a message for no
+ * model, repetitions outside 1..BENCH_MAX_REPS, -p < 1 or -n < 2, an unknown
+ * engine kind or an unknown precision of a glm: spec. */
+int bench_options_check(const bench_options *o, char *err);
+
+/* Runs every model and precision (bench_options_check first). *results (caller frees) has one entry per
  * (model, precision), failed ones with error set; the call fails only on
  * bad options (TT_ERR_USAGE) or when nothing could be measured. */
 int bench_run(const bench_options *o, const bench_machine *mach, bench_result **results, int *n_results, char *err);

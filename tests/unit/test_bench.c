@@ -385,6 +385,40 @@ static void test_bench_ready_url_derived_from_base(void **state)
     assert_non_null(strstr(err, "--base-url"));
 }
 
+static void test_bench_options_check_usage_errors(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE];
+    bench_options o;
+    bench_options_default(&o);
+    assert_int_equal(o.n_prompt, 512);
+    assert_int_equal(o.n_gen, 128);
+    assert_int_equal(o.reps, 5);
+    assert_int_equal(bench_options_check(&o, err), TT_ERR_USAGE);    /* no model */
+    const char *models[] = {"glm:m.gguf"};
+    o.models = models;
+    o.n_models = 1;
+    assert_int_equal(bench_options_check(&o, err), TT_OK);
+    o.reps = 0;
+    assert_int_equal(bench_options_check(&o, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "repetitions"));
+    o.reps = 5;
+    const char *precs[] = {"q8_0", "q5_1"};
+    o.precisions = precs;
+    o.n_precisions = 2;
+    assert_int_equal(bench_options_check(&o, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "'q5_1'"));
+    const char *fixed[] = {"glm:m.gguf@q4_0"};    /* a fixed precision ignores the list */
+    o.models = fixed;
+    assert_int_equal(bench_options_check(&o, err), TT_OK);
+    const char *ext[] = {"openai:x"};              /* labels of external runs are free */
+    o.models = ext;
+    assert_int_equal(bench_options_check(&o, err), TT_OK);
+    const char *bad[] = {"nosuch:x"};
+    o.models = bad;
+    assert_int_equal(bench_options_check(&o, err), TT_ERR_USAGE);
+}
+
 static void fake_result(bench_result *r, int memory)
 {
     memset(r, 0, sizeof *r);
@@ -519,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_launch_http_server_ready_sampled_and_stopped),
         cmocka_unit_test(test_bench_expand_command_replaces_every_placeholder),
         cmocka_unit_test(test_bench_ready_url_derived_from_base),
+        cmocka_unit_test(test_bench_options_check_usage_errors),
         cmocka_unit_test(test_bench_print_formats),
         cmocka_unit_test(test_bench_store_one_row_per_test),
     };
