@@ -7,6 +7,7 @@
  */
 #include "harness/serve.h"
 
+#include "engines/http/http_client.h"
 #include "harness/util.h"
 
 #include <arpa/inet.h>
@@ -86,6 +87,26 @@ static void slot_release(serve_server *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* ---- UTF-8 ---------------------------------------------------------------------- */
+
+/* Engine text may hold invalid UTF-8 (byte tokens of a small model):
+ * http_json_text() turns each invalid byte into U+FFFD. */
+static json_t *jtext(const char *s, size_t n) { return http_json_text(s, n); }
+
+static json_t *jstr(const char *s) { return jtext(s, s ? strlen(s) : 0); }
+
+/* Bytes at the end of t[0..n) that start an incomplete UTF-8 sequence. */
+static size_t utf8_incomplete_tail(const char *t, size_t n)
+{
+    for (size_t back = 1; back <= 3 && back <= n; back++) {
+        unsigned c = (unsigned char)t[n - back];
+        if ((c & 0xC0) == 0x80) continue;
+        size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        return want > back ? back : 0;
+    }
+    return 0;
+}
+
 /* ---- per-request context ------------------------------------------------------ */
 
 typedef struct req_ctx {
@@ -118,7 +139,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
 static json_t *error_json(const char *message, const char *type, const char *param, const char *code)
 {
     json_t *e = json_object();
-    json_object_set_new(e, "message", json_string(message));
+    json_object_set_new(e, "message", jstr(message));
     json_object_set_new(e, "type", json_string(type));
     json_object_set_new(e, "param", param ? json_string(param) : json_null());
     json_object_set_new(e, "code", code ? json_string(code) : json_null());
@@ -471,7 +492,7 @@ static json_t *chat_logprobs_json(const engine_response *r)
     for (int i = 0; i < r->n_token_logprobs; i++) {
         json_t *t = json_object();
         const char *tok = r->token_logprobs[i].token ? r->token_logprobs[i].token : "";
-        json_object_set_new(t, "token", json_string(tok));
+        json_object_set_new(t, "token", jstr(tok));
         json_object_set_new(t, "logprob", json_real(r->token_logprobs[i].logprob));
         json_object_set_new(t, "bytes", bytes_json(tok));
         /* The engine interface gives the chosen token only: no alternatives. */
@@ -501,7 +522,7 @@ static json_t *envelope(serve_server *s, const char *object, const char *prefix,
     json_object_set_new(o, "id", json_string(idbuf));
     json_object_set_new(o, "object", json_string(object));
     json_object_set_new(o, "created", json_integer((json_int_t)tt_wall_s()));
-    json_object_set_new(o, "model", json_string(s->model_id));
+    json_object_set_new(o, "model", jstr(s->model_id));
     json_object_set_new(o, "system_fingerprint", json_string("tianti-" TIANTI_VERSION));
     return o;
 }
@@ -531,7 +552,10 @@ static json_t *chat_reply(serve_server *s, parsed_req *p, engine_response *r, lo
     json_t *choices = json_array();
     int n = p->req.gen.n > 1 ? p->req.gen.n : 1;
     for (int i = 0; i < n; i++) {
-        json_t *msg = json_pack("{s:s,s:s,s:n}", "role", "assistant", "content", sample_text(r, i), "refusal");
+        json_t *msg = json_object();
+        json_object_set_new(msg, "role", json_string("assistant"));
+        json_object_set_new(msg, "content", jstr(sample_text(r, i)));
+        json_object_set_new(msg, "refusal", json_null());
         json_t *ch = json_object();
         json_object_set_new(ch, "index", json_integer(i));
         json_object_set_new(ch, "message", msg);
@@ -553,7 +577,7 @@ static json_t *legacy_logprobs(const engine_response *prompt, const engine_respo
     size_t pos = 0;
     for (int i = 0; prompt && i < prompt->n_token_logprobs; i++) {
         const char *t = prompt->token_logprobs[i].token ? prompt->token_logprobs[i].token : "";
-        json_array_append_new(tokens, json_string(t));
+        json_array_append_new(tokens, jstr(t));
         json_array_append_new(lps, json_real(prompt->token_logprobs[i].logprob));
         json_array_append_new(offs, json_integer((json_int_t)pos));
         pos += strlen(t);
@@ -561,7 +585,7 @@ static json_t *legacy_logprobs(const engine_response *prompt, const engine_respo
     pos = out_offset;
     for (int i = 0; out && i < out->n_token_logprobs; i++) {
         const char *t = out->token_logprobs[i].token ? out->token_logprobs[i].token : "";
-        json_array_append_new(tokens, json_string(t));
+        json_array_append_new(tokens, jstr(t));
         json_array_append_new(lps, json_real(out->token_logprobs[i].logprob));
         json_array_append_new(offs, json_integer((json_int_t)pos));
         pos += strlen(t);
@@ -612,7 +636,7 @@ static enum MHD_Result handle_completion(serve_server *s, struct MHD_Connection 
         const char *gen = have_out ? sample_text(&out, i) : "";
         char *text = tt_asprintf("%s%s", p->echo ? p->prompt : "", gen);
         json_t *ch = json_object();
-        json_object_set_new(ch, "text", json_string(text));
+        json_object_set_new(ch, "text", jstr(text));
         json_object_set_new(ch, "index", json_integer(i));
         if (p->logprobs && i == 0)
             json_object_set_new(ch, "logprobs", legacy_logprobs(have_scored ? &scored : NULL, have_out ? &out : NULL,
@@ -684,7 +708,7 @@ static json_t *chunk_base(stream_job *j)
     json_object_set_new(o, "id", json_string(j->idbuf));
     json_object_set_new(o, "object", json_string(j->chat ? "chat.completion.chunk" : "text_completion"));
     json_object_set_new(o, "created", json_integer(j->created));
-    json_object_set_new(o, "model", json_string(j->s->model_id));
+    json_object_set_new(o, "model", jstr(j->s->model_id));
     json_object_set_new(o, "system_fingerprint", json_string("tianti-" TIANTI_VERSION));
     return o;
 }
@@ -696,10 +720,10 @@ static json_t *chunk_choice(stream_job *j, const char *piece, size_t len, int ro
     if (j->chat) {
         json_t *d = json_object();
         if (role) json_object_set_new(d, "role", json_string("assistant"));
-        if (piece) json_object_set_new(d, "content", json_stringn(piece, len));
+        if (piece) json_object_set_new(d, "content", jtext(piece, len));
         json_object_set_new(ch, "delta", d);
     } else {
-        json_object_set_new(ch, "text", json_stringn(piece ? piece : "", piece ? len : 0));
+        json_object_set_new(ch, "text", jtext(piece ? piece : "", piece ? len : 0));
     }
     json_object_set_new(ch, "logprobs", json_null());
     json_object_set_new(ch, "finish_reason", finish ? json_string(finish) : json_null());
@@ -738,6 +762,7 @@ static size_t safe_prefix(const stream_gen *g, const engine_gen_params *p)
     }
     /* never split a UTF-8 sequence */
     while (keep > g->sent && keep < n && ((unsigned char)t[keep] & 0xC0) == 0x80) keep--;
+    if (keep == n) keep -= utf8_incomplete_tail(t, n);
     return keep;
 }
 
@@ -942,11 +967,17 @@ static enum MHD_Result handle_post(serve_server *s, struct MHD_Connection *c, co
             ret = send_bad(c, &b);
         } else {
             json_t *h = json_deep_copy(p.history);
-            json_array_append_new(h, json_pack("[ss]", p.glm_prompt, r.text ? r.text : ""));
+            json_t *pair = json_array();
+            json_array_append_new(pair, jstr(p.glm_prompt));
+            json_array_append_new(pair, jstr(r.text));
+            json_array_append_new(h, pair);
             char tm[32];
             serve_local_time(tm);
-            json_t *o = json_pack("{s:s,s:o,s:i,s:s}", "response", r.text ? r.text : "", "history", h, "status", 200,
-                                  "time", tm);
+            json_t *o = json_object();
+            json_object_set_new(o, "response", jstr(r.text));
+            json_object_set_new(o, "history", h);
+            json_object_set_new(o, "status", json_integer(200));
+            json_object_set_new(o, "time", json_string(tm));
             ret = send_json(c, 200, o);
         }
         engine_response_free(&r);
@@ -960,8 +991,11 @@ done:
 static enum MHD_Result handle_get(serve_server *s, struct MHD_Connection *c, const char *url)
 {
     if (!strcmp(url, "/health")) return send_json_text(c, 200, "{\"status\":\"ok\"}");
-    json_t *m = json_pack("{s:s,s:s,s:I,s:s}", "id", s->model_id, "object", "model", "created",
-                          (json_int_t)s->created, "owned_by", "tianti");
+    json_t *m = json_object();
+    json_object_set_new(m, "id", jstr(s->model_id));
+    json_object_set_new(m, "object", json_string("model"));
+    json_object_set_new(m, "created", json_integer((json_int_t)s->created));
+    json_object_set_new(m, "owned_by", json_string("tianti"));
     char caps[128];
     engine_caps_string(engine_caps(s->e), caps, sizeof caps);
     json_object_set_new(m, "capabilities", json_string(caps));

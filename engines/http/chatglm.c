@@ -25,6 +25,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* [query, answer] with invalid UTF-8 made safe. */
+static json_t *pair(const char *q, const char *a)
+{
+    json_t *p = json_array();
+    json_array_append_new(p, http_json_text(q, strlen(q)));
+    json_array_append_new(p, http_json_text(a, strlen(a)));
+    return p;
+}
+
 int glm_api_history(const engine_request *req, json_t **history, const char **query, const char **image,
                     char **merged_query, char *why)
 {
@@ -59,8 +68,7 @@ int glm_api_history(const engine_request *req, json_t **history, const char **qu
         if (!strcmp(role, "system")) { system = c; continue; }
         if (!strcmp(role, "user")) {
             if (pending) {   /* two user turns in a row: pair with an empty answer */
-                json_t *pair = json_pack("[ss]", pending, "");
-                json_array_append_new(h, pair);
+                json_array_append_new(h, pair(pending, ""));
             }
             pending = c;
             if (first_user && system) {
@@ -71,10 +79,10 @@ int glm_api_history(const engine_request *req, json_t **history, const char **qu
             continue;
         }
         /* assistant */
-        json_array_append_new(h, json_pack("[ss]", pending ? pending : "", c));
+        json_array_append_new(h, pair(pending ? pending : "", c));
         pending = NULL;
     }
-    if (pending) json_array_append_new(h, json_pack("[ss]", pending, ""));
+    if (pending) json_array_append_new(h, pair(pending, ""));
     if (image && last->image_b64 && *last->image_b64) *image = last->image_b64;
     const char *q = last->content ? last->content : "";
     if (first_user && system) {
@@ -215,7 +223,7 @@ static int cg_complete(engine *e, const engine_request *req, engine_response *re
         return TT_OK;
     }
     json_t *body = json_object();
-    json_object_set_new(body, "prompt", json_string(query));
+    json_object_set_new(body, "prompt", http_json_text(query, strlen(query)));
     json_object_set_new(body, "history", history);
     glm_api_params(body, &req->gen);
     free(merged);

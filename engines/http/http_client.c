@@ -346,6 +346,51 @@ int http_sse_finish(http_sse *s)
     return sse_dispatch(s);
 }
 
+/* ---- UTF-8-safe JSON strings ----------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; }
+    else return 0;
+    if (n < len) return 0;
+    unsigned cp = c & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+json_t *http_json_text(const char *s, size_t n)
+{
+    if (!s) return json_string("");
+    const unsigned char *p = (const unsigned char *)s;
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_append(&b, "", 0);
+    for (size_t i = 0; i < n;) {
+        size_t k = p[i] ? utf8_seq(p + i, n - i) : 1;
+        if (k) {
+            tt_buf_append(&b, s + i, k);
+            i += k;
+        } else {
+            tt_buf_puts(&b, "\xEF\xBF\xBD");
+            i++;
+        }
+    }
+    json_t *j = json_stringn(tt_buf_str(&b), b.len);
+    tt_buf_free(&b);
+    return j ? j : json_string("");
+}
+
 /* ---- redaction ---------------------------------------------------------------------- */
 
 static int is_key_char(char c)
@@ -630,6 +675,7 @@ int http_call(http_client *c, const http_call_spec *spec, http_result *res)
     double start = tt_now_s();
     double deadline = start + (pol->deadline_s > 0 ? pol->deadline_s : 1e9);
     int max_retries = pol->max_retries < 0 ? 0 : pol->max_retries;
+    if (spec->retries_cap > 0 && max_retries > spec->retries_cap) max_retries = spec->retries_cap;
 
     for (int k = 0;; k++) {
         res->waited_s += http_limiter_acquire(&c->limiter, k == 0 ? spec->tokens : 0);

@@ -33,6 +33,7 @@
 #ifndef TIANTI_HTTP_CLIENT_H
 #define TIANTI_HTTP_CLIENT_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stddef.h>
 
@@ -151,6 +152,13 @@ int http_sse_feed(http_sse *s, const char *p, size_t n);
 /* End of stream: dispatches a last event that lacked its blank line. */
 int http_sse_finish(http_sse *s);
 
+/* ---- UTF-8-safe JSON strings ------------------------------------------------------ */
+
+/* A new JSON string from n bytes of s, each invalid UTF-8 byte replaced by
+ * U+FFFD (jansson refuses invalid UTF-8, and model text may contain it).
+ * NULL s gives "". Never returns NULL. */
+json_t *http_json_text(const char *s, size_t n);
+
 /* ---- redaction --------------------------------------------------------------- */
 
 /* Returns a copy of s with every occurrence of secret, every "sk-..." word
@@ -194,6 +202,7 @@ typedef struct http_call_spec {
     int (*check)(void *user, const char *body, size_t len, int *retry, char *msg);
     void *user;
     double tokens;               /* estimate for the tokens-per-minute limiter */
+    int retries_cap;             /* > 0: at most this many retries (capability probes) */
 } http_call_spec;
 
 typedef struct http_result {

@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ typedef struct openai_engine {
     pthread_mutex_t mu;     /* probe and dead state */
     int probed;
     unsigned probed_caps;
-    int dead;
+    atomic_int dead;        /* set once, after dead_msg is written */
     char dead_msg[TT_ERR_SIZE];
 } openai_engine;
 
@@ -346,7 +347,7 @@ static void add_gen_params(json_t *o, const engine_gen_params *g, int legacy)
     if (g->n_until > 0) {
         json_t *stop = json_array();
         for (int i = 0; i < g->n_until && i < 4; i++)   /* the API takes at most 4; all are applied locally */
-            if (g->until[i] && *g->until[i]) json_array_append_new(stop, json_string(g->until[i]));
+            if (g->until[i] && *g->until[i]) json_array_append_new(stop, http_json_text(g->until[i], strlen(g->until[i])));
         if (json_array_size(stop)) json_object_set_new(o, "stop", stop);
         else json_decref(stop);
     }
@@ -374,7 +375,7 @@ static json_t *chat_messages(const engine_request *req, size_t *chars)
             json_t *parts = json_array();
             json_t *tp = json_object();
             json_object_set_new(tp, "type", json_string("text"));
-            json_object_set_new(tp, "text", json_string(text));
+            json_object_set_new(tp, "text", http_json_text(text, strlen(text)));
             json_array_append_new(parts, tp);
             char *url = tt_asprintf("data:%s;base64,%s", image_mime(m->image_b64), m->image_b64);
             json_t *ip = json_object(), *iu = json_object();
@@ -386,7 +387,7 @@ static json_t *chat_messages(const engine_request *req, size_t *chars)
             json_object_set_new(o, "content", parts);
             *chars += 1000;   /* rough token cost of an image, for the limiter */
         } else {
-            json_object_set_new(o, "content", json_string(text));
+            json_object_set_new(o, "content", http_json_text(text, strlen(text)));
         }
         json_array_append_new(arr, o);
     }
@@ -403,9 +404,9 @@ static int fail_dead(openai_engine *oe, char *err)
 static void mark_dead(openai_engine *oe, const char *msg)
 {
     pthread_mutex_lock(&oe->mu);
-    if (!oe->dead) {
-        oe->dead = 1;
-        snprintf(oe->dead_msg, sizeof oe->dead_msg, "model '%s' cannot be used: %s", oe->base.spec ? oe->base.spec : oe->model, msg);
+    if (!atomic_load(&oe->dead)) {
+        snprintf(oe->dead_msg, sizeof oe->dead_msg, "model '%.100s' cannot be used: %.380s", oe->base.spec ? oe->base.spec : oe->model, msg);
+        atomic_store(&oe->dead, 1);
     }
     pthread_mutex_unlock(&oe->mu);
 }
@@ -469,7 +470,7 @@ static void finish_response(oa_state *s, const engine_request *req, engine_respo
 static int oa_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
 {
     openai_engine *oe = (openai_engine *)e;
-    if (oe->dead) return fail_dead(oe, err);
+    if (atomic_load(&oe->dead)) return fail_dead(oe, err);
     oa_state s;
     memset(&s, 0, sizeof s);
     for (int i = 0; i < OA_MAX_CHOICES; i++) tt_buf_init(&s.text[i]);
@@ -488,7 +489,7 @@ static int oa_complete(engine *e, const engine_request *req, engine_response *re
         break;
     case ENGINE_REQ_GENERATE:
         path = "completions";
-        json_object_set_new(body, "prompt", json_string(req->context ? req->context : ""));
+        json_object_set_new(body, "prompt", http_json_text(req->context, req->context ? strlen(req->context) : 0));
         chars = req->context ? strlen(req->context) : 0;
         add_gen_params(body, &req->gen, 1);
         break;
@@ -499,7 +500,7 @@ static int oa_complete(engine *e, const engine_request *req, engine_response *re
         char *prompt = tt_asprintf("%s%s", req->context ? req->context : "",
                                    req->kind == ENGINE_REQ_LOGLIKELIHOOD && req->continuation ? req->continuation : "");
         chars = strlen(prompt);
-        json_object_set_new(body, "prompt", json_string(prompt));
+        json_object_set_new(body, "prompt", http_json_text(prompt, strlen(prompt)));
         free(prompt);
         json_object_set_new(body, "max_tokens", json_integer(0));
         json_object_set_new(body, "echo", json_true());
@@ -565,14 +566,17 @@ static void probe(openai_engine *oe)
     json_decref(body);
     char *url = http_url_join(oe->base_url, "completions");
     http_call_spec spec = {.method = "POST", .url = url, .body = js, .on_attempt = on_attempt,
-                           .check = check_reply, .user = &s, .tokens = 8};
+                           .check = check_reply, .user = &s, .tokens = 8, .retries_cap = 2};
     http_result res;
     int rc = http_call(oe->http, &spec, &res);
     unsigned caps = 0;
     if (rc == TT_OK) {
         caps = ENGINE_CAP_GENERATE | ENGINE_CAP_LOGLIKELIHOOD | ENGINE_CAP_LOGLIKELIHOOD_ROLLING;
-    } else if (res.status >= 200 && res.status < 300) {
-        caps = ENGINE_CAP_GENERATE;   /* completions works, but no prompt scoring */
+    } else if (res.status != 404 && res.status != 405) {
+        /* The endpoint exists (it answered, or refused echo scoring, or the
+         * server is not up yet): raw-prompt generation is offered, prompt
+         * scoring is not. A chat-only API answers 404 here. */
+        caps = ENGINE_CAP_GENERATE;
     }
     if (oe->verbose)
         fprintf(stderr, "tianti: %s: prompt scoring (echo+logprobs) %s%s%s\n", oe->model,
@@ -600,7 +604,7 @@ static unsigned oa_caps(engine *e)
 static int simple_post(openai_engine *oe, const char *path, json_t *body, json_t **out, char *err)
 {
     *out = NULL;
-    if (oe->dead) return fail_dead(oe, err);
+    if (atomic_load(&oe->dead)) return fail_dead(oe, err);
     char *js = json_dumps(body, JSON_COMPACT);
     char *url = http_url_join(oe->base_url, path);
     http_call_spec spec = {.method = "POST", .url = url, .body = js, .tokens = (double)strlen(js) / 4};
@@ -631,7 +635,7 @@ static int oa_embed(engine *e, const char *text, float **vec, int *dim, char *er
     *dim = 0;
     json_t *body = json_object();
     json_object_set_new(body, "model", json_string(strstr(oe->model, "embed") ? oe->model : "text-embedding-3-small"));
-    json_object_set_new(body, "input", json_string(text ? text : ""));
+    json_object_set_new(body, "input", http_json_text(text, text ? strlen(text) : 0));
     json_object_set_new(body, "encoding_format", json_string("float"));
     json_t *r;
     int rc = simple_post(oe, "embeddings", body, &r, err);
@@ -666,7 +670,7 @@ static int oa_moderate(engine *e, const char *text, int *flagged, char **categor
     if (categories_json) *categories_json = NULL;
     json_t *body = json_object();
     if (strstr(oe->model, "moderation")) json_object_set_new(body, "model", json_string(oe->model));
-    json_object_set_new(body, "input", json_string(text ? text : ""));
+    json_object_set_new(body, "input", http_json_text(text, text ? strlen(text) : 0));
     json_t *r;
     int rc = simple_post(oe, "moderations", body, &r, err);
     json_decref(body);

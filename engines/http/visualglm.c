@@ -50,8 +50,8 @@ static int vg_complete(engine *e, const engine_request *req, engine_response *re
         return TT_OK;
     }
     json_t *body = json_object();
-    json_object_set_new(body, "text", json_string(query));
-    if (image) json_object_set_new(body, "image", json_string(image));
+    json_object_set_new(body, "text", http_json_text(query, strlen(query)));
+    if (image) json_object_set_new(body, "image", http_json_text(image, strlen(image)));
     json_object_set_new(body, "history", history);
     glm_api_params(body, &req->gen);
     free(merged);

@@ -85,7 +85,8 @@ static int toy_complete(engine *e, const engine_request *req, engine_response *r
         for (size_t i = n; i > 0; i--) tt_buf_append(&out, req->context + i - 1, 1);
     } else {
         const engine_message *last = &req->messages[req->n_messages - 1];
-        tt_buf_printf(&out, "echo %s #%d", last->content, req->n_messages);
+        if (!strcmp(last->content, "bytes")) tt_buf_puts(&out, "b\x80\xe4");   /* invalid UTF-8 */
+        else tt_buf_printf(&out, "echo %s #%d", last->content, req->n_messages);
         if (last->image_b64) tt_buf_printf(&out, " img%zu", strlen(last->image_b64));
     }
     /* stream word by word */
@@ -231,6 +232,17 @@ static void test_openai_chat_matches_engine(void **state)
     char err[TT_ERR_SIZE];
     assert_int_equal(engine_complete(e, &req, &r, err), TT_OK);
     assert_string_equal(r.text, "echo stop");
+    engine_response_free(&r);
+
+    /* invalid UTF-8, sent by the client or made by the engine (byte tokens),
+     * travels as U+FFFD instead of breaking the JSON */
+    r = chat1(e, "raw\x80", 1, 0);
+    assert_null(r.error);
+    assert_string_equal(r.text, "echo raw\xEF\xBF\xBD #1");
+    engine_response_free(&r);
+    r = chat1(e, "bytes", 1, 0);
+    assert_null(r.error);
+    assert_string_equal(r.text, "b\xEF\xBF\xBD\xEF\xBF\xBD");
     engine_response_free(&r);
 
     engine_request g = {.kind = ENGINE_REQ_GENERATE, .context = "abc"};
