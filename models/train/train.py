@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Trains tianti-tiny on the generated corpus (CPU, a few threads).
+
+Called by models/train/build.sh (step 3) after gen_data.py and bpe.py.  Reads
+models/train/work/{corpus.jsonl,tokenizer.json}; writes
+models/train/work/ckpt.pt (model + optimiser + step; training resumes from it
+when it exists) and models/train/work/train_log.tsv (step, lr, train loss,
+held-out loss, seconds).  The held-out loss is measured on the last 2% of
+corpus documents, which training never sees.
+
+Usage: train.py [--steps N] [--batch B] [--seq T] [--lr LR] [--threads K]
+                [--bench]   (time 5 steps and exit)
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bpe import Tokenizer  # noqa: E402
+from model import DEFAULT_CONFIG, GLM  # noqa: E402
+
+WORK = os.path.join(HERE, "work")
+
+
+def load_tokens(tok):
+    """Token stream of the corpus: <|endoftext|> doc <|endoftext|> doc ...; cached."""
+    cache = os.path.join(WORK, "tokens.npz")
+    if os.path.exists(cache):
+        z = np.load(cache)
+        return z["ids"], z["starts"], int(z["split"])
+    ids, starts = [], []
+    with open(os.path.join(WORK, "corpus.jsonl"), encoding="utf-8") as fp:
+        docs = [json.loads(l)["text"] for l in fp]
+    split_doc = int(len(docs) * 0.98)
+    split = 0
+    for i, d in enumerate(docs):
+        if i == split_doc:
+            split = len(ids)
+        ids.append(tok.eot)
+        starts.append(len(ids))
+        ids.extend(tok.encode(d, allow_special=False))
+    ids = np.array(ids, dtype=np.int32)
+    starts = np.array(starts, dtype=np.int64)
+    np.savez(cache, ids=ids, starts=starts, split=split)
+    return ids, starts, split
+
+
+def batch(rng, ids, starts, lo, hi, B, T):
+    """B windows of T+1 tokens from ids[lo:hi]; half start right after a document boundary."""
+    ok = starts[(starts >= lo) & (starts < hi - T - 1)]
+    x = np.empty((B, T + 1), dtype=np.int64)
+    for b in range(B):
+        if rng.random() < 0.5:
+            s = int(ok[rng.randrange(len(ok))])
+        else:
+            s = rng.randrange(lo, hi - T - 1)
+        x[b] = ids[s:s + T + 1]
+    x = torch.from_numpy(x)
+    return x[:, :-1], x[:, 1:]
+
+
+def lr_at(step, steps, lr, warm):
+    if step < warm:
+        return lr * (step + 1) / warm
+    p = (step - warm) / max(1, steps - warm)
+    return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+
+@torch.no_grad()
+def eval_loss(model, ids, starts, lo, hi, T, n=8):
+    model.eval()
+    rng = random.Random(1234)
+    tot = 0.0
+    for _ in range(n):
+        x, y = batch(rng, ids, starts, lo, hi, 16, T)
+        tot += F.cross_entropy(model(x).flatten(0, 1), y.flatten()).item()
+    model.train()
+    return tot / n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--seq", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--eval-every", type=int, default=100)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    tok = Tokenizer.load(os.path.join(WORK, "tokenizer.json"))
+    ids, starts, split = load_tokens(tok)
+    cfg = dict(DEFAULT_CONFIG, vocab_size=len(tok.tokens))
+    model = GLM(cfg)
+    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
+    nodecay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05},
+                             {"params": nodecay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
+    ckpt = os.path.join(WORK, "ckpt.pt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ckpt) and not args.bench:
+        st = torch.load(ckpt)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        step, elapsed = st["step"], st["elapsed"]
+        print("train: resumed at step %d" % step, file=sys.stderr)
+    rng = random.Random(1000 + step)
+    print("train: %d params, %d tokens (%d train), vocab %d" % (
+        model.n_params(), len(ids), split, cfg["vocab_size"]), file=sys.stderr)
+    logp = os.path.join(WORK, "train_log.tsv")
+    if step == 0 and not args.bench:
+        with open(logp, "w") as fp:
+            fp.write("step\tlr\ttrain_loss\theldout_loss\tseconds\n")
+    t0 = time.time() - elapsed
+    run = 0.0
+    nrun = 0
+    while step < args.steps:
+        lr = lr_at(step, args.steps, args.lr, 100)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, y = batch(rng, ids, starts, 0, split, args.batch, args.seq)
+        loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        run += loss.item()
+        nrun += 1
+        if args.bench and step == 5:
+            dt = time.time() - t0
+            print("train: bench %.3f s/step (%d tokens/step)" % (dt / 5, args.batch * args.seq))
+            return
+        if step % args.eval_every == 0 or step == args.steps:
+            vl = eval_loss(model, ids, starts, split, len(ids), args.seq)
+            el = time.time() - t0
+            print("step %5d lr %.2e train %.4f heldout %.4f  %.0fs" % (
+                step, lr, run / nrun, vl, el), file=sys.stderr, flush=True)
+            with open(logp, "a") as fp:
+                fp.write("%d\t%.3e\t%.4f\t%.4f\t%.0f\n" % (step, lr, run / nrun, vl, el))
+            run, nrun = 0.0, 0
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                        "elapsed": el, "cfg": cfg}, ckpt + ".tmp")
+            os.replace(ckpt + ".tmp", ckpt)
+
+
+if __name__ == "__main__":
+    main()
