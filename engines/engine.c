@@ -30,6 +30,23 @@ void engine_options_default(engine_options *opt)
     opt->max_retries = -1;
 }
 
+int engine_spec_check(const char *spec, char *err)
+{
+    const char *colon = strchr(spec, ':');
+    if (!colon || colon == spec)
+        return tt_fail(err, TT_ERR_USAGE, "model spec '%s' is not KIND:ARG (for example glm:models/tianti-tiny.gguf@q4_0)", spec);
+    size_t klen = (size_t)(colon - spec);
+    for (size_t i = 0; i < sizeof engine_table / sizeof engine_table[0]; i++)
+        if (strlen(engine_table[i].name) == klen && strncmp(engine_table[i].name, spec, klen) == 0) return TT_OK;
+    tt_buf known;
+    tt_buf_init(&known);
+    for (size_t i = 0; i < sizeof engine_table / sizeof engine_table[0]; i++)
+        tt_buf_printf(&known, "%s%s", i ? ", " : "", engine_table[i].name);
+    int rc = tt_fail(err, TT_ERR_USAGE, "unknown engine kind '%.*s' in '%s' (known: %s)", (int)klen, spec, spec, tt_buf_str(&known));
+    tt_buf_free(&known);
+    return rc;
+}
+
 int engine_open(const char *spec, const engine_options *opt, engine **out, char *err)
 {
     *out = NULL;
@@ -38,27 +55,21 @@ int engine_open(const char *spec, const engine_options *opt, engine **out, char 
         engine_options_default(&defaults);
         opt = &defaults;
     }
+    int rc = engine_spec_check(spec, err);
+    if (rc) return rc;
     const char *colon = strchr(spec, ':');
-    if (!colon || colon == spec)
-        return tt_fail(err, TT_ERR_USAGE, "model spec '%s' is not KIND:ARG (for example glm:models/tianti-tiny.gguf@q4_0)", spec);
     size_t klen = (size_t)(colon - spec);
     for (size_t i = 0; i < sizeof engine_table / sizeof engine_table[0]; i++) {
         if (strlen(engine_table[i].name) != klen || strncmp(engine_table[i].name, spec, klen) != 0) continue;
         engine *e = NULL;
-        int rc = engine_table[i].open(colon + 1, opt, &e, err);
+        rc = engine_table[i].open(colon + 1, opt, &e, err);
         if (rc != TT_OK) return rc;
         e->spec = tt_strdup(spec);
         e->kind = tt_strndup(spec, klen);
         *out = e;
         return TT_OK;
     }
-    tt_buf known;
-    tt_buf_init(&known);
-    for (size_t i = 0; i < sizeof engine_table / sizeof engine_table[0]; i++)
-        tt_buf_printf(&known, "%s%s", i ? ", " : "", engine_table[i].name);
-    int rc = tt_fail(err, TT_ERR_USAGE, "unknown engine kind '%.*s' in '%s' (known: %s)", (int)klen, spec, spec, tt_buf_str(&known));
-    tt_buf_free(&known);
-    return rc;
+    return tt_fail(err, TT_ERR_USAGE, "unknown engine kind in '%s'", spec);
 }
 
 void engine_close(engine *e)

@@ -9,7 +9,7 @@
  *   visualglm:http://127.0.0.1:8080 VisualGLM-6B api.py protocol
  * engine_open() looks KIND up in the table in engine.c and calls that
  * engine's open function. A registry (models.json) may map a short name to a
- * spec plus parameters; see engine_registry_resolve().
+ * spec plus parameters; see harness/registry.h.
  *
  * Requests (design note, docs/DESIGN.md "requests"):
  *   pending --(engine_complete)--> answered | failed
@@ -163,6 +163,8 @@ void engine_options_default(engine_options *opt);
  * malformed spec, others as the engine reports. */
 int engine_open(const char *spec, const engine_options *opt, engine **out, char *err);
 void engine_close(engine *e);                   /* NULL is fine */
+/* Checks that spec names a known engine kind, without opening anything. */
+int engine_spec_check(const char *spec, char *err);
 
 unsigned engine_caps(engine *e);
 const char *engine_spec(const engine *e);

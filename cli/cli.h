@@ -1,0 +1,70 @@
+/*
+ * cli.h — the `tianti` command-line tool: the subcommand table, the
+ * declaration of every cmd_<name>(), and the option parser they share.
+ *
+ * The tool is a client of libtianti like any other (curl's tool/lib split):
+ * it includes only the library's public headers and turns status codes into
+ * exit statuses (0 ok, 1 runtime failure, 2 usage error).
+ *
+ * Adding a subcommand:
+ *   1. write cli/cmd_<name>.c with `int cmd_<name>(int argc, char **argv)`
+ *      (argv[0] is the subcommand name), options declared as a cli_option
+ *      array and usage lines as a NULL-terminated array;
+ *   2. declare it below and add a row to the table in cli/main.c;
+ *   3. add tests (tests/integration/) and a section to docs/tianti.md.
+ */
+#ifndef TIANTI_CLI_H
+#define TIANTI_CLI_H
+
+#include <stdio.h>
+
+typedef enum cli_opt_type {
+    OPT_END = 0,
+    OPT_FLAG,    /* value: int*, set to 1 */
+    OPT_STRING,  /* value: const char** (points into argv) */
+    OPT_INT,     /* value: int* */
+    OPT_DOUBLE,  /* value: double* */
+    OPT_LIST     /* value: cli_list*; repeatable, each value also split on ',' */
+} cli_opt_type;
+
+typedef struct cli_list {
+    const char **items;   /* owned array; strings owned by the list */
+    int n;
+} cli_list;
+
+typedef struct cli_option {
+    cli_opt_type type;
+    char short_name;        /* 0 for none */
+    const char *long_name;  /* without the leading "--" */
+    void *value;
+    const char *arg_name;   /* shown in help, e.g. "FILE" */
+    const char *help;
+} cli_option;
+
+#define CLI_OPT_END {OPT_END, 0, NULL, NULL, NULL, NULL}
+
+/* Parses argv[1..argc-1] against opts. Arguments that are not options go to
+ * positional (may be NULL if none are allowed). "--" ends options.
+ * Returns 0 ok, 1 when --help/-h was given (usage printed to stdout),
+ * 2 on a usage error (message and usage printed to stderr). */
+int cli_parse(int argc, char **argv, const char *const *usage,
+              const cli_option *opts, cli_list *positional);
+void cli_usage(const char *const *usage, const cli_option *opts, FILE *out);
+void cli_list_free(cli_list *l);
+void cli_list_push(cli_list *l, const char *s);   /* copies s */
+
+/* Prints "tianti: <msg>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Exit status for a libtianti status code. */
+int cli_exit_status(int rc);
+
+/* Resolved default database path: --db, else $TIANTI_DB, else tianti.db. */
+const char *cli_db_path(const char *opt_db);
+
+int cmd_run(int argc, char **argv);
+int cmd_results(int argc, char **argv);
+int cmd_tasks(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * cmd_run.c — `tianti run`: evaluate models on tasks and suites. A thin
+ * wrapper over runner_run() (harness/runner.h): parse options, run, print
+ * the results table (or the results JSON), exit 0/1/2.
+ */
+#include "cli/cli.h"
+#include "harness/runner.h"
+#include "harness/util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const usage[] = {
+    "tianti run (--suite NAME|FILE | --task NAME|FILE)... --model SPEC... [options]",
+    NULL,
+};
+
+int cmd_run(int argc, char **argv)
+{
+    cli_list tasks = {0}, models = {0};
+    const char *db = NULL, *format = "table", *output = NULL, *data_dir = NULL, *registry = NULL, *tasks_dir = NULL;
+    double limit = 0;
+    int seed = 1234, jobs = 1, threads = 0, num_fewshot = -1, bootstrap = 1000, allow_exec = 0, verbose = 0, quiet = 0;
+    const cli_option opts[] = {
+        {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite (name under tasks/ or a .suite.json file); repeatable"},
+        {OPT_LIST, 't', "task", &tasks, "NAME", "a task (name under tasks/ or a .json file); repeatable"},
+        {OPT_LIST, 'm', "model", &models, "SPEC", "model spec or models.json name, e.g. glm:models/tianti-tiny.gguf@q4_0; repeatable"},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
+        {OPT_DOUBLE, 'l', "limit", &limit, "N", "evaluate only the first N documents per task (0<N<1: a fraction)"},
+        {OPT_INT, 0, "seed", &seed, "S", "random seed for sampling and bootstrap (default 1234)"},
+        {OPT_INT, 'j', "jobs", &jobs, "N", "concurrent requests per model (default 1)"},
+        {OPT_INT, 0, "threads", &threads, "N", "threads of the built-in engine (default: all cores)"},
+        {OPT_INT, 0, "num-fewshot", &num_fewshot, "K", "override every task's number of few-shot examples"},
+        {OPT_INT, 0, "bootstrap", &bootstrap, "N", "bootstrap rounds for non-mean stderrs (default 1000)"},
+        {OPT_STRING, 'f', "format", &format, "FMT", "table (default) or json"},
+        {OPT_STRING, 'o', "output", &output, "DIR", "also write results.json and per-sample JSONL files there"},
+        {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "read datasets from DIR (default $TIANTI_DATA), e.g. ../shared/datasets"},
+        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where task names are looked up (default tasks/)"},
+        {OPT_STRING, 0, "models", &registry, "FILE", "model registry (default models.json if present)"},
+        {OPT_FLAG, 0, "allow-code-execution", &allow_exec, NULL, "allow tasks that execute model-written code"},
+        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "print request counts per task"},
+        {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no progress display"},
+        CLI_OPT_END,
+    };
+    int prc = cli_parse(argc, argv, usage, opts, NULL);
+    if (prc) {
+        cli_list_free(&tasks);
+        cli_list_free(&models);
+        return prc == 1 ? 0 : 2;
+    }
+    int status = 2;
+    if (strcmp(format, "table") && strcmp(format, "json")) {
+        cli_error("run: unknown format '%s' (table or json)", format);
+        goto out;
+    }
+    if (tasks.n == 0 || models.n == 0) {
+        cli_error("run: give at least one --suite or --task and one --model");
+        cli_usage(usage, opts, stderr);
+        goto out;
+    }
+    if (jobs < 1 || bootstrap < 0 || limit < 0) {
+        cli_error("run: --jobs must be at least 1, --bootstrap and --limit not negative");
+        goto out;
+    }
+    runner_options o;
+    runner_options_default(&o);
+    o.tasks = tasks.items;
+    o.n_tasks = tasks.n;
+    o.models = models.items;
+    o.n_models = models.n;
+    o.db_path = cli_db_path(db);
+    o.registry_path = registry;
+    o.data_dir = data_dir;
+    o.tasks_dir = tasks_dir;
+    o.output_dir = output;
+    o.limit = limit;
+    o.seed = (uint64_t)(unsigned)seed;
+    o.jobs = jobs;
+    o.threads = threads;
+    o.num_fewshot = num_fewshot;
+    o.bootstrap_iters = bootstrap;
+    o.allow_code_execution = allow_exec;
+    o.verbose = verbose;
+    o.progress = !quiet && isatty(2);
+
+    char err[TT_ERR_SIZE] = "";
+    json_t *results = NULL;
+    int64_t run_id = 0;
+    int rc = runner_run(&o, &results, &run_id, err);
+    if (rc != TT_OK) {
+        cli_error("run: %s", err);
+        status = cli_exit_status(rc);
+        goto out;
+    }
+    if (!strcmp(format, "json")) {
+        json_t *out = json_array_size(results) == 1 ? json_array_get(results, 0) : results;
+        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        fputc('\n', stdout);
+    } else {
+        size_t i;
+        json_t *doc;
+        json_array_foreach(results, i, doc) runner_print_table(doc, stdout);
+        printf("stored as run %lld in '%s'\n", (long long)run_id, o.db_path);
+    }
+    json_decref(results);
+    status = 0;
+out:
+    cli_list_free(&tasks);
+    cli_list_free(&models);
+    return status;
+}

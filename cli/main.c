@@ -1,0 +1,63 @@
+/*
+ * main.c — entry point of the `tianti` tool: looks the subcommand up in the
+ * one command table and runs it. Shared setup (locale, stdout checks) lives
+ * here so that every cmd_<name>() stays about its own job. See cli.h for the
+ * checklist to add a subcommand.
+ */
+#include "cli/cli.h"
+#include "harness/util.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+static const cli_command commands[] = {
+
+    {"run", cmd_run, "evaluate models on tasks and suites, keeping every sample"},
+    {"results", cmd_results, "show stored results"},
+    {"tasks", cmd_tasks, "list (and with --check, verify) the shipped task and suite files"},
+
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "usage: tianti COMMAND [OPTIONS]\n\n"
+                 "Tianti (天梯) evaluates language models and ranks them.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "    %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'tianti COMMAND --help' describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "C");
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        print_help(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("tianti %s\n", TIANTI_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0) continue;
+        int status = commands[i].fn(argc - 1, argv + 1);
+        /* A full disk or closed pipe must not pass as success (git run_builtin). */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            if (status == 0) {
+                cli_error("write to standard output failed: %s", strerror(errno));
+                status = 1;
+            }
+        }
+        return status;
+    }
+    cli_error("'%s' is not a tianti command; see 'tianti --help'", argv[1]);
+    return 2;
+}

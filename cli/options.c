@@ -1,0 +1,190 @@
+/*
+ * options.c — the one option parser every subcommand uses (see cli.h).
+ * Options are data (git's parse_options idea): the same table drives
+ * parsing and the generated --help text, so they cannot drift apart.
+ */
+#include "cli/cli.h"
+#include "harness/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tianti: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_exit_status(int rc)
+{
+    if (rc == TT_OK) return 0;
+    if (rc == TT_ERR_USAGE) return 2;
+    return 1;
+}
+
+const char *cli_db_path(const char *opt_db)
+{
+    if (opt_db && *opt_db) return opt_db;
+    const char *env = getenv("TIANTI_DB");
+    if (env && *env) return env;
+    return "tianti.db";
+}
+
+void cli_list_push(cli_list *l, const char *s)
+{
+    l->items = tt_realloc((void *)l->items, sizeof(char *) * (size_t)(l->n + 1));
+    l->items[l->n++] = tt_strdup(s);
+}
+
+void cli_list_free(cli_list *l)
+{
+    if (!l) return;
+    for (int i = 0; i < l->n; i++) free((void *)l->items[i]);
+    free((void *)l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+void cli_usage(const char *const *usage, const cli_option *opts, FILE *out)
+{
+    for (int i = 0; usage && usage[i]; i++) fprintf(out, "%s %s\n", i ? "   or:" : "usage:", usage[i]);
+    if (opts && opts[0].type != OPT_END) fputc('\n', out);
+    for (const cli_option *o = opts; o && o->type != OPT_END; o++) {
+        char left[64];
+        int n = 0;
+        if (o->short_name) n = snprintf(left, sizeof left, "-%c, ", o->short_name);
+        else n = snprintf(left, sizeof left, "    ");
+        if (o->type == OPT_FLAG) snprintf(left + n, sizeof left - (size_t)n, "--%s", o->long_name);
+        else snprintf(left + n, sizeof left - (size_t)n, "--%s %s", o->long_name, o->arg_name ? o->arg_name : "VALUE");
+        fprintf(out, "    %-28s %s\n", left, o->help ? o->help : "");
+    }
+}
+
+static const cli_option *find_long(const cli_option *opts, const char *name, size_t len)
+{
+    for (const cli_option *o = opts; o && o->type != OPT_END; o++)
+        if (strlen(o->long_name) == len && strncmp(o->long_name, name, len) == 0) return o;
+    return NULL;
+}
+
+static const cli_option *find_short(const cli_option *opts, char c)
+{
+    for (const cli_option *o = opts; o && o->type != OPT_END; o++)
+        if (o->short_name == c) return o;
+    return NULL;
+}
+
+static int set_value(const cli_option *o, const char *val, const char *cmd)
+{
+    char *end;
+    switch (o->type) {
+    case OPT_STRING:
+        *(const char **)o->value = val;
+        return 0;
+    case OPT_INT: {
+        errno = 0;
+        long v = strtol(val, &end, 10);
+        if (errno || *end || end == val || v < -2147483647L || v > 2147483647L) {
+            cli_error("%s: option '--%s' needs an integer, not '%s'", cmd, o->long_name, val);
+            return 2;
+        }
+        *(int *)o->value = (int)v;
+        return 0;
+    }
+    case OPT_DOUBLE: {
+        errno = 0;
+        double v = strtod(val, &end);
+        if (errno || *end || end == val) {
+            cli_error("%s: option '--%s' needs a number, not '%s'", cmd, o->long_name, val);
+            return 2;
+        }
+        *(double *)o->value = v;
+        return 0;
+    }
+    case OPT_LIST: {
+        cli_list *l = o->value;
+        const char *p = val;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            if (n) {
+                char *item = tt_strndup(p, n);
+                cli_list_push(l, item);
+                free(item);
+            }
+            if (!comma) break;
+            p = comma + 1;
+        }
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+int cli_parse(int argc, char **argv, const char *const *usage,
+              const cli_option *opts, cli_list *positional)
+{
+    const char *cmd = argv[0];
+    int only_positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const cli_option *o = NULL;
+        const char *val = NULL;
+        if (only_positional || a[0] != '-' || a[1] == 0) {
+            if (!positional) {
+                cli_error("%s: unexpected argument '%s'", cmd, a);
+                cli_usage(usage, opts, stderr);
+                return 2;
+            }
+            cli_list_push(positional, a);
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cli_usage(usage, opts, stdout);
+            return 1;
+        }
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            o = find_long(opts, name, eq ? (size_t)(eq - name) : strlen(name));
+            if (eq) val = eq + 1;
+        } else {
+            o = find_short(opts, a[1]);
+            if (o && a[2]) val = a + 2;
+        }
+        if (!o) {
+            cli_error("%s: unknown option '%s'", cmd, a);
+            cli_usage(usage, opts, stderr);
+            return 2;
+        }
+        if (o->type == OPT_FLAG) {
+            if (val) {
+                cli_error("%s: option '--%s' takes no value", cmd, o->long_name);
+                return 2;
+            }
+            *(int *)o->value = 1;
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= argc) {
+                cli_error("%s: option '--%s' needs a value", cmd, o->long_name);
+                return 2;
+            }
+            val = argv[++i];
+        }
+        int rc = set_value(o, val, cmd);
+        if (rc) return rc;
+    }
+    return 0;
+}

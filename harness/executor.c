@@ -1,0 +1,209 @@
+/*
+ * executor.c — see executor.h for the life cycle. Workers take the next
+ * unanswered unique request under a mutex, call the engine outside it, and
+ * write the answer to the cache before publishing it.
+ */
+#include "harness/executor.h"
+#include "engines/request_json.h"
+#include "harness/util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void executor_cache_key(const char *spec, const engine_request *req, char key[65])
+{
+    char *json = engine_request_to_json(req);
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_printf(&b, "%s\n%s\n%s", spec, engine_request_kind_name(req->kind), json);
+    tt_sha256_hex(b.data, b.len, key);
+    tt_buf_free(&b);
+    free(json);
+}
+
+typedef struct unique_req {
+    char key[65];
+    int first;            /* index into reqs of the first request with this key */
+    char *request_json;
+    engine_response resp;
+    int done;
+} unique_req;
+
+typedef struct exec_ctx {
+    engine *e;
+    const char *spec;
+    store *cache;
+    const engine_request *reqs;
+    unique_req *todo;     /* pointers into the unique array, in order */
+    unique_req **queue;
+    int n_queue;
+    int next;             /* next queue index to take */
+    int finished;
+    int failed;
+    int fatal_rc;
+    char fatal_err[TT_ERR_SIZE];
+    pthread_mutex_t lock;
+    const executor_progress *progress;
+    double t0;
+    int base_done, total;
+} exec_ctx;
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const unique_req *)a)->key, ((const unique_req *)b)->key);
+}
+
+static void draw_progress(exec_ctx *c)
+{
+    if (!c->progress || !c->progress->show) return;
+    int done = c->base_done + c->finished;
+    double el = tt_now_s() - c->t0;
+    double rate = el > 0 ? c->finished / el : 0;
+    double eta = rate > 0 ? (c->total - done) / rate : 0;
+    fprintf(stderr, "\r%s: %d/%d requests  %.1f req/s  ETA %02d:%02d   ", c->progress->label ? c->progress->label : "",
+            done, c->total, rate, (int)eta / 60, (int)eta % 60);
+    fflush(stderr);
+}
+
+static void *worker(void *arg)
+{
+    exec_ctx *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        if (c->next >= c->n_queue || c->fatal_rc) {
+            pthread_mutex_unlock(&c->lock);
+            return NULL;
+        }
+        unique_req *u = c->queue[c->next++];
+        pthread_mutex_unlock(&c->lock);
+
+        char err[TT_ERR_SIZE] = "";
+        int rc = engine_complete(c->e, &c->reqs[u->first], &u->resp, err);
+        if (rc != TT_OK) {
+            pthread_mutex_lock(&c->lock);
+            if (!c->fatal_rc) {
+                c->fatal_rc = rc;
+                snprintf(c->fatal_err, sizeof c->fatal_err, "%s", err);
+            }
+            pthread_mutex_unlock(&c->lock);
+            engine_response_free(&u->resp);
+            u->resp.error = tt_strdup(err);
+            u->done = 1;
+            continue;
+        }
+        /* Only answers are cached: a failed request is tried again on resume. */
+        if (c->cache && !u->resp.error) {
+            char *rj = engine_response_to_json(&u->resp);
+            char cerr[TT_ERR_SIZE];
+            if (store_cache_put(c->cache, u->key, c->spec, engine_request_kind_name(c->reqs[u->first].kind),
+                                u->request_json, rj, cerr) != TT_OK)
+                fprintf(stderr, "tianti: warning: %s\n", cerr);
+            free(rj);
+        }
+        pthread_mutex_lock(&c->lock);
+        u->done = 1;
+        c->finished++;
+        if (u->resp.error) c->failed++;
+        draw_progress(c);
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+int executor_run(engine *e, const char *spec, store *cache, const engine_request *reqs, int n,
+                 int jobs, const executor_progress *progress, engine_response *responses,
+                 executor_stats *stats, char *err)
+{
+    double t0 = tt_now_s();
+    executor_stats st = {.total = n};
+    if (jobs <= 0) jobs = 1;
+
+    /* 1. De-duplicate: sort (key, first index) pairs and keep one per key. */
+    unique_req *all = tt_calloc((size_t)n + 1, sizeof *all);
+    for (int i = 0; i < n; i++) {
+        executor_cache_key(spec, &reqs[i], all[i].key);
+        all[i].first = i;
+    }
+    qsort(all, (size_t)n, sizeof *all, cmp_key);
+    int n_unique = 0;
+    for (int i = 0; i < n; i++) {
+        if (n_unique > 0 && strcmp(all[n_unique - 1].key, all[i].key) == 0) {
+            if (all[i].first < all[n_unique - 1].first) all[n_unique - 1].first = all[i].first;
+            continue;
+        }
+        all[n_unique++] = all[i];
+    }
+    st.unique = n_unique;
+
+    /* 2. Cache lookups. */
+    unique_req **queue = tt_calloc((size_t)n_unique + 1, sizeof *queue);
+    int n_queue = 0;
+    for (int i = 0; i < n_unique; i++) {
+        unique_req *u = &all[i];
+        char *cached = NULL;
+        if (cache && store_cache_get(cache, u->key, &cached, NULL) == TT_OK &&
+            engine_response_from_json(cached, &u->resp, NULL) == TT_OK) {
+            u->done = 1;
+            st.cache_hits++;
+        } else {
+            u->request_json = engine_request_to_json(&reqs[u->first]);
+            queue[n_queue++] = u;
+        }
+        free(cached);
+    }
+    /* Keep the engine's work in request order (good for KV reuse and for
+     * readable progress). */
+    for (int i = 1; i < n_queue; i++) {
+        unique_req *x = queue[i];
+        int j = i - 1;
+        while (j >= 0 && queue[j]->first > x->first) {
+            queue[j + 1] = queue[j];
+            j--;
+        }
+        queue[j + 1] = x;
+    }
+
+    /* 3. The pool. */
+    exec_ctx c = {.e = e, .spec = spec, .cache = cache, .reqs = reqs, .queue = queue, .n_queue = n_queue,
+                  .progress = progress, .t0 = tt_now_s(), .base_done = n_unique - n_queue, .total = n_unique};
+    pthread_mutex_init(&c.lock, NULL);
+    if (n_queue > 0) {
+        int nt = jobs < n_queue ? jobs : n_queue;
+        pthread_t *th = tt_calloc((size_t)nt, sizeof *th);
+        for (int i = 0; i < nt; i++) pthread_create(&th[i], NULL, worker, &c);
+        for (int i = 0; i < nt; i++) pthread_join(th[i], NULL);
+        free(th);
+        if (progress && progress->show) fputc('\n', stderr);
+    }
+    pthread_mutex_destroy(&c.lock);
+    st.sent = c.next;
+    st.failed = c.failed;
+
+    /* 4. Hand every original request its answer (copies for duplicates). */
+    for (int i = 0; i < n_unique; i++) {
+        unique_req *u = &all[i];
+        if (!u->done) u->resp.error = tt_strdup(c.fatal_rc ? c.fatal_err : "not sent");
+    }
+    for (int i = 0; i < n; i++) {
+        char key[65];
+        executor_cache_key(spec, &reqs[i], key);
+        unique_req probe;
+        memcpy(probe.key, key, sizeof key);
+        unique_req *u = bsearch(&probe, all, (size_t)n_unique, sizeof *all, cmp_key);
+        char *j = engine_response_to_json(&u->resp);
+        engine_response_from_json(j, &responses[i], NULL);
+        free(j);
+    }
+    for (int i = 0; i < n_unique; i++) {
+        engine_response_free(&all[i].resp);
+        free(all[i].request_json);
+    }
+    free(all);
+    free(queue);
+    st.seconds = tt_now_s() - t0;
+    if (stats) *stats = st;
+    if (c.fatal_rc) return tt_fail(err, c.fatal_rc, "%s", c.fatal_err);
+    return TT_OK;
+}

@@ -1,0 +1,43 @@
+/*
+ * registry.h — models.json: short names for model specs, with the
+ * parameters that go with them (engine options, prices).
+ *
+ *   {"models": {
+ *      "tiny-q4": {"spec": "glm:models/tianti-tiny.gguf@q4_0", "threads": 2},
+ *      "gpt-4o-mini": {"spec": "openai:gpt-4o-mini", "api_key_env": "OPENAI_API_KEY",
+ *                      "max_concurrency": 4, "rpm": 500, "tpm": 200000,
+ *                      "price": {"input_per_mtok": 0.15, "output_per_mtok": 0.60}}}}
+ *
+ * A key is never stored in this file, only the name of the environment
+ * variable that holds it. The runner stores params_json (these fields, no
+ * secret) with the model.
+ */
+#ifndef TIANTI_REGISTRY_H
+#define TIANTI_REGISTRY_H
+
+#include "engines/engine.h"
+
+typedef struct registry_model {
+    char *name;            /* display name (the registry key, or the spec) */
+    char *spec;            /* engine spec */
+    engine_options options;
+    char *base_url;        /* owned copies behind options' pointers */
+    char *api_key_env;
+    double price_input_per_mtok;   /* USD per million input tokens; < 0 unknown */
+    double price_output_per_mtok;
+    char *params_json;     /* the entry as JSON, for the store */
+} registry_model;
+
+typedef struct registry registry;
+
+/* Loads path. A missing file is an empty registry when optional is set.
+ * Caller frees with registry_free(). */
+int registry_load(const char *path, int optional, registry **out, char *err);
+void registry_free(registry *r);
+
+/* Resolves a name from the registry, or else treats it as a spec
+ * ("KIND:ARG"). Fills *out (free with registry_model_clear). */
+int registry_resolve(const registry *r, const char *name_or_spec, registry_model *out, char *err);
+void registry_model_clear(registry_model *m);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * suite.h — a named list of tasks scored together. A suite file is JSON:
+ *   {"name": "mmlu", "tasks": ["mmlu_anatomy.json", "cmmlu", ...],
+ *    "aggregate": "size_weighted" | "mean"}
+ * A task entry ending in ".json" is a path relative to the suite file; any
+ * other entry is a NAME looked up in the project's tasks folder
+ * (tasks/ ** /NAME.json, or NAME.suite.json for a nested suite, whose tasks
+ * are spliced in). Called by the runner to expand `tianti run --tasks X`;
+ * the aggregate rule is applied by harness/metrics.c.
+ */
+#ifndef TIANTI_SUITE_H
+#define TIANTI_SUITE_H
+
+enum suite_aggregate { SUITE_SIZE_WEIGHTED = 0, SUITE_MEAN = 1 };
+
+typedef struct suite {
+    char *path;
+    char *name;
+    char **task_paths;      /* resolved task file paths, in order, duplicates dropped */
+    int n_tasks;
+    enum suite_aggregate aggregate;   /* default size_weighted (lm-eval weight_by_size) */
+} suite;
+
+/* Loads a suite file. tasks_dir is searched for bare names (NULL:
+ * suite_tasks_dir()). Caller frees *out with suite_free(). */
+int suite_load(const char *path, const char *tasks_dir, suite **out, char *err);
+void suite_free(suite *s);
+
+/* Finds NAME under tasks_dir: NAME.json (a task) or NAME.suite.json (a
+ * suite), searching subfolders. A name that is itself an existing path is
+ * returned as it is. *path_out is owned by the caller; *is_suite says which.
+ * Two different files with the same name are an error. */
+int suite_find(const char *tasks_dir, const char *name, char **path_out, int *is_suite, char *err);
+
+/* The project's tasks folder: $TIANTI_TASKS, else "$TIANTI_SOURCE_DIR/tasks",
+ * else "tasks". Caller frees. */
+char *suite_tasks_dir(void);
+
+#endif

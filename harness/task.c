@@ -1,0 +1,1033 @@
+/*
+ * task.c — parsing task files, loading their splits, choosing few-shot
+ * examples and assembling prompts and engine requests (harness.md B1-B3,
+ * B7). See task.h for the schema. Called by the runner once per task (load)
+ * and once per document (task_build).
+ */
+#include "harness/task.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/template.h"
+#include "harness/util.h"
+
+#define TASK_MAX_INCLUDE_DEPTH 8
+
+/* ---- source files, for line numbers in messages --------------------------- */
+
+typedef struct src_file {
+    char *path;
+    char *text;
+    size_t len;
+} src_file;
+
+typedef struct src_set {
+    src_file f[TASK_MAX_INCLUDE_DEPTH + 2];
+    int n;
+} src_set;
+
+static void src_free(src_set *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        free(s->f[i].path);
+        free(s->f[i].text);
+    }
+    s->n = 0;
+}
+
+/* "path:line" of the first `"key":` in the files, the top file first. */
+static void where(const src_set *s, const char *key, char *out, size_t cap)
+{
+    char pat[160];
+    snprintf(pat, sizeof pat, "\"%s\"", key);
+    size_t pl = strlen(pat);
+    for (int i = s->n - 1; i >= 0; i--) {
+        const char *t = s->f[i].text;
+        for (const char *h = strstr(t, pat); h; h = strstr(h + 1, pat)) {
+            const char *q = h + pl;
+            while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
+            if (*q != ':') continue;
+            int line = 1;
+            for (const char *c = t; c < h; c++)
+                if (*c == '\n') line++;
+            snprintf(out, cap, "%s:%d", s->f[i].path, line);
+            return;
+        }
+    }
+    snprintf(out, cap, "%s", s->n ? s->f[s->n - 1].path : "?");
+}
+
+static int field_fail(const src_set *s, const char *key, char *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int field_fail(const src_set *s, const char *key, char *err, const char *fmt, ...)
+{
+    char loc[600], msg[TT_ERR_SIZE];
+    where(s, key, loc, sizeof loc);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return tt_fail(err, TT_ERR_PARSE, "%s: '%s' %s", loc, key, msg);
+}
+
+/* Loads path (and its includes, depth first) into a merged object. */
+static int load_merged(const char *path, const char *text_in, size_t len_in, int depth, src_set *s,
+                       json_t **out, char *err)
+{
+    *out = NULL;
+    if (depth > TASK_MAX_INCLUDE_DEPTH || s->n >= TASK_MAX_INCLUDE_DEPTH + 2)
+        return tt_fail(err, TT_ERR_PARSE, "%s: includes nested too deeply", path);
+    char *text;
+    size_t len;
+    if (text_in) {
+        text = tt_strndup(text_in, len_in);
+        len = len_in;
+    } else {
+        int rc = tt_read_file(path, &text, &len, err);
+        if (rc) return rc;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        free(text);
+        return tt_fail(err, TT_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        free(text);
+        return tt_fail(err, TT_ERR_PARSE, "%s:1: a task file must be a JSON object", path);
+    }
+    json_t *inc = json_object_get(j, "include");
+    json_t *merged = json_object();
+    int rc = TT_OK;
+    if (inc) {
+        json_t *list = json_is_string(inc) ? json_pack("[O]", inc) : json_incref(inc);
+        if (!json_is_array(list)) {
+            src_file tmp = { (char *)path, text, len };
+            src_set one = { .n = 1 };
+            one.f[0] = tmp;
+            rc = field_fail(&one, "include", err, "must be a file name or a list of them");
+        }
+        size_t i;
+        json_t *it;
+        char *dir = tt_dirname(path);
+        json_array_foreach(list, i, it) {
+            if (rc) break;
+            if (!json_is_string(it)) {
+                rc = tt_fail(err, TT_ERR_PARSE, "%s: 'include' entries must be strings", path);
+                break;
+            }
+            char *ip = tt_path_join(dir, json_string_value(it));
+            json_t *base;
+            rc = load_merged(ip, NULL, 0, depth + 1, s, &base, err);
+            free(ip);
+            if (rc) break;
+            json_object_update(merged, base);
+            json_decref(base);
+        }
+        free(dir);
+        json_decref(list);
+        json_object_del(j, "include");
+    }
+    if (rc) {
+        json_decref(j);
+        json_decref(merged);
+        free(text);
+        return rc;
+    }
+    json_object_update(merged, j);
+    json_decref(j);
+    s->f[s->n].path = tt_strdup(path);
+    s->f[s->n].text = text;
+    s->f[s->n].len = len;
+    s->n++;
+    *out = merged;
+    return TT_OK;
+}
+
+/* ---- field readers ------------------------------------------------------ */
+
+static int get_string(const src_set *s, const char *key, json_t *v, char **out, char *err)
+{
+    if (!json_is_string(v)) return field_fail(s, key, err, "must be a string");
+    free(*out);
+    *out = tt_strndup(json_string_value(v), json_string_length(v));
+    return TT_OK;
+}
+
+static int get_bool(const src_set *s, const char *key, json_t *v, int *out, char *err)
+{
+    if (!json_is_boolean(v)) return field_fail(s, key, err, "must be true or false");
+    *out = json_is_true(v);
+    return TT_OK;
+}
+
+static int get_nonneg_int(const src_set *s, const char *key, json_t *v, int *out, char *err)
+{
+    if (json_is_null(v)) {
+        *out = 0;
+        return TT_OK;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000)
+        return field_fail(s, key, err, "must be a non-negative integer");
+    *out = (int)json_integer_value(v);
+    return TT_OK;
+}
+
+static int parse_generation(const src_set *s, const char *key, json_t *g, task *t, char *err)
+{
+    if (!json_is_object(g)) return field_fail(s, key, err, "must be an object");
+    const char *k;
+    json_t *v;
+    json_object_foreach(g, k, v) {
+        if (!strcmp(k, "until")) {
+            json_t *list = json_is_string(v) ? json_pack("[O]", v) : json_incref(v);
+            int bad = !json_is_array(list) || json_array_size(list) > ENGINE_MAX_STOP;
+            size_t i;
+            json_t *it;
+            json_array_foreach(list, i, it) bad |= !json_is_string(it) || json_string_length(it) == 0;
+            if (bad) {
+                json_decref(list);
+                return field_fail(s, "until", err, "must be a list of at most %d non-empty strings",
+                                  ENGINE_MAX_STOP);
+            }
+            for (int j = 0; j < t->gen.n_until; j++) free(t->gen.until[j]);
+            free(t->gen.until);
+            t->gen.n_until = (int)json_array_size(list);
+            t->gen.until = tt_calloc((size_t)t->gen.n_until + 1, sizeof(char *));
+            json_array_foreach(list, i, it) t->gen.until[i] = tt_strdup(json_string_value(it));
+            json_decref(list);
+        } else if (!strcmp(k, "max_tokens") || !strcmp(k, "max_gen_toks") ||
+                   !strcmp(k, "max_new_tokens")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1 << 20)
+                return field_fail(s, k, err, "must be a positive integer");
+            t->gen.max_tokens = (int)json_integer_value(v);
+        } else if (!strcmp(k, "temperature") || !strcmp(k, "top_p")) {
+            if (!json_is_number(v) || json_number_value(v) < 0)
+                return field_fail(s, k, err, "must be a non-negative number");
+            *(k[0] == 't' && k[1] == 'e' ? &t->gen.temperature : &t->gen.top_p) = json_number_value(v);
+        } else if (!strcmp(k, "n") || !strcmp(k, "repeats")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000)
+                return field_fail(s, k, err, "must be an integer from 1 to 1000");
+            t->gen.n = (int)json_integer_value(v);
+        } else if (!strcmp(k, "do_sample")) {
+            if (get_bool(s, k, v, &t->gen.do_sample, err)) return TT_ERR_PARSE;
+        } else if (!strcmp(k, "seed")) {
+            if (!json_is_integer(v)) return field_fail(s, k, err, "must be an integer");
+            t->gen.seed = (uint64_t)json_integer_value(v);
+        } else {
+            return field_fail(s, k, err, "is not a generation setting (until, max_tokens, "
+                                         "temperature, top_p, n, do_sample, seed)");
+        }
+    }
+    return TT_OK;
+}
+
+static int parse_fewshot_config(const src_set *s, json_t *fc, task *t, char *err)
+{
+    if (!json_is_object(fc)) return field_fail(s, "fewshot_config", err, "must be an object");
+    const char *k;
+    json_t *v;
+    json_object_foreach(fc, k, v) {
+        if (!strcmp(k, "sampler")) {
+            const char *sv = json_string_value(v);
+            if (sv && !strcmp(sv, "first_n")) t->sampler = TASK_SAMPLER_FIRST_N;
+            else if (sv && (!strcmp(sv, "default") || !strcmp(sv, "random")))
+                t->sampler = TASK_SAMPLER_DEFAULT;
+            else return field_fail(s, "sampler", err, "must be \"first_n\" or \"default\"");
+        } else if (!strcmp(k, "samples")) {
+            int bad = !json_is_array(v);
+            size_t i;
+            json_t *it;
+            json_array_foreach(v, i, it) bad |= !json_is_object(it);
+            if (bad) return field_fail(s, "samples", err, "must be a list of records (objects)");
+            json_decref(t->fewshot_samples);
+            t->fewshot_samples = json_incref(v);
+        } else if (!strcmp(k, "split")) {
+            if (get_string(s, "split", v, &t->fewshot_split, err)) return TT_ERR_PARSE;
+        } else if (!strcmp(k, "doc_to_text")) {
+            if (get_string(s, "doc_to_text", v, &t->shot_doc_to_text, err)) return TT_ERR_PARSE;
+        } else if (!strcmp(k, "doc_to_target")) {
+            if (!json_is_string(v) && !json_is_integer(v))
+                return field_fail(s, "doc_to_target", err, "must be a template, a field name or an integer");
+            json_decref(t->shot_doc_to_target);
+            t->shot_doc_to_target = json_incref(v);
+        } else {
+            return field_fail(s, k, err, "is not a fewshot_config setting (sampler, samples, split, "
+                                         "doc_to_text, doc_to_target)");
+        }
+    }
+    return TT_OK;
+}
+
+static int check_list(const src_set *s, const char *key, json_t *v, char *err)
+{
+    if (!json_is_array(v)) return field_fail(s, key, err, "must be a list");
+    size_t i;
+    json_t *it;
+    json_array_foreach(v, i, it) if (!json_is_object(it))
+        return field_fail(s, key, err, "entry %zu must be an object", i);
+    return TT_OK;
+}
+
+/* Parses the merged config into t. */
+static int parse_config(const src_set *s, json_t *c, task *t, char *err)
+{
+    const char *k;
+    json_t *v;
+    char *ignored = NULL;
+    /* training/validation/test split names are kept in these */
+    char *test_split = NULL, *validation_split = NULL, *training_split = NULL;
+    int rc = TT_OK;
+    json_t *gen_kwargs = NULL;
+    json_object_foreach(c, k, v) {
+        if (rc) break;
+        if (k[0] == '_' || !strcmp(k, "metadata") || !strcmp(k, "group_alias") ||
+            !strcmp(k, "task_alias")) {
+            if (!strcmp(k, "metadata") && json_is_object(v)) {
+                json_t *ver = json_object_get(v, "version");
+                if (ver && !json_object_get(c, "version")) {
+                    free(t->version);
+                    t->version = json_is_string(ver) ? tt_strdup(json_string_value(ver))
+                                                     : tt_asprintf("%g", json_number_value(ver));
+                }
+            }
+            continue;
+        }
+        if (!strcmp(k, "name") || !strcmp(k, "task")) rc = get_string(s, k, v, &t->name, err);
+        else if (!strcmp(k, "version")) {
+            if (json_is_string(v)) rc = get_string(s, k, v, &t->version, err);
+            else if (json_is_number(v)) {
+                free(t->version);
+                t->version = json_is_integer(v) ? tt_asprintf("%lld", (long long)json_integer_value(v))
+                                                : tt_asprintf("%g", json_real_value(v));
+            } else rc = field_fail(s, k, err, "must be a string or a number");
+        } else if (!strcmp(k, "group")) rc = get_string(s, k, v, &t->group, err);
+        else if (!strcmp(k, "dataset")) {
+            if (!json_is_object(v)) rc = field_fail(s, k, err, "must be an object");
+            else {
+                const char *dk;
+                json_t *dv;
+                json_object_foreach(v, dk, dv) {
+                    if (strcmp(dk, "path") && strcmp(dk, "splits") && dk[0] != '_') {
+                        rc = field_fail(s, dk, err, "is not a dataset key (path, splits)");
+                        break;
+                    }
+                }
+                json_t *sp = json_object_get(v, "splits");
+                if (!rc && !json_object_get(v, "path") && !sp)
+                    rc = field_fail(s, k, err, "needs 'path' or 'splits'");
+                if (!rc && json_object_get(v, "path") && sp)
+                    rc = field_fail(s, k, err, "has both 'path' and 'splits'");
+                if (!rc && sp && (!json_is_object(sp) || json_object_size(sp) == 0))
+                    rc = field_fail(s, "splits", err, "must be an object naming at least one split");
+                if (!rc) t->dataset = json_incref(v);
+            }
+        } else if (!strcmp(k, "test_split")) rc = get_string(s, k, v, &test_split, err);
+        else if (!strcmp(k, "validation_split")) rc = get_string(s, k, v, &validation_split, err);
+        else if (!strcmp(k, "training_split")) rc = get_string(s, k, v, &training_split, err);
+        else if (!strcmp(k, "fewshot_split")) rc = get_string(s, k, v, &t->fewshot_split, err);
+        else if (!strcmp(k, "description")) rc = get_string(s, k, v, &t->description, err);
+        else if (!strcmp(k, "system_prompt")) rc = get_string(s, k, v, &t->system_prompt, err);
+        else if (!strcmp(k, "doc_to_text")) rc = get_string(s, k, v, &t->doc_to_text, err);
+        else if (!strcmp(k, "doc_to_image")) rc = get_string(s, k, v, &t->doc_to_image, err);
+        else if (!strcmp(k, "doc_to_target")) {
+            if (!json_is_string(v) && !json_is_integer(v))
+                rc = field_fail(s, k, err, "must be a template, a field name or an integer");
+            else t->doc_to_target = json_incref(v);
+        } else if (!strcmp(k, "doc_to_choice")) {
+            int bad = !json_is_string(v) && !json_is_array(v);
+            size_t i;
+            json_t *it;
+            if (json_is_array(v)) json_array_foreach(v, i, it) bad |= !json_is_string(it);
+            if (bad) rc = field_fail(s, k, err, "must be a template, a field name or a list of strings");
+            else t->doc_to_choice = json_incref(v);
+        } else if (!strcmp(k, "output_type")) {
+            const char *o = json_string_value(v);
+            if (!o) rc = field_fail(s, k, err, "must be a string");
+            else if (!strcmp(o, "generate_until")) t->output_type = TASK_GENERATE_UNTIL;
+            else if (!strcmp(o, "multiple_choice")) t->output_type = TASK_MULTIPLE_CHOICE;
+            else if (!strcmp(o, "loglikelihood")) t->output_type = TASK_LOGLIKELIHOOD;
+            else if (!strcmp(o, "loglikelihood_rolling")) t->output_type = TASK_LOGLIKELIHOOD_ROLLING;
+            else rc = field_fail(s, k, err, "unknown output type '%s' (multiple_choice, "
+                                           "generate_until, loglikelihood, loglikelihood_rolling)", o);
+        } else if (!strcmp(k, "num_fewshot")) rc = get_nonneg_int(s, k, v, &t->num_fewshot, err);
+        else if (!strcmp(k, "fewshot_config")) rc = parse_fewshot_config(s, v, t, err);
+        else if (!strcmp(k, "fewshot_seed")) {
+            if (!json_is_integer(v)) rc = field_fail(s, k, err, "must be an integer");
+            else t->fewshot_seed = (uint64_t)json_integer_value(v);
+        } else if (!strcmp(k, "target_delimiter")) rc = get_string(s, k, v, &t->target_delimiter, err);
+        else if (!strcmp(k, "fewshot_delimiter")) rc = get_string(s, k, v, &t->fewshot_delimiter, err);
+        else if (!strcmp(k, "generation") || !strcmp(k, "generation_kwargs")) gen_kwargs = v;
+        else if (!strcmp(k, "repeats")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000)
+                rc = field_fail(s, k, err, "must be an integer from 1 to 1000");
+            else t->gen.n = (int)json_integer_value(v);
+        } else if (!strcmp(k, "filters") || !strcmp(k, "filter_list")) {
+            rc = check_list(s, k, v, err);
+            if (!rc) t->filters = json_incref(v);
+        } else if (!strcmp(k, "metrics") || !strcmp(k, "metric_list")) {
+            rc = check_list(s, k, v, err);
+            if (!rc) t->metrics = json_incref(v);
+        } else if (!strcmp(k, "chat")) rc = get_bool(s, k, v, &t->chat, err);
+        else if (!strcmp(k, "unsafe") || !strcmp(k, "unsafe_code")) rc = get_bool(s, k, v, &t->unsafe, err);
+        else rc = field_fail(s, k, err, "is not a task key");
+    }
+    (void)ignored;
+    /* generation after the rest: `until` defaults to the fewshot delimiter */
+    if (!rc && gen_kwargs) rc = parse_generation(s, "generation", gen_kwargs, t, err);
+    if (!rc) {
+        if (!t->target_delimiter) t->target_delimiter = tt_strdup(" ");
+        if (!t->fewshot_delimiter) t->fewshot_delimiter = tt_strdup("\n\n");
+        if (!t->version) t->version = tt_strdup("0");
+        if (t->gen.n_until == 0 && t->output_type == TASK_GENERATE_UNTIL) {
+            t->gen.until = tt_calloc(2, sizeof(char *));
+            t->gen.until[0] = tt_strdup(t->fewshot_delimiter);
+            t->gen.n_until = 1;
+        }
+        if (!t->name) rc = field_fail(s, "name", err, "is missing");
+        else if (!t->dataset) rc = field_fail(s, "dataset", err, "is missing");
+        else if (!t->doc_to_text && t->output_type != TASK_LOGLIKELIHOOD_ROLLING)
+            rc = field_fail(s, "doc_to_text", err, "is missing");
+        else if (!t->doc_to_choice && t->output_type == TASK_MULTIPLE_CHOICE)
+            rc = field_fail(s, "doc_to_choice", err, "is missing (needed by multiple_choice)");
+        else if (!t->doc_to_target && t->output_type != TASK_GENERATE_UNTIL)
+            rc = field_fail(s, "doc_to_target", err, "is missing (needed by %s)",
+                            task_output_type_name(t->output_type));
+        else if (t->chat && t->output_type != TASK_GENERATE_UNTIL)
+            rc = field_fail(s, "chat", err, "works only with output_type generate_until");
+        else if (t->doc_to_image && !t->chat)
+            rc = field_fail(s, "doc_to_image", err, "needs \"chat\": true");
+        else if (t->output_type == TASK_LOGLIKELIHOOD_ROLLING && t->num_fewshot > 0)
+            rc = field_fail(s, "num_fewshot", err, "must be 0 for loglikelihood_rolling");
+    }
+    if (!rc) {
+        /* the eval split: test_split, else validation_split (B1) */
+        t->eval_split = test_split ? tt_strdup(test_split)
+                                   : validation_split ? tt_strdup(validation_split) : NULL;
+        if (!t->fewshot_split && !t->fewshot_samples)
+            t->fewshot_split = training_split ? tt_strdup(training_split)
+                               : validation_split && test_split ? tt_strdup(validation_split)
+                                                                : NULL;
+    }
+    free(test_split);
+    free(validation_split);
+    free(training_split);
+    return rc;
+}
+
+const char *task_output_type_name(enum task_output_type t)
+{
+    switch (t) {
+    case TASK_GENERATE_UNTIL: return "generate_until";
+    case TASK_MULTIPLE_CHOICE: return "multiple_choice";
+    case TASK_LOGLIKELIHOOD: return "loglikelihood";
+    case TASK_LOGLIKELIHOOD_ROLLING: return "loglikelihood_rolling";
+    }
+    return "?";
+}
+
+static task *task_new(void)
+{
+    task *t = tt_calloc(1, sizeof *t);
+    t->gen.max_tokens = 256;
+    t->gen.n = 1;
+    t->gen.seed = 1234;
+    t->fewshot_seed = 1234;
+    t->sampler = TASK_SAMPLER_DEFAULT;
+    return t;
+}
+
+static int task_parse_impl(const char *text, size_t len, const char *path, task **out, char *err)
+{
+    *out = NULL;
+    const char *p = path ? path : "<task>";
+    src_set s = { .n = 0 };
+    json_t *c;
+    int rc = load_merged(p, text, len, 0, &s, &c, err);
+    if (rc) {
+        src_free(&s);
+        return rc;
+    }
+    task *t = task_new();
+    t->path = tt_strdup(p);
+    t->dir = path ? tt_dirname(path) : tt_strdup(".");
+    t->config = c;
+    rc = parse_config(&s, c, t, err);
+    if (rc == TT_OK) {
+        tt_buf b;
+        tt_buf_init(&b);
+        for (int i = 0; i < s.n; i++) tt_buf_append(&b, s.f[i].text, s.f[i].len);
+        tt_sha256_hex(b.data ? b.data : "", b.len, t->file_hash);
+        tt_buf_free(&b);
+        memcpy(t->content_hash, t->file_hash, sizeof t->file_hash);
+    }
+    src_free(&s);
+    if (rc) {
+        task_free(t);
+        return rc;
+    }
+    *out = t;
+    return TT_OK;
+}
+
+int task_parse(const char *text, size_t len, const char *path, task **out, char *err)
+{
+    return task_parse_impl(text, len, path, out, err);
+}
+
+int task_load(const char *path, task **out, char *err)
+{
+    return task_parse_impl(NULL, 0, path, out, err);
+}
+
+void task_free(task *t)
+{
+    if (!t) return;
+    free(t->path);
+    free(t->dir);
+    free(t->name);
+    free(t->version);
+    free(t->group);
+    json_decref(t->config);
+    json_decref(t->dataset);
+    free(t->description);
+    free(t->system_prompt);
+    free(t->doc_to_text);
+    json_decref(t->doc_to_target);
+    json_decref(t->doc_to_choice);
+    free(t->doc_to_image);
+    json_decref(t->fewshot_samples);
+    free(t->shot_doc_to_text);
+    json_decref(t->shot_doc_to_target);
+    free(t->eval_split);
+    free(t->fewshot_split);
+    free(t->target_delimiter);
+    free(t->fewshot_delimiter);
+    for (int i = 0; i < t->gen.n_until; i++) free(t->gen.until[i]);
+    free(t->gen.until);
+    json_decref(t->filters);
+    json_decref(t->metrics);
+    json_decref(t->splits);
+    free(t);
+}
+
+/* ---- data ----------------------------------------------------------------- */
+
+static json_t *split_entry(const task *t, const char *name)
+{
+    json_t *path = json_object_get(t->dataset, "path");
+    if (path) return !strcmp(name, "test") ? path : NULL;
+    return json_object_get(json_object_get(t->dataset, "splits"), name);
+}
+
+static const char *first_present(const task *t, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (split_entry(t, names[i])) return names[i];
+    return NULL;
+}
+
+static int load_split(task *t, const char *name, const dataset_options *opt, json_t *hashes,
+                      char *err)
+{
+    if (json_object_get(t->splits, name)) return TT_OK;
+    json_t *e = split_entry(t, name);
+    if (!e) return tt_fail(err, TT_ERR_NOTFOUND, "task '%s': dataset has no split '%s'", t->name, name);
+    dataset_options o;
+    if (opt) o = *opt;
+    else dataset_options_default(&o);
+    o.base_dir = t->dir;
+    json_t *docs = json_array();
+    int rc = TT_OK;
+    if (json_is_array(e)) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(e, i, it) {
+            if ((rc = dataset_load_entry(it, &o, docs, hashes, err)) != TT_OK) break;
+        }
+    } else {
+        rc = dataset_load_entry(e, &o, docs, hashes, err);
+    }
+    if (rc) {
+        char inner[TT_ERR_SIZE];
+        snprintf(inner, sizeof inner, "%s", err ? err : "");
+        json_decref(docs);
+        return tt_fail(err, rc, "task '%s' split '%s': %s", t->name, name, inner);
+    }
+    json_object_set_new(t->splits, name, docs);
+    return TT_OK;
+}
+
+int task_load_data(task *t, const dataset_options *opt, char *err)
+{
+    json_decref(t->splits);
+    t->splits = json_object();
+    t->eval_docs = t->shot_docs = NULL;
+    t->shots_from_eval = 0;
+    static const char *const eval_names[] = { "test", "validation", "val", NULL };
+    const char *ev = t->eval_split ? t->eval_split : first_present(t, eval_names);
+    if (!ev) {
+        json_t *sp = json_object_get(t->dataset, "splits");
+        if (json_object_size(sp) == 1) ev = json_object_iter_key(json_object_iter(sp));
+    }
+    if (!ev)
+        return tt_fail(err, TT_ERR_PARSE, "%s: task '%s': set 'test_split' (no split named test or validation)",
+                       t->path, t->name);
+    json_t *hashes = json_array();
+    int rc = load_split(t, ev, opt, hashes, err);
+    char *ev_copy = tt_strdup(ev);
+    if (!rc && t->num_fewshot > 0) {
+        if (t->fewshot_samples && !t->fewshot_split) {
+            t->shot_docs = t->fewshot_samples;
+        } else {
+            static const char *const shot_names[] = { "train", "dev", "validation", "val", NULL };
+            const char *fs = t->fewshot_split ? t->fewshot_split : first_present(t, shot_names);
+            if (!fs) fs = ev_copy; /* lm-eval falls back to the test split too */
+            rc = load_split(t, fs, opt, hashes, err);
+            if (!rc) {
+                t->shot_docs = json_object_get(t->splits, fs);
+                t->shots_from_eval = !strcmp(fs, ev_copy);
+            }
+        }
+        if (!rc) {
+            size_t have = json_array_size(t->shot_docs);
+            size_t need = (size_t)t->num_fewshot + (t->shots_from_eval && t->sampler == TASK_SAMPLER_DEFAULT);
+            if (have < need)
+                rc = tt_fail(err, TT_ERR_PARSE, "task '%s': %d shots asked for, the shot split has %zu records",
+                             t->name, t->num_fewshot, have);
+        }
+    }
+    if (!rc) {
+        t->eval_docs = json_object_get(t->splits, ev_copy);
+        /* content hash: task file bytes, then each data file's sha256 */
+        tt_buf b;
+        tt_buf_init(&b);
+        tt_buf_puts(&b, t->file_hash);
+        size_t i;
+        json_t *h;
+        json_array_foreach(hashes, i, h) {
+            tt_buf_puts(&b, "\n");
+            tt_buf_puts(&b, json_string_value(h));
+        }
+        tt_sha256_hex(b.data, b.len, t->content_hash);
+        tt_buf_free(&b);
+        /* fail now, not in the middle of a run, if the templates do not fit the data */
+        if (json_array_size(t->eval_docs) > 0) {
+            task_instance in;
+            rc = task_build(t, 0, &in, err);
+            if (!rc) task_instance_free(&in);
+        }
+    }
+    free(ev_copy);
+    json_decref(hashes);
+    return rc;
+}
+
+size_t task_num_docs(const task *t) { return t->eval_docs ? json_array_size(t->eval_docs) : 0; }
+
+size_t task_limit_count(size_t n, double limit)
+{
+    if (!(limit > 0) || !isfinite(limit)) return n;
+    if (limit < 1.0) {
+        double c = ceil((double)n * limit);
+        return c > (double)n ? n : (size_t)c;
+    }
+    double f = floor(limit);
+    return f >= (double)n ? n : (size_t)f;
+}
+
+/* ---- per-document fields ---------------------------------------------- */
+
+static int doc_fail(const task *t, size_t i, int rc, const char *inner, char *err)
+{
+    char tmp[TT_ERR_SIZE];
+    snprintf(tmp, sizeof tmp, "%s", inner);
+    return tt_fail(err, rc, "task '%s' doc %zu: %s", t->name, i, tmp);
+}
+
+/* lm-eval: a string naming a field of the doc yields that field; anything
+ * else is a template. Returns a new reference. */
+static int field_or_template(const char *what, const char *tmpl, const json_t *doc, int as_value,
+                             json_t **out, char *err)
+{
+    if (!template_has_syntax(tmpl)) {
+        json_t *f = json_object_get(doc, tmpl);
+        if (f) {
+            *out = json_incref(f);
+            return TT_OK;
+        }
+    }
+    if (as_value) return template_eval(what, tmpl, doc, out, err);
+    char *s;
+    int rc = template_render(what, tmpl, doc, &s, err);
+    if (rc) return rc;
+    *out = json_string(s);
+    free(s);
+    return *out ? TT_OK : tt_fail(err, TT_ERR_PARSE, "'%s' is not valid UTF-8", what);
+}
+
+static char *value_text(const json_t *v)
+{
+    if (json_is_string(v)) return tt_strndup(json_string_value(v), json_string_length(v));
+    if (json_is_integer(v)) return tt_asprintf("%lld", (long long)json_integer_value(v));
+    if (json_is_real(v)) return tt_asprintf("%g", json_real_value(v));
+    if (json_is_true(v)) return tt_strdup("True");
+    if (json_is_false(v)) return tt_strdup("False");
+    if (json_is_null(v)) return tt_strdup("None");
+    char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *r = tt_strdup(d ? d : "");
+    free(d);
+    return r;
+}
+
+static int text_of(const task *t, const json_t *doc, int shot, char **out, char *err)
+{
+    json_t *v;
+    const char *tmpl = shot && t->shot_doc_to_text ? t->shot_doc_to_text : t->doc_to_text;
+    int rc = field_or_template("doc_to_text", tmpl, doc, 0, &v, err);
+    if (rc) return rc;
+    *out = value_text(v);
+    json_decref(v);
+    return TT_OK;
+}
+
+int task_doc_text(const task *t, const json_t *doc, char **out, char *err)
+{
+    *out = NULL;
+    if (!t->doc_to_text) {
+        *out = tt_strdup("");
+        return TT_OK;
+    }
+    return text_of(t, doc, 0, out, err);
+}
+
+/* Choices as owned strings; *n = 0 when the task has none. */
+static int choices_of(const task *t, const json_t *doc, char ***out, int *n, char *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!t->doc_to_choice) return TT_OK;
+    json_t *list;
+    if (json_is_array(t->doc_to_choice)) {
+        list = json_incref(t->doc_to_choice);
+    } else {
+        int rc = field_or_template("doc_to_choice", json_string_value(t->doc_to_choice), doc, 1, &list, err);
+        if (rc) return rc;
+    }
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        json_decref(list);
+        return tt_fail(err, TT_ERR_PARSE, "'doc_to_choice' did not give a non-empty list");
+    }
+    *n = (int)json_array_size(list);
+    *out = tt_calloc((size_t)*n + 1, sizeof(char *));
+    for (int i = 0; i < *n; i++) (*out)[i] = value_text(json_array_get(list, (size_t)i));
+    json_decref(list);
+    return TT_OK;
+}
+
+static int is_digits(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s)) return 0;
+    return 1;
+}
+
+/* The doc_to_target value, normalised as lm-eval does: with choices, a
+ * string of digits becomes an integer index. New reference in *out. */
+static int target_of(const task *t, const json_t *doc, int shot, json_t **out, char *err)
+{
+    *out = NULL;
+    const json_t *tt = shot && t->shot_doc_to_target ? t->shot_doc_to_target : t->doc_to_target;
+    if (!tt) return TT_OK;
+    if (json_is_integer(tt)) {
+        *out = json_incref((json_t *)tt);
+        return TT_OK;
+    }
+    json_t *v;
+    int rc = field_or_template("doc_to_target", json_string_value(tt), doc, 1, &v, err);
+    if (rc) return rc;
+    if (t->doc_to_choice && json_is_string(v) && is_digits(json_string_value(v)) &&
+        json_string_length(v) < 10) {
+        json_t *iv = json_integer(atoll(json_string_value(v)));
+        json_decref(v);
+        v = iv;
+    } else if (!t->doc_to_choice && !json_is_string(v) && !json_is_array(v)) {
+        char *s = value_text(v);
+        json_decref(v);
+        v = json_string(s);
+        free(s);
+    }
+    *out = v;
+    return TT_OK;
+}
+
+/* Gold index for a target given choices: int index, or the position of a
+ * string target among the choices; -1 for list targets. */
+static int gold_of(const json_t *target, char **choices, int n, int *gold, char *err)
+{
+    *gold = -1;
+    if (!target || n == 0 || json_is_array(target)) return TT_OK;
+    if (json_is_integer(target)) {
+        long long g = json_integer_value(target);
+        if (g < 0 || g >= n) return tt_fail(err, TT_ERR_PARSE, "target index %lld out of range (%d choices)", g, n);
+        *gold = (int)g;
+        return TT_OK;
+    }
+    if (json_is_string(target)) {
+        for (int i = 0; i < n; i++)
+            if (!strcmp(choices[i], json_string_value(target))) {
+                *gold = i;
+                return TT_OK;
+            }
+        return tt_fail(err, TT_ERR_PARSE, "target '%s' is not one of the choices", json_string_value(target));
+    }
+    return tt_fail(err, TT_ERR_PARSE, "target must be an index, a string or a list");
+}
+
+/* Answer text of a doc for a few-shot example (B2) or the target text. */
+static int answer_text(const task *t, const json_t *doc, int shot, char **out, char *err)
+{
+    *out = NULL;
+    json_t *target;
+    int rc = target_of(t, doc, shot, &target, err);
+    if (rc) return rc;
+    if (!target) {
+        *out = tt_strdup("");
+        return TT_OK;
+    }
+    char **choices = NULL;
+    int n = 0;
+    const json_t *first = json_is_array(target) ? json_array_get(target, 0) : target;
+    if (json_is_integer(first) && t->doc_to_choice) {
+        rc = choices_of(t, doc, &choices, &n, err);
+        if (!rc) {
+            long long g = json_integer_value(first);
+            if (g < 0 || g >= n) rc = tt_fail(err, TT_ERR_PARSE, "target index %lld out of range (%d choices)", g, n);
+            else *out = tt_strdup(choices[g]);
+        }
+        for (int i = 0; i < n; i++) free(choices[i]);
+        free(choices);
+    } else {
+        *out = first ? value_text(first) : tt_strdup("");
+    }
+    json_decref(target);
+    return rc;
+}
+
+/* ---- few-shot selection --------------------------------------------------- */
+
+/* Fills idx[0..n-1] with shot indices into t->shot_docs for doc i. */
+static void pick_shots(const task *t, size_t doc_index, size_t *idx)
+{
+    size_t n = (size_t)t->num_fewshot;
+    size_t m = json_array_size(t->shot_docs);
+    if (t->sampler == TASK_SAMPLER_FIRST_N) {
+        for (size_t k = 0; k < n; k++) idx[k] = k;
+        return;
+    }
+    tt_rng r;
+    tt_rng_seed(&r, t->fewshot_seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(doc_index + 1)));
+    size_t want = n + (t->shots_from_eval ? 1 : 0);
+    size_t *drawn = tt_malloc((want ? want : 1) * sizeof *drawn);
+    size_t got = 0;
+    while (got < want) {
+        size_t c = (size_t)tt_rng_below(&r, m);
+        int dup = 0;
+        for (size_t k = 0; k < got; k++) dup |= drawn[k] == c;
+        if (!dup) drawn[got++] = c;
+    }
+    size_t out = 0;
+    for (size_t k = 0; k < got && out < n; k++) {
+        if (t->shots_from_eval && drawn[k] == doc_index) continue;
+        idx[out++] = drawn[k];
+    }
+    free(drawn);
+}
+
+/* ---- assembly -------------------------------------------------------------- */
+
+static void add_msg(task_instance *in, const char *role, char *content)
+{
+    in->messages = tt_realloc(in->messages, (size_t)(in->n_messages + 1) * sizeof *in->messages);
+    in->messages[in->n_messages].role = role;
+    in->messages[in->n_messages].content = content;
+    in->messages[in->n_messages].image_b64 = NULL;
+    in->n_messages++;
+}
+
+static void set_gen(const task *t, engine_gen_params *g)
+{
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < t->gen.n_until && i < ENGINE_MAX_STOP; i++) g->until[i] = t->gen.until[i];
+    g->n_until = t->gen.n_until < ENGINE_MAX_STOP ? t->gen.n_until : ENGINE_MAX_STOP;
+    g->max_tokens = t->gen.max_tokens;
+    g->temperature = t->gen.do_sample || t->gen.temperature > 0 ? t->gen.temperature : 0.0;
+    g->top_p = t->gen.top_p;
+    g->seed = t->gen.seed;
+    g->n = t->gen.n;
+}
+
+int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_instance *in, char *err)
+{
+    memset(in, 0, sizeof *in);
+    in->doc_index = doc_index;
+    in->doc = json_incref((json_t *)doc);
+    in->gold = -1;
+    char inner[TT_ERR_SIZE] = "";
+    int rc = TT_OK;
+    tt_buf prompt;
+    tt_buf_init(&prompt);
+    tt_buf_puts(&prompt, "");
+    size_t *shots = NULL;
+
+    /* 1. system part: system_prompt and description joined by fewshot_delimiter */
+    char *desc = NULL;
+    if (t->description && t->output_type != TASK_LOGLIKELIHOOD_ROLLING) {
+        if ((rc = template_render("description", t->description, doc, &desc, inner))) goto fail;
+        if (!*desc) {
+            free(desc);
+            desc = NULL;
+        }
+    }
+    if (t->system_prompt || desc) {
+        char *sys = (t->system_prompt && desc)
+                        ? tt_asprintf("%s%s%s", t->system_prompt, t->fewshot_delimiter, desc)
+                        : tt_strdup(t->system_prompt ? t->system_prompt : desc);
+        tt_buf_puts(&prompt, sys);
+        add_msg(in, "system", sys);
+    }
+    free(desc);
+
+    /* 2. shots */
+    if (t->num_fewshot > 0 && t->output_type != TASK_LOGLIKELIHOOD_ROLLING) {
+        if (!t->shot_docs) {
+            rc = tt_fail(inner, TT_ERR, "few-shot data not loaded (call task_load_data)");
+            goto fail;
+        }
+        shots = tt_malloc((size_t)t->num_fewshot * sizeof *shots);
+        pick_shots(t, doc_index, shots);
+        for (int k = 0; k < t->num_fewshot; k++) {
+            const json_t *sd = json_array_get(t->shot_docs, shots[k]);
+            char *q, *a;
+            if ((rc = text_of(t, sd, 1, &q, inner))) goto fail;
+            if ((rc = answer_text(t, sd, 1, &a, inner))) {
+                free(q);
+                goto fail;
+            }
+            tt_buf_puts(&prompt, q);
+            tt_buf_puts(&prompt, t->target_delimiter);
+            tt_buf_puts(&prompt, a);
+            tt_buf_puts(&prompt, t->fewshot_delimiter);
+            add_msg(in, "user", q);
+            add_msg(in, "assistant", a);
+        }
+    }
+
+    /* 3. the doc itself */
+    if (t->output_type != TASK_LOGLIKELIHOOD_ROLLING) {
+        char *q;
+        if ((rc = text_of(t, doc, 0, &q, inner))) goto fail;
+        tt_buf_puts(&prompt, q);
+        add_msg(in, "user", q);
+        if (t->doc_to_image) {
+            char *img;
+            if ((rc = template_render("doc_to_image", t->doc_to_image, doc, &img, inner))) goto fail;
+            in->messages[in->n_messages - 1].image_b64 = img;
+        }
+    }
+    in->prompt = tt_buf_detach(&prompt);
+
+    /* targets */
+    if ((rc = choices_of(t, doc, &in->choices, &in->n_choices, inner))) goto fail;
+    if ((rc = target_of(t, doc, 0, &in->target, inner))) goto fail;
+    if ((rc = gold_of(in->target, in->choices, in->n_choices, &in->gold, inner))) goto fail;
+    if (in->gold >= 0) in->target_text = tt_strdup(in->choices[in->gold]);
+    else if ((rc = answer_text(t, doc, 0, &in->target_text, inner))) goto fail;
+
+    /* requests (B3) */
+    switch (t->output_type) {
+    case TASK_MULTIPLE_CHOICE:
+        in->n_requests = in->n_choices;
+        in->requests = tt_calloc((size_t)in->n_choices, sizeof *in->requests);
+        in->continuations = tt_calloc((size_t)in->n_choices + 1, sizeof(char *));
+        for (int c = 0; c < in->n_choices; c++) {
+            in->continuations[c] = tt_asprintf("%s%s", t->target_delimiter, in->choices[c]);
+            in->requests[c].kind = ENGINE_REQ_LOGLIKELIHOOD;
+            in->requests[c].context = in->prompt;
+            in->requests[c].continuation = in->continuations[c];
+        }
+        break;
+    case TASK_LOGLIKELIHOOD:
+        in->n_requests = 1;
+        in->requests = tt_calloc(1, sizeof *in->requests);
+        in->continuations = tt_calloc(2, sizeof(char *));
+        in->continuations[0] = tt_asprintf("%s%s", t->target_delimiter, in->target_text);
+        in->requests[0].kind = ENGINE_REQ_LOGLIKELIHOOD;
+        in->requests[0].context = in->prompt;
+        in->requests[0].continuation = in->continuations[0];
+        break;
+    case TASK_LOGLIKELIHOOD_ROLLING:
+        in->n_requests = 1;
+        in->requests = tt_calloc(1, sizeof *in->requests);
+        in->requests[0].kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING;
+        in->requests[0].context = in->target_text;
+        break;
+    case TASK_GENERATE_UNTIL:
+        in->n_requests = 1;
+        in->requests = tt_calloc(1, sizeof *in->requests);
+        if (t->chat) {
+            in->requests[0].kind = ENGINE_REQ_CHAT;
+            in->requests[0].messages = in->messages;
+            in->requests[0].n_messages = in->n_messages;
+        } else {
+            in->requests[0].kind = ENGINE_REQ_GENERATE;
+            in->requests[0].context = in->prompt;
+        }
+        set_gen(t, &in->requests[0].gen);
+        break;
+    }
+    free(shots);
+    return TT_OK;
+fail:
+    free(shots);
+    tt_buf_free(&prompt);
+    task_instance_free(in);
+    return doc_fail(t, doc_index, rc, inner, err);
+}
+
+int task_build(const task *t, size_t i, task_instance *out, char *err)
+{
+    if (!t->eval_docs || i >= json_array_size(t->eval_docs)) {
+        memset(out, 0, sizeof *out);
+        return tt_fail(err, TT_ERR_NOTFOUND, "task '%s' has no doc %zu", t->name, i);
+    }
+    return task_build_doc(t, json_array_get(t->eval_docs, i), i, out, err);
+}
+
+void task_instance_free(task_instance *in)
+{
+    if (!in) return;
+    json_decref(in->doc);
+    free(in->prompt);
+    for (int i = 0; i < in->n_messages; i++) {
+        free((char *)in->messages[i].content);
+        free((char *)in->messages[i].image_b64);
+    }
+    free(in->messages);
+    for (int i = 0; i < in->n_choices; i++) free(in->choices[i]);
+    free(in->choices);
+    json_decref(in->target);
+    free(in->target_text);
+    free(in->requests);
+    if (in->continuations)
+        for (int i = 0; in->continuations[i]; i++) free(in->continuations[i]);
+    free(in->continuations);
+    memset(in, 0, sizeof *in);
+    in->gold = -1;
+}

@@ -1,0 +1,199 @@
+/*
+ * task.h — one evaluation task: the parsed task file (a JSON document in
+ * the shape of lm-evaluation-harness's task YAML, see
+ * docs/reference harness.md B1), its loaded records, and per-document
+ * prompt assembly (B2) and engine requests (B3). Called by the runner (cli
+ * `run`), which sends the requests through harness/executor and hands the
+ * responses with the instance's targets to harness/filter.c and metrics.c.
+ * This module scores nothing.
+ *
+ * Task file keys (JSON object; unknown keys are an ERROR naming the file,
+ * line and key, so typos never pass silently; keys starting with "_" and
+ * "metadata" are free-form comments):
+ *   name (or task)      string, required
+ *   version             string or number (default "0"); metadata.version too
+ *   include             string or list: base files (relative to this file)
+ *                       whose keys this file overrides, recursively
+ *   dataset             object: {"path": ENTRY} (one file = split "test") or
+ *                       {"splits": {"test": ENTRY, "dev": ENTRY, ...}} where
+ *                       ENTRY is a file entry (dataset.h), or a list of them
+ *                       (records are concatenated in list order)
+ *   test_split, validation_split, training_split, fewshot_split  strings
+ *                       (lm-eval's names): evaluated docs come from
+ *                       test_split, else validation_split, else the split
+ *                       named "test", else "validation"/"val"; shots from
+ *                       fewshot_split, else fewshot_config.samples, else
+ *                       training_split, validation_split, the eval split
+ *   description         template, rendered per doc, prepended once
+ *   doc_to_text         template or field name (required)
+ *   doc_to_target       template, field name or integer
+ *   doc_to_choice       template yielding a list, a field name, or a list of
+ *                       literal strings
+ *   output_type         multiple_choice | generate_until (default) |
+ *                       loglikelihood | loglikelihood_rolling
+ *   num_fewshot         integer >= 0 (default 0)
+ *   fewshot_config      {"sampler": "first_n" | "default" | "random",
+ *                        "samples": [records...], "split": name,
+ *                        "doc_to_text", "doc_to_target": used for the shots
+ *                        instead of the task's own (lm-eval's per-shot
+ *                        overrides)}
+ *   fewshot_seed        integer (default 1234, lm-eval's default)
+ *   target_delimiter    string (default " ")
+ *   fewshot_delimiter   string (default "\n\n")
+ *   generation (or generation_kwargs)  {until: [..] (default
+ *                       [fewshot_delimiter]), max_tokens | max_gen_toks
+ *                       (default 256), temperature (0), top_p, n (or
+ *                       repeats, default 1), do_sample (false), seed}
+ *   repeats             integer, same as generation.n
+ *   filters (or filter_list), metrics (or metric_list)  kept as JSON for
+ *                       harness/filter.c and harness/metrics.c
+ *   chat                bool: the description becomes a system message and
+ *                       shots become user/assistant turns; requests are
+ *                       CHAT (generate_until only)
+ *   system_prompt       string: a system instruction placed before the
+ *                       description (joined by fewshot_delimiter)
+ *   doc_to_image        template yielding base64 image data (CHAT only)
+ *   unsafe (or unsafe_code)  bool: scoring executes model output
+ *   group               string, optional label for reports
+ *
+ * Few-shot sampling: first_n takes the first n records of the shot split
+ * (never skipping the doc itself, as lm-eval). The default sampler draws n
+ * distinct records with a generator seeded from (fewshot_seed, doc index),
+ * so each doc's shots do not depend on run order or --limit; when shots and
+ * evaluated docs share a split it draws n+1 and drops the doc itself.
+ */
+#ifndef TIANTI_TASK_H
+#define TIANTI_TASK_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engines/engine.h"
+#include "harness/dataset.h"
+
+enum task_output_type {
+    TASK_GENERATE_UNTIL = 0,
+    TASK_MULTIPLE_CHOICE = 1,
+    TASK_LOGLIKELIHOOD = 2,
+    TASK_LOGLIKELIHOOD_ROLLING = 3
+};
+
+enum task_sampler { TASK_SAMPLER_DEFAULT = 0, TASK_SAMPLER_FIRST_N = 1 };
+
+typedef struct task_generation {
+    char **until;          /* owned strings */
+    int n_until;
+    int max_tokens;        /* default 256 */
+    double temperature;    /* default 0 */
+    double top_p;          /* 0 = off */
+    int n;                 /* samples per doc (repeats), default 1 */
+    int do_sample;
+    uint64_t seed;
+} task_generation;
+
+/* A parsed task. Everything is owned by the task; free with task_free(). */
+typedef struct task {
+    char *path;               /* task file as given */
+    char *dir;                /* its folder: relative data paths start here */
+    char *name;
+    char *version;
+    char *group;              /* may be NULL */
+    json_t *config;           /* merged task JSON (after include) */
+    json_t *dataset;          /* the "dataset" object */
+    char *description;        /* template or NULL */
+    char *system_prompt;      /* or NULL */
+    char *doc_to_text;        /* template or field name */
+    json_t *doc_to_target;    /* string or integer, may be NULL */
+    json_t *doc_to_choice;    /* string or list, may be NULL */
+    char *doc_to_image;       /* template or NULL */
+    enum task_output_type output_type;
+    int num_fewshot;
+    enum task_sampler sampler;
+    uint64_t fewshot_seed;
+    json_t *fewshot_samples;  /* fixed shot records, or NULL */
+    char *shot_doc_to_text;   /* fewshot_config.doc_to_text override, or NULL */
+    json_t *shot_doc_to_target; /* fewshot_config.doc_to_target override, or NULL */
+    char *eval_split;         /* NULL: pick after loading */
+    char *fewshot_split;      /* NULL: pick after loading */
+    char *target_delimiter;
+    char *fewshot_delimiter;
+    task_generation gen;
+    json_t *filters;          /* list or NULL (filter.c reads it) */
+    json_t *metrics;          /* list or NULL (metrics.c reads it) */
+    int chat;
+    int unsafe;
+    /* file bytes that went into the hash (task file plus includes) */
+    char file_hash[65];
+
+    /* filled by task_load_data() */
+    json_t *splits;           /* object: split name -> array of records */
+    json_t *eval_docs;        /* borrowed from splits */
+    json_t *shot_docs;        /* borrowed from splits or fewshot_samples */
+    int shots_from_eval;      /* shot split is the eval split */
+    char content_hash[65];    /* sha256(task file bytes, each data file's sha256) */
+} task;
+
+/* Per-document result of task_build(). Everything is owned by the instance
+ * (free with task_instance_free()); requests point into its own strings and
+ * (gen.until) into the task's, so they stay valid until the instance is
+ * freed, provided the task lives at least as long. */
+typedef struct task_instance {
+    size_t doc_index;
+    json_t *doc;              /* the record (a reference held) */
+    char *prompt;             /* plain context: description + shots + doc text */
+    engine_message *messages; /* the same as turns: system?, (user, assistant)*, user */
+    int n_messages;           /* message contents/roles owned (free'd with the instance) */
+    char **choices;           /* multiple_choice: the choice texts */
+    int n_choices;
+    json_t *target;           /* doc_to_target value: integer index, string, or list */
+    int gold;                 /* multiple_choice: index of the right choice, -1 if none
+                                 (a list target, e.g. TruthfulQA mc2 labels) */
+    char *target_text;        /* target as text (choices[gold] when gold >= 0) */
+    engine_request *requests;
+    int n_requests;
+    char **continuations;     /* owned storage behind requests[].continuation */
+} task_instance;
+
+/* Parses a task file. On success *out is owned by the caller (task_free).
+ * Errors name the file, line and field: "tasks/x.json:7: 'num_fewshot' must
+ * be a non-negative integer". */
+int task_load(const char *path, task **out, char *err);
+
+/* Parses task JSON from memory; path is used for messages and to resolve
+ * relative data paths (may be NULL: ".") */
+int task_parse(const char *text, size_t len, const char *path, task **out, char *err);
+
+/* Loads the splits the task needs, picks the eval and shot splits, and
+ * computes content_hash. opt may be NULL (environment defaults). */
+int task_load_data(task *t, const dataset_options *opt, char *err);
+
+void task_free(task *t);
+
+/* Number of evaluated docs (after task_load_data). */
+size_t task_num_docs(const task *t);
+
+/* How many docs --limit L evaluates: L >= 1 takes min(N, floor L);
+ * 0 < L < 1 takes ceil(N * L); L <= 0 means all (lm-eval B7). */
+size_t task_limit_count(size_t n_docs, double limit);
+
+/* Builds the prompt, targets and engine requests for eval doc i. */
+int task_build(const task *t, size_t i, task_instance *out, char *err);
+
+/* Builds the instance for any record (not necessarily from the eval
+ * split); doc_index is used only to seed the shot sampler and to exclude
+ * the doc itself when shots come from the eval split. */
+int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_instance *out,
+                   char *err);
+
+void task_instance_free(task_instance *in);
+
+/* Name of an output type ("multiple_choice", ...). */
+const char *task_output_type_name(enum task_output_type t);
+
+/* Renders one prompt field for a doc the way task_build does (exposed for
+ * tests and `tianti task show`): doc_to_text, or the target text. Caller
+ * frees *out. */
+int task_doc_text(const task *t, const json_t *doc, char **out, char *err);
+
+#endif

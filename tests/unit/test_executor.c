@@ -1,0 +1,146 @@
+/*
+ * test_executor.c — the request executor with the replay engine: duplicate
+ * requests are sent once, answers land in the cache as they arrive, a second
+ * run is all cache hits, a request with no recording is a recorded error,
+ * and a capability the model lacks stops the batch with a clear message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engines/engine.h"
+#include "harness/executor.h"
+#include "harness/store.h"
+#include "harness/util.h"
+
+static char *write_temp(const char *suffix, const char *content)
+{
+    char tmpl[] = "/tmp/tianti-test-XXXXXX";
+    int fd = mkstemp(tmpl);
+    close(fd);
+    unlink(tmpl);
+    char *path = tt_asprintf("%s%s", tmpl, suffix);
+    if (content) assert_int_equal(tt_write_file(path, content, strlen(content), NULL), TT_OK);
+    return path;
+}
+
+static const char *replay_lines =
+    "{\"kind\":\"loglikelihood\",\"context\":\"Q: 2+2=\",\"continuation\":\" 4\",\"logprob\":-0.25,\"is_greedy\":true}\n"
+    "\n"
+    "{\"kind\":\"loglikelihood\",\"context\":\"Q: 2+2=\",\"continuation\":\" 5\",\"logprob\":-3.5}\n"
+    "{\"kind\":\"generate\",\"context\":\"Say hi\",\"text\":\"hi there\\nQ: next\"}\n";
+
+static void test_executor_run_dedups_and_caches(void **state)
+{
+    (void)state;
+    char *rpath = write_temp(".jsonl", replay_lines);
+    char *dbpath = write_temp(".db", NULL);
+    char err[TT_ERR_SIZE] = "";
+    engine *e;
+    char *spec = tt_asprintf("replay:%s", rpath);
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_OK);
+    assert_true(engine_caps(e) & ENGINE_CAP_LOGLIKELIHOOD);
+    assert_true(engine_caps(e) & ENGINE_CAP_GENERATE);
+    assert_false(engine_caps(e) & ENGINE_CAP_CHAT);
+    store *s;
+    assert_int_equal(store_open(dbpath, &s, err), TT_OK);
+
+    engine_request reqs[5] = {
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "Q: 2+2=", .continuation = " 4"},
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "Q: 2+2=", .continuation = " 5"},
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "Q: 2+2=", .continuation = " 4"},
+        {.kind = ENGINE_REQ_GENERATE, .context = "Say hi", .gen = {.until = {"\n"}, .n_until = 1}},
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "unknown", .continuation = " x"},
+    };
+    engine_response resp[5];
+    executor_stats st;
+    assert_int_equal(executor_run(e, spec, s, reqs, 5, 2, NULL, resp, &st, err), TT_OK);
+    assert_int_equal(st.total, 5);
+    assert_int_equal(st.unique, 4);
+    assert_int_equal(st.cache_hits, 0);
+    assert_int_equal(st.sent, 4);
+    assert_int_equal(st.failed, 1);
+    assert_true(resp[0].logprob == -0.25 && resp[0].is_greedy);
+    assert_true(resp[1].logprob == -3.5 && !resp[1].is_greedy);
+    assert_true(resp[2].logprob == -0.25);
+    assert_string_equal(resp[3].text, "hi there");
+    assert_non_null(resp[4].error);
+    for (int i = 0; i < 5; i++) engine_response_free(&resp[i]);
+
+    /* Again: the three answered requests come from the cache; the failed one is retried. */
+    assert_int_equal(executor_run(e, spec, s, reqs, 5, 1, NULL, resp, &st, err), TT_OK);
+    assert_int_equal(st.cache_hits, 3);
+    assert_int_equal(st.sent, 1);
+    assert_string_equal(resp[3].text, "hi there");
+    for (int i = 0; i < 5; i++) engine_response_free(&resp[i]);
+
+    /* A capability the replay lacks is a fatal, clear error. */
+    engine_message m = {.role = "user", .content = "hi"};
+    engine_request chat = {.kind = ENGINE_REQ_CHAT, .messages = &m, .n_messages = 1};
+    assert_int_equal(executor_run(e, spec, s, &chat, 1, 1, NULL, resp, &st, err), TT_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, "cannot answer chat"));
+    assert_non_null(resp[0].error);
+    engine_response_free(&resp[0]);
+
+    store_close(s);
+    engine_close(e);
+    unlink(rpath);
+    unlink(dbpath);
+    free(rpath);
+    free(dbpath);
+    free(spec);
+}
+
+static void test_replay_open_names_bad_line(void **state)
+{
+    (void)state;
+    char *rpath = write_temp(".jsonl", "{\"kind\":\"generate\",\"context\":\"a\",\"text\":\"b\"}\n\n{\"kind\":\"guess\"}\n");
+    char *spec = tt_asprintf("replay:%s", rpath);
+    char err[TT_ERR_SIZE] = "";
+    engine *e = NULL;
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_ERR_PARSE);
+    assert_null(e);
+    char *want = tt_asprintf("%s:3:", rpath);
+    assert_non_null(strstr(err, want));
+    free(want);
+    unlink(rpath);
+    free(rpath);
+    free(spec);
+}
+
+static void test_engine_open_unknown_kind(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE] = "";
+    engine *e = NULL;
+    assert_int_equal(engine_open("nosuch:thing", NULL, &e, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "unknown engine kind 'nosuch'"));
+    assert_int_equal(engine_open("noprefix", NULL, &e, err), TT_ERR_USAGE);
+}
+
+static void test_engine_apply_stop_cuts_first(void **state)
+{
+    (void)state;
+    char text[] = "abc\nQ: def</s>";
+    const char *until[] = {"</s>", "\n"};
+    assert_int_equal(engine_apply_stop(text, until, 2), 1);
+    assert_string_equal(text, "abc");
+    char none[] = "abc";
+    assert_int_equal(engine_apply_stop(none, until, 2), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_executor_run_dedups_and_caches),
+        cmocka_unit_test(test_replay_open_names_bad_line),
+        cmocka_unit_test(test_engine_open_unknown_kind),
+        cmocka_unit_test(test_engine_apply_stop_cuts_first),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

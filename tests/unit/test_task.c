@@ -1,0 +1,484 @@
+/*
+ * test_task.c — harness/task.c: task file parsing (defaults, include,
+ * errors naming file, line and field), split selection, few-shot sampling
+ * (first_n, seeded random excluding the doc), prompt assembly against
+ * strings worked out by hand from harness.md B2, and the engine requests of
+ * each output type (B3).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/task.h"
+#include "harness/util.h"
+
+static char tmpdir[256];
+
+static const char *TEST_JSONL =
+    "{\"q\": \"2+2?\", \"opts\": [\"3\", \"4\"], \"ans\": 1, \"letter\": \"B\"}\n"
+    "{\"q\": \"1+1?\", \"opts\": [\"2\", \"5\"], \"ans\": 0, \"letter\": \"A\"}\n";
+static const char *DEV_JSONL =
+    "{\"q\": \"0+1?\", \"opts\": [\"1\", \"0\"], \"ans\": 0, \"letter\": \"A\"}\n"
+    "{\"q\": \"3+3?\", \"opts\": [\"5\", \"6\"], \"ans\": 1, \"letter\": \"B\"}\n"
+    "{\"q\": \"9-1?\", \"opts\": [\"8\", \"7\"], \"ans\": 0, \"letter\": \"A\"}\n";
+
+static char *write_tmp(const char *rel, const char *text)
+{
+    char *p = tt_path_join(tmpdir, rel);
+    char err[TT_ERR_SIZE];
+    assert_int_equal(tt_write_file(p, text, strlen(text), err), TT_OK);
+    return p;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/tt_task_XXXXXX");
+    if (!mkdtemp(tmpdir)) return -1;
+    free(write_tmp("test.jsonl", TEST_JSONL));
+    free(write_tmp("dev.jsonl", DEV_JSONL));
+    tt_buf b;
+    tt_buf_init(&b);
+    for (int i = 0; i < 6; i++) tt_buf_printf(&b, "{\"q\": \"q%d\", \"a\": \"a%d\"}\n", i, i);
+    free(write_tmp("six.jsonl", tt_buf_str(&b)));
+    tt_buf_free(&b);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes a task file, loads it and its data; fails the test on error. */
+static task *load(const char *rel, const char *json)
+{
+    char *p = write_tmp(rel, json);
+    task *t = NULL;
+    char err[TT_ERR_SIZE] = "";
+    int rc = task_load(p, &t, err);
+    free(p);
+    if (rc) fail_msg("task_load: %s", err);
+    dataset_options o = { .offline = 1 };
+    rc = task_load_data(t, &o, err);
+    if (rc) fail_msg("task_load_data: %s", err);
+    return t;
+}
+
+/* Writes a task file and expects task_load (or, with data = 1, loading
+ * its data) to fail with a message containing want. */
+static void expect_error(const char *rel, const char *json, int data, const char *want)
+{
+    char *p = write_tmp(rel, json);
+    task *t = NULL;
+    char err[TT_ERR_SIZE] = "";
+    int rc = task_load(p, &t, err);
+    if (data) {
+        if (rc) fail_msg("task_load: %s", err);
+        dataset_options o = { .offline = 1 };
+        rc = task_load_data(t, &o, err);
+    }
+    assert_int_not_equal(rc, TT_OK);
+    char *full = tt_asprintf(want, tmpdir);
+    if (!strstr(err, full)) fail_msg("'%s' lacks '%s'", err, full);
+    free(full);
+    task_free(t);
+    free(p);
+}
+
+static void test_task_build_zero_shot_generate_demo_schema(void **state)
+{
+    (void)state;
+    free(write_tmp("demo_arith.jsonl", "{\"question\": \"1+1=\", \"answer\": \"2\"}\n"));
+    task *t = load("demo_arith.json",
+                   "{\"name\":\"demo_arith\",\"version\":\"1\",\"dataset\":{\"path\":\"demo_arith.jsonl\"},"
+                   "\"doc_to_text\":\"{{question}}\",\"doc_to_target\":\"{{answer}}\","
+                   "\"output_type\":\"generate_until\",\"generation\":{\"until\":[\"\\n\"],\"max_tokens\":16},"
+                   "\"metrics\":[{\"metric\":\"exact_match\"}]}");
+    assert_string_equal(t->name, "demo_arith");
+    assert_string_equal(t->version, "1");
+    assert_int_equal(task_num_docs(t), 1);
+    assert_non_null(t->metrics);
+    assert_null(t->filters);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "1+1=");
+    assert_string_equal(in.target_text, "2");
+    assert_int_equal(in.n_requests, 1);
+    assert_int_equal(in.requests[0].kind, ENGINE_REQ_GENERATE);
+    assert_string_equal(in.requests[0].context, "1+1=");
+    assert_int_equal(in.requests[0].gen.n_until, 1);
+    assert_string_equal(in.requests[0].gen.until[0], "\n");
+    assert_int_equal(in.requests[0].gen.max_tokens, 16);
+    assert_true(in.requests[0].gen.temperature == 0.0);
+    assert_int_equal(in.requests[0].gen.n, 1);
+    assert_int_equal(in.n_messages, 1);
+    assert_string_equal(in.messages[0].role, "user");
+    task_instance_free(&in);
+    assert_int_equal(task_build(t, 1, &in, err), TT_ERR_NOTFOUND);
+    task_free(t);
+}
+
+static void test_task_parse_defaults(void **state)
+{
+    (void)state;
+    task *t = load("defaults.json",
+                   "{\"name\": \"d\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\"}");
+    assert_int_equal(t->output_type, TASK_GENERATE_UNTIL);
+    assert_string_equal(t->target_delimiter, " ");
+    assert_string_equal(t->fewshot_delimiter, "\n\n");
+    assert_string_equal(t->version, "0");
+    assert_int_equal(t->num_fewshot, 0);
+    assert_int_equal(t->gen.n_until, 1);
+    assert_string_equal(t->gen.until[0], "\n\n"); /* until defaults to the fewshot delimiter */
+    assert_int_equal(t->gen.max_tokens, 256);
+    assert_int_equal((int)t->fewshot_seed, 1234);
+    /* a plain field name yields the field (lm-eval: doc_to_text in features) */
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 3, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "q3");
+    task_instance_free(&in);
+    task_free(t);
+}
+
+static const char *MC_TASK =
+    "{\"name\": \"mc\", \"version\": 2,\n"
+    " \"dataset\": {\"splits\": {\"test\": \"test.jsonl\", \"dev\": \"dev.jsonl\"}},\n"
+    " \"fewshot_split\": \"dev\", \"num_fewshot\": 2, \"fewshot_config\": {\"sampler\": \"first_n\"},\n"
+    " \"description\": \"Math quiz.\\n\\n\", \"output_type\": \"multiple_choice\",\n"
+    " \"doc_to_text\": \"Q: {{q}}\\nA:\", \"doc_to_choice\": \"{{opts}}\", \"doc_to_target\": \"ans\"}";
+
+static void test_task_build_fewshot_first_n_multiple_choice(void **state)
+{
+    (void)state;
+    task *t = load("mc.json", MC_TASK);
+    assert_string_equal(t->version, "2");
+    assert_int_equal(task_num_docs(t), 2);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    /* B2: description + Σ(text + " " + answer + "\n\n") + text */
+    assert_string_equal(in.prompt, "Math quiz.\n\n"
+                                   "Q: 0+1?\nA: 1\n\n"
+                                   "Q: 3+3?\nA: 6\n\n"
+                                   "Q: 2+2?\nA:");
+    assert_int_equal(in.n_choices, 2);
+    assert_string_equal(in.choices[0], "3");
+    assert_string_equal(in.choices[1], "4");
+    assert_int_equal(in.gold, 1);
+    assert_string_equal(in.target_text, "4");
+    assert_true(json_is_integer(in.target));
+    /* B3: one loglikelihood request per choice, delimiter in the continuation */
+    assert_int_equal(in.n_requests, 2);
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(in.requests[c].kind, ENGINE_REQ_LOGLIKELIHOOD);
+        assert_string_equal(in.requests[c].context, in.prompt);
+    }
+    assert_string_equal(in.requests[0].continuation, " 3");
+    assert_string_equal(in.requests[1].continuation, " 4");
+    /* messages: system, (user, assistant) x 2, user */
+    assert_int_equal(in.n_messages, 6);
+    assert_string_equal(in.messages[0].role, "system");
+    assert_string_equal(in.messages[0].content, "Math quiz.\n\n");
+    assert_string_equal(in.messages[2].role, "assistant");
+    assert_string_equal(in.messages[2].content, "1");
+    assert_string_equal(in.messages[5].content, "Q: 2+2?\nA:");
+    task_instance_free(&in);
+    /* first_n gives every doc the same shots */
+    assert_int_equal(task_build(t, 1, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "Math quiz.\n\nQ: 0+1?\nA: 1\n\nQ: 3+3?\nA: 6\n\nQ: 1+1?\nA:");
+    assert_int_equal(in.gold, 0);
+    task_instance_free(&in);
+    task_free(t);
+}
+
+static void test_task_build_targets_string_and_letter(void **state)
+{
+    (void)state;
+    /* C-Eval style: literal choices, target a letter mapped through index() */
+    task *t = load("letters.json",
+                   "{\"name\": \"l\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+                   " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"],"
+                   " \"doc_to_target\": \"{{['A', 'B'].index(letter)}}\", \"target_delimiter\": \"\"}");
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.gold, 1);
+    assert_string_equal(in.requests[0].continuation, "A"); /* empty target delimiter */
+    task_instance_free(&in);
+    task_free(t);
+    /* a string target found among the choices; a field holding "1" counts as index 1 */
+    t = load("letters2.json",
+             "{\"name\": \"l2\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"letter\"}");
+    assert_int_equal(task_build(t, 1, &in, err), TT_OK);
+    assert_int_equal(in.gold, 0);
+    assert_string_equal(in.target_text, "A");
+    task_instance_free(&in);
+    task_free(t);
+    free(write_tmp("digits.csv", "q,answer\nwhat?,1\n"));
+    t = load("digits.json",
+             "{\"name\": \"dg\", \"dataset\": {\"path\": \"digits.csv\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"answer\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.gold, 1);
+    task_instance_free(&in);
+    task_free(t);
+    /* a target outside the choices names the task and the doc */
+    expect_error("badtarget.json",
+                 "{\"name\": \"bt\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+                 " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"{{q}}\"}",
+                 1, "task 'bt' doc 0: target '2+2?' is not one of the choices");
+}
+
+/* The sampler's contract, recomputed: a generator seeded with
+ * seed ^ (0x9E3779B97F4A7C15 * (i + 1)), n + 1 distinct draws, the doc
+ * itself dropped, the first n kept. */
+static void expected_random_shots(uint64_t seed, size_t i, size_t m, size_t n, size_t *out)
+{
+    tt_rng r;
+    tt_rng_seed(&r, seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1)));
+    size_t drawn[16], got = 0;
+    while (got < n + 1) {
+        size_t c = (size_t)tt_rng_below(&r, m);
+        int dup = 0;
+        for (size_t k = 0; k < got; k++) dup |= drawn[k] == c;
+        if (!dup) drawn[got++] = c;
+    }
+    size_t o = 0;
+    for (size_t k = 0; k < got && o < n; k++)
+        if (drawn[k] != i) out[o++] = drawn[k];
+}
+
+static void test_task_build_fewshot_random_excludes_doc(void **state)
+{
+    (void)state;
+    task *t = load("rnd.json",
+                   "{\"name\": \"rnd\", \"dataset\": {\"path\": \"six.jsonl\"}, \"num_fewshot\": 3,"
+                   " \"fewshot_seed\": 7, \"doc_to_text\": \"{{q}}\", \"doc_to_target\": \"{{a}}\","
+                   " \"target_delimiter\": \"=\", \"fewshot_delimiter\": \";\"}");
+    assert_true(t->shots_from_eval);
+    char err[TT_ERR_SIZE];
+    for (size_t i = 0; i < 6; i++) {
+        task_instance in, again;
+        assert_int_equal(task_build(t, i, &in, err), TT_OK);
+        size_t shots[3];
+        expected_random_shots(7, i, 6, 3, shots);
+        char *want = tt_asprintf("q%zu=a%zu;q%zu=a%zu;q%zu=a%zu;q%zu", shots[0], shots[0], shots[1],
+                                 shots[1], shots[2], shots[2], i);
+        assert_string_equal(in.prompt, want);
+        free(want);
+        for (int k = 0; k < 3; k++) assert_int_not_equal(shots[k], i);
+        assert_true(shots[0] != shots[1] && shots[1] != shots[2] && shots[0] != shots[2]);
+        /* same doc, same shots, whatever else was built in between */
+        assert_int_equal(task_build(t, i, &again, err), TT_OK);
+        assert_string_equal(in.prompt, again.prompt);
+        task_instance_free(&again);
+        /* sanity: the doc's own text appears exactly once, at the end */
+        char own[8];
+        snprintf(own, sizeof own, "q%zu", i);
+        assert_ptr_equal(strstr(in.prompt, own), in.prompt + strlen(in.prompt) - 2);
+        task_instance_free(&in);
+    }
+    /* another seed gives other shots for at least one doc */
+    task *t2 = load("rnd2.json",
+                    "{\"name\": \"rnd2\", \"dataset\": {\"path\": \"six.jsonl\"}, \"num_fewshot\": 3,"
+                    " \"fewshot_seed\": 8, \"doc_to_text\": \"{{q}}\", \"doc_to_target\": \"{{a}}\","
+                    " \"target_delimiter\": \"=\", \"fewshot_delimiter\": \";\"}");
+    int any = 0;
+    for (size_t i = 0; i < 6; i++) {
+        task_instance a, b;
+        assert_int_equal(task_build(t, i, &a, err), TT_OK);
+        assert_int_equal(task_build(t2, i, &b, err), TT_OK);
+        any |= strcmp(a.prompt, b.prompt) != 0;
+        task_instance_free(&a);
+        task_instance_free(&b);
+    }
+    assert_true(any);
+    task_free(t2);
+    task_free(t);
+    /* asking for more shots than the split can give (5 others + the doc) fails */
+    expect_error("toomany.json",
+                 "{\"name\": \"tm\", \"dataset\": {\"path\": \"six.jsonl\"}, \"num_fewshot\": 6,"
+                 " \"doc_to_text\": \"{{q}}\"}",
+                 1, "6 shots asked for, the shot split has 6 records");
+}
+
+static void test_task_build_chat_mode_turns(void **state)
+{
+    (void)state;
+    task *t = load("chat.json",
+                   "{\"name\": \"chat\", \"chat\": true, \"system_prompt\": \"Be brief.\","
+                   " \"description\": \"You are a calculator.\","
+                   " \"dataset\": {\"splits\": {\"test\": \"test.jsonl\", \"dev\": \"dev.jsonl\"}},"
+                   " \"num_fewshot\": 1, \"fewshot_config\": {\"sampler\": \"first_n\"},"
+                   " \"doc_to_text\": \"Q: {{q}}\\nA:\", \"doc_to_target\": \"{{opts[ans]}}\","
+                   " \"generation\": {\"until\": [\"Q:\"], \"max_tokens\": 8, \"temperature\": 0.5,"
+                   " \"do_sample\": true, \"n\": 3}}");
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_requests, 1);
+    assert_int_equal(in.requests[0].kind, ENGINE_REQ_CHAT);
+    assert_int_equal(in.requests[0].n_messages, 4);
+    const engine_message *m = in.requests[0].messages;
+    assert_string_equal(m[0].role, "system");
+    assert_string_equal(m[0].content, "Be brief.\n\nYou are a calculator.");
+    assert_string_equal(m[1].role, "user");
+    assert_string_equal(m[1].content, "Q: 0+1?\nA:");
+    assert_string_equal(m[2].role, "assistant");
+    assert_string_equal(m[2].content, "1");
+    assert_string_equal(m[3].role, "user");
+    assert_string_equal(m[3].content, "Q: 2+2?\nA:");
+    assert_string_equal(in.prompt, "Be brief.\n\nYou are a calculator.Q: 0+1?\nA: 1\n\nQ: 2+2?\nA:");
+    assert_int_equal(in.requests[0].gen.max_tokens, 8);
+    assert_int_equal(in.requests[0].gen.n, 3);
+    assert_true(in.requests[0].gen.temperature == 0.5);
+    assert_string_equal(in.requests[0].gen.until[0], "Q:");
+    assert_string_equal(in.target_text, "4");
+    task_instance_free(&in);
+    task_free(t);
+}
+
+static void test_task_build_loglikelihood_kinds(void **state)
+{
+    (void)state;
+    task *t = load("ll.json",
+                   "{\"name\": \"ll\", \"dataset\": {\"path\": \"six.jsonl\"}, \"output_type\": \"loglikelihood\","
+                   " \"doc_to_text\": \"{{q}}:\", \"doc_to_target\": \"{{a}}\"}");
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 2, &in, err), TT_OK);
+    assert_int_equal(in.n_requests, 1);
+    assert_int_equal(in.requests[0].kind, ENGINE_REQ_LOGLIKELIHOOD);
+    assert_string_equal(in.requests[0].context, "q2:");
+    assert_string_equal(in.requests[0].continuation, " a2");
+    task_instance_free(&in);
+    task_free(t);
+    t = load("roll.json",
+             "{\"name\": \"roll\", \"dataset\": {\"path\": \"six.jsonl\"},"
+             " \"output_type\": \"loglikelihood_rolling\", \"doc_to_target\": \"{{q}} {{a}}\"}");
+    assert_int_equal(task_build(t, 4, &in, err), TT_OK);
+    assert_int_equal(in.requests[0].kind, ENGINE_REQ_LOGLIKELIHOOD_ROLLING);
+    assert_string_equal(in.requests[0].context, "q4 a4");
+    assert_string_equal(in.prompt, "");
+    task_instance_free(&in);
+    task_free(t);
+}
+
+static void test_task_load_include_and_content_hash(void **state)
+{
+    (void)state;
+    free(write_tmp("base.json",
+                   "{\"output_type\": \"multiple_choice\", \"doc_to_text\": \"{{q}}\","
+                   " \"doc_to_choice\": \"{{opts}}\", \"doc_to_target\": \"ans\", \"version\": \"5\","
+                   " \"_comment\": \"a base file\"}"));
+    task *t = load("child.json",
+                   "{\"include\": \"base.json\", \"name\": \"child\", \"doc_to_text\": \"Q={{q}}\","
+                   " \"dataset\": {\"path\": \"test.jsonl\"}}");
+    assert_string_equal(t->version, "5");
+    assert_int_equal(t->output_type, TASK_MULTIPLE_CHOICE);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "Q=2+2?");
+    task_instance_free(&in);
+    char h1[65];
+    memcpy(h1, t->content_hash, 65);
+    assert_int_equal(strlen(h1), 64);
+    assert_string_not_equal(t->content_hash, t->file_hash);
+    task_free(t);
+    /* same task file, other data: other content hash */
+    free(write_tmp("test.jsonl", "{\"q\": \"2+2?\", \"opts\": [\"3\", \"4\"], \"ans\": 0}\n"));
+    t = load("child.json",
+             "{\"include\": \"base.json\", \"name\": \"child\", \"doc_to_text\": \"Q={{q}}\","
+             " \"dataset\": {\"path\": \"test.jsonl\"}}");
+    assert_string_not_equal(t->content_hash, h1);
+    task_free(t);
+    free(write_tmp("test.jsonl", TEST_JSONL));
+}
+
+static void test_task_load_errors_name_file_line_field(void **state)
+{
+    (void)state;
+    expect_error("bad1.json",
+                 "{\n  \"name\": \"x\",\n  \"dataset\": {\"path\": \"six.jsonl\"},\n"
+                 "  \"doc_to_text\": \"{{q}}\",\n  \"num_fewshot\": \"five\"\n}\n",
+                 0, "%s/bad1.json:5: 'num_fewshot' must be a non-negative integer");
+    expect_error("bad2.json", "{\n  \"name\": \"x\",\n  \"dataset\": {\"path\": \"a\"},,\n}\n", 0,
+                 "%s/bad2.json:3:");
+    expect_error("bad3.json",
+                 "{\n  \"name\": \"x\",\n  \"dataset\": {\"path\": \"six.jsonl\"},\n  \"bogus\": 1,\n"
+                 "  \"doc_to_text\": \"q\"\n}\n",
+                 0, "%s/bad3.json:4: 'bogus' is not a task key");
+    expect_error("bad4.json", "{\n  \"name\": \"x\",\n  \"dataset\": {\"path\": \"six.jsonl\"}\n}\n", 0,
+                 "'doc_to_text' is missing");
+    expect_error("bad5.json",
+                 "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\",\n"
+                 " \"output_type\": \"multiple_choice\"}",
+                 0, "'doc_to_choice' is missing");
+    expect_error("bad6.json",
+                 "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\",\n"
+                 " \"output_type\": \"multiple-choice\"}",
+                 0, "%s/bad6.json:2: 'output_type' unknown output type 'multiple-choice'");
+    expect_error("bad7.json",
+                 "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\",\n"
+                 " \"generation\": {\"until\": [\"\\n\"],\n \"max_tokens\": 0}}",
+                 0, "%s/bad7.json:3: 'max_tokens' must be a positive integer");
+    expect_error("bad8.json",
+                 "{\"name\": \"x\", \"dataset\": {\"path\": \"test.jsonl\"}, \"doc_to_text\": \"q\", \"chat\": true,"
+                 " \"output_type\": \"multiple_choice\", \"doc_to_choice\": [\"a\"], \"doc_to_target\": 0}",
+                 0, "'chat' works only with output_type generate_until");
+    expect_error("bad9.json", "[1, 2]", 0, "bad9.json:1: a task file must be a JSON object");
+    expect_error("bad10.json", "{\"name\": \"x\", \"doc_to_text\": \"q\"}", 0, "'dataset' is missing");
+    expect_error("bad11.json", "{\"include\": \"nope.json\", \"name\": \"x\"}", 0, "nope.json");
+    /* data-time errors: a missing split, a template that does not fit the data */
+    expect_error("bad12.json",
+                 "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"fewshot_split\": \"train\", \"num_fewshot\": 1}",
+                 1, "task 'x': dataset has no split 'train'");
+    expect_error("bad13.json",
+                 "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"{{question}}\"}",
+                 1, "task 'x' doc 0: template 'doc_to_text' at offset 2: no field 'question'");
+    expect_error("bad14.json",
+                 "{\"name\": \"x\", \"dataset\": {\"path\": \"missing.jsonl\"}, \"doc_to_text\": \"q\"}", 1,
+                 "task 'x' split 'test': data file 'missing.jsonl' not found");
+}
+
+static void test_task_limit_count(void **state)
+{
+    (void)state;
+    assert_int_equal(task_limit_count(100, 10), 10);
+    assert_int_equal(task_limit_count(100, 0.05), 5);
+    assert_int_equal(task_limit_count(7, 0.5), 4); /* ceil(3.5) */
+    assert_int_equal(task_limit_count(5, 10), 5);
+    assert_int_equal(task_limit_count(5, 0), 5);
+    assert_int_equal(task_limit_count(5, -1), 5);
+    assert_int_equal(task_limit_count(0, 3), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_task_build_zero_shot_generate_demo_schema),
+        cmocka_unit_test(test_task_parse_defaults),
+        cmocka_unit_test(test_task_build_fewshot_first_n_multiple_choice),
+        cmocka_unit_test(test_task_build_targets_string_and_letter),
+        cmocka_unit_test(test_task_build_fewshot_random_excludes_doc),
+        cmocka_unit_test(test_task_build_chat_mode_turns),
+        cmocka_unit_test(test_task_build_loglikelihood_kinds),
+        cmocka_unit_test(test_task_load_include_and_content_hash),
+        cmocka_unit_test(test_task_load_errors_name_file_line_field),
+        cmocka_unit_test(test_task_limit_count),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,164 @@
+/*
+ * test_template.c — harness/template.c: field access, nesting, indexing,
+ * the string methods lm-eval task files use (strip, split, index, keys),
+ * literals and concatenation, value rendering, and errors that name the
+ * template and the offset. Expected strings are worked out by hand.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/template.h"
+#include "harness/util.h"
+
+static const char *DOC =
+    "{\"question\": \"  What is 2+2?\\n\", \"choices\": [\"3\", \"4\", \"5\", \"22\"],"
+    " \"answer\": 1, \"answer_s\": \"2\", \"letter\": \"C\","
+    " \"sol\": \"Add them.\\n#### 1,234 \", \"meta\": {\"subject\": \"math\", \"n\": {\"deep\": true}},"
+    " \"zh\": \"中文字\", \"t\": {\"yes\": 1, \"no\": 0}, \"f\": 1.5, \"g\": 2.0, \"nul\": null}";
+
+static json_t *doc(void)
+{
+    json_error_t je;
+    json_t *d = json_loads(DOC, 0, &je);
+    assert_non_null(d);
+    return d;
+}
+
+/* Renders tmpl and checks the text. */
+static void expect(const char *tmpl, const char *want)
+{
+    json_t *d = doc();
+    char err[TT_ERR_SIZE] = "", *out = NULL;
+    int rc = template_render("t", tmpl, d, &out, err);
+    if (rc) fail_msg("render '%s' failed: %s", tmpl, err);
+    assert_string_equal(out, want);
+    free(out);
+    json_decref(d);
+}
+
+/* Renders tmpl, expects failure with err containing each of the parts. */
+static void expect_error(const char *tmpl, const char *part1, const char *part2)
+{
+    json_t *d = doc();
+    char err[TT_ERR_SIZE] = "", *out = NULL;
+    int rc = template_render("doc_to_text", tmpl, d, &out, err);
+    assert_int_equal(rc, TT_ERR_PARSE);
+    assert_null(out);
+    if (!strstr(err, part1)) fail_msg("'%s' lacks '%s'", err, part1);
+    if (part2 && !strstr(err, part2)) fail_msg("'%s' lacks '%s'", err, part2);
+    json_decref(d);
+}
+
+static void test_template_render_fields(void **state)
+{
+    (void)state;
+    expect("plain text, no fields", "plain text, no fields");
+    expect("Q: {{question}}|", "Q:   What is 2+2?\n|");
+    expect("{{ meta.subject }}", "math");
+    expect("{{meta.n.deep}}", "True");
+    expect("{{meta['subject']}}", "math");
+    expect("{{choices[0]}}/{{choices[-1]}}", "3/22");
+    expect("{{choices[answer]}}", "4");
+    expect("{{choices[answer_s]}}", "5");   /* digit strings index like ints */
+    expect("{#comment#}x{# another {{ #}y", "xy");
+}
+
+static void test_template_render_methods(void **state)
+{
+    (void)state;
+    expect("{{question.strip()}}\nA.", "What is 2+2?\nA.");
+    expect("[{{question.lstrip()}}]", "[What is 2+2?\n]");
+    expect("[{{question.rstrip()}}]", "[  What is 2+2?]");
+    expect("{{sol.split('####')[-1].strip()}}", "1,234");
+    expect("{{sol.split('####')[0]}}", "Add them.\n");
+    expect("{{'a  b c'.split()[1]}}", "b");
+    expect("{{'a,b,c'.split(',', 1)[1]}}", "b,c");
+    expect("{{'xxhixx'.strip('x')}}", "hi");
+    expect("{{meta.subject.upper()}} {{'AbC'.lower()}}", "MATH abc");
+    expect("{{'a_b_c'.replace('_', ' ')}}", "a b c");
+    expect("{{', '.join(choices)}}", "3, 4, 5, 22");
+    expect("{{['A', 'B', 'C', 'D'].index(letter)}}", "2");
+    expect("{{t.keys()}}", "[\"yes\",\"no\"]");
+    expect("{{t.values()[0]}}", "1");
+    expect("{{sol.startswith('Add')}} {{sol.endswith('x')}}", "True False");
+}
+
+static void test_template_render_literals_and_helpers(void **state)
+{
+    (void)state;
+    expect("{{'ABCD'[answer]}}", "B");
+    expect("{{letter(answer)}}{{letter(3)}}", "BD");
+    expect("{{len(choices)}} {{choices|length}} {{zh|length}}", "4 4 3");
+    expect("{{zh[1]}}{{zh[-1]}}", "文字");
+    expect("{{'x' + meta.subject + \"y\"}}", "xmathy");
+    expect("{{'n=' ~ answer}} {{answer + 2}}", "n=1 3");
+    expect("{{question|trim|upper}}", "WHAT IS 2+2?");
+    expect("{{f}} {{g}} {{nul}} {{answer_s|int + 1}}", "1.5 2.0 None 3");
+    expect("{{ '}}' }}", "}}");
+    expect("{{'tab\\there'}}", "tab\there");
+    expect("{{[1, 2] + [3]}}", "[1,2,3]");
+}
+
+static void test_template_eval_values(void **state)
+{
+    (void)state;
+    json_t *d = doc();
+    char err[TT_ERR_SIZE];
+    json_t *v;
+    assert_int_equal(template_eval("x", " {{ t.keys() }} ", d, &v, err), TT_OK);
+    assert_true(json_is_array(v));
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "yes");
+    json_decref(v);
+    assert_int_equal(template_eval("x", "{{['A','B','C','D'].index(letter)}}", d, &v, err), TT_OK);
+    assert_true(json_is_integer(v));
+    assert_int_equal(json_integer_value(v), 2);
+    json_decref(v);
+    assert_int_equal(template_eval("x", "{{answer}}", d, &v, err), TT_OK);
+    assert_true(json_is_integer(v));
+    json_decref(v);
+    /* two expressions: a string */
+    assert_int_equal(template_eval("x", "{{answer}}{{answer}}", d, &v, err), TT_OK);
+    assert_string_equal(json_string_value(v), "11");
+    json_decref(v);
+    assert_int_equal(template_eval("x", "no braces", d, &v, err), TT_OK);
+    assert_string_equal(json_string_value(v), "no braces");
+    json_decref(v);
+    assert_true(template_has_syntax("a {{b}}"));
+    assert_false(template_has_syntax("answer"));
+    json_decref(d);
+}
+
+static void test_template_render_errors_name_position(void **state)
+{
+    (void)state;
+    expect_error("Q: {{nope}}", "template 'doc_to_text' at offset 5", "no field 'nope'");
+    expect_error("{{question", "template 'doc_to_text' at offset 0", "without '}}'");
+    expect_error("{% if x %}y{% endif %}", "at offset 0", "not supported");
+    expect_error("{{choices[9]}}", "out of range", NULL);
+    expect_error("{{question.frobnicate()}}", "unknown string method 'frobnicate'", NULL);
+    expect_error("{{'abc}}", "without '}}'", NULL);
+    expect_error("{{answer + 'x'}}", "'+' needs", NULL);
+    expect_error("{{choices['x']}}", "not an integer", NULL);
+    expect_error("{{['A'].index(letter)}}", "'C' is not in list", NULL);
+    expect_error("{{letter(99)}}", "letter()", NULL);
+    expect_error("{{ }}", "expression expected", NULL);
+    expect_error("{{question question}}", "unexpected text", NULL);
+    expect_error("{{meta.nope}}", "no field 'nope'", NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_template_render_fields),
+        cmocka_unit_test(test_template_render_methods),
+        cmocka_unit_test(test_template_render_literals_and_helpers),
+        cmocka_unit_test(test_template_eval_values),
+        cmocka_unit_test(test_template_render_errors_name_position),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
