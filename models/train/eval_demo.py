@@ -91,7 +91,7 @@ def run_task(m, tok, tdir, fname):
     with open(os.path.join(tdir, fname), encoding="utf-8") as fp:
         t = json.load(fp)
     assert t.get("num_fewshot", 0) == 0, "eval_demo supports zero-shot only"
-    with open(os.path.join(tdir, t["dataset"]["path"]), encoding="utf-8") as fp:
+    with open(os.path.join(tdir, t["dataset"]["splits"][t["test_split"]]), encoding="utf-8") as fp:
         docs = [json.loads(l) for l in fp if l.strip()]
     res = {}
     if t["output_type"] == "generate_until":

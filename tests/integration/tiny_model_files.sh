@@ -30,12 +30,15 @@ ncases=$(jq -c . tests/data/tokenizer_cases.jsonl | wc -l)
 for t in $(jq -r '.tasks[]' tasks/demo/demo.suite.json); do
   f=tasks/demo/$t
   jq -e '.name and .output_type and .doc_to_text and .metrics' "$f" >/dev/null || fail "'$f' lacks a required key"
-  data=tasks/demo/$(jq -r .dataset.path "$f")
+  data=tasks/demo/$(jq -r '.dataset.splits[.test_split]' "$f")
   n=$(jq -c . "$data" | wc -l)
   [ "$n" -ge 50 ] && [ "$n" -le 150 ] || fail "'$data' has $n items, want 50-150"
-  shots=tasks/demo/$(jq -r .fewshot_split "$f")
+  shots=tasks/demo/$(jq -r '.dataset.splits[.fewshot_split]' "$f")
   [ -f "$shots" ] || fail "'$shots' missing"
 done
+if [ -x "${TIANTI_BIN:-}" ]; then
+  "$TIANTI_BIN" tasks --check --tasks-dir "$SRC/tasks" demo >/dev/null || fail "'tianti tasks --check demo' failed"
+fi
 
 PY=/usr/bin/python3
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
