@@ -300,6 +300,24 @@ def doc_mc(rng, facts):
     return "\n\n".join(out)
 
 
+LOOKUP_EN = ["Which option is {a}?", "Which choice says {a}?", "Find {a}."]
+LOOKUP_ZH = ["哪个是{a}？", "请找出{a}。"]
+
+
+def doc_lookup(rng, facts):
+    """Multiple-choice items whose question names the answer: they teach the
+    step from an answer to its letter, which the fact questions then reuse."""
+    lang = rng.choice(["en", "zh"])
+    n = rng.randint(1, 3)
+    out = []
+    for f in rng.sample(facts, n):
+        d = mc_item(rng, f, lang, 0)
+        tpl = rng.choice(LOOKUP_EN if lang == "en" else LOOKUP_ZH)
+        d["question"] = tpl.replace("{a}", answer(f, lang))
+        out.append(mc_text(d, lang, True))
+    return "\n\n".join(out)
+
+
 def doc_mixed(rng, facts, held):
     """A statement followed by its question (helps the model link the two)."""
     f = rng.choice(facts)
@@ -316,14 +334,16 @@ def gen_corpus(rng, facts, held, ndocs):
     docs = []
     for _ in range(ndocs):
         r = rng.random()
-        if r < 0.30:
+        if r < 0.25:
             docs.append(doc_arith(rng, held))
-        elif r < 0.45:
+        elif r < 0.37:
             docs.append(doc_statements(rng, facts))
-        elif r < 0.62:
+        elif r < 0.52:
             docs.append(doc_qa(rng, facts))
-        elif r < 0.92:
+        elif r < 0.80:
             docs.append(doc_mc(rng, facts))
+        elif r < 0.92:
+            docs.append(doc_lookup(rng, facts))
         else:
             docs.append(doc_mixed(rng, facts, held))
     return docs

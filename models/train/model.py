@@ -17,7 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 DEFAULT_CONFIG = {
-    "vocab_size": 1211,
+    "vocab_size": 1213,  # replaced by the tokenizer's size in train.py
     "dim": 192,
     "n_layers": 4,
     "n_heads": 6,

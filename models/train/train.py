@@ -5,7 +5,8 @@ Called by models/train/build.sh (step 3) after gen_data.py and bpe.py.  Reads
 models/train/work/{corpus.jsonl,tokenizer.json}; writes
 models/train/work/ckpt.pt (model + optimiser + step; training resumes from it
 when it exists) and models/train/work/train_log.tsv (step, lr, train loss,
-held-out loss, seconds).  The held-out loss is measured on the last 2% of
+held-out loss, seconds).  The train loss is weighted (see loss_weights); the
+held-out loss is the plain mean cross-entropy per token.  The held-out loss is measured on the last 2% of
 corpus documents, which training never sees.
 
 Usage: train.py [--steps N] [--batch B] [--seq T] [--lr LR] [--threads K]
@@ -54,17 +55,48 @@ def load_tokens(tok):
     return ids, starts, split
 
 
-def batch(rng, ids, starts, lo, hi, B, T):
+def loss_weights(tok, ids):
+    """Per-target weights: 5 for a multiple-choice answer letter (A-D or " A"-" D"
+    right after ':' or '：'), 2 for the digits of an arithmetic result (after
+    '=' up to the line end), 1 elsewhere.  These few tokens carry the skills
+    the demo suite scores, and are a small share of the stream."""
+    letters = set(tok.encode(c)[0] for c in ["A", "B", "C", "D", " A", " B", " C", " D"]
+                  if len(tok.encode(c)) == 1)
+    colons = {tok.encode(":")[0], tok.encode("：")[0]}
+    eq, nl = tok.encode("=")[0], tok.encode("\n")[0]
+    w = np.ones(len(ids), dtype=np.float32)
+    in_result = False
+    prev = -1
+    for i, t in enumerate(ids.tolist()):
+        if t in letters and prev in colons:
+            w[i] = 5.0
+        if in_result:
+            if t == nl or t == tok.eot:
+                in_result = False
+            else:
+                w[i] = 2.0
+        if t == eq:
+            in_result = True
+        prev = t
+    return w
+
+
+def batch(rng, ids, starts, lo, hi, B, T, wts=None):
     """B windows of T+1 tokens from ids[lo:hi]; half start right after a document boundary."""
     ok = starts[(starts >= lo) & (starts < hi - T - 1)]
     x = np.empty((B, T + 1), dtype=np.int64)
+    w = np.empty((B, T), dtype=np.float32)
     for b in range(B):
         if rng.random() < 0.5:
             s = int(ok[rng.randrange(len(ok))])
         else:
             s = rng.randrange(lo, hi - T - 1)
         x[b] = ids[s:s + T + 1]
+        if wts is not None:
+            w[b] = wts[s + 1:s + T + 1]
     x = torch.from_numpy(x)
+    if wts is not None:
+        return x[:, :-1], x[:, 1:], torch.from_numpy(w)
     return x[:, :-1], x[:, 1:]
 
 
@@ -101,6 +133,7 @@ def main():
     torch.manual_seed(0)
     tok = Tokenizer.load(os.path.join(WORK, "tokenizer.json"))
     ids, starts, split = load_tokens(tok)
+    wts = loss_weights(tok, ids)
     cfg = dict(DEFAULT_CONFIG, vocab_size=len(tok.tokens))
     model = GLM(cfg)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
@@ -122,7 +155,7 @@ def main():
     logp = os.path.join(WORK, "train_log.tsv")
     if step == 0 and not args.bench:
         with open(logp, "w") as fp:
-            fp.write("step\tlr\ttrain_loss\theldout_loss\tseconds\n")
+            fp.write("step\tlr\ttrain_loss_weighted\theldout_loss\tseconds\n")
     t0 = time.time() - elapsed
     run = 0.0
     nrun = 0
@@ -130,8 +163,9 @@ def main():
         lr = lr_at(step, args.steps, args.lr, 100)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = batch(rng, ids, starts, 0, split, args.batch, args.seq)
-        loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
+        x, y, w = batch(rng, ids, starts, 0, split, args.batch, args.seq, wts)
+        ce = F.cross_entropy(model(x).flatten(0, 1), y.flatten(), reduction="none")
+        loss = (ce * w.flatten()).sum() / w.sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
