@@ -182,23 +182,24 @@ def answer(f, lang):
 LETTERS = "ABCD"
 
 
-def mc_item(rng, f, lang, k):
-    """A 4-way multiple-choice doc: gold answer plus 3 distractors of the same relation."""
+def mc_item(rng, f, lang, k, n=4):
+    """An n-way multiple-choice doc: gold answer plus n-1 distractors of the same relation."""
     gold = answer(f, lang)
     pool = [v for v in answers_of(f.rel, lang) if v != gold]
-    choices = rng.sample(pool, 3) + [gold]
+    choices = rng.sample(pool, n - 1) + [gold]
     rng.shuffle(choices)
     return {"question": question(f, lang, k), "choices": choices,
             "answer": choices.index(gold)}
 
 
 def mc_text(doc, lang, with_answer):
-    """Prompt exactly as tasks/demo/demo_facts_mc_{en,zh}.json render it."""
-    c = doc["choices"]
+    """Prompt exactly as tasks/demo/demo_facts_mc_{en,zh}.json render it
+    (those have 4 choices; focus items may have 2 or 3)."""
+    opts = "".join("\n%s. %s" % (LETTERS[i], c) for i, c in enumerate(doc["choices"]))
     if lang == "en":
-        t = "Question: %s\nA. %s\nB. %s\nC. %s\nD. %s\nAnswer:" % (doc["question"], *c)
+        t = "Question: %s%s\nAnswer:" % (doc["question"], opts)
         return t + (" " + LETTERS[doc["answer"]] if with_answer else "")
-    t = "问题：%s\nA. %s\nB. %s\nC. %s\nD. %s\n答案：" % (doc["question"], *c)
+    t = "问题：%s%s\n答案：" % (doc["question"], opts)
     return t + (LETTERS[doc["answer"]] if with_answer else "")
 
 
@@ -314,6 +315,22 @@ def doc_lookup(rng, facts):
         d = mc_item(rng, f, lang, 0)
         tpl = rng.choice(LOOKUP_EN if lang == "en" else LOOKUP_ZH)
         d["question"] = tpl.replace("{a}", answer(f, lang))
+        out.append(mc_text(d, lang, True))
+    return "\n\n".join(out)
+
+
+def doc_focus(rng, facts):
+    """Focus stream (train.py --focus-from): lookup items with 2-4 options and
+    ordinary 4-way items, one to four per document."""
+    lang = rng.choice(["en", "zh"])
+    out = []
+    for f in rng.sample(facts, rng.randint(1, 4)):
+        if rng.random() < 0.5:
+            d = mc_item(rng, f, lang, 0, rng.choice([2, 3, 4]))
+            tpl = rng.choice(LOOKUP_EN if lang == "en" else LOOKUP_ZH)
+            d["question"] = tpl.replace("{a}", answer(f, lang))
+        else:
+            d = mc_item(rng, f, lang, train_k(rng, f, lang))
         out.append(mc_text(d, lang, True))
     return "\n\n".join(out)
 
@@ -440,9 +457,11 @@ def main():
     held = heldout_arith(rng)
     tasks = gen_tasks(random.Random(SEED + 1), facts, held)
     docs = gen_corpus(random.Random(SEED + 2), facts, set(held), args.docs)
-    nq = check_disjoint(docs, tasks, facts, held)
+    focus = [doc_focus(random.Random(SEED + 3 + i), facts) for i in range(20000)]
+    nq = check_disjoint(docs + focus, tasks, facts, held)
     os.makedirs(os.path.dirname(args.out_corpus), exist_ok=True)
     write_jsonl(args.out_corpus, [{"text": d} for d in docs])
+    write_jsonl(os.path.join(os.path.dirname(args.out_corpus), "focus.jsonl"), [{"text": d} for d in focus])
     ddir = os.path.join(args.tasks_dir, "data")
     os.makedirs(ddir, exist_ok=True)
     for name, (train, test) in tasks.items():

@@ -10,7 +10,13 @@ held-out loss is the plain mean cross-entropy per token.  The held-out loss is m
 corpus documents, which training never sees.
 
 Usage: train.py [--steps N] [--batch B] [--seq T] [--lr LR] [--threads K]
-                [--bench]   (time 5 steps and exit)
+                [--late-from S --late-letter-weight W] [--bench]
+--bench times 5 steps and exits.  From step S on (default 600) the answer
+letters weigh W (default 20) instead of 5: in two runs the model had learned
+the facts by step 600 but still answered every multiple-choice item with the
+same letter.  From step F (--focus-from, default 900) a share
+(--focus-prob, default 0.5) of the windows comes from work/focus.jsonl:
+multiple-choice items only, including 2- and 3-option lookup items.
 """
 import argparse
 import json
@@ -32,14 +38,15 @@ from model import DEFAULT_CONFIG, GLM  # noqa: E402
 WORK = os.path.join(HERE, "work")
 
 
-def load_tokens(tok):
-    """Token stream of the corpus: <|endoftext|> doc <|endoftext|> doc ...; cached."""
-    cache = os.path.join(WORK, "tokens.npz")
+def load_tokens(tok, name="corpus"):
+    """Token stream of work/NAME.jsonl: <|endoftext|> doc <|endoftext|> doc ...;
+    cached in work/tokens[_NAME].npz.  split: start of the held-out 2 %."""
+    cache = os.path.join(WORK, "tokens.npz" if name == "corpus" else "tokens_%s.npz" % name)
     if os.path.exists(cache):
         z = np.load(cache)
         return z["ids"], z["starts"], int(z["split"])
     ids, starts = [], []
-    with open(os.path.join(WORK, "corpus.jsonl"), encoding="utf-8") as fp:
+    with open(os.path.join(WORK, name + ".jsonl"), encoding="utf-8") as fp:
         docs = [json.loads(l)["text"] for l in fp]
     split_doc = int(len(docs) * 0.98)
     split = 0
@@ -128,12 +135,20 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--late-from", type=int, default=600,
+                    help="from this step on, answer letters weigh --late-letter-weight")
+    ap.add_argument("--late-letter-weight", type=float, default=20.0)
+    ap.add_argument("--focus-from", type=int, default=900,
+                    help="from this step on, --focus-prob of the windows come from work/focus.jsonl")
+    ap.add_argument("--focus-prob", type=float, default=0.5)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     tok = Tokenizer.load(os.path.join(WORK, "tokenizer.json"))
     ids, starts, split = load_tokens(tok)
     wts = loss_weights(tok, ids)
+    f_ids, f_starts, _ = load_tokens(tok, "focus")
+    f_wts = loss_weights(tok, f_ids)
     cfg = dict(DEFAULT_CONFIG, vocab_size=len(tok.tokens))
     model = GLM(cfg)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
@@ -163,7 +178,16 @@ def main():
         lr = lr_at(step, args.steps, args.lr, 100)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y, w = batch(rng, ids, starts, 0, split, args.batch, args.seq, wts)
+        if step >= args.focus_from:
+            nf = sum(rng.random() < args.focus_prob for _ in range(args.batch))
+        else:
+            nf = 0
+        x, y, w = batch(rng, ids, starts, 0, split, args.batch - nf, args.seq, wts)
+        if nf:
+            fx, fy, fw = batch(rng, f_ids, f_starts, 0, len(f_ids), nf, args.seq, f_wts)
+            x, y, w = torch.cat([x, fx]), torch.cat([y, fy]), torch.cat([w, fw])
+        if step >= args.late_from:
+            w = torch.where(w == 5.0, torch.full_like(w, args.late_letter_weight), w)
         ce = F.cross_entropy(model(x).flatten(0, 1), y.flatten(), reduction="none")
         loss = (ce * w.flatten()).sum() / w.sum()
         opt.zero_grad(set_to_none=True)
