@@ -4,7 +4,7 @@
 Called by models/train/build.sh (step 5) and imported by eval_demo.py.  It
 reads models/tianti-tiny.gguf with its own parser (no torch), runs the GLM
 forward pass in float64, checks the logits against the torch model of the
-checkpoint (max abs difference < 1e-4), and writes tests/data/glm/tiny_ref.json
+checkpoint (argv[1], default work/ckpt.pt; max abs difference < 1e-4), and writes tests/data/glm/tiny_ref.json
 for the C engine's tests:
   prompt, prompt_ids, n_vocab, argmax (per position), logits_first64 (per
   position, first 64 vocabulary entries), logits_last (all entries at the
@@ -155,7 +155,7 @@ def main():
     # torch cross-check on the checkpoint the file was exported from
     import torch
     from model import GLM
-    st = torch.load(os.path.join(HERE, "work", "ckpt.pt"))
+    st = torch.load(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "work", "ckpt.pt"))
     m = GLM(st["cfg"])
     m.load_state_dict(st["model"])
     m.eval()
