@@ -111,7 +111,7 @@ def run_task(m, tok, tdir, fname):
         for d in docs:
             ctx = t.get("description", "") + render(t["doc_to_text"], d)
             ch = t["doc_to_choice"]
-            choices = ch if isinstance(ch, list) else json.loads(render(ch, d))
+            choices = ch if isinstance(ch, list) else d[ch] if ch in d else json.loads(render(ch, d))
             gold = int(render(t["doc_to_target"], d))
             lls = [loglik(m, tok, ctx, t.get("target_delimiter", " ") + c) for c in choices]
             norm = [ll / len(c) for ll, c in zip(lls, choices)]

@@ -26,7 +26,7 @@ set ylabel 'loss'
 set logscale y
 set grid
 set key top right
-plot '%s' using 1:3 skip 1 with lines lw 2 title 'train (mean since last point)', \\
+plot '%s' using 1:3 skip 1 with lines lw 2 title 'train, weighted (mean since last point; weights change at 600 and 900)', \\
      '' using 1:4 skip 1 with lines lw 2 title 'held-out documents'
 """ % (os.path.join(HERE, "loss.svg"), log)
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
