@@ -349,6 +349,25 @@ static void event_locked(web_battle *bt, json_t *ev)
     free(s);
 }
 
+/* Marks one side of bt finished (failed or not, with its final text),
+ * ends the battle when both sides are done, and drops the generation
+ * thread's reference; with w->mu held. */
+static void side_done_locked(arena_web *w, web_battle *bt, int side, int failed, const char *text)
+{
+    bt->failed[side] = failed;
+    bt->done[side] = 1;
+    event_locked(bt, json_pack("{s:s,s:s,s:b,s:s}", "type", "done", "side", side ? "b" : "a", "failed", failed,
+                               "text", text));
+    if (bt->done[0] && bt->done[1]) {
+        event_locked(bt, json_pack("{s:s}", "type", "end"));
+        bt->finished = 1;
+        w->active--;
+    }
+    battle_unref_locked(bt);
+    w->threads--;
+    pthread_cond_broadcast(&w->cv);
+}
+
 static int on_token(void *user, const char *piece, size_t len)
 {
     gen_arg *g = user;
@@ -402,19 +421,8 @@ static void *gen_main(void *arg)
     tt_buf_reset(ans);
     tt_buf_puts(ans, failed ? "" : final);  /* never NULL */
     free(final);
-    bt->failed[g->side] = failed;
-    bt->done[g->side] = 1;
     bt->latency[g->side] = dt;
-    event_locked(bt, json_pack("{s:s,s:s,s:b,s:s}", "type", "done", "side", g->side ? "b" : "a", "failed", failed,
-                               "text", failed ? "" : tt_buf_str(ans)));
-    if (bt->done[0] && bt->done[1]) {
-        event_locked(bt, json_pack("{s:s}", "type", "end"));
-        bt->finished = 1;
-        w->active--;
-    }
-    battle_unref_locked(bt);
-    w->threads--;
-    pthread_cond_broadcast(&w->cv);
+    side_done_locked(w, bt, g->side, failed, failed ? "" : tt_buf_str(ans));
     pthread_mutex_unlock(&w->mu);
     if (rc == TT_OK) engine_response_free(&resp);
     free(g);
@@ -536,18 +544,8 @@ static enum MHD_Result post_battle(arena_web *w, struct MHD_Connection *c, web_r
         if (pthread_create(&th, &at, gen_main, g) != 0) {
             /* could not start: record the side as failed, as gen_main would */
             pthread_mutex_lock(&w->mu);
-            bt->failed[side] = bt->done[side] = 1;
             tt_buf_puts(&bt->answer[side], "");
-            event_locked(bt, json_pack("{s:s,s:s,s:b,s:s}", "type", "done", "side", side ? "b" : "a", "failed", 1,
-                                       "text", ""));
-            if (bt->done[0] && bt->done[1]) {
-                event_locked(bt, json_pack("{s:s}", "type", "end"));
-                bt->finished = 1;
-                w->active--;
-            }
-            battle_unref_locked(bt);
-            w->threads--;
-            pthread_cond_broadcast(&w->cv);
+            side_done_locked(w, bt, side, 1, "");
             pthread_mutex_unlock(&w->mu);
             free(g);
         }

@@ -18,8 +18,42 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The --model and --models rows every battling sub-subcommand offers. */
+#define ARENA_MODEL_OPTIONS(models, registry_path) \
+    {OPT_LIST, 'm', "model", (models), "SPEC", "a model to battle: spec or registry name (repeat; NAME=SPEC names it)"}, \
+    {OPT_STRING, 0, "models", (registry_path), "FILE", "model registry (default models.json if present)"}
+
+/* cli_parse for one sub-subcommand: -1 to go on, else the exit status
+ * (0 after help, 2 after a usage error) with owned freed. */
+static int arena_parse(int argc, char **argv, const char *const *usage, const cli_option *opts, cli_list *positional,
+                       cli_list *owned)
+{
+    int prc = cli_parse(argc, argv, usage, opts, positional);
+    if (!prc) return -1;
+    cli_list_free(owned);
+    return prc == 1 ? 0 : 2;
+}
+
+/* Reports a usage error (the whole message, "arena SUB: ..."), prints the
+ * usage, frees owned and returns 2. */
+__attribute__((format(printf, 4, 5)))
+static int arena_usage_error(const char *const *usage, const cli_option *opts, cli_list *owned, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_error("%s", msg);
+    cli_usage(usage, opts, stderr);
+    cli_list_free(owned);
+    return 2;
+}
 
 static int arena_import(int argc, char **argv)
 {
@@ -32,14 +66,9 @@ static int arena_import(int argc, char **argv)
         CLI_OPT_END,
     };
     cli_list pos = {0};
-    int prc = cli_parse(argc, argv, usage, opts, &pos);
-    if (prc) { cli_list_free(&pos); return prc == 1 ? 0 : 2; }
-    if (pos.n != 1) {
-        cli_error("arena import: expected one battle file");
-        cli_usage(usage, opts, stderr);
-        cli_list_free(&pos);
-        return 2;
-    }
+    int prc = arena_parse(argc, argv, usage, opts, &pos, &pos);
+    if (prc >= 0) return prc;
+    if (pos.n != 1) return arena_usage_error(usage, opts, &pos, "arena import: expected one battle file");
     char err[TT_ERR_SIZE];
     arena_battles l;
     arena_battles_init(&l);
@@ -68,8 +97,8 @@ static int arena_export(int argc, char **argv)
         CLI_OPT_END,
     };
     cli_list pos = {0};
-    int prc = cli_parse(argc, argv, usage, opts, &pos);
-    if (prc) { cli_list_free(&pos); return prc == 1 ? 0 : 2; }
+    int prc = arena_parse(argc, argv, usage, opts, &pos, &pos);
+    if (prc >= 0) return prc;
     char err[TT_ERR_SIZE];
     arena_source src;
     if (pos.n != 1 || arena_source_parse(source, &src, err) != TT_OK) {
@@ -112,8 +141,7 @@ static int arena_serve(int argc, char **argv)
     const char *db = NULL;
     int max_prompt = (int)o.max_prompt_bytes, quiet = 0, seed = 0;
     const cli_option opts[] = {
-        {OPT_LIST, 'm', "model", &models, "SPEC", "a model to battle: spec or registry name (repeat; NAME=SPEC names it)"},
-        {OPT_STRING, 0, "models", &o.registry_path, "FILE", "model registry (default models.json if present)"},
+        ARENA_MODEL_OPTIONS(&models, &o.registry_path),
         {OPT_STRING, 0, "host", &o.host, "ADDR", "address to listen on (default 127.0.0.1)"},
         {OPT_INT, 'p', "port", &o.port, "PORT", "port (default 8080; 0 = any free port)"},
         {OPT_STRING, 0, "db", &db, "FILE", "database for the votes (default tianti.db or $TIANTI_DB)"},
@@ -129,17 +157,11 @@ static int arena_serve(int argc, char **argv)
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no request log"},
         CLI_OPT_END,
     };
-    int prc = cli_parse(argc, argv, usage, opts, NULL);
-    if (prc) {
-        cli_list_free(&models);
-        return prc == 1 ? 0 : 2;
-    }
-    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.lb_rounds < 0 || o.rate_per_min < 0) {
-        cli_error("arena serve: %s", models.n < 2 ? "give at least two models with --model" : "option values must be positive");
-        cli_usage(usage, opts, stderr);
-        cli_list_free(&models);
-        return 2;
-    }
+    int prc = arena_parse(argc, argv, usage, opts, NULL, &models);
+    if (prc >= 0) return prc;
+    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.lb_rounds < 0 || o.rate_per_min < 0)
+        return arena_usage_error(usage, opts, &models, "arena serve: %s",
+                                 models.n < 2 ? "give at least two models with --model" : "option values must be positive");
     o.models = models.items;
     o.n_models = models.n;
     o.db_path = cli_db_path(db);
@@ -186,8 +208,7 @@ static int arena_auto(int argc, char **argv)
     const char *db = NULL;
     int seed = 1, quiet = 0;
     const cli_option opts[] = {
-        {OPT_LIST, 'm', "model", &models, "SPEC", "a model to battle: spec or registry name (repeat; NAME=SPEC names it)"},
-        {OPT_STRING, 0, "models", &o.registry_path, "FILE", "model registry (default models.json if present)"},
+        ARENA_MODEL_OPTIONS(&models, &o.registry_path),
         {OPT_STRING, 'j', "judge", &o.judge, "SPEC", "reference[:METRIC], llm:ENGINE_SPEC or grade:ENGINE_SPEC"},
         {OPT_STRING, 0, "prompts", &o.prompts_path, "FILE", "task file, or prompts as JSON Lines / text"},
         {OPT_STRING, 0, "references", &o.references_path, "FILE",
@@ -202,20 +223,14 @@ static int arena_auto(int argc, char **argv)
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no line per battle"},
         CLI_OPT_END,
     };
-    int prc = cli_parse(argc, argv, usage, opts, NULL);
-    if (prc) {
-        cli_list_free(&models);
-        return prc == 1 ? 0 : 2;
-    }
-    if (models.n < 2 || !o.judge || !o.prompts_path || o.rounds < 0) {
-        cli_error("arena auto: %s", models.n < 2 ? "give at least two models with --model"
-                                    : !o.judge ? "give a judge with --judge"
-                                    : !o.prompts_path ? "give prompts with --prompts"
-                                                      : "--rounds must be positive");
-        cli_usage(usage, opts, stderr);
-        cli_list_free(&models);
-        return 2;
-    }
+    int prc = arena_parse(argc, argv, usage, opts, NULL, &models);
+    if (prc >= 0) return prc;
+    if (models.n < 2 || !o.judge || !o.prompts_path || o.rounds < 0)
+        return arena_usage_error(usage, opts, &models, "arena auto: %s",
+                                 models.n < 2        ? "give at least two models with --model"
+                                 : !o.judge          ? "give a judge with --judge"
+                                 : !o.prompts_path   ? "give prompts with --prompts"
+                                                     : "--rounds must be positive");
     o.models = models.items;
     o.n_models = models.n;
     o.db_path = cli_db_path(db);

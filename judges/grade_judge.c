@@ -80,14 +80,9 @@ arena_winner judge_grades_winner(double score_a, double score_b)
     return score_a > score_b ? ARENA_WIN_A : ARENA_WIN_B;
 }
 
-typedef struct grade_judge {
-    judge base;
-    engine *e;
-} grade_judge;
-
 static int grade_compare(judge *j, const judge_item *it, judge_result *res, char *err)
 {
-    grade_judge *gj = (grade_judge *)j;
+    engine_judge *gj = (engine_judge *)j;
     json_t *grades = json_array();
     double score[2] = {0, 0};
     char *why = NULL;
@@ -132,13 +127,6 @@ static int grade_compare(judge *j, const judge_item *it, judge_result *res, char
     return rc;
 }
 
-static void grade_close(judge *j)
-{
-    grade_judge *gj = (grade_judge *)j;
-    engine_close(gj->e);
-    free(gj);
-}
-
 static void grade_requests(judge *j, const judge_item *it, tt_buf *out)
 {
     (void)j;
@@ -151,21 +139,10 @@ static void grade_requests(judge *j, const judge_item *it, tt_buf *out)
     }
 }
 
-static const judge_vtable grade_vtable = {.compare = grade_compare, .close = grade_close, .requests = grade_requests};
+static const judge_vtable grade_vtable = {
+    .compare = grade_compare, .close = judge_engine_close, .requests = grade_requests};
 
 int judge_grade_open(const char *arg, const engine_options *opt, judge **out, char *err)
 {
-    if (!arg || !*arg) return tt_fail(err, TT_ERR_USAGE, "judge 'grade' needs an engine spec: grade:KIND:ARG");
-    engine *e = NULL;
-    int rc = engine_open(arg, opt, &e, err);
-    if (rc != TT_OK) return rc;
-    if (!(engine_caps(e) & ENGINE_CAP_CHAT)) {
-        engine_close(e);
-        return tt_fail(err, TT_ERR_UNSUPPORTED, "judge engine '%s' cannot answer chat requests", arg);
-    }
-    grade_judge *gj = tt_calloc(1, sizeof *gj);
-    gj->base.vt = &grade_vtable;
-    gj->e = e;
-    *out = &gj->base;
-    return TT_OK;
+    return judge_engine_open("grade", arg, opt, &grade_vtable, out, err);
 }

@@ -1,7 +1,8 @@
 /*
  * judge.c — opens a judge by spec ("reference[:METRIC]", "llm:ENGINE_SPEC",
  * "grade:ENGINE_SPEC") and dispatches to the kind's functions; also the
- * shared chat helper the model-backed judges use. See judges/judge.h.
+ * shared chat helper and engine_judge opener/closer the model-backed
+ * judges use. See judges/judge.h.
  */
 #include "judges/judge_impl.h"
 #include "harness/util.h"
@@ -57,6 +58,32 @@ void judge_result_free(judge_result *r)
     free(r->error);
     free(r->detail_json);
     memset(r, 0, sizeof *r);
+}
+
+int judge_engine_open(const char *kind, const char *arg, const engine_options *opt, const judge_vtable *vt,
+                      judge **out, char *err)
+{
+    if (!arg || !*arg)
+        return tt_fail(err, TT_ERR_USAGE, "judge '%s' needs an engine spec: %s:KIND:ARG", kind, kind);
+    engine *e = NULL;
+    int rc = engine_open(arg, opt, &e, err);
+    if (rc != TT_OK) return rc;
+    if (!(engine_caps(e) & ENGINE_CAP_CHAT)) {
+        engine_close(e);
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "judge engine '%s' cannot answer chat requests", arg);
+    }
+    engine_judge *ej = tt_calloc(1, sizeof *ej);
+    ej->base.vt = vt;
+    ej->e = e;
+    *out = &ej->base;
+    return TT_OK;
+}
+
+void judge_engine_close(judge *j)
+{
+    engine_judge *ej = (engine_judge *)j;
+    engine_close(ej->e);
+    free(ej);
 }
 
 int judge_ask(engine *e, const engine_message *msgs, int n, char **text, char **failure, char *err)

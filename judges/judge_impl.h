@@ -27,6 +27,22 @@ int judge_reference_open(const char *arg, judge **out, char *err);
 int judge_llm_open(const char *arg, const engine_options *opt, judge **out, char *err);
 int judge_grade_open(const char *arg, const engine_options *opt, judge **out, char *err);
 
+/* The judge kinds that ask one chat engine (llm_judge.c, grade_judge.c) share
+ * this struct and its opener/closer. */
+typedef struct engine_judge {
+    judge base;
+    engine *e;                 /* owned; closed by judge_engine_close */
+} engine_judge;
+
+/* Opens the engine named by arg (the spec after "KIND:"), checks it can
+ * chat and makes an engine_judge with vtable vt; kind names the judge in
+ * messages. On success *out is set (closed through vt->close, which should
+ * be judge_engine_close). */
+int judge_engine_open(const char *kind, const char *arg, const engine_options *opt, const judge_vtable *vt,
+                      judge **out, char *err);
+/* Closes the engine and frees an engine_judge. */
+void judge_engine_close(judge *j);
+
 /* Runs one chat request (system + user) on e at temperature 0 and returns
  * the text (caller frees) or NULL with *failure set (caller frees) when the
  * engine recorded an error. Nonzero only when the engine cannot go on. */

@@ -68,11 +68,6 @@ int judge_combine_swapped(judge_verdict g1, judge_verdict g2, arena_winner *winn
     return 0;
 }
 
-typedef struct llm_judge {
-    judge base;
-    engine *e;
-} llm_judge;
-
 static const char *verdict_name(judge_verdict v)
 {
     static const char *const names[] = {"A", "B", "C", "error"};
@@ -81,7 +76,7 @@ static const char *verdict_name(judge_verdict v)
 
 static int llm_compare(judge *j, const judge_item *it, judge_result *res, char *err)
 {
-    llm_judge *lj = (llm_judge *)j;
+    engine_judge *lj = (engine_judge *)j;
     json_t *games = json_array();
     judge_verdict v[2] = {JUDGE_VERDICT_ERROR, JUDGE_VERDICT_ERROR};
     int rc = TT_OK;
@@ -133,13 +128,6 @@ static int llm_compare(judge *j, const judge_item *it, judge_result *res, char *
     return rc;
 }
 
-static void llm_close(judge *j)
-{
-    llm_judge *lj = (llm_judge *)j;
-    engine_close(lj->e);
-    free(lj);
-}
-
 static void llm_requests(judge *j, const judge_item *it, tt_buf *out)
 {
     (void)j;
@@ -153,21 +141,9 @@ static void llm_requests(judge *j, const judge_item *it, tt_buf *out)
     }
 }
 
-static const judge_vtable llm_vtable = {.compare = llm_compare, .close = llm_close, .requests = llm_requests};
+static const judge_vtable llm_vtable = {.compare = llm_compare, .close = judge_engine_close, .requests = llm_requests};
 
 int judge_llm_open(const char *arg, const engine_options *opt, judge **out, char *err)
 {
-    if (!arg || !*arg) return tt_fail(err, TT_ERR_USAGE, "judge 'llm' needs an engine spec: llm:KIND:ARG");
-    engine *e = NULL;
-    int rc = engine_open(arg, opt, &e, err);
-    if (rc != TT_OK) return rc;
-    if (!(engine_caps(e) & ENGINE_CAP_CHAT)) {
-        engine_close(e);
-        return tt_fail(err, TT_ERR_UNSUPPORTED, "judge engine '%s' cannot answer chat requests", arg);
-    }
-    llm_judge *lj = tt_calloc(1, sizeof *lj);
-    lj->base.vt = &llm_vtable;
-    lj->e = e;
-    *out = &lj->base;
-    return TT_OK;
+    return judge_engine_open("llm", arg, opt, &llm_vtable, out, err);
 }

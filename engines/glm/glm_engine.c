@@ -266,10 +266,28 @@ static int run_generate(glm_engine *g, const engine_request *req, engine_respons
 
 /* ---- scoring ------------------------------------------------------------------- */
 
+/* Per-token logprobs collected while scoring (for echo scoring in serve). */
+typedef struct token_lps {
+    engine_token_logprob *v;
+    int n, cap;
+} token_lps;
+
+static void token_lps_push(glm_engine *g, token_lps *t, int id, double lp)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->v = tt_realloc(t->v, sizeof *t->v * (size_t)t->cap);
+    }
+    t->v[t->n].token = glm_detokenize(g->tk, &id, 1, 1);
+    t->v[t->n].logprob = lp;
+    t->n++;
+}
+
 /* Scores tokens[first..n) given tokens[0..first) (first >= 1), n <= n_ctx + 1:
  * adds each token's logprob to *lp and clears *greedy when one is not the
- * argmax. */
-static int score_window(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy, char *err)
+ * argmax; when per_token is given, also appends each (token, logprob). */
+static int score_window(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy,
+                        token_lps *per_token, char *err)
 {
     glm_model *m = g->m;
     int V = m->cfg.n_vocab;
@@ -285,7 +303,9 @@ static int score_window(glm_engine *g, const int *tokens, int n, int first, doub
             int target = i + j + 1;
             if (target < first) continue;
             const float *row = logits + (size_t)j * V;
-            *lp += glm_logprob(row, V, tokens[target]);
+            double tlp = glm_logprob(row, V, tokens[target]);
+            *lp += tlp;
+            if (per_token) token_lps_push(g, per_token, tokens[target], tlp);
             if (glm_argmax(row, V) != tokens[target]) *greedy = 0;
         }
     }
@@ -329,7 +349,7 @@ static int run_loglikelihood(glm_engine *g, const engine_request *req, engine_re
     }
     double lp = 0;
     int greedy = 1;
-    int rc = score_window(g, ids + off, n - off, n - off - n_cont, &lp, &greedy, err);
+    int rc = score_window(g, ids + off, n - off, n - off - n_cont, &lp, &greedy, NULL, err);
     free(ids);
     if (rc) return rc;
     resp->logprob = lp;
@@ -350,6 +370,7 @@ static int run_rolling(glm_engine *g, const engine_request *req, engine_response
     int greedy = 1, rc = TT_OK;
     int *win = tt_malloc((size_t)(L + 1) * sizeof *win);
     int predicted = 0;
+    token_lps per_token = {0};
     while (predicted < n && rc == TT_OK) {
         /* window: predict tok[predicted .. end) with up to L inputs before each */
         int pred = n - predicted < L ? n - predicted : L;
@@ -361,12 +382,18 @@ static int run_rolling(glm_engine *g, const engine_request *req, engine_response
             start = 0;
         }
         for (int i = start; i < end; i++) win[w++] = tok[i];
-        rc = score_window(g, win, w, w - pred, &lp, &greedy, err);
+        rc = score_window(g, win, w, w - pred, &lp, &greedy, &per_token, err);
         predicted = end;
     }
     free(win);
     free(tok);
-    if (rc) return rc;
+    if (rc) {
+        for (int i = 0; i < per_token.n; i++) free(per_token.v[i].token);
+        free(per_token.v);
+        return rc;
+    }
+    resp->token_logprobs = per_token.v;
+    resp->n_token_logprobs = per_token.n;
     resp->logprob = lp;
     resp->is_greedy = greedy;
     resp->n_tokens = n;

@@ -1,36 +1,28 @@
 /*
- * glm_api.h — pieces shared by the two THUDM api.py protocol engines,
- * chatglm.c (`chatglm:URL`, reply field `response`) and visualglm.c
- * (`visualglm:URL`, reply field `result`): turning engine messages into
- * the [query, answer] history pairs, the sampling fields, and one POST
- * through the shared HTTP client. Implemented in chatglm.c.
+ * glm_api.h — the engine shared by the two THUDM api.py protocol engines,
+ * chatglm.c (`chatglm:URL`, query field `prompt`, reply field `response`)
+ * and visualglm.c (`visualglm:URL`, query field `text`, reply field
+ * `result`, images). Each protocol file describes what differs in a
+ * glm_api_protocol and opens the engine through glm_api_open; the history
+ * pairs, sampling fields, POST and engine object live in glm_api.c.
  */
 #ifndef TIANTI_GLM_API_H
 #define TIANTI_GLM_API_H
 
-#include <jansson.h>
-
 #include "engines/engine.h"
-#include "engines/http/http_client.h"
 
-/* Splits a CHAT request into history pairs plus the final user query (a
- * GENERATE request becomes its context with empty history). A leading
- * system message is prepended to the first user turn, as ChatGLM2's
- * openai_api.py does. If image is non-NULL it receives the last image
- * found in the messages. *history is a new reference; *merged_query (may
- * be NULL) backs *query and the caller frees it. Returns -1 with why set
- * when the messages cannot be expressed (no messages, last not user). */
-int glm_api_history(const engine_request *req, json_t **history, const char **query, const char **image,
-                    char **merged_query, char *why);
-/* Adds temperature/top_p (never falsy) and max_length when needed. */
-void glm_api_params(json_t *body, const engine_gen_params *g);
-/* Validates URL (arg, else opt->base_url) and makes the client. */
-int glm_api_open_client(const char *kind, const char *arg, const engine_options *opt, http_client **hc,
-                        char **url, char *err);
-/* Posts body and reads the string `field` from the reply into resp. A
- * recorded failure sets resp->error and returns TT_OK; *fatal and
- * TT_ERR_ENGINE when the server refuses the model outright. */
-int glm_api_post(http_client *hc, const char *url, json_t *body, const char *field, const engine_request *req,
-                 engine_response *resp, int *fatal, char *err);
+/* What one api.py protocol variant sends and reads. Static storage: the
+ * engine keeps the pointer for its lifetime. */
+typedef struct glm_api_protocol {
+    const char *kind;        /* engine kind, used in messages and the client name */
+    const char *query_field; /* request field carrying the final user query */
+    const char *reply_field; /* reply field carrying the answer text */
+    int images;              /* send the last message image as raw base64 `image` */
+    unsigned caps;           /* ENGINE_CAP_* offered */
+} glm_api_protocol;
+
+/* Opens an engine speaking proto against arg (a URL, else opt->base_url).
+ * On success *out is set; caller closes it with engine_close. */
+int glm_api_open(const glm_api_protocol *proto, const char *arg, const engine_options *opt, engine **out, char *err);
 
 #endif
