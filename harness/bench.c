@@ -434,7 +434,7 @@ static int measure_client(engine *e, const bench_options *o, bench_result *r, ch
     int rc = calibrate_words(e, o->n_prompt, &words, err);
     if (rc) return rc;
     double ttft[BENCH_MAX_REPS];
-    int ok_tg = 0, ntok_p = 0, sum_ct = 0;
+    int ok_tg = 0, ntok_p = 0, sum_ct = 0, sum_all = 0;
     for (int i = -(o->warmup ? 1 : 0); i < o->reps; i++) {
         engine_response resp;
         stream_clock clk;
@@ -453,9 +453,12 @@ static int measure_client(engine *e, const bench_options *o, bench_result *r, ch
             r->pp_samples[i] = resp.prompt_tokens > 0 && first > 0 ? resp.prompt_tokens / first : 0;
             /* a reply of a few tokens says little about generation speed */
             double tps = ct >= 8 && end > first ? (ct - 1) / (end - first) : 0;
-            if (tps > 0) r->tg_samples[ok_tg++] = tps;
+            if (tps > 0) {
+                r->tg_samples[ok_tg++] = tps;
+                sum_ct += ct;
+            }
+            sum_all += ct;
             ntok_p = resp.prompt_tokens;
-            sum_ct += ct;
         }
         engine_response_free(&resp);
     }
@@ -463,7 +466,8 @@ static int measure_client(engine *e, const bench_options *o, bench_result *r, ch
     r->ttft.reps = r->pp.reps = o->reps;
     r->ttft.n_tokens = r->pp.n_tokens = ntok_p;
     if (ntok_p > 0) perf_mean_sd(r->pp_samples, o->reps, &r->pp.mean, &r->pp.sd);
-    r->tg.n_tokens = (sum_ct + o->reps / 2) / o->reps;   /* mean tokens per reply */
+    /* mean tokens of the replies timed (of all when none was) */
+    r->tg.n_tokens = ok_tg ? (sum_ct + ok_tg / 2) / ok_tg : (sum_all + o->reps / 2) / o->reps;
     r->tg.reps = ok_tg;
     if (ok_tg > 0) perf_mean_sd(r->tg_samples, ok_tg, &r->tg.mean, &r->tg.sd);
     if (ok_tg < o->reps) {
