@@ -25,6 +25,8 @@
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
+#include "engines/glm/timing.h"
+#include "harness/perf.h"
 #include "harness/util.h"
 
 #include <math.h>
@@ -81,26 +83,6 @@ static int write_random_model(const char *path, char *err)
     return rc;
 }
 
-/* memcpy bandwidth in bytes/s (bytes read + bytes written), best of 5. */
-static double memcpy_bandwidth(void)
-{
-    size_t n = 128u << 20;
-    char *a = tt_malloc(n), *b = tt_malloc(n);
-    memset(a, 1, n);
-    memset(b, 2, n);
-    double best = 0;
-    for (int i = 0; i < 5; i++) {
-        double t0 = tt_now_s();
-        memcpy(b, a, n);
-        double dt = tt_now_s() - t0;
-        a[i] = b[n - 1 - (size_t)i];
-        if (2.0 * (double)n / dt > best) best = 2.0 * (double)n / dt;
-    }
-    free(a);
-    free(b);
-    return best;
-}
-
 /* Read bandwidth in bytes/s: the SIMD f32 dot kernel over 256 MiB (each
  * byte read once), best of 5; the bound for generation, which streams the
  * weights. */
@@ -123,15 +105,6 @@ static double read_bandwidth(void)
     return best;
 }
 
-static void mean_sd(const double *x, int n, double *mean, double *sd)
-{
-    double s = 0, q = 0;
-    for (int i = 0; i < n; i++) s += x[i];
-    *mean = s / n;
-    for (int i = 0; i < n; i++) q += (x[i] - *mean) * (x[i] - *mean);
-    *sd = n > 1 ? sqrt(q / (n - 1)) : 0;
-}
-
 /* Process CPU seconds: on a shared machine tokens per CPU-second shows the
  * kernels' speed apart from the time the scheduler gives us. */
 static double cpu_s(void)
@@ -143,30 +116,23 @@ static double cpu_s(void)
 
 static double last_cpu_tps;
 
+/* tokens/s of one pp or tg run (engines/glm/timing.h); 1 after an error */
 static int run_pp(glm_model *m, const int *toks, int n, double *tps)
 {
-    double c0 = cpu_s();
+    double c0 = cpu_s(), dt;
     char err[TT_ERR_SIZE];
-    const float *lg;
-    double t0 = tt_now_s();
-    for (int i = 0; i < n; i += m->n_batch) {
-        int k = n - i < m->n_batch ? n - i : m->n_batch;
-        if (glm_forward(m, toks + i, k, i, 0, &lg, err)) { fprintf(stderr, "%s\n", err); return 1; }
-    }
-    *tps = n / (tt_now_s() - t0);
+    if (glm_time_pp(m, toks, n, &dt, err)) { fprintf(stderr, "%s\n", err); return 1; }
+    *tps = n / dt;
     last_cpu_tps = n / (cpu_s() - c0);
     return 0;
 }
 
 static int run_tg(glm_model *m, const int *toks, int n, double *tps)
 {
-    double c0 = cpu_s();
+    double c0 = cpu_s(), dt;
     char err[TT_ERR_SIZE];
-    const float *lg;
-    double t0 = tt_now_s();
-    for (int i = 0; i < n; i++)
-        if (glm_forward(m, toks + i, 1, i, 0, &lg, err)) { fprintf(stderr, "%s\n", err); return 1; }
-    *tps = n / (tt_now_s() - t0);
+    if (glm_time_tg(m, toks, n, &dt, err)) { fprintf(stderr, "%s\n", err); return 1; }
+    *tps = n / dt;
     last_cpu_tps = n / (cpu_s() - c0);
     return 0;
 }
@@ -202,7 +168,7 @@ int main(int argc, char **argv)
         if (write_random_model(tmp_model, err)) { fprintf(stderr, "%s\n", err); return 1; }
         model = tmp_model;
     }
-    double cbw = memcpy_bandwidth(), bw = read_bandwidth();
+    double cbw = perf_memcpy_bandwidth(128u << 20, 5), bw = read_bandwidth();
     printf("# model %s, %d repetitions, simd %s; memcpy %.2f GB/s (read+write), read %.2f GB/s;\n"
            "# bw bound = read bandwidth / weight bytes read per token\n", model, reps,
            glm_ops_have_simd() ? "avx2" : "off", cbw / 1e9, bw / 1e9);
@@ -223,10 +189,7 @@ int main(int argc, char **argv)
         if (glm_model_load(path, &lp, &m, err)) { fprintf(stderr, "%s\n", err); return 1; }
         double load_s = tt_now_s() - t0;
         int n = pp > tg ? pp : tg;
-        int *toks = tt_malloc((size_t)n * sizeof *toks);
-        tt_rng r;
-        tt_rng_seed(&r, 2);
-        for (int i = 0; i < n; i++) toks[i] = (int)tt_rng_below(&r, (uint64_t)m->cfg.n_vocab);
+        int *toks = glm_timing_tokens(m, n, 2);
         double x[64], mean, sd, tps = 0;
         int R = reps > 64 ? 64 : reps;
         /* touch every weight page once so RSS counts the mapped file */
@@ -236,17 +199,17 @@ int main(int argc, char **argv)
         double cx[64];
         run_pp(m, toks, pp, &tps);   /* warm-up */
         for (int i = 0; i < R; i++) { run_pp(m, toks, pp, &x[i]); cx[i] = last_cpu_tps; }
-        mean_sd(x, R, &mean, &sd);
+        perf_mean_sd(x, R, &mean, &sd);
         double cmean, csd;
-        mean_sd(cx, R, &cmean, &csd);
+        perf_mean_sd(cx, R, &cmean, &csd);
         char name[32];
         snprintf(name, sizeof name, "pp%d", pp);
         printf(fmt, tn, st.st_size / 1048576.0, m->n_params / 1e6, m->weights_bytes / 1048576.0, m->kv_bytes / 1048576.0,
                rss, load_s, glm_pool_threads(m->pool), name, mean, sd, cmean, "");
         run_tg(m, toks, tg, &tps);
         for (int i = 0; i < R; i++) { run_tg(m, toks, tg, &x[i]); cx[i] = last_cpu_tps; }
-        mean_sd(x, R, &mean, &sd);
-        mean_sd(cx, R, &cmean, &csd);
+        perf_mean_sd(x, R, &mean, &sd);
+        perf_mean_sd(cx, R, &cmean, &csd);
         double bound = bw / (double)glm_model_bytes_per_token(m);
         char ratio[32];
         snprintf(ratio, sizeof ratio, "%.0f%% of %.0f", 100 * mean / bound, bound);

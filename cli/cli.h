@@ -69,6 +69,8 @@ int cmd_tasks(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_ratings(int argc, char **argv);
 int cmd_arena(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

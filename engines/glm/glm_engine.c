@@ -25,6 +25,7 @@
  * level, the batch shapes the kernels see).
  */
 #include "engines/engine.h"
+#include "engines/glm/glm_engine.h"
 #include "engines/glm/model.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/sampler.h"
@@ -501,4 +502,10 @@ int glm_open(const char *arg, const engine_options *opt, engine **out, char *err
     }
     *out = &g->base;
     return TT_OK;
+}
+
+glm_model *glm_engine_model(engine *e)
+{
+    if (!e || e->vt != &glm_vtable) return NULL;
+    return ((glm_engine *)e)->m;
 }
