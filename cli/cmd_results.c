@@ -50,9 +50,19 @@ static int print_comparison(store *s, int run, const char *path)
         width[i] = (int)tt_utf8_codepoints(names[i], strlen(names[i]));
         if (width[i] < 20) width[i] = 20;
     }
-    printf("run %d: value ± stderr per model\n\n| %-30s |", run, "task / metric (filter)");
+    /* The label column fits the longest "task metric (filter)". */
+    int label_w = 30;
+    if (store_prepare(s, "SELECT max(length(task_name) + length(metric) + CASE WHEN filter = 'none' THEN 0 "
+                         "ELSE length(filter) + 3 END + 9 * is_group + 1) FROM metrics WHERE run_id = ?", &st, err) == TT_OK) {
+        sqlite3_bind_int(st, 1, run);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > label_w) label_w = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    printf("run %d: value ± stderr per model\n\n| %-*s |", run, label_w, "task / metric (filter)");
     for (int i = 0; i < n_models; i++) printf(" %-*s |", width[i], names[i]);
-    printf("\n|--------------------------------|");
+    printf("\n|");
+    for (int k = 0; k < label_w + 2; k++) putchar('-');
+    putchar('|');
     for (int i = 0; i < n_models; i++) {
         for (int k = 0; k < width[i] + 2; k++) putchar('-');
         putchar('|');
@@ -75,7 +85,8 @@ static int print_comparison(store *s, int run, const char *path)
         char label[160];
         snprintf(label, sizeof label, "%s%s %s%s%s%s", sqlite3_column_int(st, 3) ? "[suite] " : "", task, metric,
                  strcmp(filter, "none") ? " (" : "", strcmp(filter, "none") ? filter : "", strcmp(filter, "none") ? ")" : "");
-        printf("| %-30s |", label);
+        int lpad = label_w - (int)tt_utf8_codepoints(label, strlen(label));
+        printf("| %s%*s |", label, lpad > 0 ? lpad : 0, "");
         for (int i = 0; i < n_models; i++) {
             sqlite3_reset(cell);
             sqlite3_bind_int(cell, 1, run);
