@@ -34,6 +34,17 @@ static int answer(const arena_auto_opts *o, arena_model *m, const char *prompt, 
     if (a->have) return TT_OK;
     engine_message msg = {.role = "user", .content = prompt};
     engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = &msg, .n_messages = 1};
+    /* A base model (or --completion) continues the prompt as it is and
+     * stops at the end of the line, as a task's generate_until would. */
+    unsigned caps = engine_caps(m->e);
+    if (o->completion || !(caps & ENGINE_CAP_CHAT)) {
+        req.kind = ENGINE_REQ_GENERATE;
+        req.context = prompt;
+        req.messages = NULL;
+        req.n_messages = 0;
+        req.gen.until[0] = "\n";
+        req.gen.n_until = 1;
+    }
     req.gen.max_tokens = o->max_tokens;
     req.gen.temperature = o->temperature;
     req.gen.seed = o->seed;

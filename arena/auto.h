@@ -35,6 +35,8 @@ typedef struct arena_auto_opts {
     uint64_t seed;                  /* prompt order, pairs, sampling seed */
     int max_tokens;                 /* per answer (default 512) */
     double temperature;             /* default 0 */
+    int completion;                 /* send prompts as raw completions cut at a
+                                       newline (base models), not as chat */
     const char *save_judge_requests; /* write the judge's requests (JSONL) here, or NULL */
     FILE *log;                      /* one line per battle, or NULL */
     engine_options judge_engine;    /* options for the judge's engine */

@@ -218,6 +218,7 @@ static int arena_auto(int argc, char **argv)
         {OPT_INT, 0, "seed", &seed, "S", "seed for prompt order, pairing and sampling (default 1)"},
         {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)"},
         {OPT_DOUBLE, 0, "temperature", &o.temperature, "T", "sampling temperature for the models (default 0)"},
+        {OPT_FLAG, 0, "completion", &o.completion, NULL, "send prompts as raw completions cut at a newline (base models)"},
         {OPT_STRING, 0, "save-judge-requests", &o.save_judge_requests, "FILE",
          "also write every request sent to the judge as JSON Lines (replay format)"},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no line per battle"},

@@ -53,7 +53,13 @@ void cli_list_free(cli_list *l)
 
 void cli_usage(const char *const *usage, const cli_option *opts, FILE *out)
 {
-    for (int i = 0; usage && usage[i]; i++) fprintf(out, "%s %s\n", i ? "   or:" : "usage:", usage[i]);
+    /* Lines that start with "tianti" are synopses; any other line is
+     * description text, printed as it is. */
+    int synopses = 0;
+    for (int i = 0; usage && usage[i]; i++) {
+        if (strncmp(usage[i], "tianti", 6) == 0) fprintf(out, "%s %s\n", synopses++ ? "   or:" : "usage:", usage[i]);
+        else fprintf(out, "%s%s\n", usage[i][0] ? "    " : "", usage[i]);
+    }
     if (opts && opts[0].type != OPT_END) fputc('\n', out);
     for (const cli_option *o = opts; o && o->type != OPT_END; o++) {
         char left[64];
