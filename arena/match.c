@@ -76,8 +76,8 @@ int arena_match_models_open(const char *const *args, int n, const char *registry
             if (!strcmp(m[k].name, m[i].name))
                 rc = tt_fail(err, TT_ERR_USAGE, "two models are named '%s'; name them with NAME=SPEC", m[i].name);
         if (rc == TT_OK) rc = engine_open(m[i].rm.spec, &m[i].rm.options, &m[i].e, err);
-        if (rc == TT_OK && !(engine_caps(m[i].e) & ENGINE_CAP_CHAT))
-            rc = tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer chat requests", m[i].rm.spec);
+        if (rc == TT_OK && !(engine_caps(m[i].e) & (ENGINE_CAP_CHAT | ENGINE_CAP_GENERATE)))
+            rc = tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' can neither chat nor continue a prompt", m[i].rm.spec);
     }
     registry_free(reg);
     if (rc != TT_OK) {

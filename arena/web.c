@@ -400,6 +400,15 @@ static void *gen_main(void *arg)
     arena_model *m = &w->models[g->side ? bt->b : bt->a];
     engine_message msg = {.role = "user", .content = bt->prompt};
     engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = &msg, .n_messages = 1};
+    if (!(engine_caps(m->e) & ENGINE_CAP_CHAT)) {
+        /* A base model continues the prompt; its answer ends with the line. */
+        req.kind = ENGINE_REQ_GENERATE;
+        req.context = bt->prompt;
+        req.messages = NULL;
+        req.n_messages = 0;
+        req.gen.until[0] = "\n";
+        req.gen.n_until = 1;
+    }
     req.gen.max_tokens = w->o.max_tokens;
     req.gen.temperature = w->o.temperature;
     pthread_mutex_lock(&w->mu);

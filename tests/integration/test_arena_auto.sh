@@ -174,6 +174,20 @@ printf '{"models": {"champion": {"spec": "replay:%s/good.jsonl", "threads": 1}}}
   --prompts "$TMP/prompts.jsonl" --db "$TMP/x.db" 2>"$TMP/err"
 [ $? = 2 ] && grep -q "two models are named 'x'" "$TMP/err" || fail "duplicate names: $(cat "$TMP/err")"
 
+# ---- base models: recorded raw completions (no chat), cut at the newline ----
+"$PY" - "$TMP" <<'P'
+import json, sys
+d = sys.argv[1]
+def rec(q, t):
+    return json.dumps({"kind": "generate", "context": q, "text": t}) + "\n"
+open(d + "/c_right.jsonl", "w").write(rec("Q: 2+2?\nA:", " 4\nQ: next") + rec("Q: Sky colour?\nA:", " blue\n"))
+open(d + "/c_wrong.jsonl", "w").write(rec("Q: 2+2?\nA:", " 5\n") + rec("Q: Sky colour?\nA:", " blue\n"))
+P
+"$BIN" arena auto --model "right=replay:$TMP/c_right.jsonl" --model "wrong=replay:$TMP/c_wrong.jsonl" --judge reference \
+  --prompts "$TMP/task.json" --completion --db "$TMP/comp.db" -q >"$TMP/out" || fail "auto --completion: $(cat "$TMP/out")"
+[ "$(q "$TMP/comp.db" "SELECT group_concat(CASE WHEN winner = 'tie' THEN 'tie' WHEN winner = 'model_a' THEN model_a ELSE model_b END)
+     FROM (SELECT * FROM battles ORDER BY prompt)")" = "right,tie" ] || fail "completion verdicts: $(q "$TMP/comp.db" "SELECT prompt, winner, conversation_a FROM battles")"
+
 # ---- usage errors ----
 "$BIN" arena auto --model "replay:$TMP/good.jsonl" --judge reference --prompts "$TMP/prompts.jsonl" --db "$TMP/x.db" 2>/dev/null
 [ $? = 2 ] || fail "one model should be a usage error"
