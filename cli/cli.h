@@ -64,7 +64,11 @@ const char *cli_db_path(const char *opt_db);
 
 int cmd_run(int argc, char **argv);
 int cmd_results(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_tasks(int argc, char **argv);
-int cmd_models(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_ratings(int argc, char **argv);
+int cmd_arena(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
 
 #endif

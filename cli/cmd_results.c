@@ -14,8 +14,92 @@
 
 static const char *const usage[] = {
     "tianti results [--db FILE] [--run ID] [--format table|json|csv]",
+    "tianti results --compare [--db FILE] [--run ID]",
     NULL,
 };
+
+/* One table with a column per model (of one run: --run, else the newest):
+ * the "which model is better, by how much" view the quick start prints. */
+static int print_comparison(store *s, int run, const char *path)
+{
+    char err[TT_ERR_SIZE];
+    sqlite3_stmt *st;
+    if (run == 0) {
+        if (store_prepare(s, "SELECT coalesce(max(run_id), 0) FROM metrics", &st, err) != TT_OK) return 1;
+        if (sqlite3_step(st) == SQLITE_ROW) run = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (run == 0) {
+        printf("(no results stored in '%s')\n", path);
+        return 0;
+    }
+    if (store_prepare(s, "SELECT DISTINCT mo.id, mo.name FROM metrics m JOIN models mo ON mo.id = m.model_id "
+                         "WHERE m.run_id = ? ORDER BY mo.id", &st, err) != TT_OK)
+        return 1;
+    sqlite3_bind_int(st, 1, run);
+    int n_models = 0;
+    int ids[64];
+    char *names[64];
+    while (sqlite3_step(st) == SQLITE_ROW && n_models < 64) {
+        ids[n_models] = sqlite3_column_int(st, 0);
+        names[n_models++] = tt_strdup((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    int width[64];
+    for (int i = 0; i < n_models; i++) {
+        width[i] = (int)tt_utf8_codepoints(names[i], strlen(names[i]));
+        if (width[i] < 20) width[i] = 20;
+    }
+    printf("run %d: value ± stderr per model\n\n| %-30s |", run, "task / metric (filter)");
+    for (int i = 0; i < n_models; i++) printf(" %-*s |", width[i], names[i]);
+    printf("\n|--------------------------------|");
+    for (int i = 0; i < n_models; i++) {
+        for (int k = 0; k < width[i] + 2; k++) putchar('-');
+        putchar('|');
+    }
+    printf("\n");
+    if (store_prepare(s, "SELECT DISTINCT task_name, metric, filter, is_group FROM metrics WHERE run_id = ? "
+                         "ORDER BY is_group, task_name, metric, filter", &st, err) != TT_OK)
+        return 1;
+    sqlite3_bind_int(st, 1, run);
+    sqlite3_stmt *cell;
+    if (store_prepare(s, "SELECT value, stderr FROM metrics WHERE run_id = ? AND model_id = ? AND task_name = ? "
+                         "AND metric = ? AND filter = ?", &cell, err) != TT_OK) {
+        sqlite3_finalize(st);
+        return 1;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *task = (const char *)sqlite3_column_text(st, 0);
+        const char *metric = (const char *)sqlite3_column_text(st, 1);
+        const char *filter = (const char *)sqlite3_column_text(st, 2);
+        char label[160];
+        snprintf(label, sizeof label, "%s%s %s%s%s%s", sqlite3_column_int(st, 3) ? "[suite] " : "", task, metric,
+                 strcmp(filter, "none") ? " (" : "", strcmp(filter, "none") ? filter : "", strcmp(filter, "none") ? ")" : "");
+        printf("| %-30s |", label);
+        for (int i = 0; i < n_models; i++) {
+            sqlite3_reset(cell);
+            sqlite3_bind_int(cell, 1, run);
+            sqlite3_bind_int(cell, 2, ids[i]);
+            sqlite3_bind_text(cell, 3, task, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(cell, 4, metric, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(cell, 5, filter, -1, SQLITE_TRANSIENT);
+            char text[48] = "";
+            if (sqlite3_step(cell) == SQLITE_ROW && sqlite3_column_type(cell, 0) != SQLITE_NULL) {
+                if (sqlite3_column_type(cell, 1) != SQLITE_NULL)
+                    snprintf(text, sizeof text, "%.4f ± %.4f", sqlite3_column_double(cell, 0), sqlite3_column_double(cell, 1));
+                else
+                    snprintf(text, sizeof text, "%.4f", sqlite3_column_double(cell, 0));
+            }
+            int pad = width[i] - (int)tt_utf8_codepoints(text, strlen(text));
+            printf(" %s%*s |", text, pad > 0 ? pad : 0, "");
+        }
+        printf("\n");
+    }
+    sqlite3_finalize(cell);
+    sqlite3_finalize(st);
+    for (int i = 0; i < n_models; i++) free(names[i]);
+    return 0;
+}
 
 static void csv_field(FILE *out, const char *s)
 {
@@ -35,8 +119,9 @@ static void csv_field(FILE *out, const char *s)
 int cmd_results(int argc, char **argv)
 {
     const char *db = NULL, *format = "table";
-    int run = 0;
+    int run = 0, compare = 0;
     const cli_option opts[] = {
+        {OPT_FLAG, 0, "compare", &compare, NULL, "one column per model, for one run (default: the newest)"},
         {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
         {OPT_INT, 0, "run", &run, "ID", "only this run"},
         {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv"},
@@ -59,6 +144,11 @@ int cmd_results(int argc, char **argv)
     if (rc) {
         cli_error("results: %s", err);
         return cli_exit_status(rc);
+    }
+    if (compare) {
+        int status = print_comparison(s, run, path);
+        store_close(s);
+        return status;
     }
     sqlite3_stmt *st;
     rc = store_prepare(s,

@@ -22,6 +22,7 @@ int cmd_run(int argc, char **argv)
     cli_list tasks = {0}, models = {0};
     const char *db = NULL, *format = "table", *output = NULL, *data_dir = NULL, *registry = NULL, *tasks_dir = NULL;
     double limit = 0;
+    int samples = 0;
     int seed = 1234, jobs = 1, threads = 0, num_fewshot = -1, bootstrap = 1000, allow_exec = 0, verbose = 0, quiet = 0;
     const cli_option opts[] = {
         {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite (name under tasks/ or a .suite.json file); repeatable"},
@@ -33,6 +34,7 @@ int cmd_run(int argc, char **argv)
         {OPT_INT, 'j', "jobs", &jobs, "N", "concurrent requests per model (default 1)"},
         {OPT_INT, 0, "threads", &threads, "N", "threads of the built-in engine (default: all cores)"},
         {OPT_INT, 0, "num-fewshot", &num_fewshot, "K", "override every task's number of few-shot examples"},
+        {OPT_INT, 0, "samples", &samples, "N", "samples per generation document (the n of pass@k)"},
         {OPT_INT, 0, "bootstrap", &bootstrap, "N", "bootstrap rounds for non-mean stderrs (default 1000)"},
         {OPT_STRING, 'f', "format", &format, "FMT", "table (default) or json"},
         {OPT_STRING, 'o', "output", &output, "DIR", "also write results.json and per-sample JSONL files there"},
@@ -60,8 +62,8 @@ int cmd_run(int argc, char **argv)
         cli_usage(usage, opts, stderr);
         goto out;
     }
-    if (jobs < 1 || bootstrap < 0 || limit < 0) {
-        cli_error("run: --jobs must be at least 1, --bootstrap and --limit not negative");
+    if (jobs < 1 || bootstrap < 0 || limit < 0 || samples < 0) {
+        cli_error("run: --jobs must be at least 1; --bootstrap, --limit and --samples not negative");
         goto out;
     }
     runner_options o;
@@ -80,6 +82,7 @@ int cmd_run(int argc, char **argv)
     o.jobs = jobs;
     o.threads = threads;
     o.num_fewshot = num_fewshot;
+    o.samples = samples;
     o.bootstrap_iters = bootstrap;
     o.allow_code_execution = allow_exec;
     o.verbose = verbose;

@@ -1,109 +1,289 @@
 /*
  * cmd_tasks.c — `tianti tasks`: lists the task and suite files under the
- * tasks folder (name, output type, shots, file), and with --check also loads
- * each task's data and prints its document count, so a broken task file or
- * missing dataset shows up before a long run.
+ * tasks folder (name, output type, shots, file; with --check also each
+ * task's document count, so a broken task file or a missing dataset shows
+ * up before a long run), shows the assembled prompt, targets and engine
+ * requests of one document (what a model would be sent), and checks named
+ * tasks or suites. Read-only; scores nothing.
  */
 #include "cli/cli.h"
-#include "harness/dataset.h"
 #include "harness/suite.h"
 #include "harness/task.h"
 #include "harness/util.h"
 
-#include <ftw.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const usage[] = {
-    "tianti tasks [--tasks-dir DIR] [--check [--data-dir DIR]] [PATTERN]",
+    "tianti tasks [list] [PATTERN] [--tasks-dir DIR] [--check [--data-dir DIR]]",
+    "tianti tasks show NAME|FILE [--doc N] [--data-dir DIR] [--offline] [--format text|json]",
+    "tianti tasks check NAME|FILE... [--data-dir DIR] [--offline]",
     NULL,
 };
 
-static cli_list found;
-
-static int collect(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static const char *kind_name(enum engine_request_kind k)
 {
-    (void)sb;
-    (void)ftw;
-    size_t n = strlen(path);
-    if (type == FTW_F && n > 5 && strcmp(path + n - 5, ".json") == 0) {
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        if (base[0] != '_') cli_list_push(&found, path);   /* _x.json: include-only bases */
+    switch (k) {
+    case ENGINE_REQ_GENERATE: return "generate";
+    case ENGINE_REQ_CHAT: return "chat";
+    case ENGINE_REQ_LOGLIKELIHOOD: return "loglikelihood";
+    case ENGINE_REQ_LOGLIKELIHOOD_ROLLING: return "loglikelihood_rolling";
     }
-    return 0;
+    return "?";
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+/* Lists files whose path contains pattern (NULL: all). With check, each
+ * task's data is loaded (offline) and its document count printed. */
+static int do_list(const char *tdir, const char *pattern, int check, const dataset_options *dopt)
+{
+    char **paths;
+    int n;
+    char err[TT_ERR_SIZE];
+    int rc = suite_list(tdir, &paths, &n, err);
+    if (rc) {
+        cli_error("tasks: %s", err);
+        return cli_exit_status(rc);
+    }
+    int bad = 0, shown = 0;
+    for (int i = 0; i < n; i++) {
+        /* the pattern matches the path below the tasks folder */
+        const char *rel = paths[i];
+        size_t tl = strlen(tdir);
+        while (tl > 1 && tdir[tl - 1] == '/') tl--;
+        if (!strncmp(rel, tdir, tl) && rel[tl] == '/') rel += tl + 1;
+        if (pattern && !strstr(rel, pattern)) continue;
+        if (shown++ == 0)
+            printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
+        size_t l = strlen(paths[i]);
+        if (l > 11 && !strcmp(paths[i] + l - 11, ".suite.json")) {
+            suite *s;
+            if (suite_load(paths[i], tdir, &s, err)) {
+                cli_error("tasks: %s", err);
+                bad = 1;
+                continue;
+            }
+            char type[32];
+            snprintf(type, sizeof type, "suite(%d)", s->n_tasks);
+            printf("%-44s %-16s %5s  %s%s\n", s->name, type, "", check ? "        " : "", paths[i]);
+            suite_free(s);
+        } else {
+            task *t;
+            if (task_load(paths[i], &t, err)) {
+                cli_error("tasks: %s", err);
+                bad = 1;
+                continue;
+            }
+            char docs[32] = "";
+            if (check) {
+                dataset_options o = *dopt;
+                o.offline = 1;
+                if (task_load_data(t, &o, err) == TT_OK) {
+                    snprintf(docs, sizeof docs, "%-7zu ", task_num_docs(t));
+                } else {
+                    snprintf(docs, sizeof docs, "%-7s ", "missing");
+                    cli_error("tasks: %s", err);
+                    bad = 1;
+                }
+            }
+            printf("%-44s %-16s %5d  %s%s\n", t->name, task_output_type_name(t->output_type), t->num_fewshot,
+                   docs, paths[i]);
+            task_free(t);
+        }
+    }
+    suite_list_free(paths);
+    if (!shown) {
+        cli_error("tasks: no task or suite files%s%s%s under '%s'", pattern ? " match '" : "",
+                  pattern ? pattern : "", pattern ? "'" : "", tdir);
+        return 1;
+    }
+    return bad;
+}
+
+/* Resolves NAME (or a file path) to a task file; suites are refused. */
+static int find_task(const char *tdir, const char *name, char **path, char *err)
+{
+    int is_suite;
+    int rc = suite_find(tdir, name, path, &is_suite, err);
+    if (rc) return rc;
+    if (is_suite) {
+        free(*path);
+        *path = NULL;
+        return tt_fail(err, TT_ERR_USAGE, "'%s' is a suite; name one of its tasks", name);
+    }
+    return TT_OK;
+}
+
+static json_t *instance_json(const task *t, const task_instance *in)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "task", json_string(t->name));
+    json_object_set_new(o, "version", json_string(t->version));
+    json_object_set_new(o, "content_hash", json_string(t->content_hash));
+    json_object_set_new(o, "doc", json_integer((json_int_t)in->doc_index));
+    json_object_set_new(o, "prompt", json_string(in->prompt));
+    json_t *msgs = json_array();
+    for (int i = 0; i < in->n_messages; i++)
+        json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", in->messages[i].role, "content",
+                                              in->messages[i].content));
+    json_object_set_new(o, "messages", msgs);
+    json_t *ch = json_array();
+    for (int i = 0; i < in->n_choices; i++) json_array_append_new(ch, json_string(in->choices[i]));
+    json_object_set_new(o, "choices", ch);
+    json_object_set(o, "target", in->target ? in->target : json_null());
+    json_object_set_new(o, "gold", json_integer(in->gold));
+    json_object_set_new(o, "target_text", json_string(in->target_text ? in->target_text : ""));
+    json_t *reqs = json_array();
+    for (int i = 0; i < in->n_requests; i++) {
+        const engine_request *r = &in->requests[i];
+        json_t *q = json_pack("{s:s}", "kind", kind_name(r->kind));
+        if (r->continuation) json_object_set_new(q, "continuation", json_string(r->continuation));
+        if (r->kind == ENGINE_REQ_GENERATE || r->kind == ENGINE_REQ_CHAT) {
+            json_t *u = json_array();
+            for (int k = 0; k < r->gen.n_until; k++) json_array_append_new(u, json_string(r->gen.until[k]));
+            json_object_set_new(q, "until", u);
+            json_object_set_new(q, "max_tokens", json_integer(r->gen.max_tokens));
+            json_object_set_new(q, "temperature", json_real(r->gen.temperature));
+            json_object_set_new(q, "n", json_integer(r->gen.n));
+        }
+        json_array_append_new(reqs, q);
+    }
+    json_object_set_new(o, "requests", reqs);
+    return o;
+}
+
+static void print_text(const task *t, const task_instance *in)
+{
+    printf("task: %s (version %s, %s, %d-shot, %zu docs)\ncontent hash: %s\n", t->name, t->version,
+           task_output_type_name(t->output_type), t->num_fewshot, task_num_docs(t), t->content_hash);
+    printf("--- prompt (doc %zu) ---\n%s\n--- end of prompt ---\n", in->doc_index, in->prompt);
+    if (t->chat)
+        for (int i = 0; i < in->n_messages; i++)
+            printf("[%s] %s\n", in->messages[i].role, in->messages[i].content);
+    for (int i = 0; i < in->n_choices; i++)
+        printf("choice %d%s: %s\n", i, i == in->gold ? " (gold)" : "", in->choices[i]);
+    if (in->gold < 0) {
+        char *tj = in->target ? json_dumps(in->target, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        printf("target: %s\n", tj ? tj : "(none)");
+        free(tj);
+    }
+    printf("requests: %d x %s\n", in->n_requests, in->n_requests ? kind_name(in->requests[0].kind) : "-");
+}
 
 int cmd_tasks(int argc, char **argv)
 {
-    const char *tasks_dir = NULL, *data_dir = NULL;
-    int check = 0;
-    cli_list pos = {0};
+    const char *tdir_opt = NULL, *data_dir = NULL, *format = "text";
+    int doc = 0, offline = 0, check = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where to look (default tasks/)"},
-        {OPT_FLAG, 0, "check", &check, NULL, "load each task's data and count its documents"},
-        {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "read datasets from DIR (default $TIANTI_DATA)"},
+        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)"},
+        {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)"},
+        {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)"},
+        {OPT_FLAG, 0, "offline", &offline, NULL, "never download data"},
+        {OPT_FLAG, 0, "check", &check, NULL, "list: load each task's data (offline) and count its documents"},
+        {OPT_STRING, 'f', "format", &format, "FMT", "show: text (default) or json"},
         CLI_OPT_END,
     };
+    cli_list pos = {0};
     int prc = cli_parse(argc, argv, usage, opts, &pos);
     if (prc) {
         cli_list_free(&pos);
         return prc == 1 ? 0 : 2;
     }
-    char *dir = tasks_dir ? tt_strdup(tasks_dir) : suite_tasks_dir();
-    memset(&found, 0, sizeof found);
-    if (nftw(dir, collect, 16, FTW_PHYS) != 0) {
-        cli_error("tasks: cannot read folder '%s'", dir);
-        free(dir);
-        cli_list_free(&pos);
-        return 1;
-    }
-    qsort((void *)found.items, (size_t)found.n, sizeof *found.items, cmp_str);
-    int bad = 0;
-    for (int i = 0; i < found.n; i++) {
-        const char *path = found.items[i];
-        if (pos.n > 0 && !strstr(path, pos.items[0])) continue;
-        char err[TT_ERR_SIZE] = "";
-        size_t n = strlen(path);
-        if (n > 11 && strcmp(path + n - 11, ".suite.json") == 0) {
-            suite *s;
-            if (suite_load(path, dir, &s, err) != TT_OK) {
-                printf("%-40s %-16s %s\n", path, "suite", err);
-                bad++;
-                continue;
+    char *tdir = tdir_opt ? tt_strdup(tdir_opt) : suite_tasks_dir();
+    /* the first word is an action, or else a pattern for list */
+    const char *action = "list", *pattern = NULL;
+    if (pos.n > 0 && (!strcmp(pos.items[0], "list") || !strcmp(pos.items[0], "show") ||
+                      !strcmp(pos.items[0], "check")))
+        action = pos.items[0];
+    else if (pos.n > 0)
+        pattern = pos.items[0];
+    int status = 0;
+    dataset_options o;
+    dataset_options_default(&o);
+    if (data_dir) o.data_dir = data_dir;
+    o.offline = offline;
+    char err[TT_ERR_SIZE];
+    if (!strcmp(action, "list")) {
+        if (!pattern && pos.n > 1) pattern = pos.items[1];
+        if (pos.n > (pattern && pattern == pos.items[0] ? 1 : 2)) {
+            cli_usage(usage, opts, stderr);
+            status = 2;
+        } else {
+            status = do_list(tdir, pattern, check, &o);
+        }
+    } else if (!strcmp(action, "show")) {
+        if (pos.n != 2 || doc < 0 || (strcmp(format, "text") && strcmp(format, "json"))) {
+            cli_usage(usage, opts, stderr);
+            status = 2;
+        } else {
+            char *path = NULL;
+            task *t = NULL;
+            task_instance in;
+            int rc = find_task(tdir, pos.items[1], &path, err);
+            if (!rc) rc = task_load(path, &t, err);
+            if (!rc) rc = task_load_data(t, &o, err);
+            if (!rc) rc = task_build(t, (size_t)doc, &in, err);
+            if (rc) {
+                cli_error("tasks: %s", err);
+                status = cli_exit_status(rc);
+            } else {
+                if (!strcmp(format, "json")) {
+                    json_t *j = instance_json(t, &in);
+                    char *s = json_dumps(j, JSON_INDENT(2));
+                    printf("%s\n", s);
+                    free(s);
+                    json_decref(j);
+                } else {
+                    print_text(t, &in);
+                }
+                task_instance_free(&in);
             }
-            printf("%-40s %-16s %d tasks (%s)\n", s->name, "suite", s->n_tasks, path);
+            task_free(t);
+            free(path);
+        }
+    } else if (!strcmp(action, "check")) {
+        if (pos.n < 2) {
+            cli_usage(usage, opts, stderr);
+            status = 2;
+        }
+        for (int i = 1; i < pos.n && status != 2; i++) {
+            char *path = NULL;
+            int is_suite = 0;
+            int rc = suite_find(tdir, pos.items[i], &path, &is_suite, err);
+            char **list = NULL;
+            int n = 0;
+            suite *s = NULL;
+            if (!rc && is_suite) {
+                rc = suite_load(path, tdir, &s, err);
+                if (!rc) {
+                    list = s->task_paths;
+                    n = s->n_tasks;
+                }
+            } else if (!rc) {
+                list = &path;
+                n = 1;
+            }
+            if (rc) {
+                cli_error("tasks: %s", err);
+                status = 1;
+            }
+            for (int k = 0; k < n; k++) {
+                task *t = NULL;
+                int r2 = task_load(list[k], &t, err);
+                if (!r2) r2 = task_load_data(t, &o, err);
+                if (r2) {
+                    cli_error("tasks: %s", err);
+                    status = 1;
+                } else {
+                    printf("ok %-44s %6zu docs  %s\n", t->name, task_num_docs(t), t->content_hash);
+                }
+                task_free(t);
+            }
             suite_free(s);
-            continue;
+            free(path);
         }
-        task *t;
-        if (task_load(path, &t, err) != TT_OK) {
-            printf("%-40s %-16s %s\n", path, "error", err);
-            bad++;
-            continue;
-        }
-        char docs[64] = "";
-        if (check) {
-            dataset_options dopt;
-            dataset_options_default(&dopt);
-            if (data_dir) dopt.data_dir = data_dir;
-            dopt.base_dir = t->dir;
-            dopt.offline = 1;
-            if (task_load_data(t, &dopt, err) == TT_OK) snprintf(docs, sizeof docs, "%zu docs", task_num_docs(t));
-            else {
-                snprintf(docs, sizeof docs, "data missing");
-                fprintf(stderr, "tianti: %s\n", err);
-                bad++;
-            }
-        }
-        printf("%-40s %-16s %d-shot %s%s(%s)\n", t->name, task_output_type_name(t->output_type), t->num_fewshot, docs,
-               docs[0] ? " " : "", path);
-        task_free(t);
     }
-    cli_list_free(&found);
+    free(tdir);
     cli_list_free(&pos);
-    free(dir);
-    return bad ? 1 : 0;
+    return status;
 }

@@ -19,11 +19,14 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command commands[] = {
-
     {"run", cmd_run, "evaluate models on tasks and suites, keeping every sample"},
     {"results", cmd_results, "show stored results"},
-    {"tasks", cmd_tasks, "list (and with --check, verify) the shipped task and suite files"},
-
+    {"tasks", cmd_tasks, "list tasks and suites (--check: verify their data), show a prompt"},
+    {"ratings", cmd_ratings, "rate arena models (Bradley-Terry or Elo) with bootstrap intervals"},
+    {"arena", cmd_arena, "import and export arena battles"},
+    {"report", cmd_report, "write the leaderboard report (HTML, Markdown, CSV, JSON, charts)"},
+    {"quantize", cmd_quantize, "convert a GLM GGUF model to f32, f16, q8_0 or q4_0"},
+    {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
 };
 
 static void print_help(FILE *out)

@@ -16,6 +16,10 @@
 
 static const engine_kind engine_table[] = {
     {"replay", "answers from recorded responses in a JSONL file", replay_open},
+    {"glm", "built-in GLM (chatglm GGUF) engine: glm:FILE.gguf[@f32|f16|q8_0|q4_0]", glm_open},
+    {"openai", "OpenAI API or any OpenAI-compatible server (OPENAI_BASE_URL, OPENAI_API_KEY)", openai_open},
+    {"chatglm", "ChatGLM-6B api.py server: chatglm:http://HOST:PORT", chatglm_open},
+    {"visualglm", "VisualGLM-6B api.py server with images: visualglm:http://HOST:PORT", visualglm_open},
 };
 
 const engine_kind *engine_kinds(size_t *count)

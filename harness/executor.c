@@ -122,8 +122,10 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
 
     /* 1. De-duplicate: sort (key, first index) pairs and keep one per key. */
     unique_req *all = tt_calloc((size_t)n + 1, sizeof *all);
+    char (*keys)[65] = tt_calloc((size_t)n + 1, sizeof *keys);
     for (int i = 0; i < n; i++) {
-        executor_cache_key(spec, &reqs[i], all[i].key);
+        executor_cache_key(spec, &reqs[i], keys[i]);
+        memcpy(all[i].key, keys[i], sizeof keys[i]);
         all[i].first = i;
     }
     qsort(all, (size_t)n, sizeof *all, cmp_key);
@@ -187,10 +189,8 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
         if (!u->done) u->resp.error = tt_strdup(c.fatal_rc ? c.fatal_err : "not sent");
     }
     for (int i = 0; i < n; i++) {
-        char key[65];
-        executor_cache_key(spec, &reqs[i], key);
         unique_req probe;
-        memcpy(probe.key, key, sizeof key);
+        memcpy(probe.key, keys[i], sizeof keys[i]);
         unique_req *u = bsearch(&probe, all, (size_t)n_unique, sizeof *all, cmp_key);
         char *j = engine_response_to_json(&u->resp);
         engine_response_from_json(j, &responses[i], NULL);
@@ -201,6 +201,7 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
         free(all[i].request_json);
     }
     free(all);
+    free(keys);
     free(queue);
     st.seconds = tt_now_s() - t0;
     if (stats) *stats = st;

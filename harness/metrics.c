@@ -14,7 +14,7 @@
 
 #include "harness/util.h"
 
-enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8 };
+enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8, IN_CODE = 16 };
 
 static const struct metric_def {
     const char *name;
@@ -42,7 +42,22 @@ static const struct metric_def {
     { "word_perplexity", METRIC_WORD_PERPLEXITY, STATS_WEIGHTED_PERPLEXITY, 0, IN_ROLL },
     { "byte_perplexity", METRIC_BYTE_PERPLEXITY, STATS_WEIGHTED_PERPLEXITY, 0, IN_ROLL },
     { "bits_per_byte", METRIC_BITS_PER_BYTE, STATS_BITS_PER_BYTE, 0, IN_ROLL },
+    { "pass@1", METRIC_PASS_AT_1, STATS_MEAN, 1, IN_CODE },
+    { "pass@5", METRIC_PASS_AT_5, STATS_MEAN, 1, IN_CODE },
+    { "pass@10", METRIC_PASS_AT_10, STATS_MEAN, 1, IN_CODE },
+    { "pass@100", METRIC_PASS_AT_100, STATS_MEAN, 1, IN_CODE },
 };
+
+int metric_pass_k(const metric_spec *m)
+{
+    switch (m->kind) {
+    case METRIC_PASS_AT_1: return 1;
+    case METRIC_PASS_AT_5: return 5;
+    case METRIC_PASS_AT_10: return 10;
+    case METRIC_PASS_AT_100: return 100;
+    default: return 0;
+    }
+}
 
 int metric_kind_from_name(const char *name, metric_kind *kind)
 {
@@ -280,18 +295,22 @@ int metric_score_mc(const metric_spec *m, const metric_mc_input *in, double *ite
         break;
     }
     case METRIC_MC2: {
+        /* lm-eval splits at the first label 0 (its data lists true answers
+         * first); summing over label 1 is the same there and stays right
+         * for files whose labels interleave (2 questions each of
+         * TruthfulQA's mc_task.json and v0/mc_task.json do). */
         if (!in->labels) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': labels missing"); break; }
-        int split = -1;
+        int has_false = 0;
         for (int i = 0; i < n; i++)
-            if (in->labels[i] == 0) { split = i; break; }
-        if (split < 0) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': no false answer (label 0) among the choices"); break; }
+            if (in->labels[i] == 0) has_false = 1;
+        if (!has_false) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': no false answer (label 0) among the choices"); break; }
         double mx = -INFINITY;
         for (int i = 0; i < n; i++) if (in->lls[i] > mx) mx = in->lls[i];
         double t = 0, all = 0;
         for (int i = 0; i < n; i++) {
             double e = exp(in->lls[i] - mx);
             all += e;
-            if (i < split) t += e;
+            if (in->labels[i] == 1) t += e;
         }
         item[0] = t / all;
         break;
@@ -571,56 +590,64 @@ char *metric_bleu_tokenize_13a(const char *s)
         }
     }
     /* f" {line} " then the four regex passes, each a left-to-right,
-     * non-overlapping substitution as re.sub does. */
-    tt_buf_reset(&b);
-    tt_buf_puts(&b, " ");
-    for (const char *p = a.data; *p; p++) {
-        if (in_13a_class((unsigned char)*p)) {
-            char t3[3] = { ' ', *p, ' ' };
-            tt_buf_append(&b, t3, 3);
-        } else tt_buf_append(&b, p, 1);
+     * non-overlapping substitution as re.sub does. Pass 1 at most triples
+     * the length; passes 2-4 turn 2 bytes into 4 at most, so each output
+     * fits in twice its input. */
+    size_t n0 = a.len;
+    char *x = tt_malloc(3 * n0 + 3), *y;
+    size_t nx = 0, ny;
+    x[nx++] = ' ';
+    for (size_t i = 0; i < n0; i++) {
+        char c = a.data[i];
+        if (in_13a_class((unsigned char)c)) { x[nx++] = ' '; x[nx++] = c; x[nx++] = ' '; }
+        else x[nx++] = c;
     }
-    tt_buf_puts(&b, " ");
+    x[nx++] = ' ';
     /* pass 2: ([^0-9])([\.,]) -> "\1 \2 " */
-    tt_buf_reset(&a);
-    for (size_t i = 0; i < b.len;) {
-        if (i + 1 < b.len && !is_digit(b.data[i]) && (b.data[i + 1] == '.' || b.data[i + 1] == ',')) {
-            char t4[4] = { b.data[i], ' ', b.data[i + 1], ' ' };
-            tt_buf_append(&a, t4, 4);
+    y = tt_malloc(2 * nx + 1);
+    ny = 0;
+    for (size_t i = 0; i < nx;) {
+        if (i + 1 < nx && !is_digit(x[i]) && (x[i + 1] == '.' || x[i + 1] == ',')) {
+            y[ny++] = x[i]; y[ny++] = ' '; y[ny++] = x[i + 1]; y[ny++] = ' ';
             i += 2;
-        } else tt_buf_append(&a, &b.data[i++], 1);
+        } else y[ny++] = x[i++];
     }
+    free(x);
     /* pass 3: ([\.,])([^0-9]) -> " \1 \2" */
-    tt_buf_reset(&b);
-    for (size_t i = 0; i < a.len;) {
-        if (i + 1 < a.len && (a.data[i] == '.' || a.data[i] == ',') && !is_digit(a.data[i + 1])) {
-            char t4[4] = { ' ', a.data[i], ' ', a.data[i + 1] };
-            tt_buf_append(&b, t4, 4);
+    x = tt_malloc(2 * ny + 1);
+    nx = 0;
+    for (size_t i = 0; i < ny;) {
+        if (i + 1 < ny && (y[i] == '.' || y[i] == ',') && !is_digit(y[i + 1])) {
+            x[nx++] = ' '; x[nx++] = y[i]; x[nx++] = ' '; x[nx++] = y[i + 1];
             i += 2;
-        } else tt_buf_append(&b, &a.data[i++], 1);
+        } else x[nx++] = y[i++];
     }
+    free(y);
     /* pass 4: ([0-9])(-) -> "\1 \2 " */
-    tt_buf_reset(&a);
-    for (size_t i = 0; i < b.len;) {
-        if (i + 1 < b.len && is_digit(b.data[i]) && b.data[i + 1] == '-') {
-            char t4[4] = { b.data[i], ' ', '-', ' ' };
-            tt_buf_append(&a, t4, 4);
+    y = tt_malloc(2 * nx + 1);
+    ny = 0;
+    for (size_t i = 0; i < nx;) {
+        if (i + 1 < nx && is_digit(x[i]) && x[i + 1] == '-') {
+            y[ny++] = x[i]; y[ny++] = ' '; y[ny++] = '-'; y[ny++] = ' ';
             i += 2;
-        } else tt_buf_append(&a, &b.data[i++], 1);
+        } else y[ny++] = x[i++];
     }
+    free(x);
+    y[ny] = '\0';
     /* ' '.join(line.split()) */
-    pytext_span *toks = NULL;
-    size_t nt = pytext_split(a.data ? a.data : "", a.len, &toks);
-    tt_buf_reset(&b);
-    for (size_t i = 0; i < nt; i++) {
-        if (i) tt_buf_puts(&b, " ");
-        tt_buf_append(&b, toks[i].p, toks[i].len);
+    char *out = tt_malloc(ny + 1);
+    size_t no = 0;
+    for (size_t i = 0; i < ny;) {
+        size_t w = pytext_space_len(y + i, ny - i);
+        if (w) { i += w; continue; }
+        if (no) out[no++] = ' ';
+        while (i < ny && (w = pytext_space_len(y + i, ny - i)) == 0) out[no++] = y[i++];
     }
-    free(toks);
+    out[no] = '\0';
+    free(y);
     tt_buf_free(&a);
-    char *r = b.data ? tt_buf_detach(&b) : tt_strdup("");
     tt_buf_free(&b);
-    return r;
+    return out;
 }
 
 /* Tokens of all sentences mapped to integer ids (exact string identity). */
@@ -661,7 +688,47 @@ static size_t count_in(const size_t *sorted, size_t n, size_t start, ngram_ctx *
     return lo - first;
 }
 
+/* Brute-force n-gram statistics for short sentences: for each first
+ * occurrence of a hypothesis n-gram, count it in the hypothesis and in each
+ * reference by direct comparison. O(L·ΣL) per order, no allocation. */
+static int ngram_eq(const int *ids, size_t a, size_t b, int k)
+{
+    for (int i = 0; i < k; i++)
+        if (ids[a + (size_t)i] != ids[b + (size_t)i]) return 0;
+    return 1;
+}
+
+static void bleu_counts_brute(const int *ids, const size_t *slen, const size_t *soff, int ns, double *item)
+{
+    size_t hyp_len = slen[0];
+    for (int k = 1; k <= 4 && hyp_len >= (size_t)k; k++) {
+        size_t nh = hyp_len - (size_t)k + 1;
+        item[6 + k - 1] = (double)nh;
+        double correct = 0;
+        for (size_t i = 0; i < nh; i++) {
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++) seen = ngram_eq(ids, j, i, k);
+            if (seen) continue;
+            size_t hc = 1, rmax = 0;
+            for (size_t j = i + 1; j < nh; j++) hc += (size_t)ngram_eq(ids, j, i, k);
+            for (int s = 1; s < ns; s++) {
+                size_t rc = 0;
+                for (size_t j = 0; j + (size_t)k <= slen[s]; j++) rc += (size_t)ngram_eq(ids, soff[s] + j, i, k);
+                if (rc > rmax) rmax = rc;
+            }
+            correct += (double)(hc < rmax ? hc : rmax);
+        }
+        item[2 + k - 1] = correct;
+    }
+}
+
 void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item)
+{
+    metric_bleu_stats_method(hyp_tok, refs_tok, n_refs, item, 0);
+}
+
+void metric_bleu_stats_method(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item,
+                              int method)
 {
     for (int i = 0; i < 10; i++) item[i] = 0;
     int ns = 1 + (n_refs > 0 ? n_refs : 0);
@@ -674,17 +741,36 @@ void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_r
         soff[s + 1] = soff[s] + slen[s];
     }
     size_t total = soff[ns];
+    int brute = method == 1 || (method == 0 && total <= 256);
     int *ids = tt_calloc(total + 1, sizeof *ids);
-    tokref *all = tt_calloc(total + 1, sizeof *all);
-    for (int s = 0; s < ns; s++)
-        for (size_t i = 0; i < slen[s]; i++) { all[soff[s] + i].s = sent[s][i]; all[soff[s] + i].pos = soff[s] + i; }
-    qsort(all, total, sizeof *all, tokref_cmp);
-    int id = 0;
-    for (size_t i = 0; i < total; i++) {
-        if (i > 0 && tokref_cmp(&all[i - 1], &all[i]) != 0) id++;
-        ids[all[i].pos] = id;
+    if (brute) {
+        /* intern by comparison with the first occurrence of each token */
+        int next = 0;
+        pytext_span **flat = tt_calloc(total + 1, sizeof *flat);
+        for (int s = 0; s < ns; s++)
+            for (size_t i = 0; i < slen[s]; i++) flat[soff[s] + i] = &sent[s][i];
+        for (size_t i = 0; i < total; i++) {
+            ids[i] = -1;
+            for (size_t j = 0; j < i; j++)
+                if (flat[j]->len == flat[i]->len && memcmp(flat[j]->p, flat[i]->p, flat[i]->len) == 0) {
+                    ids[i] = ids[j];
+                    break;
+                }
+            if (ids[i] < 0) ids[i] = next++;
+        }
+        free(flat);
+    } else {
+        tokref *all = tt_calloc(total + 1, sizeof *all);
+        for (int s = 0; s < ns; s++)
+            for (size_t i = 0; i < slen[s]; i++) { all[soff[s] + i].s = sent[s][i]; all[soff[s] + i].pos = soff[s] + i; }
+        qsort(all, total, sizeof *all, tokref_cmp);
+        int id = 0;
+        for (size_t i = 0; i < total; i++) {
+            if (i > 0 && tokref_cmp(&all[i - 1], &all[i]) != 0) id++;
+            ids[all[i].pos] = id;
+        }
+        free(all);
     }
-    free(all);
 
     size_t hyp_len = slen[0];
     item[0] = (double)hyp_len;
@@ -697,6 +783,15 @@ void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_r
             if (d < bd || (d == bd && slen[s] < best)) best = slen[s];
         }
         item[1] = (double)best;
+    }
+    if (brute) {
+        bleu_counts_brute(ids, slen, soff, ns, item);
+        for (int s = 0; s < ns; s++) free(sent[s]);
+        free(sent);
+        free(slen);
+        free(soff);
+        free(ids);
+        return;
     }
     size_t **rsorted = tt_calloc((size_t)ns, sizeof *rsorted);
     size_t *hsorted = tt_calloc(hyp_len + 1, sizeof *hsorted);

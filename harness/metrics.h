@@ -14,8 +14,10 @@
  *   acc_mutual_info   mc      mean   yes  argmax (lls[i] − lls_uncond[i])
  *   mc1               mc      mean   yes  TruthfulQA MC1: acc (gold index 0 in
  *                                         the data; pass gold as usual)
- *   mc2               mc      mean   yes  TruthfulQA MC2: Σ_{i<split} e^ll_i / Σ_i e^ll_i,
- *                                         split = index of the first label 0
+ *   mc2               mc      mean   yes  TruthfulQA MC2: Σ_{label 1} e^ll_i / Σ_i e^ll_i
+ *                                         (lm-eval: true answers = those before
+ *                                         the first label 0; equal when the
+ *                                         true answers come first)
  *   brier_score       mc      brier_score no Σ_i (softmax(lls)_i − onehot(gold)_i)²
  *   f1                mc      f1     yes  item {gold, pred}; corpus binary F1
  *   mcc               mc      matthews_corrcoef yes  item {gold, pred}
@@ -35,6 +37,11 @@
  *   word_perplexity   rolling weighted_perplexity no  item {ll, words}
  *   byte_perplexity   rolling weighted_perplexity no  item {ll, bytes}
  *   bits_per_byte     rolling bits_per_byte no        item {ll, bytes}
+ *   pass@1, pass@5,   code    mean   yes  item = one problem's unbiased pass@k
+ *   pass@10, pass@100                     over its n samples (judges/passk.h),
+ *                                         each sample run by judges/code_judge.h;
+ *                                         not scorable from text alone, so
+ *                                         metric_score_generation refuses them
  *
  * Text rules (so that numbers match lm-eval's Python):
  *   - lengths for acc_norm are Unicode code points, never bytes (CJK!);
@@ -78,6 +85,7 @@ typedef enum metric_kind {
     METRIC_EXACT_MATCH, METRIC_CONTAINS, METRIC_NUMERIC_MATCH, METRIC_TOKEN_F1, METRIC_BLEU,
     METRIC_ROUGE_L,
     METRIC_PERPLEXITY, METRIC_WORD_PERPLEXITY, METRIC_BYTE_PERPLEXITY, METRIC_BITS_PER_BYTE,
+    METRIC_PASS_AT_1, METRIC_PASS_AT_5, METRIC_PASS_AT_10, METRIC_PASS_AT_100,
     METRIC_KIND_COUNT
 } metric_kind;
 
@@ -117,6 +125,9 @@ void metric_specs_free(metric_spec *specs, int n);
 /* Looks a metric name up; TT_ERR_NOTFOUND if unknown. */
 int metric_kind_from_name(const char *name, metric_kind *kind);
 const char *metric_kind_name(metric_kind kind);
+
+/* k of a pass@k metric (judges/passk.h), 0 for any other metric. */
+int metric_pass_k(const metric_spec *m);
 
 /* Width of this metric's item rows (stats_item_width of its aggregation). */
 int metric_item_width(const metric_spec *m);
@@ -177,6 +188,10 @@ char *metric_bleu_tokenize_13a(const char *s);
 /* Sentence statistics for corpus BLEU: item = {hyp_len, ref_len, m1..m4,
  * t1..t4} from already tokenised strings. */
 void metric_bleu_stats(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item);
+/* The same with the counting method chosen: 0 automatic (direct comparison
+ * up to 256 tokens in all, sorting above), 1 direct, 2 sorting. For tests. */
+void metric_bleu_stats_method(const char *hyp_tok, const char *const *refs_tok, int n_refs, double *item,
+                              int method);
 
 /* SQuAD v2 token F1 of one pair (0..1). */
 double metric_token_f1(const char *prediction, const char *target);

@@ -209,7 +209,8 @@ static long translate_bracket(const char *pat, size_t i, tt_buf *b, char *err)
     return (long)i;
 }
 
-int pytext_regex_translate(const char *pat, char **out, int **posix_of_py, int *n_groups, char *err)
+int pytext_regex_translate(const char *pat, char **out, int **posix_of_py, int *n_groups,
+                           int *cflags, char *err)
 {
     tt_buf b;
     tt_buf_init(&b);
@@ -217,8 +218,30 @@ int pytext_regex_translate(const char *pat, char **out, int **posix_of_py, int *
     int posix_groups = 0, py_groups = 0, cap = 8;
     int *map = tt_malloc(sizeof(int) * (size_t)cap);
     size_t i = 0;
+    int dotall = 0;
+    *cflags = REG_EXTENDED;
+    /* leading inline flags: (?s) (?i) (?m) and combinations; a, u ignored */
+    if (pat[0] == '(' && pat[1] == '?' && strchr("aimsu", pat[2] ? pat[2] : '!')) {
+        size_t j = 2;
+        while (pat[j] && strchr("aimsu", pat[j])) {
+            if (pat[j] == 's') dotall = 1;
+            if (pat[j] == 'i') *cflags |= REG_ICASE;
+            if (pat[j] == 'm') *cflags |= REG_NEWLINE;
+            j++;
+        }
+        if (pat[j] != ')') {
+            tt_fail(err, TT_ERR_PARSE, "regex '%s': inline flags other than a, i, m, s, u are not supported", pat);
+            goto fail;
+        }
+        i = j + 1;
+    }
     while (i < n) {
         char c = pat[i];
+        if (c == '.' && !dotall && !(*cflags & REG_NEWLINE)) {
+            tt_buf_puts(&b, "[^\n]");
+            i++;
+            continue;
+        }
         if (c == '\\') {
             char e = pat[i + 1];
             const char *rep = NULL;
@@ -344,9 +367,10 @@ int pytext_regex_compile(pytext_regex *r, const char *pattern, char *err)
     memset(r, 0, sizeof *r);
     if (!pattern) return tt_fail(err, TT_ERR_PARSE, "regex: missing pattern");
     char *ere = NULL;
-    int rc = pytext_regex_translate(pattern, &ere, &r->posix_of_py, &r->n_groups, err);
+    int cflags = REG_EXTENDED;
+    int rc = pytext_regex_translate(pattern, &ere, &r->posix_of_py, &r->n_groups, &cflags, err);
     if (rc) return rc;
-    int prc = regcomp(&r->re, ere, REG_EXTENDED);
+    int prc = regcomp(&r->re, ere, cflags);
     if (prc != 0) {
         char msg[160];
         regerror(prc, &r->re, msg, sizeof msg);

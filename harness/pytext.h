@@ -11,13 +11,17 @@
  * Regex translation (pytext_regex_compile) supports the subset that task
  * files use: literals, . ^ $ | * + ? {m,n}, groups ( ), (?: ), (?P<name> ),
  * bracket expressions, the escapes \d \D \s \S \w \W \b \B \n \t \r \f \v and
- * escaped punctuation (\. \- \, \$ ...). It rejects, with a message naming
- * the construct, what POSIX cannot express: lazy quantifiers (*? +? ?? }?),
- * look-around, back-references, inline flags and \A \Z.
+ * escaped punctuation (\. \- \, \$ ...), and leading inline flags (?s)
+ * (?i) (?m) (a and u accepted and ignored). `.` does not match a newline
+ * unless (?s), as in Python. It rejects, with a message naming the
+ * construct, what POSIX cannot express: lazy quantifiers (*? +? ?? {m,n}?),
+ * look-around, back-references, other inline flags, \A \Z.
  * Known differences from Python that remain: POSIX picks the leftmost-LONGEST
  * match of an alternation where Python picks the first alternative that
  * matches; matching is on bytes in the C locale, so `.` and [^x] consume one
- * byte of a multi-byte UTF-8 character and \s \w \d are ASCII classes.
+ * byte of a multi-byte UTF-8 character and \s \w \d are ASCII classes;
+ * `$` matches only at the very end (Python also before a final newline);
+ * (?m) maps to REG_NEWLINE, which also keeps [^x] from matching a newline.
  *
  * Pure functions; no global state; thread-safe (regexec on a compiled
  * pattern is re-entrant).
@@ -64,7 +68,7 @@ void pytext_regex_free(pytext_regex *r);
 /* Exposed for tests: the POSIX ERE that pattern translates to. Returns
  * TT_OK and *out (caller frees) or an error as pytext_regex_compile. */
 int pytext_regex_translate(const char *pattern, char **out, int **posix_of_py,
-                           int *n_groups, char *err);
+                           int *n_groups, int *cflags, char *err);
 
 /* re.findall(): all non-overlapping matches, left to right. Each element is
  * what Python's findall yields, reduced the way lm-eval's regex filter

@@ -15,6 +15,8 @@
 #include "harness/suite.h"
 #include "harness/task.h"
 #include "harness/util.h"
+#include "judges/code_judge.h"
+#include "judges/passk.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -78,6 +80,9 @@ static int plan_add_task(run_plan *p, const char *path, const runner_options *o,
     int rc = task_load(path, &t, err);
     if (rc) return rc;
     if (o->num_fewshot >= 0) t->num_fewshot = o->num_fewshot;
+    if (o->samples > 0 && t->output_type == TASK_GENERATE_UNTIL) t->gen.n = o->samples;
+    /* lm-eval's --seed also seeds the few-shot sampler (harness.md B7). */
+    t->fewshot_seed = o->seed;
     dataset_options dopt;
     dataset_options_default(&dopt);
     if (o->data_dir) dopt.data_dir = o->data_dir;
@@ -203,6 +208,10 @@ static void column_push(item_column *c, const double *row)
 }
 
 typedef struct task_scoring {
+    int fallback;         /* multiple choice answered by a generated letter */
+    int code;             /* pass@k metrics: completions are executed */
+    int *code_n, *code_passed;   /* per doc: samples, samples that passed */
+    char **code_outcomes; /* per doc: JSON array of outcomes (owned) */
     metric_spec *metrics;
     int n_metrics;
     filter_chain **chains;
@@ -211,22 +220,33 @@ typedef struct task_scoring {
     int n_cols;
 } task_scoring;
 
-static int scoring_init(task_scoring *s, const task *t, char *err)
+static int scoring_init(task_scoring *s, const task *t, int fallback, char *err)
 {
     memset(s, 0, sizeof *s);
-    int rc = t->metrics ? metric_spec_parse(t->metrics, &s->metrics, &s->n_metrics, err)
+    s->fallback = fallback;
+    json_t *acc_only = fallback ? json_pack("[s]", "acc") : NULL;
+    int rc = fallback ? metric_spec_parse(acc_only, &s->metrics, &s->n_metrics, err) : t->metrics ? metric_spec_parse(t->metrics, &s->metrics, &s->n_metrics, err)
                         : metric_spec_defaults(task_output_type_name(t->output_type), &s->metrics, &s->n_metrics, err);
+    json_decref(acc_only);
     if (rc) {
         char inner[TT_ERR_SIZE];
         snprintf(inner, sizeof inner, "%s", err);
         return tt_fail(err, rc, "task '%s': %s", t->name, inner);
     }
-    if (t->output_type == TASK_GENERATE_UNTIL) {
+    if (t->output_type == TASK_GENERATE_UNTIL && !fallback) {
         rc = filter_list_parse(t->filters, &s->chains, &s->n_chains, err);
         if (rc) {
             metric_specs_free(s->metrics, s->n_metrics);
             return rc;
         }
+    }
+    for (int m = 0; m < s->n_metrics; m++)
+        if (metric_pass_k(&s->metrics[m]) > 0) s->code = 1;
+    if (s->code) {
+        /* Execution decides, not a filter: one column per metric. */
+        filter_chains_free(s->chains, s->n_chains);
+        s->chains = NULL;
+        s->n_chains = 0;
     }
     int per = s->n_chains > 0 ? s->n_chains : 1;
     s->n_cols = s->n_metrics * per;
@@ -241,8 +261,12 @@ static int scoring_init(task_scoring *s, const task *t, char *err)
     return TT_OK;
 }
 
-static void scoring_free(task_scoring *s)
+static void scoring_free(task_scoring *s, size_t n_docs)
 {
+    free(s->code_n);
+    free(s->code_passed);
+    for (size_t i = 0; s->code_outcomes && i < n_docs; i++) free(s->code_outcomes[i]);
+    free(s->code_outcomes);
     for (int i = 0; i < s->n_cols; i++) free(s->cols[i].items);
     free(s->cols);
     metric_specs_free(s->metrics, s->n_metrics);
@@ -252,6 +276,8 @@ static void scoring_free(task_scoring *s)
 
 static const char *column_filter_name(const task_scoring *s, const item_column *c)
 {
+    if (s->fallback) return "letter_fallback";
+    if (s->code) return "execution";
     return c->chain >= 0 ? filter_chain_name(s->chains[c->chain]) : "none";
 }
 
@@ -313,17 +339,73 @@ static void mc_gold(const task_instance *in, int **gold, int *n_gold, int **labe
     (*gold)[(*n_gold)++] = in->gold;
 }
 
+/* The answer letter in a generated reply: the first of A, B, ... (one per
+ * choice) standing alone (not inside a word), e.g. " B", "(C)", "答案：D";
+ * else the first choice whose text the reply contains. -1 if neither. */
+int runner_extract_choice(const char *reply, const char *const *choices, int n_choices)
+{
+    if (!reply) return -1;
+    for (const char *p = reply; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 'A' || c >= 'A' + (unsigned)n_choices || c > 'Z') continue;
+        unsigned char before = p == reply ? ' ' : (unsigned char)p[-1];
+        unsigned char after = (unsigned char)p[1];
+        int alnum_before = (before < 0x80) && ((before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') || (before >= '0' && before <= '9'));
+        int alnum_after = (after < 0x80) && ((after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') || (after >= '0' && after <= '9'));
+        if (!alnum_before && !alnum_after) return c - 'A';
+    }
+    for (int i = 0; i < n_choices; i++)
+        if (choices[i] && choices[i][0] && strstr(reply, choices[i])) return i;
+    return -1;
+}
+
+/* The one generation request a multiple-choice doc gets in fallback mode. */
+static const char *const fallback_until[] = {"\n\n"};
+
+static void fallback_request(const task_instance *in, int use_chat, uint64_t seed, engine_request *out)
+{
+    memset(out, 0, sizeof *out);
+    if (use_chat && in->n_messages > 0) {
+        out->kind = ENGINE_REQ_CHAT;
+        out->messages = in->messages;
+        out->n_messages = in->n_messages;
+    } else {
+        out->kind = ENGINE_REQ_GENERATE;
+        out->context = in->prompt;
+    }
+    out->gen.until[0] = fallback_until[0];
+    out->gen.n_until = 1;
+    out->gen.max_tokens = 16;
+    out->gen.seed = seed;
+}
+
 /* Scores one document into the columns and a {"metric,filter": value} object.
  * Returns TT_OK, or a message in err when the doc cannot be scored (bad
  * model reply or bad data): the sample then records the error. */
 static int score_doc(const task *t, task_scoring *s, const task_instance *in, const engine_response *resp,
-                     json_t *scores, json_t *filtered, char *err)
+                     int n_resp, json_t *scores, json_t *filtered, char *err)
 {
-    for (int r = 0; r < in->n_requests; r++)
+    for (int r = 0; r < n_resp; r++)
         if (resp[r].error) return tt_fail(err, TT_ERR_ENGINE, "%s", resp[r].error);
     double row[STATS_ITEM_MAX];
     int per = s->n_chains > 0 ? s->n_chains : 1;
 
+    if (s->fallback) {
+        int *gold, n_gold, *labels;
+        mc_gold(in, &gold, &n_gold, &labels);
+        int pred = runner_extract_choice(resp[0].text, (const char *const *)in->choices, in->n_choices);
+        row[0] = 0;
+        for (int g = 0; g < n_gold; g++)
+            if (pred >= 0 && pred == gold[g]) row[0] = 1;
+        column_push(&s->cols[0], row);
+        json_object_set_new(scores, "acc,letter_fallback", json_real(row[0]));
+        json_t *f = json_array();
+        json_array_append_new(f, pred >= 0 ? json_string(in->choices[pred]) : json_string("[invalid]"));
+        json_object_set_new(filtered, "letter_fallback", f);
+        free(gold);
+        free(labels);
+        return TT_OK;
+    }
     if (t->output_type == TASK_MULTIPLE_CHOICE) {
         int n = in->n_choices;
         double *lls = tt_calloc((size_t)n + 1, sizeof(double));
@@ -375,6 +457,22 @@ static int score_doc(const task *t, task_scoring *s, const task_instance *in, co
         return rc;
     }
 
+    if (s->code) {
+        size_t i = in->doc_index;
+        json_t *outcomes = json_loads(s->code_outcomes[i] ? s->code_outcomes[i] : "[]", 0, NULL);
+        json_object_set_new(filtered, "execution", outcomes ? outcomes : json_array());
+        for (int m = 0; m < s->n_metrics; m++) {
+            int k = metric_pass_k(&s->metrics[m]);
+            double v;
+            char perr[TT_ERR_SIZE];
+            if (passk_estimate(s->code_n[i], s->code_passed[i], k, &v, perr) != TT_OK) continue; /* n < k */
+            column_push(&s->cols[m], &v);
+            char key[96];
+            snprintf(key, sizeof key, "%s,execution", s->metrics[m].name);
+            json_object_set_new(scores, key, json_real(v));
+        }
+        return TT_OK;
+    }
     /* generate_until: every response of the doc through every filter chain. */
     const char **texts;
     int n_texts;
@@ -413,7 +511,6 @@ static int score_doc(const task *t, task_scoring *s, const task_instance *in, co
     for (int c = 0; c < s->n_chains && c < 64; c++) filter_strings_free(outs[c], n_outs[c]);
     free(rows);
     free(targets);
-    (void)row;
     return rc;
 }
 
@@ -464,7 +561,85 @@ static json_t *requests_json(const task_instance *in)
     return a;
 }
 
-static int eval_task(model_ctx *mc, task *t, task_result *res, char *err)
+/* Executes every completion of every document (prompt + completion + the
+ * problem's tests) in the sandbox, up to --jobs at once, and records per
+ * doc how many samples passed and each outcome. */
+static int judge_code(model_ctx *mc, const task *t, task_instance *ins, size_t n_docs, engine_response *resp,
+                      const int *first, task_scoring *sc, char *err)
+{
+    sc->code_n = tt_calloc(n_docs + 1, sizeof(int));
+    sc->code_passed = tt_calloc(n_docs + 1, sizeof(int));
+    sc->code_outcomes = tt_calloc(n_docs + 1, sizeof(char *));
+    code_problem *problems = tt_calloc(n_docs + 1, sizeof *problems);
+    size_t n_items = 0;
+    for (size_t i = 0; i < n_docs; i++) {
+        engine_response *r = &resp[first[i]];
+        n_items += r->n_texts > 0 ? (size_t)r->n_texts : 1;
+    }
+    code_judge_item *items = tt_calloc(n_items + 1, sizeof *items);
+    size_t *owner = tt_calloc(n_items + 1, sizeof *owner);
+    int rc = TT_OK;
+    size_t k = 0;
+    for (size_t i = 0; i < n_docs && rc == TT_OK; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s doc %zu", t->name, i);
+        rc = code_problem_from_doc(ins[i].doc, name, &problems[i], err);
+        engine_response *r = &resp[first[i]];
+        if (r->error) continue;  /* recorded with the sample; nothing to run */
+        int n = r->n_texts > 0 ? r->n_texts : 1;
+        for (int j = 0; j < n && rc == TT_OK; j++) {
+            items[k].problem = &problems[i];
+            items[k].completion = r->n_texts > 0 ? r->texts[j] : (r->text ? r->text : "");
+            owner[k++] = i;
+        }
+    }
+    sandbox_result *results = tt_calloc(k + 1, sizeof *results);
+    if (rc == TT_OK && k > 0) {
+        code_judge_config cfg;
+        code_judge_config_init(&cfg);
+        int jobs = mc->o->jobs > 1 ? mc->o->jobs : 1;
+        rc = code_judge_run_many(&cfg, items, k, jobs, results, err);
+    }
+    if (rc == TT_OK && k > 0) {
+        char prot[256];
+        sandbox_protections_str(results[0].protections, prot, sizeof prot);
+        fprintf(stderr, "tianti: %s: executed %zu programs; protections in force: %s\n", t->name, k, prot);
+        json_t *notes = json_object_get(mc->doc, "notes");
+        if (!notes) json_object_set_new(mc->doc, "notes", notes = json_array());
+        char *note = tt_asprintf("%s: code executed in the sandbox with: %s", t->name, prot);
+        json_array_append_new(notes, json_string(note));
+        free(note);
+        json_t **per_doc = tt_calloc(n_docs + 1, sizeof *per_doc);
+        for (size_t j = 0; j < k; j++) {
+            size_t i = owner[j];
+            sc->code_n[i]++;
+            if (results[j].outcome == SANDBOX_PASSED) sc->code_passed[i]++;
+            if (!per_doc[i]) per_doc[i] = json_array();
+            json_t *o = json_object();
+            json_object_set_new(o, "outcome", json_string(sandbox_outcome_name(results[j].outcome)));
+            if (results[j].outcome != SANDBOX_PASSED) json_object_set_new(o, "detail", json_string(results[j].detail));
+            json_array_append_new(per_doc[i], o);
+        }
+        for (size_t i = 0; i < n_docs; i++) {
+            if (!per_doc[i]) continue;
+            char *js = json_dumps(per_doc[i], JSON_COMPACT);
+            sc->code_outcomes[i] = tt_strdup(js);
+            free(js);
+            json_decref(per_doc[i]);
+        }
+        free(per_doc);
+    }
+    for (size_t j = 0; j < k; j++) sandbox_result_free(&results[j]);
+    free(results);
+    free(items);
+    free(owner);
+    code_problems_free(problems, n_docs);
+    return rc;
+}
+
+/* fallback: 0 normal; ENGINE_CAP_GENERATE or ENGINE_CAP_CHAT to answer a
+ * multiple-choice task with a generated letter through that capability. */
+static int eval_task(model_ctx *mc, task *t, unsigned fallback, task_result *res, char *err)
 {
     memset(res, 0, sizeof *res);
     const runner_options *o = mc->o;
@@ -476,7 +651,7 @@ static int eval_task(model_ctx *mc, task *t, task_result *res, char *err)
     if (rc) return rc;
 
     task_scoring sc;
-    rc = scoring_init(&sc, t, err);
+    rc = scoring_init(&sc, t, fallback != 0, err);
     if (rc) return rc;
 
     /* 1. Build every document's requests. */
@@ -486,21 +661,26 @@ static int eval_task(model_ctx *mc, task *t, task_result *res, char *err)
     for (size_t i = 0; i < n_docs && rc == TT_OK; i++) {
         rc = task_build(t, i, &ins[i], err);
         first[i] = n_req;
-        if (rc == TT_OK) n_req += ins[i].n_requests;
+        if (rc == TT_OK) n_req += fallback ? 1 : ins[i].n_requests;
     }
     if (rc) {
         for (size_t i = 0; i < n_docs; i++) task_instance_free(&ins[i]);
         free(ins);
         free(first);
-        scoring_free(&sc);
+        scoring_free(&sc, n_docs);
         return rc;
     }
     engine_request *reqs = tt_calloc((size_t)n_req + 1, sizeof *reqs);
-    for (size_t i = 0; i < n_docs; i++)
+    for (size_t i = 0; i < n_docs; i++) {
+        if (fallback) {
+            fallback_request(&ins[i], fallback == ENGINE_CAP_CHAT, o->seed, &reqs[first[i]]);
+            continue;
+        }
         for (int r = 0; r < ins[i].n_requests; r++) {
             reqs[first[i] + r] = ins[i].requests[r];
             if (reqs[first[i] + r].gen.seed == 0) reqs[first[i] + r].gen.seed = o->seed;
         }
+    }
 
     /* 2. Answer them. */
     engine_response *resp = tt_calloc((size_t)n_req + 1, sizeof *resp);
@@ -519,6 +699,12 @@ static int eval_task(model_ctx *mc, task *t, task_result *res, char *err)
         fprintf(stderr, "tianti: %s: %d requests, %d unique, %d from cache, %d sent, %d failed, %.2fs\n", label, xs.total,
                 xs.unique, xs.cache_hits, xs.sent, xs.failed, xs.seconds);
 
+    /* 2b. Code tasks: run every sample of every document in the sandbox. */
+    if (xrc == TT_OK && sc.code) {
+        rc = judge_code(mc, t, ins, n_docs, resp, first, &sc, err);
+        if (rc) xrc = rc;
+    }
+
     /* 3. Score and store every document, in one transaction. */
     if (xrc == TT_OK) rc = store_begin(mc->st, err);
     else rc = xrc;
@@ -528,10 +714,11 @@ static int eval_task(model_ctx *mc, task *t, task_result *res, char *err)
         engine_response *r = resp + first[i];
         json_t *scores = json_object(), *filtered = json_object(), *rj = json_array();
         char derr[TT_ERR_SIZE] = "";
-        int drc = score_doc(t, &sc, in, r, scores, filtered, derr);
+        int n_resp = fallback ? 1 : in->n_requests;
+        int drc = score_doc(t, &sc, in, r, n_resp, scores, filtered, derr);
         double latency = 0;
         int ptok = -1, ctok = -1;
-        for (int k = 0; k < in->n_requests; k++) {
+        for (int k = 0; k < n_resp; k++) {
             char *s = engine_response_to_json(&r[k]);
             json_array_append_new(rj, json_loads(s, 0, NULL));
             free(s);
@@ -613,7 +800,7 @@ static int eval_task(model_ctx *mc, task *t, task_result *res, char *err)
     for (size_t i = 0; i < n_docs; i++) task_instance_free(&ins[i]);
     free(ins);
     free(first);
-    scoring_free(&sc);
+    scoring_free(&sc, n_docs);
     return rc;
 }
 
@@ -776,7 +963,14 @@ static int eval_model(const runner_options *o, const run_plan *p, store *st, int
     for (int i = 0; i < p->n_tasks && rc == TT_OK; i++) {
         task *t = p->tasks[i];
         unsigned need = task_needs(t);
-        if ((caps & need) != need) {
+        unsigned fallback = 0;
+        if ((caps & need) != need && t->output_type == TASK_MULTIPLE_CHOICE && t->generative_fallback &&
+            !(need & ~caps & ~ENGINE_CAP_LOGLIKELIHOOD))
+            fallback = (caps & ENGINE_CAP_GENERATE) ? ENGINE_CAP_GENERATE : (caps & ENGINE_CAP_CHAT) ? ENGINE_CAP_CHAT : 0;
+        if (fallback)
+            fprintf(stderr, "tianti: model '%s' has no log-likelihoods: task '%s' is answered by a generated letter "
+                            "and scored as 'acc,letter_fallback'\n", m->name, t->name);
+        if ((caps & need) != need && !fallback) {
             char needs[128], has[128], why[400];
             engine_caps_string(need & ~caps, needs, sizeof needs);
             engine_caps_string(caps, has, sizeof has);
@@ -794,7 +988,7 @@ static int eval_model(const runner_options *o, const run_plan *p, store *st, int
             continue;
         }
         char terr[TT_ERR_SIZE] = "";
-        int trc = eval_task(&mc, t, &results[i], terr);
+        int trc = eval_task(&mc, t, fallback, &results[i], terr);
         if (trc == TT_ERR_STORE) {
             rc = tt_fail(err, trc, "%s", terr);
             break;

@@ -41,6 +41,7 @@ typedef struct runner_options {
     int jobs;                     /* concurrent requests per model */
     int threads;                  /* built-in engine threads; 0 = all cores */
     int num_fewshot;              /* < 0: each task's own */
+    int samples;                  /* > 0: samples per generation doc (pass@k n) */
     int bootstrap_iters;          /* stderr bootstrap rounds */
     int allow_code_execution;
     int progress;                 /* draw progress on stderr */
@@ -55,6 +56,11 @@ void runner_options_default(runner_options *o);
  * model are reported on stderr and in the document's "skipped" list; the
  * call still succeeds when at least one (model, task) pair was scored. */
 int runner_run(const runner_options *o, json_t **results, int64_t *run_id, char *err);
+
+/* The choice a generated reply picks (generative fallback for multiple
+ * choice): the first standalone letter A.. within n_choices, else the first
+ * choice text the reply contains; -1 if none. */
+int runner_extract_choice(const char *reply, const char *const *choices, int n_choices);
 
 /* Prints the lm-eval-style results table of one results document. */
 void runner_print_table(const json_t *doc, FILE *out);

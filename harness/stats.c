@@ -1,7 +1,8 @@
 /*
  * stats.c — aggregations, closed-form and bootstrap standard errors, and
  * group pooling as lm-evaluation-harness computes them. Called by the
- * runner via stats.h; metrics.c supplies the items.
+ * runner via stats.h; metrics.c supplies the items; pyrandom.c supplies
+ * CPython's generator for lm-eval-identical bootstrap resamples.
  */
 #include "harness/stats.h"
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/pyrandom.h"
 #include "harness/util.h"
 
 static const char *const agg_names[STATS_AGG_COUNT] = {
@@ -18,7 +20,7 @@ static const char *const agg_names[STATS_AGG_COUNT] = {
 
 stats_opts stats_opts_default(void)
 {
-    stats_opts o = { STATS_DEFAULT_BOOTSTRAP, STATS_DEFAULT_SEED };
+    stats_opts o = { STATS_DEFAULT_BOOTSTRAP, STATS_DEFAULT_SEED, STATS_RNG_LMEVAL };
     return o;
 }
 
@@ -183,25 +185,102 @@ double stats_mean_stderr(const double *x, size_t n)
     return sqrt(ss / (double)(n - 1)) / sqrt((double)n);
 }
 
-double stats_bootstrap_stderr(stats_agg agg, const double *items, size_t n, int iters, uint64_t seed)
+/* Aggregations that are a function of column sums (and the row count):
+ * their resamples need no copy of the rows. */
+static int sum_decomposable(stats_agg agg)
+{
+    return agg == STATS_PERPLEXITY || agg == STATS_BLEU || agg == STATS_NANMEAN || agg == STATS_MEAN ||
+           agg == STATS_WEIGHTED_PERPLEXITY || agg == STATS_BITS_PER_BYTE || agg == STATS_BRIER_SCORE;
+}
+
+/* The statistic from column sums sum[w] over m counted rows. */
+static double value_from_sums(stats_agg agg, const double *sum, double m)
+{
+    switch (agg) {
+    case STATS_PERPLEXITY: return exp(-sum[0] / m);
+    case STATS_BLEU: return bleu_from_stats(sum);
+    case STATS_WEIGHTED_PERPLEXITY: return exp(-sum[0] / sum[1]);
+    case STATS_BITS_PER_BYTE: return -sum[0] / sum[1] / log(2.0);
+    default: return m > 0 ? sum[0] / m : NAN;   /* mean, nanmean, brier */
+    }
+}
+
+/* lm-eval's sample_stddev: mu = Σx/n, sqrt(Σ(x − mu)² / (n − 1)), summed in order. */
+static double sample_stddev(const double *x, size_t n)
+{
+    double mu = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) mu += x[i];
+    mu /= (double)n;
+    for (size_t i = 0; i < n; i++) ss += (x[i] - mu) * (x[i] - mu);
+    return sqrt(ss / (double)(n - 1));
+}
+
+/* Index source for resampling: either tt_rng or CPython's MT19937. */
+typedef struct drawer {
+    int lmeval;
+    tt_rng tt;
+    pyrandom py;
+} drawer;
+
+static size_t draw(drawer *d, size_t n)
+{
+    return d->lmeval ? pyrandom_choice_index(&d->py, n) : (size_t)tt_rng_below(&d->tt, n);
+}
+
+/* One replicate of agg on n rows drawn with replacement. */
+static double replicate(stats_agg agg, const double *items, size_t n, int w, double *res, drawer *d)
+{
+    if (res) {
+        for (size_t i = 0; i < n; i++)
+            memcpy(res + i * (size_t)w, items + draw(d, n) * (size_t)w, (size_t)w * sizeof(double));
+        return stats_value(agg, res, n);
+    }
+    double sum[STATS_ITEM_MAX] = { 0 };
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = items + draw(d, n) * (size_t)w;
+        if (agg == STATS_NANMEAN && isnan(row[0])) continue;
+        for (int k = 0; k < w; k++) sum[k] += row[k];
+        m += 1;
+    }
+    return value_from_sums(agg, sum, m);
+}
+
+static double bootstrap(stats_agg agg, const double *items, size_t n, int iters, uint64_t seed, int lmeval)
 {
     if (n <= 1 || iters <= 1) return NAN;
     int w = stats_item_width(agg);
-    double *res = tt_malloc(n * (size_t)w * sizeof(double));
     double *reps = tt_malloc((size_t)iters * sizeof(double));
-    tt_rng rng;
-    tt_rng_seed(&rng, seed);
-    for (int b = 0; b < iters; b++) {
-        for (size_t i = 0; i < n; i++) {
-            size_t j = (size_t)tt_rng_below(&rng, n);
-            memcpy(res + i * (size_t)w, items + j * (size_t)w, (size_t)w * sizeof(double));
+    double *res = sum_decomposable(agg) ? NULL : tt_malloc(n * (size_t)w * sizeof(double));
+    drawer d;
+    d.lmeval = lmeval;
+    size_t nrep = 0;
+    if (lmeval) {
+        /* chunks of min(1000, iters) replicates; chunk i draws from
+         * random.Random(i); iters // chunk chunks in all */
+        int chunk = iters < 1000 ? iters : 1000;
+        for (int c = 0; c < iters / chunk; c++) {
+            pyrandom_seed(&d.py, (uint64_t)c);
+            for (int b = 0; b < chunk; b++) reps[nrep++] = replicate(agg, items, n, w, res, &d);
         }
-        reps[b] = stats_value(agg, res, n);
+    } else {
+        tt_rng_seed(&d.tt, seed);
+        for (int b = 0; b < iters; b++) reps[nrep++] = replicate(agg, items, n, w, res, &d);
     }
-    double se = stats_mean_stderr(reps, (size_t)iters) * sqrt((double)iters);
+    double se = nrep > 1 ? sample_stddev(reps, nrep) : NAN;
     free(res);
     free(reps);
     return se;
+}
+
+double stats_bootstrap_stderr(stats_agg agg, const double *items, size_t n, int iters, uint64_t seed)
+{
+    return bootstrap(agg, items, n, iters, seed, 0);
+}
+
+double stats_bootstrap_stderr_lmeval(stats_agg agg, const double *items, size_t n, int iters)
+{
+    return bootstrap(agg, items, n, iters, 0, 1);
 }
 
 int stats_aggregate(stats_agg agg, const double *items, size_t n, const stats_opts *opts,
@@ -212,14 +291,15 @@ int stats_aggregate(stats_agg agg, const double *items, size_t n, const stats_op
     if (n == 0) return tt_fail(err, TT_ERR_USAGE, "aggregation '%s': no samples", stats_agg_name(agg));
     *value = stats_value(agg, items, n);
     if (!stderr_out) return TT_OK;
-    if (agg == STATS_MEAN) {
-        *stderr_out = stats_mean_stderr(items, n);
-    } else if (!stats_agg_has_stderr(agg) || o.bootstrap_iters <= 0) {
+    if (o.bootstrap_iters <= 0 || !stats_agg_has_stderr(agg)) {
         *stderr_out = NAN;
+    } else if (agg == STATS_MEAN) {
+        *stderr_out = stats_mean_stderr(items, n);
     } else {
         int iters = o.bootstrap_iters;
         if (agg == STATS_BLEU && iters > 100) iters = 100;
-        *stderr_out = stats_bootstrap_stderr(agg, items, n, iters, o.seed);
+        *stderr_out = o.rng == STATS_RNG_SEEDED ? stats_bootstrap_stderr(agg, items, n, iters, o.seed)
+                                                : stats_bootstrap_stderr_lmeval(agg, items, n, iters);
     }
     return TT_OK;
 }

@@ -16,7 +16,8 @@
  *   bleu                               : {hyp_len, ref_len, match1..4, total1..4}
  *
  * Values (exactly lm-eval's):
- *   mean = Σx/n; median = sorted[n/2] (upper median); nanmean ignores NaN;
+ *   mean = Σx/n; median = sorted[n/2] (upper median, as harness.md B4 says;
+ *   one lm-eval version indexes the unsorted items); nanmean ignores NaN;
  *   perplexity = exp(-mean ll); weighted_perplexity = exp(-Σll/Σw);
  *   bits_per_byte = -Σll/Σw/ln 2; f1 = sklearn binary F1 (label 1 positive,
  *   0 when undefined); matthews_corrcoef = sklearn multiclass MCC (0 when
@@ -31,14 +32,20 @@
  *                 B = opts.bootstrap_iters, but min(B, 100) for bleu;
  *   weighted_perplexity, bits_per_byte, brier_score: NAN (lm-eval has no
  *                 stderr function for them);
- *   n <= 1 or bootstrap_iters <= 0: NAN.
- * Bootstrap uses tt_rng seeded with opts.seed, so results are reproducible
- * but agree with lm-eval's CPython Mersenne-Twister numbers only
- * statistically (about 1% at 1000 iterations), not bit for bit.
+ *   n <= 1: NAN; bootstrap_iters <= 0: NAN for every aggregation, the mean
+ *   included (lm-eval writes "N/A" for all stderrs then).
+ * Bootstrap resampling, two ways (stats_opts.rng):
+ *   STATS_RNG_LMEVAL (the default): exactly lm-eval's scheme — chunks of
+ *     min(1000, B) replicates, chunk i drawing every index as
+ *     floor(random() * n) from CPython's random.Random(i) (harness/pyrandom.h),
+ *     B // chunk chunks; stderr = lm-eval's sample_stddev of the replicates.
+ *     The same items give the same stderr as lm-eval (checked against
+ *     CPython in tests/unit/test_stats.c); the seed is not used.
+ *   STATS_RNG_SEEDED: B replicates drawn with tt_rng seeded with opts.seed.
  * lm-eval's default is 100000 iterations; ours is STATS_DEFAULT_BOOTSTRAP
- * (1000): the stderr of a stderr estimate from B replicates is about
- * 1/sqrt(2B), i.e. ~2% at 1000, which is enough for a leaderboard and 100x
- * cheaper. Pass 100000 to reproduce lm-eval's setting.
+ * (1000): the relative error of a bootstrap stderr from B replicates is
+ * about 1/sqrt(2B), i.e. ~2% at 1000, enough for a leaderboard and 100x
+ * cheaper. Pass 100000 to reproduce lm-eval's numbers exactly.
  */
 #ifndef TIANTI_STATS_H
 #define TIANTI_STATS_H
@@ -64,12 +71,15 @@ typedef enum stats_agg {
 #define STATS_DEFAULT_BOOTSTRAP 1000
 #define STATS_DEFAULT_SEED 1234
 
+enum { STATS_RNG_LMEVAL = 0, STATS_RNG_SEEDED = 1 };
+
 typedef struct stats_opts {
-    int bootstrap_iters;   /* <= 0: no bootstrap stderr (NAN) */
-    uint64_t seed;
+    int bootstrap_iters;   /* <= 0: every stderr is NAN ("N/A") */
+    uint64_t seed;         /* STATS_RNG_SEEDED only */
+    int rng;               /* STATS_RNG_LMEVAL (0, default) or STATS_RNG_SEEDED */
 } stats_opts;
 
-/* {STATS_DEFAULT_BOOTSTRAP, STATS_DEFAULT_SEED} */
+/* {STATS_DEFAULT_BOOTSTRAP, STATS_DEFAULT_SEED, STATS_RNG_LMEVAL} */
 stats_opts stats_opts_default(void);
 
 /* lm-eval's aggregation name ("mean", "median", "nanmean", "perplexity",
@@ -94,8 +104,10 @@ int stats_aggregate(stats_agg agg, const double *items, size_t n, const stats_op
 /* Closed-form standard error of the mean (n-1 variance); NAN if n <= 1. */
 double stats_mean_stderr(const double *x, size_t n);
 
-/* Bootstrap stderr of agg over n rows (iters as given, no bleu cap). */
+/* Bootstrap stderr of agg over n rows, iters as given (no bleu cap):
+ * with tt_rng seeded with seed, or lm-eval's chunked CPython scheme. */
 double stats_bootstrap_stderr(stats_agg agg, const double *items, size_t n, int iters, uint64_t seed);
+double stats_bootstrap_stderr_lmeval(stats_agg agg, const double *items, size_t n, int iters);
 
 /* One subtask of a group: its score, stderr (NAN = N/A) and sample count. */
 typedef struct stats_subtask {

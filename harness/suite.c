@@ -91,6 +91,56 @@ int suite_find(const char *tasks_dir, const char *name, char **path_out, int *is
     return rc;
 }
 
+static void list_walk(const char *dir, char ***paths, int *n, int depth)
+{
+    if (depth > 16) return;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char *p = tt_path_join(dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            list_walk(p, paths, n, depth + 1);
+        } else if (e->d_name[0] != '_' && ends_with(e->d_name, ".json")) {
+            *paths = tt_realloc(*paths, (size_t)(*n + 2) * sizeof(char *));
+            (*paths)[(*n)++] = p;
+            (*paths)[*n] = NULL;
+            p = NULL;
+        }
+        free(p);
+    }
+    closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int suite_list(const char *tasks_dir, char ***paths, int *n, char *err)
+{
+    *paths = tt_calloc(1, sizeof(char *));
+    *n = 0;
+    struct stat st;
+    if (stat(tasks_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        free(*paths);
+        *paths = NULL;
+        return tt_fail(err, TT_ERR_NOTFOUND, "no tasks folder '%s'", tasks_dir);
+    }
+    list_walk(tasks_dir, paths, n, 0);
+    qsort(*paths, (size_t)*n, sizeof(char *), cmp_str);
+    return TT_OK;
+}
+
+void suite_list_free(char **paths)
+{
+    if (!paths) return;
+    for (int i = 0; paths[i]; i++) free(paths[i]);
+    free(paths);
+}
+
 static void add_task(suite *s, const char *p)
 {
     for (int i = 0; i < s->n_tasks; i++)

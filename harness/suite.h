@@ -32,6 +32,12 @@ void suite_free(suite *s);
  * Two different files with the same name are an error. */
 int suite_find(const char *tasks_dir, const char *name, char **path_out, int *is_suite, char *err);
 
+/* Lists every task file (NAME.json, not starting with "_") and suite file
+ * (NAME.suite.json) under tasks_dir, sorted by path. *paths is a
+ * NULL-terminated array the caller frees with suite_list_free(). */
+int suite_list(const char *tasks_dir, char ***paths, int *n, char *err);
+void suite_list_free(char **paths);
+
 /* The project's tasks folder: $TIANTI_TASKS, else "$TIANTI_SOURCE_DIR/tasks",
  * else "tasks". Caller frees. */
 char *suite_tasks_dir(void);

@@ -279,7 +279,6 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
 {
     const char *k;
     json_t *v;
-    char *ignored = NULL;
     /* training/validation/test split names are kept in these */
     char *test_split = NULL, *validation_split = NULL, *training_split = NULL;
     int rc = TT_OK;
@@ -375,9 +374,9 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             if (!rc) t->metrics = json_incref(v);
         } else if (!strcmp(k, "chat")) rc = get_bool(s, k, v, &t->chat, err);
         else if (!strcmp(k, "unsafe") || !strcmp(k, "unsafe_code")) rc = get_bool(s, k, v, &t->unsafe, err);
+        else if (!strcmp(k, "generative_fallback")) rc = get_bool(s, k, v, &t->generative_fallback, err);
         else rc = field_fail(s, k, err, "is not a task key");
     }
-    (void)ignored;
     /* generation after the rest: `until` defaults to the fewshot delimiter */
     if (!rc && gen_kwargs) rc = parse_generation(s, "generation", gen_kwargs, t, err);
     if (!rc) {
@@ -867,7 +866,7 @@ static void set_gen(const task *t, engine_gen_params *g)
     for (int i = 0; i < t->gen.n_until && i < ENGINE_MAX_STOP; i++) g->until[i] = t->gen.until[i];
     g->n_until = t->gen.n_until < ENGINE_MAX_STOP ? t->gen.n_until : ENGINE_MAX_STOP;
     g->max_tokens = t->gen.max_tokens;
-    g->temperature = t->gen.do_sample || t->gen.temperature > 0 ? t->gen.temperature : 0.0;
+    g->temperature = t->gen.temperature; /* passed as given, like lm-eval's API backends */
     g->top_p = t->gen.top_p;
     g->seed = t->gen.seed;
     g->n = t->gen.n;

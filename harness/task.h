@@ -54,6 +54,10 @@
  *                       description (joined by fewshot_delimiter)
  *   doc_to_image        template yielding base64 image data (CHAT only)
  *   unsafe (or unsafe_code)  bool: scoring executes model output
+ *   generative_fallback  bool (multiple_choice only): a model without
+ *                       log-likelihoods may answer by generating a letter;
+ *                       the runner scores that as acc under the filter name
+ *                       "letter_fallback", so it is never mistaken for acc
  *   group               string, optional label for reports
  *
  * Few-shot sampling: first_n takes the first n records of the shot split
@@ -123,6 +127,7 @@ typedef struct task {
     json_t *metrics;          /* list or NULL (metrics.c reads it) */
     int chat;
     int unsafe;
+    int generative_fallback;  /* multiple_choice: letter extraction allowed */
     /* file bytes that went into the hash (task file plus includes) */
     char file_hash[65];
 

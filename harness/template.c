@@ -21,9 +21,13 @@ typedef struct tp {
     const json_t *doc;
     char *err;
     int failed;
+    int depth;          /* nesting of ( [ and calls, bounded against hostile input */
 } tp;
 
+#define TEMPLATE_MAX_DEPTH 64
+
 static json_t *parse_expr(tp *p);
+static json_t *parse_expr_inner(tp *p);
 
 static json_t *fail(tp *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static json_t *fail(tp *p, const char *fmt, ...)
@@ -649,6 +653,17 @@ static json_t *join2(tp *p, json_t *a, json_t *b, int text)
 }
 
 static json_t *parse_expr(tp *p)
+{
+    if (++p->depth > TEMPLATE_MAX_DEPTH) {
+        p->depth--;
+        return fail(p, "expression nested too deeply");
+    }
+    json_t *v = parse_expr_inner(p);
+    p->depth--;
+    return v;
+}
+
+static json_t *parse_expr_inner(tp *p)
 {
     json_t *v = parse_term(p);
     while (v) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh — installs what Tianti needs from Debian's packages (when
 # missing) and builds it. Usage: scripts/setup.sh [--test] [--build DIR] [--sanitize]
-#   --test      also install what the tests need (Chromium for the browser test)
+#   --test      also install what the tests need (Chromium for the browser test,
+#               and playwright-core with `npm ci` in tests/browser when npm exists)
 #   --build DIR build folder (default build)
 #   --sanitize  configure the build with ASan + UBSan
 set -euo pipefail
@@ -36,6 +37,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# the browser test drives Chromium through playwright-core (tests/browser/package-lock.json)
+if [ "$want_test" = 1 ] && command -v npm >/dev/null; then
+  echo "setup: npm ci in tests/browser"
+  (cd tests/browser && npm ci --no-audit --no-fund >/dev/null)
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)

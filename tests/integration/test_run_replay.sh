@@ -62,4 +62,18 @@ grep -v generate "$data/replay.jsonl" > ll_only.jsonl
 "$TIANTI_BIN" run --suite "$data/toy.suite.json" --model "replay:ll_only.jsonl" --db t.db -q 2> err.txt > out.txt
 grep -q "cannot run task 'toy_gen': it needs generate" err.txt || { cat err.txt; fail "missing capability not reported"; }
 grep -q "toy_mc" out.txt || fail "toy_mc should still be scored"
+# Generative fallback: a generation-only model answers a multiple-choice task
+# that allows it by a letter (doc 0: " B. 4" -> B, right) or a choice text
+# (doc 1: "It is green" -> green, wrong), labelled letter_fallback.
+"$TIANTI_BIN" run --task "$data/mc_fallback.json" --model "replay:$data/replay_gen_only.jsonl" --db t.db -q --format json > fb.json 2> err.txt
+grep -q "scored as 'acc,letter_fallback'" err.txt || { cat err.txt; fail "fallback not announced"; }
+python3 -c 'import json; r=json.load(open("fb.json"))["results"]["toy_mc_fb"]; assert r["acc,letter_fallback"]==0.5 and "acc,none" not in r, r'
+# Without the task's permission the same model is skipped.
+"$TIANTI_BIN" run --suite "$data/toy.suite.json" --model "replay:$data/replay_gen_only.jsonl" --db t.db -q 2> err.txt > /dev/null || true
+grep -q "cannot run task 'toy_mc': it needs loglikelihood" err.txt || { cat err.txt; fail "mc without fallback should be skipped"; }
+# Image questions go only to engines with the image capability.
+set +e
+"$TIANTI_BIN" run --task image_demo --tasks-dir "$TIANTI_SOURCE_DIR/tasks" --model "replay:$data/replay.jsonl" --db t.db -q 2> err.txt > /dev/null
+set -e
+grep -q "cannot run task 'image_demo': it needs chat,image" err.txt || { cat err.txt; fail "image task should be refused for a model without images"; }
 echo "ok: run with replay"

@@ -273,6 +273,25 @@ static void test_dataset_zip_member_stored_and_deflated(void **state)
     char *notzip = write_tmp("nz.zip", "hello", 5);
     assert_int_equal(dataset_zip_member(notzip, "a", &out, &len, err), TT_ERR_PARSE);
     free(notzip);
+    /* damaged archives fail cleanly: flip random bytes */
+    char *raw;
+    size_t rl;
+    assert_int_equal(tt_read_file(zp, &raw, &rl, err), TT_OK);
+    tt_rng r;
+    tt_rng_seed(&r, 3);
+    for (int i = 0; i < 400; i++) {
+        char *copy = tt_malloc(rl);
+        memcpy(copy, raw, rl);
+        for (int k = 0; k < 3; k++) copy[tt_rng_below(&r, rl)] = (char)tt_rng_below(&r, 256);
+        char *bad = write_tmp("bad.zip", copy, rl);
+        out = NULL;
+        int rc = dataset_zip_member(bad, "dev/x_dev.csv", &out, &len, err);
+        assert_true(rc == TT_OK || rc == TT_ERR_PARSE || rc == TT_ERR_NOTFOUND || rc == TT_ERR_UNSUPPORTED);
+        free(out);
+        free(bad);
+        free(copy);
+    }
+    free(raw);
     free(zp);
 }
 
@@ -435,6 +454,30 @@ static void test_dataset_load_entry_zip_member_via_url(void **state)
     free(zp);
 }
 
+/* Hostile input: random bytes drawn from CSV/JSON punctuation must parse or
+ * fail cleanly, never crash (sanitizer build). */
+static void test_dataset_parse_random_input_never_crashes(void **state)
+{
+    (void)state;
+    static const char alphabet[] = ",\"\r\n{}[]:a1 \xef\xbb\xbf\xff";
+    tt_rng r;
+    tt_rng_seed(&r, 7);
+    for (int i = 0; i < 3000; i++) {
+        char buf[96];
+        size_t n = (size_t)tt_rng_below(&r, sizeof buf);
+        for (size_t k = 0; k < n; k++) buf[k] = alphabet[tt_rng_below(&r, sizeof alphabet - 1)];
+        json_t *docs = json_array();
+        char err[TT_ERR_SIZE];
+        int rc = dataset_parse_csv(buf, n, "f.csv", docs, err);
+        assert_true(rc == TT_OK || rc == TT_ERR_PARSE);
+        rc = dataset_parse_jsonl(buf, n, "f.jsonl", docs, err);
+        assert_true(rc == TT_OK || rc == TT_ERR_PARSE);
+        rc = dataset_parse_json(buf, n, "f.json", docs, err);
+        assert_true(rc == TT_OK || rc == TT_ERR_PARSE);
+        json_decref(docs);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_dataset_load_entry_glob_sorted),
         cmocka_unit_test(test_dataset_load_entry_file_url_downloads_and_checks),
         cmocka_unit_test(test_dataset_load_entry_zip_member_via_url),
+        cmocka_unit_test(test_dataset_parse_random_input_never_crashes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

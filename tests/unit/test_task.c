@@ -454,6 +454,50 @@ static void test_task_load_errors_name_file_line_field(void **state)
                  "task 'x' split 'test': data file 'missing.jsonl' not found");
 }
 
+static void test_task_build_fixed_samples_image_and_lists(void **state)
+{
+    (void)state;
+    /* fixed shot records with their own target template (GSM8K-CoT style) */
+    task *t = load("samples.json",
+                   "{\"name\": \"s\", \"dataset\": {\"path\": \"six.jsonl\"}, \"num_fewshot\": 2,"
+                   " \"fewshot_config\": {\"sampler\": \"first_n\", \"doc_to_target\": \"{{why}}\","
+                   "   \"samples\": [{\"q\": \"s0\", \"why\": \"w0\"}, {\"q\": \"s1\", \"why\": \"w1\"}]},"
+                   " \"doc_to_text\": \"Q: {{q}}\\nA:\", \"doc_to_target\": \"{{a}}\", \"unsafe\": true}");
+    assert_true(t->unsafe);
+    assert_false(t->shots_from_eval);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 1, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "Q: s0\nA: w0\n\nQ: s1\nA: w1\n\nQ: q1\nA:");
+    assert_string_equal(in.target_text, "a1");
+    task_instance_free(&in);
+    task_free(t);
+    /* doc_to_image goes on the last user message of a chat request */
+    free(write_tmp("img.jsonl", "{\"q\": \"what is this?\", \"png\": \"iVBORw0KGgo=\"}\n"));
+    t = load("img.json",
+             "{\"name\": \"img\", \"chat\": true, \"dataset\": {\"path\": \"img.jsonl\"},"
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_image\": \"{{png}}\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.requests[0].kind, ENGINE_REQ_CHAT);
+    assert_int_equal(in.requests[0].n_messages, 1);
+    assert_string_equal(in.requests[0].messages[0].image_b64, "iVBORw0KGgo=");
+    task_instance_free(&in);
+    task_free(t);
+    expect_error("img2.json",
+                 "{\"name\": \"img2\", \"dataset\": {\"path\": \"img.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"doc_to_image\": \"{{png}}\"}",
+                 0, "'doc_to_image' needs \"chat\": true");
+    /* a split given as a list of files, records concatenated in order */
+    t = load("list.json",
+             "{\"name\": \"lst\", \"dataset\": {\"splits\": {\"test\": [\"dev.jsonl\", {\"path\": \"test.jsonl\"}]}},"
+             " \"doc_to_text\": \"{{q}}\"}");
+    assert_int_equal(task_num_docs(t), 5);
+    assert_int_equal(task_build(t, 3, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "2+2?");
+    task_instance_free(&in);
+    task_free(t);
+}
+
 static void test_task_limit_count(void **state)
 {
     (void)state;
@@ -478,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_task_build_loglikelihood_kinds),
         cmocka_unit_test(test_task_load_include_and_content_hash),
         cmocka_unit_test(test_task_load_errors_name_file_line_field),
+        cmocka_unit_test(test_task_build_fixed_samples_image_and_lists),
         cmocka_unit_test(test_task_limit_count),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -149,6 +149,60 @@ static void test_template_render_errors_name_position(void **state)
     expect_error("{{ }}", "expression expected", NULL);
     expect_error("{{question question}}", "unexpected text", NULL);
     expect_error("{{meta.nope}}", "no field 'nope'", NULL);
+    /* deep nesting is refused, not a stack overflow */
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_puts(&b, "{{");
+    for (int i = 0; i < 100000; i++) tt_buf_puts(&b, "(");
+    tt_buf_puts(&b, "1}}");
+    expect_error(tt_buf_str(&b), "nested too deeply", NULL);
+    tt_buf_reset(&b);
+    tt_buf_puts(&b, "{{");
+    for (int i = 0; i < 60; i++) tt_buf_puts(&b, "[");
+    for (int i = 0; i < 60; i++) tt_buf_puts(&b, "]");
+    tt_buf_puts(&b, "|length}}");
+    expect(tt_buf_str(&b), "1");
+    tt_buf_free(&b);
+}
+
+/* Hostile input: random token soup must give TT_OK or TT_ERR_PARSE, never
+ * a crash (run under ASan/UBSan in the sanitizer build). */
+static void test_template_render_random_input_never_crashes(void **state)
+{
+    (void)state;
+    static const char *tok[] = { "{{", "}}", "{#", "#}", "{%", "'", "\"", "\\", "[", "]", "(", ")",
+                                 ".", ",", "|", "+", "~", "-", "0", "-1", "99999999999999999999",
+                                 "question", "choices", "meta", "strip", "split", "index", "keys",
+                                 "letter", "len", "trim", "int", "zh", "\xe4\xb8", " ", "x", "\n" };
+    const size_t nt = sizeof tok / sizeof tok[0];
+    json_t *d = doc();
+    tt_rng r;
+    tt_rng_seed(&r, 42);
+    int ok = 0;
+    for (int i = 0; i < 5000; i++) {
+        char buf[256] = "";
+        size_t len = 0;
+        int n = 1 + (int)tt_rng_below(&r, 14);
+        for (int k = 0; k < n; k++) {
+            const char *t = tok[tt_rng_below(&r, nt)];
+            size_t l = strlen(t);
+            if (len + l >= sizeof buf) break;
+            memcpy(buf + len, t, l);
+            len += l;
+            buf[len] = 0;
+        }
+        char err[TT_ERR_SIZE], *out = NULL;
+        int rc = template_render("fuzz", buf, d, &out, err);
+        assert_true(rc == TT_OK || rc == TT_ERR_PARSE);
+        ok += rc == TT_OK;
+        free(out);
+        json_t *v = NULL;
+        rc = template_eval("fuzz", buf, d, &v, err);
+        assert_true(rc == TT_OK || rc == TT_ERR_PARSE);
+        json_decref(v);
+    }
+    assert_true(ok > 0);
+    json_decref(d);
 }
 
 int main(void)
@@ -159,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_template_render_literals_and_helpers),
         cmocka_unit_test(test_template_eval_values),
         cmocka_unit_test(test_template_render_errors_name_position),
+        cmocka_unit_test(test_template_render_random_input_never_crashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,194 @@
+/*
+ * bootstrap.c — bootstrap rounds of bootstrap.h on a pthread pool. Workers
+ * take round numbers from an atomic counter; each round's RNG and output row
+ * depend only on (seed, round), which makes the result independent of the
+ * thread count and of scheduling.
+ */
+#include "arena/bootstrap.h"
+#include "arena/sample.h"
+#include "harness/util.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void arena_boot_opts_default(arena_boot_opts *o)
+{
+    o->rounds = 1000;
+    o->seed = 0;
+    o->threads = 0;
+}
+
+static void round_rng(tt_rng *rng, uint64_t seed, int round)
+{
+    tt_rng_seed(rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(round + 1)));
+}
+
+typedef struct boot_job {
+    /* inputs */
+    const arena_rows *rows;
+    const arena_bt_opts *bt;
+    const double *theta_hat;
+    const arena_index *idx;
+    const arena_elo_opts *eo;
+    uint64_t seed;
+    int rounds;
+    double *samples;
+    /* shared state */
+    atomic_int next;
+    pthread_mutex_t lock;
+    int fail_round;          /* smallest failing round, or rounds */
+    int fail_rc;
+    char fail_msg[TT_ERR_SIZE];
+} boot_job;
+
+static void record_failure(boot_job *j, int round, int rc, const char *msg)
+{
+    pthread_mutex_lock(&j->lock);
+    if (round < j->fail_round) {
+        j->fail_round = round;
+        j->fail_rc = rc;
+        snprintf(j->fail_msg, sizeof j->fail_msg, "bootstrap round %d: %.400s", round, msg);
+    }
+    pthread_mutex_unlock(&j->lock);
+}
+
+static void *bt_worker(void *arg)
+{
+    boot_job *j = arg;
+    const arena_rows *rows = j->rows;
+    int n = rows->n_models;
+    uint64_t *counts = tt_malloc((rows->n ? rows->n : 1) * sizeof *counts);
+    double *w = tt_malloc((rows->n ? rows->n : 1) * sizeof *w);
+    double *theta = tt_malloc((size_t)(n ? n : 1) * sizeof *theta);
+    char err[TT_ERR_SIZE];
+    for (;;) {
+        int r = atomic_fetch_add(&j->next, 1);
+        if (r >= j->rounds) break;
+        tt_rng rng;
+        round_rng(&rng, j->seed, r);
+        arena_multinomial(&rng, (uint64_t)rows->total, rows->w, rows->n, counts);
+        for (size_t k = 0; k < rows->n; k++) w[k] = (double)counts[k];
+        int rc = arena_bt_fit(rows, w, j->bt, j->theta_hat, theta, NULL, err);
+        if (rc != TT_OK) {
+            record_failure(j, r, rc, err);
+            continue;
+        }
+        arena_bt_to_ratings(j->bt, n, theta, j->samples + (size_t)r * n);
+    }
+    free(counts);
+    free(w);
+    free(theta);
+    return NULL;
+}
+
+static void *elo_worker(void *arg)
+{
+    boot_job *j = arg;
+    const arena_index *idx = j->idx;
+    size_t *order = tt_malloc((idx->n ? idx->n : 1) * sizeof *order);
+    for (;;) {
+        int r = atomic_fetch_add(&j->next, 1);
+        if (r >= j->rounds) break;
+        tt_rng rng;
+        round_rng(&rng, j->seed, r);
+        for (size_t k = 0; k < idx->n; k++) order[k] = (size_t)tt_rng_below(&rng, idx->n);
+        arena_elo_fit_order(idx, order, idx->n, j->eo, j->samples + (size_t)r * idx->n_models);
+    }
+    free(order);
+    return NULL;
+}
+
+static int run_pool(boot_job *j, int threads, void *(*fn)(void *), char *err)
+{
+    if (threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = c > 0 ? (int)c : 1;
+    }
+    if (threads > j->rounds) threads = j->rounds > 0 ? j->rounds : 1;
+    atomic_init(&j->next, 0);
+    pthread_mutex_init(&j->lock, NULL);
+    j->fail_round = j->rounds;
+    j->fail_rc = TT_OK;
+    pthread_t *tid = tt_malloc((size_t)threads * sizeof *tid);
+    int started = 0;
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tid[t], NULL, fn, j) != 0) break;
+        started = t;
+    }
+    fn(j);   /* the calling thread works too */
+    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+    free(tid);
+    pthread_mutex_destroy(&j->lock);
+    if (j->fail_rc != TT_OK) return tt_fail(err, j->fail_rc, "%s", j->fail_msg);
+    return TT_OK;
+}
+
+int arena_bootstrap_bt(const arena_rows *rows, const arena_bt_opts *bt, const double *theta_hat,
+                       const arena_boot_opts *bo, double *samples, char *err)
+{
+    boot_job j;
+    memset(&j, 0, sizeof j);
+    j.rows = rows;
+    j.bt = bt;
+    j.theta_hat = theta_hat;
+    j.seed = bo->seed;
+    j.rounds = bo->rounds;
+    j.samples = samples;
+    return run_pool(&j, bo->threads, bt_worker, err);
+}
+
+int arena_bootstrap_elo(const arena_index *idx, const arena_elo_opts *eo,
+                        const arena_boot_opts *bo, double *samples, char *err)
+{
+    boot_job j;
+    memset(&j, 0, sizeof j);
+    j.idx = idx;
+    j.eo = eo;
+    j.seed = bo->seed;
+    j.rounds = bo->rounds;
+    j.samples = samples;
+    return run_pool(&j, bo->threads, elo_worker, err);
+}
+
+double arena_quantile_sorted(const double *sorted, size_t n, double q)
+{
+    if (n == 0) return NAN;
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)floor(h);
+    if (lo >= n - 1) return sorted[n - 1];
+    return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+void arena_bootstrap_summary(const double *samples, int rounds, int n_models,
+                             double *median, double *lower, double *upper)
+{
+    double *col = tt_malloc((size_t)(rounds > 0 ? rounds : 1) * sizeof *col);
+    for (int i = 0; i < n_models; i++) {
+        for (int r = 0; r < rounds; r++) col[r] = samples[(size_t)r * n_models + i];
+        qsort(col, (size_t)rounds, sizeof *col, cmp_double);
+        if (median) median[i] = arena_quantile_sorted(col, (size_t)rounds, 0.5);
+        if (lower) lower[i] = arena_quantile_sorted(col, (size_t)rounds, 0.025);
+        if (upper) upper[i] = arena_quantile_sorted(col, (size_t)rounds, 0.975);
+    }
+    free(col);
+}
+
+void arena_rank_by_interval(int n, const double *lower, const double *upper, int *rank)
+{
+    for (int i = 0; i < n; i++) {
+        int r = 1;
+        for (int j = 0; j < n; j++)
+            if (j != i && lower[j] > upper[i]) r++;
+        rank[i] = r;
+    }
+}

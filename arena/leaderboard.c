@@ -1,0 +1,164 @@
+/*
+ * leaderboard.c — arena_leaderboard_compute/store of leaderboard.h: glue
+ * over rows.c, bt.c, elo.c and bootstrap.c, and the INSERTs into `ratings`.
+ */
+#include "arena/leaderboard.h"
+#include "harness/util.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+void arena_lb_opts_default(arena_lb_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = ARENA_METHOD_BT;
+    arena_bt_opts_default(&o->bt);
+    arena_elo_opts_default(&o->elo);
+}
+
+int arena_method_parse(const char *s, arena_method *out, char *err)
+{
+    if (!s || strcmp(s, "bt") == 0) *out = ARENA_METHOD_BT;
+    else if (strcmp(s, "elo") == 0) *out = ARENA_METHOD_ELO;
+    else return tt_fail(err, TT_ERR_USAGE, "unknown rating method '%s' (expected bt or elo)", s);
+    return TT_OK;
+}
+
+const char *arena_method_name(arena_method m) { return m == ARENA_METHOD_ELO ? "elo" : "bt"; }
+
+
+static int cmp_rows(const void *x, const void *y)
+{
+    const arena_lb_row *a = x, *b = y;
+    if (a->rating != b->rating) return a->rating > b->rating ? -1 : 1;
+    return strcmp(a->model, b->model);
+}
+
+int arena_leaderboard_compute(const arena_battles *l, const arena_lb_opts *o,
+                              arena_leaderboard *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = arena_index_build(l, o->exclude_ties, &out->idx, err);
+    if (rc != TT_OK) return rc;
+    int n = out->n = out->idx.n_models;
+    int anchor = -1;
+    if (o->anchor_model) {
+        anchor = arena_index_find(&out->idx, o->anchor_model);
+        if (anchor < 0)
+            return tt_fail(err, TT_ERR_NOTFOUND, "anchor model '%s' has no rated battles", o->anchor_model);
+    }
+    out->ratings = tt_malloc((size_t)(n ? n : 1) * sizeof *out->ratings);
+    out->rounds = o->rounds > 0 ? o->rounds : 0;
+    if (out->rounds) out->samples = tt_malloc((size_t)out->rounds * (size_t)(n ? n : 1) * sizeof *out->samples);
+    arena_boot_opts bo = {out->rounds, o->seed, o->threads};
+
+    if (o->method == ARENA_METHOD_BT) {
+        arena_rows rows;
+        arena_rows_build(&out->idx, &rows);
+        double *theta = tt_malloc((size_t)(n ? n : 1) * sizeof *theta);
+        rc = arena_bt_fit(&rows, NULL, &o->bt, NULL, theta, &out->bt_info, err);
+        if (rc != TT_OK && out->bt_info.stray_model >= 0)
+            tt_fail(err, rc, "cannot fit bradley-terry: model '%s' never lost, never won, or never met "
+                    "the others, so its maximum-likelihood rating is infinite",
+                    out->idx.models[out->bt_info.stray_model]);
+        if (rc == TT_OK) {
+            arena_bt_to_ratings(&o->bt, n, theta, out->ratings);
+            if (out->rounds) rc = arena_bootstrap_bt(&rows, &o->bt, theta, &bo, out->samples, err);
+        }
+        free(theta);
+        arena_rows_free(&rows);
+    } else {
+        arena_elo_fit(&out->idx, &o->elo, out->ratings);
+        if (out->rounds) rc = arena_bootstrap_elo(&out->idx, &o->elo, &bo, out->samples, err);
+    }
+    if (rc != TT_OK) return rc;
+
+    if (anchor >= 0) {
+        arena_anchor(n, out->ratings, anchor, o->anchor_rating);
+        for (int r = 0; r < out->rounds; r++)
+            arena_anchor(n, out->samples + (size_t)r * n, anchor, o->anchor_rating);
+    }
+    out->rows = tt_malloc((size_t)(n ? n : 1) * sizeof *out->rows);
+    double *med = tt_malloc((size_t)(n ? n : 1) * sizeof *med);
+    double *lo = tt_malloc((size_t)(n ? n : 1) * sizeof *lo);
+    double *hi = tt_malloc((size_t)(n ? n : 1) * sizeof *hi);
+    int *rank = tt_malloc((size_t)(n ? n : 1) * sizeof *rank);
+    if (out->rounds) {
+        arena_bootstrap_summary(out->samples, out->rounds, n, med, lo, hi);
+        if (o->method == ARENA_METHOD_ELO) memcpy(out->ratings, med, (size_t)n * sizeof *med);
+        arena_rank_by_interval(n, lo, hi, rank);
+    } else {
+        for (int i = 0; i < n; i++) {
+            med[i] = lo[i] = hi[i] = NAN;
+            rank[i] = 1;
+            for (int j = 0; j < n; j++)
+                if (out->ratings[j] > out->ratings[i]) rank[i]++;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        out->rows[i] = (arena_lb_row){out->idx.models[i], out->ratings[i], med[i], lo[i], hi[i],
+                                      rank[i], out->idx.battles[i]};
+    }
+    qsort(out->rows, (size_t)n, sizeof *out->rows, cmp_rows);
+    free(med);
+    free(lo);
+    free(hi);
+    free(rank);
+    return TT_OK;
+}
+
+void arena_leaderboard_free(arena_leaderboard *lb)
+{
+    if (!lb) return;
+    arena_index_free(&lb->idx);
+    free(lb->rows);
+    free(lb->ratings);
+    free(lb->samples);
+    memset(lb, 0, sizeof *lb);
+}
+
+int arena_leaderboard_store(sqlite3 *db, const arena_leaderboard *lb, const arena_lb_opts *o,
+                            const char *source, char *err)
+{
+    char now[32];
+    tt_iso8601(tt_wall_s(), now);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return tt_fail(err, TT_ERR_STORE, "cannot begin transaction: %s", sqlite3_errmsg(db));
+    sqlite3_stmt *st = NULL;
+    int rc = TT_OK;
+    if (sqlite3_prepare_v2(db, "INSERT INTO ratings (computed_at, method, source, model, rating, lower, upper, "
+                               "rank, battles, bootstrap_rounds, seed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = tt_fail(err, TT_ERR_STORE, "cannot store ratings: %s", sqlite3_errmsg(db));
+    for (int i = 0; rc == TT_OK && i < lb->n; i++) {
+        const arena_lb_row *r = &lb->rows[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, arena_method_name(o->method), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, source ? source : "all", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, r->model, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 5, r->rating);
+        if (lb->rounds) {
+            sqlite3_bind_double(st, 6, r->lower);
+            sqlite3_bind_double(st, 7, r->upper);
+            sqlite3_bind_int(st, 10, lb->rounds);
+            sqlite3_bind_int64(st, 11, (sqlite3_int64)o->seed);
+        } else {
+            sqlite3_bind_null(st, 6);
+            sqlite3_bind_null(st, 7);
+            sqlite3_bind_null(st, 10);
+            sqlite3_bind_null(st, 11);
+        }
+        sqlite3_bind_int(st, 8, r->rank);
+        sqlite3_bind_int64(st, 9, r->battles);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = tt_fail(err, TT_ERR_STORE, "cannot store rating of '%s': %s", r->model, sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    if (rc == TT_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = tt_fail(err, TT_ERR_STORE, "cannot commit ratings: %s", sqlite3_errmsg(db));
+    if (rc != TT_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/*
+ * leaderboard.h — the whole rating pipeline in one call: battles → index →
+ * Bradley–Terry fit or online Elo → bootstrap intervals → rank, plus storing
+ * the result in the `ratings` table. `tianti ratings`, the report and the
+ * web arena call this; the pieces live in rows.h, bt.h, elo.h, bootstrap.h.
+ *
+ * Conventions (shared reference arena.md §1.2–1.3):
+ *  - rating: BT point estimate on all battles; for Elo, the online rating in
+ *    tstamp order, or the bootstrap median when bootstrapping (FastChat's
+ *    choice for Elo);
+ *  - anchor: when set, every rating and every bootstrap round is shifted so
+ *    that the anchor model sits at anchor_rating (its interval collapses to
+ *    a point, as in FastChat); otherwise the mean BT rating is `init`;
+ *  - lower/upper: bootstrap 2.5/97.5 percentiles, NaN without bootstrap;
+ *  - rank: 1 + #models whose lower bound exceeds this upper bound; without
+ *    bootstrap, 1 + #models with a strictly higher rating;
+ *  - battles: appearances as A plus as B among the rated battles.
+ */
+#ifndef TIANTI_ARENA_LEADERBOARD_H
+#define TIANTI_ARENA_LEADERBOARD_H
+
+#include "arena/battles.h"
+#include "arena/bootstrap.h"
+#include "arena/bt.h"
+#include "arena/elo.h"
+
+typedef enum arena_method { ARENA_METHOD_BT = 0, ARENA_METHOD_ELO = 1 } arena_method;
+
+typedef struct arena_lb_opts {
+    arena_method method;
+    int exclude_ties;
+    int rounds;                 /* bootstrap rounds; 0 = none */
+    uint64_t seed;
+    int threads;                /* 0 = all CPUs */
+    const char *anchor_model;   /* NULL = mean pinned at init */
+    double anchor_rating;
+    arena_bt_opts bt;
+    arena_elo_opts elo;
+} arena_lb_opts;
+
+typedef struct arena_lb_row {
+    const char *model;          /* borrowed from the leaderboard */
+    double rating, median, lower, upper;   /* median/lower/upper NaN without bootstrap */
+    int rank;
+    long battles;
+} arena_lb_row;
+
+typedef struct arena_leaderboard {
+    arena_index idx;            /* the battles as rated (model ids, order) */
+    int n;                      /* models */
+    arena_lb_row *rows;         /* [n], by rating, highest first */
+    double *ratings;            /* [n] by model id */
+    int rounds;
+    double *samples;            /* [rounds * n] by model id, NULL without bootstrap */
+    arena_bt_info bt_info;      /* BT only */
+} arena_leaderboard;
+
+void arena_lb_opts_default(arena_lb_opts *o);
+/* "bt" / "elo"; TT_OK or TT_ERR_USAGE. */
+int arena_method_parse(const char *s, arena_method *out, char *err);
+const char *arena_method_name(arena_method m);
+
+/* Computes the leaderboard. TT_OK; TT_ERR_NOTFOUND when the anchor model has
+ * no battles; errors of the fit. Caller frees out with
+ * arena_leaderboard_free (also after a failure). */
+int arena_leaderboard_compute(const arena_battles *l, const arena_lb_opts *o,
+                              arena_leaderboard *out, char *err);
+void arena_leaderboard_free(arena_leaderboard *lb);   /* NULL is fine */
+
+/* Appends one `ratings` row per model (computed_at = now) in one
+ * transaction. source: 'all', 'human' or 'judge'. TT_OK or TT_ERR_STORE. */
+int arena_leaderboard_store(sqlite3 *db, const arena_leaderboard *lb, const arena_lb_opts *o,
+                            const char *source, char *err);
+
+#endif

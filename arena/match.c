@@ -1,0 +1,268 @@
+/*
+ * match.c — setting up and recording one arena battle, shared by the web
+ * arena and automatic battles: display names, weighted pair sampling, the
+ * identity-leak filter, and the INSERT into `battles` (see arena/match.h).
+ */
+#include "arena/match.h"
+#include "arena/utf8.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *arena_match_model_name(const char *arg, const char **spec_out)
+{
+    const char *eq = strchr(arg, '=');
+    const char *colon = strchr(arg, ':');
+    if (eq && (!colon || eq < colon) && eq > arg) {
+        *spec_out = eq + 1;
+        return tt_strndup(arg, (size_t)(eq - arg));
+    }
+    *spec_out = arg;
+    const char *p = colon ? colon + 1 : arg;
+    const char *at = strrchr(p, '@');
+    size_t n = at ? (size_t)(at - p) : strlen(p);
+    const char *slash = NULL;
+    for (const char *q = p; q < p + n; q++)
+        if (*q == '/') slash = q;
+    /* keep URLs (http://host:port) whole: only strip folders of file paths */
+    if (slash && !strstr(p, "://")) {
+        n -= (size_t)(slash + 1 - p);
+        p = slash + 1;
+    }
+    const char *dot = NULL;
+    for (const char *q = p; q < p + n; q++)
+        if (*q == '.') dot = q;
+    if (dot && dot > p && (!strncmp(dot, ".gguf", 5) || !strncmp(dot, ".jsonl", 6) || !strncmp(dot, ".json", 5) ||
+                           !strncmp(dot, ".bin", 4)))
+        n = (size_t)(dot - p);
+    char *name = tt_strndup(p, n);
+    if (at && at[1]) {
+        char *full = tt_asprintf("%s@%s", name, at + 1);
+        free(name);
+        name = full;
+    }
+    return name;
+}
+
+int arena_match_models_open(const char *const *args, int n, const char *registry_path, arena_model **out,
+                            char *err)
+{
+    *out = NULL;
+    registry *reg = NULL;
+    int rc = registry_load(registry_path ? registry_path : "models.json", registry_path == NULL, &reg, err);
+    if (rc != TT_OK) return rc;
+    arena_model *m = tt_calloc((size_t)n + 1, sizeof *m);
+    int done = 0;
+    for (int i = 0; i < n && rc == TT_OK; i++, done++) {
+        const char *what;
+        char *given = arena_match_model_name(args[i], &what);
+        int named = what != args[i];
+        rc = registry_resolve(reg, what, &m[i].rm, err);
+        if (rc != TT_OK) {
+            free(given);
+            break;
+        }
+        if (named) m[i].name = given;
+        else if (strcmp(m[i].rm.spec, what)) { /* a registry name */
+            m[i].name = tt_strdup(what);
+            free(given);
+        } else {
+            m[i].name = given;
+        }
+        for (int k = 0; k < i && rc == TT_OK; k++)
+            if (!strcmp(m[k].name, m[i].name))
+                rc = tt_fail(err, TT_ERR_USAGE, "two models are named '%s'; name them with NAME=SPEC", m[i].name);
+        if (rc == TT_OK) rc = engine_open(m[i].rm.spec, &m[i].rm.options, &m[i].e, err);
+        if (rc == TT_OK && !(engine_caps(m[i].e) & ENGINE_CAP_CHAT))
+            rc = tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer chat requests", m[i].rm.spec);
+    }
+    registry_free(reg);
+    if (rc != TT_OK) {
+        arena_match_models_close(m, done + 1 > n ? n : done + 1);
+        return rc;
+    }
+    *out = m;
+    return TT_OK;
+}
+
+void arena_match_models_close(arena_model *m, int n)
+{
+    if (!m) return;
+    for (int i = 0; i < n; i++) {
+        engine_close(m[i].e);
+        free(m[i].name);
+        registry_model_clear(&m[i].rm);
+    }
+    free(m);
+}
+
+void arena_match_pick_pair(const long *counts, int n, tt_rng *rng, int *a, int *b)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) total += 1.0 / (1.0 + (double)counts[i * n + j]);
+    double u = tt_rng_uniform(rng) * total;
+    int pi = 0, pj = 1;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double w = 1.0 / (1.0 + (double)counts[i * n + j]);
+            pi = i;
+            pj = j;
+            if (u < w) goto found;
+            u -= w;
+        }
+found:
+    if (tt_rng_below(rng, 2)) {
+        *a = pj;
+        *b = pi;
+    } else {
+        *a = pi;
+        *b = pj;
+    }
+}
+
+int arena_match_load_counts(sqlite3 *db, const char *const *names, int n, long *counts, char *err)
+{
+    memset(counts, 0, (size_t)n * (size_t)n * sizeof *counts);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT model_a, model_b, count(*) FROM battles WHERE winner IS NOT NULL "
+                           "GROUP BY model_a, model_b",
+                           -1, &st, NULL) != SQLITE_OK)
+        return tt_fail(err, TT_ERR_STORE, "cannot count battles: %s", sqlite3_errmsg(db));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *ma = (const char *)sqlite3_column_text(st, 0), *mb = (const char *)sqlite3_column_text(st, 1);
+        int ia = -1, ib = -1;
+        for (int i = 0; i < n; i++) {
+            if (ma && !strcmp(ma, names[i])) ia = i;
+            if (mb && !strcmp(mb, names[i])) ib = i;
+        }
+        if (ia >= 0 && ib >= 0 && ia != ib) {
+            long c = (long)sqlite3_column_int64(st, 2);
+            counts[ia * n + ib] += c;
+            counts[ib * n + ia] += c;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return tt_fail(err, TT_ERR_STORE, "cannot count battles: %s", sqlite3_errmsg(db));
+    return TT_OK;
+}
+
+/* Model and vendor names that give a model away (our own list). */
+static const char *const known_names[] = {
+    "chatgpt", "gpt-3.5", "gpt-4", "gpt-4o", "openai", "claude", "anthropic", "gemini", "bard", "palm-2",
+    "llama", "meta ai", "mistral", "mixtral", "qwen", "tongyi", "deepseek", "chatglm", "zhipu", "ernie",
+    "baichuan", "vicuna", "alpaca", "falcon", "gemma", "grok", "moonshot", "kimi", "lmsys", "tianti",
+    NULL,
+};
+
+static int word_char(unsigned char c) { return isalnum(c) || c >= 0x80; }
+
+/* Whole-word, ASCII case-insensitive search for needle[0..nlen). */
+static int has_word(const char *text, const char *needle, size_t nlen)
+{
+    char pat[128];
+    if (nlen < 3 || nlen >= sizeof pat) return 0;
+    memcpy(pat, needle, nlen);
+    pat[nlen] = 0;
+    for (const char *p = text; (p = strcasestr(p, pat)) != NULL; p++) {
+        int left_ok = p == text || !word_char((unsigned char)p[-1]) || !word_char((unsigned char)pat[0]);
+        int right_ok = !word_char((unsigned char)p[nlen]) || !word_char((unsigned char)pat[nlen - 1]);
+        if (left_ok && right_ok) return 1;
+    }
+    return 0;
+}
+
+int arena_match_identity_leak(const char *text, const char *const *names, int n)
+{
+    if (!text) return 0;
+    for (int i = 0; i < n; i++) {
+        if (!names[i]) continue;
+        const char *at = strchr(names[i], '@');
+        size_t len = at ? (size_t)(at - names[i]) : strlen(names[i]);
+        if (has_word(text, names[i], len)) return 1;
+    }
+    for (int i = 0; known_names[i]; i++)
+        if (has_word(text, known_names[i], strlen(known_names[i]))) return 1;
+    return 0;
+}
+
+char *arena_match_conversation_json(const char *prompt, const char *answer)
+{
+    json_t *a = json_array();
+    char *p = arena_utf8_clean(prompt, prompt ? strlen(prompt) : 0);
+    json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user", "content", p));
+    free(p);
+    if (answer) {
+        char *t = arena_utf8_clean(answer, strlen(answer));
+        json_array_append_new(a, json_pack("{s:s,s:s}", "role", "assistant", "content", t));
+        free(t);
+    }
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+
+int arena_match_store(sqlite3 *db, const arena_match_record *r, int64_t *row_id, char *err)
+{
+    char *conv_a = arena_match_conversation_json(r->prompt, r->answer_a);
+    char *conv_b = arena_match_conversation_json(r->prompt, r->answer_b);
+    sqlite3_stmt *st = NULL;
+    int rc = TT_OK;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = tt_fail(err, TT_ERR_STORE, "cannot begin a transaction: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO battles (model_a, model_b, winner, tstamp, source, judge, prompt, "
+                           "conversation_a, conversation_b, voter_id, session_token, flags, extra_json) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = tt_fail(err, TT_ERR_STORE, "cannot store the battle: %s", sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        goto out;
+    }
+    bind_text(st, 1, r->model_a);
+    bind_text(st, 2, r->model_b);
+    bind_text(st, 3, r->winner);
+    sqlite3_bind_double(st, 4, r->tstamp);
+    bind_text(st, 5, r->source);
+    bind_text(st, 6, r->judge);
+    bind_text(st, 7, r->prompt);
+    bind_text(st, 8, conv_a);
+    bind_text(st, 9, conv_b);
+    bind_text(st, 10, r->voter_id);
+    bind_text(st, 11, r->session_token);
+    bind_text(st, 12, r->flags);
+    bind_text(st, 13, r->extra_json);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_DONE) {
+        if (row_id) *row_id = sqlite3_last_insert_rowid(db);
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            rc = tt_fail(err, TT_ERR_STORE, "cannot commit the battle: %s", sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    } else {
+        int ext = sqlite3_extended_errcode(db);
+        if (ext == SQLITE_CONSTRAINT_UNIQUE) rc = tt_fail(err, TT_ERR_USAGE, "battle already stored");
+        else rc = tt_fail(err, TT_ERR_STORE, "cannot store the battle: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        st = NULL;
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+out:
+    sqlite3_finalize(st);
+    free(conv_a);
+    free(conv_b);
+    return rc;
+}

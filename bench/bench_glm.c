@@ -1,0 +1,273 @@
+/*
+ * bench_glm.c — speed and memory of the built-in GLM engine, llama-bench
+ * style: for each precision (f32, f16, q8_0, q4_0) the file size, resident
+ * memory, load time, pp512 (one batch of 512 prompt tokens) and tg128 (128
+ * tokens one at a time) in tokens/s as mean ± stddev over repetitions after
+ * a warm-up, and tg as a fraction of the memory-bandwidth bound (weight bytes
+ * read per token against a read bandwidth measured in the same run; memcpy
+ * bandwidth is printed too).
+ * Baselines in the same run: the bandwidth bound, and tg with the portable
+ * reference kernels (SIMD off). Next to tokens/s (wall clock) it prints
+ * tokens per CPU-second, the kernels' speed apart from scheduling on a
+ * shared machine.
+ *
+ *   bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types f32,q8_0]
+ *   bench_glm --write-random OUT.gguf     (only write the random model)
+ *
+ * Without MODEL a random chatglm model (n_embd 1024, 8 blocks, 16 heads, 2 KV
+ * heads, ffn 2560, vocab 4096; about 90 M parameters, near the shape of the
+ * llama.cpp figures in engines.md §4(c')) is written to /tmp and used. Each
+ * precision other than the file's is made with glm_quantize_file into /tmp first, so load
+ * time and size are those of a real file of that type.
+ */
+#include "engines/glm/gguf.h"
+#include "engines/glm/model.h"
+#include "engines/glm/ops.h"
+#include "engines/glm/quant.h"
+#include "engines/glm/quantize.h"
+#include "harness/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int write_random_model(const char *path, char *err)
+{
+    const int D = 1024, H = 16, HKV = 2, FF = 2560, L = 8, V = 4096, hd = D / H, kvd = HKV * hd;
+    gguf_writer *w = gguf_writer_new();
+    gguf_writer_add_str(w, "general.architecture", "chatglm");
+    gguf_writer_add_str(w, "general.name", "bench-random");
+    gguf_writer_add_u32(w, "chatglm.context_length", 2048);
+    gguf_writer_add_u32(w, "chatglm.embedding_length", D);
+    gguf_writer_add_u32(w, "chatglm.feed_forward_length", FF);
+    gguf_writer_add_u32(w, "chatglm.block_count", L);
+    gguf_writer_add_u32(w, "chatglm.attention.head_count", H);
+    gguf_writer_add_u32(w, "chatglm.attention.head_count_kv", HKV);
+    gguf_writer_add_f32(w, "chatglm.attention.layer_norm_rms_epsilon", 1e-5f);
+    gguf_writer_add_u32(w, "chatglm.rope.dimension_count", hd / 2);
+    gguf_writer_add_f32(w, "chatglm.rope.freq_base", 10000.0f);
+    tt_rng r;
+    tt_rng_seed(&r, 1);
+    size_t maxn = (size_t)D * (V > 2 * FF ? V : 2 * FF);
+    float *buf = tt_malloc(maxn * sizeof(float));
+#define ADD(name, n_in, n_out, scale, one)                                                   \
+    do {                                                                                     \
+        size_t n = (size_t)(n_in) * (n_out);                                                 \
+        for (size_t i = 0; i < n; i++) buf[i] = (one) + (float)((tt_rng_uniform(&r) - 0.5) * (scale)); \
+        uint64_t dims[2] = {(uint64_t)(n_in), (uint64_t)(n_out)};                            \
+        gguf_writer_add_tensor(w, name, GLM_TYPE_F32, (n_out) > 1 ? 2 : 1, dims, buf, n * 4); \
+    } while (0)
+    ADD("token_embd.weight", D, V, 2.0, 0);
+    char name[64];
+    for (int l = 0; l < L; l++) {
+        snprintf(name, sizeof name, "blk.%d.attn_norm.weight", l); ADD(name, D, 1, 0.1, 1);
+        snprintf(name, sizeof name, "blk.%d.attn_qkv.weight", l); ADD(name, D, D + 2 * kvd, 0.1, 0);
+        snprintf(name, sizeof name, "blk.%d.attn_qkv.bias", l); ADD(name, D + 2 * kvd, 1, 0.1, 0);
+        snprintf(name, sizeof name, "blk.%d.attn_output.weight", l); ADD(name, D, D, 0.1, 0);
+        snprintf(name, sizeof name, "blk.%d.ffn_norm.weight", l); ADD(name, D, 1, 0.1, 1);
+        snprintf(name, sizeof name, "blk.%d.ffn_up.weight", l); ADD(name, D, 2 * FF, 0.1, 0);
+        snprintf(name, sizeof name, "blk.%d.ffn_down.weight", l); ADD(name, FF, D, 0.1, 0);
+    }
+    ADD("output_norm.weight", D, 1, 0.1, 1);
+    ADD("output.weight", D, V, 0.1, 0);
+#undef ADD
+    free(buf);
+    int rc = gguf_writer_write(w, path, err);
+    gguf_writer_free(w);
+    return rc;
+}
+
+/* memcpy bandwidth in bytes/s (bytes read + bytes written), best of 5. */
+static double memcpy_bandwidth(void)
+{
+    size_t n = 128u << 20;
+    char *a = tt_malloc(n), *b = tt_malloc(n);
+    memset(a, 1, n);
+    memset(b, 2, n);
+    double best = 0;
+    for (int i = 0; i < 5; i++) {
+        double t0 = tt_now_s();
+        memcpy(b, a, n);
+        double dt = tt_now_s() - t0;
+        a[i] = b[n - 1 - (size_t)i];
+        if (2.0 * (double)n / dt > best) best = 2.0 * (double)n / dt;
+    }
+    free(a);
+    free(b);
+    return best;
+}
+
+/* Read bandwidth in bytes/s: the SIMD f32 dot kernel over 256 MiB (each
+ * byte read once), best of 5; the bound for generation, which streams the
+ * weights. */
+static volatile float sink;
+static double read_bandwidth(void)
+{
+    size_t n = (256u << 20) / sizeof(float), chunk = 1u << 20;
+    float *a = tt_malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) a[i] = (float)(i & 7);
+    double best = 0;
+    for (int r = 0; r < 5; r++) {
+        double t0 = tt_now_s();
+        float s = 0;
+        for (size_t i = 0; i < n; i += chunk) s += glm_vec_dot(GLM_TYPE_F32, (int)chunk, a + i, a + i);
+        double dt = tt_now_s() - t0;
+        sink = s;
+        if ((double)n * sizeof(float) / dt > best) best = (double)n * sizeof(float) / dt;
+    }
+    free(a);
+    return best;
+}
+
+static void mean_sd(const double *x, int n, double *mean, double *sd)
+{
+    double s = 0, q = 0;
+    for (int i = 0; i < n; i++) s += x[i];
+    *mean = s / n;
+    for (int i = 0; i < n; i++) q += (x[i] - *mean) * (x[i] - *mean);
+    *sd = n > 1 ? sqrt(q / (n - 1)) : 0;
+}
+
+/* Process CPU seconds: on a shared machine tokens per CPU-second shows the
+ * kernels' speed apart from the time the scheduler gives us. */
+static double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double last_cpu_tps;
+
+static int run_pp(glm_model *m, const int *toks, int n, double *tps)
+{
+    double c0 = cpu_s();
+    char err[TT_ERR_SIZE];
+    const float *lg;
+    double t0 = tt_now_s();
+    for (int i = 0; i < n; i += m->n_batch) {
+        int k = n - i < m->n_batch ? n - i : m->n_batch;
+        if (glm_forward(m, toks + i, k, i, 0, &lg, err)) { fprintf(stderr, "%s\n", err); return 1; }
+    }
+    *tps = n / (tt_now_s() - t0);
+    last_cpu_tps = n / (cpu_s() - c0);
+    return 0;
+}
+
+static int run_tg(glm_model *m, const int *toks, int n, double *tps)
+{
+    double c0 = cpu_s();
+    char err[TT_ERR_SIZE];
+    const float *lg;
+    double t0 = tt_now_s();
+    for (int i = 0; i < n; i++)
+        if (glm_forward(m, toks + i, 1, i, 0, &lg, err)) { fprintf(stderr, "%s\n", err); return 1; }
+    *tps = n / (tt_now_s() - t0);
+    last_cpu_tps = n / (cpu_s() - c0);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model = NULL, *types = "f32,f16,q8_0,q4_0";
+    int reps = 5, threads = 0, pp = 512, tg = 128;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-r") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-t") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-p") && i + 1 < argc) pp = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "-n") && i + 1 < argc) tg = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--types") && i + 1 < argc) types = argv[++i];
+        else if (!strcmp(argv[i], "--write-random") && i + 1 < argc) {
+            char e[TT_ERR_SIZE];
+            if (write_random_model(argv[++i], e)) { fprintf(stderr, "%s\n", e); return 1; }
+            return 0;
+        }
+        else if (argv[i][0] != '-') model = argv[i];
+        else {
+            fprintf(stderr, "usage: bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n"
+                            "       bench_glm --write-random OUT.gguf\n");
+            return 2;
+        }
+    }
+    if (reps < 1) reps = 1;
+    char err[TT_ERR_SIZE];
+    char tmp_model[64];
+    if (!model) {
+        snprintf(tmp_model, sizeof tmp_model, "/tmp/bench_glm_random_%d.gguf", (int)getpid());
+        fprintf(stderr, "writing a random model to %s\n", tmp_model);
+        if (write_random_model(tmp_model, err)) { fprintf(stderr, "%s\n", err); return 1; }
+        model = tmp_model;
+    }
+    double cbw = memcpy_bandwidth(), bw = read_bandwidth();
+    printf("# model %s, %d repetitions, simd %s; memcpy %.2f GB/s (read+write), read %.2f GB/s;\n"
+           "# bw bound = read bandwidth / weight bytes read per token\n", model, reps,
+           glm_ops_have_simd() ? "avx2" : "off", cbw / 1e9, bw / 1e9);
+    printf("| precision | file MiB | params M | weights MiB | KV MiB | RSS MiB | load s | threads | test | t/s | t/CPU-s | of bw bound |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    char *list = tt_strdup(types);
+    for (char *tn = strtok(list, ","); tn; tn = strtok(NULL, ",")) {
+        int type = glm_type_from_name(tn);
+        if (type < 0) { fprintf(stderr, "unknown type '%s'\n", tn); continue; }
+        char path[96];
+        snprintf(path, sizeof path, "/tmp/bench_glm_%d_%s.gguf", (int)getpid(), tn);
+        if (glm_quantize_file(model, path, (uint32_t)type, err)) { fprintf(stderr, "%s\n", err); return 1; }
+        struct stat st;
+        stat(path, &st);
+        double t0 = tt_now_s();
+        glm_model *m;
+        glm_load_params lp = {-1, pp + tg > 1024 ? pp + tg : 1024, 512, threads};
+        if (glm_model_load(path, &lp, &m, err)) { fprintf(stderr, "%s\n", err); return 1; }
+        double load_s = tt_now_s() - t0;
+        int n = pp > tg ? pp : tg;
+        int *toks = tt_malloc((size_t)n * sizeof *toks);
+        tt_rng r;
+        tt_rng_seed(&r, 2);
+        for (int i = 0; i < n; i++) toks[i] = (int)tt_rng_below(&r, (uint64_t)m->cfg.n_vocab);
+        double x[64], mean, sd, tps = 0;
+        int R = reps > 64 ? 64 : reps;
+        /* touch every weight page once so RSS counts the mapped file */
+        run_tg(m, toks, 1, &tps);
+        double rss = (double)glm_rss_bytes() / (1 << 20);
+        const char *fmt = "| %s | %.1f | %.1f | %.1f | %.1f | %.0f | %.2f | %d | %s | %.2f ± %.2f | %.0f | %s |\n";
+        double cx[64];
+        run_pp(m, toks, pp, &tps);   /* warm-up */
+        for (int i = 0; i < R; i++) { run_pp(m, toks, pp, &x[i]); cx[i] = last_cpu_tps; }
+        mean_sd(x, R, &mean, &sd);
+        double cmean, csd;
+        mean_sd(cx, R, &cmean, &csd);
+        char name[32];
+        snprintf(name, sizeof name, "pp%d", pp);
+        printf(fmt, tn, st.st_size / 1048576.0, m->n_params / 1e6, m->weights_bytes / 1048576.0, m->kv_bytes / 1048576.0,
+               rss, load_s, glm_pool_threads(m->pool), name, mean, sd, cmean, "");
+        run_tg(m, toks, tg, &tps);
+        for (int i = 0; i < R; i++) { run_tg(m, toks, tg, &x[i]); cx[i] = last_cpu_tps; }
+        mean_sd(x, R, &mean, &sd);
+        mean_sd(cx, R, &cmean, &csd);
+        double bound = bw / (double)glm_model_bytes_per_token(m);
+        char ratio[32];
+        snprintf(ratio, sizeof ratio, "%.0f%% of %.0f", 100 * mean / bound, bound);
+        snprintf(name, sizeof name, "tg%d", tg);
+        printf(fmt, tn, st.st_size / 1048576.0, m->n_params / 1e6, m->weights_bytes / 1048576.0, m->kv_bytes / 1048576.0,
+               rss, load_s, glm_pool_threads(m->pool), name, mean, sd, cmean, ratio);
+        /* baseline: portable kernels, a shorter run */
+        glm_ops_force_ref(1);
+        int tgb = tg < 32 ? tg : 32;
+        run_tg(m, toks, tgb, &tps);
+        glm_ops_force_ref(0);
+        snprintf(name, sizeof name, "tg%d ref", tgb);
+        printf(fmt, tn, st.st_size / 1048576.0, m->n_params / 1e6, m->weights_bytes / 1048576.0, m->kv_bytes / 1048576.0,
+               rss, load_s, glm_pool_threads(m->pool), name, tps, 0.0, last_cpu_tps, "baseline");
+        fflush(stdout);
+        free(toks);
+        glm_model_free(m);
+        unlink(path);
+    }
+    free(list);
+    if (model == tmp_model) unlink(tmp_model);
+    printf("# peak RSS (VmHWM) %.0f MiB\n", glm_peak_rss_bytes() / 1048576.0);
+    return 0;
+}

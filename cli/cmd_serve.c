@@ -1,0 +1,92 @@
+/*
+ * cmd_serve.c — `tianti serve`: opens one model and serves it over HTTP
+ * (OpenAI-compatible endpoints and the ChatGLM-6B api.py protocol) until
+ * SIGINT or SIGTERM. The server itself is harness/serve.c.
+ */
+#include "cli/cli.h"
+#include "engines/engine.h"
+#include "harness/serve.h"
+#include "harness/util.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const usage[] = {
+    "tianti serve --model SPEC [--host 127.0.0.1] [--port 8000] [--threads N] [--parallel N]",
+    "",
+    "Serves one model over HTTP: GET /health, GET /v1/models, POST /v1/chat/completions,",
+    "POST /v1/completions and the ChatGLM-6B api.py protocol on POST /.",
+    "Requests queue for the engine; --parallel sets how many run at once.",
+    NULL};
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *model = NULL, *host = "127.0.0.1", *model_id = NULL;
+    int port = 8000, threads = 0, parallel = 1, max_body_kib = 1024, verbose = 0, ctx = 0;
+    const cli_option opts[] = {
+        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve, e.g. glm:models/tianti-tiny.gguf@q8_0"},
+        {OPT_STRING, 0, "host", &host, "ADDR", "numeric address to listen on (default 127.0.0.1)"},
+        {OPT_INT, 'p', "port", &port, "PORT", "port (default 8000; 0 picks a free one and prints it)"},
+        {OPT_INT, 't', "threads", &threads, "N", "compute threads of a built-in engine (default all cores)"},
+        {OPT_INT, 0, "parallel", &parallel, "N", "engine calls served at once (default 1)"},
+        {OPT_INT, 0, "ctx-size", &ctx, "N", "context length of a built-in engine (default the model's)"},
+        {OPT_STRING, 0, "model-id", &model_id, "NAME", "name in /v1/models (default the spec)"},
+        {OPT_INT, 0, "max-body-kib", &max_body_kib, "N", "largest request body in KiB (default 1024)"},
+        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "log each request to stderr"},
+        CLI_OPT_END};
+    int rc = cli_parse(argc, argv, usage, opts, NULL);
+    if (rc == 1) return 0;
+    if (rc) return 2;
+    if (!model) {
+        cli_error("serve needs --model SPEC");
+        cli_usage(usage, opts, stderr);
+        return 2;
+    }
+    if (port < 0 || port > 65535 || parallel < 1 || max_body_kib < 1 || threads < 0) {
+        cli_error("--port must be 0..65535, --parallel and --max-body-kib at least 1");
+        return 2;
+    }
+    /* Block the stop signals in every thread; this one waits for them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char err[TT_ERR_SIZE];
+    engine_options eo;
+    engine_options_default(&eo);
+    eo.threads = threads;
+    eo.context_length = ctx;
+    eo.verbose = verbose;
+    engine *e;
+    if ((rc = engine_open(model, &eo, &e, err)) != TT_OK) {
+        cli_error("%s", err);
+        return cli_exit_status(rc);
+    }
+    serve_config cfg;
+    serve_config_default(&cfg);
+    cfg.host = host;
+    cfg.port = port;
+    cfg.parallel = parallel;
+    cfg.max_body = (size_t)max_body_kib * 1024;
+    cfg.model_id = model_id;
+    cfg.verbose = verbose;
+    serve_server *s;
+    if ((rc = serve_start(e, &cfg, &s, err)) != TT_OK) {
+        cli_error("%s", err);
+        engine_close(e);
+        return cli_exit_status(rc);
+    }
+    printf("tianti: serving '%s' on http://%s:%d\n", engine_spec(e), host, serve_port(s));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "tianti: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    serve_stop(s);
+    engine_close(e);
+    return 0;
+}

@@ -1,0 +1,504 @@
+/*
+ * glm_engine.c — the built-in GLM engine behind the spec
+ * `glm:FILE.gguf[@f32|f16|q8_0|q4_0]` (engines/engine.h contract).
+ *
+ * It glues model.c (forward), tokenizer.c and sampler.c into the four
+ * request kinds:
+ *   generate / chat        prefill the prompt in batches, then one token at a
+ *                          time; stop at an end-of-generation token, a stop
+ *                          string or max_tokens; stream through on_token;
+ *   loglikelihood          lm-evaluation-harness style: trailing spaces of the
+ *                          context move to the continuation, context and
+ *                          continuation are tokenized separately, the sum of
+ *                          the continuation's token logprobs and whether each
+ *                          was the argmax;
+ *   loglikelihood_rolling  the whole text in windows of the context length
+ *                          (lm-eval's rolling windows, prefix token = bos, else
+ *                          eos), every token scored once.
+ * One request at a time (a mutex); the kernels use all threads.
+ *
+ * Prefix reuse: the engine remembers which tokens its KV cache holds; a
+ * request whose tokens start the same way (the choices of a multiple-choice
+ * question, a second sample of a prompt) runs only from the first position
+ * that differs. A position's keys and values depend only on the tokens up to
+ * it, so this changes nothing but the time taken (and, at float rounding
+ * level, the batch shapes the kernels see).
+ */
+#include "engines/engine.h"
+#include "engines/glm/model.h"
+#include "engines/glm/quant.h"
+#include "engines/glm/sampler.h"
+#include "engines/glm/tokenizer.h"
+#include "engines/kinds.h"
+#include "harness/util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_TOKENS 256
+
+typedef struct glm_engine {
+    engine base;
+    glm_model *m;
+    glm_tokenizer *tk;
+    pthread_mutex_t mu;
+    double load_s;
+    char precision[16];
+    int verbose;
+    int *cached;        /* (n_ctx) the tokens whose keys/values the KV cache holds */
+    int n_cached;
+} glm_engine;
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static void ids_push(int **ids, int *n, int *cap, int id)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        *ids = tt_realloc(*ids, (size_t)*cap * sizeof **ids);
+    }
+    (*ids)[(*n)++] = id;
+}
+
+/* First position of ids[0..n) not already in the KV cache, at most limit. */
+static int reusable(const glm_engine *g, const int *ids, int n, int limit)
+{
+    int p = 0;
+    while (p < n && p < g->n_cached && g->cached[p] == ids[p]) p++;
+    return p < limit ? p : limit;
+}
+
+/* glm_forward at pos (<= n_cached), keeping the record of cached tokens. */
+static int forward_at(glm_engine *g, const int *ids, int n, int pos, int want_all, const float **logits, char *err)
+{
+    if (pos > g->n_cached) pos = g->n_cached;   /* never leave a hole (callers do not) */
+    g->n_cached = pos;
+    int rc = glm_forward(g->m, ids, n, pos, want_all, logits, err);
+    if (rc) return rc;
+    memcpy(g->cached + pos, ids, (size_t)n * sizeof *ids);
+    g->n_cached = pos + n;
+    return TT_OK;
+}
+
+/* Runs ids[0..n) (n >= 1), reusing the cached prefix; returns the logits
+ * of the last token. */
+static int prefill(glm_engine *g, const int *ids, int n, const float **logits, char *err)
+{
+    for (int i = reusable(g, ids, n, n - 1); i < n; i += g->m->n_batch) {
+        int k = n - i < g->m->n_batch ? n - i : g->m->n_batch;
+        int rc = forward_at(g, ids + i, k, i, 0, logits, err);
+        if (rc) return rc;
+    }
+    return TT_OK;
+}
+
+/* Length of the prefix of s (len bytes) that ends on a UTF-8 boundary. */
+static size_t utf8_complete(const char *s, size_t len)
+{
+    size_t i = len, back = 0;
+    while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) { i--; back++; }
+    if (i == 0) return len;
+    unsigned char c = (unsigned char)s[i - 1];
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return back + 1 >= need ? len : i - 1;
+}
+
+/* Earliest stop string in text; returns its offset or -1. */
+static long find_stop(const char *text, const engine_gen_params *gp)
+{
+    long best = -1;
+    for (int i = 0; i < gp->n_until && i < ENGINE_MAX_STOP; i++) {
+        if (!gp->until[i] || !gp->until[i][0]) continue;
+        const char *p = strstr(text, gp->until[i]);
+        if (p && (best < 0 || p - text < best)) best = p - text;
+    }
+    return best;
+}
+
+/* ---- generation -------------------------------------------------------------- */
+
+typedef struct gen_out {
+    char *text;
+    const char *finish;
+    int n_gen;
+    engine_token_logprob *lp;
+    int n_lp;
+    double first_token_s;
+    int stopped_by_client;
+} gen_out;
+
+static int generate_one(glm_engine *g, const int *prompt, int n_prompt, const engine_request *req, uint64_t seed,
+                        int stream, double t0, gen_out *o, char *err)
+{
+    const engine_gen_params *gp = &req->gen;
+    glm_model *m = g->m;
+    int max_tokens = gp->max_tokens > 0 ? gp->max_tokens : DEFAULT_MAX_TOKENS;
+    memset(o, 0, sizeof *o);
+    o->first_token_s = -1;
+    const float *logits;
+    int rc = prefill(g, prompt, n_prompt, &logits, err);
+    if (rc) return rc;
+    glm_sampler s;
+    glm_sampler_init(&s, m->cfg.n_vocab, gp->temperature, gp->top_p, gp->top_k, seed);
+    size_t hold = 0;
+    for (int i = 0; i < gp->n_until && i < ENGINE_MAX_STOP; i++)
+        if (gp->until[i] && strlen(gp->until[i]) > hold) hold = strlen(gp->until[i]);
+    hold = hold ? hold - 1 : 0;
+    tt_buf text;
+    tt_buf_init(&text);
+    size_t emitted = 0;
+    int pos = n_prompt, lp_cap = 0;
+    o->finish = "length";
+    while (o->n_gen < max_tokens) {
+        int tok = glm_sample(&s, logits);
+        if (o->first_token_s < 0) o->first_token_s = tt_now_s() - t0;
+        if (glm_token_is_eog(g->tk, tok)) {
+            o->finish = "stop";
+            break;
+        }
+        o->n_gen++;
+        if (gp->logprobs > 0) {
+            if (o->n_lp == lp_cap) {
+                lp_cap = lp_cap ? 2 * lp_cap : 32;
+                o->lp = tt_realloc(o->lp, (size_t)lp_cap * sizeof *o->lp);
+            }
+            tt_buf piece;
+            tt_buf_init(&piece);
+            glm_token_piece(g->tk, tok, 0, &piece);
+            o->lp[o->n_lp].token = piece.data ? tt_buf_detach(&piece) : tt_strdup("");
+            o->lp[o->n_lp++].logprob = glm_logprob(logits, m->cfg.n_vocab, tok);
+        }
+        glm_token_piece(g->tk, tok, 0, &text);
+        long cut = find_stop(tt_buf_str(&text), gp);
+        if (cut >= 0) {
+            text.len = (size_t)cut;
+            text.data[cut] = 0;
+            o->finish = "stop";
+            break;
+        }
+        if (stream && req->on_token && text.len > hold + emitted) {
+            size_t upto = utf8_complete(text.data, text.len - hold);
+            if (upto > emitted) {
+                if (req->on_token(req->on_token_user, text.data + emitted, upto - emitted)) {
+                    emitted = upto;
+                    o->finish = "stop";
+                    o->stopped_by_client = 1;
+                    break;
+                }
+                emitted = upto;
+            }
+        }
+        if (pos >= m->n_ctx) break;   /* context full: "length" */
+        rc = forward_at(g, &tok, 1, pos++, 0, &logits, err);
+        if (rc) {
+            glm_sampler_free(&s);
+            tt_buf_free(&text);
+            return rc;
+        }
+    }
+    if (stream && req->on_token && text.len > emitted && !o->stopped_by_client)
+        req->on_token(req->on_token_user, text.data + emitted, text.len - emitted);
+    glm_sampler_free(&s);
+    o->text = text.data ? tt_buf_detach(&text) : tt_strdup("");
+    return TT_OK;
+}
+
+static int run_generate(glm_engine *g, const engine_request *req, engine_response *resp, double t0, char *err)
+{
+    int *ids = NULL, n = 0, cap = 0;
+    if (req->kind == ENGINE_REQ_CHAT) {
+        const char **roles = tt_calloc((size_t)(req->n_messages + 1), sizeof *roles);
+        const char **contents = tt_calloc((size_t)(req->n_messages + 1), sizeof *contents);
+        for (int i = 0; i < req->n_messages; i++) {
+            roles[i] = req->messages[i].role ? req->messages[i].role : "user";
+            contents[i] = req->messages[i].content ? req->messages[i].content : "";
+        }
+        glm_chat_tokens(g->tk, roles, contents, req->n_messages, &ids, &n);
+        free(roles);
+        free(contents);
+    } else {
+        const char *ctx = req->context ? req->context : "";
+        glm_tokenize(g->tk, ctx, strlen(ctx), 1, &ids, &n, &cap);
+    }
+    int max_tokens = req->gen.max_tokens > 0 ? req->gen.max_tokens : DEFAULT_MAX_TOKENS;
+    int keep = g->m->n_ctx - max_tokens;
+    if (keep < g->m->n_ctx / 2) keep = g->m->n_ctx / 2;
+    if (keep < 1) keep = 1;
+    int off = n > keep ? n - keep : 0;   /* left-truncate a prompt that does not fit */
+    if (n == 0) {   /* an empty prompt: start from the prefix token */
+        int p = glm_token_bos(g->tk) >= 0 ? glm_token_bos(g->tk) : glm_token_eos(g->tk);
+        ids_push(&ids, &n, &cap, p >= 0 ? p : 0);
+    }
+    resp->prompt_tokens = n - off;
+    int n_samples = req->gen.n > 1 ? req->gen.n : 1;
+    if (n_samples > 1) {
+        resp->texts = tt_calloc((size_t)n_samples, sizeof *resp->texts);
+        resp->n_texts = n_samples;
+    }
+    resp->completion_tokens = 0;
+    int rc = TT_OK;
+    for (int k = 0; k < n_samples && rc == TT_OK; k++) {
+        gen_out o;
+        rc = generate_one(g, ids + off, n - off, req, req->gen.seed + (uint64_t)k, k == 0, t0, &o, err);
+        if (rc) break;
+        char *text = o.text;
+        if (req->kind == ENGINE_REQ_CHAT && text[0] == '\n') memmove(text, text + 1, strlen(text));
+        resp->completion_tokens += o.n_gen;
+        if (k == 0) {
+            resp->text = tt_strdup(text);
+            resp->finish_reason = tt_strdup(o.finish);
+            resp->first_token_s = o.first_token_s;
+            resp->token_logprobs = o.lp;
+            resp->n_token_logprobs = o.n_lp;
+        } else {
+            for (int i = 0; i < o.n_lp; i++) free(o.lp[i].token);
+            free(o.lp);
+        }
+        if (n_samples > 1) resp->texts[k] = text;
+        else free(text);
+    }
+    free(ids);
+    return rc;
+}
+
+/* ---- scoring ------------------------------------------------------------------- */
+
+/* Per-token logprobs collected while scoring (for echo scoring in serve). */
+typedef struct token_lps {
+    engine_token_logprob *v;
+    int n, cap;
+} token_lps;
+
+static void token_lps_push(glm_engine *g, token_lps *t, int id, double lp)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->v = tt_realloc(t->v, sizeof *t->v * (size_t)t->cap);
+    }
+    t->v[t->n].token = glm_detokenize(g->tk, &id, 1, 1);
+    t->v[t->n].logprob = lp;
+    t->n++;
+}
+
+/* Scores tokens[first..n) given tokens[0..first) (first >= 1), n <= n_ctx + 1:
+ * adds each token's logprob to *lp and clears *greedy when one is not the
+ * argmax; when per_token is given, also appends each (token, logprob). */
+static int score_window(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy,
+                        token_lps *per_token, char *err)
+{
+    glm_model *m = g->m;
+    int V = m->cfg.n_vocab;
+    int n_in = n - 1;   /* inputs: tokens[0..n-1) predict tokens[1..n) */
+    for (int i = reusable(g, tokens, n_in, first - 1); i < n_in; i += m->n_batch) {
+        int k = n_in - i < m->n_batch ? n_in - i : m->n_batch;
+        int scored = i + k > first - 1;   /* this chunk predicts a scored token */
+        const float *logits;
+        int rc = forward_at(g, tokens + i, k, i, scored, &logits, err);
+        if (rc) return rc;
+        if (!scored) continue;
+        for (int j = 0; j < k; j++) {
+            int target = i + j + 1;
+            if (target < first) continue;
+            const float *row = logits + (size_t)j * V;
+            double tlp = glm_logprob(row, V, tokens[target]);
+            *lp += tlp;
+            if (per_token) token_lps_push(g, per_token, tokens[target], tlp);
+            if (glm_argmax(row, V) != tokens[target]) *greedy = 0;
+        }
+    }
+    return TT_OK;
+}
+
+static int prefix_token(glm_engine *g)
+{
+    int p = glm_token_bos(g->tk);
+    if (p < 0) p = glm_token_eos(g->tk);
+    return p >= 0 ? p : 0;
+}
+
+static int run_loglikelihood(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
+{
+    const char *ctx = req->context ? req->context : "", *cont = req->continuation ? req->continuation : "";
+    size_t cl = strlen(ctx), sp = 0;
+    while (sp < cl && (ctx[cl - 1 - sp] == ' ')) sp++;
+    tt_buf c2;
+    tt_buf_init(&c2);
+    tt_buf_append(&c2, ctx + cl - sp, sp);
+    tt_buf_puts(&c2, cont);
+    int *ids = NULL, n = 0, cap = 0;
+    if (cl - sp == 0) ids_push(&ids, &n, &cap, prefix_token(g));
+    else glm_tokenize(g->tk, ctx, cl - sp, 1, &ids, &n, &cap);
+    int n_ctx_tok = n;
+    glm_tokenize(g->tk, tt_buf_str(&c2), c2.len, 1, &ids, &n, &cap);
+    tt_buf_free(&c2);
+    int n_cont = n - n_ctx_tok;
+    if (n_cont == 0) {
+        free(ids);
+        resp->error = tt_strdup("continuation is empty after tokenization");
+        return TT_OK;
+    }
+    /* left-truncate: at most n_ctx inputs, i.e. n_ctx + 1 tokens */
+    int max = g->m->n_ctx + 1, off = n > max ? n - max : 0;
+    if (n_cont > g->m->n_ctx) {
+        free(ids);
+        resp->error = tt_asprintf("continuation of %d tokens exceeds the context of %d", n_cont, g->m->n_ctx);
+        return TT_OK;
+    }
+    double lp = 0;
+    int greedy = 1;
+    int rc = score_window(g, ids + off, n - off, n - off - n_cont, &lp, &greedy, NULL, err);
+    free(ids);
+    if (rc) return rc;
+    resp->logprob = lp;
+    resp->is_greedy = greedy;
+    resp->n_tokens = n_cont;
+    resp->prompt_tokens = n - off;
+    resp->completion_tokens = 0;
+    return TT_OK;
+}
+
+static int run_rolling(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
+{
+    const char *text = req->context ? req->context : "";
+    int *tok = NULL, n = 0, cap = 0;
+    glm_tokenize(g->tk, text, strlen(text), 1, &tok, &n, &cap);
+    int L = g->m->n_ctx;
+    double lp = 0;
+    int greedy = 1, rc = TT_OK;
+    int *win = tt_malloc((size_t)(L + 1) * sizeof *win);
+    int predicted = 0;
+    token_lps per_token = {0};
+    while (predicted < n && rc == TT_OK) {
+        /* window: predict tok[predicted .. end) with up to L inputs before each */
+        int pred = n - predicted < L ? n - predicted : L;
+        int end = predicted + pred;
+        int start = end - L - 1;   /* first context token (may be before 0 -> prefix) */
+        int w = 0;
+        if (start < 0) {
+            win[w++] = prefix_token(g);
+            start = 0;
+        }
+        for (int i = start; i < end; i++) win[w++] = tok[i];
+        rc = score_window(g, win, w, w - pred, &lp, &greedy, &per_token, err);
+        predicted = end;
+    }
+    free(win);
+    free(tok);
+    if (rc) {
+        for (int i = 0; i < per_token.n; i++) free(per_token.v[i].token);
+        free(per_token.v);
+        return rc;
+    }
+    resp->token_logprobs = per_token.v;
+    resp->n_token_logprobs = per_token.n;
+    resp->logprob = lp;
+    resp->is_greedy = greedy;
+    resp->n_tokens = n;
+    resp->prompt_tokens = n;
+    resp->completion_tokens = 0;
+    return TT_OK;
+}
+
+/* ---- the vtable -------------------------------------------------------------- */
+
+static unsigned glm_caps(engine *e)
+{
+    (void)e;
+    return ENGINE_CAP_GENERATE | ENGINE_CAP_CHAT | ENGINE_CAP_LOGLIKELIHOOD | ENGINE_CAP_LOGLIKELIHOOD_ROLLING |
+           ENGINE_CAP_STREAM;
+}
+
+static int glm_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
+{
+    glm_engine *g = (glm_engine *)e;
+    double t0 = tt_now_s();
+    pthread_mutex_lock(&g->mu);
+    int rc;
+    switch (req->kind) {
+    case ENGINE_REQ_GENERATE:
+    case ENGINE_REQ_CHAT: rc = run_generate(g, req, resp, t0, err); break;
+    case ENGINE_REQ_LOGLIKELIHOOD: rc = run_loglikelihood(g, req, resp, err); break;
+    case ENGINE_REQ_LOGLIKELIHOOD_ROLLING: rc = run_rolling(g, req, resp, err); break;
+    default: rc = tt_fail(err, TT_ERR_UNSUPPORTED, "unknown request kind %d", (int)req->kind); break;
+    }
+    pthread_mutex_unlock(&g->mu);
+    resp->latency_s = tt_now_s() - t0;
+    if (rc != TT_OK && rc != TT_ERR_UNSUPPORTED) {   /* a failed request, recorded with the sample */
+        resp->error = tt_strdup(err);
+        return TT_OK;
+    }
+    return rc;
+}
+
+static int glm_stats(engine *e, engine_stats *out)
+{
+    glm_engine *g = (glm_engine *)e;
+    out->weights_bytes = g->m->weights_bytes;
+    out->kv_cache_bytes = g->m->kv_bytes;
+    out->scratch_bytes = g->m->scratch_bytes;
+    out->file_bytes = g->m->file_bytes;
+    out->n_params = g->m->n_params;
+    out->load_s = g->load_s;
+    snprintf(out->precision, sizeof out->precision, "%s", g->precision);
+    return TT_OK;
+}
+
+static void glm_close(engine *e)
+{
+    glm_engine *g = (glm_engine *)e;
+    glm_model_free(g->m);
+    glm_tokenizer_free(g->tk);
+    free(g->cached);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}
+
+static const engine_vtable glm_vtable = {glm_caps, glm_complete, NULL, NULL, glm_stats, glm_close};
+
+int glm_open(const char *arg, const engine_options *opt, engine **out, char *err)
+{
+    *out = NULL;
+    char *path = tt_strdup(arg);
+    int precision = -1;
+    char *at = strrchr(path, '@');
+    if (at) {
+        int t = glm_type_from_name(at + 1);
+        if (t < 0) {
+            int rc = tt_fail(err, TT_ERR_USAGE, "unknown precision '%s' in 'glm:%s' (f32, f16, q8_0, q4_0)", at + 1, arg);
+            free(path);
+            return rc;
+        }
+        precision = t;
+        *at = 0;
+    }
+    double t0 = tt_now_s();
+    glm_load_params lp = {precision, opt ? opt->context_length : 0, 0, opt ? opt->threads : 0};
+    glm_model *m;
+    int rc = glm_model_load(path, &lp, &m, err);
+    free(path);
+    if (rc) return rc;
+    glm_tokenizer *tk;
+    rc = glm_tokenizer_load(m->file, &tk, err);
+    if (rc) {
+        glm_model_free(m);
+        return rc;
+    }
+    glm_engine *g = tt_calloc(1, sizeof *g);
+    g->base.vt = &glm_vtable;
+    g->m = m;
+    g->tk = tk;
+    g->cached = tt_malloc((size_t)m->n_ctx * sizeof *g->cached);
+    pthread_mutex_init(&g->mu, NULL);
+    g->load_s = tt_now_s() - t0;
+    g->verbose = opt ? opt->verbose : 0;
+    if (precision >= 0) {
+        snprintf(g->precision, sizeof g->precision, "%s", glm_type_get((uint32_t)precision)->name);
+    } else {
+        uint32_t t = m->w.layers[0].ffn_up.type;
+        snprintf(g->precision, sizeof g->precision, "%s", glm_type_get(t)->name);
+    }
+    *out = &g->base;
+    return TT_OK;
+}

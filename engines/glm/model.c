@@ -1,0 +1,459 @@
+/*
+ * model.c — the GLM transformer (see model.h): load config and weights from
+ * GGUF, allocate the run state, forward a batch of tokens.
+ */
+#include "engines/glm/model.h"
+#include "engines/glm/quant.h"
+#include "harness/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- loading: config ------------------------------------------------------- */
+
+static int get_int(const gguf_file *f, const char *key, int required, int def, int lo, int hi, int *out, char *err)
+{
+    uint64_t v;
+    int rc = gguf_get_uint(f, key, &v, err);
+    if (rc == TT_ERR_NOTFOUND) {
+        if (required) return tt_fail(err, TT_ERR_PARSE, "'%s': required key '%s' is missing", f->path, key);
+        *out = def;
+        return TT_OK;
+    }
+    if (rc) return rc;
+    if (v < (uint64_t)lo || v > (uint64_t)hi)
+        return tt_fail(err, TT_ERR_PARSE, "'%s': key '%s' = %llu is outside %d..%d", f->path, key, (unsigned long long)v, lo, hi);
+    *out = (int)v;
+    return TT_OK;
+}
+
+static int get_flt(const gguf_file *f, const char *key, float def, float *out, char *err)
+{
+    double v;
+    int rc = gguf_get_float(f, key, &v, err);
+    if (rc == TT_ERR_NOTFOUND) { *out = def; return TT_OK; }
+    if (rc) return rc;
+    if (!(v > 0) || !isfinite(v)) return tt_fail(err, TT_ERR_PARSE, "'%s': key '%s' = %g is not a positive number", f->path, key, v);
+    *out = (float)v;
+    return TT_OK;
+}
+
+static int load_config(const gguf_file *f, glm_config *c, char *err)
+{
+    size_t alen;
+    const char *arch = gguf_get_str(f, "general.architecture", &alen);
+    if (!arch) return tt_fail(err, TT_ERR_PARSE, "'%s': key 'general.architecture' is missing", f->path);
+    if (alen != 7 || memcmp(arch, "chatglm", 7) != 0)
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "'%s': architecture '%.*s' is not supported (only 'chatglm')", f->path,
+                       (int)(alen > 64 ? 64 : alen), arch);
+    int rc;
+    if ((rc = get_int(f, "chatglm.context_length", 0, 2048, 1, 1 << 24, &c->n_ctx_train, err))) return rc;
+    if ((rc = get_int(f, "chatglm.embedding_length", 1, 0, 1, 1 << 16, &c->n_embd, err))) return rc;
+    if ((rc = get_int(f, "chatglm.feed_forward_length", 1, 0, 1, 1 << 18, &c->n_ff, err))) return rc;
+    if ((rc = get_int(f, "chatglm.block_count", 1, 0, 1, 1024, &c->n_layer, err))) return rc;
+    if ((rc = get_int(f, "chatglm.attention.head_count", 1, 0, 1, 1024, &c->n_head, err))) return rc;
+    if ((rc = get_int(f, "chatglm.attention.head_count_kv", 0, c->n_head, 1, 1024, &c->n_head_kv, err))) return rc;
+    if (c->n_embd % c->n_head != 0)
+        return tt_fail(err, TT_ERR_PARSE, "'%s': embedding_length %d is not a multiple of head_count %d", f->path, c->n_embd, c->n_head);
+    if (c->n_head % c->n_head_kv != 0)
+        return tt_fail(err, TT_ERR_PARSE, "'%s': head_count %d is not a multiple of head_count_kv %d", f->path, c->n_head, c->n_head_kv);
+    c->head_dim = c->n_embd / c->n_head;
+    if ((rc = get_int(f, "chatglm.rope.dimension_count", 0, c->head_dim / 2, 0, c->head_dim, &c->n_rot, err))) return rc;
+    if (c->n_rot % 2) return tt_fail(err, TT_ERR_PARSE, "'%s': rope.dimension_count %d is odd", f->path, c->n_rot);
+    if ((rc = get_flt(f, "chatglm.attention.layer_norm_rms_epsilon", 1e-5f, &c->eps, err))) return rc;
+    if ((rc = get_flt(f, "chatglm.rope.freq_base", 10000.0f, &c->freq_base, err))) return rc;
+    return TT_OK;
+}
+
+/* ---- loading: weights ---------------------------------------------------- */
+
+static void *own(glm_model *m, size_t n)
+{
+    if (m->n_owned == m->cap_owned) {
+        m->cap_owned = m->cap_owned ? 2 * m->cap_owned : 64;
+        m->owned = tt_realloc(m->owned, (size_t)m->cap_owned * sizeof *m->owned);
+    }
+    void *p = tt_malloc(n);
+    m->owned[m->n_owned++] = p;
+    return p;
+}
+
+typedef struct convert_job {
+    const uint8_t *src;
+    uint8_t *dst;
+    uint32_t st, dt;
+    int n_in, n_out;
+} convert_job;
+
+static void convert_rows(void *v, int ith, int nth)
+{
+    convert_job *j = v;
+    const glm_type_traits *s = glm_type_get(j->st), *d = glm_type_get(j->dt);
+    size_t sr = glm_row_size(j->st, j->n_in), dr = glm_row_size(j->dt, j->n_in);
+    float *tmp = tt_malloc((size_t)j->n_in * sizeof(float));
+    for (int r = ith; r < j->n_out; r += nth) {
+        s->to_float(j->src + (size_t)r * sr, tmp, j->n_in);
+        d->from_float_ref(tmp, j->dst + (size_t)r * dr, j->n_in);
+    }
+    free(tmp);
+}
+
+static const void *convert(glm_model *m, const void *src, uint32_t st, uint32_t dt, int n_in, int n_out)
+{
+    uint8_t *dst = own(m, glm_row_size(dt, n_in) * (size_t)n_out);
+    convert_job j = {src, dst, st, dt, n_in, n_out};
+    glm_pool_run(m->pool, convert_rows, &j);
+    return dst;
+}
+
+static int check_shape(const glm_model *m, const gguf_tensor *t, int n_in, int n_out, char *err)
+{
+    int ok = t->ne[0] == (uint64_t)n_in && t->ne[1] == (uint64_t)n_out && t->ne[2] == 1 && t->ne[3] == 1;
+    if (!ok)
+        return tt_fail(err, TT_ERR_PARSE, "'%s': tensor '%s' has shape [%llu, %llu, %llu, %llu], expected [%d, %d]",
+                       m->file->path, t->name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                       (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], n_in, n_out);
+    return TT_OK;
+}
+
+/* A matrix, converted to the model's precision if asked. found: NULL = required. */
+static int get_matrix(glm_model *m, const char *name, int n_in, int n_out, glm_weight *w, int *found, char *err)
+{
+    const gguf_tensor *t = gguf_find_tensor(m->file, name);
+    if (found) *found = t != NULL;
+    if (!t) return found ? TT_OK : tt_fail(err, TT_ERR_PARSE, "'%s': tensor '%s' is missing", m->file->path, name);
+    int rc = check_shape(m, t, n_in, n_out, err);
+    if (rc) return rc;
+    w->n_in = n_in;
+    w->n_out = n_out;
+    w->type = t->type;
+    w->data = t->data;
+    if (m->precision >= 0 && (uint32_t)m->precision != t->type) {
+        const glm_type_traits *tr = glm_type_get((uint32_t)m->precision);
+        if (n_in % tr->blck_size)
+            return tt_fail(err, TT_ERR_UNSUPPORTED, "'%s': tensor '%s' rows of %d cannot be converted to %s (blocks of %d)",
+                           m->file->path, name, n_in, tr->name, tr->blck_size);
+        w->data = convert(m, t->data, t->type, (uint32_t)m->precision, n_in, n_out);
+        w->type = (uint32_t)m->precision;
+    }
+    m->weights_bytes += (int64_t)(glm_row_size(w->type, n_in) * (size_t)n_out);
+    m->n_params += (int64_t)n_in * n_out;
+    return TT_OK;
+}
+
+/* A 1-D f32 vector (converted from f16 if needed). */
+static int get_vector(glm_model *m, const char *name, int n, const float **out, int required, char *err)
+{
+    const gguf_tensor *t = gguf_find_tensor(m->file, name);
+    *out = NULL;
+    if (!t) return required ? tt_fail(err, TT_ERR_PARSE, "'%s': tensor '%s' is missing", m->file->path, name) : TT_OK;
+    int rc = check_shape(m, t, n, 1, err);
+    if (rc) return rc;
+    if (t->type == GLM_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
+        *out = t->data;
+    } else {
+        float *v = own(m, (size_t)n * sizeof(float));
+        glm_type_get(t->type)->to_float(t->data, v, n);
+        *out = v;
+    }
+    m->weights_bytes += (int64_t)n * 4;
+    m->n_params += n;
+    return TT_OK;
+}
+
+/* Fused QKV, or separate attn_q/k/v concatenated row-wise. */
+static int get_qkv(glm_model *m, int l, glm_layer *L, char *err)
+{
+    const glm_config *c = &m->cfg;
+    int kvd = c->n_head_kv * c->head_dim, nq = c->n_embd + 2 * kvd;
+    char name[96];
+    int found, rc;
+    snprintf(name, sizeof name, "blk.%d.attn_qkv.weight", l);
+    if ((rc = get_matrix(m, name, c->n_embd, nq, &L->attn_qkv, &found, err))) return rc;
+    if (found) {
+        snprintf(name, sizeof name, "blk.%d.attn_qkv.bias", l);
+        return get_vector(m, name, nq, &L->attn_qkv_b, 0, err);
+    }
+    static const char *part[3] = {"q", "k", "v"};
+    glm_weight w[3];
+    const float *b[3];
+    int rows[3] = {c->n_embd, kvd, kvd};
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "blk.%d.attn_%s.weight", l, part[i]);
+        if ((rc = get_matrix(m, name, c->n_embd, rows[i], &w[i], NULL, err))) return rc;
+        snprintf(name, sizeof name, "blk.%d.attn_%s.bias", l, part[i]);
+        if ((rc = get_vector(m, name, rows[i], &b[i], 0, err))) return rc;
+    }
+    uint32_t type = w[0].type;
+    for (int i = 1; i < 3; i++)
+        if (w[i].type != type) w[i].data = convert(m, w[i].data, w[i].type, type, c->n_embd, rows[i]);
+    size_t rs = glm_row_size(type, c->n_embd);
+    uint8_t *dst = own(m, rs * (size_t)nq);
+    memcpy(dst, w[0].data, rs * (size_t)rows[0]);
+    memcpy(dst + rs * (size_t)rows[0], w[1].data, rs * (size_t)rows[1]);
+    memcpy(dst + rs * (size_t)(rows[0] + rows[1]), w[2].data, rs * (size_t)rows[2]);
+    L->attn_qkv = (glm_weight){dst, type, c->n_embd, nq};
+    if (b[0] || b[1] || b[2]) {
+        float *bb = own(m, (size_t)nq * sizeof(float));
+        int off = 0;
+        for (int i = 0; i < 3; i++) {
+            if (b[i]) memcpy(bb + off, b[i], (size_t)rows[i] * sizeof(float));
+            else memset(bb + off, 0, (size_t)rows[i] * sizeof(float));
+            off += rows[i];
+        }
+        L->attn_qkv_b = bb;
+    }
+    return TT_OK;
+}
+
+static int load_weights(glm_model *m, char *err)
+{
+    const glm_config *c = &m->cfg;
+    glm_weights *w = &m->w;
+    const gguf_tensor *te = gguf_find_tensor(m->file, "token_embd.weight");
+    if (!te) return tt_fail(err, TT_ERR_PARSE, "'%s': tensor 'token_embd.weight' is missing", m->file->path);
+    if (te->ne[1] > (1u << 22))
+        return tt_fail(err, TT_ERR_PARSE, "'%s': vocabulary of %llu is too large", m->file->path, (unsigned long long)te->ne[1]);
+    m->cfg.n_vocab = (int)te->ne[1];
+    int rc;
+    if ((rc = get_matrix(m, "token_embd.weight", c->n_embd, c->n_vocab, &w->token_embd, NULL, err))) return rc;
+    w->layers = tt_calloc((size_t)c->n_layer, sizeof *w->layers);
+    char name[96];
+    for (int l = 0; l < c->n_layer; l++) {
+        glm_layer *L = &w->layers[l];
+        snprintf(name, sizeof name, "blk.%d.attn_norm.weight", l);
+        if ((rc = get_vector(m, name, c->n_embd, &L->attn_norm, 1, err))) return rc;
+        if ((rc = get_qkv(m, l, L, err))) return rc;
+        snprintf(name, sizeof name, "blk.%d.attn_output.weight", l);
+        if ((rc = get_matrix(m, name, c->n_embd, c->n_embd, &L->attn_output, NULL, err))) return rc;
+        snprintf(name, sizeof name, "blk.%d.ffn_norm.weight", l);
+        if ((rc = get_vector(m, name, c->n_embd, &L->ffn_norm, 1, err))) return rc;
+        snprintf(name, sizeof name, "blk.%d.ffn_up.weight", l);
+        if ((rc = get_matrix(m, name, c->n_embd, 2 * c->n_ff, &L->ffn_up, NULL, err))) return rc;
+        snprintf(name, sizeof name, "blk.%d.ffn_down.weight", l);
+        if ((rc = get_matrix(m, name, c->n_ff, c->n_embd, &L->ffn_down, NULL, err))) return rc;
+    }
+    if ((rc = get_vector(m, "output_norm.weight", c->n_embd, &w->output_norm, 1, err))) return rc;
+    return get_matrix(m, "output.weight", c->n_embd, c->n_vocab, &w->output, NULL, err);
+}
+
+/* ---- loading: run state ------------------------------------------------------ */
+
+static float *state_alloc(glm_model *m, size_t n)
+{
+    m->scratch_bytes += (int64_t)(n * sizeof(float));
+    return tt_calloc(n, sizeof(float));
+}
+
+static void alloc_state(glm_model *m)
+{
+    const glm_config *c = &m->cfg;
+    glm_state *s = &m->s;
+    size_t B = (size_t)m->n_batch, kvd = (size_t)c->n_head_kv * c->head_dim;
+    s->x = state_alloc(m, B * c->n_embd);
+    s->xb = state_alloc(m, B * c->n_embd);
+    s->qkv = state_alloc(m, B * (c->n_embd + 2 * kvd));
+    s->att_out = state_alloc(m, B * c->n_embd);
+    s->proj = state_alloc(m, B * c->n_embd);
+    s->ffh = state_alloc(m, B * 2 * c->n_ff);
+    s->ffa = state_alloc(m, B * c->n_ff);
+    s->att = state_alloc(m, (size_t)glm_pool_threads(m->pool) * m->n_ctx);
+    s->logits = state_alloc(m, B * c->n_vocab);
+    size_t mm = 0;
+    const glm_weight *ws[] = {&m->w.output};
+    (void)ws;
+    for (int l = 0; l < c->n_layer; l++) {
+        const glm_layer *L = &m->w.layers[l];
+        const glm_weight *all[4] = {&L->attn_qkv, &L->attn_output, &L->ffn_up, &L->ffn_down};
+        for (int i = 0; i < 4; i++) {
+            size_t need = glm_matmul_scratch(all[i]->type, all[i]->n_in, m->n_batch);
+            if (need > mm) mm = need;
+        }
+    }
+    size_t need = glm_matmul_scratch(m->w.output.type, c->n_embd, m->n_batch);
+    if (need > mm) mm = need;
+    s->mm_scratch = tt_malloc(mm);
+    m->scratch_bytes += (int64_t)mm;
+    size_t kv = (size_t)c->n_layer * m->n_ctx * kvd;
+    s->k_cache = tt_calloc(kv, sizeof(float));
+    s->v_cache = tt_calloc(kv, sizeof(float));
+    m->kv_bytes = (int64_t)(2 * kv * sizeof(float));
+}
+
+int glm_model_from_gguf(gguf_file *f, const glm_load_params *lp, glm_model **out, char *err)
+{
+    *out = NULL;
+    glm_model *m = tt_calloc(1, sizeof *m);
+    m->file = f;
+    m->file_bytes = (int64_t)f->size;
+    m->precision = lp ? lp->precision : -1;
+    if (m->precision >= 0 && !glm_type_get((uint32_t)m->precision)) {
+        glm_model_free(m);
+        return tt_fail(err, TT_ERR_USAGE, "unknown precision %d", lp->precision);
+    }
+    int rc = load_config(f, &m->cfg, err);
+    if (rc) { glm_model_free(m); return rc; }
+    m->pool = glm_pool_new(lp ? lp->n_threads : 0);
+    rc = load_weights(m, err);
+    if (rc) { glm_model_free(m); return rc; }
+    m->n_ctx = lp && lp->n_ctx > 0 ? lp->n_ctx : (m->cfg.n_ctx_train < 4096 ? m->cfg.n_ctx_train : 4096);
+    m->n_batch = lp && lp->n_batch > 0 ? lp->n_batch : 512;
+    if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
+    alloc_state(m);
+    *out = m;
+    return TT_OK;
+}
+
+int glm_model_load(const char *path, const glm_load_params *lp, glm_model **out, char *err)
+{
+    gguf_file *f;
+    int rc = gguf_open(path, &f, err);
+    if (rc) return rc;
+    return glm_model_from_gguf(f, lp, out, err);
+}
+
+void glm_model_free(glm_model *m)
+{
+    if (!m) return;
+    glm_state *s = &m->s;
+    free(s->x); free(s->xb); free(s->qkv); free(s->att_out); free(s->proj); free(s->ffh); free(s->ffa);
+    free(s->att); free(s->logits); free(s->mm_scratch); free(s->k_cache); free(s->v_cache);
+    free(m->w.layers);
+    for (int i = 0; i < m->n_owned; i++) free(m->owned[i]);
+    free(m->owned);
+    glm_pool_free(m->pool);
+    gguf_close(m->file);
+    free(m);
+}
+
+/* ---- forward ------------------------------------------------------------------ */
+
+typedef struct attn_job {
+    glm_model *m;
+    int l, n, pos;
+} attn_job;
+
+/* One (token, head) pair per step: causal attention over the cache. */
+static void attention(void *v, int ith, int nth)
+{
+    attn_job *j = v;
+    glm_model *m = j->m;
+    const glm_config *c = &m->cfg;
+    int hd = c->head_dim, kvd = c->n_head_kv * hd, nqkv = c->n_embd + 2 * kvd;
+    int group = c->n_head / c->n_head_kv;
+    float scale = 1.0f / sqrtf((float)hd);
+    float *att = m->s.att + (size_t)ith * m->n_ctx;
+    const float *kc = m->s.k_cache + (size_t)j->l * m->n_ctx * kvd;
+    const float *vc = m->s.v_cache + (size_t)j->l * m->n_ctx * kvd;
+    for (int i = ith; i < j->n * c->n_head; i += nth) {
+        int t = i / c->n_head, h = i % c->n_head, kvh = h / group;
+        const float *q = m->s.qkv + (size_t)t * nqkv + (size_t)h * hd;
+        int len = j->pos + t + 1;
+        for (int p = 0; p < len; p++) {
+            const float *k = kc + (size_t)p * kvd + (size_t)kvh * hd;
+            att[p] = glm_vec_dot(GLM_TYPE_F32, hd, k, q) * scale;
+        }
+        glm_softmax(att, len);
+        float *o = m->s.att_out + (size_t)t * c->n_embd + (size_t)h * hd;
+        memset(o, 0, (size_t)hd * sizeof(float));
+        for (int p = 0; p < len; p++) {
+            const float *vv = vc + (size_t)p * kvd + (size_t)kvh * hd;
+            float a = att[p];
+            for (int d = 0; d < hd; d++) o[d] += a * vv[d];
+        }
+    }
+}
+
+static void matmul(glm_model *m, float *y, const float *x, int n, const glm_weight *w)
+{
+    glm_matmul(m->pool, y, x, n, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
+}
+
+int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, const float **logits, char *err)
+{
+    const glm_config *c = &m->cfg;
+    glm_state *s = &m->s;
+    int D = c->n_embd, hd = c->head_dim, kvd = c->n_head_kv * hd, nqkv = D + 2 * kvd, ff = c->n_ff;
+    if (n < 1 || n > m->n_batch)
+        return tt_fail(err, TT_ERR_USAGE, "batch of %d tokens (1..%d allowed)", n, m->n_batch);
+    if (pos < 0 || pos + n > m->n_ctx)
+        return tt_fail(err, TT_ERR_ENGINE, "positions %d..%d exceed the context of %d tokens", pos, pos + n - 1, m->n_ctx);
+    const glm_type_traits *et = glm_type_get(m->w.token_embd.type);
+    size_t erow = glm_row_size(m->w.token_embd.type, D);
+    for (int t = 0; t < n; t++) {
+        if (tokens[t] < 0 || tokens[t] >= c->n_vocab)
+            return tt_fail(err, TT_ERR_USAGE, "token id %d is outside the vocabulary of %d", tokens[t], c->n_vocab);
+        et->to_float((const uint8_t *)m->w.token_embd.data + (size_t)tokens[t] * erow, s->x + (size_t)t * D, D);
+    }
+    for (int l = 0; l < c->n_layer; l++) {
+        const glm_layer *L = &m->w.layers[l];
+        /* attention */
+        for (int t = 0; t < n; t++) glm_rmsnorm(s->xb + (size_t)t * D, s->x + (size_t)t * D, L->attn_norm, D, c->eps);
+        matmul(m, s->qkv, s->xb, n, &L->attn_qkv);
+        for (int t = 0; t < n; t++) {
+            float *qkv = s->qkv + (size_t)t * nqkv;
+            if (L->attn_qkv_b)
+                for (int i = 0; i < nqkv; i++) qkv[i] += L->attn_qkv_b[i];
+            glm_rope(qkv, c->n_head, hd, c->n_rot, pos + t, c->freq_base);
+            glm_rope(qkv + D, c->n_head_kv, hd, c->n_rot, pos + t, c->freq_base);
+            size_t at = ((size_t)l * m->n_ctx + (size_t)(pos + t)) * kvd;
+            memcpy(s->k_cache + at, qkv + D, (size_t)kvd * sizeof(float));
+            memcpy(s->v_cache + at, qkv + D + kvd, (size_t)kvd * sizeof(float));
+        }
+        attn_job aj = {m, l, n, pos};
+        if ((double)n * c->n_head * (pos + n) * hd < 32768.0) attention(&aj, 0, 1);   /* too small to share */
+        else glm_pool_run(m->pool, attention, &aj);
+        matmul(m, s->proj, s->att_out, n, &L->attn_output);
+        for (size_t i = 0; i < (size_t)n * D; i++) s->x[i] += s->proj[i];
+        /* feed-forward */
+        for (int t = 0; t < n; t++) glm_rmsnorm(s->xb + (size_t)t * D, s->x + (size_t)t * D, L->ffn_norm, D, c->eps);
+        matmul(m, s->ffh, s->xb, n, &L->ffn_up);
+        for (int t = 0; t < n; t++)
+            glm_swiglu(s->ffa + (size_t)t * ff, s->ffh + (size_t)t * 2 * ff, s->ffh + (size_t)t * 2 * ff + ff, ff);
+        matmul(m, s->proj, s->ffa, n, &L->ffn_down);
+        for (size_t i = 0; i < (size_t)n * D; i++) s->x[i] += s->proj[i];
+    }
+    int first = want_all ? 0 : n - 1, rows = n - first;
+    for (int t = 0; t < rows; t++)
+        glm_rmsnorm(s->xb + (size_t)t * D, s->x + (size_t)(first + t) * D, m->w.output_norm, D, c->eps);
+    matmul(m, s->logits, s->xb, rows, &m->w.output);
+    *logits = s->logits;
+    return TT_OK;
+}
+
+/* ---- accounting ---------------------------------------------------------------- */
+
+int64_t glm_model_bytes_per_token(const glm_model *m)
+{
+    int64_t b = (int64_t)glm_row_size(m->w.token_embd.type, m->cfg.n_embd);
+    for (int l = 0; l < m->cfg.n_layer; l++) {
+        const glm_layer *L = &m->w.layers[l];
+        const glm_weight *all[4] = {&L->attn_qkv, &L->attn_output, &L->ffn_up, &L->ffn_down};
+        for (int i = 0; i < 4; i++) b += (int64_t)(glm_row_size(all[i]->type, all[i]->n_in) * (size_t)all[i]->n_out);
+        b += (int64_t)(2 * m->cfg.n_embd) * 4;
+    }
+    b += (int64_t)(glm_row_size(m->w.output.type, m->cfg.n_embd) * (size_t)m->w.output.n_out);
+    return b;
+}
+
+static int64_t status_kb(const char *field)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    if (!fp) return -1;
+    char line[256];
+    int64_t v = -1;
+    size_t fl = strlen(field);
+    while (fgets(line, sizeof line, fp)) {
+        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
+            v = strtoll(line + fl + 1, NULL, 10) * 1024;
+            break;
+        }
+    }
+    fclose(fp);
+    return v;
+}
+
+int64_t glm_peak_rss_bytes(void) { return status_kb("VmHWM"); }
+int64_t glm_rss_bytes(void) { return status_kb("VmRSS"); }

@@ -1,0 +1,665 @@
+/*
+ * ops.c — the GLM engine's kernels (see ops.h): thread pool, row kernels,
+ * per-type dot products (portable reference + AVX2 fast path chosen at run
+ * time) and the blocked matrix product built on them.
+ */
+#include "engines/glm/ops.h"
+#include "engines/glm/quant.h"
+#include "harness/util.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GLM_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+/* ---- thread pool ------------------------------------------------------------ *
+ * A job is n tasks (ith = 0..n-1, nth = n). Whoever is running claims the
+ * next task from `ticket` = (job generation << 32 | next task), so the caller
+ * never waits for a worker that has not been scheduled yet: on a busy machine
+ * it simply runs the remaining tasks itself. A claim is a compare-and-swap on
+ * the ticket of the generation whose fn/arg the claimer read, so a late worker
+ * can never run a task of a newer job with an older job's arguments. The
+ * caller returns once `done` counts all n tasks. Idle workers spin briefly,
+ * then sleep on a condition variable. */
+
+struct glm_pool {
+    int n;
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    _Atomic(glm_job_fn) fn;
+    _Atomic(void *) arg;
+    _Atomic uint64_t ticket;   /* generation << 32 | next task */
+    atomic_int done;           /* tasks finished in the current job */
+    atomic_int sleepers;
+    atomic_int stop;
+};
+
+typedef struct worker_arg { glm_pool *p; } worker_arg;
+
+static void cpu_relax(void)
+{
+#ifdef GLM_X86
+    _mm_pause();
+#endif
+}
+
+#define SPIN_ROUNDS 4000
+
+/* Claims and runs tasks of generation gen until none is left. */
+static void run_tasks(glm_pool *p, uint32_t gen)
+{
+    glm_job_fn fn = atomic_load(&p->fn);
+    void *arg = atomic_load(&p->arg);
+    uint64_t t = atomic_load(&p->ticket);
+    for (;;) {
+        if ((uint32_t)(t >> 32) != gen || (int)(uint32_t)t >= p->n) return;
+        if (!atomic_compare_exchange_weak(&p->ticket, &t, t + 1)) continue;   /* t reloaded */
+        fn(arg, (int)(uint32_t)t, p->n);
+        atomic_fetch_add(&p->done, 1);
+        t = atomic_load(&p->ticket);
+    }
+}
+
+static void *worker_main(void *v)
+{
+    worker_arg *wa = v;
+    glm_pool *p = wa->p;
+    free(wa);
+    uint32_t seen = 0;
+    for (;;) {
+        int spins = 0;
+        uint32_t gen;
+        while ((gen = (uint32_t)(atomic_load(&p->ticket) >> 32)) == seen && !atomic_load(&p->stop)) {
+            if (++spins < SPIN_ROUNDS) {
+                cpu_relax();
+                continue;
+            }
+            pthread_mutex_lock(&p->mu);
+            atomic_fetch_add(&p->sleepers, 1);
+            while ((uint32_t)(atomic_load(&p->ticket) >> 32) == seen && !atomic_load(&p->stop))
+                pthread_cond_wait(&p->cv, &p->mu);
+            atomic_fetch_sub(&p->sleepers, 1);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->stop)) break;
+        seen = gen;
+        run_tasks(p, gen);
+    }
+    return NULL;
+}
+
+glm_pool *glm_pool_new(int n_threads)
+{
+    if (n_threads <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n_threads = c > 0 ? (int)c : 1;
+    }
+    if (n_threads > 256) n_threads = 256;
+    glm_pool *p = tt_calloc(1, sizeof *p);
+    p->n = n_threads;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    atomic_init(&p->fn, NULL);
+    atomic_init(&p->arg, NULL);
+    atomic_init(&p->ticket, 0);
+    atomic_init(&p->done, 0);
+    atomic_init(&p->sleepers, 0);
+    atomic_init(&p->stop, 0);
+    p->threads = tt_calloc((size_t)n_threads, sizeof *p->threads);
+    for (int i = 1; i < n_threads; i++) {
+        worker_arg *wa = tt_malloc(sizeof *wa);
+        wa->p = p;
+        if (pthread_create(&p->threads[i], NULL, worker_main, wa) != 0) {
+            free(wa);
+            p->n = i;   /* run with the threads we got */
+            break;
+        }
+    }
+    return p;
+}
+
+void glm_pool_free(glm_pool *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->stop, 1);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->threads);
+    free(p);
+}
+
+int glm_pool_threads(const glm_pool *p) { return p ? p->n : 1; }
+
+void glm_pool_run(glm_pool *p, glm_job_fn fn, void *arg)
+{
+    if (!p || p->n == 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    atomic_store(&p->fn, fn);
+    atomic_store(&p->arg, arg);
+    atomic_store(&p->done, 0);
+    uint32_t gen = (uint32_t)(atomic_load(&p->ticket) >> 32) + 1;
+    if (gen == 0) gen = 1;   /* 0 is the workers' initial "seen" */
+    atomic_store(&p->ticket, (uint64_t)gen << 32);
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    run_tasks(p, gen);
+    while (atomic_load(&p->done) < p->n) cpu_relax();   /* tasks claimed by workers are running */
+}
+
+/* ---- row kernels ------------------------------------------------------------ */
+
+void glm_rmsnorm(float *out, const float *x, const float *w, int n, float eps)
+{
+    float ss = 0.0f;
+    for (int i = 0; i < n; i++) ss += x[i] * x[i];
+    float scale = 1.0f / sqrtf(ss / (float)n + eps);
+    for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
+}
+
+void glm_softmax(float *x, int n)
+{
+    float max = x[0];
+    for (int i = 1; i < n; i++) if (x[i] > max) max = x[i];
+    float sum = 0.0f;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += x[i];
+    }
+    for (int i = 0; i < n; i++) x[i] /= sum;
+}
+
+void glm_swiglu(float *out, const float *gate, const float *up, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float g = gate[i];
+        out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float freq_base)
+{
+    for (int i = 0; i < n_rot / 2; i++) {
+        float theta = (float)pos * powf(freq_base, -2.0f * (float)i / (float)n_rot);
+        float c = cosf(theta), s = sinf(theta);
+        for (int h = 0; h < n_heads; h++) {
+            float *v = x + (size_t)h * head_dim + 2 * i;
+            float x0 = v[0], x1 = v[1];
+            v[0] = x0 * c - x1 * s;
+            v[1] = x0 * s + x1 * c;
+        }
+    }
+}
+
+/* ---- dot products: reference ------------------------------------------------ */
+
+static float dot_f32_ref(int n, const void *w, const void *x)
+{
+    const float *a = w, *b = x;
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static float dot_f16_ref(int n, const void *w, const void *x)
+{
+    const uint16_t *a = w, *b = x;
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) s += glm_fp16_to_fp32(a[i]) * glm_fp16_to_fp32(b[i]);
+    return s;
+}
+
+static float dot_q8_0_ref(int n, const void *w, const void *x)
+{
+    const glm_block_q8_0 *a = w, *b = x;
+    float s = 0.0f;
+    for (int k = 0; k < n / GLM_QK; k++) {
+        int sumi = 0;
+        for (int j = 0; j < GLM_QK; j++) sumi += a[k].qs[j] * b[k].qs[j];
+        s += (float)sumi * (glm_fp16_to_fp32(a[k].d) * glm_fp16_to_fp32(b[k].d));
+    }
+    return s;
+}
+
+static float dot_q4_0_ref(int n, const void *w, const void *x)
+{
+    const glm_block_q4_0 *a = w;
+    const glm_block_q8_0 *b = x;
+    float s = 0.0f;
+    for (int k = 0; k < n / GLM_QK; k++) {
+        int sumi = 0;
+        for (int j = 0; j < GLM_QK / 2; j++) {
+            sumi += ((a[k].qs[j] & 0x0f) - 8) * b[k].qs[j];
+            sumi += ((a[k].qs[j] >> 4) - 8) * b[k].qs[j + GLM_QK / 2];
+        }
+        s += (float)sumi * (glm_fp16_to_fp32(a[k].d) * glm_fp16_to_fp32(b[k].d));
+    }
+    return s;
+}
+
+/* ---- dot products: AVX2 ------------------------------------------------------ */
+#ifdef GLM_X86
+#define SIMD __attribute__((target("avx2,fma,f16c")))
+
+SIMD static float hsum8(__m256 v)
+{
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+SIMD static float dot_f32_avx2(int n, const void *w, const void *x)
+{
+    const float *a = w, *b = x;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+SIMD static float dot_f16_avx2(int n, const void *w, const void *x)
+{
+    const uint16_t *a = w, *b = x;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 a0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i)));
+        __m256 b0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + i)));
+        __m256 a1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i + 8)));
+        __m256 b1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + i + 8)));
+        s0 = _mm256_fmadd_ps(a0, b0, s0);
+        s1 = _mm256_fmadd_ps(a1, b1, s1);
+    }
+    float s = hsum8(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += _cvtsh_ss(a[i]) * _cvtsh_ss(b[i]);
+    return s;
+}
+
+/* Integer dot of 32 signed bytes, as 8 float lanes. */
+SIMD static __m256 mul_sum_i8(__m256i x, __m256i y)
+{
+    __m256i ax = _mm256_sign_epi8(x, x);
+    __m256i sy = _mm256_sign_epi8(y, x);
+    __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
+    __m256i dot32 = _mm256_madd_epi16(dot16, _mm256_set1_epi16(1));
+    return _mm256_cvtepi32_ps(dot32);
+}
+
+SIMD static float dot_q8_0_avx2(int n, const void *w, const void *x)
+{
+    const glm_block_q8_0 *a = w, *b = x;
+    /* two accumulators: consecutive blocks do not wait on each other's fmadd */
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int nb = n / GLM_QK, k = 0;
+    for (; k + 2 <= nb; k += 2) {
+        __m256 d0 = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        __m256 d1 = _mm256_set1_ps(_cvtsh_ss(a[k + 1].d) * _cvtsh_ss(b[k + 1].d));
+        __m256 p0 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs));
+        __m256 p1 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)a[k + 1].qs),
+                               _mm256_loadu_si256((const __m256i *)b[k + 1].qs));
+        acc0 = _mm256_fmadd_ps(d0, p0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, p1, acc1);
+    }
+    for (; k < nb; k++) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        __m256i qa = _mm256_loadu_si256((const __m256i *)a[k].qs);
+        __m256i qb = _mm256_loadu_si256((const __m256i *)b[k].qs);
+        acc0 = _mm256_fmadd_ps(d, mul_sum_i8(qa, qb), acc0);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+SIMD static __m256i unpack_q4_0(const uint8_t *qs)
+{
+    const __m128i low = _mm_set1_epi8(0x0f);
+    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    __m128i lo = _mm_and_si128(raw, low), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low);
+    return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
+}
+
+SIMD static float dot_q4_0_avx2(int n, const void *w, const void *x)
+{
+    const glm_block_q4_0 *a = w;
+    const glm_block_q8_0 *b = x;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int nb = n / GLM_QK, k = 0;
+    for (; k + 2 <= nb; k += 2) {
+        __m256 d0 = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        __m256 d1 = _mm256_set1_ps(_cvtsh_ss(a[k + 1].d) * _cvtsh_ss(b[k + 1].d));
+        __m256 p0 = mul_sum_i8(unpack_q4_0(a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs));
+        __m256 p1 = mul_sum_i8(unpack_q4_0(a[k + 1].qs), _mm256_loadu_si256((const __m256i *)b[k + 1].qs));
+        acc0 = _mm256_fmadd_ps(d0, p0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, p1, acc1);
+    }
+    for (; k < nb; k++) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
+        acc0 = _mm256_fmadd_ps(d, mul_sum_i8(unpack_q4_0(a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs)), acc0);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+/* Activations -> q8_0 blocks, bit for bit as glm_quantize_row_q8_0_ref:
+ * amax, d = amax/127, id = 1/d, q = roundf(x*id) (half away from zero,
+ * done exactly as trunc plus a step when the remainder is >= 0.5). */
+SIMD static void quantize_row_q8_0_avx2(const float *x, void *out, int n)
+{
+    glm_block_q8_0 *y = out;
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    for (int b = 0; b < n / GLM_QK; b++) {
+        const float *xb = x + b * GLM_QK;
+        __m256 v[4];
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(xb + 8 * k);
+            m = _mm256_max_ps(m, _mm256_andnot_ps(sign_mask, v[k]));
+        }
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4);
+        float d = amax / 127.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[b].d = glm_fp32_to_fp16(d);
+        __m256 vid = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            __m256 s = _mm256_mul_ps(v[k], vid);
+            __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            __m256 rem = _mm256_andnot_ps(sign_mask, _mm256_sub_ps(s, t));
+            __m256 step = _mm256_or_ps(_mm256_and_ps(s, sign_mask), one);   /* +-1 with the sign of s */
+            t = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(rem, half, _CMP_GE_OQ), step));
+            q[k] = _mm256_cvttps_epi32(t);
+        }
+        /* 32 int32 -> 32 int8 in order */
+        __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
+        __m256i p = _mm256_packs_epi16(p01, p23);
+        p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)y[b].qs, p);
+    }
+}
+
+SIMD static void fp32_to_fp16_row_f16c(const float *x, void *out, int n)
+{
+    uint16_t *y = out;
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) y[i] = glm_fp32_to_fp16(x[i]);
+}
+
+/* One weight row against four activation rows: the weight block is loaded
+ * and unpacked once for all four (prompt processing). */
+SIMD static void dot4_q8_0_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const glm_block_q8_0 *a = w;
+    const glm_block_q8_0 *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int k = 0; k < n / GLM_QK; k++) {
+        float da = _cvtsh_ss(a[k].d);
+        __m256i qa = _mm256_loadu_si256((const __m256i *)a[k].qs);
+        __m256i ax = _mm256_sign_epi8(qa, qa);
+#define STEP(B, ACC)                                                                                    \
+        {                                                                                               \
+            __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)B[k].qs), qa);            \
+            __m256 p = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), ones));       \
+            ACC = _mm256_fmadd_ps(_mm256_set1_ps(da * _cvtsh_ss(B[k].d)), p, ACC);                      \
+        }
+        STEP(b0, acc0) STEP(b1, acc1) STEP(b2, acc2) STEP(b3, acc3)
+    }
+    out[0] = hsum8(acc0); out[1] = hsum8(acc1); out[2] = hsum8(acc2); out[3] = hsum8(acc3);
+}
+
+SIMD static void dot4_q4_0_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const glm_block_q4_0 *a = w;
+    const glm_block_q8_0 *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    const __m128i low = _mm_set1_epi8(0x0f);
+    const __m256i eight = _mm256_set1_epi8(8);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
+    for (int k = 0; k < n / GLM_QK; k++) {
+        float da = _cvtsh_ss(a[k].d);
+        __m128i raw = _mm_loadu_si128((const __m128i *)a[k].qs);
+        __m128i lo = _mm_and_si128(raw, low), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low);
+        __m256i qa = _mm256_sub_epi8(_mm256_set_m128i(hi, lo), eight);
+        __m256i ax = _mm256_sign_epi8(qa, qa);
+        STEP(b0, acc0) STEP(b1, acc1) STEP(b2, acc2) STEP(b3, acc3)
+#undef STEP
+    }
+    out[0] = hsum8(acc0); out[1] = hsum8(acc1); out[2] = hsum8(acc2); out[3] = hsum8(acc3);
+}
+
+SIMD static void dot4_f32_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const float *a = w, *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 va = _mm256_loadu_ps(a + i);
+        s0 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b0 + i), s0);
+        s1 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b1 + i), s1);
+        s2 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b2 + i), s2);
+        s3 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b3 + i), s3);
+    }
+    out[0] = hsum8(s0); out[1] = hsum8(s1); out[2] = hsum8(s2); out[3] = hsum8(s3);
+    for (; i < n; i++) {
+        out[0] += a[i] * b0[i]; out[1] += a[i] * b1[i]; out[2] += a[i] * b2[i]; out[3] += a[i] * b3[i];
+    }
+}
+
+SIMD static void dot4_f16_avx2(int n, const void *w, const void *const *x, float *out)
+{
+    const uint16_t *a = w, *b0 = x[0], *b1 = x[1], *b2 = x[2], *b3 = x[3];
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int i = 0;
+#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((p) + i)))
+    for (; i + 8 <= n; i += 8) {
+        __m256 va = LD(a);
+        s0 = _mm256_fmadd_ps(va, LD(b0), s0);
+        s1 = _mm256_fmadd_ps(va, LD(b1), s1);
+        s2 = _mm256_fmadd_ps(va, LD(b2), s2);
+        s3 = _mm256_fmadd_ps(va, LD(b3), s3);
+    }
+#undef LD
+    out[0] = hsum8(s0); out[1] = hsum8(s1); out[2] = hsum8(s2); out[3] = hsum8(s3);
+    for (; i < n; i++) {
+        float av = _cvtsh_ss(a[i]);
+        out[0] += av * _cvtsh_ss(b0[i]); out[1] += av * _cvtsh_ss(b1[i]);
+        out[2] += av * _cvtsh_ss(b2[i]); out[3] += av * _cvtsh_ss(b3[i]);
+    }
+}
+#endif
+
+/* ---- the per-type table -------------------------------------------------------- */
+
+typedef float (*dot_fn)(int n, const void *w, const void *x);
+typedef void (*dot4_fn)(int n, const void *w, const void *const *x, float *out);
+
+typedef struct dot_traits {
+    uint32_t vec_dot_type;
+    dot_fn ref, fast;
+    dot4_fn fast4;     /* NULL: four calls of fast */
+} dot_traits;
+
+#ifdef GLM_X86
+/* CPUID: AVX and its OS support (XGETBV), FMA, F16C, AVX2. */
+static int cpu_has_avx2_fma_f16c(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!(fma && osxsave && avx && f16c)) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    if ((lo & 6) != 6) return 0;   /* XMM and YMM state enabled */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 5) & 1;
+}
+#endif
+
+static dot_traits dot_table[GLM_TYPE_Q8_0 + 1];
+static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
+static int force_ref, have_simd;
+static void (*quantize_act_fast)(const float *x, void *y, int n);
+static void (*f16_act_fast)(const float *x, void *y, int n);
+
+static void dot_init(void)
+{
+    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref, NULL};
+    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref, NULL};
+    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref, NULL};
+    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL};
+#ifdef GLM_X86
+    if (cpu_has_avx2_fma_f16c()) {
+        have_simd = 1;
+        dot_table[GLM_TYPE_F32].fast = dot_f32_avx2;
+        dot_table[GLM_TYPE_F16].fast = dot_f16_avx2;
+        dot_table[GLM_TYPE_Q8_0].fast = dot_q8_0_avx2;
+        dot_table[GLM_TYPE_Q4_0].fast = dot_q4_0_avx2;
+        quantize_act_fast = quantize_row_q8_0_avx2;
+        f16_act_fast = fp32_to_fp16_row_f16c;
+        dot_table[GLM_TYPE_F32].fast4 = dot4_f32_avx2;
+        dot_table[GLM_TYPE_F16].fast4 = dot4_f16_avx2;
+        dot_table[GLM_TYPE_Q8_0].fast4 = dot4_q8_0_avx2;
+        dot_table[GLM_TYPE_Q4_0].fast4 = dot4_q4_0_avx2;
+    }
+#endif
+}
+
+static const dot_traits *dot_get(uint32_t wtype)
+{
+    pthread_once(&dot_once, dot_init);
+    return &dot_table[wtype <= GLM_TYPE_Q8_0 ? wtype : 0];
+}
+
+void glm_ops_force_ref(int on) { force_ref = on; }
+int glm_ops_have_simd(void) { pthread_once(&dot_once, dot_init); return have_simd; }
+
+uint32_t glm_vec_dot_type(uint32_t wtype) { return dot_get(wtype)->vec_dot_type; }
+
+void glm_convert_activations(uint32_t wtype, const float *x, void *out, int n)
+{
+    switch (glm_vec_dot_type(wtype)) {
+    case GLM_TYPE_F16:
+        if (f16_act_fast && !force_ref) f16_act_fast(x, out, n);
+        else glm_fp32_to_fp16_row(x, out, n);
+        break;
+    case GLM_TYPE_Q8_0:
+        if (quantize_act_fast && !force_ref) quantize_act_fast(x, out, n);
+        else glm_quantize_row_q8_0_ref(x, out, n);
+        break;
+    default: memcpy(out, x, (size_t)n * sizeof(float)); break;
+    }
+}
+
+float glm_vec_dot(uint32_t wtype, int n, const void *w, const void *x)
+{
+    const dot_traits *t = dot_get(wtype);
+    return force_ref ? t->ref(n, w, x) : t->fast(n, w, x);
+}
+
+float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x)
+{
+    return dot_get(wtype)->ref(n, w, x);
+}
+
+/* ---- matmul ---------------------------------------------------------------- */
+
+size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok)
+{
+    return glm_row_size(glm_vec_dot_type(wtype), n_in) * (size_t)n_tok;
+}
+
+typedef struct matmul_job {
+    float *y;
+    const float *x;
+    int n_tok, n_in, n_out;
+    const uint8_t *w;
+    uint32_t wtype;
+    size_t w_row, x_row;
+    uint8_t *xq;
+    dot_fn dot;
+    dot4_fn dot4;
+} matmul_job;
+
+static void convert_job(void *v, int ith, int nth)
+{
+    matmul_job *j = v;
+    for (int t = ith; t < j->n_tok; t += nth)
+        glm_convert_activations(j->wtype, j->x + (size_t)t * j->n_in, j->xq + (size_t)t * j->x_row, j->n_in);
+}
+
+#define ROW_TILE 16
+#define TOK_TILE 64
+
+static void matmul_rows_job(void *v, int ith, int nth)
+{
+    matmul_job *j = v;
+    int per = (j->n_out + nth - 1) / nth;
+    int r0 = ith * per, r1 = r0 + per < j->n_out ? r0 + per : j->n_out;
+    for (int t0 = 0; t0 < j->n_tok; t0 += TOK_TILE) {
+        int t1 = t0 + TOK_TILE < j->n_tok ? t0 + TOK_TILE : j->n_tok;
+        for (int rt = r0; rt < r1; rt += ROW_TILE) {
+            int rte = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
+            for (int r = rt; r < rte; r++) {
+                const uint8_t *wr = j->w + (size_t)r * j->w_row;
+                int t = t0;
+                if (j->dot4) {
+                    for (; t + 4 <= t1; t += 4) {
+                        const void *xs[4];
+                        float out[4];
+                        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + i) * j->x_row;
+                        j->dot4(j->n_in, wr, xs, out);
+                        for (int i = 0; i < 4; i++) j->y[(size_t)(t + i) * j->n_out + r] = out[i];
+                    }
+                }
+                for (; t < t1; t++)
+                    j->y[(size_t)t * j->n_out + r] = j->dot(j->n_in, wr, j->xq + (size_t)t * j->x_row);
+            }
+        }
+    }
+}
+
+void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
+                int n_in, int n_out, void *scratch)
+{
+    const dot_traits *t = dot_get(wtype);
+    matmul_job j = {y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in),
+                    glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast,
+                    force_ref ? NULL : t->fast4};
+    /* small products are not worth waking the pool */
+    int small = (double)n_in * n_out * n_tok < 65536.0;
+    if (n_tok == 1 || small) convert_job(&j, 0, 1);
+    else glm_pool_run(p, convert_job, &j);
+    if (small) matmul_rows_job(&j, 0, 1);
+    else glm_pool_run(p, matmul_rows_job, &j);
+}

@@ -1,0 +1,66 @@
+/*
+ * ops.h — compute kernels of the GLM engine; no model knowledge.
+ *
+ *   - a small persistent pthread pool (glm_pool) that runs one job on all
+ *     threads, each thread taking its share by index;
+ *   - element-wise and row kernels: rmsnorm, softmax, silu/swiglu, rope;
+ *   - dot products and matrix products for each weight type, with the
+ *     per-type table of how activations are prepared (as llama.cpp's CPU
+ *     backend does): f32 weights use f32 activations, f16 weights take
+ *     activations rounded to f16, q8_0 and q4_0 weights take activations
+ *     quantized to q8_0 blocks and use integer block dot products.
+ *
+ * Each dot kernel has a portable _ref version (the specification) and, on
+ * x86-64 with AVX2/FMA/F16C detected at run time, a fast version; the fast
+ * ones are tested against the _ref ones (tests/unit/test_glm_ops.c).
+ * Who calls it: model.c, bench/bench_glm.c, tests.
+ */
+#ifndef TIANTI_GLM_OPS_H
+#define TIANTI_GLM_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- thread pool --------------------------------------------------------- */
+typedef struct glm_pool glm_pool;
+typedef void (*glm_job_fn)(void *arg, int ith, int nth);
+
+/* n_threads <= 0: number of online CPUs. Caller frees with glm_pool_free. */
+glm_pool *glm_pool_new(int n_threads);
+void glm_pool_free(glm_pool *p);
+int glm_pool_threads(const glm_pool *p);
+/* Runs fn(arg, ith, nth) for ith = 0..nth-1 on the pool (the caller is
+ * thread 0) and returns when all have finished. p may be NULL (one thread). */
+void glm_pool_run(glm_pool *p, glm_job_fn fn, void *arg);
+
+/* ---- row kernels ------------------------------------------------------------ */
+void glm_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+void glm_softmax(float *x, int n);
+/* out[i] = silu(gate[i]) * up[i] */
+void glm_swiglu(float *out, const float *gate, const float *up, int n);
+/* GPT-J style rope (adjacent pairs) over the first n_rot dims of each of
+ * n_heads heads of head_dim values at position pos. */
+void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float freq_base);
+
+/* ---- dot products and matmul ------------------------------------------------ */
+/* The type activations are converted to for a weight type (F32, F16, Q8_0). */
+uint32_t glm_vec_dot_type(uint32_t wtype);
+/* Converts n activations to glm_vec_dot_type(wtype) (n multiple of 32 for
+ * quantized types). */
+void glm_convert_activations(uint32_t wtype, const float *x, void *out, int n);
+/* Dot of one weight row w (wtype, n elements) with one converted activation
+ * row x: fast path and the reference. */
+float glm_vec_dot(uint32_t wtype, int n, const void *w, const void *x);
+float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x);
+/* Forces the portable kernels (tests, benchmarks' baseline). */
+void glm_ops_force_ref(int on);
+int glm_ops_have_simd(void);
+
+/* Bytes of scratch glm_matmul needs for n_tok activation rows of n_in. */
+size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok);
+/* y[t*n_out + r] = dot(W row r, x row t) for t < n_tok, r < n_out.
+ * W has n_out rows of n_in elements of wtype; scratch as above. */
+void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
+                int n_in, int n_out, void *scratch);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * tokenizer.h — text <-> token ids from GGUF tokenizer metadata.
+ *
+ *   tokenizer.ggml.model = "gpt2": byte-level BPE with merge ranks. The
+ *     pre-tokenizer is chosen by tokenizer.ggml.pre: "tianti" (the project's
+ *     own split, see tokenizer.c) or, for anything else, the GPT-2 split.
+ *   tokenizer.ggml.model = "llama": SentencePiece with scores as llama.cpp
+ *     runs it (spaces -> U+2581, optional space prefix, highest-score merges,
+ *     byte fallback <0xXX>).
+ * Control (type 3) and user-defined (type 4) tokens are matched in text when
+ * parse_special is on. Chat prompts (GLM-4 "[gMASK]<sop>" or ChatGLM3
+ * "[gMASK]sop" with <|system|>/<|user|>/<|assistant|>) are built as ids,
+ * message text tokenized without special-token parsing.
+ *
+ * Who calls it: glm_engine.c, tests/unit/test_glm_tokenizer.c.
+ */
+#ifndef TIANTI_GLM_TOKENIZER_H
+#define TIANTI_GLM_TOKENIZER_H
+
+#include "engines/glm/gguf.h"
+#include "harness/util.h"
+
+#include <stddef.h>
+
+enum glm_token_type { GLM_TOKEN_NORMAL = 1, GLM_TOKEN_UNKNOWN = 2, GLM_TOKEN_CONTROL = 3,
+                      GLM_TOKEN_USER_DEFINED = 4, GLM_TOKEN_UNUSED = 5, GLM_TOKEN_BYTE = 6 };
+enum glm_tok_kind { GLM_TOK_BPE = 0, GLM_TOK_SPM = 1 };
+enum glm_pre_kind { GLM_PRE_GPT2 = 0, GLM_PRE_TIANTI = 1 };
+enum glm_chat_kind { GLM_CHAT_NONE = 0, GLM_CHAT_GLM4 = 1, GLM_CHAT_CHATGLM3 = 2 };
+
+typedef struct glm_tokenizer glm_tokenizer;
+
+/* Reads the tokenizer from f. *out owned by the caller (glm_tokenizer_free). */
+int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err);
+void glm_tokenizer_free(glm_tokenizer *t);
+
+int glm_tokenizer_n_vocab(const glm_tokenizer *t);
+int glm_tokenizer_kind(const glm_tokenizer *t);
+int glm_tokenizer_pre(const glm_tokenizer *t);
+int glm_tokenizer_chat_kind(const glm_tokenizer *t);
+/* Id of a token string, -1 if absent. */
+int glm_token_id(const glm_tokenizer *t, const char *text);
+int glm_token_type(const glm_tokenizer *t, int id);
+int glm_token_bos(const glm_tokenizer *t);   /* -1 if none */
+int glm_token_eos(const glm_tokenizer *t);   /* -1 if none */
+/* End of generation: eos, eot, <|user|>, <|observation|>, <|endoftext|>. */
+int glm_token_is_eog(const glm_tokenizer *t, int id);
+
+/* Appends the ids of text to *ids (a growable array: *n used, *cap size;
+ * *ids may be NULL at first; caller frees). */
+void glm_tokenize(const glm_tokenizer *t, const char *text, size_t len, int parse_special,
+                  int **ids, int *n, int *cap);
+/* Appends the bytes of one token. Control tokens give their text only when
+ * render_special; user-defined tokens always give their text. */
+void glm_token_piece(const glm_tokenizer *t, int id, int render_special, tt_buf *out);
+/* Whole sequence; caller frees. Removes the SentencePiece space prefix. */
+char *glm_detokenize(const glm_tokenizer *t, const int *ids, int n, int render_special);
+
+/* Chat prompt as ids, ending with the assistant's turn opened. roles are
+ * "system", "user", "assistant" (others: "observation"). Caller frees *ids.
+ * Without the GLM role tokens: plain "Role: text\n" lines, "Assistant:". */
+void glm_chat_tokens(const glm_tokenizer *t, const char *const *roles, const char *const *contents, int n_msgs,
+                     int **ids, int *n);
+
+/* The "tianti" pre-tokenizer alone (for tests): calls fn for each chunk. */
+void glm_pretokenize_tianti(const char *text, size_t len, void (*fn)(void *u, const char *s, size_t n), void *u);
+void glm_pretokenize_gpt2(const char *text, size_t len, void (*fn)(void *u, const char *s, size_t n), void *u);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * pyrandom.c — MT19937 with CPython's integer seeding and random(); see
+ * pyrandom.h. The generator is the reference algorithm of Matsumoto and
+ * Nishimura (1998); CPython's seeding feeds the 32-bit words of |seed| to
+ * init_by_array. Called by stats.c for lm-eval-compatible bootstraps.
+ */
+#include "harness/pyrandom.h"
+
+#include <math.h>
+
+#define MT_N 624
+#define MT_M 397
+
+static void init_genrand(pyrandom *r, uint32_t s)
+{
+    r->mt[0] = s;
+    for (int i = 1; i < MT_N; i++)
+        r->mt[i] = 1812433253U * (r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) + (uint32_t)i;
+    r->mti = MT_N;
+}
+
+static void init_by_array(pyrandom *r, const uint32_t *key, int key_length)
+{
+    init_genrand(r, 19650218U);
+    uint32_t *mt = r->mt;
+    int i = 1, j = 0;
+    for (int k = MT_N > key_length ? MT_N : key_length; k; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525U)) + key[j] + (uint32_t)j;
+        i++;
+        j++;
+        if (i >= MT_N) { mt[0] = mt[MT_N - 1]; i = 1; }
+        if (j >= key_length) j = 0;
+    }
+    for (int k = MT_N - 1; k; k--) {
+        mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941U)) - (uint32_t)i;
+        i++;
+        if (i >= MT_N) { mt[0] = mt[MT_N - 1]; i = 1; }
+    }
+    mt[0] = 0x80000000U;
+}
+
+void pyrandom_seed(pyrandom *r, uint64_t seed)
+{
+    uint32_t key[2] = { (uint32_t)seed, (uint32_t)(seed >> 32) };
+    init_by_array(r, key, key[1] ? 2 : 1);
+}
+
+uint32_t pyrandom_u32(pyrandom *r)
+{
+    static const uint32_t mag01[2] = { 0x0U, 0x9908b0dfU };
+    uint32_t *mt = r->mt, y;
+    if (r->mti >= MT_N) {
+        int kk;
+        for (kk = 0; kk < MT_N - MT_M; kk++) {
+            y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+            mt[kk] = mt[kk + MT_M] ^ (y >> 1) ^ mag01[y & 0x1U];
+        }
+        for (; kk < MT_N - 1; kk++) {
+            y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+            mt[kk] = mt[kk + (MT_M - MT_N)] ^ (y >> 1) ^ mag01[y & 0x1U];
+        }
+        y = (mt[MT_N - 1] & 0x80000000U) | (mt[0] & 0x7fffffffU);
+        mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ mag01[y & 0x1U];
+        r->mti = 0;
+    }
+    y = mt[r->mti++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    return y;
+}
+
+double pyrandom_random(pyrandom *r)
+{
+    uint32_t a = pyrandom_u32(r) >> 5, b = pyrandom_u32(r) >> 6;
+    return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+}
+
+size_t pyrandom_choice_index(pyrandom *r, size_t n)
+{
+    return (size_t)floor(pyrandom_random(r) * (double)n);
+}

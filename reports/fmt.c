@@ -1,0 +1,34 @@
+/*
+ * fmt.c — rounded display formats shared by the human-facing writers
+ * (md.c, html.c): accuracy with stderr, bytes in MiB/GiB, fixed decimals.
+ * The machine formats (csv.c, json.c) never round; they use report_num().
+ */
+#include "reports/report.h"
+
+#include <math.h>
+
+void report_fmt_fixed(tt_buf *b, double v, int decimals)
+{
+    if (isnan(v)) return;
+    tt_buf_printf(b, "%.*f", decimals, v);
+}
+
+void report_fmt_cell(tt_buf *b, const report_cell *c)
+{
+    if (!c || !c->has) return;
+    if (isnan(c->value)) {
+        tt_buf_puts(b, "N/A");
+        return;
+    }
+    tt_buf_printf(b, "%.4f", c->value);
+    if (!isnan(c->se)) tt_buf_printf(b, " ± %.4f", c->se);
+}
+
+void report_fmt_bytes(tt_buf *b, double bytes)
+{
+    if (isnan(bytes)) return;
+    double mib = bytes / (1024.0 * 1024.0);
+    if (mib >= 10240) tt_buf_printf(b, "%.1f GiB", mib / 1024.0);
+    else if (mib >= 100) tt_buf_printf(b, "%.0f MiB", mib);
+    else tt_buf_printf(b, "%.1f MiB", mib);
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# test_arena_browser.sh — the real arena page in headless Chromium
+# (tests/browser/arena.mjs via playwright-core and the system Chromium):
+# a prompt with HTML and script, two streamed answers with HTML in them,
+# a keyboard vote, names revealed, the phone layout; then the vote in the
+# database. Skips (77) without chromium, node or playwright-core (install
+# them with scripts/setup.sh --test). Screenshots go to
+# $TIANTI_BROWSER_SHOTS when set.
+set -u
+BIN=${TIANTI_BIN:?TIANTI_BIN not set}
+SRC=${TIANTI_SOURCE_DIR:?TIANTI_SOURCE_DIR not set}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || { echo "skip: no Chromium at $CHROMIUM (apt-get install chromium)"; exit 77; }
+command -v node >/dev/null || { echo "skip: node not installed"; exit 77; }
+[ -d "$SRC/tests/browser/node_modules/playwright-core" ] \
+  || { echo "skip: playwright-core not installed (cd tests/browser && npm ci)"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "skip: sqlite3 not installed"; exit 77; }
+TMP=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; rm -rf "$TMP"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+SHOTS=${TIANTI_BROWSER_SHOTS:-$TMP}
+mkdir -p "$SHOTS"
+
+PROMPT='Is <b>this</b> bold? <script>window.__pwned=1</script> & "quotes"'
+node -e '
+const [p, dir] = process.argv.slice(1);
+const fs = require("fs");
+const rec = (q, t) => JSON.stringify({kind: "chat", messages: [{role: "user", content: q}], text: t}) + "\n";
+fs.writeFileSync(dir + "/a.jsonl", rec(p, "No. <img src=x onerror=\"window.__pwned=2\"> stays text.\nSecond line."));
+fs.writeFileSync(dir + "/b.jsonl", rec(p, "</div><i>Not italic</i> either, and 5 < 6 & 7 > 3."));
+' "$PROMPT" "$TMP"
+
+: >"$TMP/out"
+"$BIN" arena serve --port 0 --quiet --model "north=replay:$TMP/a.jsonl" --model "south=replay:$TMP/b.jsonl" \
+  --db "$TMP/arena.db" >"$TMP/out" 2>"$TMP/err" &
+PID=$!
+PORT=
+for _ in $(seq 100); do
+  PORT=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$TMP/out")
+  [ -n "$PORT" ] && break
+  kill -0 "$PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$PORT" ] || fail "server did not start: $(cat "$TMP/out" "$TMP/err")"
+
+timeout 120 node "$SRC/tests/browser/arena.mjs" "http://127.0.0.1:$PORT/" "$PROMPT" "$SHOTS" >"$TMP/result" \
+  || fail "browser run: $(cat "$TMP/result")"
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const a = "No. <img src=x onerror=\"window.__pwned=2\"> stays text.\nSecond line.";
+const b = "</div><i>Not italic</i> either, and 5 < 6 & 7 > 3.";
+const byModel = {north: a, south: b};
+if (byModel[r.modelA] !== r.answerA || byModel[r.modelB] !== r.answerB || r.modelA === r.modelB)
+  throw new Error("revealed names do not match the answers: " + JSON.stringify(r));
+if (!/Model A/.test(r.result)) throw new Error("result line: " + r.result);
+if (!r.leaderboard.includes("north") || !r.leaderboard.includes("south")) throw new Error("leaderboard: " + r.leaderboard);
+' "$TMP/result" || fail "page results"
+MODEL_A=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).modelA)' "$TMP/result")
+row=$(sqlite3 -separator '|' "$TMP/arena.db" "SELECT count(*), model_a, winner, source, flags IS NULL, voter_id IS NOT NULL FROM battles")
+[ "$row" = "1|$MODEL_A|model_a|human|1|1" ] || fail "stored vote: $row"
+[ "$(sqlite3 "$TMP/arena.db" "SELECT prompt FROM battles")" = "$PROMPT" ] || fail "stored prompt"
+echo "ok (screenshots in $SHOTS)"

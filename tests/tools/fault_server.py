@@ -1,0 +1,242 @@
+#!/usr/bin/python3
+"""fault_server.py — a small fault-injecting HTTP server for Tianti's HTTP
+engine tests (tests/unit/test_http_engines.c). Standard library only.
+
+It speaks three protocols, each answering deterministically from the input:
+  POST /v1/chat/completions  OpenAI chat (also SSE with "stream": true)
+       answer: "echo:" + last user content, upper-cased
+  POST /v1/completions       OpenAI legacy completions: "echo:" + prompt upper-cased
+  POST /chatglm              ChatGLM-6B api.py: response = "glm:" + prompt + "|h=" + len(history)
+  POST /visualglm            VisualGLM-6B api.py: text, raw base64 image, history;
+                             result = "vis:" + text + "|bytes=" + decoded image size
+  GET  /stats                JSON {key: [attempts, successes, fault kind]} per distinct request body
+Paths under /clean/... are the same protocols with no faults.
+
+Faults, in a fixed pattern: the sha256 of the request body picks one kind,
+applied to the first attempt(s) of that body only, so a client with retries
+always ends with the right answer:
+  0 none   1 429 + Retry-After   2 500   3 malformed JSON   4 truncated body
+  5 slow (sleeps longer than the test's per-request timeout)
+  6 429 + retry-after-ms and x-ratelimit-reset-requests, twice
+  7 truncated SSE stream (no [DONE]) for stream requests, else 503
+Special models/prompts: model "fatal-401" -> 401 whose message quotes the
+bearer token (as real services echo part of a bad key); model "no-quota" ->
+429 insufficient_quota. Usage: fault_server.py [--port N] [--slow S]; prints
+"PORT <n>" once listening.
+"""
+import base64
+import hashlib
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATS = {}          # body sha -> [attempts, successes]
+SLOW = 1.5
+
+
+def key_of(body):
+    return hashlib.sha256(body).hexdigest()[:16]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send_json(self, status, obj, headers=None):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_raw(self, status, data, length=None):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(length if length is not None else len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+        if length is not None:
+            self.close_connection = True
+
+    def error(self, status, message, code=None, etype="invalid_request_error"):
+        self.send_json(status, {"error": {"message": message, "type": etype, "param": None, "code": code}})
+
+    def do_GET(self):
+        if self.path == "/stats":
+            with LOCK:
+                self.send_json(200, STATS)
+        else:
+            self.error(404, "unknown endpoint")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        path = self.path
+        k = key_of(path.encode() + body)
+        clean = path.startswith("/clean/")
+        if clean:
+            path = path[6:]
+        try:
+            req = json.loads(body)
+        except ValueError:
+            self.error(400, "bad json")
+            return
+        with LOCK:
+            st = STATS.setdefault(k, [0, 0])
+            attempt = st[0]
+            st[0] += 1
+        model = req.get("model", "")
+        if model == "fatal-401":
+            auth = self.headers.get("Authorization", "")
+            self.error(401, "Incorrect API key provided: %s. You can find your API key at ..." %
+                       auth.replace("Bearer ", ""), "invalid_api_key")
+            return
+        if model == "no-quota":
+            self.error(429, "You exceeded your current quota", "insufficient_quota", "insufficient_quota")
+            return
+        kind = 0 if clean else int(hashlib.sha256(body).hexdigest(), 16) % 8
+        with LOCK:
+            if len(st) == 2:
+                st.append(kind)
+        stream = bool(req.get("stream"))
+        if kind == 1 and attempt == 0:
+            self.send_json(429, {"error": {"message": "Rate limit reached for requests", "type": "requests",
+                                           "param": None, "code": "rate_limit_exceeded"}},
+                           {"Retry-After": "0.2"})
+            return
+        if kind == 2 and attempt == 0:
+            self.error(500, "internal error", None, "server_error")
+            return
+        if kind == 3 and attempt == 0:
+            self.send_raw(200, b'{"choices": [{"message": {"content": "oops"')
+            return
+        if kind == 4 and attempt == 0:
+            self.send_raw(200, b'{"id": "x", "choices": [', length=4096)
+            return
+        if kind == 5 and attempt == 0:
+            time.sleep(SLOW)
+        if kind == 6 and attempt < 2:
+            self.send_json(429, {"error": {"message": "Rate limit reached for tokens", "type": "tokens",
+                                           "param": None, "code": "rate_limit_exceeded"}},
+                           {"retry-after-ms": "150", "x-ratelimit-reset-requests": "120ms"})
+            return
+        if kind == 7 and attempt == 0 and not stream:
+            self.error(503, "overloaded", None, "server_error")
+            return
+        truncate = kind == 7 and attempt == 0 and stream
+        # a slow first reply arrives after the client gave up: not a success
+        count = not (kind == 5 and attempt == 0)
+        try:
+            self.answer(path, req, stream, truncate, k if count else None)
+        except BrokenPipeError:
+            pass
+
+    def succeed(self, k):
+        if k is None:
+            return
+        with LOCK:
+            STATS[k][1] += 1
+
+    def answer(self, path, req, stream, truncate, k):
+        if path == "/v1/chat/completions":
+            msgs = req.get("messages") or []
+            last = msgs[-1]["content"] if msgs else ""
+            if isinstance(last, list):
+                last = "".join(p.get("text", "") for p in last if p.get("type") == "text")
+            text = "echo:" + last.upper()
+            if stream:
+                self.stream_chat(text, truncate)
+                if not truncate:
+                    self.succeed(k)
+                return
+            self.send_json(200, {"id": "c1", "object": "chat.completion", "created": 1, "model": req.get("model"),
+                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                              "finish_reason": "stop", "logprobs": None}],
+                                 "usage": {"prompt_tokens": len(last.split()), "completion_tokens": 2,
+                                           "total_tokens": len(last.split()) + 2}})
+        elif path == "/v1/completions":
+            text = "echo:" + str(req.get("prompt", "")).upper()
+            self.send_json(200, {"id": "t1", "object": "text_completion", "created": 1, "model": req.get("model"),
+                                 "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}]})
+        elif path == "/chatglm":
+            prompt = req.get("prompt")
+            hist = req.get("history") or []
+            if not isinstance(prompt, str) or not isinstance(hist, list):
+                self.error(400, "bad request")
+                return
+            resp = "glm:%s|h=%d" % (prompt, len(hist))
+            self.send_json(200, {"response": resp, "history": hist + [[prompt, resp]], "status": 200,
+                                 "time": time.strftime("%Y-%m-%d %H:%M:%S")})
+        elif path == "/visualglm":
+            text, image, hist = req.get("text"), req.get("image"), req["history"]
+            if not isinstance(image, str) or image.startswith("data:"):
+                self.error(400, "image must be raw base64")
+                return
+            raw = base64.b64decode(image, validate=True)
+            res = "vis:%s|bytes=%d|h=%d" % (text, len(raw), len(hist))
+            self.send_json(200, {"result": res, "history": hist + [[text, res]], "status": 200,
+                                 "time": time.strftime("%Y-%m-%d %H:%M:%S")})
+        else:
+            self.error(404, "unknown endpoint")
+            return
+        self.succeed(k)
+
+    def stream_chat(self, text, truncate):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def chunk(s):
+            b = s.encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(b), b))
+            self.wfile.flush()
+
+        def event(delta, finish=None):
+            obj = {"id": "s1", "object": "chat.completion.chunk", "created": 1,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            chunk("data: " + json.dumps(obj) + "\r\n\r\n")
+
+        chunk(": ping - keepalive\r\n\r\n")
+        event({"role": "assistant", "content": ""})
+        pieces = [text[i:i + 3] for i in range(0, len(text), 3)]
+        for i, p in enumerate(pieces):
+            if truncate and i == len(pieces) // 2:
+                self.wfile.write(b"0\r\n\r\n")
+                self.close_connection = True
+                return
+            event({"content": p})
+        event({}, "stop")
+        chunk("data: [DONE]\r\n\r\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+
+def main():
+    global SLOW
+    port = 0
+    args = sys.argv[1:]
+    for i, a in enumerate(args):
+        if a == "--port":
+            port = int(args[i + 1])
+        if a == "--slow":
+            SLOW = float(args[i + 1])
+    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    srv.daemon_threads = True
+    print("PORT %d" % srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

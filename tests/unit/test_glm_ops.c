@@ -1,0 +1,232 @@
+/*
+ * test_glm_ops.c — the GLM kernels: fast dot products and the threaded
+ * matmul against the _ref kernels for every weight type; row kernels
+ * (rmsnorm, softmax, swiglu, rope) against values worked out by hand; the
+ * thread pool; and the sampler (greedy, top-k, top-p, seeded draws).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "engines/glm/ops.h"
+#include "engines/glm/quant.h"
+#include "engines/glm/sampler.h"
+#include "harness/util.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fill(tt_rng *r, float *x, int n, float scale)
+{
+    for (int i = 0; i < n; i++) x[i] = (float)((tt_rng_uniform(r) * 2 - 1) * scale);
+}
+
+static const uint32_t types[4] = {GLM_TYPE_F32, GLM_TYPE_F16, GLM_TYPE_Q8_0, GLM_TYPE_Q4_0};
+
+static void test_glm_vec_dot_fast_matches_ref(void **state)
+{
+    (void)state;
+    printf("# simd kernels: %s\n", glm_ops_have_simd() ? "avx2" : "none (portable only)");
+    tt_rng r;
+    tt_rng_seed(&r, 3);
+    int sizes[3] = {32, 96, 4096};
+    for (int t = 0; t < 4; t++) {
+        for (int s = 0; s < 3; s++) {
+            int n = sizes[s];
+            float *w = tt_malloc((size_t)n * 4), *x = tt_malloc((size_t)n * 4);
+            fill(&r, w, n, 1);
+            fill(&r, x, n, 3);
+            uint8_t *wq = tt_malloc(glm_row_size(types[t], n) + 1);
+            uint8_t *xq = tt_malloc(glm_row_size(glm_vec_dot_type(types[t]), n) + 1);
+            glm_type_get(types[t])->from_float_ref(w, wq, n);
+            glm_convert_activations(types[t], x, xq, n);
+            float fast = glm_vec_dot(types[t], n, wq, xq), ref = glm_vec_dot_ref(types[t], n, wq, xq);
+            /* reference: float sums in a different order; bound by the sum of |terms| */
+            double mag = 0;
+            for (int i = 0; i < n; i++) mag += fabs((double)w[i] * x[i]);
+            assert_true(fabs((double)fast - ref) <= 1e-5 * mag + 1e-6);
+            /* and the quantized dot is close to the exact float dot */
+            double exact = 0;
+            for (int i = 0; i < n; i++) exact += (double)w[i] * x[i];
+            double tol = types[t] == GLM_TYPE_F32 ? 1e-5 : types[t] == GLM_TYPE_F16 ? 2e-3 : types[t] == GLM_TYPE_Q8_0 ? 2e-2 : 1.5e-1;
+            assert_true(fabs(ref - exact) <= tol * mag / sqrt((double)n) * 4 + 1e-4);
+            free(w); free(x); free(wq); free(xq);
+        }
+    }
+    /* f32 with a length that is not a multiple of 8 */
+    float a[37], b[37];
+    fill(&r, a, 37, 1);
+    fill(&r, b, 37, 1);
+    assert_true(fabsf(glm_vec_dot(GLM_TYPE_F32, 37, a, b) - glm_vec_dot_ref(GLM_TYPE_F32, 37, a, b)) < 1e-5f);
+}
+
+/* The fast activation conversions are bit-identical to the reference ones,
+ * ties included (x*id landing exactly on k + 0.5 rounds away from zero). */
+static void test_glm_convert_activations_matches_ref(void **state)
+{
+    (void)state;
+    enum { N = 4096 };
+    static float x[N];
+    static glm_block_q8_0 a[N / 32], b[N / 32];
+    static uint16_t h1[N], h2[N];
+    tt_rng r;
+    tt_rng_seed(&r, 8);
+    fill(&r, x, N, 5);
+    for (int i = 0; i < 32; i++) x[i] = (float)(i - 16) + 0.5f;   /* amax 16.5: not exact ties */
+    x[32] = 127.0f;                                               /* block 1: d = 1, id = 1 */
+    x[33] = 2.5f; x[34] = -3.5f; x[35] = 0.5f; x[36] = -0.5f; x[37] = 0.49999997f; x[38] = -126.5f;
+    for (int i = 64; i < 96; i++) x[i] = 0.0f;                    /* a zero block */
+    glm_convert_activations(GLM_TYPE_Q8_0, x, a, N);
+    glm_quantize_row_q8_0_ref(x, b, N);
+    assert_memory_equal(a, b, sizeof a);
+    assert_int_equal(b[1].qs[1], 3);
+    assert_int_equal(b[1].qs[2], -4);
+    assert_int_equal(b[1].qs[3], 1);
+    assert_int_equal(b[1].qs[4], -1);
+    assert_int_equal(b[1].qs[5], 0);
+    assert_int_equal(b[1].qs[6], -127);
+    glm_convert_activations(GLM_TYPE_F16, x, h1, N);
+    glm_fp32_to_fp16_row(x, h2, N);
+    assert_memory_equal(h1, h2, sizeof h1);
+    glm_ops_force_ref(1);   /* the forced path is the reference itself */
+    glm_convert_activations(GLM_TYPE_Q8_0, x, a, N);
+    glm_ops_force_ref(0);
+    assert_memory_equal(a, b, sizeof a);
+}
+
+static void test_glm_matmul_threads_match_ref(void **state)
+{
+    (void)state;
+    tt_rng r;
+    tt_rng_seed(&r, 5);
+    glm_pool *pool = glm_pool_new(3);
+    int n_in = 128, n_out = 67;
+    int toks[3] = {1, 7, 70};
+    for (int t = 0; t < 4; t++) {
+        float *w = tt_malloc((size_t)n_in * n_out * 4);
+        fill(&r, w, n_in * n_out, 1);
+        size_t rs = glm_row_size(types[t], n_in);
+        uint8_t *wq = tt_malloc(rs * (size_t)n_out);
+        for (int o = 0; o < n_out; o++) glm_type_get(types[t])->from_float_ref(w + (size_t)o * n_in, wq + o * rs, n_in);
+        for (int k = 0; k < 3; k++) {
+            int nt = toks[k];
+            float *x = tt_malloc((size_t)nt * n_in * 4), *y = tt_malloc((size_t)nt * n_out * 4);
+            fill(&r, x, nt * n_in, 2);
+            void *scratch = tt_malloc(glm_matmul_scratch(types[t], n_in, nt));
+            glm_matmul(pool, y, x, nt, wq, types[t], n_in, n_out, scratch);
+            size_t xs = glm_row_size(glm_vec_dot_type(types[t]), n_in);
+            uint8_t *xq = tt_malloc(xs);
+            for (int i = 0; i < nt; i++) {
+                glm_convert_activations(types[t], x + (size_t)i * n_in, xq, n_in);
+                for (int o = 0; o < n_out; o++) {
+                    float ref = glm_vec_dot_ref(types[t], n_in, wq + o * rs, xq);
+                    assert_true(fabsf(y[(size_t)i * n_out + o] - ref) <= 1e-4f * (1 + fabsf(ref)));
+                }
+            }
+            free(xq); free(scratch); free(x); free(y);
+        }
+        free(w); free(wq);
+    }
+    glm_pool_free(pool);
+}
+
+static void test_glm_row_kernels(void **state)
+{
+    (void)state;
+    float x[4] = {1, 2, 3, 4}, w[4] = {1, 1, 2, 1}, o[4];
+    glm_rmsnorm(o, x, w, 4, 0.0f);
+    float s = 1.0f / sqrtf(7.5f);
+    assert_true(fabsf(o[0] - s) < 1e-6f && fabsf(o[2] - 6 * s) < 1e-6f);
+    float p[3] = {0, logf(2), logf(3)};
+    glm_softmax(p, 3);
+    assert_true(fabsf(p[0] - 1.0f / 6) < 1e-6f && fabsf(p[2] - 0.5f) < 1e-6f);
+    float g[2] = {0, 1}, u[2] = {5, 2}, a[2];
+    glm_swiglu(a, g, u, 2);
+    assert_true(a[0] == 0.0f);
+    assert_true(fabsf(a[1] - 2.0f / (1.0f + expf(-1.0f))) < 1e-6f);
+    /* rope: 2 heads of 4 dims, n_rot 2: only the first pair of each head turns */
+    float v[8] = {1, 0, 7, 8, 0, 1, 5, 6};
+    glm_rope(v, 2, 4, 2, 0, 10000.0f);
+    assert_true(v[0] == 1 && v[1] == 0 && v[5] == 1);
+    glm_rope(v, 2, 4, 2, 1, 10000.0f);   /* theta = 1 for pair 0 */
+    assert_true(fabsf(v[0] - cosf(1)) < 1e-6f && fabsf(v[1] - sinf(1)) < 1e-6f);
+    assert_true(fabsf(v[4] + sinf(1)) < 1e-6f && fabsf(v[5] - cosf(1)) < 1e-6f);
+    assert_true(v[2] == 7 && v[3] == 8 && v[6] == 5 && v[7] == 6);
+    /* n_rot 4, pair 1 at pos 2: theta = 2 * 10000^(-2/4) = 0.02 */
+    float q[4] = {0, 0, 1, 0};
+    glm_rope(q, 1, 4, 4, 2, 10000.0f);
+    assert_true(fabsf(q[2] - cosf(0.02f)) < 1e-6f && fabsf(q[3] - sinf(0.02f)) < 1e-6f);
+}
+
+typedef struct count_job { atomic_int calls[8]; atomic_int nth_seen; } count_job;
+
+static void count_fn(void *v, int ith, int nth)
+{
+    count_job *j = v;
+    atomic_fetch_add(&j->calls[ith], 1);
+    atomic_store(&j->nth_seen, nth);
+}
+
+static void test_glm_pool_runs_each_thread_once(void **state)
+{
+    (void)state;
+    glm_pool *p = glm_pool_new(4);
+    assert_int_equal(glm_pool_threads(p), 4);
+    count_job j;
+    for (int i = 0; i < 8; i++) atomic_init(&j.calls[i], 0);
+    for (int k = 0; k < 500; k++) glm_pool_run(p, count_fn, &j);
+    for (int i = 0; i < 4; i++) assert_int_equal(atomic_load(&j.calls[i]), 500);
+    assert_int_equal(atomic_load(&j.calls[4]), 0);
+    assert_int_equal(atomic_load(&j.nth_seen), 4);
+    glm_pool_free(p);
+    glm_pool_run(NULL, count_fn, &j);   /* no pool: the caller alone */
+    assert_int_equal(atomic_load(&j.calls[0]), 501);
+}
+
+static void test_glm_sampler(void **state)
+{
+    (void)state;
+    float logits[4] = {0.0f, logf(3.0f), -1.0f, -50.0f};
+    glm_sampler s;
+    glm_sampler_init(&s, 4, 0.0, 0, 0, 1);
+    assert_int_equal(glm_sample(&s, logits), 1);
+    glm_sampler_free(&s);
+    glm_sampler_init(&s, 4, 1.0, 0, 1, 1);   /* top-k 1 */
+    for (int i = 0; i < 50; i++) assert_int_equal(glm_sample(&s, logits), 1);
+    glm_sampler_free(&s);
+    glm_sampler_init(&s, 4, 1.0, 0.5, 0, 1); /* top-p 0.5: token 1 alone holds ~0.68 */
+    for (int i = 0; i < 50; i++) assert_int_equal(glm_sample(&s, logits), 1);
+    glm_sampler_free(&s);
+    /* frequencies: tokens 0 and 1 with only top_k 2 -> 1/4, 3/4 */
+    glm_sampler_init(&s, 4, 1.0, 0, 2, 9);
+    int c[4] = {0};
+    for (int i = 0; i < 4000; i++) c[glm_sample(&s, logits)]++;
+    assert_int_equal(c[2] + c[3], 0);
+    assert_true(fabs(c[1] / 4000.0 - 0.75) < 0.03);
+    glm_sampler_free(&s);
+    /* same seed, same draws */
+    glm_sampler a, b;
+    glm_sampler_init(&a, 4, 2.0, 0.95, 0, 77);
+    glm_sampler_init(&b, 4, 2.0, 0.95, 0, 77);
+    for (int i = 0; i < 100; i++) assert_int_equal(glm_sample(&a, logits), glm_sample(&b, logits));
+    glm_sampler_free(&a);
+    glm_sampler_free(&b);
+    assert_true(fabs(glm_logprob(logits, 4, 1) - log(3.0 / (1 + 3 + exp(-1.0) + exp(-50.0)))) < 1e-6);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_glm_vec_dot_fast_matches_ref),
+        cmocka_unit_test(test_glm_convert_activations_matches_ref),
+        cmocka_unit_test(test_glm_matmul_threads_match_ref),
+        cmocka_unit_test(test_glm_row_kernels),
+        cmocka_unit_test(test_glm_pool_runs_each_thread_once),
+        cmocka_unit_test(test_glm_sampler),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,418 @@
+/*
+ * test_glm_tokenizer.c — GGUF tokenizers: the "tianti" pre-tokenizer on
+ * tricky strings (chunks worked out by hand from the spec in tokenizer.c),
+ * byte-level BPE against ids from an independent Python implementation
+ * (tests/tools/glm_reference.py -> tests/data/glm/ref_tokenize.txt), special
+ * tokens, detokenization round trips, a SentencePiece vocab built here, and
+ * the chat prompt layout.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "engines/glm/gguf.h"
+#include "engines/glm/tokenizer.h"
+#include "harness/util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static gguf_file *tiny;
+static glm_tokenizer *tok;
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *p = tt_asprintf("%s/tests/data/glm/tiny.gguf", src ? src : ".");
+    char err[TT_ERR_SIZE];
+    int rc = gguf_open(p, &tiny, err);
+    free(p);
+    if (rc) { fprintf(stderr, "%s\n", err); return -1; }
+    if (glm_tokenizer_load(tiny, &tok, err)) { fprintf(stderr, "%s\n", err); return -1; }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    glm_tokenizer_free(tok);
+    gguf_close(tiny);
+    return 0;
+}
+
+static void collect(void *u, const char *s, size_t n)
+{
+    tt_buf *b = u;
+    tt_buf_append(b, "[", 1);
+    tt_buf_append(b, s, n);
+    tt_buf_append(b, "]", 1);
+}
+
+static void expect_chunks(const char *text, const char *want)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    glm_pretokenize_tianti(text, strlen(text), collect, &b);
+    assert_string_equal(tt_buf_str(&b), want);
+    tt_buf_free(&b);
+}
+
+static void test_glm_pretokenize_tianti_tricky(void **state)
+{
+    (void)state;
+    expect_chunks("hello world", "[hello][ world]");
+    expect_chunks("a  b", "[a][ ][ b]");                       /* one space stays, one joins 'b' */
+    expect_chunks("x=12+3;", "[x][=][1][2][+][3][;]");
+    expect_chunks("  !!", "[ ][ !!]");
+    expect_chunks("tab\t x", "[tab][\t][ x]");
+    expect_chunks("\tx", "[\t][x]");                           /* a tab never joins */
+    expect_chunks("end   ", "[end][   ]");
+    expect_chunks("a\n\nb", "[a][\n][\n][b]");
+    expect_chunks(" 7", "[ ][7]");                             /* digits take no space */
+    expect_chunks("中文ok", "[中][文][ok]");
+    expect_chunks("你好，世界。", "[你][好][，][世][界][。]");  /* U+FF0C and U+3002 are wide punctuation */
+    expect_chunks("café über", "[café][ über]");                /* é, ü count as letters */
+    expect_chunks("a.b c-d", "[a][.][b][ c][-][d]");
+    expect_chunks("\r\n", "[\r][\n]");
+    expect_chunks("", "");
+}
+
+static void expect_gpt2_chunks(const char *text, const char *want)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    glm_pretokenize_gpt2(text, strlen(text), collect, &b);
+    assert_string_equal(tt_buf_str(&b), want);
+    tt_buf_free(&b);
+}
+
+/* GPT-2's split, worked out from its regex by hand. */
+static void test_glm_pretokenize_gpt2(void **state)
+{
+    (void)state;
+    expect_gpt2_chunks("Hello world", "[Hello][ world]");
+    expect_gpt2_chunks("it's 42!", "[it]['s][ 42][!]");
+    expect_gpt2_chunks("a   b", "[a][  ][ b]");          /* \s+(?!\S) leaves the last space */
+    expect_gpt2_chunks("x\n\ny", "[x][\n][\n][y]");
+    expect_gpt2_chunks("end  ", "[end][  ]");
+    expect_gpt2_chunks("we'll ...", "[we]['ll][ ...]");
+}
+
+static void test_glm_tokenize_matches_python_reference(void **state)
+{
+    (void)state;
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *p = tt_asprintf("%s/tests/data/glm/ref_tokenize.txt", src ? src : "."), *data;
+    size_t len;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(tt_read_file(p, &data, &len, err), TT_OK);
+    free(p);
+    int lines = 0;
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        char *tab = strchr(line, '\t');
+        assert_non_null(tab);
+        *tab = 0;
+        size_t hl = strlen(line);
+        char *text = tt_malloc(hl / 2 + 1);
+        for (size_t i = 0; i < hl / 2; i++) {
+            unsigned v;
+            sscanf(line + 2 * i, "%2x", &v);
+            text[i] = (char)v;
+        }
+        text[hl / 2] = 0;
+        int *ids = NULL, n = 0, cap = 0;
+        glm_tokenize(tok, text, hl / 2, 1, &ids, &n, &cap);
+        tt_buf got;
+        tt_buf_init(&got);
+        for (int i = 0; i < n; i++) tt_buf_printf(&got, "%s%d", i ? " " : "", ids[i]);
+        if (strcmp(tt_buf_str(&got), tab + 1) != 0) fprintf(stderr, "text '%s': got '%s' want '%s'\n", text, tt_buf_str(&got), tab + 1);
+        assert_string_equal(tt_buf_str(&got), tab + 1);
+        char *back = glm_detokenize(tok, ids, n, 1);
+        assert_string_equal(back, text);
+        free(back);
+        tt_buf_free(&got);
+        free(ids);
+        free(text);
+        lines++;
+    }
+    assert_int_equal(lines, 12);
+    free(data);
+}
+
+static void test_glm_tokenize_special_tokens(void **state)
+{
+    (void)state;
+    int user = glm_token_id(tok, "<|user|>");
+    assert_true(user >= 256);
+    assert_int_equal(glm_token_type(tok, user), GLM_TOKEN_CONTROL);
+    int *ids = NULL, n = 0, cap = 0;
+    glm_tokenize(tok, "<|user|>", 8, 1, &ids, &n, &cap);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], user);
+    n = 0;
+    glm_tokenize(tok, "<|user|>", 8, 0, &ids, &n, &cap);   /* parse_special off: plain text */
+    assert_true(n > 1);
+    for (int i = 0; i < n; i++) assert_int_not_equal(ids[i], user);
+    char *s = glm_detokenize(tok, ids, n, 0);
+    assert_string_equal(s, "<|user|>");
+    free(s);
+    /* control tokens vanish from output unless rendered */
+    int seq[3] = {user, glm_token_id(tok, "h"), glm_token_eos(tok)};
+    s = glm_detokenize(tok, seq, 3, 0);
+    assert_string_equal(s, "h");
+    free(s);
+    s = glm_detokenize(tok, seq, 3, 1);
+    assert_string_equal(s, "<|user|>h<|endoftext|>");
+    free(s);
+    assert_true(glm_token_is_eog(tok, glm_token_eos(tok)));
+    assert_true(glm_token_is_eog(tok, user));
+    assert_false(glm_token_is_eog(tok, glm_token_id(tok, "h")));
+    free(ids);
+}
+
+static void test_glm_tokenize_round_trips_arbitrary_bytes(void **state)
+{
+    (void)state;
+    tt_rng r;
+    tt_rng_seed(&r, 7);
+    for (int k = 0; k < 200; k++) {
+        char buf[64];
+        size_t len = (size_t)tt_rng_below(&r, 63) + 1;
+        for (size_t i = 0; i < len; i++) buf[i] = (char)(tt_rng_below(&r, 255) + 1);   /* no NUL */
+        buf[len] = 0;
+        int *ids = NULL, n = 0, cap = 0;
+        glm_tokenize(tok, buf, len, 0, &ids, &n, &cap);
+        char *back = glm_detokenize(tok, ids, n, 0);
+        assert_string_equal(back, buf);
+        free(back);
+        free(ids);
+    }
+}
+
+static void test_glm_chat_tokens_glm4_layout(void **state)
+{
+    (void)state;
+    assert_int_equal(glm_tokenizer_chat_kind(tok), GLM_CHAT_GLM4);
+    const char *roles[2] = {"system", "user"}, *contents[2] = {"be brief", "hi"};
+    int *ids, n;
+    glm_chat_tokens(tok, roles, contents, 2, &ids, &n);
+    char *s = glm_detokenize(tok, ids, n, 1);
+    assert_string_equal(s, "[gMASK]<sop><|system|>\nbe brief<|user|>\nhi<|assistant|>\n");
+    free(s);
+    assert_int_equal(ids[0], glm_token_id(tok, "[gMASK]"));
+    assert_int_equal(ids[1], glm_token_id(tok, "<sop>"));
+    /* message text with a special token inside is not parsed as special */
+    const char *r1[1] = {"user"}, *c1[1] = {"<|assistant|>"};
+    int *ids2, n2;
+    glm_chat_tokens(tok, r1, c1, 1, &ids2, &n2);
+    int count = 0;
+    for (int i = 0; i < n2; i++) count += ids2[i] == glm_token_id(tok, "<|assistant|>");
+    assert_int_equal(count, 1);
+    free(ids);
+    free(ids2);
+}
+
+/* A SentencePiece vocab written here: merges pick the highest score; an
+ * unknown character falls back to <0xXX> bytes. */
+static void test_glm_tokenize_spm(void **state)
+{
+    (void)state;
+    const char *names[300];
+    float scores[300];
+    int32_t types[300];
+    char bytes[256][8];
+    int n = 0;
+    names[n] = "<unk>"; types[n] = 2; scores[n++] = 0;
+    names[n] = "<s>"; types[n] = 3; scores[n++] = 0;
+    names[n] = "</s>"; types[n] = 3; scores[n++] = 0;
+    for (int b = 0; b < 256; b++) {
+        snprintf(bytes[b], sizeof bytes[b], "<0x%02X>", b);
+        names[n] = bytes[b]; types[n] = 6; scores[n++] = 0;
+    }
+    const char *pieces[] = {"\xe2\x96\x81", "h", "e", "l", "o", "\xe2\x96\x81h", "he", "ll", "\xe2\x96\x81he",
+                            "\xe2\x96\x81hell", "\xe2\x96\x81hello", "lo"};
+    float ps[] = {-1, -2, -2, -2, -2, -3, -1.5f, -2.5f, -4, -5, -6, -1};
+    int base = n;
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+        names[n] = pieces[i]; types[n] = 1; scores[n++] = ps[i];
+    }
+    gguf_writer *w = gguf_writer_new();
+    gguf_writer_add_str(w, "tokenizer.ggml.model", "llama");
+    gguf_writer_add_arr_str(w, "tokenizer.ggml.tokens", names, (uint64_t)n);
+    gguf_writer_add_arr_f32(w, "tokenizer.ggml.scores", scores, (uint64_t)n);
+    gguf_writer_add_arr_i32(w, "tokenizer.ggml.token_type", types, (uint64_t)n);
+    gguf_writer_add_u32(w, "tokenizer.ggml.eos_token_id", 2);
+    uint8_t *buf;
+    size_t len;
+    gguf_writer_to_memory(w, &buf, &len);
+    gguf_file *f;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(gguf_parse(buf, len, "spm.gguf", &f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+    assert_int_equal(glm_tokenizer_kind(t), GLM_TOK_SPM);
+    int *ids = NULL, ni = 0, cap = 0;
+    /* "▁hello": he(-1.5) first, then ▁+he? no: lo(-1) wins first, then he, ll... */
+    glm_tokenize(t, "hello", 5, 0, &ids, &ni, &cap);
+    /* symbols ▁ h e l l o: best pairs by score: "lo"(-1) -> ▁ h e l lo; "he"(-1.5) -> ▁ he l lo;
+     * "▁he"(-4) -> ▁he l lo; no "▁hel"/"llo" -> stop */
+    assert_int_equal(ni, 3);
+    assert_int_equal(ids[0], base + 8);
+    assert_int_equal(ids[1], base + 3);
+    assert_int_equal(ids[2], base + 11);
+    char *s = glm_detokenize(t, ids, ni, 0);
+    assert_string_equal(s, "hello");
+    free(s);
+    ni = 0;
+    glm_tokenize(t, "hi", 2, 0, &ids, &ni, &cap);   /* 'i' is not in the vocab */
+    assert_int_equal(ni, 2);
+    assert_int_equal(ids[0], base + 5);
+    assert_int_equal(ids[1], 3 + 'i');
+    s = glm_detokenize(t, ids, ni, 0);
+    assert_string_equal(s, "hi");
+    free(s);
+    free(ids);
+    glm_tokenizer_free(t);
+    gguf_close(f);
+    free(buf);
+    gguf_writer_free(w);
+}
+
+/* A vocab with "sop" (no "<sop>") gets ChatGLM3's layout: no newline after
+ * the final <|assistant|>. */
+static void test_glm_tokenize_chatglm3_layout(void **state)
+{
+    (void)state;
+    static char bytes[256][8];
+    const char *names[262];
+    int32_t types[262];
+    int n = 0;
+    for (int b = 0; b < 256; b++) {   /* the byte-level alphabet, in byte order */
+        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+        static int extra;
+        unsigned cp = printable ? (unsigned)b : 256u + (unsigned)extra++;
+        if (cp < 0x80) { bytes[b][0] = (char)cp; bytes[b][1] = 0; }
+        else { bytes[b][0] = (char)(0xC0 | (cp >> 6)); bytes[b][1] = (char)(0x80 | (cp & 0x3F)); bytes[b][2] = 0; }
+        names[n] = bytes[b]; types[n++] = 1;
+    }
+    const char *sp[] = {"[gMASK]", "sop", "<|user|>", "<|assistant|>", "<|system|>", "</s>"};
+    for (int i = 0; i < 6; i++) { names[n] = sp[i]; types[n++] = 3; }
+    const char *merges[1] = {"h i"};
+    gguf_writer *w = gguf_writer_new();
+    gguf_writer_add_str(w, "tokenizer.ggml.model", "gpt2");
+    gguf_writer_add_str(w, "tokenizer.ggml.pre", "chatglm-bpe");
+    gguf_writer_add_arr_str(w, "tokenizer.ggml.tokens", names, (uint64_t)n);
+    gguf_writer_add_arr_i32(w, "tokenizer.ggml.token_type", types, (uint64_t)n);
+    gguf_writer_add_arr_str(w, "tokenizer.ggml.merges", merges, 1);
+    gguf_writer_add_u32(w, "tokenizer.ggml.eos_token_id", 261);
+    uint8_t *buf;
+    size_t len;
+    gguf_writer_to_memory(w, &buf, &len);
+    gguf_file *f;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(gguf_parse(buf, len, "glm3.gguf", &f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+    assert_int_equal(glm_tokenizer_chat_kind(t), GLM_CHAT_CHATGLM3);
+    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GPT2);
+    const char *roles[1] = {"user"}, *contents[1] = {"hi"};
+    int *ids, ni;
+    glm_chat_tokens(t, roles, contents, 1, &ids, &ni);
+    /* [gMASK] sop <|user|> \n hi <|assistant|>: "hi" is one token (no merge for it: h, i) */
+    assert_int_equal(ids[0], 256);
+    assert_int_equal(ids[1], 257);
+    assert_int_equal(ids[2], 258);
+    assert_int_equal(ids[3], glm_token_id(t, "\xc4\x8a"));   /* '\n' maps to U+010A */
+    assert_int_equal(ids[ni - 1], 259);
+    char *s = glm_detokenize(t, ids, ni, 1);
+    assert_string_equal(s, "[gMASK]sop<|user|>\nhi<|assistant|>");
+    free(s);
+    /* GPT-2 split: "'s" and " world" and trailing spaces */
+    int *x = NULL, nx = 0, cap = 0;
+    glm_tokenize(t, "it's  ok", 8, 0, &x, &nx, &cap);
+    s = glm_detokenize(t, x, nx, 0);
+    assert_string_equal(s, "it's  ok");
+    free(s);
+    free(x);
+    free(ids);
+    glm_tokenizer_free(t);
+    gguf_close(f);
+    free(buf);
+    gguf_writer_free(w);
+}
+
+/* The shipped model against the token ids its Python trainer wrote
+ * (models/tianti-tiny.gguf + tests/data/tokenizer_cases.jsonl, from the
+ * tiny-model work); skipped while either file is absent. */
+static void test_glm_tokenize_matches_tiny_model_cases(void **state)
+{
+    (void)state;
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *model = tt_asprintf("%s/models/tianti-tiny.gguf", src ? src : ".");
+    char *cases = tt_asprintf("%s/tests/data/tokenizer_cases.jsonl", src ? src : ".");
+    if (!tt_file_exists(model) || !tt_file_exists(cases)) {
+        printf("# skipped: %s or %s is missing\n", model, cases);
+        free(model);
+        free(cases);
+        skip();
+    }
+    char err[TT_ERR_SIZE];
+    gguf_file *f;
+    assert_int_equal(gguf_open(model, &f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+    char *data;
+    size_t len;
+    assert_int_equal(tt_read_file(cases, &data, &len, err), TT_OK);
+    int n_cases = 0, bad = 0;
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        assert_non_null(j);
+        const char *text = json_string_value(json_object_get(j, "text"));
+        json_t *ids = json_object_get(j, "ids");
+        assert_non_null(text);
+        int *out = NULL, n = 0, cap = 0;
+        glm_tokenize(t, text, strlen(text), 1, &out, &n, &cap);
+        int same = (size_t)n == json_array_size(ids);
+        for (int i = 0; same && i < n; i++) same = out[i] == json_integer_value(json_array_get(ids, i));
+        if (!same) {
+            fprintf(stderr, "tokenizer case %d differs: '%s'\n", n_cases, text);
+            bad++;
+        }
+        char *back = glm_detokenize(t, out, n, 1);
+        assert_string_equal(back, text);
+        free(back);
+        free(out);
+        json_decref(j);
+        n_cases++;
+    }
+    printf("# %d tiny-model tokenizer cases, %d differ\n", n_cases, bad);
+    assert_true(n_cases > 0);
+    assert_int_equal(bad, 0);
+    free(data);
+    glm_tokenizer_free(t);
+    gguf_close(f);
+    free(model);
+    free(cases);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_glm_pretokenize_tianti_tricky),
+        cmocka_unit_test(test_glm_pretokenize_gpt2),
+        cmocka_unit_test(test_glm_tokenize_matches_python_reference),
+        cmocka_unit_test(test_glm_tokenize_special_tokens),
+        cmocka_unit_test(test_glm_tokenize_round_trips_arbitrary_bytes),
+        cmocka_unit_test(test_glm_chat_tokens_glm4_layout),
+        cmocka_unit_test(test_glm_tokenize_spm),
+        cmocka_unit_test(test_glm_tokenize_chatglm3_layout),
+        cmocka_unit_test(test_glm_tokenize_matches_tiny_model_cases),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,427 @@
+/*
+ * test_report_writers.c — the report's escaping (reports/escape.c) and each
+ * writer (md.c, csv.c, html.c, json.c, plot.c without gnuplot, render.c):
+ * '|' in Markdown cells, quotes and commas in CSV (checked with a small RFC
+ * 4180 reader here), '<' '&' '"' in HTML, UTF-8 names kept as UTF-8, an
+ * empty store, and charts skipped (with a note) when gnuplot is missing.
+ */
+#define _XOPEN_SOURCE 700
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/store.h"
+#include "harness/util.h"
+#include "reports/escape.h"
+#include "reports/report.h"
+#include "reports/table.h"
+
+#define TRICKY "a|b <i>&\"x\", y"
+
+static const char *const fixture =
+    "INSERT INTO models(id, spec, name, engine, precision) VALUES "
+    " (1, 'replay:t', 'a|b <i>&\"x\", y', 'replay', NULL), (2, 'replay:z', '模型甲', 'replay', 'f16');"
+    "INSERT INTO runs(id, config_hash, config_json, seed, tool_version, started_at, status) VALUES "
+    " (1, 'h', '{\"k\": \"v, w\"}', 3, '0.1.0', '2026-01-01T00:00:00Z', 'finished');"
+    "INSERT INTO metrics(run_id, model_id, task_name, is_group, filter, metric, value, stderr, n, n_shot, higher_is_better)"
+    " VALUES (1, 1, '阅读理解', 0, 'none', 'acc', 0.1, 0.01, 10, 0, 1),"
+    "        (1, 2, '阅读理解', 0, 'none', 'acc', 0.30000000000000004, 0.02, 10, 0, 1),"
+    "        (1, 2, 'x|y', 0, 'none', 'acc', 0.5, NULL, 10, 0, 1);"
+    "INSERT INTO battles(model_a, model_b, winner, tstamp) VALUES"
+    " ('a|b <i>&\"x\", y', '模型甲', 'model_b', 1), ('模型甲', 'a|b <i>&\"x\", y', 'model_a', 2);";
+
+typedef struct fx {
+    char *path, *dir;
+    store *s;
+    report_table *t;
+} fx;
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static int setup(void **state, const char *sql)
+{
+    fx *f = tt_calloc(1, sizeof *f);
+    char tmpl[] = "/tmp/tianti-report-XXXXXX";
+    f->dir = tt_strdup(mkdtemp(tmpl));
+    f->path = tt_path_join(f->dir, "t.db");
+    char err[TT_ERR_SIZE];
+    assert_int_equal(store_open(f->path, &f->s, err), TT_OK);
+    if (sql) assert_int_equal(sqlite3_exec(store_db(f->s), sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(report_table_build(f->s, f->path, NULL, &f->t, err), TT_OK);
+    *state = f;
+    return 0;
+}
+
+static int setup_fixture(void **state) { return setup(state, fixture); }
+static int setup_empty(void **state) { return setup(state, NULL); }
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    report_table_free(f->t);
+    store_close(f->s);
+    nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    free(f->dir);
+    free(f->path);
+    free(f);
+    return 0;
+}
+
+/* ---- escaping ------------------------------------------------------------------ */
+
+typedef void (*esc_fn)(tt_buf *, const char *);
+static void check_esc(esc_fn fn, const char *in, const char *want)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    fn(&b, in);
+    assert_string_equal(tt_buf_str(&b), want);
+    tt_buf_free(&b);
+}
+
+static void test_report_md_cell_escapes_pipe(void **state)
+{
+    (void)state;
+    check_esc(report_md_cell, "a|b", "a\\|b");
+    check_esc(report_md_cell, "x\\|y", "x\\\\\\|y");
+    check_esc(report_md_cell, "<b>\nz", "&lt;b> z");
+    check_esc(report_md_cell, "天梯", "天梯");
+    check_esc(report_md_cell, "*bold* `code`", "\\*bold\\* \\`code\\`");
+}
+
+static void test_report_csv_field_quotes(void **state)
+{
+    (void)state;
+    check_esc(report_csv_field, "plain", "plain");
+    check_esc(report_csv_field, "a,b", "\"a,b\"");
+    check_esc(report_csv_field, "say \"hi\"", "\"say \"\"hi\"\"\"");
+    check_esc(report_csv_field, "two\nlines", "\"two\nlines\"");
+    check_esc(report_csv_field, " pad", "\" pad\"");
+    check_esc(report_csv_field, "模型", "模型");
+    check_esc(report_csv_field, NULL, "");
+}
+
+static void test_report_html_escapes(void **state)
+{
+    (void)state;
+    check_esc(report_html, "<a href='x'>&\"", "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+    check_esc(report_html, "天梯", "天梯");
+}
+
+static void test_report_gp_string_escapes(void **state)
+{
+    (void)state;
+    check_esc(report_gp_string, "a\"b\\c\nd", "a\\\"b\\\\c d");
+}
+
+static void test_report_base64_rfc4648(void **state)
+{
+    (void)state;
+    const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    const char *out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (int i = 0; i < 7; i++) {
+        tt_buf b;
+        tt_buf_init(&b);
+        report_base64(&b, (const unsigned char *)in[i], strlen(in[i]));
+        assert_string_equal(tt_buf_str(&b), out[i]);
+        tt_buf_free(&b);
+    }
+}
+
+static void check_num(double v, const char *want)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    report_num(&b, v);
+    assert_string_equal(tt_buf_str(&b), want);
+    tt_buf_free(&b);
+}
+
+static void test_report_num_round_trips(void **state)
+{
+    (void)state;
+    check_num(0.1, "0.1");
+    check_num(1.0 / 3.0, "0.3333333333333333");
+    check_num(0.1 + 0.2, "0.30000000000000004");
+    check_num(1e300, "1e+300");
+    check_num(NAN, "");
+    check_num(-2, "-2");
+}
+
+/* ---- CSV reader for the tests (RFC 4180): fields per record ---------------------- */
+
+/* Returns the number of records; fields[i] = field count of record i. */
+static int csv_records(const char *s, int *fields, int max)
+{
+    int n = 0, f = 1, inq = 0, any = 0;
+    for (; *s; s++) {
+        any = 1;
+        if (inq) {
+            if (*s == '"' && s[1] == '"') s++;
+            else if (*s == '"') inq = 0;
+        } else if (*s == '"') {
+            inq = 1;
+        } else if (*s == ',') {
+            f++;
+        } else if (*s == '\n') {
+            if (n < max) fields[n] = f;
+            n++;
+            f = 1;
+            any = 0;
+        }
+    }
+    assert_false(inq);
+    assert_false(any);   /* last record ends with a newline */
+    return n;
+}
+
+static void test_report_csv_render_columns_consistent(void **state)
+{
+    fx *f = *state;
+    for (int k = 0; k < REPORT_CSV_COUNT; k++) {
+        tt_buf b;
+        tt_buf_init(&b);
+        report_csv_render(f->t, (report_csv_kind)k, &b);
+        int fields[64];
+        int n = csv_records(tt_buf_str(&b), fields, 64);
+        assert_true(n >= 1);
+        for (int i = 1; i < n && i < 64; i++) assert_int_equal(fields[i], fields[0]);
+        if (k == REPORT_CSV_LEADERBOARD) {
+            assert_int_equal(n, 3);
+            assert_non_null(strstr(tt_buf_str(&b), "\"a|b <i>&\"\"x\"\", y\""));
+            assert_non_null(strstr(tt_buf_str(&b), "模型甲"));
+        }
+        if (k == REPORT_CSV_ACCURACY) {   /* unrounded */
+            assert_non_null(strstr(tt_buf_str(&b), ",0.30000000000000004,"));
+        }
+        if (k == REPORT_CSV_RUNS) assert_non_null(strstr(tt_buf_str(&b), "\"{\"\"k\"\": \"\"v, w\"\"}\""));
+        tt_buf_free(&b);
+    }
+}
+
+/* Unescaped '|' in a Markdown table line. */
+static int md_pipes(const char *line, size_t len)
+{
+    int n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (line[i] == '\\') i++;
+        else if (line[i] == '|') n++;
+    }
+    return n;
+}
+
+static void test_report_md_render_tables_intact(void **state)
+{
+    fx *f = *state;
+    tt_buf b;
+    tt_buf_init(&b);
+    report_md_render(f->t, NULL, &b);
+    const char *s = tt_buf_str(&b);
+    assert_non_null(strstr(s, "a\\|b &lt;i>&\"x\", y"));
+    assert_non_null(strstr(s, "x\\|y (acc)"));
+    assert_non_null(strstr(s, "模型甲"));
+    /* Every line of a table has as many cell separators as its header. */
+    int want = -1, tables = 0;
+    for (const char *line = s; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (len && line[0] == '|') {
+            int p = md_pipes(line, len);
+            if (want < 0) {
+                want = p;
+                tables++;
+            }
+            assert_int_equal(p, want);
+        } else {
+            want = -1;
+        }
+        line += len + (nl != NULL);
+    }
+    assert_true(tables >= 3);   /* leaderboard, accuracy, runs */
+    tt_buf_free(&b);
+}
+
+static void test_report_html_render_escapes_names(void **state)
+{
+    fx *f = *state;
+    tt_buf b;
+    tt_buf_init(&b);
+    report_html_render(f->t, NULL, NULL, &b);
+    const char *s = tt_buf_str(&b);
+    assert_non_null(strstr(s, "a|b &lt;i&gt;&amp;&quot;x&quot;, y"));
+    assert_null(strstr(s, "<i>"));
+    assert_non_null(strstr(s, "模型甲"));
+    assert_non_null(strstr(s, "<meta name=\"viewport\""));
+    assert_null(strstr(s, "http://"));
+    assert_null(strstr(s, "https://"));
+    tt_buf_free(&b);
+}
+
+static void test_report_json_render_parses_utf8(void **state)
+{
+    fx *f = *state;
+    tt_buf b;
+    tt_buf_init(&b);
+    report_json_render(f->t, NULL, &b);
+    assert_non_null(strstr(tt_buf_str(&b), "模型甲"));   /* UTF-8, not \u escapes */
+    /* Reals in their shortest round-trip form, not jansson's 17 digits. */
+    assert_non_null(strstr(tt_buf_str(&b), "\"value\": 0.1,"));
+    assert_non_null(strstr(tt_buf_str(&b), "\"value\": 0.30000000000000004,"));
+    assert_non_null(strstr(tt_buf_str(&b), "\"value\": 0.5,"));
+    json_error_t je;
+    json_t *root = json_loads(tt_buf_str(&b), 0, &je);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(root, "format_version")), 1);
+    json_t *models = json_object_get(root, "models");
+    assert_int_equal(json_array_size(models), 2);
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(models); i++) {
+        const char *name = json_string_value(json_object_get(json_array_get(models, i), "name"));
+        found += !strcmp(name, TRICKY) + !strcmp(name, "模型甲");
+    }
+    assert_int_equal(found, 2);
+    /* Missing stderr is null, not NaN. */
+    assert_null(strstr(tt_buf_str(&b), "NaN"));
+    json_t *pairs = json_object_get(json_object_get(root, "arena"), "pairs");
+    assert_int_equal(json_array_size(pairs), 2);
+    json_decref(root);
+    tt_buf_free(&b);
+}
+
+static void test_report_render_without_gnuplot_says_skipped(void **state)
+{
+    fx *f = *state;
+    char *out = tt_path_join(f->dir, "out");
+    setenv("TIANTI_GNUPLOT", "/nonexistent/gnuplot", 1);
+    tt_buf notes;
+    tt_buf_init(&notes);
+    char err[TT_ERR_SIZE];
+    assert_int_equal(report_render(f->t, out, REPORT_ALL, &notes, err), TT_OK);
+    unsetenv("TIANTI_GNUPLOT");
+    assert_non_null(strstr(tt_buf_str(&notes), "charts skipped"));
+    const char *files[] = {"index.html", "leaderboard.md", "leaderboard.json", "leaderboard.csv", "pairs.csv",
+                           "charts/ratings.gp", "charts/ratings.dat", "charts/winfrac.gp", "charts/accuracy.dat"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *p = tt_path_join(out, files[i]);
+        if (!tt_file_exists(p)) fail_msg("missing %s", files[i]);
+        free(p);
+    }
+    char *png = tt_path_join(out, "charts/ratings.png");
+    assert_false(tt_file_exists(png));
+    free(png);
+    char *html_path = tt_path_join(out, "index.html"), *html = NULL;
+    assert_int_equal(tt_read_file(html_path, &html, NULL, err), TT_OK);
+    assert_non_null(strstr(html, "charts skipped"));
+    free(html);
+    free(html_path);
+    tt_buf_free(&notes);
+    free(out);
+}
+
+static void test_report_plot_gnuplot_failure_noted(void **state)
+{
+    fx *f = *state;
+    char *out = tt_path_join(f->dir, "out");
+    setenv("TIANTI_GNUPLOT", "/bin/false", 1);
+    report_charts charts;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(report_plot(f->t, out, &charts, err), TT_OK);
+    unsetenv("TIANTI_GNUPLOT");
+    assert_non_null(charts.skipped);
+    assert_non_null(strstr(charts.skipped, "gnuplot failed on ratings"));
+    assert_true(charts.n >= 2);
+    for (int i = 0; i < charts.n; i++) assert_null(charts.items[i].png);
+    report_charts_free(&charts);
+    free(out);
+}
+
+static void test_report_json_render_repairs_bad_utf8(void **state)
+{
+    (void)state;
+    char *path = NULL, dir_tmpl[] = "/tmp/tianti-report-XXXXXX";
+    char *dir = mkdtemp(dir_tmpl);
+    path = tt_path_join(dir, "u.db");
+    char err[TT_ERR_SIZE];
+    store *s;
+    assert_int_equal(store_open(path, &s, err), TT_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(store_prepare(s, "INSERT INTO bench_results(created_at, model_spec, model_name, test, unit, mean) "
+                                      "VALUES ('t', 'x:bad', ?1, 'tg128', 'tokens/s', 1)", &st, err), TT_OK);
+    sqlite3_bind_text(st, 1, "ok\xff\xc3(", -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    report_table *t;
+    assert_int_equal(report_table_build(s, path, NULL, &t, err), TT_OK);
+    tt_buf b;
+    tt_buf_init(&b);
+    report_json_render(t, NULL, &b);
+    json_t *root = json_loads(tt_buf_str(&b), 0, NULL);
+    assert_non_null(root);
+    const char *name = json_string_value(json_object_get(json_array_get(json_object_get(root, "models"), 0), "name"));
+    assert_non_null(name);
+    assert_string_equal(name, "ok\xef\xbf\xbd\xef\xbf\xbd(");
+    json_decref(root);
+    tt_buf_free(&b);
+    report_table_free(t);
+    store_close(s);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    free(path);
+}
+
+static void test_report_render_empty_store(void **state)
+{
+    fx *f = *state;
+    tt_buf b;
+    tt_buf_init(&b);
+    report_md_render(f->t, NULL, &b);
+    assert_non_null(strstr(tt_buf_str(&b), "no accuracy results"));
+    assert_non_null(strstr(tt_buf_str(&b), "no results, ratings or measurements"));
+    tt_buf_reset(&b);
+    report_csv_render(f->t, REPORT_CSV_LEADERBOARD, &b);
+    int fields[4];
+    assert_int_equal(csv_records(tt_buf_str(&b), fields, 4), 1);   /* header only */
+    tt_buf_reset(&b);
+    report_json_render(f->t, NULL, &b);
+    json_t *root = json_loads(tt_buf_str(&b), 0, NULL);
+    assert_non_null(root);
+    assert_int_equal(json_array_size(json_object_get(root, "models")), 0);
+    assert_int_equal(json_array_size(json_object_get(root, "missing")), 4);
+    json_decref(root);
+    tt_buf_reset(&b);
+    report_html_render(f->t, NULL, NULL, &b);
+    assert_non_null(strstr(tt_buf_str(&b), "</html>"));
+    tt_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_report_md_cell_escapes_pipe),
+        cmocka_unit_test(test_report_csv_field_quotes),
+        cmocka_unit_test(test_report_html_escapes),
+        cmocka_unit_test(test_report_gp_string_escapes),
+        cmocka_unit_test(test_report_base64_rfc4648),
+        cmocka_unit_test(test_report_num_round_trips),
+        cmocka_unit_test_setup_teardown(test_report_csv_render_columns_consistent, setup_fixture, teardown),
+        cmocka_unit_test_setup_teardown(test_report_md_render_tables_intact, setup_fixture, teardown),
+        cmocka_unit_test_setup_teardown(test_report_html_render_escapes_names, setup_fixture, teardown),
+        cmocka_unit_test_setup_teardown(test_report_json_render_parses_utf8, setup_fixture, teardown),
+        cmocka_unit_test_setup_teardown(test_report_render_without_gnuplot_says_skipped, setup_fixture, teardown),
+        cmocka_unit_test_setup_teardown(test_report_plot_gnuplot_failure_noted, setup_fixture, teardown),
+        cmocka_unit_test(test_report_json_render_repairs_bad_utf8),
+        cmocka_unit_test_setup_teardown(test_report_render_empty_store, setup_empty, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
