@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds tianti-tiny from nothing: corpus and demo suite, tokenizer, training,
 # GGUF export, NumPy reference data, demo-suite scores.  Run from anywhere:
-#   models/train/build.sh [train.py options, e.g. --steps 2600]
+#   models/train/build.sh [train.py options, e.g. --steps 3400]
 # Needs Debian's /usr/bin/python3 (numpy, torch).  Training on CPU takes
 # ~45 min at one thread; with the reference BLAS that Debian's torch uses by
 # default it is ~12x slower, so an OpenBLAS libblas.so.3 is preferred when
@@ -18,7 +18,7 @@ fi
 mkdir -p work
 "$PY" gen_data.py                 # work/corpus.jsonl, work/focus.jsonl, tasks/demo/data/*.jsonl
 "$PY" bpe.py 1280                 # work/tokenizer.json, tests/data/tokenizer_cases.jsonl
-"$PY" train.py --steps 2600 --threads 1 "$@" 2>&1 | tee work/train.out
+"$PY" train.py --steps 3400 --threads 1 "$@" 2>&1 | tee work/train.out
 "$PY" export_gguf.py              # models/tianti-tiny.gguf
 "$PY" reference.py                # tests/data/glm/tiny_ref.json (asserts numpy == torch)
 "$PY" eval_demo.py | tee work/eval.md
