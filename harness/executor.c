@@ -37,7 +37,6 @@ typedef struct exec_ctx {
     const char *spec;
     store *cache;
     const engine_request *reqs;
-    unique_req *todo;     /* pointers into the unique array, in order */
     unique_req **queue;
     int n_queue;
     int next;             /* next queue index to take */
