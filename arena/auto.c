@@ -5,9 +5,9 @@
 #include "arena/auto.h"
 #include "arena/match.h"
 #include "arena/prompts.h"
-#include "arena/utf8.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "core/utf8.h"
+#include "store/store.h"
+#include "core/util.h"
 #include "judges/judge.h"
 
 #include <jansson.h>
@@ -156,15 +156,15 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
                 sum->judge_errors++;
             } else {
                 if (leak) flags = "identity_leak";
-                if (res.winner == ARENA_WIN_A) sum->wins_a++;
-                else if (res.winner == ARENA_WIN_B) sum->wins_b++;
+                if (res.winner == JUDGE_WIN_A) sum->wins_a++;
+                else if (res.winner == JUDGE_WIN_B) sum->wins_b++;
                 else sum->ties++;
             }
             if (leak) sum->identity_leaks++;
         }
         char *extra_s = json_dumps(extra, JSON_COMPACT);
         json_decref(extra);
-        const char *winner = (flags && !strcmp(flags, "engine_error")) || !res.ok ? NULL : arena_winner_name(res.winner);
+        const char *winner = (flags && !strcmp(flags, "engine_error")) || !res.ok ? NULL : judge_winner_name(res.winner);
         arena_match_record rec = {
             .model_a = names[a], .model_b = names[b], .winner = winner, .tstamp = tt_wall_s(), .source = source,
             .judge = o->judge, .prompt = p->text, .answer_a = aa->text, .answer_b = ab->text,

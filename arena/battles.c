@@ -4,7 +4,7 @@
  * `battles` table. Uses jansson for JSON and sqlite3 with bound parameters.
  */
 #include "arena/battles.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const winner_names[] = {"model_a", "model_b", "tie", "tie (bothbad)"};
 
 void arena_battles_init(arena_battles *l) { l->v = NULL; l->n = l->cap = 0; }
 
@@ -30,7 +29,7 @@ void arena_battles_free(arena_battles *l)
 }
 
 void arena_battles_add(arena_battles *l, const char *model_a, const char *model_b,
-                       arena_winner winner, double tstamp, const char *source,
+                       judge_winner winner, double tstamp, const char *source,
                        const char *judge)
 {
     if (l->n == l->cap) {
@@ -44,21 +43,6 @@ void arena_battles_add(arena_battles *l, const char *model_a, const char *model_
     b->tstamp = tstamp;
     b->source = tt_strdup(source);
     b->judge = tt_strdup(judge);
-}
-
-const char *arena_winner_name(arena_winner w)
-{
-    return (unsigned)w < 4 ? winner_names[w] : "?";
-}
-
-int arena_winner_parse(const char *s, arena_winner *out)
-{
-    for (int i = 0; i < 4; i++)
-        if (s && strcmp(s, winner_names[i]) == 0) {
-            *out = (arena_winner)i;
-            return TT_OK;
-        }
-    return TT_ERR_PARSE;
 }
 
 int arena_source_parse(const char *s, arena_source *out, char *err)
@@ -153,8 +137,8 @@ static int parse_record(json_t *o, const char *where, arena_battles *out, char *
                        where, models[0]);
     json_t *w = json_object_get(o, "winner");
     if (!w) return tt_fail(err, TT_ERR_PARSE, "%s: missing field 'winner'", where);
-    arena_winner winner;
-    if (!json_is_string(w) || arena_winner_parse(json_string_value(w), &winner) != TT_OK)
+    judge_winner winner;
+    if (!json_is_string(w) || judge_winner_parse(json_string_value(w), &winner) != TT_OK)
         return tt_fail(err, TT_ERR_PARSE,
                        "%s: field 'winner' must be \"model_a\", \"model_b\", \"tie\" or \"tie (bothbad)\"", where);
     double tstamp = 0;
@@ -246,7 +230,7 @@ static int write_impl(const arena_battles *l, FILE *f, const char *label, char *
         json_t *o = json_object();
         json_object_set_new(o, "model_a", json_string(b->model_a));
         json_object_set_new(o, "model_b", json_string(b->model_b));
-        json_object_set_new(o, "winner", json_string(arena_winner_name(b->winner)));
+        json_object_set_new(o, "winner", json_string(judge_winner_name(b->winner)));
         json_object_set_new(o, "tstamp", json_real(b->tstamp));
         if (b->source) json_object_set_new(o, "source", json_string(b->source));
         if (b->judge) json_object_set_new(o, "judge", json_string(b->judge));
@@ -296,8 +280,8 @@ int arena_battles_load_db(sqlite3 *db, arena_source f, arena_battles *out, char 
         const char *a = (const char *)sqlite3_column_text(st, 0);
         const char *b = (const char *)sqlite3_column_text(st, 1);
         const char *w = (const char *)sqlite3_column_text(st, 2);
-        arena_winner winner;
-        if (!a || !b || strcmp(a, b) == 0 || arena_winner_parse(w, &winner) != TT_OK) {
+        judge_winner winner;
+        if (!a || !b || strcmp(a, b) == 0 || judge_winner_parse(w, &winner) != TT_OK) {
             rc = tt_fail(err, TT_ERR_STORE, "malformed battle row in the store (model_a '%s', model_b '%s')",
                          a ? a : "", b ? b : "");
             break;
@@ -330,7 +314,7 @@ int arena_battles_insert_db(sqlite3 *db, const arena_battles *l, char *err)
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, b->model_a, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, b->model_b, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, arena_winner_name(b->winner), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, judge_winner_name(b->winner), -1, SQLITE_STATIC);
         sqlite3_bind_double(st, 4, b->tstamp);
         sqlite3_bind_text(st, 5, b->source ? b->source : "import", -1, SQLITE_STATIC);
         if (b->judge) sqlite3_bind_text(st, 6, b->judge, -1, SQLITE_STATIC);

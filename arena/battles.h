@@ -16,19 +16,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "judges/winner.h"
+
 typedef struct sqlite3 sqlite3;
 
-typedef enum arena_winner {
-    ARENA_WIN_A = 0,         /* "model_a" */
-    ARENA_WIN_B = 1,         /* "model_b" */
-    ARENA_TIE = 2,           /* "tie" */
-    ARENA_TIE_BOTHBAD = 3    /* "tie (bothbad)" */
-} arena_winner;
 
 typedef struct arena_battle {
     char *model_a;           /* owned, never NULL */
     char *model_b;           /* owned, never NULL, differs from model_a */
-    arena_winner winner;
+    judge_winner winner;
     double tstamp;           /* seconds since the epoch; 0 when the input had none */
     char *source;            /* owned or NULL: 'human', 'judge:<spec>', 'import' */
     char *judge;             /* owned or NULL: voter or judge id */
@@ -53,15 +49,8 @@ void arena_battles_free(arena_battles *l);          /* NULL is fine; l is reset 
 
 /* Appends a battle, copying every string (source and judge may be NULL). */
 void arena_battles_add(arena_battles *l, const char *model_a, const char *model_b,
-                       arena_winner winner, double tstamp, const char *source,
+                       judge_winner winner, double tstamp, const char *source,
                        const char *judge);
-
-/* "model_a", "model_b", "tie", "tie (bothbad)"; never NULL. */
-const char *arena_winner_name(arena_winner w);
-/* Parses one of the four names; TT_OK or TT_ERR_PARSE (no message). */
-int arena_winner_parse(const char *s, arena_winner *out);
-/* 1 for both kinds of tie. */
-static inline int arena_winner_is_tie(arena_winner w) { return w == ARENA_TIE || w == ARENA_TIE_BOTHBAD; }
 
 /* Parses "all" / "human" / "judge"; TT_OK or TT_ERR_USAGE with a message. */
 int arena_source_parse(const char *s, arena_source *out, char *err);

@@ -6,7 +6,7 @@
  */
 #include "arena/bootstrap.h"
 #include "arena/sample.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -14,7 +14,7 @@
  *     Σθ = 0 in each component automatically.
  */
 #include "arena/bt.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * with alpha = ln(base)/scale, exactly the form FastChat uses.
  */
 #include "arena/elo.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * over rows.c, bt.c, elo.c and bootstrap.c, and the INSERTs into `ratings`.
  */
 #include "arena/leaderboard.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <sqlite3.h>

@@ -4,7 +4,7 @@
  * identity-leak filter, and the INSERT into `battles` (see arena/match.h).
  */
 #include "arena/match.h"
-#include "arena/utf8.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <jansson.h>

@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #include "engines/engine.h"
-#include "harness/registry.h"
-#include "harness/util.h"
+#include "engines/registry.h"
+#include "core/util.h"
 
 typedef struct sqlite3 sqlite3;
 

@@ -3,7 +3,7 @@
  * matrix.h, built in one pass over the indexed battles.
  */
 #include "arena/matrix.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  */
 #include "arena/prompts.h"
 #include "harness/task.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

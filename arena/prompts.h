@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "harness/metrics.h"
+#include "judges/metrics.h"
 
 typedef struct arena_prompt {
     char *text;          /* owned, never NULL or empty */

@@ -5,7 +5,7 @@
  * count table (up to ~1000 models) or by sorting packed keys.
  */
 #include "arena/rows.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -81,7 +81,7 @@ int arena_index_build(const arena_battles *l, int exclude_ties, arena_index *out
     order_item *ord = tt_malloc((l->n ? l->n : 1) * sizeof *ord);
     size_t n = 0;
     for (size_t i = 0; i < l->n; i++) {
-        if (exclude_ties && arena_winner_is_tie(l->v[i].winner)) continue;
+        if (exclude_ties && judge_winner_is_tie(l->v[i].winner)) continue;
         ord[n].t = l->v[i].tstamp;
         ord[n].i = i;
         n++;
@@ -100,8 +100,8 @@ int arena_index_build(const arena_battles *l, int exclude_ties, arena_index *out
     for (size_t k = 0; k < n; k++) {
         const arena_battle *bt = &l->v[ord[k].i];
         out->tstamp[k] = bt->tstamp;
-        out->outcome[k] = bt->winner == ARENA_WIN_A ? ARENA_OUT_A
-                        : bt->winner == ARENA_WIN_B ? ARENA_OUT_B : ARENA_OUT_TIE;
+        out->outcome[k] = bt->winner == JUDGE_WIN_A ? ARENA_OUT_A
+                        : bt->winner == JUDGE_WIN_B ? ARENA_OUT_B : ARENA_OUT_TIE;
         out->battles[out->a[k]]++;
         out->battles[out->b[k]]++;
     }

@@ -8,7 +8,7 @@
 #ifndef TIANTI_ARENA_SAMPLE_H
 #define TIANTI_ARENA_SAMPLE_H
 
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stddef.h>
 #include <stdint.h>

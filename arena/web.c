@@ -11,9 +11,9 @@
 #include "arena/match.h"
 #include "arena/page.h"
 #include "arena/prompts.h"
-#include "arena/utf8.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "core/utf8.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -13,8 +13,8 @@
 #include "arena/battles.h"
 #include "arena/web.h"
 #include "cli/cli.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #include <pthread.h>
 #include <signal.h>

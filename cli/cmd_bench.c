@@ -5,8 +5,8 @@
  * (harness/bench.h does the work).
  */
 #include "cli/cli.h"
-#include "harness/bench.h"
-#include "harness/util.h"
+#include "bench/bench.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

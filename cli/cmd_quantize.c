@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,8 +10,8 @@
 #include "arena/leaderboard.h"
 #include "arena/matrix.h"
 #include "cli/cli.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <math.h>

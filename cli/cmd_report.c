@@ -5,8 +5,8 @@
  * what was written and what was missing.
  */
 #include "cli/cli.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 #include "reports/report.h"
 #include "reports/table.h"
 

@@ -4,8 +4,8 @@
  * CSV. Read-only.
  */
 #include "cli/cli.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <math.h>

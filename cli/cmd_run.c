@@ -5,7 +5,7 @@
  */
 #include "cli/cli.h"
 #include "harness/runner.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

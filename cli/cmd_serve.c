@@ -5,8 +5,8 @@
  */
 #include "cli/cli.h"
 #include "engines/engine.h"
-#include "harness/serve.h"
-#include "harness/util.h"
+#include "engines/serve/serve.h"
+#include "core/util.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "harness/suite.h"
 #include "harness/task.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * checklist to add a subcommand.
  */
 #include "cli/cli.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <locale.h>

@@ -4,7 +4,7 @@
  * parsing and the generated --help text, so they cannot drift apart.
  */
 #include "cli/cli.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -8,7 +8,7 @@
  */
 #include "engines/engine.h"
 #include "engines/kinds.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -20,7 +20,7 @@
  */
 #include "engines/kinds.h"
 #include "engines/request_json.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

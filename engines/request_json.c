@@ -3,7 +3,7 @@
  * compact output so that the JSON text is a stable identity.
  */
 #include "engines/request_json.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

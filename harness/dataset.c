@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 #define DATASET_MAX_BYTES ((size_t)2 << 30) /* refuse files (or inflated data) over 2 GiB */
 

@@ -5,7 +5,7 @@
  */
 #include "harness/executor.h"
 #include "engines/request_json.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -23,7 +23,7 @@
 #define TIANTI_EXECUTOR_H
 
 #include "engines/engine.h"
-#include "harness/store.h"
+#include "store/store.h"
 
 typedef struct executor_progress {
     int show;            /* draw done/total, rate, ETA on stderr */

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/pytext.h"
-#include "harness/util.h"
+#include "core/pytext.h"
+#include "core/util.h"
 
 typedef enum step_kind {
     STEP_REGEX, STEP_TAKE_FIRST, STEP_TAKE_FIRST_K, STEP_MAJORITY_VOTE, STEP_LOWERCASE,

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 #define SUITE_MAX_DEPTH 8
 

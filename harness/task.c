@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "harness/template.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #define TASK_MAX_INCLUDE_DEPTH 8
 

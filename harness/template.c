@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 typedef struct tp {
     const char *name;   /* template name for errors */

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 #include "judges/code_problems.h"
 #include "judges/sandbox.h"
 

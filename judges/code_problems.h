@@ -4,7 +4,7 @@
  * canonical_solution, test; all strings).
  *
  * Called by judges/code_judge.c (the code_problem struct), its tests and
- * bench/bench_sandbox.c. The runner's own dataset reader
+ * tests/perf/perf_sandbox.c. The runner's own dataset reader
  * (harness/dataset.c) may replace code_problems_load() for task files; the
  * struct is what the judge needs either way.
  */
@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 typedef struct code_problem {
     char *task_id;             /* "HumanEval/0" */

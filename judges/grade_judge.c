@@ -9,7 +9,7 @@
  * own. Opened by judges/judge.c.
  */
 #include "judges/judge_impl.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -74,10 +74,10 @@ int judge_parse_rating(const char *text, double *score)
     return 0;
 }
 
-arena_winner judge_grades_winner(double score_a, double score_b)
+judge_winner judge_grades_winner(double score_a, double score_b)
 {
-    if (fabs(score_a - score_b) < 0.1) return ARENA_TIE;
-    return score_a > score_b ? ARENA_WIN_A : ARENA_WIN_B;
+    if (fabs(score_a - score_b) < 0.1) return JUDGE_TIE;
+    return score_a > score_b ? JUDGE_WIN_A : JUDGE_WIN_B;
 }
 
 static int grade_compare(judge *j, const judge_item *it, judge_result *res, char *err)

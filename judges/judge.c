@@ -5,8 +5,8 @@
  * judges use. See judges/judge.h.
  */
 #include "judges/judge_impl.h"
-#include "harness/util.h"
-#include "arena/utf8.h"
+#include "core/util.h"
+#include "core/utf8.h"
 #include "engines/request_json.h"
 
 #include <stdlib.h>

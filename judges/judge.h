@@ -29,9 +29,9 @@
 #ifndef TIANTI_JUDGE_H
 #define TIANTI_JUDGE_H
 
-#include "arena/battles.h"
+#include "judges/winner.h"
 #include "engines/engine.h"
-#include "harness/metrics.h"
+#include "judges/metrics.h"
 
 typedef struct judge judge;
 
@@ -55,7 +55,7 @@ typedef struct judge_item {
 /* What a judge decided. Free with judge_result_free(). */
 typedef struct judge_result {
     int ok;                    /* 1: winner is valid; 0: the judge failed */
-    arena_winner winner;       /* ARENA_WIN_A, ARENA_WIN_B or ARENA_TIE */
+    judge_winner winner;       /* JUDGE_WIN_A, JUDGE_WIN_B or JUDGE_TIE */
     char *error;               /* owned, when !ok: why (e.g. "unparsable verdict") */
     char *detail_json;         /* owned JSON object: raw judge outputs, scores */
 } judge_result;
@@ -90,7 +90,7 @@ judge_verdict judge_parse_pair_verdict(const char *text);
  * model_b as B); g2 showed them swapped (model_b as A). A winner only when
  * both games name the same model; any disagreement or a tie is a tie.
  * Returns 0 and sets *winner, or -1 when either game is an error. */
-int judge_combine_swapped(judge_verdict g1, judge_verdict g2, arena_winner *winner);
+int judge_combine_swapped(judge_verdict g1, judge_verdict g2, judge_winner *winner);
 
 /* Reads a single-answer grade: the first "[[x]]" with x a decimal number,
  * else the first "[x]"; the value must lie in 1..10. Returns 0 and sets
@@ -99,7 +99,7 @@ int judge_parse_rating(const char *text, double *score);
 
 /* Turns two grades into a winner: the higher one wins; a difference below
  * 0.1 (FastChat's TIE_DELTA) is a tie. */
-arena_winner judge_grades_winner(double score_a, double score_b);
+judge_winner judge_grades_winner(double score_a, double score_b);
 
 /* Tianti's normalised exact match (reference judge without a metric):
  * both sides trimmed of Unicode-ASCII whitespace, inner whitespace runs

@@ -7,7 +7,7 @@
 #define TIANTI_JUDGE_IMPL_H
 
 #include "judges/judge.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 typedef struct judge_vtable {
     int (*compare)(judge *j, const judge_item *item, judge_result *res, char *err);

@@ -9,7 +9,7 @@
  * prompt text is Tianti's own. Opened by judges/judge.c.
  */
 #include "judges/judge_impl.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -57,14 +57,14 @@ judge_verdict judge_parse_pair_verdict(const char *text)
     return seen[0] ? JUDGE_VERDICT_A : seen[1] ? JUDGE_VERDICT_B : JUDGE_VERDICT_TIE;
 }
 
-int judge_combine_swapped(judge_verdict g1, judge_verdict g2, arena_winner *winner)
+int judge_combine_swapped(judge_verdict g1, judge_verdict g2, judge_winner *winner)
 {
     if (g1 == JUDGE_VERDICT_ERROR || g2 == JUDGE_VERDICT_ERROR) return -1;
     /* map both games to the model they favour: 0 = model_a, 1 = model_b, 2 = tie */
     int m1 = g1 == JUDGE_VERDICT_A ? 0 : g1 == JUDGE_VERDICT_B ? 1 : 2;
     int m2 = g2 == JUDGE_VERDICT_A ? 1 : g2 == JUDGE_VERDICT_B ? 0 : 2;
-    if (m1 == m2 && m1 != 2) *winner = m1 == 0 ? ARENA_WIN_A : ARENA_WIN_B;
-    else *winner = ARENA_TIE;
+    if (m1 == m2 && m1 != 2) *winner = m1 == 0 ? JUDGE_WIN_A : JUDGE_WIN_B;
+    else *winner = JUDGE_TIE;
     return 0;
 }
 
@@ -103,7 +103,7 @@ static int llm_compare(judge *j, const judge_item *it, judge_result *res, char *
         free(failure);
     }
     if (rc == TT_OK) {
-        arena_winner w = ARENA_TIE;
+        judge_winner w = JUDGE_TIE;
         if (!why && judge_combine_swapped(v[0], v[1], &w) == 0) {
             res->ok = 1;
             res->winner = w;

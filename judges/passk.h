@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 /* pass@k for one problem into *out. TT_ERR_USAGE (message in err) when
  * k < 1, c < 0, c > n or n < k. */

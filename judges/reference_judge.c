@@ -11,7 +11,7 @@
  * reference is an error, not a result. Opened by judges/judge.c.
  */
 #include "judges/judge_impl.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -97,7 +97,7 @@ static int reference_compare(judge *j, const judge_item *it, judge_result *res, 
     if (rc == TT_OK) rc = is_right(m, it->answer_b, it->reference, &rb, err);
     if (rc != TT_OK) return rc;
     res->ok = 1;
-    res->winner = ra == rb ? ARENA_TIE : ra ? ARENA_WIN_A : ARENA_WIN_B;
+    res->winner = ra == rb ? JUDGE_TIE : ra ? JUDGE_WIN_A : JUDGE_WIN_B;
     json_t *d = json_pack("{s:s,s:s,s:b,s:b}", "judge", "reference", "metric", m ? m->name : "normalised_exact_match",
                           "a_right", ra, "b_right", rb);
     res->detail_json = json_dumps(d, JSON_COMPACT);

@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 #define SANDBOX_PROGRAM_NAME "main.py"
 #define SANDBOX_DETAIL_SIZE 1024

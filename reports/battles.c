@@ -7,7 +7,7 @@
 #include "arena/battles.h"
 #include "arena/elo.h"
 #include "arena/rows.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>

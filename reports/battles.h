@@ -20,7 +20,7 @@
 #ifndef TIANTI_REPORT_BATTLES_H
 #define TIANTI_REPORT_BATTLES_H
 
-#include "harness/store.h"
+#include "store/store.h"
 
 /* The Elo series keeps at most this many snapshots (evenly spaced, plus the last). */
 #define REPORT_ELO_MAX_POINTS 1000

@@ -4,7 +4,7 @@
  * shortest text that reads back to the same double), empty field for a
  * missing value, CRLF-free "\n" line ends. Called by render.c.
  */
-#include "reports/escape.h"
+#include "core/escape.h"
 #include "reports/report.h"
 
 #include <math.h>

@@ -7,7 +7,7 @@
  * a phone; clicking a column header sorts by it (numbers by their raw value
  * in data-v). Called by render.c.
  */
-#include "reports/escape.h"
+#include "core/escape.h"
 #include "reports/report.h"
 
 #include <math.h>

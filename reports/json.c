@@ -4,7 +4,7 @@
  * Missing numbers are null, never NaN; text is UTF-8, not \u-escaped.
  * Called by render.c.
  */
-#include "reports/escape.h"
+#include "core/escape.h"
 #include "reports/report.h"
 
 #include <jansson.h>

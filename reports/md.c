@@ -4,7 +4,7 @@
  * charts, provenance). Cells go through report_md_cell(), so a '|' in a
  * model or task name cannot break a table. Called by render.c.
  */
-#include "reports/escape.h"
+#include "core/escape.h"
 #include "reports/report.h"
 
 #include <math.h>

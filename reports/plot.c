@@ -15,7 +15,7 @@
  * charts->skipped says why there are no images. Called by render.c.
  */
 #include "arena/elo.h"
-#include "reports/escape.h"
+#include "core/escape.h"
 #include "reports/report.h"
 
 #include <errno.h>

@@ -13,7 +13,7 @@
 #ifndef TIANTI_REPORT_H
 #define TIANTI_REPORT_H
 
-#include "harness/util.h"
+#include "core/util.h"
 #include "reports/table.h"
 
 #define REPORT_MAX_CHARTS 8

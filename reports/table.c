@@ -8,7 +8,7 @@
  * Called by reports/render.c (the `tianti report` command) and tests.
  */
 #include "reports/table.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <ctype.h>
 #include <math.h>

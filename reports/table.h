@@ -16,7 +16,7 @@
 #ifndef TIANTI_REPORT_TABLE_H
 #define TIANTI_REPORT_TABLE_H
 
-#include "harness/store.h"
+#include "store/store.h"
 #include "reports/battles.h"
 
 #include <stdint.h>

@@ -8,7 +8,7 @@
  */
 #include "engines/glm/gguf.h"
 #include "engines/glm/quant.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
  * models and broken files.
  *
  * Who calls it: model.c, tokenizer.c, glm_engine.c, cli/cmd_quantize.c,
- * bench/bench_glm.c, tests/unit/test_gguf.c, tests/fuzz/fuzz_gguf.c.
+ * tests/perf/perf_glm.c, tests/unit/test_gguf.c, tests/fuzz/fuzz_gguf.c.
  */
 #ifndef TIANTI_GLM_GGUF_H
 #define TIANTI_GLM_GGUF_H

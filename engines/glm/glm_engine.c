@@ -31,7 +31,7 @@
 #include "engines/glm/sampler.h"
 #include "engines/glm/tokenizer.h"
 #include "engines/kinds.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <pthread.h>
 #include <stdio.h>

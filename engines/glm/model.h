@@ -15,7 +15,7 @@
  *
  * Precision: weight matrices (token_embd included) are converted at load to
  * the requested type when the file's differs; norms and biases are always
- * f32. Who calls it: glm_engine.c, bench/bench_glm.c, tests.
+ * f32. Who calls it: glm_engine.c, tests/perf/perf_glm.c, tests.
  */
 #ifndef TIANTI_GLM_MODEL_H
 #define TIANTI_GLM_MODEL_H

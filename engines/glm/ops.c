@@ -5,7 +5,7 @@
  */
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <pthread.h>

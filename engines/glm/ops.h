@@ -13,7 +13,7 @@
  * Each dot kernel has a portable _ref version (the specification) and, on
  * x86-64 with AVX2/FMA/F16C detected at run time, a fast version; the fast
  * ones are tested against the _ref ones (tests/unit/test_glm_ops.c).
- * Who calls it: model.c, bench/bench_glm.c, tests.
+ * Who calls it: model.c, tests/perf/perf_glm.c, tests.
  */
 #ifndef TIANTI_GLM_OPS_H
 #define TIANTI_GLM_OPS_H

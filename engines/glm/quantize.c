@@ -12,7 +12,7 @@
 #include "engines/glm/quantize.h"
 #include "engines/glm/gguf.h"
 #include "engines/glm/quant.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 #ifndef TIANTI_GLM_SAMPLER_H
 #define TIANTI_GLM_SAMPLER_H
 
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stdint.h>
 

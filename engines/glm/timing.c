@@ -2,7 +2,7 @@
  * timing.c — pp and tg timing of the GLM forward pass (see timing.h).
  */
 #include "engines/glm/timing.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 int *glm_timing_tokens(const glm_model *m, int n, uint64_t seed)
 {

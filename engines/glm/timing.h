@@ -3,7 +3,7 @@
  * processing (pp: n tokens in batches of n_batch from position 0) and text
  * generation (tg: n tokens one at a time from position 0), with no
  * tokenization and no sampling. Used by harness/bench.c (`tianti bench`)
- * and bench/bench_glm.c.
+ * and tests/perf/perf_glm.c.
  */
 #ifndef TIANTI_GLM_TIMING_H
 #define TIANTI_GLM_TIMING_H

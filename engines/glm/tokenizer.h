@@ -18,7 +18,7 @@
 #define TIANTI_GLM_TOKENIZER_H
 
 #include "engines/glm/gguf.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stddef.h>
 

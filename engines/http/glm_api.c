@@ -18,7 +18,7 @@
 #include "engines/http/glm_api.h"
 
 #include "engines/http/http_client.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <pthread.h>

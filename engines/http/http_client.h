@@ -37,7 +37,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 /* ---- retry policy ---------------------------------------------------------- */
 

@@ -29,7 +29,7 @@
 #include "engines/engine.h"
 #include "engines/http/http_client.h"
 #include "engines/kinds.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -8,7 +8,7 @@ root=$(cd "$here/../.." && pwd)
 out=${FUZZ_OUT:-/tmp/tianti-fuzz}
 mkdir -p "$out"
 clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$root" "$here/fuzz_gguf.c" "$root"/engines/glm/{gguf,quant,ops,model,tokenizer}.c "$root/harness/util.c" \
+    -I"$root" "$here/fuzz_gguf.c" "$root"/engines/glm/{gguf,quant,ops,model,tokenizer}.c "$root/core/util.c" \
     -lm -lpthread -o "$out/fuzz_gguf"
 echo "built $out/fuzz_gguf"
 if [ $# -ge 1 ]; then

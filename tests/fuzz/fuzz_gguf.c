@@ -11,7 +11,7 @@
 #include "engines/glm/gguf.h"
 #include "engines/glm/model.h"
 #include "engines/glm/tokenizer.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -7,13 +7,13 @@
 #define TIANTI_ARENA_TEST_UTIL_H
 
 #include "arena/battles.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 
 /* Adds `count` copies of one battle with consecutive timestamps. */
-static inline void add_n(arena_battles *l, const char *a, const char *b, arena_winner w, int count)
+static inline void add_n(arena_battles *l, const char *a, const char *b, judge_winner w, int count)
 {
     for (int i = 0; i < count; i++) arena_battles_add(l, a, b, w, (double)l->n, NULL, NULL);
 }

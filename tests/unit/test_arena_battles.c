@@ -15,8 +15,8 @@
 
 #include "arena/battles.h"
 #include "arena/rows.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 #include "arena_test_util.h"
 
 static int parse(arena_battles *l, const char *text, char *err)
@@ -39,13 +39,13 @@ static void test_arena_battles_parse_jsonl(void **state)
     assert_int_equal(parse(&l, text, err), TT_OK);
     assert_int_equal(l.n, 3);
     assert_string_equal(l.v[0].model_a, "a");
-    assert_int_equal(l.v[0].winner, ARENA_WIN_A);
+    assert_int_equal(l.v[0].winner, JUDGE_WIN_A);
     assert_true(l.v[0].tstamp == 5.0);
     assert_null(l.v[0].source);
-    assert_int_equal(l.v[1].winner, ARENA_TIE_BOTHBAD);
+    assert_int_equal(l.v[1].winner, JUDGE_TIE_BOTHBAD);
     assert_string_equal(l.v[1].judge, "u1");
     assert_string_equal(l.v[1].source, "human");
-    assert_int_equal(l.v[2].winner, ARENA_TIE);
+    assert_int_equal(l.v[2].winner, JUDGE_TIE);
     assert_true(l.v[2].tstamp == 0.0);
     arena_battles_free(&l);
 }
@@ -60,7 +60,7 @@ static void test_arena_battles_parse_array(void **state)
                        "{\"model_a\":\"b\",\"model_b\":\"a\",\"winner\":\"model_a\",\"tstamp\":2} ]";
     assert_int_equal(parse(&l, text, err), TT_OK);
     assert_int_equal(l.n, 2);
-    assert_int_equal(l.v[0].winner, ARENA_WIN_B);
+    assert_int_equal(l.v[0].winner, JUDGE_WIN_B);
     arena_battles_free(&l);
 }
 
@@ -127,8 +127,8 @@ static void test_arena_battles_write_roundtrip(void **state)
     arena_battles l, back;
     arena_battles_init(&l);
     arena_battles_init(&back);
-    arena_battles_add(&l, "a\"quote", "b/\u00e9", ARENA_TIE_BOTHBAD, 1700000000.1234, "judge:x", "u\n1");
-    arena_battles_add(&l, "b/\u00e9", "c", ARENA_WIN_B, 0.1, NULL, NULL);
+    arena_battles_add(&l, "a\"quote", "b/\u00e9", JUDGE_TIE_BOTHBAD, 1700000000.1234, "judge:x", "u\n1");
+    arena_battles_add(&l, "b/\u00e9", "c", JUDGE_WIN_B, 0.1, NULL, NULL);
     char path[] = "/tmp/tianti-arena-XXXXXX";
     int fd = mkstemp(path);
     close(fd);
@@ -155,9 +155,9 @@ static void test_arena_battles_sort_stable(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    arena_battles_add(&l, "a", "b", ARENA_WIN_A, 2, NULL, "first");
-    arena_battles_add(&l, "a", "b", ARENA_WIN_A, 1, NULL, NULL);
-    arena_battles_add(&l, "a", "b", ARENA_WIN_A, 2, NULL, "second");
+    arena_battles_add(&l, "a", "b", JUDGE_WIN_A, 2, NULL, "first");
+    arena_battles_add(&l, "a", "b", JUDGE_WIN_A, 1, NULL, NULL);
+    arena_battles_add(&l, "a", "b", JUDGE_WIN_A, 2, NULL, "second");
     arena_battles_sort(&l);
     assert_true(l.v[0].tstamp == 1);
     assert_string_equal(l.v[1].judge, "first");
@@ -179,9 +179,9 @@ static void test_arena_battles_db_roundtrip_and_filters(void **state)
     sqlite3 *db = store_db(s);
     arena_battles l;
     arena_battles_init(&l);
-    arena_battles_add(&l, "a", "b", ARENA_WIN_A, 3, "human", "u1");
-    arena_battles_add(&l, "b", "c", ARENA_TIE, 1, "judge:glm", NULL);
-    arena_battles_add(&l, "c", "a", ARENA_WIN_B, 2, NULL, NULL);
+    arena_battles_add(&l, "a", "b", JUDGE_WIN_A, 3, "human", "u1");
+    arena_battles_add(&l, "b", "c", JUDGE_TIE, 1, "judge:glm", NULL);
+    arena_battles_add(&l, "c", "a", JUDGE_WIN_B, 2, NULL, NULL);
     assert_int_equal(arena_battles_insert_db(db, &l, err), TT_OK);
     /* not rated: unvoted and flagged battles */
     assert_int_equal(sqlite3_exec(db, "INSERT INTO battles(model_a, model_b, winner, tstamp, source) "
@@ -200,7 +200,7 @@ static void test_arena_battles_db_roundtrip_and_filters(void **state)
     /* tstamp order */
     assert_string_equal(all.v[0].model_a, "b");
     assert_string_equal(all.v[1].source, "import");
-    assert_int_equal(all.v[1].winner, ARENA_WIN_B);
+    assert_int_equal(all.v[1].winner, JUDGE_WIN_B);
     assert_int_equal(human.n, 1);
     assert_string_equal(human.v[0].judge, "u1");
     assert_int_equal(judge.n, 1);
@@ -222,10 +222,10 @@ static void test_arena_rows_aggregate(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    add_n(&l, "x", "y", ARENA_WIN_A, 3);
-    add_n(&l, "y", "x", ARENA_TIE, 1);
-    add_n(&l, "x", "y", ARENA_TIE_BOTHBAD, 2);
-    add_n(&l, "z", "x", ARENA_WIN_B, 1);
+    add_n(&l, "x", "y", JUDGE_WIN_A, 3);
+    add_n(&l, "y", "x", JUDGE_TIE, 1);
+    add_n(&l, "x", "y", JUDGE_TIE_BOTHBAD, 2);
+    add_n(&l, "z", "x", JUDGE_WIN_B, 1);
     arena_index idx;
     char err[TT_ERR_SIZE];
     assert_int_equal(arena_index_build(&l, 0, &idx, err), TT_OK);

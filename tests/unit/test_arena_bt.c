@@ -18,7 +18,7 @@
 
 #include "arena/bt.h"
 #include "arena/leaderboard.h"
-#include "harness/store.h"
+#include "store/store.h"
 #include "arena_test_util.h"
 
 static void fit_battles(const arena_battles *l, int exclude_ties, arena_bt_opts *o, arena_index *idx,
@@ -39,11 +39,11 @@ static void test_arena_bt_fit_two_models_closed_form(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    add_n(&l, "A", "B", ARENA_WIN_A, 5);
-    add_n(&l, "B", "A", ARENA_WIN_B, 2);   /* A wins from seat B */
-    add_n(&l, "A", "B", ARENA_WIN_B, 3);
-    add_n(&l, "B", "A", ARENA_TIE, 1);
-    add_n(&l, "A", "B", ARENA_TIE_BOTHBAD, 1);
+    add_n(&l, "A", "B", JUDGE_WIN_A, 5);
+    add_n(&l, "B", "A", JUDGE_WIN_B, 2);   /* A wins from seat B */
+    add_n(&l, "A", "B", JUDGE_WIN_B, 3);
+    add_n(&l, "B", "A", JUDGE_TIE, 1);
+    add_n(&l, "A", "B", JUDGE_TIE_BOTHBAD, 1);
     /* A scores 7 + 1 = 8, B scores 3 + 1 = 4 */
     arena_bt_opts o;
     arena_bt_opts_default(&o);
@@ -137,9 +137,9 @@ static void test_arena_bt_fit_single_battle_tie(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    add_n(&l, "A", "B", ARENA_WIN_A, 3);
-    add_n(&l, "A", "B", ARENA_WIN_B, 1);
-    add_n(&l, "X", "A", ARENA_TIE, 1);
+    add_n(&l, "A", "B", JUDGE_WIN_A, 3);
+    add_n(&l, "A", "B", JUDGE_WIN_B, 1);
+    add_n(&l, "X", "A", JUDGE_TIE, 1);
     arena_bt_opts o;
     arena_bt_opts_default(&o);
     arena_index idx;
@@ -163,7 +163,7 @@ static void test_arena_bt_fit_never_lost_ridge(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    add_n(&l, "A", "B", ARENA_WIN_A, 1);
+    add_n(&l, "A", "B", JUDGE_WIN_A, 1);
     arena_bt_opts o;
     arena_bt_opts_default(&o);
     arena_index idx;
@@ -189,9 +189,9 @@ static void test_arena_bt_fit_never_lost_refuse(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    add_n(&l, "A", "B", ARENA_WIN_A, 2);
-    add_n(&l, "B", "A", ARENA_TIE, 1);
-    add_n(&l, "C", "A", ARENA_WIN_A, 4);   /* C never lost */
+    add_n(&l, "A", "B", JUDGE_WIN_A, 2);
+    add_n(&l, "B", "A", JUDGE_TIE, 1);
+    add_n(&l, "C", "A", JUDGE_WIN_A, 4);   /* C never lost */
     arena_lb_opts o;
     arena_lb_opts_default(&o);
     o.bt.degenerate = ARENA_BT_REFUSE;
@@ -209,10 +209,10 @@ static void test_arena_bt_fit_disconnected(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    add_n(&l, "A", "B", ARENA_WIN_A, 3);
-    add_n(&l, "A", "B", ARENA_WIN_B, 1);
-    add_n(&l, "C", "D", ARENA_WIN_A, 2);
-    add_n(&l, "C", "D", ARENA_WIN_B, 2);
+    add_n(&l, "A", "B", JUDGE_WIN_A, 3);
+    add_n(&l, "A", "B", JUDGE_WIN_B, 1);
+    add_n(&l, "C", "D", JUDGE_WIN_A, 2);
+    add_n(&l, "C", "D", JUDGE_WIN_B, 2);
     arena_bt_opts o;
     arena_bt_opts_default(&o);
     arena_index idx;

@@ -21,11 +21,11 @@ static void test_arena_matrix_build_by_hand(void **state)
     (void)state;
     arena_battles l;
     arena_battles_init(&l);
-    add_n(&l, "A", "B", ARENA_WIN_A, 3);
-    add_n(&l, "B", "A", ARENA_WIN_A, 1);      /* B wins from seat A */
-    add_n(&l, "A", "B", ARENA_TIE, 5);        /* ignored */
-    add_n(&l, "C", "A", ARENA_WIN_B, 2);
-    add_n(&l, "B", "D", ARENA_TIE_BOTHBAD, 1); /* D only tied: all NaN */
+    add_n(&l, "A", "B", JUDGE_WIN_A, 3);
+    add_n(&l, "B", "A", JUDGE_WIN_A, 1);      /* B wins from seat A */
+    add_n(&l, "A", "B", JUDGE_TIE, 5);        /* ignored */
+    add_n(&l, "C", "A", JUDGE_WIN_B, 2);
+    add_n(&l, "B", "D", JUDGE_TIE_BOTHBAD, 1); /* D only tied: all NaN */
     arena_index idx;
     char err[TT_ERR_SIZE];
     assert_int_equal(arena_index_build(&l, 0, &idx, err), TT_OK);

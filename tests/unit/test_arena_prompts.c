@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "arena/prompts.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 static char *write_tmp(const char *name, const char *text)
 {

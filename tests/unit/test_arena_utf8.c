@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena/utf8.h"
+#include "core/utf8.h"
 
 #define FFFD "\xEF\xBF\xBD"
 

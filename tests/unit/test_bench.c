@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "harness/bench.h"
-#include "harness/launch.h"
-#include "harness/perf.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "bench/bench.h"
+#include "bench/launch.h"
+#include "bench/perf.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <math.h>

@@ -15,7 +15,7 @@
 #include <zlib.h>
 
 #include "harness/dataset.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 static char tmpdir[256];
 

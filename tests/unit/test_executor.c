@@ -15,8 +15,8 @@
 
 #include "engines/engine.h"
 #include "harness/executor.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 
 static char *write_temp(const char *suffix, const char *content)
 {

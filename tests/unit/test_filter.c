@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "harness/filter.h"
-#include "harness/metrics.h"
-#include "harness/pytext.h"
-#include "harness/util.h"
+#include "judges/metrics.h"
+#include "core/pytext.h"
+#include "core/util.h"
 
 /* Parses chain JSON text, applies it to resps, returns the first output
  * (caller frees) and the output count in *n_out. */

@@ -13,7 +13,7 @@
 
 #include "engines/glm/gguf.h"
 #include "engines/glm/quant.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "engines/engine.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -14,7 +14,7 @@
 #include "engines/glm/model.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>

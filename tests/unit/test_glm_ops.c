@@ -12,7 +12,7 @@
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/sampler.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdatomic.h>

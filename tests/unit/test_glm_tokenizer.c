@@ -13,7 +13,7 @@
 
 #include "engines/glm/gguf.h"
 #include "engines/glm/tokenizer.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdio.h>

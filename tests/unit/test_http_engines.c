@@ -29,8 +29,8 @@
 
 #include "engines/engine.h"
 #include "engines/http/http_client.h"
-#include "harness/serve.h"
-#include "harness/util.h"
+#include "engines/serve/serve.h"
+#include "core/util.h"
 
 #define FAKE_KEY "sk-tianti-FAKEKEY-0123456789abcdef"
 

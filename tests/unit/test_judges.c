@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "arena/match.h"
-#include "harness/util.h"
+#include "core/util.h"
 #include "judges/judge.h"
 
 static void test_judge_parse_pair_verdict_markers(void **state)
@@ -52,32 +52,32 @@ static void test_judge_parse_pair_verdict_garbage(void **state)
 static void test_judge_combine_swapped_agreement(void **state)
 {
     (void)state;
-    arena_winner w = ARENA_TIE_BOTHBAD;
+    judge_winner w = JUDGE_TIE_BOTHBAD;
     /* game 2 shows model_b first: its "A" means model_b */
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_A, JUDGE_VERDICT_B, &w), 0);
-    assert_int_equal(w, ARENA_WIN_A);
+    assert_int_equal(w, JUDGE_WIN_A);
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_B, JUDGE_VERDICT_A, &w), 0);
-    assert_int_equal(w, ARENA_WIN_B);
+    assert_int_equal(w, JUDGE_WIN_B);
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_TIE, JUDGE_VERDICT_TIE, &w), 0);
-    assert_int_equal(w, ARENA_TIE);
+    assert_int_equal(w, JUDGE_TIE);
 }
 
 static void test_judge_combine_swapped_disagreement_is_tie(void **state)
 {
     (void)state;
-    arena_winner w = ARENA_WIN_A;
+    judge_winner w = JUDGE_WIN_A;
     /* position bias: the judge always prefers the first answer */
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_A, JUDGE_VERDICT_A, &w), 0);
-    assert_int_equal(w, ARENA_TIE);
-    w = ARENA_WIN_A;
+    assert_int_equal(w, JUDGE_TIE);
+    w = JUDGE_WIN_A;
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_B, JUDGE_VERDICT_B, &w), 0);
-    assert_int_equal(w, ARENA_TIE);
-    w = ARENA_WIN_A;
+    assert_int_equal(w, JUDGE_TIE);
+    w = JUDGE_WIN_A;
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_TIE, JUDGE_VERDICT_B, &w), 0);
-    assert_int_equal(w, ARENA_TIE);
-    w = ARENA_WIN_A;
+    assert_int_equal(w, JUDGE_TIE);
+    w = JUDGE_WIN_A;
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_A, JUDGE_VERDICT_TIE, &w), 0);
-    assert_int_equal(w, ARENA_TIE);
+    assert_int_equal(w, JUDGE_TIE);
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_ERROR, JUDGE_VERDICT_B, &w), -1);
     assert_int_equal(judge_combine_swapped(JUDGE_VERDICT_A, JUDGE_VERDICT_ERROR, &w), -1);
 }
@@ -122,11 +122,11 @@ static void test_judge_parse_rating_garbage(void **state)
 static void test_judge_grades_winner_delta(void **state)
 {
     (void)state;
-    assert_int_equal(judge_grades_winner(8, 6), ARENA_WIN_A);
-    assert_int_equal(judge_grades_winner(6, 8), ARENA_WIN_B);
-    assert_int_equal(judge_grades_winner(7, 7), ARENA_TIE);
-    assert_int_equal(judge_grades_winner(7.05, 7.0), ARENA_TIE);
-    assert_int_equal(judge_grades_winner(7.5, 7.0), ARENA_WIN_A);
+    assert_int_equal(judge_grades_winner(8, 6), JUDGE_WIN_A);
+    assert_int_equal(judge_grades_winner(6, 8), JUDGE_WIN_B);
+    assert_int_equal(judge_grades_winner(7, 7), JUDGE_TIE);
+    assert_int_equal(judge_grades_winner(7.05, 7.0), JUDGE_TIE);
+    assert_int_equal(judge_grades_winner(7.5, 7.0), JUDGE_WIN_A);
 }
 
 static void test_judge_normalised_equal_rules(void **state)
@@ -141,7 +141,7 @@ static void test_judge_normalised_equal_rules(void **state)
 }
 
 static void compare_reference(const char *spec, const char *a, const char *b, const char *ref, int ok,
-                              arena_winner want)
+                              judge_winner want)
 {
     char err[TT_ERR_SIZE];
     judge *j = NULL;
@@ -159,14 +159,14 @@ static void compare_reference(const char *spec, const char *a, const char *b, co
 static void test_judge_reference_compare_outcomes(void **state)
 {
     (void)state;
-    compare_reference("reference", "Paris", "Lyon", "paris", 1, ARENA_WIN_A);
-    compare_reference("reference", "Lyon", "Paris.", "paris", 1, ARENA_WIN_B);
-    compare_reference("reference", "Paris", "PARIS", "paris", 1, ARENA_TIE);      /* both right */
-    compare_reference("reference", "Lyon", "Nice", "paris", 1, ARENA_TIE);        /* both wrong */
-    compare_reference("reference", "Paris", "Lyon", NULL, 0, ARENA_TIE);          /* no reference: error */
+    compare_reference("reference", "Paris", "Lyon", "paris", 1, JUDGE_WIN_A);
+    compare_reference("reference", "Lyon", "Paris.", "paris", 1, JUDGE_WIN_B);
+    compare_reference("reference", "Paris", "PARIS", "paris", 1, JUDGE_TIE);      /* both right */
+    compare_reference("reference", "Lyon", "Nice", "paris", 1, JUDGE_TIE);        /* both wrong */
+    compare_reference("reference", "Paris", "Lyon", NULL, 0, JUDGE_TIE);          /* no reference: error */
     /* a metric from the spec: contains */
-    compare_reference("reference:contains", "It is Paris.", "Lyon", "Paris", 1, ARENA_WIN_A);
-    compare_reference("reference:numeric_match", "1,000", "999", "1000", 1, ARENA_WIN_A);
+    compare_reference("reference:contains", "It is Paris.", "Lyon", "Paris", 1, JUDGE_WIN_A);
+    compare_reference("reference:numeric_match", "1,000", "999", "1000", 1, JUDGE_WIN_A);
 }
 
 static void test_judge_open_bad_specs(void **state)
@@ -209,7 +209,7 @@ static const char *write_replay(const char *requests, const char *const *answers
     return path;
 }
 
-static void run_llm(const char *g1, const char *g2, int ok, arena_winner want)
+static void run_llm(const char *g1, const char *g2, int ok, judge_winner want)
 {
     char err[TT_ERR_SIZE];
     judge_item it = {.question = "Name a prime.", .answer_a = "7", .answer_b = "8", .reference = NULL};
@@ -252,12 +252,12 @@ static void test_judge_llm_compare_swapped_games(void **state)
 {
     (void)state;
     /* game 1 (A=7, B=8) says A; game 2 (A=8, B=7) says B: both favour model_a */
-    run_llm("7 is prime. [[A]]", "8 is not prime. [[B]]", 1, ARENA_WIN_A);
-    run_llm("[[B]]", "[[A]]", 1, ARENA_WIN_B);
+    run_llm("7 is prime. [[A]]", "8 is not prime. [[B]]", 1, JUDGE_WIN_A);
+    run_llm("[[B]]", "[[A]]", 1, JUDGE_WIN_B);
     /* always the first position: inconsistent, so a tie */
-    run_llm("[[A]]", "[[A]]", 1, ARENA_TIE);
+    run_llm("[[A]]", "[[A]]", 1, JUDGE_TIE);
     /* an unparsable verdict is an error, not a tie */
-    run_llm("I cannot decide.", "[[B]]", 0, ARENA_TIE);
+    run_llm("I cannot decide.", "[[B]]", 0, JUDGE_TIE);
 }
 
 static void test_judge_grade_compare_ratings(void **state)
@@ -287,7 +287,7 @@ static void test_judge_grade_compare_ratings(void **state)
     judge_result r;
     assert_int_equal(judge_compare(j, &it, &r, err), TT_OK);
     assert_int_equal(r.ok, 1);
-    assert_int_equal(r.winner, ARENA_WIN_A);
+    assert_int_equal(r.winner, JUDGE_WIN_A);
     judge_result_free(&r);
     judge_close(j);
     unlink(path);

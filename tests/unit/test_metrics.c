@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/metrics.h"
-#include "harness/util.h"
+#include "judges/metrics.h"
+#include "core/util.h"
 
 #define EPS 1e-12
 

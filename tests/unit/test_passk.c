@@ -20,7 +20,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "harness/metrics.h"
+#include "judges/metrics.h"
 #include "judges/passk.h"
 
 /* Absolute-tolerance comparison (older cmocka has only the float one). */

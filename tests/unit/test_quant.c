@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "engines/glm/quant.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <string.h>

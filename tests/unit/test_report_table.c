@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 #include "reports/battles.h"
 #include "reports/table.h"
 

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/store.h"
-#include "harness/util.h"
-#include "reports/escape.h"
+#include "store/store.h"
+#include "core/util.h"
+#include "core/escape.h"
 #include "reports/report.h"
 #include "reports/table.h"
 

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/metrics.h"
-#include "harness/pyrandom.h"
-#include "harness/stats.h"
-#include "harness/util.h"
+#include "judges/metrics.h"
+#include "core/pyrandom.h"
+#include "judges/stats.h"
+#include "core/util.h"
 
 #define EPS 1e-12
 

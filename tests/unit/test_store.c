@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/store.h"
-#include "harness/store_schema.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "store/schema.h"
+#include "core/util.h"
 
 static char *temp_db(void)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "harness/suite.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 static char tmpdir[256];
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "harness/task.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 static char tmpdir[256];
 

@@ -21,10 +21,10 @@
 
 #include "harness/dataset.h"
 #include "harness/filter.h"
-#include "harness/metrics.h"
+#include "judges/metrics.h"
 #include "harness/suite.h"
 #include "harness/task.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 static char *tasks_dir(void)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "harness/template.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 static const char *DOC =
     "{\"question\": \"  What is 2+2?\\n\", \"choices\": [\"3\", \"4\", \"5\", \"22\"],"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 static void test_sha256_hex_known_vectors(void **state)
 {

@@ -6,17 +6,17 @@
  * and printing are in bench_output.c; measurement primitives in perf.h and
  * launch.h; model-level timing in engines/glm/timing.h.
  */
-#include "harness/bench.h"
+#include "bench/bench.h"
 #include "engines/engine.h"
 #include "engines/glm/glm_engine.h"
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
 #include "engines/glm/timing.h"
-#include "harness/launch.h"
-#include "harness/perf.h"
+#include "bench/launch.h"
+#include "bench/perf.h"
 #include "harness/runner.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -345,7 +345,7 @@ static void measure_child(void *arg, void *out)
         engine_get_stats(e, &es);
         r->load = (bench_figure){es.load_s, 0, 0, 1};
     } else {
-        /* weights without a usable tokenizer (e.g. bench_glm --write-random):
+        /* weights without a usable tokenizer (e.g. perf_glm --write-random):
          * pp and tg still make sense, time to first token does not */
         char err2[TT_ERR_SIZE];
         glm_load_params lp = {-1, eo.context_length, 0, o->threads};

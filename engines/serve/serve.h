@@ -1,7 +1,7 @@
 /*
  * serve.h — an HTTP server in front of one engine (libmicrohttpd), used by
  * `tianti serve` (cli/cmd_serve.c), by the HTTP engine tests as a real
- * server on 127.0.0.1, and by bench/bench_http.c.
+ * server on 127.0.0.1, and by tests/perf/perf_http.c.
  *
  * Endpoints:
  *   GET  /health               {"status":"ok"} once the engine is loaded

@@ -5,10 +5,10 @@
  * (OpenAI chat/completions, ChatGLM api.py), reply building, streaming
  * workers, and the libmicrohttpd glue.
  */
-#include "harness/serve.h"
+#include "engines/serve/serve.h"
 
 #include "engines/http/http_client.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>

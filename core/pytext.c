@@ -4,13 +4,13 @@
  * harness/filter.c (regex filter) and harness/metrics.c (exact_match
  * regexes_to_ignore, tokenisers). See pytext.h for the supported subset.
  */
-#include "harness/pytext.h"
+#include "core/pytext.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 size_t pytext_space_len(const char *s, size_t n)
 {

@@ -1,5 +1,5 @@
 /*
- * bench_http.c — what the HTTP layer costs. A `tianti serve` server
+ * perf_http.c — what the HTTP layer costs. A `tianti serve` server
  * (harness/serve.c, in-process, on 127.0.0.1) fronts an engine that
  * answers instantly, so every microsecond measured is harness overhead:
  * JSON building and parsing, libcurl, libmicrohttpd, threads, loopback TCP.
@@ -14,7 +14,7 @@
  *                 admitted requests against the budget burst + rate*T, and
  *                 the worst excess over any 1 s window
  *
- * Usage: bench_http [requests per thread at concurrency 1 (default 2000)]
+ * Usage: perf_http [requests per thread at concurrency 1 (default 2000)]
  */
 #include <math.h>
 #include <pthread.h>
@@ -25,8 +25,8 @@
 
 #include "engines/engine.h"
 #include "engines/http/http_client.h"
-#include "harness/serve.h"
-#include "harness/util.h"
+#include "engines/serve/serve.h"
+#include "core/util.h"
 
 /* ---- instant engine --------------------------------------------------------- */
 
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
     serve_server *srv;
     char err[TT_ERR_SIZE];
     if (serve_start(inst, &cfg, &srv, err)) {
-        fprintf(stderr, "bench_http: %s\n", err);
+        fprintf(stderr, "perf_http: %s\n", err);
         return 1;
     }
     char base[96], glm[128];
@@ -230,12 +230,12 @@ int main(int argc, char **argv)
     o.api_key_env = "BENCH_HTTP_NO_KEY";
     engine *oa, *cg;
     if (engine_open("openai:bench", &o, &oa, err) || engine_open(glm, &o, &cg, err)) {
-        fprintf(stderr, "bench_http: %s\n", err);
+        fprintf(stderr, "perf_http: %s\n", err);
         return 1;
     }
     engine_caps(oa);   /* the capability probe, outside the timings */
 
-    printf("bench_http: harness overhead against tianti serve on 127.0.0.1 (instant engine)\n");
+    printf("perf_http: harness overhead against tianti serve on 127.0.0.1 (instant engine)\n");
     printf("%-22s %5s %7s %10s %9s %9s %10s %11s %6s\n", "path", "conc", "reqs", "mean_us", "p50_us", "p99_us",
            "overhead", "req_per_s", "errors");
     /* baseline: the engine itself */

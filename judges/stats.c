@@ -4,14 +4,14 @@
  * runner via stats.h; metrics.c supplies the items; pyrandom.c supplies
  * CPython's generator for lm-eval-identical bootstrap resamples.
  */
-#include "harness/stats.h"
+#include "judges/stats.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/pyrandom.h"
-#include "harness/util.h"
+#include "core/pyrandom.h"
+#include "core/util.h"
 
 static const char *const agg_names[STATS_AGG_COUNT] = {
     "mean", "median", "nanmean", "perplexity", "weighted_perplexity", "bits_per_byte",

@@ -76,8 +76,8 @@
 
 #include <jansson.h>
 
-#include "harness/pytext.h"
-#include "harness/stats.h"
+#include "core/pytext.h"
+#include "judges/stats.h"
 
 typedef enum metric_kind {
     METRIC_ACC, METRIC_ACC_NORM, METRIC_ACC_BYTES, METRIC_ACC_MUTUAL_INFO, METRIC_MC1, METRIC_MC2,

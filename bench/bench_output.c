@@ -5,9 +5,9 @@
  * table, Markdown, CSV and JSON renderings. Called by cli/cmd_bench.c; the
  * measuring is in bench.c.
  */
-#include "harness/bench.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "bench/bench.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

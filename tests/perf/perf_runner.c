@@ -1,5 +1,5 @@
 /*
- * bench_runner.c — the runner's overhead per request with the replay
+ * perf_runner.c — the runner's overhead per request with the replay
  * engine (which answers in microseconds, so what is measured is Tianti's own
  * work: prompt building, request hashing, the cache, scoring, the store).
  *
@@ -10,11 +10,11 @@
  *   warm run  — the same run again (every answer a cache hit);
  * and prints seconds, requests/s and microseconds of overhead per request.
  *
- * usage: bench_runner [N_DOCS] (default 5000)
+ * usage: perf_runner [N_DOCS] (default 5000)
  */
 #include "engines/engine.h"
 #include "harness/runner.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -67,7 +67,7 @@ static double timed_run(const char *task_path, const char *spec, const char *db)
     int64_t run_id;
     double t0 = tt_now_s();
     if (runner_run(&o, &res, &run_id, err) != TT_OK) {
-        fprintf(stderr, "bench_runner: %s\n", err);
+        fprintf(stderr, "perf_runner: %s\n", err);
         exit(1);
     }
     double dt = tt_now_s() - t0;
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
     char err[TT_ERR_SIZE];
     engine *e;
     if (engine_open(spec, NULL, &e, err) != TT_OK) {
-        fprintf(stderr, "bench_runner: %s\n", err);
+        fprintf(stderr, "perf_runner: %s\n", err);
         return 1;
     }
     double t0 = tt_now_s();
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
     printf("harness overhead per request: %.1f us cold, %.1f us warm\n", 1e6 * (cold - base) / n_req, 1e6 * (warm - base) / n_req);
 
     char *cmd = tt_asprintf("rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "bench_runner: could not remove %s\n", dir);
+    if (system(cmd) != 0) fprintf(stderr, "perf_runner: could not remove %s\n", dir);
     free(cmd);
     free(spec);
     free(task_path);

@@ -1,5 +1,5 @@
 /*
- * bench_tasks.c — cost of loading task data and assembling prompts, on the
+ * perf_tasks.c — cost of loading task data and assembling prompts, on the
  * real MMLU suite (57 tasks, 14042 test docs, 5-shot first_n from dev).
  * Prints, in one run:
  *   baseline  — reading and sha256-hashing the same CSV files (the I/O floor);
@@ -7,13 +7,13 @@
  *   build     — task_build for every doc (description + 5 shots + question,
  *               4 loglikelihood requests), with docs/s and µs per doc.
  *
- * usage: bench_tasks [DATASETS_DIR] [TASKS_DIR]
+ * usage: perf_tasks [DATASETS_DIR] [TASKS_DIR]
  *        (default $TIANTI_SHARED_DIR/datasets or ../shared/datasets, ./tasks)
  */
 #include "harness/dataset.h"
 #include "harness/suite.h"
 #include "harness/task.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <glob.h>
 #include <stdio.h>
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     glob_t g;
     size_t bytes = 0;
     if (glob(pat, 0, NULL, &g) != 0) {
-        fprintf(stderr, "bench_tasks: no MMLU data under %s\n", data);
+        fprintf(stderr, "perf_tasks: no MMLU data under %s\n", data);
         return 1;
     }
     for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     char *spath = tt_path_join(tdir, "mmlu/mmlu.suite.json");
     suite *s;
     if (suite_load(spath, tdir, &s, err)) {
-        fprintf(stderr, "bench_tasks: %s\n", err);
+        fprintf(stderr, "perf_tasks: %s\n", err);
         return 1;
     }
     task **tasks = tt_calloc((size_t)s->n_tasks, sizeof *tasks);
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     t0 = tt_now_s();
     for (int i = 0; i < s->n_tasks; i++) {
         if (task_load(s->task_paths[i], &tasks[i], err) || task_load_data(tasks[i], &o, err)) {
-            fprintf(stderr, "bench_tasks: %s\n", err);
+            fprintf(stderr, "perf_tasks: %s\n", err);
             return 1;
         }
     }
@@ -72,7 +72,7 @@ int main(int argc, char **argv)
         for (size_t d = 0; d < task_num_docs(tasks[i]); d++) {
             task_instance in;
             if (task_build(tasks[i], d, &in, err)) {
-                fprintf(stderr, "bench_tasks: %s\n", err);
+                fprintf(stderr, "perf_tasks: %s\n", err);
                 return 1;
             }
             prompt_bytes += strlen(in.prompt);

@@ -5,14 +5,14 @@
  * items it produces is in stats.c. Definitions follow lm-evaluation-harness
  * (harness.md B4); metrics.h lists each one.
  */
-#include "harness/metrics.h"
+#include "judges/metrics.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/util.h"
+#include "core/util.h"
 
 enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8, IN_CODE = 16 };
 

@@ -4,9 +4,9 @@
  * (arena, bench, reports) reach the same database through store_db() and
  * store_prepare() with their own SQL, always with bound parameters.
  */
-#include "harness/store.h"
-#include "harness/store_schema.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "store/schema.h"
+#include "core/util.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * perf.h — measurement primitives shared by `tianti bench` (harness/bench.c)
- * and the benchmark programs (bench/bench_glm.c): mean and sample standard
+ * and the benchmark programs (tests/perf/perf_glm.c): mean and sample standard
  * deviation, memory bandwidth, resident memory of a process and of its
  * whole process tree from /proc, a background sampler that records the peak
  * of a tree's resident and GPU memory, the parsing of `nvidia-smi

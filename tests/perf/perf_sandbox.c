@@ -1,11 +1,11 @@
 /*
- * bench_sandbox.c — executions per second of the HumanEval canonical
+ * perf_sandbox.c — executions per second of the HumanEval canonical
  * solutions through judges/code_judge.c at 1 and 2 jobs, with a baseline
  * in the same run: the same programs started bare (posix_spawn of the
  * interpreter on a file, no sandbox), one at a time. Prints the rates, the
  * 2-job/1-job ratio and the sandbox overhead per execution.
  *
- * Usage: bench_sandbox [HumanEval.jsonl.gz] [--rounds N] [--jobs-max J]
+ * Usage: perf_sandbox [HumanEval.jsonl.gz] [--rounds N] [--jobs-max J]
  *                      [--no-namespaces]   (the rlimits/uid-only path)
  * Data default: $TIANTI_SHARED_DIR/datasets/humaneval/HumanEval.jsonl.gz,
  * else ../shared/datasets/humaneval/HumanEval.jsonl.gz. Interpreter:
@@ -29,7 +29,7 @@ static double run_sandboxed(const code_judge_config *cfg, code_judge_item *items
     char err[TT_ERR_SIZE];
     double t0 = tt_now_s();
     if (code_judge_run_many(cfg, items, n, jobs, res, err) != TT_OK)
-        fprintf(stderr, "bench_sandbox: %s\n", err);
+        fprintf(stderr, "perf_sandbox: %s\n", err);
     double dt = tt_now_s() - t0;
     *passed = 0;
     for (size_t i = 0; i < n; i++) {
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     size_t n = 0;
     char err[TT_ERR_SIZE];
     if (code_problems_load(path, &p, &n, err) != TT_OK) {
-        fprintf(stderr, "bench_sandbox: %s\n", err);
+        fprintf(stderr, "perf_sandbox: %s\n", err);
         free(owned);
         return 1;
     }
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     run_sandboxed(&cfg, items, n < 8 ? n : 8, 1, &passed);
 
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("bench_sandbox: %zu HumanEval canonical solutions, %d round(s), %ld CPUs, %s%s\n", n,
+    printf("perf_sandbox: %zu HumanEval canonical solutions, %d round(s), %ld CPUs, %s%s\n", n,
            rounds, ncpu, python, no_ns ? ", no namespaces" : "");
     double bare = 0;
     size_t bare_passed = 0;

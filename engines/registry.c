@@ -1,8 +1,8 @@
 /*
  * registry.c — models.json parsing and name resolution (see registry.h).
  */
-#include "harness/registry.h"
-#include "harness/util.h"
+#include "engines/registry.h"
+#include "core/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * bench_glm.c — speed and memory of the built-in GLM engine, llama-bench
+ * perf_glm.c — speed and memory of the built-in GLM engine, llama-bench
  * style: for each precision (f32, f16, q8_0, q4_0) the file size, resident
  * memory, load time, pp512 (one batch of 512 prompt tokens) and tg128 (128
  * tokens one at a time) in tokens/s as mean ± stddev over repetitions after
@@ -11,8 +11,8 @@
  * tokens per CPU-second, the kernels' speed apart from scheduling on a
  * shared machine.
  *
- *   bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types f32,q8_0]
- *   bench_glm --write-random OUT.gguf     (only write the random model)
+ *   perf_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types f32,q8_0]
+ *   perf_glm --write-random OUT.gguf     (only write the random model)
  *
  * Without MODEL a random chatglm model (n_embd 1024, 8 blocks, 16 heads, 2 KV
  * heads, ffn 2560, vocab 4096; about 90 M parameters, near the shape of the
@@ -26,8 +26,8 @@
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
 #include "engines/glm/timing.h"
-#include "harness/perf.h"
-#include "harness/util.h"
+#include "bench/perf.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -154,8 +154,8 @@ int main(int argc, char **argv)
         }
         else if (argv[i][0] != '-') model = argv[i];
         else {
-            fprintf(stderr, "usage: bench_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n"
-                            "       bench_glm --write-random OUT.gguf\n");
+            fprintf(stderr, "usage: perf_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n"
+                            "       perf_glm --write-random OUT.gguf\n");
             return 2;
         }
     }

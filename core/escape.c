@@ -2,7 +2,7 @@
  * escape.c — escaping and number formatting for the report writers
  * (contract in escape.h). Callers: md.c, csv.c, html.c, plot.c.
  */
-#include "reports/escape.h"
+#include "core/escape.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * fork + setpgid + /bin/sh -c, readiness polling with libcurl, process-group
  * shutdown. Called by harness/bench.c and tests/unit/test_bench.c.
  */
-#include "harness/launch.h"
-#include "harness/util.h"
+#include "bench/launch.h"
+#include "core/util.h"
 
 #include <curl/curl.h>
 #include <errno.h>

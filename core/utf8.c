@@ -1,8 +1,8 @@
 /*
  * utf8.c — UTF-8 cleaning for model text (see arena/utf8.h).
  */
-#include "arena/utf8.h"
-#include "harness/util.h"
+#include "core/utf8.h"
+#include "core/util.h"
 
 #include <stdint.h>
 

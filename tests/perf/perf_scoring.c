@@ -1,9 +1,9 @@
 /*
- * bench_scoring.c — scoring throughput of harness/metrics.c, filter.c and
+ * perf_scoring.c — scoring throughput of harness/metrics.c, filter.c and
  * stats.c on a large generated set, with plain exact_match as the baseline
  * measured in the same run (ratios are per-sample cost relative to it).
  *
- *   bench_scoring [N]     N samples per metric (default 1000000)
+ *   perf_scoring [N]     N samples per metric (default 1000000)
  *
  * Samples cycle through a pool of 65536 generated documents (responses of
  * 3–20 words from a mixed English/number/Chinese vocabulary, targets that
@@ -19,9 +19,9 @@
 #include <time.h>
 
 #include "harness/filter.h"
-#include "harness/metrics.h"
-#include "harness/stats.h"
-#include "harness/util.h"
+#include "judges/metrics.h"
+#include "judges/stats.h"
+#include "core/util.h"
 
 #define POOL 65536
 

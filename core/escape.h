@@ -8,7 +8,7 @@
 #ifndef TIANTI_REPORT_ESCAPE_H
 #define TIANTI_REPORT_ESCAPE_H
 
-#include "harness/util.h"
+#include "core/util.h"
 
 /* Markdown table cell: '|' -> '\|', '\\' -> '\\\\', '*' -> '\*', '`' -> '\`',
  * '<' -> "&lt;", newlines -> space. */

@@ -1,5 +1,5 @@
 /*
- * bench_ratings.c — speed of the arena rating pipeline on one million
+ * perf_ratings.c — speed of the arena rating pipeline on one million
  * synthetic battles among 20 models of known strength (never run as a
  * test). Prints seconds and battles/s for each stage, each next to its
  * baseline in the same run:
@@ -10,14 +10,14 @@
  *     and without re-aggregation; a few rounds, extrapolated);
  *   - online Elo over all battles.
  * Also checks that the fits recover the known strengths.
- * Usage: bench_ratings [battles (default 1000000)] [rounds (default 1000)]
+ * Usage: perf_ratings [battles (default 1000000)] [rounds (default 1000)]
  */
 #include "arena/bootstrap.h"
 #include "arena/bt.h"
 #include "arena/elo.h"
 #include "arena/rows.h"
 #include "arena/sample.h"
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     double strength[N_MODELS];
     for (int i = 0; i < N_MODELS; i++) strength[i] = -1.5 + 3.0 * i / (N_MODELS - 1);
-    printf("bench_ratings: %zu battles, %d models, %d bootstrap rounds, %ld cpus\n\n", n, N_MODELS, rounds, cpus);
+    printf("perf_ratings: %zu battles, %d models, %d bootstrap rounds, %ld cpus\n\n", n, N_MODELS, rounds, cpus);
 
     arena_index idx;
     make_battles(&idx, n, strength);

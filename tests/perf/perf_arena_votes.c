@@ -1,5 +1,5 @@
 /*
- * bench_arena_votes.c — load on the web arena's vote endpoint (never run as
+ * perf_arena_votes.c — load on the web arena's vote endpoint (never run as
  * a test). A child process runs the arena server (arena/web.h) on
  * 127.0.0.1 with two replay models; this process is the client, with
  * several threads on keep-alive HTTP/1.1 connections:
@@ -10,11 +10,11 @@
  *   4. votes again on a sample (every answer must be 409).
  * Prints requests/s and p50/p99 latency for the baseline and for votes,
  * then counts rows in the store: every vote must be stored exactly once.
- * Usage: bench_arena_votes [battles (default 5000)] [client threads (default 8)]
+ * Usage: perf_arena_votes [battles (default 5000)] [client threads (default 8)]
  */
 #include "arena/web.h"
-#include "harness/store.h"
-#include "harness/util.h"
+#include "store/store.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -214,7 +214,7 @@ int main(int argc, char **argv)
     int n = argc > 1 ? atoi(argv[1]) : 5000;
     int threads = argc > 2 ? atoi(argv[2]) : 8;
     if (n < 10 || threads < 1) {
-        fprintf(stderr, "usage: bench_arena_votes [battles >= 10] [threads >= 1]\n");
+        fprintf(stderr, "usage: perf_arena_votes [battles >= 10] [threads >= 1]\n");
         return 2;
     }
     char dir[] = "/tmp/tianti_bench_votes_XXXXXX";
@@ -225,7 +225,7 @@ int main(int argc, char **argv)
     const char *ra = "{\"kind\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"text\":\"Hello.\"}\n";
     const char *rb = "{\"kind\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"text\":\"Hi there.\"}\n";
     if (tt_write_file(replay_a, ra, strlen(ra), err) || tt_write_file(replay_b, rb, strlen(rb), err)) {
-        fprintf(stderr, "bench_arena_votes: %s\n", err);
+        fprintf(stderr, "perf_arena_votes: %s\n", err);
         return 1;
     }
     int pfd[2];
@@ -251,7 +251,7 @@ int main(int argc, char **argv)
         arena_web *w = NULL;
         int p = -1;
         if (arena_web_start(&o, &w, err) == TT_OK) p = arena_web_port(w);
-        else fprintf(stderr, "bench_arena_votes: server: %s\n", err);
+        else fprintf(stderr, "perf_arena_votes: server: %s\n", err);
         if (write(pfd[1], &p, sizeof p) != sizeof p) _exit(1);
         close(pfd[1]);
         if (p < 0) _exit(1);
@@ -262,7 +262,7 @@ int main(int argc, char **argv)
     }
     close(pfd[1]);
     if (read(pfd[0], &port, sizeof port) != sizeof port || port < 0) {
-        fprintf(stderr, "bench_arena_votes: the server did not start\n");
+        fprintf(stderr, "perf_arena_votes: the server did not start\n");
         return 1;
     }
     close(pfd[0]);
@@ -294,7 +294,7 @@ int main(int argc, char **argv)
     printf("stored votes: %ld rows, %ld distinct battles, %d voted: %s\n", rows, distinct, n,
            exact ? "every vote stored exactly once" : "MISMATCH");
     char *cmd = tt_asprintf("rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "bench_arena_votes: could not remove %s\n", dir);
+    if (system(cmd) != 0) fprintf(stderr, "perf_arena_votes: could not remove %s\n", dir);
     free(cmd);
     free(battles);
     free(replay_a);

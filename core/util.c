@@ -3,7 +3,7 @@
  * files, SHA-256 (FIPS 180-4), FNV-1a, clocks, xoshiro256** RNG, UTF-8
  * counting. Nothing here knows about tasks, models or the store.
  */
-#include "harness/util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * Nishimura (1998); CPython's seeding feeds the 32-bit words of |seed| to
  * init_by_array. Called by stats.c for lm-eval-compatible bootstraps.
  */
-#include "harness/pyrandom.h"
+#include "core/pyrandom.h"
 
 #include <math.h>
 

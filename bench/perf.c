@@ -2,10 +2,10 @@
  * perf.c — measurement primitives (see perf.h): statistics, bandwidth,
  * /proc memory of processes and process trees, a peak sampler thread, and
  * nvidia-smi parsing. Called by harness/bench.c, harness/launch.c and
- * bench/bench_glm.c.
+ * tests/perf/perf_glm.c.
  */
-#include "harness/perf.h"
-#include "harness/util.h"
+#include "bench/perf.h"
+#include "core/util.h"
 
 #include <ctype.h>
 #include <dirent.h>
