@@ -56,6 +56,11 @@ void cli_list_push(cli_list *l, const char *s);   /* copies s */
 /* Prints "tianti: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Routes libtianti's messages (core/log.h) to stderr: verbosity < 0 (-q)
+ * warnings and errors only, 0 adds information, > 0 (-v) adds debug lines.
+ * main() calls it with 0; a command with -q/-v calls it again. */
+void cli_log_init(int verbosity);
+
 /* Exit status for a libtianti status code. */
 int cli_exit_status(int rc);
 

@@ -6,6 +6,7 @@
  */
 #include "cli/cli.h"
 #include "core/util.h"
+#include "core/version.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -42,12 +43,13 @@ static void print_help(FILE *out)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
+    cli_log_init(0);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         print_help(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("tianti %s\n", TIANTI_VERSION);
+        printf("tianti %s (%s)\n", tt_version(), tt_source_commit());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -4,6 +4,7 @@
  * parsing and the generated --help text, so they cannot drift apart.
  */
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -19,6 +20,22 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+/* The log sink of the tool: library messages become "tianti: ..." lines on
+ * stderr; warnings say so. */
+static void cli_log_sink(void *ud, tt_log_level level, const char *msg)
+{
+    (void)ud;
+    if (level == TT_LOG_WARN) fprintf(stderr, "tianti: warning: %s\n", msg);
+    else if (level == TT_LOG_ERROR) fprintf(stderr, "tianti: error: %s\n", msg);
+    else fprintf(stderr, "tianti: %s\n", msg);
+}
+
+void cli_log_init(int verbosity)
+{
+    tt_log_level max = verbosity < 0 ? TT_LOG_WARN : verbosity == 0 ? TT_LOG_INFO : TT_LOG_DEBUG;
+    tt_log_set_sink(cli_log_sink, NULL, max);
 }
 
 int cli_exit_status(int rc)

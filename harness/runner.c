@@ -15,6 +15,7 @@
 #include "harness/suite.h"
 #include "harness/task.h"
 #include "core/util.h"
+#include "core/version.h"
 #include "judges/code_judge.h"
 #include "judges/passk.h"
 
@@ -154,21 +155,6 @@ static json_t *run_config(const runner_options *o, const run_plan *p, const regi
     json_object_set_new(c, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(c, "bootstrap_iters", json_integer(o->bootstrap_iters));
     return c;
-}
-
-static char *git_rev(void)
-{
-    const char *src = getenv("TIANTI_SOURCE_DIR");
-    char *cmd = tt_asprintf("git -C '%s' rev-parse --short HEAD 2>/dev/null", src && !strchr(src, '\'') ? src : ".");
-    FILE *f = popen(cmd, "r");
-    free(cmd);
-    if (!f) return NULL;
-    char line[64] = "";
-    char *ok = fgets(line, sizeof line, f);
-    pclose(f);
-    if (!ok) return NULL;
-    line[strcspn(line, "\r\n")] = 0;
-    return line[0] ? tt_strdup(line) : NULL;
 }
 
 /* ---- what a task needs from an engine ------------------------------------------ */
@@ -1068,9 +1054,7 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
         fprintf(stderr, "tianti: resuming run %lld (same tasks, models and settings)\n", (long long)run_id);
         rc = store_run_set_status(st, run_id, "running", err);
     } else {
-        char *rev = git_rev();
-        rc = store_run_create(st, hash, cfg_s, o->seed, rev, &run_id, err);
-        free(rev);
+        rc = store_run_create(st, hash, cfg_s, o->seed, tt_source_commit(), &run_id, err);
     }
     free(cfg_s);
     json_decref(cfg);
