@@ -379,9 +379,9 @@ static int on_token(void *user, const char *piece, size_t len)
         tt_buf *ans = &bt->answer[g->side];
         tt_buf_append(ans, piece, len);
         /* send whole characters only; an incomplete tail waits for the next piece */
-        size_t cut = arena_utf8_complete_prefix(ans->data, ans->len);
+        size_t cut = tt_utf8_complete_prefix(ans->data, ans->len);
         if (cut > bt->emitted[g->side]) {
-            char *text = arena_utf8_clean(ans->data + bt->emitted[g->side], cut - bt->emitted[g->side]);
+            char *text = tt_utf8_clean(ans->data + bt->emitted[g->side], cut - bt->emitted[g->side]);
             event_locked(bt, json_pack("{s:s,s:s,s:s}", "type", "token", "side", g->side ? "b" : "a", "text", text));
             free(text);
             bt->emitted[g->side] = cut;
@@ -426,7 +426,7 @@ static void *gen_main(void *arg)
     pthread_mutex_lock(&w->mu);
     int failed = rc != TT_OK || resp.error != NULL;
     tt_buf *ans = &bt->answer[g->side];
-    char *final = arena_utf8_clean(!failed && resp.text ? resp.text : ans->data, !failed && resp.text ? strlen(resp.text) : ans->len);
+    char *final = tt_utf8_clean(!failed && resp.text ? resp.text : ans->data, !failed && resp.text ? strlen(resp.text) : ans->len);
     tt_buf_reset(ans);
     tt_buf_puts(ans, failed ? "" : final);  /* never NULL */
     free(final);

@@ -7,6 +7,7 @@
  */
 #include "bench/bench.h"
 #include "store/store.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <jansson.h>

@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 #include "store/store.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <jansson.h>

@@ -16,6 +16,7 @@
  */
 #include "arena/elo.h"
 #include "core/escape.h"
+#include "core/utf8.h"
 #include "reports/report.h"
 
 #include <errno.h>

@@ -8,6 +8,7 @@
 #include "engines/serve/serve.h"
 
 #include "engines/http/http_client.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
@@ -94,18 +95,6 @@ static void slot_release(serve_server *s)
 static json_t *jtext(const char *s, size_t n) { return http_json_text(s, n); }
 
 static json_t *jstr(const char *s) { return jtext(s, s ? strlen(s) : 0); }
-
-/* Bytes at the end of t[0..n) that start an incomplete UTF-8 sequence. */
-static size_t utf8_incomplete_tail(const char *t, size_t n)
-{
-    for (size_t back = 1; back <= 3 && back <= n; back++) {
-        unsigned c = (unsigned char)t[n - back];
-        if ((c & 0xC0) == 0x80) continue;
-        size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        return want > back ? back : 0;
-    }
-    return 0;
-}
 
 /* ---- per-request context ------------------------------------------------------ */
 
@@ -761,8 +750,8 @@ static size_t safe_prefix(const stream_gen *g, const engine_gen_params *p)
         }
     }
     /* never split a UTF-8 sequence */
-    while (keep > g->sent && keep < n && ((unsigned char)t[keep] & 0xC0) == 0x80) keep--;
-    if (keep == n) keep -= utf8_incomplete_tail(t, n);
+    if (keep < n) keep = tt_utf8_char_start(t, g->sent, keep);
+    else keep = tt_utf8_complete_prefix(t, n);
     return keep;
 }
 
