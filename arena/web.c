@@ -11,6 +11,7 @@
 #include "arena/match.h"
 #include "arena/page.h"
 #include "arena/prompts.h"
+#include "core/escape.h"
 #include "core/utf8.h"
 #include "store/store.h"
 #include "core/util.h"
@@ -168,20 +169,6 @@ static int secret_equal(const char *a, const char *b, size_t n)
 }
 
 static unsigned bucket_of(const char *id) { return (unsigned)(tt_fnv1a64(id, strlen(id)) % WEB_BUCKETS); }
-
-static void html_escape(tt_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': tt_buf_puts(b, "&lt;"); break;
-        case '>': tt_buf_puts(b, "&gt;"); break;
-        case '&': tt_buf_puts(b, "&amp;"); break;
-        case '"': tt_buf_puts(b, "&quot;"); break;
-        case '\'': tt_buf_puts(b, "&#39;"); break;
-        default: tt_buf_append(b, s, 1);
-        }
-    }
-}
 
 /* ---- responses ------------------------------------------------------------ */
 
@@ -768,7 +755,7 @@ static enum MHD_Result get_leaderboard(arena_web *w, struct MHD_Connection *c, i
         json_array_foreach(rows, i, row) {
             double rating = json_real_value(json_object_get(row, "rating"));
             tt_buf_printf(&b, "<tr><td class=\"num\">%d</td><td>", (int)json_integer_value(json_object_get(row, "rank")));
-            html_escape(&b, json_string_value(json_object_get(row, "model")));
+            tt_html_escape(&b, json_string_value(json_object_get(row, "model")));
             tt_buf_printf(&b, "</td><td class=\"num\">%.0f</td><td class=\"num\">", rating);
             json_t *lo = json_object_get(row, "lower"), *hi = json_object_get(row, "upper");
             if (json_is_real(lo) && json_is_real(hi))

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "store/store.h"
 #include "core/utf8.h"
+#include "core/escape.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -113,21 +114,6 @@ static int print_comparison(store *s, int run, const char *path)
     return 0;
 }
 
-static void csv_field(FILE *out, const char *s)
-{
-    if (!s) return;
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 int cmd_results(int argc, char **argv)
 {
     const char *db = NULL, *format = "table";
@@ -212,13 +198,13 @@ int cmd_results(int argc, char **argv)
                    filter, shot_col, metric, hib ? "↑" : "↓", val, sec, n);
         } else if (!strcmp(format, "csv")) {
             printf("%d,", run_id);
-            csv_field(stdout, name); fputc(',', stdout);
-            csv_field(stdout, spec); fputc(',', stdout);
-            csv_field(stdout, task);
+            tt_csv_field_fput(stdout, name); fputc(',', stdout);
+            tt_csv_field_fput(stdout, spec); fputc(',', stdout);
+            tt_csv_field_fput(stdout, task);
             printf(",%d,", is_group);
-            csv_field(stdout, filter);
+            tt_csv_field_fput(stdout, filter);
             if (has_shot) printf(",%d,", shots); else printf(",,");
-            csv_field(stdout, metric);
+            tt_csv_field_fput(stdout, metric);
             if (has_value) printf(",%.17g", value); else printf(",");
             if (has_se) printf(",%.17g", se); else printf(",");
             printf(",%d,%d,%s\n", n, hib, started ? started : "");

@@ -189,7 +189,7 @@ static void shorten_reals(tt_buf *out, const char *s)
                 tok[n] = 0;
                 tt_buf short_num;
                 tt_buf_init(&short_num);
-                report_num(&short_num, strtod(tok, NULL));
+                tt_num_roundtrip(&short_num, strtod(tok, NULL));
                 const char *t = tt_buf_str(&short_num);
                 tt_buf_puts(out, t);
                 if (!strpbrk(t, ".eE")) tt_buf_puts(out, ".0");
