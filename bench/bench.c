@@ -16,6 +16,7 @@
 #include "bench/launch.h"
 #include "bench/perf.h"
 #include "harness/runner.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -390,7 +391,7 @@ static void measure_child(void *arg, void *out)
     r->n_params = m->n_params;
     r->bytes_per_token = glm_model_bytes_per_token(m);
     r->threads = glm_pool_threads(m->pool);
-    r->peak_rss_bytes = perf_peak_rss_bytes(0);
+    r->peak_rss_bytes = tt_proc_peak_rss_bytes(0);
     r->memory_measured = r->peak_rss_bytes > 0;
 done:
     free(toks);

@@ -5,6 +5,7 @@
  * tests/perf/perf_glm.c.
  */
 #include "bench/perf.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -115,31 +116,6 @@ double perf_read_bandwidth(size_t bytes, int threads, int reps)
 
 /* ---- /proc ---------------------------------------------------------------------- */
 
-/* Value of "Field:   123 kB" in /proc/PID/status, in bytes; -1 if absent. */
-static int64_t status_field(pid_t pid, const char *field)
-{
-    char path[64];
-    if (pid > 0) snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    else snprintf(path, sizeof path, "/proc/self/status");
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    char line[256];
-    size_t fl = strlen(field);
-    int64_t v = -1;
-    while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, field, fl) && line[fl] == ':') {
-            long long kb;
-            if (sscanf(line + fl + 1, "%lld", &kb) == 1) v = (int64_t)kb * 1024;
-            break;
-        }
-    }
-    fclose(f);
-    return v;
-}
-
-int64_t perf_rss_bytes(pid_t pid) { return status_field(pid, "VmRSS"); }
-int64_t perf_peak_rss_bytes(pid_t pid) { return status_field(pid, "VmHWM"); }
-
 int perf_reset_peak_rss(void)
 {
     FILE *f = fopen("/proc/self/clear_refs", "w");
@@ -221,7 +197,7 @@ int64_t perf_tree_rss_bytes(pid_t root)
     perf_proc_tree(root, &pids, &n);
     int64_t sum = n ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        int64_t v = perf_rss_bytes(pids[i]);
+        int64_t v = tt_proc_rss_bytes(pids[i]);
         if (v > 0) sum += v;    /* zombies and kernel threads have none */
     }
     free(pids);
@@ -339,7 +315,7 @@ static void sampler_once(perf_sampler *s, int with_gpu)
     perf_proc_tree(s->root, &pids, &n);
     int64_t rss = n ? 0 : -1, hwm = n ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        int64_t v = perf_rss_bytes(pids[i]), h = perf_peak_rss_bytes(pids[i]);
+        int64_t v = tt_proc_rss_bytes(pids[i]), h = tt_proc_peak_rss_bytes(pids[i]);
         if (v > 0) rss += v;
         if (h > 0) hwm += h;
     }

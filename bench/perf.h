@@ -29,11 +29,7 @@ double perf_memcpy_bandwidth(size_t bytes, int reps);
  * figure does not depend on the build's optimisation level); best of reps. */
 double perf_read_bandwidth(size_t bytes, int threads, int reps);
 
-/* Resident set (VmRSS) and its peak (VmHWM) of pid (0 = this process) in
- * bytes, -1 when unknown (no such process, no /proc). */
-int64_t perf_rss_bytes(pid_t pid);
-int64_t perf_peak_rss_bytes(pid_t pid);
-/* Resets this process's VmHWM to its current VmRSS (/proc/self/clear_refs,
+/* Resident set and its peak of one process: core/proc.h. Resets this process's VmHWM to its current VmRSS (/proc/self/clear_refs,
  * Linux >= 4.0). Returns TT_OK or TT_ERR_IO. */
 int perf_reset_peak_rss(void);
 
