@@ -16,6 +16,7 @@
 #include "bench/launch.h"
 #include "bench/perf.h"
 #include "harness/runner.h"
+#include "core/pool.h"
 #include "core/proc.h"
 #include "core/util.h"
 
@@ -44,7 +45,7 @@ void bench_machine_measure(bench_machine *m, int threads)
 {
     memset(m, 0, sizeof *m);
     perf_cpu_model(m->cpu_model, sizeof m->cpu_model);
-    m->cores = perf_cpu_cores();
+    m->cores = tt_cpu_count();
     m->threads = threads > 0 ? threads : m->cores;
     m->read_bw = perf_read_bandwidth(128u << 20, m->threads, 5);
     snprintf(m->simd, sizeof m->simd, "%s", glm_ops_have_simd() ? "avx2" : "none");
