@@ -176,26 +176,25 @@ static void test_arena_battles_db_roundtrip_and_filters(void **state)
     char err[TT_ERR_SIZE];
     store *s;
     assert_int_equal(store_open(path, &s, err), TT_OK);
-    sqlite3 *db = store_db(s);
     arena_battles l;
     arena_battles_init(&l);
     arena_battles_add(&l, "a", "b", JUDGE_WIN_A, 3, "human", "u1");
     arena_battles_add(&l, "b", "c", JUDGE_TIE, 1, "judge:glm", NULL);
     arena_battles_add(&l, "c", "a", JUDGE_WIN_B, 2, NULL, NULL);
-    assert_int_equal(arena_battles_insert_db(db, &l, err), TT_OK);
+    assert_int_equal(arena_battles_insert_db(s, &l, err), TT_OK);
     /* not rated: unvoted and flagged battles */
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO battles(model_a, model_b, winner, tstamp, source) "
-                                      "VALUES ('a','b',NULL,0,'human');"
-                                      "INSERT INTO battles(model_a, model_b, winner, tstamp, source, flags) "
-                                      "VALUES ('a','b','model_a',0,'human','identity_leak')",
-                                  NULL, NULL, NULL), SQLITE_OK);
+    const store_battle unrated[] = {
+        {.model_a = "a", .model_b = "b", .winner = NULL, .tstamp = 0, .source = "human"},
+        {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 0, .source = "human", .flags = "identity_leak"},
+    };
+    assert_int_equal(store_battles_put(s, unrated, 2, err), TT_OK);
     arena_battles all, human, judge;
     arena_battles_init(&all);
     arena_battles_init(&human);
     arena_battles_init(&judge);
-    assert_int_equal(arena_battles_load_db(db, ARENA_SOURCE_ALL, &all, err), TT_OK);
-    assert_int_equal(arena_battles_load_db(db, ARENA_SOURCE_HUMAN, &human, err), TT_OK);
-    assert_int_equal(arena_battles_load_db(db, ARENA_SOURCE_JUDGE, &judge, err), TT_OK);
+    assert_int_equal(arena_battles_load_db(s, ARENA_SOURCE_ALL, &all, err), TT_OK);
+    assert_int_equal(arena_battles_load_db(s, ARENA_SOURCE_HUMAN, &human, err), TT_OK);
+    assert_int_equal(arena_battles_load_db(s, ARENA_SOURCE_JUDGE, &judge, err), TT_OK);
     assert_int_equal(all.n, 3);
     /* tstamp order */
     assert_string_equal(all.v[0].model_a, "b");
