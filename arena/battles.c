@@ -282,16 +282,16 @@ int arena_battles_load_db(store *s, arena_source f, arena_battles *out, char *er
     return store_battles_each(s, to_store[f], load_one, out, err);
 }
 
+/* Battle i of the list as a store row, converted one at a time so that an
+ * import of millions of battles is not held twice. */
+static void battle_row(void *ctx, size_t i, store_battle *out)
+{
+    const arena_battle *b = &((const arena_battles *)ctx)->v[i];
+    *out = (store_battle){.model_a = b->model_a, .model_b = b->model_b, .winner = judge_winner_name(b->winner),
+                          .tstamp = b->tstamp, .source = b->source ? b->source : "import", .judge = b->judge};
+}
+
 int arena_battles_insert_db(store *s, const arena_battles *l, char *err)
 {
-    store_battle *rows = tt_calloc(l->n + 1, sizeof *rows);
-    for (size_t i = 0; i < l->n; i++) {
-        const arena_battle *b = &l->v[i];
-        rows[i] = (store_battle){.model_a = b->model_a, .model_b = b->model_b,
-                                 .winner = judge_winner_name(b->winner), .tstamp = b->tstamp,
-                                 .source = b->source ? b->source : "import", .judge = b->judge};
-    }
-    int rc = store_battles_put(s, rows, l->n, err);
-    free(rows);
-    return rc;
+    return store_battles_put_each(s, l->n, battle_row, (void *)l, err);
 }

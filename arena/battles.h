@@ -86,7 +86,7 @@ void arena_battles_sort(arena_battles *l);
 int arena_battles_load_db(store *s, arena_source f, arena_battles *out, char *err);
 
 /* Inserts every battle (source NULL becomes 'import') in one transaction
- * (store_battles_put); on failure nothing is stored. Must not be called
+ * (store_battles_put_each); on failure nothing is stored. Must not be called
  * inside an open transaction. */
 int arena_battles_insert_db(store *s, const arena_battles *l, char *err);
 

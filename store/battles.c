@@ -21,7 +21,11 @@ static const char *const insert_sql =
     "voter_id, session_token, flags, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (session_token) DO NOTHING RETURNING id";
 
-/* Runs the prepared insert_sql for b. TT_ERR_USAGE when the token exists. */
+/* index of a battle put on its own (store_battle_put), for messages */
+#define SINGLE ((size_t)-1)
+
+/* Runs the prepared insert_sql for b (v[index] of a batch, or SINGLE).
+ * TT_ERR_USAGE when its session token is already stored. */
 static int put_one(store_q *q, const store_battle *b, size_t index, int64_t *id, char *err)
 {
     store_q_rewind(q);
@@ -44,10 +48,10 @@ static int put_one(store_q *q, const store_battle *b, size_t index, int64_t *id,
         return store_q_run(q, "store battle", err);
     }
     if (step == STORE_DONE) {
-        if (index == (size_t)-1) return tt_fail(err, TT_ERR_USAGE, "battle already stored");
+        if (index == SINGLE) return tt_fail(err, TT_ERR_USAGE, "battle already stored");
         return tt_fail(err, TT_ERR_USAGE, "battle %zu already stored (its session token is in the store)", index);
     }
-    if (index == (size_t)-1) return store_fail(q->s, err, "cannot store battle");
+    if (index == SINGLE) return store_fail(q->s, err, "cannot store battle");
     return store_fail(q->s, err, "cannot store battle %zu", index);
 }
 
@@ -55,14 +59,15 @@ int store_battle_put(store *s, const store_battle *b, int64_t *id, char *err)
 {
     store_q q;
     int rc = store_q_prepare(s, &q, insert_sql, "store battle", err);
-    if (rc == TT_OK) rc = put_one(&q, b, (size_t)-1, id, err);
+    if (rc == TT_OK) rc = put_one(&q, b, SINGLE, id, err);
     store_q_finish(&q);
     return rc;
 }
 
 typedef struct put_many {
-    const store_battle *v;
     size_t n;
+    store_battle_get_fn get;
+    void *ctx;
 } put_many;
 
 static int put_many_tx(store *s, void *ctx, char *err)
@@ -70,15 +75,26 @@ static int put_many_tx(store *s, void *ctx, char *err)
     const put_many *p = ctx;
     store_q q;
     int rc = store_q_prepare(s, &q, insert_sql, "store battles", err);
-    for (size_t i = 0; rc == TT_OK && i < p->n; i++) rc = put_one(&q, &p->v[i], i, NULL, err);
+    for (size_t i = 0; rc == TT_OK && i < p->n; i++) {
+        store_battle b;
+        p->get(p->ctx, i, &b);
+        rc = put_one(&q, &b, i, NULL, err);
+    }
     store_q_finish(&q);
     return rc;
 }
 
+int store_battles_put_each(store *s, size_t n, store_battle_get_fn get, void *ctx, char *err)
+{
+    put_many p = {n, get, ctx};
+    return store_with_transaction(s, put_many_tx, &p, "store battles", err);
+}
+
+static void from_array(void *ctx, size_t i, store_battle *out) { *out = ((const store_battle *)ctx)[i]; }
+
 int store_battles_put(store *s, const store_battle *v, size_t n, char *err)
 {
-    put_many p = {v, n};
-    return store_in_transaction(s, put_many_tx, &p, "store battles", err);
+    return store_battles_put_each(s, n, from_array, (void *)v, err);
 }
 
 int store_battles_each(store *s, store_battle_source f, store_rated_battle_fn fn, void *ctx, char *err)

@@ -46,6 +46,13 @@ int store_battle_put(store *s, const store_battle *b, int64_t *id, char *err);
  * store_begin(). */
 int store_battles_put(store *s, const store_battle *v, size_t n, char *err);
 
+/* The same for a batch that is not an array of store_battle (an import of
+ * millions of battles kept in another form): get fills *out with battle i,
+ * for i = 0 .. n-1 in order; its strings must stay valid until the next
+ * call. */
+typedef void (*store_battle_get_fn)(void *ctx, size_t i, store_battle *out);
+int store_battles_put_each(store *s, size_t n, store_battle_get_fn get, void *ctx, char *err);
+
 /* Which rated battles to read, by source. */
 typedef enum store_battle_source {
     STORE_BATTLES_ALL = 0,      /* every rated battle */

@@ -52,7 +52,7 @@ static int put_tx(store *s, void *ctx, char *err)
 int store_bench_put(store *s, const store_bench_row *v, size_t n, char *err)
 {
     put_ctx p = {v, n};
-    return store_in_transaction(s, put_tx, &p, "store bench results", err);
+    return store_with_transaction(s, put_tx, &p, "store bench results", err);
 }
 
 int store_bench_each(store *s, store_bench_fn fn, void *ctx, char *err)

@@ -14,8 +14,9 @@
 int store_cache_get(store *s, const char *key, char **response_json, char *err);
 /* Writes one entry (replacing the response of an existing key) as its own
  * transaction, committed before this returns, so it survives a kill -9 that
- * comes right after. Thread-safe. Must not be called while this thread has
- * a store_begin() transaction open (the entry would commit with it). */
+ * comes right after. Thread-safe. Not for use while a store_begin()
+ * transaction is open on the same handle: the entry would become part of
+ * it (committed or rolled back with it). */
 int store_cache_put(store *s, const char *key, const char *model_spec, const char *kind,
                     const char *request_json, const char *response_json, char *err);
 

@@ -67,7 +67,7 @@ store_opt_int store_q_col_opt_int(store_q *q, int i);
  * back when fn or the commit fails. Refuses to run inside an open
  * transaction (the caller's work would be committed or rolled back with
  * ours). what names the work for messages. */
-int store_in_transaction(store *s, int (*fn)(store *s, void *ctx, char *err), void *ctx, const char *what,
+int store_with_transaction(store *s, int (*fn)(store *s, void *ctx, char *err), void *ctx, const char *what,
                          char *err);
 
 #endif

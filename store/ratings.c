@@ -47,7 +47,7 @@ static int put_tx(store *s, void *ctx, char *err)
 int store_ratings_put(store *s, const store_rating *v, size_t n, char *err)
 {
     put_ctx p = {v, n};
-    return store_in_transaction(s, put_tx, &p, "store ratings", err);
+    return store_with_transaction(s, put_tx, &p, "store ratings", err);
 }
 
 static int latest(store *s, const char *method, store_rating_fn fn, void *ctx, char *err)

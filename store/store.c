@@ -103,7 +103,7 @@ int store_commit(store *s, char *err)
 
 void store_rollback(store *s) { s->drv->rollback(s->conn); }
 
-int store_in_transaction(store *s, int (*fn)(store *s, void *ctx, char *err), void *ctx, const char *what, char *err)
+int store_with_transaction(store *s, int (*fn)(store *s, void *ctx, char *err), void *ctx, const char *what, char *err)
 {
     if (s->drv->in_transaction(s->conn))
         return tt_fail(err, TT_ERR_STORE, "cannot %s in '%s': a transaction is already open", what, s->path);

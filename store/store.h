@@ -53,10 +53,11 @@ typedef struct store_opt_int {
 #define STORE_INT(x) ((store_opt_int){1, (int64_t)(x)})
 #define STORE_NO_INT ((store_opt_int){0, 0})
 
-/* Visitor for reads that may return many rows: called once per row, in the
- * documented order, with a row valid only during the call. Return TT_OK to
- * go on; any other code stops the read, which returns that code (with the
- * visitor's message in err). A visitor must not write to the store. */
+/* Reads that may return many rows take a visitor (store_<noun>_fn): it is
+ * called once per row, in the documented order, with a row valid only
+ * during the call, and returns TT_OK to go on; any other code stops the
+ * read, which returns that code (with the visitor's message in err). A
+ * visitor must not write to the store. */
 
 /* Opens (creating if needed) and migrates the database at path.
  * Caller frees with store_close(). */

@@ -517,6 +517,21 @@ static void test_store_battle_vote_once(void **state)
     remove_db(path);
 }
 
+/* A generated batch for store_battles_put_each: battle i is p<i> vs q,
+ * except that battle `broken` (if < n) lacks model_b. */
+typedef struct gen_battles {
+    size_t broken;
+    char a[32];
+} gen_battles;
+
+static void gen_battle(void *ctx, size_t i, store_battle *out)
+{
+    gen_battles *g = ctx;
+    snprintf(g->a, sizeof g->a, "p%zu", i);   /* valid until the next call, as promised */
+    *out = (store_battle){.model_a = g->a, .model_b = i == g->broken ? NULL : "q", .winner = "model_a",
+                          .tstamp = (double)i, .source = "judge:x"};
+}
+
 static void test_store_battles_put_is_all_or_nothing(void **state)
 {
     (void)state;
@@ -550,6 +565,14 @@ static void test_store_battles_put_is_all_or_nothing(void **state)
     assert_int_equal(store_battles_put(s, batch, 2, err), TT_OK);
     assert_int_equal(store_battles_put(s, NULL, 0, err), TT_OK);
     assert_int_equal(count_rows(s, "battles"), 3);
+    /* Generated batches: the last row failing takes the 999 before it along. */
+    gen_battles g = {.broken = 999};
+    assert_int_equal(store_battles_put_each(s, 1000, gen_battle, &g, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "battle 999"));
+    assert_int_equal(count_rows(s, "battles"), 3);
+    g.broken = (size_t)-1;
+    assert_int_equal(store_battles_put_each(s, 1000, gen_battle, &g, err), TT_OK);
+    assert_int_equal(count_rows(s, "battles"), 1003);
     store_close(s);
     remove_db(path);
 }
