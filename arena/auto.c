@@ -92,7 +92,7 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
     if (rc == TT_OK) rc = store_open(o->db_path, &st, err);
     if (rc == TT_OK) {
         counts = tt_calloc((size_t)n * (size_t)n, sizeof *counts);
-        rc = arena_match_load_counts(store_db(st), names, n, counts, err);
+        rc = arena_match_load_counts(st, names, n, counts, err);
     }
     if (rc == TT_OK && o->save_judge_requests) {
         reqf = fopen(o->save_judge_requests, "w");
@@ -170,7 +170,7 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
             .judge = o->judge, .prompt = p->text, .answer_a = aa->text, .answer_b = ab->text,
             .flags = flags, .extra_json = extra_s,
         };
-        rc = arena_match_store(store_db(st), &rec, NULL, err);
+        rc = arena_match_store(st, &rec, NULL, err);
         free(extra_s);
         if (rc == TT_OK) {
             sum->battles++;

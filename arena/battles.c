@@ -1,14 +1,14 @@
 /*
  * battles.c — the battle list of battles.h: construction, Chatbot Arena JSON
- * (Lines or array) import and export, source filters, and the SQLite
- * `battles` table. Uses jansson for JSON and sqlite3 with bound parameters.
+ * (Lines or array) import and export, source filters, and the conversion
+ * to and from the store's battle rows (store/battles.h). Uses jansson for
+ * JSON.
  */
 #include "arena/battles.h"
 #include "core/util.h"
 
 #include <jansson.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,73 +258,40 @@ int arena_battles_write_file(const arena_battles *l, const char *path, char *err
     return rc;
 }
 
-/* ---- SQLite ------------------------------------------------------------- */
+/* ---- store ---------------------------------------------------------------- */
 
-int arena_battles_load_db(sqlite3 *db, arena_source f, arena_battles *out, char *err)
+static int load_one(void *ctx, const store_rated_battle *b, char *err)
 {
-    static const char *const sql[] = {
-        [ARENA_SOURCE_ALL] = "SELECT model_a, model_b, winner, tstamp, source, judge FROM battles "
-                             "WHERE winner IS NOT NULL AND flags IS NULL ORDER BY tstamp, id",
-        [ARENA_SOURCE_HUMAN] = "SELECT model_a, model_b, winner, tstamp, source, judge FROM battles "
-                               "WHERE winner IS NOT NULL AND flags IS NULL AND source = 'human' "
-                               "ORDER BY tstamp, id",
-        [ARENA_SOURCE_JUDGE] = "SELECT model_a, model_b, winner, tstamp, source, judge FROM battles "
-                               "WHERE winner IS NOT NULL AND flags IS NULL AND source LIKE 'judge:%' "
-                               "ORDER BY tstamp, id",
-    };
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql[f], -1, &st, NULL) != SQLITE_OK)
-        return tt_fail(err, TT_ERR_STORE, "cannot read battles: %s", sqlite3_errmsg(db));
-    int rc = TT_OK, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *a = (const char *)sqlite3_column_text(st, 0);
-        const char *b = (const char *)sqlite3_column_text(st, 1);
-        const char *w = (const char *)sqlite3_column_text(st, 2);
-        judge_winner winner;
-        if (!a || !b || strcmp(a, b) == 0 || judge_winner_parse(w, &winner) != TT_OK) {
-            rc = tt_fail(err, TT_ERR_STORE, "malformed battle row in the store (model_a '%s', model_b '%s')",
-                         a ? a : "", b ? b : "");
-            break;
-        }
-        arena_battles_add(out, a, b, winner, sqlite3_column_double(st, 3),
-                          (const char *)sqlite3_column_text(st, 4),
-                          (const char *)sqlite3_column_text(st, 5));
-    }
-    if (rc == TT_OK && step != SQLITE_DONE)
-        rc = tt_fail(err, TT_ERR_STORE, "cannot read battles: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    return rc;
+    arena_battles *out = ctx;
+    judge_winner winner;
+    if (!b->model_a || !b->model_b || strcmp(b->model_a, b->model_b) == 0 ||
+        judge_winner_parse(b->winner, &winner) != TT_OK)
+        return tt_fail(err, TT_ERR_STORE, "malformed battle row in the store (model_a '%s', model_b '%s')",
+                       b->model_a ? b->model_a : "", b->model_b ? b->model_b : "");
+    arena_battles_add(out, b->model_a, b->model_b, winner, b->tstamp, b->source, b->judge);
+    return TT_OK;
 }
 
-int arena_battles_insert_db(sqlite3 *db, const arena_battles *l, char *err)
+int arena_battles_load_db(store *s, arena_source f, arena_battles *out, char *err)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = tt_fail(err, TT_ERR_STORE, "cannot begin transaction: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return rc;
-    }
-    sqlite3_stmt *st = NULL;
-    int rc = TT_OK;
-    if (sqlite3_prepare_v2(db, "INSERT INTO battles (model_a, model_b, winner, tstamp, source, judge) "
-                               "VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
-        rc = tt_fail(err, TT_ERR_STORE, "cannot insert battles: %s", sqlite3_errmsg(db));
-    for (size_t i = 0; rc == TT_OK && i < l->n; i++) {
-        const arena_battle *b = &l->v[i];
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, b->model_a, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, b->model_b, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, judge_winner_name(b->winner), -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 4, b->tstamp);
-        sqlite3_bind_text(st, 5, b->source ? b->source : "import", -1, SQLITE_STATIC);
-        if (b->judge) sqlite3_bind_text(st, 6, b->judge, -1, SQLITE_STATIC);
-        else sqlite3_bind_null(st, 6);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = tt_fail(err, TT_ERR_STORE, "cannot insert battle %zu: %s", i, sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(st);
-    if (rc == TT_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = tt_fail(err, TT_ERR_STORE, "cannot commit battles: %s", sqlite3_errmsg(db));
-    if (rc != TT_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+    static const store_battle_source to_store[] = {
+        [ARENA_SOURCE_ALL] = STORE_BATTLES_ALL,
+        [ARENA_SOURCE_HUMAN] = STORE_BATTLES_HUMAN,
+        [ARENA_SOURCE_JUDGE] = STORE_BATTLES_JUDGE,
+    };
+    return store_battles_each(s, to_store[f], load_one, out, err);
+}
+
+/* Battle i of the list as a store row, converted one at a time so that an
+ * import of millions of battles is not held twice. */
+static void battle_row(void *ctx, size_t i, store_battle *out)
+{
+    const arena_battle *b = &((const arena_battles *)ctx)->v[i];
+    *out = (store_battle){.model_a = b->model_a, .model_b = b->model_b, .winner = judge_winner_name(b->winner),
+                          .tstamp = b->tstamp, .source = b->source ? b->source : "import", .judge = b->judge};
+}
+
+int arena_battles_insert_db(store *s, const arena_battles *l, char *err)
+{
+    return store_battles_put_each(s, l->n, battle_row, (void *)l, err);
 }

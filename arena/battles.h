@@ -5,7 +5,7 @@
  * Chatbot Arena's vocabulary: "model_a", "model_b", "tie", "tie (bothbad)".
  * This module reads and writes Chatbot Arena's published battle format (JSON
  * Lines or one JSON array of objects; unknown fields are ignored) and moves
- * battles in and out of the SQLite `battles` table (harness/store_schema.h).
+ * battles in and out of the store's `battles` table (store/battles.h).
  * The rating code (rows.h, elo.h, bt.h, bootstrap.h, matrix.h) works on the
  * numeric form built by rows.h; the CLI (cli/cmd_ratings.c, cli/cmd_arena.c)
  * and the web arena call the loaders here.
@@ -17,8 +17,7 @@
 #include <stdio.h>
 
 #include "judges/winner.h"
-
-typedef struct sqlite3 sqlite3;
+#include "store/store.h"
 
 
 typedef struct arena_battle {
@@ -81,13 +80,14 @@ void arena_battles_filter_source(arena_battles *l, arena_source f);
 void arena_battles_sort(arena_battles *l);
 
 /* Appends the rated battles in the store: winner NOT NULL and flags NULL,
- * filtered by source, in (tstamp, id) order. db is borrowed (store_db()).
- * TT_OK or TT_ERR_STORE with sqlite's message. */
-int arena_battles_load_db(sqlite3 *db, arena_source f, arena_battles *out, char *err);
+ * filtered by source, in (tstamp, id) order (store_battles_each). TT_OK,
+ * TT_ERR_STORE with the database's message, or TT_ERR_STORE naming a row
+ * the arena cannot rate (unknown winner, a model against itself). */
+int arena_battles_load_db(store *s, arena_source f, arena_battles *out, char *err);
 
-/* Inserts every battle (source NULL becomes 'import') in one transaction with
- * bound parameters; on failure rolls back and returns TT_ERR_STORE.
- * Must not be called inside an open transaction. */
-int arena_battles_insert_db(sqlite3 *db, const arena_battles *l, char *err);
+/* Inserts every battle (source NULL becomes 'import') in one transaction
+ * (store_battles_put_each); on failure nothing is stored. Must not be called
+ * inside an open transaction. */
+int arena_battles_insert_db(store *s, const arena_battles *l, char *err);
 
 #endif

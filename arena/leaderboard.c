@@ -1,12 +1,12 @@
 /*
  * leaderboard.c — arena_leaderboard_compute/store of leaderboard.h: glue
- * over rows.c, bt.c, elo.c and bootstrap.c, and the INSERTs into `ratings`.
+ * over rows.c, bt.c, elo.c and bootstrap.c, and the rows it stores in
+ * `ratings` (store/ratings.h).
  */
 #include "arena/leaderboard.h"
 #include "core/util.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,46 +119,27 @@ void arena_leaderboard_free(arena_leaderboard *lb)
     memset(lb, 0, sizeof *lb);
 }
 
-int arena_leaderboard_store(sqlite3 *db, const arena_leaderboard *lb, const arena_lb_opts *o,
+int arena_leaderboard_store(store *s, const arena_leaderboard *lb, const arena_lb_opts *o,
                             const char *source, char *err)
 {
     char now[32];
     tt_iso8601(tt_wall_s(), now);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return tt_fail(err, TT_ERR_STORE, "cannot begin transaction: %s", sqlite3_errmsg(db));
-    sqlite3_stmt *st = NULL;
-    int rc = TT_OK;
-    if (sqlite3_prepare_v2(db, "INSERT INTO ratings (computed_at, method, source, model, rating, lower, upper, "
-                               "rank, battles, bootstrap_rounds, seed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        rc = tt_fail(err, TT_ERR_STORE, "cannot store ratings: %s", sqlite3_errmsg(db));
-    for (int i = 0; rc == TT_OK && i < lb->n; i++) {
+    store_rating *rows = tt_calloc((size_t)lb->n + 1, sizeof *rows);
+    for (int i = 0; i < lb->n; i++) {
         const arena_lb_row *r = &lb->rows[i];
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, arena_method_name(o->method), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, source ? source : "all", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, r->model, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 5, r->rating);
+        rows[i] = (store_rating){
+            .computed_at = now, .method = arena_method_name(o->method), .source = source ? source : "all",
+            .model = r->model, .rating = r->rating, .rank = STORE_INT(r->rank), .battles = r->battles,
+            .lower = NAN, .upper = NAN, .bootstrap_rounds = STORE_NO_INT, .seed = STORE_NO_INT,
+        };
         if (lb->rounds) {
-            sqlite3_bind_double(st, 6, r->lower);
-            sqlite3_bind_double(st, 7, r->upper);
-            sqlite3_bind_int(st, 10, lb->rounds);
-            sqlite3_bind_int64(st, 11, (sqlite3_int64)o->seed);
-        } else {
-            sqlite3_bind_null(st, 6);
-            sqlite3_bind_null(st, 7);
-            sqlite3_bind_null(st, 10);
-            sqlite3_bind_null(st, 11);
+            rows[i].lower = r->lower;
+            rows[i].upper = r->upper;
+            rows[i].bootstrap_rounds = STORE_INT(lb->rounds);
+            rows[i].seed = STORE_INT(o->seed);   /* the uint64's bit pattern, as before */
         }
-        sqlite3_bind_int(st, 8, r->rank);
-        sqlite3_bind_int64(st, 9, r->battles);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = tt_fail(err, TT_ERR_STORE, "cannot store rating of '%s': %s", r->model, sqlite3_errmsg(db));
     }
-    sqlite3_finalize(st);
-    if (rc == TT_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = tt_fail(err, TT_ERR_STORE, "cannot commit ratings: %s", sqlite3_errmsg(db));
-    if (rc != TT_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    int rc = store_ratings_put(s, rows, (size_t)lb->n, err);
+    free(rows);
     return rc;
 }

@@ -68,8 +68,9 @@ int arena_leaderboard_compute(const arena_battles *l, const arena_lb_opts *o,
 void arena_leaderboard_free(arena_leaderboard *lb);   /* NULL is fine */
 
 /* Appends one `ratings` row per model (computed_at = now) in one
- * transaction. source: 'all', 'human' or 'judge'. TT_OK or TT_ERR_STORE. */
-int arena_leaderboard_store(sqlite3 *db, const arena_leaderboard *lb, const arena_lb_opts *o,
+ * transaction (store_ratings_put). source: 'all' (NULL), 'human' or
+ * 'judge'. TT_OK or TT_ERR_STORE. */
+int arena_leaderboard_store(store *s, const arena_leaderboard *lb, const arena_lb_opts *o,
                             const char *source, char *err);
 
 #endif

@@ -1,14 +1,14 @@
 /*
  * match.c — setting up and recording one arena battle, shared by the web
  * arena and automatic battles: display names, weighted pair sampling, the
- * identity-leak filter, and the INSERT into `battles` (see arena/match.h).
+ * identity-leak filter, and handing the finished battle to the store
+ * (store_battle_put; see arena/match.h).
  */
 #include "arena/match.h"
 #include "core/utf8.h"
 
 #include <ctype.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,32 +124,33 @@ found:
     }
 }
 
-int arena_match_load_counts(sqlite3 *db, const char *const *names, int n, long *counts, char *err)
+typedef struct counts_ctx {
+    const char *const *names;
+    int n;
+    long *counts;
+} counts_ctx;
+
+static int add_count(void *ctx, const store_pair_count *pc, char *err)
+{
+    (void)err;
+    counts_ctx *c = ctx;
+    int ia = -1, ib = -1;
+    for (int i = 0; i < c->n; i++) {
+        if (pc->model_a && !strcmp(pc->model_a, c->names[i])) ia = i;
+        if (pc->model_b && !strcmp(pc->model_b, c->names[i])) ib = i;
+    }
+    if (ia >= 0 && ib >= 0 && ia != ib) {
+        c->counts[ia * c->n + ib] += (long)pc->n;
+        c->counts[ib * c->n + ia] += (long)pc->n;
+    }
+    return TT_OK;
+}
+
+int arena_match_load_counts(store *s, const char *const *names, int n, long *counts, char *err)
 {
     memset(counts, 0, (size_t)n * (size_t)n * sizeof *counts);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT model_a, model_b, count(*) FROM battles WHERE winner IS NOT NULL "
-                           "GROUP BY model_a, model_b",
-                           -1, &st, NULL) != SQLITE_OK)
-        return tt_fail(err, TT_ERR_STORE, "cannot count battles: %s", sqlite3_errmsg(db));
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *ma = (const char *)sqlite3_column_text(st, 0), *mb = (const char *)sqlite3_column_text(st, 1);
-        int ia = -1, ib = -1;
-        for (int i = 0; i < n; i++) {
-            if (ma && !strcmp(ma, names[i])) ia = i;
-            if (mb && !strcmp(mb, names[i])) ib = i;
-        }
-        if (ia >= 0 && ib >= 0 && ia != ib) {
-            long c = (long)sqlite3_column_int64(st, 2);
-            counts[ia * n + ib] += c;
-            counts[ib * n + ia] += c;
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return tt_fail(err, TT_ERR_STORE, "cannot count battles: %s", sqlite3_errmsg(db));
-    return TT_OK;
+    counts_ctx c = {names, n, counts};
+    return store_battle_counts(s, add_count, &c, err);
 }
 
 /* Model and vendor names that give a model away (our own list). */
@@ -207,61 +208,17 @@ char *arena_match_conversation_json(const char *prompt, const char *answer)
     return s;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
-}
-
-int arena_match_store(sqlite3 *db, const arena_match_record *r, int64_t *row_id, char *err)
+int arena_match_store(store *s, const arena_match_record *r, int64_t *row_id, char *err)
 {
     char *conv_a = arena_match_conversation_json(r->prompt, r->answer_a);
     char *conv_b = arena_match_conversation_json(r->prompt, r->answer_b);
-    sqlite3_stmt *st = NULL;
-    int rc = TT_OK;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = tt_fail(err, TT_ERR_STORE, "cannot begin a transaction: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO battles (model_a, model_b, winner, tstamp, source, judge, prompt, "
-                           "conversation_a, conversation_b, voter_id, session_token, flags, extra_json) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = tt_fail(err, TT_ERR_STORE, "cannot store the battle: %s", sqlite3_errmsg(db));
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        goto out;
-    }
-    bind_text(st, 1, r->model_a);
-    bind_text(st, 2, r->model_b);
-    bind_text(st, 3, r->winner);
-    sqlite3_bind_double(st, 4, r->tstamp);
-    bind_text(st, 5, r->source);
-    bind_text(st, 6, r->judge);
-    bind_text(st, 7, r->prompt);
-    bind_text(st, 8, conv_a);
-    bind_text(st, 9, conv_b);
-    bind_text(st, 10, r->voter_id);
-    bind_text(st, 11, r->session_token);
-    bind_text(st, 12, r->flags);
-    bind_text(st, 13, r->extra_json);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_DONE) {
-        if (row_id) *row_id = sqlite3_last_insert_rowid(db);
-        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            rc = tt_fail(err, TT_ERR_STORE, "cannot commit the battle: %s", sqlite3_errmsg(db));
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        }
-    } else {
-        int ext = sqlite3_extended_errcode(db);
-        if (ext == SQLITE_CONSTRAINT_UNIQUE) rc = tt_fail(err, TT_ERR_USAGE, "battle already stored");
-        else rc = tt_fail(err, TT_ERR_STORE, "cannot store the battle: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        st = NULL;
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    }
-out:
-    sqlite3_finalize(st);
+    store_battle b = {
+        .model_a = r->model_a, .model_b = r->model_b, .winner = r->winner, .tstamp = r->tstamp,
+        .source = r->source, .judge = r->judge, .prompt = r->prompt, .conversation_a = conv_a,
+        .conversation_b = conv_b, .voter_id = r->voter_id, .session_token = r->session_token,
+        .flags = r->flags, .extra_json = r->extra_json,
+    };
+    int rc = store_battle_put(s, &b, row_id, err);
     free(conv_a);
     free(conv_b);
     return rc;

@@ -23,8 +23,7 @@
 #include "engines/engine.h"
 #include "engines/registry.h"
 #include "core/util.h"
-
-typedef struct sqlite3 sqlite3;
+#include "store/store.h"
 
 /* Display name of an engine spec: "NAME=SPEC" gives NAME; otherwise the
  * file or model part without folder, extension and precision
@@ -58,7 +57,7 @@ void arena_match_pick_pair(const long *counts, int n, tt_rng *rng, int *a, int *
 /* Loads battle counts between the named models from the store (every
  * battle with a winner, whatever its source) into counts (n*n, zeroed
  * first). TT_OK or TT_ERR_STORE. */
-int arena_match_load_counts(sqlite3 *db, const char *const *names, int n, long *counts, char *err);
+int arena_match_load_counts(store *s, const char *const *names, int n, long *counts, char *err);
 
 /* 1 when text names any of names[0..n) or a well-known model or vendor
  * (whole word, ASCII case-insensitive; names shorter than 3 bytes are
@@ -84,10 +83,10 @@ typedef struct arena_match_record {
  * "assistant",...}] (assistant omitted when answer is NULL). Caller frees. */
 char *arena_match_conversation_json(const char *prompt, const char *answer);
 
-/* Inserts one row into `battles` inside its own transaction (BEGIN
- * IMMEDIATE ... COMMIT) with bound parameters. TT_OK; TT_ERR_USAGE
- * when session_token is already stored (a second vote: nothing written);
- * TT_ERR_STORE otherwise. Callers serialise calls on one connection. */
-int arena_match_store(sqlite3 *db, const arena_match_record *r, int64_t *row_id, char *err);
+/* Stores the battle as one row of `battles` (store_battle_put: one atomic
+ * statement), with the conversations built from prompt and answers. TT_OK;
+ * TT_ERR_USAGE when session_token is already stored (a second vote: nothing
+ * written); TT_ERR_STORE otherwise. Callers serialise calls on one store. */
+int arena_match_store(store *s, const arena_match_record *r, int64_t *row_id, char *err);
 
 #endif

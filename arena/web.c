@@ -585,7 +585,7 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
     };
     char err[TT_ERR_SIZE];
     pthread_mutex_lock(&w->db_mu);
-    int rc = arena_match_store(store_db(w->st), &rec, NULL, err);
+    int rc = arena_match_store(w->st, &rec, NULL, err);
     pthread_mutex_unlock(&w->db_mu);
     free(extra_s);
     if (rc != TT_OK && !w->o.quiet) fprintf(stderr, "tianti: arena: vote not stored: %s\n", err);
@@ -630,7 +630,7 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
     json_t *root = json_pack("{s:s,s:i}", "source", src_name, "bootstrap_rounds", w->o.lb_rounds);
     json_t *rows = json_array();
     pthread_mutex_lock(&w->db_mu);
-    int rc = arena_battles_load_db(store_db(w->st), src, &l, err);
+    int rc = arena_battles_load_db(w->st, src, &l, err);
     pthread_mutex_unlock(&w->db_mu);
     json_object_set_new(root, "battles", json_integer(rc == TT_OK ? (json_int_t)l.n : 0));
     if (rc == TT_OK && l.n > 0) {
@@ -886,7 +886,7 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     if (rc == TT_OK) rc = store_open(o->db_path, &w->st, err);
     if (rc == TT_OK) {
         w->counts = tt_calloc((size_t)w->n_models * (size_t)w->n_models, sizeof *w->counts);
-        rc = arena_match_load_counts(store_db(w->st), w->names, w->n_models, w->counts, err);
+        rc = arena_match_load_counts(w->st, w->names, w->n_models, w->counts, err);
     }
     if (rc != TT_OK) {
         web_free(w);

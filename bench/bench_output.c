@@ -12,6 +12,8 @@
 #include "core/util.h"
 
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,17 +26,19 @@ static json_t *machine_obj(const bench_machine *m)
                      "memchr scan of a 128 MiB buffer, best of 5", "simd", m->simd, "nvidia_smi", m->nvidia_smi);
 }
 
-static void bind_i64(sqlite3_stmt *st, int col, int64_t v, int known)
-{
-    if (known && v >= 0) sqlite3_bind_int64(st, col, v);
-    else sqlite3_bind_null(st, col);
-}
+/* A size or count as stored: NULL when unknown (< 0) or not measured. */
+static store_opt_int known_i64(int64_t v, int known) { return known && v >= 0 ? STORE_INT(v) : STORE_NO_INT; }
 
-static int put_row(sqlite3_stmt *st, const char *now, const bench_result *r, const char *test, const bench_figure *f,
-                   double mean, double sd, const char *unit, const bench_machine *m, const double *samples, char *err)
+/* The rows of one bench_store call and the strings they point to. */
+typedef struct row_list {
+    store_bench_row *v;
+    char **owned;       /* two per row: test name, machine JSON */
+    size_t n, cap;
+} row_list;
+
+static void add_row(row_list *l, const char *now, const bench_result *r, const char *test, const bench_figure *f,
+                    double mean, double sd, const char *unit, const bench_machine *m, const double *samples)
 {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     json_t *mj = m ? machine_obj(m) : json_object();
     json_object_set_new(mj, "threads", json_integer(r->threads));
     json_object_set_new(mj, "memory_measured", json_boolean(r->memory_measured));
@@ -51,76 +55,65 @@ static int put_row(sqlite3_stmt *st, const char *now, const bench_result *r, con
     if (r->note[0]) json_object_set_new(mj, "note", json_string(r->note));
     char *mjs = json_dumps(mj, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(mj);
-    int c = 1;
-    sqlite3_bind_text(st, c++, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, c++, r->spec, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, c++, r->name, -1, SQLITE_TRANSIENT);
-    if (r->precision[0]) sqlite3_bind_text(st, c++, r->precision, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, c++);
-    sqlite3_bind_text(st, c++, test, -1, SQLITE_TRANSIENT);
-    if (f && f->n_tokens > 0) sqlite3_bind_int(st, c++, f->n_tokens);
-    else sqlite3_bind_null(st, c++);
-    sqlite3_bind_int(st, c++, f ? f->reps : 1);
-    sqlite3_bind_double(st, c++, mean);
-    if (sd >= 0) sqlite3_bind_double(st, c++, sd);
-    else sqlite3_bind_null(st, c++);
-    sqlite3_bind_text(st, c++, unit, -1, SQLITE_TRANSIENT);
-    bind_i64(st, c++, r->file_bytes, 1);
-    bind_i64(st, c++, r->n_params, 1);
-    bind_i64(st, c++, r->peak_rss_bytes, r->memory_measured);
-    bind_i64(st, c++, r->weights_bytes, r->memory_measured);
-    bind_i64(st, c++, r->kv_bytes, r->memory_measured);
-    bind_i64(st, c++, r->scratch_bytes, r->memory_measured);
-    bind_i64(st, c++, r->gpu_bytes, 1);
-    if (r->threads > 0) sqlite3_bind_int(st, c++, r->threads);
-    else sqlite3_bind_null(st, c++);
-    sqlite3_bind_text(st, c++, mjs, -1, SQLITE_TRANSIENT);
-    free(mjs);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return tt_fail(err, TT_ERR_STORE, "cannot store bench result for '%s': %s", r->spec,
-                       sqlite3_errmsg(sqlite3_db_handle(st)));
-    return TT_OK;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->v = tt_realloc(l->v, l->cap * sizeof *l->v);
+        l->owned = tt_realloc(l->owned, 2 * l->cap * sizeof *l->owned);
+    }
+    char *test_s = tt_strdup(test);
+    l->owned[2 * l->n] = test_s;
+    l->owned[2 * l->n + 1] = mjs;
+    l->v[l->n++] = (store_bench_row){
+        .created_at = now, .model_spec = r->spec, .model_name = r->name,
+        .precision = r->precision[0] ? r->precision : NULL, .test = test_s,
+        .n_tokens = f && f->n_tokens > 0 ? STORE_INT(f->n_tokens) : STORE_NO_INT,
+        .repetitions = STORE_INT(f ? f->reps : 1),
+        .mean = mean, .stddev = sd >= 0 ? sd : NAN, .unit = unit,
+        .file_bytes = known_i64(r->file_bytes, 1), .n_params = known_i64(r->n_params, 1),
+        .peak_rss_bytes = known_i64(r->peak_rss_bytes, r->memory_measured),
+        .weights_bytes = known_i64(r->weights_bytes, r->memory_measured),
+        .kv_bytes = known_i64(r->kv_bytes, r->memory_measured),
+        .scratch_bytes = known_i64(r->scratch_bytes, r->memory_measured),
+        .gpu_bytes = known_i64(r->gpu_bytes, 1),
+        .threads = r->threads > 0 ? STORE_INT(r->threads) : STORE_NO_INT,
+        .machine_json = mjs,
+    };
 }
 
 int bench_store(const char *db_path, const bench_result *rs, int n, const bench_machine *m, char *err)
 {
-    store *s;
-    int rc = store_open(db_path, &s, err);
-    if (rc) return rc;
-    sqlite3_stmt *st = NULL;
-    rc = store_prepare(s,
-                       "INSERT INTO bench_results (created_at, model_spec, model_name, precision, test, n_tokens, "
-                       "repetitions, mean, stddev, unit, file_bytes, n_params, peak_rss_bytes, weights_bytes, kv_bytes, "
-                       "scratch_bytes, gpu_bytes, threads, machine_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       &st, err);
-    if (rc == TT_OK) rc = store_begin(s, err);
     char now[32];
     tt_iso8601(tt_wall_s(), now);
-    for (int i = 0; i < n && rc == TT_OK; i++) {
+    row_list l = {0};
+    for (int i = 0; i < n; i++) {
         const bench_result *r = &rs[i];
         if (r->error[0]) continue;
         char name[64];
-        if (r->load.mean >= 0) rc = put_row(st, now, r, "load", &r->load, r->load.mean, -1, "s", m, NULL, err);
-        if (rc == TT_OK && r->ttft.mean >= 0)
-            rc = put_row(st, now, r, "ttft", &r->ttft, r->ttft.mean, r->ttft.sd, "s", m, NULL, err);
-        if (rc == TT_OK && r->pp.mean >= 0) {
+        if (r->load.mean >= 0) add_row(&l, now, r, "load", &r->load, r->load.mean, -1, "s", m, NULL);
+        if (r->ttft.mean >= 0) add_row(&l, now, r, "ttft", &r->ttft, r->ttft.mean, r->ttft.sd, "s", m, NULL);
+        if (r->pp.mean >= 0) {
             snprintf(name, sizeof name, "pp%d", r->pp.n_tokens);
-            rc = put_row(st, now, r, name, &r->pp, r->pp.mean, r->pp.sd, "tokens/s", m, r->pp_samples, err);
+            add_row(&l, now, r, name, &r->pp, r->pp.mean, r->pp.sd, "tokens/s", m, r->pp_samples);
         }
-        if (rc == TT_OK && r->tg.mean >= 0) {
+        if (r->tg.mean >= 0) {
             snprintf(name, sizeof name, "tg%d", r->tg.n_tokens);
-            rc = put_row(st, now, r, name, &r->tg, r->tg.mean, r->tg.sd, "tokens/s", m, r->tg_samples, err);
+            add_row(&l, now, r, name, &r->tg, r->tg.mean, r->tg.sd, "tokens/s", m, r->tg_samples);
         }
-        if (rc == TT_OK && r->has_acc) {
-            char test[128];
-            snprintf(test, sizeof test, "task:%s", r->task);
-            rc = put_row(st, now, r, test, NULL, r->acc, r->acc_stderr, r->metric, m, NULL, err);
+        if (r->has_acc) {
+            char *test = tt_asprintf("task:%s", r->task);
+            add_row(&l, now, r, test, NULL, r->acc, r->acc_stderr, r->metric, m, NULL);
+            free(test);
         }
     }
-    if (rc == TT_OK) rc = store_commit(s, err);
-    else store_rollback(s);
-    sqlite3_finalize(st);
-    store_close(s);
+    store *s;
+    int rc = store_open(db_path, &s, err);
+    if (rc == TT_OK) {
+        rc = store_bench_put(s, l.v, l.n, err);
+        store_close(s);
+    }
+    for (size_t i = 0; i < 2 * l.n; i++) free(l.owned[i]);
+    free(l.owned);
+    free(l.v);
     return rc;
 }
 

@@ -78,7 +78,7 @@ static int arena_import(int argc, char **argv)
         for (size_t i = 0; i < l.n; i++)
             if (!l.v[i].source) l.v[i].source = tt_strdup(source);
     if (rc == TT_OK) rc = store_open(cli_db_path(db), &s, err);
-    if (rc == TT_OK) rc = arena_battles_insert_db(store_db(s), &l, err);
+    if (rc == TT_OK) rc = arena_battles_insert_db(s, &l, err);
     if (rc == TT_OK) printf("imported %zu battles into %s\n", l.n, cli_db_path(db));
     else cli_error("arena import: %s", err);
     arena_battles_free(&l);
@@ -116,7 +116,7 @@ static int arena_export(int argc, char **argv)
     arena_battles_init(&l);
     store *s = NULL;
     int rc = store_open(path, &s, err);
-    if (rc == TT_OK) rc = arena_battles_load_db(store_db(s), src, &l, err);
+    if (rc == TT_OK) rc = arena_battles_load_db(s, src, &l, err);
     if (rc == TT_OK) {
         if (!strcmp(pos.items[0], "-")) rc = arena_battles_write(&l, stdout, err);
         else rc = arena_battles_write_file(&l, pos.items[0], err);

@@ -234,7 +234,7 @@ int cmd_ratings(int argc, char **argv)
             return 1;
         }
         rc = store_open(path, &s, err);
-        if (rc == TT_OK) rc = arena_battles_load_db(store_db(s), src, &l, err);
+        if (rc == TT_OK) rc = arena_battles_load_db(s, src, &l, err);
     }
     if (rc != TT_OK) {
         cli_error("ratings: %s", err);
@@ -261,7 +261,7 @@ int cmd_ratings(int argc, char **argv)
                     lb.idx.models[lb.bt_info.stray_model], o.bt.ridge);
         print_ratings(&lb, &o, source, format, lb.idx.n);
         if (s && lb.n > 0) {
-            rc = arena_leaderboard_store(store_db(s), &lb, &o, source, err);
+            rc = arena_leaderboard_store(s, &lb, &o, source, err);
             if (rc != TT_OK) cli_error("ratings: %s", err);
         }
     }

@@ -1,7 +1,8 @@
 /*
  * cmd_results.c — `tianti results`: shows the metrics the store holds, one
  * row per (run, model, task or suite, filter, metric), as a table, JSON or
- * CSV. Read-only.
+ * CSV. Read-only. The rows come from store_results_each (store/results.h);
+ * every store error is reported and exits with status 1.
  */
 #include "cli/cli.h"
 #include "store/store.h"
@@ -20,98 +21,243 @@ static const char *const usage[] = {
     NULL,
 };
 
+/* ---- --compare ------------------------------------------------------------ */
+
+/* One metric of the run, copied out of the store. */
+typedef struct cmp_row {
+    int64_t model_id;
+    char *model_name, *task, *metric, *filter;
+    int is_group;
+    double value, se;           /* NaN when NULL */
+} cmp_row;
+
+typedef struct cmp_rows {
+    cmp_row *v;
+    size_t n, cap;
+} cmp_rows;
+
+static int collect(void *ctx, const store_metric_row *m, char *err)
+{
+    (void)err;
+    cmp_rows *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = tt_realloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = (cmp_row){m->model_id, tt_strdup(m->model_name), tt_strdup(m->task_name), tt_strdup(m->metric),
+                             tt_strdup(m->filter), m->is_group, m->value, m->stderr_value};
+    return TT_OK;
+}
+
+static void cmp_rows_free(cmp_rows *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].model_name);
+        free(l->v[i].task);
+        free(l->v[i].metric);
+        free(l->v[i].filter);
+    }
+    free(l->v);
+}
+
+static int by_model_id(const void *x, const void *y)
+{
+    const cmp_row *a = *(const cmp_row *const *)x, *b = *(const cmp_row *const *)y;
+    return a->model_id < b->model_id ? -1 : a->model_id > b->model_id;
+}
+
+/* Row order of the table: tasks before suites, then task, metric, filter
+ * (byte order, as the store compares text). */
+static int by_label(const void *x, const void *y)
+{
+    const cmp_row *a = *(const cmp_row *const *)x, *b = *(const cmp_row *const *)y;
+    if (a->is_group != b->is_group) return a->is_group - b->is_group;
+    int c = strcmp(a->task, b->task);
+    if (!c) c = strcmp(a->metric, b->metric);
+    return c ? c : strcmp(a->filter, b->filter);
+}
+
+/* Cell lookup order: model, task, metric, filter. A cell is found by these
+ * four alone, so a task and a suite of the same name share their cells. */
+static int by_cell(const void *x, const void *y)
+{
+    const cmp_row *a = *(const cmp_row *const *)x, *b = *(const cmp_row *const *)y;
+    if (a->model_id != b->model_id) return a->model_id < b->model_id ? -1 : 1;
+    int c = strcmp(a->task, b->task);
+    if (!c) c = strcmp(a->metric, b->metric);
+    return c ? c : strcmp(a->filter, b->filter);
+}
+
+static int has_filter(const cmp_row *r) { return strcmp(r->filter, "none") != 0; }
+
+static size_t codepoints(const char *s) { return tt_utf8_codepoints(s, strlen(s)); }
+
 /* One table with a column per model (of one run: --run, else the newest):
- * the "which model is better, by how much" view the quick start prints. */
-static int print_comparison(store *s, int run, const char *path)
+ * the "which model is better, by how much" view the quick start prints.
+ * Returns the exit status. */
+static int print_comparison(store *s, int64_t run, const char *path)
 {
     char err[TT_ERR_SIZE];
-    sqlite3_stmt *st;
-    if (run == 0) {
-        if (store_prepare(s, "SELECT coalesce(max(run_id), 0) FROM metrics", &st, err) != TT_OK) return 1;
-        if (sqlite3_step(st) == SQLITE_ROW) run = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+    if (run == 0 && store_results_newest_run(s, &run, err) != TT_OK) {
+        cli_error("results: %s", err);
+        return 1;
     }
     if (run == 0) {
         printf("(no results stored in '%s')\n", path);
         return 0;
     }
-    if (store_prepare(s, "SELECT DISTINCT mo.id, mo.name FROM metrics m JOIN models mo ON mo.id = m.model_id "
-                         "WHERE m.run_id = ? ORDER BY mo.id", &st, err) != TT_OK)
+    cmp_rows rows = {0};
+    if (store_results_each(s, run, collect, &rows, err) != TT_OK) {
+        cli_error("results: %s", err);
+        cmp_rows_free(&rows);
         return 1;
-    sqlite3_bind_int(st, 1, run);
-    int n_models = 0;
-    int ids[64];
-    char *names[64];
-    while (sqlite3_step(st) == SQLITE_ROW && n_models < 64) {
-        ids[n_models] = sqlite3_column_int(st, 0);
-        names[n_models++] = tt_strdup((const char *)sqlite3_column_text(st, 1));
     }
-    sqlite3_finalize(st);
-    int width[64];
-    for (int i = 0; i < n_models; i++) {
-        width[i] = (int)tt_utf8_codepoints(names[i], strlen(names[i]));
+    size_t n = rows.n;
+    const cmp_row **models = tt_calloc(n + 1, sizeof *models), **labels = tt_calloc(n + 1, sizeof *labels),
+                  **cells = tt_calloc(n + 1, sizeof *cells);
+    for (size_t i = 0; i < n; i++) models[i] = labels[i] = cells[i] = &rows.v[i];
+    qsort(models, n, sizeof *models, by_model_id);
+    qsort(labels, n, sizeof *labels, by_label);
+    qsort(cells, n, sizeof *cells, by_cell);
+    size_t n_models = 0, n_labels = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (n_models == 0 || models[n_models - 1]->model_id != models[i]->model_id) models[n_models++] = models[i];
+        if (n_labels == 0 || by_label(&labels[n_labels - 1], &labels[i]) != 0) labels[n_labels++] = labels[i];
+    }
+    int *width = tt_calloc(n_models + 1, sizeof *width);
+    for (size_t i = 0; i < n_models; i++) {
+        width[i] = (int)codepoints(models[i]->model_name);
         if (width[i] < 20) width[i] = 20;
     }
-    /* The label column fits the longest "task metric (filter)". */
+    /* The label column fits the longest "task metric (filter)"; a suite's
+     * "[suite] " counts one more than it prints, as it always has. */
     int label_w = 30;
-    if (store_prepare(s, "SELECT max(length(task_name) + length(metric) + CASE WHEN filter = 'none' THEN 0 "
-                         "ELSE length(filter) + 3 END + 9 * is_group + 1) FROM metrics WHERE run_id = ?", &st, err) == TT_OK) {
-        sqlite3_bind_int(st, 1, run);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > label_w) label_w = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+    for (size_t i = 0; i < n; i++) {
+        const cmp_row *r = &rows.v[i];
+        int w = (int)(codepoints(r->task) + codepoints(r->metric) + (has_filter(r) ? codepoints(r->filter) + 3 : 0)) +
+                9 * r->is_group + 1;
+        if (w > label_w) label_w = w;
     }
-    printf("run %d: value ± stderr per model\n\n| %-*s |", run, label_w, "task / metric (filter)");
-    for (int i = 0; i < n_models; i++) printf(" %-*s |", width[i], names[i]);
+    printf("run %lld: value ± stderr per model\n\n| %-*s |", (long long)run, label_w, "task / metric (filter)");
+    for (size_t i = 0; i < n_models; i++) printf(" %-*s |", width[i], models[i]->model_name);
     printf("\n|");
     for (int k = 0; k < label_w + 2; k++) putchar('-');
     putchar('|');
-    for (int i = 0; i < n_models; i++) {
+    for (size_t i = 0; i < n_models; i++) {
         for (int k = 0; k < width[i] + 2; k++) putchar('-');
         putchar('|');
     }
     printf("\n");
-    if (store_prepare(s, "SELECT DISTINCT task_name, metric, filter, is_group FROM metrics WHERE run_id = ? "
-                         "ORDER BY is_group, task_name, metric, filter", &st, err) != TT_OK)
-        return 1;
-    sqlite3_bind_int(st, 1, run);
-    sqlite3_stmt *cell;
-    if (store_prepare(s, "SELECT value, stderr FROM metrics WHERE run_id = ? AND model_id = ? AND task_name = ? "
-                         "AND metric = ? AND filter = ?", &cell, err) != TT_OK) {
-        sqlite3_finalize(st);
-        return 1;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *task = (const char *)sqlite3_column_text(st, 0);
-        const char *metric = (const char *)sqlite3_column_text(st, 1);
-        const char *filter = (const char *)sqlite3_column_text(st, 2);
-        char label[160];
-        snprintf(label, sizeof label, "%s%s %s%s%s%s", sqlite3_column_int(st, 3) ? "[suite] " : "", task, metric,
-                 strcmp(filter, "none") ? " (" : "", strcmp(filter, "none") ? filter : "", strcmp(filter, "none") ? ")" : "");
-        int lpad = label_w - (int)tt_utf8_codepoints(label, strlen(label));
+    for (size_t k = 0; k < n_labels; k++) {
+        const cmp_row *l = labels[k];
+        char *label = tt_asprintf("%s%s %s%s%s%s", l->is_group ? "[suite] " : "", l->task, l->metric,
+                                  has_filter(l) ? " (" : "", has_filter(l) ? l->filter : "", has_filter(l) ? ")" : "");
+        int lpad = label_w - (int)codepoints(label);
         printf("| %s%*s |", label, lpad > 0 ? lpad : 0, "");
-        for (int i = 0; i < n_models; i++) {
-            sqlite3_reset(cell);
-            sqlite3_bind_int(cell, 1, run);
-            sqlite3_bind_int(cell, 2, ids[i]);
-            sqlite3_bind_text(cell, 3, task, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(cell, 4, metric, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(cell, 5, filter, -1, SQLITE_TRANSIENT);
-            char text[48] = "";
-            if (sqlite3_step(cell) == SQLITE_ROW && sqlite3_column_type(cell, 0) != SQLITE_NULL) {
-                if (sqlite3_column_type(cell, 1) != SQLITE_NULL)
-                    snprintf(text, sizeof text, "%.4f ± %.4f", sqlite3_column_double(cell, 0), sqlite3_column_double(cell, 1));
-                else
-                    snprintf(text, sizeof text, "%.4f", sqlite3_column_double(cell, 0));
-            }
-            int pad = width[i] - (int)tt_utf8_codepoints(text, strlen(text));
-            printf(" %s%*s |", text, pad > 0 ? pad : 0, "");
+        free(label);
+        for (size_t i = 0; i < n_models; i++) {
+            cmp_row key = {.model_id = models[i]->model_id, .task = l->task, .metric = l->metric, .filter = l->filter};
+            const cmp_row *kp = &key, **hit = bsearch(&kp, cells, n, sizeof *cells, by_cell);
+            char *text = NULL;
+            if (hit && !isnan((*hit)->value))
+                text = isnan((*hit)->se) ? tt_asprintf("%.4f", (*hit)->value)
+                                         : tt_asprintf("%.4f ± %.4f", (*hit)->value, (*hit)->se);
+            int pad = width[i] - (int)(text ? codepoints(text) : 0);
+            printf(" %s%*s |", text ? text : "", pad > 0 ? pad : 0, "");
+            free(text);
         }
         printf("\n");
     }
-    sqlite3_finalize(cell);
-    sqlite3_finalize(st);
-    for (int i = 0; i < n_models; i++) free(names[i]);
+    free(width);
+    free(models);
+    free(labels);
+    free(cells);
+    cmp_rows_free(&rows);
     return 0;
+}
+
+/* ---- the listing ------------------------------------------------------------- */
+
+typedef struct listing_ctx {
+    const char *format;
+    json_t *rows;           /* --format json: collected, printed at the end */
+    int count;
+    int header_done;
+} listing_ctx;
+
+/* The table or CSV header, printed once the store has answered, so that a
+ * store error leaves no half table behind. */
+static void print_header(listing_ctx *lc)
+{
+    if (lc->header_done) return;
+    lc->header_done = 1;
+    if (!strcmp(lc->format, "table"))
+        printf("| %-4s | %-28s | %-26s | %-14s | %-5s | %-12s | %9s | %8s | %6s |\n", "run", "model", "task",
+               "filter", "shots", "metric", "value", "stderr", "n");
+    else if (!strcmp(lc->format, "csv"))
+        printf("run,model,spec,task,is_group,filter,n_shot,metric,value,stderr,n,higher_is_better,started_at\n");
+    if (!strcmp(lc->format, "table"))
+        printf("|------|------------------------------|----------------------------|----------------|-------|--------------|-----------|----------|--------|\n");
+}
+
+/* Prints (or, for JSON, collects) one metric row of the listing. */
+static int print_row(void *ctx, const store_metric_row *m, char *err)
+{
+    (void)err;
+    listing_ctx *lc = ctx;
+    print_header(lc);
+    lc->count++;
+    long long run_id = (long long)m->run_id;
+    const char *name = m->model_name, *spec = m->model_spec, *task = m->task_name, *filter = m->filter,
+               *metric = m->metric, *started = m->started_at;
+    int is_group = m->is_group;
+    int has_value = !isnan(m->value), has_se = !isnan(m->stderr_value);
+    double value = m->value, se = m->stderr_value;
+    long long n = (long long)m->n;
+    int has_shot = m->n_shot.has;
+    long long shots = (long long)m->n_shot.v;
+    int hib = m->higher_is_better.has ? (int)m->higher_is_better.v : 0;
+    if (!strcmp(lc->format, "table")) {
+        char *task_col = tt_asprintf("%s%s", is_group ? "" : " - ", task);
+        char *shot_col = has_shot ? tt_asprintf("%lld", shots) : tt_strdup("");
+        char *val = has_value ? tt_asprintf("%.4f", value) : tt_strdup("N/A");
+        char *sec = has_se ? tt_asprintf("%.4f", se) : tt_strdup("N/A");
+        printf("| %-4lld | %-28s | %-26s | %-14s | %5s | %-10s %s | %9s | %8s | %6lld |\n", run_id, name, task_col,
+               filter, shot_col, metric, hib ? "↑" : "↓", val, sec, n);
+        free(task_col);
+        free(shot_col);
+        free(val);
+        free(sec);
+    } else if (!strcmp(lc->format, "csv")) {
+        printf("%lld,", run_id);
+        tt_csv_field_fput(stdout, name); fputc(',', stdout);
+        tt_csv_field_fput(stdout, spec); fputc(',', stdout);
+        tt_csv_field_fput(stdout, task);
+        printf(",%d,", is_group);
+        tt_csv_field_fput(stdout, filter);
+        if (has_shot) printf(",%lld,", shots); else printf(",,");
+        tt_csv_field_fput(stdout, metric);
+        if (has_value) printf(",%.17g", value); else printf(",");
+        if (has_se) printf(",%.17g", se); else printf(",");
+        printf(",%lld,%d,%s\n", n, hib, started ? started : "");
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "run", json_integer((json_int_t)run_id));
+        json_object_set_new(o, "model", json_string(name));
+        json_object_set_new(o, "spec", json_string(spec));
+        json_object_set_new(o, "task", json_string(task));
+        json_object_set_new(o, "is_group", json_boolean(is_group));
+        json_object_set_new(o, "filter", json_string(filter));
+        json_object_set_new(o, "n_shot", has_shot ? json_integer((json_int_t)shots) : json_null());
+        json_object_set_new(o, "metric", json_string(metric));
+        json_object_set_new(o, "value", has_value && isfinite(value) ? json_real(value) : json_null());
+        json_object_set_new(o, "stderr", has_se && isfinite(se) ? json_real(se) : json_null());
+        json_object_set_new(o, "n", json_integer((json_int_t)n));
+        json_object_set_new(o, "higher_is_better", json_boolean(hib));
+        json_object_set_new(o, "started_at", json_string(started ? started : ""));
+        json_array_append_new(lc->rows, o);
+    }
+    return TT_OK;
 }
 
 int cmd_results(int argc, char **argv)
@@ -144,93 +290,24 @@ int cmd_results(int argc, char **argv)
         return cli_exit_status(rc);
     }
     if (compare) {
-        int status = print_comparison(s, run, path);
+        int status = print_comparison(s, (int64_t)run, path);
         store_close(s);
         return status;
     }
-    sqlite3_stmt *st;
-    rc = store_prepare(s,
-        "SELECT m.run_id, mo.name, mo.spec, m.task_name, m.is_group, m.filter, m.metric, m.value, m.stderr, m.n, "
-        "m.n_shot, m.higher_is_better, r.started_at FROM metrics m JOIN models mo ON mo.id = m.model_id "
-        "JOIN runs r ON r.id = m.run_id WHERE (?1 = 0 OR m.run_id = ?1) "
-        "ORDER BY m.run_id, mo.name, m.is_group DESC, m.task_name, m.filter, m.metric", &st, err);
-    if (rc) {
+    json_t *rows = json_array();
+    listing_ctx lc = {format, rows, 0, 0};
+    rc = store_results_each(s, run, print_row, &lc, err);
+    if (rc != TT_OK) {
         cli_error("results: %s", err);
+        json_decref(rows);
         store_close(s);
         return 1;
     }
-    sqlite3_bind_int(st, 1, run);
-    json_t *rows = json_array();
-    if (!strcmp(format, "table"))
-        printf("| %-4s | %-28s | %-26s | %-14s | %-5s | %-12s | %9s | %8s | %6s |\n", "run", "model", "task",
-               "filter", "shots", "metric", "value", "stderr", "n");
-    else if (!strcmp(format, "csv"))
-        printf("run,model,spec,task,is_group,filter,n_shot,metric,value,stderr,n,higher_is_better,started_at\n");
-    if (!strcmp(format, "table"))
-        printf("|------|------------------------------|----------------------------|----------------|-------|--------------|-----------|----------|--------|\n");
-    int count = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        count++;
-        int run_id = sqlite3_column_int(st, 0);
-        const char *name = (const char *)sqlite3_column_text(st, 1);
-        const char *spec = (const char *)sqlite3_column_text(st, 2);
-        const char *task = (const char *)sqlite3_column_text(st, 3);
-        int is_group = sqlite3_column_int(st, 4);
-        const char *filter = (const char *)sqlite3_column_text(st, 5);
-        const char *metric = (const char *)sqlite3_column_text(st, 6);
-        int has_value = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        int has_se = sqlite3_column_type(st, 8) != SQLITE_NULL;
-        double value = sqlite3_column_double(st, 7), se = sqlite3_column_double(st, 8);
-        int n = sqlite3_column_int(st, 9);
-        int has_shot = sqlite3_column_type(st, 10) != SQLITE_NULL;
-        int shots = sqlite3_column_int(st, 10);
-        int hib = sqlite3_column_int(st, 11);
-        const char *started = (const char *)sqlite3_column_text(st, 12);
-        if (!strcmp(format, "table")) {
-            char task_col[64], shot_col[8], val[32], sec[32];
-            snprintf(task_col, sizeof task_col, "%s%s", is_group ? "" : (is_group ? "" : " - "), task);
-            if (is_group) snprintf(task_col, sizeof task_col, "%s", task);
-            snprintf(shot_col, sizeof shot_col, "%s", has_shot ? "" : "");
-            if (has_shot) snprintf(shot_col, sizeof shot_col, "%d", shots);
-            snprintf(val, sizeof val, has_value ? "%.4f" : "N/A", value);
-            snprintf(sec, sizeof sec, has_se ? "%.4f" : "N/A", se);
-            printf("| %-4d | %-28s | %-26s | %-14s | %5s | %-10s %s | %9s | %8s | %6d |\n", run_id, name, task_col,
-                   filter, shot_col, metric, hib ? "↑" : "↓", val, sec, n);
-        } else if (!strcmp(format, "csv")) {
-            printf("%d,", run_id);
-            tt_csv_field_fput(stdout, name); fputc(',', stdout);
-            tt_csv_field_fput(stdout, spec); fputc(',', stdout);
-            tt_csv_field_fput(stdout, task);
-            printf(",%d,", is_group);
-            tt_csv_field_fput(stdout, filter);
-            if (has_shot) printf(",%d,", shots); else printf(",,");
-            tt_csv_field_fput(stdout, metric);
-            if (has_value) printf(",%.17g", value); else printf(",");
-            if (has_se) printf(",%.17g", se); else printf(",");
-            printf(",%d,%d,%s\n", n, hib, started ? started : "");
-        } else {
-            json_t *o = json_object();
-            json_object_set_new(o, "run", json_integer(run_id));
-            json_object_set_new(o, "model", json_string(name));
-            json_object_set_new(o, "spec", json_string(spec));
-            json_object_set_new(o, "task", json_string(task));
-            json_object_set_new(o, "is_group", json_boolean(is_group));
-            json_object_set_new(o, "filter", json_string(filter));
-            json_object_set_new(o, "n_shot", has_shot ? json_integer(shots) : json_null());
-            json_object_set_new(o, "metric", json_string(metric));
-            json_object_set_new(o, "value", has_value && isfinite(value) ? json_real(value) : json_null());
-            json_object_set_new(o, "stderr", has_se && isfinite(se) ? json_real(se) : json_null());
-            json_object_set_new(o, "n", json_integer(n));
-            json_object_set_new(o, "higher_is_better", json_boolean(hib));
-            json_object_set_new(o, "started_at", json_string(started ? started : ""));
-            json_array_append_new(rows, o);
-        }
-    }
-    sqlite3_finalize(st);
+    print_header(&lc);   /* the header of an empty listing */
     if (!strcmp(format, "json")) {
         json_dumpf(rows, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         fputc('\n', stdout);
-    } else if (!strcmp(format, "table") && count == 0) {
+    } else if (!strcmp(format, "table") && lc.count == 0) {
         printf("(no results stored in '%s')\n", path);
     }
     json_decref(rows);

@@ -17,16 +17,6 @@
  * day instead of per battle, to bound memory. */
 #define EVERY_BATTLE_MAX_CELLS 4000000u
 
-static int count_where(store *s, const char *sql, long long *out, char *err)
-{
-    sqlite3_stmt *st;
-    int rc = store_prepare(s, sql, &st, err);
-    if (rc) return rc;
-    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    return TT_OK;
-}
-
 static const double *g_final;   /* for the qsort comparator below */
 static char **g_names;
 static int by_final_elo(const void *x, const void *y)
@@ -39,13 +29,15 @@ static int by_final_elo(const void *x, const void *y)
 int report_arena_load(store *s, const char *const *keep, int n_keep, report_arena *a, char *err)
 {
     memset(a, 0, sizeof *a);
-    int rc = count_where(s, "SELECT count(*) FROM battles WHERE flags IS NOT NULL", &a->flagged, err);
-    if (!rc) rc = count_where(s, "SELECT count(*) FROM battles WHERE flags IS NULL AND winner IS NULL", &a->unvoted, err);
+    store_battle_tally tally;
+    int rc = store_battles_tally(s, &tally, err);
     if (rc) return rc;
+    a->flagged = tally.flagged;
+    a->unvoted = tally.unvoted;
 
     arena_battles list;
     arena_battles_init(&list);
-    rc = arena_battles_load_db(store_db(s), ARENA_SOURCE_ALL, &list, err);
+    rc = arena_battles_load_db(s, ARENA_SOURCE_ALL, &list, err);
     if (rc) {
         arena_battles_free(&list);
         return rc;

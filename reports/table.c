@@ -17,21 +17,11 @@
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static char *col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? tt_strdup((const char *)t) : NULL;
-}
+/* A nullable count as the report keeps it: dflt when NULL. */
+static int opt_or(store_opt_int v, int dflt) { return v.has ? (int)v.v : dflt; }
 
-static double col_num(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-static int col_int_or(sqlite3_stmt *st, int i, int dflt)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int(st, i);
-}
+/* A nullable quantity as the report keeps it: NaN when NULL. */
+static double opt_num(store_opt_int v) { return v.has ? (double)v.v : NAN; }
 
 static int str_eq(const char *a, const char *b)
 {
@@ -171,56 +161,51 @@ static int task_index(report_table *t, const char *name, int is_group, int add)
     return t->n_tasks++;
 }
 
+typedef struct metrics_ctx {
+    report_table *t;
+    const report_filter *f;
+} metrics_ctx;
+
+static int add_metric(void *ctx, const store_metric_row *sm, char *err)
+{
+    (void)err;
+    report_table *t = ((metrics_ctx *)ctx)->t;
+    const report_filter *f = ((metrics_ctx *)ctx)->f;
+    const char *spec = sm->model_spec, *name = sm->model_name, *task = sm->task_name, *metric = sm->metric;
+    const char *filter = sm->filter;
+    if (!spec || !name || !task || !metric) return TT_OK;
+    if (!filter_run(f, sm->run_id) || !filter_model(f, name, spec) || !filter_task(f, task)) return TT_OK;
+    int r = find_row_spec(t, spec);
+    if (r < 0) r = add_row(t, name, spec, sm->engine, sm->precision);
+    t->metrics = tt_realloc(t->metrics, sizeof(report_metric) * (size_t)(t->n_metrics + 1));
+    report_metric *m = &t->metrics[t->n_metrics++];
+    m->run_id = sm->run_id;
+    m->row = r;
+    m->task = tt_strdup(task);
+    m->filter = tt_strdup(filter);
+    m->metric = tt_strdup(metric);
+    m->is_group = sm->is_group;
+    m->value = sm->value;
+    m->se = sm->stderr_value;
+    m->n = (int)sm->n;
+    m->n_shot = opt_or(sm->n_shot, -1);
+    m->higher_is_better = opt_or(sm->higher_is_better, -1);
+    int k = task_index(t, task, m->is_group, 1);
+    report_task *kt = &t->tasks[k];
+    if (!kt->metric || better_primary(kt, filter, metric)) {
+        free(kt->metric);
+        free(kt->filter);
+        kt->metric = tt_strdup(metric);
+        kt->filter = tt_strdup(filter);
+        kt->higher_is_better = m->higher_is_better;
+    }
+    return TT_OK;
+}
+
 static int load_metrics(store *s, report_table *t, const report_filter *f, char *err)
 {
-    sqlite3_stmt *st;
-    int rc = store_prepare(s,
-        "SELECT m.run_id, mo.spec, mo.name, mo.engine, mo.precision, m.task_name, m.is_group, m.filter, "
-        "m.metric, m.value, m.stderr, m.n, m.n_shot, m.higher_is_better "
-        "FROM metrics m JOIN models mo ON mo.id = m.model_id "
-        "ORDER BY m.run_id DESC, mo.spec, m.task_name, m.filter, m.metric", &st, err);
-    if (rc) return rc;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t run = sqlite3_column_int64(st, 0);
-        const char *spec = (const char *)sqlite3_column_text(st, 1);
-        const char *name = (const char *)sqlite3_column_text(st, 2);
-        const char *task = (const char *)sqlite3_column_text(st, 5);
-        const char *filter = (const char *)sqlite3_column_text(st, 7);
-        const char *metric = (const char *)sqlite3_column_text(st, 8);
-        if (!spec || !name || !task || !metric) continue;
-        if (!filter) filter = "none";
-        if (!filter_run(f, run) || !filter_model(f, name, spec) || !filter_task(f, task)) continue;
-        int r = find_row_spec(t, spec);
-        if (r < 0) r = add_row(t, name, spec, (const char *)sqlite3_column_text(st, 3),
-                               (const char *)sqlite3_column_text(st, 4));
-        t->metrics = tt_realloc(t->metrics, sizeof(report_metric) * (size_t)(t->n_metrics + 1));
-        report_metric *m = &t->metrics[t->n_metrics++];
-        m->run_id = run;
-        m->row = r;
-        m->task = tt_strdup(task);
-        m->filter = tt_strdup(filter);
-        m->metric = tt_strdup(metric);
-        m->is_group = sqlite3_column_int(st, 6) != 0;
-        m->value = col_num(st, 9);
-        m->se = col_num(st, 10);
-        m->n = sqlite3_column_int(st, 11);
-        m->n_shot = col_int_or(st, 12, -1);
-        m->higher_is_better = col_int_or(st, 13, -1);
-        int k = task_index(t, task, m->is_group, 1);
-        report_task *kt = &t->tasks[k];
-        if (!kt->metric || better_primary(kt, filter, metric)) {
-            free(kt->metric);
-            free(kt->filter);
-            kt->metric = tt_strdup(metric);
-            kt->filter = tt_strdup(filter);
-            kt->higher_is_better = m->higher_is_better;
-        }
-    }
-    rc = step == SQLITE_DONE ? TT_OK
-                             : tt_fail(err, TT_ERR_STORE, "cannot read metrics: %s", sqlite3_errmsg(store_db(s)));
-    sqlite3_finalize(st);
-    return rc;
+    metrics_ctx c = {t, f};
+    return store_report_metrics_each(s, add_metric, &c, err);
 }
 
 static int cmp_task(const void *x, const void *y)
@@ -266,126 +251,127 @@ static void fill_cells(report_table *t)
 
 /* ---- ratings --------------------------------------------------------------------- */
 
+typedef struct ratings_ctx {
+    report_table *t;
+    const report_filter *f;
+    report_rating_info *info;
+    int is_bt;
+} ratings_ctx;
+
+static int add_rating(void *ctx, const store_rating *sr, char *err)
+{
+    (void)err;
+    ratings_ctx *c = ctx;
+    report_rating_info *info = c->info;
+    if (!info->present) {
+        info->present = 1;
+        info->computed_at = tt_strdup(sr->computed_at);
+        info->source = tt_strdup(sr->source);
+    }
+    const char *model = sr->model;
+    if (!model || !filter_model(c->f, model, model)) return TT_OK;
+    info->models++;
+    if (sr->bootstrap_rounds.has) info->bootstrap_rounds = (int)sr->bootstrap_rounds.v;
+    if (sr->seed.has) {
+        info->has_seed = 1;
+        info->seed = sr->seed.v;
+    }
+    int r = find_row_arena(c->t, model);
+    if (r < 0) r = add_row(c->t, model, NULL, NULL, NULL);
+    report_row *row = &c->t->rows[r];
+    if (c->is_bt) {
+        row->has_bt = 1;
+        row->bt = sr->rating;
+        row->bt_lower = sr->lower;
+        row->bt_upper = sr->upper;
+        row->rank = opt_or(sr->rank, 0);
+    } else {
+        row->has_elo = 1;
+        row->elo = sr->rating;
+        if (!row->rank) row->rank = opt_or(sr->rank, 0);
+    }
+    if (sr->battles > row->battles) row->battles = (int)sr->battles;
+    return TT_OK;
+}
+
 static int load_ratings(store *s, report_table *t, const report_filter *f, const char *method,
                         report_rating_info *info, char *err)
 {
-    sqlite3_stmt *st;
-    int rc = store_prepare(s, "SELECT computed_at, source FROM ratings WHERE method = ?1 "
-                              "ORDER BY computed_at DESC, (source = 'all') DESC, id DESC LIMIT 1", &st, err);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, method, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        info->present = 1;
-        info->computed_at = col_text(st, 0);
-        info->source = col_text(st, 1);
-    }
-    sqlite3_finalize(st);
-    if (!info->present) return TT_OK;
-    rc = store_prepare(s, "SELECT model, rating, lower, upper, rank, battles, bootstrap_rounds, seed FROM ratings "
-                          "WHERE method = ?1 AND computed_at = ?2 AND source = ?3 ORDER BY rating DESC, id", &st, err);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, method, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, info->computed_at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, info->source, -1, SQLITE_STATIC);
-    int is_bt = strcmp(method, "bt") == 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *model = (const char *)sqlite3_column_text(st, 0);
-        if (!model || !filter_model(f, model, model)) continue;
-        info->models++;
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL) info->bootstrap_rounds = sqlite3_column_int(st, 6);
-        if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-            info->has_seed = 1;
-            info->seed = sqlite3_column_int64(st, 7);
-        }
-        int r = find_row_arena(t, model);
-        if (r < 0) r = add_row(t, model, NULL, NULL, NULL);
-        report_row *row = &t->rows[r];
-        if (is_bt) {
-            row->has_bt = 1;
-            row->bt = sqlite3_column_double(st, 1);
-            row->bt_lower = col_num(st, 2);
-            row->bt_upper = col_num(st, 3);
-            row->rank = col_int_or(st, 4, 0);
-        } else {
-            row->has_elo = 1;
-            row->elo = sqlite3_column_double(st, 1);
-            if (!row->rank) row->rank = col_int_or(st, 4, 0);
-        }
-        int b = sqlite3_column_int(st, 5);
-        if (b > row->battles) row->battles = b;
-    }
-    sqlite3_finalize(st);
-    return TT_OK;
+    ratings_ctx c = {t, f, info, strcmp(method, "bt") == 0};
+    return store_ratings_latest(s, method, add_rating, &c, err);
 }
 
 /* ---- bench --------------------------------------------------------------------------- */
 
+typedef struct bench_ctx {
+    report_table *t;
+    const report_filter *f;
+} bench_ctx;
+
+static int add_bench(void *ctx, const store_bench_row *sb, char *err)
+{
+    (void)err;
+    report_table *t = ((bench_ctx *)ctx)->t;
+    const char *spec = sb->model_spec, *name = sb->model_name, *prec = sb->precision, *test = sb->test;
+    if (!spec || !name || !test || !filter_model(((bench_ctx *)ctx)->f, name, spec)) return TT_OK;
+    t->bench = tt_realloc(t->bench, sizeof(report_bench) * (size_t)(t->n_bench + 1));
+    report_bench *b = &t->bench[t->n_bench++];
+    b->created_at = tt_strdup(sb->created_at);
+    b->model_spec = tt_strdup(spec);
+    b->model_name = tt_strdup(name);
+    b->precision = tt_strdup(prec);
+    b->test = tt_strdup(test);
+    b->unit = tt_strdup(sb->unit);
+    b->mean = sb->mean;
+    b->stddev = sb->stddev;
+    b->n_tokens = opt_num(sb->n_tokens);
+    b->repetitions = opt_num(sb->repetitions);
+    b->file_bytes = opt_num(sb->file_bytes);
+    b->n_params = opt_num(sb->n_params);
+    b->peak_rss_bytes = opt_num(sb->peak_rss_bytes);
+    b->weights_bytes = opt_num(sb->weights_bytes);
+    b->kv_bytes = opt_num(sb->kv_bytes);
+    b->scratch_bytes = opt_num(sb->scratch_bytes);
+    b->gpu_bytes = opt_num(sb->gpu_bytes);
+    b->threads = opt_num(sb->threads);
+
+    int r = find_row_spec(t, spec);
+    if (r < 0)
+        for (int i = 0; i < t->n_rows && r < 0; i++)
+            if (str_eq(t->rows[i].name, name) && str_eq(t->rows[i].precision, prec) && !t->rows[i].spec) r = i;
+    if (r < 0) r = add_row(t, name, spec, NULL, prec);
+    report_row *row = &t->rows[r];
+    row->has_bench = 1;
+    /* Newest first: keep the first value seen of each quantity. */
+    if (isnan(row->peak_rss_bytes)) row->peak_rss_bytes = b->peak_rss_bytes;
+    if (isnan(row->gpu_bytes)) row->gpu_bytes = b->gpu_bytes;
+    if (isnan(row->file_bytes)) row->file_bytes = b->file_bytes;
+    if (!strncmp(test, "tg", 2) && isnan(row->tg_tps) && !isnan(b->mean)) {
+        row->tg_tps = b->mean;
+        row->tg_sd = b->stddev;
+        row->tg_test = tt_strdup(test);
+    } else if (!strncmp(test, "pp", 2) && isnan(row->pp_tps) && !isnan(b->mean)) {
+        row->pp_tps = b->mean;
+        row->pp_sd = b->stddev;
+        row->pp_test = tt_strdup(test);
+    } else if (!strcmp(test, "ttft") && isnan(row->ttft_s)) {
+        row->ttft_s = b->mean;
+    } else if (!strcmp(test, "load") && isnan(row->load_s)) {
+        row->load_s = b->mean;
+    }
+    return TT_OK;
+}
+
 static int load_bench(store *s, report_table *t, const report_filter *f, char *err)
 {
-    sqlite3_stmt *st;
-    int rc = store_prepare(s,
-        "SELECT created_at, model_spec, model_name, precision, test, unit, mean, stddev, n_tokens, repetitions, "
-        "file_bytes, n_params, peak_rss_bytes, weights_bytes, kv_bytes, scratch_bytes, gpu_bytes, threads "
-        "FROM bench_results ORDER BY created_at DESC, id DESC", &st, err);
-    if (rc) return rc;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *spec = (const char *)sqlite3_column_text(st, 1);
-        const char *name = (const char *)sqlite3_column_text(st, 2);
-        const char *prec = (const char *)sqlite3_column_text(st, 3);
-        const char *test = (const char *)sqlite3_column_text(st, 4);
-        if (!spec || !name || !test || !filter_model(f, name, spec)) continue;
-        t->bench = tt_realloc(t->bench, sizeof(report_bench) * (size_t)(t->n_bench + 1));
-        report_bench *b = &t->bench[t->n_bench++];
-        b->created_at = col_text(st, 0);
-        b->model_spec = tt_strdup(spec);
-        b->model_name = tt_strdup(name);
-        b->precision = tt_strdup(prec);
-        b->test = tt_strdup(test);
-        b->unit = col_text(st, 5);
-        b->mean = col_num(st, 6);
-        b->stddev = col_num(st, 7);
-        double *nums[] = {&b->n_tokens, &b->repetitions, &b->file_bytes, &b->n_params, &b->peak_rss_bytes,
-                          &b->weights_bytes, &b->kv_bytes, &b->scratch_bytes, &b->gpu_bytes, &b->threads};
-        for (int i = 0; i < 10; i++) *nums[i] = col_num(st, 8 + i);
-
-        int r = find_row_spec(t, spec);
-        if (r < 0)
-            for (int i = 0; i < t->n_rows && r < 0; i++)
-                if (str_eq(t->rows[i].name, name) && str_eq(t->rows[i].precision, prec) && !t->rows[i].spec) r = i;
-        if (r < 0) r = add_row(t, name, spec, NULL, prec);
-        report_row *row = &t->rows[r];
-        row->has_bench = 1;
-        /* Newest first: keep the first value seen of each quantity. */
-        if (isnan(row->peak_rss_bytes)) row->peak_rss_bytes = b->peak_rss_bytes;
-        if (isnan(row->gpu_bytes)) row->gpu_bytes = b->gpu_bytes;
-        if (isnan(row->file_bytes)) row->file_bytes = b->file_bytes;
-        if (!strncmp(test, "tg", 2) && isnan(row->tg_tps) && !isnan(b->mean)) {
-            row->tg_tps = b->mean;
-            row->tg_sd = b->stddev;
-            row->tg_test = tt_strdup(test);
-        } else if (!strncmp(test, "pp", 2) && isnan(row->pp_tps) && !isnan(b->mean)) {
-            row->pp_tps = b->mean;
-            row->pp_sd = b->stddev;
-            row->pp_test = tt_strdup(test);
-        } else if (!strcmp(test, "ttft") && isnan(row->ttft_s)) {
-            row->ttft_s = b->mean;
-        } else if (!strcmp(test, "load") && isnan(row->load_s)) {
-            row->load_s = b->mean;
-        }
-    }
-    sqlite3_finalize(st);
-    return TT_OK;
+    bench_ctx c = {t, f};
+    return store_bench_each(s, add_bench, &c, err);
 }
 
 /* ---- runs ----------------------------------------------------------------------------------- */
 
 static int load_runs(store *s, report_table *t, char *err)
 {
-    sqlite3_stmt *st;
-    int rc = store_prepare(s,
-        "SELECT id, started_at, finished_at, tool_version, git_rev, status, config_json, seed, "
-        "(SELECT count(*) FROM samples WHERE run_id = runs.id) FROM runs WHERE id = ?1", &st, err);
-    if (rc) return rc;
     for (int i = 0; i < t->n_metrics; i++) {
         int64_t id = t->metrics[i].run_id;
         int seen = 0;
@@ -395,41 +381,37 @@ static int load_runs(store *s, report_table *t, char *err)
                 if (t->runs[j].id == id) t->runs[j].metric_rows++;
             continue;
         }
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, id);
+        store_run_row sr;
+        int rc = store_run_get(s, id, &sr, err);
+        if (rc != TT_OK && rc != TT_ERR_NOTFOUND) return rc;
         t->runs = tt_realloc(t->runs, sizeof(report_run) * (size_t)(t->n_runs + 1));
         report_run *r = &t->runs[t->n_runs++];
         memset(r, 0, sizeof *r);
         r->id = id;
         r->metric_rows = 1;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            r->started_at = col_text(st, 1);
-            r->finished_at = col_text(st, 2);
-            r->tool_version = col_text(st, 3);
-            r->git_rev = col_text(st, 4);
-            r->status = col_text(st, 5);
-            r->config_json = col_text(st, 6);
-            r->seed = (uint64_t)sqlite3_column_int64(st, 7);
-            r->samples = sqlite3_column_int64(st, 8);
+        if (rc == TT_OK) {   /* the strings move to the report */
+            r->started_at = sr.started_at;
+            r->finished_at = sr.finished_at;
+            r->tool_version = sr.tool_version;
+            r->git_rev = sr.git_rev;
+            r->status = sr.status;
+            r->config_json = sr.config_json;
+            r->seed = sr.seed;
+            r->samples = sr.samples;
         }
     }
-    sqlite3_finalize(st);
     return TT_OK;
 }
 
 static int check_runs_exist(store *s, const report_filter *f, char *err)
 {
     if (!f || f->n_runs == 0) return TT_OK;
-    sqlite3_stmt *st;
-    int rc = store_prepare(s, "SELECT 1 FROM runs WHERE id = ?1", &st, err);
-    if (rc) return rc;
+    int rc = TT_OK;
     for (int i = 0; i < f->n_runs && !rc; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, f->runs[i]);
-        if (sqlite3_step(st) != SQLITE_ROW)
-            rc = tt_fail(err, TT_ERR_NOTFOUND, "run %lld is not in the store", (long long)f->runs[i]);
+        store_run_row r;
+        rc = store_run_get(s, f->runs[i], &r, err);
+        store_run_row_free(&r);
     }
-    sqlite3_finalize(st);
     return rc;
 }
 

@@ -1,5 +1,7 @@
 /*
- * store_schema.h — the SQLite schema, as a list of forward migrations.
+ * schema.h — the SQLite schema, as a list of forward migrations: the
+ * migrations of the sqlite driver (store/sqlite.c). A driver for another
+ * database brings its own list, the same tables in its own DDL.
  *
  * Migration i (1-based) moves a database from PRAGMA user_version i-1 to i.
  * Never edit a migration that has shipped: append a new one. store.c runs

@@ -281,13 +281,11 @@ int main(int argc, char **argv)
     int rc = store_open(db, &st, err);
     long rows = -1, distinct = -1;
     if (rc == TT_OK) {
-        sqlite3_stmt *q = NULL;
-        if (store_prepare(st, "SELECT count(*), count(DISTINCT session_token) FROM battles", &q, err) == TT_OK &&
-            sqlite3_step(q) == SQLITE_ROW) {
-            rows = (long)sqlite3_column_int64(q, 0);
-            distinct = (long)sqlite3_column_int64(q, 1);
+        store_battle_tally tally;
+        if (store_battles_tally(st, &tally, err) == TT_OK) {
+            rows = (long)tally.total;
+            distinct = (long)tally.votes;
         }
-        sqlite3_finalize(q);
         store_close(st);
     }
     int exact = rows == n && distinct == n;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "arena/battles.h"
+#include "arena/match.h"
 #include "arena/rows.h"
 #include "store/store.h"
 #include "core/util.h"
@@ -176,26 +177,25 @@ static void test_arena_battles_db_roundtrip_and_filters(void **state)
     char err[TT_ERR_SIZE];
     store *s;
     assert_int_equal(store_open(path, &s, err), TT_OK);
-    sqlite3 *db = store_db(s);
     arena_battles l;
     arena_battles_init(&l);
     arena_battles_add(&l, "a", "b", JUDGE_WIN_A, 3, "human", "u1");
     arena_battles_add(&l, "b", "c", JUDGE_TIE, 1, "judge:glm", NULL);
     arena_battles_add(&l, "c", "a", JUDGE_WIN_B, 2, NULL, NULL);
-    assert_int_equal(arena_battles_insert_db(db, &l, err), TT_OK);
+    assert_int_equal(arena_battles_insert_db(s, &l, err), TT_OK);
     /* not rated: unvoted and flagged battles */
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO battles(model_a, model_b, winner, tstamp, source) "
-                                      "VALUES ('a','b',NULL,0,'human');"
-                                      "INSERT INTO battles(model_a, model_b, winner, tstamp, source, flags) "
-                                      "VALUES ('a','b','model_a',0,'human','identity_leak')",
-                                  NULL, NULL, NULL), SQLITE_OK);
+    const store_battle unrated[] = {
+        {.model_a = "a", .model_b = "b", .winner = NULL, .tstamp = 0, .source = "human"},
+        {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 0, .source = "human", .flags = "identity_leak"},
+    };
+    assert_int_equal(store_battles_put(s, unrated, 2, err), TT_OK);
     arena_battles all, human, judge;
     arena_battles_init(&all);
     arena_battles_init(&human);
     arena_battles_init(&judge);
-    assert_int_equal(arena_battles_load_db(db, ARENA_SOURCE_ALL, &all, err), TT_OK);
-    assert_int_equal(arena_battles_load_db(db, ARENA_SOURCE_HUMAN, &human, err), TT_OK);
-    assert_int_equal(arena_battles_load_db(db, ARENA_SOURCE_JUDGE, &judge, err), TT_OK);
+    assert_int_equal(arena_battles_load_db(s, ARENA_SOURCE_ALL, &all, err), TT_OK);
+    assert_int_equal(arena_battles_load_db(s, ARENA_SOURCE_HUMAN, &human, err), TT_OK);
+    assert_int_equal(arena_battles_load_db(s, ARENA_SOURCE_JUDGE, &judge, err), TT_OK);
     assert_int_equal(all.n, 3);
     /* tstamp order */
     assert_string_equal(all.v[0].model_a, "b");
@@ -212,6 +212,43 @@ static void test_arena_battles_db_roundtrip_and_filters(void **state)
     arena_battles_free(&all);
     arena_battles_free(&human);
     arena_battles_free(&judge);
+    store_close(s);
+    unlink(path);
+    free(path);
+}
+
+/* A vote is stored once: the second arena_match_store with the same session
+ * token writes nothing and says TT_ERR_USAGE (the web arena answers 409);
+ * the pair counts then see one battle. */
+static void test_arena_match_store_once(void **state)
+{
+    (void)state;
+    char tmpl[] = "/tmp/tianti-arena-XXXXXX";
+    int fd = mkstemp(tmpl);
+    close(fd);
+    unlink(tmpl);
+    char *path = tt_asprintf("%s.db", tmpl);
+    char err[TT_ERR_SIZE];
+    store *s;
+    assert_int_equal(store_open(path, &s, err), TT_OK);
+    arena_match_record rec = {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 1, .source = "human",
+                              .prompt = "hi", .answer_a = "x", .answer_b = NULL, .session_token = "hash1"};
+    int64_t id = 0;
+    assert_int_equal(arena_match_store(s, &rec, &id, err), TT_OK);
+    assert_true(id > 0);
+    rec.winner = "model_b";
+    assert_int_equal(arena_match_store(s, &rec, NULL, err), TT_ERR_USAGE);
+    const char *names[] = {"a", "b"};
+    long counts[4];
+    assert_int_equal(arena_match_load_counts(s, names, 2, counts, err), TT_OK);
+    assert_int_equal(counts[0 * 2 + 1], 1);
+    assert_int_equal(counts[1 * 2 + 0], 1);
+    arena_battles l;
+    arena_battles_init(&l);
+    assert_int_equal(arena_battles_load_db(s, ARENA_SOURCE_HUMAN, &l, err), TT_OK);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].winner, JUDGE_WIN_A);   /* the first vote stands */
+    arena_battles_free(&l);
     store_close(s);
     unlink(path);
     free(path);
@@ -265,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_arena_battles_write_roundtrip),
         cmocka_unit_test(test_arena_battles_sort_stable),
         cmocka_unit_test(test_arena_battles_db_roundtrip_and_filters),
+        cmocka_unit_test(test_arena_match_store_once),
         cmocka_unit_test(test_arena_rows_aggregate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -283,6 +283,27 @@ static void test_arena_leaderboard_empty(void **state)
     arena_leaderboard_free(&lb);
 }
 
+/* Totals over the ratings rows the store hands back. */
+typedef struct stored_ratings {
+    int rows, inside;
+    int64_t max_rounds, min_seed, battles;
+} stored_ratings;
+
+static int sum_rating(void *ctx, const store_rating *r, char *err)
+{
+    (void)err;
+    stored_ratings *t = ctx;
+    assert_string_equal(r->method, "bt");
+    assert_string_equal(r->source, "all");
+    assert_true(r->bootstrap_rounds.has && r->seed.has && r->rank.has);
+    if (t->rows == 0 || r->seed.v < t->min_seed) t->min_seed = r->seed.v;
+    if (r->bootstrap_rounds.v > t->max_rounds) t->max_rounds = r->bootstrap_rounds.v;
+    t->inside += r->lower <= r->rating && r->rating <= r->upper;
+    t->battles += r->battles;
+    t->rows++;
+    return TT_OK;
+}
+
 static void test_arena_leaderboard_store(void **state)
 {
     (void)state;
@@ -303,17 +324,14 @@ static void test_arena_leaderboard_store(void **state)
     o.seed = 7;
     arena_leaderboard lb;
     assert_int_equal(arena_leaderboard_compute(&l, &o, &lb, err), TT_OK);
-    assert_int_equal(arena_leaderboard_store(store_db(s), &lb, &o, "all", err), TT_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(store_prepare(s, "SELECT count(*), max(bootstrap_rounds), min(seed), sum(battles) "
-                                      "FROM ratings WHERE method = 'bt' AND source = 'all' "
-                                      "AND lower <= rating AND rating <= upper", &st, err), TT_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 8);
-    assert_int_equal(sqlite3_column_int(st, 1), 50);
-    assert_int_equal(sqlite3_column_int(st, 2), 7);
-    assert_int_equal(sqlite3_column_int(st, 3), 2 * (int)l.n);
-    sqlite3_finalize(st);
+    assert_int_equal(arena_leaderboard_store(s, &lb, &o, "all", err), TT_OK);
+    stored_ratings got = {0};
+    assert_int_equal(store_ratings_latest(s, "bt", sum_rating, &got, err), TT_OK);
+    assert_int_equal(got.rows, 8);
+    assert_int_equal(got.inside, 8);            /* lower <= rating <= upper */
+    assert_int_equal(got.max_rounds, 50);
+    assert_int_equal(got.min_seed, 7);
+    assert_int_equal(got.battles, 2 * (int64_t)l.n);
     arena_leaderboard_free(&lb);
     arena_battles_free(&l);
     store_close(s);

@@ -483,6 +483,33 @@ static void test_bench_print_formats(void **state)
     assert_non_null(strstr(err, "'xml'"));
 }
 
+/* Rows come back newest first: the same created_at, so by id descending. */
+static int check_stored_row(void *ctx, const store_bench_row *r, char *err)
+{
+    (void)err;
+    static const char *const want[][2] = {{"glm:m.gguf@q8_0", "load"}, {"glm:m.gguf@q8_0", "ttft"},
+                                          {"glm:m.gguf@q8_0", "pp32"}, {"glm:m.gguf@q8_0", "tg16"},
+                                          {"openai:x", "load"}, {"openai:x", "ttft"}, {"openai:x", "pp32"},
+                                          {"openai:x", "tg16"}, {"openai:x", "task:demo"}};
+    int *seen = ctx;
+    assert_true(*seen < 9);
+    int k = 8 - (*seen)++;
+    assert_string_equal(r->model_spec, want[k][0]);
+    assert_string_equal(r->test, want[k][1]);
+    if (k < 4) {
+        assert_true(r->peak_rss_bytes.has);
+        assert_int_equal(r->peak_rss_bytes.v, 5 << 20);
+    } else {
+        assert_false(r->peak_rss_bytes.has);   /* memory not measured */
+    }
+    if (k == 3) {
+        assert_non_null(strstr(r->machine_json, "\"cpu_model\":\"Test CPU\""));
+        assert_non_null(strstr(r->machine_json, "\"fraction_of_bound\":0.05"));
+    }
+    if (k == 8) assert_true(fabs(r->mean - 0.75) < 1e-12);
+    return TT_OK;
+}
+
 static void test_bench_store_one_row_per_test(void **state)
 {
     (void)state;
@@ -505,29 +532,9 @@ static void test_bench_store_one_row_per_test(void **state)
     assert_int_equal(bench_store(path, r, 2, &m, err), TT_OK);
     store *s;
     assert_int_equal(store_open(path, &s, err), TT_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(store_prepare(s, "SELECT model_spec, test, mean, peak_rss_bytes, machine_json FROM bench_results "
-                                      "ORDER BY id", &st, err), TT_OK);
-    const char *want[][2] = {{"glm:m.gguf@q8_0", "load"}, {"glm:m.gguf@q8_0", "ttft"}, {"glm:m.gguf@q8_0", "pp32"},
-                             {"glm:m.gguf@q8_0", "tg16"}, {"openai:x", "load"}, {"openai:x", "ttft"},
-                             {"openai:x", "pp32"}, {"openai:x", "tg16"}, {"openai:x", "task:demo"}};
     int k = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        assert_true(k < 9);
-        assert_string_equal((const char *)sqlite3_column_text(st, 0), want[k][0]);
-        assert_string_equal((const char *)sqlite3_column_text(st, 1), want[k][1]);
-        if (k < 4) assert_int_equal(sqlite3_column_int64(st, 3), 5 << 20);
-        else assert_int_equal(sqlite3_column_type(st, 3), SQLITE_NULL);   /* memory not measured */
-        if (k == 3) {
-            const char *mj = (const char *)sqlite3_column_text(st, 4);
-            assert_non_null(strstr(mj, "\"cpu_model\":\"Test CPU\""));
-            assert_non_null(strstr(mj, "\"fraction_of_bound\":0.05"));
-        }
-        if (k == 8) assert_true(fabs(sqlite3_column_double(st, 2) - 0.75) < 1e-12);
-        k++;
-    }
+    assert_int_equal(store_bench_each(s, check_stored_row, &k, err), TT_OK);
     assert_int_equal(k, 9);
-    sqlite3_finalize(st);
     store_close(s);
     unlink(path);
 }

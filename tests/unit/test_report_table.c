@@ -1,6 +1,7 @@
 /*
  * test_report_table.c — the report's leaderboard model (reports/table.c)
- * and arena statistics (reports/battles.c), on small stores filled with SQL:
+ * and arena statistics (reports/battles.c), on small stores filled through
+ * the store's API:
  * newest run wins a cell, rows grouped by model name and ordered by
  * precision, newest rating computation used, bench rows matched by spec,
  * filters, empty stores. Elo values were worked out by hand with a 6-line
@@ -34,18 +35,13 @@ static char *temp_db(void)
     return tt_asprintf("%s.db", tmpl);
 }
 
-static store *open_with(const char *path, const char *sql)
+/* Opens a fresh store at path and lets fill (may be NULL) put rows in. */
+static store *open_with(const char *path, void (*fill)(store *s))
 {
     char err[TT_ERR_SIZE];
     store *s;
     assert_int_equal(store_open(path, &s, err), TT_OK);
-    if (sql) {
-        char *msg = NULL;
-        int rc = sqlite3_exec(store_db(s), sql, NULL, NULL, &msg);
-        if (rc != SQLITE_OK) fprintf(stderr, "fixture: %s\n", msg);
-        sqlite3_free(msg);
-        assert_int_equal(rc, SQLITE_OK);
-    }
+    if (fill) fill(s);
     return s;
 }
 
@@ -61,30 +57,63 @@ static void drop(store *s, char *path)
     free(path);
 }
 
-static const char *const fixture =
-    "INSERT INTO models(id, spec, name, engine, precision) VALUES "
-    " (1, 'glm:a.gguf@q4_0', 'alpha', 'glm', 'q4_0'), (2, 'glm:a.gguf@f32', 'alpha', 'glm', 'f32'),"
-    " (3, 'replay:b', 'beta', 'replay', NULL);"
-    "INSERT INTO runs(id, config_hash, config_json, seed, tool_version, started_at, status) VALUES "
-    " (1, 'h1', '{}', 7, '0.1.0', '2026-01-01T00:00:00Z', 'finished'),"
-    " (2, 'h2', '{}', 8, '0.1.0', '2026-01-02T00:00:00Z', 'finished');"
-    "INSERT INTO metrics(run_id, model_id, task_name, is_group, filter, metric, value, stderr, n, n_shot, higher_is_better)"
-    " VALUES (1, 2, 'taskA', 0, 'none', 'acc', 0.5, 0.1, 10, 0, 1),"
-    "        (1, 2, 'taskA', 0, 'none', 'acc_norm', 0.6, 0.1, 10, 0, 1),"
-    "        (1, 1, 'taskA', 0, 'none', 'acc', 0.4, 0.1, 10, 0, 1),"
-    "        (1, 3, 'taskA', 0, 'none', 'acc', 0.7, NULL, 10, NULL, 1),"
-    "        (1, 2, 'S', 1, 'none', 'acc', 0.55, 0.05, 20, 0, 1),"
-    "        (1, 2, 'taskB', 0, 'none', 'acc', 0.3, 0.1, 10, 0, 1),"
-    "        (2, 2, 'taskA', 0, 'none', 'acc', 0.8, 0.1, 12, 0, 1);"
-    "INSERT INTO ratings(computed_at, method, source, model, rating, lower, upper, rank, battles, bootstrap_rounds, seed)"
-    " VALUES ('2026-01-01T00:00:00Z', 'bt', 'all', 'beta', 1500, NULL, NULL, 1, 5, NULL, NULL),"
-    "        ('2026-01-03T00:00:00Z', 'bt', 'all', 'beta', 1100, 1050, 1150, 1, 40, 100, 42),"
-    "        ('2026-01-03T00:00:00Z', 'bt', 'all', 'glm:a.gguf@q4_0', 1000, 960, 1040, 2, 40, 100, 42),"
-    "        ('2026-01-03T00:00:00Z', 'bt', 'human', 'beta', 7, NULL, NULL, 1, 1, NULL, NULL);"
-    "INSERT INTO bench_results(created_at, model_spec, model_name, precision, test, mean, stddev, unit, peak_rss_bytes)"
-    " VALUES ('2026-01-01T00:00:00Z', 'glm:a.gguf@f32', 'alpha', 'f32', 'tg128', 10, 1, 'tokens/s', 104857600),"
-    "        ('2026-01-02T00:00:00Z', 'glm:a.gguf@f32', 'alpha', 'f32', 'tg128', 12, 1, 'tokens/s', 99),"
-    "        ('2026-01-02T00:00:00Z', 'glm:a.gguf@f32', 'alpha', 'f32', 'pp512', 100, 5, 'tokens/s', NULL);";
+#define NO_INT STORE_NO_INT
+#define I(x) STORE_INT(x)
+
+/* Three models (two precisions of alpha, and beta), two runs (run 2
+ * re-measures taskA for alpha f32), BT ratings from two computations, bench
+ * rows from two days. */
+static void fixture(store *s)
+{
+    char err[TT_ERR_SIZE];
+    int64_t q4, f32, beta, run1, run2;
+    assert_int_equal(store_model_ensure(s, "glm:a.gguf@q4_0", "alpha", "glm", "q4_0", NULL, &q4, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, "glm:a.gguf@f32", "alpha", "glm", "f32", NULL, &f32, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, "replay:b", "beta", "replay", NULL, NULL, &beta, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h1", "{}", 7, NULL, &run1, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h2", "{}", 8, NULL, &run2, err), TT_OK);
+    assert_int_equal(run1, 1);   /* the tests name runs 1 and 2 */
+    assert_int_equal(run2, 2);
+    assert_int_equal(store_run_set_status(s, run1, "finished", err), TT_OK);
+    assert_int_equal(store_run_set_status(s, run2, "finished", err), TT_OK);
+    const struct {
+        int64_t run, model;
+        const char *task;
+        int is_group;
+        const char *metric;
+        double value, se;
+        int n, n_shot;
+    } metrics[] = {
+        {run1, f32, "taskA", 0, "acc", 0.5, 0.1, 10, 0},
+        {run1, f32, "taskA", 0, "acc_norm", 0.6, 0.1, 10, 0},
+        {run1, q4, "taskA", 0, "acc", 0.4, 0.1, 10, 0},
+        {run1, beta, "taskA", 0, "acc", 0.7, NAN, 10, -1},
+        {run1, f32, "S", 1, "acc", 0.55, 0.05, 20, 0},
+        {run1, f32, "taskB", 0, "acc", 0.3, 0.1, 10, 0},
+        {run2, f32, "taskA", 0, "acc", 0.8, 0.1, 12, 0},
+    };
+    for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
+        assert_int_equal(store_metric_put(s, metrics[i].run, metrics[i].model, metrics[i].task, metrics[i].is_group,
+                                          "none", metrics[i].metric, metrics[i].value, metrics[i].se, metrics[i].n,
+                                          metrics[i].n_shot, 1, err), TT_OK);
+    const store_rating ratings[] = {
+        {"2026-01-01T00:00:00Z", "bt", "all", "beta", 1500, NAN, NAN, I(1), 5, NO_INT, NO_INT},
+        {"2026-01-03T00:00:00Z", "bt", "all", "beta", 1100, 1050, 1150, I(1), 40, I(100), I(42)},
+        {"2026-01-03T00:00:00Z", "bt", "all", "glm:a.gguf@q4_0", 1000, 960, 1040, I(2), 40, I(100), I(42)},
+        {"2026-01-03T00:00:00Z", "bt", "human", "beta", 7, NAN, NAN, I(1), 1, NO_INT, NO_INT},
+    };
+    assert_int_equal(store_ratings_put(s, ratings, 4, err), TT_OK);
+    const store_bench_row bench[] = {
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = "glm:a.gguf@f32", .model_name = "alpha",
+         .precision = "f32", .test = "tg128", .mean = 10, .stddev = 1, .unit = "tokens/s",
+         .peak_rss_bytes = I(104857600)},
+        {.created_at = "2026-01-02T00:00:00Z", .model_spec = "glm:a.gguf@f32", .model_name = "alpha",
+         .precision = "f32", .test = "tg128", .mean = 12, .stddev = 1, .unit = "tokens/s", .peak_rss_bytes = I(99)},
+        {.created_at = "2026-01-02T00:00:00Z", .model_spec = "glm:a.gguf@f32", .model_name = "alpha",
+         .precision = "f32", .test = "pp512", .mean = 100, .stddev = 5, .unit = "tokens/s"},
+    };
+    assert_int_equal(store_bench_put(s, bench, 3, err), TT_OK);
+}
 
 static int task_col(const report_table *t, const char *name)
 {
@@ -226,14 +255,19 @@ static void test_report_table_build_empty_store(void **state)
 }
 
 /* Battles in id order differ from tstamp order; one flagged, one unvoted. */
-static const char *const battles =
-    "INSERT INTO battles(model_a, model_b, winner, tstamp, flags) VALUES"
-    " ('y', 'x', 'model_b', 4, NULL),"
-    " ('x', 'y', 'model_a', 1, NULL),"
-    " ('x', 'z', 'model_a', 2.5, 'identity_leak'),"
-    " ('z', 'x', 'tie', 3, NULL),"
-    " ('y', 'z', 'model_a', 2, NULL),"
-    " ('x', 'z', NULL, 5, NULL);";
+static void battles(store *s)
+{
+    char err[TT_ERR_SIZE];
+    const store_battle v[] = {
+        {.model_a = "y", .model_b = "x", .winner = "model_b", .tstamp = 4},
+        {.model_a = "x", .model_b = "y", .winner = "model_a", .tstamp = 1},
+        {.model_a = "x", .model_b = "z", .winner = "model_a", .tstamp = 2.5, .flags = "identity_leak"},
+        {.model_a = "z", .model_b = "x", .winner = "tie", .tstamp = 3},
+        {.model_a = "y", .model_b = "z", .winner = "model_a", .tstamp = 2},
+        {.model_a = "x", .model_b = "z", .winner = NULL, .tstamp = 5},
+    };
+    assert_int_equal(store_battles_put(s, v, sizeof v / sizeof v[0], err), TT_OK);
+}
 
 /* 2500 battles: the series is thinned to at most REPORT_ELO_MAX_POINTS
  * snapshots and still ends at the last battle. */
@@ -243,18 +277,12 @@ static void test_report_arena_load_thins_series(void **state)
     char *path = temp_db();
     store *s = open_with(path, NULL);
     char err[TT_ERR_SIZE];
-    assert_int_equal(store_exec(s, "BEGIN", err), TT_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(store_prepare(s, "INSERT INTO battles(model_a, model_b, winner, tstamp) VALUES ('p', 'q', ?1, ?2)",
-                                   &st, err), TT_OK);
-    for (int i = 0; i < 2500; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, i % 3 ? "model_a" : "model_b", -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 2, 1000.0 + i);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    }
-    sqlite3_finalize(st);
-    assert_int_equal(store_exec(s, "COMMIT", err), TT_OK);
+    store_battle *v = calloc(2500, sizeof *v);
+    for (int i = 0; i < 2500; i++)
+        v[i] = (store_battle){.model_a = "p", .model_b = "q", .winner = i % 3 ? "model_a" : "model_b",
+                              .tstamp = 1000.0 + i};
+    assert_int_equal(store_battles_put(s, v, 2500, err), TT_OK);
+    free(v);
     report_arena a;
     assert_int_equal(report_arena_load(s, NULL, 0, &a, err), TT_OK);
     assert_int_equal(a.rated, 2500);
@@ -347,8 +375,8 @@ static void test_report_table_build_survives_bad_battles(void **state)
     char *path = temp_db();
     store *s = open_with(path, fixture);
     char err[TT_ERR_SIZE];
-    assert_int_equal(store_exec(s, "INSERT INTO battles(model_a, model_b, winner, tstamp) VALUES ('m', 'm', 'tie', 1)",
-                                err), TT_OK);
+    store_battle self_play = {.model_a = "m", .model_b = "m", .winner = "tie", .tstamp = 1};
+    assert_int_equal(store_battle_put(s, &self_play, NULL, err), TT_OK);
     report_table *t;
     assert_int_equal(report_table_build(s, path, NULL, &t, err), TT_OK);
     assert_int_equal(t->n_rows, 3);

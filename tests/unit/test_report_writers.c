@@ -25,17 +25,25 @@
 
 #define TRICKY "a|b <i>&\"x\", y"
 
-static const char *const fixture =
-    "INSERT INTO models(id, spec, name, engine, precision) VALUES "
-    " (1, 'replay:t', 'a|b <i>&\"x\", y', 'replay', NULL), (2, 'replay:z', '模型甲', 'replay', 'f16');"
-    "INSERT INTO runs(id, config_hash, config_json, seed, tool_version, started_at, status) VALUES "
-    " (1, 'h', '{\"k\": \"v, w\"}', 3, '0.1.0', '2026-01-01T00:00:00Z', 'finished');"
-    "INSERT INTO metrics(run_id, model_id, task_name, is_group, filter, metric, value, stderr, n, n_shot, higher_is_better)"
-    " VALUES (1, 1, '阅读理解', 0, 'none', 'acc', 0.1, 0.01, 10, 0, 1),"
-    "        (1, 2, '阅读理解', 0, 'none', 'acc', 0.30000000000000004, 0.02, 10, 0, 1),"
-    "        (1, 2, 'x|y', 0, 'none', 'acc', 0.5, NULL, 10, 0, 1);"
-    "INSERT INTO battles(model_a, model_b, winner, tstamp) VALUES"
-    " ('a|b <i>&\"x\", y', '模型甲', 'model_b', 1), ('模型甲', 'a|b <i>&\"x\", y', 'model_a', 2);";
+/* Names and texts that need quoting or escaping in every format. */
+static void fixture(store *s)
+{
+    char err[TT_ERR_SIZE];
+    int64_t tricky, cjk, run;
+    assert_int_equal(store_model_ensure(s, "replay:t", TRICKY, "replay", NULL, NULL, &tricky, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, "replay:z", "模型甲", "replay", "f16", NULL, &cjk, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h", "{\"k\": \"v, w\"}", 3, NULL, &run, err), TT_OK);
+    assert_int_equal(store_run_set_status(s, run, "finished", err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, tricky, "阅读理解", 0, "none", "acc", 0.1, 0.01, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, cjk, "阅读理解", 0, "none", "acc", 0.30000000000000004, 0.02, 10, 0, 1,
+                                      err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, cjk, "x|y", 0, "none", "acc", 0.5, NAN, 10, 0, 1, err), TT_OK);
+    const store_battle battles[] = {
+        {.model_a = TRICKY, .model_b = "模型甲", .winner = "model_b", .tstamp = 1},
+        {.model_a = "模型甲", .model_b = TRICKY, .winner = "model_a", .tstamp = 2},
+    };
+    assert_int_equal(store_battles_put(s, battles, 2, err), TT_OK);
+}
 
 typedef struct fx {
     char *path, *dir;
@@ -49,7 +57,7 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
     return remove(p);
 }
 
-static int setup(void **state, const char *sql)
+static int setup(void **state, void (*fill)(store *s))
 {
     fx *f = tt_calloc(1, sizeof *f);
     char tmpl[] = "/tmp/tianti-report-XXXXXX";
@@ -57,7 +65,7 @@ static int setup(void **state, const char *sql)
     f->path = tt_path_join(f->dir, "t.db");
     char err[TT_ERR_SIZE];
     assert_int_equal(store_open(f->path, &f->s, err), TT_OK);
-    if (sql) assert_int_equal(sqlite3_exec(store_db(f->s), sql, NULL, NULL, NULL), SQLITE_OK);
+    if (fill) fill(f->s);
     assert_int_equal(report_table_build(f->s, f->path, NULL, &f->t, err), TT_OK);
     *state = f;
     return 0;
@@ -274,12 +282,9 @@ static void test_report_json_render_repairs_bad_utf8(void **state)
     char err[TT_ERR_SIZE];
     store *s;
     assert_int_equal(store_open(path, &s, err), TT_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(store_prepare(s, "INSERT INTO bench_results(created_at, model_spec, model_name, test, unit, mean) "
-                                      "VALUES ('t', 'x:bad', ?1, 'tg128', 'tokens/s', 1)", &st, err), TT_OK);
-    sqlite3_bind_text(st, 1, "ok\xff\xc3(", -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
+    store_bench_row bad = {.created_at = "t", .model_spec = "x:bad", .model_name = "ok\xff\xc3(", .test = "tg128",
+                           .unit = "tokens/s", .mean = 1, .stddev = NAN};
+    assert_int_equal(store_bench_put(s, &bad, 1, err), TT_OK);
     report_table *t;
     assert_int_equal(report_table_build(s, path, NULL, &t, err), TT_OK);
     tt_buf b;

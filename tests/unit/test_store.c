@@ -1,12 +1,22 @@
 /*
- * test_store.c — the SQLite store: fresh databases get the whole schema,
- * migrations are idempotent, a newer schema is refused, samples are
- * upserted (never duplicated), the request cache round-trips.
+ * test_store.c — the store, through its public API only: fresh databases
+ * get the whole schema, migrations are idempotent, a newer schema is
+ * refused; models, tasks and runs round-trip; samples and metrics are
+ * upserted (never duplicated) and read back in the documented orders; the
+ * request cache round-trips and takes concurrent writers; a vote is stored
+ * at most once; every multi-row write is rolled back whole on failure;
+ * errors carry the database's message and the file name.
+ *
+ * The one thing the API cannot do on purpose, write a schema version from
+ * the future, is done by patching the version field of the database file's
+ * header (see test_store_open_refuses_newer_schema).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +25,9 @@
 #include "store/store.h"
 #include "store/schema.h"
 #include "core/util.h"
+
+/* This cmocka has no assert_double_equal. */
+#define assert_double_equal(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
 static char *temp_db(void)
 {
@@ -25,17 +38,36 @@ static char *temp_db(void)
     return tt_asprintf("%s.db", tmpl);
 }
 
-static int count_rows(store *s, const char *table)
+static void remove_db(char *path)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    sqlite3_stmt *st;
-    assert_int_equal(store_prepare(s, sql, &st, NULL), TT_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    char *wal = tt_asprintf("%s-wal", path), *shm = tt_asprintf("%s-shm", path);
+    unlink(path);
+    unlink(wal);
+    unlink(shm);
+    free(wal);
+    free(shm);
+    free(path);
+}
+
+/* A fresh store in *path (caller: store_close, remove_db). */
+static store *fresh(char **path)
+{
+    char err[TT_ERR_SIZE];
+    store *s;
+    *path = temp_db();
+    assert_int_equal(store_open(*path, &s, err), TT_OK);
+    return s;
+}
+
+static int64_t count_rows(store *s, const char *table)
+{
+    char err[TT_ERR_SIZE];
+    int64_t n = -1;
+    assert_int_equal(store_debug_count(s, table, &n, err), TT_OK);
     return n;
 }
+
+/* ---- opening and migrating ---------------------------------------------- */
 
 static void test_store_open_migrates_fresh_db(void **state)
 {
@@ -45,45 +77,199 @@ static void test_store_open_migrates_fresh_db(void **state)
     store *s;
     assert_int_equal(store_open(path, &s, err), TT_OK);
     assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
-    assert_int_equal(count_rows(s, "samples"), 0);
-    assert_int_equal(count_rows(s, "battles"), 0);
+    static const char *const tables[] = {"models", "tasks", "runs", "samples", "metrics", "request_cache",
+                                         "battles", "ratings", "bench_results"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) assert_int_equal(count_rows(s, tables[i]), 0);
     store_close(s);
     /* Opening again runs no migration and keeps the version. */
     assert_int_equal(store_open(path, &s, err), TT_OK);
     assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
     store_close(s);
-    unlink(path);
-    free(path);
+    remove_db(path);
 }
 
 static void test_store_open_refuses_newer_schema(void **state)
 {
     (void)state;
     char *path = temp_db();
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
     char err[TT_ERR_SIZE] = "";
     store *s = NULL;
+    assert_int_equal(store_open(path, &s, err), TT_OK);
+    store_close(s);   /* the last connection: the WAL is checkpointed into the file */
+    /* SQLite's file format keeps PRAGMA user_version, the schema version of
+     * the sqlite driver, as a big-endian 32-bit integer at byte 60 of the
+     * header (https://www.sqlite.org/fileformat.html, section 1.3). */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    const unsigned char v999[4] = {0, 0, 0x03, 0xe7};
+    assert_int_equal(fseek(f, 60, SEEK_SET), 0);
+    assert_int_equal(fwrite(v999, 1, 4, f), 4);
+    assert_int_equal(fclose(f), 0);
+    s = NULL;
     assert_int_equal(store_open(path, &s, err), TT_ERR_STORE);
     assert_null(s);
     assert_non_null(strstr(err, "newer"));
-    unlink(path);
-    free(path);
+    assert_non_null(strstr(err, "999"));
+    remove_db(path);
 }
+
+static void test_store_open_reports_the_database_message(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE] = "";
+    store *s = NULL;
+    assert_int_equal(store_open("/nonexistent-tianti-dir/x.db", &s, err), TT_ERR_STORE);
+    assert_null(s);
+    assert_non_null(strstr(err, "/nonexistent-tianti-dir/x.db"));
+    assert_non_null(strstr(err, "unable to open"));   /* SQLite's own words */
+}
+
+static void test_store_debug_count_refuses_other_names(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    int64_t n = 7;
+    assert_int_equal(store_debug_count(s, "runs; DROP TABLE runs", &n, err), TT_ERR_USAGE);
+    assert_int_equal(n, 7);
+    assert_non_null(strstr(err, "not a table"));
+    assert_int_equal(store_debug_count(s, "sqlite_master", &n, err), TT_ERR_USAGE);
+    assert_int_equal(count_rows(s, "runs"), 0);
+    store_close(s);
+    remove_db(path);
+}
+
+/* ---- models, tasks, runs --------------------------------------------------- */
+
+/* What a metrics visitor saw: a key per row, and the last row, copied (a
+ * visited row's strings live only during the visit). */
+typedef struct seen_metrics {
+    int n;
+    char keys[16][96];          /* "run model task filter metric" */
+    store_metric_row last;      /* numbers only; its strings are below */
+    char spec[32], engine[32], precision[32];
+    int has_started_at, has_precision;
+    int stop_after;             /* > 0: the visitor fails after this many */
+} seen_metrics;
+
+static int see_metric(void *ctx, const store_metric_row *m, char *err)
+{
+    seen_metrics *sm = ctx;
+    assert_true(sm->n < 16);
+    snprintf(sm->keys[sm->n], sizeof sm->keys[0], "%lld %s %s%s %s %s", (long long)m->run_id, m->model_name,
+             m->is_group ? "[suite] " : "", m->task_name, m->filter, m->metric);
+    sm->last = *m;
+    sm->last.model_name = sm->last.model_spec = sm->last.engine = sm->last.precision = NULL;
+    sm->last.task_name = sm->last.filter = sm->last.metric = sm->last.started_at = NULL;
+    snprintf(sm->spec, sizeof sm->spec, "%s", m->model_spec);
+    snprintf(sm->engine, sizeof sm->engine, "%s", m->engine);
+    snprintf(sm->precision, sizeof sm->precision, "%s", m->precision ? m->precision : "");
+    sm->has_precision = m->precision != NULL;
+    sm->has_started_at = m->started_at != NULL;
+    sm->n++;
+    if (sm->stop_after && sm->n == sm->stop_after) return tt_fail(err, TT_ERR_INTERRUPTED, "enough");
+    return TT_OK;
+}
+
+static void test_store_models_tasks_ensure(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    int64_t a, a2, b, t, t2, t3;
+    assert_int_equal(store_model_ensure(s, "glm:m.gguf@q4_0", "m", "glm", "q4_0", "{}", &a, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, "replay:x", "x", "replay", NULL, NULL, &b, err), TT_OK);
+    assert_int_not_equal(a, b);
+    /* The same spec again: the same row, renamed. */
+    assert_int_equal(store_model_ensure(s, "glm:m.gguf@q4_0", "renamed", "glm", "q4_0", NULL, &a2, err), TT_OK);
+    assert_int_equal(a, a2);
+    assert_int_equal(count_rows(s, "models"), 2);
+    assert_int_equal(store_task_ensure(s, "t", "1", "abc", "{}", &t, err), TT_OK);
+    assert_int_equal(store_task_ensure(s, "t", "1", "abc", "{\"other\":1}", &t2, err), TT_OK);
+    assert_int_equal(t, t2);
+    assert_int_equal(store_task_ensure(s, "t", "1", "changed", "{}", &t3, err), TT_OK);
+    assert_int_not_equal(t, t3);
+    assert_int_equal(count_rows(s, "tasks"), 2);
+    /* The new name shows in the results; the first precision stays. */
+    int64_t run;
+    assert_int_equal(store_run_create(s, "h", "{}", 1, NULL, &run, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, a, "t", 0, NULL, "acc", 1, NAN, 1, 0, 1, err), TT_OK);
+    seen_metrics sm = {0};
+    assert_int_equal(store_report_metrics_each(s, see_metric, &sm, err), TT_OK);
+    assert_int_equal(sm.n, 1);
+    assert_string_equal(sm.keys[0], "1 renamed t none acc");
+    assert_string_equal(sm.precision, "q4_0");
+    store_close(s);
+    remove_db(path);
+}
+
+static void test_store_runs_roundtrip(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    int64_t r1, r2, found;
+    assert_int_equal(store_run_find_resumable(s, "hash", &found), TT_ERR_NOTFOUND);
+    assert_int_equal(store_run_create(s, "hash", "{\"a\":1}", UINT64_MAX, "abc123", &r1, err), TT_OK);
+    assert_int_equal(store_run_create(s, "hash", "{\"a\":1}", 5, NULL, &r2, err), TT_OK);
+    assert_true(r2 > r1);
+    /* The newest unfinished run with the hash is the one to resume. */
+    assert_int_equal(store_run_find_resumable(s, "hash", &found), TT_OK);
+    assert_int_equal(found, r2);
+    assert_int_equal(store_run_find_resumable(s, "other", &found), TT_ERR_NOTFOUND);
+
+    store_run_row row;
+    assert_int_equal(store_run_get(s, r1, &row, err), TT_OK);
+    assert_int_equal(row.id, r1);
+    assert_string_equal(row.status, "running");
+    assert_string_equal(row.config_json, "{\"a\":1}");
+    assert_string_equal(row.git_rev, "abc123");
+    assert_string_equal(row.tool_version, TIANTI_VERSION);
+    assert_non_null(row.started_at);
+    assert_null(row.finished_at);
+    assert_true(row.seed == UINT64_MAX);   /* the bit pattern survives the signed column */
+    assert_int_equal(row.samples, 0);
+    store_run_row_free(&row);
+
+    assert_int_equal(store_run_set_status(s, r2, "finished", err), TT_OK);
+    assert_int_equal(store_run_get(s, r2, &row, err), TT_OK);
+    assert_string_equal(row.status, "finished");
+    assert_non_null(row.finished_at);
+    assert_null(row.git_rev);
+    store_run_row_free(&row);
+    assert_int_equal(store_run_find_resumable(s, "hash", &found), TT_OK);
+    assert_int_equal(found, r1);
+    assert_int_equal(store_run_set_status(s, r1, "interrupted", err), TT_OK);
+    assert_int_equal(store_run_set_status(s, r1, "running", err), TT_OK);   /* resumed: no finish time */
+    assert_int_equal(store_run_get(s, r1, &row, err), TT_OK);
+    assert_null(row.finished_at);
+    store_run_row_free(&row);
+
+    /* Missing runs and refused values. */
+    assert_int_equal(store_run_get(s, 99, &row, err), TT_ERR_NOTFOUND);
+    assert_non_null(strstr(err, "run 99 is not in the store"));
+    assert_null(row.status);
+    assert_int_equal(store_run_set_status(s, 99, "finished", err), TT_ERR_NOTFOUND);
+    assert_int_equal(store_run_set_status(s, r1, "bogus", err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "CHECK constraint failed"));
+    assert_non_null(strstr(err, path));
+    store_close(s);
+    remove_db(path);
+}
+
+/* ---- samples and metrics ------------------------------------------------------ */
 
 static void test_store_sample_put_upserts(void **state)
 {
     (void)state;
-    char *path = temp_db();
+    char *path;
+    store *s = fresh(&path);
     char err[TT_ERR_SIZE];
-    store *s;
-    assert_int_equal(store_open(path, &s, err), TT_OK);
-    int64_t model, model2, task, run;
+    int64_t model, task, run;
     assert_int_equal(store_model_ensure(s, "replay:x.jsonl", "x", "replay", NULL, NULL, &model, err), TT_OK);
-    assert_int_equal(store_model_ensure(s, "replay:x.jsonl", "x", "replay", NULL, NULL, &model2, err), TT_OK);
-    assert_int_equal(model, model2);
     assert_int_equal(store_task_ensure(s, "t", "1", "abc", "{}", &task, err), TT_OK);
     assert_int_equal(store_run_create(s, "hash", "{}", 7, NULL, &run, err), TT_OK);
     store_sample smp = {.run_id = run, .model_id = model, .task_id = task, .doc_id = 3, .prompt = "p",
@@ -92,23 +278,131 @@ static void test_store_sample_put_upserts(void **state)
     smp.scores_json = "{\"acc\":0}";
     assert_int_equal(store_sample_put(s, &smp, err), TT_OK);
     assert_int_equal(count_rows(s, "samples"), 1);
-    int64_t found;
-    assert_int_equal(store_run_find_resumable(s, "hash", &found), TT_OK);
-    assert_int_equal(found, run);
-    assert_int_equal(store_run_set_status(s, run, "finished", err), TT_OK);
-    assert_int_equal(store_run_find_resumable(s, "hash", &found), TT_ERR_NOTFOUND);
+    smp.doc_id = 4;
+    assert_int_equal(store_sample_put(s, &smp, err), TT_OK);
+    store_run_row row;
+    assert_int_equal(store_run_get(s, run, &row, err), TT_OK);
+    assert_int_equal(row.samples, 2);
+    store_run_row_free(&row);
+    /* Foreign keys hold: a sample of an unknown run is refused. */
+    smp.run_id = run + 100;
+    assert_int_equal(store_sample_put(s, &smp, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "FOREIGN KEY constraint failed"));
     store_close(s);
-    unlink(path);
-    free(path);
+    remove_db(path);
 }
+
+static void test_store_metrics_roundtrip_and_orders(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    int64_t zed, amy, r1, r2, newest = -1;
+    assert_int_equal(store_results_newest_run(s, &newest, err), TT_OK);
+    assert_int_equal(newest, 0);
+    assert_int_equal(store_model_ensure(s, "x:z", "zed", "x", NULL, NULL, &zed, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, "x:a", "amy", "x", "f16", NULL, &amy, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h1", "{}", 1, NULL, &r1, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h2", "{}", 1, NULL, &r2, err), TT_OK);
+    assert_int_equal(store_metric_put(s, r1, zed, "t", 0, NULL, "acc", 0.5, 0.1, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, r1, amy, "t", 0, "strict", "em", 0.25, NAN, 10, -1, 0, err), TT_OK);
+    assert_int_equal(store_metric_put(s, r1, amy, "S", 1, NULL, "acc", 0.75, 0.2, 20, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, r2, zed, "t", 0, NULL, "acc", NAN, NAN, 0, 0, 1, err), TT_OK);
+    /* An upsert replaces the value instead of adding a row. */
+    assert_int_equal(store_metric_put(s, r1, zed, "t", 0, "none", "acc", 0.625, 0.1, 12, 0, 1, err), TT_OK);
+    assert_int_equal(count_rows(s, "metrics"), 4);
+    assert_int_equal(store_results_newest_run(s, &newest, err), TT_OK);
+    assert_int_equal(newest, r2);
+
+    /* `tianti results` order: run, model name, suites first, task, filter, metric. */
+    seen_metrics sm = {0};
+    assert_int_equal(store_results_each(s, 0, see_metric, &sm, err), TT_OK);
+    assert_int_equal(sm.n, 4);
+    assert_string_equal(sm.keys[0], "1 amy [suite] S none acc");
+    assert_string_equal(sm.keys[1], "1 amy t strict em");
+    assert_string_equal(sm.keys[2], "1 zed t none acc");
+    assert_string_equal(sm.keys[3], "2 zed t none acc");
+    /* NULLs come back as NaN and has = 0; the run's start is joined in. */
+    assert_true(isnan(sm.last.value) && isnan(sm.last.stderr_value));
+
+    memset(&sm, 0, sizeof sm);
+    assert_int_equal(store_results_each(s, r1, see_metric, &sm, err), TT_OK);
+    assert_int_equal(sm.n, 3);
+    assert_double_equal(sm.last.value, 0.625, 0);
+    assert_int_equal(sm.last.n, 12);
+    assert_true(sm.last.n_shot.has && sm.last.n_shot.v == 0);
+    assert_true(sm.last.higher_is_better.has && sm.last.higher_is_better.v == 1);
+    assert_string_equal(sm.spec, "x:z");
+    assert_false(sm.has_precision);
+    assert_true(sm.has_started_at);
+
+    /* The report's order: newest run first, then spec, task, filter, metric. */
+    memset(&sm, 0, sizeof sm);
+    assert_int_equal(store_report_metrics_each(s, see_metric, &sm, err), TT_OK);
+    assert_int_equal(sm.n, 4);
+    assert_string_equal(sm.keys[0], "2 zed t none acc");
+    assert_string_equal(sm.keys[1], "1 amy [suite] S none acc");
+    assert_string_equal(sm.keys[2], "1 amy t strict em");
+    assert_string_equal(sm.keys[3], "1 zed t none acc");
+    assert_false(sm.has_started_at);
+    assert_string_equal(sm.engine, "x");
+
+    /* A visitor's error stops the read and comes back as it was. */
+    memset(&sm, 0, sizeof sm);
+    sm.stop_after = 2;
+    assert_int_equal(store_report_metrics_each(s, see_metric, &sm, err), TT_ERR_INTERRUPTED);
+    assert_string_equal(err, "enough");
+    assert_int_equal(sm.n, 2);
+
+    /* Clearing removes one (run, model) only. */
+    assert_int_equal(store_metrics_clear(s, r1, amy, err), TT_OK);
+    assert_int_equal(count_rows(s, "metrics"), 2);
+    memset(&sm, 0, sizeof sm);
+    assert_int_equal(store_results_each(s, r1, see_metric, &sm, err), TT_OK);
+    assert_int_equal(sm.n, 1);
+    store_close(s);
+    remove_db(path);
+}
+
+static void test_store_transaction_commit_and_rollback(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    int64_t m, run;
+    assert_int_equal(store_model_ensure(s, "x:m", "m", "x", NULL, NULL, &m, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h", "{}", 1, NULL, &run, err), TT_OK);
+    assert_int_equal(store_begin(s, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, m, "a", 0, NULL, "acc", 1, NAN, 1, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, m, "b", 0, NULL, "acc", 1, NAN, 1, 0, 1, err), TT_OK);
+    store_rollback(s);
+    assert_int_equal(count_rows(s, "metrics"), 0);
+    store_rollback(s);   /* outside a transaction: nothing happens */
+    assert_int_equal(store_begin(s, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, m, "a", 0, NULL, "acc", 1, NAN, 1, 0, 1, err), TT_OK);
+    /* A function with its own transaction refuses to nest in ours. */
+    store_rating r = {"now", "bt", "all", "m", 1000, NAN, NAN, STORE_NO_INT, 1, STORE_NO_INT, STORE_NO_INT};
+    assert_int_equal(store_ratings_put(s, &r, 1, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "already open"));
+    assert_int_equal(store_commit(s, err), TT_OK);
+    assert_int_equal(count_rows(s, "metrics"), 1);
+    assert_int_equal(count_rows(s, "ratings"), 0);
+    assert_int_equal(store_commit(s, err), TT_ERR_STORE);   /* nothing to commit: SQLite says so */
+    assert_non_null(strstr(err, "no transaction is active"));
+    store_close(s);
+    remove_db(path);
+}
+
+/* ---- request cache -------------------------------------------------------------- */
 
 static void test_store_cache_roundtrip(void **state)
 {
     (void)state;
-    char *path = temp_db();
+    char *path;
+    store *s = fresh(&path);
     char err[TT_ERR_SIZE];
-    store *s;
-    assert_int_equal(store_open(path, &s, err), TT_OK);
     char *got = NULL;
     assert_int_equal(store_cache_get(s, "k1", &got, err), TT_ERR_NOTFOUND);
     assert_null(got);
@@ -116,13 +410,391 @@ static void test_store_cache_roundtrip(void **state)
     assert_int_equal(store_cache_get(s, "k1", &got, err), TT_OK);
     assert_string_equal(got, "{\"text\":\"a\"}");
     free(got);
+    /* The same key again replaces the answer. */
+    assert_int_equal(store_cache_put(s, "k1", "spec", "generate", "{\"q\":1}", "{\"text\":\"b\"}", err), TT_OK);
+    assert_int_equal(store_cache_get(s, "k1", &got, err), TT_OK);
+    assert_string_equal(got, "{\"text\":\"b\"}");
+    free(got);
     /* Values with quotes and SQL syntax are bound, never spliced. */
     assert_int_equal(store_cache_put(s, "k'); DROP TABLE runs; --", "s", "generate", "{}", "{}", err), TT_OK);
     assert_int_equal(count_rows(s, "runs"), 0);
     assert_int_equal(count_rows(s, "request_cache"), 2);
+    /* A missing column value is the database's error, not a crash. */
+    assert_int_equal(store_cache_put(s, "k2", "s", "generate", NULL, "{}", err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "NOT NULL constraint failed: request_cache.request_json"));
     store_close(s);
-    unlink(path);
-    free(path);
+    /* Each put was committed on its own: a new connection sees them. */
+    assert_int_equal(store_open(path, &s, err), TT_OK);
+    assert_int_equal(count_rows(s, "request_cache"), 2);
+    store_close(s);
+    remove_db(path);
+}
+
+typedef struct cache_worker {
+    store *s;
+    int id;
+    int failures;
+} cache_worker;
+
+static void *cache_writes(void *arg)
+{
+    cache_worker *w = arg;
+    char err[TT_ERR_SIZE];
+    for (int i = 0; i < 50; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "w%d-%d", w->id, i);
+        if (store_cache_put(w->s, key, "spec", "generate", "{}", key, err) != TT_OK) w->failures++;
+    }
+    return NULL;
+}
+
+static void test_store_cache_concurrent_writers(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    cache_worker w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (cache_worker){s, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, cache_writes, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+    }
+    assert_int_equal(count_rows(s, "request_cache"), 200);
+    char err[TT_ERR_SIZE], *got = NULL;
+    assert_int_equal(store_cache_get(s, "w3-49", &got, err), TT_OK);
+    assert_string_equal(got, "w3-49");
+    free(got);
+    store_close(s);
+    remove_db(path);
+}
+
+/* ---- battles ------------------------------------------------------------------ */
+
+static void test_store_battle_vote_once(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    store_battle b = {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 10, .source = "human",
+                      .judge = "voter", .prompt = "hi", .conversation_a = "[]", .conversation_b = "[]",
+                      .voter_id = "voter", .session_token = "tok1", .extra_json = "{}"};
+    int64_t id1 = 0, id2 = 0;
+    assert_int_equal(store_battle_put(s, &b, &id1, err), TT_OK);
+    assert_true(id1 > 0);
+    /* The second vote of the same battle writes nothing. */
+    b.winner = "model_b";
+    assert_int_equal(store_battle_put(s, &b, &id2, err), TT_ERR_USAGE);
+    assert_string_equal(err, "battle already stored");
+    assert_int_equal(id2, 0);
+    assert_int_equal(count_rows(s, "battles"), 1);
+    /* Another token is another battle; battles without a token never clash. */
+    b.session_token = "tok2";
+    assert_int_equal(store_battle_put(s, &b, &id2, err), TT_OK);
+    assert_true(id2 > id1);
+    b.session_token = NULL;
+    assert_int_equal(store_battle_put(s, &b, NULL, err), TT_OK);
+    assert_int_equal(store_battle_put(s, &b, NULL, err), TT_OK);
+    store_battle_tally t;
+    assert_int_equal(store_battles_tally(s, &t, err), TT_OK);
+    assert_int_equal(t.total, 4);
+    assert_int_equal(t.votes, 2);
+    /* A real failure is not taken for a second vote. */
+    b.winner = "nobody";
+    assert_int_equal(store_battle_put(s, &b, NULL, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "CHECK constraint failed"));
+    /* Inside a caller's transaction the put is rolled back with it. */
+    b.winner = "tie";
+    assert_int_equal(store_begin(s, err), TT_OK);
+    assert_int_equal(store_battle_put(s, &b, NULL, err), TT_OK);
+    store_rollback(s);
+    assert_int_equal(count_rows(s, "battles"), 4);
+    store_close(s);
+    remove_db(path);
+}
+
+/* A generated batch for store_battles_put_each: battle i is p<i> vs q,
+ * except that battle `broken` (if < n) lacks model_b. */
+typedef struct gen_battles {
+    size_t broken;
+    char a[32];
+} gen_battles;
+
+static void gen_battle(void *ctx, size_t i, store_battle *out)
+{
+    gen_battles *g = ctx;
+    snprintf(g->a, sizeof g->a, "p%zu", i);   /* valid until the next call, as promised */
+    *out = (store_battle){.model_a = g->a, .model_b = i == g->broken ? NULL : "q", .winner = "model_a",
+                          .tstamp = (double)i, .source = "judge:x"};
+}
+
+static void test_store_battles_put_is_all_or_nothing(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    store_battle one = {.model_a = "a", .model_b = "b", .winner = "tie", .tstamp = 1, .session_token = "t"};
+    assert_int_equal(store_battle_put(s, &one, NULL, err), TT_OK);
+    /* A token already stored refuses the whole batch. */
+    store_battle batch[] = {
+        {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 2},
+        {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 3, .session_token = "t"},
+    };
+    assert_int_equal(store_battles_put(s, batch, 2, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "battle 1 already stored"));
+    assert_int_equal(count_rows(s, "battles"), 1);
+    /* So does a token repeated inside the batch. */
+    batch[0].session_token = "u";
+    batch[1].session_token = "u";
+    assert_int_equal(store_battles_put(s, batch, 2, err), TT_ERR_USAGE);
+    assert_int_equal(count_rows(s, "battles"), 1);
+    /* And any failing row, with the database's message. */
+    batch[1].session_token = NULL;
+    batch[1].model_b = NULL;
+    assert_int_equal(store_battles_put(s, batch, 2, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "battle 1"));
+    assert_non_null(strstr(err, "NOT NULL constraint failed: battles.model_b"));
+    assert_int_equal(count_rows(s, "battles"), 1);
+    /* The batch goes in whole once it is fine; an empty batch is fine too. */
+    batch[1].model_b = "c";
+    assert_int_equal(store_battles_put(s, batch, 2, err), TT_OK);
+    assert_int_equal(store_battles_put(s, NULL, 0, err), TT_OK);
+    assert_int_equal(count_rows(s, "battles"), 3);
+    /* Generated batches: the last row failing takes the 999 before it along. */
+    gen_battles g = {.broken = 999};
+    assert_int_equal(store_battles_put_each(s, 1000, gen_battle, &g, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "battle 999"));
+    assert_int_equal(count_rows(s, "battles"), 3);
+    g.broken = (size_t)-1;
+    assert_int_equal(store_battles_put_each(s, 1000, gen_battle, &g, err), TT_OK);
+    assert_int_equal(count_rows(s, "battles"), 1003);
+    store_close(s);
+    remove_db(path);
+}
+
+typedef struct seen_battles {
+    int n;
+    char line[8][64];
+} seen_battles;
+
+static int see_battle(void *ctx, const store_rated_battle *b, char *err)
+{
+    (void)err;
+    seen_battles *sb = ctx;
+    assert_true(sb->n < 8);
+    snprintf(sb->line[sb->n++], sizeof sb->line[0], "%s-%s %s %g %s %s", b->model_a, b->model_b, b->winner,
+             b->tstamp, b->source, b->judge ? b->judge : "-");
+    return TT_OK;
+}
+
+static int see_pair(void *ctx, const store_pair_count *c, char *err)
+{
+    (void)err;
+    int64_t *counts = ctx;   /* [ab, ba, other] */
+    if (!strcmp(c->model_a, "a") && !strcmp(c->model_b, "b")) counts[0] += c->n;
+    else if (!strcmp(c->model_a, "b") && !strcmp(c->model_b, "a")) counts[1] += c->n;
+    else counts[2] += c->n;
+    return TT_OK;
+}
+
+static void test_store_battles_reads(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    const store_battle v[] = {
+        {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 3, .source = "human", .judge = "u1"},
+        {.model_a = "b", .model_b = "a", .winner = "tie", .tstamp = 1, .source = "judge:glm"},
+        {.model_a = "a", .model_b = "b", .winner = "model_b", .tstamp = 1},             /* import */
+        {.model_a = "a", .model_b = "b", .winner = NULL, .tstamp = 0, .source = "human"},  /* unvoted */
+        {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 0, .source = "human",
+         .flags = "identity_leak"},
+        {.model_a = "a", .model_b = "c", .winner = "model_a", .tstamp = 2, .source = "JUDGE:x"},
+    };
+    assert_int_equal(store_battles_put(s, v, sizeof v / sizeof v[0], err), TT_OK);
+
+    seen_battles sb = {0};
+    assert_int_equal(store_battles_each(s, STORE_BATTLES_ALL, see_battle, &sb, err), TT_OK);
+    assert_int_equal(sb.n, 4);   /* not the unvoted, not the flagged */
+    assert_string_equal(sb.line[0], "b-a tie 1 judge:glm -");        /* (tstamp, id) order */
+    assert_string_equal(sb.line[1], "a-b model_b 1 import -");
+    assert_string_equal(sb.line[2], "a-c model_a 2 JUDGE:x -");
+    assert_string_equal(sb.line[3], "a-b model_a 3 human u1");
+    memset(&sb, 0, sizeof sb);
+    assert_int_equal(store_battles_each(s, STORE_BATTLES_HUMAN, see_battle, &sb, err), TT_OK);
+    assert_int_equal(sb.n, 1);
+    assert_string_equal(sb.line[0], "a-b model_a 3 human u1");
+    memset(&sb, 0, sizeof sb);
+    assert_int_equal(store_battles_each(s, STORE_BATTLES_JUDGE, see_battle, &sb, err), TT_OK);
+    assert_int_equal(sb.n, 1);   /* 'judge:' exactly, as arena_source_match() */
+    assert_string_equal(sb.line[0], "b-a tie 1 judge:glm -");
+    assert_int_equal(store_battles_each(s, (store_battle_source)7, see_battle, &sb, err), TT_ERR_USAGE);
+
+    /* Counts: every decided battle, flagged or not, per ordered pair. */
+    int64_t counts[3] = {0};
+    assert_int_equal(store_battle_counts(s, see_pair, counts, err), TT_OK);
+    assert_int_equal(counts[0], 3);
+    assert_int_equal(counts[1], 1);
+    assert_int_equal(counts[2], 1);
+
+    store_battle_tally t;
+    assert_int_equal(store_battles_tally(s, &t, err), TT_OK);
+    assert_int_equal(t.total, 6);
+    assert_int_equal(t.votes, 0);
+    assert_int_equal(t.flagged, 1);
+    assert_int_equal(t.unvoted, 1);
+    store_close(s);
+    remove_db(path);
+}
+
+/* ---- ratings ------------------------------------------------------------------ */
+
+typedef struct seen_ratings {
+    int n;
+    store_rating r[4];
+    char model[4][16], computed_at[4][32], source[4][16];
+} seen_ratings;
+
+static int see_rating(void *ctx, const store_rating *r, char *err)
+{
+    (void)err;
+    seen_ratings *sr = ctx;
+    assert_true(sr->n < 4);
+    sr->r[sr->n] = *r;   /* numbers; the strings are copied below */
+    sr->r[sr->n].computed_at = sr->r[sr->n].method = sr->r[sr->n].source = sr->r[sr->n].model = NULL;
+    snprintf(sr->model[sr->n], sizeof sr->model[0], "%s", r->model);
+    snprintf(sr->computed_at[sr->n], sizeof sr->computed_at[0], "%s", r->computed_at);
+    snprintf(sr->source[sr->n], sizeof sr->source[0], "%s", r->source);
+    sr->n++;
+    return TT_OK;
+}
+
+static void test_store_ratings_roundtrip(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    seen_ratings sr = {0};
+    assert_int_equal(store_ratings_latest(s, "bt", see_rating, &sr, err), TT_OK);
+    assert_int_equal(sr.n, 0);
+    const store_rating v[] = {
+        {"2026-01-01T00:00:00Z", "bt", "all", "old", 1500, NAN, NAN, STORE_INT(1), 5, STORE_NO_INT, STORE_NO_INT},
+        {"2026-01-02T00:00:00Z", "bt", "human", "h", 7, NAN, NAN, STORE_INT(1), 1, STORE_NO_INT, STORE_NO_INT},
+        {"2026-01-02T00:00:00Z", "bt", "all", "low", 990, 950, 1030, STORE_INT(2), 40, STORE_INT(100),
+         STORE_INT(42)},
+        {"2026-01-02T00:00:00Z", "bt", "all", "high", 1010, 970, 1050, STORE_INT(1), 40, STORE_INT(100),
+         STORE_INT(42)},
+        {"2026-01-03T00:00:00Z", "elo", "all", "e", 1000, NAN, NAN, STORE_NO_INT, 3, STORE_NO_INT, STORE_NO_INT},
+    };
+    assert_int_equal(store_ratings_put(s, v, 5, err), TT_OK);
+    /* Newest computation; at one time 'all' before other sources; by rating. */
+    assert_int_equal(store_ratings_latest(s, "bt", see_rating, &sr, err), TT_OK);
+    assert_int_equal(sr.n, 2);
+    assert_string_equal(sr.model[0], "high");
+    assert_string_equal(sr.model[1], "low");
+    assert_string_equal(sr.computed_at[0], "2026-01-02T00:00:00Z");
+    assert_string_equal(sr.source[0], "all");
+    assert_double_equal(sr.r[0].rating, 1010, 0);
+    assert_double_equal(sr.r[0].lower, 970, 0);
+    assert_double_equal(sr.r[0].upper, 1050, 0);
+    assert_true(sr.r[0].rank.has && sr.r[0].rank.v == 1);
+    assert_int_equal(sr.r[0].battles, 40);
+    assert_true(sr.r[0].bootstrap_rounds.has && sr.r[0].bootstrap_rounds.v == 100);
+    assert_true(sr.r[0].seed.has && sr.r[0].seed.v == 42);
+    memset(&sr, 0, sizeof sr);
+    assert_int_equal(store_ratings_latest(s, "elo", see_rating, &sr, err), TT_OK);
+    assert_int_equal(sr.n, 1);
+    assert_true(isnan(sr.r[0].lower) && isnan(sr.r[0].upper));
+    assert_false(sr.r[0].rank.has);
+    assert_false(sr.r[0].seed.has);
+
+    /* A failing row leaves none of its computation behind. */
+    const store_rating bad[] = {
+        {"2026-02-01T00:00:00Z", "bt", "all", "fine", 1000, NAN, NAN, STORE_INT(1), 1, STORE_NO_INT, STORE_NO_INT},
+        {"2026-02-01T00:00:00Z", "bt", "all", NULL, 1000, NAN, NAN, STORE_INT(1), 1, STORE_NO_INT, STORE_NO_INT},
+    };
+    assert_int_equal(store_ratings_put(s, bad, 2, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "NOT NULL constraint failed: ratings.model"));
+    assert_non_null(strstr(err, path));
+    assert_int_equal(count_rows(s, "ratings"), 5);
+    memset(&sr, 0, sizeof sr);
+    assert_int_equal(store_ratings_latest(s, "bt", see_rating, &sr, err), TT_OK);
+    assert_string_equal(sr.computed_at[0], "2026-01-02T00:00:00Z");
+    store_close(s);
+    remove_db(path);
+}
+
+/* ---- bench ---------------------------------------------------------------------- */
+
+typedef struct seen_bench {
+    int n;
+    char test[4][16];
+    int64_t threads_sum;
+} seen_bench;
+
+static int see_bench(void *ctx, const store_bench_row *r, char *err)
+{
+    (void)err;
+    seen_bench *sb = ctx;
+    assert_true(sb->n < 4);
+    snprintf(sb->test[sb->n++], sizeof sb->test[0], "%s", r->test);
+    if (r->threads.has) sb->threads_sum += r->threads.v;
+    if (!strcmp(r->test, "tg128")) {
+        assert_string_equal(r->model_spec, "glm:m@q4_0");
+        assert_string_equal(r->model_name, "m");
+        assert_string_equal(r->precision, "q4_0");
+        assert_string_equal(r->unit, "tokens/s");
+        assert_string_equal(r->machine_json, "{\"cores\":4}");
+        assert_true(r->n_tokens.has && r->n_tokens.v == 128);
+        assert_true(r->peak_rss_bytes.has && r->peak_rss_bytes.v == (int64_t)5 << 30);
+        assert_false(r->gpu_bytes.has);
+        assert_double_equal(r->mean, 12.5, 0);
+        assert_true(isnan(r->stddev));
+    }
+    return TT_OK;
+}
+
+static void test_store_bench_roundtrip(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    const store_bench_row v[] = {
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = "glm:m@q4_0", .model_name = "m", .precision = "q4_0",
+         .test = "tg128", .n_tokens = STORE_INT(128), .repetitions = STORE_INT(3), .mean = 12.5, .stddev = NAN,
+         .unit = "tokens/s", .peak_rss_bytes = STORE_INT((int64_t)5 << 30), .threads = STORE_INT(4),
+         .machine_json = "{\"cores\":4}"},
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = "glm:m@q4_0", .model_name = "m", .precision = "q4_0",
+         .test = "load", .mean = 0.5, .stddev = NAN, .unit = "s", .threads = STORE_INT(4)},
+        {.created_at = "2026-01-02T00:00:00Z", .model_spec = "x:y", .model_name = "y", .test = "ttft", .mean = 0.1,
+         .stddev = 0.01, .unit = "s"},
+    };
+    assert_int_equal(store_bench_put(s, v, 3, err), TT_OK);
+    seen_bench sb = {0};
+    assert_int_equal(store_bench_each(s, see_bench, &sb, err), TT_OK);
+    assert_int_equal(sb.n, 3);
+    assert_string_equal(sb.test[0], "ttft");    /* newest first, then the later row */
+    assert_string_equal(sb.test[1], "load");
+    assert_string_equal(sb.test[2], "tg128");
+    assert_int_equal(sb.threads_sum, 8);
+
+    /* A failing row leaves none of the batch behind. */
+    store_bench_row bad[2] = {v[0], v[1]};
+    bad[1].unit = NULL;
+    assert_int_equal(store_bench_put(s, bad, 2, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, "'load' for 'glm:m@q4_0'"));
+    assert_non_null(strstr(err, "NOT NULL constraint failed: bench_results.unit"));
+    assert_int_equal(count_rows(s, "bench_results"), 3);
+    store_close(s);
+    remove_db(path);
 }
 
 int main(void)
@@ -130,8 +802,20 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_open_migrates_fresh_db),
         cmocka_unit_test(test_store_open_refuses_newer_schema),
+        cmocka_unit_test(test_store_open_reports_the_database_message),
+        cmocka_unit_test(test_store_debug_count_refuses_other_names),
+        cmocka_unit_test(test_store_models_tasks_ensure),
+        cmocka_unit_test(test_store_runs_roundtrip),
         cmocka_unit_test(test_store_sample_put_upserts),
+        cmocka_unit_test(test_store_metrics_roundtrip_and_orders),
+        cmocka_unit_test(test_store_transaction_commit_and_rollback),
         cmocka_unit_test(test_store_cache_roundtrip),
+        cmocka_unit_test(test_store_cache_concurrent_writers),
+        cmocka_unit_test(test_store_battle_vote_once),
+        cmocka_unit_test(test_store_battles_put_is_all_or_nothing),
+        cmocka_unit_test(test_store_battles_reads),
+        cmocka_unit_test(test_store_ratings_roundtrip),
+        cmocka_unit_test(test_store_bench_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
