@@ -53,7 +53,7 @@ static int answer(const arena_auto_opts *o, arena_model *m, const char *prompt, 
     if (rc != TT_OK) return rc;
     a->have = 1;
     a->failed = resp.error != NULL;
-    a->text = a->failed ? NULL : arena_utf8_clean(resp.text, resp.text ? strlen(resp.text) : 0);
+    a->text = a->failed ? NULL : tt_utf8_clean(resp.text, resp.text ? strlen(resp.text) : 0);
     a->latency = resp.latency_s;
     engine_response_free(&resp);
     return TT_OK;

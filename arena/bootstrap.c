@@ -1,19 +1,18 @@
 /*
- * bootstrap.c — bootstrap rounds of bootstrap.h on a pthread pool. Workers
- * take round numbers from an atomic counter; each round's RNG and output row
- * depend only on (seed, round), which makes the result independent of the
- * thread count and of scheduling.
+ * bootstrap.c — bootstrap rounds of bootstrap.h, one tt_parallel_for item
+ * per round (core/pool.h hands round numbers out from a shared counter);
+ * each round's RNG and output row depend only on (seed, round), which makes
+ * the result independent of the thread count and of scheduling.
  */
 #include "arena/bootstrap.h"
 #include "arena/sample.h"
+#include "core/pool.h"
 #include "core/util.h"
 
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void arena_boot_opts_default(arena_boot_opts *o)
 {
@@ -27,6 +26,14 @@ static void round_rng(tt_rng *rng, uint64_t seed, int round)
     tt_rng_seed(rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(round + 1)));
 }
 
+/* Buffers one worker reuses from round to round. */
+typedef struct boot_scratch {
+    uint64_t *counts;   /* BT: multinomial counts per row */
+    double *w;          /* BT: the same as weights */
+    double *theta;      /* BT: the fit */
+    size_t *order;      /* Elo: battle indices in replay order */
+} boot_scratch;
+
 typedef struct boot_job {
     /* inputs */
     const arena_rows *rows;
@@ -38,7 +45,7 @@ typedef struct boot_job {
     int rounds;
     double *samples;
     /* shared state */
-    atomic_int next;
+    boot_scratch *scratch;   /* [workers] */
     pthread_mutex_t lock;
     int fail_round;          /* smallest failing round, or rounds */
     int fail_rc;
@@ -56,72 +63,59 @@ static void record_failure(boot_job *j, int round, int rc, const char *msg)
     pthread_mutex_unlock(&j->lock);
 }
 
-static void *bt_worker(void *arg)
+/* One Bradley–Terry round (a tt_parallel_for item). */
+static int bt_round(void *arg, size_t round, int worker)
 {
     boot_job *j = arg;
     const arena_rows *rows = j->rows;
-    int n = rows->n_models;
-    uint64_t *counts = tt_malloc((rows->n ? rows->n : 1) * sizeof *counts);
-    double *w = tt_malloc((rows->n ? rows->n : 1) * sizeof *w);
-    double *theta = tt_malloc((size_t)(n ? n : 1) * sizeof *theta);
-    char err[TT_ERR_SIZE];
-    for (;;) {
-        int r = atomic_fetch_add(&j->next, 1);
-        if (r >= j->rounds) break;
-        tt_rng rng;
-        round_rng(&rng, j->seed, r);
-        arena_multinomial(&rng, (uint64_t)rows->total, rows->w, rows->n, counts);
-        for (size_t k = 0; k < rows->n; k++) w[k] = (double)counts[k];
-        int rc = arena_bt_fit(rows, w, j->bt, j->theta_hat, theta, NULL, err);
-        if (rc != TT_OK) {
-            record_failure(j, r, rc, err);
-            continue;
-        }
-        arena_bt_to_ratings(j->bt, n, theta, j->samples + (size_t)r * n);
+    int n = rows->n_models, r = (int)round;
+    boot_scratch *sc = &j->scratch[worker];
+    if (!sc->theta) {
+        sc->counts = tt_malloc((rows->n ? rows->n : 1) * sizeof *sc->counts);
+        sc->w = tt_malloc((rows->n ? rows->n : 1) * sizeof *sc->w);
+        sc->theta = tt_malloc((size_t)(n ? n : 1) * sizeof *sc->theta);
     }
-    free(counts);
-    free(w);
-    free(theta);
-    return NULL;
+    char err[TT_ERR_SIZE];
+    tt_rng rng;
+    round_rng(&rng, j->seed, r);
+    arena_multinomial(&rng, (uint64_t)rows->total, rows->w, rows->n, sc->counts);
+    for (size_t k = 0; k < rows->n; k++) sc->w[k] = (double)sc->counts[k];
+    int rc = arena_bt_fit(rows, sc->w, j->bt, j->theta_hat, sc->theta, NULL, err);
+    if (rc != TT_OK) record_failure(j, r, rc, err);   /* and go on: the smallest failing round is reported */
+    else arena_bt_to_ratings(j->bt, n, sc->theta, j->samples + (size_t)r * n);
+    return 0;
 }
 
-static void *elo_worker(void *arg)
+/* One Elo round (a tt_parallel_for item). */
+static int elo_round(void *arg, size_t round, int worker)
 {
     boot_job *j = arg;
     const arena_index *idx = j->idx;
-    size_t *order = tt_malloc((idx->n ? idx->n : 1) * sizeof *order);
-    for (;;) {
-        int r = atomic_fetch_add(&j->next, 1);
-        if (r >= j->rounds) break;
-        tt_rng rng;
-        round_rng(&rng, j->seed, r);
-        for (size_t k = 0; k < idx->n; k++) order[k] = (size_t)tt_rng_below(&rng, idx->n);
-        arena_elo_fit_order(idx, order, idx->n, j->eo, j->samples + (size_t)r * idx->n_models);
-    }
-    free(order);
-    return NULL;
+    boot_scratch *sc = &j->scratch[worker];
+    if (!sc->order) sc->order = tt_malloc((idx->n ? idx->n : 1) * sizeof *sc->order);
+    tt_rng rng;
+    round_rng(&rng, j->seed, (int)round);
+    for (size_t k = 0; k < idx->n; k++) sc->order[k] = (size_t)tt_rng_below(&rng, idx->n);
+    arena_elo_fit_order(idx, sc->order, idx->n, j->eo, j->samples + round * (size_t)idx->n_models);
+    return 0;
 }
 
-static int run_pool(boot_job *j, int threads, void *(*fn)(void *), char *err)
+static int run_rounds(boot_job *j, int threads, tt_item_fn fn, char *err)
 {
-    if (threads <= 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = c > 0 ? (int)c : 1;
-    }
-    if (threads > j->rounds) threads = j->rounds > 0 ? j->rounds : 1;
-    atomic_init(&j->next, 0);
+    size_t rounds = j->rounds > 0 ? (size_t)j->rounds : 0;
+    int workers = tt_pool_workers(threads, rounds);
+    j->scratch = tt_calloc((size_t)workers, sizeof *j->scratch);
     pthread_mutex_init(&j->lock, NULL);
     j->fail_round = j->rounds;
     j->fail_rc = TT_OK;
-    pthread_t *tid = tt_malloc((size_t)threads * sizeof *tid);
-    int started = 0;
-    for (int t = 1; t < threads; t++) {
-        if (pthread_create(&tid[t], NULL, fn, j) != 0) break;
-        started = t;
+    tt_parallel_for(rounds, threads, fn, j);
+    for (int w = 0; w < workers; w++) {
+        free(j->scratch[w].counts);
+        free(j->scratch[w].w);
+        free(j->scratch[w].theta);
+        free(j->scratch[w].order);
     }
-    fn(j);   /* the calling thread works too */
-    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
-    free(tid);
+    free(j->scratch);
     pthread_mutex_destroy(&j->lock);
     if (j->fail_rc != TT_OK) return tt_fail(err, j->fail_rc, "%s", j->fail_msg);
     return TT_OK;
@@ -138,7 +132,7 @@ int arena_bootstrap_bt(const arena_rows *rows, const arena_bt_opts *bt, const do
     j.seed = bo->seed;
     j.rounds = bo->rounds;
     j.samples = samples;
-    return run_pool(&j, bo->threads, bt_worker, err);
+    return run_rounds(&j, bo->threads, bt_round, err);
 }
 
 int arena_bootstrap_elo(const arena_index *idx, const arena_elo_opts *eo,
@@ -151,7 +145,7 @@ int arena_bootstrap_elo(const arena_index *idx, const arena_elo_opts *eo,
     j.seed = bo->seed;
     j.rounds = bo->rounds;
     j.samples = samples;
-    return run_pool(&j, bo->threads, elo_worker, err);
+    return run_rounds(&j, bo->threads, elo_round, err);
 }
 
 double arena_quantile_sorted(const double *sorted, size_t n, double q)

@@ -195,11 +195,11 @@ int arena_match_identity_leak(const char *text, const char *const *names, int n)
 char *arena_match_conversation_json(const char *prompt, const char *answer)
 {
     json_t *a = json_array();
-    char *p = arena_utf8_clean(prompt, prompt ? strlen(prompt) : 0);
+    char *p = tt_utf8_clean(prompt, prompt ? strlen(prompt) : 0);
     json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user", "content", p));
     free(p);
     if (answer) {
-        char *t = arena_utf8_clean(answer, strlen(answer));
+        char *t = tt_utf8_clean(answer, strlen(answer));
         json_array_append_new(a, json_pack("{s:s,s:s}", "role", "assistant", "content", t));
         free(t);
     }

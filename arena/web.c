@@ -1,7 +1,7 @@
 /*
  * web.c — the blind voting web arena (`tianti arena serve`): HTTP routing
- * over libmicrohttpd (a thread per connection, so a streaming answer may
- * block its own thread), in-memory battles with their secret tokens, two
+ * on the server skeleton of core/httpd.h (a thread per connection, so a
+ * streaming answer may block its own thread), in-memory battles with their secret tokens, two
  * generation threads per battle feeding an append-only event log that the
  * stream response reads, votes written through arena/match.h, per-address
  * rate limits, and the read-only leaderboard. API and rules: arena/web.h.
@@ -11,22 +11,20 @@
 #include "arena/match.h"
 #include "arena/page.h"
 #include "arena/prompts.h"
+#include "core/escape.h"
+#include "core/httpd.h"
 #include "core/utf8.h"
 #include "store/store.h"
 #include "core/util.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
-#include <microhttpd.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,7 +70,7 @@ typedef struct lb_cache {
 struct arena_web {
     arena_web_opts o;
     char *host;
-    struct MHD_Daemon *d;
+    tt_httpd *http;
     int port;
     arena_model *models;
     int n_models;
@@ -97,11 +95,6 @@ struct arena_web {
     pthread_mutex_t lb_mu;        /* one leaderboard computation at a time; guards lb */
     lb_cache lb[3];               /* by arena_source */
 };
-
-typedef struct web_req {
-    tt_buf body;
-    int too_big;
-} web_req;
 
 typedef struct web_stream {
     arena_web *w;
@@ -169,68 +162,41 @@ static int secret_equal(const char *a, const char *b, size_t n)
 
 static unsigned bucket_of(const char *id) { return (unsigned)(tt_fnv1a64(id, strlen(id)) % WEB_BUCKETS); }
 
-static void html_escape(tt_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': tt_buf_puts(b, "&lt;"); break;
-        case '>': tt_buf_puts(b, "&gt;"); break;
-        case '&': tt_buf_puts(b, "&amp;"); break;
-        case '"': tt_buf_puts(b, "&quot;"); break;
-        case '\'': tt_buf_puts(b, "&#39;"); break;
-        default: tt_buf_append(b, s, 1);
-        }
-    }
-}
-
 /* ---- responses ------------------------------------------------------------ */
 
-static void add_common_headers(struct MHD_Response *r)
+/* Sent with every response (core/httpd adds them). */
+static const char *const common_headers[] = {
+    "Content-Security-Policy",
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options", "nosniff",
+    "X-Frame-Options", "DENY",
+    "Referrer-Policy", "no-referrer",
+    "Cache-Control", "no-store",
+    NULL,
+};
+
+/* data (static: compiled into the program, else copied), with a Set-Cookie
+ * header when set_cookie is not NULL. */
+static int send_buf(tt_httpd_req *c, unsigned status, const char *ctype, const char *data, size_t len, int copy,
+                    const char *set_cookie)
 {
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                            "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
+    const char *const headers[] = {"Set-Cookie", set_cookie, NULL};
+    return tt_httpd_send(c, status, ctype, data, len, !copy, headers);
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype, const char *data,
-                                size_t len, int copy, const char *set_cookie)
+static int send_error(tt_httpd_req *c, unsigned status, const char *msg)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
-    if (!r) return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", ctype);
-    add_common_headers(r);
-    if (set_cookie) MHD_add_response_header(r, "Set-Cookie", set_cookie);
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *o)
-{
-    char *s = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    enum MHD_Result ret = send_buf(c, status, "application/json", s, strlen(s), 1, NULL);
-    free(s);
-    return ret;
-}
-
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
-{
-    return send_json(c, status, json_pack("{s:s}", "error", msg));
+    return tt_httpd_send_json(c, status, json_pack("{s:s}", "error", msg));
 }
 
 /* ---- voter cookie ----------------------------------------------------------- */
 
 /* Reads the voter cookie, or makes a new one (*set_cookie then holds the
  * header value, caller frees). voter gets the stored, anonymous id. */
-static void voter_of(arena_web *w, struct MHD_Connection *c, char voter[24], char **set_cookie)
+static void voter_of(arena_web *w, tt_httpd_req *c, char voter[24], char **set_cookie)
 {
-    const char *ck = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, WEB_COOKIE);
+    const char *ck = tt_httpd_cookie(c, WEB_COOKIE);
     char fresh[33];
     *set_cookie = NULL;
     if (!is_hex(ck, 32)) {
@@ -247,21 +213,12 @@ static void voter_of(arena_web *w, struct MHD_Connection *c, char voter[24], cha
 
 /* ---- rate limit --------------------------------------------------------------- */
 
-static void client_addr(struct MHD_Connection *c, char out[64])
-{
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    strcpy(out, "?");
-    if (!ci || !ci->client_addr) return;
-    socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    if (getnameinfo(ci->client_addr, len, out, 64, NULL, 0, NI_NUMERICHOST) != 0) strcpy(out, "?");
-}
-
 /* 1 when the client may make one more request now. */
-static int rate_allow(arena_web *w, struct MHD_Connection *c)
+static int rate_allow(arena_web *w, tt_httpd_req *c)
 {
     if (w->o.rate_per_min <= 0) return 1;
     char addr[64];
-    client_addr(c, addr);
+    tt_httpd_client_addr(c, addr);
     unsigned h = (unsigned)(tt_fnv1a64(addr, strlen(addr)) % WEB_RATE_BUCKETS);
     double now = tt_now_s();
     pthread_mutex_lock(&w->mu);
@@ -379,9 +336,9 @@ static int on_token(void *user, const char *piece, size_t len)
         tt_buf *ans = &bt->answer[g->side];
         tt_buf_append(ans, piece, len);
         /* send whole characters only; an incomplete tail waits for the next piece */
-        size_t cut = arena_utf8_complete_prefix(ans->data, ans->len);
+        size_t cut = tt_utf8_complete_prefix(ans->data, ans->len);
         if (cut > bt->emitted[g->side]) {
-            char *text = arena_utf8_clean(ans->data + bt->emitted[g->side], cut - bt->emitted[g->side]);
+            char *text = tt_utf8_clean(ans->data + bt->emitted[g->side], cut - bt->emitted[g->side]);
             event_locked(bt, json_pack("{s:s,s:s,s:s}", "type", "token", "side", g->side ? "b" : "a", "text", text));
             free(text);
             bt->emitted[g->side] = cut;
@@ -426,7 +383,7 @@ static void *gen_main(void *arg)
     pthread_mutex_lock(&w->mu);
     int failed = rc != TT_OK || resp.error != NULL;
     tt_buf *ans = &bt->answer[g->side];
-    char *final = arena_utf8_clean(!failed && resp.text ? resp.text : ans->data, !failed && resp.text ? strlen(resp.text) : ans->len);
+    char *final = tt_utf8_clean(!failed && resp.text ? resp.text : ans->data, !failed && resp.text ? strlen(resp.text) : ans->len);
     tt_buf_reset(ans);
     tt_buf_puts(ans, failed ? "" : final);  /* never NULL */
     free(final);
@@ -438,9 +395,8 @@ static void *gen_main(void *arg)
     return NULL;
 }
 
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+static ssize_t stream_read(void *cls, char *buf, size_t max)
 {
-    (void)pos;
     web_stream *s = cls;
     arena_web *w = s->w;
     pthread_mutex_lock(&w->mu);
@@ -462,7 +418,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         s->off += k;
         n = (ssize_t)k;
     } else {
-        n = w->stopping && !s->bt->finished ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+        n = w->stopping && !s->bt->finished ? TT_HTTPD_STREAM_ERROR : TT_HTTPD_STREAM_END;
     }
     pthread_mutex_unlock(&w->mu);
     return n;
@@ -477,10 +433,10 @@ static void stream_free(void *cls)
     free(s);
 }
 
-static enum MHD_Result post_battle(arena_web *w, struct MHD_Connection *c, web_req *r)
+static int post_battle(arena_web *w, tt_httpd_req *c)
 {
     json_error_t je;
-    json_t *body = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+    json_t *body = json_loadb(c->body, c->body_len, 0, &je);
     json_t *jp = json_object_get(body, "prompt");
     if (!json_is_string(jp)) {
         json_decref(body);
@@ -562,19 +518,9 @@ static enum MHD_Result post_battle(arena_web *w, struct MHD_Connection *c, web_r
     }
     web_stream *s = tt_calloc(1, sizeof *s);
     *s = (web_stream){w, bt, 0};
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
-    if (!resp) {
-        stream_free(s);
-        free(set_cookie);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", "application/x-ndjson; charset=utf-8");
-    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-    add_common_headers(resp);
-    if (set_cookie) MHD_add_response_header(resp, "Set-Cookie", set_cookie);
+    const char *const headers[] = {"X-Accel-Buffering", "no", "Set-Cookie", set_cookie, NULL};
+    int ret = tt_httpd_stream(c, 200, "application/x-ndjson; charset=utf-8", headers, stream_read, s, stream_free);
     free(set_cookie);
-    enum MHD_Result ret = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
     return ret;
 }
 
@@ -588,10 +534,10 @@ static const char *winner_of_vote(const char *v)
     return NULL;
 }
 
-static enum MHD_Result post_vote(arena_web *w, struct MHD_Connection *c, web_req *r)
+static int post_vote(arena_web *w, tt_httpd_req *c)
 {
     json_error_t je;
-    json_t *body = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+    json_t *body = json_loadb(c->body, c->body_len, 0, &je);
     const char *id = json_string_value(json_object_get(body, "battle"));
     const char *token = json_string_value(json_object_get(body, "token"));
     const char *winner = winner_of_vote(json_string_value(json_object_get(body, "vote")));
@@ -658,7 +604,7 @@ static enum MHD_Result post_vote(arena_web *w, struct MHD_Connection *c, web_req
     pthread_mutex_unlock(&w->mu);
     if (rc == TT_ERR_USAGE) return send_error(c, 409, "this battle has already been voted on");
     if (rc != TT_OK) return send_error(c, 500, "the vote could not be stored; please try again");
-    return send_json(c, 200, json_pack("{s:s,s:s,s:s,s:b}", "model_a", ma, "model_b", mb, "winner", winner, "rated",
+    return tt_httpd_send_json(c, 200, json_pack("{s:s,s:s,s:s,s:b}", "model_a", ma, "model_b", mb, "winner", winner, "rated",
                                        flags == NULL));
 }
 
@@ -720,16 +666,16 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
     return s;
 }
 
-static enum MHD_Result get_leaderboard(arena_web *w, struct MHD_Connection *c, int html)
+static int get_leaderboard(arena_web *w, tt_httpd_req *c, int html)
 {
-    const char *src_name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "source");
+    const char *src_name = tt_httpd_query(c, "source");
     if (!src_name) src_name = "all";
     arena_source src;
     char err[TT_ERR_SIZE];
     if (arena_source_parse(src_name, &src, err) != TT_OK) return send_error(c, 400, "source must be all, human or judge");
     char *js = leaderboard_json(w, src, src_name);
     if (!html) {
-        enum MHD_Result ret = send_buf(c, 200, "application/json", js, strlen(js), 1, NULL);
+        int ret = send_buf(c, 200, "application/json", js, strlen(js), 1, NULL);
         free(js);
         return ret;
     }
@@ -768,7 +714,7 @@ static enum MHD_Result get_leaderboard(arena_web *w, struct MHD_Connection *c, i
         json_array_foreach(rows, i, row) {
             double rating = json_real_value(json_object_get(row, "rating"));
             tt_buf_printf(&b, "<tr><td class=\"num\">%d</td><td>", (int)json_integer_value(json_object_get(row, "rank")));
-            html_escape(&b, json_string_value(json_object_get(row, "model")));
+            tt_html_escape(&b, json_string_value(json_object_get(row, "model")));
             tt_buf_printf(&b, "</td><td class=\"num\">%.0f</td><td class=\"num\">", rating);
             json_t *lo = json_object_get(row, "lower"), *hi = json_object_get(row, "upper");
             if (json_is_real(lo) && json_is_real(hi))
@@ -783,15 +729,14 @@ static enum MHD_Result get_leaderboard(arena_web *w, struct MHD_Connection *c, i
     }
     tt_buf_puts(&b, "</main>\n</body>\n</html>\n");
     json_decref(root);
-    enum MHD_Result ret = send_buf(c, 200, "text/html; charset=utf-8", b.data, b.len, 1, NULL);
+    int ret = send_buf(c, 200, "text/html; charset=utf-8", b.data, b.len, 1, NULL);
     tt_buf_free(&b);
     return ret;
 }
 
 /* ---- routing -------------------------------------------------------------- */
 
-static enum MHD_Result route(arena_web *w, struct MHD_Connection *c, const char *url, const char *method,
-                             web_req *r)
+static int route(arena_web *w, tt_httpd_req *c, const char *url, const char *method)
 {
     int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     int post = !strcmp(method, "POST");
@@ -800,8 +745,8 @@ static enum MHD_Result route(arena_web *w, struct MHD_Connection *c, const char 
         char *set_cookie = NULL;
         char voter[24];
         voter_of(w, c, voter, &set_cookie);
-        enum MHD_Result ret = send_buf(c, 200, "text/html; charset=utf-8", arena_page_index_html,
-                                       arena_page_index_html_len, 0, set_cookie);
+        int ret = send_buf(c, 200, "text/html; charset=utf-8", arena_page_index_html, arena_page_index_html_len, 0,
+                           set_cookie);
         free(set_cookie);
         return ret;
     }
@@ -820,7 +765,7 @@ static enum MHD_Result route(arena_web *w, struct MHD_Connection *c, const char 
     }
     if (!strcmp(url, "/api/config")) {
         if (!get) return send_error(c, 405, "method not allowed");
-        return send_json(c, 200, json_pack("{s:I,s:I,s:b,s:i}", "max_prompt_bytes", (json_int_t)w->o.max_prompt_bytes,
+        return tt_httpd_send_json(c, 200, json_pack("{s:I,s:I,s:b,s:i}", "max_prompt_bytes", (json_int_t)w->o.max_prompt_bytes,
                                            "max_prompt_chars", (json_int_t)w->o.max_prompt_bytes, "has_prompts",
                                            w->has_prompts, "models", w->n_models));
     }
@@ -830,62 +775,42 @@ static enum MHD_Result route(arena_web *w, struct MHD_Connection *c, const char 
         pthread_mutex_lock(&w->mu);
         size_t i = (size_t)tt_rng_below(&w->rng, w->prompts.n);
         pthread_mutex_unlock(&w->mu);
-        return send_json(c, 200, json_pack("{s:s}", "prompt", w->prompts.v[i].text));
+        return tt_httpd_send_json(c, 200, json_pack("{s:s}", "prompt", w->prompts.v[i].text));
     }
     if (!strcmp(url, "/api/battle") || !strcmp(url, "/api/vote")) {
         if (!post) return send_error(c, 405, "method not allowed");
-        if (r->too_big) return send_error(c, 413, "the request is too large");
-        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        const char *ct = tt_httpd_header(c, "Content-Type");
         if (!ct || strncasecmp(ct, "application/json", 16)) return send_error(c, 415, "send the request as application/json");
         if (!rate_allow(w, c)) return send_error(c, 429, "too many requests; slow down");
-        return url[5] == 'b' ? post_battle(w, c, r) : post_vote(w, c, r);
+        return url[5] == 'b' ? post_battle(w, c) : post_vote(w, c);
     }
     return send_error(c, 404, "not found");
 }
 
 static size_t max_body(const arena_web *w) { return w->o.max_prompt_bytes * 6 + 4096; }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                               const char *version, const char *upload_data, size_t *upload_data_size,
-                               void **con_cls)
+/* core/httpd callbacks: the whole request, after the body limit. */
+static int on_request(tt_httpd_req *r)
 {
-    (void)version;
-    arena_web *w = cls;
-    web_req *r = *con_cls;
-    if (!r) {
-        r = tt_calloc(1, sizeof *r);
-        tt_buf_init(&r->body);
-        *con_cls = r;
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > max_body(w)) {
-            r->too_big = 1;
-            return send_error(c, 413, "the request is too large");
-        }
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        if (r->too_big || r->body.len + *upload_data_size > max_body(w)) r->too_big = 1;
-        else tt_buf_append(&r->body, upload_data, *upload_data_size);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    enum MHD_Result ret = route(w, c, url, method, r);
-    if (!w->o.quiet) {
-        fprintf(stderr, "%s %s\n", method, url);
-    }
+    arena_web *w = r->user;
+    int ret = route(w, r, r->path, r->method);
+    if (!w->o.quiet) fprintf(stderr, "%s %s\n", r->method, r->path);
     return ret;
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+static int on_refuse(tt_httpd_req *r, unsigned status, const char *message)
 {
-    (void)cls;
-    (void)c;
-    (void)toe;
-    web_req *r = *con_cls;
-    if (!r) return;
-    tt_buf_free(&r->body);
-    free(r);
-    *con_cls = NULL;
+    return send_error(r, status, status == 413 ? "the request is too large" : message);
+}
+
+/* Stream readers wake at least every 200 ms and end when they see this. */
+static void on_stop(void *user)
+{
+    arena_web *w = user;
+    pthread_mutex_lock(&w->mu);
+    w->stopping = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
 }
 
 /* ---- start and stop ----------------------------------------------------------- */
@@ -969,37 +894,17 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     }
     w->last_sweep = tt_now_s();
 
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
-    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-    if (o->port < 0 || o->port > 65535) {
-        web_free(w);
-        return tt_fail(err, TT_ERR_USAGE, "port %d is out of range", o->port);
-    }
-    if (inet_pton(AF_INET, w->host, &s4->sin_addr) == 1) {
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons((uint16_t)o->port);
-    } else if (inet_pton(AF_INET6, w->host, &s6->sin6_addr) == 1) {
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons((uint16_t)o->port);
-        flags |= MHD_USE_IPv6;
-    } else {
-        rc = tt_fail(err, TT_ERR_USAGE, "host '%s' is not an IPv4 or IPv6 address", w->host);
+    tt_httpd_config hc = {
+        .host = w->host, .port = o->port, .max_body = max_body(w), .max_connections = 512, .idle_timeout_s = 120,
+        .json_flags = JSON_COMPACT, .headers = common_headers, .handle = on_request, .refuse = on_refuse,
+        .on_stop = on_stop, .user = w,
+    };
+    rc = tt_httpd_start(&hc, &w->http, err);
+    if (rc != TT_OK) {
         web_free(w);
         return rc;
     }
-    w->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, handler, w, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, w, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_END);
-    if (!w->d) {
-        rc = tt_fail(err, TT_ERR_IO, "cannot listen on '%s' port %d (in use?)", w->host, o->port);
-        web_free(w);
-        return rc;
-    }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
-    w->port = di && di->port ? di->port : o->port;
+    w->port = tt_httpd_port(w->http);
     *out = w;
     return TT_OK;
 }
@@ -1007,11 +912,7 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
 void arena_web_stop(arena_web *w)
 {
     if (!w) return;
-    pthread_mutex_lock(&w->mu);
-    w->stopping = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    MHD_stop_daemon(w->d);
+    tt_httpd_stop(w->http);   /* on_stop first, then every connection's thread */
     pthread_mutex_lock(&w->mu);
     while (w->threads > 0) pthread_cond_wait(&w->cv, &w->mu);
     pthread_mutex_unlock(&w->mu);

@@ -16,6 +16,8 @@
 #include "bench/launch.h"
 #include "bench/perf.h"
 #include "harness/runner.h"
+#include "core/pool.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -43,7 +45,7 @@ void bench_machine_measure(bench_machine *m, int threads)
 {
     memset(m, 0, sizeof *m);
     perf_cpu_model(m->cpu_model, sizeof m->cpu_model);
-    m->cores = perf_cpu_cores();
+    m->cores = tt_cpu_count();
     m->threads = threads > 0 ? threads : m->cores;
     m->read_bw = perf_read_bandwidth(128u << 20, m->threads, 5);
     snprintf(m->simd, sizeof m->simd, "%s", glm_ops_have_simd() ? "avx2" : "none");
@@ -390,7 +392,7 @@ static void measure_child(void *arg, void *out)
     r->n_params = m->n_params;
     r->bytes_per_token = glm_model_bytes_per_token(m);
     r->threads = glm_pool_threads(m->pool);
-    r->peak_rss_bytes = perf_peak_rss_bytes(0);
+    r->peak_rss_bytes = tt_proc_peak_rss_bytes(0);
     r->memory_measured = r->peak_rss_bytes > 0;
 done:
     free(toks);

@@ -7,6 +7,8 @@
  */
 #include "bench/bench.h"
 #include "store/store.h"
+#include "core/utf8.h"
+#include "core/escape.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -291,20 +293,6 @@ static json_t *result_json(const bench_result *r)
     return o;
 }
 
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void csv_i64(FILE *out, int64_t v, int known)
 {
     if (known && v >= 0) fprintf(out, ",%lld", (long long)v);
@@ -314,15 +302,15 @@ static void csv_i64(FILE *out, int64_t v, int known)
 static void csv_row(FILE *out, const bench_result *r, const char *test, int n_tokens, int reps, double mean, double sd,
                     const char *unit)
 {
-    csv_field(out, r->name);
+    tt_csv_field_fput(out, r->name);
     fputc(',', out);
-    csv_field(out, r->spec);
+    tt_csv_field_fput(out, r->spec);
     fprintf(out, ",%s,", r->precision);
-    csv_field(out, test);
+    tt_csv_field_fput(out, test);
     fprintf(out, ",%d,%d,%.6g,", n_tokens, reps, mean);
     if (sd >= 0) fprintf(out, "%.6g", sd);
     fputc(',', out);
-    csv_field(out, unit);
+    tt_csv_field_fput(out, unit);
     int mem = r->memory_measured;
     csv_i64(out, r->file_bytes, 1);
     csv_i64(out, r->n_params, 1);

@@ -5,6 +5,8 @@
  * tests/perf/perf_glm.c.
  */
 #include "bench/perf.h"
+#include "core/pool.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -64,9 +66,11 @@ typedef struct scan_job {
     const void *found;
 } scan_job;
 
-static void *scan_main(void *arg)
+/* Worker t of tt_parallel_run: scans its slice once per rep, all workers
+ * starting and ending together at the barrier. */
+static void scan_main(void *arg, int t)
 {
-    scan_job *j = arg;
+    scan_job *j = (scan_job *)arg + t;
     for (int r = 0; r < j->reps; r++) {
         pthread_barrier_wait(j->bar);
         if (j->start) j->start[r] = tt_now_s();
@@ -75,12 +79,11 @@ static void *scan_main(void *arg)
         pthread_barrier_wait(j->bar);
         if (j->end) j->end[r] = tt_now_s();
     }
-    return NULL;
 }
 
 double perf_read_bandwidth(size_t bytes, int threads, int reps)
 {
-    if (threads <= 0) threads = perf_cpu_cores();
+    if (threads <= 0) threads = tt_cpu_count();
     if (threads > 256) threads = 256;
     if (reps < 1) reps = 1;
     if (bytes < (size_t)threads * 4096) bytes = (size_t)threads * 4096;
@@ -89,18 +92,15 @@ double perf_read_bandwidth(size_t bytes, int threads, int reps)
     pthread_barrier_t bar;
     pthread_barrier_init(&bar, NULL, (unsigned)threads);
     scan_job *jobs = tt_calloc((size_t)threads, sizeof *jobs);
-    pthread_t *tid = tt_calloc((size_t)threads, sizeof *tid);
     double *start = tt_calloc((size_t)reps, sizeof *start), *end = tt_calloc((size_t)reps, sizeof *end);
     size_t slice = bytes / (size_t)threads;
-    for (int t = 0; t < threads; t++) {
+    for (int t = 0; t < threads; t++)
         jobs[t] = (scan_job){buf + (size_t)t * slice, t == threads - 1 ? bytes - (size_t)t * slice : slice, &bar, reps,
                              t == 0 ? start : NULL, t == 0 ? end : NULL, NULL};
-        if (t > 0) pthread_create(&tid[t], NULL, scan_main, &jobs[t]);
-    }
-    scan_main(&jobs[0]);
-    for (int t = 1; t < threads; t++) pthread_join(tid[t], NULL);
+    /* all or none: a missing thread would leave the others at the barrier */
+    int ran = tt_parallel_run(threads, scan_main, jobs, NULL) == TT_OK;
     double best = 0;
-    for (int r = 0; r < reps; r++) {
+    for (int r = 0; ran && r < reps; r++) {
         double dt = end[r] - start[r];
         if (dt > 0 && (double)bytes / dt > best) best = (double)bytes / dt;
     }
@@ -108,37 +108,11 @@ double perf_read_bandwidth(size_t bytes, int threads, int reps)
     free(start);
     free(end);
     free(jobs);
-    free(tid);
     free(buf);
     return best;
 }
 
 /* ---- /proc ---------------------------------------------------------------------- */
-
-/* Value of "Field:   123 kB" in /proc/PID/status, in bytes; -1 if absent. */
-static int64_t status_field(pid_t pid, const char *field)
-{
-    char path[64];
-    if (pid > 0) snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    else snprintf(path, sizeof path, "/proc/self/status");
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    char line[256];
-    size_t fl = strlen(field);
-    int64_t v = -1;
-    while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, field, fl) && line[fl] == ':') {
-            long long kb;
-            if (sscanf(line + fl + 1, "%lld", &kb) == 1) v = (int64_t)kb * 1024;
-            break;
-        }
-    }
-    fclose(f);
-    return v;
-}
-
-int64_t perf_rss_bytes(pid_t pid) { return status_field(pid, "VmRSS"); }
-int64_t perf_peak_rss_bytes(pid_t pid) { return status_field(pid, "VmHWM"); }
 
 int perf_reset_peak_rss(void)
 {
@@ -221,7 +195,7 @@ int64_t perf_tree_rss_bytes(pid_t root)
     perf_proc_tree(root, &pids, &n);
     int64_t sum = n ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        int64_t v = perf_rss_bytes(pids[i]);
+        int64_t v = tt_proc_rss_bytes(pids[i]);
         if (v > 0) sum += v;    /* zombies and kernel threads have none */
     }
     free(pids);
@@ -339,7 +313,7 @@ static void sampler_once(perf_sampler *s, int with_gpu)
     perf_proc_tree(s->root, &pids, &n);
     int64_t rss = n ? 0 : -1, hwm = n ? 0 : -1;
     for (int i = 0; i < n; i++) {
-        int64_t v = perf_rss_bytes(pids[i]), h = perf_peak_rss_bytes(pids[i]);
+        int64_t v = tt_proc_rss_bytes(pids[i]), h = tt_proc_peak_rss_bytes(pids[i]);
         if (v > 0) rss += v;
         if (h > 0) hwm += h;
     }
@@ -448,10 +422,4 @@ void perf_cpu_model(char *out, size_t n)
         }
     }
     fclose(f);
-}
-
-int perf_cpu_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
 }

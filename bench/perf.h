@@ -26,14 +26,11 @@ void perf_mean_sd(const double *x, int n, double *mean, double *sd);
 double perf_memcpy_bandwidth(size_t bytes, int reps);
 /* Read bandwidth in bytes/s: `threads` threads (<= 0: all cores) each scan
  * their slice of a `bytes` buffer with memchr (libc's vector loop, so the
- * figure does not depend on the build's optimisation level); best of reps. */
+ * figure does not depend on the build's optimisation level); best of reps.
+ * 0 when the threads cannot be started. */
 double perf_read_bandwidth(size_t bytes, int threads, int reps);
 
-/* Resident set (VmRSS) and its peak (VmHWM) of pid (0 = this process) in
- * bytes, -1 when unknown (no such process, no /proc). */
-int64_t perf_rss_bytes(pid_t pid);
-int64_t perf_peak_rss_bytes(pid_t pid);
-/* Resets this process's VmHWM to its current VmRSS (/proc/self/clear_refs,
+/* Resident set and its peak of one process: core/proc.h. Resets this process's VmHWM to its current VmRSS (/proc/self/clear_refs,
  * Linux >= 4.0). Returns TT_OK or TT_ERR_IO. */
 int perf_reset_peak_rss(void);
 
@@ -77,9 +74,8 @@ void perf_sampler_read(perf_sampler *s, perf_sample_summary *out);
 /* Stops and joins the thread, fills out (may be NULL) and frees s. */
 void perf_sampler_stop(perf_sampler *s, perf_sample_summary *out);
 
-/* "model name" of /proc/cpuinfo (or "unknown") into out. */
+/* "model name" of /proc/cpuinfo (or "unknown") into out. Online cores:
+ * tt_cpu_count() in core/pool.h. */
 void perf_cpu_model(char *out, size_t n);
-/* Online CPU cores. */
-int perf_cpu_cores(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include "arena/matrix.h"
 #include "cli/cli.h"
 #include "store/store.h"
+#include "core/escape.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -24,20 +25,6 @@ static const char *const usage[] = {
     "              [--format table|json|csv] [--matrix]",
     NULL,
 };
-
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
 
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -79,7 +66,7 @@ static void print_ratings(const arena_leaderboard *lb, const arena_lb_opts *o, c
         for (int i = 0; i < lb->n; i++) {
             const arena_lb_row *r = &lb->rows[i];
             printf("%d,", r->rank);
-            csv_field(stdout, r->model);
+            tt_csv_field_fput(stdout, r->model);
             printf(",%.4f,", r->rating);
             if (isfinite(r->lower)) printf("%.4f,%.4f", r->lower, r->upper); else printf(",");
             printf(",%ld\n", r->battles);
@@ -136,11 +123,11 @@ static void print_matrix(const arena_index *idx, const char *format)
         json_decref(root);
     } else if (!strcmp(format, "csv")) {
         printf("model");
-        for (int j = 0; j < n; j++) { fputc(',', stdout); csv_field(stdout, idx->models[order[j]]); }
+        for (int j = 0; j < n; j++) { fputc(',', stdout); tt_csv_field_fput(stdout, idx->models[order[j]]); }
         printf(",average_win_rate\n");
         for (int i = 0; i < n; i++) {
             int a = order[i];
-            csv_field(stdout, idx->models[a]);
+            tt_csv_field_fput(stdout, idx->models[a]);
             for (int j = 0; j < n; j++) {
                 double v = m.frac[(size_t)a * n + order[j]];
                 if (isfinite(v)) printf(",%.6f", v); else printf(",");

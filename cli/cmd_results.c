@@ -6,6 +6,8 @@
  */
 #include "cli/cli.h"
 #include "store/store.h"
+#include "core/utf8.h"
+#include "core/escape.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -176,21 +178,6 @@ static int print_comparison(store *s, int64_t run, const char *path)
 
 /* ---- the listing ------------------------------------------------------------- */
 
-static void csv_field(FILE *out, const char *s)
-{
-    if (!s) return;
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 typedef struct listing_ctx {
     const char *format;
     json_t *rows;           /* --format json: collected, printed at the end */
@@ -243,13 +230,13 @@ static int print_row(void *ctx, const store_metric_row *m, char *err)
         free(sec);
     } else if (!strcmp(lc->format, "csv")) {
         printf("%lld,", run_id);
-        csv_field(stdout, name); fputc(',', stdout);
-        csv_field(stdout, spec); fputc(',', stdout);
-        csv_field(stdout, task);
+        tt_csv_field_fput(stdout, name); fputc(',', stdout);
+        tt_csv_field_fput(stdout, spec); fputc(',', stdout);
+        tt_csv_field_fput(stdout, task);
         printf(",%d,", is_group);
-        csv_field(stdout, filter);
+        tt_csv_field_fput(stdout, filter);
         if (has_shot) printf(",%lld,", shots); else printf(",,");
-        csv_field(stdout, metric);
+        tt_csv_field_fput(stdout, metric);
         if (has_value) printf(",%.17g", value); else printf(",");
         if (has_se) printf(",%.17g", se); else printf(",");
         printf(",%lld,%d,%s\n", n, hib, started ? started : "");

@@ -1,6 +1,6 @@
 /*
- * escape.c — escaping and number formatting for the report writers
- * (contract in escape.h). Callers: md.c, csv.c, html.c, plot.c.
+ * escape.c — escaping and number formatting (contract and callers in
+ * escape.h).
  */
 #include "core/escape.h"
 
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void report_md_cell(tt_buf *b, const char *s)
+void tt_md_cell(tt_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -24,7 +24,7 @@ void report_md_cell(tt_buf *b, const char *s)
     }
 }
 
-void report_csv_field(tt_buf *b, const char *s)
+void tt_csv_field(tt_buf *b, const char *s)
 {
     if (!s) return;
     size_t n = strlen(s);
@@ -41,7 +41,17 @@ void report_csv_field(tt_buf *b, const char *s)
     tt_buf_puts(b, "\"");
 }
 
-void report_html(tt_buf *b, const char *s)
+void tt_csv_field_fput(FILE *f, const char *s)
+{
+    if (!s) return;
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_csv_field(&b, s);
+    fwrite(tt_buf_str(&b), 1, b.len, f);
+    tt_buf_free(&b);
+}
+
+void tt_html_escape(tt_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -55,7 +65,7 @@ void report_html(tt_buf *b, const char *s)
     }
 }
 
-void report_gp_string(tt_buf *b, const char *s)
+void tt_gp_string(tt_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -70,7 +80,7 @@ void report_gp_string(tt_buf *b, const char *s)
     }
 }
 
-void report_base64(tt_buf *b, const unsigned char *d, size_t len)
+void tt_base64(tt_buf *b, const unsigned char *d, size_t len)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char q[4];
@@ -89,7 +99,7 @@ void report_base64(tt_buf *b, const unsigned char *d, size_t len)
     }
 }
 
-void report_num(tt_buf *b, double v)
+void tt_num_roundtrip(tt_buf *b, double v)
 {
     if (isnan(v)) return;
     if (isinf(v)) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/util.h"
 
 size_t pytext_space_len(const char *s, size_t n)
@@ -32,17 +33,6 @@ size_t pytext_space_len(const char *s, size_t n)
     return 0;
 }
 
-/* Byte length of the UTF-8 character at s (1 for invalid bytes). */
-static size_t char_len(const char *s, size_t n)
-{
-    unsigned char c = (unsigned char)s[0];
-    size_t want = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (want > n) return 1;
-    for (size_t i = 1; i < want; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80) return 1;
-    return want;
-}
-
 size_t pytext_split(const char *s, size_t n, pytext_span **out)
 {
     size_t count = 0, cap = 0;
@@ -52,7 +42,7 @@ size_t pytext_split(const char *s, size_t n, pytext_span **out)
         size_t w = pytext_space_len(s + i, n - i);
         if (w) { i += w; continue; }
         size_t start = i;
-        while (i < n && pytext_space_len(s + i, n - i) == 0) i += char_len(s + i, n - i);
+        while (i < n && pytext_space_len(s + i, n - i) == 0) i += tt_utf8_char_len(s + i, n - i);
         if (count == cap) {
             cap = cap ? cap * 2 : 16;
             v = tt_realloc(v, cap * sizeof *v);
@@ -76,8 +66,7 @@ pytext_span pytext_strip(const char *s, size_t n)
     size_t b = n;
     while (b > a) {
         /* find the start of the last character */
-        size_t k = b - 1;
-        while (k > a && ((unsigned char)s[k] & 0xC0) == 0x80 && b - k < 4) k--;
+        size_t k = tt_utf8_char_start(s, a, b - 1);
         size_t w = pytext_space_len(s + k, b - k);
         if (w != b - k) break;
         b = k;
@@ -415,7 +404,7 @@ static void scan(const pytext_regex *r, const char *s, match_fn fn, void *ctx)
         if (eo > so) pos = eo;
         else {
             if (so >= n) break;
-            pos = so + char_len(s + so, n - so);
+            pos = so + tt_utf8_char_len(s + so, n - so);
         }
     }
     if (m != stackm) free(m);

@@ -390,13 +390,3 @@ uint64_t tt_rng_below(tt_rng *r, uint64_t n)
     do x = tt_rng_next(r); while (x >= limit);
     return x % n;
 }
-
-/* ---- UTF-8 ------------------------------------------------------------------------ */
-
-size_t tt_utf8_codepoints(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
-    return n;
-}

@@ -94,8 +94,4 @@ uint64_t tt_rng_next(tt_rng *r);
 double tt_rng_uniform(tt_rng *r);               /* [0, 1) */
 uint64_t tt_rng_below(tt_rng *r, uint64_t n);   /* [0, n), unbiased */
 
-/* ---- UTF-8 ------------------------------------------------------------------ */
-/* Number of Unicode code points in s (invalid bytes count one each). */
-size_t tt_utf8_codepoints(const char *s, size_t len);
-
 #endif

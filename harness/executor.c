@@ -1,10 +1,11 @@
 /*
- * executor.c — see executor.h for the life cycle. Workers take the next
- * unanswered unique request under a mutex, call the engine outside it, and
- * write the answer to the cache before publishing it.
+ * executor.c — see executor.h for the life cycle. Workers (tt_parallel_for)
+ * take the next unanswered unique request, call the engine, and write the
+ * answer to the cache before publishing it under a mutex.
  */
 #include "harness/executor.h"
 #include "engines/request_json.h"
+#include "core/pool.h"
 #include "core/util.h"
 
 #include <pthread.h>
@@ -38,8 +39,6 @@ typedef struct exec_ctx {
     store *cache;
     const engine_request *reqs;
     unique_req **queue;
-    int n_queue;
-    int next;             /* next queue index to take */
     int finished;
     int failed;
     int fatal_rc;
@@ -67,48 +66,43 @@ static void draw_progress(exec_ctx *c)
     fflush(stderr);
 }
 
-static void *worker(void *arg)
+/* Sends queue[i] (a tt_parallel_for item); a failure of the engine itself
+ * (not an error answer) stops the handing out of further requests. */
+static int send_one(void *arg, size_t i, int worker)
 {
+    (void)worker;
     exec_ctx *c = arg;
-    for (;;) {
+    unique_req *u = c->queue[i];
+    char err[TT_ERR_SIZE] = "";
+    int rc = engine_complete(c->e, &c->reqs[u->first], &u->resp, err);
+    if (rc != TT_OK) {
         pthread_mutex_lock(&c->lock);
-        if (c->next >= c->n_queue || c->fatal_rc) {
-            pthread_mutex_unlock(&c->lock);
-            return NULL;
+        if (!c->fatal_rc) {
+            c->fatal_rc = rc;
+            snprintf(c->fatal_err, sizeof c->fatal_err, "%s", err);
         }
-        unique_req *u = c->queue[c->next++];
         pthread_mutex_unlock(&c->lock);
-
-        char err[TT_ERR_SIZE] = "";
-        int rc = engine_complete(c->e, &c->reqs[u->first], &u->resp, err);
-        if (rc != TT_OK) {
-            pthread_mutex_lock(&c->lock);
-            if (!c->fatal_rc) {
-                c->fatal_rc = rc;
-                snprintf(c->fatal_err, sizeof c->fatal_err, "%s", err);
-            }
-            pthread_mutex_unlock(&c->lock);
-            engine_response_free(&u->resp);
-            u->resp.error = tt_strdup(err);
-            u->done = 1;
-            continue;
-        }
-        /* Only answers are cached: a failed request is tried again on resume. */
-        if (c->cache && !u->resp.error) {
-            char *rj = engine_response_to_json(&u->resp);
-            char cerr[TT_ERR_SIZE];
-            if (store_cache_put(c->cache, u->key, c->spec, engine_request_kind_name(c->reqs[u->first].kind),
-                                u->request_json, rj, cerr) != TT_OK)
-                fprintf(stderr, "tianti: warning: %s\n", cerr);
-            free(rj);
-        }
-        pthread_mutex_lock(&c->lock);
+        engine_response_free(&u->resp);
+        u->resp.error = tt_strdup(err);
         u->done = 1;
-        c->finished++;
-        if (u->resp.error) c->failed++;
-        draw_progress(c);
-        pthread_mutex_unlock(&c->lock);
+        return 1;
     }
+    /* Only answers are cached: a failed request is tried again on resume. */
+    if (c->cache && !u->resp.error) {
+        char *rj = engine_response_to_json(&u->resp);
+        char cerr[TT_ERR_SIZE];
+        if (store_cache_put(c->cache, u->key, c->spec, engine_request_kind_name(c->reqs[u->first].kind),
+                            u->request_json, rj, cerr) != TT_OK)
+            fprintf(stderr, "tianti: warning: %s\n", cerr);
+        free(rj);
+    }
+    pthread_mutex_lock(&c->lock);
+    u->done = 1;
+    c->finished++;
+    if (u->resp.error) c->failed++;
+    draw_progress(c);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
 }
 
 int executor_run(engine *e, const char *spec, store *cache, const engine_request *reqs, int n,
@@ -167,19 +161,12 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
     }
 
     /* 3. The pool. */
-    exec_ctx c = {.e = e, .spec = spec, .cache = cache, .reqs = reqs, .queue = queue, .n_queue = n_queue,
+    exec_ctx c = {.e = e, .spec = spec, .cache = cache, .reqs = reqs, .queue = queue,
                   .progress = progress, .t0 = tt_now_s(), .base_done = n_unique - n_queue, .total = n_unique};
     pthread_mutex_init(&c.lock, NULL);
-    if (n_queue > 0) {
-        int nt = jobs < n_queue ? jobs : n_queue;
-        pthread_t *th = tt_calloc((size_t)nt, sizeof *th);
-        for (int i = 0; i < nt; i++) pthread_create(&th[i], NULL, worker, &c);
-        for (int i = 0; i < nt; i++) pthread_join(th[i], NULL);
-        free(th);
-        if (progress && progress->show) fputc('\n', stderr);
-    }
+    st.sent = (int)tt_parallel_for((size_t)n_queue, jobs, send_one, &c);
+    if (n_queue > 0 && progress && progress->show) fputc('\n', stderr);
     pthread_mutex_destroy(&c.lock);
-    st.sent = c.next;
     st.failed = c.failed;
 
     /* 4. Hand every original request its answer (copies for duplicates). */

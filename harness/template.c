@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/util.h"
 
 typedef struct tp {
@@ -124,29 +125,6 @@ static json_t *to_text(const json_t *v)
     return s ? s : json_string("");
 }
 
-/* ---- UTF-8 helpers ------------------------------------------------------ */
-
-static size_t utf8_len1(unsigned char c)
-{
-    if (c < 0x80) return 1;
-    if ((c >> 5) == 6) return 2;
-    if ((c >> 4) == 14) return 3;
-    if ((c >> 3) == 30) return 4;
-    return 1;
-}
-
-/* Byte offset of code point i in s (len bytes); len if past the end. */
-static size_t utf8_offset(const char *s, size_t len, size_t i)
-{
-    size_t off = 0;
-    while (i > 0 && off < len) {
-        size_t l = utf8_len1((unsigned char)s[off]);
-        off += l;
-        i--;
-    }
-    return off > len ? len : off;
-}
-
 /* ---- index coercion ----------------------------------------------------- */
 
 /* Integer value of v for indexing: ints, or strings of decimal digits. */
@@ -202,10 +180,8 @@ static json_t *index_value(tp *p, json_t *base, json_t *idx)
         long long n = (long long)tt_utf8_codepoints(s, len);
         if (i < 0) i += n;
         if (i < 0 || i >= n) return fail(p, "index %lld out of range (length %lld)", i, n);
-        size_t a = utf8_offset(s, len, (size_t)i);
-        size_t l = utf8_len1((unsigned char)s[a]);
-        if (a + l > len) l = len - a;
-        return json_stringn(s + a, l);
+        size_t a = tt_utf8_offset(s, len, (size_t)i);
+        return json_stringn(s + a, tt_utf8_offset(s, len, (size_t)i + 1) - a);
     }
     return fail(p, "value cannot be indexed");
 }

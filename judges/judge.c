@@ -97,8 +97,8 @@ int judge_ask(engine *e, const engine_message *msgs, int n, char **text, char **
     int rc = engine_complete(e, &req, &resp, err);
     if (rc != TT_OK) return rc;
     /* cleaned: judge outputs are kept in JSON (extra_json) */
-    if (resp.error) *failure = arena_utf8_clean(resp.error, strlen(resp.error));
-    else *text = arena_utf8_clean(resp.text, resp.text ? strlen(resp.text) : 0);
+    if (resp.error) *failure = tt_utf8_clean(resp.error, strlen(resp.error));
+    else *text = tt_utf8_clean(resp.text, resp.text ? strlen(resp.text) : 0);
     engine_response_free(&resp);
     return TT_OK;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/util.h"
 
 enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8, IN_CODE = 16 };

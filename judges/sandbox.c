@@ -17,6 +17,7 @@
  *           run's uid, remove the temp dir, classify the outcome.
  */
 #include "judges/sandbox.h"
+#include "core/pool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -914,39 +915,35 @@ done:
     return TT_OK;
 }
 
-/* ---- thread pool ------------------------------------------------------ */
+/* ---- many programs ------------------------------------------------------- */
 
-struct pool {
+typedef struct many_job {
     const sandbox_config *cfg;
     const char *const *programs;
     const size_t *lens;
-    size_t n;
     sandbox_result *results;
-    _Atomic size_t next;
     pthread_mutex_t mu;
     int first_rc;
     char err[TT_ERR_SIZE];
-};
+} many_job;
 
-static void *pool_worker(void *arg)
+/* One program of sandbox_run_many (a tt_parallel_for item). */
+static int run_one(void *arg, size_t i, int worker)
 {
-    struct pool *p = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= p->n) break;
-        char err[TT_ERR_SIZE];
-        size_t len = p->lens ? p->lens[i] : (p->programs[i] ? strlen(p->programs[i]) : 0);
-        int rc = sandbox_run(p->cfg, p->programs[i], len, &p->results[i], err);
-        if (rc != TT_OK) {
-            pthread_mutex_lock(&p->mu);
-            if (p->first_rc == TT_OK) {
-                p->first_rc = rc;
-                snprintf(p->err, sizeof p->err, "%s", err);
-            }
-            pthread_mutex_unlock(&p->mu);
+    (void)worker;
+    many_job *p = arg;
+    char err[TT_ERR_SIZE];
+    size_t len = p->lens ? p->lens[i] : (p->programs[i] ? strlen(p->programs[i]) : 0);
+    int rc = sandbox_run(p->cfg, p->programs[i], len, &p->results[i], err);
+    if (rc != TT_OK) {
+        pthread_mutex_lock(&p->mu);
+        if (p->first_rc == TT_OK) {
+            p->first_rc = rc;
+            snprintf(p->err, sizeof p->err, "%s", err);
         }
+        pthread_mutex_unlock(&p->mu);
     }
-    return NULL;
+    return 0;   /* every program runs, whatever the others did */
 }
 
 int sandbox_run_many(const sandbox_config *cfg, const char *const *programs,
@@ -956,26 +953,15 @@ int sandbox_run_many(const sandbox_config *cfg, const char *const *programs,
     if (n == 0) return TT_OK;
     if (!programs || !results) return tt_fail(err, TT_ERR_USAGE, "sandbox_run_many needs programs and results");
     if (jobs < 1) jobs = 1;
-    if ((size_t)jobs > n) jobs = (int)n;
-    struct pool p;
+    many_job p;
     memset(&p, 0, sizeof p);
     p.cfg = cfg;
     p.programs = programs;
     p.lens = lens;
-    p.n = n;
     p.results = results;
-    atomic_init(&p.next, 0);
     pthread_mutex_init(&p.mu, NULL);
     p.first_rc = TT_OK;
-    pthread_t *th = tt_calloc((size_t)jobs, sizeof *th);
-    int started = 0;
-    for (int i = 1; i < jobs; i++) {
-        if (pthread_create(&th[i], NULL, pool_worker, &p) != 0) break;
-        started = i;
-    }
-    pool_worker(&p);   /* the calling thread works too */
-    for (int i = 1; i <= started; i++) pthread_join(th[i], NULL);
-    free(th);
+    tt_parallel_for(n, jobs, run_one, &p);
     pthread_mutex_destroy(&p.mu);
     if (p.first_rc != TT_OK) return tt_fail(err, p.first_rc, "%s", p.err);
     return TT_OK;

@@ -1,6 +1,6 @@
 /*
  * csv.c — one tidy CSV per table (report.h lists them): a header row,
- * RFC 4180 quoting (report_csv_field), numbers unrounded (report_num,
+ * RFC 4180 quoting (tt_csv_field), numbers unrounded (tt_num_roundtrip,
  * shortest text that reads back to the same double), empty field for a
  * missing value, CRLF-free "\n" line ends. Called by render.c.
  */
@@ -24,13 +24,13 @@ const char *report_csv_name(report_csv_kind k)
 static void f_str(tt_buf *b, const char *s, int first)
 {
     if (!first) tt_buf_puts(b, ",");
-    report_csv_field(b, s);
+    tt_csv_field(b, s);
 }
 
 static void f_num(tt_buf *b, double v)
 {
     tt_buf_puts(b, ",");
-    report_num(b, v);
+    tt_num_roundtrip(b, v);
 }
 
 static void f_int(tt_buf *b, long long v, int present)

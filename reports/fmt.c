@@ -1,7 +1,7 @@
 /*
  * fmt.c — rounded display formats shared by the human-facing writers
  * (md.c, html.c): accuracy with stderr, bytes in MiB/GiB, fixed decimals.
- * The machine formats (csv.c, json.c) never round; they use report_num().
+ * The machine formats (csv.c, json.c) never round; they use tt_num_roundtrip().
  */
 #include "reports/report.h"
 

@@ -3,7 +3,7 @@
  * and the table-sorting script are inline, charts are embedded as
  * data:image/png;base64 URIs (the SVG, script and data sit beside it in
  * charts/, linked relatively), nothing is fetched from the network. Every
- * text from the store goes through report_html(). Tables scroll sideways on
+ * text from the store goes through tt_html_escape(). Tables scroll sideways on
  * a phone; clicking a column header sorts by it (numbers by their raw value
  * in data-v). Called by render.c.
  */
@@ -51,7 +51,7 @@ static const char js[] =
 static void th(tt_buf *b, const char *label, int left)
 {
     tt_buf_puts(b, left ? "<th class=\"l\">" : "<th>");
-    report_html(b, label);
+    tt_html_escape(b, label);
     tt_buf_puts(b, "</th>");
 }
 
@@ -62,11 +62,11 @@ static void td(tt_buf *b, const char *text, double v, int has_v, const char *cls
     if (cls) tt_buf_printf(b, " class=\"%s\"", cls);
     if (has_v) {
         tt_buf_puts(b, " data-v=\"");
-        if (!isnan(v)) report_num(b, v);
+        if (!isnan(v)) tt_num_roundtrip(b, v);
         tt_buf_puts(b, "\"");
     }
     tt_buf_puts(b, ">");
-    report_html(b, text);
+    tt_html_escape(b, text);
     tt_buf_puts(b, "</td>");
 }
 
@@ -167,7 +167,7 @@ static void accuracy(const report_table *t, tt_buf *b)
         for (int k = 0; k < t->n_tasks; k++) {
             const report_cell *c = &r->cells[k];
             tt_buf_puts(b, "<td data-v=\"");
-            if (c->has) report_num(b, c->value);
+            if (c->has) tt_num_roundtrip(b, c->value);
             tt_buf_puts(b, "\"");
             if (c->has) tt_buf_printf(b, " title=\"n = %d, run %lld\"", c->n, (long long)c->run_id);
             tt_buf_puts(b, ">");
@@ -236,17 +236,17 @@ static void charts_section(const report_charts *charts, const char *dir, tt_buf 
         tt_buf_puts(b, "<figure>");
         if (path && tt_read_file(path, &data, &len, err) == TT_OK) {
             tt_buf_printf(b, "<img width=\"%d\" height=\"%d\" alt=\"", c->width, c->height);
-            report_html(b, c->title);
+            tt_html_escape(b, c->title);
             tt_buf_puts(b, "\" src=\"data:image/png;base64,");
-            report_base64(b, (const unsigned char *)data, len);
+            tt_base64(b, (const unsigned char *)data, len);
             tt_buf_puts(b, "\">");
         }
         tt_buf_puts(b, "<figcaption>");
-        report_html(b, c->title);
+        tt_html_escape(b, c->title);
         tt_buf_puts(b, " — ");
         if (c->svg) {
             tt_buf_puts(b, "<a href=\"");
-            report_html(b, c->svg);
+            tt_html_escape(b, c->svg);
             tt_buf_puts(b, "\">SVG</a>, ");
         }
         tt_buf_printf(b, "<a href=\"charts/%s.gp\">gnuplot script</a>, <a href=\"charts/%s.dat\">data</a>"
@@ -295,9 +295,9 @@ static void provenance(const report_table *t, tt_buf *b)
         const report_rating_info *in = infos[i];
         if (!in->present) continue;
         tt_buf_printf(b, "<li>%s ratings: computed ", names[i]);
-        report_html(b, in->computed_at);
+        tt_html_escape(b, in->computed_at);
         tt_buf_puts(b, " from ");
-        report_html(b, in->source);
+        tt_html_escape(b, in->source);
         tt_buf_printf(b, " battles, %d models", in->models);
         if (in->bootstrap_rounds) tt_buf_printf(b, ", %d bootstrap rounds", in->bootstrap_rounds);
         if (in->has_seed) tt_buf_printf(b, ", seed %lld", (long long)in->seed);
@@ -320,11 +320,11 @@ void report_html_render(const report_table *t, const report_charts *charts, cons
                    "<title>Tianti leaderboard</title><style>");
     tt_buf_puts(b, css);
     tt_buf_puts(b, "</style></head><body>\n<header><h1>Tianti 天梯 leaderboard</h1><p class=\"meta\">Generated ");
-    report_html(b, t->generated_at);
+    tt_html_escape(b, t->generated_at);
     tt_buf_printf(b, " by tianti %s", TIANTI_VERSION);
     if (t->db_path) {
         tt_buf_puts(b, " from <code>");
-        report_html(b, t->db_path);
+        tt_html_escape(b, t->db_path);
         tt_buf_puts(b, "</code>");
     }
     tt_buf_puts(b, ".</p><nav><a href=\"#leaderboard\">Leaderboard</a><a href=\"#accuracy\">Accuracy</a>"
@@ -334,12 +334,12 @@ void report_html_render(const report_table *t, const report_charts *charts, cons
         tt_buf_puts(b, "<div class=\"missing\"><strong>Not in this report:</strong><ul>");
         for (int i = 0; i < t->n_missing; i++) {
             tt_buf_puts(b, "<li>");
-            report_html(b, t->missing[i]);
+            tt_html_escape(b, t->missing[i]);
             tt_buf_puts(b, "</li>");
         }
         if (charts && charts->skipped) {
             tt_buf_puts(b, "<li>charts skipped: ");
-            report_html(b, charts->skipped);
+            tt_html_escape(b, charts->skipped);
             tt_buf_puts(b, "</li>");
         }
         tt_buf_puts(b, "</ul></div>\n");

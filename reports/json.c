@@ -5,6 +5,7 @@
  * Called by render.c.
  */
 #include "core/escape.h"
+#include "core/utf8.h"
 #include "reports/report.h"
 
 #include <jansson.h>
@@ -19,22 +20,6 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static int utf8_seq(const unsigned char *s)
-{
-    if (s[0] < 0x80) return 1;
-    int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-    if (n == 0 || s[0] > 0xf4) return 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80) return 0;
-    unsigned cp = n == 2 ? (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu)
-                : n == 3 ? (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu)
-                         : (s[0] & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu);
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* A JSON string; bytes that are not valid UTF-8 become U+FFFD, so a bad
  * name in the store still appears (jansson refuses invalid UTF-8). */
 static json_t *str(const char *s)
@@ -42,16 +27,9 @@ static json_t *str(const char *s)
     if (!s) return json_null();
     json_t *j = json_string(s);
     if (j) return j;
-    tt_buf b;
-    tt_buf_init(&b);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        int n = utf8_seq(p);
-        if (n) tt_buf_append(&b, (const char *)p, (size_t)n);
-        else tt_buf_puts(&b, "\xef\xbf\xbd");
-        p += n ? n : 1;
-    }
-    j = json_string(tt_buf_str(&b));
-    tt_buf_free(&b);
+    char *clean = tt_utf8_clean(s, strlen(s));
+    j = json_string(clean);
+    free(clean);
     return j ? j : json_null();
 }
 
@@ -211,7 +189,7 @@ static void shorten_reals(tt_buf *out, const char *s)
                 tok[n] = 0;
                 tt_buf short_num;
                 tt_buf_init(&short_num);
-                report_num(&short_num, strtod(tok, NULL));
+                tt_num_roundtrip(&short_num, strtod(tok, NULL));
                 const char *t = tt_buf_str(&short_num);
                 tt_buf_puts(out, t);
                 if (!strpbrk(t, ".eE")) tt_buf_puts(out, ".0");

@@ -1,7 +1,7 @@
 /*
  * md.c — leaderboard.md: the report as GitHub-flavoured Markdown tables
  * (leaderboard, accuracy per task, memory and speed, arena pairs summary,
- * charts, provenance). Cells go through report_md_cell(), so a '|' in a
+ * charts, provenance). Cells go through tt_md_cell(), so a '|' in a
  * model or task name cannot break a table. Called by render.c.
  */
 #include "core/escape.h"
@@ -14,7 +14,7 @@
 static void cell(tt_buf *b, const char *s)
 {
     tt_buf_puts(b, " ");
-    report_md_cell(b, s);
+    tt_md_cell(b, s);
     tt_buf_puts(b, " |");
 }
 
@@ -212,7 +212,7 @@ static void provenance(const report_table *t, tt_buf *b)
         const report_rating_info *in = infos[i];
         if (!in->present) continue;
         tt_buf_printf(b, "- %s ratings: computed %s from ", names[i], in->computed_at ? in->computed_at : "?");
-        report_md_cell(b, in->source ? in->source : "?");
+        tt_md_cell(b, in->source ? in->source : "?");
         tt_buf_printf(b, " battles, %d models", in->models);
         if (in->bootstrap_rounds) tt_buf_printf(b, ", %d bootstrap rounds", in->bootstrap_rounds);
         if (in->has_seed) tt_buf_printf(b, ", seed %lld", (long long)in->seed);
@@ -242,7 +242,7 @@ void report_md_render(const report_table *t, const report_charts *charts, tt_buf
     tt_buf_printf(b, "Generated %s by tianti %s", t->generated_at, TIANTI_VERSION);
     if (t->db_path) {
         tt_buf_puts(b, " from `");
-        report_md_cell(b, t->db_path);
+        tt_md_cell(b, t->db_path);
         tt_buf_puts(b, "`");
     }
     tt_buf_puts(b, ".\n\n");
@@ -250,12 +250,12 @@ void report_md_render(const report_table *t, const report_charts *charts, tt_buf
         tt_buf_puts(b, "**Not in this report:**\n\n");
         for (int i = 0; i < t->n_missing; i++) {
             tt_buf_puts(b, "- ");
-            report_md_cell(b, t->missing[i]);
+            tt_md_cell(b, t->missing[i]);
             tt_buf_puts(b, "\n");
         }
         if (charts && charts->skipped) {
             tt_buf_puts(b, "- charts skipped: ");
-            report_md_cell(b, charts->skipped);
+            tt_md_cell(b, charts->skipped);
             tt_buf_puts(b, "\n");
         }
         tt_buf_puts(b, "\n");
@@ -273,7 +273,7 @@ void report_md_render(const report_table *t, const report_charts *charts, tt_buf
             const report_chart *c = &charts->items[i];
             if (!c->png) continue;
             tt_buf_puts(b, "![");
-            report_md_cell(b, c->title);
+            tt_md_cell(b, c->title);
             tt_buf_printf(b, "](%s)\n\n", c->png);
         }
     }

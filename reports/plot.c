@@ -16,6 +16,7 @@
  */
 #include "arena/elo.h"
 #include "core/escape.h"
+#include "core/utf8.h"
 #include "reports/report.h"
 
 #include <errno.h>
@@ -53,7 +54,7 @@ static void dat_label(tt_buf *b, const char *s)
 static void dat_num(tt_buf *b, double v)
 {
     tt_buf_puts(b, "\t");
-    if (isfinite(v)) report_num(b, v);
+    if (isfinite(v)) tt_num_roundtrip(b, v);
     else tt_buf_puts(b, "NaN");
 }
 
@@ -61,7 +62,7 @@ static void dat_num(tt_buf *b, double v)
 static void gp_str(tt_buf *b, const char *s)
 {
     tt_buf_puts(b, "\"");
-    report_gp_string(b, s);
+    tt_gp_string(b, s);
     tt_buf_puts(b, "\"");
 }
 
@@ -146,7 +147,7 @@ static int chart(plotter *p, const char *id, const char *title, int w, int h, co
     tt_buf_init(&gp);
     tt_buf_init(&name);
     tt_buf_puts(&gp, "# ");
-    report_gp_string(&gp, title);
+    tt_gp_string(&gp, title);
     tt_buf_printf(&gp, "\n# Written by tianti report %s; data in %s.dat. Redraw with: gnuplot %s.gp\n", TIANTI_VERSION,
                   id, id);
     tt_buf_puts(&gp, "reset\nset encoding utf8\nset datafile separator \"\\t\"\nset datafile missing \"NaN\"\n");

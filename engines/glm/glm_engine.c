@@ -31,6 +31,7 @@
 #include "engines/glm/sampler.h"
 #include "engines/glm/tokenizer.h"
 #include "engines/kinds.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <pthread.h>
@@ -93,17 +94,6 @@ static int prefill(glm_engine *g, const int *ids, int n, const float **logits, c
         if (rc) return rc;
     }
     return TT_OK;
-}
-
-/* Length of the prefix of s (len bytes) that ends on a UTF-8 boundary. */
-static size_t utf8_complete(const char *s, size_t len)
-{
-    size_t i = len, back = 0;
-    while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) { i--; back++; }
-    if (i == 0) return len;
-    unsigned char c = (unsigned char)s[i - 1];
-    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    return back + 1 >= need ? len : i - 1;
 }
 
 /* Earliest stop string in text; returns its offset or -1. */
@@ -180,7 +170,7 @@ static int generate_one(glm_engine *g, const int *prompt, int n_prompt, const en
             break;
         }
         if (stream && req->on_token && text.len > hold + emitted) {
-            size_t upto = utf8_complete(text.data, text.len - hold);
+            size_t upto = tt_utf8_complete_prefix(text.data, text.len - hold);
             if (upto > emitted) {
                 if (req->on_token(req->on_token_user, text.data + emitted, upto - emitted)) {
                     emitted = upto;

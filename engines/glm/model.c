@@ -437,23 +437,3 @@ int64_t glm_model_bytes_per_token(const glm_model *m)
     b += (int64_t)(glm_row_size(m->w.output.type, m->cfg.n_embd) * (size_t)m->w.output.n_out);
     return b;
 }
-
-static int64_t status_kb(const char *field)
-{
-    FILE *fp = fopen("/proc/self/status", "r");
-    if (!fp) return -1;
-    char line[256];
-    int64_t v = -1;
-    size_t fl = strlen(field);
-    while (fgets(line, sizeof line, fp)) {
-        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
-            v = strtoll(line + fl + 1, NULL, 10) * 1024;
-            break;
-        }
-    }
-    fclose(fp);
-    return v;
-}
-
-int64_t glm_peak_rss_bytes(void) { return status_kb("VmHWM"); }
-int64_t glm_rss_bytes(void) { return status_kb("VmRSS"); }

@@ -112,9 +112,5 @@ int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, c
 
 /* Weight bytes read per generated token (all matrices; one embedding row). */
 int64_t glm_model_bytes_per_token(const glm_model *m);
-/* Peak resident set (VmHWM) of this process in bytes, -1 if unknown. */
-int64_t glm_peak_rss_bytes(void);
-/* Current resident set (VmRSS) in bytes, -1 if unknown. */
-int64_t glm_rss_bytes(void);
 
 #endif

@@ -11,6 +11,7 @@
  * chunk. Special tokens are split out before pre-tokenization.
  */
 #include "engines/glm/tokenizer.h"
+#include "core/utf8.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -122,36 +123,6 @@ static void init_byte_map_once(void)
 
 static void init_byte_map(void) { pthread_once(&byte_map_once, init_byte_map_once); }
 
-/* Decodes one UTF-8 code point at s (n > 0 bytes); invalid bytes decode as
- * themselves (>= 0x80) with length 1. */
-static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *adv)
-{
-    unsigned c = s[0];
-    if (c < 0x80) { *adv = 1; return c; }
-    int len = c >= 0xF0 && c < 0xF8 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (c >= 0xF8) len = 0;
-    if (len == 0 || (size_t)len > n) { *adv = 1; return c; }
-    uint32_t cp = c & (0x7F >> len);
-    for (int i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) { *adv = 1; return c; }
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    *adv = (size_t)len;
-    return cp;
-}
-
-static size_t utf8_put(uint32_t cp, char *out)
-{
-    if (cp < 0x80) { out[0] = (char)cp; return 1; }
-    if (cp < 0x800) { out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12)); out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F)); return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F)); return 4;
-}
-
 static int get_id_key(const gguf_file *f, const char *key, int n_vocab)
 {
     uint64_t v;
@@ -237,7 +208,7 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
         if (kind == GLM_TOK_SPM) {
             snprintf(name, sizeof name, "<0x%02X>", b);
         } else {
-            size_t k = utf8_put(byte_to_cp[b], name);
+            size_t k = tt_utf8_encode(byte_to_cp[b], name);
             name[k] = 0;
         }
         t->byte_id[b] = glm_token_id(t, name);
@@ -332,7 +303,7 @@ static size_t classify(const char *text, size_t len, int (*cf)(uint32_t), int **
     size_t n = 0;
     for (size_t i = 0; i < len;) {
         size_t adv;
-        uint32_t cp = utf8_next((const unsigned char *)text + i, len - i, &adv);
+        uint32_t cp = tt_utf8_decode(text + i, len - i, &adv);
         (*cls)[n] = cf(cp);
         (*cps)[n] = cp;
         (*off)[n++] = i;
@@ -453,7 +424,7 @@ static void bpe_chunk(void *v, const char *s, size_t n)
     size_t ns = 0;
     for (size_t i = 0; i < n; i++) {
         char u8[4];
-        size_t k = utf8_put(byte_to_cp[(unsigned char)s[i]], u8);
+        size_t k = tt_utf8_encode(byte_to_cp[(unsigned char)s[i]], u8);
         st[ns] = c->sym.len;
         ln[ns++] = k;
         tt_buf_append(&c->sym, u8, k);
@@ -488,7 +459,7 @@ static void bpe_chunk(void *v, const char *s, size_t n)
         const char *p = base + st[i];
         for (size_t k = 0; k < ln[i];) {
             size_t adv;
-            uint32_t cp = utf8_next((const unsigned char *)p + k, ln[i] - k, &adv);
+            uint32_t cp = tt_utf8_decode(p + k, ln[i] - k, &adv);
             int b = cp < 512 ? cp_to_byte[cp] : -1;
             int bid = b >= 0 ? t->byte_id[b] : -1;
             if (bid < 0) bid = t->unk;
@@ -517,8 +488,7 @@ static void spm_fragment(const glm_tokenizer *t, const char *text, size_t len, i
     size_t *st = tt_malloc((L + 1) * sizeof *st), *ln = tt_malloc((L + 1) * sizeof *ln);
     size_t ns = 0;
     for (size_t i = 0; i < L;) {
-        size_t adv;
-        utf8_next((const unsigned char *)b + i, L - i, &adv);
+        size_t adv = tt_utf8_char_len(b + i, L - i);
         st[ns] = i;
         ln[ns++] = adv;
         i += adv;
@@ -629,7 +599,7 @@ void glm_token_piece(const glm_tokenizer *t, int id, int render_special, tt_buf 
     }
     for (size_t i = 0; i < l;) {   /* byte-level: mapped code points back to bytes */
         size_t adv;
-        uint32_t cp = utf8_next((const unsigned char *)s + i, l - i, &adv);
+        uint32_t cp = tt_utf8_decode(s + i, l - i, &adv);
         int b = cp < 512 ? cp_to_byte[cp] : -1;
         if (b >= 0) {
             char c = (char)b;

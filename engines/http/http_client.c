@@ -5,6 +5,7 @@
  * of http_client.h; this file follows them in the same order.
  */
 #include "engines/http/http_client.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -348,44 +349,13 @@ int http_sse_finish(http_sse *s)
 
 /* ---- UTF-8-safe JSON strings ----------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    unsigned cp = c & (0x7Fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
 json_t *http_json_text(const char *s, size_t n)
 {
     if (!s) return json_string("");
-    const unsigned char *p = (const unsigned char *)s;
+    /* NULs are kept: jansson carries them as \u0000 */
     tt_buf b;
     tt_buf_init(&b);
-    tt_buf_append(&b, "", 0);
-    for (size_t i = 0; i < n;) {
-        size_t k = p[i] ? utf8_seq(p + i, n - i) : 1;
-        if (k) {
-            tt_buf_append(&b, s + i, k);
-            i += k;
-        } else {
-            tt_buf_puts(&b, "\xEF\xBF\xBD");
-            i++;
-        }
-    }
+    tt_utf8_clean_append(&b, s, n, 1);
     json_t *j = json_stringn(tt_buf_str(&b), b.len);
     tt_buf_free(&b);
     return j ? j : json_string("");

@@ -1,19 +1,18 @@
 /*
  * serve.c — the HTTP server behind `tianti serve` (contract, endpoints
- * and the concurrency design are in serve.h). Sections: request context
- * and body limits, error replies, the slot semaphore, request parsing
- * (OpenAI chat/completions, ChatGLM api.py), reply building, streaming
- * workers, and the libmicrohttpd glue.
+ * and the concurrency design are in serve.h). Sections: error replies, the
+ * slot semaphore, request parsing (OpenAI chat/completions, ChatGLM
+ * api.py), reply building, streaming workers, and the routes given to the
+ * server skeleton (core/httpd.h: listening, body limits, sending).
  */
 #include "engines/serve/serve.h"
 
 #include "engines/http/http_client.h"
+#include "core/httpd.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,7 +23,7 @@
 #define SERVE_MAX_N 16
 
 struct serve_server {
-    struct MHD_Daemon *d;
+    tt_httpd *http;
     engine *e;
     char *model_id;
     char *host;
@@ -95,46 +94,10 @@ static json_t *jtext(const char *s, size_t n) { return http_json_text(s, n); }
 
 static json_t *jstr(const char *s) { return jtext(s, s ? strlen(s) : 0); }
 
-/* Bytes at the end of t[0..n) that start an incomplete UTF-8 sequence. */
-static size_t utf8_incomplete_tail(const char *t, size_t n)
-{
-    for (size_t back = 1; back <= 3 && back <= n; back++) {
-        unsigned c = (unsigned char)t[n - back];
-        if ((c & 0xC0) == 0x80) continue;
-        size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        return want > back ? back : 0;
-    }
-    return 0;
-}
-
-/* ---- per-request context ------------------------------------------------------ */
-
-typedef struct req_ctx {
-    tt_buf body;
-    int too_big;
-    int started;
-} req_ctx;
-
 /* ---- replies -------------------------------------------------------------------- */
 
-static enum MHD_Result send_json_text(struct MHD_Connection *c, unsigned status, const char *text)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    if (!r) return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
-{
-    char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(j);
-    enum MHD_Result ret = send_json_text(c, status, text ? text : "{}");
-    free(text);
-    return ret;
-}
+/* Replies go out through core/httpd (tt_httpd_send_json), dumped with
+ * JSON_COMPACT | JSON_ENSURE_ASCII as set in serve_start. */
 
 static json_t *error_json(const char *message, const char *type, const char *param, const char *code)
 {
@@ -148,11 +111,10 @@ static json_t *error_json(const char *message, const char *type, const char *par
     return o;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *message,
-                                  const char *param, const char *code)
+static int send_error(tt_httpd_req *r, unsigned status, const char *message, const char *param, const char *code)
 {
     const char *type = status >= 500 ? "server_error" : "invalid_request_error";
-    return send_json(c, status, error_json(message, type, param, code));
+    return tt_httpd_send_json(r, status, error_json(message, type, param, code));
 }
 
 /* A request-validation failure: HTTP status, message, param, code. */
@@ -177,9 +139,9 @@ static int bad(bad_req *b, unsigned status, const char *param, const char *code,
     return -1;
 }
 
-static enum MHD_Result send_bad(struct MHD_Connection *c, const bad_req *b)
+static int send_bad(tt_httpd_req *r, const bad_req *b)
 {
-    return send_error(c, b->status, b->message, b->param[0] ? b->param : NULL, b->code);
+    return send_error(r, b->status, b->message, b->param[0] ? b->param : NULL, b->code);
 }
 
 /* ---- request parsing -------------------------------------------------------------- */
@@ -599,7 +561,7 @@ static json_t *legacy_logprobs(const engine_response *prompt, const engine_respo
     return o;
 }
 
-static enum MHD_Result handle_completion(serve_server *s, struct MHD_Connection *c, parsed_req *p, long id)
+static int handle_completion(serve_server *s, tt_httpd_req *c, parsed_req *p, long id)
 {
     bad_req b;
     engine_response scored, out;
@@ -653,7 +615,7 @@ static enum MHD_Result handle_completion(serve_server *s, struct MHD_Connection 
     if (u) json_object_set_new(o, "usage", u);
     engine_response_free(&scored);
     engine_response_free(&out);
-    return send_json(c, 200, o);
+    return tt_httpd_send_json(c, 200, o);
 fail:
     engine_response_free(&scored);
     engine_response_free(&out);
@@ -761,8 +723,8 @@ static size_t safe_prefix(const stream_gen *g, const engine_gen_params *p)
         }
     }
     /* never split a UTF-8 sequence */
-    while (keep > g->sent && keep < n && ((unsigned char)t[keep] & 0xC0) == 0x80) keep--;
-    if (keep == n) keep -= utf8_incomplete_tail(t, n);
+    if (keep < n) keep = tt_utf8_char_start(t, g->sent, keep);
+    else keep = tt_utf8_complete_prefix(t, n);
     return keep;
 }
 
@@ -847,9 +809,8 @@ static void *stream_worker(void *arg)
     return NULL;
 }
 
-static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+static ssize_t stream_reader(void *cls, char *buf, size_t max)
 {
-    (void)pos;
     stream_job *j = cls;
     pthread_mutex_lock(&j->mu);
     while (j->off == j->out.len && !j->finished) pthread_cond_wait(&j->cv, &j->mu);
@@ -865,7 +826,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
         }
         n = (ssize_t)k;
     } else {
-        n = MHD_CONTENT_READER_END_OF_STREAM;
+        n = TT_HTTPD_STREAM_END;
     }
     pthread_mutex_unlock(&j->mu);
     return n;
@@ -878,7 +839,7 @@ static void stream_free(void *cls)
     job_unref(j);
 }
 
-static enum MHD_Result start_stream(serve_server *s, struct MHD_Connection *c, parsed_req *p, int chat, long id)
+static int start_stream(serve_server *s, tt_httpd_req *c, parsed_req *p, int chat, long id)
 {
     stream_job *j = tt_calloc(1, sizeof *j);
     j->s = s;
@@ -891,15 +852,7 @@ static enum MHD_Result start_stream(serve_server *s, struct MHD_Connection *c, p
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
     tt_buf_init(&j->out);
-    j->refs = 2;
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, j, stream_free);
-    if (!r) {
-        j->refs = 1;
-        job_unref(j);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", "text/event-stream");
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    j->refs = 2;   /* the worker and the response */
     pthread_mutex_lock(&s->mu);
     s->workers++;
     pthread_mutex_unlock(&s->mu);
@@ -907,27 +860,24 @@ static enum MHD_Result start_stream(serve_server *s, struct MHD_Connection *c, p
     pthread_attr_t at;
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &at, stream_worker, j) != 0) {
-        pthread_attr_destroy(&at);
+    int started = pthread_create(&t, &at, stream_worker, j) == 0;
+    pthread_attr_destroy(&at);
+    if (!started) {
         pthread_mutex_lock(&s->mu);
         s->workers--;
         pthread_mutex_unlock(&s->mu);
-        pthread_mutex_lock(&j->mu);
-        j->finished = 1;
-        j->refs--;
-        pthread_mutex_unlock(&j->mu);
-        MHD_destroy_response(r);
+        j->refs = 1;
+        job_unref(j);
         return send_error(c, 503, "cannot start a worker thread", NULL, "server_busy");
     }
-    pthread_attr_destroy(&at);
-    enum MHD_Result ret = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return ret;
+    /* the worker may already be writing events: the reader waits for them */
+    static const char *const headers[] = {"Cache-Control", "no-cache", NULL};
+    return tt_httpd_stream(c, 200, "text/event-stream", headers, stream_reader, j, stream_free);
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------------- */
 
-static enum MHD_Result handle_post(serve_server *s, struct MHD_Connection *c, const char *url, const char *body, size_t len)
+static int handle_post(serve_server *s, tt_httpd_req *c, const char *url, const char *body, size_t len)
 {
     json_error_t je;
     json_t *j = json_loadb(body, len, 0, &je);
@@ -946,14 +896,14 @@ static enum MHD_Result handle_post(serve_server *s, struct MHD_Connection *c, co
     memset(&p, 0, sizeof p);
     p.body = json_incref(j);
     bad_req b;
-    enum MHD_Result ret;
+    int ret;
     if (!strcmp(url, "/v1/chat/completions")) {
         if (parse_chat(j, caps, &p, &b)) { ret = send_bad(c, &b); goto done; }
         if (p.stream) { ret = start_stream(s, c, &p, 1, id); goto done; }
         engine_response r;
         memset(&r, 0, sizeof r);
         if (run_engine(s, &p.req, &r, &b)) ret = send_bad(c, &b);
-        else ret = send_json(c, 200, chat_reply(s, &p, &r, id));
+        else ret = tt_httpd_send_json(c, 200, chat_reply(s, &p, &r, id));
         engine_response_free(&r);
     } else if (!strcmp(url, "/v1/completions")) {
         if (parse_completion(j, caps, &p, &b)) { ret = send_bad(c, &b); goto done; }
@@ -978,7 +928,7 @@ static enum MHD_Result handle_post(serve_server *s, struct MHD_Connection *c, co
             json_object_set_new(o, "history", h);
             json_object_set_new(o, "status", json_integer(200));
             json_object_set_new(o, "time", json_string(tm));
-            ret = send_json(c, 200, o);
+            ret = tt_httpd_send_json(c, 200, o);
         }
         engine_response_free(&r);
     }
@@ -988,9 +938,9 @@ done:
     return ret;
 }
 
-static enum MHD_Result handle_get(serve_server *s, struct MHD_Connection *c, const char *url)
+static int handle_get(serve_server *s, tt_httpd_req *c, const char *url)
 {
-    if (!strcmp(url, "/health")) return send_json_text(c, 200, "{\"status\":\"ok\"}");
+    if (!strcmp(url, "/health")) return tt_httpd_send(c, 200, "application/json", "{\"status\":\"ok\"}", 15, 1, NULL);
     json_t *m = json_object();
     json_object_set_new(m, "id", jstr(s->model_id));
     json_object_set_new(m, "object", json_string("model"));
@@ -1000,7 +950,7 @@ static enum MHD_Result handle_get(serve_server *s, struct MHD_Connection *c, con
     engine_caps_string(engine_caps(s->e), caps, sizeof caps);
     json_object_set_new(m, "capabilities", json_string(caps));
     json_t *o = json_pack("{s:s,s:[o]}", "object", "list", "data", m);
-    return send_json(c, 200, o);
+    return tt_httpd_send_json(c, 200, o);
 }
 
 typedef enum route { R_NONE, R_GET, R_POST } route;
@@ -1020,63 +970,46 @@ static route route_of(const char *url, const char *method, int *wrong_method)
     return R_NONE;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+/* core/httpd callbacks. Unknown endpoints and wrong methods are answered
+ * as soon as the headers are in, before any body is read. */
+static int on_headers(tt_httpd_req *r)
 {
-    (void)version;
-    serve_server *s = cls;
-    req_ctx *rc = *con_cls;
-    if (!rc) {
-        rc = tt_calloc(1, sizeof *rc);
-        tt_buf_init(&rc->body);
-        *con_cls = rc;
-        atomic_fetch_add(&s->n_requests, 1);
-        if (s->verbose) fprintf(stderr, "tianti: serve %s %s\n", method, url);
-        int wrong;
-        route r = route_of(url, method, &wrong);
-        if (r == R_NONE) {
-            char msg[300];
-            if (wrong) {
-                snprintf(msg, sizeof msg, "method %.16s is not allowed on %.200s", method, url);
-                return send_error(c, 405, msg, NULL, "method_not_allowed");
-            }
-            snprintf(msg, sizeof msg, "unknown endpoint %.200s", url);
-            return send_error(c, 404, msg, NULL, "unknown_url");
-        }
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > s->max_body) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", s->max_body);
-            return send_error(c, 413, msg, NULL, "request_too_large");
-        }
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (rc->body.len + *upload_size > s->max_body) rc->too_big = 1;
-        else tt_buf_append(&rc->body, upload, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    if (rc->started) return MHD_YES;
-    rc->started = 1;
-    if (rc->too_big) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", s->max_body);
-        return send_error(c, 413, msg, NULL, "request_too_large");
-    }
+    serve_server *s = r->user;
+    atomic_fetch_add(&s->n_requests, 1);
+    if (s->verbose) fprintf(stderr, "tianti: serve %s %s\n", r->method, r->path);
     int wrong;
-    if (route_of(url, method, &wrong) == R_GET) return handle_get(s, c, url);
-    return handle_post(s, c, url, tt_buf_str(&rc->body), rc->body.len);
+    if (route_of(r->path, r->method, &wrong) != R_NONE) return TT_HTTPD_CONTINUE;
+    char msg[300];
+    if (wrong) {
+        snprintf(msg, sizeof msg, "method %.16s is not allowed on %.200s", r->method, r->path);
+        return send_error(r, 405, msg, NULL, "method_not_allowed");
+    }
+    snprintf(msg, sizeof msg, "unknown endpoint %.200s", r->path);
+    return send_error(r, 404, msg, NULL, "unknown_url");
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode tc)
+static int on_refuse(tt_httpd_req *r, unsigned status, const char *message)
 {
-    (void)cls; (void)c; (void)tc;
-    req_ctx *rc = *con_cls;
-    if (!rc) return;
-    tt_buf_free(&rc->body);
-    free(rc);
-    *con_cls = NULL;
+    return send_error(r, status, message, NULL, status == 413 ? "request_too_large" : "request_refused");
+}
+
+static int on_request(tt_httpd_req *r)
+{
+    serve_server *s = r->user;
+    int wrong;
+    if (route_of(r->path, r->method, &wrong) == R_GET) return handle_get(s, r, r->path);
+    return handle_post(s, r, r->path, r->body, r->body_len);
+}
+
+/* Wakes everything that waits for a slot; streams then end with their
+ * worker (stream_on_token sees the flag). */
+static void on_stop(void *user)
+{
+    serve_server *s = user;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
 }
 
 int serve_start(engine *e, const serve_config *cfg, serve_server **out, char *err)
@@ -1087,50 +1020,27 @@ int serve_start(engine *e, const serve_config *cfg, serve_server **out, char *er
         serve_config_default(&def);
         cfg = &def;
     }
-    const char *host = cfg->host && *cfg->host ? cfg->host : "127.0.0.1";
-    if (!strcmp(host, "localhost")) host = "127.0.0.1";
-    if (cfg->port < 0 || cfg->port > 65535) return tt_fail(err, TT_ERR_USAGE, "port %d is out of range", cfg->port);
-    struct sockaddr_in a4;
-    struct sockaddr_in6 a6;
-    memset(&a4, 0, sizeof a4);
-    memset(&a6, 0, sizeof a6);
-    const struct sockaddr *sa;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
-    if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
-        a4.sin_family = AF_INET;
-        a4.sin_port = htons((uint16_t)cfg->port);
-        sa = (const struct sockaddr *)&a4;
-    } else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
-        a6.sin6_family = AF_INET6;
-        a6.sin6_port = htons((uint16_t)cfg->port);
-        sa = (const struct sockaddr *)&a6;
-        flags |= MHD_USE_IPv6;
-    } else {
-        return tt_fail(err, TT_ERR_USAGE, "host '%s' is not a numeric IPv4 or IPv6 address", host);
-    }
     serve_server *s = tt_calloc(1, sizeof *s);
     s->e = e;
     s->model_id = tt_strdup(cfg->model_id && *cfg->model_id ? cfg->model_id : engine_spec(e));
-    s->host = tt_strdup(host);
+    s->host = tt_strdup(cfg->host && *cfg->host ? cfg->host : "127.0.0.1");
     s->parallel = cfg->parallel > 0 ? cfg->parallel : 1;
     s->max_body = cfg->max_body ? cfg->max_body : (1u << 20);
     s->verbose = cfg->verbose;
     s->created = tt_wall_s();
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
-    s->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
-                            MHD_OPTION_SOCK_ADDR, sa,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-                            MHD_OPTION_END);
-    if (!s->d) {
-        int port = cfg->port;
+    tt_httpd_config hc = {
+        .host = s->host, .port = cfg->port, .max_body = s->max_body, .max_connections = 1024, .idle_timeout_s = 600,
+        .json_flags = JSON_COMPACT | JSON_ENSURE_ASCII, .on_headers = on_headers, .handle = on_request,
+        .refuse = on_refuse, .on_stop = on_stop, .user = s,
+    };
+    int rc = tt_httpd_start(&hc, &s->http, err);
+    if (rc != TT_OK) {
         serve_stop(s);
-        return tt_fail(err, TT_ERR_IO, "cannot listen on '%s' port %d (in use, or not permitted)", host, port);
+        return rc;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : cfg->port;
+    s->port = tt_httpd_port(s->http);
     *out = s;
     return TT_OK;
 }
@@ -1147,11 +1057,8 @@ void serve_counts(serve_server *s, long *requests, long *engine_calls, long *can
 void serve_stop(serve_server *s)
 {
     if (!s) return;
-    pthread_mutex_lock(&s->mu);
-    s->stopping = 1;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    if (s->d) MHD_stop_daemon(s->d);
+    on_stop(s);                 /* also when the server never listened */
+    tt_httpd_stop(s->http);     /* calls on_stop, waits for the connections */
     pthread_mutex_lock(&s->mu);
     while (s->workers > 0) pthread_cond_wait(&s->cv, &s->mu);
     pthread_mutex_unlock(&s->mu);

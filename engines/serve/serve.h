@@ -21,7 +21,7 @@
  * 400 malformed JSON / bad or unknown field, 404 unknown path, 405 wrong
  * method, 413 body over cfg.max_body, 500 engine failure.
  *
- * Concurrency (design note): libmicrohttpd runs one thread per
+ * Concurrency (design note): libmicrohttpd (through core/httpd.h) runs one thread per
  * connection; at most cfg.parallel engine calls run at once (the others
  * wait for a slot, so requests queue to the engine). A streamed request
  * runs the engine on a worker thread that feeds the connection; when the

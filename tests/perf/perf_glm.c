@@ -27,6 +27,7 @@
 #include "engines/glm/quantize.h"
 #include "engines/glm/timing.h"
 #include "bench/perf.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -194,7 +195,7 @@ int main(int argc, char **argv)
         int R = reps > 64 ? 64 : reps;
         /* touch every weight page once so RSS counts the mapped file */
         run_tg(m, toks, 1, &tps);
-        double rss = (double)glm_rss_bytes() / (1 << 20);
+        double rss = (double)tt_proc_rss_bytes(0) / (1 << 20);
         const char *fmt = "| %s | %.1f | %.1f | %.1f | %.1f | %.0f | %.2f | %d | %s | %.2f ± %.2f | %.0f | %s |\n";
         double cx[64];
         run_pp(m, toks, pp, &tps);   /* warm-up */
@@ -231,6 +232,6 @@ int main(int argc, char **argv)
     }
     free(list);
     if (model == tmp_model) unlink(tmp_model);
-    printf("# peak RSS (VmHWM) %.0f MiB\n", glm_peak_rss_bytes() / 1048576.0);
+    printf("# peak RSS (VmHWM) %.0f MiB\n", tt_proc_peak_rss_bytes(0) / 1048576.0);
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "engines/glm/gguf.h"
 #include "engines/glm/tokenizer.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -295,8 +296,7 @@ static void test_glm_tokenize_chatglm3_layout(void **state)
         int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
         static int extra;
         unsigned cp = printable ? (unsigned)b : 256u + (unsigned)extra++;
-        if (cp < 0x80) { bytes[b][0] = (char)cp; bytes[b][1] = 0; }
-        else { bytes[b][0] = (char)(0xC0 | (cp >> 6)); bytes[b][1] = (char)(0x80 | (cp & 0x3F)); bytes[b][2] = 0; }
+        bytes[b][tt_utf8_encode(cp, bytes[b])] = 0;
         names[n] = bytes[b]; types[n++] = 1;
     }
     const char *sp[] = {"[gMASK]", "sop", "<|user|>", "<|assistant|>", "<|system|>", "</s>"};

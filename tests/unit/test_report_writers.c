@@ -1,6 +1,6 @@
 /*
- * test_report_writers.c — the report's escaping (reports/escape.c) and each
- * writer (md.c, csv.c, html.c, json.c, plot.c without gnuplot, render.c):
+ * test_report_writers.c — each report writer (md.c, csv.c, html.c, json.c,
+ * plot.c without gnuplot, render.c; the escaping itself is test_escape.c):
  * '|' in Markdown cells, quotes and commas in CSV (checked with a small RFC
  * 4180 reader here), '<' '&' '"' in HTML, UTF-8 names kept as UTF-8, an
  * empty store, and charts skipped (with a note) when gnuplot is missing.
@@ -20,7 +20,6 @@
 
 #include "store/store.h"
 #include "core/util.h"
-#include "core/escape.h"
 #include "reports/report.h"
 #include "reports/table.h"
 
@@ -85,87 +84,6 @@ static int teardown(void **state)
     free(f->path);
     free(f);
     return 0;
-}
-
-/* ---- escaping ------------------------------------------------------------------ */
-
-typedef void (*esc_fn)(tt_buf *, const char *);
-static void check_esc(esc_fn fn, const char *in, const char *want)
-{
-    tt_buf b;
-    tt_buf_init(&b);
-    fn(&b, in);
-    assert_string_equal(tt_buf_str(&b), want);
-    tt_buf_free(&b);
-}
-
-static void test_report_md_cell_escapes_pipe(void **state)
-{
-    (void)state;
-    check_esc(report_md_cell, "a|b", "a\\|b");
-    check_esc(report_md_cell, "x\\|y", "x\\\\\\|y");
-    check_esc(report_md_cell, "<b>\nz", "&lt;b> z");
-    check_esc(report_md_cell, "天梯", "天梯");
-    check_esc(report_md_cell, "*bold* `code`", "\\*bold\\* \\`code\\`");
-}
-
-static void test_report_csv_field_quotes(void **state)
-{
-    (void)state;
-    check_esc(report_csv_field, "plain", "plain");
-    check_esc(report_csv_field, "a,b", "\"a,b\"");
-    check_esc(report_csv_field, "say \"hi\"", "\"say \"\"hi\"\"\"");
-    check_esc(report_csv_field, "two\nlines", "\"two\nlines\"");
-    check_esc(report_csv_field, " pad", "\" pad\"");
-    check_esc(report_csv_field, "模型", "模型");
-    check_esc(report_csv_field, NULL, "");
-}
-
-static void test_report_html_escapes(void **state)
-{
-    (void)state;
-    check_esc(report_html, "<a href='x'>&\"", "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
-    check_esc(report_html, "天梯", "天梯");
-}
-
-static void test_report_gp_string_escapes(void **state)
-{
-    (void)state;
-    check_esc(report_gp_string, "a\"b\\c\nd", "a\\\"b\\\\c d");
-}
-
-static void test_report_base64_rfc4648(void **state)
-{
-    (void)state;
-    const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    const char *out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
-    for (int i = 0; i < 7; i++) {
-        tt_buf b;
-        tt_buf_init(&b);
-        report_base64(&b, (const unsigned char *)in[i], strlen(in[i]));
-        assert_string_equal(tt_buf_str(&b), out[i]);
-        tt_buf_free(&b);
-    }
-}
-
-static void check_num(double v, const char *want)
-{
-    tt_buf b;
-    tt_buf_init(&b);
-    report_num(&b, v);
-    assert_string_equal(tt_buf_str(&b), want);
-    tt_buf_free(&b);
-}
-
-static void test_report_num_round_trips(void **state)
-{
-    (void)state;
-    check_num(0.1, "0.1");
-    check_num(1.0 / 3.0, "0.3333333333333333");
-    check_num(0.1 + 0.2, "0.30000000000000004");
-    check_num(1e300, "1e+300");
-    check_num(NAN, "");
-    check_num(-2, "-2");
 }
 
 /* ---- CSV reader for the tests (RFC 4180): fields per record ---------------------- */
@@ -413,12 +331,6 @@ static void test_report_render_empty_store(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_report_md_cell_escapes_pipe),
-        cmocka_unit_test(test_report_csv_field_quotes),
-        cmocka_unit_test(test_report_html_escapes),
-        cmocka_unit_test(test_report_gp_string_escapes),
-        cmocka_unit_test(test_report_base64_rfc4648),
-        cmocka_unit_test(test_report_num_round_trips),
         cmocka_unit_test_setup_teardown(test_report_csv_render_columns_consistent, setup_fixture, teardown),
         cmocka_unit_test_setup_teardown(test_report_md_render_tables_intact, setup_fixture, teardown),
         cmocka_unit_test_setup_teardown(test_report_html_render_escapes_names, setup_fixture, teardown),

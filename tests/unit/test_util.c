@@ -77,14 +77,6 @@ static void test_rng_deterministic_and_in_range(void **state)
     }
 }
 
-static void test_utf8_codepoints_counts_cjk_once(void **state)
-{
-    (void)state;
-    const char *s = "天梯 ok";  /* 2 CJK (3 bytes each) + space + 2 */
-    assert_int_equal(strlen(s), 9);
-    assert_int_equal(tt_utf8_codepoints(s, strlen(s)), 5);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,7 +84,6 @@ int main(void)
         cmocka_unit_test(test_buf_printf_grows),
         cmocka_unit_test(test_path_join_and_dirname),
         cmocka_unit_test(test_rng_deterministic_and_in_range),
-        cmocka_unit_test(test_utf8_codepoints_counts_cjk_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

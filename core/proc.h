@@ -1,0 +1,25 @@
+/*
+ * proc.h — resident memory of a process, read from /proc/PID/status.
+ *
+ * Why: the GLM engine reports its own memory (engines/glm/model.c, for the
+ * memory lines of `tianti bench` and tests/perf/perf_glm) and the bench
+ * library samples the memory of launched servers (bench/perf.c); both read
+ * the same two kernel fields, VmRSS (resident now) and VmHWM (the peak, the
+ * "high water mark"), so the parsing lives here once.
+ *
+ * Linux only: elsewhere (or for a process that is gone) the answer is -1.
+ */
+#ifndef TIANTI_PROC_H
+#define TIANTI_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Resident set (VmRSS) of pid in bytes; pid 0 means this process. -1 when
+ * unknown (no such process, no /proc, no permission). */
+int64_t tt_proc_rss_bytes(pid_t pid);
+/* Peak resident set (VmHWM) of pid in bytes; pid 0 means this process. -1
+ * when unknown. */
+int64_t tt_proc_peak_rss_bytes(pid_t pid);
+
+#endif
