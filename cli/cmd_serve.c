@@ -81,7 +81,7 @@ int cmd_serve(int argc, char **argv)
         engine_close(e);
         return cli_exit_status(rc);
     }
-    printf("tianti: serving '%s' on http://%s:%d\n", engine_spec(e), host, serve_port(s));
+    printf("tianti: serving '%s' on http://%s:%d\n", engine_get_spec(e), host, serve_port(s));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

@@ -40,7 +40,7 @@ typedef struct executor_stats {
 } executor_stats;
 
 /* Answers reqs[0..n-1] with model e (spec is the cache identity, normally
- * engine_spec(e)). responses[i] is filled for every i (free each with
+ * engine_get_spec(e)). responses[i] is filled for every i (free each with
  * engine_response_free). cache may be NULL (no caching). jobs <= 0 means 1.
  * Returns TT_OK, or the engine's fatal code with err set (responses are
  * still all filled, the unanswered ones with an error text). */

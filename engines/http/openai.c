@@ -723,9 +723,10 @@ int http_engine_client(const char *name, const engine_options *opt, const char *
     return http_client_create(&cfg, out, err);
 }
 
-int openai_open(const char *arg, const engine_options *opt, engine **out, char *err)
+int openai_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {
     *out = NULL;
+    const char *arg = spec->arg;
     if (!arg || !*arg) return tt_fail(err, TT_ERR_USAGE, "openai engine needs a model name (openai:MODEL)");
     const char *base = opt->base_url;
     if (!base || !*base) base = getenv("OPENAI_BASE_URL");

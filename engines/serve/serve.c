@@ -1110,7 +1110,7 @@ int serve_start(engine *e, const serve_config *cfg, serve_server **out, char *er
     }
     serve_server *s = tt_calloc(1, sizeof *s);
     s->e = e;
-    s->model_id = tt_strdup(cfg->model_id && *cfg->model_id ? cfg->model_id : engine_spec(e));
+    s->model_id = tt_strdup(cfg->model_id && *cfg->model_id ? cfg->model_id : engine_get_spec(e));
     s->host = tt_strdup(host);
     s->parallel = cfg->parallel > 0 ? cfg->parallel : 1;
     s->max_body = cfg->max_body ? cfg->max_body : (1u << 20);
