@@ -5,6 +5,7 @@
  */
 #include "harness/executor.h"
 #include "engines/request_json.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <pthread.h>
@@ -55,16 +56,16 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(((const unique_req *)a)->key, ((const unique_req *)b)->key);
 }
 
-static void draw_progress(exec_ctx *c)
+/* Tells the progress callback where the batch stands (under c->lock). */
+static void report_progress(exec_ctx *c, int finished)
 {
-    if (!c->progress || !c->progress->show) return;
-    int done = c->base_done + c->finished;
+    if (!c->progress || !c->progress->fn) return;
+    executor_progress_info p = {.done = c->base_done + c->finished, .total = c->total, .cache_hits = c->base_done,
+                                .sent = c->next, .failed = c->failed, .finished = finished};
     double el = tt_now_s() - c->t0;
-    double rate = el > 0 ? c->finished / el : 0;
-    double eta = rate > 0 ? (c->total - done) / rate : 0;
-    fprintf(stderr, "\r%s: %d/%d requests  %.1f req/s  ETA %02d:%02d   ", c->progress->label ? c->progress->label : "",
-            done, c->total, rate, (int)eta / 60, (int)eta % 60);
-    fflush(stderr);
+    p.rate = el > 0 ? c->finished / el : 0;
+    p.eta_s = p.rate > 0 ? (c->total - p.done) / p.rate : 0;
+    c->progress->fn(c->progress->ud, &p);
 }
 
 static void *worker(void *arg)
@@ -99,14 +100,14 @@ static void *worker(void *arg)
             char cerr[TT_ERR_SIZE];
             if (store_cache_put(c->cache, u->key, c->spec, engine_request_kind_name(c->reqs[u->first].kind),
                                 u->request_json, rj, cerr) != TT_OK)
-                fprintf(stderr, "tianti: warning: %s\n", cerr);
+                tt_log(TT_LOG_WARN, "%s", cerr);
             free(rj);
         }
         pthread_mutex_lock(&c->lock);
         u->done = 1;
         c->finished++;
         if (u->resp.error) c->failed++;
-        draw_progress(c);
+        report_progress(c, 0);
         pthread_mutex_unlock(&c->lock);
     }
 }
@@ -176,8 +177,8 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
         for (int i = 0; i < nt; i++) pthread_create(&th[i], NULL, worker, &c);
         for (int i = 0; i < nt; i++) pthread_join(th[i], NULL);
         free(th);
-        if (progress && progress->show) fputc('\n', stderr);
     }
+    report_progress(&c, 1);
     pthread_mutex_destroy(&c.lock);
     st.sent = c.next;
     st.failed = c.failed;

@@ -25,9 +25,27 @@
 #include "engines/engine.h"
 #include "store/store.h"
 
+/* Where a batch stands, for a progress display. Counts are of unique
+ * requests. */
+typedef struct executor_progress_info {
+    int done;            /* answered: from the cache or by the engine */
+    int total;           /* unique requests of the batch */
+    int cache_hits;      /* answered from the cache */
+    int sent;            /* handed to the engine so far */
+    int failed;          /* answered with resp.error */
+    double rate;         /* engine answers per second since the pool started */
+    double eta_s;        /* seconds left at that rate; 0 when unknown */
+    int finished;        /* 1 on the last call of the batch, after every answer */
+} executor_progress_info;
+
+/* Called after each answer from the engine and once when the batch ends,
+ * from the worker threads but one call at a time (under the executor's
+ * lock: keep it short, and do not call back into the executor). */
+typedef void (*executor_progress_fn)(void *ud, const executor_progress_info *p);
+
 typedef struct executor_progress {
-    int show;            /* draw done/total, rate, ETA on stderr */
-    const char *label;   /* e.g. the model name */
+    executor_progress_fn fn;
+    void *ud;
 } executor_progress;
 
 typedef struct executor_stats {
