@@ -11,6 +11,7 @@
 #include "arena/match.h"
 #include "arena/page.h"
 #include "arena/prompts.h"
+#include "core/log.h"
 #include "core/utf8.h"
 #include "store/store.h"
 #include "core/util.h"
@@ -422,7 +423,7 @@ static void *gen_main(void *arg)
     int rc = engine_complete(m->e, &req, &resp, err);
     double dt = tt_now_s() - t0;
     if (!w->o.quiet && (rc != TT_OK || resp.error))
-        fprintf(stderr, "tianti: arena: model '%s' failed: %s\n", m->name, rc != TT_OK ? err : resp.error);
+        tt_log(TT_LOG_INFO, "arena: model '%s' failed: %s", m->name, rc != TT_OK ? err : resp.error);
     pthread_mutex_lock(&w->mu);
     int failed = rc != TT_OK || resp.error != NULL;
     tt_buf *ans = &bt->answer[g->side];
@@ -642,7 +643,7 @@ static enum MHD_Result post_vote(arena_web *w, struct MHD_Connection *c, web_req
     int rc = arena_match_store(store_db(w->st), &rec, NULL, err);
     pthread_mutex_unlock(&w->db_mu);
     free(extra_s);
-    if (rc != TT_OK && !w->o.quiet) fprintf(stderr, "tianti: arena: vote not stored: %s\n", err);
+    if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: vote not stored: %s", err);
 
     pthread_mutex_lock(&w->mu);
     bt->voting = 0;
@@ -707,7 +708,7 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
         }
         arena_leaderboard_free(&lb);
     }
-    if (rc != TT_OK && !w->o.quiet) fprintf(stderr, "tianti: arena: leaderboard: %s\n", err);
+    if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: leaderboard: %s", err);
     json_object_set_new(root, "ok", json_boolean(rc == TT_OK));
     json_object_set_new(root, "models", rows);
     arena_battles_free(&l);
@@ -871,7 +872,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     enum MHD_Result ret = route(w, c, url, method, r);
     if (!w->o.quiet) {
-        fprintf(stderr, "%s %s\n", method, url);
+        tt_log(TT_LOG_INFO, "%s %s", method, url);
     }
     return ret;
 }

@@ -16,6 +16,7 @@
 #include "bench/launch.h"
 #include "bench/perf.h"
 #include "harness/runner.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -493,7 +494,7 @@ static void measure_external(const bench_options *o, const char *spec, const cha
             return;
         }
         char *cmd = bench_expand_command(o->launch, precision);
-        if (o->progress) fprintf(stderr, "tianti: bench: launching '%s', waiting for %s\n", cmd, url);
+        if (o->progress) tt_log(TT_LOG_INFO, "bench: launching '%s', waiting for %s", cmd, url);
         double t0 = tt_now_s();
         int rc = launch_start(cmd, NULL, &lp, err);
         free(cmd);
@@ -566,7 +567,7 @@ static void run_task(const bench_options *o, bench_result *r)
     ro.tasks_dir = o->tasks_dir;
     ro.limit = o->limit;
     ro.threads = o->threads;
-    if (o->progress) fprintf(stderr, "tianti: bench: task '%s' on '%s'\n", o->task, r->spec);
+    if (o->progress) tt_log(TT_LOG_INFO, "bench: task '%s' on '%s'", o->task, r->spec);
     json_t *res = NULL;
     int64_t run_id;
     char err[TT_ERR_SIZE];
@@ -677,8 +678,8 @@ int bench_run(const bench_options *o, const bench_machine *mach, bench_result **
             display_name(&sp, spec, r->name, sizeof r->name);
             r->builtin = builtin;
             if (o->progress)
-                fprintf(stderr, "tianti: bench: %s%s%s\n", r->spec, !builtin && r->precision[0] ? " @" : "",
-                        !builtin ? r->precision : "");
+                tt_log(TT_LOG_INFO, "bench: %s%s%s", r->spec, !builtin && r->precision[0] ? " @" : "",
+                       !builtin ? r->precision : "");
             if (builtin) {
                 measure_builtin(o, sp.arg, r);
                 if (!r->error[0] && o->task) run_task_isolated(o, r);
@@ -686,7 +687,7 @@ int bench_run(const bench_options *o, const bench_machine *mach, bench_result **
                 measure_external(o, spec, r->precision, r);
             }
             add_bound(r, mach);
-            if (r->error[0]) fprintf(stderr, "tianti: bench: '%s': %s\n", r->spec, r->error);
+            if (r->error[0]) tt_log(TT_LOG_INFO, "bench: '%s': %s", r->spec, r->error);
             else measured++;
         }
         engine_spec_clear(&sp);

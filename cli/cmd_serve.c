@@ -62,6 +62,7 @@ int cmd_serve(int argc, char **argv)
     eo.threads = threads;
     eo.context_length = ctx;
     eo.verbose = verbose;
+    if (verbose) cli_log_init(1);
     engine *e;
     if ((rc = engine_open(model, &eo, &e, err)) != TT_OK) {
         cli_error("%s", err);

@@ -48,7 +48,7 @@ typedef struct runner_progress {
 
 /* Called after each answer from the model and once when a task's requests
  * are all answered. Calls come from the executor's worker threads, one at a
- * time; keep them short. */
+ * time; keep them short. p and its strings are valid only during the call. */
 typedef void (*runner_progress_fn)(void *ud, const runner_progress *p);
 
 typedef struct runner_options {

@@ -29,6 +29,7 @@
 #include "engines/engine.h"
 #include "engines/http/http_client.h"
 #include "engines/kinds.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -579,7 +580,7 @@ static void probe(openai_engine *oe)
         caps = ENGINE_CAP_GENERATE;
     }
     if (oe->verbose)
-        fprintf(stderr, "tianti: %s: prompt scoring (echo+logprobs) %s%s%s\n", oe->model,
+        tt_log(TT_LOG_DEBUG, "%s: prompt scoring (echo+logprobs) %s%s%s", oe->model,
                     rc == TT_OK ? "supported" : "not supported", rc == TT_OK ? "" : ": ", rc == TT_OK ? "" : res.error);
     http_result_free(&res);
     free(js);

@@ -8,6 +8,7 @@
 #include "engines/serve/serve.h"
 
 #include "engines/http/http_client.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
@@ -1031,7 +1032,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         tt_buf_init(&rc->body);
         *con_cls = rc;
         atomic_fetch_add(&s->n_requests, 1);
-        if (s->verbose) fprintf(stderr, "tianti: serve %s %s\n", method, url);
+        if (s->verbose) tt_log(TT_LOG_DEBUG, "serve %s %s", method, url);
         int wrong;
         route r = route_of(url, method, &wrong);
         if (r == R_NONE) {
