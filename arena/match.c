@@ -5,6 +5,7 @@
  */
 #include "arena/match.h"
 #include "core/utf8.h"
+#include "engines/spec.h"
 
 #include <ctype.h>
 #include <jansson.h>

@@ -8,6 +8,7 @@
  */
 #include "bench/bench.h"
 #include "engines/engine.h"
+#include "engines/spec.h"
 #include "engines/glm/glm_engine.h"
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"

@@ -94,9 +94,7 @@ const char *score_column_filter(const score_state *s, int c)
 
 /* ---- code tasks: executing the samples ---------------------------------------------- */
 
-/* Executes every completion of every document (prompt + completion + the
- * problem's tests) in the sandbox, up to --jobs at once, and records per
- * doc how many samples passed and each outcome. */
+/* See score.h; the outcomes per document are kept as compact JSON. */
 int score_execute_code(score_state *sc, const task *t, const task_instance *ins, const engine_response *resp,
                        const int *first, int jobs, size_t *n_programs, char *protections, size_t protections_n,
                        char *err)
@@ -166,7 +164,6 @@ int score_execute_code(score_state *sc, const task *t, const task_instance *ins,
     code_problems_free(problems, n_docs);
     return rc;
 }
-
 
 /* ---- one document ------------------------------------------------------------------ */
 
