@@ -6,6 +6,7 @@
  */
 #include "arena/match.h"
 #include "core/utf8.h"
+#include "engines/spec.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -14,36 +15,13 @@
 
 char *arena_match_model_name(const char *arg, const char **spec_out)
 {
-    const char *eq = strchr(arg, '=');
-    const char *colon = strchr(arg, ':');
-    if (eq && (!colon || eq < colon) && eq > arg) {
-        *spec_out = eq + 1;
-        return tt_strndup(arg, (size_t)(eq - arg));
-    }
-    *spec_out = arg;
-    const char *p = colon ? colon + 1 : arg;
-    const char *at = strrchr(p, '@');
-    size_t n = at ? (size_t)(at - p) : strlen(p);
-    const char *slash = NULL;
-    for (const char *q = p; q < p + n; q++)
-        if (*q == '/') slash = q;
-    /* keep URLs (http://host:port) whole: only strip folders of file paths */
-    if (slash && !strstr(p, "://")) {
-        n -= (size_t)(slash + 1 - p);
-        p = slash + 1;
-    }
-    const char *dot = NULL;
-    for (const char *q = p; q < p + n; q++)
-        if (*q == '.') dot = q;
-    if (dot && dot > p && (!strncmp(dot, ".gguf", 5) || !strncmp(dot, ".jsonl", 6) || !strncmp(dot, ".json", 5) ||
-                           !strncmp(dot, ".bin", 4)))
-        n = (size_t)(dot - p);
-    char *name = tt_strndup(p, n);
-    if (at && at[1]) {
-        char *full = tt_asprintf("%s@%s", name, at + 1);
-        free(name);
-        name = full;
-    }
+    char *name;
+    *spec_out = engine_spec_split_name(arg, &name);
+    if (name) return name;
+    engine_spec sp;
+    if (engine_spec_parse(arg, &sp, NULL) == TT_OK) name = engine_spec_display_name(&sp, 1);
+    else name = tt_strdup(arg);  /* a registry name, or a bad spec engine_open reports */
+    engine_spec_clear(&sp);
     return name;
 }
 

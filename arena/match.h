@@ -25,11 +25,13 @@
 #include "core/util.h"
 #include "store/store.h"
 
-/* Display name of an engine spec: "NAME=SPEC" gives NAME; otherwise the
- * file or model part without folder, extension and precision
- * ("glm:models/tianti-tiny.gguf@q4_0" -> "tianti-tiny",
- * "openai:gpt-4o-mini" -> "gpt-4o-mini"). *spec_out points into arg (the
- * spec after "NAME=", or arg). Caller frees the name. */
+/* Display name of an engine spec: "NAME=SPEC" gives NAME; otherwise
+ * engine_spec_display_name() with the precision (engines/spec.h: the file
+ * or model part without folder and extension,
+ * "glm:models/tianti-tiny.gguf@q4_0" -> "tianti-tiny@q4_0",
+ * "openai:gpt-4o-mini" -> "gpt-4o-mini"), or arg itself when it is not a
+ * spec (a registry name). *spec_out points into arg (the spec after
+ * "NAME=", or arg). Caller frees the name. */
 char *arena_match_model_name(const char *arg, const char **spec_out);
 
 /* A model in an arena: its display name, how to open it, the engine. */

@@ -13,6 +13,7 @@
 #include "arena/prompts.h"
 #include "core/escape.h"
 #include "core/httpd.h"
+#include "core/log.h"
 #include "core/utf8.h"
 #include "store/store.h"
 #include "core/util.h"
@@ -379,7 +380,7 @@ static void *gen_main(void *arg)
     int rc = engine_complete(m->e, &req, &resp, err);
     double dt = tt_now_s() - t0;
     if (!w->o.quiet && (rc != TT_OK || resp.error))
-        fprintf(stderr, "tianti: arena: model '%s' failed: %s\n", m->name, rc != TT_OK ? err : resp.error);
+        tt_log(TT_LOG_INFO, "arena: model '%s' failed: %s", m->name, rc != TT_OK ? err : resp.error);
     pthread_mutex_lock(&w->mu);
     int failed = rc != TT_OK || resp.error != NULL;
     tt_buf *ans = &bt->answer[g->side];
@@ -588,7 +589,7 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
     int rc = arena_match_store(w->st, &rec, NULL, err);
     pthread_mutex_unlock(&w->db_mu);
     free(extra_s);
-    if (rc != TT_OK && !w->o.quiet) fprintf(stderr, "tianti: arena: vote not stored: %s\n", err);
+    if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: vote not stored: %s", err);
 
     pthread_mutex_lock(&w->mu);
     bt->voting = 0;
@@ -653,7 +654,7 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
         }
         arena_leaderboard_free(&lb);
     }
-    if (rc != TT_OK && !w->o.quiet) fprintf(stderr, "tianti: arena: leaderboard: %s\n", err);
+    if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: leaderboard: %s", err);
     json_object_set_new(root, "ok", json_boolean(rc == TT_OK));
     json_object_set_new(root, "models", rows);
     arena_battles_free(&l);
@@ -794,7 +795,7 @@ static int on_request(tt_httpd_req *r)
 {
     arena_web *w = r->user;
     int ret = route(w, r, r->path, r->method);
-    if (!w->o.quiet) fprintf(stderr, "%s %s\n", r->method, r->path);
+    if (!w->o.quiet) tt_log(TT_LOG_INFO, "%s %s", r->method, r->path);
     return ret;
 }
 

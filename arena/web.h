@@ -56,7 +56,7 @@ typedef struct arena_web_opts {
     int max_active;              /* battles generating at once (default 8) */
     int lb_rounds;               /* bootstrap rounds for /leaderboard (default 100) */
     uint64_t seed;               /* pair sampling; 0 = from /dev/urandom */
-    int quiet;                   /* no access log on stderr */
+    int quiet;                   /* no access log (TT_LOG_INFO lines, core/log.h) */
 } arena_web_opts;
 
 typedef struct arena_web arena_web;

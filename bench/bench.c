@@ -8,6 +8,7 @@
  */
 #include "bench/bench.h"
 #include "engines/engine.h"
+#include "engines/spec.h"
 #include "engines/glm/glm_engine.h"
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
@@ -16,6 +17,7 @@
 #include "bench/launch.h"
 #include "bench/perf.h"
 #include "harness/runner.h"
+#include "core/log.h"
 #include "core/pool.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -61,8 +63,9 @@ static void result_init(bench_result *r, const char *spec, const char *precision
     memset(r, 0, sizeof *r);
     snprintf(r->spec, sizeof r->spec, "%s", spec);
     snprintf(r->precision, sizeof r->precision, "%s", precision ? precision : "");
-    const char *colon = strchr(spec, ':');
-    snprintf(r->engine, sizeof r->engine, "%.*s", colon ? (int)(colon - spec) : 0, spec);
+    engine_spec sp;
+    snprintf(r->engine, sizeof r->engine, "%s", engine_spec_parse(spec, &sp, NULL) == TT_OK ? sp.kind : "");
+    engine_spec_clear(&sp);
     r->threads = -1;
     r->file_bytes = r->n_params = r->peak_rss_bytes = r->weights_bytes = r->kv_bytes = r->scratch_bytes = -1;
     r->gpu_bytes = r->bytes_per_token = -1;
@@ -81,28 +84,21 @@ static void note_add(bench_result *r, const char *fmt, const char *a)
     snprintf(r->note + l, sizeof r->note - l, fmt, a);
 }
 
-/* "glm:dir/x.gguf@q4_0" -> file "dir/x.gguf", precision "q4_0" (or ""). */
-static void split_glm_spec(const char *spec, char *file, size_t fn, char *prec, size_t pn)
-{
-    const char *arg = spec + 4;
-    const char *at = strrchr(arg, '@');
-    snprintf(file, fn, "%.*s", at ? (int)(at - arg) : (int)strlen(arg), arg);
-    snprintf(prec, pn, "%s", at ? at + 1 : "");
-}
+/* The built-in engine is measured in-process over its precisions; every
+ * other kind through its client. */
+static int is_builtin(const engine_spec *sp) { return strcmp(sp->kind, "glm") == 0; }
 
-static void display_name(const char *spec, char *out, size_t n)
+/* Built-in models by file name (the precision has its own column), others
+ * by their spec. */
+static void display_name(const engine_spec *sp, const char *spec, char *out, size_t n)
 {
-    if (strncmp(spec, "glm:", 4) != 0) {
+    if (!is_builtin(sp)) {
         snprintf(out, n, "%s", spec);
         return;
     }
-    char file[512], prec[32];
-    split_glm_spec(spec, file, sizeof file, prec, sizeof prec);
-    const char *base = strrchr(file, '/');
-    base = base ? base + 1 : file;
-    size_t l = strlen(base);
-    if (l > 5 && !strcmp(base + l - 5, ".gguf")) l -= 5;
-    snprintf(out, n, "%.*s", (int)l, base);
+    char *name = engine_spec_display_name(sp, 0);
+    snprintf(out, n, "%s", name);
+    free(name);
 }
 
 char *bench_expand_command(const char *command, const char *precision)
@@ -126,15 +122,21 @@ int bench_ready_url(const char *spec, const char *base_url, const char *ready_ur
         return TT_OK;
     }
     const char *base = base_url && *base_url ? base_url : NULL;
-    if (!base && !strncmp(spec, "openai:", 7)) base = getenv("OPENAI_BASE_URL");
-    if (!base && (!strncmp(spec, "chatglm:", 8) || !strncmp(spec, "visualglm:", 10))) base = strchr(spec, ':') + 1;
-    if (!base || (strncmp(base, "http://", 7) && strncmp(base, "https://", 8)))
-        return tt_fail(err, TT_ERR_USAGE, "cannot tell where '%s' listens: give --base-url or --ready-url", spec);
-    const char *host = strstr(base, "://") + 3;
-    const char *slash = strchr(host, '/');
-    int origin = slash ? (int)(slash - base) : (int)strlen(base);
-    snprintf(out, n, "%.*s/health", origin, base);
-    return TT_OK;
+    engine_spec sp;
+    int parsed = engine_spec_parse(spec, &sp, NULL) == TT_OK;
+    if (!base && parsed && !strcmp(sp.kind, "openai")) base = getenv("OPENAI_BASE_URL");
+    if (!base && parsed && (!strcmp(sp.kind, "chatglm") || !strcmp(sp.kind, "visualglm"))) base = sp.arg;
+    int rc = TT_OK;
+    if (!base || (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))) {
+        rc = tt_fail(err, TT_ERR_USAGE, "cannot tell where '%s' listens: give --base-url or --ready-url", spec);
+    } else {
+        const char *host = strstr(base, "://") + 3;
+        const char *slash = strchr(host, '/');
+        int origin = slash ? (int)(slash - base) : (int)strlen(base);
+        snprintf(out, n, "%.*s/health", origin, base);
+    }
+    engine_spec_clear(&sp);
+    return rc;
 }
 
 /* A prompt of `words` words: a fixed English sentence repeated, starting at
@@ -495,7 +497,7 @@ static void measure_external(const bench_options *o, const char *spec, const cha
             return;
         }
         char *cmd = bench_expand_command(o->launch, precision);
-        if (o->progress) fprintf(stderr, "tianti: bench: launching '%s', waiting for %s\n", cmd, url);
+        if (o->progress) tt_log(TT_LOG_INFO, "bench: launching '%s', waiting for %s", cmd, url);
         double t0 = tt_now_s();
         int rc = launch_start(cmd, NULL, &lp, err);
         free(cmd);
@@ -568,7 +570,7 @@ static void run_task(const bench_options *o, bench_result *r)
     ro.tasks_dir = o->tasks_dir;
     ro.limit = o->limit;
     ro.threads = o->threads;
-    if (o->progress) fprintf(stderr, "tianti: bench: task '%s' on '%s'\n", o->task, r->spec);
+    if (o->progress) tt_log(TT_LOG_INFO, "bench: task '%s' on '%s'", o->task, r->spec);
     json_t *res = NULL;
     int64_t run_id;
     char err[TT_ERR_SIZE];
@@ -634,17 +636,18 @@ int bench_options_check(const bench_options *o, char *err)
     const char *const *precs = o->n_precisions > 0 ? o->precisions : default_precisions;
     int n_precs = o->n_precisions > 0 ? o->n_precisions : 4;
     for (int i = 0; i < o->n_models; i++) {
-        int rc = engine_spec_check(o->models[i], err);
+        engine_spec sp;
+        int rc = engine_spec_parse(o->models[i], &sp, err);
+        /* a spec's own precision was checked by the parser; the list is
+         * expanded only for built-in models without one */
+        for (int k = 0; rc == TT_OK && is_builtin(&sp) && !sp.precision && k < n_precs; k++)
+            if (!engine_spec_precision(sp.kind, precs[k])) {
+                char list[128];
+                engine_spec_precisions_list(sp.kind, list, sizeof list);
+                rc = tt_fail(err, TT_ERR_USAGE, "unknown precision '%s' for '%s' (%s)", precs[k], o->models[i], list);
+            }
+        engine_spec_clear(&sp);
         if (rc) return rc;
-        if (strncmp(o->models[i], "glm:", 4)) continue;
-        char file[512], fixed[32];
-        split_glm_spec(o->models[i], file, sizeof file, fixed, sizeof fixed);
-        for (int k = 0; k < (fixed[0] ? 1 : n_precs); k++) {
-            const char *p = fixed[0] ? fixed : precs[k];
-            if (glm_type_from_name(p) < 0)
-                return tt_fail(err, TT_ERR_USAGE, "unknown precision '%s' for '%s' (f32, f16, q8_0, q4_0)", p,
-                               o->models[i]);
-        }
     }
     return TT_OK;
 }
@@ -661,33 +664,36 @@ int bench_run(const bench_options *o, const bench_machine *mach, bench_result **
     int n = 0, measured = 0;
     for (int i = 0; i < o->n_models; i++) {
         const char *spec = o->models[i];
-        int builtin = !strncmp(spec, "glm:", 4);
-        char file[512] = "", fixed[32] = "";
-        if (builtin) split_glm_spec(spec, file, sizeof file, fixed, sizeof fixed);
-        int expand = builtin ? !fixed[0] : (o->launch && strstr(o->launch, "{precision}"));
+        engine_spec sp;
+        engine_spec_parse(spec, &sp, NULL);  /* checked by bench_options_check */
+        int builtin = is_builtin(&sp);
+        int expand = builtin ? !sp.precision : (o->launch && strstr(o->launch, "{precision}"));
         int k_max = expand ? n_precs : 1;
         for (int k = 0; k < k_max; k++) {
-            const char *prec = expand ? precs[k] : builtin ? fixed : NULL;
+            const char *prec = !expand ? (builtin ? sp.precision : NULL)
+                               : builtin ? engine_spec_precision(sp.kind, precs[k]) : precs[k];
             out = tt_realloc(out, (size_t)(n + 1) * sizeof *out);
             bench_result *r = &out[n++];
-            char *run_spec = builtin ? tt_asprintf("glm:%s@%s", file, prec) : tt_strdup(spec);
+            engine_spec at = {.kind = sp.kind, .arg = sp.arg, .precision = (char *)prec, .row = sp.row};
+            char *run_spec = builtin ? engine_spec_format(&at) : tt_strdup(spec);
             result_init(r, run_spec, expand || builtin ? prec : NULL);
             free(run_spec);
-            display_name(spec, r->name, sizeof r->name);
+            display_name(&sp, spec, r->name, sizeof r->name);
             r->builtin = builtin;
             if (o->progress)
-                fprintf(stderr, "tianti: bench: %s%s%s\n", r->spec, !builtin && r->precision[0] ? " @" : "",
-                        !builtin ? r->precision : "");
+                tt_log(TT_LOG_INFO, "bench: %s%s%s", r->spec, !builtin && r->precision[0] ? " @" : "",
+                       !builtin ? r->precision : "");
             if (builtin) {
-                measure_builtin(o, file, r);
+                measure_builtin(o, sp.arg, r);
                 if (!r->error[0] && o->task) run_task_isolated(o, r);
             } else {
                 measure_external(o, spec, r->precision, r);
             }
             add_bound(r, mach);
-            if (r->error[0]) fprintf(stderr, "tianti: bench: '%s': %s\n", r->spec, r->error);
+            if (r->error[0]) tt_log(TT_LOG_INFO, "bench: '%s': %s", r->spec, r->error);
             else measured++;
         }
+        engine_spec_clear(&sp);
     }
     *results = out;
     *n_results = n;

@@ -57,7 +57,7 @@ typedef struct bench_options {
     double limit;                    /* documents of the task (<= 0: all) */
     const char *db_path;             /* runner's database (task results) */
     const char *registry_path, *data_dir, *tasks_dir;   /* passed to the runner */
-    int progress;                    /* one line per step on stderr */
+    int progress;                    /* one TT_LOG_INFO line per step (core/log.h) */
 } bench_options;
 
 void bench_options_default(bench_options *o);

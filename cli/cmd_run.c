@@ -1,9 +1,11 @@
 /*
  * cmd_run.c — `tianti run`: evaluate models on tasks and suites. A thin
- * wrapper over runner_run() (harness/runner.h): parse options, run, print
- * the results table (or the results JSON), exit 0/1/2.
+ * wrapper over runner_run() (harness/runner.h): parse options, run with a
+ * progress line on a terminal, print the results table
+ * (harness/results_table.h) or the results JSON, exit 0/1/2.
  */
 #include "cli/cli.h"
+#include "harness/results_table.h"
 #include "harness/runner.h"
 #include "core/util.h"
 
@@ -16,6 +18,23 @@ static const char *const usage[] = {
     "tianti run (--suite NAME|FILE | --task NAME|FILE)... --model SPEC... [options]",
     NULL,
 };
+
+/* The progress line on stderr: "\rMODEL / TASK: done/total requests  rate
+ * req/s  ETA mm:ss", redrawn in place after each answer; a newline once the
+ * task's requests are all answered, if a line was drawn. */
+static void draw_progress(void *ud, const runner_progress *p)
+{
+    int *drawn = ud;
+    if (p->finished) {
+        if (*drawn) fputc('\n', stderr);
+        *drawn = 0;
+        return;
+    }
+    fprintf(stderr, "\r%s / %s: %d/%d requests  %.1f req/s  ETA %02d:%02d   ", p->model, p->task, p->done, p->total,
+            p->rate, (int)p->eta_s / 60, (int)p->eta_s % 60);
+    fflush(stderr);
+    *drawn = 1;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -42,7 +61,7 @@ int cmd_run(int argc, char **argv)
         {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where task names are looked up (default tasks/)"},
         {OPT_STRING, 0, "models", &registry, "FILE", "model registry (default models.json if present)"},
         {OPT_FLAG, 0, "allow-code-execution", &allow_exec, NULL, "allow tasks that execute model-written code"},
-        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "print request counts per task"},
+        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "print request counts per task (and HTTP exchanges)"},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no progress display"},
         CLI_OPT_END,
     };
@@ -86,7 +105,12 @@ int cmd_run(int argc, char **argv)
     o.bootstrap_iters = bootstrap;
     o.allow_code_execution = allow_exec;
     o.verbose = verbose;
-    o.progress = !quiet && isatty(2);
+    if (verbose) cli_log_init(1);
+    int drawn = 0;
+    if (!quiet && isatty(2)) {
+        o.progress = draw_progress;
+        o.progress_ud = &drawn;
+    }
 
     char err[TT_ERR_SIZE] = "";
     json_t *results = NULL;
@@ -104,7 +128,7 @@ int cmd_run(int argc, char **argv)
     } else {
         size_t i;
         json_t *doc;
-        json_array_foreach(results, i, doc) runner_print_table(doc, stdout);
+        json_array_foreach(results, i, doc) results_table_print(doc, stdout);
         printf("stored as run %lld in '%s'\n", (long long)run_id, o.db_path);
     }
     json_decref(results);

@@ -62,6 +62,7 @@ int cmd_serve(int argc, char **argv)
     eo.threads = threads;
     eo.context_length = ctx;
     eo.verbose = verbose;
+    if (verbose) cli_log_init(1);
     engine *e;
     if ((rc = engine_open(model, &eo, &e, err)) != TT_OK) {
         cli_error("%s", err);
@@ -81,7 +82,7 @@ int cmd_serve(int argc, char **argv)
         engine_close(e);
         return cli_exit_status(rc);
     }
-    printf("tianti: serving '%s' on http://%s:%d\n", engine_spec(e), host, serve_port(s));
+    printf("tianti: serving '%s' on http://%s:%d\n", engine_get_spec(e), host, serve_port(s));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

@@ -1,14 +1,15 @@
 /*
  * engine.h — the one interface every model engine implements.
  *
- * A model is named by a spec string "KIND:ARG[@PRECISION]":
+ * A model is named by a spec string "KIND:ARG[@PRECISION]" (the grammar and
+ * its one parser: engines/spec.h):
  *   replay:FILE.jsonl              recorded answers (engines/replay.c)
  *   glm:FILE.gguf@q4_0             the built-in GLM engine (engines/glm/)
  *   openai:gpt-4o-mini             OpenAI API / compatible servers (engines/http/)
  *   chatglm:http://127.0.0.1:8000  ChatGLM-6B api.py protocol
  *   visualglm:http://127.0.0.1:8080 VisualGLM-6B api.py protocol
- * engine_open() looks KIND up in the table in engine.c and calls that
- * engine's open function. A registry (models.json) may map a short name to a
+ * engine_open() parses the spec (engine_spec_parse), looks KIND up in the
+ * table in engine.c and calls that engine's open function with the parts. A registry (models.json) may map a short name to a
  * spec plus parameters; see harness/registry.h.
  *
  * Requests (design note, docs/DESIGN.md "requests"):
@@ -25,6 +26,8 @@
  */
 #ifndef TIANTI_ENGINE_H
 #define TIANTI_ENGINE_H
+
+#include "engines/spec.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -133,12 +136,16 @@ typedef struct engine_options {
 } engine_options;
 
 /* The table entry an engine kind provides (engine.c holds the table). */
-typedef struct engine_kind {
+struct engine_kind {
     const char *name;   /* "replay", "glm", ... */
     const char *summary;
-    /* arg is the spec after "KIND:" (precision suffix included). */
-    int (*open)(const char *arg, const engine_options *opt, engine **out, char *err);
-} engine_kind;
+    /* spec is the parsed spec: spec->arg without the precision suffix,
+     * spec->precision NULL or one of precisions. */
+    int (*open)(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
+    /* NULL-terminated precision names (the "@PRECISION" a spec of this kind
+     * may carry), or NULL: the kind has none and '@' belongs to ARG. */
+    const char *const *precisions;
+};
 
 /* Every engine struct begins with this header (first member). */
 typedef struct engine_vtable {
@@ -152,7 +159,7 @@ typedef struct engine_vtable {
 
 struct engine {
     const engine_vtable *vt;
-    char *spec;          /* the full spec it was opened with (owned by engine.c) */
+    char *spec;          /* the spec it was opened with, canonical (engine_spec_format; owned by engine.c) */
     char *kind;          /* "glm" */
 };
 
@@ -163,11 +170,12 @@ void engine_options_default(engine_options *opt);
  * malformed spec, others as the engine reports. */
 int engine_open(const char *spec, const engine_options *opt, engine **out, char *err);
 void engine_close(engine *e);                   /* NULL is fine */
-/* Checks that spec names a known engine kind, without opening anything. */
+/* Checks that spec parses (engine_spec_parse: a known kind, an ARG, a known
+ * precision), without opening anything. */
 int engine_spec_check(const char *spec, char *err);
 
 unsigned engine_caps(engine *e);
-const char *engine_spec(const engine *e);
+const char *engine_get_spec(const engine *e);   /* the canonical spec it was opened with */
 /* Human-readable list of caps, e.g. "generate,chat,loglikelihood". */
 void engine_caps_string(unsigned caps, char *out, size_t n);
 /* Capability a request kind needs. */

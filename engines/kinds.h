@@ -7,12 +7,15 @@
 
 #include "engines/engine.h"
 
-int replay_open(const char *arg, const engine_options *opt, engine **out, char *err);
-/* engines/glm/glm_engine.c: glm:FILE.gguf[@f32|f16|q8_0|q4_0] */
-int glm_open(const char *arg, const engine_options *opt, engine **out, char *err);
+int replay_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
+/* engines/glm/glm_engine.c: glm:FILE.gguf[@f32|f16|q8_0|q4_0]; the names are
+ * glm_precisions (engine.c), which must be types of engines/glm/quant.c. */
+int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
 /* engines/http/ */
-int openai_open(const char *arg, const engine_options *opt, engine **out, char *err);
-int chatglm_open(const char *arg, const engine_options *opt, engine **out, char *err);
-int visualglm_open(const char *arg, const engine_options *opt, engine **out, char *err);
+int openai_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
+int chatglm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
+int visualglm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
+
+extern const char *const glm_precisions[];
 
 #endif

@@ -166,9 +166,10 @@ static int parse_line(json_t *line, replay_entry *out, unsigned *kind_cap, char 
     return 0;
 }
 
-int replay_open(const char *arg, const engine_options *opt, engine **out, char *err)
+int replay_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {
     (void)opt;
+    const char *arg = spec->arg;
     char *text = NULL;
     int rc = tt_read_file(arg, &text, NULL, err);
     if (rc) return rc;

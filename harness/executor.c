@@ -5,6 +5,7 @@
  */
 #include "harness/executor.h"
 #include "engines/request_json.h"
+#include "core/log.h"
 #include "core/pool.h"
 #include "core/util.h"
 
@@ -39,6 +40,7 @@ typedef struct exec_ctx {
     store *cache;
     const engine_request *reqs;
     unique_req **queue;
+    int sent;             /* requests handed to the engine so far */
     int finished;
     int failed;
     int fatal_rc;
@@ -54,16 +56,16 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(((const unique_req *)a)->key, ((const unique_req *)b)->key);
 }
 
-static void draw_progress(exec_ctx *c)
+/* Tells the progress callback where the batch stands (under c->lock). */
+static void report_progress(exec_ctx *c, int finished)
 {
-    if (!c->progress || !c->progress->show) return;
-    int done = c->base_done + c->finished;
+    if (!c->progress || !c->progress->fn) return;
+    executor_progress_info p = {.done = c->base_done + c->finished, .total = c->total, .cache_hits = c->base_done,
+                                .sent = c->sent, .failed = c->failed, .finished = finished};
     double el = tt_now_s() - c->t0;
-    double rate = el > 0 ? c->finished / el : 0;
-    double eta = rate > 0 ? (c->total - done) / rate : 0;
-    fprintf(stderr, "\r%s: %d/%d requests  %.1f req/s  ETA %02d:%02d   ", c->progress->label ? c->progress->label : "",
-            done, c->total, rate, (int)eta / 60, (int)eta % 60);
-    fflush(stderr);
+    p.rate = el > 0 ? c->finished / el : 0;
+    p.eta_s = p.rate > 0 ? (c->total - p.done) / p.rate : 0;
+    c->progress->fn(c->progress->ud, &p);
 }
 
 /* Sends queue[i] (a tt_parallel_for item); a failure of the engine itself
@@ -73,6 +75,9 @@ static int send_one(void *arg, size_t i, int worker)
     (void)worker;
     exec_ctx *c = arg;
     unique_req *u = c->queue[i];
+    pthread_mutex_lock(&c->lock);
+    c->sent++;
+    pthread_mutex_unlock(&c->lock);
     char err[TT_ERR_SIZE] = "";
     int rc = engine_complete(c->e, &c->reqs[u->first], &u->resp, err);
     if (rc != TT_OK) {
@@ -93,14 +98,14 @@ static int send_one(void *arg, size_t i, int worker)
         char cerr[TT_ERR_SIZE];
         if (store_cache_put(c->cache, u->key, c->spec, engine_request_kind_name(c->reqs[u->first].kind),
                             u->request_json, rj, cerr) != TT_OK)
-            fprintf(stderr, "tianti: warning: %s\n", cerr);
+            tt_log(TT_LOG_WARN, "%s", cerr);
         free(rj);
     }
     pthread_mutex_lock(&c->lock);
     u->done = 1;
     c->finished++;
     if (u->resp.error) c->failed++;
-    draw_progress(c);
+    report_progress(c, 0);
     pthread_mutex_unlock(&c->lock);
     return 0;
 }
@@ -165,7 +170,7 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
                   .progress = progress, .t0 = tt_now_s(), .base_done = n_unique - n_queue, .total = n_unique};
     pthread_mutex_init(&c.lock, NULL);
     st.sent = (int)tt_parallel_for((size_t)n_queue, jobs, send_one, &c);
-    if (n_queue > 0 && progress && progress->show) fputc('\n', stderr);
+    report_progress(&c, 1);
     pthread_mutex_destroy(&c.lock);
     st.failed = c.failed;
 

@@ -25,9 +25,27 @@
 #include "engines/engine.h"
 #include "store/store.h"
 
+/* Where a batch stands, for a progress display. Counts are of unique
+ * requests. */
+typedef struct executor_progress_info {
+    int done;            /* answered: from the cache or by the engine */
+    int total;           /* unique requests of the batch */
+    int cache_hits;      /* answered from the cache */
+    int sent;            /* handed to the engine so far */
+    int failed;          /* answered with resp.error */
+    double rate;         /* engine answers per second since the pool started */
+    double eta_s;        /* seconds left at that rate; 0 when unknown */
+    int finished;        /* 1 on the last call of the batch, after every answer */
+} executor_progress_info;
+
+/* Called after each answer from the engine and once when the batch ends,
+ * from the worker threads but one call at a time (under the executor's
+ * lock: keep it short, and do not call back into the executor). */
+typedef void (*executor_progress_fn)(void *ud, const executor_progress_info *p);
+
 typedef struct executor_progress {
-    int show;            /* draw done/total, rate, ETA on stderr */
-    const char *label;   /* e.g. the model name */
+    executor_progress_fn fn;
+    void *ud;
 } executor_progress;
 
 typedef struct executor_stats {
@@ -40,7 +58,7 @@ typedef struct executor_stats {
 } executor_stats;
 
 /* Answers reqs[0..n-1] with model e (spec is the cache identity, normally
- * engine_spec(e)). responses[i] is filled for every i (free each with
+ * engine_get_spec(e)). responses[i] is filled for every i (free each with
  * engine_response_free). cache may be NULL (no caching). jobs <= 0 means 1.
  * Returns TT_OK, or the engine's fatal code with err set (responses are
  * still all filled, the unanswered ones with an error text). */

@@ -3,28 +3,53 @@
  * suites, keeps every sample and every metric in the store, and returns an
  * lm-evaluation-harness-shaped results document per model.
  *
- * How a run proceeds (design note, docs/DESIGN.md "runs"):
- *   1. expand suites into task files; load tasks and their data;
- *   2. hash the configuration (task content hashes, model specs, limit,
- *      seed, shots, bootstrap): an unfinished run with the same hash is
- *      resumed, otherwise a new run row is created;
+ * How a run proceeds (design note, docs/DESIGN.md "runs"); runner.c is
+ * only this order, each step lives in its own module:
+ *   1. resolve the models (registry names or specs) and plan the tasks:
+ *      expand suites, load tasks and their data (plan.h);
+ *   2. find the run: an unfinished run with the same configuration is
+ *      resumed, otherwise a new run row is created (run_identity.h);
  *   3. per model: open the engine, check each task's needs against its
  *      capabilities (a task the model cannot answer is skipped with a clear
- *      message, never scored meaninglessly), build every request of every
- *      document, answer them through the executor (de-duplicated, cached,
- *      pooled), filter and score each document, and write the samples and
- *      metrics of each task in one transaction;
- *   4. aggregate suites (size-weighted mean, pooled stderr) and mark the run
- *      finished.
+ *      message, never scored meaninglessly; plan.h), build every request of
+ *      every document (plan.h), answer them through the executor
+ *      (de-duplicated, cached, pooled; executor.h), score each document
+ *      (score.h), and write the samples and metrics of each task in one
+ *      transaction; the model's results document grows task by task
+ *      (results.h);
+ *   4. aggregate suites (size-weighted mean, pooled stderr; score.h) and
+ *      mark the run finished.
  * A kill -9 anywhere leaves the run 'running' with its cached answers; the
  * same command again finds it and finishes it without re-asking the model.
+ *
+ * The runner never prints. Messages (a task skipped, a run resumed, the
+ * sandbox's protections; request counts at debug level) go through
+ * core/log.h; progress goes to the progress callback; the results table is
+ * results_table.h, written where the caller says.
  */
 #ifndef TIANTI_RUNNER_H
 #define TIANTI_RUNNER_H
 
 #include <jansson.h>
 #include <stdint.h>
-#include <stdio.h>
+
+/* Where the requests of one (model, task) stand. */
+typedef struct runner_progress {
+    const char *model;            /* the model's display name */
+    const char *task;             /* the task's name */
+    int done, total;              /* unique requests answered (cache hits included), of all */
+    int cached;                   /* answered from the request cache */
+    int sent;                     /* sent to the model so far */
+    int failed;                   /* answered with an error */
+    double rate;                  /* answers per second from the model */
+    double eta_s;                 /* seconds left at that rate; 0 when unknown */
+    int finished;                 /* 1: the last call for this (model, task) */
+} runner_progress;
+
+/* Called after each answer from the model and once when a task's requests
+ * are all answered. Calls come from the executor's worker threads, one at a
+ * time; keep them short. p and its strings are valid only during the call. */
+typedef void (*runner_progress_fn)(void *ud, const runner_progress *p);
 
 typedef struct runner_options {
     const char *const *tasks;     /* task or suite names / files */
@@ -44,25 +69,20 @@ typedef struct runner_options {
     int samples;                  /* > 0: samples per generation doc (pass@k n) */
     int bootstrap_iters;          /* stderr bootstrap rounds */
     int allow_code_execution;
-    int progress;                 /* draw progress on stderr */
-    int verbose;
+    runner_progress_fn progress;  /* NULL: no progress reports */
+    void *progress_ud;
+    int verbose;                  /* engines produce debug lines (HTTP headers); they and the
+                                     request counts are logged at TT_LOG_DEBUG */
 } runner_options;
 
 void runner_options_default(runner_options *o);
 
 /* Runs the evaluation. On success *results is a JSON array with one
- * lm-eval-shaped document per model (caller frees with json_decref), and
- * *run_id the store's run id. Models that failed or tasks skipped for a
- * model are reported on stderr and in the document's "skipped" list; the
- * call still succeeds when at least one (model, task) pair was scored. */
+ * lm-eval-shaped document per model (results.h; caller frees with
+ * json_decref), and *run_id the store's run id. Models that failed or tasks
+ * skipped for a model are logged (core/log.h) and listed in the document's
+ * "skipped"; the call still succeeds when at least one (model, task) pair
+ * was scored. */
 int runner_run(const runner_options *o, json_t **results, int64_t *run_id, char *err);
-
-/* The choice a generated reply picks (generative fallback for multiple
- * choice): the first standalone letter A.. within n_choices, else the first
- * choice text the reply contains; -1 if none. */
-int runner_extract_choice(const char *reply, const char *const *choices, int n_choices);
-
-/* Prints the lm-eval-style results table of one results document. */
-void runner_print_table(const json_t *doc, FILE *out);
 
 #endif

@@ -448,27 +448,17 @@ static void glm_close(engine *e)
 
 static const engine_vtable glm_vtable = {glm_caps, glm_complete, NULL, NULL, glm_stats, glm_close};
 
-int glm_open(const char *arg, const engine_options *opt, engine **out, char *err)
+int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {
     *out = NULL;
-    char *path = tt_strdup(arg);
-    int precision = -1;
-    char *at = strrchr(path, '@');
-    if (at) {
-        int t = glm_type_from_name(at + 1);
-        if (t < 0) {
-            int rc = tt_fail(err, TT_ERR_USAGE, "unknown precision '%s' in 'glm:%s' (f32, f16, q8_0, q4_0)", at + 1, arg);
-            free(path);
-            return rc;
-        }
-        precision = t;
-        *at = 0;
-    }
+    /* spec->precision is one of glm_precisions (engine.c), all quant.c types. */
+    int precision = spec->precision ? glm_type_from_name(spec->precision) : -1;
+    if (spec->precision && precision < 0)
+        return tt_fail(err, TT_ERR_USAGE, "precision '%s' is not a GLM tensor type", spec->precision);
     double t0 = tt_now_s();
     glm_load_params lp = {precision, opt ? opt->context_length : 0, 0, opt ? opt->threads : 0};
     glm_model *m;
-    int rc = glm_model_load(path, &lp, &m, err);
-    free(path);
+    int rc = glm_model_load(spec->arg, &lp, &m, err);
     if (rc) return rc;
     glm_tokenizer *tk;
     rc = glm_tokenizer_load(m->file, &tk, err);

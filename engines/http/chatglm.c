@@ -19,7 +19,7 @@ static const glm_api_protocol chatglm_protocol = {
     .caps = ENGINE_CAP_GENERATE | ENGINE_CAP_CHAT,
 };
 
-int chatglm_open(const char *arg, const engine_options *opt, engine **out, char *err)
+int chatglm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {
-    return glm_api_open(&chatglm_protocol, arg, opt, out, err);
+    return glm_api_open(&chatglm_protocol, spec->arg, opt, out, err);
 }

@@ -5,6 +5,7 @@
  * of http_client.h; this file follows them in the same order.
  */
 #include "engines/http/http_client.h"
+#include "core/log.h"
 #include "core/utf8.h"
 
 #include <ctype.h>
@@ -601,7 +602,7 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
         if (next) *next++ = 0;
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r') line[l - 1] = 0;
-        if (*line) fprintf(stderr, "tianti: http %s %s %s\n", c->name, tag, line);
+        if (*line) tt_log(TT_LOG_DEBUG, "http %s %s %s", c->name, tag, line);
     }
     free(red);
     return 0;
@@ -788,7 +789,7 @@ int http_call(http_client *c, const http_call_spec *spec, http_result *res)
             return TT_ERR_INTERRUPTED;
         }
         if (c->verbose)
-            fprintf(stderr, "tianti: http %s: retry %d in %.2f s (%s)\n", c->name, k + 1, d, res->error);
+            tt_log(TT_LOG_DEBUG, "http %s: retry %d in %.2f s (%s)", c->name, k + 1, d, res->error);
         sleep_s(d);
         res->waited_s += d;
     }

@@ -176,7 +176,7 @@ typedef struct http_client_config {
     int require_key;           /* fail at create when the variable is unset or empty */
     http_policy policy;
     double rpm, tpm;           /* 0 = unlimited */
-    int verbose;               /* debug lines to stderr, Authorization redacted */
+    int verbose;               /* request lines and retries at TT_LOG_DEBUG (core/log.h), Authorization redacted */
     const char *name;          /* for messages, e.g. the model spec */
 } http_client_config;
 

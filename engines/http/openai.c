@@ -29,6 +29,7 @@
 #include "engines/engine.h"
 #include "engines/http/http_client.h"
 #include "engines/kinds.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -579,7 +580,7 @@ static void probe(openai_engine *oe)
         caps = ENGINE_CAP_GENERATE;
     }
     if (oe->verbose)
-        fprintf(stderr, "tianti: %s: prompt scoring (echo+logprobs) %s%s%s\n", oe->model,
+        tt_log(TT_LOG_DEBUG, "%s: prompt scoring (echo+logprobs) %s%s%s", oe->model,
                     rc == TT_OK ? "supported" : "not supported", rc == TT_OK ? "" : ": ", rc == TT_OK ? "" : res.error);
     http_result_free(&res);
     free(js);
@@ -723,9 +724,10 @@ int http_engine_client(const char *name, const engine_options *opt, const char *
     return http_client_create(&cfg, out, err);
 }
 
-int openai_open(const char *arg, const engine_options *opt, engine **out, char *err)
+int openai_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {
     *out = NULL;
+    const char *arg = spec->arg;
     if (!arg || !*arg) return tt_fail(err, TT_ERR_USAGE, "openai engine needs a model name (openai:MODEL)");
     const char *base = opt->base_url;
     if (!base || !*base) base = getenv("OPENAI_BASE_URL");

@@ -21,7 +21,7 @@ static const glm_api_protocol visualglm_protocol = {
     .caps = ENGINE_CAP_CHAT | ENGINE_CAP_IMAGE,
 };
 
-int visualglm_open(const char *arg, const engine_options *opt, engine **out, char *err)
+int visualglm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {
-    return glm_api_open(&visualglm_protocol, arg, opt, out, err);
+    return glm_api_open(&visualglm_protocol, spec->arg, opt, out, err);
 }

@@ -9,6 +9,7 @@
 
 #include "engines/http/http_client.h"
 #include "core/httpd.h"
+#include "core/log.h"
 #include "core/utf8.h"
 #include "core/util.h"
 
@@ -976,7 +977,7 @@ static int on_headers(tt_httpd_req *r)
 {
     serve_server *s = r->user;
     atomic_fetch_add(&s->n_requests, 1);
-    if (s->verbose) fprintf(stderr, "tianti: serve %s %s\n", r->method, r->path);
+    if (s->verbose) tt_log(TT_LOG_DEBUG, "serve %s %s", r->method, r->path);
     int wrong;
     if (route_of(r->path, r->method, &wrong) != R_NONE) return TT_HTTPD_CONTINUE;
     char msg[300];
@@ -1022,7 +1023,7 @@ int serve_start(engine *e, const serve_config *cfg, serve_server **out, char *er
     }
     serve_server *s = tt_calloc(1, sizeof *s);
     s->e = e;
-    s->model_id = tt_strdup(cfg->model_id && *cfg->model_id ? cfg->model_id : engine_spec(e));
+    s->model_id = tt_strdup(cfg->model_id && *cfg->model_id ? cfg->model_id : engine_get_spec(e));
     s->host = tt_strdup(cfg->host && *cfg->host ? cfg->host : "127.0.0.1");
     s->parallel = cfg->parallel > 0 ? cfg->parallel : 1;
     s->max_body = cfg->max_body ? cfg->max_body : (1u << 20);

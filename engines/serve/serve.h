@@ -42,7 +42,7 @@ typedef struct serve_config {
     int parallel;          /* concurrent engine calls; default 1 */
     size_t max_body;       /* request body limit in bytes; default 1 MiB */
     const char *model_id;  /* name in /v1/models; default the engine spec */
-    int verbose;           /* one access-log line per request on stderr */
+    int verbose;           /* one access-log line per request, at TT_LOG_DEBUG (core/log.h) */
 } serve_config;
 
 typedef struct serve_server serve_server;

@@ -1,0 +1,198 @@
+/*
+ * plan.c — implementation of plan.h: loading tasks and suites, the
+ * capability check, and building the requests of a task (the fallback's
+ * letter-answer request included).
+ */
+#include "harness/plan.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tasks and suites ---------------------------------------------------------- */
+
+void plan_free(plan *p)
+{
+    for (int i = 0; i < p->n_tasks; i++) task_free(p->tasks[i]);
+    free(p->tasks);
+    for (int i = 0; i < p->n_groups; i++) {
+        free(p->groups[i].name);
+        free(p->groups[i].members);
+    }
+    free(p->groups);
+    memset(p, 0, sizeof *p);
+}
+
+/* Index of an already-loaded task file, or -1. */
+static int find_task(const plan *p, const char *path)
+{
+    for (int i = 0; i < p->n_tasks; i++)
+        if (strcmp(p->tasks[i]->path, path) == 0) return i;
+    return -1;
+}
+
+static int add_task(plan *p, const char *path, const plan_settings *s, int *index, char *err)
+{
+    int found = find_task(p, path);
+    if (found >= 0) {
+        *index = found;
+        return TT_OK;
+    }
+    task *t;
+    int rc = task_load(path, &t, err);
+    if (rc) return rc;
+    if (s->num_fewshot >= 0) t->num_fewshot = s->num_fewshot;
+    if (s->samples > 0 && t->output_type == TASK_GENERATE_UNTIL) t->gen.n = s->samples;
+    /* lm-eval's --seed also seeds the few-shot sampler (harness.md B7). */
+    t->fewshot_seed = s->seed;
+    dataset_options dopt;
+    dataset_options_default(&dopt);
+    if (s->data_dir) dopt.data_dir = s->data_dir;
+    dopt.base_dir = t->dir;
+    rc = task_load_data(t, &dopt, err);
+    if (rc) {
+        task_free(t);
+        return rc;
+    }
+    p->tasks = tt_realloc(p->tasks, sizeof *p->tasks * (size_t)(p->n_tasks + 1));
+    p->tasks[p->n_tasks] = t;
+    *index = p->n_tasks++;
+    return TT_OK;
+}
+
+int plan_load(plan *p, const plan_settings *s, char *err)
+{
+    memset(p, 0, sizeof *p);
+    char *tasks_dir = s->tasks_dir ? tt_strdup(s->tasks_dir) : suite_tasks_dir();
+    int rc = TT_OK;
+    for (int i = 0; i < s->n_tasks && rc == TT_OK; i++) {
+        char *path = NULL;
+        int is_suite = 0;
+        rc = suite_find(tasks_dir, s->tasks[i], &path, &is_suite, err);
+        if (rc) break;
+        if (!is_suite) {
+            int idx;
+            rc = add_task(p, path, s, &idx, err);
+            free(path);
+            continue;
+        }
+        suite *su;
+        rc = suite_load(path, tasks_dir, &su, err);
+        free(path);
+        if (rc) break;
+        plan_group g = {.name = tt_strdup(su->name), .aggregate = su->aggregate};
+        g.members = tt_calloc((size_t)su->n_tasks + 1, sizeof(int));
+        for (int k = 0; k < su->n_tasks && rc == TT_OK; k++)
+            rc = add_task(p, su->task_paths[k], s, &g.members[g.n_members++], err);
+        suite_free(su);
+        p->groups = tt_realloc(p->groups, sizeof *p->groups * (size_t)(p->n_groups + 1));
+        p->groups[p->n_groups++] = g;
+    }
+    free(tasks_dir);
+    if (rc == TT_OK && p->n_tasks == 0) rc = tt_fail(err, TT_ERR_USAGE, "no tasks to run");
+    if (rc) plan_free(p);
+    return rc;
+}
+
+/* ---- what a task needs from an engine ---------------------------------------------- */
+
+unsigned plan_task_needs(const task *t)
+{
+    unsigned need = 0;
+    switch (t->output_type) {
+    case TASK_MULTIPLE_CHOICE:
+    case TASK_LOGLIKELIHOOD: need = ENGINE_CAP_LOGLIKELIHOOD; break;
+    case TASK_LOGLIKELIHOOD_ROLLING: need = ENGINE_CAP_LOGLIKELIHOOD_ROLLING; break;
+    case TASK_GENERATE_UNTIL: need = t->chat ? ENGINE_CAP_CHAT : ENGINE_CAP_GENERATE; break;
+    }
+    if (t->doc_to_image) need |= ENGINE_CAP_IMAGE;
+    return need;
+}
+
+void plan_task_fit(const task *t, const char *model_name, unsigned caps, int allow_code_execution, plan_fit *fit)
+{
+    memset(fit, 0, sizeof *fit);
+    unsigned need = plan_task_needs(t);
+    /* Multiple choice without log-likelihoods (and nothing else missing):
+     * a generated letter, if the task allows it and the model generates. */
+    if ((caps & need) != need && t->output_type == TASK_MULTIPLE_CHOICE && t->generative_fallback &&
+        !(need & ~caps & ~ENGINE_CAP_LOGLIKELIHOOD))
+        fit->fallback = (caps & ENGINE_CAP_GENERATE) ? ENGINE_CAP_GENERATE : (caps & ENGINE_CAP_CHAT) ? ENGINE_CAP_CHAT : 0;
+    if ((caps & need) != need && !fit->fallback) {
+        char needs[128], has[128];
+        engine_caps_string(need & ~caps, needs, sizeof needs);
+        engine_caps_string(caps, has, sizeof has);
+        snprintf(fit->why, sizeof fit->why, "model '%s' cannot run task '%s': it needs %s, the model offers %s", model_name,
+                 t->name, needs, has[0] ? has : "nothing");
+        fit->skip = 1;
+        return;
+    }
+    if (t->unsafe && !allow_code_execution) {
+        snprintf(fit->why, sizeof fit->why, "task '%s' runs model-written code; pass --allow-code-execution to allow it",
+                 t->name);
+        fit->skip = 1;
+    }
+}
+
+/* ---- the requests of a task ------------------------------------------------------------- */
+
+/* The one generation request a multiple-choice doc gets in fallback mode. */
+static const char *const fallback_until[] = {"\n\n"};
+
+static void fallback_request(const task_instance *in, int use_chat, uint64_t seed, engine_request *out)
+{
+    memset(out, 0, sizeof *out);
+    if (use_chat && in->n_messages > 0) {
+        out->kind = ENGINE_REQ_CHAT;
+        out->messages = in->messages;
+        out->n_messages = in->n_messages;
+    } else {
+        out->kind = ENGINE_REQ_GENERATE;
+        out->context = in->prompt;
+    }
+    out->gen.until[0] = fallback_until[0];
+    out->gen.n_until = 1;
+    out->gen.max_tokens = 16;
+    out->gen.seed = seed;
+}
+
+int plan_requests_of_doc(const plan_requests *r, size_t i) { return r->fallback ? 1 : r->ins[i].n_requests; }
+
+int plan_requests_build(plan_requests *r, const task *t, size_t n_docs, unsigned fallback, uint64_t seed, char *err)
+{
+    memset(r, 0, sizeof *r);
+    r->n_docs = n_docs;
+    r->fallback = fallback;
+    r->ins = tt_calloc(n_docs + 1, sizeof *r->ins);
+    r->first = tt_calloc(n_docs + 1, sizeof(int));
+    int rc = TT_OK;
+    for (size_t i = 0; i < n_docs && rc == TT_OK; i++) {
+        rc = task_build(t, i, &r->ins[i], err);
+        r->first[i] = r->n_req;
+        if (rc == TT_OK) r->n_req += plan_requests_of_doc(r, i);
+    }
+    if (rc) return rc;
+    r->reqs = tt_calloc((size_t)r->n_req + 1, sizeof *r->reqs);
+    for (size_t i = 0; i < n_docs; i++) {
+        engine_request *q = &r->reqs[r->first[i]];
+        if (fallback) {
+            fallback_request(&r->ins[i], fallback == ENGINE_CAP_CHAT, seed, q);
+            continue;
+        }
+        for (int k = 0; k < r->ins[i].n_requests; k++) {
+            q[k] = r->ins[i].requests[k];
+            if (q[k].gen.seed == 0) q[k].gen.seed = seed;
+        }
+    }
+    return TT_OK;
+}
+
+void plan_requests_free(plan_requests *r)
+{
+    for (size_t i = 0; r->ins && i < r->n_docs; i++) task_instance_free(&r->ins[i]);
+    free(r->ins);
+    free(r->first);
+    free(r->reqs);
+    memset(r, 0, sizeof *r);
+}

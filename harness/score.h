@@ -1,0 +1,109 @@
+/*
+ * score.h — turning a task's answers into numbers. For one task and one
+ * model: which metrics and filter chains apply (the task's, its output
+ * type's defaults, or acc under "letter_fallback" for the generative
+ * fallback, or pass@k by execution for code tasks), the per-document score
+ * of every (metric, filter) pair, and the aggregate with its standard error
+ * per pair; then the score of a suite from its members' (lm-eval's
+ * size-weighted mean and pooled stderr).
+ *
+ * The runner (runner.c) calls, per task:
+ *     score_init -> [score_execute_code] -> score_doc for every document
+ *                -> score_aggregate -> score_free
+ * and score_group per suite. Results documents (results.h) and the store
+ * take the score_result values; nothing here writes anywhere.
+ */
+#ifndef TIANTI_SCORE_H
+#define TIANTI_SCORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "engines/engine.h"
+#include "harness/filter.h"
+#include "harness/task.h"
+#include "judges/metrics.h"
+#include "judges/stats.h"
+
+/* The items of one (metric, filter) pair across documents. */
+typedef struct score_column {
+    const metric_spec *metric;
+    int chain;                    /* index into chains; -1 for non-generation tasks */
+    int width;                    /* doubles per item (metric_item_width) */
+    double *items;                /* rows of width doubles */
+    size_t n, cap;
+} score_column;
+
+typedef struct score_state {
+    int fallback;                 /* multiple choice answered by a generated letter */
+    int code;                     /* pass@k metrics: completions are executed */
+    size_t n_docs;
+    int *code_n, *code_passed;    /* per doc: samples, samples that passed */
+    char **code_outcomes;         /* per doc: JSON array of outcomes (owned) */
+    metric_spec *metrics;
+    int n_metrics;
+    filter_chain **chains;
+    int n_chains;
+    score_column *cols;           /* n_metrics * max(1, n_chains), metric-major */
+    int n_cols;
+} score_state;
+
+/* Sets up the metrics and filters of task t for n_docs documents; fallback:
+ * the task is answered by generated letters. Errors name the task. Free
+ * with score_free (not needed after a failure). */
+int score_init(score_state *s, const task *t, int fallback, size_t n_docs, char *err);
+void score_free(score_state *s);
+
+/* The filter name of column c: the chain's, "none", "letter_fallback" or
+ * "execution". */
+const char *score_column_filter(const score_state *s, int c);
+
+/* Code tasks: runs every completion of every document (prompt + completion
+ * + the problem's tests) in the sandbox, up to jobs at once, and records per
+ * document how many samples passed and each outcome. resp holds the
+ * responses of all documents, those of document i from first[i]. On
+ * success *n_programs says how many programs ran and protections which
+ * sandbox protections were in force (when any ran). */
+int score_execute_code(score_state *s, const task *t, const task_instance *ins, const engine_response *resp,
+                       const int *first, int jobs, size_t *n_programs, char *protections, size_t protections_n,
+                       char *err);
+
+/* Scores one document into the columns and fills scores ({"metric,filter":
+ * value}) and filtered ({filter: [filtered responses]}). resp: the
+ * document's n_resp responses. Returns TT_OK, or a message in err when the
+ * document cannot be scored (a failed request, bad data): the sample then
+ * records the error and the document adds no items. */
+int score_doc(score_state *s, const task *t, const task_instance *in, const engine_response *resp, int n_resp,
+              json_t *scores, json_t *filtered, char *err);
+
+/* The choice a generated reply picks (generative fallback for multiple
+ * choice): the first standalone letter A.. within n_choices (not inside a
+ * word: " B", "(C)", "答案：D"), else the first choice text the reply
+ * contains; -1 if none. */
+int score_extract_choice(const char *reply, const char *const *choices, int n_choices);
+
+/* The aggregate of each (metric, filter) pair, for a task or a suite. */
+typedef struct score_result {
+    int ok;                       /* scored (a suite uses only members that are) */
+    size_t n_docs;                /* documents evaluated */
+    int n_cols;
+    char **keys;                  /* "metric,filter" (owned) */
+    char **metric, **filter;      /* the two parts (owned) */
+    double *value, *stderr_;      /* NAN: not available */
+    int *n;                       /* items aggregated (suites: total sample count) */
+    int *hib;                     /* higher is better */
+} score_result;
+
+/* Aggregates every column of s (with its stderr as so says) into *out
+ * (out->ok is set to 1; the caller clears it if storing fails). */
+void score_aggregate(const score_state *s, const stats_opts *so, score_result *out);
+
+/* The score of a suite from results[members[0..n_members-1]]: every
+ * "metric,filter" key present in all scored members gets the size-weighted
+ * (or plain) mean and pooled stderr. out->ok is 0 when no member was scored
+ * (the suite then has no score at all). */
+void score_group(const score_result *results, const int *members, int n_members, int size_weighted, score_result *out);
+
+void score_result_free(score_result *r);
+
+#endif
