@@ -1,6 +1,6 @@
 /*
  * bootstrap.h — bootstrap confidence intervals and the leaderboard rank
- * (shared reference arena.md §1.3).
+ * (FastChat rating_systems.py; docs/ratings.md).
  *
  * Each round resamples the battles with replacement and refits. For
  * Bradley–Terry the resample is a multinomial draw of per-row counts over

@@ -1,7 +1,6 @@
 /*
  * bt.h — Bradley–Terry maximum likelihood, the number Chatbot Arena's
- * leaderboard shows (FastChat rating_systems.py compute_bt; shared reference
- * arena.md §1.2).
+ * leaderboard shows (FastChat rating_systems.py compute_bt; docs/ratings.md).
  *
  * Model: P(a beats b) = 1 / (1 + exp(−(θ_a − θ_b))), θ in natural-log units.
  * FastChat writes p = expit(ln10·(r_a − r_b)) and reports 400·r + 1000, so

@@ -1,6 +1,6 @@
 /*
  * elo.h — online Elo as Chatbot Arena computes it (FastChat
- * rating_systems.py compute_elo; see shared reference arena.md §1.1).
+ * rating_systems.py compute_elo; docs/ratings.md).
  *
  * Every model starts at `init`; battles are replayed in tstamp order; for a
  * battle a vs b the expected score is p = 1 / (1 + base^((R_b − R_a)/scale)),

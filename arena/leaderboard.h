@@ -4,7 +4,8 @@
  * the result in the `ratings` table. `tianti ratings`, the report and the
  * web arena call this; the pieces live in rows.h, bt.h, elo.h, bootstrap.h.
  *
- * Conventions (shared reference arena.md §1.2–1.3):
+ * Conventions (FastChat elo_analysis.py and rating_systems.py;
+ * docs/ratings.md):
  *  - rating: BT point estimate on all battles; for Elo, the online rating in
  *    tstamp order, or the bootstrap median when bootstrapping (FastChat's
  *    choice for Elo);

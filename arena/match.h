@@ -7,9 +7,9 @@
  * Pair sampling: every unordered pair {i, j} is drawn with probability
  * proportional to 1 / (1 + battles so far between i and j), so new pairs
  * catch up; then a fair coin decides which model is A (Chatbot Arena's
- * coin flip, shared reference arena.md §1.7).
+ * coin flip, FastChat gradio_block_arena_anony.py).
  *
- * Identity leak (arena.md §1.5): a battle is flagged 'identity_leak' (kept,
+ * Identity leak (as FastChat's elo_analysis.py drops them): a battle is flagged 'identity_leak' (kept,
  * not rated) when either answer names a model: one of this arena's model
  * names, or a well-known model or vendor name (a fixed list of ours),
  * matched case-insensitively as a whole word.

@@ -1,6 +1,6 @@
 /*
  * matrix.h — pairwise views of the arena for the report and `tianti
- * ratings --matrix` (shared reference arena.md §1.4).
+ * ratings --matrix` (FastChat elo_analysis.py; docs/ratings.md).
  *
  * Both matrices use battles without ties (either kind), as FastChat's
  * elo_analysis.py does. frac[i][j] is the fraction of the decisive i-vs-j

@@ -8,8 +8,8 @@
  * processes (fork), so peak resident memory (VmHWM) does not mix between
  * precisions: one child converts FILE into a temporary file of that type
  * (so file size and load time are those of a real file); the next resets
- * its peak, opens the engine, and measures the way llama-bench does (shared/reference/
- * engines.md §4(d)): pp = one prompt of n_prompt random tokens, tg = n_gen
+ * its peak, opens the engine, and measures the way llama-bench does
+ * (llama.cpp tools/llama-bench): pp = one prompt of n_prompt random tokens, tg = n_gen
  * tokens one forward call at a time, tokens/s as mean ± sample stddev over
  * `reps` repetitions after a warm-up, tokenization and sampling excluded
  * (engines/glm/timing.h). Time to first token goes through the full request

@@ -1,7 +1,7 @@
 /*
  * launch.c — a local model server under bench's control (see launch.h):
  * fork + setpgid + /bin/sh -c, readiness polling with libcurl, process-group
- * shutdown. Called by harness/bench.c and tests/unit/test_bench.c.
+ * shutdown. Called by bench/bench.c and tests/unit/test_bench.c.
  */
 #include "bench/launch.h"
 #include "core/util.h"

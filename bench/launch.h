@@ -1,6 +1,6 @@
 /*
  * launch.h — starting, watching and stopping a local model server for
- * `tianti bench --launch "COMMAND"` (harness/bench.c).
+ * `tianti bench --launch "COMMAND"` (bench/bench.c).
  *
  * The command runs under /bin/sh -c in a new process group, its output goes
  * to a log file (so it cannot mix with bench's own output; the last line is

@@ -1,7 +1,7 @@
 /*
  * perf.c — measurement primitives (see perf.h): statistics, bandwidth,
  * /proc memory of processes and process trees, a peak sampler thread, and
- * nvidia-smi parsing. Called by harness/bench.c, harness/launch.c and
+ * nvidia-smi parsing. Called by bench/bench.c, bench/launch.c and
  * tests/perf/perf_glm.c.
  */
 #include "bench/perf.h"

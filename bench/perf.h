@@ -1,5 +1,5 @@
 /*
- * perf.h — measurement primitives shared by `tianti bench` (harness/bench.c)
+ * perf.h — measurement primitives shared by `tianti bench` (bench/bench.c)
  * and the benchmark programs (tests/perf/perf_glm.c): mean and sample standard
  * deviation, memory bandwidth, resident memory of a process and of its
  * whole process tree from /proc, a background sampler that records the peak

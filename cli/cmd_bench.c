@@ -2,7 +2,7 @@
  * cmd_bench.c — `tianti bench`: memory and speed per precision (and,
  * with --task, accuracy) of built-in and external engines. Parses options,
  * measures the machine, calls bench_run(), prints and stores the results
- * (harness/bench.h does the work).
+ * (bench/bench.h does the work).
  */
 #include "cli/cli.h"
 #include "bench/bench.h"

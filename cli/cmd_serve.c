@@ -1,7 +1,7 @@
 /*
  * cmd_serve.c — `tianti serve`: opens one model and serves it over HTTP
  * (OpenAI-compatible endpoints and the ChatGLM-6B api.py protocol) until
- * SIGINT or SIGTERM. The server itself is harness/serve.c.
+ * SIGINT or SIGTERM. The server itself is engines/serve/serve.c.
  */
 #include "cli/cli.h"
 #include "engines/engine.h"

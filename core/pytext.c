@@ -1,7 +1,7 @@
 /*
  * pytext.c — Python string semantics for scoring: Unicode whitespace,
  * split/strip, and Python `re` patterns translated to POSIX ERE. Called by
- * harness/filter.c (regex filter) and harness/metrics.c (exact_match
+ * harness/filter.c (regex filter) and judges/metrics.c (exact_match
  * regexes_to_ignore, tokenisers). See pytext.h for the supported subset.
  */
 #include "core/pytext.h"

@@ -1,7 +1,7 @@
 /*
  * pytext.h — the few pieces of Python string semantics that scoring must
  * reproduce in C, so that filters (harness/filter.c) and metrics
- * (harness/metrics.c) give the numbers lm-evaluation-harness gives:
+ * (judges/metrics.c) give the numbers lm-evaluation-harness gives:
  *
  *   - str.isspace() / str.split() / str.strip() whitespace (Unicode, UTF-8);
  *   - Python `re` patterns as written in task files, translated to POSIX

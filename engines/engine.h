@@ -10,7 +10,7 @@
  *   visualglm:http://127.0.0.1:8080 VisualGLM-6B api.py protocol
  * engine_open() parses the spec (engine_spec_parse), looks KIND up in the
  * table in engine.c and calls that engine's open function with the parts. A registry (models.json) may map a short name to a
- * spec plus parameters; see harness/registry.h.
+ * spec plus parameters; see engines/registry.h.
  *
  * Requests (design note, docs/DESIGN.md "requests"):
  *   pending --(engine_complete)--> answered | failed

@@ -1,10 +1,10 @@
 /*
  * filter.h — answer-extraction filter chains, as lm-evaluation-harness runs
- * them (harness.md B9). A task names one or more chains in its JSON
+ * them (lm-evaluation-harness lm_eval/filters/; docs/scoring.md). A task names one or more chains in its JSON
  * `filter_list`; the runner (harness/runner.c) applies each chain to the
  * list of responses of one document (the `repeats` responses of a
  * generate_until request, usually one) and scores the chain's output with
- * harness/metrics.h under the key "<metric>,<chain name>".
+ * judges/metrics.h under the key "<metric>,<chain name>".
  *
  * Chain JSON (one element of `filter_list`):
  *   {"name": "strict-match",
@@ -28,7 +28,7 @@
  *   lowercase, uppercase   ASCII case change (bytes >= 0x80 unchanged).
  *   strip          remove leading and trailing Unicode whitespace.
  *   remove_whitespace   drop ONE leading space if present, as lm-eval's
- *                  WhitespaceFilter does (harness.md B9 describes it as a
+ *                  WhitespaceFilter does (docs/scoring.md describes it as a
  *                  strip; the lm-eval code removes a single leading " ").
  *   map            mapping_dict (object of string -> string, required),
  *                  default_value (string; default: keep the response).

@@ -44,7 +44,7 @@ static int add_task(plan *p, const char *path, const plan_settings *s, int *inde
     if (rc) return rc;
     if (s->num_fewshot >= 0) t->num_fewshot = s->num_fewshot;
     if (s->samples > 0 && t->output_type == TASK_GENERATE_UNTIL) t->gen.n = s->samples;
-    /* lm-eval's --seed also seeds the few-shot sampler (harness.md B7). */
+    /* lm-eval's --seed also seeds the few-shot sampler (lm_eval/evaluator.py, fewshot_random_seed). */
     t->fewshot_seed = s->seed;
     dataset_options dopt;
     dataset_options_default(&dopt);

@@ -6,7 +6,7 @@
  * other entry is a NAME looked up in the project's tasks folder
  * (tasks/ ** /NAME.json, or NAME.suite.json for a nested suite, whose tasks
  * are spliced in). Called by the runner to expand `tianti run --tasks X`;
- * the aggregate rule is applied by harness/metrics.c.
+ * the aggregate rule is applied by judges/metrics.c.
  */
 #ifndef TIANTI_SUITE_H
 #define TIANTI_SUITE_H

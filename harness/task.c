@@ -1,6 +1,6 @@
 /*
  * task.c — parsing task files, loading their splits, choosing few-shot
- * examples and assembling prompts and engine requests (harness.md B1-B3,
+ * examples and assembling prompts and engine requests (lm-evaluation-harness lm_eval/api/task.py; docs/tasks.md,
  * B7). See task.h for the schema. Called by the runner once per task (load)
  * and once per document (task_build).
  */

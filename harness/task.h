@@ -1,7 +1,7 @@
 /*
  * task.h — one evaluation task: the parsed task file (a JSON document in
  * the shape of lm-evaluation-harness's task YAML, see
- * docs/reference harness.md B1), its loaded records, and per-document
+ * lm_eval/config/task.py; docs/tasks.md), its loaded records, and per-document
  * prompt assembly (B2) and engine requests (B3). Called by the runner (cli
  * `run`), which sends the requests through harness/executor and hands the
  * responses with the instance's targets to harness/filter.c and metrics.c.
@@ -46,7 +46,7 @@
  *                       repeats, default 1), do_sample (false), seed}
  *   repeats             integer, same as generation.n
  *   filters (or filter_list), metrics (or metric_list)  kept as JSON for
- *                       harness/filter.c and harness/metrics.c
+ *                       harness/filter.c and judges/metrics.c
  *   chat                bool: the description becomes a system message and
  *                       shots become user/assistant turns; requests are
  *                       CHAT (generate_until only)

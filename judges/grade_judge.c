@@ -1,6 +1,6 @@
 /*
  * grade_judge.c — the single-answer grading judge (spec "grade:ENGINE_SPEC"),
- * in the style of MT-bench's single grading (shared reference arena.md §2):
+ * in the style of MT-bench's single grading (FastChat fastchat/llm_judge: judge_prompts.jsonl, common.py):
  * the judge model reads one question and one answer (and, when the item
  * has one, a reference answer to check it against) and ends with
  * "Rating: [[x]]", x from 1 to 10. For a battle each answer is graded on

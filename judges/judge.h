@@ -8,7 +8,7 @@
  * Judge specs:
  *   reference[:METRIC]  the task's own answer decides (judges/reference_judge.c):
  *                       each answer is scored against the reference with
- *                       METRIC (harness/metrics.h generation metric:
+ *                       METRIC (judges/metrics.h generation metric:
  *                       exact_match, contains, numeric_match, ...), or with
  *                       the metric the prompt set names, else with
  *                       Tianti's normalised exact match; one right and one

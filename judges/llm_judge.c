@@ -1,6 +1,6 @@
 /*
  * llm_judge.c — the pairwise LLM judge (spec "llm:ENGINE_SPEC"), in the
- * style of MT-bench's pairwise comparison (shared reference arena.md §2):
+ * style of MT-bench's pairwise comparison (FastChat fastchat/llm_judge: judge_prompts.jsonl, common.py):
  * the judge model reads the question and two answers and ends with [[A]],
  * [[B]] or [[C]] (tie). Every battle is judged twice, the second time with
  * the answers swapped, to cancel position bias: a win counts only when both

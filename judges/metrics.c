@@ -3,7 +3,7 @@
  * BLEU statistics, ROUGE-L, perplexity items) and the parser of a task's
  * `metrics` list. Called by the runner through metrics.h; aggregation of the
  * items it produces is in stats.c. Definitions follow lm-evaluation-harness
- * (harness.md B4); metrics.h lists each one.
+ * (lm-evaluation-harness lm_eval/api/metrics.py; docs/scoring.md); metrics.h lists each one.
  */
 #include "judges/metrics.h"
 

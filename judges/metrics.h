@@ -1,10 +1,10 @@
 /*
- * metrics.h — per-sample metrics of lm-evaluation-harness (harness.md B4)
+ * metrics.h — per-sample metrics of lm-evaluation-harness (lm_eval/api/metrics.py; docs/scoring.md)
  * plus a few of Tianti's own, and the parsing of a task's `metrics` list.
  * Pure functions: the runner (harness/runner.c) gets model outputs from an
  * engine, filters generations with harness/filter.h, calls the metric_score_*
  * function that matches the task's output type for every metric of the task,
- * keeps the item rows, and hands them to stats_aggregate() (harness/stats.h)
+ * keeps the item rows, and hands them to stats_aggregate() (judges/stats.h)
  * with the metric's aggregation.
  *
  * Metrics (name — input kind — default aggregation — higher_is_better):

@@ -3,7 +3,7 @@
  * task's own answer decides. Each answer is checked against the item's
  * reference with a right/wrong metric: METRIC from the spec, else the
  * metric the prompt set carries (a task's first exact_match / contains /
- * numeric_match metric, harness/metrics.h), else Tianti's normalised exact
+ * numeric_match metric, judges/metrics.h), else Tianti's normalised exact
  * match (judge_normalised_equal). With a metric the answer is first trimmed
  * of surrounding whitespace (the task's filter chains are not applied).
  * One right and one wrong is a win for the

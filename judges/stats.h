@@ -1,7 +1,8 @@
 /*
  * stats.h — aggregation of per-sample metric items into a task score, its
  * standard error, and group (suite) scores, following lm-evaluation-harness
- * (harness.md B4 "Aggregations" and B5). Pure functions over arrays of
+ * (lm-evaluation-harness lm_eval/api/metrics.py and
+ * lm_eval/evaluator_utils.py; docs/scoring.md). Pure functions over arrays of
  * doubles: nothing here knows about engines, tasks or the store. The runner
  * calls stats_aggregate() once per (metric, filter) of a task and
  * stats_group() once per group metric; metrics.h says which aggregation each
@@ -16,7 +17,7 @@
  *   bleu                               : {hyp_len, ref_len, match1..4, total1..4}
  *
  * Values (exactly lm-eval's):
- *   mean = Σx/n; median = sorted[n/2] (upper median, as harness.md B4 says;
+ *   mean = Σx/n; median = sorted[n/2] (upper median, as lm_eval/api/metrics.py median does;
  *   one lm-eval version indexes the unsorted items); nanmean ignores NaN;
  *   perplexity = exp(-mean ll); weighted_perplexity = exp(-Σll/Σw);
  *   bits_per_byte = -Σll/Σw/ln 2; f1 = sklearn binary F1 (label 1 positive,
@@ -37,7 +38,7 @@
  * Bootstrap resampling, two ways (stats_opts.rng):
  *   STATS_RNG_LMEVAL (the default): exactly lm-eval's scheme — chunks of
  *     min(1000, B) replicates, chunk i drawing every index as
- *     floor(random() * n) from CPython's random.Random(i) (harness/pyrandom.h),
+ *     floor(random() * n) from CPython's random.Random(i) (core/pyrandom.h),
  *     B // chunk chunks; stderr = lm-eval's sample_stddev of the replicates.
  *     The same items give the same stderr as lm-eval (checked against
  *     CPython in tests/unit/test_stats.c); the seed is not used.

@@ -6,7 +6,7 @@ Each task file names its data by a path relative to the data folder
 (--data-dir / $TIANTI_DATA), the sha256 of that file, and the public upstream
 URL it came from (see each dataset's SOURCE.md), so a run with
 --data-dir DATASETS works offline and a run without one downloads and checks.
-Prompts follow lm-evaluation-harness's task YAMLs (harness.md B1/B2).
+Prompts follow lm-evaluation-harness's task YAMLs (lm_eval/tasks/*/ YAML files).
 
 Usage: tools/gen_tasks.py [DATASETS_DIR]   (default $TIANTI_SHARED_DIR/datasets
 or ../shared/datasets). Writes into tasks/ next to this script's parent.
@@ -96,7 +96,7 @@ TQA_PREAMBLE = (
     "Q: Where were the 1992 Olympics held?\n"
     "A: The 1992 Olympics were held in Barcelona, Spain.")
 
-# lm-eval writes the third pattern "(?s).*#### "; harness/pytext.c has no
+# lm-eval writes the third pattern "(?s).*#### "; core/pytext.c has no
 # inline flags, and "(.|\n)*" matches the same text (any characters,
 # newlines included, greedy).
 GSM8K_EM = {"metric": "exact_match", "aggregation": "mean", "higher_is_better": True,

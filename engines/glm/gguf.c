@@ -1,6 +1,6 @@
 /*
  * gguf.c — GGUF reader (bounds-checked parser over a read-only map) and
- * writer. See gguf.h for the contract and engines.md §4(a) for the format.
+ * writer. See gguf.h for the contract and the GGUF specification (ggml docs/gguf.md) for the format.
  *
  * Reading walks the file in order with a cursor that refuses to step past
  * the end; every count is checked against the bytes left before anything is

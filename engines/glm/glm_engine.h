@@ -1,7 +1,7 @@
 /*
  * glm_engine.h — what the built-in GLM engine (glm_engine.c) offers beyond
  * engines/engine.h: access to the loaded model and tokenizer of an opened
- * `glm:` engine, for `tianti bench` (harness/bench.c), which times prompt
+ * `glm:` engine, for `tianti bench` (bench/bench.c), which times prompt
  * processing and generation at the model level (engines/glm/timing.h) so
  * tokenization and sampling stay out of the figures.
  */

@@ -2,7 +2,7 @@
  * timing.h — llama-bench style timing of the GLM forward pass: prompt
  * processing (pp: n tokens in batches of n_batch from position 0) and text
  * generation (tg: n tokens one at a time from position 0), with no
- * tokenization and no sampling. Used by harness/bench.c (`tianti bench`)
+ * tokenization and no sampling. Used by bench/bench.c (`tianti bench`)
  * and tests/perf/perf_glm.c.
  */
 #ifndef TIANTI_GLM_TIMING_H

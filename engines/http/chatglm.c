@@ -2,7 +2,7 @@
  * chatglm.c — the `chatglm:URL` engine: THUDM ChatGLM-6B / ChatGLM2-6B
  * `api.py` (POST / with prompt, history as [query, answer] pairs,
  * max_length, top_p, temperature; reply response, history, status, time).
- * Facts: shared/reference/engines.md §1.1. The engine itself is shared with
+ * Protocol: ChatGLM-6B api.py (THUDM); docs/http.md. The engine itself is shared with
  * visualglm.c (glm_api.c); this file only describes the protocol.
  *
  * The protocol has no token counts, logprobs or streaming, so the engine

@@ -5,7 +5,7 @@
  * one POST through the shared HTTP client, and the engine object itself
  * (a server that refuses the model outright marks the engine dead). Each
  * protocol file only supplies a glm_api_protocol descriptor (glm_api.h).
- * Facts: shared/reference/engines.md §1.1 and §2.1.
+ * Protocol: ChatGLM-6B api.py and VisualGLM-6B api.py (THUDM); docs/http.md.
  *
  * The protocol has no token counts, logprobs or streaming. The server
  * replaces a falsy temperature/top_p by its defaults, so greedy requests

@@ -2,7 +2,7 @@
  * openai.c — the `openai:MODEL` engine: the OpenAI API and every
  * OpenAI-compatible server (vLLM, llama.cpp's server, ChatGLM2/3
  * openai_api.py, chatglm.cpp, `tianti serve`). Protocol facts:
- * shared/reference/engines.md §5; transport, retries and the key:
+ * the OpenAI API reference; docs/http.md; transport, retries and the key:
  * http_client.h.
  *
  * Requests map to endpoints as follows:

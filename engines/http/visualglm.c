@@ -2,7 +2,7 @@
  * visualglm.c — the `visualglm:URL` engine: THUDM VisualGLM-6B `api.py`
  * (POST / with text, image as raw base64 without a data: prefix, and
  * history as [query, answer] pairs; reply field `result`). Facts:
- * shared/reference/engines.md §2.1. The engine itself is shared with
+ * VisualGLM-6B api.py (THUDM); docs/http.md. The engine itself is shared with
  * chatglm.c (glm_api.c); this file only describes the protocol.
  *
  * Capabilities: chat with images. The image of the last message that has

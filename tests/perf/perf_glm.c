@@ -16,7 +16,7 @@
  *
  * Without MODEL a random chatglm model (n_embd 1024, 8 blocks, 16 heads, 2 KV
  * heads, ffn 2560, vocab 4096; about 90 M parameters, near the shape of the
- * llama.cpp figures in engines.md §4(c')) is written to /tmp and used. Each
+ * llama.cpp figures in docs/bench.md) is written to /tmp and used. Each
  * precision other than the file's is made with glm_quantize_file into /tmp first, so load
  * time and size are those of a real file of that type.
  */

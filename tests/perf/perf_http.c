@@ -1,6 +1,6 @@
 /*
  * perf_http.c — what the HTTP layer costs. A `tianti serve` server
- * (harness/serve.c, in-process, on 127.0.0.1) fronts an engine that
+ * (engines/serve/serve.c, in-process, on 127.0.0.1) fronts an engine that
  * answers instantly, so every microsecond measured is harness overhead:
  * JSON building and parsing, libcurl, libmicrohttpd, threads, loopback TCP.
  *

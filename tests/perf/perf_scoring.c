@@ -1,5 +1,5 @@
 /*
- * perf_scoring.c — scoring throughput of harness/metrics.c, filter.c and
+ * perf_scoring.c — scoring throughput of judges/metrics.c, filter.c and
  * stats.c on a large generated set, with plain exact_match as the baseline
  * measured in the same run (ratios are per-sample cost relative to it).
  *

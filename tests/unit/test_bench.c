@@ -1,9 +1,9 @@
 /*
  * test_bench.c — the measurement parts of `tianti bench`: statistics
- * (harness/perf.c) against values worked out by hand, /proc sampling of a
+ * (bench/perf.c) against values worked out by hand, /proc sampling of a
  * process tree (a child and a grandchild that map and touch known amounts),
  * nvidia-smi output parsing from recorded sample outputs, server launch and
- * shutdown (harness/launch.c: never ready, dies early, ignores SIGTERM,
+ * shutdown (bench/launch.c: never ready, dies early, ignores SIGTERM,
  * a real HTTP server), and bench.c's helpers, printing and storing.
  */
 #include <setjmp.h>

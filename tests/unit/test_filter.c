@@ -1,7 +1,7 @@
 /*
  * test_filter.c — filter.c and pytext.c: filter chains parsed from task
  * JSON and applied to response lists, each expected value worked out by
- * hand from lm-eval's filter semantics (harness.md B9) and Python's re
+ * hand from lm-eval's filter semantics (lm_eval/filters/) and Python's re
  * behaviour; and the Python-to-POSIX regex translation.
  */
 #include <setjmp.h>

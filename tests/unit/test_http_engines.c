@@ -1,6 +1,6 @@
 /*
  * test_http_engines.c — the HTTP engines (openai, chatglm, visualglm)
- * against real servers on 127.0.0.1: harness/serve.c started in-process
+ * against real servers on 127.0.0.1: engines/serve/serve.c started in-process
  * in front of a small deterministic engine defined here ("toy"), and the
  * fault-injecting server tests/tools/fault_server.py (skipped, saying so,
  * when Debian's /usr/bin/python3 is missing).

@@ -1,6 +1,6 @@
 /*
  * test_metrics.c — metrics.c: every metric against values worked out by
- * hand from lm-eval's definitions (harness.md B4), the arithmetic in the
+ * hand from lm-eval's definitions (lm_eval/api/metrics.py), the arithmetic in the
  * comments; the exact_match table in tests/unit/data/exact_match_cases.jsonl;
  * the sacrebleu 13a tokeniser and corpus BLEU on tiny examples; parsing of
  * the `metrics` list and its errors.

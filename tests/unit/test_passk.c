@@ -1,6 +1,6 @@
 /*
  * test_passk.c — passk.c against values worked out by hand, and the
- * pass@k metric names of harness/metrics.c that task files use:
+ * pass@k metric names of judges/metrics.c that task files use:
  *   pass@k = 1 - C(n-c,k)/C(n,k), and 1 when n-c < k.
  *   n=10 c=3 k=1 : 1 - C(7,1)/C(10,1)  = 1 - 7/10    = 3/10
  *   n=10 c=3 k=3 : 1 - C(7,3)/C(10,3)  = 1 - 35/120  = 17/24

@@ -2,7 +2,7 @@
  * test_stats.c — stats.c: aggregations, the closed-form stderr of the mean,
  * bootstrap stderr (determinism, the bleu cap, statistical agreement with
  * the closed form), which aggregations report N/A, and group pooling as
- * lm-eval computes it (harness.md B5). Expected values worked out by hand in
+ * lm-eval computes it (lm_eval/api/metrics.py stderr functions). Expected values worked out by hand in
  * the comments.
  */
 #include <setjmp.h>

@@ -2,7 +2,7 @@
  * test_task.c — harness/task.c: task file parsing (defaults, include,
  * errors naming file, line and field), split selection, few-shot sampling
  * (first_n, seeded random excluding the doc), prompt assembly against
- * strings worked out by hand from harness.md B2, and the engine requests of
+ * strings worked out by hand from lm_eval/api/task.py (fewshot_context), and the engine requests of
  * each output type (B3).
  */
 #include <setjmp.h>
