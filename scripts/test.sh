@@ -128,7 +128,7 @@ fuzz() {
   # first new-coverage lines, and the end
   tail -n +1 -f build-fuzz/fuzz.log --pid=$pid 2>/dev/null \
     | grep --line-buffered -E '^#[0-9]+[[:space:]]+(INITED|DONE|pulse|NEW)|^stat::(number_of_executed_units|peak_rss)' \
-    | awk '/ NEW / { if (++n > 10) next } { print; fflush() }'
+    | awk '$2 == "NEW" { if (++n > 10) next } { print; fflush() }'
   wait $pid
   rc=$?
   if [ $rc != 0 ]; then echo "libFuzzer failed (exit $rc); the end of build-fuzz/fuzz.log:"; tail -80 build-fuzz/fuzz.log; fi

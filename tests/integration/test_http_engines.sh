@@ -107,5 +107,6 @@ for db in clean.db faulty.db fatal.db serve.db; do
   sqlite3 "$db" .dump | grep -q "$KEYPART" && fail "API key found in $db"
   grep -qa "$KEYPART" "$db" && fail "API key bytes found in $db"
 done
-grep -q "Authorization: \[REDACTED\]" verbose.log || echo "note: no HTTP debug lines in the verbose log"
+# and the verbose log did carry the request headers, with the key redacted
+grep -q "Authorization: \[REDACTED\]" verbose.log || fail "no 'Authorization: [REDACTED]' in the -v log: the HTTP debug lines are missing"
 echo "ok: http engines"
