@@ -15,8 +15,9 @@
 #          the sandbox starts each program with a raw clone(2) from a pool
 #          of threads; the child runs TSan-instrumented code between clone
 #          and execve in a state the TSan runtime does not know about, and
-#          stalls until the run's wall-clock limit kills it (runs time out:
-#          no race is found or missed there, the children run no threads);
+#          stalls: about a second per run instead of milliseconds, and runs
+#          started together reach their wall-clock limit and time out (no
+#          race is found or missed there: the children run no threads);
 #        unit/test_bench: measures the resident memory of child processes,
 #          which TSan's shadow memory inflates past the test's bounds.
 #      Integration tests run too (tianti serve with 32 concurrent requests,
