@@ -16,8 +16,9 @@
 #          of threads; the child runs TSan-instrumented code between clone
 #          and execve in a state the TSan runtime does not know about, and
 #          stalls: about a second per run instead of milliseconds, and runs
-#          started together reach their wall-clock limit and time out (no
-#          race is found or missed there: the children run no threads);
+#          started together reach their wall-clock limit and time out. So
+#          the sandbox pool's own threads go unchecked by TSan (ASan and
+#          the normal build run these tests);
 #        unit/test_bench: measures the resident memory of child processes,
 #          which TSan's shadow memory inflates past the test's bounds.
 #      Integration tests run too (tianti serve with 32 concurrent requests,
