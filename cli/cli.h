@@ -11,7 +11,9 @@
  *      (argv[0] is the subcommand name), options declared as a cli_option
  *      array and usage lines as a NULL-terminated array;
  *   2. declare it below and add a row to the table in cli/main.c;
- *   3. add tests (tests/integration/) and a section to docs/tianti.md.
+ *   3. add tests (tests/integration/), and regenerate the manual
+ *      docs/tianti.md from the --help texts: scripts/gen_manual.py build/tianti
+ *      (ctest docs/manual_up_to_date fails until it is).
  */
 #ifndef TIANTI_CLI_H
 #define TIANTI_CLI_H
@@ -74,7 +76,6 @@ int cmd_tasks(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_ratings(int argc, char **argv);
 int cmd_arena(int argc, char **argv);
-int cmd_models(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 

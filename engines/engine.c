@@ -1,6 +1,9 @@
 /*
- * engine.c — the table of engine kinds and the thin dispatch around the
- * vtable every engine carries (see engine.h for the contract).
+ * engine.c — the table of engine kinds: engine_kinds(), engine_spec_check()
+ * and engine_open(). The kind-independent part of the interface (the
+ * dispatch around the vtable, response and stop-string helpers) is in
+ * engine_api.c, which the engine kinds link against without this table
+ * (see engine.h for the contract).
  *
  * Adding an engine kind: implement `int KIND_open(const engine_spec *, const
  * engine_options *, engine **, char *err)` in engines/KIND*.c, declare it in
@@ -31,12 +34,6 @@ const engine_kind *engine_kinds(size_t *count)
     return engine_table;
 }
 
-void engine_options_default(engine_options *opt)
-{
-    memset(opt, 0, sizeof *opt);
-    opt->max_retries = -1;
-}
-
 int engine_spec_check(const char *spec, char *err)
 {
     engine_spec sp;
@@ -64,108 +61,4 @@ int engine_open(const char *spec, const engine_options *opt, engine **out, char 
     }
     engine_spec_clear(&sp);
     return rc;
-}
-
-void engine_close(engine *e)
-{
-    if (!e) return;
-    char *spec = e->spec, *kind = e->kind;
-    e->vt->close(e);
-    free(spec);
-    free(kind);
-}
-
-unsigned engine_caps(engine *e) { return e->vt->caps(e); }
-const char *engine_get_spec(const engine *e) { return e->spec; }
-
-void engine_caps_string(unsigned caps, char *out, size_t n)
-{
-    static const struct { unsigned bit; const char *name; } names[] = {
-        {ENGINE_CAP_GENERATE, "generate"}, {ENGINE_CAP_CHAT, "chat"},
-        {ENGINE_CAP_LOGLIKELIHOOD, "loglikelihood"}, {ENGINE_CAP_LOGLIKELIHOOD_ROLLING, "loglikelihood_rolling"},
-        {ENGINE_CAP_IMAGE, "image"}, {ENGINE_CAP_EMBED, "embed"}, {ENGINE_CAP_MODERATE, "moderate"},
-        {ENGINE_CAP_STREAM, "stream"}};
-    size_t used = 0;
-    if (n) out[0] = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!(caps & names[i].bit)) continue;
-        int w = snprintf(out + used, n > used ? n - used : 0, "%s%s", used ? "," : "", names[i].name);
-        if (w > 0) used += (size_t)w;
-        if (used >= n) break;
-    }
-}
-
-unsigned engine_cap_for_request(enum engine_request_kind kind)
-{
-    switch (kind) {
-    case ENGINE_REQ_GENERATE: return ENGINE_CAP_GENERATE;
-    case ENGINE_REQ_CHAT: return ENGINE_CAP_CHAT;
-    case ENGINE_REQ_LOGLIKELIHOOD: return ENGINE_CAP_LOGLIKELIHOOD;
-    case ENGINE_REQ_LOGLIKELIHOOD_ROLLING: return ENGINE_CAP_LOGLIKELIHOOD_ROLLING;
-    }
-    return 0;
-}
-
-int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
-{
-    memset(resp, 0, sizeof *resp);
-    resp->prompt_tokens = resp->completion_tokens = -1;
-    resp->first_token_s = -1;
-    unsigned need = engine_cap_for_request(req->kind);
-    if (!(engine_caps(e) & need)) {
-        char caps[128];
-        engine_caps_string(need, caps, sizeof caps);
-        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer %s requests", e->spec, caps);
-    }
-    return e->vt->complete(e, req, resp, err);
-}
-
-int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err)
-{
-    if (!e->vt->embed || !(engine_caps(e) & ENGINE_CAP_EMBED))
-        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no embeddings", e->spec);
-    return e->vt->embed(e, text, vec, dim, err);
-}
-
-int engine_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err)
-{
-    if (!e->vt->moderate || !(engine_caps(e) & ENGINE_CAP_MODERATE))
-        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no moderation", e->spec);
-    return e->vt->moderate(e, text, flagged, categories_json, err);
-}
-
-int engine_get_stats(engine *e, engine_stats *out)
-{
-    memset(out, 0, sizeof *out);
-    out->weights_bytes = out->kv_cache_bytes = out->scratch_bytes = out->file_bytes = out->n_params = -1;
-    out->load_s = -1;
-    if (!e->vt->stats) return TT_ERR_UNSUPPORTED;
-    return e->vt->stats(e, out);
-}
-
-void engine_response_free(engine_response *r)
-{
-    if (!r) return;
-    free(r->text);
-    for (int i = 0; i < r->n_texts; i++) free(r->texts[i]);
-    free(r->texts);
-    for (int i = 0; i < r->n_token_logprobs; i++) free(r->token_logprobs[i].token);
-    free(r->token_logprobs);
-    free(r->finish_reason);
-    free(r->error);
-    memset(r, 0, sizeof *r);
-}
-
-int engine_apply_stop(char *text, const char *const *until, int n_until)
-{
-    if (!text) return 0;
-    char *cut = NULL;
-    for (int i = 0; i < n_until; i++) {
-        if (!until[i] || !*until[i]) continue;
-        char *p = strstr(text, until[i]);
-        if (p && (!cut || p < cut)) cut = p;
-    }
-    if (!cut) return 0;
-    *cut = 0;
-    return 1;
 }

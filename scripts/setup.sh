@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
 # setup.sh — installs what Tianti needs from Debian's packages (when
-# missing) and builds it. Usage: scripts/setup.sh [--test] [--build DIR] [--sanitize]
-#   --test      also install what the tests need (Chromium for the browser test,
-#               and playwright-core with `npm ci` in tests/browser when npm exists)
+# missing) and builds it.
+# Usage: scripts/setup.sh [--test] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
+#   --test      also install what the tests need: jq, numpy, clang and its
+#               libFuzzer runtime, Chromium, Node.js with npm, and
+#               playwright-core (`npm ci` in tests/browser)
 #   --build DIR build folder (default build)
-#   --sanitize  configure the build with ASan + UBSan
+#   --sanitize  configure the build with ASan + UBSan (TIANTI_SANITIZE)
+#   --tsan      configure the build with ThreadSanitizer (TIANTI_TSAN)
+#   --fuzz      configure a clang build with the libFuzzer targets
+#               (TIANTI_FUZZ, with ASan + UBSan) and build only those
+#   --no-build  install, do not build
+# Warnings are errors (TIANTI_WERROR) in every build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
 build=build
-sanitize=OFF
+flags=()
+cc=
+targets=()
+do_build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --test) want_test=1 ;;
     --build) build="$2"; shift ;;
-    --sanitize) sanitize=ON ;;
+    --sanitize) flags+=(-DTIANTI_SANITIZE=ON) ;;
+    --tsan) flags+=(-DTIANTI_TSAN=ON) ;;
+    --fuzz) flags+=(-DTIANTI_FUZZ=ON); cc=clang; targets=(--target fuzz_gguf fuzz_gguf_replay) ;;
+    --no-build) do_build=0 ;;
     *) echo "setup.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -24,8 +37,11 @@ done
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
           libcmocka-dev libmicrohttpd-dev zlib1g-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium)
+  packages+=(chromium jq python3-numpy clang libclang-rt-dev)
+  # Node.js for the browser test: Debian's, unless a node and npm are already there
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi
+[ -n "$cc" ] && packages+=(clang libclang-rt-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,15 +53,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: installed"
 fi
 
 # the browser test drives Chromium through playwright-core (tests/browser/package-lock.json)
-if [ "$want_test" = 1 ] && command -v npm >/dev/null; then
+if [ "$want_test" = 1 ]; then
   echo "setup: npm ci in tests/browser"
-  (cd tests/browser && npm ci --no-audit --no-fund >/dev/null)
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
+[ "$do_build" = 1 ] || exit 0
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIANTI_SANITIZE="$sanitize" >/dev/null
-cmake --build "$build" -j "$jobs" >/dev/null
-echo "setup: built $build/tianti"
+echo "setup: configuring $build ${flags[*]}"
+if [ -n "$cc" ]; then export CC="$cc"; fi
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIANTI_WERROR=ON \
+  -DTIANTI_SANITIZE=OFF -DTIANTI_TSAN=OFF -DTIANTI_FUZZ=OFF "${flags[@]}" >/dev/null
+# progress: one line per linked program and library, and every warning or error
+echo "setup: building $build (${jobs} jobs)"
+cmake --build "$build" -j "$jobs" "${targets[@]}" 2>&1 | { grep --line-buffered -v -E '^\[ *[0-9]+%\] Building C object' || true; }
+echo "setup: built $build"

@@ -1,17 +1,165 @@
 #!/usr/bin/env bash
-# test.sh — the README's test command: sets everything up, builds, and runs
-# the whole test suite twice: once in a normal build and once under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
-set -euo pipefail
+# test.sh — the README's test command and CI's (.ci/run): installs what is
+# missing, then builds and tests Tianti four ways. Exits non-zero when any
+# build or test fails; at the end prints what each stage took, the skipped
+# tests of each build and why, and the failures.
+#
+# Stages (warnings are errors in every build):
+#   1. normal build, all tests (ctest: unit, integration, browser, the fuzz
+#      corpus replay fuzz/gguf_corpus, the floors checks floors/*)
+#   2. ASan + UBSan build, all tests but floors/* (source checks, the same in
+#      every build); any sanitizer report from any process, including
+#      servers a test started in the background, fails the stage
+#   3. ThreadSanitizer build, all tests but floors/* and these four:
+#        unit/test_sandbox, unit/test_code_judge, integration/test_run_code:
+#          the sandbox starts each program with a raw clone(2) from a pool
+#          of threads; the child runs TSan-instrumented code between clone
+#          and execve in a state the TSan runtime does not know about, and
+#          stalls: about a second per run instead of milliseconds, and runs
+#          started together reach their wall-clock limit and time out. So
+#          the sandbox pool's own threads go unchecked by TSan (ASan and
+#          the normal build run these tests);
+#        unit/test_bench: measures the resident memory of child processes,
+#          which TSan's shadow memory inflates past the test's bounds.
+#      Integration tests run too (tianti serve with 32 concurrent requests,
+#      threaded runs, bootstrap threads): about a minute. Where the kernel
+#      randomises mmap too much for TSan (vm.mmap_rnd_bits > 28: "unexpected
+#      memory mapping"), the tests run under `setarch -R` (no ASLR).
+#   4. clang + libFuzzer build of tests/fuzz/fuzz_gguf.c (ASan + UBSan): the
+#      corpus replay, then libFuzzer for $TIANTI_FUZZ_SECONDS (default 60) on
+#      a scratch copy of tests/fuzz/corpus_gguf/.
+# Each build is its own folder: build, build-asan, build-tsan, build-fuzz.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-
-scripts/setup.sh --test --build build
-scripts/setup.sh --build build-asan --sanitize
-
+root=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
-echo "== tests (normal build)"
-(cd build && ctest --output-on-failure -j "$jobs")
-echo "== tests (ASan + UBSan build)"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && TIANTI_SANITIZED=1 ctest --output-on-failure -j "$jobs")
+fuzz_seconds=${TIANTI_FUZZ_SECONDS:-60}
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+stage_names=()
+stage_times=()
+stage_results=()
+failed=0
+# stage NAME COMMAND...: runs it, timed; a failure is recorded, not fatal
+stage() {
+  local name=$1 t0=$SECONDS rc
+  shift
+  echo
+  echo "== $name"
+  "$@"
+  rc=$?
+  stage_names+=("$name")
+  stage_times+=($((SECONDS - t0)))
+  if [ $rc = 0 ]; then stage_results+=(ok); else stage_results+=(FAILED); failed=1; fi
+  echo "== $name: $([ $rc = 0 ] && echo ok || echo FAILED) in $((SECONDS - t0)) s"
+  return $rc
+}
+not_run() {
+  stage_names+=("$1"); stage_times+=(0); stage_results+=("not run ($2)")
+}
+
+# run_ctest DIR LABEL [CTEST ARGS...]: the tests of one build, results kept
+# for the summary; sanitizer reports land in DIR/sanitizer-reports/
+run_ctest() {
+  local dir=$1 label=$2 rc
+  shift 2
+  rm -rf "$dir/sanitizer-reports" && mkdir -p "$dir/sanitizer-reports"
+  (cd "$dir" && "${ctest_prefix[@]}" ctest --output-on-failure -j "$jobs" --timeout 900 \
+      --output-junit "$results/$label.xml" "$@")
+  rc=$?
+  if [ -n "$(ls -A "$dir/sanitizer-reports")" ]; then
+    echo "sanitizer reports ($dir/sanitizer-reports):"
+    for f in "$dir/sanitizer-reports"/*; do echo "---- $f"; head -60 "$f"; done
+    echo "$label: $(ls "$dir/sanitizer-reports" | wc -l) sanitizer report(s)" >> "$results/reports"
+    rc=1
+  fi
+  echo "$label" >> "$results/labels"
+  return $rc
+}
+ctest_prefix=()
+
+# ---- 1. normal build --------------------------------------------------------
+if stage "setup and normal build" scripts/setup.sh --test --build build; then
+  stage "tests: normal build" run_ctest build normal
+else
+  not_run "tests: normal build" "build failed"
+fi
+
+# ---- 2. ASan + UBSan ----------------------------------------------------------
+if stage "ASan+UBSan build" scripts/setup.sh --build build-asan --sanitize; then
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$root/build-asan/sanitizer-reports/asan"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$root/build-asan/sanitizer-reports/ubsan"
+  TIANTI_SANITIZED=1 stage "tests: ASan+UBSan" run_ctest build-asan asan -E '^floors/'
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+else
+  not_run "tests: ASan+UBSan" "build failed"
+fi
+
+# ---- 3. ThreadSanitizer -------------------------------------------------------
+tsan_excluded='^(floors/.*|unit/test_sandbox|unit/test_code_judge|integration/test_run_code|unit/test_bench)$'
+if stage "TSan build" scripts/setup.sh --build build-tsan --tsan; then
+  probe=build-tsan/floorlink/floorlink_tianti_core
+  if ! "$probe" >/dev/null 2>"$results/tsan-probe"; then
+    if setarch "$(uname -m)" -R "$probe" >/dev/null 2>&1; then
+      echo "TSan cannot start with this kernel's ASLR ($(head -c 200 "$results/tsan-probe")): tests run under setarch -R"
+      ctest_prefix=(setarch "$(uname -m)" -R)
+    else
+      echo "TSan programs do not start here:"; cat "$results/tsan-probe"
+    fi
+  fi
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$root/build-tsan/sanitizer-reports/tsan"
+  stage "tests: TSan" run_ctest build-tsan tsan -E "$tsan_excluded"
+  unset TSAN_OPTIONS
+  ctest_prefix=()
+else
+  not_run "tests: TSan" "build failed"
+fi
+
+# ---- 4. libFuzzer ---------------------------------------------------------------
+fuzz() {
+  local scratch rc
+  build-fuzz/fuzz_gguf_replay tests/fuzz/corpus_gguf || return 1
+  scratch=$(mktemp -d)
+  cp tests/fuzz/corpus_gguf/* "$scratch/"
+  echo "libFuzzer: ${fuzz_seconds} s on a copy of tests/fuzz/corpus_gguf (crashes saved in build-fuzz/)"
+  build-fuzz/fuzz_gguf -max_total_time="$fuzz_seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=30 \
+      -artifact_prefix="$root/build-fuzz/" -print_final_stats=1 "$scratch" > build-fuzz/fuzz.log 2>&1 &
+  local pid=$!
+  # progress: libFuzzer's status lines (at each doubling of the runs), the
+  # first new-coverage lines, and the end
+  tail -n +1 -f build-fuzz/fuzz.log --pid=$pid 2>/dev/null \
+    | grep --line-buffered -E '^#[0-9]+[[:space:]]+(INITED|DONE|pulse|NEW)|^stat::(number_of_executed_units|peak_rss)' \
+    | awk '$2 == "NEW" { if (++n > 10) next } { print; fflush() }'
+  wait $pid
+  rc=$?
+  if [ $rc != 0 ]; then echo "libFuzzer failed (exit $rc); the end of build-fuzz/fuzz.log:"; tail -80 build-fuzz/fuzz.log; fi
+  rm -rf "$scratch"
+  return $rc
+}
+if stage "fuzz build (clang, libFuzzer)" scripts/setup.sh --build build-fuzz --fuzz; then
+  stage "fuzz: corpus replay and ${fuzz_seconds} s of libFuzzer" fuzz
+else
+  not_run "fuzz run" "build failed"
+fi
+
+# ---- summary ------------------------------------------------------------------------
+echo
+echo "== summary"
+total=0
+for i in "${!stage_names[@]}"; do
+  printf '  %-44s %6s s  %s\n' "${stage_names[$i]}" "${stage_times[$i]}" "${stage_results[$i]}"
+  total=$((total + stage_times[i]))
+done
+printf '  %-44s %6s s\n' "total" "$total"
+echo
+echo "  not run under TSan by design (see the top of scripts/test.sh):"
+echo "      unit/test_sandbox unit/test_code_judge integration/test_run_code unit/test_bench"
+if [ -f "$results/labels" ]; then
+  while read -r label; do
+    python3 scripts/ctest_summary.py "$label" "$results/$label.xml" | sed 's/^/  /'
+  done < "$results/labels"
+fi
+[ -f "$results/reports" ] && sed 's/^/  /' "$results/reports"
+if [ $failed = 0 ]; then echo "== all stages passed"; else echo "== FAILED"; fi
+exit $failed

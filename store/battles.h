@@ -16,7 +16,7 @@
 #ifndef TIANTI_STORE_BATTLES_H
 #define TIANTI_STORE_BATTLES_H
 
-#include "store/store.h"
+#include "store/types.h"
 
 /* One battle to store, every column of `battles`. Strings borrowed; NULL
  * is stored as NULL, except source, which defaults to 'import'. */

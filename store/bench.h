@@ -6,7 +6,7 @@
 #ifndef TIANTI_STORE_BENCH_H
 #define TIANTI_STORE_BENCH_H
 
-#include "store/store.h"
+#include "store/types.h"
 
 /* One row of `bench_results`. Strings borrowed (when put) or valid during
  * the visit (when read). */

@@ -7,7 +7,7 @@
 #ifndef TIANTI_STORE_CACHE_H
 #define TIANTI_STORE_CACHE_H
 
-#include "store/store.h"
+#include "store/types.h"
 
 /* Looks key up. TT_OK with *response_json (caller frees), TT_ERR_NOTFOUND,
  * or TT_ERR_STORE. */

@@ -7,7 +7,7 @@
 #ifndef TIANTI_STORE_RATINGS_H
 #define TIANTI_STORE_RATINGS_H
 
-#include "store/store.h"
+#include "store/types.h"
 
 /* One row of `ratings`. Strings borrowed. */
 typedef struct store_rating {

@@ -7,7 +7,7 @@
 #ifndef TIANTI_STORE_RESULTS_H
 #define TIANTI_STORE_RESULTS_H
 
-#include "store/store.h"
+#include "store/types.h"
 
 /* One metric with its model (and, for store_results_each, its run's start). */
 typedef struct store_metric_row {

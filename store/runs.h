@@ -7,7 +7,7 @@
 #ifndef TIANTI_STORE_RUNS_H
 #define TIANTI_STORE_RUNS_H
 
-#include "store/store.h"
+#include "store/types.h"
 
 /* ---- models and tasks ---------------------------------------------------- */
 

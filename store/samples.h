@@ -8,7 +8,7 @@
 #ifndef TIANTI_STORE_SAMPLES_H
 #define TIANTI_STORE_SAMPLES_H
 
-#include "store/store.h"
+#include "store/types.h"
 
 typedef struct store_sample {
     int64_t run_id, model_id, task_id;

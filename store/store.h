@@ -42,22 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct store store;
-
-/* A nullable INTEGER: has = 0 is SQL NULL (v is then 0). */
-typedef struct store_opt_int {
-    int has;
-    int64_t v;
-} store_opt_int;
-
-#define STORE_INT(x) ((store_opt_int){1, (int64_t)(x)})
-#define STORE_NO_INT ((store_opt_int){0, 0})
-
-/* Reads that may return many rows take a visitor (store_<noun>_fn): it is
- * called once per row, in the documented order, with a row valid only
- * during the call, and returns TT_OK to go on; any other code stops the
- * read, which returns that code (with the visitor's message in err). A
- * visitor must not write to the store. */
+#include "store/types.h"
 
 /* Opens (creating if needed) and migrates the database at path.
  * Caller frees with store_close(). */
@@ -79,10 +64,7 @@ void store_rollback(store *s);              /* no-op outside a transaction */
  * name cannot be a bound parameter, so it is checked against this list). */
 int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 
-#endif
-
-/* The concept headers, after the guard so that each of them may include
- * this file first whichever is included first. */
+/* The concept headers: one per kind of record. */
 #include "store/runs.h"
 #include "store/samples.h"
 #include "store/cache.h"
@@ -90,3 +72,5 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 #include "store/ratings.h"
 #include "store/bench.h"
 #include "store/results.h"
+
+#endif

@@ -13,6 +13,7 @@
 #include "engines/glm/tokenizer.h"
 #include "core/utf8.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,7 +180,9 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
         t->text[i] = tt_strndup(s, l);
         t->len[i] = (uint32_t)l;
         t->score[i] = scores ? (float)gguf_arr_num(scores, (uint64_t)i) : 0.0f;
-        t->type[i] = types ? (int)gguf_arr_num(types, (uint64_t)i) : GLM_TOKEN_NORMAL;
+        /* a type that is no int (a file's f32 1e10, say) is an ordinary token */
+        double ty = types ? gguf_arr_num(types, (uint64_t)i) : GLM_TOKEN_NORMAL;
+        t->type[i] = ty >= INT_MIN && ty <= INT_MAX ? (int)ty : GLM_TOKEN_NORMAL;
         smap_put(&t->vocab, t->text[i], l, i);
     }
     if (merges) {

@@ -5,8 +5,12 @@
  * must be safe to use; anything else must be refused with an error, never
  * an out-of-bounds read (run under ASan/UBSan).
  *
- * Built only by tests/fuzz/build.sh (clang -fsanitize=fuzzer); not part of
- * the CMake build. Seed corpus: tests/fuzz/corpus_gguf/ (make_corpus.py).
+ * Every build links it with tests/fuzz/replay_main.c as fuzz_gguf_replay,
+ * which the ctest test fuzz/gguf_corpus runs on the seed corpus
+ * tests/fuzz/corpus_gguf/ (make_corpus.py, plus inputs that once found a
+ * bug). A clang build with -DTIANTI_FUZZ=ON (scripts/setup.sh --fuzz) also
+ * links it with libFuzzer as fuzz_gguf; scripts/test.sh runs that a minute:
+ *   build-fuzz/fuzz_gguf -max_total_time=60 -max_len=65536 SCRATCH_CORPUS_DIR
  */
 #include "engines/glm/gguf.h"
 #include "engines/glm/model.h"

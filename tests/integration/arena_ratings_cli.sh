@@ -7,7 +7,7 @@ set -u
 BIN=${TIANTI_BIN:?TIANTI_BIN not set}
 SRC=${TIANTI_SOURCE_DIR:?TIANTI_SOURCE_DIR not set}
 DATA=$SRC/tests/data/arena/synthetic.jsonl
-command -v sqlite3 >/dev/null || { echo "skip: sqlite3 command-line tool not installed"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "FAIL: the sqlite3 command-line tool is not installed (scripts/setup.sh --test installs it)"; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

@@ -7,9 +7,9 @@
 # (source, judge, winners, flags) and the ratings computed from them.
 set -u
 BIN=${TIANTI_BIN:?TIANTI_BIN not set}
-command -v sqlite3 >/dev/null || { echo "skip: sqlite3 not installed"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 not installed (scripts/setup.sh --test installs it)"; exit 1; }
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
-[ -n "$PY" ] || { echo "skip: python3 not installed"; exit 77; }
+[ -n "$PY" ] || { echo "FAIL: python3 not installed (scripts/setup.sh --test installs it)"; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

@@ -3,18 +3,18 @@
 # (tests/browser/arena.mjs via playwright-core and the system Chromium):
 # a prompt with HTML and script, two streamed answers with HTML in them,
 # a keyboard vote, names revealed, the phone layout; then the vote in the
-# database. Skips (77) without chromium, node or playwright-core (install
-# them with scripts/setup.sh --test). Screenshots go to
+# database. Fails without chromium, node or playwright-core, which
+# scripts/setup.sh --test installs. Screenshots go to
 # $TIANTI_BROWSER_SHOTS when set.
 set -u
 BIN=${TIANTI_BIN:?TIANTI_BIN not set}
 SRC=${TIANTI_SOURCE_DIR:?TIANTI_SOURCE_DIR not set}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || { echo "skip: no Chromium at $CHROMIUM (apt-get install chromium)"; exit 77; }
-command -v node >/dev/null || { echo "skip: node not installed"; exit 77; }
+[ -x "$CHROMIUM" ] || { echo "FAIL: no Chromium at $CHROMIUM (scripts/setup.sh --test installs it)"; exit 1; }
+command -v node >/dev/null || { echo "FAIL: node not installed (scripts/setup.sh --test installs it)"; exit 1; }
 [ -d "$SRC/tests/browser/node_modules/playwright-core" ] \
-  || { echo "skip: playwright-core not installed (cd tests/browser && npm ci)"; exit 77; }
-command -v sqlite3 >/dev/null || { echo "skip: sqlite3 not installed"; exit 77; }
+  || { echo "FAIL: playwright-core not installed in tests/browser (scripts/setup.sh --test runs npm ci there)"; exit 1; }
+command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 not installed (scripts/setup.sh --test installs it)"; exit 1; }
 TMP=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; rm -rf "$TMP"; }

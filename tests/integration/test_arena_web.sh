@@ -8,7 +8,7 @@
 set -u
 BIN=${TIANTI_BIN:?TIANTI_BIN not set}
 for t in curl sqlite3 python3; do
-  command -v $t >/dev/null || { echo "skip: $t not installed"; exit 77; }
+  command -v $t >/dev/null || { echo "FAIL: $t not installed (scripts/setup.sh --test installs it)"; exit 1; }
 done
 # Debian's python3 starts faster than a pyenv shim; either will do
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)

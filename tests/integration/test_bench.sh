@@ -9,10 +9,7 @@
 set -euo pipefail
 : "${TIANTI_BIN:?}" "${TIANTI_SOURCE_DIR:?}"
 model="${TIANTI_BENCH_MODEL:-$TIANTI_SOURCE_DIR/models/tianti-tiny.gguf}"
-if [ ! -f "$model" ]; then
-    echo "skipped: no model at '$model' (models/tianti-tiny.gguf comes from the tiny-model branch)"
-    exit 77
-fi
+[ -f "$model" ] || { echo "FAIL: no model at '$model' (models/tianti-tiny.gguf is in the tree)" >&2; exit 1; }
 case "$model" in /*) ;; *) model="$PWD/$model" ;; esac
 work=$(mktemp -d "${TIANTI_BUILD_DIR:-${TMPDIR:-/tmp}}/test_bench.XXXXXX")
 server_pid=
@@ -65,7 +62,8 @@ grep -q "tg bound" table.txt || fail "table does not print the bound"
 
 # ---- accuracy per precision in the same command ----
 tasks_dir="${TIANTI_BENCH_TASKS_DIR:-$TIANTI_SOURCE_DIR/tasks}"
-if [ -f "$tasks_dir/demo/demo_facts_mc_en.json" ]; then
+[ -f "$tasks_dir/demo/demo_facts_mc_en.json" ] || fail "no demo tasks at '$tasks_dir' (tasks/demo is in the tree)"
+{
     "$TIANTI_BIN" bench --model "glm:$model" --precision f32,q4_0 -p 8 -n 4 -r 1 --threads 1 -o json --db t.db -q \
         --task demo_facts_mc_en --limit 8 --tasks-dir "$tasks_dir" > task.json 2> task.err \
         || { cat task.err >&2; fail "bench with --task failed"; }
@@ -83,9 +81,7 @@ PY
     [ "$(sqlite3 t.db "select count(*) from bench_results where test='task:demo_facts_mc_en'")" = 2 ] \
         || fail "expected 2 task rows in bench_results"
     [ "$(sqlite3 t.db "select count(distinct model_id) from metrics")" = 2 ] || fail "expected metrics of 2 models"
-else
-    echo "note: no demo tasks at '$tasks_dir'; --task not checked"
-fi
+}
 
 # ---- tianti serve through --launch ----
 port=$(free_port)

@@ -4,7 +4,7 @@
 set -u
 SRC=${TIANTI_SOURCE_DIR:?TIANTI_SOURCE_DIR not set}
 PY=$(command -v python3 || true)
-[ -n "$PY" ] || { echo "skip: python3 not installed"; exit 77; }
+[ -n "$PY" ] || { echo "FAIL: python3 not installed (scripts/setup.sh --test installs it)"; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 "$PY" "$SRC/scripts/embed_assets.py" "$TMP/page.c" || { echo "FAIL: embed_assets.py"; exit 1; }

@@ -9,7 +9,7 @@ data="${TIANTI_SHARED_DIR:-$TIANTI_SOURCE_DIR/../shared}/datasets"
 if [ ! -f "$data/humaneval/HumanEval.jsonl.gz" ]; then
   echo "skip: $data/humaneval/HumanEval.jsonl.gz is missing (shared datasets not present)"; exit 77
 fi
-command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
+command -v python3 >/dev/null || { echo "FAIL: python3 is missing (scripts/setup.sh --test installs it)"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -8,7 +8,7 @@
 set -euo pipefail
 : "${TIANTI_BIN:?}" "${TIANTI_SOURCE_DIR:?}"
 model="$TIANTI_SOURCE_DIR/models/tianti-tiny.gguf"
-if [ ! -f "$model" ]; then echo "skip: $model is missing"; exit 77; fi
+[ -f "$model" ] || { echo "FAIL: $model is missing (it is in the tree)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -2,16 +2,17 @@
 # Checks the committed tiny model and demo suite files (models/tianti-tiny.gguf,
 # tasks/demo/, tests/data/tokenizer_cases.jsonl, tests/data/glm/tiny_ref.json):
 # sizes, GGUF header, the reference's sha256 names this very file, every suite
-# task parses and its data has 50-150 well-formed items.  When Debian's Python
-# with numpy is present it also regenerates the demo data (gen_data.py is
+# task parses and its data has 50-150 well-formed items.  With Debian's Python
+# and numpy (scripts/setup.sh installs python3-numpy and jq; either missing
+# fails the test) it also regenerates the demo data (gen_data.py is
 # deterministic and checks train/test disjointness) and diffs it against the
 # committed files, and replays the tokenizer cases and reference logits
-# (models/train/check_files.py).  Run by ctest; exit 77 = skipped.
+# (models/train/check_files.py).  Run by ctest.
 set -euo pipefail
 SRC=${TIANTI_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$SRC"
 fail() { echo "tiny_model_files: $*" >&2; exit 1; }
-command -v jq >/dev/null || { echo "tiny_model_files: jq not installed, skipping"; exit 77; }
+command -v jq >/dev/null || fail "jq not installed (scripts/setup.sh installs it)"
 
 G=models/tianti-tiny.gguf
 [ -f "$G" ] || fail "'$G' missing"
@@ -41,10 +42,7 @@ if [ -x "${TIANTI_BIN:-}" ]; then
 fi
 
 PY=/usr/bin/python3
-if ! "$PY" -c 'import numpy' 2>/dev/null; then
-  echo "tiny_model_files: file checks pass; /usr/bin/python3 with numpy missing, skipping the replay checks"
-  exit 0
-fi
+"$PY" -c 'import numpy' 2>/dev/null || fail "$PY cannot import numpy (scripts/setup.sh installs python3-numpy)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$PY" models/train/gen_data.py --out-corpus "$tmp/corpus.jsonl" --tasks-dir "$tmp/demo" 2>/dev/null \

@@ -112,6 +112,7 @@ static void test_arena_prompts_load_shared_mt_bench(void **state)
     const char *shared = getenv("TIANTI_SHARED_DIR");
     char *path = tt_asprintf("%s/datasets/mt_bench/question.jsonl", shared ? shared : "../shared");
     if (!tt_file_exists(path)) {
+        printf("# skipped: the shared datasets are missing: no %s\n", path);
         free(path);
         skip();
     }

@@ -127,6 +127,8 @@ static void test_tasks_shipped_all_parse(void **state)
     print_message("%d task files and %d suites parse; %d built their first prompt%s\n", n_tasks,
                   n_suites, n_built, dd ? "" : " (datasets missing: data checks skipped)");
     free(td);
+    /* without the shared datasets half of this test did not run: say so */
+    if (!dd) skip();
     free(dd);
 }
 
