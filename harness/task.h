@@ -85,6 +85,19 @@ enum task_output_type {
 
 enum task_sampler { TASK_SAMPLER_DEFAULT = 0, TASK_SAMPLER_FIRST_N = 1 };
 
+/* process_results: lm-eval's per-document hook, by name (a task file cannot
+ * name Python code; these are the ones Tianti implements). */
+enum task_process_results {
+    TASK_PROCESS_DEFAULT = 0,
+    /* lm_eval/tasks/truthfulqa/utils.py process_results_mc2: the "acc" of a
+     * document is the normalised probability mass of the choices whose
+     * label (the target list) is 1 */
+    TASK_PROCESS_TRUTHFULQA_MC2 = 1
+};
+
+/* lm-eval's marker for a gold that is no choice (process_results: -100). */
+#define TASK_GOLD_INVALID (-100)
+
 typedef struct task_generation {
     char **until;          /* owned strings */
     int n_until;
@@ -101,7 +114,9 @@ typedef struct task {
     char *path;               /* task file as given */
     char *dir;                /* its folder: relative data paths start here */
     char *name;
-    char *version;
+    char *version;            /* as text: the string, or Python's str() of the number */
+    json_t *version_value;    /* the version as the file gives it (a number stays a
+                                 number, as lm-eval writes it), or NULL: none given */
     char *group;              /* may be NULL */
     json_t *config;           /* merged task JSON (after include) */
     json_t *dataset;          /* the "dataset" object */
@@ -116,6 +131,8 @@ typedef struct task {
     enum task_sampler sampler;
     uint64_t fewshot_seed;
     json_t *fewshot_samples;  /* fixed shot records, or NULL */
+    char *cfg_test_split;     /* test_split as written, or NULL */
+    char *cfg_fewshot_split;  /* fewshot_config.split, else fewshot_split, as written, or NULL */
     char *shot_doc_to_text;   /* fewshot_config.doc_to_text override, or NULL */
     json_t *shot_doc_to_target; /* fewshot_config.doc_to_target override, or NULL */
     char *eval_split;         /* NULL: pick after loading */
@@ -125,6 +142,9 @@ typedef struct task {
     task_generation gen;
     json_t *filters;          /* list or NULL (filter.c reads it) */
     json_t *metrics;          /* list or NULL (metrics.c reads it) */
+    int mutual_info;          /* multiple_choice with acc_mutual_info among the metrics:
+                                 each choice is also scored after an empty context */
+    enum task_process_results process_results;
     int chat;
     int unsafe;
     int generative_fallback;  /* multiple_choice: letter extraction allowed */
@@ -135,7 +155,15 @@ typedef struct task {
     json_t *splits;           /* object: split name -> array of records */
     json_t *eval_docs;        /* borrowed from splits */
     json_t *shot_docs;        /* borrowed from splits or fewshot_samples */
-    int shots_from_eval;      /* shot split is the eval split */
+    int exclude_eval_doc;     /* lm-eval passes the eval doc to its sampler (the
+                                 fewshot split's name equals test_split's, both
+                                 unset included): draw n+1, drop records equal
+                                 to the doc, keep n */
+    uint32_t *shot_draws;     /* default sampler: per eval doc, the shot_draw_k
+                                 indices random.Random(fewshot_seed).sample drew
+                                 for it, doc after doc */
+    size_t shot_draw_docs;    /* eval docs covered by shot_draws */
+    int shot_draw_k;          /* draws per doc: num_fewshot (+1 when exclude_eval_doc) */
     char content_hash[65];    /* sha256(task file bytes, each data file's sha256) */
 } task;
 
@@ -153,7 +181,15 @@ typedef struct task_instance {
     int n_choices;
     json_t *target;           /* doc_to_target value: integer index, string, or list */
     int gold;                 /* multiple_choice: index of the right choice, -1 if none
-                                 (a list target, e.g. TruthfulQA mc2 labels) */
+                                 (a list target, e.g. TruthfulQA mc2 labels, or a
+                                 gold that is not a choice) */
+    int *golds;               /* multiple_choice: lm-eval's gold, one entry per gold
+                                 (a list target gives several); TASK_GOLD_INVALID
+                                 (lm-eval's -100) for an index out of range or a
+                                 string that is no choice */
+    int n_golds;
+    int gold_error;           /* some gold is TASK_GOLD_INVALID: lm-eval warns and
+                                 scores the doc 0 */
     char *target_text;        /* target as text (choices[gold] when gold >= 0) */
     engine_request *requests;
     int n_requests;
