@@ -11,7 +11,9 @@
  * line and key, so typos never pass silently; keys starting with "_" and
  * "metadata" are free-form comments):
  *   name (or task)      string, required
- *   version             string or number (default "0"); metadata.version too
+ *   version             string or number (text default "0"); metadata.version
+ *                       too. Kept as written for the results' "versions"
+ *                       (1.0 stays a number, as lm-eval writes it)
  *   include             string or list: base files (relative to this file)
  *                       whose keys this file overrides, recursively
  *   dataset             object: {"path": ENTRY} (one file = split "test") or
@@ -22,11 +24,16 @@
  *                       (lm-eval's names): evaluated docs come from
  *                       test_split, else validation_split, else the split
  *                       named "test", else "validation"/"val"; shots from
- *                       fewshot_split, else fewshot_config.samples, else
- *                       training_split, validation_split, the eval split
+ *                       fewshot_config.split, else fewshot_split, else
+ *                       fewshot_config.samples, else training_split,
+ *                       validation_split, the eval split
  *   description         template, rendered per doc, prepended once
  *   doc_to_text         template or field name (required)
- *   doc_to_target       template, field name or integer
+ *   doc_to_target       template, field name or integer, read as lm-eval's
+ *                       ConfigurableTask.doc_to_target: a field's value is
+ *                       untouched (a digit string is a choice text), a
+ *                       template's text of digits is an index when there are
+ *                       choices, "[...]" a list (docs/tasks.md)
  *   doc_to_choice       template yielding a list, a field name, or a list of
  *                       literal strings
  *   output_type         multiple_choice | generate_until (default) |
@@ -37,7 +44,8 @@
  *                        "doc_to_text", "doc_to_target": used for the shots
  *                        instead of the task's own (lm-eval's per-shot
  *                        overrides)}
- *   fewshot_seed        integer (default 1234, lm-eval's default)
+ *   fewshot_seed        integer (default 1234, lm-eval's default; the run's
+ *                       --seed replaces it, harness/plan.c)
  *   target_delimiter    string (default " ")
  *   fewshot_delimiter   string (default "\n\n")
  *   generation (or generation_kwargs)  {until: [..] (default
@@ -58,13 +66,24 @@
  *                       log-likelihoods may answer by generating a letter;
  *                       the runner scores that as acc under the filter name
  *                       "letter_fallback", so it is never mistaken for acc
+ *   process_results     "truthfulqa_mc2": lm-eval's per-document hook of that
+ *                       name; the task's "acc" is the probability mass of the
+ *                       choices labelled 1 by the target list
  *   group               string, optional label for reports
  *
- * Few-shot sampling: first_n takes the first n records of the shot split
- * (never skipping the doc itself, as lm-eval). The default sampler draws n
- * distinct records with a generator seeded from (fewshot_seed, doc index),
- * so each doc's shots do not depend on run order or --limit; when shots and
- * evaluated docs share a split it draws n+1 and drops the doc itself.
+ * Few-shot sampling, as lm-eval's samplers (lm_eval/api/samplers.py): the
+ * doc is excluded when the few-shot split's name equals test_split's (both
+ * unset counting as equal), by dropping the shot records equal to it.
+ * first_n takes the first n records (without those). The default sampler is
+ * one CPython random.Random(fewshot_seed) per task drawing sample(records,
+ * n) (n+1 when excluding, the doc dropped, the first n kept) for each eval
+ * doc in order: lm-eval's shots, independent of --limit and build order.
+ *
+ * Requests (lm-eval's construct_requests): multiple_choice: (prompt,
+ * target_delimiter + choice) per choice, and ("", target_delimiter + choice)
+ * per choice after them when the metrics name acc_mutual_info;
+ * loglikelihood: (prompt, target) with no delimiter; loglikelihood_rolling:
+ * the target; generate_until: the prompt (or the chat turns).
  */
 #ifndef TIANTI_TASK_H
 #define TIANTI_TASK_H
@@ -222,8 +241,8 @@ size_t task_limit_count(size_t n_docs, double limit);
 int task_build(const task *t, size_t i, task_instance *out, char *err);
 
 /* Builds the instance for any record (not necessarily from the eval
- * split); doc_index is used only to seed the shot sampler and to exclude
- * the doc itself when shots come from the eval split. */
+ * split); doc_index says which draw of the default sampler its shots are
+ * (an eval doc's own; past the eval docs the generator is replayed). */
 int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_instance *out,
                    char *err);
 
