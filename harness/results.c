@@ -133,9 +133,11 @@ void results_doc_add_group(json_t *doc, const char *name, const score_result *g,
     for (int i = 0; i < n_members; i++)
         total += json_integer_value(json_object_get(json_object_get(results, members[i]), "sample_len"));
     json_object_set_new(res, "sample_len", json_integer(total));
-    json_t *counts = json_object();
-    for (int c = 0; c < g->n_cols; c++) json_object_set_new(counts, g->keys[c], json_integer(g->n[c]));
-    json_object_set_new(res, "sample_count", counts);
+    if (g->n_cols > 0) {   /* lm-eval adds it when the group aggregated something */
+        json_t *counts = json_object();
+        for (int c = 0; c < g->n_cols; c++) json_object_set_new(counts, g->keys[c], json_integer(g->n[c]));
+        json_object_set_new(res, "sample_count", counts);
+    }
     json_t *names = json_array();
     for (int i = 0; i < n_members; i++) json_array_append_new(names, json_string(members[i]));
     json_object_set_new(json_object_get(doc, "group_subtasks"), name, names);

@@ -68,7 +68,11 @@ void results_table_print(const json_t *doc, FILE *out)
     json_object_foreach(json_object_get(doc, "results"), name, res)
         if (!json_object_get(groups, name)) print_rows(out, doc, name, res);
     int group_rows = 0;
-    json_object_foreach(json_object_get(doc, "groups"), name, res) group_rows += json_object_size(res) > 4;
+    json_object_foreach(json_object_get(doc, "groups"), name, res) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(res, key, v) group_rows += strchr(key, ',') != NULL;
+    }
     if (group_rows > 0) {
         fprintf(out, "\n");
         fprintf(out, hdr, "Groups", "Version", "Filter", "n-shot", "Metric", " ", "Value", " ", "Stderr");

@@ -374,12 +374,18 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
                 rc = field_fail(s, k, err, "must be a template, a field name or an integer");
             else t->doc_to_target = json_incref(v);
         } else if (!strcmp(k, "doc_to_choice")) {
-            int bad = !json_is_string(v) && !json_is_array(v);
+            /* a dict stands for its values, in order (lm-eval's doc_to_choice) */
+            json_t *list = json_is_object(v) ? json_array() : json_incref(v);
+            const char *dk;
+            json_t *dv;
+            if (json_is_object(v)) json_object_foreach(v, dk, dv) json_array_append(list, dv);
+            int bad = !json_is_string(list) && !json_is_array(list);
             size_t i;
             json_t *it;
-            if (json_is_array(v)) json_array_foreach(v, i, it) bad |= !json_is_string(it);
-            if (bad) rc = field_fail(s, k, err, "must be a template, a field name or a list of strings");
-            else t->doc_to_choice = json_incref(v);
+            if (json_is_array(list)) json_array_foreach(list, i, it) bad |= !json_is_string(it);
+            if (bad) rc = field_fail(s, k, err, "must be a template, a field name, or a list or object of strings");
+            else t->doc_to_choice = json_incref(list);
+            json_decref(list);
         } else if (!strcmp(k, "output_type")) {
             const char *o = json_string_value(v);
             if (!o) rc = field_fail(s, k, err, "must be a string");
@@ -750,6 +756,8 @@ int task_doc_text(const task *t, const json_t *doc, char **out, char *err)
     return text_of(t, doc, 0, out, err);
 }
 
+static json_t *list_literal(const char *text);
+
 /* Choices as owned strings; *n = 0 when the task has none. */
 static int choices_of(const task *t, const json_t *doc, char ***out, int *n, char *err)
 {
@@ -760,8 +768,15 @@ static int choices_of(const task *t, const json_t *doc, char ***out, int *n, cha
     if (json_is_array(t->doc_to_choice)) {
         list = json_incref(t->doc_to_choice);
     } else {
-        int rc = field_or_template("doc_to_choice", json_string_value(t->doc_to_choice), doc, 1, &list, err);
+        /* lm-eval: a field's list, or ast.literal_eval of the rendered template */
+        const char *tmpl = json_string_value(t->doc_to_choice);
+        int rc = field_or_template("doc_to_choice", tmpl, doc, 1, &list, err);
         if (rc) return rc;
+        json_t *lit;
+        if (json_is_string(list) && template_has_syntax(tmpl) && (lit = list_literal(json_string_value(list)))) {
+            json_decref(list);
+            list = lit;
+        }
     }
     if (!json_is_array(list) || json_array_size(list) == 0) {
         json_decref(list);
@@ -1198,6 +1213,7 @@ void task_instance_free(task_instance *in)
     for (int i = 0; i < in->n_choices; i++) free(in->choices[i]);
     free(in->choices);
     json_decref(in->target);
+    free(in->golds);
     free(in->target_text);
     free(in->requests);
     if (in->continuations)

@@ -34,8 +34,9 @@
  *                       untouched (a digit string is a choice text), a
  *                       template's text of digits is an index when there are
  *                       choices, "[...]" a list (docs/tasks.md)
- *   doc_to_choice       template yielding a list, a field name, or a list of
- *                       literal strings
+ *   doc_to_choice       template yielding a list (or a text that reads as a
+ *                       list literal), a field name, or a list of literal
+ *                       strings (an object: its values)
  *   output_type         multiple_choice | generate_until (default) |
  *                       loglikelihood | loglikelihood_rolling
  *   num_fewshot         integer >= 0 (default 0)

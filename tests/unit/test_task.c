@@ -301,6 +301,35 @@ static void test_task_build_targets_string_and_letter(void **state)
     task_free(t);
 }
 
+/* doc_to_choice as lm-eval's (lm_eval/api/task.py): a template's text is
+ * read with ast.literal_eval, so "['x', 'y']" rendered from a string field
+ * is the list ['x', 'y']; a dict stands for list(d.values()). */
+static void test_task_choices_literal_and_dict(void **state)
+{
+    (void)state;
+    free(write_tmp("lit.jsonl", "{\"q\": \"?\", \"opts\": \"['x', 'y']\", \"a\": 1}\n"));
+    task *t = load("lit.json",
+                   "{\"name\": \"lit\", \"dataset\": {\"path\": \"lit.jsonl\"}, \"output_type\": \"multiple_choice\","
+                   " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": \"{{opts}}\", \"doc_to_target\": \"a\"}");
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_choices, 2);
+    assert_string_equal(in.choices[1], "y");
+    assert_int_equal(in.gold, 1);
+    task_instance_free(&in);
+    task_free(t);
+    t = load("dict.json",
+             "{\"name\": \"dict\", \"dataset\": {\"path\": \"lit.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": {\"A\": \"first\", \"B\": \"second\"}, \"doc_to_target\": \"a\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_choices, 2);
+    assert_string_equal(in.choices[0], "first");
+    assert_string_equal(in.target_text, "second");
+    task_instance_free(&in);
+    task_free(t);
+}
+
 /* Numbers become text as Python's str() makes them (Jinja renders values
  * with str()): repr(18.0) == '18.0', repr(1234567.5) == '1234567.5',
  * repr(1e16) == '1e+16', str(True) == 'True', str(None) == 'None',
@@ -653,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_task_load_errors_name_file_line_field),
         cmocka_unit_test(test_task_build_fixed_samples_image_and_lists),
         cmocka_unit_test(test_task_numbers_as_python_text),
+        cmocka_unit_test(test_task_choices_literal_and_dict),
         cmocka_unit_test(test_task_build_mutual_info_requests),
         cmocka_unit_test(test_task_limit_count),
     };
