@@ -2,9 +2,10 @@
  * pyrandom.h — CPython's `random.Random`: the MT19937 generator, seeded
  * from a non-negative integer the way CPython seeds one (init_by_array on
  * the 32-bit words of the integer; key [0] for 0), with CPython's 53-bit
- * random(), getrandbits(), _randbelow(), sample() and shuffle() (Lib/random.py,
- * the same algorithms in every CPython 3.x since 3.2, including sample()'s
- * choice between a pool list and a set of picked indices). stats.c uses it
+ * random(), getrandbits(), _randbelow() (by getrandbits) and sample() and
+ * shuffle() as Lib/random.py writes them (checked against CPython 3.11),
+ * including sample()'s choice between a pool list and a set of picked
+ * indices. stats.c uses it
  * to draw bootstrap resamples exactly as lm-evaluation-harness does
  * (random.Random(i).choices(xs, k=n) per chunk); harness/task.c draws
  * few-shot examples with it exactly as lm-eval's ContextSampler does
