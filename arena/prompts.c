@@ -5,6 +5,7 @@
  */
 #include "arena/prompts.h"
 #include "harness/task.h"
+#include "core/pytext.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -42,7 +43,11 @@ static char *field_text(json_t *o, const char *const *names, int strings_only)
         if (json_is_string(v)) return tt_strdup(json_string_value(v));
         if (strings_only) continue;
         if (json_is_integer(v)) return tt_asprintf("%lld", (long long)json_integer_value(v));
-        if (json_is_real(v)) return tt_asprintf("%.17g", json_real_value(v));
+        if (json_is_real(v)) {   /* as Python's str(): 18.0, 1e+16 */
+            char num[PYTEXT_FLOAT_REPR_MAX];
+            pytext_float_repr(json_real_value(v), num);
+            return tt_strdup(num);
+        }
     }
     return NULL;
 }

@@ -55,8 +55,8 @@ int cmd_run(int argc, char **argv)
         {OPT_INT, 0, "num-fewshot", &num_fewshot, "K", "override every task's number of few-shot examples"},
         {OPT_INT, 0, "samples", &samples, "N", "samples per generation document (the n of pass@k)"},
         {OPT_INT, 0, "bootstrap", &bootstrap, "N", "bootstrap rounds for non-mean stderrs (default 1000)"},
-        {OPT_STRING, 'f', "format", &format, "FMT", "table (default) or json"},
-        {OPT_STRING, 'o', "output", &output, "DIR", "also write results.json and per-sample JSONL files there"},
+        {OPT_STRING, 'f', "format", &format, "FMT", "table (default) or json: an array of lm-eval results documents, one per model"},
+        {OPT_STRING, 'o', "output", &output, "DIR", "also write, as lm-eval does, DIR/MODEL/results_DATE.json and DIR/MODEL/samples_TASK_DATE.jsonl per model"},
         {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "read datasets from DIR (default $TIANTI_DATA), e.g. ../shared/datasets"},
         {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where task names are looked up (default tasks/)"},
         {OPT_STRING, 0, "models", &registry, "FILE", "model registry (default models.json if present)"},
@@ -122,8 +122,8 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     if (!strcmp(format, "json")) {
-        json_t *out = json_array_size(results) == 1 ? json_array_get(results, 0) : results;
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        /* one shape for one model or many: an array of per-model documents */
+        json_dumpf(results, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         fputc('\n', stdout);
     } else {
         size_t i;

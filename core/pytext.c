@@ -1,14 +1,23 @@
 /*
- * pytext.c — Python string semantics for scoring: Unicode whitespace,
- * split/strip, and Python `re` patterns translated to POSIX ERE. Called by
- * harness/filter.c (regex filter) and judges/metrics.c (exact_match
- * regexes_to_ignore, tokenisers). See pytext.h for the supported subset.
+ * pytext.c — Python string semantics: Unicode whitespace, split/strip,
+ * str.lower()/str.upper() (tables in pytext_unicode.h), repr() of floats
+ * and strings, and Python `re` patterns run by PCRE2. Called by
+ * harness/filter.c (regex, case filters), judges/metrics.c (exact_match
+ * options, tokenisers), harness/template.c and harness/task.c (values as
+ * text). See pytext.h for the regex translation and what still differs.
  */
 #include "core/pytext.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/pytext_unicode.h"
 
 #include "core/utf8.h"
 #include "core/util.h"
@@ -75,339 +84,643 @@ pytext_span pytext_strip(const char *s, size_t n)
     return r;
 }
 
-/* ---- Python re -> POSIX ERE -------------------------------------------- */
+/* ---- case: str.lower() and str.upper() ------------------------------------ */
 
-static int is_ere_special(char c)
+static const pytext_case_map *case_lookup(const pytext_case_map *map, size_t n, uint32_t cp)
 {
-    return c && strchr(".[]()*+?{}|^$\\", c) != NULL;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (map[mid].cp == cp) return &map[mid];
+        if (map[mid].cp < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
 }
 
-static int escape_char(char c, char *out)
+static const pytext_range *range_lookup(const pytext_range *r, size_t n, uint32_t cp)
 {
-    switch (c) {
-    case 'n': *out = '\n'; return 1;
-    case 't': *out = '\t'; return 1;
-    case 'r': *out = '\r'; return 1;
-    case 'f': *out = '\f'; return 1;
-    case 'v': *out = '\v'; return 1;
-    case 'a': *out = '\a'; return 1;
-    default: break;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < r[mid].lo) hi = mid;
+        else if (cp > r[mid].hi) lo = mid + 1;
+        else return &r[mid];
     }
-    if (c && !isalnum((unsigned char)c)) { *out = c; return 1; }
+    return NULL;
+}
+
+/* The final-sigma class of cp: 1 case-ignorable, 2 cased, 0 neither. */
+static int case_class(uint32_t cp)
+{
+    const pytext_range *r = range_lookup(pytext_case_class, sizeof pytext_case_class / sizeof pytext_case_class[0], cp);
+    return r ? r->cls : 0;
+}
+
+/* A decoded character: its code point, or PYTEXT_BAD | byte for a byte
+ * that is not UTF-8. */
+#define PYTEXT_BAD 0x80000000u
+
+static uint32_t *decode_all(const char *s, size_t n, size_t *count)
+{
+    uint32_t *v = tt_malloc((n + 1) * sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len;
+        uint32_t cp = tt_utf8_decode(s + i, n - i, &len);
+        if (len == 1 && cp >= 0x80) cp = PYTEXT_BAD | cp;
+        v[k++] = cp;
+        i += len;
+    }
+    *count = k;
+    return v;
+}
+
+static void put_cp(tt_buf *b, uint32_t cp)
+{
+    if (cp & PYTEXT_BAD) {
+        char c = (char)(cp & 0xFF);
+        tt_buf_append(b, &c, 1);
+        return;
+    }
+    char u[4];
+    tt_buf_append(b, u, tt_utf8_encode(cp, u));
+}
+
+/* CPython's handle_capital_sigma: Σ at v[i] is final when the nearest
+ * character before it that is not case-ignorable is cased, and no cased
+ * character follows it (case-ignorable ones skipped). */
+static int final_sigma(const uint32_t *v, size_t n, size_t i)
+{
+    size_t j = i;
+    int before = 0;
+    while (j > 0) {
+        int c = (v[j - 1] & PYTEXT_BAD) ? 0 : case_class(v[j - 1]);
+        j--;
+        if (c != 1) {
+            before = c == 2;
+            break;
+        }
+    }
+    if (!before) return 0;
+    for (j = i + 1; j < n; j++) {
+        int c = (v[j] & PYTEXT_BAD) ? 0 : case_class(v[j]);
+        if (c != 1) return c != 2;
+    }
+    return 1;
+}
+
+static char *change_case(const char *s, size_t n, int lower)
+{
+    const pytext_case_map *map = lower ? pytext_lower_map : pytext_upper_map;
+    size_t nmap = lower ? sizeof pytext_lower_map / sizeof pytext_lower_map[0]
+                        : sizeof pytext_upper_map / sizeof pytext_upper_map[0];
+    size_t count;
+    uint32_t *v = decode_all(s, n, &count);
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_puts(&b, "");
+    for (size_t i = 0; i < count; i++) {
+        uint32_t cp = v[i];
+        if (cp & PYTEXT_BAD) {
+            put_cp(&b, cp);
+            continue;
+        }
+        if (lower && cp == 0x3A3) {
+            put_cp(&b, final_sigma(v, count, i) ? 0x3C2 : 0x3C3);
+            continue;
+        }
+        const pytext_case_map *m = case_lookup(map, nmap, cp);
+        if (!m) {
+            put_cp(&b, cp);
+            continue;
+        }
+        for (int k = 0; k < m->n; k++) put_cp(&b, m->to[k]);
+    }
+    free(v);
+    return tt_buf_detach(&b);
+}
+
+char *pytext_lower(const char *s, size_t n) { return change_case(s, n, 1); }
+char *pytext_upper(const char *s, size_t n) { return change_case(s, n, 0); }
+
+/* ---- repr ------------------------------------------------------------------ */
+
+/* Digits of x (finite, non-zero, positive) with p significant digits,
+ * rounded to nearest: "ddd" and the exponent e of the first digit
+ * (x ~ d.dd * 10^e). */
+static void digits_of(double x, int p, char *digits, int *e)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.*e", p - 1, x);
+    size_t k = 0;
+    const char *q = tmp;
+    for (; *q && *q != 'e'; q++)
+        if (*q >= '0' && *q <= '9') digits[k++] = *q;
+    digits[k] = 0;
+    *e = atoi(q + 1);
+}
+
+/* Does the decimal digits * 10^(e - len + 1) read back as x? */
+static int reads_back(const char *digits, int e, double x)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%se%d", digits, e - (int)strlen(digits) + 1);
+    return strtod(tmp, NULL) == x;
+}
+
+/* Adds delta (+1 or -1) to the last digit of a p-digit string, carrying;
+ * returns 0 when the result would not have p digits any more. */
+static int step_digits(char *d, int delta)
+{
+    int i = (int)strlen(d) - 1;
+    if (delta > 0) {
+        while (i >= 0 && d[i] == '9') d[i--] = '0';
+        if (i < 0) return 0;
+        d[i]++;
+    } else {
+        while (i >= 0 && d[i] == '0') d[i--] = '9';
+        if (i < 0 || (i == 0 && d[0] == '1')) return 0;
+        d[i]--;
+    }
+    return 1;
+}
+
+size_t pytext_float_repr(double x, char out[PYTEXT_FLOAT_REPR_MAX])
+{
+    if (isnan(x)) return (size_t)snprintf(out, PYTEXT_FLOAT_REPR_MAX, "nan");
+    if (isinf(x)) return (size_t)snprintf(out, PYTEXT_FLOAT_REPR_MAX, "%s", x < 0 ? "-inf" : "inf");
+    if (x == 0) return (size_t)snprintf(out, PYTEXT_FLOAT_REPR_MAX, "%s", signbit(x) ? "-0.0" : "0.0");
+    int neg = x < 0;
+    double a = fabs(x);
+    char d[32];
+    int e = 0;
+    /* the fewest digits that read back; among the candidates of that length
+     * (the correctly rounded one and its neighbours, which matter where the
+     * rounding interval is lopsided, at powers of two) the nearest to x */
+    for (int p = 1; p <= 17; p++) {
+        digits_of(a, p, d, &e);
+        if (reads_back(d, e, a)) break;
+        char up[32], dn[32];
+        memcpy(up, d, sizeof up);
+        memcpy(dn, d, sizeof dn);
+        int ok_up = step_digits(up, +1) && reads_back(up, e, a);
+        int ok_dn = step_digits(dn, -1) && reads_back(dn, e, a);
+        if (ok_up || ok_dn) {
+            memcpy(d, ok_up ? up : dn, sizeof d);
+            break;
+        }
+    }
+    size_t nd = strlen(d);
+    while (nd > 1 && d[nd - 1] == '0') d[--nd] = 0;
+    int decpt = e + 1;   /* x = 0.ddd * 10^decpt */
+    tt_buf b;
+    tt_buf_init(&b);
+    if (neg) tt_buf_puts(&b, "-");
+    if (decpt <= -4 || decpt > 16) {
+        tt_buf_append(&b, d, 1);
+        if (nd > 1) {
+            tt_buf_puts(&b, ".");
+            tt_buf_puts(&b, d + 1);
+        }
+        int ex = decpt - 1;
+        tt_buf_printf(&b, "e%c%02d", ex < 0 ? '-' : '+', ex < 0 ? -ex : ex);
+    } else if (decpt <= 0) {
+        tt_buf_puts(&b, "0.");
+        for (int i = 0; i < -decpt; i++) tt_buf_puts(&b, "0");
+        tt_buf_puts(&b, d);
+    } else if ((size_t)decpt >= nd) {
+        tt_buf_puts(&b, d);
+        for (size_t i = nd; i < (size_t)decpt; i++) tt_buf_puts(&b, "0");
+        tt_buf_puts(&b, ".0");
+    } else {
+        tt_buf_append(&b, d, (size_t)decpt);
+        tt_buf_puts(&b, ".");
+        tt_buf_puts(&b, d + decpt);
+    }
+    size_t len = b.len;
+    memcpy(out, tt_buf_str(&b), len + 1);
+    tt_buf_free(&b);
+    return len;
+}
+
+int pytext_isprintable(uint32_t cp)
+{
+    return range_lookup(pytext_unprintable, sizeof pytext_unprintable / sizeof pytext_unprintable[0], cp) == NULL;
+}
+
+void pytext_repr_str(tt_buf *b, const char *s, size_t n)
+{
+    int has_single = memchr(s, '\'', n) != NULL, has_double = memchr(s, '"', n) != NULL;
+    char quote = has_single && !has_double ? '"' : '\'';
+    tt_buf_append(b, &quote, 1);
+    for (size_t i = 0; i < n;) {
+        size_t len;
+        uint32_t cp = tt_utf8_decode(s + i, n - i, &len);
+        if (len == 1 && cp >= 0x80) tt_buf_printf(b, "\\x%02x", cp);   /* not UTF-8 */
+        else if (cp == (uint32_t)quote || cp == '\\') tt_buf_printf(b, "\\%c", (char)cp);
+        else if (cp == '\t') tt_buf_puts(b, "\\t");
+        else if (cp == '\n') tt_buf_puts(b, "\\n");
+        else if (cp == '\r') tt_buf_puts(b, "\\r");
+        else if (cp < 0x20 || cp == 0x7F) tt_buf_printf(b, "\\x%02x", cp);
+        else if (cp < 0x7F || pytext_isprintable(cp)) tt_buf_append(b, s + i, len);
+        else if (cp <= 0xFF) tt_buf_printf(b, "\\x%02x", cp);
+        else if (cp <= 0xFFFF) tt_buf_printf(b, "\\u%04x", cp);
+        else tt_buf_printf(b, "\\U%08x", cp);
+        i += len;
+    }
+    tt_buf_append(b, &quote, 1);
+}
+
+/* ---- Python re -> PCRE2 ------------------------------------------------------ */
+
+/* Python's str.isspace() set as PCRE2 class members (for \s). */
+#define PY_SPACE_ITEMS "\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f}\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}" \
+                       "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
+
+typedef struct rx {
+    const char *pat;
+    size_t n, i;
+    tt_buf out;
+    int ascii, verbose;
+    char *err;
+} rx;
+
+static int rx_fail(rx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int rx_fail(rx *x, const char *fmt, ...)
+{
+    char msg[TT_ERR_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return tt_fail(x->err, TT_ERR_PARSE, "regex '%s': %s at offset %zu", x->pat, msg, x->i);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* \x \u \U: exactly 2, 4 or 8 hex digits after p[i] (the letter), as
+ * Python requires. Writes \x{..}; returns 0 or -1. */
+static int rx_hex_escape(rx *x, int ndig)
+{
+    uint32_t v = 0;
+    for (int k = 1; k <= ndig; k++) {
+        int h = x->i + (size_t)k < x->n ? hexval(x->pat[x->i + (size_t)k]) : -1;
+        if (h < 0) return rx_fail(x, "incomplete escape \\%c", x->pat[x->i]);
+        v = v * 16 + (uint32_t)h;
+    }
+    if (v > 0x10FFFF) return rx_fail(x, "bad escape \\%c (beyond U+10FFFF)", x->pat[x->i]);
+    tt_buf_printf(&x->out, "\\x{%x}", v);
+    x->i += (size_t)ndig + 1;
     return 0;
 }
 
-/* Translates a bracket expression starting at p[i] == '['; appends the ERE
- * form to b and returns the index after the closing ']', or -1 on error. */
-static long translate_bracket(const char *pat, size_t i, tt_buf *b, char *err)
+static int is_octal(char c) { return c >= '0' && c <= '7'; }
+
+/* Octal escape: up to 3 octal digits starting at p[i]. */
+static int rx_octal(rx *x)
 {
-    size_t n = strlen(pat);
-    size_t start = i;
-    i++;
-    int negate = 0;
-    if (i < n && pat[i] == '^') { negate = 1; i++; }
-    tt_buf items;
-    tt_buf_init(&items);
-    int has_rbracket = 0, has_dash = 0, has_caret = 0, has_lbracket = 0;
-    int first = 1;
-    while (1) {
-        if (i >= n) {
-            tt_buf_free(&items);
-            tt_fail(err, TT_ERR_PARSE, "regex '%s': unterminated '[' at offset %zu", pat, start);
-            return -1;
-        }
-        char c = pat[i];
-        if (c == ']' && !first) { i++; break; }
-        first = 0;
-        char lo;
-        int lo_ok = 0;
-        if (c == '\\') {
-            char e = pat[i + 1];
-            if (e == 'd') { tt_buf_puts(&items, "0-9"); i += 2; continue; }
-            if (e == 's') { tt_buf_puts(&items, "[:space:]"); i += 2; continue; }
-            if (e == 'w') { tt_buf_puts(&items, "[:alnum:]_"); i += 2; continue; }
-            if (!escape_char(e, &lo)) {
-                tt_buf_free(&items);
-                tt_fail(err, TT_ERR_PARSE, "regex '%s': escape '\\%c' inside [...] is not supported",
-                        pat, e ? e : ' ');
-                return -1;
-            }
-            lo_ok = 1;
-            i += 2;
-        } else {
-            lo = c;
-            lo_ok = 1;
-            i++;
-        }
-        (void)lo_ok;
-        /* range? */
-        if (i + 1 < n && pat[i] == '-' && pat[i + 1] != ']') {
-            char hi;
-            if (pat[i + 1] == '\\') {
-                if (!escape_char(pat[i + 2], &hi)) {
-                    tt_buf_free(&items);
-                    tt_fail(err, TT_ERR_PARSE, "regex '%s': bad range end in [...]", pat);
-                    return -1;
-                }
-                i += 3;
-            } else {
-                hi = pat[i + 1];
-                i += 2;
-            }
-            if ((unsigned char)hi < (unsigned char)lo) {
-                tt_buf_free(&items);
-                tt_fail(err, TT_ERR_PARSE, "regex '%s': bad range '%c-%c'", pat, lo, hi);
-                return -1;
-            }
-            /* a range whose ends are special is written via its members */
-            if (lo == ']' || lo == '-' || lo == '^' || lo == '[' || hi == ']' || hi == '-' ||
-                hi == '^' || hi == '[') {
-                for (int ch = (unsigned char)lo; ch <= (unsigned char)hi; ch++) {
-                    if (ch == ']') has_rbracket = 1;
-                    else if (ch == '-') has_dash = 1;
-                    else if (ch == '^') has_caret = 1;
-                    else if (ch == '[') has_lbracket = 1;
-                    else { char cc = (char)ch; tt_buf_append(&items, &cc, 1); }
-                }
-            } else {
-                char r[3] = { lo, '-', hi };
-                tt_buf_append(&items, r, 3);
-            }
-            continue;
-        }
-        if (lo == ']') has_rbracket = 1;
-        else if (lo == '-') has_dash = 1;
-        else if (lo == '^') has_caret = 1;
-        else if (lo == '[') has_lbracket = 1;
-        else tt_buf_append(&items, &lo, 1);
+    uint32_t v = 0;
+    int k = 0;
+    while (k < 3 && x->i < x->n && is_octal(x->pat[x->i])) {
+        v = v * 8 + (uint32_t)(x->pat[x->i] - '0');
+        x->i++;
+        k++;
     }
-    if (!negate && !has_rbracket && items.len == 0 && !has_lbracket && has_caret) {
-        /* only ^ and maybe - : "[-^]" */
-        tt_buf_puts(b, has_dash ? "[-^]" : "\\^");
-        tt_buf_free(&items);
-        return (long)i;
-    }
-    tt_buf_puts(b, negate ? "[^" : "[");
-    if (has_rbracket) tt_buf_puts(b, "]");
-    tt_buf_append(b, tt_buf_str(&items), items.len);
-    if (has_lbracket) tt_buf_puts(b, "[");
-    if (has_caret) tt_buf_puts(b, "^");
-    if (has_dash) tt_buf_puts(b, "-");
-    tt_buf_puts(b, "]");
-    tt_buf_free(&items);
-    return (long)i;
+    if (v > 0377) return rx_fail(x, "octal escape value > 0o377");
+    tt_buf_printf(&x->out, "\\x{%x}", v);
+    return 0;
 }
 
-int pytext_regex_translate(const char *pat, char **out, int **posix_of_py, int *n_groups,
-                           int *cflags, char *err)
+/* One escape at p[i] == '\\'; in_class: inside [...]. */
+static int rx_escape(rx *x, int in_class)
 {
-    tt_buf b;
-    tt_buf_init(&b);
-    size_t n = strlen(pat);
-    int posix_groups = 0, py_groups = 0, cap = 8;
-    int *map = tt_malloc(sizeof(int) * (size_t)cap);
-    size_t i = 0;
-    int dotall = 0;
-    *cflags = REG_EXTENDED;
-    /* leading inline flags: (?s) (?i) (?m) and combinations; a, u ignored */
-    if (pat[0] == '(' && pat[1] == '?' && strchr("aimsu", pat[2] ? pat[2] : '!')) {
-        size_t j = 2;
-        while (pat[j] && strchr("aimsu", pat[j])) {
-            if (pat[j] == 's') dotall = 1;
-            if (pat[j] == 'i') *cflags |= REG_ICASE;
-            if (pat[j] == 'm') *cflags |= REG_NEWLINE;
-            j++;
-        }
-        if (pat[j] != ')') {
-            tt_fail(err, TT_ERR_PARSE, "regex '%s': inline flags other than a, i, m, s, u are not supported", pat);
-            goto fail;
-        }
-        i = j + 1;
+    x->i++;
+    if (x->i >= x->n) return rx_fail(x, "bad escape (end of pattern)");
+    char c = x->pat[x->i];
+    switch (c) {
+    case 'd': case 'D': case 'w': case 'W':
+        tt_buf_printf(&x->out, "\\%c", c);
+        x->i++;
+        return 0;
+    case 's':
+        if (x->ascii) tt_buf_puts(&x->out, "\\s");
+        else tt_buf_puts(&x->out, in_class ? PY_SPACE_ITEMS : "[" PY_SPACE_ITEMS "]");
+        x->i++;
+        return 0;
+    case 'S':
+        if (x->ascii || in_class) tt_buf_puts(&x->out, "\\S");
+        else tt_buf_puts(&x->out, "[^" PY_SPACE_ITEMS "]");
+        x->i++;
+        return 0;
+    case 'b':
+        tt_buf_puts(&x->out, in_class ? "\\x{08}" : "\\b");
+        x->i++;
+        return 0;
+    case 'B': case 'A': case 'Z':
+        if (in_class) return rx_fail(x, "bad escape \\%c in a set", c);
+        tt_buf_puts(&x->out, c == 'Z' ? "\\z" : c == 'A' ? "\\A" : "\\B");
+        x->i++;
+        return 0;
+    case 'a': case 'f': case 'n': case 'r': case 't':
+        tt_buf_printf(&x->out, "\\%c", c);
+        x->i++;
+        return 0;
+    case 'v':
+        tt_buf_puts(&x->out, "\\x{0b}");
+        x->i++;
+        return 0;
+    case 'x': return rx_hex_escape(x, 2);
+    case 'u': return rx_hex_escape(x, 4);
+    case 'U': return rx_hex_escape(x, 8);
+    case 'N': return rx_fail(x, "\\N{...} named characters are not supported");
+    default: break;
     }
-    while (i < n) {
-        char c = pat[i];
-        if (c == '.' && !dotall && !(*cflags & REG_NEWLINE)) {
-            tt_buf_puts(&b, "[^\n]");
-            i++;
-            continue;
+    if (c >= '0' && c <= '9') {
+        /* Python: \0 and three octal digits are octal escapes; otherwise one
+         * or two digits are a group reference (inside [...] only octal) */
+        int three_octal = x->i + 2 < x->n && is_octal(c) && is_octal(x->pat[x->i + 1]) && is_octal(x->pat[x->i + 2]);
+        if (c == '0' || three_octal) return rx_octal(x);
+        if (in_class) return rx_fail(x, "bad escape \\%c in a set", c);
+        int g = c - '0';
+        x->i++;
+        if (x->i < x->n && x->pat[x->i] >= '0' && x->pat[x->i] <= '9') g = g * 10 + (x->pat[x->i++] - '0');
+        tt_buf_printf(&x->out, "\\g{%d}", g);
+        return 0;
+    }
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return rx_fail(x, "bad escape \\%c (not Python re syntax)", c);
+    /* punctuation, space or a non-ASCII character: itself */
+    size_t len = tt_utf8_char_len(x->pat + x->i, x->n - x->i);
+    if ((unsigned char)c < 0x80) tt_buf_printf(&x->out, "\\%c", c);
+    else tt_buf_append(&x->out, x->pat + x->i, len);
+    x->i += len;
+    return 0;
+}
+
+/* A set [...] starting at p[i] == '['. */
+static int rx_class(rx *x)
+{
+    size_t start = x->i;
+    tt_buf_puts(&x->out, "[");
+    x->i++;
+    if (x->i < x->n && x->pat[x->i] == '^') {
+        tt_buf_puts(&x->out, "^");
+        x->i++;
+    }
+    /* a ']' first is a literal */
+    if (x->i < x->n && x->pat[x->i] == ']') {
+        tt_buf_puts(&x->out, "\\]");
+        x->i++;
+    }
+    while (1) {
+        if (x->i >= x->n) {
+            x->i = start;
+            return rx_fail(x, "unterminated character set");
+        }
+        char c = x->pat[x->i];
+        if (c == ']') {
+            tt_buf_puts(&x->out, "]");
+            x->i++;
+            return 0;
         }
         if (c == '\\') {
-            char e = pat[i + 1];
-            const char *rep = NULL;
-            switch (e) {
-            case 'd': rep = "[0-9]"; break;
-            case 'D': rep = "[^0-9]"; break;
-            case 's': rep = "[[:space:]]"; break;
-            case 'S': rep = "[^[:space:]]"; break;
-            case 'w': rep = "[[:alnum:]_]"; break;
-            case 'W': rep = "[^[:alnum:]_]"; break;
-            case 'b': rep = "\\b"; break;
-            case 'B': rep = "\\B"; break;
-            default: break;
-            }
-            if (rep) { tt_buf_puts(&b, rep); i += 2; continue; }
-            char lit;
-            if (!escape_char(e, &lit)) {
-                if (e >= '0' && e <= '9')
-                    tt_fail(err, TT_ERR_PARSE, "regex '%s': back-reference '\\%c' is not supported", pat, e);
-                else if (e == '\0')
-                    tt_fail(err, TT_ERR_PARSE, "regex '%s': pattern ends with '\\'", pat);
-                else
-                    tt_fail(err, TT_ERR_PARSE, "regex '%s': escape '\\%c' is not supported", pat, e);
-                goto fail;
-            }
-            if (is_ere_special(lit)) { tt_buf_puts(&b, "\\"); tt_buf_append(&b, &lit, 1); }
-            else tt_buf_append(&b, &lit, 1);
-            i += 2;
+            if (rx_escape(x, 1)) return -1;
             continue;
         }
         if (c == '[') {
-            long j = translate_bracket(pat, i, &b, err);
-            if (j < 0) goto fail;
-            i = (size_t)j;
+            tt_buf_puts(&x->out, "\\[");
+            x->i++;
             continue;
         }
-        if (c == '(') {
-            int capturing = 1;
-            size_t skip = 1;
-            if (pat[i + 1] == '?') {
-                if (pat[i + 2] == ':') { capturing = 0; skip = 3; }
-                else if (pat[i + 2] == 'P' && pat[i + 3] == '<') {
-                    const char *close = strchr(pat + i + 4, '>');
-                    if (!close) {
-                        tt_fail(err, TT_ERR_PARSE, "regex '%s': unterminated group name", pat);
-                        goto fail;
-                    }
-                    skip = (size_t)(close - (pat + i)) + 1;
-                } else {
-                    tt_fail(err, TT_ERR_PARSE,
-                            "regex '%s': '(?%c' (look-around or inline flag) is not supported",
-                            pat, pat[i + 2] ? pat[i + 2] : ' ');
-                    goto fail;
-                }
-            }
-            posix_groups++;
-            if (capturing) {
-                if (py_groups == cap) { cap *= 2; map = tt_realloc(map, sizeof(int) * (size_t)cap); }
-                map[py_groups++] = posix_groups;
-            }
-            tt_buf_puts(&b, "(");
-            i += skip;
-            continue;
-        }
-        if (c == '*' || c == '+' || c == '?') {
-            if (pat[i + 1] == '?') {
-                tt_fail(err, TT_ERR_PARSE, "regex '%s': lazy quantifier '%c?' is not supported", pat, c);
-                goto fail;
-            }
-            if (pat[i + 1] == '+') {
-                tt_fail(err, TT_ERR_PARSE, "regex '%s': possessive quantifier '%c+' is not supported", pat, c);
-                goto fail;
-            }
-            tt_buf_append(&b, &c, 1);
-            i++;
-            continue;
-        }
-        if (c == '}') {
-            tt_buf_puts(&b, "\\}");
-            i++;
-            continue;
-        }
-        if (c == '{') {
-            /* a valid interval {m}, {m,}, {m,n}, {,n}; otherwise a literal */
-            size_t j = i + 1;
-            int digits = 0;
-            while (j < n && isdigit((unsigned char)pat[j])) { j++; digits++; }
-            if (j < n && pat[j] == ',') {
-                j++;
-                while (j < n && isdigit((unsigned char)pat[j])) { j++; digits++; }
-            }
-            if (j < n && pat[j] == '}' && digits > 0) {
-                if (pat[j + 1] == '?') {
-                    tt_fail(err, TT_ERR_PARSE, "regex '%s': lazy quantifier '}?' is not supported", pat);
-                    goto fail;
-                }
-                if (pat[i + 1] == ',') tt_buf_puts(&b, "{0");
-                else tt_buf_puts(&b, "{");
-                tt_buf_append(&b, pat + i + 1, j - i);
-                i = j + 1;
-            } else {
-                tt_buf_puts(&b, "\\{");
-                i++;
-            }
-            continue;
-        }
-        tt_buf_append(&b, &c, 1);
-        i++;
+        size_t len = tt_utf8_char_len(x->pat + x->i, x->n - x->i);
+        tt_buf_append(&x->out, x->pat + x->i, len);
+        x->i += len;
     }
-    if (b.len == 0) tt_buf_puts(&b, "()"), posix_groups++;  /* empty pattern matches "" */
-    *out = tt_buf_detach(&b);
-    *posix_of_py = map;
-    *n_groups = py_groups;
+}
+
+/* Inline flags at p[i] == '(' p[i+1] == '?', p[i+2] a flag letter or '-'.
+ * Leading global flags set options; scoped ones (?i:...) pass through. */
+static int rx_flags(rx *x, uint32_t *options, int at_start)
+{
+    size_t j = x->i + 2;
+    uint32_t on = 0;
+    int ascii = 0, verbose = 0, minus = 0;
+    tt_buf scoped;
+    tt_buf_init(&scoped);
+    tt_buf_puts(&scoped, "(?");
+    for (; j < x->n && strchr("aiLmsux-", x->pat[j]); j++) {
+        char f = x->pat[j];
+        tt_buf_append(&scoped, &f, 1);
+        if (f == '-') { minus = 1; continue; }
+        if (f == 'L') { tt_buf_free(&scoped); return rx_fail(x, "flag L (locale) works only with bytes patterns"); }
+        if (f == 'a') { if (minus) { tt_buf_free(&scoped); return rx_fail(x, "bad inline flag -a"); } ascii = 1; }
+        if (f == 'u' && minus) { tt_buf_free(&scoped); return rx_fail(x, "bad inline flag -u"); }
+        if (f == 'i') on |= PCRE2_CASELESS;
+        if (f == 'm') on |= PCRE2_MULTILINE;
+        if (f == 's') on |= PCRE2_DOTALL;
+        if (f == 'x') verbose = 1;
+    }
+    if (j < x->n && x->pat[j] == ')') {
+        tt_buf_free(&scoped);
+        if (!at_start) return rx_fail(x, "global flags not at the start of the expression");
+        if (minus) return rx_fail(x, "missing ':' after flags with '-'");
+        *options |= on;
+        if (ascii) x->ascii = 1;
+        if (verbose) x->verbose = 1;
+        x->i = j + 1;
+        return 0;
+    }
+    if (j < x->n && x->pat[j] == ':') {
+        if (ascii || strchr(tt_buf_str(&scoped), 'u')) {
+            tt_buf_free(&scoped);
+            return rx_fail(x, "scoped flags a and u are not supported");
+        }
+        tt_buf_puts(&scoped, ":");
+        tt_buf_append(&x->out, scoped.data, scoped.len);
+        tt_buf_free(&scoped);
+        x->i = j + 1;
+        return 0;
+    }
+    tt_buf_free(&scoped);
+    return rx_fail(x, "unknown flag or missing ')' after flags");
+}
+
+/* A group opening at p[i] == '('. */
+static int rx_group(rx *x, uint32_t *options, int at_start)
+{
+    const char *p = x->pat + x->i;
+    size_t left = x->n - x->i;
+    if (left >= 2 && p[1] == '*') return rx_fail(x, "nothing to repeat ('(*' verbs are not Python re syntax)");
+    if (left < 2 || p[1] != '?') {
+        tt_buf_puts(&x->out, "(");
+        x->i++;
+        return 0;
+    }
+    char c = left >= 3 ? p[2] : 0;
+    if (c && strchr("aiLmsux-", c)) return rx_flags(x, options, at_start);
+    if (c == ':' || c == '=' || c == '!' || c == '>') {
+        tt_buf_append(&x->out, p, 3);
+        x->i += 3;
+        return 0;
+    }
+    if (c == '<' && left >= 4 && (p[3] == '=' || p[3] == '!')) {
+        tt_buf_append(&x->out, p, 4);
+        x->i += 4;
+        return 0;
+    }
+    if (c == '#') {   /* comment: dropped */
+        const char *close = memchr(p, ')', left);
+        if (!close) return rx_fail(x, "missing ), unterminated comment");
+        x->i += (size_t)(close - p) + 1;
+        return 0;
+    }
+    if (c == 'P' && left >= 4 && (p[3] == '<' || p[3] == '=')) {
+        /* (?P<name>...) and (?P=name): PCRE2 reads them as Python does */
+        const char *close = memchr(p + 4, p[3] == '<' ? '>' : ')', left - 4);
+        if (!close || close == p + 4) return rx_fail(x, "missing or empty group name");
+        for (const char *q = p + 4; q < close; q++)
+            if (!(isalnum((unsigned char)*q) || *q == '_'))
+                return rx_fail(x, "group name must be an ASCII identifier here");
+        size_t len = (size_t)(close - p) + 1;
+        tt_buf_append(&x->out, p, len);
+        x->i += len;
+        return 0;
+    }
+    if (c == '(') {   /* conditional (?(id)yes|no): same syntax */
+        tt_buf_puts(&x->out, "(?(");
+        x->i += 3;
+        return 0;
+    }
+    return rx_fail(x, "unknown extension ?%c", c ? c : ' ');
+}
+
+int pytext_regex_translate(const char *pat, char **out, uint32_t *options, char *err)
+{
+    *out = NULL;
+    rx x = {.pat = pat, .n = strlen(pat), .err = err};
+    tt_buf_init(&x.out);
+    tt_buf_puts(&x.out, "");
+    uint32_t opt = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_CIRCUMFLEX;
+    int rc = 0;
+    /* leading global flags, possibly several groups of them */
+    while (rc == 0 && x.i + 2 < x.n && x.pat[x.i] == '(' && x.pat[x.i + 1] == '?' &&
+           strchr("aiLmsux", x.pat[x.i + 2])) {
+        size_t before = x.out.len;
+        rc = rx_group(&x, &opt, 1);
+        if (x.out.len != before) break;   /* scoped flags: a group, not global */
+    }
+    while (rc == 0 && x.i < x.n) {
+        char c = x.pat[x.i];
+        if (x.verbose && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')) {
+            x.i++;
+            continue;
+        }
+        if (x.verbose && c == '#') {
+            while (x.i < x.n && x.pat[x.i] != '\n') x.i++;
+            continue;
+        }
+        if (c == '\\') rc = rx_escape(&x, 0);
+        else if (c == '[') rc = rx_class(&x);
+        else if (c == '(') rc = rx_group(&x, &opt, 0);
+        else if (c == '{') {
+            /* {,n} is {0,n} in Python; PCRE2 10.42 reads it as text */
+            size_t j = x.i + 1;
+            if (j < x.n && x.pat[j] == ',') {
+                size_t k = j + 1;
+                while (k < x.n && isdigit((unsigned char)x.pat[k])) k++;
+                if (k > j + 1 && k < x.n && x.pat[k] == '}') {
+                    tt_buf_puts(&x.out, "{0");
+                    x.i++;
+                    continue;
+                }
+            }
+            tt_buf_puts(&x.out, "{");
+            x.i++;
+        } else {
+            size_t len = tt_utf8_char_len(x.pat + x.i, x.n - x.i);
+            tt_buf_append(&x.out, x.pat + x.i, len);
+            x.i += len;
+        }
+    }
+    if (rc) {
+        tt_buf_free(&x.out);
+        return TT_ERR_PARSE;
+    }
+    if (!x.ascii) opt |= PCRE2_UCP;
+    *out = tt_buf_detach(&x.out);
+    *options = opt;
     return TT_OK;
-fail:
-    tt_buf_free(&b);
-    free(map);
-    return TT_ERR_PARSE;
 }
 
 int pytext_regex_compile(pytext_regex *r, const char *pattern, char *err)
 {
     memset(r, 0, sizeof *r);
     if (!pattern) return tt_fail(err, TT_ERR_PARSE, "regex: missing pattern");
-    char *ere = NULL;
-    int cflags = REG_EXTENDED;
-    int rc = pytext_regex_translate(pattern, &ere, &r->posix_of_py, &r->n_groups, &cflags, err);
+    char *pc = NULL;
+    uint32_t opt = 0;
+    int rc = pytext_regex_translate(pattern, &pc, &opt, err);
     if (rc) return rc;
-    int prc = regcomp(&r->re, ere, cflags);
-    if (prc != 0) {
-        char msg[160];
-        regerror(prc, &r->re, msg, sizeof msg);
-        tt_fail(err, TT_ERR_PARSE, "regex '%s': %s", pattern, msg);
-        free(ere);
-        free(r->posix_of_py);
-        r->posix_of_py = NULL;
+    pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+    pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
+    int ecode;
+    PCRE2_SIZE eoff;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED, opt, &ecode, &eoff, cc);
+    pcre2_compile_context_free(cc);
+    if (!code) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(ecode, msg, sizeof msg);
+        tt_fail(err, TT_ERR_PARSE, "regex '%s': %s (at offset %zu of its PCRE2 form '%s')", pattern, (char *)msg,
+                (size_t)eoff, pc);
+        free(pc);
         return TT_ERR_PARSE;
     }
-    free(ere);
-    r->n_posix_groups = r->re.re_nsub;
-    r->compiled = 1;
+    free(pc);
+    uint32_t groups = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
+    r->code = code;
+    r->n_groups = (int)groups;
     return TT_OK;
 }
 
 void pytext_regex_free(pytext_regex *r)
 {
     if (!r) return;
-    if (r->compiled) regfree(&r->re);
-    free(r->posix_of_py);
+    pcre2_code_free((pcre2_code *)r->code);
     memset(r, 0, sizeof *r);
 }
 
-/* Calls fn for each non-overlapping match of r in s (Python's scanning
- * order: after an empty match, move on one character). */
-typedef void (*match_fn)(void *ctx, const char *s, const regmatch_t *m);
+/* Calls fn for each non-overlapping match of r in s, in Python 3.7+'s
+ * order: after an empty match the next match may not be empty at the same
+ * position (PCRE2_NOTEMPTY_ATSTART); a non-empty one may be followed by an
+ * empty one where it ends. ov: the match's offset pairs (unset groups are
+ * PCRE2_UNSET). */
+typedef void (*match_fn)(void *ctx, const char *s, const PCRE2_SIZE *ov);
 
 static void scan(const pytext_regex *r, const char *s, match_fn fn, void *ctx)
 {
+    if (!r->code) return;
+    const pcre2_code *code = r->code;
     size_t n = strlen(s);
-    size_t nm = r->n_posix_groups + 1;
-    regmatch_t stackm[16];
-    regmatch_t *m = nm <= 16 ? stackm : tt_malloc(nm * sizeof *m);
-    size_t pos = 0;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+    PCRE2_SIZE pos = 0;
+    uint32_t flags = 0;
     while (pos <= n) {
-        m[0].rm_so = (regoff_t)pos;
-        m[0].rm_eo = (regoff_t)n;
-        int flags = REG_STARTEND | (pos > 0 ? REG_NOTBOL : 0);
-        if (regexec(&r->re, s, nm, m, flags) != 0) break;
-        fn(ctx, s, m);
-        size_t so = (size_t)m[0].rm_so, eo = (size_t)m[0].rm_eo;
-        if (eo > so) pos = eo;
-        else {
-            if (so >= n) break;
-            pos = so + tt_utf8_char_len(s + so, n - so);
-        }
+        int rc = pcre2_match(code, (PCRE2_SPTR)s, n, pos, flags, md, NULL);
+        if (rc < 0) break;   /* no match (or a resource limit: no more matches) */
+        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        fn(ctx, s, ov);
+        if (ov[1] == ov[0]) flags = PCRE2_NOTEMPTY_ATSTART;
+        else flags = 0;
+        pos = ov[1];
     }
-    if (m != stackm) free(m);
+    pcre2_match_data_free(md);
 }
 
 typedef struct findall_ctx {
@@ -416,23 +729,24 @@ typedef struct findall_ctx {
     size_t n, cap;
 } findall_ctx;
 
-static void findall_cb(void *vctx, const char *s, const regmatch_t *m)
+static void findall_cb(void *vctx, const char *s, const PCRE2_SIZE *ov)
 {
     findall_ctx *c = vctx;
     pytext_span sp = { NULL, 0 };
     if (c->r->n_groups == 0) {
-        sp.p = s + m[0].rm_so;
-        sp.len = (size_t)(m[0].rm_eo - m[0].rm_so);
+        sp.p = s + ov[0];
+        sp.len = ov[1] - ov[0];
     } else {
-        for (int g = 0; g < c->r->n_groups; g++) {
-            const regmatch_t *gm = &m[c->r->posix_of_py[g]];
-            size_t len = gm->rm_so >= 0 ? (size_t)(gm->rm_eo - gm->rm_so) : 0;
+        for (int g = 1; g <= c->r->n_groups; g++) {
+            PCRE2_SIZE so = ov[2 * g], eo = ov[2 * g + 1];
+            int set = so != PCRE2_UNSET;
+            size_t len = set ? eo - so : 0;
             if (c->r->n_groups == 1) {
-                sp.p = gm->rm_so >= 0 ? s + gm->rm_so : s;
+                sp.p = set ? s + so : s;
                 sp.len = len;
                 break;
             }
-            if (len > 0) { sp.p = s + gm->rm_so; sp.len = len; break; }
+            if (len > 0) { sp.p = s + so; sp.len = len; break; }
         }
     }
     if (c->n == c->cap) {
@@ -450,17 +764,31 @@ size_t pytext_regex_findall(const pytext_regex *r, const char *s, pytext_span **
     return c.n;
 }
 
+int pytext_regex_search(const pytext_regex *r, const char *s, pytext_span *match)
+{
+    if (!r->code) return 0;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->code, NULL);
+    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
+    if (rc >= 0) {
+        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        match->p = s + ov[0];
+        match->len = ov[1] - ov[0];
+    }
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
 typedef struct remove_ctx {
     tt_buf out;
     size_t copied;   /* bytes of s already handled */
 } remove_ctx;
 
-static void remove_cb(void *vctx, const char *s, const regmatch_t *m)
+static void remove_cb(void *vctx, const char *s, const PCRE2_SIZE *ov)
 {
     remove_ctx *c = vctx;
-    size_t so = (size_t)m[0].rm_so;
+    size_t so = ov[0];
     if (so > c->copied) tt_buf_append(&c->out, s + c->copied, so - c->copied);
-    c->copied = (size_t)m[0].rm_eo;
+    c->copied = ov[1];
 }
 
 char *pytext_regex_remove(const pytext_regex *r, const char *s)

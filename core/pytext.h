@@ -1,36 +1,56 @@
 /*
- * pytext.h — the few pieces of Python string semantics that scoring must
- * reproduce in C, so that filters (harness/filter.c) and metrics
- * (judges/metrics.c) give the numbers lm-evaluation-harness gives:
+ * pytext.h — the pieces of Python string semantics that scoring and prompt
+ * building must reproduce in C, so that filters (harness/filter.c), metrics
+ * (judges/metrics.c) and templates (harness/template.c, harness/task.c)
+ * give the strings and numbers lm-evaluation-harness gives:
  *
  *   - str.isspace() / str.split() / str.strip() whitespace (Unicode, UTF-8);
- *   - Python `re` patterns as written in task files, translated to POSIX
- *     extended regular expressions (regcomp/regexec), with re.findall()- and
- *     re.sub()-like helpers.
+ *   - str.lower() / str.upper(): full Unicode case mapping, with the special
+ *     cases ('İ'.lower() == 'i̇', 'ß'.upper() == 'SS') and str.lower()'s
+ *     final sigma ('ΟΔΟΣ'.lower() == 'οδος' with a final ς); the tables are
+ *     generated from Python's own str methods by tools/gen_pytext_unicode.py
+ *     (core/pytext_unicode.h, Unicode version PYTEXT_UNICODE_VERSION);
+ *   - repr(float) / str(float) (shortest round-trip digits, '18.0',
+ *     '1234567.5', '1e+16', '1e-05') and repr(str) (quotes and escapes);
+ *   - Python `re` patterns as written in task files, run by PCRE2 with
+ *     Python's semantics, and re.findall()- and re.sub()-like helpers.
  *
- * Regex translation (pytext_regex_compile) supports the subset that task
- * files use: literals, . ^ $ | * + ? {m,n}, groups ( ), (?: ), (?P<name> ),
- * bracket expressions, the escapes \d \D \s \S \w \W \b \B \n \t \r \f \v and
- * escaped punctuation (\. \- \, \$ ...), and leading inline flags (?s)
- * (?i) (?m) (a and u accepted and ignored). `.` does not match a newline
- * unless (?s), as in Python. It rejects, with a message naming the
- * construct, what POSIX cannot express: lazy quantifiers (*? +? ?? {m,n}?),
- * look-around, back-references, other inline flags, \A \Z.
- * Known differences from Python that remain: POSIX picks the leftmost-LONGEST
- * match of an alternation where Python picks the first alternative that
- * matches; matching is on bytes in the C locale, so `.` and [^x] consume one
- * byte of a multi-byte UTF-8 character and \s \w \d are ASCII classes;
- * `$` matches only at the very end (Python also before a final newline);
- * (?m) maps to REG_NEWLINE, which also keeps [^x] from matching a newline.
+ * Regexes (pytext_regex_compile). PCRE2 (UTF-8, Unicode properties) already
+ * matches like Python's `re` where it matters to scoring: the first
+ * alternative that matches wins (not the longest), `$` matches at the end
+ * and before a final newline, `.` skips only "\n", lazy and possessive
+ * quantifiers, look-around, back-references and named groups (?P<name>...)
+ * (?P=name) work, \d \w \b are Unicode-aware. The pattern is first
+ * translated where the two syntaxes differ:
+ *   \s \S      Python's str.isspace() set (PCRE2's lacks U+001C..U+001F);
+ *              inside [...] \s is expanded the same way, \S stays PCRE2's
+ *   \Z         end of string only (PCRE2's \Z also before a final newline)
+ *   \v \b      \v is U+000B (PCRE2: vertical space class); \b inside [...] is
+ *              backspace
+ *   \xhh \uhhhh \Uhhhhhhhh, \0 and \ooo octal, \N (group N of 1-99)
+ *   {,n}       is {0,n}
+ *   (?aiLmsux) leading global flags: i m s map to PCRE2's; a (ASCII) drops
+ *              Unicode classes; u is the default; x (verbose) whitespace and
+ *              # comments are removed here; L is an error (bytes only)
+ *   [ inside [...]  is a literal (so "[[:alpha:]]" is not a POSIX class)
+ * and what Python rejects is rejected too, with a message naming the
+ * pattern: unknown escapes (\p \K \h \Q ...), (*VERB), (?| (?R) (?&..)
+ * (?<name>..), global flags not at the start.
+ * Differences that remain: with (?i) PCRE2 folds case with Unicode's
+ * simple folding also under (?a); PCRE2's \w, \d follow its own Unicode
+ * tables (Unicode 14 in Debian 12's 10.42, the same as Python 3.11's).
+ * Invalid UTF-8 in a subject never matches `.` (Python never sees it).
  *
- * Pure functions; no global state; thread-safe (regexec on a compiled
- * pattern is re-entrant).
+ * Pure functions; no global state; thread-safe (a compiled pattern may be
+ * matched from several threads at once).
  */
 #ifndef TIANTI_PYTEXT_H
 #define TIANTI_PYTEXT_H
 
-#include <regex.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "core/util.h"
 
 /* Byte length of the whitespace character starting at s (s has n bytes),
  * using Python's str.isspace() set (ASCII \t\n\v\f\r, \x1c-\x1f, space, and
@@ -51,32 +71,66 @@ size_t pytext_split(const char *s, size_t n, pytext_span **out);
 /* Python str.strip(): the span of s without leading/trailing whitespace. */
 pytext_span pytext_strip(const char *s, size_t n);
 
+/* ---- case -------------------------------------------------------------- */
+
+/* Python str.lower() / str.upper() of the UTF-8 text s[0..n): a new
+ * NUL-terminated string (caller frees). Bytes that are not valid UTF-8 are
+ * copied unchanged (Python text cannot contain them). */
+char *pytext_lower(const char *s, size_t n);
+char *pytext_upper(const char *s, size_t n);
+
+/* ---- repr ---------------------------------------------------------------- */
+
+/* Room for any pytext_float_repr result (with its NUL). */
+#define PYTEXT_FLOAT_REPR_MAX 32
+
+/* Python repr(x) == str(x) of a float into out: the shortest digit string
+ * that reads back as x (the nearest such when there are several, as
+ * CPython's dtoa mode 0), fixed notation when the decimal exponent is
+ * -4 < e <= 16 with ".0" added to whole numbers ("18.0", "1234567.5",
+ * "0.0001", "1e+16", "1e-05", "1.5e+300"), "inf", "-inf", "nan", "-0.0".
+ * Returns the length. */
+size_t pytext_float_repr(double x, char out[PYTEXT_FLOAT_REPR_MAX]);
+
+/* str.isprintable() of one code point (repr() keeps these as they are). */
+int pytext_isprintable(uint32_t cp);
+
+/* Appends Python's repr() of the str s[0..n) to b: single quotes unless
+ * the text has a ' and no ", backslash escapes for \\ \t \n \r and the
+ * quote, \xhh \uhhhh \Uhhhhhhhh for characters str.isprintable() rejects;
+ * bytes that are not UTF-8 as \xhh. */
+void pytext_repr_str(tt_buf *b, const char *s, size_t n);
+
+/* ---- regular expressions (PCRE2) ------------------------------------------ */
+
 /* A compiled Python-style pattern. */
 typedef struct pytext_regex {
-    regex_t re;
-    int compiled;
-    size_t n_posix_groups;  /* groups in the POSIX pattern */
-    int n_groups;           /* capturing groups as Python counts them */
-    int *posix_of_py;       /* Python group i+1 -> POSIX group number */
+    void *code;      /* pcre2_code (UTF-8); NULL when not compiled */
+    int n_groups;    /* capturing groups, numbered as Python numbers them */
 } pytext_regex;
 
 /* Translates and compiles pattern. On failure returns TT_ERR_PARSE with a
- * message naming the pattern and the construct; r needs no free then. */
+ * message naming the pattern and the construct or PCRE2's complaint with
+ * its offset; r needs no free then. */
 int pytext_regex_compile(pytext_regex *r, const char *pattern, char *err);
 void pytext_regex_free(pytext_regex *r);
 
-/* Exposed for tests: the POSIX ERE that pattern translates to. Returns
- * TT_OK and *out (caller frees) or an error as pytext_regex_compile. */
-int pytext_regex_translate(const char *pattern, char **out, int **posix_of_py,
-                           int *n_groups, int *cflags, char *err);
+/* Exposed for tests: the PCRE2 pattern that pattern translates to, and the
+ * PCRE2 compile options (PCRE2_UCP, PCRE2_CASELESS, ...). Returns TT_OK
+ * and *out (caller frees) or an error as pytext_regex_compile. */
+int pytext_regex_translate(const char *pattern, char **out, uint32_t *options, char *err);
 
-/* re.findall(): all non-overlapping matches, left to right. Each element is
- * what Python's findall yields, reduced the way lm-eval's regex filter
- * reduces it: with no group, the whole match; with one group, that group
- * ("" if it did not take part); with several groups, the first non-empty
- * group, or {NULL, 0} when all are empty. Returns the count; *out (caller
- * frees with free(); NULL when none) points into s. */
+/* re.findall(): all non-overlapping matches, left to right (after an empty
+ * match the next one may not be empty at the same place, as Python 3.7+).
+ * Each element is what Python's findall yields, reduced the way lm-eval's
+ * regex filter reduces it: with no group, the whole match; with one group,
+ * that group ("" if it did not take part); with several groups, the first
+ * non-empty group, or {NULL, 0} when all are empty. Returns the count;
+ * *out (caller frees with free(); NULL when none) points into s. */
 size_t pytext_regex_findall(const pytext_regex *r, const char *s, pytext_span **out);
+
+/* re.search(): 1 and the span of the first match, else 0. */
+int pytext_regex_search(const pytext_regex *r, const char *s, pytext_span *match);
 
 /* re.sub(pattern, "", s): a new string (caller frees) with every match
  * removed. */

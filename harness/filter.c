@@ -274,19 +274,15 @@ static char *apply_one(const step *s, const char *r)
     switch (s->kind) {
     case STEP_REGEX:
         return apply_regex(s, r);
-    case STEP_LOWERCASE:
-    case STEP_UPPERCASE: {
-        char *o = tt_strdup(r);
-        for (char *p = o; *p; p++)
-            *p = (char)(s->kind == STEP_LOWERCASE ? tolower((unsigned char)*p) : toupper((unsigned char)*p));
-        return o;
-    }
-    case STEP_STRIP: {
+    case STEP_LOWERCASE:   /* str.lower() / str.upper(): Unicode, as Python */
+        return pytext_lower(r, strlen(r));
+    case STEP_UPPERCASE:
+        return pytext_upper(r, strlen(r));
+    case STEP_STRIP:
+    case STEP_REMOVE_WHITESPACE: {   /* lm-eval's WhitespaceFilter is resp.strip() */
         pytext_span st = pytext_strip(r, strlen(r));
         return tt_strndup(st.p, st.len);
     }
-    case STEP_REMOVE_WHITESPACE:
-        return tt_strdup(r[0] == ' ' ? r + 1 : r);
     case STEP_MAP:
         for (size_t i = 0; i < s->n_map; i++)
             if (strcmp(s->map_keys[i], r) == 0) return tt_strdup(s->map_vals[i]);

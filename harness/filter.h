@@ -18,18 +18,20 @@
  *                  the match at group_select; with several groups use the first
  *                  non-empty one; strip whitespace. No match, group_select out
  *                  of range, or all groups empty -> fallback. Patterns are
- *                  Python syntax translated to POSIX ERE (see pytext.h).
+ *                  Python `re` syntax and semantics, run by PCRE2 (pytext.h).
  *   last_number    GSM8K "flexible-extract": regex (-?[$0-9.,]{2,})|(-?[0-9]+)
  *                  with group_select -1; field fallback (default "[invalid]").
  *   take_first     keep only the first response.
  *   take_first_k   keep the first k responses (field k, required, >= 1).
  *   majority_vote  keep the most frequent response; ties go to the one seen
  *                  first (Python Counter.most_common).
- *   lowercase, uppercase   ASCII case change (bytes >= 0x80 unchanged).
- *   strip          remove leading and trailing Unicode whitespace.
- *   remove_whitespace   drop ONE leading space if present, as lm-eval's
- *                  WhitespaceFilter does (docs/scoring.md describes it as a
- *                  strip; the lm-eval code removes a single leading " ").
+ *   lowercase, uppercase   Python's str.lower() / str.upper() (Unicode,
+ *                  full mappings: "ß" -> "SS", final sigma; core/pytext.h).
+ *   strip          remove leading and trailing Unicode whitespace
+ *                  (str.strip()).
+ *   remove_whitespace   the same strip of both ends: lm-eval's current
+ *                  WhitespaceFilter is resp.strip() (lm_eval/filters/
+ *                  extraction.py; older versions dropped one leading space).
  *   map            mapping_dict (object of string -> string, required),
  *                  default_value (string; default: keep the response).
  * The chain named "none" with no filters is take_first (lm-eval's default).

@@ -18,6 +18,7 @@ void plan_free(plan *p)
     free(p->tasks);
     for (int i = 0; i < p->n_groups; i++) {
         free(p->groups[i].name);
+        json_decref(p->groups[i].version);
         free(p->groups[i].members);
     }
     free(p->groups);
@@ -81,7 +82,8 @@ int plan_load(plan *p, const plan_settings *s, char *err)
         rc = suite_load(path, tasks_dir, &su, err);
         free(path);
         if (rc) break;
-        plan_group g = {.name = tt_strdup(su->name), .aggregate = su->aggregate};
+        plan_group g = {.name = tt_strdup(su->name), .aggregate = su->aggregate,
+                        .version = su->version ? json_incref(su->version) : NULL};
         g.members = tt_calloc((size_t)su->n_tasks + 1, sizeof(int));
         for (int k = 0; k < su->n_tasks && rc == TT_OK; k++)
             rc = add_task(p, su->task_paths[k], s, &g.members[g.n_members++], err);

@@ -14,6 +14,7 @@
 #ifndef TIANTI_PLAN_H
 #define TIANTI_PLAN_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,7 @@ typedef struct plan_settings {
 /* A suite: the tasks it aggregates. */
 typedef struct plan_group {
     char *name;
+    json_t *version;              /* the suite's "version", or NULL */
     enum suite_aggregate aggregate;
     int *members;                 /* indices into plan.tasks */
     int n_members;

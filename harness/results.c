@@ -1,9 +1,10 @@
 /*
  * results.c — implementation of results.h: building the lm-eval-shaped
- * results document of a model, and writing results.json and the per-sample
- * JSONL files.
+ * results document of a model, and writing its results file and the
+ * per-task sample files where lm-eval's EvaluationTracker puts them.
  */
 #include "harness/results.h"
+#include "core/pytext.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "engines/request_json.h"
@@ -11,21 +12,47 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 json_t *results_doc_new(const results_config *c, int64_t run_id)
 {
     json_t *doc = json_object();
-    const char *sections[] = {"results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples"};
+    /* lm-eval's order; "groups" appears with the first suite */
+    const char *sections[] = {"results", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples"};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) json_object_set_new(doc, sections[i], json_object());
     json_t *cfg = json_object();
     json_object_set_new(cfg, "model", json_string(c->model_spec));
     json_object_set_new(cfg, "model_name", json_string(c->model_name));
+    json_object_set_new(cfg, "model_args", json_null());
+    json_object_set_new(cfg, "batch_size", json_integer(c->batch_size));
+    json_object_set_new(cfg, "batch_sizes", json_array());
+    json_object_set_new(cfg, "device", json_null());
+    json_object_set_new(cfg, "use_cache", json_null());
     json_object_set_new(cfg, "limit", c->limit > 0 ? json_real(c->limit) : json_null());
     json_object_set_new(cfg, "bootstrap_iters", json_integer(c->bootstrap_iters));
-    json_object_set_new(cfg, "random_seed", json_integer((json_int_t)c->seed));
-    json_object_set_new(cfg, "batch_size", json_integer(c->batch_size));
+    json_object_set_new(cfg, "gen_kwargs", json_null());
+    /* one --seed seeds everything, as lm-eval's --seed with one value */
+    const char *seeds[] = {"random_seed", "numpy_seed", "torch_seed", "fewshot_seed"};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
+        json_object_set_new(cfg, seeds[i], json_integer((json_int_t)c->seed));
     json_object_set_new(doc, "config", cfg);
-    json_object_set_new(doc, "date", json_real(tt_wall_s()));
+    json_object_set_new(doc, "git_hash", json_string(tt_source_commit()));
+    double now = tt_wall_s();
+    json_object_set_new(doc, "date", json_real(now));
+    json_object_set_new(doc, "task_hashes", json_object());
+    /* lm-eval's GeneralConfigTracker: the model's source is the engine kind */
+    const char *colon = c->model_spec ? strchr(c->model_spec, ':') : NULL;
+    json_object_set_new(doc, "model_source", colon ? json_stringn(c->model_spec, (size_t)(colon - c->model_spec))
+                                                   : json_string(c->model_spec ? c->model_spec : ""));
+    json_object_set_new(doc, "model_name", json_string(c->model_name));
+    char *sane = results_sanitize_name(c->model_name ? c->model_name : "");
+    json_object_set_new(doc, "model_name_sanitized", json_string(sane));
+    free(sane);
+    const char *nulls[] = {"system_instruction", "system_instruction_sha", "fewshot_as_multiturn", "chat_template",
+                           "chat_template_sha"};
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++) json_object_set_new(doc, nulls[i], json_null());
+    json_object_set_new(doc, "start_time", json_real(now));
     json_object_set_new(doc, "tianti_version", json_string(tt_version()));
     json_object_set_new(doc, "tianti_commit", json_string(tt_source_commit()));
     json_object_set_new(doc, "run_id", json_integer(run_id));
@@ -54,12 +81,15 @@ static void json_num_or_na(json_t *o, const char *key, double v)
     else json_object_set_new(o, key, json_string("N/A"));
 }
 
-/* {"alias": name, "metric,filter": v, "metric_stderr,filter": se, ...} and
- * {"metric": higher_is_better, ...} of r. */
+/* {"alias": name, "name": name, "sample_len": n, "metric,filter": v,
+ * "metric_stderr,filter": se, ...} and {"metric": higher_is_better, ...}
+ * of r. */
 static void scores_json(const char *name, const score_result *r, json_t **res_out, json_t **hib_out)
 {
     json_t *res = json_object();
     json_object_set_new(res, "alias", json_string(name));
+    json_object_set_new(res, "name", json_string(name));
+    json_object_set_new(res, "sample_len", json_integer((json_int_t)r->n_docs));
     json_t *hib = json_object();
     for (int c = 0; c < r->n_cols; c++) {
         json_num_or_na(res, r->keys[c], r->value[c]);
@@ -79,7 +109,10 @@ void results_doc_add_task(json_t *doc, const task *t, const score_result *r, siz
     json_object_set_new(json_object_get(doc, "results"), t->name, res);
     json_object_set_new(json_object_get(doc, "higher_is_better"), t->name, hib);
     json_object_set(json_object_get(doc, "configs"), t->name, t->config);
-    json_object_set_new(json_object_get(doc, "versions"), t->name, json_string(t->version));
+    /* lm-eval writes the version as the YAML has it (1.0 stays 1.0), and
+     * "Yaml" for a ConfigurableTask without one */
+    json_object_set_new(json_object_get(doc, "versions"), t->name,
+                        t->version_value ? json_incref(t->version_value) : json_string("Yaml"));
     json_object_set_new(json_object_get(doc, "n-shot"), t->name, json_integer(t->num_fewshot));
     json_t *ns = json_object();
     json_object_set_new(ns, "original", json_integer((json_int_t)n_original));
@@ -88,15 +121,57 @@ void results_doc_add_task(json_t *doc, const task *t, const score_result *r, siz
 }
 
 void results_doc_add_group(json_t *doc, const char *name, const score_result *g, const char *const *members,
-                           int n_members)
+                           int n_members, const json_t *version)
 {
     json_t *res, *hib;
     scores_json(name, g, &res, &hib);
+    json_decref(hib);
+    /* sample_len: the members' total; sample_count: per metric key (lm-eval's
+     * Group.aggregate) */
+    json_t *results = json_object_get(doc, "results");
+    long long total = 0;
+    for (int i = 0; i < n_members; i++)
+        total += json_integer_value(json_object_get(json_object_get(results, members[i]), "sample_len"));
+    json_object_set_new(res, "sample_len", json_integer(total));
+    if (g->n_cols > 0) {   /* lm-eval adds it when the group aggregated something */
+        json_t *counts = json_object();
+        for (int c = 0; c < g->n_cols; c++) json_object_set_new(counts, g->keys[c], json_integer(g->n[c]));
+        json_object_set_new(res, "sample_count", counts);
+    }
     json_t *names = json_array();
     for (int i = 0; i < n_members; i++) json_array_append_new(names, json_string(members[i]));
     json_object_set_new(json_object_get(doc, "group_subtasks"), name, names);
-    json_object_set_new(json_object_get(doc, "groups"), name, res);
-    json_object_set_new(json_object_get(doc, "higher_is_better"), name, hib);
+    json_object_set(results, name, res);
+    json_t *groups = json_object_get(doc, "groups");
+    if (!groups) {
+        groups = json_object();
+        json_object_set_new(doc, "groups", groups);
+    }
+    json_object_set_new(groups, name, res);
+    json_object_set_new(json_object_get(doc, "versions"), name, version ? json_incref((json_t *)version) : json_null());
+    /* lm-eval's _propagate_num_fewshot: the members' n-shot when they agree */
+    json_t *shots = json_object_get(doc, "n-shot"), *shot = NULL;
+    int agree = 1;
+    for (int i = 0; i < n_members && agree; i++) {
+        json_t *s = json_object_get(shots, members[i]);
+        if (!s) continue;
+        if (!shot) shot = s;
+        else if (!json_equal(shot, s)) agree = 0;
+    }
+    if (shot && agree) json_object_set(shots, name, shot);
+    /* _propagate_higher_is_better: each metric's direction, null on disagreement */
+    json_t *hibs = json_object_get(doc, "higher_is_better"), *merged = json_object();
+    for (int i = 0; i < n_members; i++) {
+        const char *m;
+        json_t *h;
+        json_object_foreach(json_object_get(hibs, members[i]), m, h) {
+            json_t *have = json_object_get(merged, m);
+            if (!have) json_object_set(merged, m, h);
+            else if (!json_is_null(have) && !json_equal(have, h)) json_object_set_new(merged, m, json_null());
+        }
+    }
+    if (json_object_size(merged) > 0) json_object_set_new(hibs, name, merged);
+    else json_decref(merged);
 }
 
 void results_doc_set_usage(json_t *doc, const results_usage *u, double price_input_per_mtok,
@@ -114,29 +189,77 @@ void results_doc_set_usage(json_t *doc, const results_usage *u, double price_inp
     json_object_set_new(doc, "usage", usage);
 }
 
-int results_write(const json_t *docs, const char *dir, char *err)
+void results_doc_finish(json_t *doc)
 {
-    char *path = tt_asprintf("%s/results.json", dir);
+    double end = tt_wall_s(), start = json_real_value(json_object_get(doc, "start_time"));
+    json_object_set_new(doc, "end_time", json_real(end));
+    char secs[PYTEXT_FLOAT_REPR_MAX];
+    pytext_float_repr(end - start, secs);
+    json_object_set_new(doc, "total_evaluation_time_seconds", json_string(secs));
+}
+
+char *results_date_id(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    time_t secs = tv.tv_sec;
+    localtime_r(&secs, &tm);
+    char base[64];
+    strftime(base, sizeof base, "%Y-%m-%dT%H-%M-%S", &tm);
+    if (tv.tv_usec == 0) return tt_strdup(base);   /* isoformat() drops a zero fraction */
+    return tt_asprintf("%s.%06ld", base, (long)tv.tv_usec);
+}
+
+char *results_sanitize_name(const char *name)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_puts(&b, "");
+    for (const char *p = name; *p;) {
+        if (strchr("\"<>:/|\\?*[]", *p)) {
+            while (*p && strchr("\"<>:/|\\?*[]", *p)) p++;
+            tt_buf_puts(&b, "__");
+        } else {
+            tt_buf_append(&b, p, 1);
+            p++;
+        }
+    }
+    return tt_buf_detach(&b);
+}
+
+int results_model_dir(const char *dir, const char *model_name, char **out, char *err)
+{
+    char *sane = results_sanitize_name(model_name);
+    /* a name of dots only would climb out of dir */
+    if (!*sane || strspn(sane, ".") == strlen(sane)) {
+        free(sane);
+        sane = tt_strdup("model");
+    }
+    *out = tt_path_join(dir, sane);
+    free(sane);
+    int rc = tt_mkdir_p(*out, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int results_write(const json_t *doc, const char *model_dir, const char *date_id, char *err)
+{
+    char *path = tt_asprintf("%s/results_%s.json", model_dir, date_id);
     int rc = TT_OK;
-    if (json_dump_file(docs, path, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0)
+    if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0)
         rc = tt_fail(err, TT_ERR_IO, "cannot write '%s'", path);
     free(path);
     return rc;
 }
 
-/* A model name as a file name: letters, digits, '-' and '.'; '_' for the rest. */
-static char *safe_name(const char *s)
+int results_samples_open(const char *model_dir, const char *task_name, const char *date_id, FILE **out, char *err)
 {
-    char *d = tt_strdup(s);
-    for (char *p = d; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.')) *p = '_';
-    return d;
-}
-
-int results_samples_open(const char *dir, const char *model_name, FILE **out, char *err)
-{
-    char *sn = safe_name(model_name);
-    char *path = tt_asprintf("%s/samples_%s.jsonl", dir, sn);
+    char *sn = results_sanitize_name(task_name);
+    char *path = tt_asprintf("%s/samples_%s_%s.jsonl", model_dir, sn, date_id);
     *out = fopen(path, "w");
     int rc = *out ? TT_OK : tt_fail(err, TT_ERR_IO, "cannot write '%s'", path);
     free(path);

@@ -1,13 +1,25 @@
 /*
  * results.h — what a run hands back and writes out, in lm-evaluation-
- * harness's shapes so that tools made for lm-eval read it:
- *   - the results document of one model: "results" and "groups" (per task
- *     and suite: "metric,filter" values and "metric_stderr,filter"), with
- *     "configs", "versions", "n-shot", "higher_is_better", "n-samples",
- *     "group_subtasks", the run's "config", and Tianti's own "skipped",
+ * harness's shapes so that tools made for lm-eval read it (lm-eval's
+ * EvalAcc._to_eval_results in lm_eval/evaluator_utils.py, simple_evaluate in
+ * lm_eval/evaluator.py, EvaluationTracker in
+ * lm_eval/loggers/evaluation_tracker.py; docs/report-json.md):
+ *   - the results document of one model: "results" (every task AND every
+ *     suite: {"alias", "name", "sample_len", "metric,filter" values and
+ *     "metric_stderr,filter"}; a suite also has "sample_count"), "groups"
+ *     (the suites again, present only when there are any), "group_subtasks",
+ *     "configs", "versions" (the version as the task file gives it: 1.0
+ *     stays a number; "Yaml" when none, as lm-eval's ConfigurableTask),
+ *     "n-shot", "higher_is_better", "n-samples", the run's "config", "date",
+ *     "git_hash", "task_hashes", lm-eval's tracker fields ("model_source",
+ *     "model_name", "model_name_sanitized", "start_time", "end_time",
+ *     "total_evaluation_time_seconds", ...), and Tianti's own "skipped",
  *     "notes", "usage", "run_id", "tianti_version" and "tianti_commit";
- *   - results.json: the documents of every model (--output DIR);
- *   - samples_<model>.jsonl: one line per evaluated document (--output DIR).
+ *   - with --output DIR, per model, as lm-eval's EvaluationTracker names
+ *     them: DIR/<model name sanitized>/results_<date id>.json (that model's
+ *     document: json.load(f)["results"] works) and
+ *     DIR/<model name sanitized>/samples_<task>_<date id>.jsonl (one line
+ *     per evaluated document).
  * The runner (runner.c) fills the document as tasks finish; scores come
  * from score.h. The table `tianti run` prints is results_table.h.
  */
@@ -31,7 +43,8 @@ typedef struct results_config {
     int batch_size;               /* --jobs */
 } results_config;
 
-/* A new, empty results document of one model in run run_id. */
+/* A new, empty results document of one model in run run_id; its start
+ * time is now. */
 json_t *results_doc_new(const results_config *c, int64_t run_id);
 
 /* Records that task_name (or "*": the whole model) was not scored, and why. */
@@ -41,9 +54,11 @@ void results_doc_note(json_t *doc, const char *note);
 
 /* Adds task t's scores; n_original: the task's documents before --limit. */
 void results_doc_add_task(json_t *doc, const task *t, const score_result *r, size_t n_original);
-/* Adds suite name's scores (score_group) and its member task names. */
+/* Adds suite name's scores (score_group), under "results" and "groups",
+ * with its member task names, its version (NULL: null) and the n-shot and
+ * higher_is_better its members agree on. */
 void results_doc_add_group(json_t *doc, const char *name, const score_result *g, const char *const *members,
-                           int n_members);
+                           int n_members, const json_t *version);
 
 /* Requests and tokens of one model across the run. */
 typedef struct results_usage {
@@ -56,12 +71,29 @@ typedef struct results_usage {
 void results_doc_set_usage(json_t *doc, const results_usage *u, double price_input_per_mtok,
                            double price_output_per_mtok);
 
-/* Writes the documents of every model to DIR/results.json. */
-int results_write(const json_t *docs, const char *dir, char *err);
+/* Sets the end time and "total_evaluation_time_seconds" (a string, as
+ * lm-eval writes it). */
+void results_doc_finish(json_t *doc);
 
-/* Opens DIR/samples_<model>.jsonl (the model name made file-safe) for
- * writing. */
-int results_samples_open(const char *dir, const char *model_name, FILE **out, char *err);
+/* lm-eval's date id, datetime.now().isoformat().replace(":", "-"):
+ * "2025-01-31T14-05-09.123456" (local time; no fraction when it is 0).
+ * Caller frees. */
+char *results_date_id(void);
+
+/* lm-eval's sanitize_model_name: every run of the characters "<>:/|\?*[]
+ * (and ") becomes "__". Caller frees. */
+char *results_sanitize_name(const char *name);
+
+/* The folder of one model's files under dir, made if missing:
+ * dir/<sanitized model name>. *out: caller frees. */
+int results_model_dir(const char *dir, const char *model_name, char **out, char *err);
+
+/* Writes one model's document to model_dir/results_<date_id>.json. */
+int results_write(const json_t *doc, const char *model_dir, const char *date_id, char *err);
+
+/* Opens model_dir/samples_<task>_<date_id>.jsonl for writing. */
+int results_samples_open(const char *model_dir, const char *task_name, const char *date_id, FILE **out,
+                         char *err);
 
 /* One line of the samples file: document in of task t with the responses
  * (resps), filtered responses and scores as score_doc made them, and the

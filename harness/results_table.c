@@ -3,9 +3,22 @@
  * results table, one row per (task, filter, metric), then the suites.
  */
 #include "harness/results_table.h"
+#include "core/pytext.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* A version as Python prints it: 1.0 as "1.0", a string as it is. */
+static void version_text(const json_t *v, char *out, size_t n)
+{
+    char num[PYTEXT_FLOAT_REPR_MAX];
+    if (json_is_string(v)) snprintf(out, n, "%s", json_string_value(v));
+    else if (json_is_integer(v)) snprintf(out, n, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) {
+        pytext_float_repr(json_real_value(v), num);
+        snprintf(out, n, "%s", num);
+    } else snprintf(out, n, "%s", v ? "N/A" : "");
+}
 
 static void print_rows(FILE *out, const json_t *doc, const char *name, const json_t *res)
 {
@@ -26,12 +39,13 @@ static void print_rows(FILE *out, const json_t *doc, const char *name, const jso
         const json_t *se = json_object_get(res, se_key);
         const json_t *ver = json_object_get(versions, name);
         const json_t *shot = json_object_get(shots, name);
-        char val[32] = "N/A", ses[32] = "N/A", shot_s[16] = "";
+        char val[32] = "N/A", ses[32] = "N/A", shot_s[16] = "", ver_s[64];
+        version_text(ver, ver_s, sizeof ver_s);
         if (json_is_number(v)) snprintf(val, sizeof val, "%.4f", json_number_value(v));
         if (json_is_number(se)) snprintf(ses, sizeof ses, "%.4f", json_number_value(se));
         if (json_is_integer(shot)) snprintf(shot_s, sizeof shot_s, "%lld", (long long)json_integer_value(shot));
         int hib = json_is_true(json_object_get(hibs, metric));
-        fprintf(out, "|%-24s|%7s|%-16s|%6s|%-14s|%s|%8s|±|%8s|\n", first ? name : "", first && ver ? json_string_value(ver) : "",
+        fprintf(out, "|%-24s|%7s|%-16s|%6s|%-14s|%s|%8s|±|%8s|\n", first ? name : "", first ? ver_s : "",
                 comma + 1, first ? shot_s : "", metric, hib ? "↑" : "↓", val, ses);
         first = 0;
     }
@@ -49,9 +63,16 @@ void results_table_print(const json_t *doc, FILE *out)
     fprintf(out, "|------------------------|-------|----------------|------|--------------|-|--------|-|--------|\n");
     const char *name;
     json_t *res;
-    json_object_foreach(json_object_get(doc, "results"), name, res) print_rows(out, doc, name, res);
+    /* "results" holds the suites too (as lm-eval's); they get their own table */
+    const json_t *groups = json_object_get(doc, "groups");
+    json_object_foreach(json_object_get(doc, "results"), name, res)
+        if (!json_object_get(groups, name)) print_rows(out, doc, name, res);
     int group_rows = 0;
-    json_object_foreach(json_object_get(doc, "groups"), name, res) group_rows += json_object_size(res) > 1;
+    json_object_foreach(json_object_get(doc, "groups"), name, res) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(res, key, v) group_rows += strchr(key, ',') != NULL;
+    }
     if (group_rows > 0) {
         fprintf(out, "\n");
         fprintf(out, hdr, "Groups", "Version", "Filter", "n-shot", "Metric", " ", "Value", " ", "Stderr");

@@ -45,7 +45,9 @@ typedef struct model_ctx {
     int64_t run_id, model_id;
     json_t *doc;                  /* the model's results document, growing task by task */
     results_usage usage;
-    FILE *samples_out;            /* --output: samples_<model>.jsonl */
+    char *out_dir;                /* --output: DIR/<model name sanitized>, else NULL */
+    char *date_id;                /* lm-eval's date id in the file names */
+    FILE *samples_out;            /* --output: the task's samples_<task>_<date id>.jsonl */
 } model_ctx;
 
 /* ---- one task of one model ------------------------------------------------------------ */
@@ -173,6 +175,10 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     score_state sc;
     rc = score_init(&sc, t, fallback != 0, n_docs, err);
     if (rc) return rc;
+    if (mc->out_dir && (rc = results_samples_open(mc->out_dir, t->name, mc->date_id, &mc->samples_out, err))) {
+        score_free(&sc);
+        return rc;
+    }
 
     /* 1. Build every document's requests. */
     plan_requests pr;
@@ -180,6 +186,8 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     if (rc) {
         plan_requests_free(&pr);
         score_free(&sc);
+        if (mc->samples_out) fclose(mc->samples_out);
+        mc->samples_out = NULL;
         return rc;
     }
 
@@ -207,6 +215,8 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     }
     if (rc == TT_OK) rc = store_commit(mc->st, err);
     else if (xrc == TT_OK) store_rollback(mc->st);
+    if (mc->samples_out) fclose(mc->samples_out);
+    mc->samples_out = NULL;
 
     for (int i = 0; i < pr.n_req; i++) engine_response_free(&resp[i]);
     free(resp);
@@ -226,7 +236,7 @@ static int add_group(model_ctx *mc, const plan *p, const plan_group *g, const sc
     if (gr.ok) {
         const char **names = tt_calloc((size_t)g->n_members + 1, sizeof *names);
         for (int i = 0; i < g->n_members; i++) names[i] = p->tasks[g->members[i]]->name;
-        results_doc_add_group(mc->doc, g->name, &gr, names, g->n_members);
+        results_doc_add_group(mc->doc, g->name, &gr, names, g->n_members, g->version);
         free(names);
         rc = store_metrics(mc, g->name, 1, &gr, -1, err);
     }
@@ -256,7 +266,10 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
     if (rc == TT_OK)
         rc = store_model_ensure(st, m->spec, m->name, sp.kind, sp.precision, m->params_json, &mc.model_id, err);
     engine_spec_clear(&sp);
-    if (rc == TT_OK && o->output_dir) rc = results_samples_open(o->output_dir, m->name, &mc.samples_out, err);
+    if (rc == TT_OK && o->output_dir) {
+        rc = results_model_dir(o->output_dir, m->name, &mc.out_dir, err);
+        mc.date_id = results_date_id();
+    }
 
     score_result *results = tt_calloc((size_t)p->n_tasks + 1, sizeof *results);
     unsigned caps = rc == TT_OK ? engine_caps(mc.e) : 0;
@@ -295,9 +308,15 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
         else store_rollback(st);
     }
     results_doc_set_usage(mc.doc, &mc.usage, m->price_input_per_mtok, m->price_output_per_mtok);
+    results_doc_finish(mc.doc);
+    /* --output: this model's results file, as lm-eval writes one per model */
+    char werr[TT_ERR_SIZE];
+    if (rc == TT_OK && mc.out_dir && results_write(mc.doc, mc.out_dir, mc.date_id, werr) != TT_OK)
+        tt_log(TT_LOG_WARN, "%s", werr);
     for (int i = 0; i < p->n_tasks; i++) score_result_free(&results[i]);
     free(results);
-    if (mc.samples_out) fclose(mc.samples_out);
+    free(mc.out_dir);
+    free(mc.date_id);
     engine_close(mc.e);
     return rc;
 }
@@ -385,13 +404,8 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
     /* 4. Finished (or failed), and the results. */
     if (rc == TT_OK) rc = run_identity_end(st, run_id, 1, err);
     else run_identity_end(st, run_id, 0, err);
-    if (rc == TT_OK) {
-        *results = docs;
-        char werr[TT_ERR_SIZE];
-        if (o->output_dir && results_write(docs, o->output_dir, werr) != TT_OK) tt_log(TT_LOG_WARN, "%s", werr);
-    } else {
-        json_decref(docs);
-    }
+    if (rc == TT_OK) *results = docs;
+    else json_decref(docs);
 out:
     store_close(st);
     plan_free(&p);

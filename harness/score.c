@@ -7,6 +7,7 @@
  * judges/stats.h.
  */
 #include "harness/score.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "judges/code_judge.h"
 #include "judges/code_problems.h"
@@ -51,6 +52,11 @@ int score_init(score_state *s, const task *t, int fallback, size_t n_docs, char 
             return rc;
         }
     }
+    /* process_results "truthfulqa_mc2": lm-eval's process_results_mc2 returns
+     * {"acc": true probability mass}, so the task's acc is computed as mc2 */
+    if (t->process_results == TASK_PROCESS_TRUTHFULQA_MC2 && !fallback)
+        for (int m = 0; m < s->n_metrics; m++)
+            if (s->metrics[m].kind == METRIC_ACC) s->metrics[m].kind = METRIC_MC2;
     for (int m = 0; m < s->n_metrics; m++)
         if (metric_pass_k(&s->metrics[m]) > 0) s->code = 1;
     if (s->code) {
@@ -193,36 +199,37 @@ static int gen_targets(const task_instance *in, const char ***out)
     return n;
 }
 
-/* Gold indices and mc2 labels of a multiple-choice doc. */
+/* Gold indices and mc2 labels of a multiple-choice doc. The golds are
+ * lm-eval's (task.h: one per element of a list target, TASK_GOLD_INVALID
+ * for one that is no choice); the labels are the target list itself when
+ * it is one 0/1 label per choice (TruthfulQA MC2), else NULL. */
 static void mc_gold(const task_instance *in, int **gold, int *n_gold, int **labels)
 {
-    *gold = tt_calloc((size_t)in->n_choices + 1, sizeof(int));
-    *labels = NULL;
+    *gold = tt_calloc((size_t)in->n_golds + 1, sizeof(int));
     *n_gold = 0;
+    for (int i = 0; i < in->n_golds; i++) (*gold)[(*n_gold)++] = in->golds[i];
+    if (*n_gold == 0) (*gold)[(*n_gold)++] = TASK_GOLD_INVALID;
+    *labels = NULL;
     const json_t *t = in->target;
-    if (json_is_array(t) && (int)json_array_size(t) == in->n_choices) {
-        /* 0/1 per choice: TruthfulQA MC2-style labels. */
-        int ok = 1;
-        for (int i = 0; i < in->n_choices; i++) {
-            json_t *x = json_array_get(t, (size_t)i);
-            if (!json_is_integer(x) || (json_integer_value(x) != 0 && json_integer_value(x) != 1)) ok = 0;
-        }
-        if (ok) {
-            *labels = tt_calloc((size_t)in->n_choices, sizeof(int));
-            for (int i = 0; i < in->n_choices; i++) {
-                (*labels)[i] = (int)json_integer_value(json_array_get(t, (size_t)i));
-                if ((*labels)[i] == 1 && *n_gold == 0) (*gold)[(*n_gold)++] = i;
-            }
-            return;
-        }
+    if (!json_is_array(t) || (int)json_array_size(t) != in->n_choices) return;
+    for (int i = 0; i < in->n_choices; i++) {
+        json_t *x = json_array_get(t, (size_t)i);
+        if (!json_is_integer(x) || (json_integer_value(x) != 0 && json_integer_value(x) != 1)) return;
     }
-    if (json_is_array(t)) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(t, i, x) if (json_is_integer(x) && *n_gold < in->n_choices)(*gold)[(*n_gold)++] = (int)json_integer_value(x);
-        if (*n_gold) return;
-    }
-    (*gold)[(*n_gold)++] = in->gold;
+    *labels = tt_calloc((size_t)in->n_choices, sizeof(int));
+    for (int i = 0; i < in->n_choices; i++) (*labels)[i] = (int)json_integer_value(json_array_get(t, (size_t)i));
+}
+
+/* lm-eval's process_results warns when a gold is no choice ("Label index was
+ * not in within range of available choices") and scores the doc 0. */
+static void warn_gold(const task *t, const task_instance *in)
+{
+    if (!in->gold_error || (t->process_results == TASK_PROCESS_TRUTHFULQA_MC2)) return;
+    char *target = in->target ? json_dumps(in->target, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    tt_log(TT_LOG_WARN, "task '%s' doc %zu: the target %s is not one of the %d choices (an index out of range "
+                        "or a text that is no choice); the document scores 0, as in lm-eval",
+           t->name, in->doc_index, target ? target : "null", in->n_choices);
+    free(target);
 }
 
 /* The answer letter in a generated reply: see score.h. */
@@ -254,6 +261,7 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
     if (s->fallback) {
         int *gold, n_gold, *labels;
         mc_gold(in, &gold, &n_gold, &labels);
+        warn_gold(t, in);
         int pred = score_extract_choice(resp[0].text, (const char *const *)in->choices, in->n_choices);
         row[0] = 0;
         for (int g = 0; g < n_gold; g++)
@@ -271,14 +279,22 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
         int n = in->n_choices;
         double *lls = tt_calloc((size_t)n + 1, sizeof(double));
         int *greedy = tt_calloc((size_t)n + 1, sizeof(int));
-        for (int i = 0; i < n && i < in->n_requests; i++) {
+        for (int i = 0; i < n && i < n_resp; i++) {
             lls[i] = resp[i].logprob;
             greedy[i] = resp[i].is_greedy;
         }
+        /* acc_mutual_info: the unconditional requests follow the choices */
+        double *uncond = NULL;
+        if (n_resp == 2 * n) {
+            uncond = tt_calloc((size_t)n + 1, sizeof(double));
+            for (int i = 0; i < n; i++) uncond[i] = resp[n + i].logprob;
+        }
         int *gold, n_gold, *labels;
         mc_gold(in, &gold, &n_gold, &labels);
+        warn_gold(t, in);
         metric_mc_input mc = {.n_choices = n, .lls = lls, .is_greedy = greedy,
-                              .choices = (const char *const *)in->choices, .gold = gold, .n_gold = n_gold, .labels = labels};
+                              .choices = (const char *const *)in->choices, .lls_uncond = uncond,
+                              .gold = gold, .n_gold = n_gold, .labels = labels};
         int rc = TT_OK;
         /* Validate all metrics first so a doc is either fully scored or not at all. */
         double *rows = tt_calloc((size_t)s->n_metrics * STATS_ITEM_MAX + 1, sizeof(double));
@@ -293,6 +309,7 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
             }
         free(rows);
         free(lls);
+        free(uncond);
         free(greedy);
         free(gold);
         free(labels);

@@ -167,8 +167,9 @@ static int load_into(suite *s, const char *path, const char *tasks_dir, int dept
     }
     json_object_foreach(j, k, v) {
         if (strcmp(k, "name") && strcmp(k, "tasks") && strcmp(k, "aggregate") && strcmp(k, "description") &&
-            k[0] != '_') {
-            rc = tt_fail(err, TT_ERR_PARSE, "%s: '%s' is not a suite key (name, tasks, aggregate, description)", path, k);
+            strcmp(k, "version") && k[0] != '_') {
+            rc = tt_fail(err, TT_ERR_PARSE, "%s: '%s' is not a suite key (name, tasks, aggregate, description, version)",
+                         path, k);
             goto out;
         }
     }
@@ -182,8 +183,14 @@ static int load_into(suite *s, const char *path, const char *tasks_dir, int dept
         rc = tt_fail(err, TT_ERR_PARSE, "%s: 'tasks' must be a non-empty list", path);
         goto out;
     }
+    json_t *version = json_object_get(j, "version");
+    if (version && !json_is_string(version) && !json_is_number(version)) {
+        rc = tt_fail(err, TT_ERR_PARSE, "%s: 'version' must be a string or a number", path);
+        goto out;
+    }
     if (top) {
         s->name = tt_strdup(json_string_value(name));
+        s->version = version ? json_incref(version) : NULL;
         s->aggregate = SUITE_SIZE_WEIGHTED;
         if (agg) {
             const char *a = json_string_value(agg);
@@ -253,6 +260,7 @@ void suite_free(suite *s)
     if (!s) return;
     free(s->path);
     free(s->name);
+    json_decref(s->version);
     for (int i = 0; i < s->n_tasks; i++) free(s->task_paths[i]);
     free(s->task_paths);
     free(s);

@@ -1,7 +1,10 @@
 /*
  * suite.h — a named list of tasks scored together. A suite file is JSON:
  *   {"name": "mmlu", "tasks": ["mmlu_anatomy.json", "cmmlu", ...],
- *    "aggregate": "size_weighted" | "mean"}
+ *    "aggregate": "size_weighted" | "mean",
+ *    "version": 2}            optional, a string or number: the group's version
+ *                             in the results' "versions" (lm-eval's group
+ *                             metadata.version; null when absent)
  * A task entry ending in ".json" is a path relative to the suite file; any
  * other entry is a NAME looked up in the project's tasks folder
  * (tasks/ ** /NAME.json, or NAME.suite.json for a nested suite, whose tasks
@@ -11,6 +14,8 @@
 #ifndef TIANTI_SUITE_H
 #define TIANTI_SUITE_H
 
+#include <jansson.h>
+
 enum suite_aggregate { SUITE_SIZE_WEIGHTED = 0, SUITE_MEAN = 1 };
 
 typedef struct suite {
@@ -19,6 +24,7 @@ typedef struct suite {
     char **task_paths;      /* resolved task file paths, in order, duplicates dropped */
     int n_tasks;
     enum suite_aggregate aggregate;   /* default size_weighted (lm-eval weight_by_size) */
+    json_t *version;        /* "version" as given, or NULL */
 } suite;
 
 /* Loads a suite file. tasks_dir is searched for bare names (NULL:

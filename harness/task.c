@@ -7,13 +7,18 @@
 #include "harness/task.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/template.h"
+#include "core/pyrandom.h"
+#include "core/pytext.h"
+#include "core/utf8.h"
 #include "core/util.h"
+#include "harness/template.h"
 
 #define TASK_MAX_INCLUDE_DEPTH 8
 
@@ -274,13 +279,49 @@ static int check_list(const src_set *s, const char *key, json_t *v, char *err)
     return TT_OK;
 }
 
+/* version (or metadata.version): a string or a number, kept as given for
+ * the results ("versions": lm-eval writes the YAML value, 1.0 stays 1.0)
+ * and as text (Python's str()) for the store. */
+static int set_version(const src_set *s, const char *key, json_t *v, task *t, char *err)
+{
+    char num[PYTEXT_FLOAT_REPR_MAX];
+    if (json_is_string(v)) {
+        free(t->version);
+        t->version = tt_strndup(json_string_value(v), json_string_length(v));
+    } else if (json_is_integer(v)) {
+        free(t->version);
+        t->version = tt_asprintf("%lld", (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        pytext_float_repr(json_real_value(v), num);
+        free(t->version);
+        t->version = tt_strdup(num);
+    } else {
+        return field_fail(s, key, err, "must be a string or a number");
+    }
+    json_decref(t->version_value);
+    t->version_value = json_incref(v);
+    return TT_OK;
+}
+
+/* Does the metrics list name metric `name` (as a string or {"metric": name})? */
+static int metrics_name(const json_t *metrics, const char *name)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(metrics, i, m) {
+        const char *n = json_is_string(m) ? json_string_value(m) : json_string_value(json_object_get(m, "metric"));
+        if (n && !strcmp(n, name)) return 1;
+    }
+    return 0;
+}
+
 /* Parses the merged config into t. */
 static int parse_config(const src_set *s, json_t *c, task *t, char *err)
 {
     const char *k;
     json_t *v;
     /* training/validation/test split names are kept in these */
-    char *test_split = NULL, *validation_split = NULL, *training_split = NULL;
+    char *test_split = NULL, *validation_split = NULL, *training_split = NULL, *fewshot_split = NULL;
     int rc = TT_OK;
     json_t *gen_kwargs = NULL;
     json_object_foreach(c, k, v) {
@@ -289,23 +330,12 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             !strcmp(k, "task_alias")) {
             if (!strcmp(k, "metadata") && json_is_object(v)) {
                 json_t *ver = json_object_get(v, "version");
-                if (ver && !json_object_get(c, "version")) {
-                    free(t->version);
-                    t->version = json_is_string(ver) ? tt_strdup(json_string_value(ver))
-                                                     : tt_asprintf("%g", json_number_value(ver));
-                }
+                if (ver && !json_object_get(c, "version")) rc = set_version(s, "version", ver, t, err);
             }
             continue;
         }
         if (!strcmp(k, "name") || !strcmp(k, "task")) rc = get_string(s, k, v, &t->name, err);
-        else if (!strcmp(k, "version")) {
-            if (json_is_string(v)) rc = get_string(s, k, v, &t->version, err);
-            else if (json_is_number(v)) {
-                free(t->version);
-                t->version = json_is_integer(v) ? tt_asprintf("%lld", (long long)json_integer_value(v))
-                                                : tt_asprintf("%g", json_real_value(v));
-            } else rc = field_fail(s, k, err, "must be a string or a number");
-        } else if (!strcmp(k, "group")) rc = get_string(s, k, v, &t->group, err);
+        else if (!strcmp(k, "version")) rc = set_version(s, k, v, t, err); else if (!strcmp(k, "group")) rc = get_string(s, k, v, &t->group, err);
         else if (!strcmp(k, "dataset")) {
             if (!json_is_object(v)) rc = field_fail(s, k, err, "must be an object");
             else {
@@ -329,7 +359,12 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
         } else if (!strcmp(k, "test_split")) rc = get_string(s, k, v, &test_split, err);
         else if (!strcmp(k, "validation_split")) rc = get_string(s, k, v, &validation_split, err);
         else if (!strcmp(k, "training_split")) rc = get_string(s, k, v, &training_split, err);
-        else if (!strcmp(k, "fewshot_split")) rc = get_string(s, k, v, &t->fewshot_split, err);
+        else if (!strcmp(k, "fewshot_split")) rc = get_string(s, k, v, &fewshot_split, err);
+        else if (!strcmp(k, "process_results")) {
+            const char *pr = json_string_value(v);
+            if (pr && !strcmp(pr, "truthfulqa_mc2")) t->process_results = TASK_PROCESS_TRUTHFULQA_MC2;
+            else rc = field_fail(s, k, err, "must name a built-in per-document hook: \"truthfulqa_mc2\"");
+        }
         else if (!strcmp(k, "description")) rc = get_string(s, k, v, &t->description, err);
         else if (!strcmp(k, "system_prompt")) rc = get_string(s, k, v, &t->system_prompt, err);
         else if (!strcmp(k, "doc_to_text")) rc = get_string(s, k, v, &t->doc_to_text, err);
@@ -339,12 +374,18 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
                 rc = field_fail(s, k, err, "must be a template, a field name or an integer");
             else t->doc_to_target = json_incref(v);
         } else if (!strcmp(k, "doc_to_choice")) {
-            int bad = !json_is_string(v) && !json_is_array(v);
+            /* a dict stands for its values, in order (lm-eval's doc_to_choice) */
+            json_t *list = json_is_object(v) ? json_array() : json_incref(v);
+            const char *dk;
+            json_t *dv;
+            if (json_is_object(v)) json_object_foreach(v, dk, dv) json_array_append(list, dv);
+            int bad = !json_is_string(list) && !json_is_array(list);
             size_t i;
             json_t *it;
-            if (json_is_array(v)) json_array_foreach(v, i, it) bad |= !json_is_string(it);
-            if (bad) rc = field_fail(s, k, err, "must be a template, a field name or a list of strings");
-            else t->doc_to_choice = json_incref(v);
+            if (json_is_array(list)) json_array_foreach(list, i, it) bad |= !json_is_string(it);
+            if (bad) rc = field_fail(s, k, err, "must be a template, a field name, or a list or object of strings");
+            else t->doc_to_choice = json_incref(list);
+            json_decref(list);
         } else if (!strcmp(k, "output_type")) {
             const char *o = json_string_value(v);
             if (!o) rc = field_fail(s, k, err, "must be a string");
@@ -405,6 +446,20 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             rc = field_fail(s, "num_fewshot", err, "must be 0 for loglikelihood_rolling");
     }
     if (!rc) {
+        /* fewshot_config.split wins over fewshot_split (lm-eval's FewshotConfig.from_dict) */
+        if (!t->fewshot_split && fewshot_split) t->fewshot_split = tt_strdup(fewshot_split);
+        t->cfg_fewshot_split = t->fewshot_split ? tt_strdup(t->fewshot_split) : NULL;
+        t->cfg_test_split = test_split ? tt_strdup(test_split) : NULL;
+        /* lm-eval's fewshot_context passes the eval doc to the sampler when
+         * fewshot_cfg.split == config.test_split (None == None included) */
+        t->exclude_eval_doc = (!t->cfg_fewshot_split && !t->cfg_test_split) ||
+                              (t->cfg_fewshot_split && t->cfg_test_split &&
+                               !strcmp(t->cfg_fewshot_split, t->cfg_test_split));
+        t->mutual_info = t->output_type == TASK_MULTIPLE_CHOICE && metrics_name(t->metrics, "acc_mutual_info");
+        if (t->process_results == TASK_PROCESS_TRUTHFULQA_MC2 && t->output_type != TASK_MULTIPLE_CHOICE)
+            rc = field_fail(s, "process_results", err, "\"truthfulqa_mc2\" works only with output_type multiple_choice");
+    }
+    if (!rc) {
         /* the eval split: test_split, else validation_split (B1) */
         t->eval_split = test_split ? tt_strdup(test_split)
                                    : validation_split ? tt_strdup(validation_split) : NULL;
@@ -416,6 +471,7 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
     free(test_split);
     free(validation_split);
     free(training_split);
+    free(fewshot_split);
     return rc;
 }
 
@@ -491,6 +547,7 @@ void task_free(task *t)
     free(t->dir);
     free(t->name);
     free(t->version);
+    json_decref(t->version_value);
     free(t->group);
     json_decref(t->config);
     json_decref(t->dataset);
@@ -505,6 +562,9 @@ void task_free(task *t)
     json_decref(t->shot_doc_to_target);
     free(t->eval_split);
     free(t->fewshot_split);
+    free(t->cfg_test_split);
+    free(t->cfg_fewshot_split);
+    free(t->shot_draws);
     free(t->target_delimiter);
     free(t->fewshot_delimiter);
     for (int i = 0; i < t->gen.n_until; i++) free(t->gen.until[i]);
@@ -514,6 +574,8 @@ void task_free(task *t)
     json_decref(t->splits);
     free(t);
 }
+
+static void draw_shots(task *t);
 
 /* ---- data ----------------------------------------------------------------- */
 
@@ -567,7 +629,9 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
     json_decref(t->splits);
     t->splits = json_object();
     t->eval_docs = t->shot_docs = NULL;
-    t->shots_from_eval = 0;
+    free(t->shot_draws);
+    t->shot_draws = NULL;
+    t->shot_draw_docs = 0;
     static const char *const eval_names[] = { "test", "validation", "val", NULL };
     const char *ev = t->eval_split ? t->eval_split : first_present(t, eval_names);
     if (!ev) {
@@ -588,14 +652,11 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
             const char *fs = t->fewshot_split ? t->fewshot_split : first_present(t, shot_names);
             if (!fs) fs = ev_copy; /* lm-eval falls back to the test split too */
             rc = load_split(t, fs, opt, hashes, err);
-            if (!rc) {
-                t->shot_docs = json_object_get(t->splits, fs);
-                t->shots_from_eval = !strcmp(fs, ev_copy);
-            }
+            if (!rc) t->shot_docs = json_object_get(t->splits, fs);
         }
         if (!rc) {
             size_t have = json_array_size(t->shot_docs);
-            size_t need = (size_t)t->num_fewshot + (t->shots_from_eval && t->sampler == TASK_SAMPLER_DEFAULT);
+            size_t need = (size_t)t->num_fewshot + (t->exclude_eval_doc && t->sampler == TASK_SAMPLER_DEFAULT);
             if (have < need)
                 rc = tt_fail(err, TT_ERR_PARSE, "task '%s': %d shots asked for, the shot split has %zu records",
                              t->name, t->num_fewshot, have);
@@ -603,6 +664,7 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
     }
     if (!rc) {
         t->eval_docs = json_object_get(t->splits, ev_copy);
+        draw_shots(t);
         /* content hash: task file bytes, then each data file's sha256 */
         tt_buf b;
         tt_buf_init(&b);
@@ -670,19 +732,8 @@ static int field_or_template(const char *what, const char *tmpl, const json_t *d
     return *out ? TT_OK : tt_fail(err, TT_ERR_PARSE, "'%s' is not valid UTF-8", what);
 }
 
-static char *value_text(const json_t *v)
-{
-    if (json_is_string(v)) return tt_strndup(json_string_value(v), json_string_length(v));
-    if (json_is_integer(v)) return tt_asprintf("%lld", (long long)json_integer_value(v));
-    if (json_is_real(v)) return tt_asprintf("%g", json_real_value(v));
-    if (json_is_true(v)) return tt_strdup("True");
-    if (json_is_false(v)) return tt_strdup("False");
-    if (json_is_null(v)) return tt_strdup("None");
-    char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    char *r = tt_strdup(d ? d : "");
-    free(d);
-    return r;
-}
+/* Python's str() of a value (Jinja's rendering; "18.0", "True", "None"). */
+static char *value_text(const json_t *v) { return template_value_text(v); }
 
 static int text_of(const task *t, const json_t *doc, int shot, char **out, char *err)
 {
@@ -705,6 +756,8 @@ int task_doc_text(const task *t, const json_t *doc, char **out, char *err)
     return text_of(t, doc, 0, out, err);
 }
 
+static json_t *list_literal(const char *text);
+
 /* Choices as owned strings; *n = 0 when the task has none. */
 static int choices_of(const task *t, const json_t *doc, char ***out, int *n, char *err)
 {
@@ -715,8 +768,15 @@ static int choices_of(const task *t, const json_t *doc, char ***out, int *n, cha
     if (json_is_array(t->doc_to_choice)) {
         list = json_incref(t->doc_to_choice);
     } else {
-        int rc = field_or_template("doc_to_choice", json_string_value(t->doc_to_choice), doc, 1, &list, err);
+        /* lm-eval: a field's list, or ast.literal_eval of the rendered template */
+        const char *tmpl = json_string_value(t->doc_to_choice);
+        int rc = field_or_template("doc_to_choice", tmpl, doc, 1, &list, err);
         if (rc) return rc;
+        json_t *lit;
+        if (json_is_string(list) && template_has_syntax(tmpl) && (lit = list_literal(json_string_value(list)))) {
+            json_decref(list);
+            list = lit;
+        }
     }
     if (!json_is_array(list) || json_array_size(list) == 0) {
         json_decref(list);
@@ -737,8 +797,34 @@ static int is_digits(const char *s)
     return 1;
 }
 
-/* The doc_to_target value, normalised as lm-eval does: with choices, a
- * string of digits becomes an integer index. New reference in *out. */
+/* ast.literal_eval of a text "[...]", as far as the template language reads
+ * Python literals (lists of strings and integers, nested): a new reference,
+ * or NULL when it is not one (lm-eval then keeps the text). */
+static json_t *list_literal(const char *text)
+{
+    char *tmpl = tt_asprintf("{{%s}}", text);
+    json_t *empty = json_object(), *v = NULL;
+    char err[TT_ERR_SIZE];
+    if (template_eval("doc_to_target", tmpl, empty, &v, err) != TT_OK || !json_is_array(v)) {
+        json_decref(v);
+        v = NULL;
+    }
+    json_decref(empty);
+    free(tmpl);
+    return v;
+}
+
+/* The doc_to_target value as lm-eval's ConfigurableTask.doc_to_target
+ * (lm_eval/api/task.py) gives it. New reference in *out.
+ *  - an integer is the target itself;
+ *  - a string naming a field of the doc gives that field's value untouched:
+ *    a string of digits stays a string (a choice text), only an integer is
+ *    an index;
+ *  - any other string is a template, rendered to text (Python's str() of
+ *    its value): with doc_to_choice a text of decimal digits is an index
+ *    (ast.literal_eval), a text "[...]" that reads as a list literal is that
+ *    list (a template whose value is a list gives the list), anything else
+ *    stays text. */
 static int target_of(const task *t, const json_t *doc, int shot, json_t **out, char *err)
 {
     *out = NULL;
@@ -748,48 +834,85 @@ static int target_of(const task *t, const json_t *doc, int shot, json_t **out, c
         *out = json_incref((json_t *)tt);
         return TT_OK;
     }
-    json_t *v;
-    int rc = field_or_template("doc_to_target", json_string_value(tt), doc, 1, &v, err);
-    if (rc) return rc;
-    if (t->doc_to_choice && json_is_string(v) && is_digits(json_string_value(v)) &&
-        json_string_length(v) < 10) {
-        json_t *iv = json_integer(atoll(json_string_value(v)));
-        json_decref(v);
-        v = iv;
-    } else if (!t->doc_to_choice && !json_is_string(v) && !json_is_array(v)) {
-        char *s = value_text(v);
-        json_decref(v);
-        v = json_string(s);
-        free(s);
+    const char *tmpl = json_string_value(tt);
+    if (!template_has_syntax(tmpl)) {
+        json_t *f = json_object_get(doc, tmpl);
+        if (f) {
+            *out = json_incref(f);
+            return TT_OK;
+        }
     }
-    *out = v;
+    json_t *v;
+    int rc = template_eval("doc_to_target", tmpl, doc, &v, err);
+    if (rc) return rc;
+    if (json_is_array(v)) {   /* str(list) read back by literal_eval: the same list */
+        *out = v;
+        return TT_OK;
+    }
+    char *text = value_text(v);
+    json_decref(v);
+    size_t len = strlen(text);
+    if (t->doc_to_choice && is_digits(text)) {
+        errno = 0;
+        long long g = strtoll(text, NULL, 10);
+        *out = json_integer(errno == ERANGE ? LLONG_MAX : g);
+    } else if (len >= 2 && text[0] == '[' && text[len - 1] == ']' && (*out = list_literal(text))) {
+        /* the list */
+    } else {
+        *out = json_string(text);
+        if (!*out) {
+            free(text);
+            return tt_fail(err, TT_ERR_PARSE, "'doc_to_target' is not valid UTF-8");
+        }
+    }
+    free(text);
     return TT_OK;
 }
 
-/* Gold index for a target given choices: int index, or the position of a
- * string target among the choices; -1 for list targets. */
-static int gold_of(const json_t *target, char **choices, int n, int *gold, char *err)
+/* One gold as lm-eval's process_results reads it: an integer is an index
+ * (kept when below the number of choices), a string is the position of the
+ * equal choice; TASK_GOLD_INVALID (-100) otherwise. Booleans are the ints
+ * they are in Python; a whole float equals that index. A negative index is
+ * invalid here (Python would index from the end). */
+static int gold_index(const json_t *x, char **choices, int n)
 {
-    *gold = -1;
-    if (!target || n == 0 || json_is_array(target)) return TT_OK;
-    if (json_is_integer(target)) {
-        long long g = json_integer_value(target);
-        if (g < 0 || g >= n) return tt_fail(err, TT_ERR_PARSE, "target index %lld out of range (%d choices)", g, n);
-        *gold = (int)g;
-        return TT_OK;
-    }
-    if (json_is_string(target)) {
+    long long g = -1;
+    if (json_is_integer(x)) g = json_integer_value(x);
+    else if (json_is_boolean(x)) g = json_is_true(x);
+    else if (json_is_real(x) && floor(json_real_value(x)) == json_real_value(x) && fabs(json_real_value(x)) < 1e15)
+        g = (long long)json_real_value(x);
+    else if (json_is_string(x)) {
         for (int i = 0; i < n; i++)
-            if (!strcmp(choices[i], json_string_value(target))) {
-                *gold = i;
-                return TT_OK;
-            }
-        return tt_fail(err, TT_ERR_PARSE, "target '%s' is not one of the choices", json_string_value(target));
+            if (!strcmp(choices[i], json_string_value(x))) return i;
+        return TASK_GOLD_INVALID;
     }
-    return tt_fail(err, TT_ERR_PARSE, "target must be an index, a string or a list");
+    return g >= 0 && g < n ? (int)g : TASK_GOLD_INVALID;
 }
 
-/* Answer text of a doc for a few-shot example (B2) or the target text. */
+/* The golds of a multiple-choice doc: one per element of a list target
+ * (lm-eval's multiple_target), else one. */
+static void golds_of(task_instance *in)
+{
+    const json_t *t = in->target;
+    size_t n = json_is_array(t) ? json_array_size(t) : 1;
+    in->golds = tt_calloc(n + 1, sizeof *in->golds);
+    if (json_is_array(t)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(t, i, x) in->golds[in->n_golds++] = gold_index(x, in->choices, in->n_choices);
+    } else if (t) {
+        in->golds[in->n_golds++] = gold_index(t, in->choices, in->n_choices);
+    }
+    if (in->n_golds == 0) in->golds[in->n_golds++] = TASK_GOLD_INVALID;
+    for (int i = 0; i < in->n_golds; i++)
+        if (in->golds[i] == TASK_GOLD_INVALID) in->gold_error = 1;
+    in->gold = !json_is_array(t) && in->golds[0] >= 0 ? in->golds[0] : -1;
+}
+
+/* Answer text of a doc: the text of a few-shot example's answer (B2; lm-eval's
+ * build_qa_turn: choices[a] for an index, a[0] for a list, else a), or the
+ * target text of the doc itself. An index out of range is an error for a
+ * shot (lm-eval fails there too) and the raw value for the doc itself. */
 static int answer_text(const task *t, const json_t *doc, int shot, char **out, char *err)
 {
     *out = NULL;
@@ -807,8 +930,9 @@ static int answer_text(const task *t, const json_t *doc, int shot, char **out, c
         rc = choices_of(t, doc, &choices, &n, err);
         if (!rc) {
             long long g = json_integer_value(first);
-            if (g < 0 || g >= n) rc = tt_fail(err, TT_ERR_PARSE, "target index %lld out of range (%d choices)", g, n);
-            else *out = tt_strdup(choices[g]);
+            if (g >= 0 && g < n) *out = tt_strdup(choices[g]);
+            else if (shot) rc = tt_fail(err, TT_ERR_PARSE, "few-shot target index %lld out of range (%d choices)", g, n);
+            else *out = value_text(first);
         }
         for (int i = 0; i < n; i++) free(choices[i]);
         free(choices);
@@ -821,32 +945,87 @@ static int answer_text(const task *t, const json_t *doc, int shot, char **out, c
 
 /* ---- few-shot selection --------------------------------------------------- */
 
-/* Fills idx[0..n-1] with shot indices into t->shot_docs for doc i. */
-static void pick_shots(const task *t, size_t doc_index, size_t *idx)
+/* The default sampler, as lm-eval's ContextSampler (lm_eval/api/samplers.py):
+ * one random.Random(fewshot_seed) per task, and for each evaluated document
+ * in order rnd.sample(shot_docs, n), or n + 1 when the eval doc is passed
+ * to it (exclude_eval_doc). The draws depend only on the draw count, never
+ * on the documents, so they are made once here for every eval doc; which
+ * drawn record is dropped as equal to the doc is decided when building. */
+static void draw_shots(task *t)
 {
-    size_t n = (size_t)t->num_fewshot;
-    size_t m = json_array_size(t->shot_docs);
+    free(t->shot_draws);
+    t->shot_draws = NULL;
+    t->shot_draw_docs = 0;
+    if (t->num_fewshot <= 0 || t->sampler != TASK_SAMPLER_DEFAULT || !t->shot_docs || !t->eval_docs) return;
+    size_t m = json_array_size(t->shot_docs), n_docs = json_array_size(t->eval_docs);
+    int k = t->num_fewshot + (t->exclude_eval_doc ? 1 : 0);
+    if ((size_t)k > m) return;   /* task_load_data has already refused this */
+    t->shot_draw_k = k;
+    t->shot_draws = tt_malloc((n_docs ? n_docs : 1) * (size_t)k * sizeof *t->shot_draws);
+    size_t *one = tt_malloc((size_t)k * sizeof *one);
+    pyrandom r;
+    pyrandom_seed(&r, t->fewshot_seed);
+    for (size_t d = 0; d < n_docs; d++) {
+        pyrandom_sample(&r, m, (size_t)k, one);
+        for (int j = 0; j < k; j++) t->shot_draws[d * (size_t)k + (size_t)j] = (uint32_t)one[j];
+    }
+    free(one);
+    t->shot_draw_docs = n_docs;
+}
+
+/* Fills idx[0..n-1] with the shot indices into t->shot_docs for the doc
+ * with index doc_index (its record: doc). first_n takes the first records;
+ * the default sampler the draws made for doc_index (recomputed from the
+ * seed for an index past the eval docs). With exclude_eval_doc, records
+ * equal to doc are dropped (lm-eval's rm_eval_doc compares by value).
+ * Fails when fewer than n records are left. */
+static int pick_shots(const task *t, const json_t *doc, size_t doc_index, size_t *idx, char *err)
+{
+    size_t n = (size_t)t->num_fewshot, m = json_array_size(t->shot_docs), got = 0;
     if (t->sampler == TASK_SAMPLER_FIRST_N) {
-        for (size_t k = 0; k < n; k++) idx[k] = k;
-        return;
+        for (size_t k = 0; k < m && got < n; k++) {
+            if (t->exclude_eval_doc && json_equal(json_array_get(t->shot_docs, k), (json_t *)doc)) continue;
+            idx[got++] = k;
+        }
+    } else {
+        size_t k = (size_t)t->shot_draw_k;
+        uint32_t *own = NULL;
+        const uint32_t *drawn;
+        if (t->shot_draws && doc_index < t->shot_draw_docs) {
+            drawn = t->shot_draws + doc_index * k;
+        } else {
+            /* not an eval doc of this task: replay the generator up to it */
+            k = n + (t->exclude_eval_doc ? 1 : 0);
+            if (k > m) return tt_fail(err, TT_ERR_PARSE, "%zu shots asked for, the shot split has %zu records", n, m);
+            size_t *one = tt_malloc(k * sizeof *one);
+            own = tt_malloc(k * sizeof *own);
+            pyrandom r;
+            pyrandom_seed(&r, t->fewshot_seed);
+            for (size_t d = 0; d <= doc_index; d++) pyrandom_sample(&r, m, k, one);
+            for (size_t j = 0; j < k; j++) own[j] = (uint32_t)one[j];
+            free(one);
+            drawn = own;
+        }
+        for (size_t j = 0; j < k && got < n; j++) {
+            if (t->exclude_eval_doc && json_equal(json_array_get(t->shot_docs, drawn[j]), (json_t *)doc)) continue;
+            idx[got++] = drawn[j];
+        }
+        free(own);
     }
-    tt_rng r;
-    tt_rng_seed(&r, t->fewshot_seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(doc_index + 1)));
-    size_t want = n + (t->shots_from_eval ? 1 : 0);
-    size_t *drawn = tt_malloc((want ? want : 1) * sizeof *drawn);
-    size_t got = 0;
-    while (got < want) {
-        size_t c = (size_t)tt_rng_below(&r, m);
-        int dup = 0;
-        for (size_t k = 0; k < got; k++) dup |= drawn[k] == c;
-        if (!dup) drawn[got++] = c;
-    }
-    size_t out = 0;
-    for (size_t k = 0; k < got && out < n; k++) {
-        if (t->shots_from_eval && drawn[k] == doc_index) continue;
-        idx[out++] = drawn[k];
-    }
-    free(drawn);
+    if (got < n)
+        return tt_fail(err, TT_ERR_PARSE, "only %zu of the %zu shots are left after dropping the records equal to "
+                       "the document itself", got, n);
+    return TT_OK;
+}
+
+/* lm-eval's maybe_delimit (lm_eval/api/utils.py): prefix and suffix joined
+ * by delimiter unless either has whitespace at the joint. */
+static char *maybe_delimit(const char *prefix, const char *suffix, const char *delimiter)
+{
+    size_t pl = strlen(prefix);
+    size_t last = tt_utf8_char_start(prefix, 0, pl - 1);
+    int space = pytext_space_len(prefix + last, pl - last) == pl - last || pytext_space_len(suffix, strlen(suffix)) > 0;
+    return tt_asprintf("%s%s%s", prefix, space ? "" : delimiter, suffix);
 }
 
 /* ---- assembly -------------------------------------------------------------- */
@@ -895,9 +1074,8 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
         }
     }
     if (t->system_prompt || desc) {
-        char *sys = (t->system_prompt && desc)
-                        ? tt_asprintf("%s%s%s", t->system_prompt, t->fewshot_delimiter, desc)
-                        : tt_strdup(t->system_prompt ? t->system_prompt : desc);
+        char *sys = (t->system_prompt && *t->system_prompt && desc) ? maybe_delimit(t->system_prompt, desc, t->fewshot_delimiter)
+                                                                     : tt_strdup(t->system_prompt && *t->system_prompt ? t->system_prompt : desc ? desc : "");
         tt_buf_puts(&prompt, sys);
         add_msg(in, "system", sys);
     }
@@ -910,7 +1088,7 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
             goto fail;
         }
         shots = tt_malloc((size_t)t->num_fewshot * sizeof *shots);
-        pick_shots(t, doc_index, shots);
+        if ((rc = pick_shots(t, doc, doc_index, shots, inner))) goto fail;
         for (int k = 0; k < t->num_fewshot; k++) {
             const json_t *sd = json_array_get(t->shot_docs, shots[k]);
             char *q, *a;
@@ -920,10 +1098,16 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
                 goto fail;
             }
             tt_buf_puts(&prompt, q);
+            add_msg(in, "user", q);
+            /* lm-eval's build_qa_turn: a shot without an answer is its
+             * question alone, with neither delimiter */
+            if (!*a) {
+                free(a);
+                continue;
+            }
             tt_buf_puts(&prompt, t->target_delimiter);
             tt_buf_puts(&prompt, a);
             tt_buf_puts(&prompt, t->fewshot_delimiter);
-            add_msg(in, "user", q);
             add_msg(in, "assistant", a);
         }
     }
@@ -945,28 +1129,35 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
     /* targets */
     if ((rc = choices_of(t, doc, &in->choices, &in->n_choices, inner))) goto fail;
     if ((rc = target_of(t, doc, 0, &in->target, inner))) goto fail;
-    if ((rc = gold_of(in->target, in->choices, in->n_choices, &in->gold, inner))) goto fail;
+    if (in->n_choices > 0) golds_of(in);
     if (in->gold >= 0) in->target_text = tt_strdup(in->choices[in->gold]);
     else if ((rc = answer_text(t, doc, 0, &in->target_text, inner))) goto fail;
 
     /* requests (B3) */
     switch (t->output_type) {
-    case TASK_MULTIPLE_CHOICE:
-        in->n_requests = in->n_choices;
-        in->requests = tt_calloc((size_t)in->n_choices, sizeof *in->requests);
-        in->continuations = tt_calloc((size_t)in->n_choices + 1, sizeof(char *));
-        for (int c = 0; c < in->n_choices; c++) {
-            in->continuations[c] = tt_asprintf("%s%s", t->target_delimiter, in->choices[c]);
+    case TASK_MULTIPLE_CHOICE: {
+        /* (context, delimiter + choice) per choice; with acc_mutual_info also
+         * ("", delimiter + choice) per choice after them (lm-eval's
+         * construct_requests) */
+        int per = in->n_choices, total = t->mutual_info ? 2 * per : per;
+        in->n_requests = total;
+        in->requests = tt_calloc((size_t)total + 1, sizeof *in->requests);
+        in->continuations = tt_calloc((size_t)total + 1, sizeof(char *));
+        for (int c = 0; c < total; c++) {
+            in->continuations[c] = tt_asprintf("%s%s", t->target_delimiter, in->choices[c % per]);
             in->requests[c].kind = ENGINE_REQ_LOGLIKELIHOOD;
-            in->requests[c].context = in->prompt;
+            in->requests[c].context = c < per ? in->prompt : "";
             in->requests[c].continuation = in->continuations[c];
         }
         break;
+    }
     case TASK_LOGLIKELIHOOD:
+        /* (context, target): no delimiter, the target carries its own
+         * leading space (lm-eval's construct_requests; lambada_openai) */
         in->n_requests = 1;
         in->requests = tt_calloc(1, sizeof *in->requests);
         in->continuations = tt_calloc(2, sizeof(char *));
-        in->continuations[0] = tt_asprintf("%s%s", t->target_delimiter, in->target_text);
+        in->continuations[0] = tt_strdup(in->target_text);
         in->requests[0].kind = ENGINE_REQ_LOGLIKELIHOOD;
         in->requests[0].context = in->prompt;
         in->requests[0].continuation = in->continuations[0];
@@ -1022,6 +1213,7 @@ void task_instance_free(task_instance *in)
     for (int i = 0; i < in->n_choices; i++) free(in->choices[i]);
     free(in->choices);
     json_decref(in->target);
+    free(in->golds);
     free(in->target_text);
     free(in->requests);
     if (in->continuations)

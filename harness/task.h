@@ -11,7 +11,9 @@
  * line and key, so typos never pass silently; keys starting with "_" and
  * "metadata" are free-form comments):
  *   name (or task)      string, required
- *   version             string or number (default "0"); metadata.version too
+ *   version             string or number (text default "0"); metadata.version
+ *                       too. Kept as written for the results' "versions"
+ *                       (1.0 stays a number, as lm-eval writes it)
  *   include             string or list: base files (relative to this file)
  *                       whose keys this file overrides, recursively
  *   dataset             object: {"path": ENTRY} (one file = split "test") or
@@ -22,13 +24,19 @@
  *                       (lm-eval's names): evaluated docs come from
  *                       test_split, else validation_split, else the split
  *                       named "test", else "validation"/"val"; shots from
- *                       fewshot_split, else fewshot_config.samples, else
- *                       training_split, validation_split, the eval split
+ *                       fewshot_config.split, else fewshot_split, else
+ *                       fewshot_config.samples, else training_split,
+ *                       validation_split, the eval split
  *   description         template, rendered per doc, prepended once
  *   doc_to_text         template or field name (required)
- *   doc_to_target       template, field name or integer
- *   doc_to_choice       template yielding a list, a field name, or a list of
- *                       literal strings
+ *   doc_to_target       template, field name or integer, read as lm-eval's
+ *                       ConfigurableTask.doc_to_target: a field's value is
+ *                       untouched (a digit string is a choice text), a
+ *                       template's text of digits is an index when there are
+ *                       choices, "[...]" a list (docs/tasks.md)
+ *   doc_to_choice       template yielding a list (or a text that reads as a
+ *                       list literal), a field name, or a list of literal
+ *                       strings (an object: its values)
  *   output_type         multiple_choice | generate_until (default) |
  *                       loglikelihood | loglikelihood_rolling
  *   num_fewshot         integer >= 0 (default 0)
@@ -37,7 +45,8 @@
  *                        "doc_to_text", "doc_to_target": used for the shots
  *                        instead of the task's own (lm-eval's per-shot
  *                        overrides)}
- *   fewshot_seed        integer (default 1234, lm-eval's default)
+ *   fewshot_seed        integer (default 1234, lm-eval's default; the run's
+ *                       --seed replaces it, harness/plan.c)
  *   target_delimiter    string (default " ")
  *   fewshot_delimiter   string (default "\n\n")
  *   generation (or generation_kwargs)  {until: [..] (default
@@ -58,13 +67,24 @@
  *                       log-likelihoods may answer by generating a letter;
  *                       the runner scores that as acc under the filter name
  *                       "letter_fallback", so it is never mistaken for acc
+ *   process_results     "truthfulqa_mc2": lm-eval's per-document hook of that
+ *                       name; the task's "acc" is the probability mass of the
+ *                       choices labelled 1 by the target list
  *   group               string, optional label for reports
  *
- * Few-shot sampling: first_n takes the first n records of the shot split
- * (never skipping the doc itself, as lm-eval). The default sampler draws n
- * distinct records with a generator seeded from (fewshot_seed, doc index),
- * so each doc's shots do not depend on run order or --limit; when shots and
- * evaluated docs share a split it draws n+1 and drops the doc itself.
+ * Few-shot sampling, as lm-eval's samplers (lm_eval/api/samplers.py): the
+ * doc is excluded when the few-shot split's name equals test_split's (both
+ * unset counting as equal), by dropping the shot records equal to it.
+ * first_n takes the first n records (without those). The default sampler is
+ * one CPython random.Random(fewshot_seed) per task drawing sample(records,
+ * n) (n+1 when excluding, the doc dropped, the first n kept) for each eval
+ * doc in order: lm-eval's shots, independent of --limit and build order.
+ *
+ * Requests (lm-eval's construct_requests): multiple_choice: (prompt,
+ * target_delimiter + choice) per choice, and ("", target_delimiter + choice)
+ * per choice after them when the metrics name acc_mutual_info;
+ * loglikelihood: (prompt, target) with no delimiter; loglikelihood_rolling:
+ * the target; generate_until: the prompt (or the chat turns).
  */
 #ifndef TIANTI_TASK_H
 #define TIANTI_TASK_H
@@ -85,6 +105,19 @@ enum task_output_type {
 
 enum task_sampler { TASK_SAMPLER_DEFAULT = 0, TASK_SAMPLER_FIRST_N = 1 };
 
+/* process_results: lm-eval's per-document hook, by name (a task file cannot
+ * name Python code; these are the ones Tianti implements). */
+enum task_process_results {
+    TASK_PROCESS_DEFAULT = 0,
+    /* lm_eval/tasks/truthfulqa/utils.py process_results_mc2: the "acc" of a
+     * document is the normalised probability mass of the choices whose
+     * label (the target list) is 1 */
+    TASK_PROCESS_TRUTHFULQA_MC2 = 1
+};
+
+/* lm-eval's marker for a gold that is no choice (process_results: -100). */
+#define TASK_GOLD_INVALID (-100)
+
 typedef struct task_generation {
     char **until;          /* owned strings */
     int n_until;
@@ -101,7 +134,9 @@ typedef struct task {
     char *path;               /* task file as given */
     char *dir;                /* its folder: relative data paths start here */
     char *name;
-    char *version;
+    char *version;            /* as text: the string, or Python's str() of the number */
+    json_t *version_value;    /* the version as the file gives it (a number stays a
+                                 number, as lm-eval writes it), or NULL: none given */
     char *group;              /* may be NULL */
     json_t *config;           /* merged task JSON (after include) */
     json_t *dataset;          /* the "dataset" object */
@@ -116,6 +151,8 @@ typedef struct task {
     enum task_sampler sampler;
     uint64_t fewshot_seed;
     json_t *fewshot_samples;  /* fixed shot records, or NULL */
+    char *cfg_test_split;     /* test_split as written, or NULL */
+    char *cfg_fewshot_split;  /* fewshot_config.split, else fewshot_split, as written, or NULL */
     char *shot_doc_to_text;   /* fewshot_config.doc_to_text override, or NULL */
     json_t *shot_doc_to_target; /* fewshot_config.doc_to_target override, or NULL */
     char *eval_split;         /* NULL: pick after loading */
@@ -125,6 +162,9 @@ typedef struct task {
     task_generation gen;
     json_t *filters;          /* list or NULL (filter.c reads it) */
     json_t *metrics;          /* list or NULL (metrics.c reads it) */
+    int mutual_info;          /* multiple_choice with acc_mutual_info among the metrics:
+                                 each choice is also scored after an empty context */
+    enum task_process_results process_results;
     int chat;
     int unsafe;
     int generative_fallback;  /* multiple_choice: letter extraction allowed */
@@ -135,7 +175,15 @@ typedef struct task {
     json_t *splits;           /* object: split name -> array of records */
     json_t *eval_docs;        /* borrowed from splits */
     json_t *shot_docs;        /* borrowed from splits or fewshot_samples */
-    int shots_from_eval;      /* shot split is the eval split */
+    int exclude_eval_doc;     /* lm-eval passes the eval doc to its sampler (the
+                                 fewshot split's name equals test_split's, both
+                                 unset included): draw n+1, drop records equal
+                                 to the doc, keep n */
+    uint32_t *shot_draws;     /* default sampler: per eval doc, the shot_draw_k
+                                 indices random.Random(fewshot_seed).sample drew
+                                 for it, doc after doc */
+    size_t shot_draw_docs;    /* eval docs covered by shot_draws */
+    int shot_draw_k;          /* draws per doc: num_fewshot (+1 when exclude_eval_doc) */
     char content_hash[65];    /* sha256(task file bytes, each data file's sha256) */
 } task;
 
@@ -153,7 +201,15 @@ typedef struct task_instance {
     int n_choices;
     json_t *target;           /* doc_to_target value: integer index, string, or list */
     int gold;                 /* multiple_choice: index of the right choice, -1 if none
-                                 (a list target, e.g. TruthfulQA mc2 labels) */
+                                 (a list target, e.g. TruthfulQA mc2 labels, or a
+                                 gold that is not a choice) */
+    int *golds;               /* multiple_choice: lm-eval's gold, one entry per gold
+                                 (a list target gives several); TASK_GOLD_INVALID
+                                 (lm-eval's -100) for an index out of range or a
+                                 string that is no choice */
+    int n_golds;
+    int gold_error;           /* some gold is TASK_GOLD_INVALID: lm-eval warns and
+                                 scores the doc 0 */
     char *target_text;        /* target as text (choices[gold] when gold >= 0) */
     engine_request *requests;
     int n_requests;
@@ -186,8 +242,8 @@ size_t task_limit_count(size_t n_docs, double limit);
 int task_build(const task *t, size_t i, task_instance *out, char *err);
 
 /* Builds the instance for any record (not necessarily from the eval
- * split); doc_index is used only to seed the shot sampler and to exclude
- * the doc itself when shots come from the eval split. */
+ * split); doc_index says which draw of the default sampler its shots are
+ * (an eval doc's own; past the eval docs the generator is replayed). */
 int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_instance *out,
                    char *err);
 

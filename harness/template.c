@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pytext.h"
 #include "core/utf8.h"
 #include "core/util.h"
 
@@ -82,36 +83,63 @@ static size_t read_ident(tp *p, char *buf, size_t cap)
 
 /* ---- rendering values to text --------------------------------------- */
 
-static void render_value(tt_buf *b, const json_t *v)
+/* Python's repr() (nested = 1) or str() (nested = 0) of a JSON value,
+ * which is what Jinja prints: str() of a string is the string itself; a
+ * list or dict prints its items with repr() ("['a', 1, 2.0, True, None]"). */
+static void python_text(tt_buf *b, const json_t *v, int nested)
 {
     switch (json_typeof(v)) {
-    case JSON_STRING: tt_buf_append(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_STRING:
+        if (nested) pytext_repr_str(b, json_string_value(v), json_string_length(v));
+        else tt_buf_append(b, json_string_value(v), json_string_length(v));
+        break;
     case JSON_INTEGER: tt_buf_printf(b, "%lld", (long long)json_integer_value(v)); break;
     case JSON_REAL: {
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "%.17g", json_real_value(v));
-        /* shortest round-trip form, as Python prints floats */
-        for (int prec = 1; prec <= 17; prec++) {
-            char t2[64];
-            snprintf(t2, sizeof t2, "%.*g", prec, json_real_value(v));
-            if (strtod(t2, NULL) == json_real_value(v)) {
-                memcpy(tmp, t2, sizeof tmp);
-                break;
-            }
-        }
-        tt_buf_puts(b, tmp);
-        if (!strpbrk(tmp, ".eEn")) tt_buf_puts(b, ".0");
+        char num[PYTEXT_FLOAT_REPR_MAX];
+        tt_buf_append(b, num, pytext_float_repr(json_real_value(v), num));
         break;
     }
     case JSON_TRUE: tt_buf_puts(b, "True"); break;
     case JSON_FALSE: tt_buf_puts(b, "False"); break;
     case JSON_NULL: tt_buf_puts(b, "None"); break;
-    default: {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (s) tt_buf_puts(b, s);
-        free(s);
+    case JSON_ARRAY: {
+        tt_buf_puts(b, "[");
+        size_t i;
+        json_t *it;
+        json_array_foreach(v, i, it) {
+            if (i) tt_buf_puts(b, ", ");
+            python_text(b, it, 1);
+        }
+        tt_buf_puts(b, "]");
+        break;
+    }
+    case JSON_OBJECT: {
+        tt_buf_puts(b, "{");
+        const char *k;
+        json_t *it;
+        int first = 1;
+        json_object_foreach((json_t *)v, k, it) {
+            if (!first) tt_buf_puts(b, ", ");
+            first = 0;
+            pytext_repr_str(b, k, strlen(k));
+            tt_buf_puts(b, ": ");
+            python_text(b, it, 1);
+        }
+        tt_buf_puts(b, "}");
+        break;
     }
     }
+}
+
+static void render_value(tt_buf *b, const json_t *v) { python_text(b, v, 0); }
+
+char *template_value_text(const json_t *v)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_puts(&b, "");
+    python_text(&b, v, 0);
+    return tt_buf_detach(&b);
 }
 
 static json_t *to_text(const json_t *v)

@@ -24,9 +24,11 @@
  * strings); object[key] looks the key up. A missing field or an index out of
  * range is an error, not an empty string (Jinja would print nothing; here a
  * typo in a task file should fail loudly).
- * Rendering: strings as is, integers in decimal, reals as Python prints them
- * ("1.0"), booleans "True"/"False", null "None", lists and objects as
- * compact JSON.
+ * Rendering is Python's str(), as Jinja prints values: strings as is,
+ * integers in decimal, reals as Python prints them (repr: "18.0",
+ * "1234567.5", "1e+16"; core/pytext.h), booleans "True"/"False", null
+ * "None", lists and objects with their items in repr() form
+ * ("['a', 1, 2.5]", "{'k': None}").
  */
 #ifndef TIANTI_TEMPLATE_H
 #define TIANTI_TEMPLATE_H
@@ -44,6 +46,10 @@ int template_render(const char *name, const char *tmpl, const json_t *doc, char 
  * the rendered text. *out is a new reference: caller json_decref()s it. */
 int template_eval(const char *name, const char *tmpl, const json_t *doc, json_t **out,
                   char *err);
+
+/* Python's str() of a value, as a template renders it (see above). Caller
+ * frees. */
+char *template_value_text(const json_t *v);
 
 /* Does tmpl contain template syntax ("{{" or "{#")? */
 int template_has_syntax(const char *tmpl);

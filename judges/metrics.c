@@ -296,15 +296,11 @@ int metric_score_mc(const metric_spec *m, const metric_mc_input *in, double *ite
         break;
     }
     case METRIC_MC2: {
-        /* lm-eval splits at the first label 0 (its data lists true answers
-         * first); summing over label 1 is the same there and stays right
-         * for files whose labels interleave (2 questions each of
-         * TruthfulQA's mc_task.json and v0/mc_task.json do). */
-        if (!in->labels) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': labels missing"); break; }
-        int has_false = 0;
-        for (int i = 0; i < n; i++)
-            if (in->labels[i] == 0) has_false = 1;
-        if (!has_false) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'mc2': no false answer (label 0) among the choices"); break; }
+        /* lm-eval's process_results_mc2 (lm_eval/tasks/truthfulqa/utils.py):
+         * probs = exp(lls), normalised, summed where the label is 1. The
+         * maximum is subtracted first, which changes nothing but keeps very
+         * negative loglikelihoods from underflowing to 0/0. */
+        if (!in->labels) { rc = tt_fail(err, TT_ERR_USAGE, "metric '%s': labels missing", m->name); break; }
         double mx = -INFINITY;
         for (int i = 0; i < n; i++) if (in->lls[i] > mx) mx = in->lls[i];
         double t = 0, all = 0;
@@ -385,7 +381,10 @@ int metric_score_rolling(const metric_spec *m, double ll, const char *text, doub
 
 static int is_py_punct(unsigned char c) { return c < 0x80 && ispunct(c); }
 
-/* exact_match normalisation; caller frees. */
+/* exact_match normalisation, in lm-eval's order (exact_match_hf_evaluate in
+ * lm_eval/api/metrics.py): re.sub each regexes_to_ignore, then lower()
+ * (numpy's char.lower is str.lower per element: Unicode), then drop
+ * string.punctuation, then string.digits. Caller frees. */
 static char *em_normalize(const metric_spec *m, const char *s)
 {
     char *cur = tt_strdup(s);
@@ -394,12 +393,17 @@ static char *em_normalize(const metric_spec *m, const char *s)
         free(cur);
         cur = nx;
     }
+    if (m->ignore_case) {
+        char *lo = pytext_lower(cur, strlen(cur));
+        free(cur);
+        cur = lo;
+    }
     char *w = cur;
     for (char *p = cur; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (m->ignore_punctuation && is_py_punct(c)) continue;
         if (m->ignore_numbers && c >= '0' && c <= '9') continue;
-        *w++ = (char)(m->ignore_case ? tolower(c) : c);
+        *w++ = (char)c;
     }
     *w = '\0';
     return cur;
@@ -443,13 +447,12 @@ static int span_cmp(const void *a, const void *b)
 /* Normalised SQuAD tokens of s: *buf holds the text (caller frees both). */
 static size_t squad_tokens(const char *s, char **buf, pytext_span **toks)
 {
-    size_t n = strlen(s);
-    char *t = tt_malloc(n + 1);
+    char *t = pytext_lower(s, strlen(s));   /* s.lower(): Unicode */
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    for (size_t i = 0; t[i]; i++) {
+        unsigned char c = (unsigned char)t[i];
         if (is_py_punct(c)) continue;
-        t[k++] = (char)tolower(c);
+        t[k++] = (char)c;
     }
     t[k] = '\0';
     pytext_span *v = NULL;

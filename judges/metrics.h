@@ -14,10 +14,12 @@
  *   acc_mutual_info   mc      mean   yes  argmax (lls[i] − lls_uncond[i])
  *   mc1               mc      mean   yes  TruthfulQA MC1: acc (gold index 0 in
  *                                         the data; pass gold as usual)
- *   mc2               mc      mean   yes  TruthfulQA MC2: Σ_{label 1} e^ll_i / Σ_i e^ll_i
- *                                         (lm-eval: true answers = those before
- *                                         the first label 0; equal when the
- *                                         true answers come first)
+ *   mc2               mc      mean   yes  TruthfulQA MC2: Σ_{label 1} e^ll_i / Σ_i e^ll_i,
+ *                                         lm-eval's process_results_mc2
+ *                                         (lm_eval/tasks/truthfulqa/utils.py),
+ *                                         which reports it as "acc": a task
+ *                                         gets that name with "process_results":
+ *                                         "truthfulqa_mc2" (harness/task.h)
  *   brier_score       mc      brier_score no Σ_i (softmax(lls)_i − onehot(gold)_i)²
  *   f1                mc      f1     yes  item {gold, pred}; corpus binary F1
  *   mcc               mc      matthews_corrcoef yes  item {gold, pred}
@@ -46,10 +48,11 @@
  * Text rules (so that numbers match lm-eval's Python):
  *   - lengths for acc_norm are Unicode code points, never bytes (CJK!);
  *   - exact_match: delete each regexes_to_ignore match (pattern applied to
- *     response and target), then ignore_case (ASCII lower), then
+ *     response and target), then ignore_case (Python's str.lower(): Unicode,
+ *     final sigma, 'İ' -> 'i̇'; core/pytext.h), then
  *     ignore_punctuation (Python string.punctuation, ASCII only), then
  *     ignore_numbers (ASCII digits); no stripping; plain string equality;
- *   - token_f1: lower, drop string.punctuation, drop the words a/an/the,
+ *   - token_f1: str.lower(), drop string.punctuation, drop the words a/an/the,
  *     split on Unicode whitespace; F1 of the token multisets; if either side
  *     has no tokens the score is 1 when both are empty, else 0 (SQuAD v2);
  *   - bleu: each hypothesis and reference is right-stripped and tokenised
@@ -59,7 +62,8 @@
  *     '.' and ',' unless between digits... exactly the four sacrebleu regex
  *     passes), no lowercasing; clipped n-gram counts use the max count over
  *     the references; ref_len is the closest reference length (ties to the
- *     shorter); "exp" smoothing; score 0..100;
+ *     shorter); "exp" smoothing, but 0.0 when no n-gram matches at all
+ *     (sacrebleu >= 2.0's early stop); score 0..100;
  *   - rouge_l: rouge_score's default tokeniser (lowercase, every run of
  *     characters outside [a-z0-9] is a separator), no stemming; so text
  *     without ASCII letters or digits (e.g. Chinese) scores 0, as in
@@ -152,8 +156,8 @@ typedef struct metric_mc_input {
 /* Multiple-choice metrics (acc, acc_norm, acc_bytes, acc_mutual_info, mc1,
  * mc2, brier_score, f1, mcc, exact_match). Returns TT_ERR_UNSUPPORTED for a
  * metric of another kind, TT_ERR_USAGE (with message) when an input the
- * metric needs is missing (no choices for acc_norm, no labels or no false
- * label for mc2, gold out of range for brier_score). */
+ * metric needs is missing (no choices for acc_norm, no labels for mc2,
+ * gold out of range for brier_score). */
 int metric_score_mc(const metric_spec *m, const metric_mc_input *in, double *item, char *err);
 
 /* Generation metrics (exact_match, contains, numeric_match, token_f1, bleu,

@@ -59,10 +59,14 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* sacrebleu compute_bleu on summed statistics; 0..100. */
+/* sacrebleu (>= 2.0) BLEU.compute_bleu on summed statistics, as lm-eval's
+ * bleu aggregation calls it (corpus_bleu, default "exp" smoothing); 0..100.
+ * With no matching n-gram at all it returns 0.0 before any smoothing
+ * (sacrebleu's early stop, its issue #141). */
 static double bleu_from_stats(const double *s)
 {
     double sys_len = s[0], ref_len = s[1];
+    if (s[2] == 0 && s[3] == 0 && s[4] == 0 && s[5] == 0) return 0.0;
     double prec[4] = { 0, 0, 0, 0 };
     double smooth = 1.0;
     for (int k = 0; k < 4; k++) {

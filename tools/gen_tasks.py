@@ -96,12 +96,11 @@ TQA_PREAMBLE = (
     "Q: Where were the 1992 Olympics held?\n"
     "A: The 1992 Olympics were held in Barcelona, Spain.")
 
-# lm-eval writes the third pattern "(?s).*#### "; core/pytext.c has no
-# inline flags, and "(.|\n)*" matches the same text (any characters,
-# newlines included, greedy).
+# lm-eval gsm8k.yaml's exact_match options, patterns as written there
+# (Python re; core/pytext.c runs them with PCRE2)
 GSM8K_EM = {"metric": "exact_match", "aggregation": "mean", "higher_is_better": True,
             "ignore_case": True, "ignore_punctuation": False,
-            "regexes_to_ignore": [",", "\\$", "(.|\\n)*#### ", "\\.$"]}
+            "regexes_to_ignore": [",", "\\$", "(?s).*#### ", "\\.$"]}
 
 
 def sha256(path):
@@ -133,8 +132,11 @@ def gen_mmlu(data):
     subjects = sorted(f[:-len("_test.csv")] for f in os.listdir(os.path.join(data, "mmlu/test")))
     write("mmlu/_mmlu.json", {
         "_comment": NOTE + ". lm-eval mmlu/default: 5-shot first_n from dev; this copy of the CSVs "
-                    "has columns question,choice0..choice3,answer (0-based index)",
-        "version": "1",
+                    "has columns question,choice0..choice3,answer (0-based index). lm-eval names the "
+                    "field (doc_to_target: answer), whose value is an int in its dataset; a CSV cell is "
+                    "the text '2', which as a bare field would be a choice text, so the target is the "
+                    "template {{answer}}: lm-eval reads a rendered digit string as the index",
+        "version": 1.0,
         "group": "mmlu",
         "output_type": "multiple_choice",
         "generative_fallback": True,
@@ -144,7 +146,7 @@ def gen_mmlu(data):
         "fewshot_config": {"sampler": "first_n"},
         "doc_to_text": "{{question.strip()}}\nA. {{choice0}}\nB. {{choice1}}\nC. {{choice2}}\nD. {{choice3}}\nAnswer:",
         "doc_to_choice": MC_LETTERS,
-        "doc_to_target": "answer",
+        "doc_to_target": "{{answer}}",
         "metrics": [ACC],
     })
     names = []
@@ -161,7 +163,7 @@ def gen_mmlu(data):
                 "dev": entry(data, "mmlu/dev/%s_dev.csv" % s, MMLU_URL + "dev/%s_dev.csv" % s),
             }},
         })
-    write("mmlu/mmlu.suite.json", {"name": "mmlu", "aggregate": "size_weighted", "tasks": names})
+    write("mmlu/mmlu.suite.json", {"name": "mmlu", "version": 2, "aggregate": "size_weighted", "tasks": names})
     return len(names)
 
 
@@ -171,7 +173,7 @@ def gen_ceval(data):
     zip_sha = sha256(os.path.join(data, "ceval/ceval-exam.zip"))
     write("ceval/_ceval.json", {
         "_comment": NOTE + ". lm-eval ceval-valid: evaluate val, 5-shot first_n from dev",
-        "version": "1",
+        "version": 2.0,
         "group": "ceval-valid",
         "output_type": "multiple_choice",
         "generative_fallback": True,
@@ -199,14 +201,15 @@ def gen_ceval(data):
             "description": "以下是中国关于%s的单项选择题，请选出其中的正确答案。\n\n" % mapping[s][1],
             "dataset": {"splits": sp},
         })
-    write("ceval/ceval-valid.suite.json", {"name": "ceval-valid", "aggregate": "size_weighted", "tasks": names})
+    write("ceval/ceval-valid.suite.json", {"name": "ceval-valid", "version": 2.0, "aggregate": "size_weighted",
+                                           "tasks": names})
     return len(names)
 
 
 def gen_cmmlu(data):
     write("cmmlu/_cmmlu.json", {
         "_comment": NOTE + ". lm-eval cmmlu: evaluate test, 5-shot first_n from dev",
-        "version": "1",
+        "version": 1.0,
         "group": "cmmlu",
         "output_type": "multiple_choice",
         "generative_fallback": True,
@@ -234,7 +237,7 @@ def gen_cmmlu(data):
                 "dev": entry(data, "cmmlu/dev/%s.csv" % s, CMMLU_URL + "dev/%s.csv" % s),
             }},
         })
-    write("cmmlu/cmmlu.suite.json", {"name": "cmmlu", "aggregate": "size_weighted", "tasks": names})
+    write("cmmlu/cmmlu.suite.json", {"name": "cmmlu", "version": 1.0, "aggregate": "size_weighted", "tasks": names})
     return len(names)
 
 
@@ -245,7 +248,7 @@ def gen_gsm8k(data):
                     "here, so shots are drawn at random (seed 1234) from test, never the doc itself; "
                     "lm-eval draws them from train",
         "name": "gsm8k",
-        "version": "3",
+        "version": 3.0,
         "dataset": ds,
         "output_type": "generate_until",
         "num_fewshot": 5,
@@ -267,7 +270,7 @@ def gen_gsm8k(data):
     write("gsm8k/gsm8k_cot.json", {
         "_comment": NOTE + ". lm-eval gsm8k-cot: 8 fixed chain-of-thought exemplars (Wei et al. 2022)",
         "name": "gsm8k_cot",
-        "version": "3",
+        "version": 3.0,
         "dataset": ds,
         "output_type": "generate_until",
         "num_fewshot": 8,
@@ -301,7 +304,7 @@ def gen_truthfulqa(data):
         "_comment": NOTE + ". lm-eval truthfulqa_mc1 (817 questions, original release); the true "
                     "answer is listed first, target index 0",
         "name": "truthfulqa_mc1",
-        "version": "2",
+        "version": 2.0,
         "group": "truthfulqa",
         "dataset": ds,
         "output_type": "multiple_choice",
@@ -312,10 +315,11 @@ def gen_truthfulqa(data):
         "metrics": [ACC],
     })
     write("truthfulqa/truthfulqa_mc2.json", {
-        "_comment": NOTE + ". lm-eval truthfulqa_mc2: the target is the list of 0/1 labels of the "
-                    "choices; mc2 = normalised probability mass on the true answers",
+        "_comment": NOTE + ". lm-eval truthfulqa_mc2 (version 3.0): the target is the list of 0/1 "
+                    "labels of the choices; its process_results_mc2 reports the normalised probability "
+                    "mass on the true answers as acc",
         "name": "truthfulqa_mc2",
-        "version": "2",
+        "version": 3.0,
         "group": "truthfulqa",
         "dataset": ds,
         "output_type": "multiple_choice",
@@ -323,7 +327,8 @@ def gen_truthfulqa(data):
         "doc_to_text": text,
         "doc_to_choice": "{{mc2_targets.keys()}}",
         "doc_to_target": "{{mc2_targets.values()}}",
-        "metrics": [{"metric": "mc2", "aggregation": "mean", "higher_is_better": True}],
+        "process_results": "truthfulqa_mc2",
+        "metrics": [ACC],
     })
     return 2
 

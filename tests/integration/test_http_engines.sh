@@ -52,7 +52,7 @@ cat > models.json <<JSON
 JSON
 score() {  # DB MODEL -> exact_match of http_gen
   "$TIANTI_BIN" run --task gen.json --model "$2" --models models.json --db "$1" -j 4 -q --format json -v 2>>verbose.log |
-    tee "$1.json" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["results"]["http_gen"]["exact_match,none"])'
+    tee "$1.json" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["results"]["http_gen"]["exact_match,none"])'
 }
 clean=$(score clean.db clean) || fail "clean run failed: $(tail -5 verbose.log)"
 faulty=$(score faulty.db faulty) || fail "faulty run failed: $(tail -5 verbose.log)"
@@ -88,7 +88,7 @@ pids+=($!)
 for _ in $(seq 50); do grep -q serving serve.out 2>/dev/null && break; sleep 0.1; done
 sport=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)$/\1/p' serve.out)
 [ -n "$sport" ] || fail "tianti serve did not start"
-em() { /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)["results"]["toy_gen"]; print([v for k, v in sorted(r.items()) if k.startswith("exact_match,")][0])'; }
+em() { /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin)[0]["results"]["toy_gen"]; print([v for k, v in sorted(r.items()) if k.startswith("exact_match,")][0])'; }
 direct=$("$TIANTI_BIN" run --task gen.json --model replay:replay.jsonl --db serve.db -q --format json | em)
 via=$(OPENAI_BASE_URL=http://127.0.0.1:$sport/v1 "$TIANTI_BIN" run --task gen.json --model openai:replay --db serve.db -q -v --format json 2>>verbose.log | em)
 glm=$("$TIANTI_BIN" run --task gen.json --model chatglm:http://127.0.0.1:$sport/ --db serve.db -q --format json 2>>verbose.log | em)

@@ -31,7 +31,7 @@ grep -q "runs model-written code; pass --allow-code-execution" err.txt || { cat 
 grep -q "protections in force" err.txt || { cat err.txt; fail "protections not reported"; }
 python3 - <<'PY'
 import json
-r = json.load(open("r.json"))["results"]["humaneval"]
+r = json.load(open("r.json"))[0]["results"]["humaneval"]
 assert r["pass@1,execution"] == 0.75, r
 assert r["pass@10,execution"] == "N/A", r   # n = 1 < k = 10: undefined, not invented
 PY

@@ -45,7 +45,7 @@ hits=$(grep -o '[0-9]* from cache' err.txt | awk '{s+=$1} END {print s}')
 # Same scores as the uninterrupted run.
 python3 - ref.json resumed.json <<'PY'
 import json, sys
-a = json.load(open(sys.argv[1]))["results"]; b = json.load(open(sys.argv[2]))["results"]
+a = json.load(open(sys.argv[1]))[0]["results"]; b = json.load(open(sys.argv[2]))[0]["results"]
 assert a == b, (a, b)
 PY
 echo "ok: resumed after kill -9 with $hits cache hits"

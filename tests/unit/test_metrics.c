@@ -190,16 +190,18 @@ static void test_metric_mc2_truthfulqa(void **state)
     in.labels = l3;
     assert_int_equal(metric_score_mc(s, &in, item, err), TT_OK);
     assert_near(item[0], 1.0 / 3.0, EPS);
-    /* interleaved labels 1,0,1 (as in 2 questions of TruthfulQA 2025): the
-     * true mass is 2 of 3 equal parts (lm-eval's first-0 split would say 1/3) */
+    /* interleaved labels 1,0,1: lm-eval's current process_results_mc2
+     * (lm_eval/tasks/truthfulqa/utils.py) sums probs_norm[labels == 1]: the
+     * true mass is 2 of 3 equal parts */
     int l4[3] = { 1, 0, 1 };
     in.labels = l4;
     assert_int_equal(metric_score_mc(s, &in, item, err), TT_OK);
     assert_near(item[0], 2.0 / 3.0, EPS);
+    /* all true: sum(probs_norm[labels == 1]) == 1.0 (no false answer needed) */
     int none0[3] = { 1, 1, 1 };
     in.labels = none0;
-    assert_int_equal(metric_score_mc(s, &in, item, err), TT_ERR_USAGE);
-    assert_non_null(strstr(err, "label 0"));
+    assert_int_equal(metric_score_mc(s, &in, item, err), TT_OK);
+    assert_near(item[0], 1.0, EPS);
     metric_specs_free(s, 1);
 }
 
@@ -435,6 +437,20 @@ static void test_metric_bleu_stats_and_corpus(void **state)
     double one[STATS_ITEM_MAX];
     metric_bleu_stats("hi", &hi, 1, one);
     assert_near(stats_value(STATS_BLEU, one, 1), 0.0, 1e-12);
+    /* nothing matches: lm-eval's bleu aggregation is sacrebleu.corpus_bleu(...)
+     * .score (lm_eval/api/metrics.py), and sacrebleu >= 2.0's compute_bleu
+     * returns 0.0 when no n-gram matches, before any smoothing; "exp"
+     * smoothing would have given (100/10 · 100/16 · 100/24 · 100/32)^(1/4) */
+    const char *rz = "a b c d e";
+    metric_bleu_stats("v w x y z", &rz, 1, one);
+    assert_true(one[2] == 0 && one[3] == 0 && one[4] == 0 && one[5] == 0);
+    assert_true(one[6] == 5 && one[7] == 4 && one[8] == 3 && one[9] == 2);
+    assert_true(stats_value(STATS_BLEU, one, 1) == 0.0);
+    /* one unigram match is enough for the smoothed score: correct (1,0,0,0),
+     * totals (5,4,3,2): p = 20, 100/(2·4), 100/(4·3), 100/(8·2), BP 1 */
+    const char *r1m = "v b c d e";
+    metric_bleu_stats("v w x y z", &r1m, 1, one);
+    assert_near(stats_value(STATS_BLEU, one, 1), pow(20.0 * 12.5 * (100.0 / 12) * 6.25, 0.25), 1e-9);
     /* empty hypothesis: BP 0 */
     metric_bleu_stats("", &hi, 1, one);
     assert_near(stats_value(STATS_BLEU, one, 1), 0.0, 1e-12);
@@ -722,8 +738,9 @@ static void test_metric_spec_parse_fields_and_errors(void **state)
     expect_spec_error("[{\"metric\":\"acc\",\"aggregation\":\"avg\"}]", "unknown aggregation 'avg'");
     expect_spec_error("[{\"metric\":\"acc\",\"ignore_case\":true}]", "unknown field 'ignore_case'");
     expect_spec_error("[{\"metric\":\"exact_match\",\"ignore_case\":1}]", "must be true or false");
-    expect_spec_error("[{\"metric\":\"exact_match\",\"regexes_to_ignore\":[\"(.*?)\"]}]",
-                      "regexes_to_ignore[0]");
+    /* re.compile(r"\p{L}") fails in Python ("bad escape \p"): so here */
+    expect_spec_error("[{\"metric\":\"exact_match\",\"regexes_to_ignore\":[\"\\\\p{L}\"]}]",
+                      "regexes_to_ignore[0]: regex '\\p{L}': bad escape \\p");
     expect_spec_error("[\"acc\", \"acc\"]", "listed twice");
     expect_spec_error("[42]", "metrics[0]: must be");
     expect_spec_error("{}", "must be an array");

@@ -15,10 +15,12 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "harness/results.h"
 #include "harness/runner.h"
 #include "harness/score.h"
 
 #include <fcntl.h>
+#include <glob.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,10 +203,38 @@ static void test_run_prints_nothing_and_records_versions(void **state)
     }
     json_t *glm_doc = json_array_get(r.docs, 1);
     assert_true(json_is_number(json_object_get(json_object_get(json_object_get(glm_doc, "results"), "toy_gen"), "exact_match,strip")));
+    /* --output: per model, lm-eval's EvaluationTracker layout:
+     * DIR/<sanitize_model_name(name)>/results_<date id>.json holding that
+     * model's document, and samples_<task>_<date id>.jsonl beside it.
+     * sanitize_model_name is re.sub(r"[\"<>:/|\\?*\[\]]+", "__", name), so
+     * "glm:/x/tiny.gguf@q8_0" becomes "glm__x__tiny.gguf@q8_0". */
+    char *sane = results_sanitize_name("glm:/x/tiny.gguf@q8_0");
+    assert_string_equal(sane, "glm__x__tiny.gguf@q8_0");
+    free(sane);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *doc = json_array_get(r.docs, i);
+        const char *model_dir = json_string_value(json_object_get(doc, "model_name_sanitized"));
+        assert_non_null(model_dir);
+        assert_null(strchr(model_dir, '/'));
+        char *pat = tt_asprintf("%s/%s/results_*.json", dir, model_dir);
+        glob_t g;
+        assert_int_equal(glob(pat, 0, NULL, &g), 0);
+        assert_int_equal(g.gl_pathc, 1);
+        json_t *file = json_load_file(g.gl_pathv[0], 0, NULL);
+        assert_non_null(file);
+        assert_true(json_is_object(json_object_get(json_object_get(file, "results"), "toy_mc")));
+        assert_string_equal(json_string_value(json_object_get(file, "model_name")),
+                            json_string_value(json_object_get(doc, "model_name")));
+        json_decref(file);
+        globfree(&g);
+        free(pat);
+        pat = tt_asprintf("%s/%s/samples_toy_mc_*.jsonl", dir, model_dir);
+        assert_int_equal(glob(pat, 0, NULL, &g), 0);
+        assert_int_equal(g.gl_pathc, 1);
+        globfree(&g);
+        free(pat);
+    }
     json_decref(r.docs);
-    char *results_json = tt_asprintf("%s/results.json", dir);
-    assert_int_equal(access(results_json, R_OK), 0);
-    free(results_json);
 
     /* the store: the run's commit, each model's kind and precision */
     sqlite3 *sdb;

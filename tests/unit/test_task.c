@@ -225,40 +225,148 @@ static void test_task_build_targets_string_and_letter(void **state)
     assert_string_equal(in.target_text, "A");
     task_instance_free(&in);
     task_free(t);
+    /* lm-eval's doc_to_target (lm_eval/api/task.py): a bare field name gives
+     * the field's value untouched, so the CSV string "1" is a choice TEXT:
+     * not among ["A", "B"], gold -100 (process_results warns, scores 0) */
     free(write_tmp("digits.csv", "q,answer\nwhat?,1\n"));
     t = load("digits.json",
              "{\"name\": \"dg\", \"dataset\": {\"path\": \"digits.csv\"}, \"output_type\": \"multiple_choice\","
              " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"answer\"}");
     assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_true(json_is_string(in.target));
+    assert_int_equal(in.gold, -1);
+    assert_int_equal(in.n_golds, 1);
+    assert_int_equal(in.golds[0], TASK_GOLD_INVALID);
+    assert_true(in.gold_error);
+    task_instance_free(&in);
+    task_free(t);
+    /* ... while a template rendering "1" is an index: "1".isdigit() and
+     * doc_to_choice is set, so ast.literal_eval("1") == 1 */
+    t = load("digits2.json",
+             "{\"name\": \"dg2\", \"dataset\": {\"path\": \"digits.csv\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"{{answer}}\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_true(json_is_integer(in.target));
+    assert_int_equal(in.gold, 1);
+    assert_false(in.gold_error);
+    task_instance_free(&in);
+    task_free(t);
+    /* a digit string that IS a choice text: choices ["0", "1", "2"], field "1"
+     * -> choices.index("1") == 1; the integer field ans == 1 -> index 1 too */
+    free(write_tmp("dchoice.jsonl", "{\"q\": \"x\", \"s\": \"2\", \"n\": 0}\n"));
+    t = load("dchoice.json",
+             "{\"name\": \"dc\", \"dataset\": {\"path\": \"dchoice.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"1\", \"2\", \"0\"], \"doc_to_target\": \"s\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.gold, 1);            /* ["1", "2", "0"].index("2") */
+    task_instance_free(&in);
+    task_free(t);
+    t = load("dchoice2.json",
+             "{\"name\": \"dc2\", \"dataset\": {\"path\": \"dchoice.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"1\", \"2\", \"0\"], \"doc_to_target\": \"n\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.gold, 0);            /* the integer 0 is an index */
+    task_instance_free(&in);
+    task_free(t);
+    /* a target outside the choices is no error (lm-eval: gold -100, a warning
+     * when scoring, the doc scores 0); nor is an index out of range */
+    t = load("badtarget.json",
+             "{\"name\": \"bt\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"{{q}}\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.golds[0], TASK_GOLD_INVALID);
+    assert_true(in.gold_error);
+    assert_string_equal(in.target_text, "2+2?");
+    task_instance_free(&in);
+    task_free(t);
+    t = load("badindex.json",
+             "{\"name\": \"bi\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": 7}");
+    assert_int_equal(task_build(t, 1, &in, err), TT_OK);
+    assert_int_equal(in.golds[0], TASK_GOLD_INVALID);
+    assert_true(in.gold_error);
+    task_instance_free(&in);
+    task_free(t);
+    /* a list target: one gold per element (lm-eval's multiple_target), each
+     * index kept when below the number of choices: [1, 5] -> [1, -100] */
+    t = load("listtarget.json",
+             "{\"name\": \"lt\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"{{[1, 5]}}\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_golds, 2);
+    assert_int_equal(in.golds[0], 1);
+    assert_int_equal(in.golds[1], TASK_GOLD_INVALID);
+    assert_int_equal(in.gold, -1);
+    task_instance_free(&in);
+    task_free(t);
+}
+
+/* doc_to_choice as lm-eval's (lm_eval/api/task.py): a template's text is
+ * read with ast.literal_eval, so "['x', 'y']" rendered from a string field
+ * is the list ['x', 'y']; a dict stands for list(d.values()). */
+static void test_task_choices_literal_and_dict(void **state)
+{
+    (void)state;
+    free(write_tmp("lit.jsonl", "{\"q\": \"?\", \"opts\": \"['x', 'y']\", \"a\": 1}\n"));
+    task *t = load("lit.json",
+                   "{\"name\": \"lit\", \"dataset\": {\"path\": \"lit.jsonl\"}, \"output_type\": \"multiple_choice\","
+                   " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": \"{{opts}}\", \"doc_to_target\": \"a\"}");
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_choices, 2);
+    assert_string_equal(in.choices[1], "y");
     assert_int_equal(in.gold, 1);
     task_instance_free(&in);
     task_free(t);
-    /* a target outside the choices names the task and the doc */
-    expect_error("badtarget.json",
-                 "{\"name\": \"bt\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
-                 " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": [\"A\", \"B\"], \"doc_to_target\": \"{{q}}\"}",
-                 1, "task 'bt' doc 0: target '2+2?' is not one of the choices");
+    t = load("dict.json",
+             "{\"name\": \"dict\", \"dataset\": {\"path\": \"lit.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": {\"A\": \"first\", \"B\": \"second\"}, \"doc_to_target\": \"a\"}");
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_choices, 2);
+    assert_string_equal(in.choices[0], "first");
+    assert_string_equal(in.target_text, "second");
+    task_instance_free(&in);
+    task_free(t);
 }
 
-/* The sampler's contract, recomputed: a generator seeded with
- * seed ^ (0x9E3779B97F4A7C15 * (i + 1)), n + 1 distinct draws, the doc
- * itself dropped, the first n kept. */
-static void expected_random_shots(uint64_t seed, size_t i, size_t m, size_t n, size_t *out)
+/* Numbers become text as Python's str() makes them (Jinja renders values
+ * with str()): repr(18.0) == '18.0', repr(1234567.5) == '1234567.5',
+ * repr(1e16) == '1e+16', str(True) == 'True', str(None) == 'None',
+ * str([1, 'a', 2.5]) == "[1, 'a', 2.5]"; a numeric gold of a generation
+ * task is str(gold) (process_results casts it to the response's type). */
+static void test_task_numbers_as_python_text(void **state)
 {
-    tt_rng r;
-    tt_rng_seed(&r, seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1)));
-    size_t drawn[16], got = 0;
-    while (got < n + 1) {
-        size_t c = (size_t)tt_rng_below(&r, m);
-        int dup = 0;
-        for (size_t k = 0; k < got; k++) dup |= drawn[k] == c;
-        if (!dup) drawn[got++] = c;
-    }
-    size_t o = 0;
-    for (size_t k = 0; k < got && o < n; k++)
-        if (drawn[k] != i) out[o++] = drawn[k];
+    (void)state;
+    free(write_tmp("nums.jsonl",
+                   "{\"x\": 18.0, \"y\": 1234567.5, \"z\": 1e16, \"b\": true, \"n\": null, \"l\": [1, \"a\", 2.5]}\n"));
+    task *t = load("nums.json",
+                   "{\"name\": \"nums\", \"version\": 2.0, \"dataset\": {\"path\": \"nums.jsonl\"},"
+                   " \"doc_to_text\": \"{{x}} {{y}} {{z}} {{b}} {{n}} {{l}}\", \"doc_to_target\": \"y\"}");
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "18.0 1234567.5 1e+16 True None [1, 'a', 2.5]");
+    assert_string_equal(in.target_text, "1234567.5");
+    /* version 2.0 is kept a number for the results (lm-eval writes 2.0) */
+    assert_string_equal(t->version, "2.0");
+    assert_true(json_is_real(t->version_value));
+    task_instance_free(&in);
+    task_free(t);
 }
 
+/* The default sampler is lm-eval's ContextSampler (lm_eval/api/samplers.py)
+ * with one random.Random(fewshot_seed) per task, drawn document after
+ * document. With neither test_split nor fewshot_split set,
+ * fewshot_cfg.split == config.test_split (None == None), so the eval doc is
+ * passed: rnd.sample(docs, n + 1), records equal to the doc dropped, the
+ * first n kept. Worked out with CPython 3.11 for six docs {"q": "qI", "a":
+ * "aI"}, n = 3, seed 7:
+ *     r = random.Random(7)
+ *     for i, d in enumerate(docs): s = r.sample(docs, 4); [x for x in s if x != d][:3]
+ * drawn (indices)   [2,1,3,5] [0,5,4,1] [4,0,1,5] [0,3,4,5] [1,0,3,4] [4,0,1,2]
+ * kept              [2,1,3]   [0,5,4]   [4,0,1]   [0,4,5]   [1,0,3]   [4,0,1]
+ * (doc 3 drew itself and lost it; doc 1 drew itself fourth). */
 static void test_task_build_fewshot_random_excludes_doc(void **state)
 {
     (void)state;
@@ -266,45 +374,50 @@ static void test_task_build_fewshot_random_excludes_doc(void **state)
                    "{\"name\": \"rnd\", \"dataset\": {\"path\": \"six.jsonl\"}, \"num_fewshot\": 3,"
                    " \"fewshot_seed\": 7, \"doc_to_text\": \"{{q}}\", \"doc_to_target\": \"{{a}}\","
                    " \"target_delimiter\": \"=\", \"fewshot_delimiter\": \";\"}");
-    assert_true(t->shots_from_eval);
+    assert_true(t->exclude_eval_doc);
+    static const int kept[6][3] = { {2, 1, 3}, {0, 5, 4}, {4, 0, 1}, {0, 4, 5}, {1, 0, 3}, {4, 0, 1} };
     char err[TT_ERR_SIZE];
-    for (size_t i = 0; i < 6; i++) {
-        task_instance in, again;
+    /* built in reverse order: each doc's shots do not depend on build order */
+    for (size_t i = 6; i-- > 0;) {
+        task_instance in;
         assert_int_equal(task_build(t, i, &in, err), TT_OK);
-        size_t shots[3];
-        expected_random_shots(7, i, 6, 3, shots);
-        char *want = tt_asprintf("q%zu=a%zu;q%zu=a%zu;q%zu=a%zu;q%zu", shots[0], shots[0], shots[1],
-                                 shots[1], shots[2], shots[2], i);
+        const int *k = kept[i];
+        char *want = tt_asprintf("q%d=a%d;q%d=a%d;q%d=a%d;q%zu", k[0], k[0], k[1], k[1], k[2], k[2], i);
         assert_string_equal(in.prompt, want);
         free(want);
-        for (int k = 0; k < 3; k++) assert_int_not_equal(shots[k], i);
-        assert_true(shots[0] != shots[1] && shots[1] != shots[2] && shots[0] != shots[2]);
-        /* same doc, same shots, whatever else was built in between */
-        assert_int_equal(task_build(t, i, &again, err), TT_OK);
-        assert_string_equal(in.prompt, again.prompt);
-        task_instance_free(&again);
-        /* sanity: the doc's own text appears exactly once, at the end */
-        char own[8];
-        snprintf(own, sizeof own, "q%zu", i);
-        assert_ptr_equal(strstr(in.prompt, own), in.prompt + strlen(in.prompt) - 2);
         task_instance_free(&in);
     }
-    /* another seed gives other shots for at least one doc */
-    task *t2 = load("rnd2.json",
-                    "{\"name\": \"rnd2\", \"dataset\": {\"path\": \"six.jsonl\"}, \"num_fewshot\": 3,"
-                    " \"fewshot_seed\": 8, \"doc_to_text\": \"{{q}}\", \"doc_to_target\": \"{{a}}\","
-                    " \"target_delimiter\": \"=\", \"fewshot_delimiter\": \";\"}");
-    int any = 0;
-    for (size_t i = 0; i < 6; i++) {
-        task_instance a, b;
-        assert_int_equal(task_build(t, i, &a, err), TT_OK);
-        assert_int_equal(task_build(t2, i, &b, err), TT_OK);
-        any |= strcmp(a.prompt, b.prompt) != 0;
-        task_instance_free(&a);
-        task_instance_free(&b);
+    /* a record that is not an eval doc (task_build_doc past the end) replays
+     * the generator: index 6 is the seventh draw, r.sample(docs, 4) after the
+     * six above == [5, 4, 0, 2] with CPython, none equal to the new record */
+    json_t *extra = json_pack("{s:s, s:s}", "q", "qx", "a", "ax");
+    task_instance in;
+    assert_int_equal(task_build_doc(t, extra, 6, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "q5=a5;q4=a4;q0=a0;qx");
+    task_instance_free(&in);
+    json_decref(extra);
+    task_free(t);
+
+    /* with test_split "test" and fewshot_split "train" the doc is not passed:
+     * rnd.sample(train, 3) per doc. random.Random(1234) (lm-eval's default
+     * fewshot seed), three docs:
+     *     [r.sample(range(6), 3) for _ in range(3)] == [[3, 0, 4], [0, 4, 5], [5, 0, 4]] */
+    free(write_tmp("three.jsonl", "{\"q\": \"t0\"}\n{\"q\": \"t1\"}\n{\"q\": \"t2\"}\n"));
+    t = load("rnd3.json",
+             "{\"name\": \"rnd3\", \"dataset\": {\"splits\": {\"test\": \"three.jsonl\", \"train\": \"six.jsonl\"}},"
+             " \"test_split\": \"test\", \"fewshot_split\": \"train\", \"num_fewshot\": 3,"
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_target\": \"{{q}}\", \"fewshot_config\": {\"doc_to_target\": \"{{a}}\"},"
+             " \"target_delimiter\": \"=\", \"fewshot_delimiter\": \";\"}");
+    assert_false(t->exclude_eval_doc);
+    static const int kept3[3][3] = { {3, 0, 4}, {0, 4, 5}, {5, 0, 4} };
+    for (size_t i = 0; i < 3; i++) {
+        const int *k = kept3[i];
+        char *want = tt_asprintf("q%d=a%d;q%d=a%d;q%d=a%d;t%zu", k[0], k[0], k[1], k[1], k[2], k[2], i);
+        assert_int_equal(task_build(t, i, &in, err), TT_OK);
+        assert_string_equal(in.prompt, want);
+        free(want);
+        task_instance_free(&in);
     }
-    assert_true(any);
-    task_free(t2);
     task_free(t);
     /* asking for more shots than the split can give (5 others + the doc) fails */
     expect_error("toomany.json",
@@ -352,9 +465,12 @@ static void test_task_build_chat_mode_turns(void **state)
 static void test_task_build_loglikelihood_kinds(void **state)
 {
     (void)state;
+    /* lm-eval's construct_requests for loglikelihood: (ctx, doc_to_target(doc)),
+     * no target_delimiter; the target brings its own space, as lambada_openai's
+     * doc_to_target "{{' '+text.split(' ')[-1]}}" does */
     task *t = load("ll.json",
                    "{\"name\": \"ll\", \"dataset\": {\"path\": \"six.jsonl\"}, \"output_type\": \"loglikelihood\","
-                   " \"doc_to_text\": \"{{q}}:\", \"doc_to_target\": \"{{a}}\"}");
+                   " \"doc_to_text\": \"{{q}}:\", \"doc_to_target\": \"{{' ' + a}}\", \"target_delimiter\": \"#\"}");
     task_instance in;
     char err[TT_ERR_SIZE];
     assert_int_equal(task_build(t, 2, &in, err), TT_OK);
@@ -362,6 +478,13 @@ static void test_task_build_loglikelihood_kinds(void **state)
     assert_int_equal(in.requests[0].kind, ENGINE_REQ_LOGLIKELIHOOD);
     assert_string_equal(in.requests[0].context, "q2:");
     assert_string_equal(in.requests[0].continuation, " a2");
+    task_instance_free(&in);
+    task_free(t);
+    t = load("ll2.json",
+             "{\"name\": \"ll2\", \"dataset\": {\"path\": \"six.jsonl\"}, \"output_type\": \"loglikelihood\","
+             " \"doc_to_text\": \"{{q}}:\", \"doc_to_target\": \"{{a}}\"}");
+    assert_int_equal(task_build(t, 2, &in, err), TT_OK);
+    assert_string_equal(in.requests[0].continuation, "a2");
     task_instance_free(&in);
     task_free(t);
     t = load("roll.json",
@@ -464,7 +587,6 @@ static void test_task_build_fixed_samples_image_and_lists(void **state)
                    "   \"samples\": [{\"q\": \"s0\", \"why\": \"w0\"}, {\"q\": \"s1\", \"why\": \"w1\"}]},"
                    " \"doc_to_text\": \"Q: {{q}}\\nA:\", \"doc_to_target\": \"{{a}}\", \"unsafe\": true}");
     assert_true(t->unsafe);
-    assert_false(t->shots_from_eval);
     task_instance in;
     char err[TT_ERR_SIZE];
     assert_int_equal(task_build(t, 1, &in, err), TT_OK);
@@ -498,6 +620,42 @@ static void test_task_build_fixed_samples_image_and_lists(void **state)
     task_free(t);
 }
 
+/* acc_mutual_info: lm-eval's construct_requests adds, after the (ctx,
+ * delimiter + choice) requests, one ("", delimiter + choice) per choice when
+ * the metric list names acc_mutual_info (lm_eval/api/task.py). */
+static void test_task_build_mutual_info_requests(void **state)
+{
+    (void)state;
+    task *t = load("mi.json",
+                   "{\"name\": \"mi\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+                   " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": \"opts\", \"doc_to_target\": \"ans\","
+                   " \"metrics\": [{\"metric\": \"acc\"}, {\"metric\": \"acc_mutual_info\"}]}");
+    assert_true(t->mutual_info);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_choices, 2);
+    assert_int_equal(in.n_requests, 4);
+    static const char *const ctx[4] = { "2+2?", "2+2?", "", "" };
+    static const char *const cont[4] = { " 3", " 4", " 3", " 4" };
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(in.requests[i].kind, ENGINE_REQ_LOGLIKELIHOOD);
+        assert_string_equal(in.requests[i].context, ctx[i]);
+        assert_string_equal(in.requests[i].continuation, cont[i]);
+    }
+    task_instance_free(&in);
+    task_free(t);
+    /* without the metric: the choices only */
+    t = load("nomi.json",
+             "{\"name\": \"nomi\", \"dataset\": {\"path\": \"test.jsonl\"}, \"output_type\": \"multiple_choice\","
+             " \"doc_to_text\": \"{{q}}\", \"doc_to_choice\": \"opts\", \"doc_to_target\": \"ans\"}");
+    assert_false(t->mutual_info);
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_requests, 2);
+    task_instance_free(&in);
+    task_free(t);
+}
+
 static void test_task_limit_count(void **state)
 {
     (void)state;
@@ -523,6 +681,9 @@ int main(void)
         cmocka_unit_test(test_task_load_include_and_content_hash),
         cmocka_unit_test(test_task_load_errors_name_file_line_field),
         cmocka_unit_test(test_task_build_fixed_samples_image_and_lists),
+        cmocka_unit_test(test_task_numbers_as_python_text),
+        cmocka_unit_test(test_task_choices_literal_and_dict),
+        cmocka_unit_test(test_task_build_mutual_info_requests),
         cmocka_unit_test(test_task_limit_count),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

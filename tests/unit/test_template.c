@@ -82,7 +82,7 @@ static void test_template_render_methods(void **state)
     expect("{{'a_b_c'.replace('_', ' ')}}", "a b c");
     expect("{{', '.join(choices)}}", "3, 4, 5, 22");
     expect("{{['A', 'B', 'C', 'D'].index(letter)}}", "2");
-    expect("{{t.keys()}}", "[\"yes\",\"no\"]");
+    expect("{{t.keys()}}", "['yes', 'no']");   /* str(list(t.keys())): Python's list repr */
     expect("{{t.values()[0]}}", "1");
     expect("{{sol.startswith('Add')}} {{sol.endswith('x')}}", "True False");
 }
@@ -100,7 +100,7 @@ static void test_template_render_literals_and_helpers(void **state)
     expect("{{f}} {{g}} {{nul}} {{answer_s|int + 1}}", "1.5 2.0 None 3");
     expect("{{ '}}' }}", "}}");
     expect("{{'tab\\there'}}", "tab\there");
-    expect("{{[1, 2] + [3]}}", "[1,2,3]");
+    expect("{{[1, 2] + [3]}}", "[1, 2, 3]");   /* str([1, 2] + [3]) */
 }
 
 static void test_template_eval_values(void **state)

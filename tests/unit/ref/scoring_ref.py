@@ -5,7 +5,8 @@ Writes tests/unit/data/scoring_ref.jsonl: random strings scored with Python's
 own `re`, str.split/str.lower and plain arithmetic, following the published
 definitions that lm-evaluation-harness relies on:
   - sacrebleu 2.x "13a" tokeniser and corpus BLEU (exp smoothing, closest
-    reference length), written out from the mteval-v13a rules;
+    reference length, 0.0 when nothing matches), written out from the
+    mteval-v13a rules;
   - SQuAD v2 token F1 (normalize_answer: lower, drop string.punctuation,
     drop \\b(a|an|the)\\b, whitespace split);
   - rouge_score ROUGE-L F-measure with its default tokeniser;
@@ -89,6 +90,12 @@ def corpus_bleu(hyps, refs_per_hyp):
             total[n - 1] += sum(hc.values())
             correct[n - 1] += sum(min(c, rmax[g]) for g, c in hc.items())
     precisions = [0.0] * 4
+    bp = 1.0
+    if sys_len < ref_len:
+        bp = math.exp(1 - ref_len / sys_len) if sys_len > 0 else 0.0
+    # sacrebleu >= 2.0 compute_bleu: no match at all scores 0.0 (issue #141)
+    if not any(correct):
+        return 0.0
     smooth = 1.0
     for n in range(4):
         if total[n] == 0:
@@ -98,9 +105,6 @@ def corpus_bleu(hyps, refs_per_hyp):
             precisions[n] = 100.0 / (smooth * total[n])
         else:
             precisions[n] = 100.0 * correct[n] / total[n]
-    bp = 1.0
-    if sys_len < ref_len:
-        bp = math.exp(1 - ref_len / sys_len) if sys_len > 0 else 0.0
     return bp * math.exp(sum(math.log(p) if p > 0 else -9999999999 for p in precisions) / 4)
 
 
