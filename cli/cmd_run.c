@@ -129,7 +129,7 @@ int cmd_run(int argc, char **argv)
         size_t i;
         json_t *doc;
         json_array_foreach(results, i, doc) results_table_print(doc, stdout);
-        printf("stored as run %lld in '%s'\n", (long long)run_id, o.db_path);
+        printf("stored as run %lld in '%s'\n", (long long)run_id, cli_db_shown(o.db_path));
     }
     json_decref(results);
     status = 0;

@@ -18,7 +18,7 @@
  *
  * A driver is a vtable plus two opaque types: store_conn (one connection)
  * and store_stmt (one prepared statement of that connection). The sqlite
- * driver (sqlite.c) is the first; a libpq driver implements the same table.
+ * driver (sqlite.c) is the first; the libpq driver (postgres.c) the second.
  *
  * Contracts every driver keeps:
  *   - functions returning int return TT_OK or TT_ERR_STORE; after a failure
@@ -37,6 +37,7 @@
 #ifndef TIANTI_STORE_DRIVER_H
 #define TIANTI_STORE_DRIVER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct store_conn store_conn;
@@ -93,8 +94,19 @@ typedef struct store_driver {
 
     const char *(*errmsg)(store_conn *c);   /* never NULL */
     int64_t (*changes)(store_conn *c);      /* rows changed by the last write statement */
+
+    /* After rows were inserted with explicit ids (store copy): new rows of
+     * table must get ids above the largest. NULL when the engine needs
+     * nothing (SQLite takes max(id) + 1 by itself). */
+    int (*sync_ids)(store_conn *c, const char *table);
 } store_driver;
 
 extern const store_driver store_sqlite_driver;
+extern const store_driver store_pg_driver;      /* postgres.c */
+
+/* 1 when target names a PostgreSQL database (postgresql:// or postgres://). */
+int store_target_is_pg(const char *target);
+/* target as it may be shown: a PostgreSQL URI's password masked (***). */
+void store_pg_display_target(const char *target, char *out, size_t n);
 
 #endif

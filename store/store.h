@@ -44,9 +44,18 @@
 
 #include "store/types.h"
 
-/* Opens (creating if needed) and migrates the database at path.
- * Caller frees with store_close(). */
+/* Opens (creating if needed) and migrates the database at path: an SQLite
+ * file, or a PostgreSQL database when path is a postgresql:// or
+ * postgres:// URI (libpq's syntax; docs/scale.md). Caller frees with
+ * store_close(). */
 int store_open(const char *path, store **out, char *err);
+/* 1 when the store at path may hold data: an existing file, or any
+ * PostgreSQL URI (whether the server answers is store_open's to say). */
+int store_target_exists(const char *path);
+/* path as it may be printed: a PostgreSQL URI's password masked (***). */
+void store_target_display(const char *path, char *out, size_t n);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const store *s);
 void store_close(store *s);                 /* NULL is fine */
 /* The schema version of the open database, -1 if it cannot be read. */
 int store_schema_version(store *s);
