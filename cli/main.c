@@ -29,6 +29,7 @@ static const cli_command commands[] = {
     {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
     {"bench", cmd_bench, "memory and speed per precision (llama-bench style), with optional accuracy"},
     {"report", cmd_report, "write the leaderboard report (HTML, Markdown, CSV, JSON, charts)"},
+    {"store", cmd_store, "the store: info (backend, rows), copy between SQLite and PostgreSQL"},
 };
 
 static void print_help(FILE *out)

@@ -14,9 +14,10 @@
  * a statement per call, so naming and deallocating them would triple the
  * round trips.
  *
- * Transactions and concurrency. begin() is a plain BEGIN (READ COMMITTED).
- * begin_immediate() is SQLite's promise, kept for a server: after BEGIN it
- * takes a transaction-level advisory lock (one key for all of Tianti), so
+ * Transactions and concurrency. begin() (the store's read transactions)
+ * is REPEATABLE READ: one snapshot, as an SQLite read transaction has.
+ * begin_immediate() is SQLite's promise, kept for a server: after BEGIN (READ
+ * COMMITTED) it takes a transaction-level advisory lock (one key for all of Tianti), so
  * write transactions that read and then write (a task's samples, a
  * migration, an import) run one at a time across every process on the
  * store, as they do on SQLite, and cannot deadlock each other. Single
@@ -378,7 +379,10 @@ static int pg_in_transaction(store_conn *c)
     return in;
 }
 
-static int pg_begin(store_conn *c) { return pg_exec(c, "BEGIN"); }
+/* The store's begin() transactions only read (ratings, the source of a
+ * copy) and want one snapshot for all their statements, as SQLite gives:
+ * REPEATABLE READ fixes it at the first statement. */
+static int pg_begin(store_conn *c) { return pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ"); }
 
 static int pg_begin_immediate(store_conn *c)
 {

@@ -81,5 +81,6 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 #include "store/ratings.h"
 #include "store/bench.h"
 #include "store/results.h"
+#include "store/copy.h"
 
 #endif
