@@ -21,6 +21,7 @@ typedef struct cli_command {
 
 static const cli_command commands[] = {
     {"run", cmd_run, "evaluate models on tasks and suites, keeping every sample"},
+    {"merge", cmd_merge, "join the shards of a run (tianti run --shard K/N) into the unsharded run"},
     {"results", cmd_results, "show stored results"},
     {"tasks", cmd_tasks, "list tasks and suites (--check: verify their data), show a prompt"},
     {"ratings", cmd_ratings, "rate arena models (Bradley-Terry or Elo) with bootstrap intervals"},
