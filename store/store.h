@@ -12,6 +12,8 @@
  *   store/ratings.h  computed leaderboards
  *   store/bench.h    `tianti bench` measurements
  *   store/results.h  the reads behind `tianti results` and `tianti report`
+ *   store/copy.h     whole stores between databases and backends; store info
+ *   store/pending.h  the web arena's answered, unvoted battles (several servers)
  *
  * No database type appears in any of them: records are plain C structs.
  * Underneath, every function is written once over the driver layer of
@@ -82,5 +84,6 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 #include "store/bench.h"
 #include "store/results.h"
 #include "store/copy.h"
+#include "store/pending.h"
 
 #endif
