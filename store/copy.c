@@ -260,6 +260,7 @@ static int copy_tx(store *to, void *ctx, char *err)
 {
     copy_ctx *x = ctx;
     int rc = TT_OK;
+    for (int i = 0; i < 3; i++) x->maps[i].n = 0;   /* a replayed transaction starts over */
     if (x->mode == STORE_COPY_EXACT)
         for (int i = 0; i < N_TABLES && rc == TT_OK; i++) {
             int64_t n = 0;

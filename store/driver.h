@@ -83,9 +83,11 @@ typedef struct store_driver {
     /* Runs SQL without parameters; may hold several statements (DDL). */
     int (*exec)(store_conn *c, const char *sql);
 
-    /* Transactions. begin() starts one that takes the write lock only when
-     * it first writes; begin_immediate() takes it now, so a transaction
-     * that reads and then writes cannot deadlock against another writer. */
+    /* Transactions. begin() starts one for reads that must see one
+     * snapshot (SQLite: deferred; PostgreSQL: REPEATABLE READ);
+     * begin_immediate() takes the write lock now, so a transaction that
+     * reads and then writes cannot deadlock against another writer
+     * (PostgreSQL: an advisory lock all of Tianti's writers share). */
     int (*begin)(store_conn *c);
     int (*begin_immediate)(store_conn *c);
     int (*commit)(store_conn *c);
@@ -99,6 +101,12 @@ typedef struct store_driver {
      * table must get ids above the largest. NULL when the engine needs
      * nothing (SQLite takes max(id) + 1 by itself). */
     int (*sync_ids)(store_conn *c, const char *table);
+
+    /* 1 when the last failure on c lost a concurrency race (PostgreSQL:
+     * serialization failure, deadlock) and the transaction it broke may be
+     * run again from its start; NULL when the engine has no such failure
+     * (SQLite waits on its busy timeout instead). */
+    int (*retryable)(store_conn *c);
 } store_driver;
 
 extern const store_driver store_sqlite_driver;

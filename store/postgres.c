@@ -26,8 +26,9 @@
  * constraint and ON CONFLICT, not on a lock. A statement that fails with a
  * serialization failure (40001) or a deadlock (40P01) is replayed by step()
  * when it ran outside a transaction (the server rolled it back whole); in a
- * transaction the work before it is gone, so the error says so and the
- * caller's rollback ends it.
+ * transaction the work before it is gone: store_with_transaction replays
+ * the whole transaction (retryable()), and any other caller gets an error
+ * that says so.
  *
  * The schema is store/schema_pg.h; its version is the one row of the table
  * tianti_schema, created at open under a session advisory lock (two
@@ -68,6 +69,7 @@ struct store_conn {
     pthread_mutex_t mu;
     char errmsg[TT_ERR_SIZE];
     int64_t changes;
+    int last_retryable;           /* the last failure lost a concurrency race */
 };
 
 struct store_stmt {
@@ -91,17 +93,18 @@ static void set_err(store_conn *c, const char *msg)
     while (n > 0 && (c->errmsg[n - 1] == '\n' || c->errmsg[n - 1] == ' ')) c->errmsg[--n] = 0;
 }
 
-static void set_res_err(store_conn *c, const PGresult *r)
-{
-    const char *m = r ? PQresultErrorMessage(r) : NULL;
-    set_err(c, m && *m ? m : PQerrorMessage(c->pg));
-}
-
 /* 1 when the result failed with a serialization failure or a deadlock. */
 static int retryable(const PGresult *r)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     return state && (!strcmp(state, "40001") || !strcmp(state, "40P01"));
+}
+
+static void set_res_err(store_conn *c, const PGresult *r)
+{
+    const char *m = r ? PQresultErrorMessage(r) : NULL;
+    set_err(c, m && *m ? m : PQerrorMessage(c->pg));
+    c->last_retryable = retryable(r);
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -317,6 +320,8 @@ static int execute_locked(store_stmt *s)
         int again = retryable(r) && !in_tx && attempt < PG_RETRIES;
         set_res_err(c, r);
         if (retryable(r) && in_tx) {
+            /* store_with_transaction replays its transactions (retryable());
+             * a caller's own transaction ends with this message */
             static const char note[] = " (the transaction lost a concurrency conflict and is rolled back; run the "
                                        "command again)";
             size_t have = strlen(c->errmsg);
@@ -435,6 +440,14 @@ static void pg_rollback(store_conn *c)
     pthread_mutex_unlock(&c->mu);
 }
 
+static int pg_retryable(store_conn *c)
+{
+    pthread_mutex_lock(&c->mu);
+    int r = c->last_retryable;
+    pthread_mutex_unlock(&c->mu);
+    return r;
+}
+
 static const char *pg_errmsg(store_conn *c) { return c->errmsg[0] ? c->errmsg : "no error"; }
 
 static int64_t pg_changes(store_conn *c)
@@ -519,4 +532,5 @@ const store_driver store_pg_driver = {
     .errmsg = pg_errmsg,
     .changes = pg_changes,
     .sync_ids = pg_sync_ids,
+    .retryable = pg_retryable,
 };

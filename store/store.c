@@ -133,10 +133,19 @@ int store_with_transaction(store *s, int (*fn)(store *s, void *ctx, char *err), 
 {
     if (s->drv->in_transaction(s->conn))
         return tt_fail(err, TT_ERR_STORE, "cannot %s in '%s': a transaction is already open", what, s->path);
-    if (s->drv->begin_immediate(s->conn) != TT_OK) return store_fail(s, err, "cannot begin to %s", what);
-    int rc = fn(s, ctx, err);
-    if (rc == TT_OK && s->drv->commit(s->conn) != TT_OK) rc = store_fail(s, err, "cannot commit (%s)", what);
-    if (rc != TT_OK) s->drv->rollback(s->conn);
+    /* A transaction that lost a concurrency race (PostgreSQL: deadlock,
+     * serialization failure) was rolled back whole by the server; fn
+     * writes only what it was given, so it is run again from the start. */
+    int rc = TT_OK;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (s->drv->begin_immediate(s->conn) != TT_OK) return store_fail(s, err, "cannot begin to %s", what);
+        rc = fn(s, ctx, err);
+        if (rc == TT_OK && s->drv->commit(s->conn) != TT_OK) rc = store_fail(s, err, "cannot commit (%s)", what);
+        if (rc == TT_OK) return TT_OK;
+        int again = rc == TT_ERR_STORE && s->drv->retryable && s->drv->retryable(s->conn);
+        s->drv->rollback(s->conn);
+        if (!again) break;
+    }
     return rc;
 }
 

@@ -44,7 +44,7 @@ metrics full.db "$full_run" > full.metrics
 grep -q ",mcc," full.metrics && grep -q ",f1," full.metrics || fail "no bootstrap metrics to compare"
 
 # ---- 4 shards, each its own SQLite file, merged with --from -------------------------------------
-printf '%s\n' 0 1 2 3 | xargs -P 2 -I K "$T" run "${args[@]}" --shard K/4 --db shard_K.db > /dev/null
+printf '%s\n' 0 1 2 3 | xargs -P 2 -I {} "$T" run "${args[@]}" --shard {}/4 --db shard_{}.db > /dev/null
 for k in 0 1 2 3; do
   n=$(sqlite3 shard_$k.db "SELECT count(*) FROM samples")
   [ "$n" -gt 0 ] && [ "$n" -lt 172 ] || fail "shard $k holds $n samples"
