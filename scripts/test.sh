@@ -29,6 +29,9 @@
 #      corpus replay, then libFuzzer for $TIANTI_FUZZ_SECONDS (default 60) on
 #      a scratch copy of tests/fuzz/corpus_gguf/.
 # Each build is its own folder: build, build-asan, build-tsan, build-fuzz.
+# One throwaway PostgreSQL cluster (tests/tools/pg_cluster.sh) serves the
+# tests of every stage that need the server (TIANTI_TEST_PG); it is stopped
+# and removed when the script ends, however it ends.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
