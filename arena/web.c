@@ -1,7 +1,9 @@
 /*
  * web.c — the blind voting web arena (`tianti arena serve`): HTTP routing
  * on the server skeleton of core/httpd.h (a thread per connection, so a
- * streaming answer may block its own thread), in-memory battles with their secret tokens, two
+ * streaming answer may block its own thread), in-memory battles with their secret tokens
+ * (shared through the store once answered, so that any arena process on the
+ * same store takes the vote: store/pending.h), two
  * generation threads per battle feeding an append-only event log that the
  * stream response reads, votes written through arena/match.h, per-address
  * rate limits, and the read-only leaderboard. API and rules: arena/web.h.
@@ -85,6 +87,7 @@ struct arena_web {
     web_battle *table[WEB_BUCKETS];
     size_t n_battles;
     double last_sweep;
+    double last_expire;           /* when pending battles were last expired in the store */
     long *counts;                 /* n_models^2 battles per pair */
     tt_rng rng;
     int active;                   /* battles still generating */
@@ -326,6 +329,45 @@ static void side_done_locked(arena_web *w, web_battle *bt, int side, int failed,
     pthread_cond_broadcast(&w->cv);
 }
 
+/* ---- battles shared through the store (several servers, store/pending.h) -- */
+
+/* A copy of battle bt for the store as its last side finishes; side is
+ * that side, failed its outcome. With w->mu held. */
+static store_pending_battle *pending_snapshot_locked(arena_web *w, web_battle *bt, int side, int failed)
+{
+    store_pending_battle *p = tt_calloc(1, sizeof *p);
+    int fail[2] = {bt->failed[0], bt->failed[1]};
+    fail[side] = failed;
+    p->id = tt_strdup(bt->id);
+    p->token_hash = tt_strdup(bt->token_hash);
+    p->model_a = tt_strdup(w->models[bt->a].name);
+    p->model_b = tt_strdup(w->models[bt->b].name);
+    p->spec_a = tt_strdup(w->models[bt->a].rm.spec);
+    p->spec_b = tt_strdup(w->models[bt->b].rm.spec);
+    p->prompt = tt_strdup(bt->prompt);
+    p->answer_a = fail[0] ? NULL : tt_strdup(tt_buf_str(&bt->answer[0]));
+    p->answer_b = fail[1] ? NULL : tt_strdup(tt_buf_str(&bt->answer[1]));
+    p->latency_a = bt->latency[0];
+    p->latency_b = bt->latency[1];
+    p->voter_id = tt_strdup(bt->voter);
+    p->tstamp = tt_wall_s();
+    return p;
+}
+
+/* Writes p into the store and frees it. Without it the battle still takes
+ * its vote here, only not through another process. */
+static void pending_share(arena_web *w, store_pending_battle *p)
+{
+    char err[TT_ERR_SIZE];
+    pthread_mutex_lock(&w->db_mu);
+    int rc = store_pending_put(w->st, p, err);
+    pthread_mutex_unlock(&w->db_mu);
+    if (rc != TT_OK && !w->o.quiet)
+        tt_log(TT_LOG_INFO, "arena: battle not shared through the store (only this process takes its vote): %s", err);
+    store_pending_free(p);
+    free(p);
+}
+
 static int on_token(void *user, const char *piece, size_t len)
 {
     gen_arg *g = user;
@@ -389,6 +431,17 @@ static void *gen_main(void *arg)
     tt_buf_puts(ans, failed ? "" : final);  /* never NULL */
     free(final);
     bt->latency[g->side] = dt;
+    if (bt->done[!g->side]) {
+        /* The second side to finish shares the battle through the store
+         * before the stream says "end": a client may vote through another
+         * server as soon as it has read that. Nobody else touches the
+         * battle meanwhile (it is not finished, so no vote is taken, and
+         * this thread's reference keeps it). */
+        store_pending_battle *pend = pending_snapshot_locked(w, bt, g->side, failed);
+        pthread_mutex_unlock(&w->mu);
+        pending_share(w, pend);
+        pthread_mutex_lock(&w->mu);
+    }
     side_done_locked(w, bt, g->side, failed, failed ? "" : tt_buf_str(ans));
     pthread_mutex_unlock(&w->mu);
     if (rc == TT_OK) engine_response_free(&resp);
@@ -496,9 +549,19 @@ static int post_battle(arena_web *w, tt_httpd_req *c)
     w->n_battles++;
     w->active++;
     w->threads += 2;
+    int expire = now - w->last_expire > 60;
+    if (expire) w->last_expire = now;
     pthread_mutex_unlock(&w->mu);
     json_decref(body);
     memset(token, 0, sizeof token);
+    if (expire) {
+        /* shared battles nobody voted on within the time to live */
+        char xerr[TT_ERR_SIZE];
+        pthread_mutex_lock(&w->db_mu);
+        if (store_pending_expire(w->st, tt_wall_s() - WEB_TTL_S, NULL, xerr) != TT_OK && !w->o.quiet)
+            tt_log(TT_LOG_INFO, "arena: %s", xerr);
+        pthread_mutex_unlock(&w->db_mu);
+    }
 
     for (int side = 0; side < 2; side++) {
         gen_arg *g = tt_calloc(1, sizeof *g);
@@ -535,6 +598,83 @@ static const char *winner_of_vote(const char *v)
     return NULL;
 }
 
+/* What a vote stores, from this process's memory or from the store. */
+typedef struct vote_src {
+    const char *id, *token_hash;
+    const char *model_a, *model_b, *spec_a, *spec_b;
+    const char *prompt, *answer_a, *answer_b;   /* NULL answer: that side failed */
+    double latency_a, latency_b;
+    const char *voter;
+} vote_src;
+
+/* Stores the vote on v (flags for identity leaks and failed sides) and
+ * removes the battle from the pending ones. TT_ERR_USAGE: it was voted on
+ * already, here or by another process (the UNIQUE session token). */
+static int store_vote(arena_web *w, const vote_src *v, const char *winner, int *rated, char *err)
+{
+    int leak = (v->answer_a && arena_match_identity_leak(v->answer_a, w->names, w->n_models)) ||
+               (v->answer_b && arena_match_identity_leak(v->answer_b, w->names, w->n_models));
+    int failed = !v->answer_a || !v->answer_b;
+    const char *flags = leak && failed ? "identity_leak,engine_error" : leak ? "identity_leak" : failed ? "engine_error" : NULL;
+    json_t *extra = json_pack("{s:s,s:s,s:s,s:f,s:f}", "battle_id", v->id, "spec_a", v->spec_a ? v->spec_a : "",
+                              "spec_b", v->spec_b ? v->spec_b : "", "latency_a", isfinite(v->latency_a) ? v->latency_a : 0.0,
+                              "latency_b", isfinite(v->latency_b) ? v->latency_b : 0.0);
+    char *extra_s = json_dumps(extra, JSON_COMPACT);
+    json_decref(extra);
+    arena_match_record rec = {
+        .model_a = v->model_a, .model_b = v->model_b, .winner = winner, .tstamp = tt_wall_s(), .source = "human",
+        .judge = v->voter, .prompt = v->prompt, .answer_a = v->answer_a, .answer_b = v->answer_b,
+        .voter_id = v->voter, .session_token = v->token_hash, .flags = flags, .extra_json = extra_s,
+    };
+    char ignored[TT_ERR_SIZE];
+    pthread_mutex_lock(&w->db_mu);
+    int rc = arena_match_store(w->st, &rec, NULL, err);
+    if (rc == TT_OK || rc == TT_ERR_USAGE) store_pending_delete(w->st, v->id, ignored);
+    pthread_mutex_unlock(&w->db_mu);
+    free(extra_s);
+    *rated = flags == NULL;
+    return rc;
+}
+
+static int vote_answer(arena_web *w, tt_httpd_req *c, int rc, const char *err, const char *ma, const char *mb,
+                       const char *winner, int rated)
+{
+    if (rc != TT_OK && rc != TT_ERR_USAGE && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: vote not stored: %s", err);
+    if (rc == TT_ERR_USAGE) return send_error(c, 409, "this battle has already been voted on");
+    if (rc != TT_OK) return send_error(c, 500, "the vote could not be stored; please try again");
+    return tt_httpd_send_json(c, 200, json_pack("{s:s,s:s,s:s,s:b}", "model_a", ma, "model_b", mb, "winner", winner,
+                                                "rated", rated));
+}
+
+/* A vote on a battle this process does not hold: one that another arena
+ * process on the same store ran (store/pending.h), or one already voted. */
+static int vote_from_store(arena_web *w, tt_httpd_req *c, const char *id, const char *token, const char *winner)
+{
+    char hash[65], err[TT_ERR_SIZE];
+    tt_sha256_hex(token, strlen(token), hash);
+    store_pending_battle p;
+    int voted = 0;
+    pthread_mutex_lock(&w->db_mu);
+    int rc = store_pending_get(w->st, id, &p, err);
+    if (rc == TT_ERR_NOTFOUND && store_battle_token_stored(w->st, hash, &voted, err) != TT_OK) rc = TT_ERR_STORE;
+    pthread_mutex_unlock(&w->db_mu);
+    if (rc == TT_ERR_NOTFOUND)
+        return voted ? send_error(c, 409, "this battle has already been voted on") : send_error(c, 404, "unknown battle");
+    if (rc != TT_OK) return vote_answer(w, c, rc, err, NULL, NULL, winner, 0);
+    int status;
+    if (!secret_equal(hash, p.token_hash, 64)) {
+        status = send_error(c, 403, "wrong token for this battle");
+    } else {
+        vote_src v = {p.id, p.token_hash, p.model_a, p.model_b, p.spec_a, p.spec_b, p.prompt, p.answer_a, p.answer_b,
+                      p.latency_a, p.latency_b, p.voter_id};
+        int rated = 0;
+        rc = store_vote(w, &v, winner, &rated, err);
+        status = vote_answer(w, c, rc, err, p.model_a, p.model_b, winner, rated);
+    }
+    store_pending_free(&p);
+    return status;
+}
+
 static int post_vote(arena_web *w, tt_httpd_req *c)
 {
     json_error_t je;
@@ -548,6 +688,12 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
     }
     pthread_mutex_lock(&w->mu);
     web_battle *bt = is_hex(id, 32) ? battle_find_locked(w, id) : NULL;
+    if (!bt && is_hex(id, 32) && token) {
+        pthread_mutex_unlock(&w->mu);
+        int ret = vote_from_store(w, c, id, token, winner);
+        json_decref(body);
+        return ret;
+    }
     unsigned status = 0;
     const char *msg = NULL;
     char hash[65];
@@ -569,27 +715,12 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
 
     /* The battle's answers no longer change: read them without the lock. */
     const char *ma = w->models[bt->a].name, *mb = w->models[bt->b].name;
-    int leak = arena_match_identity_leak(tt_buf_str(&bt->answer[0]), w->names, w->n_models) ||
-               arena_match_identity_leak(tt_buf_str(&bt->answer[1]), w->names, w->n_models);
-    int failed = bt->failed[0] || bt->failed[1];
-    const char *flags = leak && failed ? "identity_leak,engine_error" : leak ? "identity_leak" : failed ? "engine_error" : NULL;
-    json_t *extra = json_pack("{s:s,s:s,s:s,s:f,s:f}", "battle_id", bt->id, "spec_a", w->models[bt->a].rm.spec, "spec_b",
-                              w->models[bt->b].rm.spec, "latency_a", bt->latency[0], "latency_b", bt->latency[1]);
-    char *extra_s = json_dumps(extra, JSON_COMPACT);
-    json_decref(extra);
-    arena_match_record rec = {
-        .model_a = ma, .model_b = mb, .winner = winner, .tstamp = tt_wall_s(), .source = "human",
-        .judge = bt->voter, .prompt = bt->prompt,
-        .answer_a = bt->failed[0] ? NULL : tt_buf_str(&bt->answer[0]),
-        .answer_b = bt->failed[1] ? NULL : tt_buf_str(&bt->answer[1]),
-        .voter_id = bt->voter, .session_token = bt->token_hash, .flags = flags, .extra_json = extra_s,
-    };
+    vote_src v = {bt->id, bt->token_hash, ma, mb, w->models[bt->a].rm.spec, w->models[bt->b].rm.spec, bt->prompt,
+                  bt->failed[0] ? NULL : tt_buf_str(&bt->answer[0]), bt->failed[1] ? NULL : tt_buf_str(&bt->answer[1]),
+                  bt->latency[0], bt->latency[1], bt->voter};
     char err[TT_ERR_SIZE];
-    pthread_mutex_lock(&w->db_mu);
-    int rc = arena_match_store(w->st, &rec, NULL, err);
-    pthread_mutex_unlock(&w->db_mu);
-    free(extra_s);
-    if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: vote not stored: %s", err);
+    int rated = 0;
+    int rc = store_vote(w, &v, winner, &rated, err);
 
     pthread_mutex_lock(&w->mu);
     bt->voting = 0;
@@ -603,10 +734,7 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
     }
     battle_unref_locked(bt);
     pthread_mutex_unlock(&w->mu);
-    if (rc == TT_ERR_USAGE) return send_error(c, 409, "this battle has already been voted on");
-    if (rc != TT_OK) return send_error(c, 500, "the vote could not be stored; please try again");
-    return tt_httpd_send_json(c, 200, json_pack("{s:s,s:s,s:s,s:b}", "model_a", ma, "model_b", mb, "winner", winner, "rated",
-                                       flags == NULL));
+    return vote_answer(w, c, rc, err, ma, mb, winner, rated);
 }
 
 /* ---- leaderboard ------------------------------------------------------------ */

@@ -25,11 +25,15 @@
  *                          request, 403 missing/wrong token, 404 unknown battle,
  *                          409 already voted or answers unfinished, 429 rate limit
  *
- * Battles live in memory until voted (then one INSERT, in one transaction,
+ * Battles live in memory while they are answered; once both answers are
+ * finished the battle is also written to the store's pending battles
+ * (store/pending.h), so that several `arena serve` processes on one
+ * PostgreSQL store, behind a load balancer, each take the votes of battles
+ * another ran (docs/scale.md). A vote is one INSERT, in one transaction,
  * with both conversations, models, winner, time, hashed voter id and the
  * sha256 of the battle token as session_token, so the UNIQUE constraint
- * refuses a second vote even across restarts). Unvoted battles expire
- * after an hour. Identity leaks and engine failures are stored with flags
+ * refuses a second vote even across restarts and across processes; the
+ * pending row is removed then. Unvoted battles expire after an hour. Identity leaks and engine failures are stored with flags
  * and are not rated.
  */
 #ifndef TIANTI_ARENA_WEB_H

@@ -68,6 +68,9 @@ int cli_exit_status(int rc);
 
 /* Resolved default database path: --db, else $TIANTI_DB, else tianti.db. */
 const char *cli_db_path(const char *opt_db);
+/* path as it may be printed (a PostgreSQL URI's password masked); the
+ * buffer is reused by the next call. */
+const char *cli_db_shown(const char *path);
 
 int cmd_run(int argc, char **argv);
 int cmd_results(int argc, char **argv);
@@ -78,5 +81,7 @@ int cmd_ratings(int argc, char **argv);
 int cmd_arena(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_store(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

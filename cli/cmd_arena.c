@@ -79,7 +79,7 @@ static int arena_import(int argc, char **argv)
             if (!l.v[i].source) l.v[i].source = tt_strdup(source);
     if (rc == TT_OK) rc = store_open(cli_db_path(db), &s, err);
     if (rc == TT_OK) rc = arena_battles_insert_db(s, &l, err);
-    if (rc == TT_OK) printf("imported %zu battles into %s\n", l.n, cli_db_path(db));
+    if (rc == TT_OK) printf("imported %zu battles into %s\n", l.n, cli_db_shown(cli_db_path(db)));
     else cli_error("arena import: %s", err);
     arena_battles_free(&l);
     store_close(s);
@@ -107,7 +107,7 @@ static int arena_export(int argc, char **argv)
         return 2;
     }
     const char *path = cli_db_path(db);
-    if (!tt_file_exists(path)) {
+    if (!store_target_exists(path)) {
         cli_error("arena export: no database '%s'", path);
         cli_list_free(&pos);
         return 1;
@@ -185,7 +185,7 @@ static int arena_serve(int argc, char **argv)
     }
     const char *h = o.host ? o.host : "127.0.0.1";
     printf("arena: listening on http://%s%s%s:%d/ with %d models; votes go to %s\n", strchr(h, ':') ? "[" : "", h,
-           strchr(h, ':') ? "]" : "", arena_web_port(w), models.n, o.db_path);
+           strchr(h, ':') ? "]" : "", arena_web_port(w), models.n, cli_db_shown(o.db_path));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
@@ -243,7 +243,7 @@ static int arena_auto(int argc, char **argv)
     if (rc == TT_OK)
         printf("stored %d battles in %s: %d won by A, %d by B, %d ties; %d judge errors, %d engine errors, "
                "%d identity leaks\n",
-               sum.battles, o.db_path, sum.wins_a, sum.wins_b, sum.ties, sum.judge_errors, sum.engine_errors,
+               sum.battles, cli_db_shown(o.db_path), sum.wins_a, sum.wins_b, sum.ties, sum.judge_errors, sum.engine_errors,
                sum.identity_leaks);
     else
         cli_error("arena auto: %s", err);

@@ -120,7 +120,7 @@ int cmd_bench(int argc, char **argv)
             cli_error("bench: %s", err);
             status = 1;
         } else if (!quiet) {
-            fprintf(stderr, "tianti: bench: stored in '%s' (table bench_results)\n", o.db_path);
+            fprintf(stderr, "tianti: bench: stored in '%s' (table bench_results)\n", cli_db_shown(o.db_path));
         }
     }
     /* a partial failure (some model or precision) is a failure too */

@@ -227,7 +227,7 @@ int cmd_ratings(int argc, char **argv)
         if (rc == TT_OK) arena_battles_filter_source(&l, src);
     } else {
         const char *path = cli_db_path(db);
-        if (!tt_file_exists(path)) {
+        if (!store_target_exists(path)) {
             cli_error("ratings: no database '%s' (import battles with 'tianti arena import', or give --battles)",
                       path);
             free(anchor_name);

@@ -78,7 +78,7 @@ int cmd_report(int argc, char **argv)
         run_ids[i] = v;
     }
     const char *path = cli_db_path(db);
-    if (!tt_file_exists(path)) {
+    if (!store_target_exists(path)) {
         cli_error("report: no database '%s' (run 'tianti run' first, or give --db)", path);
         status = 1;
         goto done;

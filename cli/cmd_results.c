@@ -103,7 +103,7 @@ static int print_comparison(store *s, int64_t run, const char *path)
         return 1;
     }
     if (run == 0) {
-        printf("(no results stored in '%s')\n", path);
+        printf("(no results stored in '%s')\n", cli_db_shown(path));
         return 0;
     }
     cmp_rows rows = {0};
@@ -278,7 +278,7 @@ int cmd_results(int argc, char **argv)
         return 2;
     }
     const char *path = cli_db_path(db);
-    if (!tt_file_exists(path)) {
+    if (!store_target_exists(path)) {
         cli_error("results: no database '%s' (run 'tianti run' first, or give --db)", path);
         return 1;
     }
@@ -308,7 +308,7 @@ int cmd_results(int argc, char **argv)
         json_dumpf(rows, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         fputc('\n', stdout);
     } else if (!strcmp(format, "table") && lc.count == 0) {
-        printf("(no results stored in '%s')\n", path);
+        printf("(no results stored in '%s')\n", cli_db_shown(path));
     }
     json_decref(rows);
     store_close(s);

@@ -36,10 +36,25 @@ static void draw_progress(void *ud, const runner_progress *p)
     *drawn = 1;
 }
 
+/* "K/N" with 0 <= K < N: 1, else 0. */
+static int parse_shard(const char *s, int *k, int *n)
+{
+    char *end;
+    long a = strtol(s, &end, 10);
+    if (end == s || *end != '/') return 0;
+    const char *p = end + 1;
+    long b = strtol(p, &end, 10);
+    if (end == p || *end || b < 1 || b > 1000000 || a < 0 || a >= b) return 0;
+    *k = (int)a;
+    *n = (int)b;
+    return 1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     cli_list tasks = {0}, models = {0};
     const char *db = NULL, *format = "table", *output = NULL, *data_dir = NULL, *registry = NULL, *tasks_dir = NULL;
+    const char *shard = NULL;
     double limit = 0;
     int samples = 0;
     int seed = 1234, jobs = 1, threads = 0, num_fewshot = -1, bootstrap = 1000, allow_exec = 0, verbose = 0, quiet = 0;
@@ -47,7 +62,8 @@ int cmd_run(int argc, char **argv)
         {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite (name under tasks/ or a .suite.json file); repeatable"},
         {OPT_LIST, 't', "task", &tasks, "NAME", "a task (name under tasks/ or a .json file); repeatable"},
         {OPT_LIST, 'm', "model", &models, "SPEC", "model spec or models.json name, e.g. glm:models/tianti-tiny.gguf@q4_0; repeatable"},
-        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
+        {OPT_STRING, 0, "db", &db, "FILE|URI", "database: SQLite file or postgresql:// URI (default tianti.db or $TIANTI_DB)"},
+        {OPT_STRING, 0, "shard", &shard, "K/N", "evaluate shard K of N only (documents i % N == K; K from 0); see tianti merge"},
         {OPT_DOUBLE, 'l', "limit", &limit, "N", "evaluate only the first N documents per task (0<N<1: a fraction)"},
         {OPT_INT, 0, "seed", &seed, "S", "random seed for sampling and bootstrap (default 1234)"},
         {OPT_INT, 'j', "jobs", &jobs, "N", "concurrent requests per model (default 1)"},
@@ -85,8 +101,15 @@ int cmd_run(int argc, char **argv)
         cli_error("run: --jobs must be at least 1; --bootstrap, --limit and --samples not negative");
         goto out;
     }
+    int shard_k = 0, shard_n = 0;
+    if (shard && !parse_shard(shard, &shard_k, &shard_n)) {
+        cli_error("run: --shard wants K/N with 0 <= K < N, e.g. 3/8, not '%s'", shard);
+        goto out;
+    }
     runner_options o;
     runner_options_default(&o);
+    o.shard_index = shard_k;
+    o.shard_count = shard_n;
     o.tasks = tasks.items;
     o.n_tasks = tasks.n;
     o.models = models.items;
@@ -129,7 +152,7 @@ int cmd_run(int argc, char **argv)
         size_t i;
         json_t *doc;
         json_array_foreach(results, i, doc) results_table_print(doc, stdout);
-        printf("stored as run %lld in '%s'\n", (long long)run_id, o.db_path);
+        printf("stored as run %lld in '%s'\n", (long long)run_id, cli_db_shown(o.db_path));
     }
     json_decref(results);
     status = 0;

@@ -21,6 +21,7 @@ typedef struct cli_command {
 
 static const cli_command commands[] = {
     {"run", cmd_run, "evaluate models on tasks and suites, keeping every sample"},
+    {"merge", cmd_merge, "join the shards of a run (tianti run --shard K/N) into the unsharded run"},
     {"results", cmd_results, "show stored results"},
     {"tasks", cmd_tasks, "list tasks and suites (--check: verify their data), show a prompt"},
     {"ratings", cmd_ratings, "rate arena models (Bradley-Terry or Elo) with bootstrap intervals"},
@@ -29,6 +30,7 @@ static const cli_command commands[] = {
     {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
     {"bench", cmd_bench, "memory and speed per precision (llama-bench style), with optional accuracy"},
     {"report", cmd_report, "write the leaderboard report (HTML, Markdown, CSV, JSON, charts)"},
+    {"store", cmd_store, "the store: info (backend, rows), copy between SQLite and PostgreSQL"},
 };
 
 static void print_help(FILE *out)

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -51,6 +52,13 @@ const char *cli_db_path(const char *opt_db)
     const char *env = getenv("TIANTI_DB");
     if (env && *env) return env;
     return "tianti.db";
+}
+
+const char *cli_db_shown(const char *path)
+{
+    static char shown[1024];
+    store_target_display(path, shown, sizeof shown);
+    return shown;
 }
 
 void cli_list_push(cli_list *l, const char *s)

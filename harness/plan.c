@@ -163,14 +163,31 @@ int plan_requests_of_doc(const plan_requests *r, size_t i) { return r->fallback 
 
 int plan_requests_build(plan_requests *r, const task *t, size_t n_docs, unsigned fallback, uint64_t seed, char *err)
 {
+    return plan_requests_build_shard(r, t, n_docs, 0, 1, fallback, seed, err);
+}
+
+size_t plan_shard_size(size_t n_docs, int shard_index, int shard_count)
+{
+    if (shard_count <= 1) return n_docs;
+    if ((size_t)shard_index >= n_docs) return 0;
+    return (n_docs - (size_t)shard_index + (size_t)shard_count - 1) / (size_t)shard_count;
+}
+
+int plan_requests_build_shard(plan_requests *r, const task *t, size_t n_docs, int shard_index, int shard_count,
+                              unsigned fallback, uint64_t seed, char *err)
+{
     memset(r, 0, sizeof *r);
+    if (shard_count < 1) shard_count = 1;
+    size_t total = n_docs;
+    n_docs = plan_shard_size(total, shard_index, shard_count);
     r->n_docs = n_docs;
     r->fallback = fallback;
     r->ins = tt_calloc(n_docs + 1, sizeof *r->ins);
     r->first = tt_calloc(n_docs + 1, sizeof(int));
     int rc = TT_OK;
     for (size_t i = 0; i < n_docs && rc == TT_OK; i++) {
-        rc = task_build(t, i, &r->ins[i], err);
+        /* the shard's i-th document: every shard_count-th from shard_index */
+        rc = task_build(t, (size_t)shard_index + i * (size_t)shard_count, &r->ins[i], err);
         r->first[i] = r->n_req;
         if (rc == TT_OK) r->n_req += plan_requests_of_doc(r, i);
     }

@@ -88,7 +88,17 @@ typedef struct plan_requests {
  * A request without a seed gets the run's seed. Free with
  * plan_requests_free, also after a failure. */
 int plan_requests_build(plan_requests *r, const task *t, size_t n_docs, unsigned fallback, uint64_t seed, char *err);
-/* Number of requests (and responses) of document i. */
+/* The same for one shard of a sharded run (`tianti run --shard K/N`):
+ * only the documents whose index i (0-based, of the first n_docs) has
+ * i % shard_count == shard_index, in index order; r->ins[j].doc_index is
+ * the document's index in the whole task. The split depends on nothing but
+ * the index, so every machine cuts a task the same way, and the N shards
+ * together hold each document exactly once. */
+int plan_requests_build_shard(plan_requests *r, const task *t, size_t n_docs, int shard_index, int shard_count,
+                              unsigned fallback, uint64_t seed, char *err);
+/* How many of n_docs documents shard shard_index of shard_count holds. */
+size_t plan_shard_size(size_t n_docs, int shard_index, int shard_count);
+/* Number of requests (and responses) of document i (0-based in r->ins). */
 int plan_requests_of_doc(const plan_requests *r, size_t i);
 void plan_requests_free(plan_requests *r);
 

@@ -28,10 +28,13 @@ json_t *run_identity_config(const plan *p, const registry_model *models, int n_m
     json_object_set_new(c, "limit", json_real(s->limit));
     json_object_set_new(c, "seed", json_integer((json_int_t)s->seed));
     json_object_set_new(c, "bootstrap_iters", json_integer(s->bootstrap_iters));
+    if (s->shard_count > 1)
+        json_object_set_new(c, "shard", json_pack("{s:i,s:i}", "index", s->shard_index, "count", s->shard_count));
     return c;
 }
 
-static char *canonical(const json_t *config) { return json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS); }
+char *run_identity_canonical(const json_t *config) { return json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS); }
+#define canonical run_identity_canonical
 
 void run_identity_hash(const json_t *config, char hash[65])
 {

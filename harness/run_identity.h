@@ -27,6 +27,11 @@ typedef struct run_identity_settings {
     double limit;
     uint64_t seed;
     int bootstrap_iters;
+    /* a shard of a sharded run (`--shard K/N`): shard_count > 1 adds
+     * "shard": {"index": K, "count": N} to the configuration, so each shard
+     * is a run of its own (resumed on its own); 0 or 1: not sharded, and the
+     * configuration is exactly an unsharded run's */
+    int shard_index, shard_count;
 } run_identity_settings;
 
 /* The configuration JSON of a run (caller frees with json_decref). */
@@ -34,6 +39,8 @@ json_t *run_identity_config(const plan *p, const registry_model *models, int n_m
 
 /* sha256 hex of the canonical (compact, sorted-keys) form of config. */
 void run_identity_hash(const json_t *config, char hash[65]);
+/* The canonical form itself (caller frees). */
+char *run_identity_canonical(const json_t *config);
 
 /* Finds the unfinished run with this identity and marks it running again
  * (*resumed = 1), or creates a new one (*resumed = 0). */

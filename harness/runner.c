@@ -95,7 +95,7 @@ static int execute_code(model_ctx *mc, const task *t, score_state *sc, const pla
 {
     size_t n_programs;
     char prot[256];
-    int rc = score_execute_code(sc, t, pr->ins, resp, pr->first, mc->o->jobs, &n_programs, prot, sizeof prot, err);
+    int rc = score_execute_code(sc, t, pr->ins, pr->n_docs, resp, pr->first, mc->o->jobs, &n_programs, prot, sizeof prot, err);
     if (rc == TT_OK && n_programs > 0) {
         tt_log(TT_LOG_INFO, "%s: executed %zu programs; protections in force: %s", t->name, n_programs, prot);
         char *note = tt_asprintf("%s: code executed in the sandbox with: %s", t->name, prot);
@@ -116,8 +116,12 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
     int n_resp = plan_requests_of_doc(pr, i);
     json_t *scores = json_object(), *filtered = json_object(), *rj = json_array();
     char derr[TT_ERR_SIZE] = "";
+    size_t *mark = tt_calloc((size_t)sc->n_cols + 1, sizeof *mark);
+    score_mark(sc, mark);
     int drc = score_doc(sc, t, in, r, n_resp, scores, filtered, derr);
     if (drc != TT_OK) (*n_errors)++;
+    char *items_s = drc == TT_OK ? score_items_json(sc, mark) : NULL;   /* for tianti merge */
+    free(mark);
     double latency = 0;
     int ptok = -1, ctok = -1;
     for (int k = 0; k < n_resp; k++) {
@@ -137,8 +141,10 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
                         .doc_id = (int64_t)in->doc_index, .prompt = in->prompt, .target = in->target_text,
                         .responses_json = resp_s, .filtered_json = filtered_s,
                         .scores_json = drc == TT_OK ? scores_s : NULL, .error = drc == TT_OK ? NULL : derr,
-                        .latency_s = latency, .prompt_tokens = ptok, .completion_tokens = ctok};
+                        .latency_s = latency, .prompt_tokens = ptok, .completion_tokens = ctok,
+                        .items_json = items_s};
     int rc = store_sample_put(mc->st, &smp, err);
+    free(items_s);
     if (mc->samples_out) results_sample_write(mc->samples_out, t, in, rj, filtered, scores, drc == TT_OK ? NULL : derr);
     free(scores_s);
     free(filtered_s);
@@ -182,7 +188,7 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
 
     /* 1. Build every document's requests. */
     plan_requests pr;
-    rc = plan_requests_build(&pr, t, n_docs, fallback, o->seed, err);
+    rc = plan_requests_build_shard(&pr, t, n_docs, o->shard_index, o->shard_count, fallback, o->seed, err);
     if (rc) {
         plan_requests_free(&pr);
         score_free(&sc);
@@ -201,10 +207,11 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     /* 3. Score and store every document, in one transaction. */
     rc = xrc == TT_OK ? store_begin(mc->st, err) : xrc;
     int n_errors = 0;
-    for (size_t i = 0; i < n_docs && rc == TT_OK; i++) rc = keep_doc(mc, t, task_id, &sc, &pr, i, resp, &n_errors, err);
+    for (size_t i = 0; i < pr.n_docs && rc == TT_OK; i++)
+        rc = keep_doc(mc, t, task_id, &sc, &pr, i, resp, &n_errors, err);
     if (n_errors > 0)
         tt_log(TT_LOG_INFO, "%s: %d of %zu documents could not be scored (errors are kept with the samples)", label,
-               n_errors, n_docs);
+               n_errors, pr.n_docs);
 
     /* 4. Aggregate. */
     if (rc == TT_OK) {
@@ -326,7 +333,7 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
 /* Resolves every --model (a registry name or a spec) and puts its spec in
  * canonical form (engines/spec.h), so "@Q8_0" and "@q8_0" are one model.
  * *out has o->n_models entries also on failure (registry_model_clear each). */
-static int resolve_models(const runner_options *o, registry_model **out, char *err)
+int runner_models_resolve(const runner_options *o, registry_model **out, char *err)
 {
     *out = tt_calloc((size_t)o->n_models + 1, sizeof **out);
     registry *reg = NULL;
@@ -346,7 +353,7 @@ static int resolve_models(const runner_options *o, registry_model **out, char *e
     return rc;
 }
 
-static void models_free(registry_model *models, int n)
+void runner_models_free(registry_model *models, int n)
 {
     for (int i = 0; i < n; i++) registry_model_clear(&models[i]);
     free(models);
@@ -360,13 +367,13 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
 
     /* 1. The models and the plan. */
     registry_model *models;
-    int rc = resolve_models(o, &models, err);
+    int rc = runner_models_resolve(o, &models, err);
     plan p;
     plan_settings ps = {.tasks = o->tasks, .n_tasks = o->n_tasks, .tasks_dir = o->tasks_dir, .data_dir = o->data_dir,
                         .num_fewshot = o->num_fewshot, .samples = o->samples, .seed = o->seed};
     if (rc == TT_OK) rc = plan_load(&p, &ps, err);
     if (rc) {
-        models_free(models, o->n_models);
+        runner_models_free(models, o->n_models);
         return rc;
     }
     store *st = NULL;
@@ -375,7 +382,8 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
     if (rc) goto out;
 
     /* 2. The run: resumed or new. */
-    run_identity_settings ids = {.limit = o->limit, .seed = o->seed, .bootstrap_iters = o->bootstrap_iters};
+    run_identity_settings ids = {.limit = o->limit, .seed = o->seed, .bootstrap_iters = o->bootstrap_iters,
+                                 .shard_index = o->shard_index, .shard_count = o->shard_count};
     int64_t run_id;
     int resumed;
     rc = run_identity_begin(st, &p, models, o->n_models, &ids, &run_id, &resumed, err);
@@ -409,6 +417,6 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
 out:
     store_close(st);
     plan_free(&p);
-    models_free(models, o->n_models);
+    runner_models_free(models, o->n_models);
     return rc;
 }

@@ -33,6 +33,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "engines/registry.h"
+
 /* Where the requests of one (model, task) stand. */
 typedef struct runner_progress {
     const char *model;            /* the model's display name */
@@ -69,6 +71,8 @@ typedef struct runner_options {
     int samples;                  /* > 0: samples per generation doc (pass@k n) */
     int bootstrap_iters;          /* stderr bootstrap rounds */
     int allow_code_execution;
+    int shard_index, shard_count; /* shard_count > 1: evaluate only documents i with
+                                     i % shard_count == shard_index (docs/scale.md) */
     runner_progress_fn progress;  /* NULL: no progress reports */
     void *progress_ud;
     int verbose;                  /* engines produce debug lines (HTTP headers); they and the
@@ -84,5 +88,11 @@ void runner_options_default(runner_options *o);
  * "skipped"; the call still succeeds when at least one (model, task) pair
  * was scored. */
 int runner_run(const runner_options *o, json_t **results, int64_t *run_id, char *err);
+
+/* Resolves every model of o (a registry name or a spec) to its canonical
+ * spec (engines/spec.h). *out has o->n_models entries, also on failure;
+ * free with runner_models_free. */
+int runner_models_resolve(const runner_options *o, registry_model **out, char *err);
+void runner_models_free(registry_model *models, int n);
 
 #endif

@@ -101,16 +101,17 @@ const char *score_column_filter(const score_state *s, int c)
 /* ---- code tasks: executing the samples ---------------------------------------------- */
 
 /* See score.h; the outcomes per document are kept as compact JSON. */
-int score_execute_code(score_state *sc, const task *t, const task_instance *ins, const engine_response *resp,
-                       const int *first, int jobs, size_t *n_programs, char *protections, size_t protections_n,
-                       char *err)
+int score_execute_code(score_state *sc, const task *t, const task_instance *ins, size_t n_ins,
+                       const engine_response *resp, const int *first, int jobs, size_t *n_programs, char *protections,
+                       size_t protections_n, char *err)
 {
-    size_t n_docs = sc->n_docs;
+    size_t n_docs = n_ins;
     *n_programs = 0;
     if (protections_n) protections[0] = 0;
-    sc->code_n = tt_calloc(n_docs + 1, sizeof(int));
-    sc->code_passed = tt_calloc(n_docs + 1, sizeof(int));
-    sc->code_outcomes = tt_calloc(n_docs + 1, sizeof(char *));
+    /* per doc_index (score_doc reads them so); a shard fills only its own */
+    sc->code_n = tt_calloc(sc->n_docs + 1, sizeof(int));
+    sc->code_passed = tt_calloc(sc->n_docs + 1, sizeof(int));
+    sc->code_outcomes = tt_calloc(sc->n_docs + 1, sizeof(char *));
     code_problem *problems = tt_calloc(n_docs + 1, sizeof *problems);
     size_t n_items = 0;
     for (size_t i = 0; i < n_docs; i++) {
@@ -123,7 +124,7 @@ int score_execute_code(score_state *sc, const task *t, const task_instance *ins,
     size_t k = 0;
     for (size_t i = 0; i < n_docs && rc == TT_OK; i++) {
         char name[64];
-        snprintf(name, sizeof name, "%s doc %zu", t->name, i);
+        snprintf(name, sizeof name, "%s doc %zu", t->name, ins[i].doc_index);
         rc = code_problem_from_doc(ins[i].doc, name, &problems[i], err);
         const engine_response *r = &resp[first[i]];
         if (r->error) continue;  /* recorded with the sample; nothing to run */
@@ -145,9 +146,9 @@ int score_execute_code(score_state *sc, const task *t, const task_instance *ins,
         *n_programs = k;
         json_t **per_doc = tt_calloc(n_docs + 1, sizeof *per_doc);
         for (size_t j = 0; j < k; j++) {
-            size_t i = owner[j];
-            sc->code_n[i]++;
-            if (results[j].outcome == SANDBOX_PASSED) sc->code_passed[i]++;
+            size_t i = owner[j], d = ins[i].doc_index;
+            sc->code_n[d]++;
+            if (results[j].outcome == SANDBOX_PASSED) sc->code_passed[d]++;
             if (!per_doc[i]) per_doc[i] = json_array();
             json_t *o = json_object();
             json_object_set_new(o, "outcome", json_string(sandbox_outcome_name(results[j].outcome)));
@@ -157,7 +158,7 @@ int score_execute_code(score_state *sc, const task *t, const task_instance *ins,
         for (size_t i = 0; i < n_docs; i++) {
             if (!per_doc[i]) continue;
             char *js = json_dumps(per_doc[i], JSON_COMPACT);
-            sc->code_outcomes[i] = tt_strdup(js);
+            sc->code_outcomes[ins[i].doc_index] = tt_strdup(js);
             free(js);
             json_decref(per_doc[i]);
         }
@@ -392,6 +393,77 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
     return rc;
 }
 
+
+/* ---- a document's items ------------------------------------------------------------- */
+
+void score_mark(const score_state *s, size_t *mark)
+{
+    for (int c = 0; c < s->n_cols; c++) mark[c] = s->cols[c].n;
+}
+
+static char *column_key(const score_state *s, int c)
+{
+    return tt_asprintf("%s,%s", s->cols[c].metric->name, score_column_filter(s, c));
+}
+
+char *score_items_json(const score_state *s, const size_t *mark)
+{
+    json_t *o = json_object();
+    for (int c = 0; c < s->n_cols; c++) {
+        const score_column *col = &s->cols[c];
+        if (col->n <= mark[c]) continue;
+        json_t *a = json_array();
+        for (size_t r = mark[c]; r < col->n; r++)
+            for (int w = 0; w < col->width; w++) {
+                char hex[40];
+                snprintf(hex, sizeof hex, "%a", col->items[r * (size_t)col->width + (size_t)w]);
+                json_array_append_new(a, json_string(hex));
+            }
+        char *key = column_key(s, c);
+        json_object_set_new(o, key, a);
+        free(key);
+    }
+    char *out = json_object_size(o) ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    return out;
+}
+
+int score_items_add(score_state *s, const char *items_json, char *err)
+{
+    json_error_t je;
+    json_t *o = json_loads(items_json, 0, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return tt_fail(err, TT_ERR_PARSE, "stored items are not a JSON object: %s", je.text);
+    }
+    int rc = TT_OK, used = 0;
+    for (int c = 0; c < s->n_cols && rc == TT_OK; c++) {
+        char *key = column_key(s, c);
+        json_t *a = json_object_get(o, key);
+        free(key);
+        if (!a) continue;
+        used++;
+        score_column *col = &s->cols[c];
+        size_t n = json_array_size(a);
+        if (!json_is_array(a) || n % (size_t)col->width) {
+            rc = tt_fail(err, TT_ERR_PARSE, "stored items of '%s' are not rows of %d numbers", col->metric->name,
+                         col->width);
+            break;
+        }
+        double row[STATS_ITEM_MAX];
+        for (size_t r = 0; r < n / (size_t)col->width; r++) {
+            for (int w = 0; w < col->width; w++) {
+                const char *v = json_string_value(json_array_get(a, r * (size_t)col->width + (size_t)w));
+                row[w] = v ? strtod(v, NULL) : NAN;
+            }
+            column_push(col, row);
+        }
+    }
+    if (rc == TT_OK && used != (int)json_object_size(o))
+        rc = tt_fail(err, TT_ERR_PARSE, "stored items name metrics this task does not have (was the task changed?)");
+    json_decref(o);
+    return rc;
+}
 
 /* ---- aggregates ----------------------------------------------------------------------- */
 

@@ -60,12 +60,14 @@ const char *score_column_filter(const score_state *s, int c);
 
 /* Code tasks: runs every completion of every document (prompt + completion
  * + the problem's tests) in the sandbox, up to jobs at once, and records per
- * document how many samples passed and each outcome. resp holds the
- * responses of all documents, those of document i from first[i]. On
+ * document how many samples passed and each outcome. ins holds the n_ins
+ * documents evaluated (a shard's are a subset of the n_docs of score_init;
+ * each is kept under its doc_index), resp their responses, those of ins[i]
+ * from first[i]. On
  * success *n_programs says how many programs ran and protections which
  * sandbox protections were in force (when any ran). */
-int score_execute_code(score_state *s, const task *t, const task_instance *ins, const engine_response *resp,
-                       const int *first, int jobs, size_t *n_programs, char *protections, size_t protections_n,
+int score_execute_code(score_state *s, const task *t, const task_instance *ins, size_t n_ins,
+                       const engine_response *resp, const int *first, int jobs, size_t *n_programs, char *protections, size_t protections_n,
                        char *err);
 
 /* Scores one document into the columns and fills scores ({"metric,filter":
@@ -81,6 +83,23 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
  * word: " B", "(C)", "答案：D"), else the first choice text the reply
  * contains; -1 if none. */
 int score_extract_choice(const char *reply, const char *const *choices, int n_choices);
+
+/* ---- a document's items, kept to aggregate again (sharded runs) ------------------ */
+
+/* What score_doc adds to the columns is all that aggregation reads, so a
+ * run split into shards keeps each document's items with its sample and
+ * `tianti merge` aggregates them again, in document order, into exactly
+ * the numbers one unsharded run gives (bootstrap stderrs included: the same
+ * items in the same order under the same seed).
+ *
+ * score_mark notes where every column stands (mark has n_cols entries);
+ * after score_doc, score_items_json returns the items the document added,
+ * as {"metric,filter": ["%a", ...]} (hex floats: exact, and infinities
+ * survive), or NULL when it added none. score_items_add pushes such a text
+ * back into the columns; a key that names no column is TT_ERR_PARSE. */
+void score_mark(const score_state *s, size_t *mark);
+char *score_items_json(const score_state *s, const size_t *mark);
+int score_items_add(score_state *s, const char *items_json, char *err);
 
 /* The aggregate of each (metric, filter) pair, for a task or a suite. */
 typedef struct score_result {

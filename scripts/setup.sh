@@ -3,7 +3,8 @@
 # missing) and builds it.
 # Usage: scripts/setup.sh [--test] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
 #   --test      also install what the tests need: jq, numpy, clang and its
-#               libFuzzer runtime, Chromium, Node.js with npm, and
+#               libFuzzer runtime, PostgreSQL (the server the store tests
+#               start, tests/tools/pg_cluster.sh), Chromium, Node.js with npm, and
 #               playwright-core (`npm ci` in tests/browser)
 #   --build DIR build folder (default build)
 #   --sanitize  configure the build with ASan + UBSan (TIANTI_SANITIZE)
@@ -35,9 +36,9 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
+          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium jq python3-numpy clang libclang-rt-dev)
+  packages+=(chromium jq python3-numpy clang libclang-rt-dev postgresql)
   # Node.js for the browser test: Debian's, unless a node and npm are already there
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi

@@ -29,13 +29,22 @@
 #      corpus replay, then libFuzzer for $TIANTI_FUZZ_SECONDS (default 60) on
 #      a scratch copy of tests/fuzz/corpus_gguf/.
 # Each build is its own folder: build, build-asan, build-tsan, build-fuzz.
+# One throwaway PostgreSQL cluster (tests/tools/pg_cluster.sh) serves the
+# tests of every stage that need the server (TIANTI_TEST_PG); it is stopped
+# and removed when the script ends, however it ends.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
 fuzz_seconds=${TIANTI_FUZZ_SECONDS:-60}
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+pg_dir=
+# the throwaway PostgreSQL cluster goes away however the script ends
+cleanup() {
+  [ -n "$pg_dir" ] && tests/tools/pg_cluster.sh stop "$pg_dir"
+  rm -rf "$results"
+}
+trap cleanup EXIT
 
 stage_names=()
 stage_times=()
@@ -79,8 +88,25 @@ run_ctest() {
 }
 ctest_prefix=()
 
+# ---- the PostgreSQL server of the tests ---------------------------------------
+# One throwaway cluster (tests/tools/pg_cluster.sh: initdb in a temporary
+# folder, a Unix socket only, stopped at the end even on failure) for every
+# stage; TIANTI_TEST_PG names it, and each test creates its own database on
+# it. Tests that need it fail without it, so it is always started here.
+# TSan: libpq and the server are not instrumented and the driver holds its
+# connection mutex around every libpq call, so the PostgreSQL tests run in
+# every stage, TSan included.
+pg_up() {
+  local env
+  env=$(tests/tools/pg_cluster.sh start) || return 1
+  eval "$env"
+  pg_dir=$TIANTI_TEST_PG_DIR
+  echo "PostgreSQL test cluster in $pg_dir"
+}
+
 # ---- 1. normal build --------------------------------------------------------
 if stage "setup and normal build" scripts/setup.sh --test --build build; then
+  stage "PostgreSQL test cluster" pg_up
   stage "tests: normal build" run_ctest build normal
 else
   not_run "tests: normal build" "build failed"

@@ -18,7 +18,7 @@
  *
  * A driver is a vtable plus two opaque types: store_conn (one connection)
  * and store_stmt (one prepared statement of that connection). The sqlite
- * driver (sqlite.c) is the first; a libpq driver implements the same table.
+ * driver (sqlite.c) is the first; the libpq driver (postgres.c) the second.
  *
  * Contracts every driver keeps:
  *   - functions returning int return TT_OK or TT_ERR_STORE; after a failure
@@ -37,6 +37,7 @@
 #ifndef TIANTI_STORE_DRIVER_H
 #define TIANTI_STORE_DRIVER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct store_conn store_conn;
@@ -82,9 +83,11 @@ typedef struct store_driver {
     /* Runs SQL without parameters; may hold several statements (DDL). */
     int (*exec)(store_conn *c, const char *sql);
 
-    /* Transactions. begin() starts one that takes the write lock only when
-     * it first writes; begin_immediate() takes it now, so a transaction
-     * that reads and then writes cannot deadlock against another writer. */
+    /* Transactions. begin() starts one for reads that must see one
+     * snapshot (SQLite: deferred; PostgreSQL: REPEATABLE READ);
+     * begin_immediate() takes the write lock now, so a transaction that
+     * reads and then writes cannot deadlock against another writer
+     * (PostgreSQL: an advisory lock all of Tianti's writers share). */
     int (*begin)(store_conn *c);
     int (*begin_immediate)(store_conn *c);
     int (*commit)(store_conn *c);
@@ -93,8 +96,25 @@ typedef struct store_driver {
 
     const char *(*errmsg)(store_conn *c);   /* never NULL */
     int64_t (*changes)(store_conn *c);      /* rows changed by the last write statement */
+
+    /* After rows were inserted with explicit ids (store copy): new rows of
+     * table must get ids above the largest. NULL when the engine needs
+     * nothing (SQLite takes max(id) + 1 by itself). */
+    int (*sync_ids)(store_conn *c, const char *table);
+
+    /* 1 when the last failure on c lost a concurrency race (PostgreSQL:
+     * serialization failure, deadlock) and the transaction it broke may be
+     * run again from its start; NULL when the engine has no such failure
+     * (SQLite waits on its busy timeout instead). */
+    int (*retryable)(store_conn *c);
 } store_driver;
 
 extern const store_driver store_sqlite_driver;
+extern const store_driver store_pg_driver;      /* postgres.c */
+
+/* 1 when target names a PostgreSQL database (postgresql:// or postgres://). */
+int store_target_is_pg(const char *target);
+/* target as it may be shown: a PostgreSQL URI's password masked (***). */
+void store_pg_display_target(const char *target, char *out, size_t n);
 
 #endif

@@ -64,9 +64,11 @@ double store_q_col_real(store_q *q, int i);        /* NaN for NULL */
 store_opt_int store_q_col_opt_int(store_q *q, int i);
 
 /* Runs fn inside a write transaction: BEGIN IMMEDIATE, fn, COMMIT; rolls
- * back when fn or the commit fails. Refuses to run inside an open
- * transaction (the caller's work would be committed or rolled back with
- * ours). what names the work for messages. */
+ * back when fn or the commit fails, and runs it again (up to 5 times) when
+ * the failure lost a concurrency race the driver says may be replayed
+ * (driver.h retryable), so fn must start from its inputs each time.
+ * Refuses to run inside an open transaction (the caller's work would be
+ * committed or rolled back with ours). what names the work for messages. */
 int store_with_transaction(store *s, int (*fn)(store *s, void *ctx, char *err), void *ctx, const char *what,
                          char *err);
 

@@ -72,6 +72,21 @@ int store_run_find_resumable(store *s, const char *config_hash, int64_t *run_id)
     return rc;
 }
 
+int store_run_find_finished(store *s, const char *config_hash, int64_t *run_id, char *err)
+{
+    store_q q;
+    int rc = store_q_prepare(s, &q, "SELECT id FROM runs WHERE config_hash = ? AND status = 'finished' "
+                                    "ORDER BY id DESC LIMIT 1", "find a run", err);
+    if (rc) return rc;
+    store_q_text(&q, config_hash);
+    int step = store_q_step(&q);
+    if (step == STORE_ROW) *run_id = store_q_col_int(&q, 0);
+    else if (step == STORE_DONE) rc = TT_ERR_NOTFOUND;
+    else rc = store_fail(s, err, "cannot find a run");
+    store_q_finish(&q);
+    return rc;
+}
+
 int store_run_create(store *s, const char *config_hash, const char *config_json, uint64_t seed,
                      const char *git_rev, int64_t *run_id, char *err)
 {

@@ -26,6 +26,9 @@ int store_task_ensure(store *s, const char *name, const char *version, const cha
 /* Finds the newest run with this config hash that did not finish;
  * TT_ERR_NOTFOUND if none, TT_ERR_STORE when the store cannot be read. */
 int store_run_find_resumable(store *s, const char *config_hash, int64_t *run_id);
+/* Finds the newest finished run with this config hash (the shards of a
+ * sharded run, for `tianti merge`); TT_ERR_NOTFOUND if none. */
+int store_run_find_finished(store *s, const char *config_hash, int64_t *run_id, char *err);
 /* Starts a run (status 'running', started_at now, this tianti's version). */
 int store_run_create(store *s, const char *config_hash, const char *config_json, uint64_t seed,
                      const char *git_rev, int64_t *run_id, char *err);

@@ -22,6 +22,7 @@ typedef struct store_sample {
     double latency_s;
     int prompt_tokens;          /* < 0: unknown (stored NULL) */
     int completion_tokens;
+    const char *items_json;     /* the document's aggregation items (harness/score.h), or NULL */
 } store_sample;
 
 /* Inserts or replaces the sample for (run, model, task, doc): re-running a
@@ -34,5 +35,24 @@ int store_metrics_clear(store *s, int64_t run_id, int64_t model_id, char *err);
 int store_metric_put(store *s, int64_t run_id, int64_t model_id, const char *task_name, int is_group,
                      const char *filter, const char *metric, double value, double stderr_value,
                      int n, int n_shot, int higher_is_better, char *err);
+
+/* ---- merging the shards of a run (tianti merge) -------------------------------- */
+
+/* A stored sample as merging reads it. */
+typedef struct store_sample_items {
+    int64_t doc_id;
+    const char *items_json;     /* NULL when the document added no items */
+    int has_error;              /* the document could not be scored */
+} store_sample_items;
+
+typedef int (*store_sample_items_fn)(void *ctx, const store_sample_items *r, char *err);
+
+/* Visits the samples of (run, model, task) in doc_id order. */
+int store_sample_items_each(store *s, int64_t run_id, int64_t model_id, int64_t task_id, store_sample_items_fn fn,
+                            void *ctx, char *err);
+/* Copies the samples of (from_run, model, task) into to_run, every column
+ * as it is; *n gets how many. Call inside a transaction. */
+int store_samples_copy_run(store *s, int64_t from_run, int64_t to_run, int64_t model_id, int64_t task_id, int64_t *n,
+                           char *err);
 
 #endif

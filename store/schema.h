@@ -127,6 +127,24 @@ static const char *const store_migrations[] = {
 "  threads INTEGER,\n"
 "  machine_json TEXT                -- cpu model, cores, memory bandwidth\n"
 ");\n",
+/* 2: sharded runs and several arena servers on one store (docs/scale.md) */
+"ALTER TABLE samples ADD COLUMN items_json TEXT;  -- per metric: the document's aggregation items (merge)\n"
+"CREATE TABLE pending_battles (\n"
+"  id TEXT PRIMARY KEY,             -- the battle's public id\n"
+"  token_hash TEXT NOT NULL,        -- sha256 hex of the battle's secret token\n"
+"  model_a TEXT NOT NULL,\n"
+"  model_b TEXT NOT NULL,\n"
+"  spec_a TEXT,\n"
+"  spec_b TEXT,\n"
+"  prompt TEXT NOT NULL,\n"
+"  answer_a TEXT,                   -- NULL when that side failed\n"
+"  answer_b TEXT,\n"
+"  latency_a REAL,\n"
+"  latency_b REAL,\n"
+"  voter_id TEXT,\n"
+"  tstamp REAL NOT NULL             -- when the answers were finished, seconds since the epoch\n"
+");\n"
+"CREATE INDEX pending_battles_tstamp ON pending_battles(tstamp);\n",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -5,6 +5,10 @@
  * samples.c, cache.c, battles.c, ratings.c, bench.c, results.c), all written
  * over the driver layer (driver.h) with the statement helpers of query.c.
  *
+ * The driver follows from the target: a postgresql:// or postgres:// URI
+ * opens PostgreSQL (postgres.c), anything else is an SQLite file
+ * (sqlite.c). Messages name the target with a URI's password masked.
+ *
  * Migrations: the driver supplies the schema as a list of forward
  * migrations and a place for the version number. Each pending migration
  * runs in its own write transaction together with its version bump, so a
@@ -64,12 +68,34 @@ static int migrate(store *s, char *err)
     return TT_OK;
 }
 
+int store_target_is_pg(const char *target)
+{
+    return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0;
+}
+
+int store_target_exists(const char *path) { return store_target_is_pg(path) || tt_file_exists(path); }
+
+void store_target_display(const char *path, char *out, size_t n)
+{
+    if (store_target_is_pg(path)) store_pg_display_target(path, out, n);
+    else snprintf(out, n, "%s", path);
+}
+
+const char *store_backend(const store *s) { return s->drv->name; }
+
 int store_open(const char *path, store **out, char *err)
 {
     *out = NULL;
     store *s = tt_calloc(1, sizeof *s);
-    s->drv = &store_sqlite_driver;
-    s->path = tt_strdup(path);
+    if (store_target_is_pg(path)) {
+        char shown[512];
+        store_pg_display_target(path, shown, sizeof shown);
+        s->drv = &store_pg_driver;
+        s->path = tt_strdup(shown);
+    } else {
+        s->drv = &store_sqlite_driver;
+        s->path = tt_strdup(path);
+    }
     pthread_mutex_init(&s->lock, NULL);
     int rc = s->drv->open(path, &s->conn, err);
     if (rc == TT_OK) rc = migrate(s, err);
@@ -107,10 +133,19 @@ int store_with_transaction(store *s, int (*fn)(store *s, void *ctx, char *err), 
 {
     if (s->drv->in_transaction(s->conn))
         return tt_fail(err, TT_ERR_STORE, "cannot %s in '%s': a transaction is already open", what, s->path);
-    if (s->drv->begin_immediate(s->conn) != TT_OK) return store_fail(s, err, "cannot begin to %s", what);
-    int rc = fn(s, ctx, err);
-    if (rc == TT_OK && s->drv->commit(s->conn) != TT_OK) rc = store_fail(s, err, "cannot commit (%s)", what);
-    if (rc != TT_OK) s->drv->rollback(s->conn);
+    /* A transaction that lost a concurrency race (PostgreSQL: deadlock,
+     * serialization failure) was rolled back whole by the server; fn
+     * writes only what it was given, so it is run again from the start. */
+    int rc = TT_OK;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (s->drv->begin_immediate(s->conn) != TT_OK) return store_fail(s, err, "cannot begin to %s", what);
+        rc = fn(s, ctx, err);
+        if (rc == TT_OK && s->drv->commit(s->conn) != TT_OK) rc = store_fail(s, err, "cannot commit (%s)", what);
+        if (rc == TT_OK) return TT_OK;
+        int again = rc == TT_ERR_STORE && s->drv->retryable && s->drv->retryable(s->conn);
+        s->drv->rollback(s->conn);
+        if (!again) break;
+    }
     return rc;
 }
 
@@ -127,6 +162,7 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err)
         {"battles", "SELECT count(*) FROM battles"},
         {"ratings", "SELECT count(*) FROM ratings"},
         {"bench_results", "SELECT count(*) FROM bench_results"},
+        {"pending_battles", "SELECT count(*) FROM pending_battles"},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         if (strcmp(table, tables[i][0])) continue;

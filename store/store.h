@@ -12,6 +12,8 @@
  *   store/ratings.h  computed leaderboards
  *   store/bench.h    `tianti bench` measurements
  *   store/results.h  the reads behind `tianti results` and `tianti report`
+ *   store/copy.h     whole stores between databases and backends; store info
+ *   store/pending.h  the web arena's answered, unvoted battles (several servers)
  *
  * No database type appears in any of them: records are plain C structs.
  * Underneath, every function is written once over the driver layer of
@@ -44,9 +46,18 @@
 
 #include "store/types.h"
 
-/* Opens (creating if needed) and migrates the database at path.
- * Caller frees with store_close(). */
+/* Opens (creating if needed) and migrates the database at path: an SQLite
+ * file, or a PostgreSQL database when path is a postgresql:// or
+ * postgres:// URI (libpq's syntax; docs/scale.md). Caller frees with
+ * store_close(). */
 int store_open(const char *path, store **out, char *err);
+/* 1 when the store at path may hold data: an existing file, or any
+ * PostgreSQL URI (whether the server answers is store_open's to say). */
+int store_target_exists(const char *path);
+/* path as it may be printed: a PostgreSQL URI's password masked (***). */
+void store_target_display(const char *path, char *out, size_t n);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const store *s);
 void store_close(store *s);                 /* NULL is fine */
 /* The schema version of the open database, -1 if it cannot be read. */
 int store_schema_version(store *s);
@@ -60,7 +71,7 @@ void store_rollback(store *s);              /* no-op outside a transaction */
 
 /* For tests and diagnostics: *n = rows in table, which must be one of the
  * schema's tables (models, tasks, runs, samples, metrics, request_cache,
- * battles, ratings, bench_results); any other name is TT_ERR_USAGE (a table
+ * battles, ratings, bench_results, pending_battles); any other name is TT_ERR_USAGE (a table
  * name cannot be a bound parameter, so it is checked against this list). */
 int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 
@@ -72,5 +83,7 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 #include "store/ratings.h"
 #include "store/bench.h"
 #include "store/results.h"
+#include "store/copy.h"
+#include "store/pending.h"
 
 #endif

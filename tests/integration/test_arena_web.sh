@@ -170,14 +170,29 @@ grep -q "alpha" "$TMP/lb" || fail "leaderboard rows"
 curl -s "$URL/api/leaderboard?source=human" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["battles"] == 2 and len(d["models"]) == 2, d' \
   || fail "leaderboard JSON"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/leaderboard?source=bogus")" = 400 ] || fail "bad source"
+# a battle left unvoted when the server stops
+[ "$(post /api/battle '{"prompt":"hi"}')" = 200 ] || fail "battle 5: $(cat "$TMP/body")"
+ID5=$(field "$TMP/body" id); TOK5=$(field "$TMP/body" token)
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM pending_battles WHERE id = '$ID5'")" = 1 ] || fail "finished battle not in pending_battles"
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null
 
-# ---- a restarted server refuses the old battle (it is unknown now) ----
+# ---- a restarted server knows the battles of the store (docs/scale.md): the
+# voted one is refused as voted, the unvoted one takes its vote once ----
+start_server "$TMP/s1b" --model 'alpha=replay:'"$TMP/a.jsonl" --model '<i>beta</i>=replay:'"$TMP/b.jsonl" \
+  --db "$DB" --rate-limit 0
+URL=http://127.0.0.1:$PORT
+[ "$(post /api/vote "{\"battle\":\"$ID\",\"token\":\"$TOK\",\"vote\":\"b\"}")" = 409 ] || fail "voted battle after restart"
+[ "$(post /api/vote "{\"battle\":\"$ID5\",\"token\":\"$WRONG\",\"vote\":\"a\"}")" = 403 ] || fail "stored battle, wrong token"
+[ "$(post /api/vote "{\"battle\":\"$ID5\",\"token\":\"$TOK5\",\"vote\":\"a\"}")" = 200 ] || fail "stored battle after restart: $(cat "$TMP/body")"
+[ "$(post /api/vote "{\"battle\":\"$ID5\",\"token\":\"$TOK5\",\"vote\":\"a\"}")" = 409 ] || fail "stored battle voted twice"
+[ "$(post /api/vote "{\"battle\":\"0123456789abcdef0123456789abcdef\",\"token\":\"$WRONG\",\"vote\":\"a\"}")" = 404 ] || fail "unknown battle after restart"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM pending_battles WHERE id = '$ID5'")" = 0 ] || fail "voted battle still pending"
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null
+
 printf 'hi\nwho are you\n' >"$TMP/prompts.txt"
 start_server "$TMP/s2" --model 'alpha=replay:'"$TMP/a.jsonl" --model '<i>beta</i>=replay:'"$TMP/b.jsonl" \
   --db "$DB" --rate-limit 6 --burst 3 --prompts "$TMP/prompts.txt"
 URL=http://127.0.0.1:$PORT
-[ "$(post /api/vote "{\"battle\":\"$ID\",\"token\":\"$TOK\",\"vote\":\"b\"}")" = 404 ] || fail "old battle after restart"
 # ---- a prompt drawn from --prompts ----
 curl -s "$URL/api/config" | grep -q '"has_prompts":true' || fail "config has_prompts"
 curl -s "$URL/api/prompt" | python3 -c 'import json,sys; assert json.load(sys.stdin)["prompt"] in ("hi", "who are you")' \
@@ -186,5 +201,5 @@ curl -s "$URL/api/prompt" | python3 -c 'import json,sys; assert json.load(sys.st
 codes=""
 for _ in 1 2 3 4 5; do codes="$codes $(post /api/vote '{}')"; done
 case "$codes" in *429*) ;; *) fail "no 429 in: $codes" ;; esac
-[ "$(sqlite3 "$DB" 'SELECT count(*) FROM battles')" = 4 ] || fail "row count"
+[ "$(sqlite3 "$DB" 'SELECT count(*) FROM battles')" = 5 ] || fail "row count"
 echo "ok"

@@ -1,15 +1,22 @@
 /*
  * perf_arena_votes.c — load on the web arena's vote endpoint (never run as
- * a test). A child process runs the arena server (arena/web.h) on
- * 127.0.0.1 with two replay models; this process is the client, with
- * several threads on keep-alive HTTP/1.1 connections:
- *   1. creates N battles (POST /api/battle, reading each NDJSON stream for
- *      the battle id and token);
+ * a test), on one SQLite store and on one PostgreSQL store shared by 1, 2
+ * and 4 arena servers (docs/scale.md). Per configuration, child processes
+ * run the arena servers (arena/web.h) on 127.0.0.1 with two replay models;
+ * this process is the client, with several threads on keep-alive HTTP/1.1
+ * connections to every server:
+ *   1. creates N battles (POST /api/battle on server i % S, reading each
+ *      NDJSON stream for the battle id and token);
  *   2. baseline: N requests of GET /api/config (routing and HTTP only);
- *   3. votes once on every battle (POST /api/vote), timing each;
+ *   3. votes once on every battle (POST /api/vote) through ANOTHER server
+ *      than the one that ran it when there are several, timing each;
  *   4. votes again on a sample (every answer must be 409).
- * Prints requests/s and p50/p99 latency for the baseline and for votes,
- * then counts rows in the store: every vote must be stored exactly once.
+ * Prints requests/s and p50/p99 latency per phase, a summary line per
+ * configuration, then counts rows in the store: every vote must be stored
+ * exactly once.
+ * PostgreSQL: the server of $TIANTI_TEST_PG (eval "$(tests/tools/pg_cluster.sh
+ * start)"); each configuration gets a new database there. Without it only
+ * SQLite is measured, and the program says so.
  * Usage: perf_arena_votes [battles (default 5000)] [client threads (default 8)]
  */
 #include "arena/web.h"
@@ -35,9 +42,11 @@ typedef struct conn {
     size_t len;
 } conn;
 
-static int port;
+#define MAX_SERVERS 4
+static int ports[MAX_SERVERS];
+static int n_servers;
 
-static int conn_open(conn *c)
+static int conn_open(conn *c, int port)
 {
     c->len = 0;
     c->fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -131,23 +140,30 @@ typedef struct job {
     int ok, bad;
 } job;
 
+/* The server request i goes to: battles on i % S, votes on the next one. */
+static int server_of(int kind, int i) { return (i + (kind >= 2 ? 1 : 0)) % n_servers; }
+
 static void *worker(void *arg)
 {
     job *j = arg;
-    conn *c = tt_calloc(1, sizeof *c);
+    conn *c = tt_calloc(MAX_SERVERS, sizeof *c);
     tt_buf body;
     tt_buf_init(&body);
-    if (conn_open(c)) {
-        j->bad = j->to - j->from;
-        free(c);
-        return NULL;
-    }
+    for (int k = 0; k < n_servers; k++)
+        if (conn_open(&c[k], ports[k])) {
+            j->bad = j->to - j->from;
+            for (int m = 0; m < k; m++) close(c[m].fd);
+            free(c);
+            tt_buf_free(&body);
+            return NULL;
+        }
     for (int i = j->from; i < j->to; i++) {
         char json[256];
+        int k = server_of(j->kind, i);
         double t0 = tt_now_s();
         int st;
         if (j->kind == 0) {
-            st = request(c, "POST", "/api/battle", "{\"prompt\":\"hi\"}", &body);
+            st = request(&c[k], "POST", "/api/battle", "{\"prompt\":\"hi\"}", &body);
             const char *p = strstr(tt_buf_str(&body), "\"id\":\"");
             const char *q = strstr(tt_buf_str(&body), "\"token\":\"");
             if (st == 200 && p && q) {
@@ -157,22 +173,22 @@ static void *worker(void *arg)
                 st = -1;
             }
         } else if (j->kind == 1) {
-            st = request(c, "GET", "/api/config", NULL, &body);
+            st = request(&c[k], "GET", "/api/config", NULL, &body);
         } else {
             snprintf(json, sizeof json, "{\"battle\":\"%s\",\"token\":\"%s\",\"vote\":\"%s\"}", j->battles[i].id,
                      j->battles[i].token, i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "tie");
-            st = request(c, "POST", "/api/vote", json, &body);
+            st = request(&c[k], "POST", "/api/vote", json, &body);
         }
         j->lat[i] = tt_now_s() - t0;
         int want = j->kind == 3 ? 409 : 200;
         if (st == want) j->ok++;
         else j->bad++;
         if (st < 0) { /* reconnect after a broken connection */
-            close(c->fd);
-            if (conn_open(c)) break;
+            close(c[k].fd);
+            if (conn_open(&c[k], ports[k])) break;
         }
     }
-    close(c->fd);
+    for (int k = 0; k < n_servers; k++) close(c[k].fd);
     tt_buf_free(&body);
     free(c);
     return NULL;
@@ -184,7 +200,12 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void phase(const char *name, int kind, battle_ref *battles, int n, int threads)
+typedef struct phase_result {
+    double rate, p50, p99;
+    int bad;
+} phase_result;
+
+static phase_result phase(const char *name, int kind, battle_ref *battles, int n, int threads)
 {
     double *lat = tt_calloc((size_t)n, sizeof *lat);
     job *jobs = tt_calloc((size_t)threads, sizeof *jobs);
@@ -202,37 +223,25 @@ static void phase(const char *name, int kind, battle_ref *battles, int n, int th
     }
     double dt = tt_now_s() - t0;
     qsort(lat, (size_t)n, sizeof *lat, cmp_double);
-    printf("%-28s %7d requests  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  (%d as expected, %d not)\n", name, n,
-           n / dt, lat[n / 2] * 1e3, lat[(size_t)(n * 0.99)] * 1e3, ok, bad);
+    phase_result r = {n / dt, lat[n / 2] * 1e3, lat[(size_t)(n * 0.99)] * 1e3, bad};
+    printf("  %-28s %7d requests  %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  (%d as expected, %d not)\n", name, n,
+           r.rate, r.p50, r.p99, ok, bad);
     free(lat);
     free(jobs);
     free(th);
+    return r;
 }
 
-int main(int argc, char **argv)
+/* Forks one arena server on db; its pid, its port in *port (-1: failed). */
+static pid_t server_start(const char *db, const char *replay_a, const char *replay_b, int *port)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 5000;
-    int threads = argc > 2 ? atoi(argv[2]) : 8;
-    if (n < 10 || threads < 1) {
-        fprintf(stderr, "usage: perf_arena_votes [battles >= 10] [threads >= 1]\n");
-        return 2;
-    }
-    char dir[] = "/tmp/tianti_bench_votes_XXXXXX";
-    if (!mkdtemp(dir)) return 1;
-    char *replay_a = tt_asprintf("%s/a.jsonl", dir), *replay_b = tt_asprintf("%s/b.jsonl", dir);
-    char *db = tt_asprintf("%s/arena.db", dir);
-    char err[TT_ERR_SIZE];
-    const char *ra = "{\"kind\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"text\":\"Hello.\"}\n";
-    const char *rb = "{\"kind\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"text\":\"Hi there.\"}\n";
-    if (tt_write_file(replay_a, ra, strlen(ra), err) || tt_write_file(replay_b, rb, strlen(rb), err)) {
-        fprintf(stderr, "perf_arena_votes: %s\n", err);
-        return 1;
-    }
     int pfd[2];
-    if (pipe(pfd)) return 1;
+    *port = -1;
+    if (pipe(pfd)) return -1;
     pid_t child = fork();
     if (child == 0) {
         close(pfd[0]);
+        char err[TT_ERR_SIZE];
         char *ma = tt_asprintf("one=replay:%s", replay_a), *mb = tt_asprintf("two=replay:%s", replay_b);
         const char *models[2] = {ma, mb};
         arena_web_opts o;
@@ -261,26 +270,47 @@ int main(int argc, char **argv)
         _exit(0);
     }
     close(pfd[1]);
-    if (read(pfd[0], &port, sizeof port) != sizeof port || port < 0) {
-        fprintf(stderr, "perf_arena_votes: the server did not start\n");
-        return 1;
-    }
+    if (read(pfd[0], port, sizeof *port) != sizeof *port) *port = -1;
     close(pfd[0]);
-    printf("arena server pid %d on 127.0.0.1:%d; %d battles, %d client threads\n", (int)child, port, n, threads);
-    battle_ref *battles = tt_calloc((size_t)n, sizeof *battles);
-    phase("create battles (stream)", 0, battles, n, threads);
-    phase("baseline GET /api/config", 1, battles, n, threads);
-    phase("vote POST /api/vote", 2, battles, n, threads);
-    int sample = n / 10;
-    phase("second vote (must be 409)", 3, battles, sample, threads);
-    kill(child, SIGTERM);
-    int status = 0;
-    waitpid(child, &status, 0);
+    return child;
+}
 
+/* One configuration: servers arena servers on db. 0 when every vote was
+ * stored exactly once. */
+static int run_config(const char *label, const char *db, int servers, const char *ra, const char *rb, int n,
+                      int threads, char *summary, size_t summary_n)
+{
+    pid_t pids[MAX_SERVERS];
+    n_servers = servers;
+    int started = 0;
+    for (int k = 0; k < servers; k++) {
+        pids[k] = server_start(db, ra, rb, &ports[k]);
+        if (pids[k] > 0) started++;
+        if (ports[k] < 0) break;
+    }
+    int ok = started == servers;
+    for (int k = 0; k < servers && ok; k++) ok = ports[k] > 0;
+    printf("%s: %d server(s)\n", label, servers);
+    phase_result vote = {0};
+    if (ok) {
+        battle_ref *battles = tt_calloc((size_t)n, sizeof *battles);
+        phase("create battles (stream)", 0, battles, n, threads);
+        phase("baseline GET /api/config", 1, battles, n, threads);
+        vote = phase(servers > 1 ? "vote via another server" : "vote POST /api/vote", 2, battles, n, threads);
+        phase("second vote (must be 409)", 3, battles, n / 10, threads);
+        free(battles);
+    } else {
+        fprintf(stderr, "perf_arena_votes: a server did not start\n");
+    }
+    for (int k = 0; k < started; k++) {
+        kill(pids[k], SIGTERM);
+        int status = 0;
+        waitpid(pids[k], &status, 0);
+    }
+    char err[TT_ERR_SIZE];
     store *st = NULL;
-    int rc = store_open(db, &st, err);
     long rows = -1, distinct = -1;
-    if (rc == TT_OK) {
+    if (store_open(db, &st, err) == TT_OK) {
         store_battle_tally tally;
         if (store_battles_tally(st, &tally, err) == TT_OK) {
             rows = (long)tally.total;
@@ -288,15 +318,78 @@ int main(int argc, char **argv)
         }
         store_close(st);
     }
-    int exact = rows == n && distinct == n;
-    printf("stored votes: %ld rows, %ld distinct battles, %d voted: %s\n", rows, distinct, n,
+    int exact = ok && rows == n && distinct == n;
+    printf("  stored votes: %ld rows, %ld distinct battles, %d voted: %s\n", rows, distinct, n,
            exact ? "every vote stored exactly once" : "MISMATCH");
+    snprintf(summary, summary_n, "%-34s %10.0f votes/s  p99 %8.3f ms%s", label, vote.rate, vote.p99,
+             exact ? "" : "  (MISMATCH)");
+    return exact ? 0 : 1;
+}
+
+/* A new database on the $TIANTI_TEST_PG server (tests/tools/pg_cluster.sh
+ * newdb), its URI in uri; -1 when there is none. */
+static int pg_newdb(const char *name, char *uri, size_t n)
+{
+    const char *pg = getenv("TIANTI_TEST_PG");
+    if (!pg || !*pg) return -1;
+    /* the script beside this program's source: tests/tools/ */
+    char *src = tt_strdup(__FILE__);
+    char *slash = strrchr(src, '/');
+    if (slash) *slash = 0;
+    char *cmd = tt_asprintf("bash '%s/../tools/pg_cluster.sh' newdb %s", slash ? src : ".", name);
+    FILE *f = popen(cmd, "r");
+    free(cmd);
+    free(src);
+    if (!f) return -1;
+    uri[0] = 0;
+    if (fgets(uri, (int)n, f)) uri[strcspn(uri, "\n")] = 0;
+    return pclose(f) == 0 && uri[0] ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 5000;
+    int threads = argc > 2 ? atoi(argv[2]) : 8;
+    if (n < 10 || threads < 1) {
+        fprintf(stderr, "usage: perf_arena_votes [battles >= 10] [threads >= 1]\n");
+        return 2;
+    }
+    char dir[] = "/tmp/tianti_bench_votes_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    char *replay_a = tt_asprintf("%s/a.jsonl", dir), *replay_b = tt_asprintf("%s/b.jsonl", dir);
+    char *db = tt_asprintf("%s/arena.db", dir);
+    char err[TT_ERR_SIZE];
+    const char *ra = "{\"kind\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"text\":\"Hello.\"}\n";
+    const char *rb = "{\"kind\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"text\":\"Hi there.\"}\n";
+    if (tt_write_file(replay_a, ra, strlen(ra), err) || tt_write_file(replay_b, rb, strlen(rb), err)) {
+        fprintf(stderr, "perf_arena_votes: %s\n", err);
+        return 1;
+    }
+    printf("%d battles per configuration, %d client threads\n", n, threads);
+    char summary[4][160];
+    int n_summary = 0, failed = 0;
+    failed |= run_config("SQLite, 1 server", db, 1, replay_a, replay_b, n, threads, summary[n_summary++],
+                         sizeof summary[0]);
+    static const int servers[] = {1, 2, 4};
+    for (int i = 0; i < 3; i++) {
+        char uri[1024], name[64], label[64];
+        snprintf(name, sizeof name, "tianti_perf_votes_%d_%d", (int)getpid(), servers[i]);
+        if (pg_newdb(name, uri, sizeof uri) != 0) {
+            printf("PostgreSQL: not measured (no server: eval \"$(tests/tools/pg_cluster.sh start)\" sets "
+                   "TIANTI_TEST_PG)\n");
+            break;
+        }
+        snprintf(label, sizeof label, "PostgreSQL, %d server%s", servers[i], servers[i] > 1 ? "s" : "");
+        failed |= run_config(label, uri, servers[i], replay_a, replay_b, n, threads, summary[n_summary++],
+                             sizeof summary[0]);
+    }
+    printf("\nsummary (votes; p99 latency of a vote):\n");
+    for (int i = 0; i < n_summary; i++) printf("  %s\n", summary[i]);
     char *cmd = tt_asprintf("rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "perf_arena_votes: could not remove %s\n", dir);
     free(cmd);
-    free(battles);
     free(replay_a);
     free(replay_b);
     free(db);
-    return exact ? 0 : 1;
+    return failed;
 }

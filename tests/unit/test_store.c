@@ -7,9 +7,14 @@
  * at most once; every multi-row write is rolled back whole on failure;
  * errors carry the database's message and the file name.
  *
+ * Every test runs on both backends: SQLite files, then databases on the
+ * PostgreSQL server of $TIANTI_TEST_PG (one new database per test). Where
+ * a test checks the database's own words, each backend has its own.
+ *
  * The one thing the API cannot do on purpose, write a schema version from
  * the future, is done by patching the version field of the database file's
- * header (see test_store_open_refuses_newer_schema).
+ * header, or the version table on PostgreSQL (see
+ * test_store_open_refuses_newer_schema).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,8 +34,41 @@
 /* This cmocka has no assert_double_equal. */
 #define assert_double_equal(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
+/* The backend under test: every test runs twice, once per group in
+ * main(): on SQLite files, then on PostgreSQL databases of the server
+ * named by $TIANTI_TEST_PG (tests/tools/pg_cluster.sh; scripts/test.sh
+ * always starts one). Without it the PostgreSQL group fails: the server
+ * is something scripts/setup.sh --test installs. */
+static int on_pg;
+static int n_dbs;
+
+/* Runs tests/tools/pg_cluster.sh with args; its first output line in out. */
+static int pg_tool(const char *args, char *out, size_t n)
+{
+    char *cmd = tt_asprintf("bash '%s/tests/tools/pg_cluster.sh' %s", getenv("TIANTI_SOURCE_DIR"), args);
+    FILE *f = popen(cmd, "r");
+    free(cmd);
+    if (!f) return -1;
+    if (!out) {
+        static char ignored[1024];
+        out = ignored;
+        n = sizeof ignored;
+    }
+    out[0] = 0;
+    if (fgets(out, (int)n, f)) out[strcspn(out, "\n")] = 0;
+    while (fgetc(f) != EOF) {}
+    return pclose(f) == 0 && out[0] ? 0 : -1;
+}
+
 static char *temp_db(void)
 {
+    if (on_pg) {
+        char name[64], uri[1024], args[96];
+        snprintf(name, sizeof name, "tianti_store_%d_%d", (int)getpid(), ++n_dbs);
+        snprintf(args, sizeof args, "newdb %s", name);
+        assert_int_equal(pg_tool(args, uri, sizeof uri), 0);
+        return tt_strdup(uri);
+    }
     char tmpl[] = "/tmp/tianti-test-XXXXXX";
     int fd = mkstemp(tmpl);
     close(fd);
@@ -40,6 +78,15 @@ static char *temp_db(void)
 
 static void remove_db(char *path)
 {
+    if (on_pg) {
+        /* the database's name is the URI's path: postgresql:///NAME?host=... */
+        const char *name = path + strlen("postgresql:///");
+        char args[96];
+        snprintf(args, sizeof args, "dropdb %.*s", (int)strcspn(name, "?"), name);
+        pg_tool(args, NULL, 0);
+        free(path);
+        return;
+    }
     char *wal = tt_asprintf("%s-wal", path), *shm = tt_asprintf("%s-shm", path);
     unlink(path);
     unlink(wal);
@@ -47,6 +94,18 @@ static void remove_db(char *path)
     free(wal);
     free(shm);
     free(path);
+}
+
+/* The database's own words for a failure, per backend. */
+static const char *words(const char *sqlite, const char *pg) { return on_pg ? pg : sqlite; }
+
+/* The NOT NULL message for table.column, per backend. */
+static const char *not_null(const char *table, const char *column)
+{
+    static char m[160];
+    if (on_pg) snprintf(m, sizeof m, "null value in column \"%s\" of relation \"%s\"", column, table);
+    else snprintf(m, sizeof m, "NOT NULL constraint failed: %s.%s", table, column);
+    return m;
 }
 
 /* A fresh store in *path (caller: store_close, remove_db). */
@@ -96,6 +155,13 @@ static void test_store_open_refuses_newer_schema(void **state)
     store *s = NULL;
     assert_int_equal(store_open(path, &s, err), TT_OK);
     store_close(s);   /* the last connection: the WAL is checkpointed into the file */
+    if (on_pg) {
+        /* the libpq driver keeps the version in the table tianti_schema */
+        char *cmd = tt_asprintf("psql -X -q '%s' -c 'UPDATE tianti_schema SET version = 999' >/dev/null", path);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+        goto reopen;
+    }
     /* SQLite's file format keeps PRAGMA user_version, the schema version of
      * the sqlite driver, as a big-endian 32-bit integer at byte 60 of the
      * header (https://www.sqlite.org/fileformat.html, section 1.3). */
@@ -105,6 +171,7 @@ static void test_store_open_refuses_newer_schema(void **state)
     assert_int_equal(fseek(f, 60, SEEK_SET), 0);
     assert_int_equal(fwrite(v999, 1, 4, f), 4);
     assert_int_equal(fclose(f), 0);
+reopen:
     s = NULL;
     assert_int_equal(store_open(path, &s, err), TT_ERR_STORE);
     assert_null(s);
@@ -118,6 +185,15 @@ static void test_store_open_reports_the_database_message(void **state)
     (void)state;
     char err[TT_ERR_SIZE] = "";
     store *s = NULL;
+    if (on_pg) {
+        /* no server at that socket; the password never reaches a message */
+        assert_int_equal(store_open("postgresql://u:SeCrEt@/x?host=/nonexistent-tianti-dir", &s, err), TT_ERR_STORE);
+        assert_null(s);
+        assert_non_null(strstr(err, "postgresql://u:***@/x?host=/nonexistent-tianti-dir"));
+        assert_null(strstr(err, "SeCrEt"));
+        assert_non_null(strstr(err, "cannot connect"));
+        return;
+    }
     assert_int_equal(store_open("/nonexistent-tianti-dir/x.db", &s, err), TT_ERR_STORE);
     assert_null(s);
     assert_non_null(strstr(err, "/nonexistent-tianti-dir/x.db"));
@@ -254,7 +330,7 @@ static void test_store_runs_roundtrip(void **state)
     assert_null(row.status);
     assert_int_equal(store_run_set_status(s, 99, "finished", err), TT_ERR_NOTFOUND);
     assert_int_equal(store_run_set_status(s, r1, "bogus", err), TT_ERR_STORE);
-    assert_non_null(strstr(err, "CHECK constraint failed"));
+    assert_non_null(strstr(err, words("CHECK constraint failed", "violates check constraint")));
     assert_non_null(strstr(err, path));
     store_close(s);
     remove_db(path);
@@ -287,7 +363,7 @@ static void test_store_sample_put_upserts(void **state)
     /* Foreign keys hold: a sample of an unknown run is refused. */
     smp.run_id = run + 100;
     assert_int_equal(store_sample_put(s, &smp, err), TT_ERR_STORE);
-    assert_non_null(strstr(err, "FOREIGN KEY constraint failed"));
+    assert_non_null(strstr(err, words("FOREIGN KEY constraint failed", "violates foreign key constraint")));
     store_close(s);
     remove_db(path);
 }
@@ -389,7 +465,7 @@ static void test_store_transaction_commit_and_rollback(void **state)
     assert_int_equal(store_commit(s, err), TT_OK);
     assert_int_equal(count_rows(s, "metrics"), 1);
     assert_int_equal(count_rows(s, "ratings"), 0);
-    assert_int_equal(store_commit(s, err), TT_ERR_STORE);   /* nothing to commit: SQLite says so */
+    assert_int_equal(store_commit(s, err), TT_ERR_STORE);   /* nothing to commit: the database says so */
     assert_non_null(strstr(err, "no transaction is active"));
     store_close(s);
     remove_db(path);
@@ -421,7 +497,7 @@ static void test_store_cache_roundtrip(void **state)
     assert_int_equal(count_rows(s, "request_cache"), 2);
     /* A missing column value is the database's error, not a crash. */
     assert_int_equal(store_cache_put(s, "k2", "s", "generate", NULL, "{}", err), TT_ERR_STORE);
-    assert_non_null(strstr(err, "NOT NULL constraint failed: request_cache.request_json"));
+    assert_non_null(strstr(err, not_null("request_cache", "request_json")));
     store_close(s);
     /* Each put was committed on its own: a new connection sees them. */
     assert_int_equal(store_open(path, &s, err), TT_OK);
@@ -506,7 +582,7 @@ static void test_store_battle_vote_once(void **state)
     /* A real failure is not taken for a second vote. */
     b.winner = "nobody";
     assert_int_equal(store_battle_put(s, &b, NULL, err), TT_ERR_STORE);
-    assert_non_null(strstr(err, "CHECK constraint failed"));
+    assert_non_null(strstr(err, words("CHECK constraint failed", "violates check constraint")));
     /* Inside a caller's transaction the put is rolled back with it. */
     b.winner = "tie";
     assert_int_equal(store_begin(s, err), TT_OK);
@@ -558,7 +634,7 @@ static void test_store_battles_put_is_all_or_nothing(void **state)
     batch[1].model_b = NULL;
     assert_int_equal(store_battles_put(s, batch, 2, err), TT_ERR_STORE);
     assert_non_null(strstr(err, "battle 1"));
-    assert_non_null(strstr(err, "NOT NULL constraint failed: battles.model_b"));
+    assert_non_null(strstr(err, not_null("battles", "model_b")));
     assert_int_equal(count_rows(s, "battles"), 1);
     /* The batch goes in whole once it is fine; an empty batch is fine too. */
     batch[1].model_b = "c";
@@ -721,7 +797,7 @@ static void test_store_ratings_roundtrip(void **state)
         {"2026-02-01T00:00:00Z", "bt", "all", NULL, 1000, NAN, NAN, STORE_INT(1), 1, STORE_NO_INT, STORE_NO_INT},
     };
     assert_int_equal(store_ratings_put(s, bad, 2, err), TT_ERR_STORE);
-    assert_non_null(strstr(err, "NOT NULL constraint failed: ratings.model"));
+    assert_non_null(strstr(err, not_null("ratings", "model")));
     assert_non_null(strstr(err, path));
     assert_int_equal(count_rows(s, "ratings"), 5);
     memset(&sr, 0, sizeof sr);
@@ -791,10 +867,24 @@ static void test_store_bench_roundtrip(void **state)
     bad[1].unit = NULL;
     assert_int_equal(store_bench_put(s, bad, 2, err), TT_ERR_STORE);
     assert_non_null(strstr(err, "'load' for 'glm:m@q4_0'"));
-    assert_non_null(strstr(err, "NOT NULL constraint failed: bench_results.unit"));
+    assert_non_null(strstr(err, not_null("bench_results", "unit")));
     assert_int_equal(count_rows(s, "bench_results"), 3);
     store_close(s);
     remove_db(path);
+}
+
+/* Group setup of the PostgreSQL pass: fails (and so fails the program)
+ * without a server. */
+static int use_pg(void **state)
+{
+    (void)state;
+    if (!getenv("TIANTI_TEST_PG") || !getenv("TIANTI_TEST_PG")[0]) {
+        fprintf(stderr, "TIANTI_TEST_PG is not set: the store tests need a PostgreSQL server; start one with\n"
+                        "    eval \"$(tests/tools/pg_cluster.sh start)\"\n(scripts/test.sh does)\n");
+        return -1;
+    }
+    on_pg = 1;
+    return 0;
 }
 
 int main(void)
@@ -817,5 +907,7 @@ int main(void)
         cmocka_unit_test(test_store_ratings_roundtrip),
         cmocka_unit_test(test_store_bench_roundtrip),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("store on PostgreSQL", tests, use_pg, NULL);
+    return failed;
 }
