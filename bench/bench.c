@@ -576,6 +576,7 @@ static void run_task(const bench_options *o, bench_result *r)
     char err[TT_ERR_SIZE];
     if (runner_run(&ro, &res, &run_id, err) != TT_OK) {
         note_add(r, "task failed: %s", err);
+        json_decref(res);   /* set when nothing was scored */
         return;
     }
     json_t *doc = json_array_get(res, 0);

@@ -19,7 +19,7 @@ int cmd_quantize(int argc, char **argv)
 {
     const char *type_name = NULL;
     const cli_option opts[] = {
-        {OPT_STRING, 't', "type", &type_name, "TYPE", "target weight type: f32, f16, q8_0 or q4_0"},
+        {OPT_STRING, 't', "type", &type_name, "TYPE", "target weight type: f32, f16, q8_0 or q4_0", 0},
         CLI_OPT_END};
     cli_list pos = {0};
     int rc = cli_parse(argc, argv, quantize_usage, opts, &pos);
@@ -29,7 +29,7 @@ int cmd_quantize(int argc, char **argv)
     }
     if (pos.n != 2 || !type_name) {
         cli_error("quantize needs IN, OUT and --type");
-        cli_usage(quantize_usage, opts, stderr);
+        cli_usage_short(quantize_usage, stderr);
         cli_list_free(&pos);
         return 2;
     }

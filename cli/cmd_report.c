@@ -47,12 +47,12 @@ int cmd_report(int argc, char **argv)
     const char *db = NULL, *out = "report";
     cli_list formats = {0}, runs = {0}, models = {0}, tasks = {0};
     const cli_option opts[] = {
-        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
-        {OPT_STRING, 'o', "out", &out, "DIR", "output directory (default ./report)"},
-        {OPT_LIST, 'f', "format", &formats, "LIST", "html, md, csv, json (default: all)"},
-        {OPT_LIST, 0, "run", &runs, "ID", "only these runs (repeatable)"},
-        {OPT_LIST, 0, "models", &models, "LIST", "only these models (names or specs)"},
-        {OPT_LIST, 0, "tasks", &tasks, "LIST", "only these tasks or suites"},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
+        {OPT_STRING, 'o', "out", &out, "DIR", "output directory (default ./report)", 0},
+        {OPT_LIST, 'f', "format", &formats, "LIST", "html, md, csv, json (default: all)", 0},
+        {OPT_LIST, 0, "run", &runs, "ID", "only these runs (repeatable)", 0},
+        {OPT_LIST, 0, "models", &models, "LIST", "only these models (names or specs)", 0},
+        {OPT_LIST, 0, "tasks", &tasks, "LIST", "only these tasks or suites", 0},
         CLI_OPT_END,
     };
     int status = cli_parse(argc, argv, usage, opts, NULL);

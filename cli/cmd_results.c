@@ -265,10 +265,10 @@ int cmd_results(int argc, char **argv)
     const char *db = NULL, *format = "table";
     int run = 0, compare = 0;
     const cli_option opts[] = {
-        {OPT_FLAG, 0, "compare", &compare, NULL, "one column per model, for one run (default: the newest)"},
-        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
-        {OPT_INT, 0, "run", &run, "ID", "only this run"},
-        {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv"},
+        {OPT_FLAG, 0, "compare", &compare, NULL, "one column per model, for one run (default: the newest)", 0},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
+        {OPT_INT, 0, "run", &run, "ID", "only this run", 0},
+        {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv", 0},
         CLI_OPT_END,
     };
     int prc = cli_parse(argc, argv, usage, opts, NULL);

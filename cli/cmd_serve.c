@@ -26,22 +26,22 @@ int cmd_serve(int argc, char **argv)
     const char *model = NULL, *host = "127.0.0.1", *model_id = NULL;
     int port = 8000, threads = 0, parallel = 1, max_body_kib = 1024, verbose = 0, ctx = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve, e.g. glm:models/tianti-tiny.gguf@q8_0"},
-        {OPT_STRING, 0, "host", &host, "ADDR", "numeric address to listen on (default 127.0.0.1)"},
-        {OPT_INT, 'p', "port", &port, "PORT", "port (default 8000; 0 picks a free one and prints it)"},
-        {OPT_INT, 't', "threads", &threads, "N", "compute threads of a built-in engine (default all cores)"},
-        {OPT_INT, 0, "parallel", &parallel, "N", "engine calls served at once (default 1)"},
-        {OPT_INT, 0, "ctx-size", &ctx, "N", "context length of a built-in engine (default the model's)"},
-        {OPT_STRING, 0, "model-id", &model_id, "NAME", "name in /v1/models (default the spec)"},
-        {OPT_INT, 0, "max-body-kib", &max_body_kib, "N", "largest request body in KiB (default 1024)"},
-        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "log each request to stderr"},
+        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve, e.g. glm:models/tianti-tiny.gguf@q8_0", 0},
+        {OPT_STRING, 0, "host", &host, "ADDR", "numeric address to listen on (default 127.0.0.1)", 0},
+        {OPT_INT, 'p', "port", &port, "PORT", "port (default 8000; 0 picks a free one and prints it)", 0},
+        {OPT_INT, 't', "threads", &threads, "N", "compute threads of a built-in engine (default all cores)", 0},
+        {OPT_INT, 0, "parallel", &parallel, "N", "engine calls served at once (default 1)", 0},
+        {OPT_INT, 0, "ctx-size", &ctx, "N", "context length of a built-in engine (default the model's)", 0},
+        {OPT_STRING, 0, "model-id", &model_id, "NAME", "name in /v1/models (default the spec)", 0},
+        {OPT_INT, 0, "max-body-kib", &max_body_kib, "N", "largest request body in KiB (default 1024)", 0},
+        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "log each request to stderr", 0},
         CLI_OPT_END};
     int rc = cli_parse(argc, argv, usage, opts, NULL);
     if (rc == 1) return 0;
     if (rc) return 2;
     if (!model) {
         cli_error("serve needs --model SPEC");
-        cli_usage(usage, opts, stderr);
+        cli_usage_short(usage, stderr);
         return 2;
     }
     if (port < 0 || port > 65535 || parallel < 1 || max_body_kib < 1 || threads < 0) {

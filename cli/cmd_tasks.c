@@ -175,12 +175,12 @@ int cmd_tasks(int argc, char **argv)
     const char *tdir_opt = NULL, *data_dir = NULL, *format = "text";
     int doc = 0, offline = 0, check = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)"},
-        {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)"},
-        {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)"},
-        {OPT_FLAG, 0, "offline", &offline, NULL, "never download data"},
-        {OPT_FLAG, 0, "check", &check, NULL, "list: load each task's data (offline) and count its documents"},
-        {OPT_STRING, 'f', "format", &format, "FMT", "show: text (default) or json"},
+        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)", 0},
+        {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)", 0},
+        {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)", 0},
+        {OPT_FLAG, 0, "offline", &offline, NULL, "never download data", 0},
+        {OPT_FLAG, 0, "check", &check, NULL, "list: load each task's data (offline) and count its documents", 0},
+        {OPT_STRING, 'f', "format", &format, "FMT", "show: text (default) or json", 0},
         CLI_OPT_END,
     };
     cli_list pos = {0};
@@ -206,14 +206,14 @@ int cmd_tasks(int argc, char **argv)
     if (!strcmp(action, "list")) {
         if (!pattern && pos.n > 1) pattern = pos.items[1];
         if (pos.n > (pattern && pattern == pos.items[0] ? 1 : 2)) {
-            cli_usage(usage, opts, stderr);
+            cli_usage_short(usage, stderr);
             status = 2;
         } else {
             status = do_list(tdir, pattern, check, &o);
         }
     } else if (!strcmp(action, "show")) {
         if (pos.n != 2 || doc < 0 || (strcmp(format, "text") && strcmp(format, "json"))) {
-            cli_usage(usage, opts, stderr);
+            cli_usage_short(usage, stderr);
             status = 2;
         } else {
             char *path = NULL;
@@ -243,7 +243,7 @@ int cmd_tasks(int argc, char **argv)
         }
     } else if (!strcmp(action, "check")) {
         if (pos.n < 2) {
-            cli_usage(usage, opts, stderr);
+            cli_usage_short(usage, stderr);
             status = 2;
         }
         for (int i = 1; i < pos.n && status != 2; i++) {

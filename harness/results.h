@@ -5,7 +5,8 @@
  *     and suite: "metric,filter" values and "metric_stderr,filter"), with
  *     "configs", "versions", "n-shot", "higher_is_better", "n-samples",
  *     "group_subtasks", the run's "config", and Tianti's own "skipped",
- *     "notes", "usage", "run_id", "tianti_version" and "tianti_commit";
+ *     "errors" (when documents could not be scored), "notes", "usage",
+ *     "run_id", "tianti_version" and "tianti_commit";
  *   - results.json: the documents of every model (--output DIR);
  *   - samples_<model>.jsonl: one line per evaluated document (--output DIR).
  * The runner (runner.c) fills the document as tasks finish; scores come
@@ -36,6 +37,12 @@ json_t *results_doc_new(const results_config *c, int64_t run_id);
 
 /* Records that task_name (or "*": the whole model) was not scored, and why. */
 void results_doc_skip(json_t *doc, const char *task_name, const char *reason);
+/* Records under "errors" that count of the of documents of task_name (or
+ * "*": the whole model) could not be scored for one cause (failures.h),
+ * with one full error text as example. A run with errors failed, though
+ * its other scores stand. */
+void results_doc_error(json_t *doc, const char *task_name, const char *cause, int count, int of,
+                       const char *example);
 /* Adds a sentence to "notes" (e.g. the sandbox protections in force). */
 void results_doc_note(json_t *doc, const char *note);
 

@@ -28,6 +28,8 @@ json_t *run_identity_config(const plan *p, const registry_model *models, int n_m
     json_object_set_new(c, "limit", json_real(s->limit));
     json_object_set_new(c, "seed", json_integer((json_int_t)s->seed));
     json_object_set_new(c, "bootstrap_iters", json_integer(s->bootstrap_iters));
+    if (s->overrides && json_object_size(s->overrides) > 0)
+        json_object_set_new(c, "overrides", json_deep_copy(s->overrides));
     return c;
 }
 

@@ -27,6 +27,9 @@ typedef struct run_identity_settings {
     double limit;
     uint64_t seed;
     int bootstrap_iters;
+    const json_t *overrides;      /* NULL, or what the command line changed in tasks and models
+                                     (--gen_kwargs, --apply_chat_template, --model_args): part of
+                                     the identity only when given, so older runs keep theirs */
 } run_identity_settings;
 
 /* The configuration JSON of a run (caller frees with json_decref). */
