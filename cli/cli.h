@@ -99,6 +99,13 @@ const char *cli_db_path(const char *opt_db);
  * is not a task: unknown, or a suite). */
 int cli_task_file(const char *cmd, const char *name, const char *tasks_dir, char **path);
 
+/* A model named on the command line: a models.json name (registry_path,
+ * NULL: ./models.json if present) or a spec, into *m (free with
+ * registry_model_clear). Returns 0, or prints "tianti: CMD: why" and
+ * returns the exit status (2 for a name that is neither). */
+struct registry_model;
+int cli_model(const char *cmd, const char *registry_path, const char *name, struct registry_model *m);
+
 int cmd_run(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

@@ -166,10 +166,10 @@ int cmd_ratings(int argc, char **argv)
         {OPT_STRING, 0, "db", &db, "FILE", "read battles from this store and save the ratings there "
                                            "(default tianti.db or $TIANTI_DB)", 0},
         {OPT_STRING, 0, "battles", &battles_file, "FILE", "read battles from a JSON Lines or JSON array file", 0},
-        {OPT_STRING, 'm', "method", &method, "METHOD", "bt (Bradley-Terry, default) or elo (online)", 0},
+        {OPT_STRING, 0, "method", &method, "METHOD", "bt (Bradley-Terry, default) or elo (online)", 0},
         {OPT_INT, 'b', "bootstrap", &rounds, "N", "bootstrap rounds for 95% intervals (default 1000, 0 = none)", 0},
         {OPT_INT, 0, "seed", &seed, "S", "bootstrap seed (default 0)", 0},
-        {OPT_INT, 'j', "threads", &threads, "N", "bootstrap threads (default: all CPUs)", 0},
+        {OPT_INT, 0, "threads", &threads, "N", "bootstrap threads (default: all CPUs)", 0},
         {OPT_FLAG, 0, "exclude-ties", &exclude_ties, NULL, "drop ties (both kinds) before rating", 0},
         {OPT_STRING, 0, "anchor", &anchor, "MODEL=RATING", "shift ratings so that MODEL has RATING", 0},
         {OPT_STRING, 0, "source", &source, "SRC", "all (default), human or judge battles", 0},

@@ -3,10 +3,12 @@
  * name where a command takes a task file (arena serve/auto --prompts,
  * bench --task), looked up the way `tianti run --task` looks it up
  * (harness/suite.h), so that every command accepts what `tianti tasks`
- * lists.
+ * lists; a models.json name where a command takes a model spec (serve,
+ * bench), resolved the way `tianti run --model` resolves it.
  */
 #include "cli/cli.h"
 #include "core/util.h"
+#include "engines/registry.h"
 #include "harness/suite.h"
 
 #include <stdlib.h>
@@ -47,6 +49,20 @@ int cli_task_file(const char *cmd, const char *name, const char *tasks_dir, char
         free(*path);
         *path = NULL;
         return 2;
+    }
+    return 0;
+}
+
+int cli_model(const char *cmd, const char *registry_path, const char *name, registry_model *m)
+{
+    char err[TT_ERR_SIZE];
+    registry *reg = NULL;
+    int rc = registry_load(registry_path ? registry_path : "models.json", registry_path == NULL, &reg, err);
+    if (rc == TT_OK) rc = registry_resolve(reg, name, m, err);
+    registry_free(reg);
+    if (rc != TT_OK) {
+        cli_error("%s: %s", cmd, err);
+        return cli_exit_status(rc);
     }
     return 0;
 }

@@ -112,7 +112,7 @@ grep -q 'tricky|&lt;b&gt;&amp;&quot;co&quot;, ltd' out/index.html || fail "name 
 grep -q 'tricky\\|&lt;b>&"co", ltd' out/leaderboard.md || fail "name not escaped in leaderboard.md"
 
 # ---- filters and errors ---------------------------------------------------------------------
-"$BIN" report --db demo.db --out filt --format md,csv --models 千问-mini --tasks arc_easy >/dev/null \
+"$BIN" report --db demo.db --out filt --format md,csv --model 千问-mini --tasks arc_easy >/dev/null \
     || fail "filtered report failed"
 [ -f filt/index.html ] && fail "--format md,csv wrote index.html"
 grep -q "千问-mini" filt/leaderboard.md || fail "filter lost the model"
