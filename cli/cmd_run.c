@@ -272,7 +272,7 @@ static int print_errors(const json_t *docs, int verbose)
         }
     }
     if (entries && !verbose)
-        fprintf(stderr, "(each error is kept with its sample in the store; -v prints them as they happen)\n");
+        fprintf(stderr, "(-v prints every error in full as it happens)\n");
     return entries;
 }
 

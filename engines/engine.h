@@ -164,6 +164,10 @@ struct engine {
     /* NULL, or why caps() could not find the capabilities out (set by the
      * engine inside caps(), once, with tt_strdup; freed by engine_close) */
     char *caps_error;
+    /* NULL, or why capabilities the kind can have are missing, when the
+     * engine was told (the prompt-scoring probe's answer); for messages.
+     * Set and freed as caps_error. */
+    char *caps_note;
 };
 
 void engine_options_default(engine_options *opt);

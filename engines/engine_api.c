@@ -22,11 +22,12 @@ void engine_options_default(engine_options *opt)
 void engine_close(engine *e)
 {
     if (!e) return;
-    char *spec = e->spec, *kind = e->kind, *caps_error = e->caps_error;
+    char *spec = e->spec, *kind = e->kind, *caps_error = e->caps_error, *caps_note = e->caps_note;
     e->vt->close(e);
     free(spec);
     free(kind);
     free(caps_error);
+    free(caps_note);
 }
 
 unsigned engine_caps(engine *e) { return e->vt->caps(e); }

@@ -154,6 +154,13 @@ void failures_cause(const char *msg, char *out, size_t n)
     else snprintf(out, n, "%s", kind);
 }
 
+int failures_unreachable(const char *msg)
+{
+    char cause[TT_ERR_SIZE];
+    failures_cause(msg, cause, sizeof cause);
+    return !strncmp(cause, "connection refused", 18) || !strncmp(cause, "host not found", 14);
+}
+
 void failures_init(failures *f) { memset(f, 0, sizeof *f); }
 
 void failures_free(failures *f)

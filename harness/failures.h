@@ -22,6 +22,10 @@
 /* The cause class of error text msg, into out (n bytes). */
 void failures_cause(const char *msg, char *out, size_t n);
 
+/* 1 when msg says no server could be reached at all (connection refused,
+ * host not found): every further request to it would fail the same way. */
+int failures_unreachable(const char *msg);
+
 /* Causes with counts, in order of first appearance. */
 typedef struct failures_item {
     char *cause;

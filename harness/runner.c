@@ -296,6 +296,11 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
         if (fit.fallback)
             tt_log(TT_LOG_INFO, "model '%s' has no log-likelihoods: task '%s' is answered by a generated letter "
                                 "and scored as 'acc,letter_fallback'", m->name, t->name);
+        if (fit.skip && mc.e->caps_note && (plan_task_needs(t) & ~caps)) {
+            /* say what the engine was told, e.g. the probe's HTTP error */
+            size_t l = strlen(fit.why);
+            snprintf(fit.why + l, sizeof fit.why - l, " (%s)", mc.e->caps_note);
+        }
         if (fit.skip) {
             tt_log(TT_LOG_INFO, "%s; skipped", fit.why);
             results_doc_skip(mc.doc, t->name, fit.why);

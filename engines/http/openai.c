@@ -23,8 +23,9 @@
  * Only a refusal counts as "lacks": a server that cannot be reached makes
  * the capabilities unknown (engine_caps_check says why, and the runner
  * reports the model as unreachable, not as missing a capability); one that
- * answers the probe only with 429, 5xx or malformed replies is taken to
- * offer them, so its requests fail with their own causes.
+ * answers the probe only with 429 or malformed replies is taken to offer
+ * them, so its requests fail with their own causes. A refusal's reason is
+ * kept (engine.caps_note) for the message that skips a task.
  *
  * A reply that fails (HTTP error after retries, malformed or truncated
  * JSON) becomes resp->error; an error that makes the model unusable (401,
@@ -587,18 +588,21 @@ static void probe(openai_engine *oe)
     } else if (st == 401 || st == 403) {
         /* The key is refused: every request would be. */
         snprintf(why, sizeof why, "'%.100s' refused the request: %.360s", oe->base_url, res.error);
-    } else if (st == 408 || st == 409 || st == 429 || st >= 500 || (st >= 200 && st < 300 && !s.no_retry)) {
-        /* Busy or broken, not a refusal: assume it scores prompts, so that
-         * its requests fail (and are reported) with their own causes. */
+    } else if (st == 408 || st == 409 || st == 429 || (st >= 200 && st < 300 && !s.no_retry)) {
+        /* Busy, or a garbled reply: not a refusal. Assume it scores
+         * prompts, so that its requests fail (and are reported) with their
+         * own causes. */
         caps = scoring;
-        tt_log(TT_LOG_INFO, "%s: could not learn whether it scores prompts (%s); assuming it does", oe->model,
-               res.error);
+        tt_log(TT_LOG_INFO, "model '%s': could not learn whether its server scores prompts (%s); assuming it does",
+               oe->base.spec ? oe->base.spec : oe->model, res.error);
     } else if (st != 404 && st != 405) {
-        /* The endpoint exists and refused echo scoring: raw-prompt
-         * generation is offered, prompt scoring is not. A chat-only API
-         * answers 404 here. */
+        /* The endpoint exists and refused echo scoring (or failed at it):
+         * raw-prompt generation is offered, prompt scoring is not. A
+         * chat-only API answers 404 here. */
         caps = ENGINE_CAP_GENERATE;
     }
+    if (rc != TT_OK && !why[0])
+        oe->base.caps_note = tt_asprintf("its server did not score a prompt (echo with logprobs): %s", res.error);
     if (oe->verbose)
         tt_log(TT_LOG_DEBUG, "%s: prompt scoring (echo+logprobs) %s%s%s", oe->model,
                     rc == TT_OK ? "supported" : "not supported", rc == TT_OK ? "" : ": ", rc == TT_OK ? "" : res.error);

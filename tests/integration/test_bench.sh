@@ -87,7 +87,7 @@ PY
 port=$(free_port)
 "$TIANTI_BIN" bench --model openai:tiny --base-url "http://127.0.0.1:$port/v1" \
     --launch "'$TIANTI_BIN' serve --model 'glm:$model@{precision}' --port $port --threads 1" \
-    --precision q4_0 -p 16 -n 32 -r 3 -o json --db b.db -q --launch-timeout 60 > served.json \
+    --precision q4_0 -p 16 -n 32 -r 3 -f json --db b.db -q --launch-timeout 60 > served.json \
     || fail "bench of tianti serve through --launch failed"
 python3 - served.json <<'PY'
 import json, sys
