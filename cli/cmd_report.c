@@ -18,7 +18,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "tianti report [--db FILE] [--out DIR] [--format html,md,csv,json] [--run ID ...] [--model NAME,...] "
+    "tianti report [--db FILE] [--output DIR] [--format html,md,csv,json] [--run ID ...] [--model NAME,...] "
     "[--tasks NAME,...]",
     "",
     "--tasks takes task and suite names (a suite stands for itself and its tasks); --model",
@@ -92,14 +92,14 @@ int cmd_report(int argc, char **argv)
     cli_list formats = {0}, runs = {0}, models = {0}, tasks = {0}, model_names = {0}, task_names = {0};
     const cli_option opts[] = {
         {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
-        {OPT_STRING, 'o', "out", &out, "DIR", "output directory (default ./report)", 0},
-        {OPT_STRING, 0, "output", &out, "DIR", NULL, CLI_HIDDEN},
+        {OPT_STRING, 'o', "output", &out, "DIR", "output directory (default ./report)", 0},
+        {OPT_STRING, 0, "out", &out, "DIR", NULL, CLI_HIDDEN},
         {OPT_LIST, 'f', "format", &formats, "LIST", "html, md, csv, json (default: all)", 0},
         {OPT_LIST, 0, "run", &runs, "ID", "only these runs (repeatable)", 0},
         {OPT_LIST, 'm', "model", &models, "NAME", "only these models (names or specs; repeatable, or NAME,NAME)", 0},
         {OPT_STRING, 0, "models", &registry_path, "FILE", "model registry, for --model names (default models.json if present)", 0},
-        {OPT_LIST, 't', "tasks", &tasks, "LIST", "only these tasks or suites", CLI_GREEDY},
-        {OPT_LIST, 0, "task", &tasks, "NAME", NULL, CLI_HIDDEN},
+        {OPT_LIST, 't', "task", &tasks, "NAME", "only these tasks or suites (repeatable, or NAME,NAME)", 0},
+        {OPT_LIST, 0, "tasks", &tasks, "LIST", NULL, CLI_HIDDEN | CLI_GREEDY},
         {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where suite names are looked up (default tasks/)", 0},
         CLI_OPT_END,
     };
