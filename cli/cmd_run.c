@@ -78,7 +78,7 @@ static void draw_status(progress_view *v, const runner_progress *p)
     }
     int pct = p->total > 0 ? (int)(100.0 * p->done / p->total) : 100;
     int due = (v->every_s > 0 && now - v->last >= v->every_s) ||
-              (v->every_pct > 0 && pct / v->every_pct > v->last_pct / v->every_pct && !p->finished);
+              (v->every_pct > 0 && pct / v->every_pct > v->last_pct / v->every_pct && pct < 100);
     if (p->finished) due = v->lines > 0;
     if (due) {
         fprintf(stderr, "tianti: %s / %s: %d/%d requests (%d%%), %d failed, %.1f req/s, %s %02d:%02d\n", p->model,

@@ -387,6 +387,10 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
         models_free(models, o->n_models);
         return rc;
     }
+    for (int i = 0; o->chat && i < p.n_tasks; i++)
+        if (p.tasks[i]->output_type != TASK_GENERATE_UNTIL)
+            tt_log(TT_LOG_INFO, "task '%s' (%s) is scored on its plain prompt: chat mode applies to generation tasks",
+                   p.tasks[i]->name, task_output_type_name(p.tasks[i]->output_type));
     store *st = NULL;
     if (o->output_dir) rc = tt_mkdir_p(o->output_dir, err);
     if (rc == TT_OK) rc = store_open(o->db_path, &st, err);

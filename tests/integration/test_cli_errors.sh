@@ -96,6 +96,12 @@ row 0 "limit: 1,"                           run --task "$data/mc.json" --model t
 # max_gen_toks is recorded in the request the replay is asked
 row 0 "toy_gen"                             run --task "$data/gen.json" --model toy --gen_kwargs 'until=["\n"],temperature=0' --db g.db -q
 sqlite3 g.db "select config_json from runs" | grep -q '"gen_kwargs"' || { echo "FAIL: --gen_kwargs not part of the run's identity" >&2; failures=$((failures + 1)); }
+# --apply_chat_template: generation tasks become chat requests (this replay has none)
+row 0 "cannot run task 'toy_gen': it needs chat" run --task "$data/mc.json" --task "$data/gen.json" --model toy \
+                                                --apply_chat_template --db ch.db -q
+# not on a terminal: a status line at each 10 % (and the end) of a task
+row 0 "toy_gen: 1/2 requests (50%), 0 failed"  run --task "$data/gen.json" --model toy --status-every 10% --db s.db
+grep -q "toy_gen: 2/2 requests (100%), 0 failed, .* took 00:00" out.txt || { cat out.txt; echo "FAIL: no closing status line" >&2; failures=$((failures + 1)); }
 # precisions in any case
 row 0 "wrote"                               quantize "$src/tests/data/glm/tiny.gguf" q.gguf --type Q8_0
 row 0 "q8_0"                                bench --model "glm:$src/tests/data/glm/tiny.gguf" --precision Q8_0 -p 4 -n 2 -r 1 --no-store -q
