@@ -34,6 +34,6 @@ build/tianti arena auto "${models[@]}" --judge reference --prompts tasks/demo/de
   --completion --max-tokens 16 --rounds 400 --db "$db" -q
 build/tianti ratings --db "$db" --bootstrap 1000
 
-build/tianti report --db "$db" --out report > /dev/null
+build/tianti report --db "$db" --output report > /dev/null
 echo
 echo "Leaderboard report: report/index.html (also report/leaderboard.md, .json, .csv, charts/)"
