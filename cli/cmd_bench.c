@@ -8,6 +8,7 @@
 #include "bench/bench.h"
 #include "core/util.h"
 #include "engines/registry.h"
+#include "harness/suite.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,18 @@ int cmd_bench(int argc, char **argv)
         /* llama-bench's -t is threads; here -t is --task, as in 'tianti run' */
         cli_error("bench: there is no task '%s'; for %s threads give --threads %s (-t is --task)", task, task, task);
         goto out;
+    }
+    if (task) {
+        /* an unknown task is a usage error before anything is measured */
+        char *path = NULL;
+        int is_suite = 0;
+        int frc = suite_find(tasks_dir, task, &path, &is_suite, err);
+        free(path);
+        if (frc != TT_OK) {
+            cli_error("bench: %s", err);
+            status = cli_exit_status(frc);
+            goto out;
+        }
     }
     if (models.n == 0) {
         cli_error("bench needs --model SPEC");
@@ -139,9 +152,9 @@ int cmd_bench(int argc, char **argv)
             fprintf(stderr, "tianti: bench: stored in '%s' (table bench_results)\n", o.db_path);
         }
     }
-    /* a partial failure (some model or precision) is a failure too */
+    /* a partial failure (some model or precision, or its --task) is a failure too */
     for (int i = 0; i < n; i++)
-        if (res[i].error[0]) status = 1;
+        if (res[i].error[0] || res[i].task_failed) status = 1;
     free(res);
 out:
     cli_list_free(&models);

@@ -57,6 +57,7 @@ row 2 "needs the served model's name"       run --task "$data/gen.json" --model 
 row 2 "wants seconds (30s)"                 run --task "$data/gen.json" --model toy --status-every soon
 row 2 "--threads 4 (-t is --task)"          bench --model "glm:$src/models/tianti-tiny.gguf" -t 4
 row 2 "did you mean 'tiny-f32'?"            bench --model tiny-f3 --models models.json
+row 2 "did you mean 'demo_arith'?"          bench --model "glm:$src/models/tianti-tiny.gguf" --task demo_arth
 row 2 "unknown precision 'q9_0'"            bench --model "glm:$src/models/tianti-tiny.gguf" --precision q9_0
 row 2 "did you mean 'tiny-f32'?"            serve --model tiny-f3
 row 2 "unknown type 'q5_1'"                 quantize a.gguf b.gguf --type q5_1
