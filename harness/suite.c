@@ -121,6 +121,7 @@ int suite_find(const char *tasks_dir, const char *name, char **path_out, int *is
     char *near = suite_nearest(dir, name);
     int rc = near ? tt_fail(err, TT_ERR_USAGE, "no task or suite '%s' in '%s'; did you mean '%s'?", name, dir, near)
                   : tt_fail(err, TT_ERR_USAGE, "no task or suite '%s' in '%s' ('tianti tasks' lists them)", name, dir);
+    free(near);
     free(dir);
     return rc;
 }
