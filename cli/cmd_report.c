@@ -148,7 +148,8 @@ int cmd_report(int argc, char **argv)
     if (!rc) rc = report_render(t, out, fmt, &notes, err);
     if (rc) {
         cli_error("report: %s", err);
-        status = cli_exit_status(rc);
+        /* a --run that is not in the store is a mistake on the command line */
+        status = rc == TT_ERR_NOTFOUND ? 2 : cli_exit_status(rc);
         tt_buf_free(&notes);
         goto done;
     }

@@ -300,6 +300,17 @@ int cmd_results(int argc, char **argv)
         cli_error("results: %s", err);
         return cli_exit_status(rc);
     }
+    if (run != 0) {
+        /* a --run that is not in the store is a mistake on the command line */
+        store_run_row row;
+        rc = store_run_get(s, run, &row, err);
+        if (rc == TT_OK) store_run_row_free(&row);
+        if (rc != TT_OK) {
+            cli_error("results: %s", err);
+            store_close(s);
+            return rc == TT_ERR_NOTFOUND ? 2 : 1;
+        }
+    }
     if (compare) {
         int status = print_comparison(s, (int64_t)run, path);
         store_close(s);

@@ -68,6 +68,7 @@ row 2 "did you mean 'demo_arith'?"          tasks check demo_arth
 row 2 "did you mean 'json'?"                tasks --format jsn
 row 2 "did you mean 'csv'?"                 results --format cvs
 row 2 "pick models with --model NAME"       report --models tiny-f32
+row 2 "did you mean 'tiny-f32'?"            arena auto --model tiny-f3 --model toy --judge reference --prompts demo_arith
 row 2 "did you mean '--format'?"            ratings --fromat json
 # outside the repository, a task name points at --tasks-dir
 ( cd / && env -u TIANTI_TASKS -u TIANTI_SOURCE_DIR "$TIANTI_BIN" run --task demo_arith --model "$replay" \
@@ -107,6 +108,7 @@ grep -q "toy_gen: 2/2 requests (100%), 0 failed, .* took 00:00" out.txt || { cat
 row 0 "wrote"                               quantize "$src/tests/data/glm/tiny.gguf" q.gguf --type Q8_0
 row 0 "q8_0"                                bench --model "glm:$src/tests/data/glm/tiny.gguf" --precision Q8_0 -p 4 -n 2 -r 1 --no-store -q
 
+row 2 "run 99 is not in the store"         results --db t.db --run 99
 # ---- results --compare: each model's newest result per task across runs -------------------
 "$TIANTI_BIN" run --task "$data/mc.json" --model toy --db c.db -q > /dev/null 2>&1
 "$TIANTI_BIN" run --task "$data/mc.json" --model "glm:$src/tests/data/glm/tiny.gguf" --threads 1 --db c.db -q > /dev/null 2>&1
