@@ -99,6 +99,13 @@ has dead_long "40 × connection refused: http://127.0.0.1:$dead"
 # one request at a time (--jobs 1): 16 were sent, each retried once
 [ "$(grep -c ': retry 1 in' dead_long.err)" = 16 ] || { grep -c ': retry 1 in' dead_long.err; fail "requests went on after the stop"; }
 
+# lm-eval's way of naming the same server: --model local-completions with
+# the endpoint as base_url (its path dropped) and settings in --model_args
+run_fails lmeval 20 gen.json local-completions \
+  --model_args "model=m,base_url=http://127.0.0.1:$dead/v1/completions,max_retries=1,tokenized_requests=False"
+has lmeval "8 × connection refused: http://127.0.0.1:$dead/v1"
+has lmeval "tokenized_requests is lm-eval's"
+
 # (2) every request rate limited
 run_fails limited 30 gen.json limited
 has limited "8 × rate limited (HTTP 429): http://127.0.0.1:$p429/v1"
