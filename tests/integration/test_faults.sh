@@ -26,15 +26,20 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # A port nobody listens on: bound by the kernel's choice, then released.
 dead=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 
-start_fault() {  # KIND -> port of a fault server answering every request that way
+start_fault() {  # KIND: a fault server answering every request that way (not in a subshell: pids)
   /usr/bin/python3 "$TIANTI_SOURCE_DIR/tests/tools/fault_server.py" --port 0 --always "$1" > "fault_$1.out" 2>&1 &
   pids+=($!)
+}
+port_of() {  # KIND -> its port, once it listens
   for _ in $(seq 50); do grep -q PORT "fault_$1.out" 2>/dev/null && break; sleep 0.1; done
   sed -n 's/PORT //p' "fault_$1.out"
 }
-p429=$(start_fault 429)
-pbad=$(start_fault malformed)
-p500=$(start_fault 500)
+start_fault 429
+start_fault malformed
+start_fault 500
+p429=$(port_of 429)
+pbad=$(port_of malformed)
+p500=$(port_of 500)
 [ -n "$p429" ] && [ -n "$pbad" ] && [ -n "$p500" ] || fail "fault servers did not start"
 
 for i in $(seq 0 7); do printf '{"q":"item %d","t":"x"}\n' "$i"; done > docs.jsonl
