@@ -575,10 +575,19 @@ static void run_task(const bench_options *o, bench_result *r)
     int64_t run_id;
     char err[TT_ERR_SIZE];
     if (runner_run(&ro, &res, &run_id, err) != TT_OK) {
-        note_add(r, "task failed: %s", err);
+        json_t *e = json_array_get(json_object_get(json_array_get(res, 0), "errors"), 0);
+        note_add(r, "task failed: %s", e ? json_string_value(json_object_get(e, "cause")) : err);
+        r->task_failed = 1;
+        json_decref(res);   /* set when nothing was scored */
         return;
     }
     json_t *doc = json_array_get(res, 0);
+    json_t *e = json_array_get(json_object_get(doc, "errors"), 0);
+    if (e) {
+        /* some documents could not be scored: the score would mislead */
+        note_add(r, "documents not scored: %s", json_string_value(json_object_get(e, "cause")));
+        r->task_failed = 1;
+    }
     json_t *tasks_obj = json_object_get(doc, "results");
     const char *tname;
     json_t *tres;

@@ -90,6 +90,7 @@ typedef struct bench_result {
     double acc, acc_stderr;
     char note[512];          /* e.g. "memory not measured (no --launch)" */
     char error[512];         /* non-empty: this measurement failed */
+    int task_failed;         /* --task could not be (wholly) scored; why is in note */
 } bench_result;
 
 typedef struct bench_machine {

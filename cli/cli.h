@@ -34,24 +34,45 @@ typedef struct cli_list {
     int n;
 } cli_list;
 
+/* cli_option.flags */
+enum {
+    CLI_HIDDEN = 1,   /* an alias: accepted, not listed by --help */
+    CLI_GREEDY = 2,   /* OPT_LIST: also takes the arguments after the value up to
+                         the next option (lm-eval's "--tasks a b") */
+    CLI_NOSPLIT = 4   /* OPT_LIST: values are not split on ',' */
+};
+
 typedef struct cli_option {
     cli_opt_type type;
-    char short_name;        /* 0 for none */
+    char short_name;        /* 0 for none; one meaning across all commands
+                               (tests/integration/test_cli_errors.sh checks) */
     const char *long_name;  /* without the leading "--" */
     void *value;
     const char *arg_name;   /* shown in help, e.g. "FILE" */
     const char *help;
+    int flags;              /* CLI_* */
 } cli_option;
 
-#define CLI_OPT_END {OPT_END, 0, NULL, NULL, NULL, NULL}
+#define CLI_OPT_END {OPT_END, 0, NULL, NULL, NULL, NULL, 0}
 
 /* Parses argv[1..argc-1] against opts. Arguments that are not options go to
- * positional (may be NULL if none are allowed). "--" ends options.
- * Returns 0 ok, 1 when --help/-h was given (usage printed to stdout),
- * 2 on a usage error (message and usage printed to stderr). */
+ * positional (may be NULL if none are allowed). "--" ends options. A long
+ * option matches with '_' for '-' (lm-eval's --num_fewshot is
+ * --num-fewshot). Returns 0 ok, 1 when --help/-h was given (usage printed
+ * to stdout), 2 on a usage error: the message, a "did you mean" for a
+ * near miss, and where to read more, on stderr. */
 int cli_parse(int argc, char **argv, const char *const *usage,
               const cli_option *opts, cli_list *positional);
+/* The whole help: synopses, description, options (hidden ones left out). */
 void cli_usage(const char *const *usage, const cli_option *opts, FILE *out);
+/* After a usage error: the synopsis lines and "see 'tianti CMD --help'". */
+void cli_usage_short(const char *const *usage, FILE *out);
+/* The command words of a usage ("tianti arena serve"), from its first line. */
+void cli_command_name(const char *const *usage, char *out, size_t n);
+
+/* Reports a usage error about a name not found among candidates (a task,
+ * a format...): "tianti: WHAT 'name' ...; did you mean 'x'?" and returns 2. */
+int cli_unknown(const char *what, const char *name, const char *const *candidates, size_t n);
 void cli_list_free(cli_list *l);
 void cli_list_push(cli_list *l, const char *s);   /* copies s */
 
@@ -63,7 +84,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * main() calls it with 0; a command with -q/-v calls it again. */
 void cli_log_init(int verbosity);
 
-/* Exit status for a libtianti status code. */
+/* Exit status for a libtianti status code: 0 ok, 2 a usage error
+ * (TT_ERR_USAGE: an unknown task, suite, model or option, a bad value), 1
+ * any other failure. */
 int cli_exit_status(int rc);
 
 /* Resolved default database path: --db, else $TIANTI_DB, else tianti.db. */
@@ -71,6 +94,20 @@ const char *cli_db_path(const char *opt_db);
 /* path as it may be printed (a PostgreSQL URI's password masked); the
  * buffer is reused by the next call. */
 const char *cli_db_shown(const char *path);
+
+/* The file of a task named on the command line (cli/names.c): NAME under
+ * tasks_dir (NULL: $TIANTI_TASKS or tasks/), as `tianti run --task` finds
+ * it, or a file path as it is. Returns 0 with *path owned by the caller, or
+ * prints "tianti: CMD: why" and returns the exit status (2 for a name that
+ * is not a task: unknown, or a suite). */
+int cli_task_file(const char *cmd, const char *name, const char *tasks_dir, char **path);
+
+/* A model named on the command line: a models.json name (registry_path,
+ * NULL: ./models.json if present) or a spec, into *m (free with
+ * registry_model_clear). Returns 0, or prints "tianti: CMD: why" and
+ * returns the exit status (2 for a name that is neither). */
+struct registry_model;
+int cli_model(const char *cmd, const char *registry_path, const char *name, struct registry_model *m);
 
 int cmd_run(int argc, char **argv);
 int cmd_results(int argc, char **argv);

@@ -14,6 +14,7 @@
 #include "arena/web.h"
 #include "cli/cli.h"
 #include "store/store.h"
+#include "core/suggest.h"
 #include "core/util.h"
 
 #include <pthread.h>
@@ -25,8 +26,8 @@
 
 /* The --model and --models rows every battling sub-subcommand offers. */
 #define ARENA_MODEL_OPTIONS(models, registry_path) \
-    {OPT_LIST, 'm', "model", (models), "SPEC", "a model to battle: spec or registry name (repeat; NAME=SPEC names it)"}, \
-    {OPT_STRING, 0, "models", (registry_path), "FILE", "model registry (default models.json if present)"}
+    {OPT_LIST, 'm', "model", (models), "SPEC", "a model to battle: spec or registry name (repeat; NAME=SPEC names it)", 0}, \
+    {OPT_STRING, 0, "models", (registry_path), "FILE", "model registry (default models.json if present)", 0}
 
 /* cli_parse for one sub-subcommand: -1 to go on, else the exit status
  * (0 after help, 2 after a usage error) with owned freed. */
@@ -41,8 +42,8 @@ static int arena_parse(int argc, char **argv, const char *const *usage, const cl
 
 /* Reports a usage error (the whole message, "arena SUB: ..."), prints the
  * usage, frees owned and returns 2. */
-__attribute__((format(printf, 4, 5)))
-static int arena_usage_error(const char *const *usage, const cli_option *opts, cli_list *owned, const char *fmt, ...)
+__attribute__((format(printf, 3, 4)))
+static int arena_usage_error(const char *const *usage, cli_list *owned, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -50,7 +51,7 @@ static int arena_usage_error(const char *const *usage, const cli_option *opts, c
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     cli_error("%s", msg);
-    cli_usage(usage, opts, stderr);
+    cli_usage_short(usage, stderr);
     cli_list_free(owned);
     return 2;
 }
@@ -60,15 +61,15 @@ static int arena_import(int argc, char **argv)
     static const char *const usage[] = {"tianti arena import FILE [--db FILE] [--source SOURCE]", NULL};
     const char *db = NULL, *source = NULL;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
         {OPT_STRING, 0, "source", &source, "SOURCE",
-         "source for battles that name none (default 'import'; e.g. human, judge:SPEC)"},
+         "source for battles that name none (default 'import'; e.g. human, judge:SPEC)", 0},
         CLI_OPT_END,
     };
     cli_list pos = {0};
     int prc = arena_parse(argc, argv, usage, opts, &pos, &pos);
     if (prc >= 0) return prc;
-    if (pos.n != 1) return arena_usage_error(usage, opts, &pos, "arena import: expected one battle file");
+    if (pos.n != 1) return arena_usage_error(usage, &pos, "arena import: expected one battle file");
     char err[TT_ERR_SIZE];
     arena_battles l;
     arena_battles_init(&l);
@@ -92,8 +93,8 @@ static int arena_export(int argc, char **argv)
     static const char *const usage[] = {"tianti arena export FILE [--db FILE] [--source all|human|judge]", NULL};
     const char *db = NULL, *source = "all";
     const cli_option opts[] = {
-        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
-        {OPT_STRING, 0, "source", &source, "SRC", "all (default), human or judge battles"},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
+        {OPT_STRING, 0, "source", &source, "SRC", "all (default), human or judge battles", 0},
         CLI_OPT_END,
     };
     cli_list pos = {0};
@@ -138,30 +139,37 @@ static int arena_serve(int argc, char **argv)
     arena_web_opts o;
     arena_web_opts_default(&o);
     cli_list models = {0};
-    const char *db = NULL;
+    const char *db = NULL, *tasks_dir = NULL;
     int max_prompt = (int)o.max_prompt_bytes, quiet = 0, seed = 0;
     const cli_option opts[] = {
         ARENA_MODEL_OPTIONS(&models, &o.registry_path),
-        {OPT_STRING, 0, "host", &o.host, "ADDR", "address to listen on (default 127.0.0.1)"},
-        {OPT_INT, 'p', "port", &o.port, "PORT", "port (default 8080; 0 = any free port)"},
-        {OPT_STRING, 0, "db", &db, "FILE", "database for the votes (default tianti.db or $TIANTI_DB)"},
-        {OPT_STRING, 0, "prompts", &o.prompts_path, "FILE", "task or prompt file for the 'random prompt' button"},
-        {OPT_INT, 0, "max-prompt", &max_prompt, "BYTES", "longest prompt accepted (default 30000)"},
-        {OPT_DOUBLE, 0, "rate-limit", &o.rate_per_min, "N", "battles+votes per client address per minute (default 60; 0 = off)"},
-        {OPT_INT, 0, "burst", &o.rate_burst, "N", "requests a client may make at once before the rate applies (default 20)"},
-        {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)"},
-        {OPT_DOUBLE, 0, "temperature", &o.temperature, "T", "sampling temperature (default 0.7)"},
-        {OPT_INT, 0, "max-active", &o.max_active, "N", "battles generating at once (default 8)"},
-        {OPT_INT, 0, "bootstrap", &o.lb_rounds, "N", "bootstrap rounds for /leaderboard (default 100)"},
-        {OPT_INT, 0, "seed", &seed, "S", "seed for pairing (default: random)"},
-        {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no request log"},
+        {OPT_STRING, 0, "host", &o.host, "ADDR", "address to listen on (default 127.0.0.1)", 0},
+        {OPT_INT, 0, "port", &o.port, "PORT", "port (default 8080; 0 = any free port)", 0},
+        {OPT_STRING, 0, "db", &db, "FILE", "database for the votes (default tianti.db or $TIANTI_DB)", 0},
+        {OPT_STRING, 0, "prompts", &o.prompts_path, "TASK|FILE", "task name, task file or prompt file for the 'random prompt' button", 0},
+        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where --prompts task names are looked up (default tasks/)", 0},
+        {OPT_INT, 0, "max-prompt", &max_prompt, "BYTES", "longest prompt accepted (default 30000)", 0},
+        {OPT_DOUBLE, 0, "rate-limit", &o.rate_per_min, "N", "battles+votes per client address per minute (default 60; 0 = off)", 0},
+        {OPT_INT, 0, "burst", &o.rate_burst, "N", "requests a client may make at once before the rate applies (default 20)", 0},
+        {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)", 0},
+        {OPT_DOUBLE, 0, "temperature", &o.temperature, "T", "sampling temperature (default 0.7)", 0},
+        {OPT_INT, 0, "max-active", &o.max_active, "N", "battles generating at once (default 8)", 0},
+        {OPT_INT, 0, "bootstrap", &o.lb_rounds, "N", "bootstrap rounds for /leaderboard (default 100)", 0},
+        {OPT_INT, 0, "seed", &seed, "S", "seed for pairing (default: random)", 0},
+        {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no request log", 0},
         CLI_OPT_END,
     };
     int prc = arena_parse(argc, argv, usage, opts, NULL, &models);
     if (prc >= 0) return prc;
     if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.lb_rounds < 0 || o.rate_per_min < 0)
-        return arena_usage_error(usage, opts, &models, "arena serve: %s",
+        return arena_usage_error(usage, &models, "arena serve: %s",
                                  models.n < 2 ? "give at least two models with --model" : "option values must be positive");
+    char *prompts = NULL;
+    if (o.prompts_path && (prc = cli_task_file("arena serve", o.prompts_path, tasks_dir, &prompts)) != 0) {
+        cli_list_free(&models);
+        return prc;
+    }
+    o.prompts_path = prompts;
     o.models = models.items;
     o.n_models = models.n;
     o.db_path = cli_db_path(db);
@@ -181,6 +189,7 @@ static int arena_serve(int argc, char **argv)
     if (rc != TT_OK) {
         cli_error("arena serve: %s", err);
         cli_list_free(&models);
+        free(prompts);
         return cli_exit_status(rc);
     }
     const char *h = o.host ? o.host : "127.0.0.1";
@@ -192,6 +201,7 @@ static int arena_serve(int argc, char **argv)
     fprintf(stderr, "arena: stopping\n");
     arena_web_stop(w);
     cli_list_free(&models);
+    free(prompts);
     return 0;
 }
 
@@ -205,33 +215,40 @@ static int arena_auto(int argc, char **argv)
     arena_auto_opts o;
     arena_auto_opts_default(&o);
     cli_list models = {0};
-    const char *db = NULL;
+    const char *db = NULL, *tasks_dir = NULL;
     int seed = 1, quiet = 0;
     const cli_option opts[] = {
         ARENA_MODEL_OPTIONS(&models, &o.registry_path),
-        {OPT_STRING, 'j', "judge", &o.judge, "SPEC", "reference[:METRIC], llm:ENGINE_SPEC or grade:ENGINE_SPEC"},
-        {OPT_STRING, 0, "prompts", &o.prompts_path, "FILE", "task file, or prompts as JSON Lines / text"},
+        {OPT_STRING, 0, "judge", &o.judge, "SPEC", "reference[:METRIC], llm:ENGINE_SPEC or grade:ENGINE_SPEC", 0},
+        {OPT_STRING, 0, "prompts", &o.prompts_path, "TASK|FILE", "task name or file, or prompts as JSON Lines / text", 0},
+        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where --prompts task names are looked up (default tasks/)", 0},
         {OPT_STRING, 0, "references", &o.references_path, "FILE",
-         "reference answers by question id (e.g. MT-bench reference_answer/gpt-4.jsonl)"},
-        {OPT_INT, 'n', "rounds", &o.rounds, "N", "battles to run (default: one per prompt)"},
-        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
-        {OPT_INT, 0, "seed", &seed, "S", "seed for prompt order, pairing and sampling (default 1)"},
-        {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)"},
-        {OPT_DOUBLE, 0, "temperature", &o.temperature, "T", "sampling temperature for the models (default 0)"},
-        {OPT_FLAG, 0, "completion", &o.completion, NULL, "send prompts as raw completions cut at a newline (base models)"},
+         "reference answers by question id (e.g. MT-bench reference_answer/gpt-4.jsonl)", 0},
+        {OPT_INT, 0, "rounds", &o.rounds, "N", "battles to run (default: one per prompt)", 0},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
+        {OPT_INT, 0, "seed", &seed, "S", "seed for prompt order, pairing and sampling (default 1)", 0},
+        {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)", 0},
+        {OPT_DOUBLE, 0, "temperature", &o.temperature, "T", "sampling temperature for the models (default 0)", 0},
+        {OPT_FLAG, 0, "completion", &o.completion, NULL, "send prompts as raw completions cut at a newline (base models)", 0},
         {OPT_STRING, 0, "save-judge-requests", &o.save_judge_requests, "FILE",
-         "also write every request sent to the judge as JSON Lines (replay format)"},
-        {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no line per battle"},
+         "also write every request sent to the judge as JSON Lines (replay format)", 0},
+        {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no line per battle", 0},
         CLI_OPT_END,
     };
     int prc = arena_parse(argc, argv, usage, opts, NULL, &models);
     if (prc >= 0) return prc;
     if (models.n < 2 || !o.judge || !o.prompts_path || o.rounds < 0)
-        return arena_usage_error(usage, opts, &models, "arena auto: %s",
+        return arena_usage_error(usage, &models, "arena auto: %s",
                                  models.n < 2        ? "give at least two models with --model"
                                  : !o.judge          ? "give a judge with --judge"
                                  : !o.prompts_path   ? "give prompts with --prompts"
                                                      : "--rounds must be positive");
+    char *prompts = NULL;
+    if ((prc = cli_task_file("arena auto", o.prompts_path, tasks_dir, &prompts)) != 0) {
+        cli_list_free(&models);
+        return prc;
+    }
+    o.prompts_path = prompts;
     o.models = models.items;
     o.n_models = models.n;
     o.db_path = cli_db_path(db);
@@ -248,6 +265,7 @@ static int arena_auto(int argc, char **argv)
     else
         cli_error("arena auto: %s", err);
     cli_list_free(&models);
+    free(prompts);
     return cli_exit_status(rc);
 }
 
@@ -277,12 +295,23 @@ int cmd_arena(int argc, char **argv)
         arena_help(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || (!strcmp(argv[1], "help") && argc == 2)) {
         arena_help(stdout);
         return 0;
     }
+    /* "tianti arena help SUB" is "tianti arena SUB --help" */
+    char *help_argv[4] = {argv[0], argv[1], "--help", NULL};
+    if (!strcmp(argv[1], "help")) {
+        help_argv[1] = argv[2];
+        argc = 3;
+        argv = help_argv;
+    }
     for (size_t i = 0; i < sizeof arena_commands / sizeof arena_commands[0]; i++)
         if (!strcmp(argv[1], arena_commands[i].name)) return arena_commands[i].fn(argc - 1, argv + 1);
-    cli_error("arena: '%s' is not an arena subcommand; see 'tianti arena --help'", argv[1]);
+    const char *names[sizeof arena_commands / sizeof arena_commands[0]];
+    for (size_t i = 0; i < sizeof arena_commands / sizeof arena_commands[0]; i++) names[i] = arena_commands[i].name;
+    const char *near = tt_suggest(argv[1], names, sizeof names / sizeof names[0]);
+    if (near) cli_error("arena: '%s' is not an arena subcommand; did you mean '%s'?", argv[1], near);
+    else cli_error("arena: '%s' is not an arena subcommand; see 'tianti arena --help'", argv[1]);
     return 2;
 }

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
+#include "engines/spec.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@ int cmd_quantize(int argc, char **argv)
 {
     const char *type_name = NULL;
     const cli_option opts[] = {
-        {OPT_STRING, 't', "type", &type_name, "TYPE", "target weight type: f32, f16, q8_0 or q4_0"},
+        {OPT_STRING, 0, "type", &type_name, "TYPE", "target weight type: f32, f16, q8_0 or q4_0", 0},
         CLI_OPT_END};
     cli_list pos = {0};
     int rc = cli_parse(argc, argv, quantize_usage, opts, &pos);
@@ -29,11 +30,13 @@ int cmd_quantize(int argc, char **argv)
     }
     if (pos.n != 2 || !type_name) {
         cli_error("quantize needs IN, OUT and --type");
-        cli_usage(quantize_usage, opts, stderr);
+        cli_usage_short(quantize_usage, stderr);
         cli_list_free(&pos);
         return 2;
     }
-    int type = glm_type_from_name(type_name);
+    /* precisions are case-insensitive everywhere ("Q8_0" is q8_0) */
+    const char *canon = engine_spec_precision("glm", type_name);
+    int type = canon ? glm_type_from_name(canon) : -1;
     if (type < 0) {
         cli_error("unknown type '%s' (f32, f16, q8_0, q4_0)", type_name);
         cli_list_free(&pos);
@@ -47,7 +50,7 @@ int cmd_quantize(int argc, char **argv)
         cli_list_free(&pos);
         return cli_exit_status(rc);
     }
-    printf("wrote '%s' (%s) in %.2f s\n", pos.items[1], type_name, tt_now_s() - t0);
+    printf("wrote '%s' (%s) in %.2f s\n", pos.items[1], canon, tt_now_s() - t0);
     cli_list_free(&pos);
     return 0;
 }

@@ -164,18 +164,18 @@ int cmd_ratings(int argc, char **argv)
     double k = 4.0;
     const cli_option opts[] = {
         {OPT_STRING, 0, "db", &db, "FILE", "read battles from this store and save the ratings there "
-                                           "(default tianti.db or $TIANTI_DB)"},
-        {OPT_STRING, 0, "battles", &battles_file, "FILE", "read battles from a JSON Lines or JSON array file"},
-        {OPT_STRING, 'm', "method", &method, "METHOD", "bt (Bradley-Terry, default) or elo (online)"},
-        {OPT_INT, 'b', "bootstrap", &rounds, "N", "bootstrap rounds for 95% intervals (default 1000, 0 = none)"},
-        {OPT_INT, 0, "seed", &seed, "S", "bootstrap seed (default 0)"},
-        {OPT_INT, 'j', "threads", &threads, "N", "bootstrap threads (default: all CPUs)"},
-        {OPT_FLAG, 0, "exclude-ties", &exclude_ties, NULL, "drop ties (both kinds) before rating"},
-        {OPT_STRING, 0, "anchor", &anchor, "MODEL=RATING", "shift ratings so that MODEL has RATING"},
-        {OPT_STRING, 0, "source", &source, "SRC", "all (default), human or judge battles"},
-        {OPT_DOUBLE, 0, "k", &k, "K", "elo K factor (default 4)"},
-        {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv"},
-        {OPT_FLAG, 0, "matrix", &matrix, NULL, "print the pairwise win-fraction matrix instead"},
+                                           "(default tianti.db or $TIANTI_DB)", 0},
+        {OPT_STRING, 0, "battles", &battles_file, "FILE", "read battles from a JSON Lines or JSON array file", 0},
+        {OPT_STRING, 0, "method", &method, "METHOD", "bt (Bradley-Terry, default) or elo (online)", 0},
+        {OPT_INT, 'b', "bootstrap", &rounds, "N", "bootstrap rounds for 95% intervals (default 1000, 0 = none)", 0},
+        {OPT_INT, 0, "seed", &seed, "S", "bootstrap seed (default 0)", 0},
+        {OPT_INT, 0, "threads", &threads, "N", "bootstrap threads (default: all CPUs)", 0},
+        {OPT_FLAG, 0, "exclude-ties", &exclude_ties, NULL, "drop ties (both kinds) before rating", 0},
+        {OPT_STRING, 0, "anchor", &anchor, "MODEL=RATING", "shift ratings so that MODEL has RATING", 0},
+        {OPT_STRING, 0, "source", &source, "SRC", "all (default), human or judge battles", 0},
+        {OPT_DOUBLE, 0, "k", &k, "K", "elo K factor (default 4)", 0},
+        {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv", 0},
+        {OPT_FLAG, 0, "matrix", &matrix, NULL, "print the pairwise win-fraction matrix instead", 0},
         CLI_OPT_END,
     };
     int prc = cli_parse(argc, argv, usage, opts, NULL);

@@ -18,6 +18,9 @@
 static const char *const usage[] = {
     "tianti results [--db FILE] [--run ID] [--format table|json|csv]",
     "tianti results --compare [--db FILE] [--run ID]",
+    "",
+    "--compare shows a column per model: without --run, each model's newest result for each",
+    "task across all runs; with --run, that run's.",
     NULL,
 };
 
@@ -25,7 +28,7 @@ static const char *const usage[] = {
 
 /* One metric of the run, copied out of the store. */
 typedef struct cmp_row {
-    int64_t model_id;
+    int64_t run_id, model_id;
     char *model_name, *task, *metric, *filter;
     int is_group;
     double value, se;           /* NaN when NULL */
@@ -44,7 +47,7 @@ static int collect(void *ctx, const store_metric_row *m, char *err)
         l->cap = l->cap ? 2 * l->cap : 16;
         l->v = tt_realloc(l->v, l->cap * sizeof *l->v);
     }
-    l->v[l->n++] = (cmp_row){m->model_id, tt_strdup(m->model_name), tt_strdup(m->task_name), tt_strdup(m->metric),
+    l->v[l->n++] = (cmp_row){m->run_id, m->model_id, tt_strdup(m->model_name), tt_strdup(m->task_name), tt_strdup(m->metric),
                              tt_strdup(m->filter), m->is_group, m->value, m->stderr_value};
     return TT_OK;
 }
@@ -92,25 +95,30 @@ static int has_filter(const cmp_row *r) { return strcmp(r->filter, "none") != 0;
 
 static size_t codepoints(const char *s) { return tt_utf8_codepoints(s, strlen(s)); }
 
-/* One table with a column per model (of one run: --run, else the newest):
- * the "which model is better, by how much" view the quick start prints.
- * Returns the exit status. */
+/* One table with a column per model (of one run with --run, else each
+ * model's newest result per task across runs): the "which model is
+ * better, by how much" view the quick start prints. Returns the exit
+ * status. */
 static int print_comparison(store *s, int64_t run, const char *path)
 {
     char err[TT_ERR_SIZE];
-    if (run == 0 && store_results_newest_run(s, &run, err) != TT_OK) {
-        cli_error("results: %s", err);
-        return 1;
-    }
-    if (run == 0) {
-        printf("(no results stored in '%s')\n", cli_db_shown(path));
-        return 0;
-    }
     cmp_rows rows = {0};
-    if (store_results_each(s, run, collect, &rows, err) != TT_OK) {
+    int rc = run ? store_results_each(s, run, collect, &rows, err) : store_results_latest_each(s, collect, &rows, err);
+    if (rc != TT_OK) {
         cli_error("results: %s", err);
         cmp_rows_free(&rows);
         return 1;
+    }
+    if (rows.n == 0) {
+        if (run) printf("(no results of run %lld in '%s')\n", (long long)run, cli_db_shown(path));
+        else printf("(no results stored in '%s')\n", cli_db_shown(path));
+        cmp_rows_free(&rows);
+        return 0;
+    }
+    int64_t first_run = rows.v[0].run_id, last_run = rows.v[0].run_id;
+    for (size_t i = 0; i < rows.n; i++) {
+        if (rows.v[i].run_id < first_run) first_run = rows.v[i].run_id;
+        if (rows.v[i].run_id > last_run) last_run = rows.v[i].run_id;
     }
     size_t n = rows.n;
     const cmp_row **models = tt_calloc(n + 1, sizeof *models), **labels = tt_calloc(n + 1, sizeof *labels),
@@ -138,7 +146,10 @@ static int print_comparison(store *s, int64_t run, const char *path)
                 9 * r->is_group + 1;
         if (w > label_w) label_w = w;
     }
-    printf("run %lld: value ± stderr per model\n\n| %-*s |", (long long)run, label_w, "task / metric (filter)");
+    if (first_run == last_run) printf("run %lld: value ± stderr per model\n\n", (long long)first_run);
+    else printf("runs %lld-%lld: value ± stderr per model, each model's newest result per task\n\n",
+                (long long)first_run, (long long)last_run);
+    printf("| %-*s |", label_w, "task / metric (filter)");
     for (size_t i = 0; i < n_models; i++) printf(" %-*s |", width[i], models[i]->model_name);
     printf("\n|");
     for (int k = 0; k < label_w + 2; k++) putchar('-');
@@ -265,17 +276,17 @@ int cmd_results(int argc, char **argv)
     const char *db = NULL, *format = "table";
     int run = 0, compare = 0;
     const cli_option opts[] = {
-        {OPT_FLAG, 0, "compare", &compare, NULL, "one column per model, for one run (default: the newest)"},
-        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
-        {OPT_INT, 0, "run", &run, "ID", "only this run"},
-        {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv"},
+        {OPT_FLAG, 0, "compare", &compare, NULL, "one column per model: each one's newest result per task (or --run's)", 0},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
+        {OPT_INT, 0, "run", &run, "ID", "only this run", 0},
+        {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv", 0},
         CLI_OPT_END,
     };
     int prc = cli_parse(argc, argv, usage, opts, NULL);
     if (prc) return prc == 1 ? 0 : 2;
     if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
-        cli_error("results: unknown format '%s' (table, json or csv)", format);
-        return 2;
+        const char *formats[] = {"table", "json", "csv"};
+        return cli_unknown("results: unknown format", format, formats, 3);
     }
     const char *path = cli_db_path(db);
     if (!store_target_exists(path)) {
@@ -288,6 +299,17 @@ int cmd_results(int argc, char **argv)
     if (rc) {
         cli_error("results: %s", err);
         return cli_exit_status(rc);
+    }
+    if (run != 0) {
+        /* a --run that is not in the store is a mistake on the command line */
+        store_run_row row;
+        rc = store_run_get(s, run, &row, err);
+        if (rc == TT_OK) store_run_row_free(&row);
+        if (rc != TT_OK) {
+            cli_error("results: %s", err);
+            store_close(s);
+            return rc == TT_ERR_NOTFOUND ? 2 : 1;
+        }
     }
     if (compare) {
         int status = print_comparison(s, (int64_t)run, path);

@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 #include "engines/engine.h"
+#include "engines/registry.h"
 #include "engines/serve/serve.h"
 #include "core/util.h"
 
@@ -14,7 +15,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "tianti serve --model SPEC [--host 127.0.0.1] [--port 8000] [--threads N] [--parallel N]",
+    "tianti serve --model SPEC|NAME [--models FILE] [--host 127.0.0.1] [--port 8000] [--threads N] [--parallel N]",
     "",
     "Serves one model over HTTP: GET /health, GET /v1/models, POST /v1/chat/completions,",
     "POST /v1/completions and the ChatGLM-6B api.py protocol on POST /.",
@@ -23,25 +24,26 @@ static const char *const usage[] = {
 
 int cmd_serve(int argc, char **argv)
 {
-    const char *model = NULL, *host = "127.0.0.1", *model_id = NULL;
+    const char *model = NULL, *host = "127.0.0.1", *model_id = NULL, *registry_path = NULL;
     int port = 8000, threads = 0, parallel = 1, max_body_kib = 1024, verbose = 0, ctx = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve, e.g. glm:models/tianti-tiny.gguf@q8_0"},
-        {OPT_STRING, 0, "host", &host, "ADDR", "numeric address to listen on (default 127.0.0.1)"},
-        {OPT_INT, 'p', "port", &port, "PORT", "port (default 8000; 0 picks a free one and prints it)"},
-        {OPT_INT, 't', "threads", &threads, "N", "compute threads of a built-in engine (default all cores)"},
-        {OPT_INT, 0, "parallel", &parallel, "N", "engine calls served at once (default 1)"},
-        {OPT_INT, 0, "ctx-size", &ctx, "N", "context length of a built-in engine (default the model's)"},
-        {OPT_STRING, 0, "model-id", &model_id, "NAME", "name in /v1/models (default the spec)"},
-        {OPT_INT, 0, "max-body-kib", &max_body_kib, "N", "largest request body in KiB (default 1024)"},
-        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "log each request to stderr"},
+        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve: a spec (glm:models/tianti-tiny.gguf@q8_0) or a models.json name", 0},
+        {OPT_STRING, 0, "models", &registry_path, "FILE", "model registry (default models.json if present)", 0},
+        {OPT_STRING, 0, "host", &host, "ADDR", "numeric address to listen on (default 127.0.0.1)", 0},
+        {OPT_INT, 0, "port", &port, "PORT", "port (default 8000; 0 picks a free one and prints it)", 0},
+        {OPT_INT, 0, "threads", &threads, "N", "compute threads of a built-in engine (default all cores)", 0},
+        {OPT_INT, 0, "parallel", &parallel, "N", "engine calls served at once (default 1)", 0},
+        {OPT_INT, 0, "ctx-size", &ctx, "N", "context length of a built-in engine (default the model's)", 0},
+        {OPT_STRING, 0, "model-id", &model_id, "NAME", "name in /v1/models (default the models.json name, else the spec)", 0},
+        {OPT_INT, 0, "max-body-kib", &max_body_kib, "N", "largest request body in KiB (default 1024)", 0},
+        {OPT_FLAG, 'v', "verbose", &verbose, NULL, "log each request to stderr", 0},
         CLI_OPT_END};
     int rc = cli_parse(argc, argv, usage, opts, NULL);
     if (rc == 1) return 0;
     if (rc) return 2;
     if (!model) {
         cli_error("serve needs --model SPEC");
-        cli_usage(usage, opts, stderr);
+        cli_usage_short(usage, stderr);
         return 2;
     }
     if (port < 0 || port > 65535 || parallel < 1 || max_body_kib < 1 || threads < 0) {
@@ -57,15 +59,19 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char err[TT_ERR_SIZE];
-    engine_options eo;
-    engine_options_default(&eo);
-    eo.threads = threads;
-    eo.context_length = ctx;
+    registry_model m;
+    if ((rc = cli_model("serve", registry_path, model, &m)) != 0) return rc;
+    engine_options eo = m.options;   /* models.json's settings, then the options' */
+    if (threads > 0) eo.threads = threads;
+    if (ctx > 0) eo.context_length = ctx;
     eo.verbose = verbose;
     if (verbose) cli_log_init(1);
     engine *e;
-    if ((rc = engine_open(model, &eo, &e, err)) != TT_OK) {
-        cli_error("%s", err);
+    rc = engine_open(m.spec, &eo, &e, err);
+    if (rc == TT_OK && !model_id && strcmp(m.name, m.spec) != 0) model_id = model;   /* the name it was asked by */
+    if (rc != TT_OK) {
+        cli_error("serve: %s", err);
+        registry_model_clear(&m);
         return cli_exit_status(rc);
     }
     serve_config cfg;
@@ -78,8 +84,9 @@ int cmd_serve(int argc, char **argv)
     cfg.verbose = verbose;
     serve_server *s;
     if ((rc = serve_start(e, &cfg, &s, err)) != TT_OK) {
-        cli_error("%s", err);
+        cli_error("serve: %s", err);
         engine_close(e);
+        registry_model_clear(&m);
         return cli_exit_status(rc);
     }
     printf("tianti: serving '%s' on http://%s:%d\n", engine_get_spec(e), host, serve_port(s));
@@ -89,5 +96,6 @@ int cmd_serve(int argc, char **argv)
     fprintf(stderr, "tianti: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     serve_stop(s);
     engine_close(e);
+    registry_model_clear(&m);
     return 0;
 }

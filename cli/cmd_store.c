@@ -21,7 +21,7 @@ static int store_info_cmd(int argc, char **argv)
 {
     const char *db = NULL;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "db", &db, "DB", "the store: an SQLite file or a postgresql:// URI (default $TIANTI_DB, else tianti.db)"},
+        {OPT_STRING, 0, "db", &db, "DB", "the store: an SQLite file or a postgresql:// URI (default $TIANTI_DB, else tianti.db)", 0},
         CLI_OPT_END};
     int rc = cli_parse(argc, argv, info_usage, opts, NULL);
     if (rc) return rc == 1 ? 0 : 2;
@@ -57,7 +57,7 @@ static int store_copy_cmd(int argc, char **argv)
 {
     int append = 0;
     const cli_option opts[] = {
-        {OPT_FLAG, 0, "append", &append, NULL, "add to a store that has rows (new ids, references remapped)"},
+        {OPT_FLAG, 0, "append", &append, NULL, "add to a store that has rows (new ids, references remapped)", 0},
         CLI_OPT_END};
     cli_list pos = {0};
     int rc = cli_parse(argc, argv, copy_usage, opts, &pos);

@@ -16,7 +16,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "tianti tasks [list] [PATTERN] [--tasks-dir DIR] [--check [--data-dir DIR]]",
+    "tianti tasks [list] [PATTERN] [--tasks-dir DIR] [--check [--data-dir DIR]] [--format text|json]",
     "tianti tasks show NAME|FILE [--doc N] [--data-dir DIR] [--offline] [--format text|json]",
     "tianti tasks check NAME|FILE... [--data-dir DIR] [--offline]",
     NULL,
@@ -33,9 +33,38 @@ static const char *kind_name(enum engine_request_kind k)
     return "?";
 }
 
-/* Lists files whose path contains pattern (NULL: all). With check, each
- * task's data is loaded (offline) and its document count printed. */
-static int do_list(const char *tdir, const char *pattern, int check, const dataset_options *dopt)
+/* One listed task or suite: a line of text, or an object of the JSON list. */
+static void list_entry(json_t *out, const char *name, const char *kind, const char *type, int shots, long docs,
+                       int n_tasks, const char *file, int check)
+{
+    if (!out) {
+        int suite = !strcmp(kind, "suite");
+        char docs_s[32] = "", type_s[32], shots_s[16] = "";
+        if (check && docs >= 0) snprintf(docs_s, sizeof docs_s, "%-7ld ", docs);
+        else if (check) snprintf(docs_s, sizeof docs_s, "%-7s ", suite ? "" : "missing");
+        if (suite) snprintf(type_s, sizeof type_s, "suite(%d)", n_tasks);
+        else snprintf(type_s, sizeof type_s, "%s", type);
+        if (shots >= 0) snprintf(shots_s, sizeof shots_s, "%d", shots);
+        printf("%-44s %-16s %5s  %s%s\n", name, type_s, shots_s, docs_s, file);
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "kind", json_string(kind));
+    if (!strcmp(kind, "suite")) json_object_set_new(o, "tasks", json_integer(n_tasks));
+    else {
+        json_object_set_new(o, "output_type", json_string(type));
+        json_object_set_new(o, "num_fewshot", json_integer(shots));
+        if (check) json_object_set_new(o, "docs", docs >= 0 ? json_integer(docs) : json_null());
+    }
+    json_object_set_new(o, "file", json_string(file));
+    json_array_append_new(out, o);
+}
+
+/* Lists files whose path contains pattern (NULL: all), as text or (json)
+ * a JSON array. With check, each task's data is loaded (offline) and its
+ * document count printed. */
+static int do_list(const char *tdir, const char *pattern, int check, int json, const dataset_options *dopt)
 {
     char **paths;
     int n;
@@ -46,6 +75,7 @@ static int do_list(const char *tdir, const char *pattern, int check, const datas
         return cli_exit_status(rc);
     }
     int bad = 0, shown = 0;
+    json_t *out = json ? json_array() : NULL;
     for (int i = 0; i < n; i++) {
         /* the pattern matches the path below the tasks folder */
         const char *rel = paths[i];
@@ -53,7 +83,7 @@ static int do_list(const char *tdir, const char *pattern, int check, const datas
         while (tl > 1 && tdir[tl - 1] == '/') tl--;
         if (!strncmp(rel, tdir, tl) && rel[tl] == '/') rel += tl + 1;
         if (pattern && !strstr(rel, pattern)) continue;
-        if (shown++ == 0)
+        if (shown++ == 0 && !json)
             printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
         size_t l = strlen(paths[i]);
         if (l > 11 && !strcmp(paths[i] + l - 11, ".suite.json")) {
@@ -63,9 +93,7 @@ static int do_list(const char *tdir, const char *pattern, int check, const datas
                 bad = 1;
                 continue;
             }
-            char type[32];
-            snprintf(type, sizeof type, "suite(%d)", s->n_tasks);
-            printf("%-44s %-16s %5s  %s%s\n", s->name, type, "", check ? "        " : "", paths[i]);
+            list_entry(out, s->name, "suite", NULL, -1, -1, s->n_tasks, paths[i], check);
             suite_free(s);
         } else {
             task *t;
@@ -74,24 +102,28 @@ static int do_list(const char *tdir, const char *pattern, int check, const datas
                 bad = 1;
                 continue;
             }
-            char docs[32] = "";
+            long docs = -1;
             if (check) {
                 dataset_options o = *dopt;
                 o.offline = 1;
                 if (task_load_data(t, &o, err) == TT_OK) {
-                    snprintf(docs, sizeof docs, "%-7zu ", task_num_docs(t));
+                    docs = (long)task_num_docs(t);
                 } else {
-                    snprintf(docs, sizeof docs, "%-7s ", "missing");
                     cli_error("tasks: %s", err);
                     bad = 1;
                 }
             }
-            printf("%-44s %-16s %5d  %s%s\n", t->name, task_output_type_name(t->output_type), t->num_fewshot,
-                   docs, paths[i]);
+            list_entry(out, t->name, "task", task_output_type_name(t->output_type), t->num_fewshot, docs, 0, paths[i],
+                       check);
             task_free(t);
         }
     }
     suite_list_free(paths);
+    if (out) {
+        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        fputc('\n', stdout);
+        json_decref(out);
+    }
     if (!shown) {
         cli_error("tasks: no task or suite files%s%s%s under '%s'", pattern ? " match '" : "",
                   pattern ? pattern : "", pattern ? "'" : "", tdir);
@@ -175,12 +207,12 @@ int cmd_tasks(int argc, char **argv)
     const char *tdir_opt = NULL, *data_dir = NULL, *format = "text";
     int doc = 0, offline = 0, check = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)"},
-        {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)"},
-        {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)"},
-        {OPT_FLAG, 0, "offline", &offline, NULL, "never download data"},
-        {OPT_FLAG, 0, "check", &check, NULL, "list: load each task's data (offline) and count its documents"},
-        {OPT_STRING, 'f', "format", &format, "FMT", "show: text (default) or json"},
+        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)", 0},
+        {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)", 0},
+        {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)", 0},
+        {OPT_FLAG, 0, "offline", &offline, NULL, "never download data", 0},
+        {OPT_FLAG, 0, "check", &check, NULL, "list: load each task's data (offline) and count its documents", 0},
+        {OPT_STRING, 'f', "format", &format, "FMT", "text (default) or json", 0},
         CLI_OPT_END,
     };
     cli_list pos = {0};
@@ -203,17 +235,23 @@ int cmd_tasks(int argc, char **argv)
     if (data_dir) o.data_dir = data_dir;
     o.offline = offline;
     char err[TT_ERR_SIZE];
+    int json = !strcmp(format, "json");
+    if (!json && strcmp(format, "text") && strcmp(format, "table")) {
+        const char *formats[] = {"text", "json"};
+        status = cli_unknown("tasks: unknown format", format, formats, 2);
+        action = "";
+    }
     if (!strcmp(action, "list")) {
         if (!pattern && pos.n > 1) pattern = pos.items[1];
         if (pos.n > (pattern && pattern == pos.items[0] ? 1 : 2)) {
-            cli_usage(usage, opts, stderr);
+            cli_usage_short(usage, stderr);
             status = 2;
         } else {
-            status = do_list(tdir, pattern, check, &o);
+            status = do_list(tdir, pattern, check, json, &o);
         }
     } else if (!strcmp(action, "show")) {
-        if (pos.n != 2 || doc < 0 || (strcmp(format, "text") && strcmp(format, "json"))) {
-            cli_usage(usage, opts, stderr);
+        if (pos.n != 2 || doc < 0) {
+            cli_usage_short(usage, stderr);
             status = 2;
         } else {
             char *path = NULL;
@@ -227,7 +265,7 @@ int cmd_tasks(int argc, char **argv)
                 cli_error("tasks: %s", err);
                 status = cli_exit_status(rc);
             } else {
-                if (!strcmp(format, "json")) {
+                if (json) {
                     json_t *j = instance_json(t, &in);
                     char *s = json_dumps(j, JSON_INDENT(2));
                     printf("%s\n", s);
@@ -243,7 +281,7 @@ int cmd_tasks(int argc, char **argv)
         }
     } else if (!strcmp(action, "check")) {
         if (pos.n < 2) {
-            cli_usage(usage, opts, stderr);
+            cli_usage_short(usage, stderr);
             status = 2;
         }
         for (int i = 1; i < pos.n && status != 2; i++) {
@@ -265,7 +303,7 @@ int cmd_tasks(int argc, char **argv)
             }
             if (rc) {
                 cli_error("tasks: %s", err);
-                status = 1;
+                status = cli_exit_status(rc) == 2 ? 2 : 1;
             }
             for (int k = 0; k < n; k++) {
                 task *t = NULL;

@@ -5,6 +5,7 @@
  * checklist to add a subcommand.
  */
 #include "cli/cli.h"
+#include "core/suggest.h"
 #include "core/util.h"
 #include "core/version.h"
 
@@ -39,14 +40,34 @@ static void print_help(FILE *out)
                  "Tianti (天梯) evaluates language models and ranks them.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "    %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'tianti COMMAND --help' describes each command.\n");
+    fprintf(out, "\n'tianti COMMAND --help' (or 'tianti help COMMAND') describes each command.\n"
+                 "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0) return &commands[i];
+    return NULL;
+}
+
+/* "'x' is not a tianti command; did you mean 'y'?" */
+static int unknown_command(const char *name)
+{
+    const char *names[sizeof commands / sizeof commands[0]];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) names[i] = commands[i].name;
+    const char *near = tt_suggest(name, names, sizeof commands / sizeof commands[0]);
+    if (near) cli_error("'%s' is not a tianti command; did you mean '%s'?", name, near);
+    else cli_error("'%s' is not a tianti command; see 'tianti --help'", name);
+    return 2;
 }
 
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
     cli_log_init(0);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         print_help(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
@@ -54,18 +75,31 @@ int main(int argc, char **argv)
         printf("tianti %s (%s)\n", tt_version(), tt_source_commit());
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[1], commands[i].name) != 0) continue;
-        int status = commands[i].fn(argc - 1, argv + 1);
-        /* A full disk or closed pipe must not pass as success (git run_builtin). */
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            if (status == 0) {
-                cli_error("write to standard output failed: %s", strerror(errno));
-                status = 1;
-            }
+    /* "tianti help CMD [SUB]" is "tianti CMD [SUB] --help" */
+    char *help_argv[5];
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc > 4) {
+            cli_error("help: give one command, e.g. 'tianti help run'");
+            return 2;
         }
-        return status;
+        int n = 0;
+        help_argv[n++] = argv[0];
+        for (int i = 2; i < argc; i++) help_argv[n++] = argv[i];
+        help_argv[n++] = "--help";
+        help_argv[n] = NULL;
+        if (!find_command(help_argv[1])) return unknown_command(help_argv[1]);
+        argc = n;
+        argv = help_argv;
     }
-    cli_error("'%s' is not a tianti command; see 'tianti --help'", argv[1]);
-    return 2;
+    const cli_command *c = find_command(argv[1]);
+    if (!c) return unknown_command(argv[1]);
+    int status = c->fn(argc - 1, argv + 1);
+    /* A full disk or closed pipe must not pass as success (git run_builtin). */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (status == 0) {
+            cli_error("write to standard output failed: %s", strerror(errno));
+            status = 1;
+        }
+    }
+    return status;
 }

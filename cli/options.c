@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/suggest.h"
 #include "core/util.h"
 #include "store/store.h"
 
@@ -87,6 +88,7 @@ void cli_usage(const char *const *usage, const cli_option *opts, FILE *out)
     }
     if (opts && opts[0].type != OPT_END) fputc('\n', out);
     for (const cli_option *o = opts; o && o->type != OPT_END; o++) {
+        if (o->flags & CLI_HIDDEN) continue;
         char left[64];
         int n = 0;
         if (o->short_name) n = snprintf(left, sizeof left, "-%c, ", o->short_name);
@@ -97,10 +99,55 @@ void cli_usage(const char *const *usage, const cli_option *opts, FILE *out)
     }
 }
 
+void cli_command_name(const char *const *usage, char *out, size_t n)
+{
+    snprintf(out, n, "tianti");
+    if (!usage || !usage[0] || strncmp(usage[0], "tianti ", 7) != 0) return;
+    /* "tianti arena serve --model ..." -> "tianti arena serve" */
+    const char *p = usage[0] + 7;
+    size_t len = 6;
+    while (*p >= 'a' && *p <= 'z') {
+        size_t w = strcspn(p, " ");
+        p += w;
+        len = (size_t)(p - usage[0]);
+        while (*p == ' ') p++;
+    }
+    snprintf(out, n, "%.*s", (int)len, usage[0]);
+}
+
+void cli_usage_short(const char *const *usage, FILE *out)
+{
+    int synopses = 0;
+    for (int i = 0; usage && usage[i]; i++)
+        if (strncmp(usage[i], "tianti", 6) == 0) fprintf(out, "%s %s\n", synopses++ ? "   or:" : "usage:", usage[i]);
+    char cmd[64];
+    cli_command_name(usage, cmd, sizeof cmd);
+    fprintf(out, "see '%s --help' for the options\n", cmd);
+}
+
+int cli_unknown(const char *what, const char *name, const char *const *candidates, size_t n)
+{
+    const char *near = tt_suggest(name, candidates, n);
+    if (near) cli_error("%s '%s'; did you mean '%s'?", what, name, near);
+    else cli_error("%s '%s'", what, name);
+    return 2;
+}
+
+/* Long names match with '_' for '-' (lm-eval spells --num_fewshot). */
+static int long_eq(const char *opt, const char *name, size_t len)
+{
+    if (strlen(opt) != len) return 0;
+    for (size_t i = 0; i < len; i++) {
+        char a = opt[i] == '_' ? '-' : opt[i], b = name[i] == '_' ? '-' : name[i];
+        if (a != b) return 0;
+    }
+    return 1;
+}
+
 static const cli_option *find_long(const cli_option *opts, const char *name, size_t len)
 {
     for (const cli_option *o = opts; o && o->type != OPT_END; o++)
-        if (strlen(o->long_name) == len && strncmp(o->long_name, name, len) == 0) return o;
+        if (long_eq(o->long_name, name, len)) return o;
     return NULL;
 }
 
@@ -109,6 +156,29 @@ static const cli_option *find_short(const cli_option *opts, char c)
     for (const cli_option *o = opts; o && o->type != OPT_END; o++)
         if (o->short_name == c) return o;
     return NULL;
+}
+
+/* "CMD: unknown option '--x'; did you mean '--y'?" and the short usage. */
+static int unknown_option(const char *cmd, const char *const *usage, const cli_option *opts, const char *arg)
+{
+    const char *near = NULL;
+    if (arg[1] == '-') {
+        size_t n = 0;
+        for (const cli_option *o = opts; o && o->type != OPT_END; o++) n++;
+        const char **names = tt_calloc(n + 1, sizeof *names);
+        n = 0;
+        for (const cli_option *o = opts; o && o->type != OPT_END; o++)
+            if (!(o->flags & CLI_HIDDEN)) names[n++] = o->long_name;
+        const char *eq = strchr(arg, '=');
+        char *word = tt_strndup(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
+        near = tt_suggest(word, names, n);
+        free(word);
+        free(names);
+    }
+    if (near) cli_error("%s: unknown option '%s'; did you mean '--%s'?", cmd, arg, near);
+    else cli_error("%s: unknown option '%s'", cmd, arg);
+    cli_usage_short(usage, stderr);
+    return 2;
 }
 
 static int set_value(const cli_option *o, const char *val, const char *cmd)
@@ -140,6 +210,10 @@ static int set_value(const cli_option *o, const char *val, const char *cmd)
     }
     case OPT_LIST: {
         cli_list *l = o->value;
+        if (o->flags & CLI_NOSPLIT) {
+            cli_list_push(l, val);
+            return 0;
+        }
         const char *p = val;
         for (;;) {
             const char *comma = strchr(p, ',');
@@ -162,7 +236,9 @@ static int set_value(const cli_option *o, const char *val, const char *cmd)
 int cli_parse(int argc, char **argv, const char *const *usage,
               const cli_option *opts, cli_list *positional)
 {
-    const char *cmd = argv[0];
+    char cmd_buf[64];
+    cli_command_name(usage, cmd_buf, sizeof cmd_buf);
+    const char *cmd = strncmp(cmd_buf, "tianti ", 7) == 0 ? cmd_buf + 7 : argv[0];
     int only_positional = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -171,7 +247,7 @@ int cli_parse(int argc, char **argv, const char *const *usage,
         if (only_positional || a[0] != '-' || a[1] == 0) {
             if (!positional) {
                 cli_error("%s: unexpected argument '%s'", cmd, a);
-                cli_usage(usage, opts, stderr);
+                cli_usage_short(usage, stderr);
                 return 2;
             }
             cli_list_push(positional, a);
@@ -194,11 +270,7 @@ int cli_parse(int argc, char **argv, const char *const *usage,
             o = find_short(opts, a[1]);
             if (o && a[2]) val = a + 2;
         }
-        if (!o) {
-            cli_error("%s: unknown option '%s'", cmd, a);
-            cli_usage(usage, opts, stderr);
-            return 2;
-        }
+        if (!o) return unknown_option(cmd, usage, opts, a);
         if (o->type == OPT_FLAG) {
             if (val) {
                 cli_error("%s: option '--%s' takes no value", cmd, o->long_name);
@@ -215,6 +287,11 @@ int cli_parse(int argc, char **argv, const char *const *usage,
             val = argv[++i];
         }
         int rc = set_value(o, val, cmd);
+        if (rc) return rc;
+        /* lm-eval's nargs="+": "--tasks a b" takes b too */
+        while (o->type == OPT_LIST && (o->flags & CLI_GREEDY) && i + 1 < argc && argv[i + 1][0] != '-' &&
+               (rc = set_value(o, argv[++i], cmd)) == 0) {
+        }
         if (rc) return rc;
     }
     return 0;

@@ -161,6 +161,13 @@ struct engine {
     const engine_vtable *vt;
     char *spec;          /* the spec it was opened with, canonical (engine_spec_format; owned by engine.c) */
     char *kind;          /* "glm" */
+    /* NULL, or why caps() could not find the capabilities out (set by the
+     * engine inside caps(), once, with tt_strdup; freed by engine_close) */
+    char *caps_error;
+    /* NULL, or why capabilities the kind can have are missing, when the
+     * engine was told (the prompt-scoring probe's answer); for messages.
+     * Set and freed as caps_error. */
+    char *caps_note;
 };
 
 void engine_options_default(engine_options *opt);
@@ -175,6 +182,12 @@ void engine_close(engine *e);                   /* NULL is fine */
 int engine_spec_check(const char *spec, char *err);
 
 unsigned engine_caps(engine *e);
+/* Whether the capabilities engine_caps() reported could be found out:
+ * TT_OK, or TT_ERR_IO with the reason in err when the engine could not ask
+ * (a server that cannot be reached: its capabilities are unknown, and a
+ * task is not "skipped for a missing capability"). Calls engine_caps()
+ * first if needed. */
+int engine_caps_check(engine *e, char *err);
 const char *engine_get_spec(const engine *e);   /* the canonical spec it was opened with */
 /* Human-readable list of caps, e.g. "generate,chat,loglikelihood". */
 void engine_caps_string(unsigned caps, char *out, size_t n);

@@ -22,13 +22,21 @@ void engine_options_default(engine_options *opt)
 void engine_close(engine *e)
 {
     if (!e) return;
-    char *spec = e->spec, *kind = e->kind;
+    char *spec = e->spec, *kind = e->kind, *caps_error = e->caps_error, *caps_note = e->caps_note;
     e->vt->close(e);
     free(spec);
     free(kind);
+    free(caps_error);
+    free(caps_note);
 }
 
 unsigned engine_caps(engine *e) { return e->vt->caps(e); }
+
+int engine_caps_check(engine *e, char *err)
+{
+    engine_caps(e);
+    return e->caps_error ? tt_fail(err, TT_ERR_IO, "%s", e->caps_error) : TT_OK;
+}
 const char *engine_get_spec(const engine *e) { return e->spec; }
 
 void engine_caps_string(unsigned caps, char *out, size_t n)

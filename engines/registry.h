@@ -17,6 +17,8 @@
 
 #include "engines/engine.h"
 
+#include <jansson.h>
+
 typedef struct registry_model {
     char *name;            /* display name (the registry key, or the spec) */
     char *spec;            /* engine spec */
@@ -36,8 +38,18 @@ int registry_load(const char *path, int optional, registry **out, char *err);
 void registry_free(registry *r);
 
 /* Resolves a name from the registry, or else treats it as a spec
- * ("KIND:ARG"). Fills *out (free with registry_model_clear). */
+ * ("KIND:ARG"). Fills *out (free with registry_model_clear). A name that is
+ * neither is a usage error naming the nearest registry name; an entry with
+ * a key that is not a setting is an error naming the file. */
 int registry_resolve(const registry *r, const char *name_or_spec, registry_model *out, char *err);
+
+/* Applies settings in models.json's shape (base_url, api_key_env, threads,
+ * max_concurrency, rpm, tpm, timeout_s, max_retries, context_length,
+ * price; lm-eval's num_concurrent and timeout too) over m's, and records
+ * them in m->params_json: `tianti run --model_args`. origin names where
+ * they came from, for messages. An unknown key is TT_ERR_USAGE with the
+ * nearest setting named. */
+int registry_model_apply(registry_model *m, const json_t *params, const char *origin, char *err);
 void registry_model_clear(registry_model *m);
 
 #endif

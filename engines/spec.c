@@ -5,6 +5,7 @@
  */
 #include "engines/spec.h"
 #include "engines/engine.h"
+#include "core/suggest.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -68,8 +69,19 @@ int engine_spec_parse(const char *s, engine_spec *out, char *err)
         const engine_kind *k = engine_kinds(&n);
         tt_buf known;
         tt_buf_init(&known);
-        for (size_t i = 0; i < n; i++) tt_buf_printf(&known, "%s%s", i ? ", " : "", k[i].name);
-        int rc = tt_fail(err, TT_ERR_USAGE, "unknown engine kind '%.*s' in '%s' (known: %s)", (int)klen, s, s, tt_buf_str(&known));
+        const char **names = tt_calloc(n + 1, sizeof *names);
+        for (size_t i = 0; i < n; i++) {
+            tt_buf_printf(&known, "%s%s", i ? ", " : "", k[i].name);
+            names[i] = k[i].name;
+        }
+        char *kind = tt_strndup(s, klen);
+        const char *near = tt_suggest(kind, names, n);
+        int rc = near ? tt_fail(err, TT_ERR_USAGE, "unknown engine kind '%s' in '%s'; did you mean '%s'? (known: %s)", kind,
+                                s, near, tt_buf_str(&known))
+                      : tt_fail(err, TT_ERR_USAGE, "unknown engine kind '%s' in '%s' (known: %s)", kind, s,
+                                tt_buf_str(&known));
+        free(kind);
+        free(names);
         tt_buf_free(&known);
         return rc;
     }

@@ -289,8 +289,13 @@ int dataset_load_file(const char *path, const char *format, json_t *docs, char s
     size_t len;
     int rc = dataset_read_file(path, &buf, &len, err);
     if (rc) return rc;
+    size_t before = json_array_size(docs);
     rc = parse_by_format(buf, len, path, format, docs, err);
     free(buf);
+    /* An empty file is a broken download or a wrong path, never a task's
+     * data: scoring zero documents would pass silently as N/A. */
+    if (rc == TT_OK && json_array_size(docs) == before)
+        rc = tt_fail(err, TT_ERR_PARSE, "data file '%s' holds no records%s", path, len ? "" : " (it is empty)");
     return rc;
 }
 
@@ -447,7 +452,10 @@ int dataset_fetch(const char *url, const char *sha256, const char *dest, char *e
     curl_easy_cleanup(c);
     if (fclose(f) != 0 && cr == CURLE_OK) cr = CURLE_WRITE_ERROR;
     if (cr != CURLE_OK) {
-        rc = tt_fail(err, TT_ERR_IO, "cannot fetch '%s': %s", url, cerr[0] ? cerr : curl_easy_strerror(cr));
+        rc = tt_fail(err, TT_ERR_IO,
+                     "cannot fetch '%s': %s (offline? give --data-dir DIR or set TIANTI_DATA to a folder that holds "
+                     "the file, e.g. ../shared/datasets)",
+                     url, cerr[0] ? cerr : curl_easy_strerror(cr));
         unlink(tmp);
         free(tmp);
         return rc;
@@ -607,7 +615,8 @@ int dataset_load_entry(const json_t *entry, const dataset_options *o_in, json_t 
                          rel, o->data_dir ? o->data_dir : "", o->data_dir ? ", " : "",
                          o->base_dir ? o->base_dir : ".", croot);
         } else if (o->offline) {
-            rc = tt_fail(err, TT_ERR_NOTFOUND, "data file '%s' not found and downloads are off", rel);
+            rc = tt_fail(err, TT_ERR_NOTFOUND, "data file '%s' not found and downloads are off (give --data-dir DIR "
+                                               "or set TIANTI_DATA)", rel);
         } else if (!member) {
             rc = dataset_fetch(url, sha, candidates[2], err);
             if (rc == TT_OK) rc = load_one(candidates[2], format, sha, docs, hashes, err);

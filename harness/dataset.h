@@ -55,7 +55,8 @@ int dataset_read_file(const char *path, char **out, size_t *len, char *err);
 
 /* Loads the records of one local file, format by name or extension
  * (.csv, .jsonl, .json, .jsonl.gz, .json.gz; anything else: JSONL). If
- * sha_hex is non-NULL it receives the sha256 of the raw file bytes. */
+ * sha_hex is non-NULL it receives the sha256 of the raw file bytes. A file
+ * without records is an error naming it. */
 int dataset_load_file(const char *path, const char *format, json_t *docs, char sha_hex[65],
                       char *err);
 

@@ -4,6 +4,7 @@
  * answer to the cache before publishing it under a mutex.
  */
 #include "harness/executor.h"
+#include "harness/failures.h"
 #include "engines/request_json.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -43,6 +44,7 @@ typedef struct exec_ctx {
     int sent;             /* requests handed to the engine so far */
     int finished;
     int failed;
+    int unreachable;      /* answers in a row that found no server */
     int fatal_rc;
     char fatal_err[TT_ERR_SIZE];
     pthread_mutex_t lock;
@@ -101,13 +103,24 @@ static int send_one(void *arg, size_t i, int worker)
             tt_log(TT_LOG_WARN, "%s", cerr);
         free(rj);
     }
+    int stop = 0;
+    int gone = u->resp.error && failures_unreachable(u->resp.error);
     pthread_mutex_lock(&c->lock);
     u->done = 1;
     c->finished++;
     if (u->resp.error) c->failed++;
+    c->unreachable = gone ? c->unreachable + 1 : 0;
+    if (c->unreachable >= EXECUTOR_UNREACHABLE_STOP && !c->fatal_rc) {
+        /* The server is gone: the rest would each spend the whole retry
+         * budget failing the same way. */
+        c->fatal_rc = TT_ERR_ENGINE;
+        snprintf(c->fatal_err, sizeof c->fatal_err, "stopped after %d requests in a row reached no server: %.400s",
+                 c->unreachable, u->resp.error);
+        stop = 1;
+    }
     report_progress(c, 0);
     pthread_mutex_unlock(&c->lock);
-    return 0;
+    return stop;
 }
 
 int executor_run(engine *e, const char *spec, store *cache, const engine_request *reqs, int n,

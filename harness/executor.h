@@ -17,13 +17,18 @@
  *
  * A fatal engine error (engine_complete returns nonzero: a capability the
  * model lacks, a 401) stops the batch for this model: requests not yet sent
- * get that error text, and executor_run returns the code.
+ * get that error text, and executor_run returns the code. So do
+ * EXECUTOR_UNREACHABLE_STOP answers in a row that reached no server
+ * (connection refused, host not found; failures.h), each after its retries:
+ * the server is gone, and the rest would fail alike (TT_ERR_ENGINE).
  */
 #ifndef TIANTI_EXECUTOR_H
 #define TIANTI_EXECUTOR_H
 
 #include "engines/engine.h"
 #include "store/store.h"
+
+#define EXECUTOR_UNREACHABLE_STOP 16
 
 /* Where a batch stands, for a progress display. Counts are of unique
  * requests. */

@@ -45,6 +45,13 @@ static int add_task(plan *p, const char *path, const plan_settings *s, int *inde
     if (rc) return rc;
     if (s->num_fewshot >= 0) t->num_fewshot = s->num_fewshot;
     if (s->samples > 0 && t->output_type == TASK_GENERATE_UNTIL) t->gen.n = s->samples;
+    /* lm-eval applies --gen_kwargs to generate_until tasks only (evaluator.py) */
+    if (s->gen_kwargs && t->output_type == TASK_GENERATE_UNTIL &&
+        (rc = task_set_generation(t, s->gen_kwargs, "--gen_kwargs", err)) != TT_OK) {
+        task_free(t);
+        return rc == TT_ERR_PARSE ? TT_ERR_USAGE : rc;   /* a command-line mistake */
+    }
+    if (s->chat && t->output_type == TASK_GENERATE_UNTIL) t->chat = 1;
     /* lm-eval's --seed also seeds the few-shot sampler (lm_eval/evaluator.py, fewshot_random_seed). */
     t->fewshot_seed = s->seed;
     dataset_options dopt;

@@ -31,6 +31,8 @@ typedef struct plan_settings {
     int num_fewshot;              /* < 0: each task's own */
     int samples;                  /* > 0: samples per generation doc */
     uint64_t seed;                /* also seeds the few-shot sampler (lm-eval's --seed) */
+    const json_t *gen_kwargs;     /* NULL, or generation settings over each generation task's */
+    int chat;                     /* generation tasks run in chat mode (lm-eval's --apply_chat_template) */
 } plan_settings;
 
 /* A suite: the tasks it aggregates. */

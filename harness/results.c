@@ -68,6 +68,20 @@ void results_doc_skip(json_t *doc, const char *task_name, const char *reason)
     json_array_append_new(json_object_get(doc, "skipped"), s);
 }
 
+void results_doc_error(json_t *doc, const char *task_name, const char *cause, int count, int of,
+                       const char *example)
+{
+    json_t *errors = json_object_get(doc, "errors");
+    if (!errors) json_object_set_new(doc, "errors", errors = json_array());
+    json_t *e = json_object();
+    json_object_set_new(e, "task", json_string(task_name));
+    json_object_set_new(e, "cause", json_string(cause));
+    json_object_set_new(e, "count", json_integer(count));
+    json_object_set_new(e, "of", json_integer(of));
+    json_object_set_new(e, "example", json_string(example ? example : ""));
+    json_array_append_new(errors, e);
+}
+
 void results_doc_note(json_t *doc, const char *note)
 {
     json_t *notes = json_object_get(doc, "notes");

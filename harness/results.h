@@ -14,7 +14,8 @@
  *     "git_hash", "task_hashes", lm-eval's tracker fields ("model_source",
  *     "model_name", "model_name_sanitized", "start_time", "end_time",
  *     "total_evaluation_time_seconds", ...), and Tianti's own "skipped",
- *     "notes", "usage", "run_id", "tianti_version" and "tianti_commit";
+ *     "errors" (when documents could not be scored), "notes", "usage",
+ *     "run_id", "tianti_version" and "tianti_commit";
  *   - with --output DIR, per model, as lm-eval's EvaluationTracker names
  *     them: DIR/<model name sanitized>/results_<date id>.json (that model's
  *     document: json.load(f)["results"] works) and
@@ -49,6 +50,12 @@ json_t *results_doc_new(const results_config *c, int64_t run_id);
 
 /* Records that task_name (or "*": the whole model) was not scored, and why. */
 void results_doc_skip(json_t *doc, const char *task_name, const char *reason);
+/* Records under "errors" that count of the of documents of task_name (or
+ * "*": the whole model) could not be scored for one cause (failures.h),
+ * with one full error text as example. A run with errors failed, though
+ * its other scores stand. */
+void results_doc_error(json_t *doc, const char *task_name, const char *cause, int count, int of,
+                       const char *example);
 /* Adds a sentence to "notes" (e.g. the sandbox protections in force). */
 void results_doc_note(json_t *doc, const char *note);
 

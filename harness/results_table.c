@@ -54,9 +54,11 @@ static void print_rows(FILE *out, const json_t *doc, const char *name, const jso
 void results_table_print(const json_t *doc, FILE *out)
 {
     const json_t *cfg = json_object_get(doc, "config");
+    const json_t *limit = json_object_get(cfg, "limit");
+    char lim[32] = "none";
+    if (json_is_number(limit)) snprintf(lim, sizeof lim, "%g", json_number_value(limit));
     fprintf(out, "%s (%s), limit: %s, seed: %lld\n", json_string_value(json_object_get(cfg, "model_name")),
-            json_string_value(json_object_get(cfg, "model")),
-            json_is_number(json_object_get(cfg, "limit")) ? "set" : "none",
+            json_string_value(json_object_get(cfg, "model")), lim,
             (long long)json_integer_value(json_object_get(cfg, "random_seed")));
     const char *hdr = "|%-24s|%7s|%-16s|%6s|%-14s|%s|%8s|%s|%8s|\n";
     fprintf(out, hdr, "Tasks", "Version", "Filter", "n-shot", "Metric", " ", "Value", " ", "Stderr");

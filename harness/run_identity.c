@@ -30,6 +30,8 @@ json_t *run_identity_config(const plan *p, const registry_model *models, int n_m
     json_object_set_new(c, "bootstrap_iters", json_integer(s->bootstrap_iters));
     if (s->shard_count > 1)
         json_object_set_new(c, "shard", json_pack("{s:i,s:i}", "index", s->shard_index, "count", s->shard_count));
+    if (s->overrides && json_object_size(s->overrides) > 0)
+        json_object_set_new(c, "overrides", json_deep_copy(s->overrides));
     return c;
 }
 

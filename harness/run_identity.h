@@ -32,6 +32,9 @@ typedef struct run_identity_settings {
      * is a run of its own (resumed on its own); 0 or 1: not sharded, and the
      * configuration is exactly an unsharded run's */
     int shard_index, shard_count;
+    const json_t *overrides;      /* NULL, or what the command line changed in tasks and models
+                                     (--gen_kwargs, --apply_chat_template, --model_args): part of
+                                     the identity only when given, so older runs keep theirs */
 } run_identity_settings;
 
 /* The configuration JSON of a run (caller frees with json_decref). */

@@ -15,6 +15,7 @@
 #include "engines/request_json.h"
 #include "engines/spec.h"
 #include "harness/executor.h"
+#include "harness/failures.h"
 #include "harness/plan.h"
 #include "harness/results.h"
 #include "harness/run_identity.h"
@@ -106,10 +107,11 @@ static int execute_code(model_ctx *mc, const task *t, score_state *sc, const pla
 }
 
 /* 3. Scores document i and keeps it: the sample in the store, a line in the
- * samples file. A document that cannot be scored is kept with its error
- * (*n_errors counts them). Returns the store's status. */
+ * samples file. A document that cannot be scored is kept with its error,
+ * which is counted in fails by cause (and logged in full at debug level:
+ * -v). Returns the store's status. */
 static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *sc, const plan_requests *pr, size_t i,
-                    const engine_response *resp, int *n_errors, char *err)
+                    const engine_response *resp, failures *fails, char *err)
 {
     const task_instance *in = &pr->ins[i];
     const engine_response *r = resp + pr->first[i];
@@ -119,7 +121,10 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
     size_t *mark = tt_calloc((size_t)sc->n_cols + 1, sizeof *mark);
     score_mark(sc, mark);
     int drc = score_doc(sc, t, in, r, n_resp, scores, filtered, derr);
-    if (drc != TT_OK) (*n_errors)++;
+    if (drc != TT_OK) {
+        failures_add(fails, derr, 1);
+        tt_log(TT_LOG_DEBUG, "%s / %s: doc %zu: %s", mc->model->name, t->name, in->doc_index, derr);
+    }
     char *items_s = drc == TT_OK ? score_items_json(sc, mark) : NULL;   /* for tianti merge */
     free(mark);
     double latency = 0;
@@ -206,12 +211,16 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
 
     /* 3. Score and store every document, in one transaction. */
     rc = xrc == TT_OK ? store_begin(mc->st, err) : xrc;
-    int n_errors = 0;
-    for (size_t i = 0; i < pr.n_docs && rc == TT_OK; i++)
-        rc = keep_doc(mc, t, task_id, &sc, &pr, i, resp, &n_errors, err);
-    if (n_errors > 0)
-        tt_log(TT_LOG_INFO, "%s: %d of %zu documents could not be scored (errors are kept with the samples)", label,
-               n_errors, pr.n_docs);
+    failures fails;
+    failures_init(&fails);
+    for (size_t i = 0; i < pr.n_docs && rc == TT_OK; i++) rc = keep_doc(mc, t, task_id, &sc, &pr, i, resp, &fails, err);
+    if (rc == TT_OK && fails.total > 0) {
+        failures_sort(&fails);
+        for (int k = 0; k < fails.n; k++)
+            results_doc_error(mc->doc, t->name, fails.items[k].cause, fails.items[k].count, (int)pr.n_docs,
+                              fails.items[k].example);
+    }
+    failures_free(&fails);
 
     /* 4. Aggregate. */
     if (rc == TT_OK) {
@@ -233,6 +242,16 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
 }
 
 /* ---- one model ----------------------------------------------------------------------- */
+
+/* Task t of the model could not be evaluated at all: each of its documents
+ * counts as not scored, for the cause of why. */
+static void fail_task(model_ctx *mc, const task *t, const char *why)
+{
+    char cause[TT_ERR_SIZE];
+    failures_cause(why, cause, sizeof cause);
+    int n = (int)task_limit_count(task_num_docs(t), mc->o->limit);
+    results_doc_error(mc->doc, t->name, cause, n, n, why);
+}
 
 /* A suite's scores from its members', into the document and the store. */
 static int add_group(model_ctx *mc, const plan *p, const plan_group *g, const score_result *results, char *err)
@@ -280,13 +299,27 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
 
     score_result *results = tt_calloc((size_t)p->n_tasks + 1, sizeof *results);
     unsigned caps = rc == TT_OK ? engine_caps(mc.e) : 0;
+    /* A model whose capabilities could not be found out (its server cannot
+     * be reached) fails every task for that reason; nothing is sent. */
+    char stop[TT_ERR_SIZE] = "";
+    if (rc == TT_OK && engine_caps_check(mc.e, stop) != TT_OK)
+        tt_log(TT_LOG_INFO, "model '%s' cannot be evaluated: %s", m->name, stop);
     for (int i = 0; i < p->n_tasks && rc == TT_OK; i++) {
         const task *t = p->tasks[i];
+        if (stop[0]) {
+            fail_task(&mc, t, stop);
+            continue;
+        }
         plan_fit fit;
         plan_task_fit(t, m->name, caps, o->allow_code_execution, &fit);
         if (fit.fallback)
             tt_log(TT_LOG_INFO, "model '%s' has no log-likelihoods: task '%s' is answered by a generated letter "
                                 "and scored as 'acc,letter_fallback'", m->name, t->name);
+        if (fit.skip && mc.e->caps_note && (plan_task_needs(t) & ~caps)) {
+            /* say what the engine was told, e.g. the probe's HTTP error */
+            size_t l = strlen(fit.why);
+            snprintf(fit.why + l, sizeof fit.why - l, " (%s)", mc.e->caps_note);
+        }
         if (fit.skip) {
             tt_log(TT_LOG_INFO, "%s; skipped", fit.why);
             results_doc_skip(mc.doc, t->name, fit.why);
@@ -300,9 +333,10 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
         }
         if (trc != TT_OK) {
             tt_log(TT_LOG_INFO, "model '%s', task '%s': %s", m->name, t->name, terr);
-            results_doc_skip(mc.doc, t->name, terr);
-            /* The engine cannot go on (e.g. a 401): stop this model, keep the run. */
-            if (trc == TT_ERR_ENGINE || trc == TT_ERR_UNSUPPORTED) break;
+            fail_task(&mc, t, terr);
+            /* The engine cannot go on (e.g. a 401): stop this model (its
+             * remaining tasks fail for the same reason), keep the run. */
+            if (trc == TT_ERR_ENGINE || trc == TT_ERR_UNSUPPORTED) snprintf(stop, sizeof stop, "%s", terr);
             continue;
         }
         results_doc_add_task(mc.doc, t, &results[i], task_num_docs(t));
@@ -342,6 +376,7 @@ int runner_models_resolve(const runner_options *o, registry_model **out, char *e
         registry_model *m = &(*out)[i];
         engine_spec sp = {0};
         rc = registry_resolve(reg, o->models[i], m, err);
+        if (rc == TT_OK && o->model_args) rc = registry_model_apply(m, o->model_args, "--model_args", err);
         if (rc == TT_OK) rc = engine_spec_parse(m->spec, &sp, err);
         if (rc == TT_OK) {
             free(m->spec);
@@ -370,23 +405,34 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
     int rc = runner_models_resolve(o, &models, err);
     plan p;
     plan_settings ps = {.tasks = o->tasks, .n_tasks = o->n_tasks, .tasks_dir = o->tasks_dir, .data_dir = o->data_dir,
-                        .num_fewshot = o->num_fewshot, .samples = o->samples, .seed = o->seed};
+                        .num_fewshot = o->num_fewshot, .samples = o->samples, .seed = o->seed,
+                        .gen_kwargs = o->gen_kwargs, .chat = o->chat};
     if (rc == TT_OK) rc = plan_load(&p, &ps, err);
     if (rc) {
         runner_models_free(models, o->n_models);
         return rc;
     }
+    for (int i = 0; o->chat && i < p.n_tasks; i++)
+        if (p.tasks[i]->output_type != TASK_GENERATE_UNTIL)
+            tt_log(TT_LOG_INFO, "task '%s' (%s) is scored on its plain prompt: chat mode applies to generation tasks",
+                   p.tasks[i]->name, task_output_type_name(p.tasks[i]->output_type));
     store *st = NULL;
     if (o->output_dir) rc = tt_mkdir_p(o->output_dir, err);
     if (rc == TT_OK) rc = store_open(o->db_path, &st, err);
     if (rc) goto out;
 
     /* 2. The run: resumed or new. */
+    json_t *overrides = json_object();
+    if (o->gen_kwargs) json_object_set(overrides, "gen_kwargs", (json_t *)o->gen_kwargs);
+    if (o->model_args) json_object_set(overrides, "model_args", (json_t *)o->model_args);
+    if (o->chat) json_object_set_new(overrides, "chat", json_true());
     run_identity_settings ids = {.limit = o->limit, .seed = o->seed, .bootstrap_iters = o->bootstrap_iters,
-                                 .shard_index = o->shard_index, .shard_count = o->shard_count};
+                                 .shard_index = o->shard_index, .shard_count = o->shard_count,
+                                 .overrides = overrides};
     int64_t run_id;
     int resumed;
     rc = run_identity_begin(st, &p, models, o->n_models, &ids, &run_id, &resumed, err);
+    json_decref(overrides);
     if (resumed) tt_log(TT_LOG_INFO, "resuming run %lld (same tasks, models and settings)", (long long)run_id);
     if (rc) goto out;
     *run_id_out = run_id;
@@ -401,18 +447,22 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
         int mrc = eval_model(o, &p, st, run_id, &models[i], &doc, &scored, merr);
         if (mrc == TT_ERR_STORE) rc = tt_fail(err, mrc, "%s", merr);
         else if (mrc != TT_OK) {
+            char cause[TT_ERR_SIZE];
             tt_log(TT_LOG_INFO, "model '%s': %s", models[i].name, merr);
-            results_doc_skip(doc, "*", merr);
+            failures_cause(merr, cause, sizeof cause);
+            results_doc_error(doc, "*", cause, 0, 0, merr);
         }
         total_scored += scored;
         json_array_append_new(docs, doc);
     }
-    if (rc == TT_OK && total_scored == 0) rc = tt_fail(err, TT_ERR, "nothing was scored: every (model, task) pair failed or was skipped");
+    int nothing = rc == TT_OK && total_scored == 0;
+    if (nothing) rc = tt_fail(err, TT_ERR, "nothing was scored: every (model, task) pair failed or was skipped");
 
-    /* 4. Finished (or failed), and the results. */
+    /* 4. Finished (or failed), and the results: also when nothing was
+     * scored, so that the caller can say why. */
     if (rc == TT_OK) rc = run_identity_end(st, run_id, 1, err);
     else run_identity_end(st, run_id, 0, err);
-    if (rc == TT_OK) *results = docs;
+    if (rc == TT_OK || nothing) *results = docs;
     else json_decref(docs);
 out:
     store_close(st);

@@ -77,16 +77,24 @@ typedef struct runner_options {
     void *progress_ud;
     int verbose;                  /* engines produce debug lines (HTTP headers); they and the
                                      request counts are logged at TT_LOG_DEBUG */
+    const json_t *model_args;     /* NULL, or model settings over every model's, in models.json's
+                                     shape (registry_model_apply; lm-eval's --model_args) */
+    const json_t *gen_kwargs;     /* NULL, or generation settings over every generation task's
+                                     (task_set_generation; lm-eval's --gen_kwargs) */
+    int chat;                     /* generation tasks in chat mode (lm-eval's --apply_chat_template) */
 } runner_options;
 
 void runner_options_default(runner_options *o);
 
 /* Runs the evaluation. On success *results is a JSON array with one
  * lm-eval-shaped document per model (results.h; caller frees with
- * json_decref), and *run_id the store's run id. Models that failed or tasks
- * skipped for a model are logged (core/log.h) and listed in the document's
- * "skipped"; the call still succeeds when at least one (model, task) pair
- * was scored. */
+ * json_decref), and *run_id the store's run id. Tasks skipped for a model
+ * (a capability it lacks, code execution not allowed) are logged
+ * (core/log.h) and listed in the document's "skipped"; documents, tasks and
+ * models that failed are listed in its "errors" by cause (failures.h), each
+ * document's full error at debug level. The call still succeeds when at
+ * least one (model, task) pair was scored; when none was, it fails (TT_ERR)
+ * and *results is still set, so that the caller can say why. */
 int runner_run(const runner_options *o, json_t **results, int64_t *run_id, char *err);
 
 /* Resolves every model of o (a registry name or a spec) to its canonical

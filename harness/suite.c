@@ -5,12 +5,14 @@
 #include "harness/suite.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <jansson.h>
 
+#include "core/suggest.h"
 #include "core/util.h"
 
 #define SUITE_MAX_DEPTH 8
@@ -54,6 +56,28 @@ static void walk(const char *dir, const char *want, char **found, int *n, int de
     closedir(d);
 }
 
+/* The task or suite name under dir nearest to name (core/suggest.h), or
+ * NULL; caller frees. */
+static char *suite_nearest(const char *dir, const char *name)
+{
+    char **paths = NULL;
+    int n = 0;
+    if (suite_list(dir, &paths, &n, NULL) != TT_OK) return NULL;
+    const char **names = tt_calloc((size_t)n + 1, sizeof *names);
+    for (int i = 0; i < n; i++) {
+        const char *base = strrchr(paths[i], '/');
+        base = base ? base + 1 : paths[i];
+        size_t len = strlen(base);
+        len -= ends_with(base, ".suite.json") ? 11 : 5;
+        paths[i][base - paths[i] + (ptrdiff_t)len] = 0;   /* the name, in place */
+        names[i] = base;
+    }
+    char *near = tt_strdup(tt_suggest(name, names, (size_t)n));
+    free(names);
+    suite_list_free(paths);
+    return near;
+}
+
 int suite_find(const char *tasks_dir, const char *name, char **path_out, int *is_suite, char *err)
 {
     *path_out = NULL;
@@ -63,9 +87,17 @@ int suite_find(const char *tasks_dir, const char *name, char **path_out, int *is
         *is_suite = ends_with(name, ".suite.json");
         return TT_OK;
     }
-    if (!*name || strchr(name, '/'))
-        return tt_fail(err, TT_ERR_NOTFOUND, "no task or suite '%s'", name);
+    if (!*name || strchr(name, '/') || ends_with(name, ".json"))
+        return tt_fail(err, TT_ERR_USAGE, "no task or suite file '%s'", name);
     char *dir = tasks_dir ? tt_strdup(tasks_dir) : suite_tasks_dir();
+    struct stat dst;
+    if (stat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode)) {
+        int rc = tt_fail(err, TT_ERR_USAGE,
+                         "no task or suite '%s': there is no tasks folder '%s' here (run from the repository, "
+                         "or give --tasks-dir DIR or set TIANTI_TASKS)", name, dir);
+        free(dir);
+        return rc;
+    }
     for (int pass = 0; pass < 2; pass++) {
         char *want = tt_asprintf("%s%s", name, pass == 0 ? ".json" : ".suite.json");
         char *found[2] = { NULL, NULL };
@@ -86,7 +118,10 @@ int suite_find(const char *tasks_dir, const char *name, char **path_out, int *is
             return TT_OK;
         }
     }
-    int rc = tt_fail(err, TT_ERR_NOTFOUND, "no task or suite '%s' in '%s'", name, dir);
+    char *near = suite_nearest(dir, name);
+    int rc = near ? tt_fail(err, TT_ERR_USAGE, "no task or suite '%s' in '%s'; did you mean '%s'?", name, dir, near)
+                  : tt_fail(err, TT_ERR_USAGE, "no task or suite '%s' in '%s' ('tianti tasks' lists them)", name, dir);
+    free(near);
     free(dir);
     return rc;
 }
@@ -224,6 +259,8 @@ static int load_into(suite *s, const char *path, const char *tasks_dir, int dept
         } else {
             char inner[TT_ERR_SIZE];
             if ((rc = suite_find(tasks_dir, e, &p, &is_suite, inner)) != TT_OK) {
+                /* a mistake in the suite file, not on the command line */
+                if (rc == TT_ERR_USAGE) rc = TT_ERR_PARSE;
                 tt_fail(err, rc, "%s: tasks[%zu]: %s", path, i, inner);
                 break;
             }

@@ -232,6 +232,22 @@ static int parse_generation(const src_set *s, const char *key, json_t *g, task *
     return TT_OK;
 }
 
+int task_set_generation(task *t, const json_t *gen, const char *origin, char *err)
+{
+    /* Messages name origin as their file: "--gen_kwargs:1: 'top_k' is not..." */
+    src_set s;
+    memset(&s, 0, sizeof s);
+    s.f[0].path = tt_strdup(origin);
+    s.f[0].text = json_dumps(gen, JSON_COMPACT);
+    s.f[0].len = s.f[0].text ? strlen(s.f[0].text) : 0;
+    s.n = 1;
+    json_t *g = json_deep_copy(gen);
+    int rc = parse_generation(&s, "generation", g, t, err);
+    json_decref(g);
+    src_free(&s);
+    return rc;
+}
+
 static int parse_fewshot_config(const src_set *s, json_t *fc, task *t, char *err)
 {
     if (!json_is_object(fc)) return field_fail(s, "fewshot_config", err, "must be an object");

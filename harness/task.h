@@ -231,6 +231,11 @@ int task_load_data(task *t, const dataset_options *opt, char *err);
 
 void task_free(task *t);
 
+/* Sets generation settings over the task's own, keys as in the task file's
+ * "generation" (lm-eval's --gen_kwargs: until, max_gen_toks, temperature,
+ * top_p, do_sample, seed, ...). origin names them in messages. */
+int task_set_generation(task *t, const json_t *gen, const char *origin, char *err);
+
 /* Number of evaluated docs (after task_load_data). */
 size_t task_num_docs(const task *t);
 

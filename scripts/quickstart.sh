@@ -16,6 +16,7 @@ db="${TIANTI_DB:-quickstart.db}"
 models=()
 for p in f32 f16 q8_0 q4_0; do models+=(--model "tiny-$p"); done
 
+echo "== Running the demo suite on the four precisions (progress on stderr)"
 build/tianti run --suite demo "${models[@]}" --db "$db" --jobs 1 "$@" > /dev/null
 echo
 echo "== Demo suite on the built-in tianti-tiny model at each precision (database: $db)"
@@ -25,15 +26,16 @@ build/tianti results --compare --db "$db"
 echo
 echo "== Memory and speed per precision"
 echo
-build/tianti bench --model glm:models/tianti-tiny.gguf -p 128 -n 32 -r 3 --db "$db" 2> /dev/null
+build/tianti bench --model glm:models/tianti-tiny.gguf -p 128 -n 32 -r 3 --db "$db"
 
 echo
 echo "== Judged battles between the precisions (demo arithmetic, reference judge)"
 echo
-build/tianti arena auto "${models[@]}" --judge reference --prompts tasks/demo/demo_arith.json \
+echo "(400 battles, each two answers and a judgement: a minute or two)"
+build/tianti arena auto "${models[@]}" --judge reference --prompts demo_arith \
   --completion --max-tokens 16 --rounds 400 --db "$db" -q
 build/tianti ratings --db "$db" --bootstrap 1000
 
-build/tianti report --db "$db" --out report > /dev/null
+build/tianti report --db "$db" --output report > /dev/null
 echo
 echo "Leaderboard report: report/index.html (also report/leaderboard.md, .json, .csv, charts/)"

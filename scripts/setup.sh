@@ -49,27 +49,36 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
+  echo "setup: installing ${missing[*]} (a few minutes on a fresh machine; apt's progress follows)"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # progress: one line per package unpacked and set up, not apt's whole chatter
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" 2>&1 |
+    { grep --line-buffered -E '^(Unpacking|Setting up|E:)' || true; }
   echo "setup: installed"
 fi
 
 # the browser test drives Chromium through playwright-core (tests/browser/package-lock.json)
 if [ "$want_test" = 1 ]; then
-  echo "setup: npm ci in tests/browser"
+  echo "setup: npm ci in tests/browser (playwright-core)"
+  t0=$SECONDS
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "setup: npm ci done in $((SECONDS - t0)) s"
 fi
 
 [ "$do_build" = 1 ] || exit 0
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "setup: configuring $build ${flags[*]}"
+t0=$SECONDS
 if [ -n "$cc" ]; then export CC="$cc"; fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIANTI_WERROR=ON \
   -DTIANTI_SANITIZE=OFF -DTIANTI_TSAN=OFF -DTIANTI_FUZZ=OFF "${flags[@]}" >/dev/null
-# progress: one line per linked program and library, and every warning or error
+# progress: a compile line at every 10 %, one line per linked program and
+# library, and every warning or error
 echo "setup: building $build (${jobs} jobs)"
-cmake --build "$build" -j "$jobs" "${targets[@]}" 2>&1 | { grep --line-buffered -v -E '^\[ *[0-9]+%\] Building C object' || true; }
-echo "setup: built $build"
+cmake --build "$build" -j "$jobs" "${targets[@]}" 2>&1 |
+  awk '/^\[ *[0-9]+%\] Building C object/ { p = $0; sub(/^\[ */, "", p); sub(/%.*/, "", p)
+                                             if (p + 0 < last + 10) next; last = p + 0 }
+       { print; fflush() }' 
+echo "setup: built $build in $((SECONDS - t0)) s"

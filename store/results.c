@@ -73,6 +73,23 @@ int store_results_each(store *s, int64_t run_id, store_metric_fn fn, void *ctx, 
     return rc;
 }
 
+int store_results_latest_each(store *s, store_metric_fn fn, void *ctx, char *err)
+{
+    /* The newest run of each (model, task or suite): a correlated max that
+     * SQLite and PostgreSQL both plan on the metrics' own index. */
+    store_q q;
+    int rc = store_q_prepare(s, &q,
+        "SELECT " METRIC_COLUMNS ", r.started_at FROM metrics m JOIN models mo ON mo.id = m.model_id "
+        "JOIN runs r ON r.id = m.run_id "
+        "WHERE m.run_id = (SELECT max(m2.run_id) FROM metrics m2 WHERE m2.model_id = m.model_id "
+        "AND m2.task_name = m.task_name AND m2.is_group = m.is_group) "
+        "ORDER BY m.run_id, mo.name, m.is_group DESC, m.task_name, m.filter, m.metric", "read results", err);
+    if (rc) return rc;
+    rc = visit(s, &q, fn, ctx, err);
+    store_q_finish(&q);
+    return rc;
+}
+
 int store_report_metrics_each(store *s, store_metric_fn fn, void *ctx, char *err)
 {
     store_q q;

@@ -33,6 +33,11 @@ int store_results_newest_run(store *s, int64_t *run_id, char *err);
  * order: run, model name, suites before tasks, task, filter, metric. */
 int store_results_each(store *s, int64_t run_id, store_metric_fn fn, void *ctx, char *err);
 
+/* Visits, for each (model, task or suite), the metrics of the newest run
+ * that has any: `tianti results --compare` across runs. Same order as
+ * store_results_each. */
+int store_results_latest_each(store *s, store_metric_fn fn, void *ctx, char *err);
+
 /* Visits every metric for the report, newest run first, then model spec,
  * task, filter, metric (the report keeps the first value it sees of each
  * cell, so newest wins). */

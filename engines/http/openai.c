@@ -20,6 +20,12 @@
  * echo request to /completions: newer OpenAI models refuse echo+logprobs,
  * and then the engine simply lacks those capabilities (the probe's reason
  * is printed with --verbose) instead of producing meaningless scores.
+ * Only a refusal counts as "lacks": a server that cannot be reached makes
+ * the capabilities unknown (engine_caps_check says why, and the runner
+ * reports the model as unreachable, not as missing a capability); one that
+ * answers the probe only with 429 or malformed replies is taken to offer
+ * them, so its requests fail with their own causes. A refusal's reason is
+ * kept (engine.caps_note) for the message that skips a task.
  *
  * A reply that fails (HTTP error after retries, malformed or truncated
  * JSON) becomes resp->error; an error that makes the model unusable (401,
@@ -571,14 +577,32 @@ static void probe(openai_engine *oe)
     http_result res;
     int rc = http_call(oe->http, &spec, &res);
     unsigned caps = 0;
+    const unsigned scoring = ENGINE_CAP_GENERATE | ENGINE_CAP_LOGLIKELIHOOD | ENGINE_CAP_LOGLIKELIHOOD_ROLLING;
+    long st = res.status;
+    char why[TT_ERR_SIZE] = "";   /* the probe could not find out */
     if (rc == TT_OK) {
-        caps = ENGINE_CAP_GENERATE | ENGINE_CAP_LOGLIKELIHOOD | ENGINE_CAP_LOGLIKELIHOOD_ROLLING;
-    } else if (res.status != 404 && res.status != 405) {
-        /* The endpoint exists (it answered, or refused echo scoring, or the
-         * server is not up yet): raw-prompt generation is offered, prompt
-         * scoring is not. A chat-only API answers 404 here. */
+        caps = scoring;
+    } else if (st == 0) {
+        /* No reply at all: nothing is known about the server. */
+        snprintf(why, sizeof why, "cannot reach '%.100s': %.360s", oe->base_url, res.error);
+    } else if (st == 401 || st == 403) {
+        /* The key is refused: every request would be. */
+        snprintf(why, sizeof why, "'%.100s' refused the request: %.360s", oe->base_url, res.error);
+    } else if (st == 408 || st == 409 || st == 429 || (st >= 200 && st < 300 && !s.no_retry)) {
+        /* Busy, or a garbled reply: not a refusal. Assume it scores
+         * prompts, so that its requests fail (and are reported) with their
+         * own causes. */
+        caps = scoring;
+        tt_log(TT_LOG_INFO, "model '%s': could not learn whether its server scores prompts (%s); assuming it does",
+               oe->base.spec ? oe->base.spec : oe->model, res.error);
+    } else if (st != 404 && st != 405) {
+        /* The endpoint exists and refused echo scoring (or failed at it):
+         * raw-prompt generation is offered, prompt scoring is not. A
+         * chat-only API answers 404 here. */
         caps = ENGINE_CAP_GENERATE;
     }
+    if (rc != TT_OK && !why[0])
+        oe->base.caps_note = tt_asprintf("its server did not score a prompt (echo with logprobs): %s", res.error);
     if (oe->verbose)
         tt_log(TT_LOG_DEBUG, "%s: prompt scoring (echo+logprobs) %s%s%s", oe->model,
                     rc == TT_OK ? "supported" : "not supported", rc == TT_OK ? "" : ": ", rc == TT_OK ? "" : res.error);
@@ -587,6 +611,7 @@ static void probe(openai_engine *oe)
     free(url);
     state_free(&s);
     oe->probed_caps = caps;
+    if (why[0]) oe->base.caps_error = tt_strdup(why);
 }
 
 static unsigned oa_caps(engine *e)

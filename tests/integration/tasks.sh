@@ -30,7 +30,7 @@ json=$("$BIN" tasks show demo_arith -f json --tasks-dir "$tmp/tasks" --offline) 
 echo "$json" | grep -q '"target_text": "2"' || fail "json target missing: $json"
 
 "$BIN" tasks show nosuch --tasks-dir "$tmp/tasks" 2>"$tmp/err"; rc=$?
-[ $rc -eq 1 ] || fail "unknown task: exit $rc, want 1"
+[ $rc -eq 2 ] || fail "unknown task: exit $rc, want 2 (a usage error)"
 grep -q "no task or suite 'nosuch'" "$tmp/err" || fail "unknown task message: $(cat "$tmp/err")"
 "$BIN" tasks frobnicate --tasks-dir "$tmp/tasks" 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] || fail "pattern without matches: exit $rc, want 1"

@@ -24,7 +24,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # ---- built-in engine, four precisions ----
-"$TIANTI_BIN" bench --model "glm:$model" -p 16 -n 8 -r 2 --threads 1 -o json --db b.db -q > four.json \
+"$TIANTI_BIN" bench --model "glm:$model" -p 16 -n 8 -r 2 --threads 1 -f json --db b.db -q > four.json \
     || fail "bench of the four precisions failed"
 python3 - four.json <<'PY'
 import json, sys
@@ -64,7 +64,7 @@ grep -q "tg bound" table.txt || fail "table does not print the bound"
 tasks_dir="${TIANTI_BENCH_TASKS_DIR:-$TIANTI_SOURCE_DIR/tasks}"
 [ -f "$tasks_dir/demo/demo_facts_mc_en.json" ] || fail "no demo tasks at '$tasks_dir' (tasks/demo is in the tree)"
 {
-    "$TIANTI_BIN" bench --model "glm:$model" --precision f32,q4_0 -p 8 -n 4 -r 1 --threads 1 -o json --db t.db -q \
+    "$TIANTI_BIN" bench --model "glm:$model" --precision f32,q4_0 -p 8 -n 4 -r 1 --threads 1 -f json --db t.db -q \
         --task demo_facts_mc_en --limit 8 --tasks-dir "$tasks_dir" > task.json 2> task.err \
         || { cat task.err >&2; fail "bench with --task failed"; }
     python3 - task.json <<'PY'
@@ -87,7 +87,7 @@ PY
 port=$(free_port)
 "$TIANTI_BIN" bench --model openai:tiny --base-url "http://127.0.0.1:$port/v1" \
     --launch "'$TIANTI_BIN' serve --model 'glm:$model@{precision}' --port $port --threads 1" \
-    --precision q4_0 -p 16 -n 32 -r 3 -o json --db b.db -q --launch-timeout 60 > served.json \
+    --precision q4_0 -p 16 -n 32 -r 3 -f json --db b.db -q --launch-timeout 60 > served.json \
     || fail "bench of tianti serve through --launch failed"
 python3 - served.json <<'PY'
 import json, sys

@@ -112,7 +112,7 @@ grep -q 'tricky|&lt;b&gt;&amp;&quot;co&quot;, ltd' out/index.html || fail "name 
 grep -q 'tricky\\|&lt;b>&"co", ltd' out/leaderboard.md || fail "name not escaped in leaderboard.md"
 
 # ---- filters and errors ---------------------------------------------------------------------
-"$BIN" report --db demo.db --out filt --format md,csv --models 千问-mini --tasks arc_easy >/dev/null \
+"$BIN" report --db demo.db --out filt --format md,csv --model 千问-mini --tasks arc_easy >/dev/null \
     || fail "filtered report failed"
 [ -f filt/index.html ] && fail "--format md,csv wrote index.html"
 grep -q "千问-mini" filt/leaderboard.md || fail "filter lost the model"
@@ -120,7 +120,7 @@ grep -q "tianti-tiny" filt/leaderboard.md && fail "--models did not filter"
 grep -q "中文阅读" filt/leaderboard.md && fail "--tasks did not filter"
 "$BIN" report --db demo.db --out r1 --format csv --run 1 >/dev/null || fail "--run 1 failed"
 grep -q '^2,' r1/runs.csv && fail "--run 1 kept run 2"
-"$BIN" report --db demo.db --run 99 --out r99 >/dev/null 2>&1; [ $? -eq 1 ] || fail "--run 99: want exit 1"
+"$BIN" report --db demo.db --run 99 --out r99 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--run 99 (not in the store): want exit 2, a usage error"
 "$BIN" report --db demo.db --run abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "--run abc: want exit 2"
 "$BIN" report --db demo.db --format pdf >/dev/null 2>&1; [ $? -eq 2 ] || fail "--format pdf: want exit 2"
 "$BIN" report --db nonexistent.db >/dev/null 2>&1; [ $? -eq 1 ] || fail "missing db: want exit 1"

@@ -21,7 +21,14 @@ always ends with the right answer:
   7 truncated SSE stream (no [DONE]) for stream requests, else 503
 Special models/prompts: model "fatal-401" -> 401 whose message quotes the
 bearer token (as real services echo part of a bad key); model "no-quota" ->
-429 insufficient_quota. Usage: fault_server.py [--port N] [--slow S]; prints
+429 insufficient_quota.
+
+--always KIND makes every POST (every attempt, every path) fail the same
+way, for tests of runs that cannot succeed (tests/integration/test_faults.sh):
+  429        429 rate_limit_exceeded with Retry-After: 0.1
+  500        500 server_error
+  malformed  200 with a body that is not JSON
+Usage: fault_server.py [--port N] [--slow S] [--always KIND]; prints
 "PORT <n>" once listening.
 """
 import base64
@@ -35,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 STATS = {}          # body sha -> [attempts, successes]
 SLOW = 1.5
+ALWAYS = None       # --always: every POST fails this way
 
 
 def key_of(body):
@@ -94,6 +102,17 @@ class Handler(BaseHTTPRequestHandler):
             st = STATS.setdefault(k, [0, 0])
             attempt = st[0]
             st[0] += 1
+        if ALWAYS == "429":
+            self.send_json(429, {"error": {"message": "Rate limit reached for requests", "type": "requests",
+                                           "param": None, "code": "rate_limit_exceeded"}},
+                           {"Retry-After": "0.1"})
+            return
+        if ALWAYS == "500":
+            self.error(500, "internal error", None, "server_error")
+            return
+        if ALWAYS == "malformed":
+            self.send_raw(200, b'<html>upstream proxy error</html>')
+            return
         model = req.get("model", "")
         if model == "fatal-401":
             auth = self.headers.get("Authorization", "")
@@ -221,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    global SLOW
+    global SLOW, ALWAYS
     port = 0
     args = sys.argv[1:]
     for i, a in enumerate(args):
@@ -229,6 +248,10 @@ def main():
             port = int(args[i + 1])
         if a == "--slow":
             SLOW = float(args[i + 1])
+        if a == "--always":
+            ALWAYS = args[i + 1]
+            if ALWAYS not in ("429", "500", "malformed"):
+                sys.exit("fault_server.py: --always takes 429, 500 or malformed")
     srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     srv.daemon_threads = True
     print("PORT %d" % srv.server_address[1], flush=True)

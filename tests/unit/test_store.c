@@ -402,6 +402,15 @@ static void test_store_metrics_roundtrip_and_orders(void **state)
     /* NULLs come back as NaN and has = 0; the run's start is joined in. */
     assert_true(isnan(sm.last.value) && isnan(sm.last.stderr_value));
 
+    /* --compare across runs: each (model, task) from its newest run; zed's
+     * t from r2 only, amy's rows (r1 only) all stay. */
+    memset(&sm, 0, sizeof sm);
+    assert_int_equal(store_results_latest_each(s, see_metric, &sm, err), TT_OK);
+    assert_int_equal(sm.n, 3);
+    assert_string_equal(sm.keys[0], "1 amy [suite] S none acc");
+    assert_string_equal(sm.keys[1], "1 amy t strict em");
+    assert_string_equal(sm.keys[2], "2 zed t none acc");
+
     memset(&sm, 0, sizeof sm);
     assert_int_equal(store_results_each(s, r1, see_metric, &sm, err), TT_OK);
     assert_int_equal(sm.n, 3);

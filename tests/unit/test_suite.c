@@ -76,8 +76,15 @@ static void test_suite_load_paths_names_and_nesting(void **state)
     assert_int_equal(suite_find(tdir, "inner", &p, &is_suite, err), TT_OK);
     assert_true(is_suite);
     free(p);
-    assert_int_equal(suite_find(tdir, "nothing", &p, &is_suite, err), TT_ERR_NOTFOUND);
+    /* a name on the command line that is no task: a usage error, with the nearest name */
+    assert_int_equal(suite_find(tdir, "nothing", &p, &is_suite, err), TT_ERR_USAGE);
     assert_non_null(strstr(err, "no task or suite 'nothing'"));
+    assert_int_equal(suite_find(tdir, "innr", &p, &is_suite, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "did you mean 'inner'?"));
+    char *missing = tt_path_join(tdir, "no-such-folder");
+    assert_int_equal(suite_find(missing, "t3", &p, &is_suite, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "--tasks-dir"));
+    free(missing);
     put("tasks/c/t3.json", "{}");
     assert_int_equal(suite_find(tdir, "t3", &p, &is_suite, err), TT_ERR_USAGE);
     assert_non_null(strstr(err, "'t3' is ambiguous"));
