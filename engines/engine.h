@@ -46,6 +46,12 @@ enum engine_cap {
     ENGINE_CAP_STREAM = 1 << 7             /* calls on_token while generating */
 };
 
+/* The scoring rule log-likelihoods follow (docs/scoring.md: lm-eval's
+ * context/continuation split, prefix and BOS as the GGUF says, tri-state
+ * is_greedy, left truncation). The request cache keys log-likelihood
+ * answers with it, so answers made under another rule are not reused. */
+#define ENGINE_SCORING_RULE "scoring-rule-2"
+
 enum engine_request_kind {
     ENGINE_REQ_GENERATE = 0,       /* context -> text */
     ENGINE_REQ_CHAT = 1,           /* messages -> text */
@@ -86,11 +92,20 @@ typedef struct engine_request {
     engine_gen_params gen;        /* GENERATE, CHAT */
     engine_token_cb on_token;     /* optional */
     void *on_token_user;
+    /* LOGLIKELIHOOD_ROLLING only, for servers (engines/serve): score the
+     * text the way a completions server echoes a prompt instead of as a
+     * rolling log-likelihood: bos first if the model adds one, no prefix
+     * token, so the first token has no logprob; a text longer than the
+     * context keeps its last tokens (the others have no logprob and count
+     * in `truncated`). token_logprobs then cover every token of the text,
+     * their pieces spelling it exactly. Engines without the distinction
+     * ignore it. Never cached (the runner does not set it). */
+    int echo;
 } engine_request;
 
 typedef struct engine_token_logprob {
     char *token;          /* owned */
-    double logprob;
+    double logprob;       /* NAN: the token was not scored (first of a text, cut off) */
 } engine_token_logprob;
 
 typedef struct engine_response {
@@ -98,8 +113,11 @@ typedef struct engine_response {
     char **texts;            /* all n samples when gen.n > 1 (owned), else NULL */
     int n_texts;
     double logprob;          /* LOGLIKELIHOOD*: sum of token logprobs */
-    int is_greedy;           /* LOGLIKELIHOOD: every continuation token was the argmax */
+    int is_greedy;           /* LOGLIKELIHOOD: 1 every continuation token was the argmax, 0 one was
+                                not, -1 unknown (a server that gives no alternatives): never a guess */
     int n_tokens;            /* LOGLIKELIHOOD*: tokens scored */
+    int truncated;           /* tokens cut from the left of a prompt or context longer than the
+                                model's context (lm-eval's left truncation); 0: none */
     engine_token_logprob *token_logprobs; /* optional, owned */
     int n_token_logprobs;
     int prompt_tokens;       /* usage, when known (else -1) */

@@ -5,7 +5,8 @@
  *     and suite: "metric,filter" values and "metric_stderr,filter"), with
  *     "configs", "versions", "n-shot", "higher_is_better", "n-samples",
  *     "group_subtasks", the run's "config", and Tianti's own "skipped",
- *     "notes", "usage", "run_id", "tianti_version" and "tianti_commit";
+ *     "notes", "truncated", "usage", "run_id", "tianti_version" and
+ *     "tianti_commit";
  *   - results.json: the documents of every model (--output DIR);
  *   - samples_<model>.jsonl: one line per evaluated document (--output DIR).
  * The runner (runner.c) fills the document as tasks finish; scores come
@@ -39,8 +40,13 @@ void results_doc_skip(json_t *doc, const char *task_name, const char *reason);
 /* Adds a sentence to "notes" (e.g. the sandbox protections in force). */
 void results_doc_note(json_t *doc, const char *note);
 
-/* Adds task t's scores; n_original: the task's documents before --limit. */
+/* Adds task t's scores; n_original: the task's documents before --limit.
+ * Values that are N/A for a reason (score_result.note) add a note. */
 void results_doc_add_task(json_t *doc, const task *t, const score_result *r, size_t n_original);
+/* Records under "truncated" how many of a task's n_requests requests had
+ * a prompt or context longer than the model's context (left-truncated,
+ * as lm-eval does; engine_response.truncated). */
+void results_doc_truncated(json_t *doc, const char *task_name, int n_truncated, int n_requests);
 /* Adds suite name's scores (score_group) and its member task names. */
 void results_doc_add_group(json_t *doc, const char *name, const score_result *g, const char *const *members,
                            int n_members);
