@@ -163,6 +163,11 @@ struct engine_kind {
     /* NULL-terminated precision names (the "@PRECISION" a spec of this kind
      * may carry), or NULL: the kind has none and '@' belongs to ARG. */
     const char *const *precisions;
+    /* Kinds whose ARG is a weights file (glm): writes the file's own
+     * precision (what a spec without "@PRECISION" runs at) into out and
+     * returns TT_OK, or an error when the file cannot be read. NULL for
+     * other kinds. */
+    int (*file_precision)(const char *path, char *out, size_t n, char *err);
 };
 
 /* Every engine struct begins with this header (first member). */
@@ -191,6 +196,15 @@ void engine_close(engine *e);                   /* NULL is fine */
 /* Checks that spec parses (engine_spec_parse: a known kind, an ARG, a known
  * precision), without opening anything. */
 int engine_spec_check(const char *spec, char *err);
+
+/* Which model a spec names, for telling whether two specs are the same
+ * model (the report merges rows by it). For a kind whose ARG is a weights
+ * file: "KIND:REALPATH@PRECISION", the file's resolved path and the spec's
+ * precision or else the file's own ("glm:m.gguf" and "glm:./m.gguf@f32"
+ * are one model when m.gguf is stored as f32). A file that cannot be read
+ * keeps its path as written and the spec's precision, if any. For other
+ * kinds: the canonical spec. NULL when spec does not parse. Caller frees. */
+char *engine_model_identity(const char *spec);
 
 unsigned engine_caps(engine *e);
 const char *engine_get_spec(const engine *e);   /* the canonical spec it was opened with */

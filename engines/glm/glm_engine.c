@@ -521,6 +521,21 @@ static void glm_close(engine *e)
 
 static const engine_vtable glm_vtable = {glm_caps, glm_complete, NULL, NULL, glm_stats, glm_close};
 
+/* The type of the first block's up projection, as glm_open reports a
+ * model's precision when the spec names none. */
+int glm_file_precision(const char *path, char *out, size_t n, char *err)
+{
+    gguf_file *f;
+    int rc = gguf_open(path, &f, err);
+    if (rc) return rc;
+    const gguf_tensor *t = gguf_find_tensor(f, "blk.0.ffn_up.weight");
+    const glm_type_traits *tr = t ? glm_type_get(t->type) : NULL;
+    if (tr) snprintf(out, n, "%s", tr->name);
+    else rc = tt_fail(err, TT_ERR_PARSE, "'%s': no blk.0.ffn_up.weight of a known type", path);
+    gguf_close(f);
+    return rc;
+}
+
 int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {
     *out = NULL;
