@@ -55,7 +55,8 @@ enum engine_cap {
 enum engine_request_kind {
     ENGINE_REQ_GENERATE = 0,       /* context -> text */
     ENGINE_REQ_CHAT = 1,           /* messages -> text */
-    ENGINE_REQ_LOGLIKELIHOOD = 2,  /* context + continuation -> logprob, is_greedy */
+    ENGINE_REQ_LOGLIKELIHOOD = 2,  /* context + continuation -> logprob, is_greedy (split and
+                                      prefix by the one rule of docs/scoring.md) */
     ENGINE_REQ_LOGLIKELIHOOD_ROLLING = 3 /* context (whole text) -> logprob */
 };
 

@@ -14,12 +14,19 @@
  * The request is streamed (SSE) when the caller passes on_token; the first
  * content chunk then gives first_token_s.
  *
+ * Log-likelihoods follow the one scoring rule (docs/scoring.md): the echoed
+ * prompt is split where the context, without trailing whitespace, ends
+ * (parse_echo_logprobs), so a server running the built-in engine gives the
+ * numbers the engine gives directly.
+ *
  * Capabilities: chat, stream, image, embed and moderate are assumed (the
  * server answers per call). Generate and the log-likelihood capabilities
  * are probed once, on the first engine_caps() call, with a zero-token
  * echo request to /completions: newer OpenAI models refuse echo+logprobs,
  * and then the engine simply lacks those capabilities (the probe's reason
- * is printed with --verbose) instead of producing meaningless scores.
+ * is printed with --verbose) instead of producing meaningless scores; a
+ * server that leaves the first token of a text unscored (no BOS) cannot
+ * give rolling log-likelihoods, so that capability is dropped.
  *
  * A reply that fails (HTTP error after retries, malformed or truncated
  * JSON) becomes resp->error; an error that makes the model unusable (401,
