@@ -329,7 +329,8 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
             for (int m = 0; m < s->n_metrics; m++) {
                 char key[96];
                 snprintf(key, sizeof key, "%s,none", s->metrics[m].name);
-                keep_item(&s->cols[m], rows + m * STATS_ITEM_MAX, scores, key, unknown_greedy);
+                keep_item(&s->cols[m], rows + m * STATS_ITEM_MAX, scores, key,
+                          t->output_type == TASK_LOGLIKELIHOOD ? unknown_greedy : "the log-likelihood is not a number");
             }
         free(rows);
         return rc;
