@@ -21,11 +21,12 @@
 const char *const glm_precisions[] = {"f32", "f16", "q8_0", "q4_0", NULL};
 
 static const engine_kind engine_table[] = {
-    {"replay", "answers from recorded responses in a JSONL file", replay_open, NULL},
-    {"glm", "built-in GLM (chatglm GGUF) engine: glm:FILE.gguf[@f32|f16|q8_0|q4_0]", glm_open, glm_precisions},
-    {"openai", "OpenAI API or any OpenAI-compatible server (OPENAI_BASE_URL, OPENAI_API_KEY)", openai_open, NULL},
-    {"chatglm", "ChatGLM-6B api.py server: chatglm:http://HOST:PORT", chatglm_open, NULL},
-    {"visualglm", "VisualGLM-6B api.py server with images: visualglm:http://HOST:PORT", visualglm_open, NULL},
+    {"replay", "answers from recorded responses in a JSONL file", replay_open, NULL, NULL},
+    {"glm", "built-in GLM (chatglm GGUF) engine: glm:FILE.gguf[@f32|f16|q8_0|q4_0]", glm_open, glm_precisions,
+     glm_file_precision},
+    {"openai", "OpenAI API or any OpenAI-compatible server (OPENAI_BASE_URL, OPENAI_API_KEY)", openai_open, NULL, NULL},
+    {"chatglm", "ChatGLM-6B api.py server: chatglm:http://HOST:PORT", chatglm_open, NULL, NULL},
+    {"visualglm", "VisualGLM-6B api.py server with images: visualglm:http://HOST:PORT", visualglm_open, NULL, NULL},
 };
 
 const engine_kind *engine_kinds(size_t *count)
@@ -40,6 +41,30 @@ int engine_spec_check(const char *spec, char *err)
     int rc = engine_spec_parse(spec, &sp, err);
     engine_spec_clear(&sp);
     return rc;
+}
+
+char *engine_model_identity(const char *spec)
+{
+    engine_spec sp;
+    char err[TT_ERR_SIZE];
+    if (engine_spec_parse(spec, &sp, err) != TT_OK) {
+        engine_spec_clear(&sp);
+        return NULL;
+    }
+    char *out;
+    if (sp.row->file_precision) {
+        char *real = realpath(sp.arg, NULL);
+        const char *path = real ? real : sp.arg;
+        char native[32] = "";
+        if (!sp.precision && sp.row->file_precision(path, native, sizeof native, err) != TT_OK) native[0] = 0;
+        const char *prec = sp.precision ? sp.precision : native[0] ? native : NULL;
+        out = prec ? tt_asprintf("%s:%s@%s", sp.kind, path, prec) : tt_asprintf("%s:%s", sp.kind, path);
+        free(real);
+    } else {
+        out = engine_spec_format(&sp);
+    }
+    engine_spec_clear(&sp);
+    return out;
 }
 
 int engine_open(const char *spec, const engine_options *opt, engine **out, char *err)

@@ -46,10 +46,17 @@ enum engine_cap {
     ENGINE_CAP_STREAM = 1 << 7             /* calls on_token while generating */
 };
 
+/* The scoring rule log-likelihoods follow (docs/scoring.md: lm-eval's
+ * context/continuation split, prefix and BOS as the GGUF says, tri-state
+ * is_greedy, left truncation). The request cache keys log-likelihood
+ * answers with it, so answers made under another rule are not reused. */
+#define ENGINE_SCORING_RULE "scoring-rule-2"
+
 enum engine_request_kind {
     ENGINE_REQ_GENERATE = 0,       /* context -> text */
     ENGINE_REQ_CHAT = 1,           /* messages -> text */
-    ENGINE_REQ_LOGLIKELIHOOD = 2,  /* context + continuation -> logprob, is_greedy */
+    ENGINE_REQ_LOGLIKELIHOOD = 2,  /* context + continuation -> logprob, is_greedy (split and
+                                      prefix by the one rule of docs/scoring.md) */
     ENGINE_REQ_LOGLIKELIHOOD_ROLLING = 3 /* context (whole text) -> logprob */
 };
 
@@ -86,11 +93,20 @@ typedef struct engine_request {
     engine_gen_params gen;        /* GENERATE, CHAT */
     engine_token_cb on_token;     /* optional */
     void *on_token_user;
+    /* LOGLIKELIHOOD_ROLLING only, for servers (engines/serve): score the
+     * text the way a completions server echoes a prompt instead of as a
+     * rolling log-likelihood: bos first if the model adds one, no prefix
+     * token, so the first token has no logprob; a text longer than the
+     * context keeps its last tokens (the others have no logprob and count
+     * in `truncated`). token_logprobs then cover every token of the text,
+     * their pieces spelling it exactly. Engines without the distinction
+     * ignore it. Never cached (the runner does not set it). */
+    int echo;
 } engine_request;
 
 typedef struct engine_token_logprob {
     char *token;          /* owned */
-    double logprob;
+    double logprob;       /* NAN: the token was not scored (first of a text, cut off) */
 } engine_token_logprob;
 
 typedef struct engine_response {
@@ -98,8 +114,11 @@ typedef struct engine_response {
     char **texts;            /* all n samples when gen.n > 1 (owned), else NULL */
     int n_texts;
     double logprob;          /* LOGLIKELIHOOD*: sum of token logprobs */
-    int is_greedy;           /* LOGLIKELIHOOD: every continuation token was the argmax */
+    int is_greedy;           /* LOGLIKELIHOOD: 1 every continuation token was the argmax, 0 one was
+                                not, -1 unknown (a server that gives no alternatives): never a guess */
     int n_tokens;            /* LOGLIKELIHOOD*: tokens scored */
+    int truncated;           /* tokens cut from the left of a prompt or context longer than the
+                                model's context (lm-eval's left truncation); 0: none */
     engine_token_logprob *token_logprobs; /* optional, owned */
     int n_token_logprobs;
     int prompt_tokens;       /* usage, when known (else -1) */
@@ -145,6 +164,11 @@ struct engine_kind {
     /* NULL-terminated precision names (the "@PRECISION" a spec of this kind
      * may carry), or NULL: the kind has none and '@' belongs to ARG. */
     const char *const *precisions;
+    /* Kinds whose ARG is a weights file (glm): writes the file's own
+     * precision (what a spec without "@PRECISION" runs at) into out and
+     * returns TT_OK, or an error when the file cannot be read. NULL for
+     * other kinds. */
+    int (*file_precision)(const char *path, char *out, size_t n, char *err);
 };
 
 /* Every engine struct begins with this header (first member). */
@@ -180,6 +204,15 @@ void engine_close(engine *e);                   /* NULL is fine */
 /* Checks that spec parses (engine_spec_parse: a known kind, an ARG, a known
  * precision), without opening anything. */
 int engine_spec_check(const char *spec, char *err);
+
+/* Which model a spec names, for telling whether two specs are the same
+ * model (the report merges rows by it). For a kind whose ARG is a weights
+ * file: "KIND:REALPATH@PRECISION", the file's resolved path and the spec's
+ * precision or else the file's own ("glm:m.gguf" and "glm:./m.gguf@f32"
+ * are one model when m.gguf is stored as f32). A file that cannot be read
+ * keeps its path as written and the spec's precision, if any. For other
+ * kinds: the canonical spec. NULL when spec does not parse. Caller frees. */
+char *engine_model_identity(const char *spec);
 
 unsigned engine_caps(engine *e);
 /* Whether the capabilities engine_caps() reported could be found out:

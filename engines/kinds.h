@@ -11,6 +11,8 @@ int replay_open(const engine_spec *spec, const engine_options *opt, engine **out
 /* engines/glm/glm_engine.c: glm:FILE.gguf[@f32|f16|q8_0|q4_0]; the names are
  * glm_precisions (engine.c), which must be types of engines/glm/quant.c. */
 int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
+/* The precision of a GGUF file's weights as a glm precision name ("f32"). */
+int glm_file_precision(const char *path, char *out, size_t n, char *err);
 /* engines/http/ */
 int openai_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);
 int chatglm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err);

@@ -8,8 +8,9 @@
  *   {"kind":"loglikelihood_rolling","context":"some text","logprob":-42.0}
  *   {"kind":"generate","context":"Q: 1+1=","text":" 2\nQ:"}
  *   {"kind":"chat","messages":[{"role":"user","content":"hi"}],"text":"hello"}
- * An optional "error" field records a failed answer; "prompt_tokens" and
- * "completion_tokens" are passed through. A line may also be
+ * An optional "error" field records a failed answer; "prompt_tokens",
+ * "completion_tokens" and "truncated" are passed through. A loglikelihood
+ * line without "is_greedy" (or with null) records it as unknown. A line may also be
  * {"request": {...}, "response": {...}} as the runner writes them.
  * Lines are matched on what identifies the question (engine_request_match_key),
  * so generation parameters do not matter; stop strings are applied to the
@@ -150,8 +151,10 @@ static int parse_line(json_t *line, replay_entry *out, unsigned *kind_cap, char 
         v = json_object_get(rsp, "logprob");
         if (json_is_number(v)) resp.logprob = json_number_value(v);
         else if (!json_object_get(rsp, "error")) bad = snprintf(what, what_n, "field 'logprob' must be a number");
-        resp.is_greedy = json_is_true(json_object_get(rsp, "is_greedy"));
+        resp.is_greedy = engine_is_greedy_from_json(json_object_get(rsp, "is_greedy"));
     }
+    if (json_is_integer(v = json_object_get(rsp, "truncated")) && json_integer_value(v) > 0)
+        resp.truncated = (int)json_integer_value(v);
     if (json_is_integer(v = json_object_get(rsp, "prompt_tokens"))) resp.prompt_tokens = (int)json_integer_value(v);
     if (json_is_integer(v = json_object_get(rsp, "completion_tokens"))) resp.completion_tokens = (int)json_integer_value(v);
     if (json_is_string(v = json_object_get(rsp, "error"))) resp.error = (char *)json_string_value(v);

@@ -96,7 +96,9 @@ char *engine_response_to_json(const engine_response *r)
         json_object_set_new(o, "texts", a);
     }
     json_object_set_new(o, "logprob", json_real(r->logprob));
-    json_object_set_new(o, "is_greedy", json_boolean(r->is_greedy));
+    /* tri-state: true, false, or null when unknown (engine.h) */
+    json_object_set_new(o, "is_greedy", r->is_greedy < 0 ? json_null() : json_boolean(r->is_greedy));
+    if (r->truncated > 0) json_object_set_new(o, "truncated", json_integer(r->truncated));
     json_object_set_new(o, "n_tokens", json_integer(r->n_tokens));
     json_object_set_new(o, "prompt_tokens", json_integer(r->prompt_tokens));
     json_object_set_new(o, "completion_tokens", json_integer(r->completion_tokens));
@@ -105,6 +107,13 @@ char *engine_response_to_json(const engine_response *r)
     if (r->finish_reason) json_object_set_new(o, "finish_reason", json_string(r->finish_reason));
     if (r->error) json_object_set_new(o, "error", json_string(r->error));
     return dump(o);
+}
+
+int engine_is_greedy_from_json(const json_t *v)
+{
+    if (json_is_true(v)) return 1;
+    if (json_is_false(v)) return 0;
+    return -1;
 }
 
 static char *opt_string(json_t *o, const char *key)
@@ -135,9 +144,11 @@ int engine_response_from_json(const char *text, engine_response *r, char *err)
         }
     }
     r->logprob = json_number_value(json_object_get(o, "logprob"));
-    r->is_greedy = json_is_true(json_object_get(o, "is_greedy"));
-    r->n_tokens = (int)json_integer_value(json_object_get(o, "n_tokens"));
     json_t *v;
+    r->n_tokens = (int)json_integer_value(json_object_get(o, "n_tokens"));
+    r->is_greedy = engine_is_greedy_from_json(json_object_get(o, "is_greedy"));
+    if (json_is_integer(v = json_object_get(o, "truncated")) && json_integer_value(v) > 0)
+        r->truncated = (int)json_integer_value(v);
     if (json_is_integer(v = json_object_get(o, "prompt_tokens"))) r->prompt_tokens = (int)json_integer_value(v);
     if (json_is_integer(v = json_object_get(o, "completion_tokens"))) r->completion_tokens = (int)json_integer_value(v);
     if (json_is_number(v = json_object_get(o, "latency_s"))) r->latency_s = json_number_value(v);

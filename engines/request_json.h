@@ -12,6 +12,8 @@
 
 #include "engines/engine.h"
 
+#include <jansson.h>
+
 const char *engine_request_kind_name(enum engine_request_kind kind);
 /* Returns 0 and sets *kind, or -1 for an unknown name. */
 int engine_request_kind_parse(const char *name, enum engine_request_kind *kind);
@@ -26,5 +28,9 @@ char *engine_request_match_key(const engine_request *req);
 char *engine_response_to_json(const engine_response *resp);
 /* Fills resp (zeroed first; free with engine_response_free). */
 int engine_response_from_json(const char *json, engine_response *resp, char *err);
+
+/* is_greedy as recorded: true 1, false 0, null or absent -1 (unknown;
+ * engine.h: never a guess). */
+int engine_is_greedy_from_json(const json_t *v);
 
 #endif

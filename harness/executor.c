@@ -22,6 +22,9 @@ void executor_cache_key(const char *spec, const engine_request *req, char key[65
     tt_buf b;
     tt_buf_init(&b);
     tt_buf_printf(&b, "%s\n%s\n%s", spec, engine_request_kind_name(req->kind), json);
+    /* Log-likelihoods cached under an older scoring rule are not reused. */
+    if (req->kind == ENGINE_REQ_LOGLIKELIHOOD || req->kind == ENGINE_REQ_LOGLIKELIHOOD_ROLLING)
+        tt_buf_printf(&b, "\n%s", ENGINE_SCORING_RULE);
     tt_sha256_hex(b.data, b.len, key);
     tt_buf_free(&b);
     free(json);

@@ -72,7 +72,8 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
                  executor_stats *stats, char *err);
 
 /* Cache key of a request for a model: sha256 hex of spec, kind and the
- * canonical request JSON. key must hold 65 bytes. */
+ * canonical request JSON (log-likelihood kinds also ENGINE_SCORING_RULE).
+ * key must hold 65 bytes. */
 void executor_cache_key(const char *spec, const engine_request *req, char key[65]);
 
 #endif

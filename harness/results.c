@@ -2,6 +2,9 @@
  * results.c — implementation of results.h: building the lm-eval-shaped
  * results document of a model, and writing its results file and the
  * per-task sample files where lm-eval's EvaluationTracker puts them.
+ * Tianti's own sections beside lm-eval's: "skipped", "errors", "notes"
+ * (e.g. why a value is N/A), "truncated" (per task: requests, and how many
+ * had a prompt longer than the model's context), "usage".
  */
 #include "harness/results.h"
 #include "core/pytext.h"
@@ -132,6 +135,22 @@ void results_doc_add_task(json_t *doc, const task *t, const score_result *r, siz
     json_object_set_new(ns, "original", json_integer((json_int_t)n_original));
     json_object_set_new(ns, "effective", json_integer((json_int_t)r->n_docs));
     json_object_set_new(json_object_get(doc, "n-samples"), t->name, ns);
+    for (int c = 0; c < r->n_cols; c++)
+        if (r->note && r->note[c]) {
+            char *note = tt_asprintf("%s: %s is %s", t->name, r->keys[c], r->note[c]);
+            results_doc_note(doc, note);
+            free(note);
+        }
+}
+
+void results_doc_truncated(json_t *doc, const char *task_name, int n_truncated, int n_requests)
+{
+    json_t *tr = json_object_get(doc, "truncated");
+    if (!tr) json_object_set_new(doc, "truncated", tr = json_object());
+    json_t *o = json_object();
+    json_object_set_new(o, "requests", json_integer(n_requests));
+    json_object_set_new(o, "truncated", json_integer(n_truncated));
+    json_object_set_new(tr, task_name, o);
 }
 
 void results_doc_add_group(json_t *doc, const char *name, const score_result *g, const char *const *members,

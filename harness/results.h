@@ -14,7 +14,8 @@
  *     "git_hash", "task_hashes", lm-eval's tracker fields ("model_source",
  *     "model_name", "model_name_sanitized", "start_time", "end_time",
  *     "total_evaluation_time_seconds", ...), and Tianti's own "skipped",
- *     "errors" (when documents could not be scored), "notes", "usage",
+ *     "errors" (when documents could not be scored), "notes", "truncated",
+ *     "usage",
  *     "run_id", "tianti_version" and "tianti_commit";
  *   - with --output DIR, per model, as lm-eval's EvaluationTracker names
  *     them: DIR/<model name sanitized>/results_<date id>.json (that model's
@@ -59,8 +60,13 @@ void results_doc_error(json_t *doc, const char *task_name, const char *cause, in
 /* Adds a sentence to "notes" (e.g. the sandbox protections in force). */
 void results_doc_note(json_t *doc, const char *note);
 
-/* Adds task t's scores; n_original: the task's documents before --limit. */
+/* Adds task t's scores; n_original: the task's documents before --limit.
+ * Values that are N/A for a reason (score_result.note) add a note. */
 void results_doc_add_task(json_t *doc, const task *t, const score_result *r, size_t n_original);
+/* Records under "truncated" how many of a task's n_requests requests had
+ * a prompt or context longer than the model's context (left-truncated,
+ * as lm-eval does; engine_response.truncated). */
+void results_doc_truncated(json_t *doc, const char *task_name, int n_truncated, int n_requests);
 /* Adds suite name's scores (score_group), under "results" and "groups",
  * with its member task names, its version (NULL: null) and the n-shot and
  * higher_is_better its members agree on. */

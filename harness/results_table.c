@@ -1,6 +1,8 @@
 /*
  * results_table.c — implementation of results_table.h: lm-eval's markdown
- * results table, one row per (task, filter, metric), then the suites.
+ * results table, one row per (task, filter, metric), then the suites;
+ * below them the skipped tasks, the tasks with truncated requests, and the
+ * notes (such as why a value is N/A).
  */
 #include "harness/results_table.h"
 #include "core/pytext.h"
@@ -85,5 +87,12 @@ void results_table_print(const json_t *doc, FILE *out)
     json_t *s;
     json_array_foreach(json_object_get(doc, "skipped"), i, s)
         fprintf(out, "skipped %s: %s\n", json_string_value(json_object_get(s, "task")), json_string_value(json_object_get(s, "reason")));
+    json_object_foreach(json_object_get(doc, "truncated"), name, res) {
+        json_int_t k = json_integer_value(json_object_get(res, "truncated"));
+        if (k > 0)
+            fprintf(out, "truncated %s: %lld of %lld requests (longer than the model's context; left-truncated)\n", name,
+                    (long long)k, (long long)json_integer_value(json_object_get(res, "requests")));
+    }
+    json_array_foreach(json_object_get(doc, "notes"), i, s) fprintf(out, "note: %s\n", json_string_value(s));
     fprintf(out, "\n");
 }

@@ -208,6 +208,11 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     engine_response *resp = tt_calloc((size_t)pr.n_req + 1, sizeof *resp);
     int xrc = answer(mc, t, &pr, resp, label, err);
     if (xrc == TT_OK && sc.code) xrc = execute_code(mc, t, &sc, &pr, resp, err);
+    int n_truncated = 0;
+    for (int i = 0; i < pr.n_req; i++) n_truncated += resp[i].truncated > 0;
+    if (xrc == TT_OK && n_truncated > 0)
+        tt_log(TT_LOG_WARN, "%s: %d of %d requests were longer than the model's context and were left-truncated",
+               label, n_truncated, pr.n_req);
 
     /* 3. Score and store every document, in one transaction. */
     rc = xrc == TT_OK ? store_begin(mc->st, err) : xrc;
@@ -231,6 +236,7 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     }
     if (rc == TT_OK) rc = store_commit(mc->st, err);
     else if (xrc == TT_OK) store_rollback(mc->st);
+    if (rc == TT_OK) results_doc_truncated(mc->doc, t->name, n_truncated, pr.n_req);
     if (mc->samples_out) fclose(mc->samples_out);
     mc->samples_out = NULL;
 

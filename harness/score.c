@@ -174,6 +174,25 @@ int score_execute_code(score_state *sc, const task *t, const task_instance *ins,
 
 /* ---- one document ------------------------------------------------------------------ */
 
+/* Keeps one document's item of column c and its value in scores under key;
+ * a NAN item is no value (why says what was unknown): null in scores,
+ * counted as missing. */
+static void keep_item(score_column *c, const double *row, json_t *scores, const char *key, const char *why)
+{
+    if (isnan(row[0])) {
+        c->n_missing++;
+        c->missing_why = why;
+        json_object_set_new(scores, key, json_null());
+        return;
+    }
+    column_push(c, row);
+    json_object_set_new(scores, key, json_real(metric_item_display(c->metric, row)));
+}
+
+static const char unknown_greedy[] =
+    "is_greedy is unknown (the model's server gave no top_logprobs, so whether the continuation is the greedy one "
+    "cannot be told)";
+
 /* Targets of a generation doc as strings (owned array of borrowed strings). */
 static int gen_targets(const task_instance *in, const char ***out)
 {
@@ -303,10 +322,9 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
             rc = metric_score_mc(&s->metrics[m], &mc, rows + m * STATS_ITEM_MAX, err);
         if (rc == TT_OK)
             for (int m = 0; m < s->n_metrics; m++) {
-                column_push(&s->cols[m], rows + m * STATS_ITEM_MAX);
                 char key[96];
                 snprintf(key, sizeof key, "%s,none", s->metrics[m].name);
-                json_object_set_new(scores, key, json_real(metric_item_display(&s->metrics[m], rows + m * STATS_ITEM_MAX)));
+                keep_item(&s->cols[m], rows + m * STATS_ITEM_MAX, scores, key, unknown_greedy);
             }
         free(rows);
         free(lls);
@@ -327,10 +345,10 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
         }
         if (rc == TT_OK)
             for (int m = 0; m < s->n_metrics; m++) {
-                column_push(&s->cols[m], rows + m * STATS_ITEM_MAX);
                 char key[96];
                 snprintf(key, sizeof key, "%s,none", s->metrics[m].name);
-                json_object_set_new(scores, key, json_real(metric_item_display(&s->metrics[m], rows + m * STATS_ITEM_MAX)));
+                keep_item(&s->cols[m], rows + m * STATS_ITEM_MAX, scores, key,
+                          t->output_type == TASK_LOGLIKELIHOOD ? unknown_greedy : "the log-likelihood is not a number");
             }
         free(rows);
         return rc;
@@ -477,6 +495,7 @@ static void result_alloc(score_result *r, int n_cols)
     r->stderr_ = tt_calloc((size_t)n_cols + 1, sizeof(double));
     r->n = tt_calloc((size_t)n_cols + 1, sizeof(int));
     r->hib = tt_calloc((size_t)n_cols + 1, sizeof(int));
+    r->note = tt_calloc((size_t)n_cols + 1, sizeof(char *));
 }
 
 static void result_set(score_result *r, int c, const char *metric, const char *filter, double value, double se, int n,
@@ -498,12 +517,15 @@ void score_aggregate(const score_state *s, const stats_opts *so, score_result *o
     for (int c = 0; c < s->n_cols; c++) {
         const score_column *col = &s->cols[c];
         double value = NAN, se = NAN;
-        if (col->n > 0) {
+        if (col->n > 0 && col->n_missing == 0) {
             char aerr[TT_ERR_SIZE];
             stats_aggregate(col->metric->agg, col->items, col->n, so, &value, &se, aerr);
         }
         result_set(out, c, col->metric->name, score_column_filter(s, c), value, se, (int)col->n,
                    col->metric->higher_is_better);
+        if (col->n_missing > 0)
+            out->note[c] = tt_asprintf("N/A: unknown for %zu of %zu documents: %s", col->n_missing,
+                                       col->n + col->n_missing, col->missing_why ? col->missing_why : "no value");
     }
     out->n_docs = s->n_docs;
     out->ok = 1;
@@ -554,7 +576,9 @@ void score_result_free(score_result *r)
         free(r->keys[i]);
         free(r->metric[i]);
         free(r->filter[i]);
+        if (r->note) free(r->note[i]);
     }
+    free(r->note);
     free(r->keys);
     free(r->metric);
     free(r->filter);

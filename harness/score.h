@@ -32,6 +32,8 @@ typedef struct score_column {
     int width;                    /* doubles per item (metric_item_width) */
     double *items;                /* rows of width doubles */
     size_t n, cap;
+    size_t n_missing;             /* documents whose value is unknown (NAN item: is_greedy unknown) */
+    const char *missing_why;      /* why, static text */
 } score_column;
 
 typedef struct score_state {
@@ -74,7 +76,9 @@ int score_execute_code(score_state *s, const task *t, const task_instance *ins, 
  * value}) and filtered ({filter: [filtered responses]}). resp: the
  * document's n_resp responses. Returns TT_OK, or a message in err when the
  * document cannot be scored (a failed request, bad data): the sample then
- * records the error and the document adds no items. */
+ * records the error and the document adds no items. A metric whose value
+ * the responses leave unknown (is_greedy -1) is null in scores and counted
+ * as missing in its column. */
 int score_doc(score_state *s, const task *t, const task_instance *in, const engine_response *resp, int n_resp,
               json_t *scores, json_t *filtered, char *err);
 
@@ -111,10 +115,13 @@ typedef struct score_result {
     double *value, *stderr_;      /* NAN: not available */
     int *n;                       /* items aggregated (suites: total sample count) */
     int *hib;                     /* higher is better */
+    char **note;                  /* per column: why the value is N/A (owned), or NULL */
 } score_result;
 
 /* Aggregates every column of s (with its stderr as so says) into *out
- * (out->ok is set to 1; the caller clears it if storing fails). */
+ * (out->ok is set to 1; the caller clears it if storing fails). A column
+ * with documents whose value is unknown is N/A (NAN), with a note saying
+ * how many and why: a score over the rest would not be the task's. */
 void score_aggregate(const score_state *s, const stats_opts *so, score_result *out);
 
 /* The score of a suite from results[members[0..n_members-1]]: every

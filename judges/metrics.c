@@ -289,10 +289,13 @@ int metric_score_mc(const metric_spec *m, const metric_mc_input *in, double *ite
         break;
     case METRIC_EXACT_MATCH: {
         if (!in->is_greedy) { rc = tt_fail(err, TT_ERR_USAGE, "metric 'exact_match': is_greedy flags missing"); break; }
-        int any = 0;
-        for (int i = 0; i < in->n_gold; i++)
-            if (gold_valid(in, in->gold[i]) && in->is_greedy[in->gold[i]]) any = 1;
-        item[0] = any;
+        int any = 0, unknown = 0;
+        for (int i = 0; i < in->n_gold; i++) {
+            if (!gold_valid(in, in->gold[i])) continue;
+            if (in->is_greedy[in->gold[i]] > 0) any = 1;
+            else if (in->is_greedy[in->gold[i]] < 0) unknown = 1;
+        }
+        item[0] = any ? 1 : unknown ? NAN : 0;   /* unknown is no value, never a guess */
         break;
     }
     case METRIC_MC2: {
@@ -346,7 +349,7 @@ int metric_score_mc(const metric_spec *m, const metric_mc_input *in, double *ite
 int metric_score_loglikelihood(const metric_spec *m, double ll, int is_greedy, double *item, char *err)
 {
     if (m->kind == METRIC_PERPLEXITY) { item[0] = ll; return TT_OK; }
-    if (m->kind == METRIC_ACC) { item[0] = is_greedy ? 1.0 : 0.0; return TT_OK; }
+    if (m->kind == METRIC_ACC) { item[0] = is_greedy < 0 ? NAN : is_greedy ? 1.0 : 0.0; return TT_OK; }
     return tt_fail(err, TT_ERR_UNSUPPORTED, "metric '%s' does not apply to loglikelihood", m->name);
 }
 

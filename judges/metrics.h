@@ -142,7 +142,7 @@ int metric_item_width(const metric_spec *m);
 typedef struct metric_mc_input {
     int n_choices;
     const double *lls;            /* n_choices conditional loglikelihoods */
-    const int *is_greedy;         /* n_choices flags; needed by exact_match */
+    const int *is_greedy;         /* n_choices flags (1, 0, -1 unknown); needed by exact_match */
     const char *const *choices;   /* choice strings as doc_to_choice gives them
                                      (no target delimiter); acc_norm/acc_bytes */
     const double *lls_uncond;     /* acc_mutual_info: ll of each choice with an
@@ -168,7 +168,10 @@ int metric_score_mc(const metric_spec *m, const metric_mc_input *in, double *ite
 int metric_score_generation(const metric_spec *m, const char *response,
                             const char *const *targets, int n_targets, double *item, char *err);
 
-/* loglikelihood-task metrics: perplexity (item ll) and acc (is_greedy). */
+/* loglikelihood-task metrics: perplexity (item ll) and acc (is_greedy).
+ * is_greedy is tri-state (engines/engine.h): -1 (unknown) gives acc the
+ * item NAN, which means "no value for this document", as does exact_match
+ * of a multiple-choice document whose gold choice's is_greedy is unknown. */
 int metric_score_loglikelihood(const metric_spec *m, double ll, int is_greedy, double *item, char *err);
 
 /* loglikelihood_rolling metrics: word_perplexity, byte_perplexity,

@@ -43,7 +43,7 @@ static void leaderboard(const report_table *t, tt_buf *b)
 {
     tt_buf_puts(b, "model,precision,spec,engine,group,rank,bt_rating,bt_lower,bt_upper,elo,elo_source,battles,"
                    "mean_task_score,tasks_in_mean,peak_rss_bytes,gpu_bytes,file_bytes,pp_tokens_per_s,"
-                   "tg_tokens_per_s,ttft_s,load_s\n");
+                   "tg_tokens_per_s,ttft_s,load_s,tg_stddev,tg_within_noise,names\n");
     for (int i = 0; i < t->n_rows; i++) {
         const report_row *r = &t->rows[i];
         f_str(b, r->name, 1);
@@ -67,6 +67,13 @@ static void leaderboard(const report_table *t, tt_buf *b)
         f_num(b, r->tg_tps);
         f_num(b, r->ttft_s);
         f_num(b, r->load_s);
+        f_num(b, r->tg_sd);
+        f_int(b, r->tg_within_noise, !isnan(r->tg_tps));
+        tt_buf names;
+        tt_buf_init(&names);
+        for (int k = 0; k < r->n_names; k++) tt_buf_printf(&names, "%s%s", k ? "\n" : "", r->names[k]);
+        f_str(b, tt_buf_str(&names), 0);
+        tt_buf_free(&names);
         tt_buf_puts(b, "\n");
     }
 }

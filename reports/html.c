@@ -130,14 +130,20 @@ static void leaderboard(const report_table *t, tt_buf *b)
         double mem = !isnan(r->gpu_bytes) ? r->gpu_bytes : r->peak_rss_bytes;
         report_fmt_bytes(&tmp, mem);
         td_buf(b, &tmp, mem);
-        report_fmt_fixed(&tmp, r->tg_tps, 1);
+        report_fmt_speed(&tmp, r->tg_tps, r->tg_sd, r->tg_within_noise);
         td_buf(b, &tmp, r->tg_tps);
         tt_buf_puts(b, "</tr>\n");
     }
     tt_buf_puts(b, "</tbody></table></div>\n<p class=\"note\">Rows of one model at several precisions are shaded "
                    "alike. Rank: 1 + the number of models whose 95% interval lies entirely above this one's. "
-                   "Mean task score: mean primary metric over the tasks measured (their number in brackets). "
-                   "Peak memory: GPU memory when measured, else peak resident set. Click a heading to sort.</p>\n");
+                   "Mean task score: ");
+    report_fmt_mean_tasks(&tmp, t);
+    tt_html_escape(b, tt_buf_str(&tmp));
+    tt_buf_reset(&tmp);
+    tt_buf_puts(b, " (their number in brackets). Peak memory: GPU memory when measured, else peak resident set. "
+                   "Generation: mean ± standard deviation over repetitions; ≈ marks a speed whose interval overlaps "
+                   "the next faster or slower model's, so their order is within the noise. "
+                   "Click a heading to sort.</p>\n");
     tt_buf_free(&tmp);
 }
 
@@ -210,8 +216,7 @@ static void bench(const report_table *t, tt_buf *b)
         report_fmt_fixed(&tmp, r->pp_tps, 1);
         if (!isnan(r->pp_tps) && !isnan(r->pp_sd)) tt_buf_printf(&tmp, " ± %.1f", r->pp_sd);
         td_buf(b, &tmp, r->pp_tps);
-        report_fmt_fixed(&tmp, r->tg_tps, 1);
-        if (!isnan(r->tg_tps) && !isnan(r->tg_sd)) tt_buf_printf(&tmp, " ± %.1f", r->tg_sd);
+        report_fmt_speed(&tmp, r->tg_tps, r->tg_sd, r->tg_within_noise);
         td_buf(b, &tmp, r->tg_tps);
         report_fmt_fixed(&tmp, r->ttft_s, 3);
         td_buf(b, &tmp, r->ttft_s);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPORT_JSON_VERSION 1
+#define REPORT_JSON_VERSION 2
 
 static json_t *num(double v)
 {
@@ -54,8 +54,12 @@ static json_t *model(const report_table *t, const report_row *r)
 {
     json_t *o = json_object();
     set(o, "name", str(r->name));
+    json_t *names = json_array();
+    for (int i = 0; i < r->n_names; i++) json_array_append_new(names, str(r->names[i]));
+    set(o, "names", names);
     set(o, "precision", str(r->precision));
     set(o, "spec", str(r->spec));
+    set(o, "identity", str(r->identity));
     set(o, "engine", str(r->engine));
     set(o, "group", json_integer(r->group));
     set(o, "rank", r->rank > 0 ? json_integer(r->rank) : json_null());
@@ -107,6 +111,7 @@ static json_t *model(const report_table *t, const report_row *r)
         set(b, "tg_test", str(r->tg_test));
         set(b, "tg_tokens_per_s", num(r->tg_tps));
         set(b, "tg_stddev", num(r->tg_sd));
+        set(b, "tg_within_noise", isnan(r->tg_tps) ? json_null() : json_boolean(r->tg_within_noise));
         set(b, "ttft_s", num(r->ttft_s));
         set(b, "load_s", num(r->load_s));
         set(o, "bench", b);
@@ -230,6 +235,9 @@ void report_json_render(const report_table *t, const report_charts *charts, tt_b
         json_array_append_new(tasks, o);
     }
     set(root, "tasks", tasks);
+    json_t *mean_tasks = json_array();
+    for (int i = 0; i < t->n_mean_tasks; i++) json_array_append_new(mean_tasks, str(t->mean_tasks[i]));
+    set(root, "mean_tasks", mean_tasks);
     json_t *models = json_array();
     for (int i = 0; i < t->n_rows; i++) json_array_append_new(models, model(t, &t->rows[i]));
     set(root, "models", models);

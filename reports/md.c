@@ -95,13 +95,18 @@ static void leaderboard(const report_table *t, tt_buf *b)
         cell_buf(b, &tmp);
         report_fmt_bytes(&tmp, !isnan(r->gpu_bytes) ? r->gpu_bytes : r->peak_rss_bytes);
         cell_buf(b, &tmp);
-        report_fmt_fixed(&tmp, r->tg_tps, 1);
+        report_fmt_speed(&tmp, r->tg_tps, r->tg_sd, r->tg_within_noise);
         cell_buf(b, &tmp);
         tt_buf_puts(b, "\n");
     }
     tt_buf_puts(b, "\nRank: 1 + the number of models whose 95% interval lies entirely above this one's "
-                   "(ties are normal). Mean task score: mean of the primary metric over the tasks measured "
-                   "(their number in brackets). Peak memory: GPU memory when measured, else peak resident set.\n\n");
+                   "(ties are normal). Mean task score: ");
+    report_fmt_mean_tasks(&tmp, t);
+    tt_md_cell(b, tt_buf_str(&tmp));
+    tt_buf_reset(&tmp);
+    tt_buf_puts(b, " (their number in brackets). Peak memory: GPU memory when measured, else peak resident set. "
+                   "Generation: mean ± standard deviation over repetitions; ≈ marks a speed whose interval "
+                   "overlaps the next faster or slower model's, so their order is within the noise.\n\n");
     for (int s = 0; s < n_suites; s++) free(own[s]);
     free(own);
     free(cols);
@@ -154,7 +159,8 @@ static void bench(const report_table *t, tt_buf *b)
     static const char *const cols[] = {"Model", "Precision", "File size", "Peak RSS", "GPU memory",
                                        "Prompt (tok/s)", "Generation (tok/s)", "TTFT (s)", "Load (s)"};
     tt_buf_puts(b, "## Memory and speed\n\nNewest `tianti bench` result per model and test; "
-                   "speeds are means (± standard deviation) over repetitions.\n\n");
+                   "speeds are means (± standard deviation) over repetitions; ≈: the generation speed's "
+                   "interval overlaps the next faster or slower model's.\n\n");
     header(b, cols, 9, 2);
     for (int i = 0; i < t->n_rows; i++) {
         const report_row *r = &t->rows[i];
@@ -171,8 +177,7 @@ static void bench(const report_table *t, tt_buf *b)
         report_fmt_fixed(&tmp, r->pp_tps, 1);
         if (!isnan(r->pp_tps) && !isnan(r->pp_sd)) tt_buf_printf(&tmp, " ± %.1f", r->pp_sd);
         cell_buf(b, &tmp);
-        report_fmt_fixed(&tmp, r->tg_tps, 1);
-        if (!isnan(r->tg_tps) && !isnan(r->tg_sd)) tt_buf_printf(&tmp, " ± %.1f", r->tg_sd);
+        report_fmt_speed(&tmp, r->tg_tps, r->tg_sd, r->tg_within_noise);
         cell_buf(b, &tmp);
         report_fmt_fixed(&tmp, r->ttft_s, 3);
         cell_buf(b, &tmp);

@@ -89,5 +89,11 @@ void report_fmt_cell(tt_buf *b, const report_cell *c);
 void report_fmt_bytes(tt_buf *b, double bytes);
 /* Fixed decimals, "" for NaN. */
 void report_fmt_fixed(tt_buf *b, double v, int decimals);
+/* "12.3 ± 0.4", then " ≈" when within_noise (report_row.tg_within_noise);
+ * nothing for NaN. */
+void report_fmt_speed(tt_buf *b, double tps, double sd, int within_noise);
+/* The sentence that says what the mean task score averages (text only, the
+ * caller escapes it for its format). */
+void report_fmt_mean_tasks(tt_buf *b, const report_table *t);
 
 #endif

@@ -2,13 +2,18 @@
  * table.c — builds the report_table (table.h) from the store: metrics of
  * the newest run per (model, task, filter, metric), the newest rating
  * computation per method, the newest bench result per (model, test), and
- * the arena statistics of battles.c. Rows are ordered best first: by BT
- * rating when a group has one, then by Elo, then by mean accuracy; rows of
- * one model name stay together, highest precision first.
+ * the arena statistics of battles.c. A row is a model identity
+ * (engine_model_identity): results stored under different names or specs
+ * of the same weights and precision land on one row. Rows are ordered
+ * best first: by BT rating when a group has one, then by Elo, then by mean
+ * task score (over the tasks every compared model has); rows of one model
+ * name stay together, highest precision first.
  * Called by reports/render.c (the `tianti report` command) and tests.
  */
 #include "reports/table.h"
 #include "core/util.h"
+#include "engines/engine.h"
+#include "engines/spec.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -35,11 +40,62 @@ static void add_missing(report_table *t, const char *fmt, const char *arg)
     t->missing[t->n_missing++] = tt_asprintf(fmt, arg ? arg : "");
 }
 
-static int filter_model(const report_filter *f, const char *name, const char *spec)
+/* What one build shares: the table, the filter, the identities worked out
+ * so far (each spec's file is looked at once) and, with a model filter,
+ * the identities it selects. */
+typedef struct build_ctx {
+    report_table *t;
+    const report_filter *f;
+    char **memo_spec, **memo_id;
+    int n_memo;
+    char **wanted;
+    int n_wanted;
+} build_ctx;
+
+/* engine_model_identity of spec, or spec itself when it does not parse. */
+static const char *identity_of(build_ctx *b, const char *spec)
 {
+    if (!spec) return NULL;
+    for (int i = 0; i < b->n_memo; i++)
+        if (!strcmp(b->memo_spec[i], spec)) return b->memo_id[i];
+    char *id = engine_model_identity(spec);
+    b->memo_spec = tt_realloc(b->memo_spec, sizeof(char *) * (size_t)(b->n_memo + 1));
+    b->memo_id = tt_realloc(b->memo_id, sizeof(char *) * (size_t)(b->n_memo + 1));
+    b->memo_spec[b->n_memo] = tt_strdup(spec);
+    b->memo_id[b->n_memo] = id ? id : tt_strdup(spec);
+    return b->memo_id[b->n_memo++];
+}
+
+static void build_ctx_free(build_ctx *b)
+{
+    for (int i = 0; i < b->n_memo; i++) {
+        free(b->memo_spec[i]);
+        free(b->memo_id[i]);
+    }
+    free(b->memo_spec);
+    free(b->memo_id);
+    free(b->wanted);
+}
+
+static void want(build_ctx *b, const char *id)
+{
+    for (int i = 0; i < b->n_wanted; i++)
+        if (!strcmp(b->wanted[i], id)) return;
+    b->wanted = tt_realloc(b->wanted, sizeof(char *) * (size_t)(b->n_wanted + 1));
+    b->wanted[b->n_wanted++] = (char *)id;   /* owned by the memo */
+}
+
+/* Does the model filter select this (name, spec)? An entry selects a name,
+ * a spec, and every other name or spec of the same model. */
+static int filter_model(build_ctx *b, const char *name, const char *spec)
+{
+    const report_filter *f = b->f;
     if (!f || f->n_models == 0) return 1;
     for (int i = 0; i < f->n_models; i++)
         if (str_eq(f->models[i], name) || (spec && str_eq(f->models[i], spec))) return 1;
+    const char *id = spec ? identity_of(b, spec) : NULL;
+    for (int i = 0; id && i < b->n_wanted; i++)
+        if (!strcmp(b->wanted[i], id)) return 1;
     return 0;
 }
 
@@ -82,20 +138,44 @@ char *report_row_label(const report_row *r)
 char *report_arena_label(const report_table *t, int i)
 {
     const char *m = t->arena.models[i];
-    for (int r = 0; r < t->n_rows; r++)
-        if (str_eq(t->rows[r].spec, m) && strcmp(t->rows[r].name, m)) return report_row_label(&t->rows[r]);
-    return tt_strdup(m);
+    char *id = engine_model_identity(m);
+    char *label = NULL;
+    for (int r = 0; id && r < t->n_rows && !label; r++)
+        if (str_eq(t->rows[r].identity, id) && strcmp(t->rows[r].name, m)) label = report_row_label(&t->rows[r]);
+    free(id);
+    return label ? label : tt_strdup(m);
 }
 
-static int add_row(report_table *t, const char *name, const char *spec, const char *engine, const char *precision)
+/* Adds name to the row's names (first seen first). */
+static void add_name(report_row *r, const char *name)
+{
+    if (!name) return;
+    for (int i = 0; i < r->n_names; i++)
+        if (!strcmp(r->names[i], name)) return;
+    r->names = tt_realloc(r->names, sizeof(char *) * (size_t)(r->n_names + 1));
+    r->names[r->n_names++] = tt_strdup(name);
+}
+
+/* A new row; identity NULL for arena-only models. Without a precision the
+ * identity's is used (a glm file's own). */
+static int add_row(report_table *t, const char *name, const char *spec, const char *identity, const char *engine,
+                   const char *precision)
 {
     t->rows = tt_realloc(t->rows, sizeof(report_row) * (size_t)(t->n_rows + 1));
     report_row *r = &t->rows[t->n_rows];
     memset(r, 0, sizeof *r);
     r->name = tt_strdup(name ? name : spec ? spec : "?");
+    add_name(r, r->name);
     r->spec = tt_strdup(spec);
+    r->identity = tt_strdup(identity);
     r->engine = tt_strdup(engine);
     r->precision = tt_strdup(precision);
+    if (!precision && identity) {
+        engine_spec sp;
+        char err[TT_ERR_SIZE];
+        if (engine_spec_parse(identity, &sp, err) == TT_OK && sp.precision) r->precision = tt_strdup(sp.precision);
+        engine_spec_clear(&sp);
+    }
     r->bt = r->bt_lower = r->bt_upper = r->elo = NAN;
     r->peak_rss_bytes = r->gpu_bytes = r->file_bytes = NAN;
     r->tg_tps = r->tg_sd = r->pp_tps = r->pp_sd = r->ttft_s = r->load_s = NAN;
@@ -103,22 +183,35 @@ static int add_row(report_table *t, const char *name, const char *spec, const ch
     return t->n_rows++;
 }
 
-static int find_row_spec(const report_table *t, const char *spec)
+static int find_row_identity(const report_table *t, const char *identity)
 {
-    for (int i = 0; spec && i < t->n_rows; i++)
-        if (str_eq(t->rows[i].spec, spec)) return i;
+    for (int i = 0; identity && i < t->n_rows; i++)
+        if (str_eq(t->rows[i].identity, identity)) return i;
     return -1;
 }
 
-/* Row for an arena model name: the row whose spec is that name, else the
- * only row with that display name; -1 otherwise. */
-static int find_row_arena(const report_table *t, const char *model)
+static int has_name(const report_row *r, const char *name)
 {
-    int r = find_row_spec(t, model);
+    for (int i = 0; i < r->n_names; i++)
+        if (!strcmp(r->names[i], name)) return 1;
+    return 0;
+}
+
+/* Row for an arena model name: the row of the model that name is a spec
+ * of, else the only row the model was stored under that name; -1
+ * otherwise. */
+static int find_row_arena(build_ctx *b, const char *model)
+{
+    report_table *t = b->t;
+    engine_spec sp;
+    char err[TT_ERR_SIZE];
+    int is_spec = engine_spec_parse(model, &sp, err) == TT_OK;
+    engine_spec_clear(&sp);
+    int r = is_spec ? find_row_identity(t, identity_of(b, model)) : -1;
     if (r >= 0) return r;
     int found = -1;
     for (int i = 0; i < t->n_rows; i++) {
-        if (!str_eq(t->rows[i].name, model)) continue;
+        if (!has_name(&t->rows[i], model)) continue;
         if (found >= 0) return -1;
         found = i;
     }
@@ -161,22 +254,20 @@ static int task_index(report_table *t, const char *name, int is_group, int add)
     return t->n_tasks++;
 }
 
-typedef struct metrics_ctx {
-    report_table *t;
-    const report_filter *f;
-} metrics_ctx;
-
 static int add_metric(void *ctx, const store_metric_row *sm, char *err)
 {
     (void)err;
-    report_table *t = ((metrics_ctx *)ctx)->t;
-    const report_filter *f = ((metrics_ctx *)ctx)->f;
+    build_ctx *b = ctx;
+    report_table *t = b->t;
+    const report_filter *f = b->f;
     const char *spec = sm->model_spec, *name = sm->model_name, *task = sm->task_name, *metric = sm->metric;
     const char *filter = sm->filter;
     if (!spec || !name || !task || !metric) return TT_OK;
-    if (!filter_run(f, sm->run_id) || !filter_model(f, name, spec) || !filter_task(f, task)) return TT_OK;
-    int r = find_row_spec(t, spec);
-    if (r < 0) r = add_row(t, name, spec, sm->engine, sm->precision);
+    if (!filter_run(f, sm->run_id) || !filter_model(b, name, spec) || !filter_task(f, task)) return TT_OK;
+    const char *id = identity_of(b, spec);
+    int r = find_row_identity(t, id);
+    if (r < 0) r = add_row(t, name, spec, id, sm->engine, sm->precision);
+    add_name(&t->rows[r], name);
     t->metrics = tt_realloc(t->metrics, sizeof(report_metric) * (size_t)(t->n_metrics + 1));
     report_metric *m = &t->metrics[t->n_metrics++];
     m->run_id = sm->run_id;
@@ -202,10 +293,32 @@ static int add_metric(void *ctx, const store_metric_row *sm, char *err)
     return TT_OK;
 }
 
-static int load_metrics(store *s, report_table *t, const report_filter *f, char *err)
+/* A model filter entry selects its model under every name: the identities
+ * of the entries that are specs and of the specs stored under the entries'
+ * names. */
+static int collect_wanted(void *ctx, const store_metric_row *sm, char *err)
 {
-    metrics_ctx c = {t, f};
-    return store_report_metrics_each(s, add_metric, &c, err);
+    (void)err;
+    build_ctx *b = ctx;
+    if (!sm->model_spec || !sm->model_name) return TT_OK;
+    for (int i = 0; i < b->f->n_models; i++)
+        if (str_eq(b->f->models[i], sm->model_name) || str_eq(b->f->models[i], sm->model_spec))
+            want(b, identity_of(b, sm->model_spec));
+    return TT_OK;
+}
+
+static int load_metrics(store *s, build_ctx *b, char *err)
+{
+    if (b->f && b->f->n_models > 0) {
+        for (int i = 0; i < b->f->n_models; i++) {
+            char *id = engine_model_identity(b->f->models[i]);
+            if (id) want(b, identity_of(b, b->f->models[i]));
+            free(id);
+        }
+        int rc = store_report_metrics_each(s, collect_wanted, b, err);
+        if (rc) return rc;
+    }
+    return store_report_metrics_each(s, add_metric, b, err);
 }
 
 static int cmp_task(const void *x, const void *y)
@@ -213,6 +326,48 @@ static int cmp_task(const void *x, const void *y)
     const report_task *a = x, *b = y;
     if (a->is_group != b->is_group) return b->is_group - a->is_group;   /* suites first */
     return strcmp(a->name, b->name);
+}
+
+/* A task that can enter a mean: a task (not a suite), not lower-is-better. */
+static int averaged(const report_task *k) { return !k->is_group && k->higher_is_better != 0; }
+
+/* The mean task score over the tasks every compared model has (the
+ * field's convention: a mean over different task sets ranks nothing).
+ * Compared models are the rows with any task value. */
+static void mean_over_common_tasks(report_table *t)
+{
+    int *common = tt_calloc((size_t)t->n_tasks + 1, sizeof(int));
+    int n_compared = 0;
+    for (int k = 0; k < t->n_tasks; k++) common[k] = averaged(&t->tasks[k]);
+    for (int r = 0; r < t->n_rows; r++) {
+        const report_row *row = &t->rows[r];
+        int any = 0;
+        for (int k = 0; k < t->n_tasks; k++) any |= averaged(&t->tasks[k]) && row->cells[k].has;
+        if (!any) continue;
+        n_compared++;
+        for (int k = 0; k < t->n_tasks; k++)
+            if (!row->cells[k].has || !isfinite(row->cells[k].value)) common[k] = 0;
+    }
+    for (int k = 0; k < t->n_tasks && n_compared > 0; k++)
+        if (common[k]) {
+            t->mean_tasks = tt_realloc(t->mean_tasks, sizeof(char *) * (size_t)(t->n_mean_tasks + 1));
+            t->mean_tasks[t->n_mean_tasks++] = tt_strdup(t->tasks[k].name);
+        }
+    for (int r = 0; r < t->n_rows; r++) {
+        report_row *row = &t->rows[r];
+        double sum = 0;
+        int n = 0;
+        for (int k = 0; k < t->n_tasks; k++)
+            if (common[k] && row->cells[k].has && isfinite(row->cells[k].value)) {
+                sum += row->cells[k].value;
+                n++;
+            }
+        row->n_acc = n == t->n_mean_tasks ? n : 0;
+        row->mean_acc = row->n_acc ? sum / n : NAN;
+    }
+    if (n_compared > 1 && t->n_mean_tasks == 0)
+        add_missing(t, "no task has a value for every model%s: no mean task score", "");
+    free(common);
 }
 
 /* Fills the cells from the newest run of each (row, task, primary metric). */
@@ -234,26 +389,13 @@ static void fill_cells(report_table *t)
         c->n_shot = m->n_shot;
         c->run_id = m->run_id;
     }
-    for (int r = 0; r < t->n_rows; r++) {
-        report_row *row = &t->rows[r];
-        double sum = 0;
-        int n = 0;
-        for (int k = 0; k < t->n_tasks; k++) {
-            report_cell *c = &row->cells[k];
-            if (t->tasks[k].is_group || !c->has || !isfinite(c->value) || t->tasks[k].higher_is_better == 0) continue;
-            sum += c->value;
-            n++;
-        }
-        row->n_acc = n;
-        row->mean_acc = n ? sum / n : NAN;
-    }
+    mean_over_common_tasks(t);
 }
 
 /* ---- ratings --------------------------------------------------------------------- */
 
 typedef struct ratings_ctx {
-    report_table *t;
-    const report_filter *f;
+    build_ctx *b;
     report_rating_info *info;
     int is_bt;
 } ratings_ctx;
@@ -269,16 +411,17 @@ static int add_rating(void *ctx, const store_rating *sr, char *err)
         info->source = tt_strdup(sr->source);
     }
     const char *model = sr->model;
-    if (!model || !filter_model(c->f, model, model)) return TT_OK;
+    if (!model || !filter_model(c->b, model, model)) return TT_OK;
     info->models++;
     if (sr->bootstrap_rounds.has) info->bootstrap_rounds = (int)sr->bootstrap_rounds.v;
     if (sr->seed.has) {
         info->has_seed = 1;
         info->seed = sr->seed.v;
     }
-    int r = find_row_arena(c->t, model);
-    if (r < 0) r = add_row(c->t, model, NULL, NULL, NULL);
-    report_row *row = &c->t->rows[r];
+    report_table *t = c->b->t;
+    int r = find_row_arena(c->b, model);
+    if (r < 0) r = add_row(t, model, NULL, NULL, NULL, NULL);
+    report_row *row = &t->rows[r];
     if (c->is_bt) {
         row->has_bt = 1;
         row->bt = sr->rating;
@@ -294,26 +437,21 @@ static int add_rating(void *ctx, const store_rating *sr, char *err)
     return TT_OK;
 }
 
-static int load_ratings(store *s, report_table *t, const report_filter *f, const char *method,
-                        report_rating_info *info, char *err)
+static int load_ratings(store *s, build_ctx *b, const char *method, report_rating_info *info, char *err)
 {
-    ratings_ctx c = {t, f, info, strcmp(method, "bt") == 0};
+    ratings_ctx c = {b, info, strcmp(method, "bt") == 0};
     return store_ratings_latest(s, method, add_rating, &c, err);
 }
 
 /* ---- bench --------------------------------------------------------------------------- */
 
-typedef struct bench_ctx {
-    report_table *t;
-    const report_filter *f;
-} bench_ctx;
-
 static int add_bench(void *ctx, const store_bench_row *sb, char *err)
 {
     (void)err;
-    report_table *t = ((bench_ctx *)ctx)->t;
+    build_ctx *bc = ctx;
+    report_table *t = bc->t;
     const char *spec = sb->model_spec, *name = sb->model_name, *prec = sb->precision, *test = sb->test;
-    if (!spec || !name || !test || !filter_model(((bench_ctx *)ctx)->f, name, spec)) return TT_OK;
+    if (!spec || !name || !test || !filter_model(bc, name, spec)) return TT_OK;
     t->bench = tt_realloc(t->bench, sizeof(report_bench) * (size_t)(t->n_bench + 1));
     report_bench *b = &t->bench[t->n_bench++];
     b->created_at = tt_strdup(sb->created_at);
@@ -335,12 +473,14 @@ static int add_bench(void *ctx, const store_bench_row *sb, char *err)
     b->gpu_bytes = opt_num(sb->gpu_bytes);
     b->threads = opt_num(sb->threads);
 
-    int r = find_row_spec(t, spec);
+    const char *id = identity_of(bc, spec);
+    int r = find_row_identity(t, id);
     if (r < 0)
         for (int i = 0; i < t->n_rows && r < 0; i++)
             if (str_eq(t->rows[i].name, name) && str_eq(t->rows[i].precision, prec) && !t->rows[i].spec) r = i;
-    if (r < 0) r = add_row(t, name, spec, NULL, prec);
+    if (r < 0) r = add_row(t, name, spec, id, NULL, prec);
     report_row *row = &t->rows[r];
+    add_name(row, name);
     row->has_bench = 1;
     /* Newest first: keep the first value seen of each quantity. */
     if (isnan(row->peak_rss_bytes)) row->peak_rss_bytes = b->peak_rss_bytes;
@@ -362,10 +502,55 @@ static int add_bench(void *ctx, const store_bench_row *sb, char *err)
     return TT_OK;
 }
 
-static int load_bench(store *s, report_table *t, const report_filter *f, char *err)
+static int load_bench(store *s, build_ctx *b, char *err)
 {
-    bench_ctx c = {t, f};
-    return store_bench_each(s, add_bench, &c, err);
+    return store_bench_each(s, add_bench, b, err);
+}
+
+static const report_table *g_speed_t;
+
+static int cmp_speed(const void *x, const void *y)
+{
+    double a = g_speed_t->rows[*(const int *)x].tg_tps, b = g_speed_t->rows[*(const int *)y].tg_tps;
+    return a > b ? -1 : a < b;
+}
+
+/* Marks rows whose generation speed interval (mean ± sd) overlaps that of
+ * the next faster or slower row: their order says nothing. */
+static void mark_speed_noise(report_table *t)
+{
+    int *idx = tt_malloc(sizeof(int) * (size_t)(t->n_rows + 1)), n = 0;
+    for (int i = 0; i < t->n_rows; i++)
+        if (!isnan(t->rows[i].tg_tps)) idx[n++] = i;
+    g_speed_t = t;
+    if (n > 1) qsort(idx, (size_t)n, sizeof(int), cmp_speed);
+    for (int i = 0; i + 1 < n; i++) {
+        report_row *fast = &t->rows[idx[i]], *slow = &t->rows[idx[i + 1]];
+        double sf = isnan(fast->tg_sd) ? 0 : fast->tg_sd, ss = isnan(slow->tg_sd) ? 0 : slow->tg_sd;
+        if (fast->tg_tps - sf <= slow->tg_tps + ss) fast->tg_within_noise = slow->tg_within_noise = 1;
+    }
+    free(idx);
+}
+
+/* The name a row is shown under: the newest name that is not a spec (a
+ * registry name), else the newest. */
+static void choose_names(report_table *t)
+{
+    for (int r = 0; r < t->n_rows; r++) {
+        report_row *row = &t->rows[r];
+        const char *pick = NULL;
+        for (int i = 0; i < row->n_names && !pick; i++) {
+            engine_spec sp;
+            char err[TT_ERR_SIZE];
+            if (engine_spec_parse(row->names[i], &sp, err) != TT_OK) pick = row->names[i];
+            engine_spec_clear(&sp);
+        }
+        if (!pick && row->n_names) pick = row->names[0];
+        if (pick && strcmp(pick, row->name)) {
+            free(row->name);
+            row->name = tt_strdup(pick);
+        }
+    }
 }
 
 /* ---- runs ----------------------------------------------------------------------------------- */
@@ -512,10 +697,11 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
     t->generated_at = tt_strdup(now);
     t->db_path = tt_strdup(db_path);
 
-    rc = load_metrics(s, t, f, err);
-    if (!rc) rc = load_ratings(s, t, f, "bt", &t->bt_info, err);
-    if (!rc) rc = load_ratings(s, t, f, "elo", &t->elo_info, err);
-    if (!rc) rc = load_bench(s, t, f, err);
+    build_ctx b = {.t = t, .f = f};
+    rc = load_metrics(s, &b, err);
+    if (!rc) rc = load_ratings(s, &b, "bt", &t->bt_info, err);
+    if (!rc) rc = load_ratings(s, &b, "elo", &t->elo_info, err);
+    if (!rc) rc = load_bench(s, &b, err);
     if (!rc) {   /* unreadable battles must not cost the rest of the report */
         char aerr[TT_ERR_SIZE];
         if (report_arena_load(s, f ? f->models : NULL, f ? f->n_models : 0, &t->arena, aerr) != TT_OK)
@@ -523,6 +709,7 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
     }
     if (!rc) rc = load_runs(s, t, err);
     if (rc) {
+        build_ctx_free(&b);
         report_table_free(t);
         return rc;
     }
@@ -530,8 +717,8 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
      * arena models with neither ratings nor results still get a row. */
     for (int i = 0; i < t->arena.n_models; i++) {
         const char *m = t->arena.models[i];
-        int r = find_row_arena(t, m);
-        if (r < 0) r = add_row(t, m, NULL, NULL, NULL);
+        int r = find_row_arena(&b, m);
+        if (r < 0) r = add_row(t, m, NULL, NULL, NULL, NULL);
         report_row *row = &t->rows[r];
         if (!row->has_elo) {
             row->has_elo = 1;
@@ -540,7 +727,10 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
         }
         if (!row->battles) row->battles = t->arena.appearances[i];
     }
+    build_ctx_free(&b);
+    choose_names(t);
     fill_cells(t);
+    mark_speed_noise(t);
     order_rows(t);
 
     int filtered = f && (f->n_runs || f->n_models || f->n_tasks);
@@ -568,10 +758,15 @@ void report_table_free(report_table *t)
         free(t->tasks[i].filter);
     }
     free(t->tasks);
+    for (int i = 0; i < t->n_mean_tasks; i++) free(t->mean_tasks[i]);
+    free(t->mean_tasks);
     for (int i = 0; i < t->n_rows; i++) {
         report_row *r = &t->rows[i];
         free(r->name);
         free(r->spec);
+        free(r->identity);
+        for (int k = 0; k < r->n_names; k++) free(r->names[k]);
+        free(r->names);
         free(r->engine);
         free(r->precision);
         free(r->cells);

@@ -3,9 +3,14 @@
  *
  * report_table_build() reads the store once (metrics + models + runs,
  * ratings, battles, bench_results) and produces one report_table: rows are
- * models, one row per (model name, precision), rows of the same model name
- * kept next to each other (a "group"); columns are tasks and suites with
- * their primary metric. Arena statistics (win-fraction and battle-count
+ * models, one row per model whatever it was called — a model is its
+ * engine_model_identity() (the canonical spec; a glm file by real path and
+ * precision), so a registry name, a file name and a spec of the same
+ * weights and precision are one row, shown under one name; rows of the
+ * same display name kept next to each other (a "group"); columns are tasks
+ * and suites with their primary metric. The mean task score covers the
+ * tasks every compared model has (mean_tasks). Generation speeds whose
+ * intervals overlap a neighbour's are marked (tg_within_noise). Arena statistics (win-fraction and battle-count
  * matrices, online Elo series) come from battles.h. The writers (md.c,
  * csv.c, json.c, html.c) and the charts (plot.c) only read this structure;
  * none of them touches SQLite. Called by reports/render.c and the tests.
@@ -48,13 +53,16 @@ typedef struct report_cell {
 } report_cell;
 
 typedef struct report_row {
-    char *name;              /* display name */
-    char *spec;              /* engine spec; NULL for arena-only models */
+    char *name;              /* display name: the newest name that is not a spec, else the newest */
+    char *spec;              /* engine spec (the newest); NULL for arena-only models */
+    char *identity;          /* engine_model_identity of spec; NULL for arena-only models */
+    char **names;            /* every name its results and measurements were stored under, newest first */
+    int n_names;
     char *engine;            /* may be NULL */
     char *precision;         /* may be NULL */
     int group;               /* index of this row's model group (by name) */
     report_cell *cells;      /* one per report_table.tasks */
-    double mean_acc;         /* mean value over present task (not suite) cells; NaN if none */
+    double mean_acc;         /* mean primary value over report_table.mean_tasks; NaN if none */
     int n_acc;               /* how many task cells went into mean_acc */
 
     /* Arena (matched by spec, else by name). */
@@ -70,6 +78,8 @@ typedef struct report_row {
     int has_bench;
     double peak_rss_bytes, gpu_bytes, file_bytes;
     double tg_tps, tg_sd;    /* generation speed, tokens/s (test tg*) */
+    int tg_within_noise;     /* tg_tps ± tg_sd overlaps the interval of the next faster or slower
+                                row: the order between them is noise */
     double pp_tps, pp_sd;    /* prompt processing, tokens/s (test pp*) */
     double ttft_s, load_s;   /* seconds */
     char *tg_test, *pp_test; /* test names used, e.g. "tg128" */
@@ -115,6 +125,9 @@ typedef struct report_table {
     char *generated_at;      /* ISO 8601 UTC */
     char *db_path;
     report_task *tasks; int n_tasks;
+    /* The tasks (not suites, not lower-is-better) that every row with task
+     * results has a value for: the mean task score averages these. */
+    char **mean_tasks; int n_mean_tasks;
     report_row *rows; int n_rows;
     int n_groups;
     report_run *runs; int n_runs;

@@ -7,14 +7,19 @@
  *   generate / chat        prefill the prompt in batches, then one token at a
  *                          time; stop at an end-of-generation token, a stop
  *                          string or max_tokens; stream through on_token;
- *   loglikelihood          lm-evaluation-harness style: trailing spaces of the
- *                          context move to the continuation, context and
- *                          continuation are tokenized separately, the sum of
- *                          the continuation's token logprobs and whether each
- *                          was the argmax;
+ *   loglikelihood          the one scoring rule (glm_encode_pair in
+ *                          tokenizer.c, docs/scoring.md): context and
+ *                          continuation tokenized together and split at the
+ *                          context's end, left-truncated to the context
+ *                          length as lm-eval does; the sum of the
+ *                          continuation's token logprobs and whether each was
+ *                          the argmax;
  *   loglikelihood_rolling  the whole text in windows of the context length
  *                          (lm-eval's rolling windows, prefix token = bos, else
- *                          eos), every token scored once.
+ *                          eos), every token scored once; with
+ *                          engine_request.echo instead the prompt as a server
+ *                          echoes it (run_echo), which `tianti serve` uses.
+ * Every request says how many tokens were cut from the left (`truncated`).
  * One request at a time (a mutex); the kernels use all threads.
  *
  * Prefix reuse: the engine remembers which tokens its KV cache holds; a
@@ -34,6 +39,7 @@
 #include "core/utf8.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,18 +217,24 @@ static int run_generate(glm_engine *g, const engine_request *req, engine_respons
         free(contents);
     } else {
         const char *ctx = req->context ? req->context : "";
+        if (glm_token_add_bos(g->tk) && ctx[0]) ids_push(&ids, &n, &cap, glm_token_bos(g->tk));
         glm_tokenize(g->tk, ctx, strlen(ctx), 1, &ids, &n, &cap);
     }
+    /* lm-eval's generate_until: the prompt keeps its last n_ctx - max_tokens
+     * tokens. Where lm-eval refuses (max_tokens leaves less than half the
+     * context) the prompt keeps half the context and generation stops when
+     * the context is full (finish_reason "length"). */
     int max_tokens = req->gen.max_tokens > 0 ? req->gen.max_tokens : DEFAULT_MAX_TOKENS;
     int keep = g->m->n_ctx - max_tokens;
     if (keep < g->m->n_ctx / 2) keep = g->m->n_ctx / 2;
     if (keep < 1) keep = 1;
-    int off = n > keep ? n - keep : 0;   /* left-truncate a prompt that does not fit */
+    int off = n > keep ? n - keep : 0;   /* left-truncate a prompt that does not fit; counted */
     if (n == 0) {   /* an empty prompt: start from the prefix token */
-        int p = glm_token_bos(g->tk) >= 0 ? glm_token_bos(g->tk) : glm_token_eos(g->tk);
+        int p = glm_token_prefix(g->tk);
         ids_push(&ids, &n, &cap, p >= 0 ? p : 0);
     }
     resp->prompt_tokens = n - off;
+    resp->truncated = off;
     int n_samples = req->gen.n > 1 ? req->gen.n : 1;
     if (n_samples > 1) {
         resp->texts = tt_calloc((size_t)n_samples, sizeof *resp->texts);
@@ -256,28 +268,36 @@ static int run_generate(glm_engine *g, const engine_request *req, engine_respons
 
 /* ---- scoring ------------------------------------------------------------------- */
 
-/* Per-token logprobs collected while scoring (for echo scoring in serve). */
+/* Per-token logprobs collected while scoring: pieces of the scored text and
+ * their logprobs (NAN for a token that was not scored). */
 typedef struct token_lps {
     engine_token_logprob *v;
     int n, cap;
 } token_lps;
 
-static void token_lps_push(glm_engine *g, token_lps *t, int id, double lp)
+static void token_lps_push(token_lps *t, const char *piece, size_t len, double lp)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 64;
         t->v = tt_realloc(t->v, sizeof *t->v * (size_t)t->cap);
     }
-    t->v[t->n].token = glm_detokenize(g->tk, &id, 1, 1);
+    t->v[t->n].token = tt_strndup(piece, len);
     t->v[t->n].logprob = lp;
     t->n++;
 }
 
+static void token_lps_free(token_lps *t)
+{
+    for (int i = 0; i < t->n; i++) free(t->v[i].token);
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
 /* Scores tokens[first..n) given tokens[0..first) (first >= 1), n <= n_ctx + 1:
  * adds each token's logprob to *lp and clears *greedy when one is not the
- * argmax; when per_token is given, also appends each (token, logprob). */
-static int score_window(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy,
-                        token_lps *per_token, char *err)
+ * argmax; when lps is given, also stores logprob j - first into lps[j]. */
+static int score_window(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy, double *lps,
+                        char *err)
 {
     glm_model *m = g->m;
     int V = m->cfg.n_vocab;
@@ -295,48 +315,32 @@ static int score_window(glm_engine *g, const int *tokens, int n, int first, doub
             const float *row = logits + (size_t)j * V;
             double tlp = glm_logprob(row, V, tokens[target]);
             *lp += tlp;
-            if (per_token) token_lps_push(g, per_token, tokens[target], tlp);
+            if (lps) lps[target - first] = tlp;
             if (glm_argmax(row, V) != tokens[target]) *greedy = 0;
         }
     }
     return TT_OK;
 }
 
-static int prefix_token(glm_engine *g)
-{
-    int p = glm_token_bos(g->tk);
-    if (p < 0) p = glm_token_eos(g->tk);
-    return p >= 0 ? p : 0;
-}
-
+/* loglikelihood: the one scoring rule (glm_encode_pair, docs/scoring.md),
+ * then lm-eval's left truncation: at most n_ctx inputs, i.e. the last
+ * n_ctx + 1 tokens, the continuation whole. */
 static int run_loglikelihood(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
 {
-    const char *ctx = req->context ? req->context : "", *cont = req->continuation ? req->continuation : "";
-    size_t cl = strlen(ctx), sp = 0;
-    while (sp < cl && (ctx[cl - 1 - sp] == ' ')) sp++;
-    tt_buf c2;
-    tt_buf_init(&c2);
-    tt_buf_append(&c2, ctx + cl - sp, sp);
-    tt_buf_puts(&c2, cont);
-    int *ids = NULL, n = 0, cap = 0;
-    if (cl - sp == 0) ids_push(&ids, &n, &cap, prefix_token(g));
-    else glm_tokenize(g->tk, ctx, cl - sp, 1, &ids, &n, &cap);
-    int n_ctx_tok = n;
-    glm_tokenize(g->tk, tt_buf_str(&c2), c2.len, 1, &ids, &n, &cap);
-    tt_buf_free(&c2);
-    int n_cont = n - n_ctx_tok;
+    int *ids, n, n_context;
+    int n_cont = glm_encode_pair(g->tk, req->context ? req->context : "", req->continuation ? req->continuation : "",
+                                 &ids, &n, &n_context);
     if (n_cont == 0) {
         free(ids);
         resp->error = tt_strdup("continuation is empty after tokenization");
         return TT_OK;
     }
-    /* left-truncate: at most n_ctx inputs, i.e. n_ctx + 1 tokens */
-    int max = g->m->n_ctx + 1, off = n > max ? n - max : 0;
     if (n_cont > g->m->n_ctx) {
         free(ids);
         resp->error = tt_asprintf("continuation of %d tokens exceeds the context of %d", n_cont, g->m->n_ctx);
         return TT_OK;
     }
+    int max = g->m->n_ctx + 1, off = n > max ? n - max : 0;
     double lp = 0;
     int greedy = 1;
     int rc = score_window(g, ids + off, n - off, n - off - n_cont, &lp, &greedy, NULL, err);
@@ -345,22 +349,37 @@ static int run_loglikelihood(glm_engine *g, const engine_request *req, engine_re
     resp->logprob = lp;
     resp->is_greedy = greedy;
     resp->n_tokens = n_cont;
+    resp->truncated = off;
     resp->prompt_tokens = n - off;
     resp->completion_tokens = 0;
     return TT_OK;
 }
 
+/* The tokens of text (no bos) with the piece of text each one covers. */
+static void text_tokens(glm_engine *g, const char *text, int **tok, int *n, size_t **ends)
+{
+    int cap = 0;
+    *tok = NULL;
+    *n = 0;
+    glm_tokenize(g->tk, text, strlen(text), 1, tok, n, &cap);
+    *ends = tt_malloc(((size_t)*n + 1) * sizeof **ends);
+    glm_token_ends(g->tk, *tok, *n, strlen(text), *ends);
+}
+
+/* loglikelihood_rolling: lm-eval's rolling windows (prefix token first,
+ * every token scored once, each with up to n_ctx tokens before it). */
 static int run_rolling(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
 {
     const char *text = req->context ? req->context : "";
-    int *tok = NULL, n = 0, cap = 0;
-    glm_tokenize(g->tk, text, strlen(text), 1, &tok, &n, &cap);
+    int *tok, n;
+    size_t *ends;
+    text_tokens(g, text, &tok, &n, &ends);
     int L = g->m->n_ctx;
     double lp = 0;
     int greedy = 1, rc = TT_OK;
     int *win = tt_malloc((size_t)(L + 1) * sizeof *win);
+    double *lps = tt_malloc(((size_t)n + 1) * sizeof *lps);
     int predicted = 0;
-    token_lps per_token = {0};
     while (predicted < n && rc == TT_OK) {
         /* window: predict tok[predicted .. end) with up to L inputs before each */
         int pred = n - predicted < L ? n - predicted : L;
@@ -368,18 +387,25 @@ static int run_rolling(glm_engine *g, const engine_request *req, engine_response
         int start = end - L - 1;   /* first context token (may be before 0 -> prefix) */
         int w = 0;
         if (start < 0) {
-            win[w++] = prefix_token(g);
+            int p = glm_token_prefix(g->tk);
+            win[w++] = p >= 0 ? p : 0;
             start = 0;
         }
         for (int i = start; i < end; i++) win[w++] = tok[i];
-        rc = score_window(g, win, w, w - pred, &lp, &greedy, &per_token, err);
+        rc = score_window(g, win, w, w - pred, &lp, &greedy, lps + predicted, err);
         predicted = end;
     }
+    token_lps per_token = {0};
+    for (int i = 0; i < n && rc == TT_OK; i++) {
+        size_t a = i ? ends[i - 1] : 0;
+        token_lps_push(&per_token, text + a, ends[i] - a, lps[i]);
+    }
     free(win);
+    free(lps);
     free(tok);
+    free(ends);
     if (rc) {
-        for (int i = 0; i < per_token.n; i++) free(per_token.v[i].token);
-        free(per_token.v);
+        token_lps_free(&per_token);
         return rc;
     }
     resp->token_logprobs = per_token.v;
@@ -388,6 +414,53 @@ static int run_rolling(glm_engine *g, const engine_request *req, engine_response
     resp->is_greedy = greedy;
     resp->n_tokens = n;
     resp->prompt_tokens = n;
+    resp->completion_tokens = 0;
+    return TT_OK;
+}
+
+/* Echo scoring for servers (engine_request.echo): bos if the model adds
+ * one, then the text's tokens; one window of the last n_ctx + 1 tokens,
+ * its first token unscored. With the same rule as run_loglikelihood, the
+ * tokens of a continuation echoed after its context get exactly the
+ * logprobs run_loglikelihood gives them. */
+static int run_echo(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
+{
+    const char *text = req->context ? req->context : "";
+    int *tok, n;
+    size_t *ends;
+    text_tokens(g, text, &tok, &n, &ends);
+    int bos = glm_token_add_bos(g->tk);
+    int total = n + bos;
+    int *ids = tt_malloc(((size_t)total + 1) * sizeof *ids);
+    if (bos) ids[0] = glm_token_bos(g->tk);
+    memcpy(ids + bos, tok, (size_t)n * sizeof *ids);
+    int max = g->m->n_ctx + 1, off = total > max ? total - max : 0;
+    double *lps = tt_malloc(((size_t)total + 1) * sizeof *lps);
+    for (int i = 0; i < total; i++) lps[i] = NAN;
+    double lp = 0;
+    int greedy = 1, rc = TT_OK;
+    if (total - off >= 2) rc = score_window(g, ids + off, total - off, 1, &lp, &greedy, lps + off + 1, err);
+    token_lps per_token = {0};
+    if (bos) token_lps_push(&per_token, "", 0, lps[0]);   /* not in the text */
+    for (int i = 0; i < n; i++) {
+        size_t a = i ? ends[i - 1] : 0;
+        token_lps_push(&per_token, text + a, ends[i] - a, lps[i + bos]);
+    }
+    free(ids);
+    free(lps);
+    free(tok);
+    free(ends);
+    if (rc) {
+        token_lps_free(&per_token);
+        return rc;
+    }
+    resp->token_logprobs = per_token.v;
+    resp->n_token_logprobs = per_token.n;
+    resp->logprob = lp;
+    resp->is_greedy = greedy;
+    resp->n_tokens = total - off > 1 ? total - off - 1 : 0;
+    resp->truncated = off;
+    resp->prompt_tokens = total;
     resp->completion_tokens = 0;
     return TT_OK;
 }
@@ -411,7 +484,7 @@ static int glm_complete(engine *e, const engine_request *req, engine_response *r
     case ENGINE_REQ_GENERATE:
     case ENGINE_REQ_CHAT: rc = run_generate(g, req, resp, t0, err); break;
     case ENGINE_REQ_LOGLIKELIHOOD: rc = run_loglikelihood(g, req, resp, err); break;
-    case ENGINE_REQ_LOGLIKELIHOOD_ROLLING: rc = run_rolling(g, req, resp, err); break;
+    case ENGINE_REQ_LOGLIKELIHOOD_ROLLING: rc = req->echo ? run_echo(g, req, resp, err) : run_rolling(g, req, resp, err); break;
     default: rc = tt_fail(err, TT_ERR_UNSUPPORTED, "unknown request kind %d", (int)req->kind); break;
     }
     pthread_mutex_unlock(&g->mu);
@@ -447,6 +520,21 @@ static void glm_close(engine *e)
 }
 
 static const engine_vtable glm_vtable = {glm_caps, glm_complete, NULL, NULL, glm_stats, glm_close};
+
+/* The type of the first block's up projection, as glm_open reports a
+ * model's precision when the spec names none. */
+int glm_file_precision(const char *path, char *out, size_t n, char *err)
+{
+    gguf_file *f;
+    int rc = gguf_open(path, &f, err);
+    if (rc) return rc;
+    const gguf_tensor *t = gguf_find_tensor(f, "blk.0.ffn_up.weight");
+    const glm_type_traits *tr = t ? glm_type_get(t->type) : NULL;
+    if (tr) snprintf(out, n, "%s", tr->name);
+    else rc = tt_fail(err, TT_ERR_PARSE, "'%s': no blk.0.ffn_up.weight of a known type", path);
+    gguf_close(f);
+    return rc;
+}
 
 int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, char *err)
 {

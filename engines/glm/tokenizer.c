@@ -11,6 +11,7 @@
  * chunk. Special tokens are split out before pre-tokenization.
  */
 #include "engines/glm/tokenizer.h"
+#include "core/pytext.h"
 #include "core/utf8.h"
 
 #include <limits.h>
@@ -101,6 +102,7 @@ struct glm_tokenizer {
     int *special;           /* ids of control/user-defined tokens, longest first */
     int n_special;
     int bos, eos, eot, unk;
+    int add_bos;            /* a scored text starts with bos (tokenizer.ggml.add_bos_token) */
     int add_space_prefix;
     int byte_id[256];       /* SPM: <0xXX>; BPE: the single-byte symbol's id */
     int gmask, sop, role_system, role_user, role_assistant, role_observation;
@@ -221,6 +223,14 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
     t->eot = get_id_key(f, "tokenizer.ggml.eot_token_id", t->n_vocab);
     t->unk = get_id_key(f, "tokenizer.ggml.unknown_token_id", t->n_vocab);
     if (t->eos < 0) t->eos = glm_token_id(t, "<|endoftext|>");
+    /* llama.cpp drops the BOS id of GLM-4 vocabularies (pre "chatglm-bpe" or
+     * "glm4"): their prompts open with [gMASK]<sop> from the chat template. */
+    if (pre && ((pl == 11 && memcmp(pre, "chatglm-bpe", 11) == 0) || (pl == 4 && memcmp(pre, "glm4", 4) == 0)))
+        t->bos = -1;
+    /* Without the key, llama.cpp's defaults: SentencePiece adds BOS, BPE does not. */
+    int add_bos = kind == GLM_TOK_SPM;
+    gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &add_bos, NULL);
+    t->add_bos = add_bos && t->bos >= 0;
     int asp = kind == GLM_TOK_SPM;
     gguf_get_bool(f, "tokenizer.ggml.add_space_prefix", &asp, NULL);
     t->add_space_prefix = asp;
@@ -263,6 +273,8 @@ int glm_token_id(const glm_tokenizer *t, const char *text) { return smap_get(&t-
 int glm_token_type(const glm_tokenizer *t, int id) { return id >= 0 && id < t->n_vocab ? t->type[id] : 0; }
 int glm_token_bos(const glm_tokenizer *t) { return t->bos; }
 int glm_token_eos(const glm_tokenizer *t) { return t->eos; }
+int glm_token_add_bos(const glm_tokenizer *t) { return t->add_bos; }
+int glm_token_prefix(const glm_tokenizer *t) { return t->bos >= 0 ? t->bos : t->eos; }
 
 int glm_token_is_eog(const glm_tokenizer *t, int id)
 {
@@ -662,4 +674,73 @@ void glm_chat_tokens(const glm_tokenizer *t, const char *const *roles, const cha
     }
     push(ids, n, &cap, t->role_assistant);
     if (t->chat == GLM_CHAT_GLM4) glm_tokenize(t, "\n", 1, 0, ids, n, &cap);
+}
+
+/* ---- the scoring rule (docs/scoring.md) ------------------------------------------- */
+
+void glm_token_ends(const glm_tokenizer *t, const int *ids, int n, size_t len, size_t *ends)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    for (int i = 0; i < n; i++) {
+        glm_token_piece(t, ids[i], 1, &b);   /* special tokens in the text were parsed from their text */
+        ends[i] = b.len;
+    }
+    /* SentencePiece's space prefix is in the first piece but not in the text. */
+    size_t shift = t->kind == GLM_TOK_SPM && t->add_space_prefix && b.len == len + 1 && b.data[0] == ' ' ? 1 : 0;
+    size_t prev = 0;
+    for (int i = 0; i < n; i++) {
+        size_t e = ends[i] >= shift ? ends[i] - shift : 0;
+        if (e > len) e = len;
+        if (e < prev) e = prev;
+        ends[i] = prev = e;
+    }
+    tt_buf_free(&b);
+}
+
+/* Length of s without trailing whitespace (Python's str.rstrip()). */
+static size_t rstrip_len(const char *s, size_t n)
+{
+    pytext_span sp = pytext_strip(s, n);
+    return sp.len ? (size_t)(sp.p - s) + sp.len : 0;
+}
+
+int glm_encode_pair(const glm_tokenizer *t, const char *context, const char *continuation, int **ids, int *n,
+                    int *n_context)
+{
+    int cap = 0;
+    *ids = NULL;
+    *n = *n_context = 0;
+    size_t cl = strlen(context), kl = rstrip_len(context, cl);
+    /* trailing whitespace of the context belongs to the continuation */
+    tt_buf whole;
+    tt_buf_init(&whole);
+    tt_buf_append(&whole, context, cl);
+    tt_buf_puts(&whole, continuation);
+    int prefix = glm_token_prefix(t);
+    if (kl > 0) {
+        if (t->add_bos) push(ids, n, &cap, t->bos);
+        int first = *n;
+        glm_tokenize(t, whole.data, whole.len, 1, ids, n, &cap);
+        size_t *ends = tt_malloc(((size_t)(*n - first) + 1) * sizeof *ends);
+        glm_token_ends(t, *ids + first, *n - first, whole.len, ends);
+        int k = 0;
+        while (first + k < *n && ends[k] <= kl) k++;
+        free(ends);
+        *n_context = first + k;
+    } else if (whole.len > 0) {
+        glm_tokenize(t, whole.data, whole.len, 1, ids, n, &cap);
+    }
+    tt_buf_free(&whole);
+    if (*n_context == 0 && *n > 0) {
+        /* Nothing conditions the first token: lm-eval's empty context, the
+         * prefix token (unless the text already starts with it). */
+        if (prefix >= 0 && (*ids)[0] != prefix) {
+            push(ids, n, &cap, 0);
+            memmove(*ids + 1, *ids, (size_t)(*n - 1) * sizeof **ids);
+            (*ids)[0] = prefix;
+        }
+        *n_context = 1;
+    }
+    return *n - *n_context;
 }

@@ -43,6 +43,13 @@ int glm_token_id(const glm_tokenizer *t, const char *text);
 int glm_token_type(const glm_tokenizer *t, int id);
 int glm_token_bos(const glm_tokenizer *t);   /* -1 if none */
 int glm_token_eos(const glm_tokenizer *t);   /* -1 if none */
+/* Whether a scored text starts with bos: tokenizer.ggml.add_bos_token, or
+ * llama.cpp's default without the key (SentencePiece yes, BPE no); never
+ * when there is no bos (llama.cpp drops it for GLM-4's "chatglm-bpe"). */
+int glm_token_add_bos(const glm_tokenizer *t);
+/* lm-eval's prefix token (what conditions a text that has no context):
+ * bos, else eos; -1 if neither. */
+int glm_token_prefix(const glm_tokenizer *t);
 /* End of generation: eos, eot, <|user|>, <|observation|>, <|endoftext|>. */
 int glm_token_is_eog(const glm_tokenizer *t, int id);
 
@@ -55,6 +62,24 @@ void glm_tokenize(const glm_tokenizer *t, const char *text, size_t len, int pars
 void glm_token_piece(const glm_tokenizer *t, int id, int render_special, tt_buf *out);
 /* Whole sequence; caller frees. Removes the SentencePiece space prefix. */
 char *glm_detokenize(const glm_tokenizer *t, const int *ids, int n, int render_special);
+
+/* The scoring rule (docs/scoring.md), lm-evaluation-harness's _encode_pair
+ * for causal models: trailing whitespace of context (Python's str.rstrip())
+ * moves to the continuation; context + continuation are tokenized together
+ * (special tokens parsed, bos first when glm_token_add_bos); the context is
+ * every token whose text ends at or before the end of the moved context,
+ * the continuation the rest (a token that spans the boundary carries
+ * continuation text, so it is continuation). When no token is context (an
+ * empty or all-whitespace context, or a first token that spans the
+ * boundary) the prefix token is the context, unless the text starts with it
+ * (then that token is). Sets *ids (caller frees), *n and *n_context; returns
+ * the number of continuation tokens (0: nothing to score). */
+int glm_encode_pair(const glm_tokenizer *t, const char *context, const char *continuation, int **ids, int *n,
+                    int *n_context);
+/* End offset in text (len bytes) of each of ids[0..n), a tokenization of
+ * that text by glm_tokenize with special tokens parsed and no bos: token i
+ * covers [ends[i-1], ends[i]). Monotone, at most len. */
+void glm_token_ends(const glm_tokenizer *t, const int *ids, int n, size_t len, size_t *ends);
 
 /* Chat prompt as ids, ending with the assistant's turn opened. roles are
  * "system", "user", "assistant" (others: "observation"). Caller frees *ids.

@@ -14,6 +14,11 @@
  * The request is streamed (SSE) when the caller passes on_token; the first
  * content chunk then gives first_token_s.
  *
+ * Log-likelihoods follow the one scoring rule (docs/scoring.md): the echoed
+ * prompt is split where the context, without trailing whitespace, ends
+ * (parse_echo_logprobs), so a server running the built-in engine gives the
+ * numbers the engine gives directly.
+ *
  * Capabilities: chat, stream, image, embed and moderate are assumed (the
  * server answers per call). Generate and the log-likelihood capabilities
  * are probed once, on the first engine_caps() call, with a zero-token
@@ -25,7 +30,9 @@
  * reports the model as unreachable, not as missing a capability); one that
  * answers the probe only with 429 or malformed replies is taken to offer
  * them, so its requests fail with their own causes. A refusal's reason is
- * kept (engine.caps_note) for the message that skips a task.
+ * kept (engine.caps_note) for the message that skips a task. A server that
+ * leaves the first token of a text unscored (no BOS) cannot give rolling
+ * log-likelihoods, so that capability is dropped.
  *
  * A reply that fails (HTTP error after retries, malformed or truncated
  * JSON) becomes resp->error; an error that makes the model unusable (401,
@@ -36,6 +43,8 @@
 #include "engines/http/http_client.h"
 #include "engines/kinds.h"
 #include "core/log.h"
+#include "core/pytext.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -74,7 +83,8 @@ typedef struct oa_state {
     char *finish;
     int prompt_tokens, completion_tokens;
     double loglik_sum;
-    int loglik_tokens, loglik_greedy;
+    int loglik_tokens, loglik_greedy, loglik_truncated;
+    int first_unscored;         /* the first token with text had no logprob (no BOS) */
     double t0, first_token;
     int bad;                    /* a stream chunk was malformed */
     char why[TT_ERR_SIZE];
@@ -95,6 +105,8 @@ static void state_reset(oa_state *s)
     s->loglik_sum = 0;
     s->loglik_tokens = 0;
     s->loglik_greedy = 1;
+    s->loglik_truncated = 0;
+    s->first_unscored = 0;
     s->first_token = -1;
     s->bad = 0;
     s->why[0] = 0;
@@ -154,8 +166,21 @@ static int parse_chat_logprobs(oa_state *s, json_t *lp)
     return 0;
 }
 
-/* Legacy completions logprobs for scoring the echoed prompt: tokens whose
- * text ends past the context length belong to the continuation. */
+/* Characters of s[0..n) as OpenAI's text_offset counts them (code points). */
+static size_t n_chars(const char *s, size_t n) { return tt_utf8_codepoints(s, n); }
+
+/* Legacy completions logprobs of an echoed prompt, turned into a
+ * log-likelihood by the one scoring rule (docs/scoring.md): the prompt is
+ * context + continuation, tokenized together by the server; a token
+ * belongs to the continuation when its text ends after the context without
+ * its trailing whitespace (Python's str.rstrip()), the same split the
+ * built-in engine makes. text_offset (characters, OpenAI's unit) places the
+ * tokens; without it their texts are added up. A token the server left
+ * unscored (null) inside the context is the first token or was cut off
+ * (counted as truncated); inside the continuation it makes the answer an
+ * error, never a guess: a server whose model adds no BOS token cannot
+ * score the first token of a text, which lm-eval conditions on a prefix
+ * token that a text prompt cannot carry. */
 static int parse_echo_logprobs(oa_state *s, json_t *lp, char *why)
 {
     json_t *tokens = json_object_get(lp, "tokens");
@@ -169,10 +194,22 @@ static int parse_echo_logprobs(oa_state *s, json_t *lp, char *why)
         return -1;
     }
     const engine_request *req = s->req;
-    size_t ctx_len = req->kind == ENGINE_REQ_LOGLIKELIHOOD ? strlen(req->context ? req->context : "") : 0;
+    int ll = req->kind == ENGINE_REQ_LOGLIKELIHOOD;
+    const char *ctx = req->context ? req->context : "";
+    const char *cont = ll && req->continuation ? req->continuation : "";
     size_t n = json_array_size(tokens);
-    size_t pos = 0;
+    int chars = json_is_array(offs) && json_array_size(offs) == n;
+    for (size_t i = 0; chars && i < n; i++) chars = json_is_integer(json_array_get(offs, i));
+    size_t ctx_len = strlen(ctx), kept = 0;
+    if (ll) {
+        pytext_span sp = pytext_strip(ctx, ctx_len);
+        kept = sp.len ? (size_t)(sp.p - ctx) + sp.len : 0;
+    }
+    size_t boundary = chars ? n_chars(ctx, kept) : kept;
+    size_t total = chars ? n_chars(ctx, ctx_len) + n_chars(cont, strlen(cont)) : ctx_len + strlen(cont);
     s->loglik_greedy = json_is_array(top) ? 1 : -1;
+    int unscored_ctx = 0, seen_text = 0;
+    size_t pos = 0, start = 0;
     for (size_t i = 0; i < n; i++) {
         const char *tok = json_string_value(json_array_get(tokens, i));
         json_t *lv = json_array_get(tlp, i);
@@ -180,13 +217,33 @@ static int parse_echo_logprobs(oa_state *s, json_t *lp, char *why)
             snprintf(why, TT_ERR_SIZE, "malformed logprobs at token %zu", i);
             return -1;
         }
-        size_t off = pos;
-        json_t *o = json_is_array(offs) ? json_array_get(offs, i) : NULL;
-        if (json_is_integer(o) && json_integer_value(o) >= 0) off = (size_t)json_integer_value(o);
-        size_t end = off + strlen(tok);
-        pos = end;
-        if (req->kind == ENGINE_REQ_LOGLIKELIHOOD && end <= ctx_len) continue;
-        if (json_is_null(lv)) continue;   /* first token of the text: unconditioned */
+        size_t end;
+        if (chars) {
+            json_int_t next = i + 1 < n ? json_integer_value(json_array_get(offs, i + 1)) : (json_int_t)total;
+            end = next > 0 ? (size_t)next : 0;
+        } else {
+            end = pos += strlen(tok);
+        }
+        if (end > start && !seen_text) {
+            seen_text = 1;
+            s->first_unscored = json_is_null(lv);
+        }
+        start = end;
+        if (end <= boundary) {   /* context (a rolling text has none) */
+            unscored_ctx += json_is_null(lv);
+            continue;
+        }
+        if (json_is_null(lv)) {
+            if (unscored_ctx == 0 && s->loglik_tokens == 0)
+                snprintf(why, TT_ERR_SIZE, "the server left the first token of the text unscored (its model adds no "
+                                           "BOS token): lm-eval conditions it on a prefix token, which a text prompt "
+                                           "cannot carry, so this log-likelihood is not available through this server");
+            else
+                snprintf(why, TT_ERR_SIZE, "the server left token %zu of the continuation unscored (longer than its "
+                                           "context?)", i);
+            s->no_retry = 1;
+            return -1;
+        }
         double v = json_number_value(lv);
         s->loglik_sum += v;
         s->loglik_tokens++;
@@ -194,7 +251,7 @@ static int parse_echo_logprobs(oa_state *s, json_t *lp, char *why)
         if (s->loglik_greedy == 1) {
             json_t *alts = json_array_get(top, i);
             if (!json_is_object(alts) || json_object_size(alts) == 0) {
-                s->loglik_greedy = -1;   /* server gave no alternatives */
+                s->loglik_greedy = -1;   /* server gave no alternatives: unknown */
                 continue;
             }
             const char *k;
@@ -207,11 +264,14 @@ static int parse_echo_logprobs(oa_state *s, json_t *lp, char *why)
             if (!best || (strcmp(best, tok) != 0 && bv > v)) s->loglik_greedy = 0;
         }
     }
-    if (req->kind == ENGINE_REQ_LOGLIKELIHOOD && s->loglik_tokens == 0) {
-        snprintf(why, TT_ERR_SIZE, "no continuation tokens found in the echoed prompt");
+    if (s->loglik_tokens == 0) {
+        snprintf(why, TT_ERR_SIZE, ll ? "no continuation tokens found in the echoed prompt" : "the echoed prompt has no tokens");
         s->no_retry = 1;
         return -1;
     }
+    /* the first token of a text is never scored; more unscored tokens before
+     * the continuation were cut off to fit the server's context */
+    s->loglik_truncated = unscored_ctx > 1 ? unscored_ctx - 1 : 0;
     return 0;
 }
 
@@ -530,6 +590,7 @@ static int oa_complete(engine *e, const engine_request *req, engine_response *re
             resp->logprob = s.loglik_sum;
             resp->n_tokens = s.loglik_tokens;
             resp->is_greedy = s.loglik_greedy;
+            resp->truncated = s.loglik_truncated;
             resp->prompt_tokens = s.prompt_tokens;
             resp->completion_tokens = s.completion_tokens;
             resp->token_logprobs = s.lp;
@@ -549,14 +610,20 @@ static int oa_complete(engine *e, const engine_request *req, engine_response *re
     return rc;
 }
 
-/* One zero-token echo request decides generate / loglikelihood support. */
+/* One zero-token echo request decides generate / loglikelihood support:
+ * a server whose echo leaves the first token of the text unscored (its
+ * model adds no BOS token) cannot give lm-eval's rolling log-likelihood,
+ * which scores that token after a prefix token (docs/scoring.md), so the
+ * engine then does not offer loglikelihood_rolling. */
 static void probe(openai_engine *oe)
 {
+    static const char context[] = "The capital of France is", continuation[] = " Paris";
     static const char prompt[] = "The capital of France is Paris";
     engine_request req;
     memset(&req, 0, sizeof req);
-    req.kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING;
-    req.context = prompt;
+    req.kind = ENGINE_REQ_LOGLIKELIHOOD;
+    req.context = context;
+    req.continuation = continuation;
     oa_state s;
     memset(&s, 0, sizeof s);
     for (int i = 0; i < OA_MAX_CHOICES; i++) tt_buf_init(&s.text[i]);
@@ -581,7 +648,10 @@ static void probe(openai_engine *oe)
     long st = res.status;
     char why[TT_ERR_SIZE] = "";   /* the probe could not find out */
     if (rc == TT_OK) {
-        caps = scoring;
+        caps = ENGINE_CAP_GENERATE | ENGINE_CAP_LOGLIKELIHOOD | (s.first_unscored ? 0 : ENGINE_CAP_LOGLIKELIHOOD_ROLLING);
+        if (s.first_unscored)
+            tt_log(TT_LOG_DEBUG, "%s: the server leaves the first token of a text unscored (no BOS token): "
+                                 "rolling log-likelihoods are not offered", oe->model);
     } else if (st == 0) {
         /* No reply at all: nothing is known about the server. */
         snprintf(why, sizeof why, "cannot reach '%.100s': %.360s", oe->base_url, res.error);

@@ -14,6 +14,7 @@
 #include "core/util.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -532,27 +533,43 @@ static json_t *chat_reply(serve_server *s, parsed_req *p, engine_response *r, lo
     return o;
 }
 
+/* Characters of s that start before byte i (continuation bytes are no
+ * starts): OpenAI's text_offset counts characters, and a token that holds
+ * the tail of a character split across tokens gets the offset after it. */
+static size_t char_offset(const char *s, size_t i)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < i; k++) n += !tt_utf8_is_cont((unsigned char)s[k]);
+    return n;
+}
+
+/* Appends the tokens of r (NULL: none) to a legacy logprobs object, their
+ * raw bytes continuing text at byte *pos; a logprob that is NAN (not
+ * scored: the first token of a prompt, tokens cut off) is null. */
+static void legacy_append(json_t *tokens, json_t *lps, json_t *offs, const engine_response *r, const char *text,
+                          size_t text_len, size_t *pos)
+{
+    for (int i = 0; r && i < r->n_token_logprobs; i++) {
+        const char *t = r->token_logprobs[i].token ? r->token_logprobs[i].token : "";
+        double v = r->token_logprobs[i].logprob;
+        json_array_append_new(tokens, jstr(t));
+        json_array_append_new(lps, isfinite(v) ? json_real(v) : json_null());
+        json_array_append_new(offs, json_integer((json_int_t)char_offset(text, *pos < text_len ? *pos : text_len)));
+        *pos += strlen(t);
+    }
+}
+
 /* Legacy logprobs object {tokens, token_logprobs, top_logprobs, text_offset}
- * from the prompt scoring (may be NULL) and the output tokens. */
-static json_t *legacy_logprobs(const engine_response *prompt, const engine_response *out, size_t out_offset)
+ * from the prompt scoring (may be NULL) and the output tokens (may be NULL),
+ * text being the choice's text (the echoed prompt, then the output). */
+static json_t *legacy_logprobs(const engine_response *prompt, const engine_response *out, const char *text,
+                               size_t out_offset)
 {
     json_t *tokens = json_array(), *lps = json_array(), *offs = json_array();
-    size_t pos = 0;
-    for (int i = 0; prompt && i < prompt->n_token_logprobs; i++) {
-        const char *t = prompt->token_logprobs[i].token ? prompt->token_logprobs[i].token : "";
-        json_array_append_new(tokens, jstr(t));
-        json_array_append_new(lps, json_real(prompt->token_logprobs[i].logprob));
-        json_array_append_new(offs, json_integer((json_int_t)pos));
-        pos += strlen(t);
-    }
+    size_t pos = 0, len = strlen(text);
+    legacy_append(tokens, lps, offs, prompt, text, len, &pos);
     pos = out_offset;
-    for (int i = 0; out && i < out->n_token_logprobs; i++) {
-        const char *t = out->token_logprobs[i].token ? out->token_logprobs[i].token : "";
-        json_array_append_new(tokens, jstr(t));
-        json_array_append_new(lps, json_real(out->token_logprobs[i].logprob));
-        json_array_append_new(offs, json_integer((json_int_t)pos));
-        pos += strlen(t);
-    }
+    legacy_append(tokens, lps, offs, out, text, len, &pos);
     json_t *o = json_object();
     json_object_set_new(o, "tokens", tokens);
     json_object_set_new(o, "token_logprobs", lps);
@@ -574,8 +591,12 @@ static int handle_completion(serve_server *s, tt_httpd_req *c, parsed_req *p, lo
         memset(&rq, 0, sizeof rq);
         unsigned caps = engine_caps(s->e);
         if (caps & ENGINE_CAP_LOGLIKELIHOOD_ROLLING) {
+            /* the prompt as the model reads a prompt (engine.h: echo), so that
+             * a client splitting it at a context's end gets the engine's own
+             * log-likelihood of the continuation (docs/scoring.md) */
             rq.kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING;
             rq.context = p->prompt;
+            rq.echo = 1;
         } else {
             rq.kind = ENGINE_REQ_LOGLIKELIHOOD;
             rq.context = "";
@@ -603,7 +624,7 @@ static int handle_completion(serve_server *s, tt_httpd_req *c, parsed_req *p, lo
         json_object_set_new(ch, "index", json_integer(i));
         if (p->logprobs && i == 0)
             json_object_set_new(ch, "logprobs", legacy_logprobs(have_scored ? &scored : NULL, have_out ? &out : NULL,
-                                                                p->echo ? strlen(p->prompt) : 0));
+                                                                text, p->echo ? strlen(p->prompt) : 0));
         else
             json_object_set_new(ch, "logprobs", json_null());
         json_object_set_new(ch, "finish_reason", json_string(have_out && out.finish_reason ? out.finish_reason : (have_out ? "stop" : "length")));
@@ -611,7 +632,7 @@ static int handle_completion(serve_server *s, tt_httpd_req *c, parsed_req *p, lo
         free(text);
     }
     json_object_set_new(o, "choices", choices);
-    int pt = have_scored ? scored.n_tokens : (have_out ? out.prompt_tokens : -1);
+    int pt = have_scored ? (scored.prompt_tokens > 0 ? scored.prompt_tokens : scored.n_tokens) : (have_out ? out.prompt_tokens : -1);
     json_t *u = usage_json(pt, have_out ? out.completion_tokens : 0);
     if (u) json_object_set_new(o, "usage", u);
     engine_response_free(&scored);

@@ -55,7 +55,7 @@ jq -e '.format == "tianti-report" and (.models | length) == 6' out/leaderboard.j
 "$PY" - "$WORK/out" <<'PYEOF' || fail "file checks failed"
 import csv, json, os, struct, sys
 out = sys.argv[1]
-want_cols = {"leaderboard.csv": 21, "accuracy.csv": 14, "ratings.csv": 12, "bench.csv": 18,
+want_cols = {"leaderboard.csv": 24, "accuracy.csv": 14, "ratings.csv": 12, "bench.csv": 18,
              "pairs.csv": 7, "elo_history.csv": 4, "runs.csv": 10}
 for name, ncol in want_cols.items():
     with open(os.path.join(out, name), newline="", encoding="utf-8") as f:

@@ -236,6 +236,48 @@ static void test_engine_open_uses_the_parser(void **state)
     assert_non_null(strstr(err, "unknown engine kind 'nosuch'"));
 }
 
+/* Which model a spec names: a glm file by its real path and its precision
+ * (the spec's or, without one, the file's own, f32 for the shipped model);
+ * other kinds by their canonical spec. */
+static void test_model_identity(void **state)
+{
+    (void)state;
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    if (!src) src = ".";
+    char *real = realpath(src, NULL);
+    assert_non_null(real);
+    char *want = tt_asprintf("glm:%s/models/tianti-tiny.gguf@f32", real);
+    const char *forms[] = {"glm:%s/models/tianti-tiny.gguf", "glm:%s/models/../models/tianti-tiny.gguf@F32",
+                           "glm:%s/./models//tianti-tiny.gguf@f32"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char *spec = tt_asprintf(forms[i], src);
+        char *id = engine_model_identity(spec);
+        assert_non_null(id);
+        assert_string_equal(id, want);
+        free(id);
+        free(spec);
+    }
+    /* another precision of the same file is another model */
+    char *spec = tt_asprintf("glm:%s/models/tianti-tiny.gguf@q8_0", src), *id = engine_model_identity(spec);
+    assert_non_null(strstr(id, "tianti-tiny.gguf@q8_0"));
+    assert_string_not_equal(id, want);
+    free(id);
+    free(spec);
+    /* a file that is not there keeps its path and the spec's precision */
+    id = engine_model_identity("glm:no/such.gguf@Q4_0");
+    assert_string_equal(id, "glm:no/such.gguf@q4_0");
+    free(id);
+    id = engine_model_identity("glm:no/such.gguf");
+    assert_string_equal(id, "glm:no/such.gguf");
+    free(id);
+    id = engine_model_identity("openai:gpt-4@2024");
+    assert_string_equal(id, "openai:gpt-4@2024");
+    free(id);
+    assert_null(engine_model_identity("tiny-f32"));   /* a registry name is no spec */
+    free(want);
+    free(real);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_display_names),
         cmocka_unit_test(test_named_specs),
         cmocka_unit_test(test_engine_open_uses_the_parser),
+        cmocka_unit_test(test_model_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

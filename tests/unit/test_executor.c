@@ -65,8 +65,8 @@ static void test_executor_run_dedups_and_caches(void **state)
     assert_int_equal(st.cache_hits, 0);
     assert_int_equal(st.sent, 4);
     assert_int_equal(st.failed, 1);
-    assert_true(resp[0].logprob == -0.25 && resp[0].is_greedy);
-    assert_true(resp[1].logprob == -3.5 && !resp[1].is_greedy);
+    assert_true(resp[0].logprob == -0.25 && resp[0].is_greedy == 1);
+    assert_true(resp[1].logprob == -3.5 && resp[1].is_greedy == -1);   /* not recorded: unknown, not "no" */
     assert_true(resp[2].logprob == -0.25);
     assert_string_equal(resp[3].text, "hi there");
     assert_non_null(resp[4].error);
@@ -77,6 +77,8 @@ static void test_executor_run_dedups_and_caches(void **state)
     assert_int_equal(st.cache_hits, 3);
     assert_int_equal(st.sent, 1);
     assert_string_equal(resp[3].text, "hi there");
+    assert_int_equal(resp[0].is_greedy, 1);    /* the cache keeps the tri-state */
+    assert_int_equal(resp[1].is_greedy, -1);
     for (int i = 0; i < 5; i++) engine_response_free(&resp[i]);
 
     /* A capability the replay lacks is a fatal, clear error. */

@@ -3,8 +3,9 @@
  * the tiny reference model (tests/data/glm/tiny.gguf): spec parsing,
  * greedy generation (deterministic, streamed pieces add up to the text,
  * stop strings, max_tokens), seeded sampling, chat, loglikelihood
- * consistency (chain rule, is_greedy), rolling windows, stats, and
- * concurrent requests.
+ * consistency (chain rule, is_greedy), rolling windows, the echo scoring
+ * `tianti serve` uses agreeing with loglikelihood, truncation counts, stats,
+ * and concurrent requests.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -249,6 +250,113 @@ static void test_glm_loglikelihood_rolling_windows(void **state)
     engine_close(small);
 }
 
+static engine_response complete_ok(engine *e, const engine_request *req)
+{
+    engine_response r;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(engine_complete(e, req, &r, err), TT_OK);
+    assert_null(r.error);
+    return r;
+}
+
+/* What `tianti serve` + the openai engine compute: the prompt echoed with
+ * per-token logprobs, split where the context (without trailing
+ * whitespace) ends. Worked out here from the pieces, which spell the
+ * prompt; it must equal the engine's own loglikelihood. */
+static void test_glm_loglikelihood_equals_echo_split(void **state)
+{
+    (void)state;
+    engine *e = open_engine("", 0);
+    const char *pairs[][2] = {{"hello", " world!"}, {"hello ", "world"}, {"the cat sat", " on the mat"},
+                              {"12+3", "5=17"}, {"the ca", "t sat"}, {"Q:\n", "A"}};
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        const char *ctx = pairs[k][0], *cont = pairs[k][1];
+        int n;
+        double direct = ll(e, ctx, cont, NULL, &n);
+        char *prompt = tt_asprintf("%s%s", ctx, cont);
+        engine_request req = {.kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING, .context = prompt, .echo = 1};
+        engine_response r = complete_ok(e, &req);
+        size_t boundary = strlen(ctx);
+        while (boundary > 0 && (ctx[boundary - 1] == ' ' || ctx[boundary - 1] == '\n')) boundary--;
+        tt_buf spelled;
+        tt_buf_init(&spelled);
+        double sum = 0;
+        int scored = 0;
+        for (int i = 0; i < r.n_token_logprobs; i++) {
+            tt_buf_puts(&spelled, r.token_logprobs[i].token);
+            if (i == 0) assert_true(isnan(r.token_logprobs[i].logprob));   /* no BOS: the first is unscored */
+            else assert_true(r.token_logprobs[i].logprob <= 0);
+            if (spelled.len <= boundary) continue;
+            sum += r.token_logprobs[i].logprob;
+            scored++;
+        }
+        assert_string_equal(tt_buf_str(&spelled), prompt);
+        assert_int_equal(scored, n);
+        assert_true(fabs(sum - direct) < 1e-5);
+        assert_int_equal(r.truncated, 0);
+        tt_buf_free(&spelled);
+        engine_response_free(&r);
+        free(prompt);
+    }
+    engine_close(e);
+}
+
+/* Longer than the context: lm-eval's left truncation, counted. A context
+ * of 8 tokens keeps the last 9 tokens of a loglikelihood (8 inputs), the
+ * last 8 - max_tokens (at least half) of a prompt, and drops none of a
+ * rolling text (windows). */
+static void test_glm_truncation_counted(void **state)
+{
+    (void)state;
+    engine *big = open_engine("", 0), *small = open_engine("", 8);
+    const char *ctx = "the cat sat there and the cat sat here and then", *cont = " it left";
+    engine_request req = {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = ctx, .continuation = cont};
+    engine_response whole = complete_ok(big, &req), cut = complete_ok(small, &req);
+    int total = whole.prompt_tokens;
+    assert_true(total > 9);
+    assert_int_equal(whole.truncated, 0);
+    assert_int_equal(cut.truncated, total - 9);
+    assert_int_equal(cut.prompt_tokens, 9);
+    assert_int_equal(cut.n_tokens, whole.n_tokens);   /* the continuation is kept whole */
+    assert_true(fabs(cut.logprob - whole.logprob) > 1e-6);
+    engine_response_free(&whole);
+    engine_response_free(&cut);
+
+    /* a continuation longer than the context is an error, not a score */
+    engine_request toolong = {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "a", .continuation = ctx};
+    engine_response r;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(engine_complete(small, &toolong, &r, err), TT_OK);
+    assert_non_null(r.error);
+    engine_response_free(&r);
+
+    engine_request g = {.kind = ENGINE_REQ_GENERATE, .context = ctx, .gen = {.max_tokens = 2}};
+    engine_response a = complete_ok(big, &g), b = complete_ok(small, &g);
+    assert_int_equal(a.truncated, 0);
+    assert_int_equal(b.prompt_tokens, 6);                /* 8 - max_tokens */
+    assert_int_equal(b.truncated, a.prompt_tokens - 6);
+    engine_response_free(&a);
+    engine_response_free(&b);
+
+    engine_request roll = {.kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING, .context = ctx};
+    a = complete_ok(small, &roll);
+    assert_int_equal(a.truncated, 0);
+    engine_response_free(&a);
+
+    /* echo of a long prompt: the first tokens are cut (no logprob), counted */
+    char *prompt = tt_asprintf("%s%s", ctx, cont);
+    engine_request echo = {.kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING, .context = prompt, .echo = 1};
+    a = complete_ok(small, &echo);
+    assert_int_equal(a.n_token_logprobs, total);
+    assert_int_equal(a.truncated, total - 9);
+    for (int i = 0; i < a.n_token_logprobs; i++)
+        assert_int_equal(isnan(a.token_logprobs[i].logprob), i <= a.truncated);
+    engine_response_free(&a);
+    free(prompt);
+    engine_close(big);
+    engine_close(small);
+}
+
 static void test_glm_chat(void **state)
 {
     (void)state;
@@ -308,6 +416,8 @@ int main(void)
         cmocka_unit_test(test_glm_loglikelihood_chain_rule_and_greedy),
         cmocka_unit_test(test_glm_prefix_reuse_matches_fresh),
         cmocka_unit_test(test_glm_loglikelihood_rolling_windows),
+        cmocka_unit_test(test_glm_loglikelihood_equals_echo_split),
+        cmocka_unit_test(test_glm_truncation_counted),
         cmocka_unit_test(test_glm_chat),
         cmocka_unit_test(test_glm_concurrent_requests),
     };

@@ -3,8 +3,9 @@
  * tricky strings (chunks worked out by hand from the spec in tokenizer.c),
  * byte-level BPE against ids from an independent Python implementation
  * (tests/tools/glm_reference.py -> tests/data/glm/ref_tokenize.txt), special
- * tokens, detokenization round trips, a SentencePiece vocab built here, and
- * the chat prompt layout.
+ * tokens, detokenization round trips, a SentencePiece vocab built here, the
+ * chat prompt layout, and the scoring rule's context/continuation split
+ * (glm_encode_pair) with BOS as the GGUF says.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -395,6 +396,219 @@ static void test_glm_tokenize_matches_tiny_model_cases(void **state)
     free(cases);
 }
 
+/* ---- the scoring rule (glm_encode_pair, docs/scoring.md) -------------------------
+ * On the shipped model's tokenizer. Expected splits are worked out from the
+ * rule: context and continuation tokenized together; a token is context when
+ * its text ends at or before the end of the context without trailing
+ * whitespace. lm-eval's _encode_pair gives the same split whenever the
+ * context's own tokens are a prefix of the joint tokens (checked here), and
+ * an empty continuation where a token spans the boundary, where this rule
+ * gives the spanning token to the continuation. */
+
+static glm_tokenizer *tiny_model_tokenizer(gguf_file **f)
+{
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *model = tt_asprintf("%s/models/tianti-tiny.gguf", src ? src : ".");
+    char err[TT_ERR_SIZE];
+    assert_int_equal(gguf_open(model, f, err), TT_OK);
+    free(model);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(*f, &t, err), TT_OK);
+    return t;
+}
+
+static int tok_count(const glm_tokenizer *t, const char *s, int **ids)
+{
+    int n = 0, cap = 0;
+    *ids = NULL;
+    glm_tokenize(t, s, strlen(s), 1, ids, &n, &cap);
+    return n;
+}
+
+/* ids[n_context..n) spell want, and ids are the joint tokens of ctx + cont. */
+static void expect_pair(const glm_tokenizer *t, const char *ctx, const char *cont, int want_n_context, const char *want)
+{
+    int *ids, n, nc;
+    int n_cont = glm_encode_pair(t, ctx, cont, &ids, &n, &nc);
+    assert_int_equal(nc, want_n_context);
+    assert_int_equal(n_cont, n - nc);
+    char *text = glm_detokenize(t, ids + nc, n - nc, 1);
+    assert_string_equal(text, want);
+    free(text);
+    free(ids);
+}
+
+static void test_glm_encode_pair_rule(void **state)
+{
+    (void)state;
+    gguf_file *f;
+    glm_tokenizer *t = tiny_model_tokenizer(&f);
+    assert_int_equal(glm_token_add_bos(t), 0);          /* tokenizer.ggml.add_bos_token = false */
+    int prefix = glm_token_prefix(t);
+    assert_int_equal(prefix, glm_token_id(t, "<|endoftext|>"));
+
+    /* A continuation that starts with a space: " B" is one token (the
+     * "tianti" pre-tokenizer joins a space to the letters after it); the
+     * context's own tokens are a prefix of the joint ones, so this is
+     * lm-eval's split exactly. */
+    int *c, *w;
+    int nc = tok_count(t, "Question: x\nAnswer:", &c), nw = tok_count(t, "Question: x\nAnswer: B", &w);
+    assert_int_equal(nw, nc + 1);
+    for (int i = 0; i < nc; i++) assert_int_equal(c[i], w[i]);
+    expect_pair(t, "Question: x\nAnswer:", " B", nc, " B");
+    /* trailing whitespace of the context moves to the continuation, as
+     * Python's str.rstrip() defines it (newlines too) */
+    expect_pair(t, "Question: x\nAnswer: ", "B", nc, " B");
+    free(c);
+    free(w);
+    int n_q = tok_count(t, "Q", &c);
+    free(c);
+    expect_pair(t, "Q\n", "A", n_q, "\nA");
+
+    /* A merge across the boundary: "Par" + "is" is the one token " Paris".
+     * lm-eval's count split (the context alone has 7 tokens, the whole 6)
+     * would leave no continuation; here the spanning token is the
+     * continuation, after the 5 tokens of "The capital of France is". */
+    assert_int_equal(tok_count(t, "The capital of France is Par", &c), 7);
+    free(c);
+    assert_int_equal(tok_count(t, "The capital of France is Paris", &c), 6);
+    free(c);
+    expect_pair(t, "The capital of France is Par", "is", 5, " Paris");
+    expect_pair(t, "The sky is blu", "e", 3, " blue");
+    /* digits are single tokens: the boundary falls between them */
+    expect_pair(t, "12+35=", "47", 6, "47");
+    expect_pair(t, "12+35=4", "7", 7, "7");
+
+    /* Empty (or all-whitespace) context: the prefix token is the context. */
+    int *ids, n, n_context;
+    assert_int_equal(glm_encode_pair(t, "", "Paris", &ids, &n, &n_context), 1);
+    assert_int_equal(n_context, 1);
+    assert_int_equal(ids[0], prefix);
+    free(ids);
+    expect_pair(t, "  ", "Paris", 1, "  Paris");
+    /* ... unless the text already starts with it */
+    assert_int_equal(glm_encode_pair(t, "", "<|endoftext|>Paris", &ids, &n, &n_context), 1);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], prefix);
+    free(ids);
+    /* nothing to score */
+    assert_int_equal(glm_encode_pair(t, "Answer:", "", &ids, &n, &n_context), 0);
+    free(ids);
+
+    /* glm_token_ends: where each token of "12+35=47" ends; special tokens
+     * parsed from the text take their text's length */
+    n = tok_count(t, "12+35=47", &ids);
+    size_t ends[8];
+    assert_int_equal(n, 8);
+    glm_token_ends(t, ids, n, 8, ends);
+    for (int i = 0; i < 8; i++) assert_int_equal(ends[i], (size_t)i + 1);
+    free(ids);
+    n = tok_count(t, "a<|endoftext|>b", &ids);
+    assert_int_equal(n, 3);
+    glm_token_ends(t, ids, n, 15, ends);
+    assert_int_equal(ends[0], 1);
+    assert_int_equal(ends[1], 14);
+    assert_int_equal(ends[2], 15);
+    free(ids);
+    glm_tokenizer_free(t);
+    gguf_close(f);
+}
+
+/* A byte-level vocab (bytes, "a b" merged, <s>, </s>) with the given
+ * pre-tokenizer name and add_bos_token (-1: no key). */
+static glm_tokenizer *bos_vocab(const char *pre, int add_bos, gguf_file **f, uint8_t **buf, gguf_writer **w)
+{
+    static char bytes[256][8];
+    const char *names[260];
+    int32_t types[260];
+    int n = 0;
+    int extra = 0;
+    for (int b = 0; b < 256; b++) {
+        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+        unsigned cp = printable ? (unsigned)b : 256u + (unsigned)extra++;
+        bytes[b][tt_utf8_encode(cp, bytes[b])] = 0;
+        names[n] = bytes[b]; types[n++] = 1;
+    }
+    names[n] = "ab"; types[n++] = 1;
+    names[n] = "<s>"; types[n++] = 3;
+    names[n] = "</s>"; types[n++] = 3;
+    const char *merges[1] = {"a b"};
+    *w = gguf_writer_new();
+    gguf_writer_add_str(*w, "tokenizer.ggml.model", "gpt2");
+    if (pre) gguf_writer_add_str(*w, "tokenizer.ggml.pre", pre);
+    gguf_writer_add_arr_str(*w, "tokenizer.ggml.tokens", names, (uint64_t)n);
+    gguf_writer_add_arr_i32(*w, "tokenizer.ggml.token_type", types, (uint64_t)n);
+    gguf_writer_add_arr_str(*w, "tokenizer.ggml.merges", merges, 1);
+    gguf_writer_add_u32(*w, "tokenizer.ggml.bos_token_id", 257);
+    gguf_writer_add_u32(*w, "tokenizer.ggml.eos_token_id", 258);
+    if (add_bos >= 0) gguf_writer_add_bool(*w, "tokenizer.ggml.add_bos_token", add_bos);
+    size_t len;
+    gguf_writer_to_memory(*w, buf, &len);
+    char err[TT_ERR_SIZE];
+    assert_int_equal(gguf_parse(*buf, len, "bos.gguf", f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(*f, &t, err), TT_OK);
+    return t;
+}
+
+static void free_vocab(glm_tokenizer *t, gguf_file *f, uint8_t *buf, gguf_writer *w)
+{
+    glm_tokenizer_free(t);
+    gguf_close(f);
+    free(buf);
+    gguf_writer_free(w);
+}
+
+/* BOS exactly as the GGUF says: add_bos_token true puts bos first (it
+ * counts as context); BPE without the key adds none (llama.cpp's default);
+ * llama.cpp drops bos for GLM-4's "chatglm-bpe", so eos is the prefix. */
+static void test_glm_encode_pair_bos_as_the_gguf_says(void **state)
+{
+    (void)state;
+    gguf_file *f;
+    uint8_t *buf;
+    gguf_writer *w;
+    glm_tokenizer *t = bos_vocab(NULL, 1, &f, &buf, &w);
+    assert_int_equal(glm_token_add_bos(t), 1);
+    assert_int_equal(glm_token_prefix(t), 257);
+    int *ids, n, nc;
+    /* "xab" + "c": x | ab | c; bos first, context = bos x ab */
+    assert_int_equal(glm_encode_pair(t, "xab", "c", &ids, &n, &nc), 1);
+    assert_int_equal(n, 4);
+    assert_int_equal(nc, 3);
+    assert_int_equal(ids[0], 257);
+    assert_int_equal(ids[2], 256);
+    free(ids);
+    /* "xa" + "b": the merged "ab" spans the boundary and is continuation */
+    assert_int_equal(glm_encode_pair(t, "xa", "b", &ids, &n, &nc), 1);
+    assert_int_equal(nc, 2);
+    assert_int_equal(ids[2], 256);
+    free(ids);
+    /* empty context: bos is the prefix, not doubled */
+    assert_int_equal(glm_encode_pair(t, "", "ab", &ids, &n, &nc), 1);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], 257);
+    free(ids);
+    free_vocab(t, f, buf, w);
+
+    t = bos_vocab(NULL, -1, &f, &buf, &w);
+    assert_int_equal(glm_token_add_bos(t), 0);
+    assert_int_equal(glm_encode_pair(t, "xab", "c", &ids, &n, &nc), 1);
+    assert_int_equal(n, 3);
+    assert_int_equal(nc, 2);
+    free(ids);
+    free_vocab(t, f, buf, w);
+
+    t = bos_vocab("chatglm-bpe", 1, &f, &buf, &w);
+    assert_int_equal(glm_token_bos(t), -1);
+    assert_int_equal(glm_token_add_bos(t), 0);
+    assert_int_equal(glm_token_prefix(t), 258);
+    assert_int_equal(glm_encode_pair(t, "", "c", &ids, &n, &nc), 1);
+    assert_int_equal(ids[0], 258);
+    free(ids);
+    free_vocab(t, f, buf, w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +621,8 @@ int main(void)
         cmocka_unit_test(test_glm_tokenize_spm),
         cmocka_unit_test(test_glm_tokenize_chatglm3_layout),
         cmocka_unit_test(test_glm_tokenize_matches_tiny_model_cases),
+        cmocka_unit_test(test_glm_encode_pair_rule),
+        cmocka_unit_test(test_glm_encode_pair_bos_as_the_gguf_says),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

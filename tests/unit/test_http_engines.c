@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <ctype.h>
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -127,6 +128,31 @@ static engine *toy_new(void)
     t->base.kind = tt_strdup("toy");
     return &t->base;
 }
+
+/* The "nobos" toy scores like the toy but echoes a prompt as a server
+ * whose model adds no BOS token (engine.h: echo): the first byte of the
+ * kept text is unscored, and only the last NOBOS_CTX bytes are kept (the
+ * ones before are cut off, unscored and counted as truncated). */
+#define NOBOS_CTX 12
+
+static int nobos_complete(engine *e, const engine_request *req, engine_response *r, char *err)
+{
+    if (req->kind != ENGINE_REQ_LOGLIKELIHOOD_ROLLING || !req->echo) return toy_complete(e, req, r, err);
+    const char *t = req->context;
+    size_t n = strlen(t), off = n > NOBOS_CTX ? n - NOBOS_CTX : 0;
+    for (size_t i = 0; i < n; i++) {
+        double lp = i <= off ? NAN : byte_lp((unsigned char)t[i]);
+        toy_add_lp(r, t + i, 1, lp);
+        if (i > off) {
+            r->logprob += lp;
+            r->n_tokens++;
+        }
+    }
+    r->truncated = (int)off;
+    return TT_OK;
+}
+
+static const engine_vtable nobos_vt = {.caps = toy_caps, .complete = nobos_complete, .close = toy_close};
 
 /* ---- fixtures -------------------------------------------------------------------- */
 
@@ -271,12 +297,83 @@ static void test_openai_loglikelihood_via_echo(void **state)
     engine_response_free(&via);
     engine_response_free(&direct);
 
+    /* text_offset counts characters (OpenAI's unit); the toy's tokens are
+     * bytes, so a character spans three tokens: the split still falls
+     * where the context ends */
+    engine_request cjk = {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "中 ", .continuation = "文"};
+    assert_int_equal(engine_complete(e, &cjk, &via, err), TT_OK);
+    assert_int_equal(engine_complete(f->toy, &cjk, &direct, err), TT_OK);
+    assert_null(via.error);
+    /* the context's trailing space moves to the continuation (docs/scoring.md) */
+    assert_int_equal(via.n_tokens, 4);
+    assert_float_equal(via.logprob, direct.logprob + byte_lp(' '), 1e-9);
+    engine_response_free(&via);
+    engine_response_free(&direct);
+
     engine_request roll = {.kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING, .context = "abc"};
     assert_int_equal(engine_complete(e, &roll, &via, err), TT_OK);
     /* a=97 -> -0.7, b=98 -> -0.1, c=99 -> -0.2 */
     assert_float_equal(via.logprob, -1.0, 1e-9);
     engine_response_free(&via);
     engine_close(e);
+}
+
+/* Echo scoring from a server whose model adds no BOS token: the
+ * continuation after a context is scored exactly; what needs the first
+ * token (an empty context, a rolling text) is an error or not offered,
+ * never a number without it; tokens cut off before the continuation are
+ * counted as truncated. */
+static void test_openai_echo_without_bos(void **state)
+{
+    (void)state;
+    toy *t = tt_calloc(1, sizeof *t);
+    t->base.vt = &nobos_vt;
+    t->base.spec = tt_strdup("toy:nobos");
+    t->base.kind = tt_strdup("toy");
+    serve_config cfg;
+    serve_config_default(&cfg);
+    cfg.port = 0;
+    serve_server *srv;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(serve_start(&t->base, &cfg, &srv, err), TT_OK);
+    char base[128];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/v1", serve_port(srv));
+    engine *e = open_engine("openai:nobos", base, 10, 0);
+    unsigned caps = engine_caps(e);
+    assert_true(caps & ENGINE_CAP_LOGLIKELIHOOD);
+    assert_false(caps & ENGINE_CAP_LOGLIKELIHOOD_ROLLING);   /* the probe saw the first token unscored */
+
+    engine_request req = {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "1+1=", .continuation = " 2"};
+    engine_response r;
+    assert_int_equal(engine_complete(e, &req, &r, err), TT_OK);
+    assert_null(r.error);
+    assert_float_equal(r.logprob, -0.7, 1e-9);   /* ' ' -0.5, '2' -0.2 */
+    assert_int_equal(r.n_tokens, 2);
+    assert_int_equal(r.truncated, 0);
+    engine_response_free(&r);
+
+    /* 20 bytes: the first 8 are cut off, the 9th is the window's first */
+    engine_request longer = {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "what is 1+1? 1+1=", .continuation = " 2"};
+    assert_int_equal(engine_complete(e, &longer, &r, err), TT_OK);
+    assert_null(r.error);
+    assert_float_equal(r.logprob, -0.7, 1e-9);
+    assert_int_equal(r.truncated, 19 - NOBOS_CTX);
+    engine_response_free(&r);
+
+    engine_request empty = {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "", .continuation = "ab"};
+    assert_int_equal(engine_complete(e, &empty, &r, err), TT_OK);
+    assert_non_null(r.error);
+    assert_non_null(strstr(r.error, "first token of the text unscored"));
+    engine_response_free(&r);
+    /* a continuation longer than the server's context cannot be scored whole */
+    engine_request toolong = {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "Q:", .continuation = " a long continuation"};
+    assert_int_equal(engine_complete(e, &toolong, &r, err), TT_OK);
+    assert_non_null(r.error);
+    assert_non_null(strstr(r.error, "of the continuation unscored"));
+    engine_response_free(&r);
+    engine_close(e);
+    serve_stop(srv);
+    engine_close(&t->base);
 }
 
 typedef struct pieces { tt_buf all; int n; int stop_after; } pieces;
@@ -655,6 +752,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_openai_chat_matches_engine),
         cmocka_unit_test(test_openai_loglikelihood_via_echo),
+        cmocka_unit_test(test_openai_echo_without_bos),
         cmocka_unit_test(test_openai_stream_pieces_and_cancel),
         cmocka_unit_test(test_openai_concurrent_requests_not_mixed),
         cmocka_unit_test(test_chatglm_engine_against_serve),

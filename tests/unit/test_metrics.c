@@ -167,6 +167,10 @@ static void test_metric_exact_match_mc_is_greedy(void **state)
     gold = 0;
     assert_int_equal(metric_score_mc(s, &in, item, err), TT_OK);
     assert_true(item[0] == 0.0);
+    /* unknown (-1: a server without top_logprobs) is no value, not greedy */
+    greedy[0] = -1;
+    assert_int_equal(metric_score_mc(s, &in, item, err), TT_OK);
+    assert_true(isnan(item[0]));
     metric_specs_free(s, 1);
 }
 
@@ -559,6 +563,10 @@ static void test_metric_loglikelihood_and_rolling(void **state)
     assert_true(item[0] == -1.5);
     assert_int_equal(metric_score_loglikelihood(&d[1], -1.5, 1, item, err), TT_OK);
     assert_true(item[0] == 1.0);   /* acc = is_greedy */
+    assert_int_equal(metric_score_loglikelihood(&d[1], -1.5, -1, item, err), TT_OK);
+    assert_true(isnan(item[0]));   /* unknown is_greedy: no value, never counted as greedy */
+    assert_int_equal(metric_score_loglikelihood(&d[0], -1.5, -1, item, err), TT_OK);
+    assert_true(item[0] == -1.5);  /* perplexity does not need it */
     assert_int_equal(metric_score_rolling(&d[0], -1.0, "x", item, err), TT_ERR_UNSUPPORTED);
     metric_specs_free(d, n);
 }

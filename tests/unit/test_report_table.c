@@ -4,7 +4,9 @@
  * the store's API:
  * newest run wins a cell, rows grouped by model name and ordered by
  * precision, newest rating computation used, bench rows matched by spec,
- * filters, empty stores. Elo values were worked out by hand with a 6-line
+ * filters, empty stores; one row per model whatever it was called (model
+ * identity), the mean over the tasks every model has, and generation
+ * speeds marked when within the noise of a neighbour. Elo values were worked out by hand with a 6-line
  * Python script of the update rule (K=4, base 10, scale 400, start 1000):
  *   p_a = 1/(1+10**((rb-ra)/400)); d = 4*(s_a-p_a); ra += d; rb -= d
  */
@@ -164,9 +166,13 @@ static void test_report_table_build_newest_wins(void **state)
     assert_double_equal(f32->cells[a].value, 0.8, 1e-12);
     assert_int_equal(f32->cells[a].run_id, 2);
     assert_int_equal(f32->cells[a].n, 12);
-    /* mean over tasks (not suites): (0.8 + 0.3) / 2 */
-    assert_double_equal(f32->mean_acc, 0.55, 1e-12);
-    assert_int_equal(f32->n_acc, 2);
+    /* mean over the tasks (not suites) every model has: taskA only (q4_0
+     * and beta have no taskB), so f32's taskB does not enter */
+    assert_int_equal(t->n_mean_tasks, 1);
+    assert_string_equal(t->mean_tasks[0], "taskA");
+    assert_double_equal(f32->mean_acc, 0.8, 1e-12);
+    assert_int_equal(f32->n_acc, 1);
+    assert_double_equal(t->rows[0].mean_acc, 0.7, 1e-12);
     /* beta: NULL stderr and n_shot stay unknown. */
     assert_true(isnan(t->rows[0].cells[a].se));
     assert_int_equal(t->rows[0].cells[a].n_shot, -1);
@@ -398,6 +404,161 @@ static void test_report_precision_bits_orders(void **state)
     assert_int_equal(report_precision_bits("weird"), 0);
 }
 
+/* One model under many names: the shipped model's f32 weights stored as
+ * the registry name "tiny-f32", as its spec without a precision (the file
+ * is f32) and as a spec with "./" in the path; q8_0 of the same file is
+ * another model. Paths are absolute so that the test does not depend on
+ * the folder it runs in. */
+static char *tiny_path(void)
+{
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *real = realpath(src ? src : ".", NULL);
+    char *p = tt_asprintf("%s/models/tianti-tiny.gguf", real);
+    free(real);
+    return p;
+}
+
+static void identity_fixture(store *s)
+{
+    char err[TT_ERR_SIZE];
+    char *path = tiny_path();
+    char *f32 = tt_asprintf("glm:%s@f32", path), *plain = tt_asprintf("glm:%s", path);
+    char *dotted = tt_strdup(path);
+    char *slash = strrchr(dotted, '/');
+    *slash = 0;
+    char *dot = tt_asprintf("%s/./tianti-tiny.gguf", dotted);
+    char *q8 = tt_asprintf("glm:%s@q8_0", path);
+    int64_t m_reg, m_plain, m_q8, run1, run2;
+    assert_int_equal(store_model_ensure(s, f32, "tiny-f32", "glm", "f32", NULL, &m_reg, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, plain, plain, "glm", NULL, NULL, &m_plain, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, q8, "tiny-q8_0", "glm", "q8_0", NULL, &m_q8, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h1", "{}", 1, NULL, &run1, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h2", "{}", 2, NULL, &run2, err), TT_OK);
+    /* run 1 under the plain spec: taskA and taskB; run 2 under the registry
+     * name: taskA again (newest wins) and taskC; q8_0: taskA and taskC */
+    assert_int_equal(store_metric_put(s, run1, m_plain, "taskA", 0, "none", "acc", 0.5, 0.1, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run1, m_plain, "taskB", 0, "none", "acc", 0.9, 0.1, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run2, m_reg, "taskA", 0, "none", "acc", 0.6, 0.1, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run2, m_reg, "taskC", 0, "none", "acc", 0.2, 0.1, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run2, m_q8, "taskA", 0, "none", "acc", 0.4, 0.1, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run2, m_q8, "taskC", 0, "none", "acc", 0.3, 0.1, 10, 0, 1, err), TT_OK);
+    /* bench under a third spelling; a rating under the plain spec */
+    char *dot_spec = tt_asprintf("glm:%s@f32", dot);
+    const store_bench_row bench[] = {
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = dot_spec, .model_name = "tianti-tiny", .precision = "f32",
+         .test = "tg128", .mean = 50, .stddev = 2, .unit = "tokens/s"},
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = q8, .model_name = "tiny-q8_0", .precision = "q8_0",
+         .test = "tg128", .mean = 53, .stddev = 2, .unit = "tokens/s"},
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = "replay:fast", .model_name = "fast", .precision = NULL,
+         .test = "tg128", .mean = 90, .stddev = 3, .unit = "tokens/s"},
+    };
+    assert_int_equal(store_bench_put(s, bench, 3, err), TT_OK);
+    const store_rating ratings[] = {
+        {"2026-01-03T00:00:00Z", "bt", "all", plain, 1010, 990, 1030, I(1), 20, I(100), I(42)},
+    };
+    assert_int_equal(store_ratings_put(s, ratings, 1, err), TT_OK);
+    free(path);
+    free(f32);
+    free(plain);
+    free(dotted);
+    free(dot);
+    free(dot_spec);
+    free(q8);
+}
+
+static int row_named(const report_table *t, const char *name)
+{
+    for (int r = 0; r < t->n_rows; r++)
+        if (!strcmp(t->rows[r].name, name)) return r;
+    return -1;
+}
+
+static void test_report_table_one_row_per_model(void **state)
+{
+    (void)state;
+    char *path = temp_db();
+    store *s = open_with(path, identity_fixture);
+    char err[TT_ERR_SIZE];
+    report_table *t;
+    assert_int_equal(report_table_build(s, path, NULL, &t, err), TT_OK);
+    assert_int_equal(t->n_rows, 3);   /* tiny f32 (three spellings), tiny q8_0, fast (bench only) */
+    int f = row_named(t, "tiny-f32"), q = row_named(t, "tiny-q8_0");
+    assert_true(f >= 0 && q >= 0);
+    const report_row *r = &t->rows[f];
+    assert_string_equal(r->precision, "f32");
+    char *tp = tiny_path(), *want = tt_asprintf("glm:%s@f32", tp);
+    assert_string_equal(r->identity, want);
+    assert_int_equal(r->n_names, 3);   /* newest first: the registry name, the plain spec, the bench's name */
+    assert_string_equal(r->names[0], "tiny-f32");
+    assert_string_equal(r->names[2], "tianti-tiny");
+    /* stats from every name: taskA from run 2 (newest), taskB from run 1 under the spec, taskC from run 2 */
+    int a = task_col(t, "taskA"), b = task_col(t, "taskB"), c = task_col(t, "taskC");
+    assert_double_equal(r->cells[a].value, 0.6, 1e-12);
+    assert_double_equal(r->cells[b].value, 0.9, 1e-12);
+    assert_double_equal(r->cells[c].value, 0.2, 1e-12);
+    assert_true(r->has_bt);                      /* rated under the plain spec */
+    assert_double_equal(r->bt, 1010, 0);
+    assert_double_equal(r->tg_tps, 50, 0);       /* measured under "./" */
+    /* the mean covers the tasks both models have: taskA and taskC, not taskB */
+    assert_int_equal(t->n_mean_tasks, 2);
+    assert_string_equal(t->mean_tasks[0], "taskA");
+    assert_string_equal(t->mean_tasks[1], "taskC");
+    assert_double_equal(r->mean_acc, 0.4, 1e-12);
+    assert_int_equal(r->n_acc, 2);
+    assert_double_equal(t->rows[q].mean_acc, 0.35, 1e-12);
+    /* speeds: 53 ± 2 and 50 ± 2 overlap (51 <= 52): within the noise;
+     * 90 ± 3 is clear of 53 ± 2 */
+    assert_true(r->tg_within_noise);
+    assert_true(t->rows[q].tg_within_noise);
+    assert_false(t->rows[row_named(t, "fast")].tg_within_noise);
+    report_table_free(t);
+
+    /* a filter by one name selects the model under all its names */
+    const char *models[] = {"tiny-f32"};
+    report_filter flt = {0};
+    flt.models = models;
+    flt.n_models = 1;
+    assert_int_equal(report_table_build(s, path, &flt, &t, err), TT_OK);
+    assert_int_equal(t->n_rows, 1);
+    assert_string_equal(t->rows[0].name, "tiny-f32");
+    assert_true(t->rows[0].cells[task_col(t, "taskB")].has);
+    assert_true(t->rows[0].has_bench);
+    report_table_free(t);
+    /* ... and so does a spec of it */
+    models[0] = want;
+    assert_int_equal(report_table_build(s, path, &flt, &t, err), TT_OK);
+    assert_int_equal(t->n_rows, 1);
+    assert_string_equal(t->rows[0].name, "tiny-f32");
+    report_table_free(t);
+    free(tp);
+    free(want);
+    drop(s, path);
+}
+
+/* Models with no task in common: no mean, and the report says why. */
+static void test_report_table_no_common_task_no_mean(void **state)
+{
+    (void)state;
+    char *path = temp_db();
+    store *s = open_with(path, NULL);
+    char err[TT_ERR_SIZE];
+    int64_t m1, m2, run;
+    assert_int_equal(store_model_ensure(s, "replay:a", "a", "replay", NULL, NULL, &m1, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, "replay:b", "b", "replay", NULL, NULL, &m2, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h", "{}", 1, NULL, &run, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, m1, "t1", 0, "none", "acc", 0.9, 0.1, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, m2, "t2", 0, "none", "acc", 0.1, 0.1, 10, 0, 1, err), TT_OK);
+    report_table *t;
+    assert_int_equal(report_table_build(s, path, NULL, &t, err), TT_OK);
+    assert_int_equal(t->n_mean_tasks, 0);
+    for (int r = 0; r < t->n_rows; r++) assert_true(isnan(t->rows[r].mean_acc));
+    int said = 0;
+    for (int i = 0; i < t->n_missing; i++) said |= strstr(t->missing[i], "no mean task score") != NULL;
+    assert_true(said);
+    report_table_free(t);
+    drop(s, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +571,8 @@ int main(void)
         cmocka_unit_test(test_report_table_build_battles_without_ratings),
         cmocka_unit_test(test_report_table_build_survives_bad_battles),
         cmocka_unit_test(test_report_precision_bits_orders),
+        cmocka_unit_test(test_report_table_one_row_per_model),
+        cmocka_unit_test(test_report_table_no_common_task_no_mean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

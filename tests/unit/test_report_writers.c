@@ -209,7 +209,7 @@ static void test_report_json_render_parses_utf8(void **state)
     json_error_t je;
     json_t *root = json_loads(tt_buf_str(&b), 0, &je);
     assert_non_null(root);
-    assert_int_equal(json_integer_value(json_object_get(root, "format_version")), 1);
+    assert_int_equal(json_integer_value(json_object_get(root, "format_version")), 2);
     json_t *models = json_object_get(root, "models");
     assert_int_equal(json_array_size(models), 2);
     int found = 0;
@@ -328,6 +328,82 @@ static void test_report_render_empty_store(void **state)
     tt_buf_free(&b);
 }
 
+/* Two models whose generation speeds overlap (10 ± 1 and 11.5 ± 1) and a
+ * third clear of them; tasks not all shared. */
+static void speed_fixture(store *s)
+{
+    char err[TT_ERR_SIZE];
+    int64_t a, b, run;
+    assert_int_equal(store_model_ensure(s, "replay:a", "alpha", "replay", NULL, NULL, &a, err), TT_OK);
+    assert_int_equal(store_model_ensure(s, "replay:b", "beta", "replay", NULL, NULL, &b, err), TT_OK);
+    assert_int_equal(store_run_create(s, "h", "{}", 3, NULL, &run, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, a, "common", 0, "none", "acc", 0.5, 0.01, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, b, "common", 0, "none", "acc", 0.7, 0.01, 10, 0, 1, err), TT_OK);
+    assert_int_equal(store_metric_put(s, run, a, "only_a", 0, "none", "acc", 0.9, 0.01, 10, 0, 1, err), TT_OK);
+    const store_bench_row bench[] = {
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = "replay:a", .model_name = "alpha", .test = "tg128",
+         .mean = 10, .stddev = 1, .unit = "tokens/s"},
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = "replay:b", .model_name = "beta", .test = "tg128",
+         .mean = 11.5, .stddev = 1, .unit = "tokens/s"},
+        {.created_at = "2026-01-01T00:00:00Z", .model_spec = "replay:c", .model_name = "gamma", .test = "tg128",
+         .mean = 30, .stddev = 1, .unit = "tokens/s"},
+    };
+    assert_int_equal(store_bench_put(s, bench, 3, err), TT_OK);
+}
+
+static int setup_speed(void **state) { return setup(state, speed_fixture); }
+
+static void test_report_writers_speed_noise_and_mean_tasks(void **state)
+{
+    fx *f = *state;
+    tt_buf b;
+    tt_buf_init(&b);
+    report_md_render(f->t, NULL, &b);
+    const char *s = tt_buf_str(&b);
+    assert_non_null(strstr(s, "| 10.0 ± 1.0 ≈ |"));
+    assert_non_null(strstr(s, "| 11.5 ± 1.0 ≈ |"));
+    assert_non_null(strstr(s, "| 30.0 ± 1.0 |"));
+    assert_non_null(strstr(s, "over the 1 task every model with results has (common)"));
+    tt_buf_reset(&b);
+    report_html_render(f->t, NULL, NULL, &b);
+    assert_non_null(strstr(tt_buf_str(&b), "11.5 ± 1.0 ≈"));
+    assert_non_null(strstr(tt_buf_str(&b), "(common)"));
+    tt_buf_reset(&b);
+    report_json_render(f->t, NULL, &b);
+    json_error_t je;
+    json_t *root = json_loads(tt_buf_str(&b), 0, &je);
+    assert_non_null(root);
+    json_t *mt = json_object_get(root, "mean_tasks");
+    assert_int_equal(json_array_size(mt), 1);
+    assert_string_equal(json_string_value(json_array_get(mt, 0)), "common");
+    json_t *models = json_object_get(root, "models");
+    int checked = 0;
+    for (size_t i = 0; i < json_array_size(models); i++) {
+        json_t *m = json_array_get(models, i);
+        const char *name = json_string_value(json_object_get(m, "name"));
+        json_t *noise = json_object_get(json_object_get(m, "bench"), "tg_within_noise");
+        assert_true(json_is_array(json_object_get(m, "names")));
+        if (!strcmp(name, "alpha")) {
+            assert_true(json_is_true(noise));
+            assert_true(fabs(json_number_value(json_object_get(m, "mean_task_score")) - 0.5) < 1e-12);
+            assert_int_equal(json_integer_value(json_object_get(m, "tasks_in_mean")), 1);
+            assert_string_equal(json_string_value(json_object_get(m, "identity")), "replay:a");
+            checked++;
+        } else if (!strcmp(name, "gamma")) {
+            assert_true(json_is_false(noise));
+            assert_true(json_is_null(json_object_get(m, "mean_task_score")));
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 2);
+    json_decref(root);
+    tt_buf_reset(&b);
+    report_csv_render(f->t, REPORT_CSV_LEADERBOARD, &b);
+    assert_non_null(strstr(tt_buf_str(&b), ",tg_stddev,tg_within_noise,names\n"));
+    assert_non_null(strstr(tt_buf_str(&b), ",1,1,alpha\n"));   /* tg_stddev 1, within the noise, one name */
+    tt_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_render_without_gnuplot_says_skipped, setup_fixture, teardown),
         cmocka_unit_test_setup_teardown(test_report_plot_gnuplot_failure_noted, setup_fixture, teardown),
         cmocka_unit_test(test_report_json_render_repairs_bad_utf8),
+        cmocka_unit_test_setup_teardown(test_report_writers_speed_noise_and_mean_tasks, setup_speed, teardown),
         cmocka_unit_test_setup_teardown(test_report_render_empty_store, setup_empty, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,8 +4,10 @@
  * it prints nothing (messages reach the log sink, progress the callback),
  * resumes the same run, records Tianti's own version and commit, and
  * stores each model's kind and precision as the spec parser reads them
- * (an '@' in a replay file name is no precision; "@Q8_0" is q8_0). Also
- * the letter extraction used by the generative fallback (harness/score.h).
+ * (an '@' in a replay file name is no precision; "@Q8_0" is q8_0); an
+ * unknown is_greedy gives N/A with a note, and truncated requests are
+ * counted and warned about. Also the letter extraction used by the
+ * generative fallback (harness/score.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "harness/results.h"
+#include "harness/results_table.h"
 #include "harness/runner.h"
 #include "harness/score.h"
 
@@ -290,11 +293,120 @@ static void test_run_prints_nothing_and_records_versions(void **state)
     free(db);
 }
 
+/* A loglikelihood task, two ways to not know something:
+ *  - a replay that recorded no is_greedy (a server without top_logprobs):
+ *    acc is N/A with a note saying why, never a score; perplexity stands;
+ *  - the tiny GLM model (64-token context) on a document whose context is
+ *    longer than that: the request is left-truncated, counted per task in
+ *    the results document and the printed table, and warned about. */
+static void test_run_unknown_greedy_na_and_truncation_counted(void **state)
+{
+    (void)state;
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    if (!src) src = ".";
+    char dir[] = "/tmp/tianti-runner-ll-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    tt_buf longctx;
+    tt_buf_init(&longctx);
+    for (int i = 0; i < 12; i++) tt_buf_puts(&longctx, "the cat sat there and the dog sat here ");
+    tt_buf_puts(&longctx, "Q: 1+1?\\nA:");
+    char *task = tt_asprintf("%s/ll.json", dir), *docs = tt_asprintf("%s/ll_docs.jsonl", dir);
+    char *replay = tt_asprintf("%s/ll_replay.jsonl", dir);
+    const char *task_json = "{\"name\":\"toy_ll\",\"version\":\"1\",\"dataset\":{\"path\":\"ll_docs.jsonl\"},"
+                            "\"doc_to_text\":\"{{ctx}}\",\"doc_to_target\":\"{{cont}}\",\"output_type\":\"loglikelihood\"}\n";
+    assert_int_equal(tt_write_file(task, task_json, strlen(task_json), NULL), TT_OK);
+    char *docs_text = tt_asprintf("{\"ctx\":\"Q: 2+2?\\nA:\",\"cont\":\"4\"}\n{\"ctx\":\"%s\",\"cont\":\"2\"}\n",
+                                  tt_buf_str(&longctx));
+    assert_int_equal(tt_write_file(docs, docs_text, strlen(docs_text), NULL), TT_OK);
+    char *replay_text = tt_asprintf(
+        "{\"kind\":\"loglikelihood\",\"context\":\"Q: 2+2?\\nA:\",\"continuation\":\"4\",\"logprob\":-1}\n"
+        "{\"kind\":\"loglikelihood\",\"context\":\"%s\",\"continuation\":\"2\",\"logprob\":-2}\n", tt_buf_str(&longctx));
+    assert_int_equal(tt_write_file(replay, replay_text, strlen(replay_text), NULL), TT_OK);
+    char *replay_spec = tt_asprintf("replay:%s", replay);
+    char *glm_spec = tt_asprintf("glm:%s/tests/data/glm/tiny.gguf", src);
+    char *db = tt_asprintf("%s/r.db", dir);
+    const char *tasks[] = {task};
+    const char *models[] = {replay_spec, glm_spec};
+    runner_options o;
+    runner_options_default(&o);
+    o.tasks = tasks;
+    o.n_tasks = 1;
+    o.models = models;
+    o.n_models = 2;
+    o.db_path = db;
+    o.registry_path = NULL;
+    o.tasks_dir = dir;
+    o.threads = 1;
+    seen s = {.monotonic = 1};
+    tt_buf_init(&s.log);
+    run_out r;
+    run_captured(&o, &s, &r);
+    if (r.rc) print_error("%s\n", r.err);
+    assert_int_equal(r.rc, TT_OK);
+    free(r.printed);
+
+    json_t *rdoc = json_array_get(r.docs, 0), *gdoc = json_array_get(r.docs, 1);
+    json_t *rres = json_object_get(json_object_get(rdoc, "results"), "toy_ll");
+    assert_string_equal(json_string_value(json_object_get(rres, "acc,none")), "N/A");
+    assert_true(json_is_number(json_object_get(rres, "perplexity,none")));
+    json_t *notes = json_object_get(rdoc, "notes");
+    assert_int_equal(json_array_size(notes), 1);
+    const char *note = json_string_value(json_array_get(notes, 0));
+    assert_non_null(strstr(note, "toy_ll: acc,none is N/A: unknown for 2 of 2 documents: is_greedy is unknown"));
+    json_t *rtr = json_object_get(json_object_get(rdoc, "truncated"), "toy_ll");
+    assert_int_equal(json_integer_value(json_object_get(rtr, "requests")), 2);
+    assert_int_equal(json_integer_value(json_object_get(rtr, "truncated")), 0);
+
+    json_t *gres = json_object_get(json_object_get(gdoc, "results"), "toy_ll");
+    assert_true(json_is_number(json_object_get(gres, "acc,none")));   /* the engine knows its argmax */
+    json_t *gtr = json_object_get(json_object_get(gdoc, "truncated"), "toy_ll");
+    assert_int_equal(json_integer_value(json_object_get(gtr, "requests")), 2);
+    assert_int_equal(json_integer_value(json_object_get(gtr, "truncated")), 1);
+    assert_null(json_object_get(gdoc, "notes"));
+    const char *log = tt_buf_str(&s.log);
+    char *warn = tt_asprintf("warning: %s / toy_ll: 1 of 2 requests were longer than the model's context and were "
+                             "left-truncated\n", glm_spec);
+    assert_non_null(strstr(log, warn));
+    free(warn);
+
+    /* the table `tianti run` prints says both */
+    char *tp = tt_asprintf("%s/table.txt", dir);
+    FILE *f = fopen(tp, "w");
+    assert_non_null(f);
+    results_table_print(rdoc, f);
+    results_table_print(gdoc, f);
+    fclose(f);
+    char *table;
+    size_t len;
+    assert_int_equal(tt_read_file(tp, &table, &len, NULL), TT_OK);
+    assert_non_null(strstr(table, "|     N/A|±|     N/A|"));
+    assert_non_null(strstr(table, "note: toy_ll: acc,none is N/A: unknown for 2 of 2 documents: is_greedy is unknown"));
+    assert_non_null(strstr(table, "truncated toy_ll: 1 of 2 requests (longer than the model's context; left-truncated)\n"));
+    free(table);
+    free(tp);
+    json_decref(r.docs);
+
+    tt_buf_free(&s.log);
+    tt_buf_free(&longctx);
+    char *rm = tt_asprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(rm), 0);
+    free(rm);
+    free(task);
+    free(docs);
+    free(replay);
+    free(docs_text);
+    free(replay_text);
+    free(replay_spec);
+    free(glm_spec);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_score_extract_choice_letters),
         cmocka_unit_test(test_run_prints_nothing_and_records_versions),
+        cmocka_unit_test(test_run_unknown_greedy_na_and_truncation_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
