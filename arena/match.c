@@ -5,10 +5,10 @@
  * (store_battle_put; see arena/match.h).
  */
 #include "arena/match.h"
+#include "arena/conv.h"
 #include "core/utf8.h"
 #include "engines/spec.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,43 +131,9 @@ int arena_match_load_counts(store *s, const char *const *names, int n, long *cou
     return store_battle_counts(s, add_count, &c, err);
 }
 
-/* Model and vendor names that give a model away (our own list). */
-static const char *const known_names[] = {
-    "chatgpt", "gpt-3.5", "gpt-4", "gpt-4o", "openai", "claude", "anthropic", "gemini", "bard", "palm-2",
-    "llama", "meta ai", "mistral", "mixtral", "qwen", "tongyi", "deepseek", "chatglm", "zhipu", "ernie",
-    "baichuan", "vicuna", "alpaca", "falcon", "gemma", "grok", "moonshot", "kimi", "lmsys", "tianti",
-    NULL,
-};
-
-static int word_char(unsigned char c) { return isalnum(c) || c >= 0x80; }
-
-/* Whole-word, ASCII case-insensitive search for needle[0..nlen). */
-static int has_word(const char *text, const char *needle, size_t nlen)
-{
-    char pat[128];
-    if (nlen < 3 || nlen >= sizeof pat) return 0;
-    memcpy(pat, needle, nlen);
-    pat[nlen] = 0;
-    for (const char *p = text; (p = strcasestr(p, pat)) != NULL; p++) {
-        int left_ok = p == text || !word_char((unsigned char)p[-1]) || !word_char((unsigned char)pat[0]);
-        int right_ok = !word_char((unsigned char)p[nlen]) || !word_char((unsigned char)pat[nlen - 1]);
-        if (left_ok && right_ok) return 1;
-    }
-    return 0;
-}
-
 int arena_match_identity_leak(const char *text, const char *const *names, int n)
 {
-    if (!text) return 0;
-    for (int i = 0; i < n; i++) {
-        if (!names[i]) continue;
-        const char *at = strchr(names[i], '@');
-        size_t len = at ? (size_t)(at - names[i]) : strlen(names[i]);
-        if (has_word(text, names[i], len)) return 1;
-    }
-    for (int i = 0; known_names[i]; i++)
-        if (has_word(text, known_names[i], strlen(known_names[i]))) return 1;
-    return 0;
+    return arena_words_match(text, arena_words_builtin(), names, n);
 }
 
 char *arena_match_conversation_json(const char *prompt, const char *answer)

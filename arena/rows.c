@@ -7,58 +7,63 @@
 #include "arena/rows.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- name → id hash ----------------------------------------------------- */
+/* ---- interned name → id ------------------------------------------------ */
 
+/* The battle list interns its strings (battles.h), so equal names are
+ * equal pointers: an open-addressing table keyed by the pointer. */
 typedef struct name_map {
-    int *slot;       /* [cap] model id or -1 */
-    size_t cap;
+    const char **key;
+    int *id;
+    size_t cap;          /* power of two */
     arena_index *idx;
 } name_map;
 
-static size_t name_hash(const char *s) { return (size_t)tt_fnv1a64(s, strlen(s)); }
-
-static void map_grow(name_map *m)
+static size_t ptr_hash(const char *p)
 {
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    int *slot = tt_malloc(cap * sizeof *slot);
-    for (size_t i = 0; i < cap; i++) slot[i] = -1;
-    for (int id = 0; id < m->idx->n_models; id++) {
-        size_t h = name_hash(m->idx->models[id]) & (cap - 1);
-        while (slot[h] >= 0) h = (h + 1) & (cap - 1);
-        slot[h] = id;
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->cap = cap;
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return (size_t)x;
 }
 
-static int map_lookup(const name_map *m, const char *name)
+static void map_put(name_map *m, const char *name, int id)
 {
-    if (!m->cap) return -1;
-    size_t h = name_hash(name) & (m->cap - 1);
-    while (m->slot[h] >= 0) {
-        if (strcmp(m->idx->models[m->slot[h]], name) == 0) return m->slot[h];
-        h = (h + 1) & (m->cap - 1);
-    }
-    return -1;
+    size_t h = ptr_hash(name) & (m->cap - 1);
+    while (m->key[h]) h = (h + 1) & (m->cap - 1);
+    m->key[h] = name;
+    m->id[h] = id;
 }
 
 static int map_intern(name_map *m, const char *name)
 {
-    int id = map_lookup(m, name);
-    if (id >= 0) return id;
+    if (m->cap) {
+        size_t h = ptr_hash(name) & (m->cap - 1);
+        while (m->key[h]) {
+            if (m->key[h] == name) return m->id[h];
+            h = (h + 1) & (m->cap - 1);
+        }
+    }
     arena_index *idx = m->idx;
-    if ((size_t)(idx->n_models + 1) * 2 > m->cap) map_grow(m);
-    id = idx->n_models++;
+    if ((size_t)(idx->n_models + 1) * 2 > m->cap) {
+        name_map bigger = {NULL, NULL, m->cap ? m->cap * 2 : 64, idx};
+        bigger.key = tt_calloc(bigger.cap, sizeof *bigger.key);
+        bigger.id = tt_malloc(bigger.cap * sizeof *bigger.id);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->key[i]) map_put(&bigger, m->key[i], m->id[i]);
+        free(m->key);
+        free(m->id);
+        *m = bigger;
+    }
+    int id = idx->n_models++;
     idx->models = tt_realloc(idx->models, (size_t)idx->n_models * sizeof *idx->models);
     idx->models[id] = tt_strdup(name);
-    size_t h = name_hash(name) & (m->cap - 1);
-    while (m->slot[h] >= 0) h = (h + 1) & (m->cap - 1);
-    m->slot[h] = id;
+    map_put(m, name, id);
     return id;
 }
 
@@ -78,35 +83,44 @@ int arena_index_build(const arena_battles *l, int exclude_ties, arena_index *out
 {
     (void)err;
     memset(out, 0, sizeof *out);
-    order_item *ord = tt_malloc((l->n ? l->n : 1) * sizeof *ord);
+    size_t *src = tt_malloc((l->n ? l->n : 1) * sizeof *src);
     size_t n = 0;
+    int sorted = 1;
+    double last = -INFINITY;
     for (size_t i = 0; i < l->n; i++) {
         if (exclude_ties && judge_winner_is_tie(l->v[i].winner)) continue;
-        ord[n].t = l->v[i].tstamp;
-        ord[n].i = i;
-        n++;
+        if (l->v[i].tstamp < last) sorted = 0;
+        last = l->v[i].tstamp;
+        src[n++] = i;
     }
-    qsort(ord, n, sizeof *ord, cmp_order);
-    name_map m = {NULL, 0, out};
+    if (!sorted) {   /* stable sort by tstamp; a list in order (the usual case) is left as it is */
+        order_item *ord = tt_malloc(n * sizeof *ord);
+        for (size_t k = 0; k < n; k++) ord[k] = (order_item){l->v[src[k]].tstamp, src[k]};
+        qsort(ord, n, sizeof *ord, cmp_order);
+        for (size_t k = 0; k < n; k++) src[k] = ord[k].i;
+        free(ord);
+    }
+    name_map m = {NULL, NULL, 0, out};
     out->n = n;
+    out->src = src;
     out->a = tt_malloc((n ? n : 1) * sizeof *out->a);
     out->b = tt_malloc((n ? n : 1) * sizeof *out->b);
     out->outcome = tt_malloc(n ? n : 1);
     out->tstamp = tt_malloc((n ? n : 1) * sizeof *out->tstamp);
     /* factorize(concat(model_a, model_b)): all A names first, then B names */
-    for (size_t k = 0; k < n; k++) out->a[k] = map_intern(&m, l->v[ord[k].i].model_a);
-    for (size_t k = 0; k < n; k++) out->b[k] = map_intern(&m, l->v[ord[k].i].model_b);
+    for (size_t k = 0; k < n; k++) out->a[k] = map_intern(&m, l->v[src[k]].model_a);
+    for (size_t k = 0; k < n; k++) out->b[k] = map_intern(&m, l->v[src[k]].model_b);
     out->battles = tt_calloc((size_t)(out->n_models ? out->n_models : 1), sizeof *out->battles);
     for (size_t k = 0; k < n; k++) {
-        const arena_battle *bt = &l->v[ord[k].i];
+        const arena_battle *bt = &l->v[src[k]];
         out->tstamp[k] = bt->tstamp;
         out->outcome[k] = bt->winner == JUDGE_WIN_A ? ARENA_OUT_A
                         : bt->winner == JUDGE_WIN_B ? ARENA_OUT_B : ARENA_OUT_TIE;
         out->battles[out->a[k]]++;
         out->battles[out->b[k]]++;
     }
-    free(m.slot);
-    free(ord);
+    free(m.key);
+    free(m.id);
     return TT_OK;
 }
 
@@ -120,6 +134,7 @@ void arena_index_free(arena_index *idx)
     free(idx->b);
     free(idx->outcome);
     free(idx->tstamp);
+    free(idx->src);
     memset(idx, 0, sizeof *idx);
 }
 

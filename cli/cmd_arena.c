@@ -74,9 +74,7 @@ static int arena_import(int argc, char **argv)
     arena_battles_init(&l);
     store *s = NULL;
     int rc = arena_battles_read_file(&l, pos.items[0], err);
-    if (rc == TT_OK && source)
-        for (size_t i = 0; i < l.n; i++)
-            if (!l.v[i].source) l.v[i].source = tt_strdup(source);
+    if (rc == TT_OK && source) arena_battles_set_default_source(&l, source);
     if (rc == TT_OK) rc = store_open(cli_db_path(db), &s, err);
     if (rc == TT_OK) rc = arena_battles_insert_db(s, &l, err);
     if (rc == TT_OK) printf("imported %zu battles into %s\n", l.n, cli_db_shown(cli_db_path(db)));
