@@ -82,6 +82,12 @@ typedef enum arena_source {
 void arena_battles_init(arena_battles *l);
 void arena_battles_free(arena_battles *l);          /* NULL is fine; l is reset */
 
+/* Makes room for n battles in all (no copying while they are appended). */
+void arena_battles_reserve(arena_battles *l, size_t n);
+/* A block of bytes for a big array (free with free()): on huge pages when
+ * it is large and the kernel lends them on request. */
+void *arena_big_alloc(size_t bytes);
+
 /* Interns s in l's pool (NULL stays NULL). */
 const char *arena_battles_intern(arena_battles *l, const char *s);
 const char *arena_battles_intern_n(arena_battles *l, const char *s, size_t n);

@@ -58,9 +58,14 @@ static int fail_syntax(scan *s, const char *at, const char *why)
     return -1;
 }
 
+/* JSON whitespace: ' ', '\t', '\n', '\r'. */
+static const unsigned char is_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
 static inline void skip_ws(scan *s)
 {
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
+    const char *p = s->p, *end = s->end;
+    while (p < end && is_ws[(unsigned char)*p]) p++;
+    s->p = p;
 }
 
 static int hex4(const char *p, unsigned *v)
@@ -86,8 +91,23 @@ static int scan_string(scan *s, const char **start, size_t *len, int *escaped)
     *escaped = 0;
     *start = p;
     for (;;) {
-        /* fast run over plain bytes */
-        while (p < s->end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
+        /* fast run over plain bytes, eight at a time: stop at a word holding
+         * '"', '\\' or a control character */
+        while (s->end - p >= 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+            uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & high;
+            if (hit) {
+                /* the lowest flagged byte is exact (false flags only sit above a true one) */
+                p += __builtin_ctzll(hit) / 8;
+                break;
+            }
+            p += 8;
+        }
+        if (p < s->end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+            while (p < s->end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
         if (p >= s->end) return fail_syntax(s, p, "unterminated string");
         if (*p == '"') break;
         if ((unsigned char)*p < 0x20) return fail_syntax(s, p, "control character in a string");
@@ -163,6 +183,21 @@ static int scan_number(scan *s, double *v)
     if (*p == '0') {
         p++;
     } else {
+        /* eight digits at a time while the mantissa stays exact */
+        while (s->end - p >= 8 && digits + 8 <= 15) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            if ((((x & 0xF0F0F0F0F0F0F0F0ull) | (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
+                 0x3333333333333333ull))
+                break;
+            x -= 0x3030303030303030ull;
+            x = (x * 10) + (x >> 8);
+            x = (((x & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+                 (((x >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+            mant = mant * 100000000ull + x;
+            digits += 8;
+            p += 8;
+        }
         while (p < s->end && *p >= '0' && *p <= '9') {
             if (digits < 15) mant = mant * 10 + (uint64_t)(*p - '0');
             else exact = 0;
@@ -292,21 +327,77 @@ typedef struct field {
     double num;
 } field;
 
-/* Which known field a key names, or -1. */
-static int field_of(const char *k, size_t n, int escaped)
+/* a[0..n) == b[0..n) for short strings, without a call. */
+static inline int same_bytes(const char *a, const char *b, size_t n)
 {
-    if (escaped) return -1;
+    while (n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+        a += 8, b += 8, n -= 8;
+    }
+    while (n--)
+        if (*a++ != *b++) return 0;
+    return 1;
+}
+
+/* The first and last (up to) 8 bytes of s[0..n) as words, zero-padded;
+ * 0 < n. Reads only s[0..n). */
+static inline void word_ends(const char *s, size_t n, uint64_t *head, uint64_t *tail)
+{
+    *head = *tail = 0;
+    if (n >= 8) {
+        memcpy(head, s, 8);
+        memcpy(tail, s + n - 8, 8);
+    } else {
+        for (size_t i = 0; i < n; i++) *head |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        *tail = *head;
+    }
+}
+
+/* word_ends for a string inside a buffer that runs on to limit: one masked
+ * load when 8 bytes can be read. */
+static inline void word_ends_in(const char *s, size_t n, const char *limit, uint64_t *head, uint64_t *tail)
+{
+    if (n < 8 && limit - s >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        *head = *tail = n ? w & (~0ull >> (64 - 8 * n)) : 0;
+        return;
+    }
+    word_ends(s, n, head, tail);
+}
+
+/* The known field names as end words (word_ends), made once per parse. */
+typedef struct keytab {
+    uint64_t head[N_FIELDS], tail[N_FIELDS];
+} keytab;
+
+static void keytab_init(keytab *t)
+{
+    for (int i = 0; i < N_FIELDS; i++) word_ends(field_names[i].name, field_names[i].len, &t->head[i], &t->tail[i]);
+}
+
+/* Which known field a key names, or -1: a key of 4 to 14 bytes is equal to
+ * a name when its length and first and last 8 bytes are (which covers
+ * every byte). A record has a handful of keys and this runs for each. */
+static int field_of(const keytab *t, const char *k, size_t n, int escaped, const char *limit)
+{
+    if (escaped || n < 4 || n > 14) return -1;
+    uint64_t kh, kt;
+    word_ends_in(k, n, limit, &kh, &kt);
     for (int i = 0; i < N_FIELDS; i++)
-        if (field_names[i].len == n && !memcmp(field_names[i].name, k, n)) return i;
+        if (field_names[i].len == n && t->head[i] == kh && t->tail[i] == kt) return i;
     return -1;
 }
 
 /* Scans the object at s->p, filling f[] with the known fields. *type is
  * the top-level value's type (a record that is not an object is checked
  * as JSON first, then refused by the caller). */
-static int scan_record(scan *s, field *f, enum jtype *type)
+static int scan_record(scan *s, const keytab *keys, field *f, enum jtype *type)
 {
-    memset(f, 0, N_FIELDS * sizeof *f);
+    for (int i = 0; i < N_FIELDS; i++) f[i].type = J_NONE;
     skip_ws(s);
     if (s->p >= s->end || *s->p != '{') return skip_value(s, 0, type);
     *type = J_OBJ;
@@ -324,13 +415,13 @@ static int scan_record(scan *s, field *f, enum jtype *type)
         if (s->p >= s->end || *s->p != ':') return fail_syntax(s, s->p, "':' expected");
         s->p++;
         skip_ws(s);
-        int id = field_of(k, kn, kesc);
+        int id = field_of(keys, k, kn, kesc, s->end);
         if (id < 0) {
             enum jtype t;
             if (skip_value(s, 1, &t)) return -1;
         } else {
             field *x = &f[id];
-            memset(x, 0, sizeof *x);
+            x->escaped = 0;
             if (s->p < s->end && *s->p == '"') {
                 x->type = J_STR;
                 if (scan_string(s, &x->start, &x->len, &x->escaped)) return -1;
@@ -357,8 +448,12 @@ typedef struct chunk {
     size_t start, end;           /* this chunk's bytes */
     int array;                   /* the input is one JSON array */
     const arena_read_opts *o;
+    const keytab *keys;
     arena_battles out;           /* with its own pool */
     tt_buf s1, s2;               /* decoding scratch */
+    struct { const char *p; size_t n; uint64_t head, tail; } seen[256];
+                                 /* strings interned so far (records repeat a few names) */
+    int n_seen;
     /* the first error */
     int rc;
     size_t err_off;              /* offset of the failing line or syntax error */
@@ -382,6 +477,33 @@ static int chunk_fail(chunk *c, size_t off, long record, int syntax, const char 
     return TT_ERR_PARSE;
 }
 
+/* Interns s[0..n) in the chunk's pool, through a small open-addressing
+ * table of the strings seen (up to 128 of them) keyed by their length and
+ * end words; equal when those are and, beyond 16 bytes, the bytes are. */
+static const char *chunk_intern(chunk *c, const char *s, size_t n)
+{
+    uint64_t head = 0, tail = 0;
+    const char *limit = s >= c->text && s < c->text + c->end ? c->text + c->end : s + n;
+    if (n) word_ends_in(s, n, limit, &head, &tail);
+    uint64_t x = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ (n * 0xD6E8FEB86659FD93ull);
+    unsigned h = (unsigned)(x >> 56);
+    for (int probe = 0; probe < 256; probe++, h = (h + 1) & 255u) {
+        if (!c->seen[h].p) break;
+        if (c->seen[h].n == n && c->seen[h].head == head && c->seen[h].tail == tail &&
+            (n <= 16 || same_bytes(c->seen[h].p, s, n)))
+            return c->seen[h].p;
+    }
+    const char *r = arena_battles_intern_n(&c->out, s, n);
+    if (c->n_seen < 128 && !c->seen[h].p) {
+        c->seen[h].p = r;
+        c->seen[h].n = n;
+        c->seen[h].head = head;
+        c->seen[h].tail = tail;
+        c->n_seen++;
+    }
+    return r;
+}
+
 /* The string value of a field, decoded when needed and checked as UTF-8;
  * NULL when it cannot be (a lone surrogate, bad UTF-8). */
 static const char *field_string(const field *x, tt_buf *scratch, size_t *n)
@@ -393,7 +515,13 @@ static const char *field_string(const field *x, tt_buf *scratch, size_t *n)
     }
     *n = x->len;
     /* ASCII needs no check */
-    for (size_t i = 0; i < x->len; i++)
+    size_t i = 0;
+    for (; i + 8 <= x->len; i += 8) {
+        uint64_t w;
+        memcpy(&w, x->start + i, 8);
+        if (w & 0x8080808080808080ull) return tt_utf8_valid(x->start, x->len) ? x->start : NULL;
+    }
+    for (; i < x->len; i++)
         if ((unsigned char)x->start[i] >= 0x80) return tt_utf8_valid(x->start, x->len) ? x->start : NULL;
     return x->start;
 }
@@ -486,12 +614,12 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
         } else {
             opt[i] = field_string(x, NULL, &optn[i]);
             if (!opt[i]) return chunk_fail(c, off, record, 0, "field '%s' must be a string", field_names[opt_fields[i]].name);
-            opt[i] = arena_battles_intern_n(&c->out, opt[i], optn[i]);
+            opt[i] = chunk_intern(c, opt[i], optn[i]);
         }
     }
     arena_battles *l = &c->out;
-    const char *ma = arena_battles_intern_n(l, models[0], mlen[0]);
-    const char *mb = arena_battles_intern_n(l, models[1], mlen[1]);
+    const char *ma = chunk_intern(c, models[0], mlen[0]);
+    const char *mb = chunk_intern(c, models[1], mlen[1]);
     /* appended directly: the strings are interned already */
     arena_battle *b = arena_battles_add(l, NULL, NULL, winner, tstamp, NULL, NULL);
     b->model_a = ma;
@@ -589,7 +717,7 @@ static int parse_lines_chunk(chunk *c)
         if (s0 < eol) {
             scan s = {text + s0, text + eol, NULL, NULL};
             enum jtype type;
-            if (scan_record(&s, f, &type))
+            if (scan_record(&s, c->keys, f, &type))
                 return chunk_fail(c, pos, -1, 1, "invalid JSON: %s", s.why);
             while (s.p < s.end && (*s.p == ' ' || *s.p == '\t' || *s.p == '\r')) s.p++;
             if (s.p < s.end) return chunk_fail(c, pos, -1, 1, "invalid JSON: end of line expected after the record");
@@ -622,7 +750,7 @@ static int parse_array(chunk *c)
     } else {
         for (;;) {
             enum jtype type;
-            if (scan_record(&s, f, &type))
+            if (scan_record(&s, c->keys, f, &type))
                 return chunk_fail(c, (size_t)(s.bad - text), -1, 1, "invalid JSON: %s", s.why);
             if (type != J_OBJ) return chunk_fail(c, 0, record, 0, "a battle must be a JSON object");
             if (add_record(c, f, 0, record)) return TT_ERR_PARSE;
@@ -715,6 +843,8 @@ int arena_battles_parse_opts(arena_battles *out, const char *text, size_t len, c
         if (n_chunks < 1) n_chunks = 1;
     }
     chunk *ch = tt_calloc(n_chunks, sizeof *ch);
+    keytab keys;
+    keytab_init(&keys);
     size_t prev = array ? i : 0;
     for (size_t k = 0; k < n_chunks; k++) {
         size_t end = k + 1 == n_chunks ? len : len / n_chunks * (k + 1);
@@ -723,14 +853,21 @@ int arena_battles_parse_opts(arena_battles *out, const char *text, size_t len, c
             end = nl ? (size_t)(nl - text) + 1 : len;
             if (end < prev) end = prev;
         }
-        ch[k] = (chunk){.text = text, .start = prev, .end = end, .array = array, .o = opts, .record = -1};
+        ch[k] = (chunk){.text = text, .start = prev, .end = end, .array = array, .o = opts, .keys = &keys, .record = -1};
         arena_battles_init(&ch[k].out);
+        /* room for records of ~80 bytes up front: no copying while the list grows */
+        size_t guess = (end - prev) / 80 + 16;
+        ch[k].out.v = arena_big_alloc(guess * sizeof *ch[k].out.v);
+        ch[k].out.cap = guess;
         tt_buf_init(&ch[k].s1);
         tt_buf_init(&ch[k].s2);
         prev = end;
     }
     tt_parallel_for(n_chunks, n_chunks > 1 ? threads : 1, chunk_item, ch);
     int rc = TT_OK;
+    size_t total = out->n;
+    for (size_t k = 0; k < n_chunks; k++) total += ch[k].out.n;
+    arena_battles_reserve(out, total);
     for (size_t k = 0; k < n_chunks; k++) {
         chunk *c = &ch[k];
         if (rc == TT_OK) join_chunk(out, c);
@@ -760,7 +897,7 @@ int arena_battles_read_file_opts(arena_battles *out, const char *path, const are
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         size_t len = (size_t)st.st_size;
-        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         close(fd);
         if (map == MAP_FAILED) return tt_fail(err, TT_ERR_IO, "cannot map '%s': %s", path, strerror(errno));
         madvise(map, len, MADV_SEQUENTIAL | MADV_WILLNEED);

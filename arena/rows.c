@@ -5,67 +5,13 @@
  * count table (up to ~1000 models) or by sorting packed keys.
  */
 #include "arena/rows.h"
+#include "arena/strpool.h"
 #include "core/util.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- interned name → id ------------------------------------------------ */
-
-/* The battle list interns its strings (battles.h), so equal names are
- * equal pointers: an open-addressing table keyed by the pointer. */
-typedef struct name_map {
-    const char **key;
-    int *id;
-    size_t cap;          /* power of two */
-    arena_index *idx;
-} name_map;
-
-static size_t ptr_hash(const char *p)
-{
-    uint64_t x = (uint64_t)(uintptr_t)p;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return (size_t)x;
-}
-
-static void map_put(name_map *m, const char *name, int id)
-{
-    size_t h = ptr_hash(name) & (m->cap - 1);
-    while (m->key[h]) h = (h + 1) & (m->cap - 1);
-    m->key[h] = name;
-    m->id[h] = id;
-}
-
-static int map_intern(name_map *m, const char *name)
-{
-    if (m->cap) {
-        size_t h = ptr_hash(name) & (m->cap - 1);
-        while (m->key[h]) {
-            if (m->key[h] == name) return m->id[h];
-            h = (h + 1) & (m->cap - 1);
-        }
-    }
-    arena_index *idx = m->idx;
-    if ((size_t)(idx->n_models + 1) * 2 > m->cap) {
-        name_map bigger = {NULL, NULL, m->cap ? m->cap * 2 : 64, idx};
-        bigger.key = tt_calloc(bigger.cap, sizeof *bigger.key);
-        bigger.id = tt_malloc(bigger.cap * sizeof *bigger.id);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->key[i]) map_put(&bigger, m->key[i], m->id[i]);
-        free(m->key);
-        free(m->id);
-        *m = bigger;
-    }
-    int id = idx->n_models++;
-    idx->models = tt_realloc(idx->models, (size_t)idx->n_models * sizeof *idx->models);
-    idx->models[id] = tt_strdup(name);
-    map_put(m, name, id);
-    return id;
-}
 
 /* ---- index -------------------------------------------------------------- */
 
@@ -100,27 +46,94 @@ int arena_index_build(const arena_battles *l, int exclude_ties, arena_index *out
         for (size_t k = 0; k < n; k++) src[k] = ord[k].i;
         free(ord);
     }
-    name_map m = {NULL, NULL, 0, out};
+    /* One pass gives every name a provisional id (first appearance in
+     * either column) and notes where it first appears as A and as B; the
+     * final ids follow pd.factorize(concat(model_a, model_b)): names seen
+     * as A by their first A position, then the others by their first B
+     * position. The arrays are renumbered only when the two orders differ. */
+    uint32_t n_pool = arena_strpool_count(l->pool);
+    int *by_index = tt_malloc((n_pool ? n_pool : 1) * sizeof *by_index);
+    for (uint32_t i = 0; i < n_pool; i++) by_index[i] = -1;
+    int n_ids = 0, cap_ids = 0;
+    const char **names = NULL;
+    size_t *first_a = NULL, *first_b = NULL;
     out->n = n;
-    out->src = src;
     out->a = tt_malloc((n ? n : 1) * sizeof *out->a);
     out->b = tt_malloc((n ? n : 1) * sizeof *out->b);
     out->outcome = tt_malloc(n ? n : 1);
     out->tstamp = tt_malloc((n ? n : 1) * sizeof *out->tstamp);
-    /* factorize(concat(model_a, model_b)): all A names first, then B names */
-    for (size_t k = 0; k < n; k++) out->a[k] = map_intern(&m, l->v[src[k]].model_a);
-    for (size_t k = 0; k < n; k++) out->b[k] = map_intern(&m, l->v[src[k]].model_b);
-    out->battles = tt_calloc((size_t)(out->n_models ? out->n_models : 1), sizeof *out->battles);
     for (size_t k = 0; k < n; k++) {
         const arena_battle *bt = &l->v[src[k]];
+        const char *nm[2] = {bt->model_a, bt->model_b};
+        int id[2];
+        for (int side = 0; side < 2; side++) {
+            uint32_t pi = arena_strpool_index(nm[side]);
+            int v = pi < n_pool ? by_index[pi] : -1;
+            if (v < 0) {
+                for (v = 0; v < n_ids && names[v] != nm[side]; v++) {}
+                if (v == n_ids) {
+                    if (n_ids == cap_ids) {
+                        cap_ids = cap_ids ? cap_ids * 2 : 32;
+                        names = tt_realloc(names, (size_t)cap_ids * sizeof *names);
+                        first_a = tt_realloc(first_a, (size_t)cap_ids * sizeof *first_a);
+                        first_b = tt_realloc(first_b, (size_t)cap_ids * sizeof *first_b);
+                    }
+                    names[n_ids] = nm[side];
+                    first_a[n_ids] = first_b[n_ids] = SIZE_MAX;
+                    n_ids++;
+                }
+                if (pi < n_pool) by_index[pi] = v;
+            }
+            if (side == 0 && first_a[v] == SIZE_MAX) first_a[v] = k;
+            if (side == 1 && first_b[v] == SIZE_MAX) first_b[v] = k;
+            id[side] = v;
+        }
+        out->a[k] = id[0];
+        out->b[k] = id[1];
         out->tstamp[k] = bt->tstamp;
         out->outcome[k] = bt->winner == JUDGE_WIN_A ? ARENA_OUT_A
                         : bt->winner == JUDGE_WIN_B ? ARENA_OUT_B : ARENA_OUT_TIE;
+    }
+    /* final order */
+    int *order = tt_malloc((size_t)(n_ids ? n_ids : 1) * sizeof *order);
+    for (int i = 0; i < n_ids; i++) order[i] = i;
+    for (int i = 1; i < n_ids; i++) {   /* insertion sort: few models */
+        int v = order[i], j = i;
+        while (j > 0) {
+            int u = order[j - 1];
+            int before = first_a[v] != SIZE_MAX ? (first_a[u] == SIZE_MAX || first_a[v] < first_a[u])
+                                                : (first_a[u] == SIZE_MAX && first_b[v] < first_b[u]);
+            if (!before) break;
+            order[j] = u;
+            j--;
+        }
+        order[j] = v;
+    }
+    int *final_id = tt_malloc((size_t)(n_ids ? n_ids : 1) * sizeof *final_id);
+    int same = 1;
+    for (int i = 0; i < n_ids; i++) {
+        final_id[order[i]] = i;
+        if (order[i] != i) same = 0;
+    }
+    out->n_models = n_ids;
+    out->models = tt_malloc((size_t)(n_ids ? n_ids : 1) * sizeof *out->models);
+    for (int i = 0; i < n_ids; i++) out->models[i] = tt_strdup(names[order[i]]);
+    if (!same)
+        for (size_t k = 0; k < n; k++) {
+            out->a[k] = final_id[out->a[k]];
+            out->b[k] = final_id[out->b[k]];
+        }
+    out->battles = tt_calloc((size_t)(n_ids ? n_ids : 1), sizeof *out->battles);
+    for (size_t k = 0; k < n; k++) {
         out->battles[out->a[k]]++;
         out->battles[out->b[k]]++;
     }
-    free(m.key);
-    free(m.id);
+    free(order);
+    free(final_id);
+    free(names);
+    free(first_a);
+    free(first_b);
+    free(by_index);
     return TT_OK;
 }
 
