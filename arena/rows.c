@@ -58,6 +58,7 @@ int arena_index_build(const arena_battles *l, int exclude_ties, arena_index *out
     const char **names = NULL;
     size_t *first_a = NULL, *first_b = NULL;
     out->n = n;
+    out->src = src;
     out->a = tt_malloc((n ? n : 1) * sizeof *out->a);
     out->b = tt_malloc((n ? n : 1) * sizeof *out->b);
     out->outcome = tt_malloc(n ? n : 1);
