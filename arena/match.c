@@ -5,6 +5,7 @@
  * (store_battle_put; see arena/match.h).
  */
 #include "arena/match.h"
+#include "arena/battles.h"
 #include "arena/conv.h"
 #include "core/utf8.h"
 #include "engines/spec.h"
@@ -152,18 +153,70 @@ char *arena_match_conversation_json(const char *prompt, const char *answer)
     return s;
 }
 
+char *arena_match_conversation_turns_json(const char *const *prompts, const char *const *answers, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        char *p = tt_utf8_clean(prompts[i], prompts[i] ? strlen(prompts[i]) : 0);
+        json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user", "content", p));
+        free(p);
+        if (answers[i]) {
+            char *t = tt_utf8_clean(answers[i], strlen(answers[i]));
+            json_array_append_new(a, json_pack("{s:s,s:s}", "role", "assistant", "content", t));
+            free(t);
+        } else {
+            json_array_append_new(a, json_pack("{s:s,s:n}", "role", "assistant", "content"));
+        }
+    }
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+/* The messages of one side for conv.h (strings borrowed). */
+static arena_msg *side_msgs(const arena_match_record *r, int side, size_t *n)
+{
+    int turns = r->n_turns > 0 ? r->n_turns : 1;
+    arena_msg *m = tt_calloc((size_t)turns * 2, sizeof *m);
+    for (int i = 0; i < turns; i++) {
+        m[2 * i] = (arena_msg){"user", r->n_turns > 0 ? r->prompts[i] : r->prompt};
+        const char *ans = r->n_turns > 0 ? (side ? r->answers_b[i] : r->answers_a[i]) : (side ? r->answer_b : r->answer_a);
+        m[2 * i + 1] = (arena_msg){"assistant", ans};
+    }
+    *n = (size_t)turns * 2;
+    return m;
+}
+
 int arena_match_store(store *s, const arena_match_record *r, int64_t *row_id, char *err)
 {
-    char *conv_a = arena_match_conversation_json(r->prompt, r->answer_a);
-    char *conv_b = arena_match_conversation_json(r->prompt, r->answer_b);
+    char *conv_a, *conv_b;
+    if (r->n_turns > 0) {
+        conv_a = arena_match_conversation_turns_json(r->prompts, r->answers_a, r->n_turns);
+        conv_b = arena_match_conversation_turns_json(r->prompts, r->answers_b, r->n_turns);
+    } else {
+        conv_a = arena_match_conversation_json(r->prompt, r->answer_a);
+        conv_b = arena_match_conversation_json(r->prompt, r->answer_b);
+    }
+    size_t na, nb;
+    arena_msg *ma = side_msgs(r, 0, &na), *mb = side_msgs(r, 1, &nb);
+    arena_conv_facts f;
+    arena_conv_analyse(ma, na, mb, nb, NULL, r->model_a, r->model_b, &f);
+    free(ma);
+    free(mb);
+    char *cats = arena_categories_format(f.cats & ~(unsigned)ARENA_CAT_LANGS);
+    char *style = arena_style_json((const double *)f.style);
+    const char *lang = f.cats & ARENA_CAT_ZH ? "zh" : f.cats & ARENA_CAT_EN ? "en" : "other";
     store_battle b = {
         .model_a = r->model_a, .model_b = r->model_b, .winner = r->winner, .tstamp = r->tstamp,
         .source = r->source, .judge = r->judge, .prompt = r->prompt, .conversation_a = conv_a,
         .conversation_b = conv_b, .voter_id = r->voter_id, .session_token = r->session_token,
-        .flags = r->flags, .extra_json = r->extra_json,
+        .flags = r->flags, .extra_json = r->extra_json, .turns = STORE_INT(f.turns), .language = lang,
+        .categories = *cats ? cats : NULL, .style_json = style,
     };
     int rc = store_battle_put(s, &b, row_id, err);
     free(conv_a);
     free(conv_b);
+    free(cats);
+    free(style);
     return rc;
 }

@@ -131,7 +131,8 @@ static int arena_serve(int argc, char **argv)
 {
     static const char *const usage[] = {
         "tianti arena serve --model SPEC --model SPEC [...] [--models FILE] [--host 127.0.0.1] [--port 8080] [--db FILE]\n"
-        "                   [--prompts TASK|FILE] [--max-prompt BYTES] [--rate-limit N] [--max-tokens N]",
+        "                   [--prompts TASK|FILE] [--max-prompt BYTES] [--rate-limit N] [--max-tokens N]\n"
+        "                   [--max-turns N] [--moderation SPEC]",
         NULL};
     arena_web_opts o;
     arena_web_opts_default(&o);
@@ -150,6 +151,9 @@ static int arena_serve(int argc, char **argv)
         {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)"},
         {OPT_DOUBLE, 0, "temperature", &o.temperature, "T", "sampling temperature (default 0.7)"},
         {OPT_INT, 0, "max-active", &o.max_active, "N", "battles generating at once (default 8)"},
+        {OPT_INT, 0, "max-turns", &o.max_turns, "N", "turns one battle may have (default 50)"},
+        {OPT_STRING, 0, "moderation", &o.moderation, "SPEC",
+         "check every prompt with this engine's moderation first (e.g. openai:omni-moderation-latest)"},
         {OPT_INT, 0, "bootstrap", &o.lb_rounds, "N", "bootstrap rounds for /leaderboard (default 100)"},
         {OPT_INT, 0, "seed", &seed, "S", "seed for pairing (default: random)"},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no request log"},
@@ -157,7 +161,7 @@ static int arena_serve(int argc, char **argv)
     };
     int prc = arena_parse(argc, argv, usage, opts, NULL, &models);
     if (prc >= 0) return prc;
-    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.lb_rounds < 0 || o.rate_per_min < 0)
+    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.max_turns < 1 || o.lb_rounds < 0 || o.rate_per_min < 0)
         return arena_usage_error(usage, opts, &models, "arena serve: %s",
                                  models.n < 2 ? "give at least two models with --model" : "option values must be positive");
     o.models = models.items;
