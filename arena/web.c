@@ -9,6 +9,7 @@
  * rate limits, and the read-only leaderboard. API and rules: arena/web.h.
  */
 #include "arena/web.h"
+#include "arena/clean.h"
 #include "arena/leaderboard.h"
 #include "arena/match.h"
 #include "arena/page.h"
@@ -39,6 +40,11 @@
 #define WEB_LB_CACHE_S 5.0
 #define WEB_COOKIE "tianti_voter"
 #define WEB_MAX_REGENERATE 10         /* regenerations of one turn */
+#define WEB_N_CATS 9                  /* leaderboard tabs: all and the eight categories of arena/conv.h */
+
+/* The leaderboard's category tabs, in order. */
+static const unsigned web_cats[WEB_N_CATS] = {0, ARENA_CAT_EN, ARENA_CAT_ZH, ARENA_CAT_OTHER_LANG, ARENA_CAT_CODE,
+                                              ARENA_CAT_MATH, ARENA_CAT_LONG, ARENA_CAT_MULTITURN, ARENA_CAT_HARD};
 
 /* The events of one generation (a turn, or its regeneration): the NDJSON
  * lines its stream sends. A stream holds its generation's events, so that
@@ -117,7 +123,7 @@ struct arena_web {
     size_t n_rates;
     int urandom_fd;
     pthread_mutex_t lb_mu;        /* one leaderboard computation at a time; guards lb */
-    lb_cache lb[3];               /* by arena_source */
+    lb_cache lb[3][WEB_N_CATS][2]; /* by arena_source, category tab, style control */
 };
 
 typedef struct web_stream {
@@ -1111,12 +1117,15 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
 
 static double finite_or_nan(double v) { return isfinite(v) ? v : NAN; }
 
-/* Leaderboard JSON for a source (cached a few seconds); caller frees.
- * Votes wait only while the battles are read, not while ratings are fitted. */
-static char *leaderboard_json(arena_web *w, arena_source src, const char *src_name)
+/* Leaderboard JSON for a source, category tab and style control (cached a
+ * few seconds); caller frees. The battles are cleaned as `tianti ratings`
+ * cleans them (arena/clean.h); models under --min-battles are hidden.
+ * Votes wait only while the battles are read, not while ratings are
+ * fitted. */
+static char *leaderboard_json(arena_web *w, arena_source src, const char *src_name, int cat, int style)
 {
     pthread_mutex_lock(&w->lb_mu);
-    lb_cache *cache = &w->lb[src];
+    lb_cache *cache = &w->lb[src][cat][style];
     double now = tt_now_s();
     if (cache->json && now - cache->at < WEB_LB_CACHE_S) {
         char *s = tt_strdup(cache->json);
@@ -1126,34 +1135,56 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
     char err[TT_ERR_SIZE];
     arena_battles l;
     arena_battles_init(&l);
-    json_t *root = json_pack("{s:s,s:i}", "source", src_name, "bootstrap_rounds", w->o.lb_rounds);
+    json_t *root = json_pack("{s:s,s:i,s:s,s:b,s:i}", "source", src_name, "bootstrap_rounds", w->o.lb_rounds,
+                             "category", arena_category_name(web_cats[cat]), "style_control", style, "min_battles",
+                             w->o.min_battles);
     json_t *rows = json_array();
+    arena_load_opts lo = {.with_flagged = 1, .analyse = 1, .identity = NULL};
     pthread_mutex_lock(&w->db_mu);
-    int rc = arena_battles_load_db(w->st, src, &l, err);
+    int rc = arena_battles_load_db_opts(w->st, src, &lo, &l, err);
     pthread_mutex_unlock(&w->db_mu);
+    arena_clean_opts co;
+    arena_clean_opts_default(&co);
+    co.category = web_cats[cat];
+    arena_clean_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (rc == TT_OK) rc = arena_clean(&l, &co, &rep, err);
     json_object_set_new(root, "battles", json_integer(rc == TT_OK ? (json_int_t)l.n : 0));
+    int hidden = 0;
     if (rc == TT_OK && l.n > 0) {
         arena_lb_opts o;
         arena_lb_opts_default(&o);
         o.rounds = w->o.lb_rounds;
         o.seed = 1;
         o.threads = 1;
+        o.style_control = style;
+        o.min_battles = w->o.min_battles;
         arena_leaderboard lb;
         memset(&lb, 0, sizeof lb);
         rc = arena_leaderboard_compute(&l, &o, &lb, err);
+        hidden = lb.n_hidden;
         for (int i = 0; rc == TT_OK && i < lb.n; i++) {
             const arena_lb_row *r = &lb.rows[i];
             json_t *row = json_pack("{s:i,s:s,s:f,s:I}", "rank", r->rank, "model", r->model, "rating", r->rating,
                                     "battles", (json_int_t)r->battles);
-            double lo = finite_or_nan(r->lower), hi = finite_or_nan(r->upper);
-            json_object_set_new(row, "lower", isnan(lo) ? json_null() : json_real(lo));
+            double lo_ = finite_or_nan(r->lower), hi = finite_or_nan(r->upper);
+            json_object_set_new(row, "lower", isnan(lo_) ? json_null() : json_real(lo_));
             json_object_set_new(row, "upper", isnan(hi) ? json_null() : json_real(hi));
             json_array_append_new(rows, row);
+        }
+        if (rc == TT_OK && lb.style) {
+            json_t *coef = json_array();
+            for (int k = 0; k < ARENA_STYLE_K; k++)
+                json_array_append_new(coef, json_pack("{s:s,s:f}", "feature", arena_style_feature_name(k), "coef",
+                                                      lb.coef[k]));
+            json_object_set_new(root, "style_coefficients", coef);
         }
         arena_leaderboard_free(&lb);
     }
     if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: leaderboard: %s", err);
     json_object_set_new(root, "ok", json_boolean(rc == TT_OK));
+    json_object_set_new(root, "hidden_models", json_integer(hidden));
+    json_object_set_new(root, "dropped", json_integer((json_int_t)(rep.read - rep.kept - rep.category)));
     json_object_set_new(root, "models", rows);
     arena_battles_free(&l);
     char *s = json_dumps(root, JSON_COMPACT);
@@ -1172,7 +1203,15 @@ static int get_leaderboard(arena_web *w, tt_httpd_req *c, int html)
     arena_source src;
     char err[TT_ERR_SIZE];
     if (arena_source_parse(src_name, &src, err) != TT_OK) return send_error(c, 400, "source must be all, human or judge");
-    char *js = leaderboard_json(w, src, src_name);
+    const char *cat_name = tt_httpd_query(c, "category");
+    unsigned bit = 0;
+    if (cat_name && arena_category_parse(cat_name, &bit, err) != TT_OK)
+        return send_error(c, 400, "category must be all, en, zh, other, code, math, long, multiturn or hard");
+    int cat = 0;
+    while (cat < WEB_N_CATS && web_cats[cat] != bit) cat++;
+    const char *style_q = tt_httpd_query(c, "style");
+    int style = style_q && !strcmp(style_q, "1");
+    char *js = leaderboard_json(w, src, src_name, cat, style);
     if (!html) {
         int ret = send_buf(c, 200, "application/json", js, strlen(js), 1, NULL);
         free(js);
@@ -1187,13 +1226,29 @@ static int get_leaderboard(arena_web *w, tt_httpd_req *c, int html)
                     "<title>Tianti Arena leaderboard</title>\n<link rel=\"stylesheet\" href=\"/app.css\">\n</head>\n"
                     "<body>\n<header><h1>Leaderboard</h1><nav><a href=\"/\">Vote</a></nav></header>\n<main>\n");
     static const char *const sources[] = {"all", "human", "judge"};
+    const char *here_cat = arena_category_name(web_cats[cat]);
     tt_buf_puts(&b, "<p>Battles: ");
     for (int i = 0; i < 3; i++) {
         if (i) tt_buf_puts(&b, " · ");
         if (!strcmp(sources[i], src_name)) tt_buf_printf(&b, "<strong>%s</strong>", sources[i]);
-        else tt_buf_printf(&b, "<a href=\"/leaderboard?source=%s\">%s</a>", sources[i], sources[i]);
+        else tt_buf_printf(&b, "<a href=\"/leaderboard?source=%s&amp;category=%s&amp;style=%d\">%s</a>", sources[i],
+                           here_cat, style, sources[i]);
     }
-    tt_buf_puts(&b, "</p>\n");
+    tt_buf_puts(&b, "</p>\n<nav class=\"tabs\" aria-label=\"Category\"><p>Category: ");
+    static const char *const labels[WEB_N_CATS] = {"Overall", "English", "Chinese", "Other languages", "Coding",
+                                                   "Math", "Longer query", "Multi-turn", "Hard prompts"};
+    for (int i = 0; i < WEB_N_CATS; i++) {
+        if (i) tt_buf_puts(&b, " · ");
+        if (i == cat) tt_buf_printf(&b, "<strong id=\"tab-%s\">%s</strong>", arena_category_name(web_cats[i]), labels[i]);
+        else tt_buf_printf(&b, "<a id=\"tab-%s\" href=\"/leaderboard?source=%s&amp;category=%s&amp;style=%d\">%s</a>",
+                           arena_category_name(web_cats[i]), src_name, arena_category_name(web_cats[i]), style, labels[i]);
+    }
+    tt_buf_printf(&b, "</p><p>Style control: %s</p></nav>\n",
+                  style ? "<strong>on</strong>" : "off");
+    if (style) tt_buf_printf(&b, "<p><a href=\"/leaderboard?source=%s&amp;category=%s&amp;style=0\">Turn style control off</a></p>\n",
+                             src_name, here_cat);
+    else tt_buf_printf(&b, "<p><a href=\"/leaderboard?source=%s&amp;category=%s&amp;style=1\">Turn style control on</a> "
+                           "(ratings with answer length and markdown held equal)</p>\n", src_name, here_cat);
     json_t *rows = json_object_get(root, "models");
     long n_battles = (long)json_integer_value(json_object_get(root, "battles"));
     if (!json_is_true(json_object_get(root, "ok"))) {
@@ -1202,9 +1257,14 @@ static int get_leaderboard(arena_web *w, tt_httpd_req *c, int html)
         tt_buf_puts(&b, "<p>No rated battles yet.</p>\n");
     } else {
         tt_buf_printf(&b,
-                      "<p>Bradley–Terry ratings from %ld rated battle%s; 95%% intervals from %d bootstrap rounds; "
-                      "rank = 1 + the number of models that are surely better.</p>\n",
-                      n_battles, n_battles == 1 ? "" : "s", w->o.lb_rounds);
+                      "<p>%sBradley–Terry ratings from %ld rated battle%s; 95%% intervals from %d bootstrap rounds; "
+                      "rank = 1 + the number of models that are surely better.",
+                      style ? "Style-controlled " : "", n_battles, n_battles == 1 ? "" : "s", w->o.lb_rounds);
+        long hidden = (long)json_integer_value(json_object_get(root, "hidden_models"));
+        if (hidden)
+            tt_buf_printf(&b, " %ld model%s with fewer than %d battles %s not shown.", hidden, hidden == 1 ? "" : "s",
+                          w->o.min_battles, hidden == 1 ? "is" : "are");
+        tt_buf_puts(&b, "</p>\n");
         tt_buf_puts(&b, "<div class=\"table-wrap\"><table>\n<thead><tr><th class=\"num\">Rank</th><th>Model</th>"
                         "<th class=\"num\">Rating</th><th class=\"num\">95% interval</th>"
                         "<th class=\"num\">Battles</th></tr></thead>\n<tbody>\n");
@@ -1352,7 +1412,9 @@ static void web_free(arena_web *w)
         }
     arena_match_models_close(w->models, w->n_models);
     engine_close(w->mod);
-    for (int i = 0; i < 3; i++) free(w->lb[i].json);
+    for (int i = 0; i < 3; i++)
+        for (int c = 0; c < WEB_N_CATS; c++)
+            for (int k = 0; k < 2; k++) free(w->lb[i][c][k].json);
     free(w->names);
     free(w->counts);
     free(w->host);

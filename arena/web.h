@@ -9,7 +9,11 @@
  * internal messages):
  *   GET  /                 the page (sets the anonymous voter cookie)
  *   GET  /app.js, /app.css its script and style
- *   GET  /leaderboard      ratings with 95% intervals (HTML; ?source=all|human|judge)
+ *   GET  /leaderboard      ratings with 95% intervals (HTML; ?source=all|human|judge,
+ *                          &category=all|en|zh|other|code|math|long|multiturn|hard
+ *                          (the tabs), &style=1 style control; battles cleaned as
+ *                          `tianti ratings` cleans them, models with fewer than
+ *                          min_battles hidden)
  *   GET  /api/leaderboard  the same as JSON
  *   GET  /api/config       {"max_prompt_bytes", "max_prompt_chars", "has_prompts", "models",
  *                           "max_turns", "moderation"}
@@ -80,6 +84,7 @@ typedef struct arena_web_opts {
     int max_turns;               /* turns of one battle (default 50, FastChat's CONVERSATION_TURN_LIMIT) */
     const char *moderation;      /* engine spec or registry name that can moderate, or NULL: no moderation */
     int lb_rounds;               /* bootstrap rounds for /leaderboard (default 100) */
+    int min_battles;             /* /leaderboard hides models with fewer battles (default 0) */
     uint64_t seed;               /* pair sampling; 0 = from /dev/urandom */
     int quiet;                   /* no access log (TT_LOG_INFO lines, core/log.h) */
 } arena_web_opts;

@@ -155,6 +155,7 @@ static int arena_serve(int argc, char **argv)
         {OPT_STRING, 0, "moderation", &o.moderation, "SPEC",
          "check every prompt with this engine's moderation first (e.g. openai:omni-moderation-latest)"},
         {OPT_INT, 0, "bootstrap", &o.lb_rounds, "N", "bootstrap rounds for /leaderboard (default 100)"},
+        {OPT_INT, 0, "min-battles", &o.min_battles, "N", "/leaderboard hides models with fewer battles (default 0)"},
         {OPT_INT, 0, "seed", &seed, "S", "seed for pairing (default: random)"},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no request log"},
         CLI_OPT_END,

@@ -179,4 +179,14 @@ jq -e '.cleaning.category_excluded == 0 and .cleaning.kept == 2 and (.ratings | 
 jq -e '.cleaning.kept == 0' z.json > /dev/null || fail "zh category: $(jq -c .cleaning z.json)"
 "$BIN" ratings --db arena.db --bootstrap 0 --category poetry > /dev/null 2>&1
 [ $? = 2 ] || fail "an unknown category is not a usage error"
+
+# ---- the web leaderboard's category tabs and style control ---------------------------------------
+curl -s "$URL/api/leaderboard?category=multiturn" | jq -e '.ok and .category == "multiturn" and (.models | length) == 2' \
+  > /dev/null || fail "multiturn tab: $(curl -s "$URL/api/leaderboard?category=multiturn")"
+curl -s "$URL/api/leaderboard?category=zh" | jq -e '.ok and (.models | length) == 0' > /dev/null || fail "zh tab"
+curl -s "$URL/api/leaderboard?style=1" | jq -e '.ok and .style_control and (.style_coefficients | length) == 4' \
+  > /dev/null || fail "style control: $(curl -s "$URL/api/leaderboard?style=1")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/leaderboard?category=poetry")" = 400 ] || fail "unknown tab"
+curl -s "$URL/leaderboard?category=code" | grep -q 'id="tab-multiturn" href="/leaderboard?source=all&amp;category=multiturn' \
+  || fail "category tabs on the page"
 echo ok
