@@ -86,5 +86,6 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 #include "store/results.h"
 #include "store/copy.h"
 #include "store/pending.h"
+#include "store/judged.h"
 
 #endif
