@@ -349,7 +349,7 @@ static int pick_judge(void *ctx, const store_judged_set *set, char *err)
 
 typedef struct battle_ctx {
     arena_battles *l;
-    const char *baseline;
+    char *baseline;      /* NULL until the first judgment names it (baseline not given) */
     double t;
 } battle_ctx;
 
@@ -359,6 +359,7 @@ static int add_games(void *ctx, const store_judgment *j, char *err)
 {
     (void)err;
     battle_ctx *c = ctx;
+    if (!c->baseline) c->baseline = tt_strdup(j->model_b);
     if (strcmp(j->model_b, c->baseline)) return TT_OK;
     const char *labels[2] = {j->g1, j->g2};
     for (int g = 0; g < 2; g++) {
@@ -412,14 +413,16 @@ int arena_hard_scores(store *s, const char *bench, const char *judge, const char
     if (rc != TT_OK) return rc;
     if (!pc.judge) return tt_fail(err, TT_ERR_NOTFOUND, "no judgments of '%s' in the store: run judge first", bench);
     out->judge = pc.judge;
-    out->baseline = tt_strdup(baseline);
     out->rounds = rounds;
     arena_battles l;
     arena_battles_init(&l);
-    battle_ctx bc = {&l, baseline, 0};
+    battle_ctx bc = {&l, tt_strdup(baseline), 0};
     rc = store_judgments_each(s, bench, out->judge, "pair", add_games, &bc, err);
+    out->baseline = bc.baseline;
+    baseline = out->baseline;
     if (rc == TT_OK && l.n == 0)
-        rc = tt_fail(err, TT_ERR_NOTFOUND, "no judgments against '%s' by '%s' with a verdict", baseline, out->judge);
+        rc = tt_fail(err, TT_ERR_NOTFOUND, "no judgments against '%s' by '%s' with a verdict", baseline ? baseline : "?",
+                     out->judge);
     arena_leaderboard lb;
     memset(&lb, 0, sizeof lb);
     if (rc == TT_OK) {

@@ -81,7 +81,8 @@ typedef struct arena_hard_result {
     int degenerate;                  /* a model never lost or never won: ridge used (arena/bt.h) */
 } arena_hard_result;
 
-/* Scores from the store's judgments (judge NULL: the judge with the most).
+/* Scores from the store's judgments (judge NULL: the judge with the most;
+ * baseline NULL: the one its judgments name).
  * TT_ERR_NOTFOUND without judgments. Caller frees with
  * arena_hard_result_free. */
 int arena_hard_scores(store *s, const char *bench, const char *judge, const char *baseline, int rounds, uint64_t seed,

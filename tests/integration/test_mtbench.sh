@@ -26,6 +26,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || fail "/usr/bin/python3 missing (scripts/setup.sh installs it)"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+[ -n "${KEEP_TMP:-}" ] && trap 'echo "kept $TMP"' EXIT
 cd "$TMP"
 D=$SRC/tests/data/mtbench
 Q="--questions $D/question.jsonl --references $D/reference_answer.jsonl --judge-prompts $D/judge_prompts.jsonl"
@@ -142,9 +143,11 @@ jq -e '(.models | length) == 1 and .models[0].model == "north" and .models[0].wi
 
 # ---- the report: the category table and its chart ---------------------------------------------------------
 "$BIN" report --db mt.db -o rep > rep.out 2>&1 || fail "report: $(cat rep.out)"
-grep -q "mt_bench" rep/report.md && grep -q "roleplay" rep/report.md || fail "report has no MT-bench table"
-grep -q "6.25" rep/report.md || fail "report: south's roleplay score"
-jq -e '.judged | length >= 1' rep/report.json > /dev/null || fail "report.json has no judged benchmarks"
+grep -q "mt_bench" rep/leaderboard.md && grep -q "roleplay" rep/leaderboard.md || fail "report has no MT-bench table"
+grep -q "6.25" rep/leaderboard.md || fail "report: south's roleplay score"
+jq -e '.judged | length >= 1' rep/leaderboard.json > /dev/null || fail "report.json has no judged benchmarks"
+[ -s rep/charts/mtbench.dat ] && grep -q "roleplay" rep/charts/mtbench.dat || fail "no MT-bench category chart"
+if command -v gnuplot > /dev/null; then [ -s rep/charts/mtbench.png ] || fail "the MT-bench chart was not drawn"; fi
 
 # ---- Arena-Hard-Auto: north and south against a baseline ---------------------------------------------------
 H="--questions $D/arena_hard_questions.jsonl --baseline-answers $D/arena_hard_baseline.jsonl --config $D/arena_hard.yaml --baseline base-line"
