@@ -11,6 +11,7 @@
  */
 #include "arena/auto.h"
 #include "arena/battles.h"
+#include "arena/tag.h"
 #include "arena/web.h"
 #include "cli/cli.h"
 #include "store/store.h"
@@ -254,6 +255,49 @@ static int arena_auto(int argc, char **argv)
     return cli_exit_status(rc);
 }
 
+static int arena_tag(int argc, char **argv)
+{
+    static const char *const usage[] = {
+        "tianti arena tag --judge SPEC [--db FILE] [--source all|human|judge] [--models FILE] [--jobs N]\n"
+        "                 [--save-judge-requests FILE]",
+        NULL};
+    arena_tag_opts o;
+    arena_tag_opts_default(&o);
+    const char *db = NULL, *source = "all";
+    int quiet = 0;
+    const cli_option opts[] = {
+        {OPT_STRING, 'j', "judge", &o.judge, "SPEC", "the judge: engine spec or registry name"},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)"},
+        {OPT_STRING, 0, "source", &source, "SRC", "all (default), human or judge battles"},
+        {OPT_STRING, 0, "models", &o.registry_path, "FILE", "model registry (default models.json if present)"},
+        {OPT_INT, 0, "jobs", &o.jobs, "N", "requests in flight (default 4)"},
+        {OPT_STRING, 0, "save-judge-requests", &o.save_judge_requests, "FILE",
+         "also write every judge request as JSON Lines (replay format)"},
+        {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no progress line"},
+        CLI_OPT_END,
+    };
+    int prc = arena_parse(argc, argv, usage, opts, NULL, NULL);
+    if (prc >= 0) return prc;
+    char err[TT_ERR_SIZE];
+    if (!o.judge || o.jobs < 1 || arena_source_parse(source, &o.source, err) != TT_OK)
+        return arena_usage_error(usage, opts, NULL, "arena tag: %s",
+                                 !o.judge ? "give a judge with --judge" : o.jobs < 1 ? "--jobs must be positive" : err);
+    const char *path = cli_db_path(db);
+    if (!store_target_exists(path)) {
+        cli_error("arena tag: no database '%s'", path);
+        return 1;
+    }
+    o.log = quiet ? NULL : stderr;
+    arena_tag_summary sum;
+    int rc = arena_tag_run(path, &o, &sum, err);
+    if (rc == TT_OK)
+        printf("tagged %d battles: %d hard prompts, %d not, %d replies without a criteria list\n", sum.asked, sum.hard,
+               sum.not_hard, sum.unreadable);
+    else
+        cli_error("arena tag: %s", err);
+    return cli_exit_status(rc);
+}
+
 typedef struct arena_command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -265,6 +309,7 @@ static const arena_command arena_commands[] = {
     {"export", arena_export, "write the store's rated battles as JSON Lines"},
     {"serve", arena_serve, "the blind voting web page (two anonymous models, one vote)"},
     {"auto", arena_auto, "battles between models decided by a judge"},
+    {"tag", arena_tag, "a judge labels the stored battles' prompts as hard prompts (the 'hard' category)"},
 };
 
 static void arena_help(FILE *out)

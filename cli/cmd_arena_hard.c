@@ -87,8 +87,11 @@ int cmd_arena_hard(int argc, char **argv)
                      strcmp(argv[1], "run"))) {
         if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
             cli_usage(usage, NULL, stdout);
-            printf("\nsubcommands: gen (answers), judge (judgments), show (scores), run (all three); "
-                   "see 'tianti arena-hard gen --help'\n");
+            printf("\nsubcommands:\n");
+            printf("    %-8s %s\n", "gen", "every model answers the hard prompts (stored, resumable)");
+            printf("    %-8s %s\n", "judge", "the judge compares each answer with the baseline's, in both orders");
+            printf("    %-8s %s\n", "show", "win rate against the baseline with its 95% interval, average tokens");
+            printf("    %-8s %s\n", "run", "gen, judge and show in one");
             return 0;
         }
         if (argc >= 2) cli_error("arena-hard: '%s' is not a subcommand (gen, judge, show or run)", argv[1]);

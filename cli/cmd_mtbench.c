@@ -152,8 +152,11 @@ int cmd_mtbench(int argc, char **argv)
                      strcmp(argv[1], "run"))) {
         if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
             cli_usage(usage, NULL, stdout);
-            printf("\nsubcommands: gen (answers), judge (judgments), show (scores), run (all three); "
-                   "see 'tianti mtbench gen --help'\n");
+            printf("\nsubcommands:\n");
+            printf("    %-8s %s\n", "gen", "every model answers both turns of every question (stored, resumable)");
+            printf("    %-8s %s\n", "judge", "the judge grades the answers (single) or compares them (pairwise)");
+            printf("    %-8s %s\n", "show", "scores per turn and per category, or win rates");
+            printf("    %-8s %s\n", "run", "gen, judge and show in one");
             return 0;
         }
         if (argc >= 2) cli_error("mtbench: '%s' is not a subcommand (gen, judge, show or run)", argv[1]);

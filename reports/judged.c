@@ -92,7 +92,48 @@ static int collect_set(void *ctx, const store_judged_set *set, char *err)
     return TT_OK;
 }
 
-int report_judged_load(store *s, report_judged *j, char *err)
+static int kept(const char *model, const char *const *keep, int n_keep)
+{
+    if (n_keep == 0) return 1;
+    for (int i = 0; i < n_keep; i++)
+        if (keep[i] && !strcmp(keep[i], model)) return 1;
+    return 0;
+}
+
+/* Drops the rows of models not kept from every view. */
+static void filter_models(report_judged *j, const char *const *keep, int n_keep)
+{
+    if (n_keep == 0) return;
+    for (int i = 0; i < j->n_cats; i++) {
+        report_category *v = &j->cats[i];
+        int k = 0;
+        for (int r = 0; r < v->n_rows; r++) {
+            if (kept(v->rows[r].model, keep, n_keep)) v->rows[k++] = v->rows[r];
+            else free(v->rows[r].model);
+        }
+        v->n_rows = k;
+    }
+    for (int i = 0; i < j->n_mt; i++) {
+        arena_mtbench_scores *m = &j->mt[i];
+        int k = 0;
+        for (int r = 0; r < m->n_rows; r++) {
+            if (kept(m->rows[r].model, keep, n_keep)) m->rows[k++] = m->rows[r];
+            else free(m->rows[r].model);
+        }
+        m->n_rows = k;
+    }
+    for (int i = 0; i < j->n_hard; i++) {
+        arena_hard_result *h = &j->hard[i];
+        int k = 0;
+        for (int r = 0; r < h->n_rows; r++) {
+            if (kept(h->rows[r].model, keep, n_keep) || !strcmp(h->rows[r].model, h->baseline)) h->rows[k++] = h->rows[r];
+            else free(h->rows[r].model);
+        }
+        h->n_rows = k;
+    }
+}
+
+int report_judged_load(store *s, const char *const *keep, int n_keep, report_judged *j, char *err)
 {
     memset(j, 0, sizeof *j);
     arena_battles all;
@@ -139,6 +180,7 @@ int report_judged_load(store *s, report_judged *j, char *err)
     free(sc.bench);
     free(sc.judge);
     free(sc.mode);
+    filter_models(j, keep, n_keep);
     return rc;
 }
 

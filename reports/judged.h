@@ -64,9 +64,11 @@ typedef struct report_text_table {
 void report_judged_tables(const report_judged *j, report_text_table **out, int *n);
 void report_text_tables_free(report_text_table *t, int n);
 
-/* Fills j from s. TT_OK also when there is nothing; TT_ERR_STORE when the
- * store cannot be read. */
-int report_judged_load(store *s, report_judged *j, char *err);
+/* Fills j from s. keep[0..n_keep) (n_keep 0: every model): only models
+ * named there are shown (the ratings are still fitted over every battle,
+ * as the report's other arena views are). TT_OK also when there is
+ * nothing; TT_ERR_STORE when the store cannot be read. */
+int report_judged_load(store *s, const char *const *keep, int n_keep, report_judged *j, char *err);
 void report_judged_free(report_judged *j);
 
 #endif

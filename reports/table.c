@@ -520,7 +520,7 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
         char aerr[TT_ERR_SIZE];
         if (report_arena_load(s, f ? f->models : NULL, f ? f->n_models : 0, &t->arena, aerr) != TT_OK)
             add_missing(t, "arena battles could not be read: %s", aerr);
-        if (report_judged_load(s, &t->judged, aerr) != TT_OK)
+        if (report_judged_load(s, f ? f->models : NULL, f ? f->n_models : 0, &t->judged, aerr) != TT_OK)
             add_missing(t, "category leaderboards and judged benchmarks could not be read: %s", aerr);
     }
     if (!rc) rc = load_runs(s, t, err);

@@ -180,6 +180,27 @@ jq -e '.cleaning.kept == 0' z.json > /dev/null || fail "zh category: $(jq -c .cl
 "$BIN" ratings --db arena.db --bootstrap 0 --category poetry > /dev/null 2>&1
 [ $? = 2 ] || fail "an unknown category is not a usage error"
 
+# ---- a judge labels hard prompts (tianti arena tag) ---------------------------------------------
+echo '{"kind": "chat", "messages": [{"role": "user", "content": "unrelated"}], "text": "x"}' > none.jsonl
+"$BIN" arena tag --judge replay:$TMP/none.jsonl --db arena.db --save-judge-requests tag.req -q > tag0.out \
+  || fail "arena tag: $(cat tag0.out)"
+grep -q "tagged 3 battles: 0 hard prompts, 0 not, 3 replies without a criteria list" tag0.out || fail "tag: $(cat tag0.out)"
+"$PY" - tag.req > tagjudge.jsonl <<'PY'
+import json, sys
+replies = {"Name a prime number.": "[1, 2, 3, 4, 6, 7]",        # six of seven: hard
+           "Say hi.": "Criteria: [1]",                          # not hard
+           "Name a prompt number.": "[1, 2] or rather [3]"}     # two different lists: no label
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    r["response"] = {"text": replies[r["request"]["messages"][1]["content"]]}
+    print(json.dumps(r))
+PY
+"$BIN" arena tag --judge replay:$TMP/tagjudge.jsonl --db arena.db -q > tag1.out || fail "arena tag: $(cat tag1.out)"
+grep -q "tagged 3 battles: 1 hard prompts, 1 not, 1 replies without a criteria list" tag1.out || fail "tag: $(cat tag1.out)"
+[ "$(sqlite3 arena.db "SELECT categories FROM battles WHERE turns = 3")" = "multiturn,hard" ] || fail "hard label not stored"
+"$BIN" ratings --db arena.db --bootstrap 0 --category hard --format json > h.json 2>/dev/null || fail "hard ratings"
+jq -e '.cleaning.kept == 1 and .cleaning.category_excluded == 1' h.json > /dev/null || fail "hard category: $(jq -c .cleaning h.json)"
+
 # ---- the web leaderboard's category tabs and style control ---------------------------------------
 curl -s "$URL/api/leaderboard?category=multiturn" | jq -e '.ok and .category == "multiturn" and (.models | length) == 2' \
   > /dev/null || fail "multiturn tab: $(curl -s "$URL/api/leaderboard?category=multiturn")"
