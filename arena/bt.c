@@ -143,12 +143,20 @@ static void grad_hess(const arena_rows *rows, const double *w, const int *cid, d
     memset(g, 0, (size_t)m * sizeof *g);
     memset(H, 0, (size_t)m * m * sizeof *H);
     double inv_w = 1.0 / W;
-    for (size_t k = 0; k < rows->n; k++) {
-        if (w[k] <= 0) continue;
-        int a = cid[rows->a[k]], b = cid[rows->b[k]];
-        double d = x[a] - x[b], y = rows->y[k], wk = w[k] * inv_w;
-        double p = sigmoid(d);
-        double gk = wk * (p - y), hk = wk * p * (1 - p);
+    /* rows come grouped by (a, b) (rows.h: np.unique order), up to three
+     * outcomes per pair: one sigmoid and one update of g and H per pair */
+    for (size_t k = 0; k < rows->n;) {
+        int ra = rows->a[k], rb = rows->b[k];
+        double sw = 0, swy = 0;
+        for (; k < rows->n && rows->a[k] == ra && rows->b[k] == rb; k++) {
+            if (w[k] <= 0) continue;
+            sw += w[k];
+            swy += w[k] * rows->y[k];
+        }
+        if (sw <= 0) continue;
+        int a = cid[ra], b = cid[rb];
+        double p = sigmoid(x[a] - x[b]);
+        double gk = (sw * p - swy) * inv_w, hk = sw * inv_w * p * (1 - p);
         g[a] += gk;
         g[b] -= gk;
         H[(size_t)a * m + a] += hk;
