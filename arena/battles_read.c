@@ -395,9 +395,9 @@ static int field_of(const keytab *t, const char *k, size_t n, int escaped, const
 /* Scans the object at s->p, filling f[] with the known fields. *type is
  * the top-level value's type (a record that is not an object is checked
  * as JSON first, then refused by the caller). */
-static int scan_record(scan *s, const keytab *keys, field *f, enum jtype *type)
+static int scan_record(scan *s, const keytab *keys, field *f, unsigned *seen, enum jtype *type)
 {
-    for (int i = 0; i < N_FIELDS; i++) f[i].type = J_NONE;
+    *seen = 0;   /* which fields the record has: nothing else of f[] is read */
     skip_ws(s);
     if (s->p >= s->end || *s->p != '{') return skip_value(s, 0, type);
     *type = J_OBJ;
@@ -421,6 +421,7 @@ static int scan_record(scan *s, const keytab *keys, field *f, enum jtype *type)
             if (skip_value(s, 1, &t)) return -1;
         } else {
             field *x = &f[id];
+            *seen |= 1u << id;
             x->escaped = 0;
             if (s->p < s->end && *s->p == '"') {
                 x->type = J_STR;
@@ -561,7 +562,10 @@ static unsigned category_tag_bits(json_t *tag)
 
 /* Validates the fields of one record and appends the battle. where: the
  * error location prefix is made by the caller from (off, record). */
-static int add_record(chunk *c, const field *f, size_t off, long record)
+/* The type of field id: J_NONE when the record does not have it. */
+#define TY(id) ((seen >> (id)) & 1u ? f[id].type : J_NONE)
+
+static int add_record(chunk *c, const field *f, unsigned seen, size_t off, long record)
 {
     const char *names[2] = {"model_a", "model_b"};
     const char *models[2];
@@ -569,17 +573,17 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
     tt_buf *scratch[2] = {&c->s1, &c->s2};
     for (int i = 0; i < 2; i++) {
         const field *x = &f[i];
-        if (!x->type) return chunk_fail(c, off, record, 0, "missing field '%s'", names[i]);
-        if (x->type != J_STR || x->len == 0 || !(models[i] = field_string(x, scratch[i], &mlen[i])) || mlen[i] == 0)
+        if (!TY(i)) return chunk_fail(c, off, record, 0, "missing field '%s'", names[i]);
+        if (TY(i) != J_STR || x->len == 0 || !(models[i] = field_string(x, scratch[i], &mlen[i])) || mlen[i] == 0)
             return chunk_fail(c, off, record, 0, "field '%s' must be a non-empty string", names[i]);
     }
     if (mlen[0] == mlen[1] && !memcmp(models[0], models[1], mlen[0]))
         return chunk_fail(c, off, record, 0, "field 'model_b' names the same model as 'model_a' ('%.*s')",
                           (int)(mlen[0] > 200 ? 200 : mlen[0]), models[0]);
     const field *w = &f[F_WINNER];
-    if (!w->type) return chunk_fail(c, off, record, 0, "missing field 'winner'");
+    if (!TY(F_WINNER)) return chunk_fail(c, off, record, 0, "missing field 'winner'");
     judge_winner winner = JUDGE_TIE;
-    int ok = w->type == J_STR && !w->escaped;
+    int ok = TY(F_WINNER) == J_STR && !w->escaped;
     if (ok) {
         if (w->len == 7 && !memcmp(w->start, "model_a", 7)) winner = JUDGE_WIN_A;
         else if (w->len == 7 && !memcmp(w->start, "model_b", 7)) winner = JUDGE_WIN_B;
@@ -592,8 +596,8 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
                           "field 'winner' must be \"model_a\", \"model_b\", \"tie\" or \"tie (bothbad)\"");
     double tstamp = 0;
     const field *t = &f[F_TSTAMP];
-    if (t->type && t->type != J_NULL) {
-        if (t->type != J_NUM || !isfinite(t->num)) return chunk_fail(c, off, record, 0, "field 'tstamp' must be a number");
+    if (TY(F_TSTAMP) && TY(F_TSTAMP) != J_NULL) {
+        if (TY(F_TSTAMP) != J_NUM || !isfinite(t->num)) return chunk_fail(c, off, record, 0, "field 'tstamp' must be a number");
         tstamp = t->num;
     }
     const char *opt[2] = {NULL, NULL};
@@ -601,8 +605,8 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
     const int opt_fields[2] = {F_SOURCE, F_JUDGE};
     for (int i = 0; i < 2; i++) {
         const field *x = &f[opt_fields[i]];
-        if (!x->type || x->type == J_NULL) continue;
-        if (x->type != J_STR) return chunk_fail(c, off, record, 0, "field '%s' must be a string", field_names[opt_fields[i]].name);
+        if (!TY(opt_fields[i]) || TY(opt_fields[i]) == J_NULL) continue;
+        if (TY(opt_fields[i]) != J_STR) return chunk_fail(c, off, record, 0, "field '%s' must be a string", field_names[opt_fields[i]].name);
         /* decoded into scratch only when escaped: the model names may hold the scratch */
         if (x->escaped) {
             tt_buf tmp;
@@ -629,15 +633,15 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
     size_t bi = l->n - 1;
 
     /* the optional facts */
-    if (f[F_ANONY].type == J_FALSE) b->bad |= ARENA_BAD_NOT_ANONYMOUS;
-    if (f[F_LANGUAGE].type == J_STR) {
+    if (TY(F_ANONY) == J_FALSE) b->bad |= ARENA_BAD_NOT_ANONYMOUS;
+    if (TY(F_LANGUAGE) == J_STR) {
         size_t n;
         const char *v = field_string(&f[F_LANGUAGE], &c->s1, &n);
         if (v) b->cats |= language_from_name(v, n);
     }
-    if (f[F_TURN].type == J_NUM && f[F_TURN].num >= 1 && f[F_TURN].num < 1e6) b->turns = (int)f[F_TURN].num;
-    if (f[F_IS_CODE].type == J_TRUE) b->cats |= ARENA_CAT_CODE;
-    if (f[F_CATEGORIES].type == J_ARR) {
+    if (TY(F_TURN) == J_NUM && f[F_TURN].num >= 1 && f[F_TURN].num < 1e6) b->turns = (int)f[F_TURN].num;
+    if (TY(F_IS_CODE) == J_TRUE) b->cats |= ARENA_CAT_CODE;
+    if (TY(F_CATEGORIES) == J_ARR) {
         json_t *arr = field_json(&f[F_CATEGORIES]);
         size_t i;
         json_t *v;
@@ -648,13 +652,13 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
         }
         json_decref(arr);
     }
-    if (f[F_CATEGORY_TAG].type == J_OBJ) {
+    if (TY(F_CATEGORY_TAG) == J_OBJ) {
         json_t *tag = field_json(&f[F_CATEGORY_TAG]);
         b->cats |= category_tag_bits(tag);
         json_decref(tag);
     }
     double user_tokens = -1;
-    if (f[F_CONV_METADATA].type == J_OBJ) {
+    if (TY(F_CONV_METADATA) == J_OBJ) {
         json_t *md = field_json(&f[F_CONV_METADATA]);
         char *js = json_dumps(md, JSON_COMPACT);
         double st[STYLE_W];
@@ -667,9 +671,9 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
         if (json_is_number(ut)) user_tokens = json_number_value(ut);
         json_decref(md);
     }
-    if (f[F_CONV_A].type || f[F_CONV_B].type) {
-        char *ja = f[F_CONV_A].type ? tt_strndup(f[F_CONV_A].start, f[F_CONV_A].len) : NULL;
-        char *jb = f[F_CONV_B].type ? tt_strndup(f[F_CONV_B].start, f[F_CONV_B].len) : NULL;
+    if (TY(F_CONV_A) || TY(F_CONV_B)) {
+        char *ja = TY(F_CONV_A) ? tt_strndup(f[F_CONV_A].start, f[F_CONV_A].len) : NULL;
+        char *jb = TY(F_CONV_B) ? tt_strndup(f[F_CONV_B].start, f[F_CONV_B].len) : NULL;
         arena_conv_facts facts;
         char cerr[TT_ERR_SIZE];
         if (arena_conv_analyse_json(ja, jb, c->o ? c->o->identity : NULL, ma, mb, &facts, cerr) != TT_OK) {
@@ -702,6 +706,8 @@ static int add_record(chunk *c, const field *f, size_t off, long record)
     return TT_OK;
 }
 
+#undef TY
+
 /* ---- JSON Lines chunks and arrays ------------------------------------------------------ */
 
 static int parse_lines_chunk(chunk *c)
@@ -709,6 +715,7 @@ static int parse_lines_chunk(chunk *c)
     const char *text = c->text;
     size_t pos = c->start;
     field f[N_FIELDS];
+    unsigned seen = 0;
     while (pos < c->end) {
         const char *nl = memchr(text + pos, '\n', c->end - pos);
         size_t eol = nl ? (size_t)(nl - text) : c->end;
@@ -717,12 +724,12 @@ static int parse_lines_chunk(chunk *c)
         if (s0 < eol) {
             scan s = {text + s0, text + eol, NULL, NULL};
             enum jtype type;
-            if (scan_record(&s, c->keys, f, &type))
+            if (scan_record(&s, c->keys, f, &seen, &type))
                 return chunk_fail(c, pos, -1, 1, "invalid JSON: %s", s.why);
             while (s.p < s.end && (*s.p == ' ' || *s.p == '\t' || *s.p == '\r')) s.p++;
             if (s.p < s.end) return chunk_fail(c, pos, -1, 1, "invalid JSON: end of line expected after the record");
             if (type != J_OBJ) return chunk_fail(c, pos, -1, 0, "a battle must be a JSON object");
-            if (add_record(c, f, pos, -1)) return TT_ERR_PARSE;
+            if (add_record(c, f, seen, pos, -1)) return TT_ERR_PARSE;
         }
         pos = eol + 1;
     }
@@ -741,6 +748,7 @@ static int parse_array(chunk *c)
     if (whole.p < whole.end) return chunk_fail(c, (size_t)(whole.p - text), -1, 1, "invalid JSON: end of file expected");
     scan s = {text + c->start, text + c->end, NULL, NULL};
     field f[N_FIELDS];
+    unsigned seen = 0;
     skip_ws(&s);
     s.p++;   /* '[' */
     skip_ws(&s);
@@ -750,10 +758,10 @@ static int parse_array(chunk *c)
     } else {
         for (;;) {
             enum jtype type;
-            if (scan_record(&s, c->keys, f, &type))
+            if (scan_record(&s, c->keys, f, &seen, &type))
                 return chunk_fail(c, (size_t)(s.bad - text), -1, 1, "invalid JSON: %s", s.why);
             if (type != J_OBJ) return chunk_fail(c, 0, record, 0, "a battle must be a JSON object");
-            if (add_record(c, f, 0, record)) return TT_ERR_PARSE;
+            if (add_record(c, f, seen, 0, record)) return TT_ERR_PARSE;
             record++;
             skip_ws(&s);
             if (s.p < s.end && *s.p == ',') { s.p++; continue; }
