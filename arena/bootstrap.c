@@ -38,6 +38,8 @@ typedef struct boot_job {
     /* inputs */
     const arena_rows *rows;
     const arena_bt_opts *bt;
+    arena_bt_opts bt_connected;  /* bt with assume_connected, for full resamples */
+    int full_connected;          /* the full data's graph is strongly connected */
     const double *theta_hat;
     const arena_index *idx;
     const arena_elo_opts *eo;
@@ -79,8 +81,14 @@ static int bt_round(void *arg, size_t round, int worker)
     tt_rng rng;
     round_rng(&rng, j->seed, r);
     arena_multinomial(&rng, (uint64_t)rows->total, rows->w, rows->n, sc->counts);
-    for (size_t k = 0; k < rows->n; k++) sc->w[k] = (double)sc->counts[k];
-    int rc = arena_bt_fit(rows, sc->w, j->bt, j->theta_hat, sc->theta, NULL, err);
+    int every_row = 1;
+    for (size_t k = 0; k < rows->n; k++) {
+        sc->w[k] = (double)sc->counts[k];
+        if (rows->w[k] > 0 && sc->counts[k] == 0) every_row = 0;
+    }
+    /* a resample holding every row has the full data's graph: no need to test it again */
+    const arena_bt_opts *bt = every_row && j->full_connected ? &j->bt_connected : j->bt;
+    int rc = arena_bt_fit(rows, sc->w, bt, j->theta_hat, sc->theta, NULL, err);
     if (rc != TT_OK) record_failure(j, r, rc, err);   /* and go on: the smallest failing round is reported */
     else arena_bt_to_ratings(j->bt, n, sc->theta, j->samples + (size_t)r * n);
     return 0;
@@ -128,6 +136,9 @@ int arena_bootstrap_bt(const arena_rows *rows, const arena_bt_opts *bt, const do
     memset(&j, 0, sizeof j);
     j.rows = rows;
     j.bt = bt;
+    j.bt_connected = *bt;
+    j.bt_connected.assume_connected = 1;
+    j.full_connected = arena_bt_connected(rows, NULL);
     j.theta_hat = theta_hat;
     j.seed = bo->seed;
     j.rounds = bo->rounds;

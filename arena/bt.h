@@ -9,10 +9,12 @@
  * to the log-likelihood, so a tie (y = ½) counts as half a win and half a
  * loss. No intercept (no seat advantage), no regularisation.
  *
- * Solver: Newton's method with a backtracking line search on the mean
- * negative log-likelihood (weights divided by their total, as FastChat's
- * bootstrap does), started from zeros, stopped when every component of the
- * gradient is below tol (default 1e-10) in absolute value. This reaches the
+ * Solver: Newton's method on the mean negative log-likelihood (weights
+ * divided by their total, as FastChat's bootstrap does), started from
+ * zeros, stopped when every component of the gradient is below tol
+ * (default 1e-10) in absolute value. A full Newton step is kept when it
+ * shrinks the gradient; otherwise it is redone with a backtracking
+ * (Armijo) line search on the loss. This reaches the
  * exact optimum; FastChat's L-BFGS-B stops ~7e-4 rating points short of it.
  * The gauge: the gradient sums to zero, so the mean θ is pinned at 0 (mean
  * rating = init); arena_anchor() then shifts to a named model if asked.
@@ -47,6 +49,9 @@ typedef struct arena_bt_opts {
     int max_iter;      /* 100 Newton steps */
     arena_bt_degenerate degenerate;  /* ARENA_BT_RIDGE */
     double ridge;      /* 1e-4, used only in the degenerate case */
+    int assume_connected;  /* 0; 1 skips the strong-connectivity test (the
+                              bootstrap sets it for a resample that has every
+                              row of a connected full data set) */
 } arena_bt_opts;
 
 typedef struct arena_bt_info {
@@ -64,6 +69,10 @@ void arena_bt_opts_default(arena_bt_opts *o);
  * data or when Newton fails to converge in max_iter steps. */
 int arena_bt_fit(const arena_rows *rows, const double *w, const arena_bt_opts *o,
                  const double *theta0, double *theta, arena_bt_info *info, char *err);
+
+/* 1 when the models with positive weight form one strongly connected
+ * "scored against" graph (w NULL: rows->w), i.e. the MLE is finite. */
+int arena_bt_connected(const arena_rows *rows, const double *w);
 
 /* rating_i = scale/ln(base)·θ_i + init. */
 void arena_bt_to_ratings(const arena_bt_opts *o, int n, const double *theta, double *ratings);

@@ -16,6 +16,7 @@ void arena_lb_opts_default(arena_lb_opts *o)
     o->method = ARENA_METHOD_BT;
     arena_bt_opts_default(&o->bt);
     arena_elo_opts_default(&o->elo);
+    arena_style_opts_default(&o->style);
 }
 
 int arena_method_parse(const char *s, arena_method *out, char *err)
@@ -36,13 +37,41 @@ static int cmp_rows(const void *x, const void *y)
     return strcmp(a->model, b->model);
 }
 
+/* Style-controlled ratings and bootstrap into out (idx built). */
+static int style_compute(const arena_battles *l, const arena_lb_opts *o, arena_leaderboard *out, char *err)
+{
+    int n = out->idx.n_models;
+    double *feat = tt_malloc((out->idx.n ? out->idx.n : 1) * ARENA_STYLE_K * sizeof *feat);
+    double *x = tt_malloc((size_t)(n + ARENA_STYLE_K) * sizeof *x);
+    int rc = arena_style_features(l, &out->idx, feat, out->feat_mean, out->feat_sd, err);
+    if (rc == TT_OK) rc = arena_style_fit(&out->idx, feat, NULL, &o->style, NULL, x, &out->style_iterations, err);
+    if (rc == TT_OK) {
+        out->style = 1;
+        arena_style_ratings(&o->style, n, x, out->ratings);
+        memcpy(out->coef, x + n, sizeof out->coef);
+        for (int k = 0; k < ARENA_STYLE_K; k++) out->coef_lower[k] = out->coef_upper[k] = NAN;
+    }
+    if (rc == TT_OK && out->rounds) {
+        double *coef = tt_malloc((size_t)out->rounds * ARENA_STYLE_K * sizeof *coef);
+        rc = arena_style_bootstrap(&out->idx, feat, &o->style, x, out->rounds, o->seed, o->threads, out->samples, coef,
+                                   err);
+        if (rc == TT_OK) arena_bootstrap_summary(coef, out->rounds, ARENA_STYLE_K, NULL, out->coef_lower, out->coef_upper);
+        free(coef);
+    }
+    free(feat);
+    free(x);
+    return rc;
+}
+
 int arena_leaderboard_compute(const arena_battles *l, const arena_lb_opts *o,
                               arena_leaderboard *out, char *err)
 {
     memset(out, 0, sizeof *out);
+    if (o->style_control && o->method != ARENA_METHOD_BT)
+        return tt_fail(err, TT_ERR_USAGE, "style control works with bradley-terry only, not with elo");
     int rc = arena_index_build(l, o->exclude_ties, &out->idx, err);
     if (rc != TT_OK) return rc;
-    int n = out->n = out->idx.n_models;
+    int n = out->idx.n_models;
     int anchor = -1;
     if (o->anchor_model) {
         anchor = arena_index_find(&out->idx, o->anchor_model);
@@ -54,7 +83,9 @@ int arena_leaderboard_compute(const arena_battles *l, const arena_lb_opts *o,
     if (out->rounds) out->samples = tt_malloc((size_t)out->rounds * (size_t)(n ? n : 1) * sizeof *out->samples);
     arena_boot_opts bo = {out->rounds, o->seed, o->threads};
 
-    if (o->method == ARENA_METHOD_BT) {
+    if (o->style_control) {
+        rc = style_compute(l, o, out, err);
+    } else if (o->method == ARENA_METHOD_BT) {
         arena_rows rows;
         arena_rows_build(&out->idx, &rows);
         double *theta = tt_malloc((size_t)(n ? n : 1) * sizeof *theta);
@@ -84,28 +115,34 @@ int arena_leaderboard_compute(const arena_battles *l, const arena_lb_opts *o,
     double *med = tt_malloc((size_t)(n ? n : 1) * sizeof *med);
     double *lo = tt_malloc((size_t)(n ? n : 1) * sizeof *lo);
     double *hi = tt_malloc((size_t)(n ? n : 1) * sizeof *hi);
-    int *rank = tt_malloc((size_t)(n ? n : 1) * sizeof *rank);
     if (out->rounds) {
         arena_bootstrap_summary(out->samples, out->rounds, n, med, lo, hi);
         if (o->method == ARENA_METHOD_ELO) memcpy(out->ratings, med, (size_t)n * sizeof *med);
-        arena_rank_by_interval(n, lo, hi, rank);
     } else {
-        for (int i = 0; i < n; i++) {
-            med[i] = lo[i] = hi[i] = NAN;
-            rank[i] = 1;
-            for (int j = 0; j < n; j++)
-                if (out->ratings[j] > out->ratings[i]) rank[i]++;
+        for (int i = 0; i < n; i++) med[i] = lo[i] = hi[i] = NAN;
+    }
+    /* the models shown, then their ranks among themselves */
+    int shown = 0;
+    for (int i = 0; i < n; i++) {
+        if (out->idx.battles[i] < o->min_battles) {
+            out->n_hidden++;
+            continue;
+        }
+        out->rows[shown++] = (arena_lb_row){out->idx.models[i], out->ratings[i], med[i], lo[i], hi[i], 1,
+                                            out->idx.battles[i]};
+    }
+    out->n = shown;
+    for (int i = 0; i < shown; i++) {
+        arena_lb_row *r = &out->rows[i];
+        for (int j = 0; j < shown; j++) {
+            if (j == i) continue;
+            if (out->rounds ? out->rows[j].lower > r->upper : out->rows[j].rating > r->rating) r->rank++;
         }
     }
-    for (int i = 0; i < n; i++) {
-        out->rows[i] = (arena_lb_row){out->idx.models[i], out->ratings[i], med[i], lo[i], hi[i],
-                                      rank[i], out->idx.battles[i]};
-    }
-    qsort(out->rows, (size_t)n, sizeof *out->rows, cmp_rows);
+    qsort(out->rows, (size_t)shown, sizeof *out->rows, cmp_rows);
     free(med);
     free(lo);
     free(hi);
-    free(rank);
     return TT_OK;
 }
 
@@ -122,13 +159,22 @@ void arena_leaderboard_free(arena_leaderboard *lb)
 int arena_leaderboard_store(store *s, const arena_leaderboard *lb, const arena_lb_opts *o,
                             const char *source, char *err)
 {
+    return arena_leaderboard_store_category(s, lb, o, source, 0, err);
+}
+
+int arena_leaderboard_store_category(store *s, const arena_leaderboard *lb, const arena_lb_opts *o,
+                                     const char *source, unsigned category, char *err)
+{
+    char method[64];
+    snprintf(method, sizeof method, "%s%s%s%s", arena_method_name(o->method), lb->style ? "+style" : "",
+             category ? "@" : "", category ? arena_category_name(category) : "");
     char now[32];
     tt_iso8601(tt_wall_s(), now);
     store_rating *rows = tt_calloc((size_t)lb->n + 1, sizeof *rows);
     for (int i = 0; i < lb->n; i++) {
         const arena_lb_row *r = &lb->rows[i];
         rows[i] = (store_rating){
-            .computed_at = now, .method = arena_method_name(o->method), .source = source ? source : "all",
+            .computed_at = now, .method = method, .source = source ? source : "all",
             .model = r->model, .rating = r->rating, .rank = STORE_INT(r->rank), .battles = r->battles,
             .lower = NAN, .upper = NAN, .bootstrap_rounds = STORE_NO_INT, .seed = STORE_NO_INT,
         };

@@ -5,10 +5,11 @@
  * (store_battle_put; see arena/match.h).
  */
 #include "arena/match.h"
+#include "arena/battles.h"
+#include "arena/conv.h"
 #include "core/utf8.h"
 #include "engines/spec.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,43 +132,9 @@ int arena_match_load_counts(store *s, const char *const *names, int n, long *cou
     return store_battle_counts(s, add_count, &c, err);
 }
 
-/* Model and vendor names that give a model away (our own list). */
-static const char *const known_names[] = {
-    "chatgpt", "gpt-3.5", "gpt-4", "gpt-4o", "openai", "claude", "anthropic", "gemini", "bard", "palm-2",
-    "llama", "meta ai", "mistral", "mixtral", "qwen", "tongyi", "deepseek", "chatglm", "zhipu", "ernie",
-    "baichuan", "vicuna", "alpaca", "falcon", "gemma", "grok", "moonshot", "kimi", "lmsys", "tianti",
-    NULL,
-};
-
-static int word_char(unsigned char c) { return isalnum(c) || c >= 0x80; }
-
-/* Whole-word, ASCII case-insensitive search for needle[0..nlen). */
-static int has_word(const char *text, const char *needle, size_t nlen)
-{
-    char pat[128];
-    if (nlen < 3 || nlen >= sizeof pat) return 0;
-    memcpy(pat, needle, nlen);
-    pat[nlen] = 0;
-    for (const char *p = text; (p = strcasestr(p, pat)) != NULL; p++) {
-        int left_ok = p == text || !word_char((unsigned char)p[-1]) || !word_char((unsigned char)pat[0]);
-        int right_ok = !word_char((unsigned char)p[nlen]) || !word_char((unsigned char)pat[nlen - 1]);
-        if (left_ok && right_ok) return 1;
-    }
-    return 0;
-}
-
 int arena_match_identity_leak(const char *text, const char *const *names, int n)
 {
-    if (!text) return 0;
-    for (int i = 0; i < n; i++) {
-        if (!names[i]) continue;
-        const char *at = strchr(names[i], '@');
-        size_t len = at ? (size_t)(at - names[i]) : strlen(names[i]);
-        if (has_word(text, names[i], len)) return 1;
-    }
-    for (int i = 0; known_names[i]; i++)
-        if (has_word(text, known_names[i], strlen(known_names[i]))) return 1;
-    return 0;
+    return arena_words_match(text, arena_words_builtin(), names, n);
 }
 
 char *arena_match_conversation_json(const char *prompt, const char *answer)
@@ -186,18 +153,70 @@ char *arena_match_conversation_json(const char *prompt, const char *answer)
     return s;
 }
 
+char *arena_match_conversation_turns_json(const char *const *prompts, const char *const *answers, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        char *p = tt_utf8_clean(prompts[i], prompts[i] ? strlen(prompts[i]) : 0);
+        json_array_append_new(a, json_pack("{s:s,s:s}", "role", "user", "content", p));
+        free(p);
+        if (answers[i]) {
+            char *t = tt_utf8_clean(answers[i], strlen(answers[i]));
+            json_array_append_new(a, json_pack("{s:s,s:s}", "role", "assistant", "content", t));
+            free(t);
+        } else {
+            json_array_append_new(a, json_pack("{s:s,s:n}", "role", "assistant", "content"));
+        }
+    }
+    char *s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+/* The messages of one side for conv.h (strings borrowed). */
+static arena_msg *side_msgs(const arena_match_record *r, int side, size_t *n)
+{
+    int turns = r->n_turns > 0 ? r->n_turns : 1;
+    arena_msg *m = tt_calloc((size_t)turns * 2, sizeof *m);
+    for (int i = 0; i < turns; i++) {
+        m[2 * i] = (arena_msg){"user", r->n_turns > 0 ? r->prompts[i] : r->prompt};
+        const char *ans = r->n_turns > 0 ? (side ? r->answers_b[i] : r->answers_a[i]) : (side ? r->answer_b : r->answer_a);
+        m[2 * i + 1] = (arena_msg){"assistant", ans};
+    }
+    *n = (size_t)turns * 2;
+    return m;
+}
+
 int arena_match_store(store *s, const arena_match_record *r, int64_t *row_id, char *err)
 {
-    char *conv_a = arena_match_conversation_json(r->prompt, r->answer_a);
-    char *conv_b = arena_match_conversation_json(r->prompt, r->answer_b);
+    char *conv_a, *conv_b;
+    if (r->n_turns > 0) {
+        conv_a = arena_match_conversation_turns_json(r->prompts, r->answers_a, r->n_turns);
+        conv_b = arena_match_conversation_turns_json(r->prompts, r->answers_b, r->n_turns);
+    } else {
+        conv_a = arena_match_conversation_json(r->prompt, r->answer_a);
+        conv_b = arena_match_conversation_json(r->prompt, r->answer_b);
+    }
+    size_t na, nb;
+    arena_msg *ma = side_msgs(r, 0, &na), *mb = side_msgs(r, 1, &nb);
+    arena_conv_facts f;
+    arena_conv_analyse(ma, na, mb, nb, NULL, r->model_a, r->model_b, &f);
+    free(ma);
+    free(mb);
+    char *cats = arena_categories_format(f.cats & ~(unsigned)ARENA_CAT_LANGS);
+    char *style = arena_style_json((const double *)f.style);
+    const char *lang = f.cats & ARENA_CAT_ZH ? "zh" : f.cats & ARENA_CAT_EN ? "en" : "other";
     store_battle b = {
         .model_a = r->model_a, .model_b = r->model_b, .winner = r->winner, .tstamp = r->tstamp,
         .source = r->source, .judge = r->judge, .prompt = r->prompt, .conversation_a = conv_a,
         .conversation_b = conv_b, .voter_id = r->voter_id, .session_token = r->session_token,
-        .flags = r->flags, .extra_json = r->extra_json,
+        .flags = r->flags, .extra_json = r->extra_json, .turns = STORE_INT(f.turns), .language = lang,
+        .categories = *cats ? cats : NULL, .style_json = style,
     };
     int rc = store_battle_put(s, &b, row_id, err);
     free(conv_a);
     free(conv_b);
+    free(cats);
+    free(style);
     return rc;
 }

@@ -66,7 +66,9 @@ int arena_match_load_counts(store *s, const char *const *names, int n, long *cou
  * ignored). */
 int arena_match_identity_leak(const char *text, const char *const *names, int n);
 
-/* A finished battle, ready to store. Strings borrowed; NULL stored as NULL. */
+/* A finished battle, ready to store. Strings borrowed; NULL stored as NULL.
+ * One turn: prompt, answer_a, answer_b. Several: n_turns > 0 and the
+ * arrays (prompt is then the first prompt). */
 typedef struct arena_match_record {
     const char *model_a, *model_b;
     const char *winner;           /* "model_a", ..., or NULL (not decided) */
@@ -79,16 +81,25 @@ typedef struct arena_match_record {
     const char *session_token;    /* stored as given (callers hash secrets) */
     const char *flags;            /* NULL when rated */
     const char *extra_json;
+    int n_turns;                  /* 0: one turn (prompt, answer_a, answer_b) */
+    const char *const *prompts;   /* [n_turns] */
+    const char *const *answers_a; /* [n_turns]; NULL entries: that turn failed */
+    const char *const *answers_b;
 } arena_match_record;
 
 /* Builds an OpenAI-style conversation [{"role":"user",...},{"role":
  * "assistant",...}] (assistant omitted when answer is NULL). Caller frees. */
 char *arena_match_conversation_json(const char *prompt, const char *answer);
+/* The same for n turns: user and assistant messages in turn order; a NULL
+ * answer is {"role":"assistant","content":null} (a failed turn). */
+char *arena_match_conversation_turns_json(const char *const *prompts, const char *const *answers, int n);
 
 /* Stores the battle as one row of `battles` (store_battle_put: one atomic
- * statement), with the conversations built from prompt and answers. TT_OK;
- * TT_ERR_USAGE when session_token is already stored (a second vote: nothing
- * written); TT_ERR_STORE otherwise. Callers serialise calls on one store. */
+ * statement), with the conversations built from the turns, and the facts
+ * of arena/conv.h (turns, language, categories, style counts) in their
+ * columns. TT_OK; TT_ERR_USAGE when session_token is already stored (a
+ * second vote: nothing written); TT_ERR_STORE otherwise. Callers serialise
+ * calls on one store. */
 int arena_match_store(store *s, const arena_match_record *r, int64_t *row_id, char *err);
 
 #endif

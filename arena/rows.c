@@ -5,62 +5,13 @@
  * count table (up to ~1000 models) or by sorting packed keys.
  */
 #include "arena/rows.h"
+#include "arena/strpool.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- name → id hash ----------------------------------------------------- */
-
-typedef struct name_map {
-    int *slot;       /* [cap] model id or -1 */
-    size_t cap;
-    arena_index *idx;
-} name_map;
-
-static size_t name_hash(const char *s) { return (size_t)tt_fnv1a64(s, strlen(s)); }
-
-static void map_grow(name_map *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    int *slot = tt_malloc(cap * sizeof *slot);
-    for (size_t i = 0; i < cap; i++) slot[i] = -1;
-    for (int id = 0; id < m->idx->n_models; id++) {
-        size_t h = name_hash(m->idx->models[id]) & (cap - 1);
-        while (slot[h] >= 0) h = (h + 1) & (cap - 1);
-        slot[h] = id;
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->cap = cap;
-}
-
-static int map_lookup(const name_map *m, const char *name)
-{
-    if (!m->cap) return -1;
-    size_t h = name_hash(name) & (m->cap - 1);
-    while (m->slot[h] >= 0) {
-        if (strcmp(m->idx->models[m->slot[h]], name) == 0) return m->slot[h];
-        h = (h + 1) & (m->cap - 1);
-    }
-    return -1;
-}
-
-static int map_intern(name_map *m, const char *name)
-{
-    int id = map_lookup(m, name);
-    if (id >= 0) return id;
-    arena_index *idx = m->idx;
-    if ((size_t)(idx->n_models + 1) * 2 > m->cap) map_grow(m);
-    id = idx->n_models++;
-    idx->models = tt_realloc(idx->models, (size_t)idx->n_models * sizeof *idx->models);
-    idx->models[id] = tt_strdup(name);
-    size_t h = name_hash(name) & (m->cap - 1);
-    while (m->slot[h] >= 0) h = (h + 1) & (m->cap - 1);
-    m->slot[h] = id;
-    return id;
-}
 
 /* ---- index -------------------------------------------------------------- */
 
@@ -78,35 +29,112 @@ int arena_index_build(const arena_battles *l, int exclude_ties, arena_index *out
 {
     (void)err;
     memset(out, 0, sizeof *out);
-    order_item *ord = tt_malloc((l->n ? l->n : 1) * sizeof *ord);
+    size_t *src = tt_malloc((l->n ? l->n : 1) * sizeof *src);
     size_t n = 0;
+    int sorted = 1;
+    double last = -INFINITY;
     for (size_t i = 0; i < l->n; i++) {
         if (exclude_ties && judge_winner_is_tie(l->v[i].winner)) continue;
-        ord[n].t = l->v[i].tstamp;
-        ord[n].i = i;
-        n++;
+        if (l->v[i].tstamp < last) sorted = 0;
+        last = l->v[i].tstamp;
+        src[n++] = i;
     }
-    qsort(ord, n, sizeof *ord, cmp_order);
-    name_map m = {NULL, 0, out};
+    if (!sorted) {   /* stable sort by tstamp; a list in order (the usual case) is left as it is */
+        order_item *ord = tt_malloc(n * sizeof *ord);
+        for (size_t k = 0; k < n; k++) ord[k] = (order_item){l->v[src[k]].tstamp, src[k]};
+        qsort(ord, n, sizeof *ord, cmp_order);
+        for (size_t k = 0; k < n; k++) src[k] = ord[k].i;
+        free(ord);
+    }
+    /* One pass gives every name a provisional id (first appearance in
+     * either column) and notes where it first appears as A and as B; the
+     * final ids follow pd.factorize(concat(model_a, model_b)): names seen
+     * as A by their first A position, then the others by their first B
+     * position. The arrays are renumbered only when the two orders differ. */
+    uint32_t n_pool = arena_strpool_count(l->pool);
+    int *by_index = tt_malloc((n_pool ? n_pool : 1) * sizeof *by_index);
+    for (uint32_t i = 0; i < n_pool; i++) by_index[i] = -1;
+    int n_ids = 0, cap_ids = 0;
+    const char **names = NULL;
+    size_t *first_a = NULL, *first_b = NULL;
     out->n = n;
+    out->src = src;
     out->a = tt_malloc((n ? n : 1) * sizeof *out->a);
     out->b = tt_malloc((n ? n : 1) * sizeof *out->b);
     out->outcome = tt_malloc(n ? n : 1);
     out->tstamp = tt_malloc((n ? n : 1) * sizeof *out->tstamp);
-    /* factorize(concat(model_a, model_b)): all A names first, then B names */
-    for (size_t k = 0; k < n; k++) out->a[k] = map_intern(&m, l->v[ord[k].i].model_a);
-    for (size_t k = 0; k < n; k++) out->b[k] = map_intern(&m, l->v[ord[k].i].model_b);
-    out->battles = tt_calloc((size_t)(out->n_models ? out->n_models : 1), sizeof *out->battles);
     for (size_t k = 0; k < n; k++) {
-        const arena_battle *bt = &l->v[ord[k].i];
+        const arena_battle *bt = &l->v[src[k]];
+        const char *nm[2] = {bt->model_a, bt->model_b};
+        int id[2];
+        for (int side = 0; side < 2; side++) {
+            uint32_t pi = arena_strpool_index(nm[side]);
+            int v = pi < n_pool ? by_index[pi] : -1;
+            if (v < 0) {
+                for (v = 0; v < n_ids && names[v] != nm[side]; v++) {}
+                if (v == n_ids) {
+                    if (n_ids == cap_ids) {
+                        cap_ids = cap_ids ? cap_ids * 2 : 32;
+                        names = tt_realloc(names, (size_t)cap_ids * sizeof *names);
+                        first_a = tt_realloc(first_a, (size_t)cap_ids * sizeof *first_a);
+                        first_b = tt_realloc(first_b, (size_t)cap_ids * sizeof *first_b);
+                    }
+                    names[n_ids] = nm[side];
+                    first_a[n_ids] = first_b[n_ids] = SIZE_MAX;
+                    n_ids++;
+                }
+                if (pi < n_pool) by_index[pi] = v;
+            }
+            if (side == 0 && first_a[v] == SIZE_MAX) first_a[v] = k;
+            if (side == 1 && first_b[v] == SIZE_MAX) first_b[v] = k;
+            id[side] = v;
+        }
+        out->a[k] = id[0];
+        out->b[k] = id[1];
         out->tstamp[k] = bt->tstamp;
         out->outcome[k] = bt->winner == JUDGE_WIN_A ? ARENA_OUT_A
                         : bt->winner == JUDGE_WIN_B ? ARENA_OUT_B : ARENA_OUT_TIE;
+    }
+    /* final order */
+    int *order = tt_malloc((size_t)(n_ids ? n_ids : 1) * sizeof *order);
+    for (int i = 0; i < n_ids; i++) order[i] = i;
+    for (int i = 1; i < n_ids; i++) {   /* insertion sort: few models */
+        int v = order[i], j = i;
+        while (j > 0) {
+            int u = order[j - 1];
+            int before = first_a[v] != SIZE_MAX ? (first_a[u] == SIZE_MAX || first_a[v] < first_a[u])
+                                                : (first_a[u] == SIZE_MAX && first_b[v] < first_b[u]);
+            if (!before) break;
+            order[j] = u;
+            j--;
+        }
+        order[j] = v;
+    }
+    int *final_id = tt_malloc((size_t)(n_ids ? n_ids : 1) * sizeof *final_id);
+    int same = 1;
+    for (int i = 0; i < n_ids; i++) {
+        final_id[order[i]] = i;
+        if (order[i] != i) same = 0;
+    }
+    out->n_models = n_ids;
+    out->models = tt_malloc((size_t)(n_ids ? n_ids : 1) * sizeof *out->models);
+    for (int i = 0; i < n_ids; i++) out->models[i] = tt_strdup(names[order[i]]);
+    if (!same)
+        for (size_t k = 0; k < n; k++) {
+            out->a[k] = final_id[out->a[k]];
+            out->b[k] = final_id[out->b[k]];
+        }
+    out->battles = tt_calloc((size_t)(n_ids ? n_ids : 1), sizeof *out->battles);
+    for (size_t k = 0; k < n; k++) {
         out->battles[out->a[k]]++;
         out->battles[out->b[k]]++;
     }
-    free(m.slot);
-    free(ord);
+    free(order);
+    free(final_id);
+    free(names);
+    free(first_a);
+    free(first_b);
+    free(by_index);
     return TT_OK;
 }
 
@@ -120,6 +148,7 @@ void arena_index_free(arena_index *idx)
     free(idx->b);
     free(idx->outcome);
     free(idx->tstamp);
+    free(idx->src);
     memset(idx, 0, sizeof *idx);
 }
 

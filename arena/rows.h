@@ -29,6 +29,7 @@ typedef struct arena_index {
     int *a, *b;              /* [n] model ids, tstamp order */
     unsigned char *outcome;  /* [n] ARENA_OUT_* */
     double *tstamp;          /* [n] */
+    size_t *src;             /* [n] position of battle k in the list it was built from */
 } arena_index;
 
 typedef struct arena_rows {
@@ -41,7 +42,8 @@ typedef struct arena_rows {
 } arena_rows;
 
 /* Builds the index of l (l is not modified). With exclude_ties, ties of
- * both kinds are dropped first. Always TT_OK today; err is for future
+ * both kinds are dropped first. Names are told apart by pointer: l's
+ * strings are interned (battles.h). Always TT_OK today; err is for future
  * checks. Caller frees with arena_index_free. */
 int arena_index_build(const arena_battles *l, int exclude_ties, arena_index *out, char *err);
 void arena_index_free(arena_index *idx);           /* NULL is fine */

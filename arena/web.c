@@ -9,6 +9,7 @@
  * rate limits, and the read-only leaderboard. API and rules: arena/web.h.
  */
 #include "arena/web.h"
+#include "arena/clean.h"
 #include "arena/leaderboard.h"
 #include "arena/match.h"
 #include "arena/page.h"
@@ -38,24 +39,48 @@
 #define WEB_MAX_BATTLES 100000
 #define WEB_LB_CACHE_S 5.0
 #define WEB_COOKIE "tianti_voter"
+#define WEB_MAX_REGENERATE 10         /* regenerations of one turn */
+#define WEB_N_CATS 9                  /* leaderboard tabs: all and the eight categories of arena/conv.h */
+
+/* The leaderboard's category tabs, in order. */
+static const unsigned web_cats[WEB_N_CATS] = {0, ARENA_CAT_EN, ARENA_CAT_ZH, ARENA_CAT_OTHER_LANG, ARENA_CAT_CODE,
+                                              ARENA_CAT_MATH, ARENA_CAT_LONG, ARENA_CAT_MULTITURN, ARENA_CAT_HARD};
+
+/* The events of one generation (a turn, or its regeneration): the NDJSON
+ * lines its stream sends. A stream holds its generation's events, so that
+ * a stream still reading one turn never sees the next. */
+typedef struct web_events {
+    tt_buf buf;
+    int finished;                 /* "end" written */
+    int refs;                     /* the battle while current + streams */
+} web_events;
+
+/* One turn of a battle: the prompt and both answers. */
+typedef struct web_turn {
+    char *prompt;
+    char *answer[2];              /* NULL: that side failed */
+    double latency[2];
+} web_turn;
 
 typedef struct web_battle {
     struct web_battle *next;      /* hash chain */
     char id[33];                  /* public id (hex of 16 random bytes) */
     char token_hash[65];          /* sha256 hex of the secret token */
     int a, b;                     /* model indices */
-    char *prompt;
     char voter[24];               /* anonymous voter id */
     double tstamp;                /* wall clock at creation */
-    double created;               /* monotonic */
-    tt_buf answer[2];             /* raw bytes while streaming, clean UTF-8 once done */
+    double created;               /* monotonic, at the last turn: the time to live runs from it */
+    web_turn *turns;              /* [n_turns]; the last one is the one generating or just done */
+    int n_turns, cap_turns;
+    int regenerations;            /* of the last turn */
+    tt_buf answer[2];             /* the last turn, raw bytes while streaming, clean UTF-8 once done */
     size_t emitted[2];            /* bytes of answer[] already sent as events */
     int done[2], failed[2];
     double latency[2];
-    int finished;                 /* both answers done and "end" written */
-    tt_buf events;                /* NDJSON event log read by the stream */
+    int finished;                 /* the last turn's answers are done and "end" written */
+    web_events *ev;               /* the current generation's events */
     int voting, voted;
-    int refs;                     /* table + stream + generation threads */
+    int refs;                     /* table + generation threads */
     int in_table;
 } web_battle;
 
@@ -77,6 +102,7 @@ struct arena_web {
     int port;
     arena_model *models;
     int n_models;
+    engine *mod;                  /* the moderation engine, or NULL */
     const char **names;
     store *st;
     pthread_mutex_t db_mu;        /* one writer/reader at a time on st */
@@ -97,12 +123,12 @@ struct arena_web {
     size_t n_rates;
     int urandom_fd;
     pthread_mutex_t lb_mu;        /* one leaderboard computation at a time; guards lb */
-    lb_cache lb[3];               /* by arena_source */
+    lb_cache lb[3][WEB_N_CATS][2]; /* by arena_source, category tab, style control */
 };
 
 typedef struct web_stream {
     arena_web *w;
-    web_battle *bt;
+    web_events *ev;
     size_t off;
 } web_stream;
 
@@ -124,6 +150,7 @@ void arena_web_opts_default(arena_web_opts *o)
     o->temperature = 0.7;
     o->max_active = 8;
     o->lb_rounds = 100;
+    o->max_turns = 50;
 }
 
 int arena_web_port(const arena_web *w) { return w->port; }
@@ -258,12 +285,41 @@ static int rate_allow(arena_web *w, tt_httpd_req *c)
 
 /* ---- battles -------------------------------------------------------------- */
 
+static web_events *events_new(void)
+{
+    web_events *ev = tt_calloc(1, sizeof *ev);
+    tt_buf_init(&ev->buf);
+    ev->refs = 1;
+    return ev;
+}
+
+/* With w->mu held. */
+static void events_unref_locked(web_events *ev)
+{
+    if (ev && --ev->refs == 0) {
+        tt_buf_free(&ev->buf);
+        free(ev);
+    }
+}
+
+static void turns_free(web_battle *bt)
+{
+    for (int i = 0; i < bt->n_turns; i++) {
+        free(bt->turns[i].prompt);
+        free(bt->turns[i].answer[0]);
+        free(bt->turns[i].answer[1]);
+    }
+    free(bt->turns);
+    bt->turns = NULL;
+    bt->n_turns = bt->cap_turns = 0;
+}
+
 static void battle_free(web_battle *bt)
 {
-    free(bt->prompt);
+    turns_free(bt);
     tt_buf_free(&bt->answer[0]);
     tt_buf_free(&bt->answer[1]);
-    tt_buf_free(&bt->events);
+    events_unref_locked(bt->ev);
     free(bt);
 }
 
@@ -280,7 +336,7 @@ static web_battle *battle_find_locked(arena_web *w, const char *id)
     return NULL;
 }
 
-/* Forgets battles older than the TTL that nobody is using; with w->mu held. */
+/* Forgets battles idle longer than the TTL that nobody is using; with w->mu held. */
 static void sweep_locked(arena_web *w, double now)
 {
     for (int i = 0; i < WEB_BUCKETS; i++) {
@@ -305,14 +361,26 @@ static void event_locked(web_battle *bt, json_t *ev)
     if (!ev) return;   /* texts are cleaned before this; never send a broken line */
     char *s = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
-    tt_buf_puts(&bt->events, s);
-    tt_buf_append(&bt->events, "\n", 1);
+    tt_buf_puts(&bt->ev->buf, s);
+    tt_buf_append(&bt->ev->buf, "\n", 1);
     free(s);
 }
 
-/* Marks one side of bt finished (failed or not, with its final text),
- * ends the battle when both sides are done, and drops the generation
- * thread's reference; with w->mu held. */
+/* Appends a turn with this prompt; with w->mu held. */
+static void turn_add_locked(web_battle *bt, const char *prompt, size_t len)
+{
+    if (bt->n_turns == bt->cap_turns) {
+        bt->cap_turns = bt->cap_turns ? bt->cap_turns * 2 : 4;
+        bt->turns = tt_realloc(bt->turns, (size_t)bt->cap_turns * sizeof *bt->turns);
+    }
+    web_turn *t = &bt->turns[bt->n_turns++];
+    memset(t, 0, sizeof *t);
+    t->prompt = tt_strndup(prompt, len);
+}
+
+/* Marks one side of bt's last turn finished (failed or not, with its final
+ * text), ends the turn when both sides are done (its answers go into
+ * bt->turns), and drops the generation thread's reference; with w->mu held. */
 static void side_done_locked(arena_web *w, web_battle *bt, int side, int failed, const char *text)
 {
     bt->failed[side] = failed;
@@ -320,7 +388,14 @@ static void side_done_locked(arena_web *w, web_battle *bt, int side, int failed,
     event_locked(bt, json_pack("{s:s,s:s,s:b,s:s}", "type", "done", "side", side ? "b" : "a", "failed", failed,
                                "text", text));
     if (bt->done[0] && bt->done[1]) {
-        event_locked(bt, json_pack("{s:s}", "type", "end"));
+        web_turn *t = &bt->turns[bt->n_turns - 1];
+        for (int s = 0; s < 2; s++) {
+            free(t->answer[s]);
+            t->answer[s] = bt->failed[s] ? NULL : tt_strdup(tt_buf_str(&bt->answer[s]));
+            t->latency[s] = bt->latency[s];
+        }
+        event_locked(bt, json_pack("{s:s,s:i}", "type", "end", "turn", bt->n_turns));
+        bt->ev->finished = 1;
         bt->finished = 1;
         w->active--;
     }
@@ -331,26 +406,45 @@ static void side_done_locked(arena_web *w, web_battle *bt, int side, int failed,
 
 /* ---- battles shared through the store (several servers, store/pending.h) -- */
 
-/* A copy of battle bt for the store as its last side finishes; side is
- * that side, failed its outcome. With w->mu held. */
+/* The answers of side s, turn by turn, with the last turn's from the
+ * stream buffers (fail: that side failed); borrowed strings. */
+static const char **side_answers_locked(web_battle *bt, int side, int fail)
+{
+    const char **v = tt_calloc((size_t)bt->n_turns, sizeof *v);
+    for (int i = 0; i + 1 < bt->n_turns; i++) v[i] = bt->turns[i].answer[side];
+    v[bt->n_turns - 1] = fail ? NULL : tt_buf_str(&bt->answer[side]);
+    return v;
+}
+
+/* A copy of battle bt for the store as its last side of the last turn
+ * finishes; side is that side, failed its outcome. With w->mu held. */
 static store_pending_battle *pending_snapshot_locked(arena_web *w, web_battle *bt, int side, int failed)
 {
     store_pending_battle *p = tt_calloc(1, sizeof *p);
     int fail[2] = {bt->failed[0], bt->failed[1]};
     fail[side] = failed;
+    const char **prompts = tt_calloc((size_t)bt->n_turns, sizeof *prompts);
+    for (int i = 0; i < bt->n_turns; i++) prompts[i] = bt->turns[i].prompt;
+    const char **ans_a = side_answers_locked(bt, 0, fail[0]), **ans_b = side_answers_locked(bt, 1, fail[1]);
     p->id = tt_strdup(bt->id);
     p->token_hash = tt_strdup(bt->token_hash);
     p->model_a = tt_strdup(w->models[bt->a].name);
     p->model_b = tt_strdup(w->models[bt->b].name);
     p->spec_a = tt_strdup(w->models[bt->a].rm.spec);
     p->spec_b = tt_strdup(w->models[bt->b].rm.spec);
-    p->prompt = tt_strdup(bt->prompt);
+    p->prompt = tt_strdup(bt->turns[0].prompt);
     p->answer_a = fail[0] ? NULL : tt_strdup(tt_buf_str(&bt->answer[0]));
     p->answer_b = fail[1] ? NULL : tt_strdup(tt_buf_str(&bt->answer[1]));
     p->latency_a = bt->latency[0];
     p->latency_b = bt->latency[1];
     p->voter_id = tt_strdup(bt->voter);
     p->tstamp = tt_wall_s();
+    p->conversation_a = arena_match_conversation_turns_json(prompts, ans_a, bt->n_turns);
+    p->conversation_b = arena_match_conversation_turns_json(prompts, ans_b, bt->n_turns);
+    p->turns = bt->n_turns;
+    free(prompts);
+    free(ans_a);
+    free(ans_b);
     return p;
 }
 
@@ -392,18 +486,37 @@ static int on_token(void *user, const char *piece, size_t len)
     return stop;
 }
 
+/* The conversation one side answers: every earlier turn with that side's
+ * answers, then the last prompt. The turns do not change while a
+ * generation runs (a new turn or a vote waits for it), so this reads them
+ * without the lock. msgs has room for 2 * n_turns - 1 messages. */
+static int side_messages(const web_battle *bt, int side, engine_message *msgs)
+{
+    int n = 0;
+    for (int i = 0; i < bt->n_turns; i++) {
+        msgs[n++] = (engine_message){.role = "user", .content = bt->turns[i].prompt};
+        if (i + 1 < bt->n_turns) msgs[n++] = (engine_message){.role = "assistant", .content = bt->turns[i].answer[side]};
+    }
+    return n;
+}
+
 static void *gen_main(void *arg)
 {
     gen_arg *g = arg;
     arena_web *w = g->w;
     web_battle *bt = g->bt;
     arena_model *m = &w->models[g->side ? bt->b : bt->a];
-    engine_message msg = {.role = "user", .content = bt->prompt};
-    engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = &msg, .n_messages = 1};
+    engine_message *msgs = tt_calloc((size_t)bt->n_turns * 2, sizeof *msgs);
+    int n_msgs = side_messages(bt, g->side, msgs);
+    engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = msgs, .n_messages = n_msgs};
+    tt_buf context;
+    tt_buf_init(&context);
     if (!(engine_caps(m->e) & ENGINE_CAP_CHAT)) {
-        /* A base model continues the prompt; its answer ends with the line. */
+        /* A base model continues the conversation as text, one line per
+         * message; its answer ends with the line. */
+        for (int i = 0; i < n_msgs; i++) tt_buf_printf(&context, "%s%s", i ? "\n" : "", msgs[i].content ? msgs[i].content : "");
         req.kind = ENGINE_REQ_GENERATE;
-        req.context = bt->prompt;
+        req.context = tt_buf_str(&context);
         req.messages = NULL;
         req.n_messages = 0;
         req.gen.until[0] = "\n";
@@ -421,6 +534,8 @@ static void *gen_main(void *arg)
     double t0 = tt_now_s();
     int rc = engine_complete(m->e, &req, &resp, err);
     double dt = tt_now_s() - t0;
+    tt_buf_free(&context);
+    free(msgs);
     if (!w->o.quiet && (rc != TT_OK || resp.error))
         tt_log(TT_LOG_INFO, "arena: model '%s' failed: %s", m->name, rc != TT_OK ? err : resp.error);
     pthread_mutex_lock(&w->mu);
@@ -454,7 +569,7 @@ static ssize_t stream_read(void *cls, char *buf, size_t max)
     web_stream *s = cls;
     arena_web *w = s->w;
     pthread_mutex_lock(&w->mu);
-    while (s->off >= s->bt->events.len && !s->bt->finished && !w->stopping) {
+    while (s->off >= s->ev->buf.len && !s->ev->finished && !w->stopping) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 200 * 1000 * 1000;
@@ -465,14 +580,14 @@ static ssize_t stream_read(void *cls, char *buf, size_t max)
         pthread_cond_timedwait(&w->cv, &w->mu, &ts);
     }
     ssize_t n;
-    if (s->off < s->bt->events.len) {
-        size_t k = s->bt->events.len - s->off;
+    if (s->off < s->ev->buf.len) {
+        size_t k = s->ev->buf.len - s->off;
         if (k > max) k = max;
-        memcpy(buf, s->bt->events.data + s->off, k);
+        memcpy(buf, s->ev->buf.data + s->off, k);
         s->off += k;
         n = (ssize_t)k;
     } else {
-        n = w->stopping && !s->bt->finished ? TT_HTTPD_STREAM_ERROR : TT_HTTPD_STREAM_END;
+        n = w->stopping && !s->ev->finished ? TT_HTTPD_STREAM_ERROR : TT_HTTPD_STREAM_END;
     }
     pthread_mutex_unlock(&w->mu);
     return n;
@@ -482,39 +597,220 @@ static void stream_free(void *cls)
 {
     web_stream *s = cls;
     pthread_mutex_lock(&s->w->mu);
-    battle_unref_locked(s->bt);
+    events_unref_locked(s->ev);
     pthread_mutex_unlock(&s->w->mu);
     free(s);
+}
+
+/* Starts a generation of bt's last turn: fresh answer buffers and events
+ * (whose first line is first_event), the two generation threads, and the
+ * stream that answers the request. With w->mu held on entry; released. */
+static int generate_and_stream(arena_web *w, tt_httpd_req *c, web_battle *bt, json_t *first_event,
+                               const char *set_cookie)
+{
+    for (int s = 0; s < 2; s++) {
+        tt_buf_reset(&bt->answer[s]);
+        tt_buf_puts(&bt->answer[s], "");
+        bt->emitted[s] = 0;
+        bt->done[s] = bt->failed[s] = 0;
+        bt->latency[s] = NAN;
+    }
+    bt->finished = 0;
+    events_unref_locked(bt->ev);
+    bt->ev = events_new();
+    event_locked(bt, first_event);
+    bt->created = tt_now_s();
+    bt->refs += 2;     /* the generation threads */
+    bt->ev->refs++;    /* the stream */
+    w->active++;
+    w->threads += 2;
+    web_stream *st = tt_calloc(1, sizeof *st);
+    *st = (web_stream){w, bt->ev, 0};
+    pthread_mutex_unlock(&w->mu);
+
+    for (int side = 0; side < 2; side++) {
+        gen_arg *g = tt_calloc(1, sizeof *g);
+        *g = (gen_arg){w, bt, side};
+        pthread_t th;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&th, &at, gen_main, g) != 0) {
+            /* could not start: record the side as failed, as gen_main would */
+            pthread_mutex_lock(&w->mu);
+            side_done_locked(w, bt, side, 1, "");
+            pthread_mutex_unlock(&w->mu);
+            free(g);
+        }
+        pthread_attr_destroy(&at);
+    }
+    const char *const headers[] = {"X-Accel-Buffering", "no", "Set-Cookie", set_cookie, NULL};
+    return tt_httpd_stream(c, 200, "application/x-ndjson; charset=utf-8", headers, stream_read, st, stream_free);
+}
+
+/* ---- moderation --------------------------------------------------------------- */
+
+/* Asks the moderation engine about text. 0: pass; 1: flagged (recorded in
+ * the store, *reply set to the page's message); -1: the moderator failed
+ * (*reply set). */
+static int moderate(arena_web *w, const char *text, const char *voter, const char *battle_id, int turn,
+                    const char **reply)
+{
+    if (!w->mod) return 0;
+    int flagged = 0;
+    char *cats = NULL;
+    char err[TT_ERR_SIZE];
+    if (engine_moderate(w->mod, text, &flagged, &cats, err) != TT_OK) {
+        if (!w->o.quiet) tt_log(TT_LOG_INFO, "arena: moderation failed: %s", err);
+        *reply = "the moderation service is unavailable; the prompt was not sent";
+        return -1;
+    }
+    if (!flagged) {
+        free(cats);
+        return 0;
+    }
+    store_moderation m = {.tstamp = tt_wall_s(), .voter_id = voter, .battle_id = battle_id, .turn = turn,
+                          .prompt = text, .moderator = engine_get_spec(w->mod), .categories_json = cats};
+    pthread_mutex_lock(&w->db_mu);
+    int rc = store_moderation_put(w->st, &m, err);
+    pthread_mutex_unlock(&w->db_mu);
+    if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: moderated prompt not recorded: %s", err);
+    free(cats);
+    *reply = "Your prompt was not sent: it does not pass this arena's content moderation.";
+    return 1;
+}
+
+static int send_moderated(tt_httpd_req *c, int verdict, const char *reply)
+{
+    if (verdict < 0) return send_error(c, 503, reply);
+    return tt_httpd_send_json(c, 422, json_pack("{s:s,s:b}", "error", reply, "moderated", 1));
+}
+
+/* ---- a battle's turns ----------------------------------------------------------- */
+
+/* The prompt of a request body: TT_OK with *prompt and *len, else the
+ * status to answer with and *msg. */
+static unsigned prompt_of(arena_web *w, json_t *body, const char **prompt, size_t *len, const char **msg, char *buf,
+                          size_t bufn)
+{
+    json_t *jp = json_object_get(body, "prompt");
+    if (!json_is_string(jp)) {
+        *msg = "expected a JSON object with a string field 'prompt'";
+        return 400;
+    }
+    *len = json_string_length(jp);
+    *prompt = json_string_value(jp);
+    int blank = 1;
+    for (size_t i = 0; i < *len && blank; i++)
+        if (!strchr(" \t\r\n", (*prompt)[i])) blank = 0;
+    if (blank) {
+        *msg = "the prompt is empty";
+        return 400;
+    }
+    if (*len > w->o.max_prompt_bytes) {
+        snprintf(buf, bufn, "the prompt is longer than %zu bytes", w->o.max_prompt_bytes);
+        *msg = buf;
+        return 413;
+    }
+    return 0;
+}
+
+/* Looks battle id up for a request carrying token: NULL with *status and
+ * *msg when it may not go on; else the battle, with a reference taken.
+ * With w->mu held. */
+static web_battle *battle_for_request_locked(arena_web *w, const char *id, const char *token, unsigned *status,
+                                             const char **msg)
+{
+    web_battle *bt = id && is_hex(id, 32) ? battle_find_locked(w, id) : NULL;
+    char hash[65];
+    if (token) tt_sha256_hex(token, strlen(token), hash);
+    *status = 0;
+    if (!bt) *status = 404, *msg = "unknown battle (a battle's follow-up turns go to the server that holds it)";
+    else if (!token) *status = 403, *msg = "this battle's token is missing";
+    else if (!secret_equal(hash, bt->token_hash, 64)) *status = 403, *msg = "wrong token for this battle";
+    else if (bt->voted || bt->voting) *status = 409, *msg = "this battle has already been voted on";
+    else if (!bt->finished) *status = 409, *msg = "the answers are not finished yet";
+    if (*status) return NULL;
+    return bt;
 }
 
 static int post_battle(arena_web *w, tt_httpd_req *c)
 {
     json_error_t je;
     json_t *body = json_loadb(c->body, c->body_len, 0, &je);
-    json_t *jp = json_object_get(body, "prompt");
-    if (!json_is_string(jp)) {
+    const char *prompt, *msg;
+    size_t plen;
+    char buf[96];
+    unsigned status = prompt_of(w, body, &prompt, &plen, &msg, buf, sizeof buf);
+    if (status) {
         json_decref(body);
-        return send_error(c, 400, "expected a JSON object with a string field 'prompt'");
+        return send_error(c, status, msg);
     }
-    size_t plen = json_string_length(jp);
-    const char *prompt = json_string_value(jp);
-    int blank = 1;
-    for (size_t i = 0; i < plen && blank; i++)
-        if (!strchr(" \t\r\n", prompt[i])) blank = 0;
-    if (blank) {
-        json_decref(body);
-        return send_error(c, 400, "the prompt is empty");
-    }
-    if (plen > w->o.max_prompt_bytes) {
-        json_decref(body);
-        char msg[96];
-        snprintf(msg, sizeof msg, "the prompt is longer than %zu bytes", w->o.max_prompt_bytes);
-        return send_error(c, 413, msg);
-    }
+    const char *follow_id = json_string_value(json_object_get(body, "battle"));
+    const char *follow_token = json_string_value(json_object_get(body, "token"));
     char *set_cookie = NULL;
     char voter[24];
     voter_of(w, c, voter, &set_cookie);
 
+    if (follow_id) {
+        /* a follow-up turn: both models see the whole conversation */
+        pthread_mutex_lock(&w->mu);
+        web_battle *bt = battle_for_request_locked(w, follow_id, follow_token, &status, &msg);
+        int turn = bt ? bt->n_turns + 1 : 0;
+        if (bt && bt->n_turns >= w->o.max_turns) {
+            status = 409;
+            snprintf(buf, sizeof buf, "this battle has reached its limit of %d turns; vote or start a new round",
+                     w->o.max_turns);
+            msg = buf;
+        } else if (bt && (bt->failed[0] || bt->failed[1])) {
+            status = 409;
+            msg = "a model failed in the last turn; regenerate, vote, or start a new round";
+        } else if (bt && (w->stopping || w->active >= w->o.max_active)) {
+            status = 503;
+            msg = "the arena is busy; try again in a moment";
+        }
+        if (status) {
+            pthread_mutex_unlock(&w->mu);
+            json_decref(body);
+            free(set_cookie);
+            return send_error(c, status, msg);
+        }
+        bt->refs++;   /* kept while moderation runs without the lock */
+        pthread_mutex_unlock(&w->mu);
+        const char *reply = NULL;
+        int verdict = moderate(w, prompt, bt->voter, bt->id, turn, &reply);
+        pthread_mutex_lock(&w->mu);
+        if (verdict == 0 && (!bt->in_table || !bt->finished || bt->voted || bt->voting || bt->n_turns + 1 != turn)) {
+            status = 409;
+            msg = "this battle changed meanwhile; try again";
+        } else if (verdict == 0 && (w->stopping || w->active >= w->o.max_active)) {
+            status = 503;
+            msg = "the arena is busy; try again in a moment";
+        }
+        if (verdict != 0 || status) {
+            battle_unref_locked(bt);
+            pthread_mutex_unlock(&w->mu);
+            json_decref(body);
+            free(set_cookie);
+            return verdict ? send_moderated(c, verdict, reply) : send_error(c, status, msg);
+        }
+        turn_add_locked(bt, prompt, plen);
+        bt->regenerations = 0;
+        json_decref(body);
+        json_t *first = json_pack("{s:s,s:s,s:i}", "type", "battle", "id", bt->id, "turn", bt->n_turns);
+        bt->refs--;   /* the generation threads take their own */
+        int ret = generate_and_stream(w, c, bt, first, set_cookie);
+        free(set_cookie);
+        return ret;
+    }
+
+    const char *reply = NULL;
+    int verdict = moderate(w, prompt, voter, NULL, 1, &reply);
+    if (verdict) {
+        json_decref(body);
+        free(set_cookie);
+        return send_moderated(c, verdict, reply);
+    }
     pthread_mutex_lock(&w->mu);
     double now = tt_now_s();
     if (w->n_battles >= WEB_MAX_BATTLES || now - w->last_sweep > 60) sweep_locked(w, now);
@@ -533,59 +829,68 @@ static int post_battle(arena_web *w, tt_httpd_req *c)
     char token[65];
     random_hex(w, token, 32);
     tt_sha256_hex(token, 64, bt->token_hash);
-    bt->prompt = tt_strndup(prompt, plen);
+    turn_add_locked(bt, prompt, plen);
     snprintf(bt->voter, sizeof bt->voter, "%s", voter);
     bt->tstamp = tt_wall_s();
-    bt->created = now;
     tt_buf_init(&bt->answer[0]);
     tt_buf_init(&bt->answer[1]);
-    tt_buf_init(&bt->events);
-    event_locked(bt, json_pack("{s:s,s:s,s:s}", "type", "battle", "id", bt->id, "token", token));
-    bt->refs = 4;  /* table, stream, two generation threads */
+    bt->refs = 1;  /* the table */
     bt->in_table = 1;
     unsigned h = bucket_of(bt->id);
     bt->next = w->table[h];
     w->table[h] = bt;
     w->n_battles++;
-    w->active++;
-    w->threads += 2;
     int expire = now - w->last_expire > 60;
     if (expire) w->last_expire = now;
-    pthread_mutex_unlock(&w->mu);
     json_decref(body);
+    json_t *first = json_pack("{s:s,s:s,s:s,s:i}", "type", "battle", "id", bt->id, "token", token, "turn", 1);
     memset(token, 0, sizeof token);
     if (expire) {
-        /* shared battles nobody voted on within the time to live */
+        /* shared battles nobody voted on within the time to live; the lock
+         * is released for the database and taken again */
+        pthread_mutex_unlock(&w->mu);
         char xerr[TT_ERR_SIZE];
         pthread_mutex_lock(&w->db_mu);
         if (store_pending_expire(w->st, tt_wall_s() - WEB_TTL_S, NULL, xerr) != TT_OK && !w->o.quiet)
             tt_log(TT_LOG_INFO, "arena: %s", xerr);
         pthread_mutex_unlock(&w->db_mu);
+        pthread_mutex_lock(&w->mu);
     }
-
-    for (int side = 0; side < 2; side++) {
-        gen_arg *g = tt_calloc(1, sizeof *g);
-        *g = (gen_arg){w, bt, side};
-        pthread_t th;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&th, &at, gen_main, g) != 0) {
-            /* could not start: record the side as failed, as gen_main would */
-            pthread_mutex_lock(&w->mu);
-            tt_buf_puts(&bt->answer[side], "");
-            side_done_locked(w, bt, side, 1, "");
-            pthread_mutex_unlock(&w->mu);
-            free(g);
-        }
-        pthread_attr_destroy(&at);
-    }
-    web_stream *s = tt_calloc(1, sizeof *s);
-    *s = (web_stream){w, bt, 0};
-    const char *const headers[] = {"X-Accel-Buffering", "no", "Set-Cookie", set_cookie, NULL};
-    int ret = tt_httpd_stream(c, 200, "application/x-ndjson; charset=utf-8", headers, stream_read, s, stream_free);
+    int ret = generate_and_stream(w, c, bt, first, set_cookie);
     free(set_cookie);
     return ret;
+}
+
+/* POST /api/regenerate: both models answer the last turn again. */
+static int post_regenerate(arena_web *w, tt_httpd_req *c)
+{
+    json_error_t je;
+    json_t *body = json_loadb(c->body, c->body_len, 0, &je);
+    const char *id = json_string_value(json_object_get(body, "battle"));
+    const char *token = json_string_value(json_object_get(body, "token"));
+    if (!json_is_object(body) || !id) {
+        json_decref(body);
+        return send_error(c, 400, "expected {\"battle\": ID, \"token\": TOKEN}");
+    }
+    unsigned status;
+    const char *msg;
+    pthread_mutex_lock(&w->mu);
+    web_battle *bt = battle_for_request_locked(w, id, token, &status, &msg);
+    json_decref(body);
+    if (bt && bt->regenerations >= WEB_MAX_REGENERATE) status = 409, msg = "this turn has been regenerated too often";
+    else if (bt && (w->stopping || w->active >= w->o.max_active)) status = 503, msg = "the arena is busy; try again in a moment";
+    if (status) {
+        pthread_mutex_unlock(&w->mu);
+        return send_error(c, status, msg);
+    }
+    bt->regenerations++;
+    web_turn *t = &bt->turns[bt->n_turns - 1];
+    for (int s = 0; s < 2; s++) {
+        free(t->answer[s]);
+        t->answer[s] = NULL;
+    }
+    json_t *first = json_pack("{s:s,s:s,s:i,s:b}", "type", "battle", "id", bt->id, "turn", bt->n_turns, "regenerate", 1);
+    return generate_and_stream(w, c, bt, first, NULL);
 }
 
 static const char *winner_of_vote(const char *v)
@@ -602,8 +907,10 @@ static const char *winner_of_vote(const char *v)
 typedef struct vote_src {
     const char *id, *token_hash;
     const char *model_a, *model_b, *spec_a, *spec_b;
-    const char *prompt, *answer_a, *answer_b;   /* NULL answer: that side failed */
-    double latency_a, latency_b;
+    int n_turns;
+    const char *const *prompts;
+    const char *const *answers_a, *const *answers_b;   /* NULL entries: that side failed */
+    double latency_a, latency_b;                       /* of the last turn */
     const char *voter;
 } vote_src;
 
@@ -612,9 +919,12 @@ typedef struct vote_src {
  * already, here or by another process (the UNIQUE session token). */
 static int store_vote(arena_web *w, const vote_src *v, const char *winner, int *rated, char *err)
 {
-    int leak = (v->answer_a && arena_match_identity_leak(v->answer_a, w->names, w->n_models)) ||
-               (v->answer_b && arena_match_identity_leak(v->answer_b, w->names, w->n_models));
-    int failed = !v->answer_a || !v->answer_b;
+    int leak = 0, failed = 0;
+    for (int i = 0; i < v->n_turns; i++) {
+        leak |= (v->answers_a[i] && arena_match_identity_leak(v->answers_a[i], w->names, w->n_models)) ||
+                (v->answers_b[i] && arena_match_identity_leak(v->answers_b[i], w->names, w->n_models));
+        failed |= !v->answers_a[i] || !v->answers_b[i];
+    }
     const char *flags = leak && failed ? "identity_leak,engine_error" : leak ? "identity_leak" : failed ? "engine_error" : NULL;
     json_t *extra = json_pack("{s:s,s:s,s:s,s:f,s:f}", "battle_id", v->id, "spec_a", v->spec_a ? v->spec_a : "",
                               "spec_b", v->spec_b ? v->spec_b : "", "latency_a", isfinite(v->latency_a) ? v->latency_a : 0.0,
@@ -623,8 +933,9 @@ static int store_vote(arena_web *w, const vote_src *v, const char *winner, int *
     json_decref(extra);
     arena_match_record rec = {
         .model_a = v->model_a, .model_b = v->model_b, .winner = winner, .tstamp = tt_wall_s(), .source = "human",
-        .judge = v->voter, .prompt = v->prompt, .answer_a = v->answer_a, .answer_b = v->answer_b,
+        .judge = v->voter, .prompt = v->prompts[0], .answer_a = v->answers_a[0], .answer_b = v->answers_b[0],
         .voter_id = v->voter, .session_token = v->token_hash, .flags = flags, .extra_json = extra_s,
+        .n_turns = v->n_turns, .prompts = v->prompts, .answers_a = v->answers_a, .answers_b = v->answers_b,
     };
     char ignored[TT_ERR_SIZE];
     pthread_mutex_lock(&w->db_mu);
@@ -646,6 +957,58 @@ static int vote_answer(arena_web *w, tt_httpd_req *c, int rc, const char *err, c
                                                 "rated", rated));
 }
 
+static const char *role_of(json_t *msg)
+{
+    const char *r = json_string_value(json_object_get(msg, "role"));
+    return r ? r : "";
+}
+
+/* The turns of a stored pending battle: from its conversations when it
+ * has them (one entry per user message; the assistant reply after it, or
+ * NULL), else its one prompt and answers. Strings borrowed from p or from
+ * the JSON (*keep, caller json_decrefs both). */
+static int pending_turns(const store_pending_battle *p, const char ***prompts, const char ***ans_a,
+                         const char ***ans_b, json_t **keep_a, json_t **keep_b)
+{
+    *keep_a = p->conversation_a ? json_loads(p->conversation_a, 0, NULL) : NULL;
+    *keep_b = p->conversation_b ? json_loads(p->conversation_b, 0, NULL) : NULL;
+    size_t na = json_array_size(*keep_a);
+    int n = 0;
+    for (size_t i = 0; i < na; i++)
+        n += !strcmp(role_of(json_array_get(*keep_a, i)), "user");
+    if (n == 0 || !json_is_array(*keep_b)) {
+        *prompts = tt_calloc(1, sizeof **prompts);
+        *ans_a = tt_calloc(1, sizeof **ans_a);
+        *ans_b = tt_calloc(1, sizeof **ans_b);
+        (*prompts)[0] = p->prompt;
+        (*ans_a)[0] = p->answer_a;
+        (*ans_b)[0] = p->answer_b;
+        return 1;
+    }
+    *prompts = tt_calloc((size_t)n, sizeof **prompts);
+    *ans_a = tt_calloc((size_t)n, sizeof **ans_a);
+    *ans_b = tt_calloc((size_t)n, sizeof **ans_b);
+    json_t *convs[2] = {*keep_a, *keep_b};
+    const char **answers[2] = {*ans_a, *ans_b};
+    for (int s = 0; s < 2; s++) {
+        int t = -1;
+        for (size_t i = 0; i < json_array_size(convs[s]); i++) {
+            json_t *m = json_array_get(convs[s], i);
+            const char *role = json_string_value(json_object_get(m, "role"));
+            const char *content = json_string_value(json_object_get(m, "content"));
+            if (role && !strcmp(role, "user") && t + 1 < n) {
+                t++;
+                if (s == 0) (*prompts)[t] = content ? content : "";
+            } else if (role && !strcmp(role, "assistant") && t >= 0) {
+                answers[s][t] = content;
+            }
+        }
+    }
+    for (int t = 0; t < n; t++)
+        if (!(*prompts)[t]) (*prompts)[t] = "";
+    return n;
+}
+
 /* A vote on a battle this process does not hold: one that another arena
  * process on the same store ran (store/pending.h), or one already voted. */
 static int vote_from_store(arena_web *w, tt_httpd_req *c, const char *id, const char *token, const char *winner)
@@ -665,11 +1028,19 @@ static int vote_from_store(arena_web *w, tt_httpd_req *c, const char *id, const 
     if (!secret_equal(hash, p.token_hash, 64)) {
         status = send_error(c, 403, "wrong token for this battle");
     } else {
-        vote_src v = {p.id, p.token_hash, p.model_a, p.model_b, p.spec_a, p.spec_b, p.prompt, p.answer_a, p.answer_b,
+        const char **prompts, **ans_a, **ans_b;
+        json_t *ka, *kb;
+        int n = pending_turns(&p, &prompts, &ans_a, &ans_b, &ka, &kb);
+        vote_src v = {p.id, p.token_hash, p.model_a, p.model_b, p.spec_a, p.spec_b, n, prompts, ans_a, ans_b,
                       p.latency_a, p.latency_b, p.voter_id};
         int rated = 0;
         rc = store_vote(w, &v, winner, &rated, err);
         status = vote_answer(w, c, rc, err, p.model_a, p.model_b, winner, rated);
+        free(prompts);
+        free(ans_a);
+        free(ans_b);
+        json_decref(ka);
+        json_decref(kb);
     }
     store_pending_free(&p);
     return status;
@@ -694,15 +1065,9 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
         json_decref(body);
         return ret;
     }
-    unsigned status = 0;
-    const char *msg = NULL;
-    char hash[65];
-    if (token) tt_sha256_hex(token, strlen(token), hash);
-    if (!bt) status = 404, msg = "unknown battle";
-    else if (!token) status = 403, msg = "this battle's token is missing";
-    else if (!secret_equal(hash, bt->token_hash, 64)) status = 403, msg = "wrong token for this battle";
-    else if (bt->voted || bt->voting) status = 409, msg = "this battle has already been voted on";
-    else if (!bt->finished) status = 409, msg = "the answers are not finished yet";
+    unsigned status;
+    const char *msg;
+    bt = battle_for_request_locked(w, id, token, &status, &msg);
     if (status) {
         pthread_mutex_unlock(&w->mu);
         json_decref(body);
@@ -713,14 +1078,25 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
     pthread_mutex_unlock(&w->mu);
     json_decref(body);
 
-    /* The battle's answers no longer change: read them without the lock. */
+    /* The battle's turns no longer change: read them without the lock. */
     const char *ma = w->models[bt->a].name, *mb = w->models[bt->b].name;
-    vote_src v = {bt->id, bt->token_hash, ma, mb, w->models[bt->a].rm.spec, w->models[bt->b].rm.spec, bt->prompt,
-                  bt->failed[0] ? NULL : tt_buf_str(&bt->answer[0]), bt->failed[1] ? NULL : tt_buf_str(&bt->answer[1]),
-                  bt->latency[0], bt->latency[1], bt->voter};
+    const char **prompts = tt_calloc((size_t)bt->n_turns, sizeof *prompts);
+    const char **ans_a = tt_calloc((size_t)bt->n_turns, sizeof *ans_a);
+    const char **ans_b = tt_calloc((size_t)bt->n_turns, sizeof *ans_b);
+    for (int i = 0; i < bt->n_turns; i++) {
+        prompts[i] = bt->turns[i].prompt;
+        ans_a[i] = bt->turns[i].answer[0];
+        ans_b[i] = bt->turns[i].answer[1];
+    }
+    const web_turn *last = &bt->turns[bt->n_turns - 1];
+    vote_src v = {bt->id, bt->token_hash, ma, mb, w->models[bt->a].rm.spec, w->models[bt->b].rm.spec, bt->n_turns,
+                  prompts, ans_a, ans_b, last->latency[0], last->latency[1], bt->voter};
     char err[TT_ERR_SIZE];
     int rated = 0;
     int rc = store_vote(w, &v, winner, &rated, err);
+    free(prompts);
+    free(ans_a);
+    free(ans_b);
 
     pthread_mutex_lock(&w->mu);
     bt->voting = 0;
@@ -728,9 +1104,9 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
         bt->voted = 1;   /* the texts are in the store now; keep only a tombstone */
         tt_buf_free(&bt->answer[0]);
         tt_buf_free(&bt->answer[1]);
-        tt_buf_free(&bt->events);
-        free(bt->prompt);
-        bt->prompt = NULL;
+        turns_free(bt);
+        events_unref_locked(bt->ev);
+        bt->ev = NULL;
     }
     battle_unref_locked(bt);
     pthread_mutex_unlock(&w->mu);
@@ -741,12 +1117,15 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
 
 static double finite_or_nan(double v) { return isfinite(v) ? v : NAN; }
 
-/* Leaderboard JSON for a source (cached a few seconds); caller frees.
- * Votes wait only while the battles are read, not while ratings are fitted. */
-static char *leaderboard_json(arena_web *w, arena_source src, const char *src_name)
+/* Leaderboard JSON for a source, category tab and style control (cached a
+ * few seconds); caller frees. The battles are cleaned as `tianti ratings`
+ * cleans them (arena/clean.h); models under --min-battles are hidden.
+ * Votes wait only while the battles are read, not while ratings are
+ * fitted. */
+static char *leaderboard_json(arena_web *w, arena_source src, const char *src_name, int cat, int style)
 {
     pthread_mutex_lock(&w->lb_mu);
-    lb_cache *cache = &w->lb[src];
+    lb_cache *cache = &w->lb[src][cat][style];
     double now = tt_now_s();
     if (cache->json && now - cache->at < WEB_LB_CACHE_S) {
         char *s = tt_strdup(cache->json);
@@ -756,34 +1135,56 @@ static char *leaderboard_json(arena_web *w, arena_source src, const char *src_na
     char err[TT_ERR_SIZE];
     arena_battles l;
     arena_battles_init(&l);
-    json_t *root = json_pack("{s:s,s:i}", "source", src_name, "bootstrap_rounds", w->o.lb_rounds);
+    json_t *root = json_pack("{s:s,s:i,s:s,s:b,s:i}", "source", src_name, "bootstrap_rounds", w->o.lb_rounds,
+                             "category", arena_category_name(web_cats[cat]), "style_control", style, "min_battles",
+                             w->o.min_battles);
     json_t *rows = json_array();
+    arena_load_opts lo = {.with_flagged = 1, .analyse = 1, .identity = NULL};
     pthread_mutex_lock(&w->db_mu);
-    int rc = arena_battles_load_db(w->st, src, &l, err);
+    int rc = arena_battles_load_db_opts(w->st, src, &lo, &l, err);
     pthread_mutex_unlock(&w->db_mu);
+    arena_clean_opts co;
+    arena_clean_opts_default(&co);
+    co.category = web_cats[cat];
+    arena_clean_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (rc == TT_OK) rc = arena_clean(&l, &co, &rep, err);
     json_object_set_new(root, "battles", json_integer(rc == TT_OK ? (json_int_t)l.n : 0));
+    int hidden = 0;
     if (rc == TT_OK && l.n > 0) {
         arena_lb_opts o;
         arena_lb_opts_default(&o);
         o.rounds = w->o.lb_rounds;
         o.seed = 1;
         o.threads = 1;
+        o.style_control = style;
+        o.min_battles = w->o.min_battles;
         arena_leaderboard lb;
         memset(&lb, 0, sizeof lb);
         rc = arena_leaderboard_compute(&l, &o, &lb, err);
+        hidden = lb.n_hidden;
         for (int i = 0; rc == TT_OK && i < lb.n; i++) {
             const arena_lb_row *r = &lb.rows[i];
             json_t *row = json_pack("{s:i,s:s,s:f,s:I}", "rank", r->rank, "model", r->model, "rating", r->rating,
                                     "battles", (json_int_t)r->battles);
-            double lo = finite_or_nan(r->lower), hi = finite_or_nan(r->upper);
-            json_object_set_new(row, "lower", isnan(lo) ? json_null() : json_real(lo));
+            double lo_ = finite_or_nan(r->lower), hi = finite_or_nan(r->upper);
+            json_object_set_new(row, "lower", isnan(lo_) ? json_null() : json_real(lo_));
             json_object_set_new(row, "upper", isnan(hi) ? json_null() : json_real(hi));
             json_array_append_new(rows, row);
+        }
+        if (rc == TT_OK && lb.style) {
+            json_t *coef = json_array();
+            for (int k = 0; k < ARENA_STYLE_K; k++)
+                json_array_append_new(coef, json_pack("{s:s,s:f}", "feature", arena_style_feature_name(k), "coef",
+                                                      lb.coef[k]));
+            json_object_set_new(root, "style_coefficients", coef);
         }
         arena_leaderboard_free(&lb);
     }
     if (rc != TT_OK && !w->o.quiet) tt_log(TT_LOG_INFO, "arena: leaderboard: %s", err);
     json_object_set_new(root, "ok", json_boolean(rc == TT_OK));
+    json_object_set_new(root, "hidden_models", json_integer(hidden));
+    json_object_set_new(root, "dropped", json_integer((json_int_t)(rep.read - rep.kept - rep.category)));
     json_object_set_new(root, "models", rows);
     arena_battles_free(&l);
     char *s = json_dumps(root, JSON_COMPACT);
@@ -802,7 +1203,15 @@ static int get_leaderboard(arena_web *w, tt_httpd_req *c, int html)
     arena_source src;
     char err[TT_ERR_SIZE];
     if (arena_source_parse(src_name, &src, err) != TT_OK) return send_error(c, 400, "source must be all, human or judge");
-    char *js = leaderboard_json(w, src, src_name);
+    const char *cat_name = tt_httpd_query(c, "category");
+    unsigned bit = 0;
+    if (cat_name && arena_category_parse(cat_name, &bit, err) != TT_OK)
+        return send_error(c, 400, "category must be all, en, zh, other, code, math, long, multiturn or hard");
+    int cat = 0;
+    while (cat < WEB_N_CATS && web_cats[cat] != bit) cat++;
+    const char *style_q = tt_httpd_query(c, "style");
+    int style = style_q && !strcmp(style_q, "1");
+    char *js = leaderboard_json(w, src, src_name, cat, style);
     if (!html) {
         int ret = send_buf(c, 200, "application/json", js, strlen(js), 1, NULL);
         free(js);
@@ -817,13 +1226,29 @@ static int get_leaderboard(arena_web *w, tt_httpd_req *c, int html)
                     "<title>Tianti Arena leaderboard</title>\n<link rel=\"stylesheet\" href=\"/app.css\">\n</head>\n"
                     "<body>\n<header><h1>Leaderboard</h1><nav><a href=\"/\">Vote</a></nav></header>\n<main>\n");
     static const char *const sources[] = {"all", "human", "judge"};
+    const char *here_cat = arena_category_name(web_cats[cat]);
     tt_buf_puts(&b, "<p>Battles: ");
     for (int i = 0; i < 3; i++) {
         if (i) tt_buf_puts(&b, " · ");
         if (!strcmp(sources[i], src_name)) tt_buf_printf(&b, "<strong>%s</strong>", sources[i]);
-        else tt_buf_printf(&b, "<a href=\"/leaderboard?source=%s\">%s</a>", sources[i], sources[i]);
+        else tt_buf_printf(&b, "<a href=\"/leaderboard?source=%s&amp;category=%s&amp;style=%d\">%s</a>", sources[i],
+                           here_cat, style, sources[i]);
     }
-    tt_buf_puts(&b, "</p>\n");
+    tt_buf_puts(&b, "</p>\n<nav class=\"tabs\" aria-label=\"Category\"><p>Category: ");
+    static const char *const labels[WEB_N_CATS] = {"Overall", "English", "Chinese", "Other languages", "Coding",
+                                                   "Math", "Longer query", "Multi-turn", "Hard prompts"};
+    for (int i = 0; i < WEB_N_CATS; i++) {
+        if (i) tt_buf_puts(&b, " · ");
+        if (i == cat) tt_buf_printf(&b, "<strong id=\"tab-%s\">%s</strong>", arena_category_name(web_cats[i]), labels[i]);
+        else tt_buf_printf(&b, "<a id=\"tab-%s\" href=\"/leaderboard?source=%s&amp;category=%s&amp;style=%d\">%s</a>",
+                           arena_category_name(web_cats[i]), src_name, arena_category_name(web_cats[i]), style, labels[i]);
+    }
+    tt_buf_printf(&b, "</p><p>Style control: %s</p></nav>\n",
+                  style ? "<strong>on</strong>" : "off");
+    if (style) tt_buf_printf(&b, "<p><a href=\"/leaderboard?source=%s&amp;category=%s&amp;style=0\">Turn style control off</a></p>\n",
+                             src_name, here_cat);
+    else tt_buf_printf(&b, "<p><a href=\"/leaderboard?source=%s&amp;category=%s&amp;style=1\">Turn style control on</a> "
+                           "(ratings with answer length and markdown held equal)</p>\n", src_name, here_cat);
     json_t *rows = json_object_get(root, "models");
     long n_battles = (long)json_integer_value(json_object_get(root, "battles"));
     if (!json_is_true(json_object_get(root, "ok"))) {
@@ -832,9 +1257,14 @@ static int get_leaderboard(arena_web *w, tt_httpd_req *c, int html)
         tt_buf_puts(&b, "<p>No rated battles yet.</p>\n");
     } else {
         tt_buf_printf(&b,
-                      "<p>Bradley–Terry ratings from %ld rated battle%s; 95%% intervals from %d bootstrap rounds; "
-                      "rank = 1 + the number of models that are surely better.</p>\n",
-                      n_battles, n_battles == 1 ? "" : "s", w->o.lb_rounds);
+                      "<p>%sBradley–Terry ratings from %ld rated battle%s; 95%% intervals from %d bootstrap rounds; "
+                      "rank = 1 + the number of models that are surely better.",
+                      style ? "Style-controlled " : "", n_battles, n_battles == 1 ? "" : "s", w->o.lb_rounds);
+        long hidden = (long)json_integer_value(json_object_get(root, "hidden_models"));
+        if (hidden)
+            tt_buf_printf(&b, " %ld model%s with fewer than %d battles %s not shown.", hidden, hidden == 1 ? "" : "s",
+                          w->o.min_battles, hidden == 1 ? "is" : "are");
+        tt_buf_puts(&b, "</p>\n");
         tt_buf_puts(&b, "<div class=\"table-wrap\"><table>\n<thead><tr><th class=\"num\">Rank</th><th>Model</th>"
                         "<th class=\"num\">Rating</th><th class=\"num\">95% interval</th>"
                         "<th class=\"num\">Battles</th></tr></thead>\n<tbody>\n");
@@ -894,9 +1324,11 @@ static int route(arena_web *w, tt_httpd_req *c, const char *url, const char *met
     }
     if (!strcmp(url, "/api/config")) {
         if (!get) return send_error(c, 405, "method not allowed");
-        return tt_httpd_send_json(c, 200, json_pack("{s:I,s:I,s:b,s:i}", "max_prompt_bytes", (json_int_t)w->o.max_prompt_bytes,
-                                           "max_prompt_chars", (json_int_t)w->o.max_prompt_bytes, "has_prompts",
-                                           w->has_prompts, "models", w->n_models));
+        return tt_httpd_send_json(c, 200, json_pack("{s:I,s:I,s:b,s:i,s:i,s:b}", "max_prompt_bytes",
+                                                    (json_int_t)w->o.max_prompt_bytes, "max_prompt_chars",
+                                                    (json_int_t)w->o.max_prompt_bytes, "has_prompts", w->has_prompts,
+                                                    "models", w->n_models, "max_turns", w->o.max_turns, "moderation",
+                                                    w->mod != NULL));
     }
     if (!strcmp(url, "/api/prompt")) {
         if (!get) return send_error(c, 405, "method not allowed");
@@ -906,12 +1338,12 @@ static int route(arena_web *w, tt_httpd_req *c, const char *url, const char *met
         pthread_mutex_unlock(&w->mu);
         return tt_httpd_send_json(c, 200, json_pack("{s:s}", "prompt", w->prompts.v[i].text));
     }
-    if (!strcmp(url, "/api/battle") || !strcmp(url, "/api/vote")) {
+    if (!strcmp(url, "/api/battle") || !strcmp(url, "/api/vote") || !strcmp(url, "/api/regenerate")) {
         if (!post) return send_error(c, 405, "method not allowed");
         const char *ct = tt_httpd_header(c, "Content-Type");
         if (!ct || strncasecmp(ct, "application/json", 16)) return send_error(c, 415, "send the request as application/json");
         if (!rate_allow(w, c)) return send_error(c, 429, "too many requests; slow down");
-        return url[5] == 'b' ? post_battle(w, c) : post_vote(w, c);
+        return url[5] == 'b' ? post_battle(w, c) : url[5] == 'v' ? post_vote(w, c) : post_regenerate(w, c);
     }
     return send_error(c, 404, "not found");
 }
@@ -942,6 +1374,26 @@ static void on_stop(void *user)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Opens the moderation engine (a spec or a registry name) and checks that
+ * it can moderate. */
+static int open_moderator(const char *what, const char *registry_path, engine **out, char *err)
+{
+    registry *reg = NULL;
+    int rc = registry_load(registry_path ? registry_path : "models.json", registry_path == NULL, &reg, err);
+    registry_model rm;
+    memset(&rm, 0, sizeof rm);
+    if (rc == TT_OK) rc = registry_resolve(reg, what, &rm, err);
+    if (rc == TT_OK) rc = engine_open(rm.spec, &rm.options, out, err);
+    if (rc == TT_OK && !(engine_caps(*out) & ENGINE_CAP_MODERATE)) {
+        rc = tt_fail(err, TT_ERR_UNSUPPORTED, "moderation engine '%s' cannot moderate (an openai: engine can)", rm.spec);
+        engine_close(*out);
+        *out = NULL;
+    }
+    registry_model_clear(&rm);
+    registry_free(reg);
+    return rc;
+}
+
 /* ---- start and stop ----------------------------------------------------------- */
 
 static void web_free(arena_web *w)
@@ -959,7 +1411,10 @@ static void web_free(arena_web *w)
             w->rates[i] = n;
         }
     arena_match_models_close(w->models, w->n_models);
-    for (int i = 0; i < 3; i++) free(w->lb[i].json);
+    engine_close(w->mod);
+    for (int i = 0; i < 3; i++)
+        for (int c = 0; c < WEB_N_CATS; c++)
+            for (int k = 0; k < 2; k++) free(w->lb[i][c][k].json);
     free(w->names);
     free(w->counts);
     free(w->host);
@@ -978,8 +1433,8 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     *out = NULL;
     if (o->n_models < 2) return tt_fail(err, TT_ERR_USAGE, "the arena needs at least two models (--model)");
     if (!o->db_path) return tt_fail(err, TT_ERR_USAGE, "no database given");
-    if (o->max_prompt_bytes == 0 || o->max_active < 1)
-        return tt_fail(err, TT_ERR_USAGE, "prompt limit and concurrent battles must be at least 1");
+    if (o->max_prompt_bytes == 0 || o->max_active < 1 || o->max_turns < 1)
+        return tt_fail(err, TT_ERR_USAGE, "prompt limit, turns and concurrent battles must be at least 1");
     arena_web *w = tt_calloc(1, sizeof *w);
     w->o = *o;
     w->host = tt_strdup(o->host ? o->host : "127.0.0.1");
@@ -988,6 +1443,7 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     w->o.prompts_path = NULL;
     w->o.db_path = NULL;
     w->o.registry_path = NULL;
+    w->o.moderation = NULL;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->db_mu, NULL);
     pthread_mutex_init(&w->lb_mu, NULL);
@@ -1008,6 +1464,7 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
         w->names = tt_calloc((size_t)o->n_models, sizeof *w->names);
         for (int i = 0; i < w->n_models; i++) w->names[i] = w->models[i].name;
     }
+    if (rc == TT_OK && o->moderation) rc = open_moderator(o->moderation, o->registry_path, &w->mod, err);
     if (rc == TT_OK && o->prompts_path) {
         rc = arena_prompts_load(o->prompts_path, &w->prompts, err);
         w->has_prompts = rc == TT_OK;

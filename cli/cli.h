@@ -116,6 +116,8 @@ int cmd_tasks(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_ratings(int argc, char **argv);
 int cmd_arena(int argc, char **argv);
+int cmd_mtbench(int argc, char **argv);
+int cmd_arena_hard(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_store(int argc, char **argv);

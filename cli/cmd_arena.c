@@ -11,6 +11,7 @@
  */
 #include "arena/auto.h"
 #include "arena/battles.h"
+#include "arena/tag.h"
 #include "arena/web.h"
 #include "cli/cli.h"
 #include "store/store.h"
@@ -75,9 +76,7 @@ static int arena_import(int argc, char **argv)
     arena_battles_init(&l);
     store *s = NULL;
     int rc = arena_battles_read_file(&l, pos.items[0], err);
-    if (rc == TT_OK && source)
-        for (size_t i = 0; i < l.n; i++)
-            if (!l.v[i].source) l.v[i].source = tt_strdup(source);
+    if (rc == TT_OK && source) arena_battles_set_default_source(&l, source);
     if (rc == TT_OK) rc = store_open(cli_db_path(db), &s, err);
     if (rc == TT_OK) rc = arena_battles_insert_db(s, &l, err);
     if (rc == TT_OK) printf("imported %zu battles into %s\n", l.n, cli_db_shown(cli_db_path(db)));
@@ -134,7 +133,8 @@ static int arena_serve(int argc, char **argv)
 {
     static const char *const usage[] = {
         "tianti arena serve --model SPEC --model SPEC [...] [--models FILE] [--host 127.0.0.1] [--port 8080] [--db FILE]\n"
-        "                   [--prompts TASK|FILE] [--max-prompt BYTES] [--rate-limit N] [--max-tokens N]",
+        "                   [--prompts TASK|FILE] [--max-prompt BYTES] [--rate-limit N] [--max-tokens N]\n"
+        "                   [--max-turns N] [--moderation SPEC]",
         NULL};
     arena_web_opts o;
     arena_web_opts_default(&o);
@@ -154,14 +154,18 @@ static int arena_serve(int argc, char **argv)
         {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)", 0},
         {OPT_DOUBLE, 0, "temperature", &o.temperature, "T", "sampling temperature (default 0.7)", 0},
         {OPT_INT, 0, "max-active", &o.max_active, "N", "battles generating at once (default 8)", 0},
+        {OPT_INT, 0, "max-turns", &o.max_turns, "N", "turns one battle may have (default 50)", 0},
+        {OPT_STRING, 0, "moderation", &o.moderation, "SPEC",
+         "check every prompt with this engine's moderation first (e.g. openai:omni-moderation-latest)", 0},
         {OPT_INT, 0, "bootstrap", &o.lb_rounds, "N", "bootstrap rounds for /leaderboard (default 100)", 0},
+        {OPT_INT, 0, "min-battles", &o.min_battles, "N", "/leaderboard hides models with fewer battles (default 0)", 0},
         {OPT_INT, 0, "seed", &seed, "S", "seed for pairing (default: random)", 0},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no request log", 0},
         CLI_OPT_END,
     };
     int prc = arena_parse(argc, argv, usage, opts, NULL, &models);
     if (prc >= 0) return prc;
-    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.lb_rounds < 0 || o.rate_per_min < 0)
+    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.max_turns < 1 || o.lb_rounds < 0 || o.rate_per_min < 0)
         return arena_usage_error(usage, &models, "arena serve: %s",
                                  models.n < 2 ? "give at least two models with --model" : "option values must be positive");
     char *prompts = NULL;
@@ -269,6 +273,49 @@ static int arena_auto(int argc, char **argv)
     return cli_exit_status(rc);
 }
 
+static int arena_tag(int argc, char **argv)
+{
+    static const char *const usage[] = {
+        "tianti arena tag --judge SPEC [--db FILE] [--source all|human|judge] [--models FILE] [--jobs N]\n"
+        "                 [--save-judge-requests FILE]",
+        NULL};
+    arena_tag_opts o;
+    arena_tag_opts_default(&o);
+    const char *db = NULL, *source = "all";
+    int quiet = 0;
+    const cli_option opts[] = {
+        {OPT_STRING, 0, "judge", &o.judge, "SPEC", "the judge: engine spec or registry name", 0},
+        {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
+        {OPT_STRING, 0, "source", &source, "SRC", "all (default), human or judge battles", 0},
+        {OPT_STRING, 0, "models", &o.registry_path, "FILE", "model registry (default models.json if present)", 0},
+        {OPT_INT, 'j', "jobs", &o.jobs, "N", "requests in flight (default 4)", 0},
+        {OPT_STRING, 0, "save-judge-requests", &o.save_judge_requests, "FILE",
+         "also write every judge request as JSON Lines (replay format)", 0},
+        {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no progress line", 0},
+        CLI_OPT_END,
+    };
+    int prc = arena_parse(argc, argv, usage, opts, NULL, NULL);
+    if (prc >= 0) return prc;
+    char err[TT_ERR_SIZE];
+    if (!o.judge || o.jobs < 1 || arena_source_parse(source, &o.source, err) != TT_OK)
+        return arena_usage_error(usage, NULL, "arena tag: %s",
+                                 !o.judge ? "give a judge with --judge" : o.jobs < 1 ? "--jobs must be positive" : err);
+    const char *path = cli_db_path(db);
+    if (!store_target_exists(path)) {
+        cli_error("arena tag: no database '%s'", path);
+        return 1;
+    }
+    o.log = quiet ? NULL : stderr;
+    arena_tag_summary sum;
+    int rc = arena_tag_run(path, &o, &sum, err);
+    if (rc == TT_OK)
+        printf("tagged %d battles: %d hard prompts, %d not, %d replies without a criteria list\n", sum.asked, sum.hard,
+               sum.not_hard, sum.unreadable);
+    else
+        cli_error("arena tag: %s", err);
+    return cli_exit_status(rc);
+}
+
 typedef struct arena_command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -280,6 +327,7 @@ static const arena_command arena_commands[] = {
     {"export", arena_export, "write the store's rated battles as JSON Lines"},
     {"serve", arena_serve, "the blind voting web page (two anonymous models, one vote)"},
     {"auto", arena_auto, "battles between models decided by a judge"},
+    {"tag", arena_tag, "a judge labels the stored battles' prompts as hard prompts (the 'hard' category)"},
 };
 
 static void arena_help(FILE *out)

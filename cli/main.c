@@ -27,6 +27,8 @@ static const cli_command commands[] = {
     {"tasks", cmd_tasks, "list tasks and suites (--check: verify their data), show a prompt"},
     {"ratings", cmd_ratings, "rate arena models (Bradley-Terry or Elo) with bootstrap intervals"},
     {"arena", cmd_arena, "the arena: blind voting page (serve), judged battles (auto), import and export"},
+    {"mtbench", cmd_mtbench, "MT-bench: two-turn answers graded by an LLM judge, scores per turn and category"},
+    {"arena-hard", cmd_arena_hard, "Arena-Hard-Auto: hard prompts judged against a baseline, win rate with 95% CI"},
     {"quantize", cmd_quantize, "convert a GLM GGUF model to f32, f16, q8_0 or q4_0"},
     {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
     {"bench", cmd_bench, "memory and speed per precision (llama-bench style), with optional accuracy"},

@@ -318,6 +318,59 @@ static void provenance(const report_table *t, tt_buf *b)
     tt_buf_puts(b, "</ul>\n");
 }
 
+/* The category leaderboards (one tab each) and the judged benchmarks. */
+static void judged(const report_table *t, tt_buf *b)
+{
+    report_text_table *tabs;
+    int n;
+    report_judged_tables(&t->judged, &tabs, &n);
+    static const char *const sections[2][2] = {{"categories", "Arena by category"}, {"judged", "Judged benchmarks"}};
+    for (int s = 0; s < 2; s++) {
+        int any = 0;
+        for (int i = 0; i < n; i++) {
+            const report_text_table *x = &tabs[i];
+            if (x->section != s) continue;
+            if (!any) {
+                tt_buf_printf(b, "<h2 id=\"%s\">%s</h2>\n", sections[s][0], sections[s][1]);
+                if (s == 0) {   /* the tabs: links to each category's table */
+                    tt_buf_puts(b, "<p class=\"tabs\">");
+                    for (int k = 0; k < n; k++) {
+                        if (tabs[k].section) continue;
+                        tt_buf_printf(b, "%s<a href=\"#%s\">", k ? " · " : "", tabs[k].id);
+                        tt_html_escape(b, tabs[k].title);
+                        tt_buf_puts(b, "</a>");
+                    }
+                    tt_buf_puts(b, "</p>\n");
+                }
+            }
+            any = 1;
+            tt_buf_printf(b, "<h3 id=\"%s\">", x->id);
+            tt_html_escape(b, x->title);
+            tt_buf_puts(b, "</h3>\n");
+            if (x->note) {
+                tt_buf_puts(b, "<p>");
+                tt_html_escape(b, x->note);
+                tt_buf_puts(b, "</p>\n");
+            }
+            tt_buf_puts(b, "<div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
+            for (int c = 0; c < x->n_cols; c++) th(b, x->cols[c], c < x->first_left);
+            tt_buf_puts(b, "</tr></thead><tbody>\n");
+            for (int r = 0; r < x->n_rows; r++) {
+                tt_buf_puts(b, "<tr>");
+                for (int c = 0; c < x->n_cols; c++) {
+                    const char *v = x->cells[(size_t)r * x->n_cols + c];
+                    char *end = NULL;
+                    double d = v && *v ? strtod(v, &end) : NAN;
+                    td(b, v, d, end && !*end, c < x->first_left ? "l" : NULL);
+                }
+                tt_buf_puts(b, "</tr>\n");
+            }
+            tt_buf_puts(b, "</tbody></table></div>\n");
+        }
+    }
+    report_text_tables_free(tabs, n);
+}
+
 void report_html_render(const report_table *t, const report_charts *charts, const char *dir, tt_buf *b)
 {
     tt_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -333,7 +386,8 @@ void report_html_render(const report_table *t, const report_charts *charts, cons
         tt_buf_puts(b, "</code>");
     }
     tt_buf_puts(b, ".</p><nav><a href=\"#leaderboard\">Leaderboard</a><a href=\"#accuracy\">Accuracy</a>"
-                   "<a href=\"#bench\">Memory and speed</a><a href=\"#charts\">Charts</a>"
+                   "<a href=\"#bench\">Memory and speed</a><a href=\"#categories\">Categories</a>"
+                   "<a href=\"#judged\">Judged benchmarks</a><a href=\"#charts\">Charts</a>"
                    "<a href=\"#provenance\">Provenance</a></nav></header>\n<main>\n");
     if (t->n_missing || (charts && charts->skipped)) {
         tt_buf_puts(b, "<div class=\"missing\"><strong>Not in this report:</strong><ul>");
@@ -349,9 +403,9 @@ void report_html_render(const report_table *t, const report_charts *charts, cons
         }
         tt_buf_puts(b, "</ul></div>\n");
     }
-    if (t->n_rows == 0) {
+    if (t->n_rows == 0 && !t->judged.n_mt && !t->judged.n_hard) {
         tt_buf_puts(b, "<p>The store holds no results, ratings or measurements to show.</p>\n");
-    } else {
+    } else if (t->n_rows) {
         leaderboard(t, b);
         int acc = 0, be = 0;
         for (int i = 0; i < t->n_rows; i++) {
@@ -361,6 +415,7 @@ void report_html_render(const report_table *t, const report_charts *charts, cons
         if (acc) accuracy(t, b);
         if (be) bench(t, b);
     }
+    judged(t, b);
     if (charts && charts->n) charts_section(charts, dir, b);
     provenance(t, b);
     tt_buf_puts(b, "</main>\n<script>");

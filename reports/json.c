@@ -286,6 +286,87 @@ void report_json_render(const report_table *t, const report_charts *charts, tt_b
     }
     set(root, "runs", runs);
 
+    /* the category leaderboards and the judged benchmarks (judged.h) */
+    const report_judged *jd = &t->judged;
+    json_t *cats = json_array();
+    for (int i = 0; i < jd->n_cats; i++) {
+        const report_category *v = &jd->cats[i];
+        json_t *o = json_object(), *rows = json_array();
+        set(o, "category", str(v->name));
+        set(o, "title", str(v->title));
+        set(o, "style_control", json_boolean(v->style));
+        set(o, "battles", json_integer(v->battles));
+        for (int r = 0; r < v->n_rows; r++) {
+            json_t *x = json_object();
+            set(x, "rank", json_integer(v->rows[r].rank));
+            set(x, "model", str(v->rows[r].model));
+            set(x, "rating", num(v->rows[r].rating));
+            set(x, "lower", num(v->rows[r].lower));
+            set(x, "upper", num(v->rows[r].upper));
+            set(x, "battles", json_integer(v->rows[r].battles));
+            json_array_append_new(rows, x);
+        }
+        set(o, "models", rows);
+        json_array_append_new(cats, o);
+    }
+    set(root, "arena_categories", cats);
+    json_t *judged = json_array();
+    for (int i = 0; i < jd->n_mt; i++) {
+        const arena_mtbench_scores *m = &jd->mt[i];
+        json_t *o = json_object(), *rows = json_array(), *cn = json_array();
+        set(o, "bench", str(m->bench));
+        set(o, "judge", str(m->judge));
+        set(o, "mode", str(m->pairwise ? "pairwise" : "single"));
+        set(o, "questions", json_integer(m->questions));
+        for (int k = 0; k < m->n_cats; k++) json_array_append_new(cn, str(m->cats[k]));
+        set(o, "categories", cn);
+        for (int r = 0; r < m->n_rows; r++) {
+            const arena_mtbench_row *x = &m->rows[r];
+            json_t *e = json_object();
+            set(e, "model", str(x->model));
+            if (!m->pairwise) {
+                set(e, "turn_1", num(x->turn[0]));
+                set(e, "turn_2", num(x->turn[1]));
+                set(e, "average", num(x->average));
+                set(e, "no_rating", json_integer(x->failed));
+                json_t *bc = json_object();
+                for (int k = 0; k < m->n_cats; k++) set(bc, m->cats[k], num(x->cat[k]));
+                set(e, "by_category", bc);
+            } else {
+                set(e, "win", json_integer(x->win));
+                set(e, "loss", json_integer(x->loss));
+                set(e, "tie", json_integer(x->tie));
+                set(e, "win_rate", num(x->win_rate));
+                set(e, "win_rate_adjusted", num(x->win_rate_adjusted));
+            }
+            json_array_append_new(rows, e);
+        }
+        set(o, "models", rows);
+        json_array_append_new(judged, o);
+    }
+    for (int i = 0; i < jd->n_hard; i++) {
+        const arena_hard_result *h = &jd->hard[i];
+        json_t *o = json_object(), *rows = json_array();
+        set(o, "bench", str(jd->hard_bench[i]));
+        set(o, "judge", str(h->judge));
+        set(o, "mode", str("baseline"));
+        set(o, "baseline", str(h->baseline));
+        set(o, "bootstrap_rounds", json_integer(h->rounds));
+        for (int r = 0; r < h->n_rows; r++) {
+            const arena_hard_row *x = &h->rows[r];
+            json_t *e = json_object();
+            set(e, "model", str(x->model));
+            set(e, "score", num(x->score));
+            set(e, "lower", num(x->lower));
+            set(e, "upper", num(x->upper));
+            set(e, "avg_tokens", num(x->avg_tokens));
+            json_array_append_new(rows, e);
+        }
+        set(o, "models", rows);
+        json_array_append_new(judged, o);
+    }
+    set(root, "judged", judged);
+
     json_t *ch = json_array();
     for (int i = 0; charts && i < charts->n; i++) {
         const report_chart *c = &charts->items[i];

@@ -241,6 +241,39 @@ static void provenance(const report_table *t, tt_buf *b)
     tt_buf_free(&tmp);
 }
 
+/* The category leaderboards and the judged benchmarks (judged.h's tables). */
+static void judged(const report_table *t, tt_buf *b)
+{
+    report_text_table *tabs;
+    int n;
+    report_judged_tables(&t->judged, &tabs, &n);
+    static const char *const sections[2] = {"## Arena by category\n\n", "## Judged benchmarks\n\n"};
+    for (int s = 0; s < 2; s++) {
+        int any = 0;
+        for (int i = 0; i < n; i++) {
+            const report_text_table *x = &tabs[i];
+            if (x->section != s) continue;
+            if (!any) tt_buf_puts(b, sections[s]);
+            any = 1;
+            tt_buf_puts(b, "### ");
+            tt_md_cell(b, x->title);
+            tt_buf_puts(b, "\n\n");
+            if (x->note) {
+                tt_md_cell(b, x->note);
+                tt_buf_puts(b, "\n\n");
+            }
+            header(b, (const char *const *)x->cols, x->n_cols, x->first_left);
+            for (int r = 0; r < x->n_rows; r++) {
+                tt_buf_puts(b, "|");
+                for (int c = 0; c < x->n_cols; c++) cell(b, x->cells[(size_t)r * x->n_cols + c]);
+                tt_buf_puts(b, "\n");
+            }
+            tt_buf_puts(b, "\n");
+        }
+    }
+    report_text_tables_free(tabs, n);
+}
+
 void report_md_render(const report_table *t, const report_charts *charts, tt_buf *b)
 {
     tt_buf_puts(b, "# Tianti leaderboard\n\n");
@@ -265,13 +298,14 @@ void report_md_render(const report_table *t, const report_charts *charts, tt_buf
         }
         tt_buf_puts(b, "\n");
     }
-    if (t->n_rows == 0) {
+    if (t->n_rows == 0 && !t->judged.n_mt && !t->judged.n_hard) {
         tt_buf_puts(b, "The store holds no results, ratings or measurements to show.\n\n");
-    } else {
+    } else if (t->n_rows) {
         leaderboard(t, b);
         if (any_rows_with(t, 2)) accuracy(t, b);
         if (any_rows_with(t, 1)) bench(t, b);
     }
+    judged(t, b);
     if (charts && charts->n) {
         tt_buf_puts(b, "## Charts\n\n");
         for (int i = 0; i < charts->n; i++) {

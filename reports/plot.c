@@ -10,6 +10,8 @@
  *   bench      peak memory and generation speed per precision, per model
  *   precision  mean task score against precision, one line per model
  *   elo        online Elo as battles accumulate
+ *   mtbench    MT-bench mean rating per category, one bar per model (the
+ *              first single-grading set of judged.h)
  * A chart with no data is not made. Fonts: Noto Sans CJK SC, so Chinese
  * names render. No gnuplot: scripts and data are still written and
  * charts->skipped says why there are no images. Called by render.c.
@@ -694,6 +696,51 @@ static int chart_elo(plotter *p, const report_table *t, char *err)
     return rc;
 }
 
+/* MT-bench's scores per category: grouped bars, one group per category. */
+static int chart_mtbench(plotter *p, const report_table *t, char *err)
+{
+    const arena_mtbench_scores *m = NULL;
+    for (int i = 0; i < t->judged.n_mt && !m; i++)
+        if (!t->judged.mt[i].pairwise && t->judged.mt[i].n_cats && t->judged.mt[i].n_rows) m = &t->judged.mt[i];
+    if (!m) return TT_OK;
+    int nr = m->n_rows < MAX_ACC_ROWS ? m->n_rows : MAX_ACC_ROWS;
+    tt_buf data, body;
+    tt_buf_init(&data);
+    tt_buf_init(&body);
+    tt_buf_puts(&data, "# index\tcategory");
+    for (int r = 0; r < nr; r++) {
+        tt_buf_puts(&data, "\t");
+        dat_label(&data, m->rows[r].model);
+    }
+    tt_buf_puts(&data, "\n");
+    for (int k = 0; k < m->n_cats; k++) {
+        tt_buf_printf(&data, "%d\t", k);
+        dat_label(&data, m->cats[k]);
+        for (int r = 0; r < nr; r++) dat_num(&data, m->rows[r].cat[k]);
+        tt_buf_puts(&data, "\n");
+    }
+    char title[256];
+    snprintf(title, sizeof title, "%s: mean rating per category (judge %.120s)", m->bench, m->judge);
+    tt_buf_puts(&body, "set title ");
+    gp_str(&body, title);
+    tt_buf_puts(&body, " font \",14\"\n");
+    tt_buf_puts(&body, "set ylabel \"rating (1-10)\"\nset yrange [0:10]\nset style data histograms\n"
+                       "set style histogram clustered gap 2\nset style fill solid 0.85 border rgb \"#555555\"\n"
+                       "set boxwidth 0.9\nset grid ytics lc rgb \"#dddddd\"\nset border 3\nset tics nomirror\n"
+                       "set xtics scale 0\nset key outside right top vertical Left reverse samplen 2\n");
+    tt_buf_puts(&body, "plot ");
+    for (int r = 0; r < nr; r++) {
+        if (r) tt_buf_puts(&body, ", \\\n     ");
+        tt_buf_printf(&body, "\"mtbench.dat\" using %d:xtic(2) lt %d title ", 3 + r, r % N_COLOURS + 1);
+        gp_str(&body, m->rows[r].model);
+    }
+    tt_buf_puts(&body, "\n");
+    int rc = chart(p, "mtbench", title, REPORT_PNG_W, REPORT_PNG_H, &data, &body, err);
+    tt_buf_free(&data);
+    tt_buf_free(&body);
+    return rc;
+}
+
 int report_plot(const report_table *t, const char *dir, report_charts *charts, char *err)
 {
     memset(charts, 0, sizeof *charts);
@@ -719,6 +766,7 @@ int report_plot(const report_table *t, const char *dir, report_charts *charts, c
     if (!rc) rc = chart_bench(&p, t, err);
     if (!rc) rc = chart_precision(&p, t, err);
     if (!rc) rc = chart_elo(&p, t, err);
+    if (!rc) rc = chart_mtbench(&p, t, err);
     if (!rc && p.failed.len && !charts->skipped)
         charts->skipped = tt_asprintf("gnuplot failed on %s (see charts/gnuplot.log)", tt_buf_str(&p.failed));
 out:

@@ -706,6 +706,8 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
         char aerr[TT_ERR_SIZE];
         if (report_arena_load(s, f ? f->models : NULL, f ? f->n_models : 0, &t->arena, aerr) != TT_OK)
             add_missing(t, "arena battles could not be read: %s", aerr);
+        if (report_judged_load(s, f ? f->models : NULL, f ? f->n_models : 0, &t->judged, aerr) != TT_OK)
+            add_missing(t, "category leaderboards and judged benchmarks could not be read: %s", aerr);
     }
     if (!rc) rc = load_runs(s, t, err);
     if (rc) {
@@ -805,6 +807,7 @@ void report_table_free(report_table *t)
     free(t->elo_info.computed_at);
     free(t->elo_info.source);
     report_arena_free(&t->arena);
+    report_judged_free(&t->judged);
     for (int i = 0; i < t->n_missing; i++) free(t->missing[i]);
     free(t->missing);
     free(t);

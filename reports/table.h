@@ -23,6 +23,7 @@
 
 #include "store/store.h"
 #include "reports/battles.h"
+#include "reports/judged.h"
 
 #include <stdint.h>
 
@@ -135,6 +136,7 @@ typedef struct report_table {
     report_bench *bench; int n_bench;
     report_rating_info bt_info, elo_info;
     report_arena arena;      /* from battles.h; models restricted by the filter */
+    report_judged judged;    /* category leaderboards, MT-bench, Arena-Hard (judged.h) */
     char **missing; int n_missing;  /* sentences: what the store lacked */
 } report_table;
 

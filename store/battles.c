@@ -16,9 +16,12 @@
 #include "store/internal.h"
 #include "core/util.h"
 
+#include <stdlib.h>
+
 static const char *const insert_sql =
     "INSERT INTO battles (model_a, model_b, winner, tstamp, source, judge, prompt, conversation_a, conversation_b, "
-    "voter_id, session_token, flags, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "voter_id, session_token, flags, extra_json, turns, language, categories, style_json) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (session_token) DO NOTHING RETURNING id";
 
 /* index of a battle put on its own (store_battle_put), for messages */
@@ -42,6 +45,10 @@ static int put_one(store_q *q, const store_battle *b, size_t index, int64_t *id,
     store_q_text(q, b->session_token);
     store_q_text(q, b->flags);
     store_q_text(q, b->extra_json);
+    store_q_opt_int(q, b->turns);
+    store_q_text(q, b->language);
+    store_q_text(q, b->categories);
+    store_q_text(q, b->style_json);
     int step = store_q_step(q);
     if (step == STORE_ROW) {
         if (id) *id = store_q_col_int(q, 0);
@@ -97,22 +104,24 @@ int store_battles_put(store *s, const store_battle *v, size_t n, char *err)
     return store_battles_put_each(s, n, from_array, (void *)v, err);
 }
 
-int store_battles_each(store *s, store_battle_source f, store_rated_battle_fn fn, void *ctx, char *err)
+int store_battles_scan(store *s, store_battle_source f, unsigned what, store_rated_battle_fn fn, void *ctx,
+                       char *err)
 {
-    static const char *const sql[] = {
-        [STORE_BATTLES_ALL] = "SELECT id, model_a, model_b, winner, tstamp, source, judge FROM battles "
-                              "WHERE winner IS NOT NULL AND flags IS NULL ORDER BY tstamp, id",
-        [STORE_BATTLES_HUMAN] = "SELECT id, model_a, model_b, winner, tstamp, source, judge FROM battles "
-                                "WHERE winner IS NOT NULL AND flags IS NULL AND source = 'human' "
-                                "ORDER BY tstamp, id",
-        [STORE_BATTLES_JUDGE] = "SELECT id, model_a, model_b, winner, tstamp, source, judge FROM battles "
-                                "WHERE winner IS NOT NULL AND flags IS NULL AND substr(source, 1, 6) = 'judge:' "
-                                "ORDER BY tstamp, id",
+    static const char *const where[] = {
+        [STORE_BATTLES_ALL] = "",
+        [STORE_BATTLES_HUMAN] = " AND source = 'human'",
+        [STORE_BATTLES_JUDGE] = " AND substr(source, 1, 6) = 'judge:'",
     };
-    if ((int)f < 0 || (size_t)f >= sizeof sql / sizeof sql[0])
+    if ((int)f < 0 || (size_t)f >= sizeof where / sizeof where[0])
         return tt_fail(err, TT_ERR_USAGE, "unknown battle source filter %d", (int)f);
+    int text = (what & STORE_SCAN_TEXT) != 0;
+    char *sql = tt_asprintf("SELECT id, model_a, model_b, winner, tstamp, source, judge, flags, turns, language, "
+                            "categories, style_json%s FROM battles WHERE winner IS NOT NULL%s%s ORDER BY tstamp, id",
+                            text ? ", conversation_a, conversation_b, voter_id" : "",
+                            (what & STORE_SCAN_FLAGGED) ? "" : " AND flags IS NULL", where[f]);
     store_q q;
-    int rc = store_q_prepare(s, &q, sql[f], "read battles", err);
+    int rc = store_q_prepare(s, &q, sql, "read battles", err);
+    free(sql);
     if (rc) return rc;
     int step = STORE_DONE;
     while (rc == TT_OK && (step = store_q_step(&q)) == STORE_ROW) {
@@ -124,10 +133,37 @@ int store_battles_each(store *s, store_battle_source f, store_rated_battle_fn fn
             .tstamp = store_q_col_real(&q, 4),
             .source = store_q_col_text(&q, 5),
             .judge = store_q_col_text(&q, 6),
+            .flags = store_q_col_text(&q, 7),
+            .turns = store_q_col_opt_int(&q, 8),
+            .language = store_q_col_text(&q, 9),
+            .categories = store_q_col_text(&q, 10),
+            .style_json = store_q_col_text(&q, 11),
         };
+        if (text) {
+            b.conversation_a = store_q_col_text(&q, 12);
+            b.conversation_b = store_q_col_text(&q, 13);
+            b.voter_id = store_q_col_text(&q, 14);
+        }
         rc = fn(ctx, &b, err);
     }
     if (rc == TT_OK && step != STORE_DONE) rc = store_fail(s, err, "cannot read battles");
+    store_q_finish(&q);
+    return rc;
+}
+
+int store_battles_each(store *s, store_battle_source f, store_rated_battle_fn fn, void *ctx, char *err)
+{
+    return store_battles_scan(s, f, 0, fn, ctx, err);
+}
+
+int store_battle_set_categories(store *s, int64_t id, const char *categories, char *err)
+{
+    store_q q;
+    int rc = store_q_prepare(s, &q, "UPDATE battles SET categories = ? WHERE id = ?", "tag battle", err);
+    if (rc) return rc;
+    store_q_text(&q, categories);
+    store_q_int(&q, id);
+    rc = store_q_run(&q, "tag battle", err);
     store_q_finish(&q);
     return rc;
 }

@@ -32,6 +32,10 @@ typedef struct store_battle {
     const char *session_token;     /* NULL for imports and judged battles */
     const char *flags;             /* NULL when the battle is rated */
     const char *extra_json;
+    store_opt_int turns;           /* user turns of the conversation */
+    const char *language;          /* 'en', 'zh', 'other' */
+    const char *categories;        /* comma list: code,math,long,multiturn,hard */
+    const char *style_json;        /* style counts per side (FastChat conv_metadata names) */
 } store_battle;
 
 /* Stores one battle as one statement (atomic on its own; may also be called
@@ -60,12 +64,17 @@ typedef enum store_battle_source {
     STORE_BATTLES_JUDGE         /* source starts with 'judge:' */
 } store_battle_source;
 
-/* A rated battle as read back: the columns rating needs. */
+/* A battle as read back: the columns rating needs (conversations and
+ * voter only with STORE_SCAN_TEXT, NULL otherwise). */
 typedef struct store_rated_battle {
     int64_t id;
     const char *model_a, *model_b, *winner;
     double tstamp;
     const char *source, *judge;
+    const char *flags;                          /* NULL unless STORE_SCAN_FLAGGED */
+    store_opt_int turns;
+    const char *language, *categories, *style_json;
+    const char *conversation_a, *conversation_b, *voter_id;
 } store_rated_battle;
 
 typedef int (*store_rated_battle_fn)(void *ctx, const store_rated_battle *b, char *err);
@@ -73,6 +82,18 @@ typedef int (*store_rated_battle_fn)(void *ctx, const store_rated_battle *b, cha
 /* Visits the rated battles (winner not NULL, flags NULL) that pass the
  * source filter, in (tstamp, id) order. */
 int store_battles_each(store *s, store_battle_source f, store_rated_battle_fn fn, void *ctx, char *err);
+
+/* What store_battles_scan reads beyond store_battles_each. */
+enum {
+    STORE_SCAN_FLAGGED = 1,   /* also decided battles with flags (winner not NULL) */
+    STORE_SCAN_TEXT = 2       /* also conversation_a, conversation_b, voter_id */
+};
+int store_battles_scan(store *s, store_battle_source f, unsigned what, store_rated_battle_fn fn, void *ctx,
+                       char *err);
+
+/* Sets the categories column of battle id (the judge's "hard" label is
+ * added this way, tianti arena tag). */
+int store_battle_set_categories(store *s, int64_t id, const char *categories, char *err);
 
 /* How many decided battles (winner not NULL, flagged or not) each ordered
  * pair (model_a, model_b) has. */

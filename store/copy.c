@@ -70,12 +70,14 @@ static const table_desc tables[] = {
      {{"model_a", 't', NOREF}, {"model_b", 't', NOREF}, {"winner", 't', NOREF}, {"tstamp", 'r', NOREF},
       {"source", 't', NOREF}, {"judge", 't', NOREF}, {"prompt", 't', NOREF}, {"conversation_a", 't', NOREF},
       {"conversation_b", 't', NOREF}, {"voter_id", 't', NOREF}, {"session_token", 't', NOREF},
-      {"flags", 't', NOREF}, {"extra_json", 't', NOREF}, {NULL, 0, 0}}},
+      {"flags", 't', NOREF}, {"extra_json", 't', NOREF}, {"turns", 'i', NOREF}, {"language", 't', NOREF},
+      {"categories", 't', NOREF}, {"style_json", 't', NOREF}, {NULL, 0, 0}}},
     {"pending_battles", 0, "id", "ON CONFLICT (id) DO NOTHING",
      {{"id", 't', NOREF}, {"token_hash", 't', NOREF}, {"model_a", 't', NOREF}, {"model_b", 't', NOREF},
       {"spec_a", 't', NOREF}, {"spec_b", 't', NOREF}, {"prompt", 't', NOREF}, {"answer_a", 't', NOREF},
       {"answer_b", 't', NOREF}, {"latency_a", 'r', NOREF}, {"latency_b", 'r', NOREF}, {"voter_id", 't', NOREF},
-      {"tstamp", 'r', NOREF}, {NULL, 0, 0}}},
+      {"tstamp", 'r', NOREF}, {"conversation_a", 't', NOREF}, {"conversation_b", 't', NOREF},
+      {"turns", 'i', NOREF}, {NULL, 0, 0}}},
     {"ratings", 1, "id", NULL,
      {{"computed_at", 't', NOREF}, {"method", 't', NOREF}, {"source", 't', NOREF}, {"model", 't', NOREF},
       {"rating", 'r', NOREF}, {"lower", 'r', NOREF}, {"upper", 'r', NOREF}, {"rank", 'i', NOREF},
@@ -87,12 +89,25 @@ static const table_desc tables[] = {
       {"peak_rss_bytes", 'i', NOREF}, {"weights_bytes", 'i', NOREF}, {"kv_bytes", 'i', NOREF},
       {"scratch_bytes", 'i', NOREF}, {"gpu_bytes", 'i', NOREF}, {"threads", 'i', NOREF},
       {"machine_json", 't', NOREF}, {NULL, 0, 0}}},
+    {"moderated_prompts", 1, "id", NULL,
+     {{"tstamp", 'r', NOREF}, {"voter_id", 't', NOREF}, {"battle_id", 't', NOREF}, {"turn", 'i', NOREF},
+      {"prompt", 't', NOREF}, {"moderator", 't', NOREF}, {"categories_json", 't', NOREF}, {NULL, 0, 0}}},
+    {"judged_answers", 1, "id", "ON CONFLICT (bench, model, question_id, turn) DO NOTHING",
+     {{"bench", 't', NOREF}, {"model", 't', NOREF}, {"model_spec", 't', NOREF}, {"question_id", 't', NOREF},
+      {"category", 't', NOREF}, {"turn", 'i', NOREF}, {"answer", 't', NOREF}, {"error", 't', NOREF},
+      {"tokens", 'i', NOREF}, {"latency_s", 'r', NOREF}, {"created_at", 't', NOREF}, {NULL, 0, 0}}},
+    {"judgments", 1, "id", "ON CONFLICT (bench, judge, mode, question_id, turn, model, model_b) DO NOTHING",
+     {{"bench", 't', NOREF}, {"judge", 't', NOREF}, {"mode", 't', NOREF}, {"prompt_name", 't', NOREF},
+      {"question_id", 't', NOREF}, {"category", 't', NOREF}, {"turn", 'i', NOREF}, {"model", 't', NOREF},
+      {"model_b", 't', NOREF}, {"score", 'r', NOREF}, {"g1", 't', NOREF}, {"g2", 't', NOREF},
+      {"winner", 't', NOREF}, {"output_json", 't', NOREF}, {"created_at", 't', NOREF}, {NULL, 0, 0}}},
 };
 
 #define N_TABLES ((int)(sizeof tables / sizeof tables[0]))
 
 const char *const store_tables[] = {"models", "tasks", "runs", "samples", "metrics", "request_cache",
-                                    "battles", "pending_battles", "ratings", "bench_results", NULL};
+                                    "battles", "pending_battles", "ratings", "bench_results",
+                                    "moderated_prompts", "judged_answers", "judgments", NULL};
 const int store_n_tables = N_TABLES;
 
 /* ---- id maps (APPEND) --------------------------------------------------------- */

@@ -13,8 +13,12 @@ int store_pending_put(store *s, const store_pending_battle *p, char *err)
     store_q q;
     int rc = store_q_prepare(s, &q,
         "INSERT INTO pending_battles (id, token_hash, model_a, model_b, spec_a, spec_b, prompt, answer_a, answer_b, "
-        "latency_a, latency_b, voter_id, tstamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (id) DO NOTHING", "store a pending battle", err);
+        "latency_a, latency_b, voter_id, tstamp, conversation_a, conversation_b, turns) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET prompt = excluded.prompt, answer_a = excluded.answer_a, "
+        "answer_b = excluded.answer_b, latency_a = excluded.latency_a, latency_b = excluded.latency_b, "
+        "tstamp = excluded.tstamp, conversation_a = excluded.conversation_a, "
+        "conversation_b = excluded.conversation_b, turns = excluded.turns", "store a pending battle", err);
     if (rc) return rc;
     store_q_text(&q, p->id);
     store_q_text(&q, p->token_hash);
@@ -29,6 +33,9 @@ int store_pending_put(store *s, const store_pending_battle *p, char *err)
     store_q_real(&q, p->latency_b);
     store_q_text(&q, p->voter_id);
     store_q_real(&q, p->tstamp);
+    store_q_text(&q, p->conversation_a);
+    store_q_text(&q, p->conversation_b);
+    store_q_opt_int(&q, p->turns > 0 ? STORE_INT(p->turns) : STORE_NO_INT);
     rc = store_q_run(&q, "store a pending battle", err);
     store_q_finish(&q);
     return rc;
@@ -42,7 +49,8 @@ int store_pending_get(store *s, const char *id, store_pending_battle *out, char 
     store_q q;
     int rc = store_q_prepare(s, &q,
         "SELECT id, token_hash, model_a, model_b, spec_a, spec_b, prompt, answer_a, answer_b, latency_a, latency_b, "
-        "voter_id, tstamp FROM pending_battles WHERE id = ?", "read a pending battle", err);
+        "voter_id, tstamp, conversation_a, conversation_b, turns FROM pending_battles WHERE id = ?",
+        "read a pending battle", err);
     if (rc) return rc;
     store_q_text(&q, id);
     int step = store_q_step(&q);
@@ -60,6 +68,10 @@ int store_pending_get(store *s, const char *id, store_pending_battle *out, char 
         out->latency_b = store_q_col_real(&q, 10);
         out->voter_id = dup_or_null(store_q_col_text(&q, 11));
         out->tstamp = store_q_col_real(&q, 12);
+        out->conversation_a = dup_or_null(store_q_col_text(&q, 13));
+        out->conversation_b = dup_or_null(store_q_col_text(&q, 14));
+        store_opt_int t = store_q_col_opt_int(&q, 15);
+        out->turns = t.has ? (int)t.v : 0;
     } else if (step == STORE_DONE) {
         rc = tt_fail(err, TT_ERR_NOTFOUND, "no pending battle '%s'", id);
     } else {
@@ -73,7 +85,7 @@ void store_pending_free(store_pending_battle *p)
 {
     if (!p) return;
     const char *owned[] = {p->id, p->token_hash, p->model_a, p->model_b, p->spec_a, p->spec_b, p->prompt,
-                           p->answer_a, p->answer_b, p->voter_id};
+                           p->answer_a, p->answer_b, p->voter_id, p->conversation_a, p->conversation_b};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free((char *)owned[i]);
     memset(p, 0, sizeof *p);
 }
@@ -97,6 +109,25 @@ int store_pending_expire(store *s, double before, int64_t *n, char *err)
     store_q_real(&q, before);
     rc = store_q_run(&q, "expire pending battles", err);
     if (rc == TT_OK && n) *n = s->drv->changes(s->conn);
+    store_q_finish(&q);
+    return rc;
+}
+
+int store_moderation_put(store *s, const store_moderation *m, char *err)
+{
+    store_q q;
+    int rc = store_q_prepare(s, &q,
+        "INSERT INTO moderated_prompts (tstamp, voter_id, battle_id, turn, prompt, moderator, categories_json) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", "record a moderated prompt", err);
+    if (rc) return rc;
+    store_q_real(&q, m->tstamp);
+    store_q_text(&q, m->voter_id);
+    store_q_text(&q, m->battle_id);
+    store_q_int(&q, m->turn);
+    store_q_text(&q, m->prompt);
+    store_q_text(&q, m->moderator);
+    store_q_text(&q, m->categories_json);
+    rc = store_q_run(&q, "record a moderated prompt", err);
     store_q_finish(&q);
     return rc;
 }

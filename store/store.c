@@ -163,6 +163,9 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err)
         {"ratings", "SELECT count(*) FROM ratings"},
         {"bench_results", "SELECT count(*) FROM bench_results"},
         {"pending_battles", "SELECT count(*) FROM pending_battles"},
+        {"moderated_prompts", "SELECT count(*) FROM moderated_prompts"},
+        {"judged_answers", "SELECT count(*) FROM judged_answers"},
+        {"judgments", "SELECT count(*) FROM judgments"},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         if (strcmp(table, tables[i][0])) continue;

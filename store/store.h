@@ -71,7 +71,8 @@ void store_rollback(store *s);              /* no-op outside a transaction */
 
 /* For tests and diagnostics: *n = rows in table, which must be one of the
  * schema's tables (models, tasks, runs, samples, metrics, request_cache,
- * battles, ratings, bench_results, pending_battles); any other name is TT_ERR_USAGE (a table
+ * battles, ratings, bench_results, pending_battles, moderated_prompts, judged_answers,
+ * judgments); any other name is TT_ERR_USAGE (a table
  * name cannot be a bound parameter, so it is checked against this list). */
 int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 
@@ -85,5 +86,6 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 #include "store/results.h"
 #include "store/copy.h"
 #include "store/pending.h"
+#include "store/judged.h"
 
 #endif

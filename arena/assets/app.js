@@ -1,7 +1,9 @@
 // app.js — the arena page: sends a prompt, shows the two anonymous answers
-// as they stream in (newline-delimited JSON events over one fetch), takes
-// the vote, then reveals the names. Everything from the server or the
-// models is shown with textContent, never parsed as HTML.
+// as they stream in (newline-delimited JSON events over one fetch), lets
+// the voter ask follow-up turns (both models see the whole conversation)
+// or regenerate the last turn, takes the vote, then reveals the names.
+// Everything from the server or the models is shown with textContent,
+// never parsed as HTML.
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -9,7 +11,10 @@
   let battle = null;        // {id, token}
   let busy = false;
   let done = {a: false, b: false};
+  let failed = {a: false, b: false};
   let voted = false;
+  let turn = 0;             // turns of this battle so far
+  let maxTurns = 50;
 
   function setError(msg) { $('error').textContent = msg || ''; }
   function setVoting(on) { voteButtons.forEach((b) => { b.disabled = !on; }); }
@@ -23,7 +28,11 @@
       const resp = await fetch('/api/config');
       const c = await jsonOf(resp);
       if (c.has_prompts) $('draw').hidden = false;
-      if (c.max_prompt_chars) $('prompt').maxLength = c.max_prompt_chars;
+      if (c.max_prompt_chars) {
+        $('prompt').maxLength = c.max_prompt_chars;
+        $('followup-prompt').maxLength = c.max_prompt_chars;
+      }
+      if (c.max_turns) maxTurns = c.max_turns;
     } catch (e) { /* the page still works without it */ }
   }
 
@@ -36,41 +45,90 @@
     } catch (e) { setError('The server could not be reached.'); }
   }
 
-  function resetView(text) {
-    battle = null;
+  // The answers of the turn on screen, cleared for a new generation.
+  function clearAnswers() {
     done = {a: false, b: false};
-    voted = false;
+    failed = {a: false, b: false};
     for (const side of ['a', 'b']) {
       $('answer-' + side).textContent = '';
       $('status-' + side).textContent = 'Generating…';
+    }
+    setVoting(false);
+    showFollowup(false);
+  }
+
+  function resetView(text) {
+    battle = null;
+    voted = false;
+    turn = 0;
+    for (const side of ['a', 'b']) {
+      $('history-' + side).textContent = '';
       $('name-' + side).textContent = 'Model ' + side.toUpperCase();
     }
     $('shown-prompt').textContent = text;
     $('result').textContent = '';
     $('new-round').hidden = true;
-    setVoting(false);
+    clearAnswers();
     $('battle').hidden = false;
   }
 
-  function finishStream(failed) {
-    busy = false;
-    if (failed) {
-      $('send').disabled = false;
-      $('prompt').disabled = false;
+  // Moves the turn on screen into each side's history.
+  function archiveTurn() {
+    const prompt = $('shown-prompt').textContent;
+    for (const side of ['a', 'b']) {
+      const div = document.createElement('div');
+      div.className = 'turn';
+      const you = document.createElement('p');
+      you.className = 'you text';
+      you.textContent = prompt;
+      const ans = document.createElement('div');
+      ans.className = 'text';
+      ans.textContent = $('answer-' + side).textContent;
+      div.appendChild(you);
+      div.appendChild(ans);
+      $('history-' + side).appendChild(div);
     }
+  }
+
+  // Takes the last archived turn back onto the screen (a refused follow-up).
+  function unarchiveTurn(prompt, answers) {
+    for (const side of ['a', 'b']) {
+      const h = $('history-' + side);
+      if (h.lastChild) h.removeChild(h.lastChild);
+      $('answer-' + side).textContent = answers[side];
+      $('status-' + side).textContent = '';
+    }
+    $('shown-prompt').textContent = prompt;
+    done = {a: true, b: true};
+    setVoting(true);
+    showFollowup(true);
+  }
+
+  function showFollowup(on) {
+    const f = $('followup');
+    f.hidden = !on;
+    const canAsk = on && turn < maxTurns && !failed.a && !failed.b;
+    $('followup-prompt').disabled = !canAsk;
+    $('followup-send').disabled = !canAsk;
+    $('regenerate').disabled = !on;
+    $('turns').textContent = on ? ('Turn ' + turn + ' of at most ' + maxTurns +
+      (turn >= maxTurns ? ': the limit is reached, please vote.' : '.')) : '';
   }
 
   function handle(ev) {
     if (ev.type === 'battle') {
-      battle = {id: ev.id, token: ev.token};
+      if (ev.token) battle = {id: ev.id, token: ev.token};
+      if (typeof ev.turn === 'number') turn = ev.turn;
     } else if (ev.type === 'token' && (ev.side === 'a' || ev.side === 'b')) {
       $('answer-' + ev.side).appendChild(document.createTextNode(String(ev.text)));
     } else if (ev.type === 'done' && (ev.side === 'a' || ev.side === 'b')) {
       done[ev.side] = true;
+      failed[ev.side] = !!ev.failed;
       if (typeof ev.text === 'string') $('answer-' + ev.side).textContent = ev.text;
       $('status-' + ev.side).textContent = ev.failed ? 'This model failed to answer.' : '';
       if (done.a && done.b && battle) {
         setVoting(true);
+        showFollowup(true);
         voteButtons[0].focus();
       }
     } else if (ev.type === 'error') {
@@ -78,31 +136,18 @@
     }
   }
 
-  async function send() {
-    const text = $('prompt').value;
-    if (busy || !text.trim()) return;
-    busy = true;
-    setError('');
-    $('send').disabled = true;
-    $('prompt').disabled = true;
-    resetView(text);
+  // POSTs body to url and reads the event stream. Returns the HTTP error
+  // body when the request was refused, or null.
+  async function stream(url, body) {
     let resp;
     try {
-      resp = await fetch('/api/battle', {
-        method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({prompt: text}),
-      });
+      resp = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
     } catch (e) {
-      setError('The server could not be reached.');
-      $('battle').hidden = true;
-      finishStream(true);
-      return;
+      return {error: 'The server could not be reached.'};
     }
     if (!resp.ok) {
       const j = await jsonOf(resp);
-      setError(j.error || ('The request failed (' + resp.status + ').'));
-      $('battle').hidden = true;
-      finishStream(true);
-      return;
+      return {error: j.error || ('The request failed (' + resp.status + ').'), status: resp.status};
     }
     const reader = resp.body.getReader();
     const decoder = new TextDecoder();
@@ -122,14 +167,70 @@
     } catch (e) {
       setError('The connection was interrupted.');
     }
-    finishStream(!(done.a && done.b));
+    return null;
+  }
+
+  async function send() {
+    const text = $('prompt').value;
+    if (busy || !text.trim()) return;
+    busy = true;
+    setError('');
+    $('send').disabled = true;
+    $('prompt').disabled = true;
+    resetView(text);
+    const refused = await stream('/api/battle', {prompt: text});
+    busy = false;
+    if (refused) {
+      setError(refused.error);
+      $('battle').hidden = true;
+    }
+    if (refused || !(done.a && done.b)) {
+      $('send').disabled = false;
+      $('prompt').disabled = false;
+    }
+  }
+
+  async function followUp() {
+    const text = $('followup-prompt').value;
+    if (busy || voted || !battle || !text.trim() || !(done.a && done.b)) return;
+    busy = true;
+    setError('');
+    const before = {prompt: $('shown-prompt').textContent,
+                    answers: {a: $('answer-a').textContent, b: $('answer-b').textContent}};
+    archiveTurn();
+    $('shown-prompt').textContent = text;
+    clearAnswers();
+    const refused = await stream('/api/battle', {battle: battle.id, token: battle.token, prompt: text});
+    busy = false;
+    if (refused) {
+      setError(refused.error);
+      unarchiveTurn(before.prompt, before.answers);
+      return;
+    }
+    $('followup-prompt').value = '';
+  }
+
+  async function regenerate() {
+    if (busy || voted || !battle || !(done.a && done.b)) return;
+    busy = true;
+    setError('');
+    const before = {prompt: $('shown-prompt').textContent,
+                    answers: {a: $('answer-a').textContent, b: $('answer-b').textContent}};
+    clearAnswers();
+    const refused = await stream('/api/regenerate', {battle: battle.id, token: battle.token});
+    busy = false;
+    if (refused) {
+      setError(refused.error);
+      archiveTurn();   // put the answers back the way unarchiveTurn expects
+      unarchiveTurn(before.prompt, before.answers);
+    }
   }
 
   const verdicts = {a: 'You preferred Model A.', b: 'You preferred Model B.', tie: 'You called it a tie.',
                     bothbad: 'You found both answers bad.'};
 
   async function vote(kind) {
-    if (!battle || voted || !(done.a && done.b)) return;
+    if (!battle || voted || busy || !(done.a && done.b)) return;
     setVoting(false);
     let resp;
     try {
@@ -150,6 +251,7 @@
     }
     voted = true;
     setError('');
+    showFollowup(false);
     $('name-a').textContent = 'Model A: ' + String(j.model_a);
     $('name-b').textContent = 'Model B: ' + String(j.model_b);
     $('result').textContent = verdicts[kind] + ' Thank you for voting.';
@@ -161,9 +263,11 @@
     $('battle').hidden = true;
     battle = null;
     voted = false;
+    turn = 0;
     $('send').disabled = false;
     $('prompt').disabled = false;
     $('prompt').value = '';
+    $('followup-prompt').value = '';
     setError('');
     $('prompt').focus();
   }
@@ -171,10 +275,15 @@
   $('send').addEventListener('click', send);
   $('draw').addEventListener('click', drawPrompt);
   $('new-round').addEventListener('click', newRound);
+  $('followup-send').addEventListener('click', followUp);
+  $('regenerate').addEventListener('click', regenerate);
   voteButtons.forEach((b) => b.addEventListener('click', () => vote(b.dataset.vote)));
   document.addEventListener('keydown', (e) => {
-    if (e.target === $('prompt')) {
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(); }
+    if (e.target === $('prompt') || e.target === $('followup-prompt')) {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        if (e.target === $('prompt')) send(); else followUp();
+      }
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;

@@ -97,10 +97,10 @@ def command_words(argv):
     """The command and sub-command words after `tianti`."""
     words = []
     for a in argv[1:]:
-        if a.startswith("-") or not re.fullmatch(r"[a-z]+", a):
+        if a.startswith("-") or not re.fullmatch(r"[a-z][a-z-]*", a):
             break
         words.append(a)
-        if words[0] not in ("arena", "store") or len(words) == 2:
+        if words[0] not in ("arena", "store", "mtbench", "arena-hard") or len(words) == 2:
             break
     return words
 
@@ -145,8 +145,10 @@ def adapt(argv):
         reads = pos[0] if pos else None
     elif cmd in ("results", "report", "ratings") or words[:2] == ["store", "info"]:
         reads = argv[argv.index("--db") + 1] if "--db" in argv else None
-    if reads and not reads.startswith(("postgresql://", "postgres://")) and not os.path.exists(reads):
-        return None, "reads %s, which a line that was not run would have made" % reads
+    reads = [reads] + [argv[argv.index(o) + 1] for o in ("--battles", "--identity-words") if o in argv]
+    for r in reads:
+        if r and not r.startswith(("postgresql://", "postgres://")) and not os.path.exists(r):
+            return None, "reads %s, which is not here (the reader's own file, or one a line not run would have made)" % r
     if "../shared/datasets" in line and not os.path.isdir(os.path.join(SRC, "..", "shared", "datasets")):
         return None, "../shared/datasets is missing"
     argv = [BIN if a in ("build/tianti", "tianti") else a.replace("build/tianti", BIN) for a in argv]

@@ -117,7 +117,7 @@ grep -q "runs 1-2" cmp.txt && grep -q "| toy " cmp.txt && grep -q "| glm:" cmp.t
   { cat cmp.txt; echo "FAIL: --compare does not show both runs' models" >&2; failures=$((failures + 1)); }
 
 # ---- one meaning per short option across every command ----------------------------------
-for c in run results tasks ratings "arena import" "arena export" "arena serve" "arena auto" quantize serve bench report; do
+for c in run merge results tasks ratings "arena import" "arena export" "arena serve" "arena auto" "arena tag" "mtbench gen" "mtbench judge" "mtbench show" "mtbench run" arena-hard quantize serve bench report "store info" "store copy"; do
   # shellcheck disable=SC2086
   "$TIANTI_BIN" $c --help | sed -n 's/^ *-\([A-Za-z]\), --\([a-z-]*\).*/\1 \2/p' | sed "s|\$| $c|"
 done > shorts.txt

@@ -38,8 +38,19 @@ INSERT INTO pending_battles (id, token_hash, model_a, model_b, spec_a, spec_b, p
   latency_a, latency_b, voter_id, tstamp)
 VALUES ('00ff', 'ab', 'x', 'y', NULL, 'openai:y', 'why?', '答', NULL, 0.30000000000000004, NULL, 'v1', 1700000000.125);
 INSERT INTO battles (model_a, model_b, winner, tstamp, source, session_token) VALUES ('x', 'y', 'tie', 1.5, 'human', 'f00d');
+INSERT INTO battles (model_a, model_b, winner, tstamp, source, turns, language, categories, style_json)
+VALUES ('x', 'y', 'model_a', 2.5, 'human', 3, 'zh', 'code,multiturn', '{"sum_assistant_a_tokens":12}');
+UPDATE pending_battles SET conversation_a = '[{"role":"user","content":"why?"}]', turns = 2 WHERE id = '00ff';
+INSERT INTO moderated_prompts (tstamp, voter_id, battle_id, turn, prompt, moderator, categories_json)
+VALUES (1.25, 'v1', NULL, 1, 'bad ''words''', 'openai:m', '{"violence":true}');
+INSERT INTO judged_answers (bench, model, model_spec, question_id, category, turn, answer, error, tokens, latency_s, created_at)
+VALUES ('mt_bench', 'm', 'replay:x', '81', 'writing', 2, NULL, 'failed', NULL, 0.30000000000000004, 't');
+INSERT INTO judgments (bench, judge, mode, prompt_name, question_id, category, turn, model, model_b, score, g1, g2, winner,
+  output_json, created_at)
+VALUES ('mt_bench', 'replay:j', 'single', 'single-v1', '81', 'writing', 1, 'm', '', -1, NULL, NULL, NULL, '["天梯"]', 't');
 SQL
-for t in models tasks runs samples metrics request_cache battles pending_battles ratings bench_results; do
+TABLES="models tasks runs samples metrics request_cache battles pending_battles ratings bench_results moderated_prompts judged_answers judgments"
+for t in $TABLES; do
   [ "$(sqlite3 a.db "SELECT count(*) FROM $t")" -gt 0 ] || fail "the source has no rows in $t"
 done
 
@@ -48,7 +59,7 @@ u1=$(bash "$pg" newdb $db1)
 "$T" store copy a.db "$u1" > copy1.txt || fail "copy to PostgreSQL: $(cat copy1.txt)"
 grep -q "to '.*' (postgresql)" copy1.txt || fail "copy did not say the backend: $(cat copy1.txt)"
 "$T" store copy "$u1" b.db > copy2.txt || fail "copy back to SQLite"
-for t in models tasks runs samples metrics request_cache battles pending_battles ratings bench_results; do
+for t in $TABLES; do
   cols=$(sqlite3 a.db "SELECT group_concat(name, ',') FROM pragma_table_info('$t')")
   typed=$(sqlite3 a.db "SELECT group_concat('quote(' || name || '), typeof(' || name || ')', ',') FROM pragma_table_info('$t')")
   order=id; [ $t = request_cache ] && order=key

@@ -1,8 +1,16 @@
 /*
  * perf_ratings.c — speed of the arena rating pipeline on one million
  * synthetic battles among 20 models of known strength (never run as a
- * test). Prints seconds and battles/s for each stage, each next to its
- * baseline in the same run:
+ * test). First the whole pipeline end to end, side by side with FastChat's
+ * Python pipeline on the same file: a JSON Lines battle file is written,
+ * then `tianti ratings --battles FILE --bootstrap 1000` is done in-process
+ * (read, clean, Bradley–Terry, 1000 bootstrap rounds, intervals; best of
+ * three) and tests/perf/ratings_peer.py does the same with pandas, NumPy,
+ * SciPy and scikit-learn (its leaderboard pipeline in full, and the older
+ * notebook pipeline timed on a few rounds and extrapolated). The speed-up
+ * and the largest rating difference are printed; without Debian's
+ * python3-pandas, python3-scipy, python3-sklearn the peer is skipped with
+ * a note. Then each stage, next to its baseline in the same run:
  *   - Bradley–Terry fit on aggregated (a, b, outcome) rows vs one row per
  *     battle;
  *   - 1000 bootstrap rounds drawn as per-row multinomial counts, single
@@ -10,19 +18,24 @@
  *     and without re-aggregation; a few rounds, extrapolated);
  *   - online Elo over all battles.
  * Also checks that the fits recover the known strengths.
- * Usage: perf_ratings [battles (default 1000000)] [rounds (default 1000)]
+ * Usage: perf_ratings [battles (default 1000000)] [rounds (default 1000)] [--no-peer]
  */
+#include "arena/battles.h"
 #include "arena/bootstrap.h"
 #include "arena/bt.h"
+#include "arena/clean.h"
+#include "arena/leaderboard.h"
 #include "arena/elo.h"
 #include "arena/rows.h"
 #include "arena/sample.h"
 #include "core/util.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,8 +115,164 @@ static double naive_rounds(const arena_index *idx, const arena_bt_opts *bt, int 
     return dt;
 }
 
+/* Writes idx's battles as a Chatbot Arena JSON Lines file. */
+static int write_jsonl(const arena_index *idx, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    static const char *const win[] = {"model_b", "tie", "model_a"};
+    for (size_t k = 0; k < idx->n; k++)
+        fprintf(f, "{\"model_a\": \"%s\", \"model_b\": \"%s\", \"winner\": \"%s\", \"tstamp\": %.1f}\n",
+                idx->models[idx->a[k]], idx->models[idx->b[k]], win[idx->outcome[k]], idx->tstamp[k]);
+    return fclose(f);
+}
+
+typedef struct e2e {
+    double total, read, clean, rate, cpu;
+    arena_leaderboard lb;
+} e2e;
+
+/* `tianti ratings --battles path --bootstrap rounds` in-process. */
+static int tianti_end_to_end(const char *path, int rounds, e2e *out)
+{
+    char err[TT_ERR_SIZE];
+    double c0 = cpu_s();
+    double t0 = tt_now_s();
+    arena_battles l;
+    arena_battles_init(&l);
+    if (arena_battles_read_file(&l, path, err) != TT_OK) { fprintf(stderr, "%s\n", err); return -1; }
+    double t1 = tt_now_s();
+    arena_clean_opts co;
+    arena_clean_opts_default(&co);
+    arena_clean(&l, &co, NULL, err);
+    double t2 = tt_now_s();
+    arena_lb_opts o;
+    arena_lb_opts_default(&o);
+    o.rounds = rounds;
+    if (arena_leaderboard_compute(&l, &o, &out->lb, err) != TT_OK) { fprintf(stderr, "%s\n", err); return -1; }
+    double t3 = tt_now_s();
+    arena_battles_free(&l);
+    out->cpu = cpu_s() - c0;
+    out->total = t3 - t0;
+    out->read = t1 - t0;
+    out->clean = t2 - t1;
+    out->rate = t3 - t2;
+    return 0;
+}
+
+/* Runs the Python peer; its JSON object, or NULL with why. */
+static json_t *run_peer(const char *path, const char *pipeline, int rounds, char *why, size_t why_n)
+{
+    char *dir = tt_dirname(__FILE__);
+    char *cmd = tt_asprintf("/usr/bin/python3 '%s/ratings_peer.py' '%s' --pipeline %s --rounds %d 2>&1", dir, path,
+                            pipeline, rounds);
+    struct rusage before, after;
+    getrusage(RUSAGE_CHILDREN, &before);
+    free(dir);
+    FILE *p = popen(cmd, "r");
+    free(cmd);
+    if (!p) {
+        snprintf(why, why_n, "cannot start /usr/bin/python3");
+        return NULL;
+    }
+    tt_buf b;
+    tt_buf_init(&b);
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, p)) > 0) tt_buf_append(&b, buf, got);
+    int st = pclose(p);
+    getrusage(RUSAGE_CHILDREN, &after);
+    double child_cpu = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
+                                before.ru_stime.tv_sec) +
+                       (double)(after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
+                                before.ru_stime.tv_usec) * 1e-6;
+    /* the JSON object is the last line that opens with '{' (warnings may come first) */
+    const char *out = tt_buf_str(&b), *last = NULL;
+    for (const char *q = out; q && *q; q = strchr(q, '\n') ? strchr(q, '\n') + 1 : NULL)
+        if (*q == '{') last = q;
+    json_t *j = last ? json_loads(last, 0, NULL) : NULL;
+    if (!j || json_object_get(j, "missing") || st != 0) {
+        snprintf(why, why_n, "%s", j && json_object_get(j, "missing") ? json_string_value(json_object_get(j, "missing"))
+                                   : st != 0 ? "the peer failed (is /usr/bin/python3 there?)" : "no JSON from the peer");
+        json_decref(j);
+        j = NULL;
+    }
+    if (j) json_object_set_new(j, "cpu_s", json_real(child_cpu));
+    tt_buf_free(&b);
+    return j;
+}
+
+static double jnum(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+
+static void end_to_end(const arena_index *idx, int rounds, int peer)
+{
+    char path[] = "/tmp/tianti-perf-ratings-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return;
+    close(fd);
+    if (write_jsonl(idx, path) != 0) { fprintf(stderr, "cannot write %s\n", path); return; }
+    e2e best = {0}, run;
+    for (int i = 0; i < 3; i++) {
+        memset(&run, 0, sizeof run);
+        if (tianti_end_to_end(path, rounds, &run) != 0) break;
+        if (i == 0 || run.total < best.total) {
+            arena_leaderboard_free(&best.lb);
+            best = run;
+        } else {
+            arena_leaderboard_free(&run.lb);
+        }
+    }
+    printf("end to end: %zu battles from a JSON Lines file, BT + %d bootstrap rounds, %ld cpus\n", idx->n, rounds,
+           sysconf(_SC_NPROCESSORS_ONLN));
+    printf("  tianti ratings              %8.3f s  (read %.3f, clean %.3f, fit + bootstrap %.3f; best of 3; "
+           "cpu %.3f s)\n", best.total, best.read, best.clean, best.rate, best.cpu);
+    if (!peer) {
+        printf("  peer not run (--no-peer)\n\n");
+    } else {
+        char why[512];
+        json_t *lb = run_peer(path, "leaderboard", rounds, why, sizeof why);
+        if (!lb) {
+            printf("  FastChat peer not run: %s\n  (Debian: apt-get install python3-pandas python3-scipy "
+                   "python3-sklearn); only Tianti's figures above\n\n", why);
+        } else {
+            double diff = 0;
+            json_t *r = json_object_get(lb, "ratings");
+            for (int i = 0; i < best.lb.n; i++) {
+                json_t *v = json_object_get(r, best.lb.rows[i].model);
+                if (json_is_number(v)) diff = fmax(diff, fabs(json_number_value(v) - best.lb.rows[i].rating));
+            }
+            printf("  FastChat leaderboard, Python %8.3f s  (read %.3f, prepare %.3f, fit %.3f, bootstrap %.3f; "
+                   "cpu %.3f s)\n", jnum(lb, "total_s"), jnum(lb, "read_s"), jnum(lb, "prepare_s"), jnum(lb, "fit_s"),
+                   jnum(lb, "bootstrap_s"), jnum(lb, "cpu_s"));
+            printf("    pandas/NumPy/SciPy: compute_bt + compute_bootstrap_bt (L-BFGS-B, multinomial, process pool)\n");
+            printf("  speed-up                    %8.1fx  (reading alone: %.1fx; cpu time: %.1fx); ratings agree "
+                   "within %.4f points\n", jnum(lb, "total_s") / best.total, jnum(lb, "read_s") / best.read,
+                   jnum(lb, "cpu_s") / best.cpu, diff);
+            json_decref(lb);
+            int nb_rounds = 2;
+            json_t *nb = run_peer(path, "notebook", nb_rounds, why, sizeof why);
+            if (nb) {
+                double extrap = jnum(nb, "read_s") + jnum(nb, "fit_s") + jnum(nb, "per_round_s") * rounds;
+                printf("  FastChat notebook, Python   %8.1f s  extrapolated (read %.2f, fit %.2f, %.2f s per round, "
+                       "%d rounds timed)\n", extrap, jnum(nb, "read_s"), jnum(nb, "fit_s"), jnum(nb, "per_round_s"),
+                       nb_rounds);
+                printf("    scikit-learn: compute_mle_elo + get_bootstrap_result (resampled battle table)\n");
+                printf("  speed-up                    %8.0fx\n", extrap / best.total);
+                json_decref(nb);
+            } else {
+                printf("  FastChat notebook pipeline not run: %s\n", why);
+            }
+            printf("\n");
+        }
+    }
+    arena_leaderboard_free(&best.lb);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
+    int peer = 1;
+    if (argc > 1 && !strcmp(argv[argc - 1], "--no-peer")) peer = 0, argc--;
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
     int rounds = argc > 2 ? atoi(argv[2]) : 1000;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -113,6 +282,7 @@ int main(int argc, char **argv)
 
     arena_index idx;
     make_battles(&idx, n, strength);
+    end_to_end(&idx, rounds, peer);
     arena_bt_opts bt;
     arena_bt_opts_default(&bt);
     char err[TT_ERR_SIZE];

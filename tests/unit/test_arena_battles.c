@@ -291,6 +291,89 @@ static void test_arena_rows_aggregate(void **state)
     arena_battles_free(&l);
 }
 
+/* The battle reader's own scanner: escapes, numbers read exactly, syntax
+ * errors the whole-record parser caught, and a file big enough to be read
+ * in parallel chunks gives what one chunk gives. */
+static void test_arena_battles_reader_details(void **state)
+{
+    (void)state;
+    arena_battles l;
+    arena_battles_init(&l);
+    char err[TT_ERR_SIZE];
+    const char *text =
+        "{\"model_a\":\"caf\\u00e9\",\"model_b\":\"\\ud83d\\ude00 b\\n\",\"winner\":\"tie\",\"tstamp\":1700000000.1234,"
+        "\"judge\":\"q\\\"uote\",\"nested\":{\"a\":[1,2,{\"b\":null}],\"c\":-1.5e-3},\"anony\":true}\n"
+        "{\"tstamp\":-0.5e2,\"winner\":\"model_b\",\"model_b\":\"x\",\"model_a\":\"y\",\"source\":null}\n";
+    assert_int_equal(arena_battles_parse(&l, text, strlen(text), "r.jsonl", err), TT_OK);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.v[0].model_a, "caf\xc3\xa9");
+    assert_string_equal(l.v[0].model_b, "\xf0\x9f\x98\x80 b\n");
+    assert_string_equal(l.v[0].judge, "q\"uote");
+    assert_true(l.v[0].tstamp == strtod("1700000000.1234", NULL));
+    assert_true(l.v[1].tstamp == -50.0);
+    assert_null(l.v[1].source);
+    assert_int_equal(l.v[0].bad, 0);
+    arena_battles_free(&l);
+
+    static const struct { const char *text, *want; } bad[] = {
+        {"{\"model_a\":\"a\\x\",\"model_b\":\"b\",\"winner\":\"tie\"}", "r.jsonl:1: invalid JSON"},
+        {"{\"model_a\":\"a\",\"model_b\":\"b\",\"winner\":\"tie\"} x", "r.jsonl:1: invalid JSON"},
+        {"{\"model_a\":\"a\",\"model_b\":\"b\",\"winner\":\"tie\",\"tstamp\":01}", "r.jsonl:1: invalid JSON"},
+        {"{\"model_a\":\"a\",\"model_b\":\"b\",\"winner\":\"tie\",\"x\":tru}", "r.jsonl:1: invalid JSON"},
+        {"{\"model_a\":\"a\tb\",\"model_b\":\"b\",\"winner\":\"tie\"}", "r.jsonl:1: invalid JSON"},
+        {"{\"model_a\":\"\\ud800\",\"model_b\":\"b\",\"winner\":\"tie\"}", "r.jsonl:1: field 'model_a' must be"},
+        {"[{\"model_a\":\"a\",\"model_b\":\"b\",\"winner\":\"tie\"},\n{\"model_b\":\"b\"}, 7}]", "r.jsonl:2: invalid JSON"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        arena_battles_init(&l);
+        err[0] = 0;
+        assert_int_equal(arena_battles_parse(&l, bad[i].text, strlen(bad[i].text), "r.jsonl", err), TT_ERR_PARSE);
+        if (strncmp(err, bad[i].want, strlen(bad[i].want)))
+            fail_msg("case %zu: got '%s', want prefix '%s'", i, err, bad[i].want);
+        arena_battles_free(&l);
+    }
+
+    /* > 1 MiB: parsed in chunks on several threads, the same as in one */
+    tt_buf big;
+    tt_buf_init(&big);
+    static const char *const names[] = {"m0", "m1", "m2", "m3", "m4"};
+    for (int k = 0; k < 30000; k++)
+        tt_buf_printf(&big, "{\"model_a\": \"%s\", \"model_b\": \"%s\", \"winner\": \"%s\", \"tstamp\": %d.25}\n",
+                      names[k % 5], names[(k / 5 + 1 + k) % 5 == k % 5 ? (k + 1) % 5 : (k / 5 + 1 + k) % 5],
+                      k % 3 == 0 ? "model_a" : k % 3 == 1 ? "model_b" : "tie", k);
+    tt_buf_puts(&big, "{\"model_a\": \"m0\", \"model_b\": \"m0\", \"winner\": \"tie\"}\n");
+    assert_true(big.len > (1u << 20));
+    arena_battles one, many;
+    arena_battles_init(&one);
+    arena_battles_init(&many);
+    arena_read_opts o1 = {.threads = 1}, o4 = {.threads = 4};
+    char err1[TT_ERR_SIZE], err4[TT_ERR_SIZE];
+    assert_int_equal(arena_battles_parse_opts(&one, big.data, big.len, "big", &o1, err1), TT_ERR_PARSE);
+    assert_int_equal(arena_battles_parse_opts(&many, big.data, big.len, "big", &o4, err4), TT_ERR_PARSE);
+    assert_string_equal(err1, err4);
+    assert_non_null(strstr(err1, "big:30001: field 'model_b' names the same model"));
+    big.len -= strlen("{\"model_a\": \"m0\", \"model_b\": \"m0\", \"winner\": \"tie\"}\n");
+    arena_battles_free(&one);
+    arena_battles_free(&many);
+    arena_battles_init(&one);
+    arena_battles_init(&many);
+    assert_int_equal(arena_battles_parse_opts(&one, big.data, big.len, "big", &o1, err1), TT_OK);
+    assert_int_equal(arena_battles_parse_opts(&many, big.data, big.len, "big", &o4, err4), TT_OK);
+    assert_int_equal(one.n, 30000);
+    assert_int_equal(many.n, 30000);
+    for (size_t i = 0; i < one.n; i++) {
+        assert_string_equal(one.v[i].model_a, many.v[i].model_a);
+        assert_string_equal(one.v[i].model_b, many.v[i].model_b);
+        assert_int_equal(one.v[i].winner, many.v[i].winner);
+        assert_true(one.v[i].tstamp == (double)i + 0.25 && many.v[i].tstamp == one.v[i].tstamp);
+    }
+    /* interned: equal names are one pointer */
+    assert_ptr_equal(many.v[0].model_a, many.v[5].model_a);
+    arena_battles_free(&one);
+    arena_battles_free(&many);
+    tt_buf_free(&big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_arena_battles_parse_array),
         cmocka_unit_test(test_arena_battles_parse_empty),
         cmocka_unit_test(test_arena_battles_parse_malformed),
+        cmocka_unit_test(test_arena_battles_reader_details),
         cmocka_unit_test(test_arena_battles_read_file_missing),
         cmocka_unit_test(test_arena_battles_write_roundtrip),
         cmocka_unit_test(test_arena_battles_sort_stable),

@@ -4,7 +4,10 @@
  * refused; models, tasks and runs round-trip; samples and metrics are
  * upserted (never duplicated) and read back in the documented orders; the
  * request cache round-trips and takes concurrent writers; a vote is stored
- * at most once; every multi-row write is rolled back whole on failure;
+ * at most once; a battle's turns, language, categories and style come back,
+ * flagged battles and conversations when asked; a pending battle is
+ * rewritten after each turn; moderation refusals are logged; judged
+ * answers and judgments are upserted and read back with filters; every multi-row write is rolled back whole on failure;
  * errors carry the database's message and the file name.
  *
  * Every test runs on both backends: SQLite files, then databases on the
@@ -760,6 +763,214 @@ static int see_rating(void *ctx, const store_rating *r, char *err)
     return TT_OK;
 }
 
+/* Migration 3: a battle's turns, language, categories and style counts;
+ * flagged battles and conversations only when asked for; a judge's label
+ * added afterwards. */
+typedef struct scan_seen {
+    int n;
+    char flags[4][32];
+    int64_t turns[4];
+    char lang[4][8], cats[4][32], conv[4][64], voter[4][16];
+    int64_t id[4];
+} scan_seen;
+
+static int scan_one(void *ctx, const store_rated_battle *b, char *err)
+{
+    (void)err;
+    scan_seen *x = ctx;
+    if (x->n >= 4) return TT_OK;
+    int i = x->n++;
+    snprintf(x->flags[i], sizeof x->flags[i], "%s", b->flags ? b->flags : "-");
+    x->turns[i] = b->turns.has ? b->turns.v : -1;
+    snprintf(x->lang[i], sizeof x->lang[i], "%s", b->language ? b->language : "-");
+    snprintf(x->cats[i], sizeof x->cats[i], "%s", b->categories ? b->categories : "-");
+    snprintf(x->conv[i], sizeof x->conv[i], "%s", b->conversation_a ? b->conversation_a : "-");
+    snprintf(x->voter[i], sizeof x->voter[i], "%s", b->voter_id ? b->voter_id : "-");
+    x->id[i] = b->id;
+    return TT_OK;
+}
+
+static void test_store_battle_facts(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    store_battle b = {.model_a = "a", .model_b = "b", .winner = "model_a", .tstamp = 1, .source = "human",
+                      .conversation_a = "[{\"role\":\"user\",\"content\":\"hi\"}]", .conversation_b = "[]",
+                      .voter_id = "v-1", .turns = STORE_INT(3), .language = "zh", .categories = "code,multiturn",
+                      .style_json = "{\"sum_assistant_a_tokens\":5}"};
+    assert_int_equal(store_battle_put(s, &b, NULL, err), TT_OK);
+    b.flags = "identity_leak";
+    b.tstamp = 2;
+    b.turns = STORE_NO_INT;
+    b.language = NULL;
+    assert_int_equal(store_battle_put(s, &b, NULL, err), TT_OK);
+    scan_seen x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_battles_scan(s, STORE_BATTLES_HUMAN, 0, scan_one, &x, err), TT_OK);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.turns[0], 3);
+    assert_string_equal(x.lang[0], "zh");
+    assert_string_equal(x.cats[0], "code,multiturn");
+    assert_string_equal(x.conv[0], "-");       /* no text unless asked */
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_battles_scan(s, STORE_BATTLES_ALL, STORE_SCAN_FLAGGED | STORE_SCAN_TEXT, scan_one, &x, err),
+                     TT_OK);
+    assert_int_equal(x.n, 2);
+    assert_string_equal(x.flags[1], "identity_leak");
+    assert_int_equal(x.turns[1], -1);
+    assert_string_equal(x.conv[0], "[{\"role\":\"user\",\"content\":\"hi\"}]");
+    assert_string_equal(x.voter[0], "v-1");
+    assert_int_equal(store_battle_set_categories(s, x.id[0], "code,multiturn,hard", err), TT_OK);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_battles_scan(s, STORE_BATTLES_ALL, 0, scan_one, &x, err), TT_OK);
+    assert_string_equal(x.cats[0], "code,multiturn,hard");
+    store_close(s);
+    remove_db(path);
+}
+
+/* A pending battle is written again after every turn; moderation refusals
+ * are logged. */
+static void test_store_pending_turns_and_moderation(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    store_pending_battle p = {.id = "b1", .token_hash = "h", .model_a = "x", .model_b = "y", .prompt = "q1",
+                              .answer_a = "a1", .answer_b = NULL, .latency_a = 0.5, .latency_b = NAN,
+                              .voter_id = "v", .tstamp = 10, .turns = 1};
+    assert_int_equal(store_pending_put(s, &p, err), TT_OK);
+    p.answer_b = "b2";
+    p.conversation_a = "[1]";
+    p.conversation_b = "[2]";
+    p.turns = 2;
+    p.tstamp = 20;
+    assert_int_equal(store_pending_put(s, &p, err), TT_OK);
+    assert_int_equal(count_rows(s, "pending_battles"), 1);
+    store_pending_battle back;
+    assert_int_equal(store_pending_get(s, "b1", &back, err), TT_OK);
+    assert_int_equal(back.turns, 2);
+    assert_string_equal(back.conversation_a, "[1]");
+    assert_string_equal(back.conversation_b, "[2]");
+    assert_string_equal(back.answer_b, "b2");
+    assert_true(back.tstamp == 20);
+    assert_string_equal(back.token_hash, "h");
+    store_pending_free(&back);
+    store_moderation m = {.tstamp = 5, .voter_id = "v", .battle_id = NULL, .turn = 1, .prompt = "bad \xE5\xA4\xA9",
+                          .moderator = "openai:omni-moderation-latest", .categories_json = "{\"violence\":true}"};
+    assert_int_equal(store_moderation_put(s, &m, err), TT_OK);
+    m.battle_id = "b1";
+    m.turn = 2;
+    assert_int_equal(store_moderation_put(s, &m, err), TT_OK);
+    assert_int_equal(count_rows(s, "moderated_prompts"), 2);
+    m.prompt = NULL;
+    assert_int_equal(store_moderation_put(s, &m, err), TT_ERR_STORE);
+    assert_non_null(strstr(err, not_null("moderated_prompts", "prompt")));
+    store_close(s);
+    remove_db(path);
+}
+
+/* Judged benchmarks: answers and judgments are upserted on their keys and
+ * read back in order, with filters. */
+typedef struct judged_seen {
+    int n;
+    char what[8][96];
+} judged_seen;
+
+static int seen_answer(void *ctx, const store_judged_answer *a, char *err)
+{
+    (void)err;
+    judged_seen *x = ctx;
+    if (x->n < 8)
+        snprintf(x->what[x->n++], 96, "%s/%s/%d/%s/%s/%lld", a->model, a->question_id, a->turn,
+                 a->answer ? a->answer : "-", a->error ? a->error : "-", a->tokens.has ? (long long)a->tokens.v : -1LL);
+    return TT_OK;
+}
+
+static int seen_judgment(void *ctx, const store_judgment *j, char *err)
+{
+    (void)err;
+    judged_seen *x = ctx;
+    if (x->n < 8)
+        snprintf(x->what[x->n++], 96, "%s/%s/%s/%s/%d/%g/%s/%s", j->mode, j->model, j->model_b, j->question_id,
+                 j->turn, isnan(j->score) ? -99.0 : j->score, j->winner ? j->winner : "-", j->output_json);
+    return TT_OK;
+}
+
+static int seen_set(void *ctx, const store_judged_set *set, char *err)
+{
+    (void)err;
+    judged_seen *x = ctx;
+    if (x->n < 8) snprintf(x->what[x->n++], 96, "%s/%s/%s/%lld", set->bench, set->judge, set->mode, (long long)set->n);
+    return TT_OK;
+}
+
+static void test_store_judged_roundtrip(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    store_judged_answer a[3] = {
+        {.bench = "mt_bench", .model = "m2", .model_spec = "replay:x", .question_id = "81", .category = "writing",
+         .turn = 1, .answer = "one", .tokens = STORE_INT(7), .latency_s = 0.25, .created_at = "t"},
+        {.bench = "mt_bench", .model = "m2", .question_id = "81", .category = "writing", .turn = 2, .answer = NULL,
+         .error = "failed", .tokens = STORE_NO_INT, .latency_s = NAN, .created_at = "t"},
+        {.bench = "mt_bench", .model = "m1", .question_id = "81", .category = "writing", .turn = 1, .answer = "uno",
+         .tokens = STORE_NO_INT, .latency_s = NAN, .created_at = "t"},
+    };
+    assert_int_equal(store_judged_answers_put(s, a, 3, err), TT_OK);
+    a[1].answer = "two";
+    a[1].error = NULL;
+    assert_int_equal(store_judged_answers_put(s, &a[1], 1, err), TT_OK);   /* replaces */
+    assert_int_equal(count_rows(s, "judged_answers"), 3);
+    judged_seen x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_judged_answers_each(s, "mt_bench", NULL, seen_answer, &x, err), TT_OK);
+    assert_int_equal(x.n, 3);
+    assert_string_equal(x.what[0], "m1/81/1/uno/-/-1");
+    assert_string_equal(x.what[1], "m2/81/1/one/-/7");
+    assert_string_equal(x.what[2], "m2/81/2/two/-/-1");
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_judged_answers_each(s, "mt_bench", "m1", seen_answer, &x, err), TT_OK);
+    assert_int_equal(x.n, 1);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_judged_answers_each(s, "arena-hard-v0.1", NULL, seen_answer, &x, err), TT_OK);
+    assert_int_equal(x.n, 0);
+
+    store_judgment j[3] = {
+        {.bench = "mt_bench", .judge = "replay:j", .mode = "single", .prompt_name = "single-v1", .question_id = "81",
+         .category = "writing", .turn = 1, .model = "m1", .score = 8, .output_json = "[\"r1\"]", .created_at = "t"},
+        {.bench = "mt_bench", .judge = "replay:j", .mode = "single", .prompt_name = "single-v1", .question_id = "81",
+         .category = "writing", .turn = 2, .model = "m1", .score = -1, .output_json = "[\"r2\"]", .created_at = "t"},
+        {.bench = "mt_bench", .judge = "replay:j", .mode = "pair", .prompt_name = "pair-v2", .question_id = "81",
+         .category = "writing", .turn = 1, .model = "m1", .model_b = "m2", .score = NAN, .g1 = "model_1",
+         .g2 = "model_2", .winner = "tie", .output_json = "[\"p\"]", .created_at = "t"},
+    };
+    assert_int_equal(store_judgments_put(s, j, 3, err), TT_OK);
+    j[1].score = 6.5;
+    assert_int_equal(store_judgments_put(s, &j[1], 1, err), TT_OK);
+    assert_int_equal(count_rows(s, "judgments"), 3);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_judgments_each(s, "mt_bench", "replay:j", "single", seen_judgment, &x, err), TT_OK);
+    assert_int_equal(x.n, 2);
+    assert_string_equal(x.what[0], "single/m1//81/1/8/-/[\"r1\"]");
+    assert_string_equal(x.what[1], "single/m1//81/2/6.5/-/[\"r2\"]");
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_judgments_each(s, "mt_bench", NULL, NULL, seen_judgment, &x, err), TT_OK);
+    assert_int_equal(x.n, 3);
+    assert_string_equal(x.what[0], "pair/m1/m2/81/1/-99/tie/[\"p\"]");
+    memset(&x, 0, sizeof x);
+    assert_int_equal(store_judged_sets(s, seen_set, &x, err), TT_OK);
+    assert_int_equal(x.n, 2);
+    assert_string_equal(x.what[0], "mt_bench/replay:j/pair/1");
+    assert_string_equal(x.what[1], "mt_bench/replay:j/single/2");
+    store_close(s);
+    remove_db(path);
+}
+
 static void test_store_ratings_roundtrip(void **state)
 {
     (void)state;
@@ -913,6 +1124,9 @@ int main(void)
         cmocka_unit_test(test_store_battle_vote_once),
         cmocka_unit_test(test_store_battles_put_is_all_or_nothing),
         cmocka_unit_test(test_store_battles_reads),
+        cmocka_unit_test(test_store_battle_facts),
+        cmocka_unit_test(test_store_pending_turns_and_moderation),
+        cmocka_unit_test(test_store_judged_roundtrip),
         cmocka_unit_test(test_store_ratings_roundtrip),
         cmocka_unit_test(test_store_bench_roundtrip),
     };
