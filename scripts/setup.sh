@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
+          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium jq python3-numpy clang libclang-rt-dev postgresql)
   # Node.js for the browser test: Debian's, unless a node and npm are already there
