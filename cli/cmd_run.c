@@ -306,7 +306,7 @@ int cmd_run(int argc, char **argv)
 {
     cli_list tasks = {0}, models = {0}, model_args = {0}, gen_kwargs = {0};
     const char *db = NULL, *format = "table", *output = NULL, *data_dir = NULL, *registry = NULL, *tasks_dir = NULL;
-    const char *shard = NULL;
+    const char *shard = NULL, *sandbox = "strict";
     const char *batch_size = NULL, *device = NULL, *status_every = "30s";
     double limit = -1;
     int samples = 0;
@@ -338,6 +338,7 @@ int cmd_run(int argc, char **argv)
         {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where task names are looked up (default tasks/)", 0},
         {OPT_STRING, 0, "include-path", &tasks_dir, "DIR", NULL, CLI_HIDDEN},
         {OPT_FLAG, 0, "allow-code-execution", &allow_exec, NULL, "allow tasks that execute model-written code", 0},
+        {OPT_STRING, 0, "sandbox", &sandbox, "LEVEL", "for that code: strict (default; refuses where the host cannot isolate), weak (strict where possible, else no namespaces; README: Security) or none (trusted code only)", 0},
         {OPT_FLAG, 0, "confirm-run-unsafe-code", &allow_exec, NULL, NULL, CLI_HIDDEN},
         {OPT_STRING, 0, "batch-size", &batch_size, "N", NULL, CLI_HIDDEN},
         {OPT_STRING, 0, "device", &device, "DEV", NULL, CLI_HIDDEN},
@@ -383,6 +384,12 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     if (parse_status_every(status_every, &view)) goto out;
+    sandbox_level level;
+    char lerr[TT_ERR_SIZE];
+    if (sandbox_level_parse(sandbox, &level, lerr) != TT_OK) {
+        cli_error("run: --sandbox: %s", lerr);
+        goto out;
+    }
     for (int i = 0; i < model_args.n; i++)
         if (parse_kv("model_args", model_args.items[i], margs)) goto out;
     for (int i = 0; i < gen_kwargs.n; i++)
@@ -411,6 +418,7 @@ int cmd_run(int argc, char **argv)
     o.samples = samples;
     o.bootstrap_iters = bootstrap;
     o.allow_code_execution = allow_exec;
+    o.sandbox = level;
     o.verbose = verbose;
     o.model_args = json_object_size(margs) ? margs : NULL;
     o.gen_kwargs = json_object_size(gkw) ? gkw : NULL;

@@ -89,6 +89,13 @@ void results_doc_note(json_t *doc, const char *note)
     json_array_append_new(notes, json_string(note));
 }
 
+void results_doc_sandbox(json_t *doc, const char *task_name, const char *level, const char *protections)
+{
+    json_t *sb = json_object_get(doc, "sandbox");
+    if (!sb) json_object_set_new(doc, "sandbox", sb = json_object());
+    json_object_set_new(sb, task_name, json_pack("{s:s,s:s}", "level", level, "protections", protections));
+}
+
 static void json_num_or_na(json_t *o, const char *key, double v)
 {
     if (isfinite(v)) json_object_set_new(o, key, json_real(v));

@@ -96,11 +96,19 @@ static int execute_code(model_ctx *mc, const task *t, score_state *sc, const pla
 {
     size_t n_programs;
     char prot[256];
-    int rc = score_execute_code(sc, t, pr->ins, pr->n_docs, resp, pr->first, mc->o->jobs, &n_programs, prot, sizeof prot, err);
+    sandbox_level level = SANDBOX_LEVEL_STRICT;
+    sandbox_config sb;
+    sandbox_config_init(&sb);
+    sb.level = mc->o->sandbox;
+    int rc = score_execute_code(sc, t, pr->ins, pr->n_docs, resp, pr->first, mc->o->jobs, &sb, &n_programs, prot,
+                                sizeof prot, &level, err);
     if (rc == TT_OK && n_programs > 0) {
-        tt_log(TT_LOG_INFO, "%s: executed %zu programs; protections in force: %s", t->name, n_programs, prot);
-        char *note = tt_asprintf("%s: code executed in the sandbox with: %s", t->name, prot);
+        const char *ln = sandbox_level_name(level);
+        tt_log(TT_LOG_INFO, "%s: executed %zu programs in the %s sandbox; protections in force: %s", t->name,
+               n_programs, ln, prot);
+        char *note = tt_asprintf("%s: code executed in the %s sandbox with: %s", t->name, ln, prot);
         results_doc_note(mc->doc, note);
+        results_doc_sandbox(mc->doc, t->name, ln, prot);
         free(note);
     }
     return rc;
@@ -421,8 +429,30 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
     if (rc == TT_OK) rc = store_open(o->db_path, &st, err);
     if (rc) goto out;
 
+    /* Code tasks: the sandbox must run at the level asked for before any
+     * model is asked anything (a refusal says what is missing and how to
+     * accept a weaker level). */
+    int code_tasks = 0;
+    for (int i = 0; i < p.n_tasks; i++) code_tasks |= p.tasks[i]->unsafe;
+    if (code_tasks && o->allow_code_execution) {
+        sandbox_config sb;
+        sandbox_config_init(&sb);
+        sb.level = o->sandbox;
+        sandbox_level got;
+        char prot[256];
+        rc = sandbox_check(&sb, &got, prot, sizeof prot, err);
+        if (rc) goto out;
+        if (got == SANDBOX_LEVEL_NONE)
+            tt_log(TT_LOG_WARN, "WARNING: --sandbox=none: model-written code runs WITHOUT isolation, with this "
+                                "user's access to files, network and processes; use it for trusted code only");
+        else
+            tt_log(TT_LOG_INFO, "sandbox: level %s (protections: %s)", sandbox_level_name(got), prot);
+    }
+
     /* 2. The run: resumed or new. */
     json_t *overrides = json_object();
+    if (code_tasks && o->allow_code_execution)
+        json_object_set_new(overrides, "sandbox", json_string(sandbox_level_name(o->sandbox)));
     if (o->gen_kwargs) json_object_set(overrides, "gen_kwargs", (json_t *)o->gen_kwargs);
     if (o->model_args) json_object_set(overrides, "model_args", (json_t *)o->model_args);
     if (o->chat) json_object_set_new(overrides, "chat", json_true());

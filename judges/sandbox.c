@@ -363,10 +363,6 @@ static __attribute__((noreturn)) void child_main(const struct child_ctx *cin)
     struct child_ctx *c = &cc;
     unsigned prot = c->base_prot;
 
-    /* This process is a copy of the parent, environment and memory: nobody
-     * may read it through /proc (the program's init, in a PID namespace). */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-
     if (c->path == PATH_USER_NS) {
         /* The parent writes our id maps (it may map us to the run's uid when
          * it is root); wait for its word. */
@@ -387,6 +383,11 @@ static __attribute__((noreturn)) void child_main(const struct child_ctx *cin)
             child_fail(c, ST_IDMAP);
         prot |= SANDBOX_PROT_USERNS;
     }
+    /* This process is a copy of the parent, environment and memory: nobody
+     * may read it through /proc (the program's init, in a PID namespace).
+     * Not before the id maps are written: the parent writes them as the
+     * owner of /proc/<pid>/uid_map, which a non-dumpable process is not. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (setsid() < 0) child_fail(c, ST_SETSID);
     prot |= SANDBOX_PROT_PGROUP;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -977,12 +978,15 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
     int abi = (cfg.simulate & SANDBOX_SIM_NO_LANDLOCK) ? 0 : sbx_landlock_abi();
     enum sbx_path paths[4];
     int npaths = 0;
-    if (cfg.ns_mode != SANDBOX_NS_NONE) {
-        if (is_root && cfg.ns_mode == SANDBOX_NS_AUTO) paths[npaths++] = PATH_ROOT_NS;
-        paths[npaths++] = PATH_USER_NS;
+    if (cfg.level == SANDBOX_LEVEL_NONE) {
+        paths[npaths++] = PATH_NONE;   /* asked for no sandbox: trusted code */
+    } else {
+        if (cfg.ns_mode != SANDBOX_NS_NONE) {
+            if (is_root && cfg.ns_mode == SANDBOX_NS_AUTO) paths[npaths++] = PATH_ROOT_NS;
+            paths[npaths++] = PATH_USER_NS;
+        }
+        if (cfg.level == SANDBOX_LEVEL_WEAK) paths[npaths++] = PATH_WEAK;
     }
-    if (cfg.level >= SANDBOX_LEVEL_WEAK) paths[npaths++] = PATH_WEAK;
-    if (cfg.level >= SANDBOX_LEVEL_NONE) paths[npaths++] = PATH_NONE;
     if (cfg.ns_mode == SANDBOX_NS_NONE && cfg.level == SANDBOX_LEVEL_STRICT)
         add_reason(reasons, sizeof reasons, PATH_USER_NS, "namespaces were not to be used (SANDBOX_NS_NONE)");
 
@@ -1065,7 +1069,7 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
             st_p[0] = go_p[1] = -1;
             if (proof_p[0] >= 0) close(proof_p[0]);
             proof_p[0] = -1;
-            if (a + 1 < npaths && clone_refused(spawn_errno)) {
+            if (c.path != PATH_NONE && clone_refused(spawn_errno)) {
                 char why[200];
                 snprintf(why, sizeof why, "creating the namespaces was refused (%s)", strerror(spawn_errno));
                 add_reason(reasons, sizeof reasons, c.path, why);
@@ -1135,7 +1139,7 @@ int sandbox_run(const sandbox_config *cfg_in, const char *program, size_t len,
         } else {
             snprintf(why, sizeof why, "the child died during setup");
         }
-        if (rec.kind == 2 && stage_is_host_limit(rec.stage)) {
+        if (rec.kind == 2 && stage_is_host_limit(rec.stage) && c.path != PATH_NONE) {
             add_reason(reasons, sizeof reasons, c.path, why);
             /* this path does not work here: clear the dir, try the next */
             remove_tree_at(AT_FDCWD, workdir, 0);

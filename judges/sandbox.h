@@ -8,9 +8,9 @@
  * libseccomp (this floor alone links it: tests/floors.txt); nothing here
  * knows about tasks or models.
  *
- * Levels (sandbox_config.level is the weakest one the caller accepts; the
- * strongest the host provides at or above it is used, and the result says
- * which — sandbox_result.level):
+ * Levels (sandbox_config.level: strict runs only at strict; weak runs at
+ * strict where the host allows and at weak otherwise; none runs without a
+ * sandbox. The result says which was used — sandbox_result.level):
  *
  *   strict  (default) a child made with clone(2) in new PID, network, mount,
  *           IPC and UTS namespaces (as root directly, otherwise inside a new
@@ -171,7 +171,8 @@ typedef struct sandbox_config {
     size_t capture_bytes;        /* bytes kept per stream; default 64 KiB */
     size_t output_kill_bytes;    /* total output after which the run is killed
                                     (outcome failed); default 8 MiB */
-    sandbox_level level;         /* weakest level accepted; default strict */
+    sandbox_level level;         /* strict (default), weak (strict where
+                                    possible, else weak) or none */
     sandbox_ns_mode ns_mode;     /* default SANDBOX_NS_AUTO */
     int proof;                   /* 1: the nonce channel on fds 3 and 4 */
     unsigned simulate;           /* SANDBOX_SIM_* (tests); default 0 */

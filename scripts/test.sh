@@ -10,8 +10,10 @@
 #   2. ASan + UBSan build, all tests but floors/* (source checks, the same in
 #      every build); any sanitizer report from any process, including
 #      servers a test started in the background, fails the stage
-#   3. ThreadSanitizer build, all tests but floors/* and these four:
-#        unit/test_sandbox, unit/test_code_judge, integration/test_run_code:
+#   3. ThreadSanitizer build, all tests but floors/* and these five:
+#        unit/test_sandbox (and its run on a host without namespaces,
+#        unit/test_sandbox_no_namespaces), unit/test_code_judge,
+#        integration/test_run_code:
 #          the sandbox starts each program with a raw clone(2) from a pool
 #          of threads; the child runs TSan-instrumented code between clone
 #          and execve in a state the TSan runtime does not know about, and
@@ -123,7 +125,7 @@ else
 fi
 
 # ---- 3. ThreadSanitizer -------------------------------------------------------
-tsan_excluded='^(floors/.*|unit/test_sandbox|unit/test_code_judge|integration/test_run_code|unit/test_bench)$'
+tsan_excluded='^(floors/.*|unit/test_sandbox|unit/test_sandbox_no_namespaces|unit/test_code_judge|integration/test_run_code|unit/test_bench)$'
 if stage "TSan build" scripts/setup.sh --build build-tsan --tsan; then
   probe=build-tsan/floorlink/floorlink_tianti_core
   if ! "$probe" >/dev/null 2>"$results/tsan-probe"; then
@@ -180,7 +182,7 @@ done
 printf '  %-44s %6s s\n' "total" "$total"
 echo
 echo "  not run under TSan by design (see the top of scripts/test.sh):"
-echo "      unit/test_sandbox unit/test_code_judge integration/test_run_code unit/test_bench"
+echo "      unit/test_sandbox unit/test_sandbox_no_namespaces unit/test_code_judge integration/test_run_code unit/test_bench"
 if [ -f "$results/labels" ]; then
   while read -r label; do
     python3 scripts/ctest_summary.py "$label" "$results/$label.xml" | sed 's/^/  /'
