@@ -311,7 +311,7 @@ int cmd_run(int argc, char **argv)
     double limit = -1;
     int samples = 0;
     int seed = 1234, jobs = 1, threads = 0, num_fewshot = -1, bootstrap = 1000, allow_exec = 0, verbose = 0, quiet = 0;
-    int log_samples = 0, chat = 0;
+    int log_samples = 0, chat = 0, wait = 0;
     const cli_option opts[] = {
         {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite (name under tasks/ or a .suite.json file); repeatable", 0},
         {OPT_LIST, 't', "task", &tasks, "NAME", "a task or suite (name under tasks/ or a .json file); repeatable", 0},
@@ -343,6 +343,7 @@ int cmd_run(int argc, char **argv)
         {OPT_STRING, 0, "batch-size", &batch_size, "N", NULL, CLI_HIDDEN},
         {OPT_STRING, 0, "device", &device, "DEV", NULL, CLI_HIDDEN},
         {OPT_STRING, 0, "status-every", &status_every, "WHEN", "status lines when stderr is not a terminal: 30s (default), 10%, 30s,10% or off", 0},
+        {OPT_FLAG, 0, "wait", &wait, NULL, "when another process is running the same run, wait for it (default: exit 1 naming it)", 0},
         {OPT_FLAG, 'v', "verbose", &verbose, NULL, "print each document's error, request counts per task (and HTTP exchanges)", 0},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no progress display", 0},
         CLI_OPT_END,
@@ -419,6 +420,7 @@ int cmd_run(int argc, char **argv)
     o.bootstrap_iters = bootstrap;
     o.allow_code_execution = allow_exec;
     o.sandbox = level;
+    o.wait_for_run = wait;
     o.verbose = verbose;
     o.model_args = json_object_size(margs) ? margs : NULL;
     o.gen_kwargs = json_object_size(gkw) ? gkw : NULL;

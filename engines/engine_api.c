@@ -23,7 +23,9 @@ void engine_close(engine *e)
 {
     if (!e) return;
     char *spec = e->spec, *kind = e->kind, *caps_error = e->caps_error, *caps_note = e->caps_note;
+    char *endpoint = e->endpoint;
     e->vt->close(e);
+    free(endpoint);
     free(spec);
     free(kind);
     free(caps_error);
@@ -38,6 +40,7 @@ int engine_caps_check(engine *e, char *err)
     return e->caps_error ? tt_fail(err, TT_ERR_IO, "%s", e->caps_error) : TT_OK;
 }
 const char *engine_get_spec(const engine *e) { return e->spec; }
+const char *engine_get_endpoint(const engine *e) { return e->endpoint; }
 
 void engine_caps_string(unsigned caps, char *out, size_t n)
 {

@@ -19,6 +19,7 @@
 #include "harness/plan.h"
 #include "harness/results.h"
 #include "harness/run_identity.h"
+#include "harness/run_lease.h"
 #include "harness/score.h"
 #include "judges/stats.h"
 #include "store/store.h"
@@ -49,6 +50,7 @@ typedef struct model_ctx {
     char *out_dir;                /* --output: DIR/<model name sanitized>, else NULL */
     char *date_id;                /* lm-eval's date id in the file names */
     FILE *samples_out;            /* --output: the task's samples_<task>_<date id>.jsonl */
+    char *identity;               /* what answers, for the request cache (executor_identity) */
 } model_ctx;
 
 /* ---- one task of one model ------------------------------------------------------------ */
@@ -80,7 +82,7 @@ static int answer(model_ctx *mc, const task *t, const plan_requests *pr, engine_
     if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
         jobs = mc->model->options.max_concurrency;
     executor_stats xs;
-    int rc = executor_run(mc->e, mc->model->spec, mc->st, pr->reqs, pr->n_req, jobs, &prog, resp, &xs, err);
+    int rc = executor_run(mc->e, mc->identity, mc->st, pr->reqs, pr->n_req, jobs, &prog, resp, &xs, err);
     mc->usage.requests += xs.total;
     mc->usage.cache_hits += xs.cache_hits;
     mc->usage.failed += xs.failed;
@@ -295,8 +297,12 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
     eo.verbose = o->verbose;
     int rc = engine_open(m->spec, &eo, &mc.e, err);
     if (rc) return rc;
+    /* what answers: the cache must not hand one model's answers to another */
+    rc = executor_identity(m->spec, mc.e, &eo, st, &mc.identity, err);
+    if (rc == TT_OK) tt_log(TT_LOG_DEBUG, "model '%s' answers as: %s", m->name, mc.identity);
     engine_spec sp;
-    rc = engine_spec_parse(m->spec, &sp, err);
+    if (rc == TT_OK) rc = engine_spec_parse(m->spec, &sp, err);
+    else memset(&sp, 0, sizeof sp);
     if (rc == TT_OK)
         rc = store_model_ensure(st, m->spec, m->name, sp.kind, sp.precision, m->params_json, &mc.model_id, err);
     engine_spec_clear(&sp);
@@ -366,6 +372,7 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
     free(results);
     free(mc.out_dir);
     free(mc.date_id);
+    free(mc.identity);
     engine_close(mc.e);
     return rc;
 }
@@ -425,6 +432,7 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
             tt_log(TT_LOG_INFO, "task '%s' (%s) is scored on its plain prompt: chat mode applies to generation tasks",
                    p.tasks[i]->name, task_output_type_name(p.tasks[i]->output_type));
     store *st = NULL;
+    run_lease *lease = NULL;
     if (o->output_dir) rc = tt_mkdir_p(o->output_dir, err);
     if (rc == TT_OK) rc = store_open(o->db_path, &st, err);
     if (rc) goto out;
@@ -460,11 +468,17 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
                                  .shard_index = o->shard_index, .shard_count = o->shard_count,
                                  .overrides = overrides};
     int64_t run_id;
-    int resumed;
-    rc = run_identity_begin(st, &p, models, o->n_models, &ids, &run_id, &resumed, err);
+    int resumed = 0;
+    /* one live run per identity: a second process with the same arguments
+     * refuses (or waits), a dead one's run is taken over */
+    char ident[65];
+    run_identity_key(&p, models, o->n_models, &ids, ident);
+    rc = run_lease_take(st, o->db_path, ident, o->wait_for_run, &lease, err);
+    if (rc == TT_OK) rc = run_identity_begin(st, &p, models, o->n_models, &ids, &run_id, &resumed, err);
     json_decref(overrides);
     if (resumed) tt_log(TT_LOG_INFO, "resuming run %lld (same tasks, models and settings)", (long long)run_id);
     if (rc) goto out;
+    run_lease_set_run(lease, run_id);
     *run_id_out = run_id;
 
     /* 3. Every model on every task. */
@@ -495,6 +509,7 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
     if (rc == TT_OK || nothing) *results = docs;
     else json_decref(docs);
 out:
+    run_lease_drop(lease);
     store_close(st);
     plan_free(&p);
     runner_models_free(models, o->n_models);

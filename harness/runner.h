@@ -84,6 +84,8 @@ typedef struct runner_options {
     const json_t *gen_kwargs;     /* NULL, or generation settings over every generation task's
                                      (task_set_generation; lm-eval's --gen_kwargs) */
     int chat;                     /* generation tasks in chat mode (lm-eval's --apply_chat_template) */
+    int wait_for_run;             /* the same run live in another process: wait for it (else refuse;
+                                     harness/run_lease.h) */
 } runner_options;
 
 void runner_options_default(runner_options *o);

@@ -2,7 +2,8 @@
  * store.c — the store handle: opening a database through its driver,
  * migrating the schema forward, transactions, and the diagnostic row count.
  * The typed reads and writes live in one file per concept (runs.c,
- * samples.c, cache.c, battles.c, ratings.c, bench.c, results.c), all written
+ * samples.c, cache.c, battles.c, ratings.c, bench.c, results.c, files.c,
+ * leases.c), all written
  * over the driver layer (driver.h) with the statement helpers of query.c.
  *
  * The driver follows from the target: a postgresql:// or postgres:// URI
@@ -163,6 +164,8 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err)
         {"ratings", "SELECT count(*) FROM ratings"},
         {"bench_results", "SELECT count(*) FROM bench_results"},
         {"pending_battles", "SELECT count(*) FROM pending_battles"},
+        {"file_hashes", "SELECT count(*) FROM file_hashes"},
+        {"run_leases", "SELECT count(*) FROM run_leases"},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         if (strcmp(table, tables[i][0])) continue;
