@@ -92,7 +92,8 @@ static int load_merged(const char *path, const char *text_in, size_t len_in, int
         text = tt_strndup(text_in, len_in);
         len = len_in;
     } else {
-        int rc = tt_read_file(path, &text, &len, err);
+        /* a task file is a few KiB: a regular file of at most 16 MiB */
+        int rc = tt_read_file_max(path, (size_t)16 << 20, &text, &len, err);
         if (rc) return rc;
     }
     json_error_t je;

@@ -197,6 +197,16 @@ static void test_replay_open_names_bad_line(void **state)
     assert_non_null(strstr(err, want));
     free(want);
     unlink(rpath);
+    /* empty (blank lines only): an error, not an engine with nothing to sort */
+    assert_int_equal(tt_write_file(rpath, "\n  \n", 4, NULL), TT_OK);
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "holds no recordings"));
+    unlink(rpath);
+    /* not a regular file */
+    free(spec);
+    spec = tt_strdup("replay:/dev/zero");
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_ERR_IO);
+    assert_non_null(strstr(err, "character device"));
     free(rpath);
     free(spec);
 }
