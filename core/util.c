@@ -4,6 +4,7 @@
  * counting. Nothing here knows about tasks, models or the store.
  */
 #include "core/util.h"
+#include "core/redact.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@ int tt_fail(char *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err, TT_ERR_SIZE, fmt, ap);
         va_end(ap);
+        tt_redact_buf(err, TT_ERR_SIZE);   /* an error message never carries a key */
     }
     return code;
 }

@@ -8,6 +8,7 @@
  * never a setting silently ignored. Keys starting with '_' are comments.
  */
 #include "engines/registry.h"
+#include "core/redact.h"
 #include "core/suggest.h"
 #include "core/util.h"
 
@@ -76,6 +77,9 @@ int registry_load(const char *path, int optional, registry **out, char *err)
                              path, name);
                 break;
             }
+            /* the key its variable holds is redacted everywhere from now on */
+            json_t *ke = json_object_get(v, "api_key_env");
+            if (json_is_string(ke)) tt_redact_add_env(json_string_value(ke));
             /* every entry checked now, not only the one asked for */
             registry_model m;
             memset(&m, 0, sizeof m);
@@ -191,6 +195,7 @@ static int apply_one(registry_model *m, const char *k, json_t *v, const char *or
                                               "not hold a key", origin);
         free(m->api_key_env);
         m->options.api_key_env = m->api_key_env = tt_strdup(json_string_value(v));
+        tt_redact_add_env(m->api_key_env);
     } else if (!strcmp(k, "threads")) {
         if ((rc = get_int(v, 0, 4096, origin, k, &i, err)) == TT_OK) m->options.threads = i;
     } else if (!strcmp(k, "max_concurrency")) {
