@@ -28,7 +28,9 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift ;;
     --sanitize) flags+=(-DTIANTI_SANITIZE=ON) ;;
     --tsan) flags+=(-DTIANTI_TSAN=ON) ;;
-    --fuzz) flags+=(-DTIANTI_FUZZ=ON); cc=clang; targets=(--target fuzz_gguf fuzz_gguf_replay) ;;
+    --fuzz) flags+=(-DTIANTI_FUZZ=ON); cc=clang
+            targets=(--target)
+            for t in gguf tokenizer task template replay serve arena; do targets+=(fuzz_$t fuzz_${t}_replay); done ;;
     --no-build) do_build=0 ;;
     *) echo "setup.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
