@@ -88,7 +88,7 @@ static int build(int weak, sbx_bpf *out, char *err)
     /* sockets: AF_UNIX only (no IP, netlink, packet, vsock ...) */
     if (rc == 0)
         rc = seccomp_rule_add(c, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+                              SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0));
     if (rc == 0 && weak) {
         /* Without a network namespace an AF_UNIX socket could reach the
          * host's servers (PostgreSQL, Docker) by path: no connect, no bind.
