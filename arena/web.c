@@ -36,7 +36,7 @@
 #define WEB_RATE_BUCKETS 256
 #define WEB_MAX_RATE_ENTRIES 20000
 #define WEB_TTL_S 3600.0
-#define WEB_MAX_BATTLES 100000
+#define WEB_MAX_BATTLES 100000       /* hard bound on battles in the table, tombstones included */
 #define WEB_LB_CACHE_S 5.0
 #define WEB_COOKIE "tianti_voter"
 #define WEB_MAX_REGENERATE 10         /* regenerations of one turn */
@@ -82,6 +82,8 @@ typedef struct web_battle {
     int voting, voted;
     int refs;                     /* table + generation threads */
     int in_table;
+    struct web_battle *older, *newer; /* the table's battles in the order they came */
+    size_t held;                  /* bytes counted in w->held_bytes (finished and not voted) */
 } web_battle;
 
 typedef struct rate_entry {
@@ -112,6 +114,10 @@ struct arena_web {
     pthread_cond_t cv;
     web_battle *table[WEB_BUCKETS];
     size_t n_battles;
+    web_battle *oldest, *newest;  /* creation order, for eviction */
+    size_t held;                  /* finished battles not voted on, in memory */
+    size_t held_bytes;            /* their prompts, answers and event logs */
+    unsigned long expired;        /* such battles dropped from memory (their votes go through the store) */
     double last_sweep;
     double last_expire;           /* when pending battles were last expired in the store */
     long *counts;                 /* n_models^2 battles per pair */
@@ -151,9 +157,20 @@ void arena_web_opts_default(arena_web_opts *o)
     o->max_active = 8;
     o->lb_rounds = 100;
     o->max_turns = 50;
+    o->max_held = 10000;
+    o->max_held_bytes = (size_t)256 << 20;
 }
 
 int arena_web_port(const arena_web *w) { return w->port; }
+
+void arena_web_counts(arena_web *w, size_t *held, size_t *held_bytes, unsigned long *expired)
+{
+    pthread_mutex_lock(&w->mu);
+    if (held) *held = w->held;
+    if (held_bytes) *held_bytes = w->held_bytes;
+    if (expired) *expired = w->expired;
+    pthread_mutex_unlock(&w->mu);
+}
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -336,24 +353,81 @@ static web_battle *battle_find_locked(arena_web *w, const char *id)
     return NULL;
 }
 
-/* Forgets battles idle longer than the TTL that nobody is using; with w->mu held. */
+/* What a finished battle keeps in memory until its vote. */
+static size_t battle_bytes(const web_battle *bt)
+{
+    size_t n = sizeof *bt + (size_t)bt->cap_turns * sizeof *bt->turns + bt->answer[0].cap + bt->answer[1].cap +
+               (bt->ev ? bt->ev->buf.cap : 0);
+    for (int i = 0; i < bt->n_turns; i++) {
+        const web_turn *t = &bt->turns[i];
+        n += (t->prompt ? strlen(t->prompt) + 1 : 0) + (t->answer[0] ? strlen(t->answer[0]) + 1 : 0) +
+             (t->answer[1] ? strlen(t->answer[1]) + 1 : 0);
+    }
+    return n;
+}
+
+/* Stops counting bt as held (voted, or leaving the table); with w->mu held. */
+static void unhold_locked(arena_web *w, web_battle *bt)
+{
+    if (!bt->held) return;
+    w->held--;
+    w->held_bytes -= bt->held;
+    bt->held = 0;
+}
+
+/* Takes bt out of the table; with w->mu held. An unvoted battle that
+ * leaves is counted as expired: its vote can still come through the store,
+ * where it was shared when its answers were finished. */
+static void forget_locked(arena_web *w, web_battle *bt)
+{
+    web_battle **pp = &w->table[bucket_of(bt->id)];
+    while (*pp && *pp != bt) pp = &(*pp)->next;
+    if (*pp) *pp = bt->next;
+    if (bt->older) bt->older->newer = bt->newer;
+    else w->oldest = bt->newer;
+    if (bt->newer) bt->newer->older = bt->older;
+    else w->newest = bt->older;
+    if (!bt->voted) w->expired++;
+    unhold_locked(w, bt);
+    bt->in_table = 0;
+    w->n_battles--;
+    battle_unref_locked(bt);
+}
+
+/* Moves bt to the young end of the creation list: a new turn restarts its
+ * time to live, and sweep_locked relies on the list being in that order.
+ * With w->mu held. */
+static void relink_newest_locked(arena_web *w, web_battle *bt)
+{
+    if (!bt->in_table || w->newest == bt) return;
+    if (bt->older) bt->older->newer = bt->newer;
+    else w->oldest = bt->newer;
+    if (bt->newer) bt->newer->older = bt->older;
+    bt->older = w->newest;
+    bt->newer = NULL;
+    if (w->newest) w->newest->newer = bt;
+    else w->oldest = bt;
+    w->newest = bt;
+}
+
+/* Forgets battles older than the TTL that nobody is using, then the oldest
+ * finished ones while more than max_held (or max_held_bytes) unvoted
+ * battles are in memory, or the table is full; with w->mu held. */
 static void sweep_locked(arena_web *w, double now)
 {
-    for (int i = 0; i < WEB_BUCKETS; i++) {
-        web_battle **pp = &w->table[i];
-        while (*pp) {
-            web_battle *bt = *pp;
-            if (now - bt->created > WEB_TTL_S && bt->finished && !bt->voting) {
-                *pp = bt->next;
-                bt->in_table = 0;
-                w->n_battles--;
-                battle_unref_locked(bt);
-            } else {
-                pp = &bt->next;
-            }
-        }
+    unsigned long before = w->expired;
+    for (web_battle *bt = w->oldest, *next; bt; bt = next) {
+        next = bt->newer;
+        int idle = bt->finished && !bt->voting;
+        int over = w->held > w->o.max_held || w->held_bytes > w->o.max_held_bytes || w->n_battles >= WEB_MAX_BATTLES;
+        if (idle && (now - bt->created > WEB_TTL_S || over)) forget_locked(w, bt);
+        else if (!over && now - bt->created <= WEB_TTL_S) break;   /* the rest are younger */
     }
     w->last_sweep = now;
+    if (w->expired > before && !w->o.quiet)
+        tt_log(TT_LOG_INFO, "arena: %lu unvoted battle(s) dropped from memory (%lu in all; %zu held, %zu bytes); "
+                            "their votes still go through the store",
+               w->expired - before, w->expired, w->held, w->held_bytes);
 }
 
 static void event_locked(web_battle *bt, json_t *ev)
@@ -398,6 +472,12 @@ static void side_done_locked(arena_web *w, web_battle *bt, int side, int failed,
         bt->ev->finished = 1;
         bt->finished = 1;
         w->active--;
+        if (bt->in_table) {
+            bt->held = battle_bytes(bt);
+            w->held++;
+            w->held_bytes += bt->held;
+            if (w->held > w->o.max_held || w->held_bytes > w->o.max_held_bytes) w->last_sweep = 0;   /* sweep at the next battle */
+        }
     }
     battle_unref_locked(bt);
     w->threads--;
@@ -616,6 +696,8 @@ static int generate_and_stream(arena_web *w, tt_httpd_req *c, web_battle *bt, js
         bt->latency[s] = NAN;
     }
     bt->finished = 0;
+    unhold_locked(w, bt);      /* generating again (a follow-up or regenerated turn) */
+    relink_newest_locked(w, bt);
     events_unref_locked(bt->ev);
     bt->ev = events_new();
     event_locked(bt, first_event);
@@ -813,7 +895,9 @@ static int post_battle(arena_web *w, tt_httpd_req *c)
     }
     pthread_mutex_lock(&w->mu);
     double now = tt_now_s();
-    if (w->n_battles >= WEB_MAX_BATTLES || now - w->last_sweep > 60) sweep_locked(w, now);
+    if (w->n_battles >= WEB_MAX_BATTLES || w->held > w->o.max_held || w->held_bytes > w->o.max_held_bytes ||
+        now - w->last_sweep > 60)
+        sweep_locked(w, now);
     if (w->stopping || w->active >= w->o.max_active || w->n_battles >= WEB_MAX_BATTLES) {
         pthread_mutex_unlock(&w->mu);
         json_decref(body);
@@ -839,6 +923,10 @@ static int post_battle(arena_web *w, tt_httpd_req *c)
     unsigned h = bucket_of(bt->id);
     bt->next = w->table[h];
     w->table[h] = bt;
+    bt->older = w->newest;
+    if (w->newest) w->newest->newer = bt;
+    else w->oldest = bt;
+    w->newest = bt;
     w->n_battles++;
     int expire = now - w->last_expire > 60;
     if (expire) w->last_expire = now;
@@ -1102,6 +1190,7 @@ static int post_vote(arena_web *w, tt_httpd_req *c)
     bt->voting = 0;
     if (rc == TT_OK || rc == TT_ERR_USAGE) {
         bt->voted = 1;   /* the texts are in the store now; keep only a tombstone */
+        unhold_locked(w, bt);
         tt_buf_free(&bt->answer[0]);
         tt_buf_free(&bt->answer[1]);
         turns_free(bt);
@@ -1341,7 +1430,7 @@ static int route(arena_web *w, tt_httpd_req *c, const char *url, const char *met
     if (!strcmp(url, "/api/battle") || !strcmp(url, "/api/vote") || !strcmp(url, "/api/regenerate")) {
         if (!post) return send_error(c, 405, "method not allowed");
         const char *ct = tt_httpd_header(c, "Content-Type");
-        if (!ct || strncasecmp(ct, "application/json", 16)) return send_error(c, 415, "send the request as application/json");
+        if (!tt_httpd_content_type_is_json(ct)) return send_error(c, 415, "send the request as application/json");
         if (!rate_allow(w, c)) return send_error(c, 429, "too many requests; slow down");
         return url[5] == 'b' ? post_battle(w, c) : url[5] == 'v' ? post_vote(w, c) : post_regenerate(w, c);
     }
@@ -1433,8 +1522,8 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
     *out = NULL;
     if (o->n_models < 2) return tt_fail(err, TT_ERR_USAGE, "the arena needs at least two models (--model)");
     if (!o->db_path) return tt_fail(err, TT_ERR_USAGE, "no database given");
-    if (o->max_prompt_bytes == 0 || o->max_active < 1 || o->max_turns < 1)
-        return tt_fail(err, TT_ERR_USAGE, "prompt limit, turns and concurrent battles must be at least 1");
+    if (o->max_prompt_bytes == 0 || o->max_active < 1 || o->max_turns < 1 || o->max_held < 1 || o->max_held_bytes == 0)
+        return tt_fail(err, TT_ERR_USAGE, "prompt limit, turns, concurrent battles and held battles must be at least 1");
     arena_web *w = tt_calloc(1, sizeof *w);
     w->o = *o;
     w->host = tt_strdup(o->host ? o->host : "127.0.0.1");
@@ -1482,6 +1571,7 @@ int arena_web_start(const arena_web_opts *o, arena_web **out, char *err)
 
     tt_httpd_config hc = {
         .host = w->host, .port = o->port, .max_body = max_body(w), .max_connections = 512, .idle_timeout_s = 120,
+        .allow_hosts = o->allow_hosts,
         .json_flags = JSON_COMPACT, .headers = common_headers, .handle = on_request, .refuse = on_refuse,
         .on_stop = on_stop, .user = w,
     };

@@ -87,6 +87,12 @@ typedef struct arena_web_opts {
     int min_battles;             /* /leaderboard hides models with fewer battles (default 0) */
     uint64_t seed;               /* pair sampling; 0 = from /dev/urandom */
     int quiet;                   /* no access log (TT_LOG_INFO lines, core/log.h) */
+    const char *const *allow_hosts; /* Host names answered (core/httpd.h); NULL: the loopback names
+                                       when bound to loopback, else any */
+    size_t max_held;             /* finished battles awaiting a vote kept in memory (default 10000) */
+    size_t max_held_bytes;       /* and their bytes (default 256 MiB); past either, the oldest are
+                                    dropped from memory and counted: their votes still go through
+                                    the store, where each was shared when finished */
 } arena_web_opts;
 
 typedef struct arena_web arena_web;
@@ -100,6 +106,9 @@ void arena_web_opts_default(arena_web_opts *o);
 int arena_web_start(const arena_web_opts *o, arena_web **out, char *err);
 /* The port actually bound. */
 int arena_web_port(const arena_web *w);
+/* Finished battles awaiting a vote in memory, their bytes, and how many
+ * were dropped from memory unvoted (expired or evicted) so far. */
+void arena_web_counts(arena_web *w, size_t *held, size_t *held_bytes, unsigned long *expired);
 /* Stops listening, waits for running generations, stores nothing more and
  * frees everything. NULL is fine. */
 void arena_web_stop(arena_web *w);

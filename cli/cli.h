@@ -74,6 +74,10 @@ void cli_command_name(const char *const *usage, char *out, size_t n);
  * a format...): "tianti: WHAT 'name' ...; did you mean 'x'?" and returns 2. */
 int cli_unknown(const char *what, const char *name, const char *const *candidates, size_t n);
 void cli_list_free(cli_list *l);
+/* --allow-host's names as the NULL-terminated list core/httpd.h takes
+ * (NULL when none was given: the server's default). Free the array (not
+ * the strings, which l owns). */
+const char **cli_allow_hosts(const cli_list *l);
 void cli_list_push(cli_list *l, const char *s);   /* copies s */
 
 /* Prints "tianti: <msg>" to stderr. */

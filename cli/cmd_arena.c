@@ -138,9 +138,9 @@ static int arena_serve(int argc, char **argv)
         NULL};
     arena_web_opts o;
     arena_web_opts_default(&o);
-    cli_list models = {0};
+    cli_list models = {0}, hosts = {0};
     const char *db = NULL, *tasks_dir = NULL;
-    int max_prompt = (int)o.max_prompt_bytes, quiet = 0, seed = 0;
+    int max_prompt = (int)o.max_prompt_bytes, quiet = 0, seed = 0, max_held = (int)o.max_held;
     const cli_option opts[] = {
         ARENA_MODEL_OPTIONS(&models, &o.registry_path),
         {OPT_STRING, 0, "host", &o.host, "ADDR", "address to listen on (default 127.0.0.1)", 0},
@@ -157,15 +157,18 @@ static int arena_serve(int argc, char **argv)
         {OPT_INT, 0, "max-turns", &o.max_turns, "N", "turns one battle may have (default 50)", 0},
         {OPT_STRING, 0, "moderation", &o.moderation, "SPEC",
          "check every prompt with this engine's moderation first (e.g. openai:omni-moderation-latest)", 0},
+        {OPT_INT, 0, "max-held", &max_held, "N", "finished battles awaiting a vote kept in memory (default 10000; older ones are voted through the store)", 0},
         {OPT_INT, 0, "bootstrap", &o.lb_rounds, "N", "bootstrap rounds for /leaderboard (default 100)", 0},
         {OPT_INT, 0, "min-battles", &o.min_battles, "N", "/leaderboard hides models with fewer battles (default 0)", 0},
         {OPT_INT, 0, "seed", &seed, "S", "seed for pairing (default: random)", 0},
+        {OPT_LIST, 0, "allow-host", &hosts, "NAME", "also answer requests for this Host name (default: localhost, 127.0.0.1 and ::1 when listening on loopback; '*' any); repeatable", 0},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no request log", 0},
         CLI_OPT_END,
     };
     int prc = arena_parse(argc, argv, usage, opts, NULL, &models);
     if (prc >= 0) return prc;
-    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.max_turns < 1 || o.lb_rounds < 0 || o.rate_per_min < 0)
+    if (models.n < 2 || max_prompt < 1 || o.max_active < 1 || o.max_turns < 1 || o.lb_rounds < 0 || o.rate_per_min < 0 ||
+        max_held < 1)
         return arena_usage_error(usage, &models, "arena serve: %s",
                                  models.n < 2 ? "give at least two models with --model" : "option values must be positive");
     char *prompts = NULL;
@@ -180,6 +183,9 @@ static int arena_serve(int argc, char **argv)
     o.max_prompt_bytes = (size_t)max_prompt;
     o.seed = (uint64_t)(unsigned)seed;
     o.quiet = quiet;
+    o.max_held = (size_t)max_held;
+    const char **allow = cli_allow_hosts(&hosts);
+    o.allow_hosts = allow;
 
     /* Signals go to this thread only: block them before the server's threads start. */
     sigset_t set;
@@ -193,6 +199,8 @@ static int arena_serve(int argc, char **argv)
     if (rc != TT_OK) {
         cli_error("arena serve: %s", err);
         cli_list_free(&models);
+        cli_list_free(&hosts);
+        free(allow);
         free(prompts);
         return cli_exit_status(rc);
     }
@@ -205,6 +213,8 @@ static int arena_serve(int argc, char **argv)
     fprintf(stderr, "arena: stopping\n");
     arena_web_stop(w);
     cli_list_free(&models);
+    cli_list_free(&hosts);
+    free(allow);
     free(prompts);
     return 0;
 }

@@ -306,12 +306,12 @@ int cmd_run(int argc, char **argv)
 {
     cli_list tasks = {0}, models = {0}, model_args = {0}, gen_kwargs = {0};
     const char *db = NULL, *format = "table", *output = NULL, *data_dir = NULL, *registry = NULL, *tasks_dir = NULL;
-    const char *shard = NULL;
+    const char *shard = NULL, *sandbox = "strict";
     const char *batch_size = NULL, *device = NULL, *status_every = "30s";
     double limit = -1;
     int samples = 0;
     int seed = 1234, jobs = 1, threads = 0, num_fewshot = -1, bootstrap = 1000, allow_exec = 0, verbose = 0, quiet = 0;
-    int log_samples = 0, chat = 0;
+    int log_samples = 0, chat = 0, wait = 0;
     const cli_option opts[] = {
         {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite (name under tasks/ or a .suite.json file); repeatable", 0},
         {OPT_LIST, 't', "task", &tasks, "NAME", "a task or suite (name under tasks/ or a .json file); repeatable", 0},
@@ -338,10 +338,12 @@ int cmd_run(int argc, char **argv)
         {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where task names are looked up (default tasks/)", 0},
         {OPT_STRING, 0, "include-path", &tasks_dir, "DIR", NULL, CLI_HIDDEN},
         {OPT_FLAG, 0, "allow-code-execution", &allow_exec, NULL, "allow tasks that execute model-written code", 0},
+        {OPT_STRING, 0, "sandbox", &sandbox, "LEVEL", "for that code: strict (default; refuses where the host cannot isolate), weak (strict where possible, else no namespaces; README: Security) or none (trusted code only)", 0},
         {OPT_FLAG, 0, "confirm-run-unsafe-code", &allow_exec, NULL, NULL, CLI_HIDDEN},
         {OPT_STRING, 0, "batch-size", &batch_size, "N", NULL, CLI_HIDDEN},
         {OPT_STRING, 0, "device", &device, "DEV", NULL, CLI_HIDDEN},
         {OPT_STRING, 0, "status-every", &status_every, "WHEN", "status lines when stderr is not a terminal: 30s (default), 10%, 30s,10% or off", 0},
+        {OPT_FLAG, 0, "wait", &wait, NULL, "when another process is running the same run, wait for it (default: exit 1 naming it)", 0},
         {OPT_FLAG, 'v', "verbose", &verbose, NULL, "print each document's error, request counts per task (and HTTP exchanges)", 0},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no progress display", 0},
         CLI_OPT_END,
@@ -383,6 +385,12 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     if (parse_status_every(status_every, &view)) goto out;
+    sandbox_level level;
+    char lerr[TT_ERR_SIZE];
+    if (sandbox_level_parse(sandbox, &level, lerr) != TT_OK) {
+        cli_error("run: --sandbox: %s", lerr);
+        goto out;
+    }
     for (int i = 0; i < model_args.n; i++)
         if (parse_kv("model_args", model_args.items[i], margs)) goto out;
     for (int i = 0; i < gen_kwargs.n; i++)
@@ -411,6 +419,8 @@ int cmd_run(int argc, char **argv)
     o.samples = samples;
     o.bootstrap_iters = bootstrap;
     o.allow_code_execution = allow_exec;
+    o.sandbox = level;
+    o.wait_for_run = wait;
     o.verbose = verbose;
     o.model_args = json_object_size(margs) ? margs : NULL;
     o.gen_kwargs = json_object_size(gkw) ? gkw : NULL;

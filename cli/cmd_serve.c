@@ -26,6 +26,7 @@ int cmd_serve(int argc, char **argv)
 {
     const char *model = NULL, *host = "127.0.0.1", *model_id = NULL, *registry_path = NULL;
     int port = 8000, threads = 0, parallel = 1, max_body_kib = 1024, verbose = 0, ctx = 0;
+    cli_list hosts = {0};
     const cli_option opts[] = {
         {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve: a spec (glm:models/tianti-tiny.gguf@q8_0) or a models.json name", 0},
         {OPT_STRING, 0, "models", &registry_path, "FILE", "model registry (default models.json if present)", 0},
@@ -36,6 +37,7 @@ int cmd_serve(int argc, char **argv)
         {OPT_INT, 0, "ctx-size", &ctx, "N", "context length of a built-in engine (default the model's)", 0},
         {OPT_STRING, 0, "model-id", &model_id, "NAME", "name in /v1/models (default the models.json name, else the spec)", 0},
         {OPT_INT, 0, "max-body-kib", &max_body_kib, "N", "largest request body in KiB (default 1024)", 0},
+        {OPT_LIST, 0, "allow-host", &hosts, "NAME", "also answer requests for this Host name (default: localhost, 127.0.0.1 and ::1 when listening on loopback; '*' any); repeatable", 0},
         {OPT_FLAG, 'v', "verbose", &verbose, NULL, "log each request to stderr", 0},
         CLI_OPT_END};
     int rc = cli_parse(argc, argv, usage, opts, NULL);
@@ -82,11 +84,15 @@ int cmd_serve(int argc, char **argv)
     cfg.max_body = (size_t)max_body_kib * 1024;
     cfg.model_id = model_id;
     cfg.verbose = verbose;
+    const char **allow = cli_allow_hosts(&hosts);
+    cfg.allow_hosts = allow;
     serve_server *s;
     if ((rc = serve_start(e, &cfg, &s, err)) != TT_OK) {
         cli_error("serve: %s", err);
         engine_close(e);
         registry_model_clear(&m);
+        free(allow);
+        cli_list_free(&hosts);
         return cli_exit_status(rc);
     }
     printf("tianti: serving '%s' on http://%s:%d\n", engine_get_spec(e), host, serve_port(s));
@@ -97,5 +103,7 @@ int cmd_serve(int argc, char **argv)
     serve_stop(s);
     engine_close(e);
     registry_model_clear(&m);
+    free(allow);
+    cli_list_free(&hosts);
     return 0;
 }

@@ -5,6 +5,7 @@
  * checklist to add a subcommand.
  */
 #include "cli/cli.h"
+#include "core/redact.h"
 #include "core/suggest.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
     cli_log_init(0);
+    /* every *_API_KEY value is redacted from what is printed and stored
+     * (core/redact.h); models.json's api_key_env names add theirs */
+    tt_redact_add_env_keys();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         (strcmp(argv[1], "help") == 0 && argc == 2)) {
         print_help(argc < 2 ? stderr : stdout);

@@ -296,3 +296,11 @@ int cli_parse(int argc, char **argv, const char *const *usage,
     }
     return 0;
 }
+
+const char **cli_allow_hosts(const cli_list *l)
+{
+    if (!l || l->n == 0) return NULL;
+    const char **v = tt_calloc((size_t)l->n + 1, sizeof *v);
+    for (int i = 0; i < l->n; i++) v[i] = l->items[i];
+    return v;
+}

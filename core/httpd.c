@@ -1,25 +1,62 @@
 /*
  * httpd.c — the libmicrohttpd skeleton of httpd.h: the listen address, the
  * daemon, the per-request state (body gathered under the limit), the checks
- * every request passes (admit), and the send functions.
+ * every request passes (admit), the deadlines (a thread that cuts off
+ * connections whose headers or body are late), and the send functions.
+ *
+ * The deadlines: libmicrohttpd's own timeout is for inactivity, which a
+ * client sending a byte every few seconds never reaches. So each connection
+ * has a record (made in the connection-started notification, found again
+ * through its socket context) saying in which phase it is and since when;
+ * a thread looks every 250 ms and shuts down (shutdown(2), under the lock)
+ * the socket of a connection past its phase's deadline, which ends its
+ * thread's wait. The record leaves the list, under the same lock, in the
+ * connection-closed notification, which libmicrohttpd calls before it
+ * closes the socket: a socket is never shut down after its number could
+ * have been reused.
  */
 #include "core/httpd.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
+
+/* Phases of a connection, each with its deadline. */
+enum { PH_HEADERS, PH_BODY, PH_ANSWER };
+
+typedef struct conn_rec {
+    struct conn_rec *prev, *next;
+    int fd;
+    int phase;
+    double since;      /* when the phase began (monotonic) */
+    int cut;           /* shut down by the deadline thread */
+} conn_rec;
 
 struct tt_httpd {
     tt_httpd_config cfg;
     struct MHD_Daemon *d;
     int port;
+    const char *const *allow_hosts;    /* the list in force (cfg's, or the loopback names), NULL: any */
+    pthread_mutex_t mu;                /* conns, n_conns, stats, stopping */
+    pthread_cond_t cv;
+    conn_rec *conns;
+    tt_httpd_stats stats;
+    pthread_t reaper;
+    int reaper_started;
+    int stopping;
 };
+
+static const char *const k_loopback_hosts[] = {"localhost", "127.0.0.1", "::1", NULL};
 
 /* Per-request state, from the first call of the access handler to
  * request_completed. */
@@ -147,13 +184,196 @@ void tt_httpd_client_addr(const tt_httpd_req *r, char out[64])
 
 /* ---- the request cycle ------------------------------------------------------------ */
 
+/* ---- the policy ------------------------------------------------------------------ */
+
+int tt_httpd_content_type_is_json(const char *ct)
+{
+    if (!ct) return 0;
+    while (*ct == ' ' || *ct == '\t') ct++;
+    if (strncasecmp(ct, "application/json", 16)) return 0;
+    const char *p = ct + 16;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p) return 1;
+    if (*p++ != ';') return 0;
+    while (*p == ' ' || *p == '\t') p++;
+    if (strncasecmp(p, "charset", 7)) return 0;
+    p += 7;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p++ != '=') return 0;
+    while (*p == ' ' || *p == '\t') p++;
+    int quoted = *p == '"';
+    if (quoted) p++;
+    if (strncasecmp(p, "utf-8", 5)) return 0;
+    p += 5;
+    if (quoted && *p++ != '"') return 0;
+    while (*p == ' ' || *p == '\t') p++;
+    return *p == '\0';
+}
+
+int tt_httpd_host_allowed(const char *host, const char *const *allowed)
+{
+    if (!allowed) return 1;
+    if (!host) return 0;
+    /* the name without the port: "[::1]:8080" -> "::1", "localhost:8080" -> "localhost" */
+    char name[256];
+    size_t n;
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (!end || (end[1] && end[1] != ':')) return 0;
+        n = (size_t)(end - host - 1);
+        host++;
+    } else {
+        const char *colon = strchr(host, ':');
+        n = colon ? (size_t)(colon - host) : strlen(host);
+        if (colon && strchr(colon + 1, ':')) return 0;   /* a bare IPv6 literal is not a Host value */
+    }
+    if (n == 0 || n >= sizeof name) return 0;
+    memcpy(name, host, n);
+    name[n] = '\0';
+    if (name[n - 1] == '.') name[--n] = '\0';   /* "localhost." */
+    for (size_t i = 0; allowed[i]; i++)
+        if (!strcmp(allowed[i], "*") || !strcasecmp(allowed[i], name)) return 1;
+    return 0;
+}
+
+static conn_rec *rec_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Moves the connection of cn to phase ph, its deadline counted from now. */
+static void set_phase(tt_httpd *h, struct MHD_Connection *c, int ph)
+{
+    conn_rec *r = rec_of(c);
+    if (!r) return;
+    pthread_mutex_lock(&h->mu);
+    r->phase = ph;
+    r->since = tt_now_s();
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    tt_httpd *h = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_rec *r = tt_calloc(1, sizeof *r);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        r->fd = ci ? ci->connect_fd : -1;
+        r->phase = PH_HEADERS;
+        r->since = tt_now_s();
+        pthread_mutex_lock(&h->mu);
+        r->next = h->conns;
+        if (h->conns) h->conns->prev = r;
+        h->conns = r;
+        h->stats.connections++;
+        pthread_mutex_unlock(&h->mu);
+        *socket_context = r;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conn_rec *r = *socket_context;
+        if (!r) return;
+        pthread_mutex_lock(&h->mu);
+        if (r->prev) r->prev->next = r->next;
+        else h->conns = r->next;
+        if (r->next) r->next->prev = r->prev;
+        h->stats.connections--;
+        pthread_mutex_unlock(&h->mu);
+        free(r);
+        *socket_context = NULL;
+    }
+}
+
+/* The deadline thread: cuts off connections whose headers or body are
+ * late. */
+static void *reaper_main(void *arg)
+{
+    tt_httpd *h = arg;
+    pthread_mutex_lock(&h->mu);
+    while (!h->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+        double now = tt_now_s();
+        for (conn_rec *r = h->conns; r; r = r->next) {
+            if (r->cut || r->fd < 0 || r->phase == PH_ANSWER) continue;
+            double limit = r->phase == PH_HEADERS ? h->cfg.header_timeout_s : h->cfg.body_timeout_s;
+            if (now - r->since <= limit) continue;
+            shutdown(r->fd, SHUT_RDWR);
+            r->cut = 1;
+            if (r->phase == PH_HEADERS) h->stats.header_timeouts++;
+            else h->stats.body_timeouts++;
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+void tt_httpd_get_stats(tt_httpd *h, tt_httpd_stats *out)
+{
+    pthread_mutex_lock(&h->mu);
+    *out = h->stats;
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void count(tt_httpd *h, unsigned long *field)
+{
+    pthread_mutex_lock(&h->mu);
+    (*field)++;
+    pthread_mutex_unlock(&h->mu);
+}
+
 /* Checks every request passes once its headers are in, before any server
- * code sees it. Returns TT_HTTPD_CONTINUE, or the result of a refusal.
- * This is the place for per-address connection limits, a deadline for the
- * headers, a Host allow-list and exact Content-Type checks: they belong to
- * every server, so they go here, next to the body limit. */
+ * code sees it (httpd.h lists them). Returns TT_HTTPD_CONTINUE, or the
+ * result of a refusal. */
 static int admit(tt_httpd_conn *cn)
 {
+    tt_httpd *h = cn->h;
+    pthread_mutex_lock(&h->mu);
+    int busy = h->stats.connections > h->cfg.max_connections;
+    pthread_mutex_unlock(&h->mu);
+    if (busy) {
+        count(h, &h->stats.busy);
+        MHD_set_connection_option(cn->c, MHD_CONNECTION_OPTION_TIMEOUT, 1u);
+        const char *const hdrs[] = {"Retry-After", "1", "Connection", "close", NULL};
+        char msg[128];
+        snprintf(msg, sizeof msg, "the server is at its limit of %u connections; try again in a moment",
+                 h->cfg.max_connections);
+        cn->too_big = 1;   /* drop any body */
+        json_t *j = json_pack("{s:s}", "error", msg);
+        char *text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        int r = tt_httpd_send(&cn->req, 503, "application/json", text, strlen(text), 0, hdrs);
+        free(text);
+        return r;
+    }
+    const char *host = MHD_lookup_connection_value(cn->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    /* HTTP/1.0 may leave Host out; libmicrohttpd refuses HTTP/1.1 without one */
+    if (h->allow_hosts && host && !tt_httpd_host_allowed(host, h->allow_hosts)) {
+        count(h, &h->stats.bad_host);
+        cn->too_big = 1;
+        char msg[400];
+        snprintf(msg, sizeof msg, "host '%.200s' is not served here (start the server with --allow-host NAME to allow a name)",
+                 host);
+        return refuse(cn, 403, msg);
+    }
+    const char *m = cn->req.method;
+    if (!strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH")) {
+        const char *ct = MHD_lookup_connection_value(cn->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!tt_httpd_content_type_is_json(ct)) {
+            count(h, &h->stats.bad_type);
+            cn->too_big = 1;
+            char msg[300];
+            snprintf(msg, sizeof msg, "send the request body as Content-Type: application/json (got '%.120s')",
+                     ct ? ct : "none");
+            return refuse(cn, 415, msg);
+        }
+    }
     const char *cl = MHD_lookup_connection_value(cn->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > cn->h->cfg.max_body) {
         cn->too_big = 1;
@@ -178,11 +398,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         tt_buf_init(&cn->body);
         cn->req = (tt_httpd_req){.method = method, .path = url, .version = version, .user = h->cfg.user, .conn = cn};
         *con_cls = cn;
-        int r = TT_HTTPD_CONTINUE;
-        if (h->cfg.on_headers) r = h->cfg.on_headers(&cn->req);
-        if (r == TT_HTTPD_CONTINUE) r = admit(cn);
+        set_phase(h, c, PH_BODY);
+        int r = admit(cn);
+        if (r == TT_HTTPD_CONTINUE && h->cfg.on_headers) r = h->cfg.on_headers(&cn->req);
         if (r == TT_HTTPD_CONTINUE) return MHD_YES;
         cn->answered = 1;
+        set_phase(h, c, PH_ANSWER);
         return mhd_result(r);
     }
     if (*upload_size) {   /* a piece of the body */
@@ -195,6 +416,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     }
     if (cn->answered) return MHD_YES;
     cn->answered = 1;
+    set_phase(h, c, PH_ANSWER);
     if (cn->too_big) {
         char msg[128];
         snprintf(msg, sizeof msg, "request body over the limit of %zu bytes", h->cfg.max_body);
@@ -208,9 +430,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode tc)
 {
-    (void)cls;
-    (void)c;
     (void)tc;
+    /* kept alive: the next request's headers have their deadline from now */
+    set_phase(cls, c, PH_HEADERS);
     tt_httpd_conn *cn = *con_cls;
     if (!cn) return;
     tt_buf_free(&cn->body);
@@ -246,15 +468,32 @@ int tt_httpd_start(const tt_httpd_config *cfg, tt_httpd **out, char *err)
     tt_httpd *h = tt_calloc(1, sizeof *h);
     h->cfg = *cfg;
     if (!h->cfg.max_body) h->cfg.max_body = 1u << 20;
+    if (!h->cfg.max_connections) h->cfg.max_connections = 512;
+    if (!h->cfg.per_ip_limit) h->cfg.per_ip_limit = h->cfg.max_connections / 8 > 16 ? h->cfg.max_connections / 8 : 16;
+    if (!h->cfg.header_timeout_s) h->cfg.header_timeout_s = 15;
+    if (!h->cfg.body_timeout_s) h->cfg.body_timeout_s = 60;
+    /* loopback: only the loopback names (a page of another site that
+     * resolves its name to 127.0.0.1 is not a client of ours) */
+    int loopback = (s4->sin_family == AF_INET && (ntohl(s4->sin_addr.s_addr) >> 24) == 127) ||
+                   (s6->sin6_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr));
+    h->allow_hosts = cfg->allow_hosts ? cfg->allow_hosts : loopback ? k_loopback_hosts : NULL;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    /* past the cap, room for a few more connections to be told 503 */
+    unsigned headroom = h->cfg.max_connections / 8 > 32 ? h->cfg.max_connections / 8 : 32;
     h->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_access, h, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                            MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 512u,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+                            on_connection, h, MHD_OPTION_CONNECTION_LIMIT, h->cfg.max_connections + headroom,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->cfg.per_ip_limit,
                             MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s ? cfg->idle_timeout_s : 120u,
                             MHD_OPTION_END);
     if (!h->d) {
+        pthread_mutex_destroy(&h->mu);
+        pthread_cond_destroy(&h->cv);
         free(h);
         return tt_fail(err, TT_ERR_IO, "cannot listen on '%s' port %d (in use, or not permitted)", host, cfg->port);
     }
+    if (pthread_create(&h->reaper, NULL, reaper_main, h) == 0) h->reaper_started = 1;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = di && di->port ? di->port : cfg->port;
     *out = h;
@@ -267,6 +506,15 @@ void tt_httpd_stop(tt_httpd *h)
 {
     if (!h) return;
     if (h->cfg.on_stop) h->cfg.on_stop(h->cfg.user);
+    if (h->reaper_started) {
+        pthread_mutex_lock(&h->mu);
+        h->stopping = 1;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(h->reaper, NULL);
+    }
     MHD_stop_daemon(h->d);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
     free(h);
 }

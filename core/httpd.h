@@ -7,10 +7,24 @@
  * listen address, start the daemon, gather the request body under a size
  * limit, answer 413, send JSON, stream a response of unknown length, stop.
  * That is written once here, so that each server keeps only its routes and
- * its own rules, and so that what every request must pass before a server
- * sees it (body limit today; later per-address connection limits, header
- * deadlines, a Host allow-list, exact Content-Type checks) lives in one
- * function, admit() in httpd.c.
+ * its own rules, and so that what every connection and request must pass
+ * before a server sees it lives in one place (admit() and the deadline
+ * thread in httpd.c):
+ *   - at most per_ip_limit connections from one client address (more are
+ *     closed at once), and a global cap: past max_connections a request is
+ *     answered 503 (Retry-After: 1) and its connection closed;
+ *   - deadlines: the request headers within header_timeout_s of the
+ *     connection (or of the previous answer on a kept-alive one), the body
+ *     within body_timeout_s of the headers — a client that trickles bytes
+ *     (slowloris) is cut off, however busy it looks; an answer being
+ *     streamed has no deadline;
+ *   - a Host allow-list (DNS rebinding): a server bound to a loopback
+ *     address answers only Host localhost, 127.0.0.1 or [::1] (any port)
+ *     unless allow_hosts says otherwise; others 403 naming --allow-host;
+ *   - POST, PUT and PATCH carry JSON: Content-Type exactly
+ *     application/json, with at most "; charset=utf-8" (415 otherwise:
+ *     a web page cannot send that without CORS permission);
+ *   - the body limit (413).
  *
  * Threading: a thread per connection (libmicrohttpd's
  * MHD_USE_THREAD_PER_CONNECTION, with poll()), so a handler or a stream
@@ -58,8 +72,13 @@ typedef struct tt_httpd_config {
     const char *host;           /* numeric IPv4 or IPv6 address; "localhost" is 127.0.0.1; NULL: 127.0.0.1 */
     int port;                   /* 0: any free port (see tt_httpd_port) */
     size_t max_body;            /* larger request bodies are refused with 413; 0: 1 MiB */
-    unsigned max_connections;   /* 0: 512 */
+    unsigned max_connections;   /* the global cap (503 past it); 0: 512 */
+    unsigned per_ip_limit;      /* connections from one address; 0: max_connections / 8, at least 16 */
+    unsigned header_timeout_s;  /* the request headers within this; 0: 15 */
+    unsigned body_timeout_s;    /* the body within this after the headers; 0: 60 */
     unsigned idle_timeout_s;    /* an idle connection is closed after this; 0: 120 */
+    const char *const *allow_hosts; /* NULL-terminated Host names (no port) answered; "*" any; NULL:
+                                       the loopback names when bound to loopback, else any */
     size_t json_flags;          /* jansson flags for tt_httpd_send_json; 0: JSON_COMPACT */
     const char *const *headers; /* name, value, ..., NULL: added to every response; may be NULL */
     tt_httpd_handler on_headers;   /* optional: may answer before the body is read */
@@ -74,6 +93,25 @@ typedef struct tt_httpd_config {
 int tt_httpd_start(const tt_httpd_config *cfg, tt_httpd **out, char *err);
 /* The port listened on (the one picked when cfg.port was 0). */
 int tt_httpd_port(const tt_httpd *h);
+
+/* What the policy did so far (for tests and logs). */
+typedef struct tt_httpd_stats {
+    unsigned long connections;        /* open now */
+    unsigned long busy;               /* answered 503 past the cap */
+    unsigned long header_timeouts;    /* cut off before their headers were in */
+    unsigned long body_timeouts;      /* cut off before their body was in */
+    unsigned long bad_host;           /* 403 for a Host not allowed */
+    unsigned long bad_type;           /* 415 for a body that is not JSON */
+} tt_httpd_stats;
+void tt_httpd_get_stats(tt_httpd *h, tt_httpd_stats *out);
+
+/* 1 when a Content-Type value is JSON as the servers take it:
+ * application/json, optionally with "; charset=utf-8" (case and spaces
+ * aside); 0 for anything else (application/json-patch+json, text/plain). */
+int tt_httpd_content_type_is_json(const char *ct);
+/* 1 when a Host header value (with or without a port) is allowed by the
+ * list (NULL-terminated; "*" allows any). */
+int tt_httpd_host_allowed(const char *host, const char *const *allowed);
 /* Stops: calls on_stop (which must make every stream reader return soon),
  * closes the listening socket, waits for every connection's thread, frees
  * h. Threads a server started itself are its own to wait for. NULL is fine. */

@@ -3,6 +3,7 @@
  * prints). One mutex keeps messages from different threads whole.
  */
 #include "core/log.h"
+#include "core/redact.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ void tt_vlog(tt_log_level level, const char *fmt, va_list ap)
     pthread_mutex_lock(&log_mu);
     if (log_sink && (int)level <= log_max) {
         vsnprintf(msg, sizeof msg, fmt, ap);
+        tt_redact_buf(msg, sizeof msg);   /* no log line carries a key */
         log_sink(log_ud, level, msg);
     }
     pthread_mutex_unlock(&log_mu);

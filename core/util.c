@@ -4,8 +4,10 @@
  * counting. Nothing here knows about tasks, models or the store.
  */
 #include "core/util.h"
+#include "core/redact.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ int tt_fail(char *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err, TT_ERR_SIZE, fmt, ap);
         va_end(ap);
+        tt_redact_buf(err, TT_ERR_SIZE);   /* an error message never carries a key */
     }
     return code;
 }
@@ -164,24 +167,83 @@ char *tt_buf_detach(tt_buf *b)
 
 /* ---- files ----------------------------------------------------------------------- */
 
-int tt_read_file(const char *path, char **out, size_t *len, char *err)
+/* What a file that is not a regular one is, for messages. */
+static const char *file_kind(mode_t m)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return tt_fail(err, TT_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    if (S_ISDIR(m)) return "a directory";
+    return "not a regular file";
+}
+
+int tt_open_regular(const char *path, size_t max, int *fd, size_t *size, char *err)
+{
+    *fd = -1;
+    *size = 0;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+    int f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (f < 0) return tt_fail(err, TT_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(f, &st) < 0) {
+        int e = errno;
+        close(f);
+        return tt_fail(err, TT_ERR_IO, "cannot stat '%s': %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(f);
+        return tt_fail(err, TT_ERR_IO, "'%s' is %s, not a regular file: refusing to read it", path, file_kind(st.st_mode));
+    }
+    if (max && (uint64_t)st.st_size > (uint64_t)max) {
+        close(f);
+        return tt_fail(err, TT_ERR_IO, "'%s' is %lld bytes, over the limit of %zu bytes for this file", path,
+                       (long long)st.st_size, max);
+    }
+    int fl = fcntl(f, F_GETFL);
+    if (fl >= 0) fcntl(f, F_SETFL, fl & ~O_NONBLOCK);
+    *fd = f;
+    *size = (size_t)st.st_size;
+    return TT_OK;
+}
+
+int tt_read_file_max(const char *path, size_t max, char **out, size_t *len, char *err)
+{
+    *out = NULL;
+    int fd;
+    size_t size;
+    int rc = tt_open_regular(path, max, &fd, &size, err);
+    if (rc) return rc;
     tt_buf b;
     tt_buf_init(&b);
     char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) tt_buf_append(&b, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        tt_buf_free(&b);
-        return tt_fail(err, TT_ERR_IO, "cannot read '%s'", path);
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            tt_buf_free(&b);
+            return tt_fail(err, TT_ERR_IO, "cannot read '%s': %s", path, strerror(e));
+        }
+        if (n == 0) break;
+        if (max && b.len + (size_t)n > max) {   /* it grew while we read */
+            close(fd);
+            tt_buf_free(&b);
+            return tt_fail(err, TT_ERR_IO, "'%s' grew past the limit of %zu bytes for this file while being read", path,
+                           max);
+        }
+        tt_buf_append(&b, chunk, (size_t)n);
     }
+    close(fd);
     if (len) *len = b.len;
     *out = tt_buf_detach(&b);
     return TT_OK;
+}
+
+int tt_read_file(const char *path, char **out, size_t *len, char *err)
+{
+    return tt_read_file_max(path, TT_READ_MAX, out, len, err);
 }
 
 int tt_write_file(const char *path, const void *data, size_t len, char *err)

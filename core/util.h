@@ -66,7 +66,19 @@ char *tt_strndup(const char *s, size_t n);
 char *tt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- files ---------------------------------------------------------------- */
-/* Reads a whole file; *out is NUL-terminated, caller frees. */
+/* The most tt_read_file reads (1 GiB); callers with smaller files pass a
+ * smaller cap to tt_read_file_max. */
+#define TT_READ_MAX ((size_t)1 << 30)
+/* Opens path for reading when it is a regular file — not a FIFO (whose
+ * open would wait for a writer forever), a device (/dev/zero never ends),
+ * a socket or a directory — of at most max bytes (0: any size). TT_OK with
+ * *fd (close-on-exec, blocking) and *size; otherwise TT_ERR_IO naming the
+ * file and what it is. */
+int tt_open_regular(const char *path, size_t max, int *fd, size_t *size, char *err);
+/* Reads a whole regular file of at most max bytes (tt_open_regular's
+ * checks); *out is NUL-terminated, caller frees. */
+int tt_read_file_max(const char *path, size_t max, char **out, size_t *len, char *err);
+/* tt_read_file_max(path, TT_READ_MAX, ...). */
 int tt_read_file(const char *path, char **out, size_t *len, char *err);
 int tt_write_file(const char *path, const void *data, size_t len, char *err);
 int tt_mkdir_p(const char *path, char *err);

@@ -192,6 +192,11 @@ struct engine {
      * engine was told (the prompt-scoring probe's answer); for messages.
      * Set and freed as caps_error. */
     char *caps_note;
+    /* NULL, or the resolved address that answers: an HTTP kind's base URL
+     * after models.json, --model_args and the environment (part of the
+     * request cache's identity, harness/executor.h). Set by the kind's open
+     * with tt_strdup; freed by engine_close. */
+    char *endpoint;
 };
 
 void engine_options_default(engine_options *opt);
@@ -222,6 +227,7 @@ unsigned engine_caps(engine *e);
  * first if needed. */
 int engine_caps_check(engine *e, char *err);
 const char *engine_get_spec(const engine *e);   /* the canonical spec it was opened with */
+const char *engine_get_endpoint(const engine *e); /* e->endpoint, or NULL */
 /* Human-readable list of caps, e.g. "generate,chat,loglikelihood". */
 void engine_caps_string(unsigned caps, char *out, size_t n);
 /* Capability a request kind needs. */

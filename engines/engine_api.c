@@ -8,6 +8,7 @@
  */
 #include "engines/engine.h"
 #include "core/util.h"
+#include "core/redact.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,9 @@ void engine_close(engine *e)
 {
     if (!e) return;
     char *spec = e->spec, *kind = e->kind, *caps_error = e->caps_error, *caps_note = e->caps_note;
+    char *endpoint = e->endpoint;
     e->vt->close(e);
+    free(endpoint);
     free(spec);
     free(kind);
     free(caps_error);
@@ -38,6 +41,7 @@ int engine_caps_check(engine *e, char *err)
     return e->caps_error ? tt_fail(err, TT_ERR_IO, "%s", e->caps_error) : TT_OK;
 }
 const char *engine_get_spec(const engine *e) { return e->spec; }
+const char *engine_get_endpoint(const engine *e) { return e->endpoint; }
 
 void engine_caps_string(unsigned caps, char *out, size_t n)
 {
@@ -78,7 +82,15 @@ int engine_complete(engine *e, const engine_request *req, engine_response *resp,
         engine_caps_string(need, caps, sizeof caps);
         return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer %s requests", e->spec, caps);
     }
-    return e->vt->complete(e, req, resp, err);
+    int rc = e->vt->complete(e, req, resp, err);
+    /* an answer that echoes an API key (a prompt that held one, a server
+     * that repeats the request) is redacted before anyone keeps it: the
+     * cache, the store, the results, the arena */
+    resp->text = tt_redact_owned(resp->text);
+    for (int i = 0; resp->texts && i < resp->n_texts; i++) resp->texts[i] = tt_redact_owned(resp->texts[i]);
+    resp->error = tt_redact_owned(resp->error);
+    if (rc != TT_OK && err) tt_redact_buf(err, TT_ERR_SIZE);
+    return rc;
 }
 
 int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err)

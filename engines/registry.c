@@ -1,13 +1,24 @@
 /*
  * registry.c — models.json parsing and name resolution (see registry.h).
+ *
+ * The file is read whole (at most REGISTRY_MAX_BYTES, a regular file only)
+ * and checked whole when loaded: every entry, every key, every type and
+ * range, so that a typo in any model ("rpm": -5, "timeout_s": "10",
+ * "max_concurency") is an error naming the file, the model and the key —
+ * never a setting silently ignored. Keys starting with '_' are comments.
  */
 #include "engines/registry.h"
+#include "core/redact.h"
 #include "core/suggest.h"
 #include "core/util.h"
 
+#include <ctype.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define REGISTRY_MAX_BYTES ((size_t)4 << 20)
 
 struct registry {
     json_t *models;   /* object name -> entry */
@@ -27,11 +38,30 @@ int registry_load(const char *path, int optional, registry **out, char *err)
         *out = NULL;
         return tt_fail(err, TT_ERR_IO, "model registry '%s' does not exist", path);
     }
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    int rc = TT_OK;
-    if (!root) rc = tt_fail(err, TT_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-    else if (!json_is_object(json_object_get(root, "models")))
+    char *text = NULL;
+    size_t len = 0;
+    int rc = tt_read_file_max(path, REGISTRY_MAX_BYTES, &text, &len, err);
+    json_t *root = NULL;
+    if (rc == TT_OK) {
+        json_error_t je;
+        root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        if (!root) rc = tt_fail(err, TT_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    }
+    free(text);
+    if (rc == TT_OK && !json_is_object(root))
+        rc = tt_fail(err, TT_ERR_PARSE, "%s: the top level must be an object {\"models\": {...}}", path);
+    if (rc == TT_OK) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(root, k, v) {
+            if (strcmp(k, "models") && k[0] != '_') {
+                rc = tt_fail(err, TT_ERR_PARSE, "%s: unknown top-level key '%s' (the file holds 'models'; keys starting "
+                                                "with '_' are comments)", path, k);
+                break;
+            }
+        }
+    }
+    if (rc == TT_OK && !json_is_object(json_object_get(root, "models")))
         rc = tt_fail(err, TT_ERR_PARSE, "%s: top level needs an object 'models'", path);
     if (rc == TT_OK) {
         const char *name;
@@ -45,6 +75,21 @@ int registry_load(const char *path, int optional, registry **out, char *err)
                 rc = tt_fail(err, TT_ERR_PARSE,
                              "%s: model '%s' has an 'api_key': keys belong in the environment; name the variable with 'api_key_env'",
                              path, name);
+                break;
+            }
+            /* the key its variable holds is redacted everywhere from now on */
+            json_t *ke = json_object_get(v, "api_key_env");
+            if (json_is_string(ke)) tt_redact_add_env(json_string_value(ke));
+            /* every entry checked now, not only the one asked for */
+            registry_model m;
+            memset(&m, 0, sizeof m);
+            engine_options_default(&m.options);
+            char origin[600];
+            snprintf(origin, sizeof origin, "%s: model '%s'", path, name);
+            rc = registry_model_apply(&m, v, origin, err);
+            registry_model_clear(&m);
+            if (rc) {
+                rc = TT_ERR_PARSE;
                 break;
             }
         }
@@ -68,12 +113,6 @@ void registry_free(registry *r)
     free(r);
 }
 
-static double num_or(json_t *o, const char *k, double dflt)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
 /* The settings a model takes (models.json entries, --model_args). */
 static const char *const setting_names[] = {"spec", "base_url", "api_key_env", "threads", "max_concurrency", "rpm",
                                             "tpm", "timeout_s", "max_retries", "context_length", "price", "description"};
@@ -94,32 +133,103 @@ static int is_setting(const char *k)
     return k[0] == '_';
 }
 
+/* A whole number in [lo, hi] (1.0 counts as 1). */
+static int get_int(const json_t *v, long lo, long hi, const char *origin, const char *k, int *out, char *err)
+{
+    double d = json_is_number(v) ? json_number_value(v) : NAN;
+    if (!json_is_number(v) || !isfinite(d) || d != floor(d))
+        return tt_fail(err, TT_ERR_USAGE, "%s: '%s' must be a whole number", origin, k);
+    if (d < (double)lo || d > (double)hi)
+        return tt_fail(err, TT_ERR_USAGE, "%s: '%s' is %g; it must be between %ld and %ld", origin, k, d, lo, hi);
+    *out = (int)d;
+    return TT_OK;
+}
+
+/* A number in [lo, hi] (above lo when open_lo). */
+static int get_num(const json_t *v, double lo, int open_lo, double hi, const char *origin, const char *k, double *out,
+                   char *err)
+{
+    double d = json_is_number(v) ? json_number_value(v) : NAN;
+    if (!json_is_number(v) || !isfinite(d)) return tt_fail(err, TT_ERR_USAGE, "%s: '%s' must be a number", origin, k);
+    if (d < lo || (open_lo && d == lo) || d > hi)
+        return tt_fail(err, TT_ERR_USAGE, "%s: '%s' is %g; it must be %s %g and at most %g", origin, k, d,
+                       open_lo ? "above" : "at least", lo, hi);
+    *out = d;
+    return TT_OK;
+}
+
+static int is_env_name(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_')) return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_')) return 0;
+    return 1;
+}
+
 static int apply_one(registry_model *m, const char *k, json_t *v, const char *origin, char *err)
 {
-    int num = !strcmp(k, "threads") || !strcmp(k, "max_concurrency") || !strcmp(k, "rpm") || !strcmp(k, "tpm") ||
-              !strcmp(k, "timeout_s") || !strcmp(k, "max_retries") || !strcmp(k, "context_length");
-    if (num && !json_is_number(v)) return tt_fail(err, TT_ERR_USAGE, "%s: '%s' must be a number", origin, k);
-    if ((!strcmp(k, "base_url") || !strcmp(k, "api_key_env") || !strcmp(k, "spec")) && !json_is_string(v))
+    int rc = TT_OK, i = 0;
+    double d = 0;
+    if ((!strcmp(k, "base_url") || !strcmp(k, "api_key_env") || !strcmp(k, "spec") || !strcmp(k, "description")) &&
+        !json_is_string(v))
         return tt_fail(err, TT_ERR_USAGE, "%s: '%s' must be a string", origin, k);
-    double d = num ? json_number_value(v) : 0;
-    if (!strcmp(k, "base_url")) {
+    if (!strcmp(k, "spec")) {
+        rc = engine_spec_check(json_string_value(v), err);
+        if (rc) {
+            char inner[TT_ERR_SIZE];
+            snprintf(inner, sizeof inner, "%s", err);
+            return tt_fail(err, TT_ERR_USAGE, "%s: 'spec': %s", origin, inner);
+        }
+        if (!m->spec) m->spec = tt_strdup(json_string_value(v));
+    } else if (!strcmp(k, "description")) {
+        /* for people */
+    } else if (!strcmp(k, "base_url")) {
+        const char *u = json_string_value(v);
+        if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
+            return tt_fail(err, TT_ERR_USAGE, "%s: 'base_url' '%.200s' is not an http:// or https:// URL", origin, u);
         free(m->base_url);
-        m->options.base_url = m->base_url = tt_strdup(json_string_value(v));
+        m->options.base_url = m->base_url = tt_strdup(u);
     } else if (!strcmp(k, "api_key_env")) {
+        if (!is_env_name(json_string_value(v)))
+            return tt_fail(err, TT_ERR_USAGE, "%s: 'api_key_env' must name an environment variable (letters, digits, _), "
+                                              "not hold a key", origin);
         free(m->api_key_env);
         m->options.api_key_env = m->api_key_env = tt_strdup(json_string_value(v));
-    } else if (!strcmp(k, "threads")) m->options.threads = (int)d;
-    else if (!strcmp(k, "max_concurrency")) m->options.max_concurrency = (int)d;
-    else if (!strcmp(k, "rpm")) m->options.rpm_limit = d;
-    else if (!strcmp(k, "tpm")) m->options.tpm_limit = d;
-    else if (!strcmp(k, "timeout_s")) m->options.timeout_s = d;
-    else if (!strcmp(k, "max_retries")) m->options.max_retries = (int)d;
-    else if (!strcmp(k, "context_length")) m->options.context_length = (int)d;
-    else if (!strcmp(k, "price") && json_is_object(v)) {
-        m->price_input_per_mtok = num_or(v, "input_per_mtok", -1);
-        m->price_output_per_mtok = num_or(v, "output_per_mtok", -1);
+        tt_redact_add_env(m->api_key_env);
+    } else if (!strcmp(k, "threads")) {
+        if ((rc = get_int(v, 0, 4096, origin, k, &i, err)) == TT_OK) m->options.threads = i;
+    } else if (!strcmp(k, "max_concurrency")) {
+        if ((rc = get_int(v, 1, 4096, origin, k, &i, err)) == TT_OK) m->options.max_concurrency = i;
+    } else if (!strcmp(k, "max_retries")) {
+        if ((rc = get_int(v, 0, 100, origin, k, &i, err)) == TT_OK) m->options.max_retries = i;
+    } else if (!strcmp(k, "context_length")) {
+        if ((rc = get_int(v, 0, 1 << 24, origin, k, &i, err)) == TT_OK) m->options.context_length = i;
+    } else if (!strcmp(k, "rpm")) {
+        if ((rc = get_num(v, 0, 0, 1e9, origin, k, &d, err)) == TT_OK) m->options.rpm_limit = d;
+    } else if (!strcmp(k, "tpm")) {
+        if ((rc = get_num(v, 0, 0, 1e12, origin, k, &d, err)) == TT_OK) m->options.tpm_limit = d;
+    } else if (!strcmp(k, "timeout_s")) {
+        if ((rc = get_num(v, 0, 1, 86400, origin, k, &d, err)) == TT_OK) m->options.timeout_s = d;
+    } else if (!strcmp(k, "price")) {
+        if (!json_is_object(v))
+            return tt_fail(err, TT_ERR_USAGE, "%s: 'price' must be an object {\"input_per_mtok\": N, \"output_per_mtok\": N}",
+                           origin);
+        const char *pk;
+        json_t *pv;
+        double in = -1, out = -1;
+        json_object_foreach(v, pk, pv) {
+            char what[64];
+            snprintf(what, sizeof what, "price.%s", pk);
+            if (!strcmp(pk, "input_per_mtok")) rc = get_num(pv, 0, 0, 1e9, origin, what, &in, err);
+            else if (!strcmp(pk, "output_per_mtok")) rc = get_num(pv, 0, 0, 1e9, origin, what, &out, err);
+            else if (pk[0] != '_')
+                rc = tt_fail(err, TT_ERR_USAGE, "%s: '%s' is not a price (input_per_mtok, output_per_mtok)", origin, what);
+            if (rc) return rc;
+        }
+        m->price_input_per_mtok = in;
+        m->price_output_per_mtok = out;
     }
-    return TT_OK;
+    return rc;
 }
 
 int registry_model_apply(registry_model *m, const json_t *params, const char *origin, char *err)
@@ -143,7 +253,7 @@ int registry_model_apply(registry_model *m, const json_t *params, const char *or
                          "max_retries", "context_length");
             break;
         }
-        if (!strcmp(name, "spec") && m->spec) continue;   /* a name's spec stays */
+        if (name[0] == '_') continue;   /* a comment */
         if ((rc = apply_one(m, name, v, origin, err)) != TT_OK) break;
         json_object_set(merged, name, v);
     }

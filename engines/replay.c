@@ -217,6 +217,11 @@ int replay_open(const engine_spec *spec, const engine_options *opt, engine **out
         re->n++;
     }
     free(text);
+    if (re->n == 0) {   /* a wrong path or a broken recording: no model answers nothing */
+        rc = tt_fail(err, TT_ERR_PARSE, "replay file '%s' holds no recordings", arg);
+        replay_close(&re->base);
+        return rc;
+    }
     qsort(re->entries, re->n, sizeof *re->entries, cmp_entry);
     *out = &re->base;
     return TT_OK;

@@ -217,8 +217,16 @@ int dataset_read_file(const char *path, char **out, size_t *len, char *err)
 {
     *out = NULL;
     *len = 0;
-    gzFile g = gzopen(path, "rb");
-    if (!g) return tt_fail(err, TT_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    /* a regular file only: a FIFO would hang, /dev/zero never end */
+    int fd;
+    size_t size;
+    int rc = tt_open_regular(path, TT_READ_MAX, &fd, &size, err);
+    if (rc) return rc;
+    gzFile g = gzdopen(fd, "rb");
+    if (!g) {
+        close(fd);
+        return tt_fail(err, TT_ERR_IO, "cannot open '%s': %s", path, strerror(errno ? errno : ENOMEM));
+    }
     tt_buf b;
     tt_buf_init(&b);
     char chunk[65536];

@@ -6,22 +6,95 @@
 #include "harness/executor.h"
 #include "harness/failures.h"
 #include "engines/request_json.h"
+#include "engines/spec.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/util.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-void executor_cache_key(const char *spec, const engine_request *req, char key[65])
+int executor_file_hash(store *st, const char *path, char hex[65], char *err)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real)) return tt_fail(err, TT_ERR_IO, "cannot resolve '%s': %s", path, strerror(errno));
+    int fd;
+    size_t size;
+    int rc = tt_open_regular(real, 0, &fd, &size, err);
+    if (rc) return rc;
+    struct stat a, b;
+    if (fstat(fd, &a) < 0) {
+        close(fd);
+        return tt_fail(err, TT_ERR_IO, "cannot stat '%s': %s", real, strerror(errno));
+    }
+    store_file_stat fs = {(int64_t)a.st_size, (int64_t)a.st_mtim.tv_sec * 1000000000 + a.st_mtim.tv_nsec,
+                          (int64_t)a.st_ctim.tv_sec * 1000000000 + a.st_ctim.tv_nsec, (int64_t)a.st_ino,
+                          (int64_t)a.st_dev};
+    if (st && store_file_hash_get(st, real, &fs, hex, NULL) == TT_OK) {
+        close(fd);
+        return TT_OK;
+    }
+    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    if (size && map == MAP_FAILED) {
+        close(fd);
+        return tt_fail(err, TT_ERR_IO, "cannot map '%s' to hash it: %s", real, strerror(errno));
+    }
+    tt_sha256_hex(size ? map : "", size, hex);
+    if (size) munmap(map, size);
+    int same = fstat(fd, &b) == 0 && b.st_size == a.st_size && b.st_mtim.tv_sec == a.st_mtim.tv_sec &&
+               b.st_mtim.tv_nsec == a.st_mtim.tv_nsec && b.st_ctim.tv_sec == a.st_ctim.tv_sec &&
+               b.st_ctim.tv_nsec == a.st_ctim.tv_nsec;
+    close(fd);
+    if (!same) return tt_fail(err, TT_ERR_IO, "'%s' changed while it was being hashed; try again", real);
+    char perr[TT_ERR_SIZE];
+    if (st && store_file_hash_put(st, real, &fs, hex, perr) != TT_OK) tt_log(TT_LOG_WARN, "%s", perr);
+    return TT_OK;
+}
+
+int executor_identity(const char *spec, const engine *e, const engine_options *opt, store *st, char **out,
+                      char *err)
+{
+    *out = NULL;
+    engine_spec sp;
+    int rc = engine_spec_parse(spec, &sp, err);
+    if (rc) {
+        engine_spec_clear(&sp);
+        return rc;
+    }
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_printf(&b, "spec=%s", spec);
+    struct stat fst;
+    if (sp.arg && stat(sp.arg, &fst) == 0 && S_ISREG(fst.st_mode)) {
+        char hex[65];
+        rc = executor_file_hash(st, sp.arg, hex, err);
+        if (rc == TT_OK) tt_buf_printf(&b, " sha256=%s", hex);
+    }
+    const char *endpoint = e ? engine_get_endpoint(e) : NULL;
+    if (endpoint) tt_buf_printf(&b, " endpoint=%s", endpoint);
+    if (opt && opt->context_length > 0) tt_buf_printf(&b, " context_length=%d", opt->context_length);
+    engine_spec_clear(&sp);
+    if (rc) {
+        tt_buf_free(&b);
+        return rc;
+    }
+    *out = tt_buf_detach(&b);
+    return TT_OK;
+}
+
+void executor_cache_key(const char *identity, const engine_request *req, char key[65])
 {
     char *json = engine_request_to_json(req);
     tt_buf b;
     tt_buf_init(&b);
-    tt_buf_printf(&b, "%s\n%s\n%s", spec, engine_request_kind_name(req->kind), json);
+    tt_buf_printf(&b, "%s\n%s\n%s", identity, engine_request_kind_name(req->kind), json);
     /* Log-likelihoods cached under an older scoring rule are not reused. */
     if (req->kind == ENGINE_REQ_LOGLIKELIHOOD || req->kind == ENGINE_REQ_LOGLIKELIHOOD_ROLLING)
         tt_buf_printf(&b, "\n%s", ENGINE_SCORING_RULE);

@@ -62,8 +62,8 @@ typedef struct executor_stats {
     double seconds;
 } executor_stats;
 
-/* Answers reqs[0..n-1] with model e (spec is the cache identity, normally
- * engine_get_spec(e)). responses[i] is filled for every i (free each with
+/* Answers reqs[0..n-1] with model e (spec is the cache identity: the
+ * runner passes executor_identity's). responses[i] is filled for every i (free each with
  * engine_response_free). cache may be NULL (no caching). jobs <= 0 means 1.
  * Returns TT_OK, or the engine's fatal code with err set (responses are
  * still all filled, the unanswered ones with an error text). */
@@ -71,9 +71,29 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
                  int jobs, const executor_progress *progress, engine_response *responses,
                  executor_stats *stats, char *err);
 
-/* Cache key of a request for a model: sha256 hex of spec, kind and the
- * canonical request JSON (log-likelihood kinds also ENGINE_SCORING_RULE).
+/* Cache key of a request for a model: sha256 hex of the model's identity
+ * (executor_identity), the request kind and the canonical request JSON
+ * (every sampling setting, max tokens, stop strings, the messages with any
+ * system prompt, the seed; log-likelihood kinds also ENGINE_SCORING_RULE).
  * key must hold 65 bytes. */
-void executor_cache_key(const char *spec, const engine_request *req, char key[65]);
+void executor_cache_key(const char *identity, const engine_request *req, char key[65]);
+
+/* What answers, as the cache must see it (docs/DESIGN.md, "The request
+ * cache"): one line with the canonical spec; the sha256 of the file the
+ * spec's ARG names, when it names one (GGUF weights, a replay file: new
+ * contents are a new model even under the same path); the resolved
+ * endpoint (an HTTP kind's base URL after models.json, --model_args and
+ * the environment: the same openai:NAME behind another server is another
+ * model); and the engine settings that change answers (context_length:
+ * prompts are cut to fit). File hashes are computed once per change and
+ * kept in the store (store/files.h; st may be NULL: hashed every time).
+ * *out: caller frees. */
+int executor_identity(const char *spec, const engine *e, const engine_options *opt, store *st, char **out,
+                      char *err);
+
+/* The sha256 hex of path's contents, from st's file-hash cache when the
+ * file's size, times, inode and device match (store/files.h), else read
+ * once and recorded. path must be a regular file. */
+int executor_file_hash(store *st, const char *path, char hex[65], char *err);
 
 #endif

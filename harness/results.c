@@ -9,6 +9,7 @@
 #include "harness/results.h"
 #include "core/pytext.h"
 #include "core/util.h"
+#include "core/redact.h"
 #include "core/version.h"
 #include "engines/request_json.h"
 
@@ -90,6 +91,13 @@ void results_doc_note(json_t *doc, const char *note)
     json_t *notes = json_object_get(doc, "notes");
     if (!notes) json_object_set_new(doc, "notes", notes = json_array());
     json_array_append_new(notes, json_string(note));
+}
+
+void results_doc_sandbox(json_t *doc, const char *task_name, const char *level, const char *protections)
+{
+    json_t *sb = json_object_get(doc, "sandbox");
+    if (!sb) json_object_set_new(doc, "sandbox", sb = json_object());
+    json_object_set_new(sb, task_name, json_pack("{s:s,s:s}", "level", level, "protections", protections));
 }
 
 static void json_num_or_na(json_t *o, const char *key, double v)
@@ -282,9 +290,9 @@ int results_model_dir(const char *dir, const char *model_name, char **out, char 
 int results_write(const json_t *doc, const char *model_dir, const char *date_id, char *err)
 {
     char *path = tt_asprintf("%s/results_%s.json", model_dir, date_id);
-    int rc = TT_OK;
-    if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0)
-        rc = tt_fail(err, TT_ERR_IO, "cannot write '%s'", path);
+    char *text = tt_redact_owned(json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII));   /* core/redact.h */
+    int rc = text ? tt_write_file(path, text, strlen(text), err) : tt_fail(err, TT_ERR_IO, "cannot write '%s'", path);
+    free(text);
     free(path);
     return rc;
 }
@@ -326,7 +334,8 @@ void results_sample_write(FILE *out, const task *t, const task_instance *in, jso
     json_object_set(line, "metrics", scores);
     if (error) json_object_set_new(line, "error", json_string(error));
     json_object_set_new(line, "task", json_string(t->name));
-    json_dumpf(line, out, JSON_COMPACT | JSON_ENSURE_ASCII);
-    fputc('\n', out);
+    char *text = tt_redact_owned(json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII));   /* core/redact.h */
+    if (text) fprintf(out, "%s\n", text);
+    free(text);
     json_decref(line);
 }

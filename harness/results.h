@@ -15,7 +15,8 @@
  *     "model_name", "model_name_sanitized", "start_time", "end_time",
  *     "total_evaluation_time_seconds", ...), and Tianti's own "skipped",
  *     "errors" (when documents could not be scored), "notes", "truncated",
- *     "usage",
+ *     "sandbox" (per code task: the level and protections its programs ran
+ *     with), "usage",
  *     "run_id", "tianti_version" and "tianti_commit";
  *   - with --output DIR, per model, as lm-eval's EvaluationTracker names
  *     them: DIR/<model name sanitized>/results_<date id>.json (that model's
@@ -59,6 +60,9 @@ void results_doc_error(json_t *doc, const char *task_name, const char *cause, in
                        const char *example);
 /* Adds a sentence to "notes" (e.g. the sandbox protections in force). */
 void results_doc_note(json_t *doc, const char *note);
+/* Records under "sandbox" the level ("strict", "weak", "none") and the
+ * protections the code of task_name ran with. */
+void results_doc_sandbox(json_t *doc, const char *task_name, const char *level, const char *protections);
 
 /* Adds task t's scores; n_original: the task's documents before --limit.
  * Values that are N/A for a reason (score_result.note) add a note. */

@@ -45,6 +45,14 @@ void run_identity_hash(const json_t *config, char hash[65])
     free(s);
 }
 
+void run_identity_key(const plan *p, const registry_model *models, int n_models, const run_identity_settings *s,
+                      char hash[65])
+{
+    json_t *cfg = run_identity_config(p, models, n_models, s);
+    run_identity_hash(cfg, hash);
+    json_decref(cfg);
+}
+
 int run_identity_begin(store *st, const plan *p, const registry_model *models, int n_models,
                        const run_identity_settings *s, int64_t *run_id, int *resumed, char *err)
 {

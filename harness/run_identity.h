@@ -45,6 +45,11 @@ void run_identity_hash(const json_t *config, char hash[65]);
 /* The canonical form itself (caller frees). */
 char *run_identity_canonical(const json_t *config);
 
+/* The identity (config hash) run_identity_begin would look for: the key of
+ * the run's lease (harness/run_lease.h). */
+void run_identity_key(const plan *p, const registry_model *models, int n_models, const run_identity_settings *s,
+                      char hash[65]);
+
 /* Finds the unfinished run with this identity and marks it running again
  * (*resumed = 1), or creates a new one (*resumed = 0). */
 int run_identity_begin(store *st, const plan *p, const registry_model *models, int n_models,

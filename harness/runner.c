@@ -19,6 +19,7 @@
 #include "harness/plan.h"
 #include "harness/results.h"
 #include "harness/run_identity.h"
+#include "harness/run_lease.h"
 #include "harness/score.h"
 #include "judges/stats.h"
 #include "store/store.h"
@@ -49,6 +50,7 @@ typedef struct model_ctx {
     char *out_dir;                /* --output: DIR/<model name sanitized>, else NULL */
     char *date_id;                /* lm-eval's date id in the file names */
     FILE *samples_out;            /* --output: the task's samples_<task>_<date id>.jsonl */
+    char *identity;               /* what answers, for the request cache (executor_identity) */
 } model_ctx;
 
 /* ---- one task of one model ------------------------------------------------------------ */
@@ -80,7 +82,7 @@ static int answer(model_ctx *mc, const task *t, const plan_requests *pr, engine_
     if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
         jobs = mc->model->options.max_concurrency;
     executor_stats xs;
-    int rc = executor_run(mc->e, mc->model->spec, mc->st, pr->reqs, pr->n_req, jobs, &prog, resp, &xs, err);
+    int rc = executor_run(mc->e, mc->identity, mc->st, pr->reqs, pr->n_req, jobs, &prog, resp, &xs, err);
     mc->usage.requests += xs.total;
     mc->usage.cache_hits += xs.cache_hits;
     mc->usage.failed += xs.failed;
@@ -96,11 +98,19 @@ static int execute_code(model_ctx *mc, const task *t, score_state *sc, const pla
 {
     size_t n_programs;
     char prot[256];
-    int rc = score_execute_code(sc, t, pr->ins, pr->n_docs, resp, pr->first, mc->o->jobs, &n_programs, prot, sizeof prot, err);
+    sandbox_level level = SANDBOX_LEVEL_STRICT;
+    sandbox_config sb;
+    sandbox_config_init(&sb);
+    sb.level = mc->o->sandbox;
+    int rc = score_execute_code(sc, t, pr->ins, pr->n_docs, resp, pr->first, mc->o->jobs, &sb, &n_programs, prot,
+                                sizeof prot, &level, err);
     if (rc == TT_OK && n_programs > 0) {
-        tt_log(TT_LOG_INFO, "%s: executed %zu programs; protections in force: %s", t->name, n_programs, prot);
-        char *note = tt_asprintf("%s: code executed in the sandbox with: %s", t->name, prot);
+        const char *ln = sandbox_level_name(level);
+        tt_log(TT_LOG_INFO, "%s: executed %zu programs in the %s sandbox; protections in force: %s", t->name,
+               n_programs, ln, prot);
+        char *note = tt_asprintf("%s: code executed in the %s sandbox with: %s", t->name, ln, prot);
         results_doc_note(mc->doc, note);
+        results_doc_sandbox(mc->doc, t->name, ln, prot);
         free(note);
     }
     return rc;
@@ -293,8 +303,12 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
     eo.verbose = o->verbose;
     int rc = engine_open(m->spec, &eo, &mc.e, err);
     if (rc) return rc;
+    /* what answers: the cache must not hand one model's answers to another */
+    rc = executor_identity(m->spec, mc.e, &eo, st, &mc.identity, err);
+    if (rc == TT_OK) tt_log(TT_LOG_DEBUG, "model '%s' answers as: %s", m->name, mc.identity);
     engine_spec sp;
-    rc = engine_spec_parse(m->spec, &sp, err);
+    if (rc == TT_OK) rc = engine_spec_parse(m->spec, &sp, err);
+    else memset(&sp, 0, sizeof sp);
     if (rc == TT_OK)
         rc = store_model_ensure(st, m->spec, m->name, sp.kind, sp.precision, m->params_json, &mc.model_id, err);
     engine_spec_clear(&sp);
@@ -364,6 +378,7 @@ static int eval_model(const runner_options *o, const plan *p, store *st, int64_t
     free(results);
     free(mc.out_dir);
     free(mc.date_id);
+    free(mc.identity);
     engine_close(mc.e);
     return rc;
 }
@@ -423,12 +438,35 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
             tt_log(TT_LOG_INFO, "task '%s' (%s) is scored on its plain prompt: chat mode applies to generation tasks",
                    p.tasks[i]->name, task_output_type_name(p.tasks[i]->output_type));
     store *st = NULL;
+    run_lease *lease = NULL;
     if (o->output_dir) rc = tt_mkdir_p(o->output_dir, err);
     if (rc == TT_OK) rc = store_open(o->db_path, &st, err);
     if (rc) goto out;
 
+    /* Code tasks: the sandbox must run at the level asked for before any
+     * model is asked anything (a refusal says what is missing and how to
+     * accept a weaker level). */
+    int code_tasks = 0;
+    for (int i = 0; i < p.n_tasks; i++) code_tasks |= p.tasks[i]->unsafe;
+    if (code_tasks && o->allow_code_execution) {
+        sandbox_config sb;
+        sandbox_config_init(&sb);
+        sb.level = o->sandbox;
+        sandbox_level got;
+        char prot[256];
+        rc = sandbox_check(&sb, &got, prot, sizeof prot, err);
+        if (rc) goto out;
+        if (got == SANDBOX_LEVEL_NONE)
+            tt_log(TT_LOG_WARN, "WARNING: --sandbox=none: model-written code runs WITHOUT isolation, with this "
+                                "user's access to files, network and processes; use it for trusted code only");
+        else
+            tt_log(TT_LOG_INFO, "sandbox: level %s (protections: %s)", sandbox_level_name(got), prot);
+    }
+
     /* 2. The run: resumed or new. */
     json_t *overrides = json_object();
+    if (code_tasks && o->allow_code_execution)
+        json_object_set_new(overrides, "sandbox", json_string(sandbox_level_name(o->sandbox)));
     if (o->gen_kwargs) json_object_set(overrides, "gen_kwargs", (json_t *)o->gen_kwargs);
     if (o->model_args) json_object_set(overrides, "model_args", (json_t *)o->model_args);
     if (o->chat) json_object_set_new(overrides, "chat", json_true());
@@ -436,11 +474,17 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
                                  .shard_index = o->shard_index, .shard_count = o->shard_count,
                                  .overrides = overrides};
     int64_t run_id;
-    int resumed;
-    rc = run_identity_begin(st, &p, models, o->n_models, &ids, &run_id, &resumed, err);
+    int resumed = 0;
+    /* one live run per identity: a second process with the same arguments
+     * refuses (or waits), a dead one's run is taken over */
+    char ident[65];
+    run_identity_key(&p, models, o->n_models, &ids, ident);
+    rc = run_lease_take(st, o->db_path, ident, o->wait_for_run, &lease, err);
+    if (rc == TT_OK) rc = run_identity_begin(st, &p, models, o->n_models, &ids, &run_id, &resumed, err);
     json_decref(overrides);
     if (resumed) tt_log(TT_LOG_INFO, "resuming run %lld (same tasks, models and settings)", (long long)run_id);
     if (rc) goto out;
+    run_lease_set_run(lease, run_id);
     *run_id_out = run_id;
 
     /* 3. Every model on every task. */
@@ -471,6 +515,7 @@ int runner_run(const runner_options *o, json_t **results, int64_t *run_id_out, c
     if (rc == TT_OK || nothing) *results = docs;
     else json_decref(docs);
 out:
+    run_lease_drop(lease);
     store_close(st);
     plan_free(&p);
     runner_models_free(models, o->n_models);

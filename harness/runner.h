@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "engines/registry.h"
+#include "judges/sandbox.h"
 
 /* Where the requests of one (model, task) stand. */
 typedef struct runner_progress {
@@ -71,6 +72,7 @@ typedef struct runner_options {
     int samples;                  /* > 0: samples per generation doc (pass@k n) */
     int bootstrap_iters;          /* stderr bootstrap rounds */
     int allow_code_execution;
+    sandbox_level sandbox;        /* code tasks: strict (default), weak or none (judges/sandbox.h) */
     int shard_index, shard_count; /* shard_count > 1: evaluate only documents i with
                                      i % shard_count == shard_index (docs/scale.md) */
     runner_progress_fn progress;  /* NULL: no progress reports */
@@ -82,6 +84,8 @@ typedef struct runner_options {
     const json_t *gen_kwargs;     /* NULL, or generation settings over every generation task's
                                      (task_set_generation; lm-eval's --gen_kwargs) */
     int chat;                     /* generation tasks in chat mode (lm-eval's --apply_chat_template) */
+    int wait_for_run;             /* the same run live in another process: wait for it (else refuse;
+                                     harness/run_lease.h) */
 } runner_options;
 
 void runner_options_default(runner_options *o);

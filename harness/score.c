@@ -102,8 +102,8 @@ const char *score_column_filter(const score_state *s, int c)
 
 /* See score.h; the outcomes per document are kept as compact JSON. */
 int score_execute_code(score_state *sc, const task *t, const task_instance *ins, size_t n_ins,
-                       const engine_response *resp, const int *first, int jobs, size_t *n_programs, char *protections,
-                       size_t protections_n, char *err)
+                       const engine_response *resp, const int *first, int jobs, const sandbox_config *sandbox,
+                       size_t *n_programs, char *protections, size_t protections_n, sandbox_level *level, char *err)
 {
     size_t n_docs = n_ins;
     *n_programs = 0;
@@ -139,10 +139,23 @@ int score_execute_code(score_state *sc, const task *t, const task_instance *ins,
     if (rc == TT_OK && k > 0) {
         code_judge_config cfg;
         code_judge_config_init(&cfg);
+        if (sandbox) {
+            cfg.sandbox = *sandbox;
+            cfg.sandbox.proof = 1;
+        }
         rc = code_judge_run_many(&cfg, items, k, jobs > 1 ? jobs : 1, results, err);
     }
     if (rc == TT_OK && k > 0) {
-        sandbox_protections_str(results[0].protections, protections, protections_n);
+        /* the weakest level any program ran at, and its protections */
+        size_t weakest = 0;
+        int any = 0;
+        for (size_t j = 0; j < k; j++) {
+            if (results[j].outcome == SANDBOX_REFUSED) continue;
+            if (!any || results[j].level > results[weakest].level) weakest = j;
+            any = 1;
+        }
+        sandbox_protections_str(results[weakest].protections, protections, protections_n);
+        *level = results[weakest].level;
         *n_programs = k;
         json_t **per_doc = tt_calloc(n_docs + 1, sizeof *per_doc);
         for (size_t j = 0; j < k; j++) {
@@ -152,6 +165,8 @@ int score_execute_code(score_state *sc, const task *t, const task_instance *ins,
             if (!per_doc[i]) per_doc[i] = json_array();
             json_t *o = json_object();
             json_object_set_new(o, "outcome", json_string(sandbox_outcome_name(results[j].outcome)));
+            if (results[j].outcome != SANDBOX_REFUSED)
+                json_object_set_new(o, "sandbox", json_string(sandbox_level_name(results[j].level)));
             if (results[j].outcome != SANDBOX_PASSED) json_object_set_new(o, "detail", json_string(results[j].detail));
             json_array_append_new(per_doc[i], o);
         }

@@ -22,6 +22,7 @@
 #include "engines/engine.h"
 #include "harness/filter.h"
 #include "harness/task.h"
+#include "judges/sandbox.h"
 #include "judges/metrics.h"
 #include "judges/stats.h"
 
@@ -66,11 +67,14 @@ const char *score_column_filter(const score_state *s, int c);
  * documents evaluated (a shard's are a subset of the n_docs of score_init;
  * each is kept under its doc_index), resp their responses, those of ins[i]
  * from first[i]. On
- * success *n_programs says how many programs ran and protections which
- * sandbox protections were in force (when any ran). */
+ * success *n_programs says how many programs ran, protections which
+ * sandbox protections were in force and *level the weakest level any
+ * program ran at (when any ran). sandbox: limits and level (NULL:
+ * sandbox_config_init's, strict). Each document's outcomes record the level
+ * too. */
 int score_execute_code(score_state *s, const task *t, const task_instance *ins, size_t n_ins,
-                       const engine_response *resp, const int *first, int jobs, size_t *n_programs, char *protections, size_t protections_n,
-                       char *err);
+                       const engine_response *resp, const int *first, int jobs, const sandbox_config *sandbox,
+                       size_t *n_programs, char *protections, size_t protections_n, sandbox_level *level, char *err);
 
 /* Scores one document into the columns and fills scores ({"metric,filter":
  * value}) and filtered ({filter: [filtered responses]}). resp: the

@@ -187,12 +187,16 @@ static void add_task(suite *s, const char *p)
 static int load_into(suite *s, const char *path, const char *tasks_dir, int depth, int top, char *err)
 {
     if (depth > SUITE_MAX_DEPTH) return tt_fail(err, TT_ERR_PARSE, "%s: suites nested too deeply", path);
+    if (!tt_file_exists(path)) return tt_fail(err, TT_ERR_NOTFOUND, "cannot open suite '%s'", path);
+    /* a suite is a few KiB: a regular file of at most 16 MiB */
+    char *text = NULL;
+    size_t len = 0;
+    int trc = tt_read_file_max(path, (size_t)16 << 20, &text, &len, err);
+    if (trc) return trc;
     json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        if (!tt_file_exists(path)) return tt_fail(err, TT_ERR_NOTFOUND, "cannot open suite '%s'", path);
-        return tt_fail(err, TT_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-    }
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
+    if (!j) return tt_fail(err, TT_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
     int rc = TT_OK;
     const char *k;
     json_t *v;

@@ -92,7 +92,8 @@ static int load_merged(const char *path, const char *text_in, size_t len_in, int
         text = tt_strndup(text_in, len_in);
         len = len_in;
     } else {
-        int rc = tt_read_file(path, &text, &len, err);
+        /* a task file is a few KiB: a regular file of at most 16 MiB */
+        int rc = tt_read_file_max(path, (size_t)16 << 20, &text, &len, err);
         if (rc) return rc;
     }
     json_error_t je;
@@ -418,16 +419,22 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             else t->fewshot_seed = (uint64_t)json_integer_value(v);
         } else if (!strcmp(k, "target_delimiter")) rc = get_string(s, k, v, &t->target_delimiter, err);
         else if (!strcmp(k, "fewshot_delimiter")) rc = get_string(s, k, v, &t->fewshot_delimiter, err);
-        else if (!strcmp(k, "generation") || !strcmp(k, "generation_kwargs")) gen_kwargs = v;
+        else if (!strcmp(k, "generation") || !strcmp(k, "generation_kwargs")) {
+            if (gen_kwargs) rc = field_fail(s, k, err, "is given twice (as 'generation' and 'generation_kwargs'); keep one");
+            gen_kwargs = v;
+        }
         else if (!strcmp(k, "repeats")) {
             if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000)
                 rc = field_fail(s, k, err, "must be an integer from 1 to 1000");
             else t->gen.n = (int)json_integer_value(v);
         } else if (!strcmp(k, "filters") || !strcmp(k, "filter_list")) {
-            rc = check_list(s, k, v, err);
+            /* one meaning, two spellings (lm-eval's filter_list): one of them */
+            rc = t->filters ? field_fail(s, k, err, "is given twice (as 'filters' and 'filter_list'); keep one")
+                            : check_list(s, k, v, err);
             if (!rc) t->filters = json_incref(v);
         } else if (!strcmp(k, "metrics") || !strcmp(k, "metric_list")) {
-            rc = check_list(s, k, v, err);
+            rc = t->metrics ? field_fail(s, k, err, "is given twice (as 'metrics' and 'metric_list'); keep one")
+                            : check_list(s, k, v, err);
             if (!rc) t->metrics = json_incref(v);
         } else if (!strcmp(k, "chat")) rc = get_bool(s, k, v, &t->chat, err);
         else if (!strcmp(k, "unsafe") || !strcmp(k, "unsafe_code")) rc = get_bool(s, k, v, &t->unsafe, err);

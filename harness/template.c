@@ -308,7 +308,19 @@ static json_t *change_case(const json_t *s, int upper)
     return r;
 }
 
-/* Parses "( args )" after a method name; at most 2 args. */
+/* Drops the n arguments parsed so far (a failed parse_args). */
+static int drop_args(json_t **args, int *n)
+{
+    for (int i = 0; i < *n; i++) {
+        json_decref(args[i]);
+        args[i] = NULL;
+    }
+    *n = 0;
+    return -1;
+}
+
+/* Parses "( args )" after a method name; at most max args. On failure
+ * nothing is left to free (fuzz_template found them leaking). */
 static int parse_args(tp *p, json_t **args, int max, int *n)
 {
     *n = 0;
@@ -320,15 +332,15 @@ static int parse_args(tp *p, json_t **args, int max, int *n)
     for (;;) {
         if (*n >= max) {
             fail(p, "too many arguments");
-            return -1;
+            return drop_args(args, n);
         }
         json_t *a = parse_expr(p);
-        if (!a) return -1;
+        if (!a) return drop_args(args, n);
         args[(*n)++] = a;
         if (accept(p, ',')) continue;
         if (accept(p, ')')) return 0;
         fail(p, "expected ',' or ')'");
-        return -1;
+        return drop_args(args, n);
     }
 }
 

@@ -1,6 +1,7 @@
 /*
  * code_judge.c — HumanEval-style execution judging (see code_judge.h):
- * stop-sequence truncation, program assembly, and sandboxed runs.
+ * stop-sequence truncation, program assembly, the harness around the
+ * program, and sandboxed runs.
  */
 #include "judges/code_judge.h"
 
@@ -22,6 +23,7 @@ void code_judge_config_init(code_judge_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     sandbox_config_init(&cfg->sandbox);
+    cfg->sandbox.proof = 1;
     cfg->stop = NULL;
     cfg->truncate = 1;
 }
@@ -68,8 +70,63 @@ int code_judge_build_program(const code_problem *p, const char *completion, char
     return TT_OK;
 }
 
-/* Truncated, assembled program for one item; on a malformed problem,
- * *program is NULL and msg says why. */
+/* The harness, in Python. It runs before any of the program's code: it
+ * takes the nonce from fd 3 and the proof pipe from fd 4 (moving it to a
+ * random number and closing both), then executes the check program (given
+ * as hex, so that no text of it needs escaping) as openai/human-eval's
+ * harness does, and writes the nonce to the proof pipe only when that
+ * returned: sys.exit(0), os._exit(0) or SystemExit before check() ends the
+ * process first, and a program that closes or overwrites fds, or prints a
+ * made-up nonce, cannot produce the right bytes on the right pipe. */
+static const char k_harness_head[] =
+    "def _tianti_harness():\n"
+    "    import os, fcntl, linecache\n"
+    "    nonce = os.read(3, 64)\n"
+    "    os.close(3)\n"
+    "    proof = fcntl.fcntl(4, fcntl.F_DUPFD_CLOEXEC, 5 + int.from_bytes(os.urandom(2), 'little') % 40)\n"
+    "    os.close(4)\n"
+    "    write = os.write\n"
+    "    src = bytes.fromhex(\n        '";
+static const char k_harness_tail[] =
+    "').decode('utf-8')\n"
+    "    linecache.cache['program.py'] = (len(src), None, src.splitlines(True), 'program.py')\n"
+    "    code = compile(src, 'program.py', 'exec')\n"
+    "    del src\n"
+    "    exec(code, {'__name__': '__main__', '__builtins__': __builtins__})\n"
+    "    write(proof, nonce)\n"
+    "_tianti_harness()\n";
+
+char *code_judge_harness_program(const char *check_program)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(check_program);
+    tt_buf b;
+    tt_buf_init(&b);
+    tt_buf_puts(&b, k_harness_head);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)check_program[i];
+        char two[2] = { hex[ch >> 4], hex[ch & 15] };
+        tt_buf_append(&b, two, 2);
+        if (i % 2048 == 2047) tt_buf_puts(&b, "'\n        '");   /* adjacent literals join */
+    }
+    tt_buf_puts(&b, k_harness_tail);
+    return tt_buf_detach(&b);
+}
+
+/* A run that exited 0 without the harness's proof did not pass: the
+ * program ended (or broke the channel) before check() returned. */
+static void require_proof(const code_judge_config *cfg, sandbox_result *r)
+{
+    if (!cfg->sandbox.proof || r->outcome != SANDBOX_PASSED || r->proof_ok) return;
+    r->outcome = SANDBOX_FAILED;
+    snprintf(r->detail, sizeof r->detail,
+             "exited with status 0 before check() returned (sys.exit, os._exit or SystemExit in the "
+             "program, or the harness's channel was closed): not a pass");
+}
+
+/* Truncated, assembled program for one item, inside the harness when the
+ * sandbox gives the proof channel; on a malformed problem, *program is NULL
+ * and msg says why. */
 static char *prepare(const code_judge_config *cfg, const code_problem *p, const char *completion,
                      char *msg)
 {
@@ -79,6 +136,11 @@ static char *prepare(const code_judge_config *cfg, const code_problem *p, const 
     char *prog = NULL;
     if (code_judge_build_program(p, cut, &prog, msg) != TT_OK) prog = NULL;
     free(cut);
+    if (prog && cfg->sandbox.proof) {
+        char *wrapped = code_judge_harness_program(prog);
+        free(prog);
+        prog = wrapped;
+    }
     return prog;
 }
 
@@ -103,6 +165,7 @@ int code_judge_run(const code_judge_config *cfg_in, const code_problem *p, const
     }
     int rc = sandbox_run(&cfg_in->sandbox, prog, strlen(prog), res, err);
     free(prog);
+    if (rc == TT_OK) require_proof(cfg_in, res);
     return rc;
 }
 
@@ -141,7 +204,10 @@ int code_judge_run_many(const code_judge_config *cfg_in, const code_judge_item *
     if (nrun > 0) {
         sandbox_result *tmp = tt_calloc(nrun, sizeof *tmp);
         rc = sandbox_run_many(&cfg_in->sandbox, run, lens, nrun, jobs, tmp, err);
-        for (size_t j = 0; j < nrun; j++) results[map[j]] = tmp[j];
+        for (size_t j = 0; j < nrun; j++) {
+            require_proof(cfg_in, &tmp[j]);
+            results[map[j]] = tmp[j];
+        }
         free(tmp);
     }
     for (size_t i = 0; i < n; i++) free(progs[i]);

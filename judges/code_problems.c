@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 void code_problem_clear(code_problem *p)
@@ -28,7 +29,11 @@ void code_problems_free(code_problem *p, size_t n)
     free(p);
 }
 
-/* Reads one line (without its newline) into b; 0 at end of file. */
+/* A record longer than this is not a problem (a gzip bomb's line). */
+#define CODE_PROBLEM_MAX_LINE ((size_t)64 << 20)
+
+/* Reads one line (without its newline) into b; 0 at end of file, -1 when
+ * it passes CODE_PROBLEM_MAX_LINE. */
 static int read_line(gzFile f, tt_buf *b)
 {
     char chunk[16384];
@@ -42,6 +47,7 @@ static int read_line(gzFile f, tt_buf *b)
             return 1;
         }
         tt_buf_append(b, chunk, n);
+        if (b->len > CODE_PROBLEM_MAX_LINE) return -1;
     }
     return any;
 }
@@ -86,15 +92,27 @@ int code_problems_load(const char *path, code_problem **out, size_t *n, char err
 {
     *out = NULL;
     *n = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f) return tt_fail(err, TT_ERR_IO, "cannot open '%s': %s", path, strerror(errno ? errno : ENOENT));
+    int fd;
+    size_t fsize;
+    int orc = tt_open_regular(path, TT_READ_MAX, &fd, &fsize, err);   /* no FIFO, no /dev/zero */
+    if (orc) return orc;
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return tt_fail(err, TT_ERR_IO, "cannot open '%s': %s", path, strerror(errno ? errno : ENOMEM));
+    }
     code_problem *arr = NULL;
     size_t len = 0, cap = 0, line = 0;
     tt_buf b;
     tt_buf_init(&b);
     int rc = TT_OK;
-    while (read_line(f, &b)) {
+    int got;
+    while ((got = read_line(f, &b)) != 0) {
         line++;
+        if (got < 0) {
+            rc = tt_fail(err, TT_ERR_PARSE, "'%s' line %zu: longer than %zu bytes", path, line, CODE_PROBLEM_MAX_LINE);
+            break;
+        }
         const char *s = tt_buf_str(&b);
         size_t k = 0;
         while (s[k] == ' ' || s[k] == '\t' || s[k] == '\r') k++;

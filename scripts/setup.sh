@@ -28,7 +28,9 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift ;;
     --sanitize) flags+=(-DTIANTI_SANITIZE=ON) ;;
     --tsan) flags+=(-DTIANTI_TSAN=ON) ;;
-    --fuzz) flags+=(-DTIANTI_FUZZ=ON); cc=clang; targets=(--target fuzz_gguf fuzz_gguf_replay) ;;
+    --fuzz) flags+=(-DTIANTI_FUZZ=ON); cc=clang
+            targets=(--target)
+            for t in gguf tokenizer task template replay serve arena; do targets+=(fuzz_$t fuzz_${t}_replay); done ;;
     --no-build) do_build=0 ;;
     *) echo "setup.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
+          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium jq python3-numpy clang libclang-rt-dev postgresql)
   # Node.js for the browser test: Debian's, unless a node and npm are already there

@@ -6,12 +6,14 @@
 #
 # Stages (warnings are errors in every build):
 #   1. normal build, all tests (ctest: unit, integration, browser, the fuzz
-#      corpus replay fuzz/gguf_corpus, the floors checks floors/*)
+#      corpus replays fuzz/*_corpus, the floors checks floors/*)
 #   2. ASan + UBSan build, all tests but floors/* (source checks, the same in
 #      every build); any sanitizer report from any process, including
 #      servers a test started in the background, fails the stage
-#   3. ThreadSanitizer build, all tests but floors/* and these four:
-#        unit/test_sandbox, unit/test_code_judge, integration/test_run_code:
+#   3. ThreadSanitizer build, all tests but floors/* and these five:
+#        unit/test_sandbox (and its run on a host without namespaces,
+#        unit/test_sandbox_no_namespaces), unit/test_code_judge,
+#        integration/test_run_code:
 #          the sandbox starts each program with a raw clone(2) from a pool
 #          of threads; the child runs TSan-instrumented code between clone
 #          and execve in a state the TSan runtime does not know about, and
@@ -25,9 +27,12 @@
 #      threaded runs, bootstrap threads): about a minute. Where the kernel
 #      randomises mmap too much for TSan (vm.mmap_rnd_bits > 28: "unexpected
 #      memory mapping"), the tests run under `setarch -R` (no ASLR).
-#   4. clang + libFuzzer build of tests/fuzz/fuzz_gguf.c (ASan + UBSan): the
-#      corpus replay, then libFuzzer for $TIANTI_FUZZ_SECONDS (default 60) on
-#      a scratch copy of tests/fuzz/corpus_gguf/.
+#   4. clang + libFuzzer build of the fuzz targets tests/fuzz/fuzz_*.c (ASan
+#      + UBSan: the GGUF reader, the tokenizer, task files, templates, replay
+#      files, and the request parsers of serve and arena serve): each corpus
+#      replayed, then libFuzzer on each for its share of
+#      $TIANTI_FUZZ_SECONDS (default 150 in all) on a scratch copy of
+#      tests/fuzz/corpus_NAME/; a crash is saved as build-fuzz/NAME-crash-*.
 # Each build is its own folder: build, build-asan, build-tsan, build-fuzz.
 # One throwaway PostgreSQL cluster (tests/tools/pg_cluster.sh) serves the
 # tests of every stage that need the server (TIANTI_TEST_PG); it is stopped
@@ -36,7 +41,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc 2>/dev/null || echo 2)
-fuzz_seconds=${TIANTI_FUZZ_SECONDS:-60}
+fuzz_seconds=${TIANTI_FUZZ_SECONDS:-150}
+fuzz_targets=(gguf tokenizer task template replay serve arena)
 results=$(mktemp -d)
 pg_dir=
 # the throwaway PostgreSQL cluster goes away however the script ends
@@ -123,7 +129,7 @@ else
 fi
 
 # ---- 3. ThreadSanitizer -------------------------------------------------------
-tsan_excluded='^(floors/.*|unit/test_sandbox|unit/test_code_judge|integration/test_run_code|unit/test_bench)$'
+tsan_excluded='^(floors/.*|unit/test_sandbox|unit/test_sandbox_no_namespaces|unit/test_code_judge|integration/test_run_code|unit/test_bench)$'
 if stage "TSan build" scripts/setup.sh --build build-tsan --tsan; then
   probe=build-tsan/floorlink/floorlink_tianti_core
   if ! "$probe" >/dev/null 2>"$results/tsan-probe"; then
@@ -143,28 +149,36 @@ else
 fi
 
 # ---- 4. libFuzzer ---------------------------------------------------------------
-fuzz() {
-  local scratch rc
-  build-fuzz/fuzz_gguf_replay tests/fuzz/corpus_gguf || return 1
+# fuzz_one NAME SECONDS: libFuzzer on a scratch copy of NAME's corpus
+fuzz_one() {
+  local t=$1 secs=$2 scratch rc maxlen=16384 extra=()
   scratch=$(mktemp -d)
-  cp tests/fuzz/corpus_gguf/* "$scratch/"
-  echo "libFuzzer: ${fuzz_seconds} s on a copy of tests/fuzz/corpus_gguf (crashes saved in build-fuzz/)"
-  build-fuzz/fuzz_gguf -max_total_time="$fuzz_seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=30 \
-      -artifact_prefix="$root/build-fuzz/" -print_final_stats=1 "$scratch" > build-fuzz/fuzz.log 2>&1 &
-  local pid=$!
-  # progress: libFuzzer's status lines (at each doubling of the runs), the
-  # first new-coverage lines, and the end
-  tail -n +1 -f build-fuzz/fuzz.log --pid=$pid 2>/dev/null \
-    | grep --line-buffered -E '^#[0-9]+[[:space:]]+(INITED|DONE|pulse|NEW)|^stat::(number_of_executed_units|peak_rss)' \
-    | awk '$2 == "NEW" { if (++n > 10) next } { print; fflush() }'
-  wait $pid
+  cp tests/fuzz/corpus_"$t"/* "$scratch/"
+  case $t in
+    gguf) maxlen=65536 ;;
+    serve|arena) maxlen=65536; extra=(-detect_leaks=0) ;;   # server threads free after the answer
+  esac
+  build-fuzz/fuzz_"$t" -max_total_time="$secs" -max_len=$maxlen -rss_limit_mb=2048 -timeout=30 "${extra[@]}" \
+      -artifact_prefix="$root/build-fuzz/$t-" -print_final_stats=1 "$scratch" > build-fuzz/fuzz_"$t".log 2>&1
   rc=$?
-  if [ $rc != 0 ]; then echo "libFuzzer failed (exit $rc); the end of build-fuzz/fuzz.log:"; tail -80 build-fuzz/fuzz.log; fi
+  echo "  $t: $(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/fuzz_"$t".log | awk '{print $2}') runs," \
+       "$(grep -oE 'cov: [0-9]+' build-fuzz/fuzz_"$t".log | tail -1) edges, $(ls "$scratch" | wc -l) corpus files"
+  if [ $rc != 0 ]; then echo "libFuzzer failed on $t (exit $rc); the end of build-fuzz/fuzz_$t.log:"; tail -60 build-fuzz/fuzz_"$t".log; fi
   rm -rf "$scratch"
   return $rc
 }
+fuzz() {
+  local t rc=0 per=$((fuzz_seconds / ${#fuzz_targets[@]}))
+  [ $per -lt 5 ] && per=5
+  for t in "${fuzz_targets[@]}"; do
+    build-fuzz/fuzz_"$t"_replay tests/fuzz/corpus_"$t" > /dev/null || { echo "corpus replay of $t failed"; return 1; }
+  done
+  echo "libFuzzer: ${per} s on each of ${fuzz_targets[*]} (crashes saved in build-fuzz/)"
+  for t in "${fuzz_targets[@]}"; do fuzz_one "$t" "$per" || rc=1; done
+  return $rc
+}
 if stage "fuzz build (clang, libFuzzer)" scripts/setup.sh --build build-fuzz --fuzz; then
-  stage "fuzz: corpus replay and ${fuzz_seconds} s of libFuzzer" fuzz
+  stage "fuzz: corpus replays and ${fuzz_seconds} s of libFuzzer" fuzz
 else
   not_run "fuzz run" "build failed"
 fi
@@ -180,7 +194,7 @@ done
 printf '  %-44s %6s s\n' "total" "$total"
 echo
 echo "  not run under TSan by design (see the top of scripts/test.sh):"
-echo "      unit/test_sandbox unit/test_code_judge integration/test_run_code unit/test_bench"
+echo "      unit/test_sandbox unit/test_sandbox_no_namespaces unit/test_code_judge integration/test_run_code unit/test_bench"
 if [ -f "$results/labels" ]; then
   while read -r label; do
     python3 scripts/ctest_summary.py "$label" "$results/$label.xml" | sed 's/^/  /'

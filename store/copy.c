@@ -10,7 +10,11 @@
  * int64, reals as doubles (bound as text with 17 digits on PostgreSQL,
  * which reads back to the same double), text as text, NULL as NULL.
  *
- * The descriptions must name every column of the schema (schema.h,
+ * Two tables are not copied: file_hashes (paths and inodes of this
+ * machine's files) and run_leases (which process holds a live run here);
+ * both mean nothing in another store.
+ *
+ * The descriptions must name every column of the other tables (schema.h,
  * schema_pg.h); the round-trip test (tests/integration/test_store_copy.sh)
  * compares every column of every table after SQLite -> PostgreSQL ->
  * SQLite, so a column left out here fails it.

@@ -10,8 +10,10 @@
  */
 #include "store/internal.h"
 #include "core/util.h"
+#include "core/redact.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 int store_q_prepare(store *s, store_q *q, const char *sql, const char *what, char *err)
@@ -45,6 +47,15 @@ static void bound(store_q *q, int rc)
 void store_q_text(store_q *q, const char *v)
 {
     q->arg++;
+    /* nothing stored carries an API key (core/redact.h); the drivers copy
+     * what they bind */
+    size_t n = v ? strlen(v) : 0;
+    if (n && tt_redact_needed(v, n)) {
+        char *r = tt_redact_text(v, n);
+        bound(q, q->s->drv->bind_text(q->st, q->arg, r));
+        free(r);
+        return;
+    }
     bound(q, q->s->drv->bind_text(q->st, q->arg, v));
 }
 

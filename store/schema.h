@@ -196,6 +196,27 @@ static const char *const store_migrations[] = {
 "  created_at TEXT NOT NULL,\n"
 "  UNIQUE(bench, judge, mode, question_id, turn, model, model_b)\n"
 ");\n",
+/* 4: what answered (the request cache's file hashes) and one live run per
+ *    identity (docs/DESIGN.md, "The request cache" and "Run leases") */
+"CREATE TABLE file_hashes (\n"
+"  path TEXT PRIMARY KEY,           -- absolute, symlinks resolved\n"
+"  size INTEGER NOT NULL,\n"
+"  mtime_ns INTEGER NOT NULL,\n"
+"  ctime_ns INTEGER NOT NULL,       -- changes with any write, and cannot be set back\n"
+"  inode INTEGER NOT NULL,\n"
+"  device INTEGER NOT NULL,\n"
+"  sha256 TEXT NOT NULL,            -- of the contents, while the above held\n"
+"  hashed_at TEXT NOT NULL\n"
+");\n"
+"CREATE TABLE run_leases (\n"
+"  identity TEXT PRIMARY KEY,       -- runs.config_hash: the arguments of a run\n"
+"  holder TEXT NOT NULL,            -- random token of the holding process\n"
+"  pid INTEGER NOT NULL,\n"
+"  host TEXT NOT NULL,\n"
+"  run_id INTEGER,\n"
+"  started_at REAL NOT NULL,        -- seconds since the epoch\n"
+"  heartbeat REAL NOT NULL          -- refreshed while the run lives\n"
+");\n",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))

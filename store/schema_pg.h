@@ -207,6 +207,26 @@ static const char *const store_pg_migrations[] = {
 "  created_at " PG_TEXT " NOT NULL,\n"
 "  UNIQUE(bench, judge, mode, question_id, turn, model, model_b)\n"
 ");\n",
+/* 4: file hashes of the request cache, run leases (schema.h migration 4) */
+"CREATE TABLE file_hashes (\n"
+"  path " PG_TEXT " PRIMARY KEY,\n"
+"  size BIGINT NOT NULL,\n"
+"  mtime_ns BIGINT NOT NULL,\n"
+"  ctime_ns BIGINT NOT NULL,\n"
+"  inode BIGINT NOT NULL,\n"
+"  device BIGINT NOT NULL,\n"
+"  sha256 " PG_TEXT " NOT NULL,\n"
+"  hashed_at " PG_TEXT " NOT NULL\n"
+");\n"
+"CREATE TABLE run_leases (\n"
+"  identity " PG_TEXT " PRIMARY KEY,\n"
+"  holder " PG_TEXT " NOT NULL,\n"
+"  pid BIGINT NOT NULL,\n"
+"  host " PG_TEXT " NOT NULL,\n"
+"  run_id BIGINT,\n"
+"  started_at DOUBLE PRECISION NOT NULL,\n"
+"  heartbeat DOUBLE PRECISION NOT NULL\n"
+");\n",
 };
 
 #define STORE_PG_SCHEMA_VERSION ((int)(sizeof store_pg_migrations / sizeof store_pg_migrations[0]))

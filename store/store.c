@@ -2,7 +2,8 @@
  * store.c — the store handle: opening a database through its driver,
  * migrating the schema forward, transactions, and the diagnostic row count.
  * The typed reads and writes live in one file per concept (runs.c,
- * samples.c, cache.c, battles.c, ratings.c, bench.c, results.c), all written
+ * samples.c, cache.c, battles.c, ratings.c, bench.c, results.c, files.c,
+ * leases.c), all written
  * over the driver layer (driver.h) with the statement helpers of query.c.
  *
  * The driver follows from the target: a postgresql:// or postgres:// URI
@@ -166,6 +167,8 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err)
         {"moderated_prompts", "SELECT count(*) FROM moderated_prompts"},
         {"judged_answers", "SELECT count(*) FROM judged_answers"},
         {"judgments", "SELECT count(*) FROM judgments"},
+        {"file_hashes", "SELECT count(*) FROM file_hashes"},
+        {"run_leases", "SELECT count(*) FROM run_leases"},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         if (strcmp(table, tables[i][0])) continue;

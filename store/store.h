@@ -87,5 +87,7 @@ int store_debug_count(store *s, const char *table, int64_t *n, char *err);
 #include "store/copy.h"
 #include "store/pending.h"
 #include "store/judged.h"
+#include "store/files.h"
+#include "store/leases.h"
 
 #endif

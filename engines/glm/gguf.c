@@ -333,14 +333,13 @@ fail:
 int gguf_open(const char *path, gguf_file **out, char *err)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return tt_fail(err, TT_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return tt_fail(err, TT_ERR_IO, "'%s' is not a regular file", path);
-    }
-    size_t size = (size_t)st.st_size;
+    /* a regular file only (opening a FIFO would wait for a writer), of any
+     * size: it is mapped, never read into memory, and every offset in it is
+     * checked against the size (gguf_parse) */
+    int fd;
+    size_t size;
+    int orc = tt_open_regular(path, 0, &fd, &size, err);
+    if (orc) return orc;
     void *map = NULL;
     if (size > 0) {
         map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -15,6 +15,8 @@
 #include "core/utf8.h"
 
 #include <limits.h>
+#include <math.h>
+#include <float.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +166,9 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
     if (types && (types->type != GGUF_ARRAY || types->arr_n != toks->arr_n)) types = NULL;
     if (kind == GLM_TOK_BPE && (!merges || merges->type != GGUF_ARRAY || merges->arr_type != GGUF_STRING))
         return tt_fail(err, TT_ERR_PARSE, "'%s': a gpt2 tokenizer needs 'tokenizer.ggml.merges'", f->path);
+    if (merges && (merges->type != GGUF_ARRAY || merges->arr_type != GGUF_STRING || merges->arr_n > (1u << 24)))
+        return tt_fail(err, TT_ERR_PARSE, "'%s': 'tokenizer.ggml.merges' is not a string array of at most 2^24 entries",
+                       f->path);
 
     glm_tokenizer *t = tt_calloc(1, sizeof *t);
     t->kind = kind;
@@ -181,7 +186,9 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
         const char *s = gguf_arr_str(toks, (uint64_t)i, &l);
         t->text[i] = tt_strndup(s, l);
         t->len[i] = (uint32_t)l;
-        t->score[i] = scores ? (float)gguf_arr_num(scores, (uint64_t)i) : 0.0f;
+        /* a score outside float's range (an f64 array) is clamped, not converted */
+        double sc = scores ? gguf_arr_num(scores, (uint64_t)i) : 0.0;
+        t->score[i] = isnan(sc) ? 0.0f : sc > FLT_MAX ? FLT_MAX : sc < -FLT_MAX ? -FLT_MAX : (float)sc;
         /* a type that is no int (a file's f32 1e10, say) is an ordinary token */
         double ty = types ? gguf_arr_num(types, (uint64_t)i) : GLM_TOKEN_NORMAL;
         t->type[i] = ty >= INT_MIN && ty <= INT_MAX ? (int)ty : GLM_TOKEN_NORMAL;

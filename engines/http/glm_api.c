@@ -277,6 +277,7 @@ int glm_api_open(const glm_api_protocol *proto, const char *arg, const engine_op
     ge->proto = proto;
     ge->http = hc;
     ge->url = url;
+    ge->base.endpoint = tt_strdup(url);
     pthread_mutex_init(&ge->mu, NULL);
     *out = &ge->base;
     return TT_OK;

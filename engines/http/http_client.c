@@ -5,6 +5,7 @@
  * of http_client.h; this file follows them in the same order.
  */
 #include "engines/http/http_client.h"
+#include "core/redact.h"
 #include "core/log.h"
 #include "core/utf8.h"
 
@@ -364,46 +365,10 @@ json_t *http_json_text(const char *s, size_t n)
 
 /* ---- redaction ---------------------------------------------------------------------- */
 
-static int is_key_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '-' || c == '_';
-}
-
 char *http_redact(const char *s, size_t len, const char *secret)
 {
-    static const char mark[] = "[REDACTED]";
-    size_t sl = secret ? strlen(secret) : 0;
-    tt_buf b;
-    tt_buf_init(&b);
-    tt_buf_append(&b, "", 0);
-    size_t i = 0;
-    while (i < len) {
-        if (sl && i + sl <= len && !memcmp(s + i, secret, sl)) {
-            tt_buf_puts(&b, mark);
-            i += sl;
-            continue;
-        }
-        /* sk-... style keys, also the partial forms servers echo back. */
-        if (i + 3 <= len && s[i] == 's' && s[i + 1] == 'k' && s[i + 2] == '-' &&
-            (i == 0 || !is_key_char(s[i - 1]))) {
-            size_t j = i + 3;
-            while (j < len && (is_key_char(s[j]) || s[j] == '*')) j++;
-            if (j - i >= 6) {
-                tt_buf_puts(&b, mark);
-                i = j;
-                continue;
-            }
-        }
-        if ((i == 0 || s[i - 1] == '\n') && len - i > 14 && !strncasecmp(s + i, "authorization:", 14)) {
-            tt_buf_puts(&b, "Authorization: ");
-            tt_buf_puts(&b, mark);
-            while (i < len && s[i] != '\r' && s[i] != '\n') i++;
-            continue;
-        }
-        tt_buf_append(&b, s + i, 1);
-        i++;
-    }
-    return tt_buf_detach(&b);
+    tt_redact_add(secret);   /* then everywhere else too (core/redact.h) */
+    return tt_redact_text(s, len);
 }
 
 /* ---- the client ---------------------------------------------------------------------- */
@@ -464,6 +429,7 @@ int http_client_create(const http_client_config *cfg, http_client **out, char *e
                 return tt_fail(err, TT_ERR_USAGE, "API key in '%s' contains a line break", cfg->api_key_env);
     }
     http_client *c = tt_calloc(1, sizeof *c);
+    tt_redact_add(key);   /* never stored, logged or printed from here on */
     c->key = tt_strdup(key);
     if (key) c->auth_header = tt_asprintf("Authorization: Bearer %s", key);
     c->name = tt_strdup(cfg->name ? cfg->name : "model");

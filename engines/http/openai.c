@@ -841,6 +841,7 @@ int openai_open(const engine_spec *spec, const engine_options *opt, engine **out
     oe->http = hc;
     oe->model = tt_strdup(arg);
     oe->base_url = tt_strdup(base);
+    oe->base.endpoint = tt_strdup(base);
     oe->verbose = opt->verbose;
     pthread_mutex_init(&oe->mu, NULL);
     *out = &oe->base;

@@ -1054,6 +1054,7 @@ int serve_start(engine *e, const serve_config *cfg, serve_server **out, char *er
     pthread_cond_init(&s->cv, NULL);
     tt_httpd_config hc = {
         .host = s->host, .port = cfg->port, .max_body = s->max_body, .max_connections = 1024, .idle_timeout_s = 600,
+        .allow_hosts = cfg->allow_hosts,
         .json_flags = JSON_COMPACT | JSON_ENSURE_ASCII, .on_headers = on_headers, .handle = on_request,
         .refuse = on_refuse, .on_stop = on_stop, .user = s,
     };

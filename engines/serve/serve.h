@@ -43,6 +43,8 @@ typedef struct serve_config {
     size_t max_body;       /* request body limit in bytes; default 1 MiB */
     const char *model_id;  /* name in /v1/models; default the engine spec */
     int verbose;           /* one access-log line per request, at TT_LOG_DEBUG (core/log.h) */
+    const char *const *allow_hosts; /* Host names answered (core/httpd.h); NULL: the loopback names
+                                       when bound to loopback, else any */
 } serve_config;
 
 typedef struct serve_server serve_server;

@@ -143,8 +143,8 @@ model="${TIANTI_SOURCE_DIR:-.}/models/tianti-tiny.gguf"
   [ -n "$gport" ] || fail "glm model did not start: $(cat "$tmp/err2")"
   gurl=http://127.0.0.1:$gport
   req='"messages":[{"role":"user","content":"1+1="}],"max_tokens":12,"temperature":0'
-  curl -s "$gurl/v1/chat/completions" -d "{$req,\"logprobs\":true}" > "$tmp/g1"
-  curl -sN "$gurl/v1/chat/completions" -d "{$req,\"stream\":true}" > "$tmp/g2"
+  curl -s -H "Content-Type: application/json" "$gurl/v1/chat/completions" -d "{$req,\"logprobs\":true}" > "$tmp/g1"
+  curl -sN -H "Content-Type: application/json" "$gurl/v1/chat/completions" -d "{$req,\"stream\":true}" > "$tmp/g2"
   "$PY" - "$tmp/g1" "$tmp/g2" <<'PYEOF' || fail "glm: streamed and plain greedy answers differ"
 import json, sys
 plain = json.load(open(sys.argv[1]))
@@ -158,10 +158,10 @@ streamed = "".join((c["delta"].get("content") or "") for l in raw.splitlines()
                    if l.startswith("data: {") for c in json.loads(l[6:])["choices"])
 assert streamed == text, (streamed, text)
 PYEOF
-  code=$(curl -s -o "$tmp/body" -w '%{http_code}' "$gurl/" -d '{"prompt":"1+1=","history":[["hi","hello"]],"max_length":16}')
+  code=$(curl -s -o "$tmp/body" -w "%{http_code}" -H "Content-Type: application/json" "$gurl/" -d '{"prompt":"1+1=","history":[["hi","hello"]],"max_length":16}')
   [ "$code" = 200 ] && [ "$(json "$tmp/body" 'j["status"]')" = 200 ] && [ "$(json "$tmp/body" 'len(j["history"])')" = 2 ] || fail "glm chatglm protocol"
   # prompt scoring: echoed prompt tokens with their logprobs (llama.cpp / vLLM style)
-  code=$(curl -s -o "$tmp/body" -w '%{http_code}' "$gurl/v1/completions" -d '{"prompt":"1+1=2","echo":true,"logprobs":1,"max_tokens":0}')
+  code=$(curl -s -o "$tmp/body" -w "%{http_code}" -H "Content-Type: application/json" "$gurl/v1/completions" -d '{"prompt":"1+1=2","echo":true,"logprobs":1,"max_tokens":0}')
   [ "$code" = 200 ] || fail "glm echo scoring: HTTP $code: $(cat "$tmp/body")"
   [ "$(json "$tmp/body" 'j["choices"][0]["text"]')" = "1+1=2" ] || fail "glm echo text"
   [ "$(json "$tmp/body" '"".join(j["choices"][0]["logprobs"]["tokens"])')" = "1+1=2" ] || fail "glm echo tokens do not spell the prompt"

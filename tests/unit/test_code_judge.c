@@ -237,6 +237,58 @@ static void test_code_judge_run_outcomes(void **state)
     sandbox_result_free(&r);
 }
 
+/* Completions that try to pass without passing the tests: each is a
+ * failure, as under openai/human-eval's harness (which fails sys.exit and
+ * SystemExit through its BaseException handler and os._exit through the
+ * missing result), at the strict level and at the weak one. The honest
+ * completion, printing and reading stdin as it likes, still passes. */
+static void test_code_judge_cheats_fail(void **state)
+{
+    (void)state;
+    NEED_PYTHON();
+    static const struct { const char *name, *completion; int passes; } cases[] = {
+        { "honest", "    print('thinking...')\n    import sys; sys.stdin.read()\n    return a + b\n", 1 },
+        { "sys.exit(0)", "    return a + b\nimport sys\nsys.exit(0)\n", 0 },
+        { "os._exit(0)", "    return a + b\nimport os\nos._exit(0)\n", 0 },
+        { "raise SystemExit", "    return a + b\nraise SystemExit\n", 0 },
+        { "exit() at import", "    return a - b\nexit(0)\n", 0 },
+        { "fake nonce", "    return a - b\nimport os, sys\nprint('0' * 64)\nos.write(1, b'f' * 64)\nos._exit(0)\n", 0 },
+        { "nonce writes everywhere",
+          "    return a - b\nimport os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, b'0' * 64)\n"
+          "    except OSError:\n        pass\nos._exit(0)\n", 0 },
+        { "closing fds", "    return a + b\nimport os\nos.closerange(3, 64)\n", 0 },
+        { "closing fds and exit", "    return a - b\nimport os\nos.closerange(0, 64)\nos._exit(0)\n", 0 },
+        { "killing the parent", "    return a - b\nimport os, signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+          "except OSError:\n    pass\nos._exit(0)\n", 0 },
+        { "patched check", "    return a - b\nimport builtins\nbuiltins.AssertionError = None\n", 0 },
+        { "atexit", "    return a - b\nimport atexit, os\natexit.register(lambda: os._exit(0))\nraise SystemExit(0)\n", 0 },
+    };
+    static const struct { sandbox_level level; sandbox_ns_mode mode; const char *name; } levels[] = {
+        { SANDBOX_LEVEL_STRICT, SANDBOX_NS_AUTO, "strict" },
+        { SANDBOX_LEVEL_WEAK, SANDBOX_NS_NONE, "weak" },
+    };
+    const char *nons = getenv("TIANTI_TEST_NO_NAMESPACES");
+    for (size_t l = 0; l < 2; l++) {
+        if (levels[l].level == SANDBOX_LEVEL_STRICT && nons && !strcmp(nons, "1")) continue;
+        code_judge_config cfg;
+        judge_config(&cfg);
+        cfg.truncate = 0;   /* the cheats follow the function on purpose */
+        cfg.sandbox.level = levels[l].level;
+        cfg.sandbox.ns_mode = levels[l].mode;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            sandbox_result r;
+            char err[TT_ERR_SIZE];
+            assert_int_equal(code_judge_run(&cfg, &k_add, cases[i].completion, &r, err), TT_OK);
+            printf("# %-6s %-24s %-9s proof=%d exit=%d %s\n", levels[l].name, cases[i].name,
+                   sandbox_outcome_name(r.outcome), r.proof_ok, r.exit_code,
+                   r.outcome == SANDBOX_PASSED ? "" : r.detail);
+            if (cases[i].passes) assert_int_equal(r.outcome, SANDBOX_PASSED);
+            else assert_int_not_equal(r.outcome, SANDBOX_PASSED);
+            sandbox_result_free(&r);
+        }
+    }
+}
+
 static void test_code_judge_run_many_mixed(void **state)
 {
     (void)state;
@@ -424,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_code_problems_load_malformed),
         cmocka_unit_test(test_code_judge_run_outcomes),
         cmocka_unit_test(test_code_judge_run_many_mixed),
+        cmocka_unit_test(test_code_judge_cheats_fail),
         cmocka_unit_test(test_code_judge_humaneval_task_file),
         cmocka_unit_test(test_code_judge_humaneval_canonical_all_pass),
         cmocka_unit_test(test_code_judge_humaneval_wrong_completions_fail),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -478,6 +479,39 @@ static void test_dataset_parse_random_input_never_crashes(void **state)
     }
 }
 
+/* A data path naming /dev/zero or a FIFO is refused at once (the hash read
+ * used to read /dev/zero until memory ran out, and wait on a FIFO forever);
+ * an empty file is an error, not zero documents. */
+static void test_dataset_refuses_devices_fifos_and_empty_files(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE];
+    char sha[65];
+    json_t *docs = json_array();
+    double t0 = tt_now_s();
+    assert_int_equal(dataset_load_file("/dev/zero", NULL, docs, sha, err), TT_ERR_IO);
+    assert_non_null(strstr(err, "character device"));
+    assert_int_equal(dataset_load_file("/dev/zero", NULL, docs, NULL, err), TT_ERR_IO);
+    char dir[] = "/tmp/tianti-ds-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *fifo = tt_asprintf("%s/data.jsonl", dir), *empty = tt_asprintf("%s/empty.jsonl", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(dataset_load_file(fifo, NULL, docs, sha, err), TT_ERR_IO);
+    assert_non_null(strstr(err, "FIFO"));
+    assert_int_equal(dataset_load_file(fifo, NULL, docs, NULL, err), TT_ERR_IO);
+    assert_true(tt_now_s() - t0 < 2.0);
+    assert_int_equal(tt_write_file(empty, "", 0, err), TT_OK);
+    assert_int_equal(dataset_load_file(empty, NULL, docs, sha, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "holds no records"));
+    assert_int_equal(json_array_size(docs), 0);
+    unlink(fifo);
+    unlink(empty);
+    rmdir(dir);
+    free(fifo);
+    free(empty);
+    json_decref(docs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_dataset_load_entry_file_url_downloads_and_checks),
         cmocka_unit_test(test_dataset_load_entry_zip_member_via_url),
         cmocka_unit_test(test_dataset_parse_random_input_never_crashes),
+        cmocka_unit_test(test_dataset_refuses_devices_fifos_and_empty_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

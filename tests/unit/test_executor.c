@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engines/engine.h"
@@ -98,6 +100,92 @@ static void test_executor_run_dedups_and_caches(void **state)
     free(spec);
 }
 
+/* The cache key is what answered: a replay file rewritten under the same
+ * path (even with its size and mtime put back) and the same openai: name
+ * behind another base URL are other models, and get fresh answers. */
+static void test_executor_identity_is_what_answers(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE] = "";
+    const char *v1 = "{\"kind\":\"generate\",\"context\":\"Say hi\",\"text\":\"hi\"}\n";
+    const char *v2 = "{\"kind\":\"generate\",\"context\":\"Say hi\",\"text\":\"yo\"}\n";   /* same size */
+    char *rpath = write_temp(".jsonl", v1);
+    char *dbpath = write_temp(".db", NULL);
+    char *spec = tt_asprintf("replay:%s", rpath);
+    store *s;
+    assert_int_equal(store_open(dbpath, &s, err), TT_OK);
+    engine_request req = {.kind = ENGINE_REQ_GENERATE, .context = "Say hi"};
+    engine_response resp;
+    executor_stats st;
+
+    engine *e;
+    char *id1, *id1b, *id2;
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_OK);
+    assert_int_equal(executor_identity(spec, e, NULL, s, &id1, err), TT_OK);
+    assert_non_null(strstr(id1, "sha256="));
+    assert_int_equal(executor_run(e, id1, s, &req, 1, 1, NULL, &resp, &st, err), TT_OK);
+    assert_string_equal(resp.text, "hi");
+    engine_response_free(&resp);
+    engine_close(e);
+    /* the hash is kept in the store: computed once per change */
+    int64_t n = 0;
+    assert_int_equal(store_debug_count(s, "file_hashes", &n, err), TT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(executor_identity(spec, NULL, NULL, s, &id1b, err), TT_OK);
+    assert_string_equal(id1, id1b);
+
+    /* new contents, same size, mtime set back */
+    struct stat before;
+    assert_int_equal(stat(rpath, &before), 0);
+    assert_int_equal(tt_write_file(rpath, v2, strlen(v2), err), TT_OK);
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    assert_int_equal(utimensat(AT_FDCWD, rpath, times, 0), 0);
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_OK);
+    assert_int_equal(executor_identity(spec, e, NULL, s, &id2, err), TT_OK);
+    assert_string_not_equal(id1, id2);
+    assert_int_equal(executor_run(e, id2, s, &req, 1, 1, NULL, &resp, &st, err), TT_OK);
+    assert_int_equal(st.cache_hits, 0);
+    assert_string_equal(resp.text, "yo");   /* not the old answer */
+    engine_response_free(&resp);
+    engine_close(e);
+
+    /* the same openai: name behind two servers, and the context length */
+    engine_options o1, o2;
+    engine_options_default(&o1);
+    engine_options_default(&o2);
+    o1.base_url = "http://127.0.0.1:9/v1";
+    o2.base_url = "http://127.0.0.1:10/v1";
+    engine *a, *b;
+    char *ia, *ib, *ic;
+    assert_int_equal(engine_open("openai:m", &o1, &a, err), TT_OK);
+    assert_int_equal(engine_open("openai:m", &o2, &b, err), TT_OK);
+    assert_int_equal(executor_identity("openai:m", a, &o1, s, &ia, err), TT_OK);
+    assert_int_equal(executor_identity("openai:m", b, &o2, s, &ib, err), TT_OK);
+    assert_string_not_equal(ia, ib);
+    assert_non_null(strstr(ia, "endpoint=http://127.0.0.1:9/v1"));
+    o1.context_length = 2048;
+    assert_int_equal(executor_identity("openai:m", a, &o1, s, &ic, err), TT_OK);
+    assert_string_not_equal(ia, ic);
+    char k1[65], k2[65];
+    executor_cache_key(ia, &req, k1);
+    executor_cache_key(ib, &req, k2);
+    assert_string_not_equal(k1, k2);
+    engine_close(a);
+    engine_close(b);
+    free(ia);
+    free(ib);
+    free(ic);
+    free(id1);
+    free(id1b);
+    free(id2);
+    store_close(s);
+    unlink(rpath);
+    unlink(dbpath);
+    free(rpath);
+    free(dbpath);
+    free(spec);
+}
+
 static void test_replay_open_names_bad_line(void **state)
 {
     (void)state;
@@ -111,6 +199,16 @@ static void test_replay_open_names_bad_line(void **state)
     assert_non_null(strstr(err, want));
     free(want);
     unlink(rpath);
+    /* empty (blank lines only): an error, not an engine with nothing to sort */
+    assert_int_equal(tt_write_file(rpath, "\n  \n", 4, NULL), TT_OK);
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "holds no recordings"));
+    unlink(rpath);
+    /* not a regular file */
+    free(spec);
+    spec = tt_strdup("replay:/dev/zero");
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_ERR_IO);
+    assert_non_null(strstr(err, "character device"));
     free(rpath);
     free(spec);
 }
@@ -140,6 +238,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_executor_run_dedups_and_caches),
+        cmocka_unit_test(test_executor_identity_is_what_answers),
         cmocka_unit_test(test_replay_open_names_bad_line),
         cmocka_unit_test(test_engine_open_unknown_kind),
         cmocka_unit_test(test_engine_apply_stop_cuts_first),

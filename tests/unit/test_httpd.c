@@ -5,7 +5,11 @@
  * headers, an early answer from on_headers before the body is read, the
  * body limit (413 when Content-Length announces too much, and when a
  * chunked body grows past it), a streamed response and its free callback,
- * bad hosts and a port in use, and a clean stop.
+ * bad hosts and a port in use, and a clean stop. The policy every request
+ * passes: exact JSON Content-Type (415), the Host allow-list (403; DNS
+ * rebinding), a client that trickles its headers or body (slowloris) cut
+ * off at the deadline, the per-address limit (idle sockets from another
+ * loopback address do not keep a real client out) and the global cap (503).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/httpd.h"
@@ -166,7 +176,12 @@ static CURLcode fetch(int port, const char *method, const char *path, const char
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     upload u = {body, len, 0};
     struct curl_slist *h = NULL;
-    for (size_t i = 0; hdrs && hdrs[i]; i++) h = curl_slist_append(h, hdrs[i]);
+    int typed = 0;
+    for (size_t i = 0; hdrs && hdrs[i]; i++) {
+        h = curl_slist_append(h, hdrs[i]);
+        if (!strncasecmp(hdrs[i], "Content-Type:", 13)) typed = 1;
+    }
+    if (!strcmp(method, "POST") && !typed) h = curl_slist_append(h, "Content-Type: application/json");
     if (!strcmp(method, "POST") && !chunked) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
@@ -370,6 +385,228 @@ static void test_httpd_start_errors_and_stop(void **state)
     tt_httpd_stop(NULL);
 }
 
+/* ---- the policy ---------------------------------------------------------------------- */
+
+static void test_httpd_policy_helpers(void **state)
+{
+    (void)state;
+    assert_true(tt_httpd_content_type_is_json("application/json"));
+    assert_true(tt_httpd_content_type_is_json("Application/JSON"));
+    assert_true(tt_httpd_content_type_is_json("application/json; charset=utf-8"));
+    assert_true(tt_httpd_content_type_is_json("application/json;charset=\"UTF-8\""));
+    assert_false(tt_httpd_content_type_is_json(NULL));
+    assert_false(tt_httpd_content_type_is_json("text/plain"));
+    assert_false(tt_httpd_content_type_is_json("application/jsonx"));
+    assert_false(tt_httpd_content_type_is_json("application/json-patch+json"));
+    assert_false(tt_httpd_content_type_is_json("application/json; charset=latin1"));
+    assert_false(tt_httpd_content_type_is_json("application/json; boundary=x"));
+    assert_false(tt_httpd_content_type_is_json("application/x-www-form-urlencoded"));
+    static const char *const lo[] = {"localhost", "127.0.0.1", "::1", NULL};
+    assert_true(tt_httpd_host_allowed("localhost", lo));
+    assert_true(tt_httpd_host_allowed("LOCALHOST:8080", lo));
+    assert_true(tt_httpd_host_allowed("127.0.0.1:80", lo));
+    assert_true(tt_httpd_host_allowed("[::1]:8000", lo));
+    assert_true(tt_httpd_host_allowed("localhost.", lo));
+    assert_false(tt_httpd_host_allowed("evil.example", lo));
+    assert_false(tt_httpd_host_allowed("localhost.evil.example:8080", lo));
+    assert_false(tt_httpd_host_allowed("127.0.0.2", lo));
+    assert_false(tt_httpd_host_allowed("[::1", lo));
+    assert_false(tt_httpd_host_allowed("", lo));
+    static const char *const any[] = {"*", NULL};
+    assert_true(tt_httpd_host_allowed("anything:1", any));
+    assert_true(tt_httpd_host_allowed("x", NULL));
+}
+
+static void test_httpd_content_type_and_host(void **state)
+{
+    (void)state;
+    tt_httpd *h = start();
+    int port = tt_httpd_port(h), handled = atomic_load(&g_state.handled);
+    reply r;
+    static const char *const plain[] = {"Content-Type: text/plain", NULL};
+    static const char *const prefix[] = {"Content-Type: application/json-seq", NULL};
+    static const char *const utf8[] = {"Content-Type: application/json; charset=UTF-8", NULL};
+    fetch(port, "POST", "/post", "{}", 2, 0, plain, &r);
+    assert_int_equal(r.status, 415);
+    assert_non_null(strstr(tt_buf_str(&r.body), "application/json"));
+    reply_free(&r);
+    fetch(port, "POST", "/post", "{}", 2, 0, prefix, &r);
+    assert_int_equal(r.status, 415);
+    reply_free(&r);
+    assert_int_equal(atomic_load(&g_state.handled), handled);
+    fetch(port, "POST", "/post", "{}", 2, 0, utf8, &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    /* DNS rebinding: a page of evil.example resolved to 127.0.0.1 */
+    static const char *const evil[] = {"Host: evil.example:8080", NULL};
+    static const char *const local[] = {"Host: localhost:8080", NULL};
+    fetch(port, "GET", "/", NULL, 0, 0, evil, &r);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(tt_buf_str(&r.body), "--allow-host"));
+    reply_free(&r);
+    fetch(port, "GET", "/", NULL, 0, 0, local, &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    tt_httpd_stats st;
+    tt_httpd_get_stats(h, &st);
+    assert_int_equal(st.bad_type, 2);
+    assert_int_equal(st.bad_host, 1);
+    tt_httpd_stop(h);
+
+    /* an allow-list given: its names only */
+    static const char *const names[] = {"tianti.test", NULL};
+    tt_httpd_config cfg = {.port = 0, .handle = handle, .allow_hosts = names, .user = &g_state};
+    char err[TT_ERR_SIZE];
+    assert_int_equal(tt_httpd_start(&cfg, &h, err), TT_OK);
+    static const char *const ok[] = {"Host: tianti.test:80", NULL};
+    fetch(tt_httpd_port(h), "GET", "/", NULL, 0, 0, ok, &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    fetch(tt_httpd_port(h), "GET", "/", NULL, 0, 0, local, &r);
+    assert_int_equal(r.status, 403);
+    reply_free(&r);
+    tt_httpd_stop(h);
+}
+
+/* A TCP connection to port from source address src (127.0.0.x), or -1. */
+static int connect_from(const char *src, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, src, &a.sin_addr);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(fd);
+        return -1;
+    }
+    a.sin_port = htons((uint16_t)port);
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* 1 when the server closed fd within ms (EOF or reset). */
+static int closed_within(int fd, int ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, ms) <= 0) return 0;
+    char buf[512];
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Slowloris: headers (and then a body) sent a byte at a time, each in
+ * time for libmicrohttpd's idle timeout; the deadline cuts them off. */
+static void test_httpd_slow_clients_cut_off(void **state)
+{
+    (void)state;
+    tt_httpd_config cfg = {.port = 0, .handle = handle, .header_timeout_s = 1, .body_timeout_s = 1,
+                           .idle_timeout_s = 30, .user = &g_state};
+    tt_httpd *h = NULL;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(tt_httpd_start(&cfg, &h, err), TT_OK);
+    int port = tt_httpd_port(h);
+    const char *head = "GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+    int fd = connect_from("127.0.0.1", port);
+    assert_true(fd >= 0);
+    double t0 = tt_now_s();
+    int closed = 0;
+    for (size_t i = 0; i < 40 && !closed; i++) {
+        char ch = head[i % strlen(head)];
+        if (send(fd, &ch, 1, MSG_NOSIGNAL) < 0) break;
+        closed = closed_within(fd, 200);
+    }
+    double took = tt_now_s() - t0;
+    printf("# trickled headers cut off after %.1f s\n", took);
+    assert_true(closed || took < 4.0);
+    assert_true(took < 4.0);
+    close(fd);
+    /* the body: headers at once, then a byte at a time */
+    fd = connect_from("127.0.0.1", port);
+    assert_true(fd >= 0);
+    const char *post = "POST /post HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 500\r\n\r\n";
+    assert_true(send(fd, post, strlen(post), MSG_NOSIGNAL) > 0);
+    t0 = tt_now_s();
+    closed = 0;
+    for (int i = 0; i < 40 && !closed; i++) {
+        if (send(fd, "x", 1, MSG_NOSIGNAL) < 0) break;
+        closed = closed_within(fd, 200);
+    }
+    took = tt_now_s() - t0;
+    printf("# trickled body cut off after %.1f s\n", took);
+    assert_true(took < 4.0);
+    close(fd);
+    sleep_ms(300);
+    tt_httpd_stats st;
+    tt_httpd_get_stats(h, &st);
+    assert_int_equal(st.header_timeouts, 1);
+    assert_int_equal(st.body_timeouts, 1);
+    /* a quick client is not cut off, on a kept-alive connection either */
+    reply r;
+    assert_int_equal(fetch(port, "POST", "/post", "{}", 2, 0, NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    tt_httpd_stop(h);
+}
+
+/* Idle sockets from one address stop at its limit; a real client from
+ * another address is served; past the global cap, a clean 503. */
+static void test_httpd_connection_limits(void **state)
+{
+    (void)state;
+    tt_httpd_config cfg = {.port = 0, .handle = handle, .max_connections = 12, .per_ip_limit = 4,
+                           .header_timeout_s = 30, .user = &g_state};
+    tt_httpd *h = NULL;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(tt_httpd_start(&cfg, &h, err), TT_OK);
+    int port = tt_httpd_port(h);
+    enum { N = 40 };
+    int fds[N], held = 0;
+    for (int i = 0; i < N; i++) fds[i] = connect_from("127.0.0.2", port);
+    sleep_ms(300);
+    for (int i = 0; i < N; i++)
+        if (fds[i] >= 0 && !closed_within(fds[i], 0)) held++;
+    printf("# %d idle sockets from 127.0.0.2: %d held\n", N, held);
+    assert_int_equal(held, 4);
+    reply r;
+    assert_int_equal(fetch(port, "GET", "/", NULL, 0, 0, NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    /* more addresses, up to the cap (12): 4 + 4 + 4 held */
+    int more[8];
+    for (int i = 0; i < 8; i++) more[i] = connect_from(i < 4 ? "127.0.0.3" : "127.0.0.4", port);
+    sleep_ms(300);
+    assert_int_equal(fetch(port, "GET", "/", NULL, 0, 0, NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 503);
+    assert_true(has_header(&r, "Retry-After: 1"));
+    assert_non_null(strstr(tt_buf_str(&r.body), "limit of 12 connections"));
+    reply_free(&r);
+    tt_httpd_stats st;
+    tt_httpd_get_stats(h, &st);
+    assert_true(st.busy >= 1);
+    for (int i = 0; i < 8; i++)
+        if (more[i] >= 0) close(more[i]);
+    for (int i = 0; i < N; i++)
+        if (fds[i] >= 0) close(fds[i]);
+    sleep_ms(300);
+    assert_int_equal(fetch(port, "GET", "/", NULL, 0, 0, NULL, &r), CURLE_OK);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    tt_httpd_stop(h);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -382,6 +619,10 @@ int main(void)
         cmocka_unit_test(test_httpd_default_refusal_is_json),
         cmocka_unit_test(test_httpd_stream),
         cmocka_unit_test(test_httpd_start_errors_and_stop),
+        cmocka_unit_test(test_httpd_policy_helpers),
+        cmocka_unit_test(test_httpd_content_type_and_host),
+        cmocka_unit_test(test_httpd_slow_clients_cut_off),
+        cmocka_unit_test(test_httpd_connection_limits),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

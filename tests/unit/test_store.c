@@ -1093,6 +1093,142 @@ static void test_store_bench_roundtrip(void **state)
     remove_db(path);
 }
 
+/* ---- file hashes and run leases (migration 3) ----------------------------------- */
+
+static void test_store_file_hashes(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE], hex[65];
+    store_file_stat st = {1234, 1700000000123456789LL, 1700000000223456789LL, 42, 2049};
+    const char *h1 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const char *h2 = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    assert_int_equal(store_file_hash_get(s, "/m/w.gguf", &st, hex, err), TT_ERR_NOTFOUND);
+    assert_int_equal(store_file_hash_put(s, "/m/w.gguf", &st, h1, err), TT_OK);
+    assert_int_equal(store_file_hash_get(s, "/m/w.gguf", &st, hex, err), TT_OK);
+    assert_string_equal(hex, h1);
+    /* any change of what stat says is a miss: size, mtime, ctime, inode, device */
+    for (int i = 0; i < 5; i++) {
+        store_file_stat c = st;
+        int64_t *f[] = {&c.size, &c.mtime_ns, &c.ctime_ns, &c.inode, &c.device};
+        (*f[i])++;
+        assert_int_equal(store_file_hash_get(s, "/m/w.gguf", &c, hex, err), TT_ERR_NOTFOUND);
+    }
+    /* hashed again: the row is replaced */
+    store_file_stat c = st;
+    c.ctime_ns += 1000;
+    assert_int_equal(store_file_hash_put(s, "/m/w.gguf", &c, h2, err), TT_OK);
+    assert_int_equal(store_file_hash_get(s, "/m/w.gguf", &c, hex, err), TT_OK);
+    assert_string_equal(hex, h2);
+    assert_int_equal(store_file_hash_get(s, "/m/w.gguf", &st, hex, err), TT_ERR_NOTFOUND);
+    assert_int_equal(count_rows(s, "file_hashes"), 1);
+    store_close(s);
+    remove_db(path);
+}
+
+static void test_store_run_leases(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    char err[TT_ERR_SIZE];
+    store_lease a = {.holder = "holder-a", .host = "host-1", .pid = 100};
+    store_lease b = {.holder = "holder-b", .host = "host-2", .pid = 200};
+    store_lease prev, cur;
+    double now = tt_wall_s();
+    /* free: taken */
+    assert_int_equal(store_lease_acquire(s, "id1", &a, now - 60, NULL, &prev, err), TT_OK);
+    assert_null(prev.holder);
+    /* mine again: kept */
+    assert_int_equal(store_lease_acquire(s, "id1", &a, now - 60, NULL, &prev, err), TT_OK);
+    assert_null(prev.holder);
+    /* live in another holder: refused, naming it */
+    assert_int_equal(store_lease_acquire(s, "id1", &b, now - 60, NULL, &prev, err), TT_ERR_USAGE);
+    assert_string_equal(prev.holder, "holder-a");
+    assert_int_equal(prev.pid, 100);
+    assert_non_null(strstr(err, "pid 100 on 'host-1'"));
+    store_lease_clear(&prev);
+    /* another identity is another lease */
+    assert_int_equal(store_lease_acquire(s, "id2", &b, now - 60, NULL, &prev, err), TT_OK);
+    /* renew records the run */
+    assert_int_equal(store_lease_renew(s, "id1", "holder-a", 7, err), TT_OK);
+    assert_int_equal(store_lease_get(s, "id1", &cur, err), TT_OK);
+    assert_int_equal(cur.run_id, 7);
+    assert_true(cur.heartbeat >= now - 1);
+    store_lease_clear(&cur);
+    /* a holder found dead is taken over */
+    assert_int_equal(store_lease_acquire(s, "id1", &b, now - 60, "holder-a", &prev, err), TT_OK);
+    assert_string_equal(prev.holder, "holder-a");
+    store_lease_clear(&prev);
+    /* the old holder's renew now says it lost the lease */
+    assert_int_equal(store_lease_renew(s, "id1", "holder-a", 0, err), TT_ERR_NOTFOUND);
+    /* a stale heartbeat is taken over (stale_before in the future: every heartbeat is old) */
+    assert_int_equal(store_lease_acquire(s, "id1", &a, tt_wall_s() + 1, NULL, &prev, err), TT_OK);
+    assert_string_equal(prev.holder, "holder-b");
+    store_lease_clear(&prev);
+    /* release only by the holder */
+    assert_int_equal(store_lease_release(s, "id1", "holder-b", err), TT_OK);
+    assert_int_equal(store_lease_get(s, "id1", &cur, err), TT_OK);
+    store_lease_clear(&cur);
+    assert_int_equal(store_lease_release(s, "id1", "holder-a", err), TT_OK);
+    assert_int_equal(store_lease_get(s, "id1", &cur, err), TT_ERR_NOTFOUND);
+    assert_int_equal(count_rows(s, "run_leases"), 1);
+    store_close(s);
+    remove_db(path);
+}
+
+/* Two holders racing for one lease through two connections: one wins. */
+typedef struct lease_racer {
+    const char *path;
+    const char *holder;
+    int won;
+    int failed;
+} lease_racer;
+
+static void *race_lease(void *arg)
+{
+    lease_racer *r = arg;
+    char err[TT_ERR_SIZE];
+    store *s;
+    if (store_open(r->path, &s, err) != TT_OK) {
+        r->failed = 1;
+        return NULL;
+    }
+    store_lease me = {.holder = (char *)r->holder, .host = "h", .pid = 1};
+    store_lease prev;
+    int rc = store_lease_acquire(s, "raced", &me, tt_wall_s() - 60, NULL, &prev, err);
+    if (rc == TT_OK) r->won = 1;
+    else if (rc != TT_ERR_USAGE) r->failed = 1;
+    store_lease_clear(&prev);
+    store_close(s);
+    return NULL;
+}
+
+static void test_store_run_lease_race(void **state)
+{
+    (void)state;
+    char *path;
+    store *s = fresh(&path);
+    enum { N = 4 };
+    lease_racer r[N];
+    pthread_t th[N];
+    static const char *const names[N] = {"r0", "r1", "r2", "r3"};
+    for (int i = 0; i < N; i++) {
+        r[i] = (lease_racer){path, names[i], 0, 0};
+        pthread_create(&th[i], NULL, race_lease, &r[i]);
+    }
+    int won = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(r[i].failed, 0);
+        won += r[i].won;
+    }
+    assert_int_equal(won, 1);
+    store_close(s);
+    remove_db(path);
+}
+
 /* Group setup of the PostgreSQL pass: fails (and so fails the program)
  * without a server. */
 static int use_pg(void **state)
@@ -1129,6 +1265,9 @@ int main(void)
         cmocka_unit_test(test_store_judged_roundtrip),
         cmocka_unit_test(test_store_ratings_roundtrip),
         cmocka_unit_test(test_store_bench_roundtrip),
+        cmocka_unit_test(test_store_file_hashes),
+        cmocka_unit_test(test_store_run_leases),
+        cmocka_unit_test(test_store_run_lease_race),
     };
     int failed = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("store on PostgreSQL", tests, use_pg, NULL);

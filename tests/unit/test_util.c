@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include "core/util.h"
 
 static void test_sha256_hex_known_vectors(void **state)
@@ -77,6 +79,40 @@ static void test_rng_deterministic_and_in_range(void **state)
     }
 }
 
+/* Files that never end or never begin are refused at once; a cap holds. */
+static void test_read_file_regular_and_capped(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE];
+    char *out = NULL;
+    size_t len = 0;
+    double t0 = tt_now_s();
+    assert_int_equal(tt_read_file("/dev/zero", &out, &len, err), TT_ERR_IO);
+    assert_non_null(strstr(err, "'/dev/zero' is a character device, not a regular file"));
+    assert_null(out);
+    char dir[] = "/tmp/tianti-util-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *fifo = tt_asprintf("%s/fifo", dir), *file = tt_asprintf("%s/f.txt", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(tt_read_file(fifo, &out, &len, err), TT_ERR_IO);   /* no writer: would hang */
+    assert_non_null(strstr(err, "is a FIFO"));
+    assert_int_equal(tt_read_file(dir, &out, &len, err), TT_ERR_IO);
+    assert_non_null(strstr(err, "is a directory"));
+    assert_true(tt_now_s() - t0 < 2.0);
+    assert_int_equal(tt_write_file(file, "0123456789", 10, err), TT_OK);
+    assert_int_equal(tt_read_file_max(file, 9, &out, &len, err), TT_ERR_IO);
+    assert_non_null(strstr(err, "over the limit of 9 bytes"));
+    assert_int_equal(tt_read_file_max(file, 10, &out, &len, err), TT_OK);
+    assert_int_equal(len, 10);
+    assert_string_equal(out, "0123456789");
+    free(out);
+    unlink(fifo);
+    unlink(file);
+    rmdir(dir);
+    free(fifo);
+    free(file);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -84,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_buf_printf_grows),
         cmocka_unit_test(test_path_join_and_dirname),
         cmocka_unit_test(test_rng_deterministic_and_in_range),
+        cmocka_unit_test(test_read_file_regular_and_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
