@@ -59,8 +59,8 @@ int cmd_run(int argc, char **argv)
     int samples = 0;
     int seed = 1234, jobs = 1, threads = 0, num_fewshot = -1, bootstrap = 1000, allow_exec = 0, verbose = 0, quiet = 0;
     const cli_option opts[] = {
-        {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite (name under tasks/ or a .suite.json file); repeatable"},
-        {OPT_LIST, 't', "task", &tasks, "NAME", "a task (name under tasks/ or a .json file); repeatable"},
+        {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite or lm-eval group or tag (a name on the task path, or a file); repeatable"},
+        {OPT_LIST, 't', "task", &tasks, "NAME", "a task (a name on the task path, or a .json or lm-eval .yaml file); repeatable"},
         {OPT_LIST, 'm', "model", &models, "SPEC", "model spec or models.json name, e.g. glm:models/tianti-tiny.gguf@q4_0; repeatable"},
         {OPT_STRING, 0, "db", &db, "FILE|URI", "database: SQLite file or postgresql:// URI (default tianti.db or $TIANTI_DB)"},
         {OPT_STRING, 0, "shard", &shard, "K/N", "evaluate shard K of N only (documents i % N == K; K from 0); see tianti merge"},
@@ -74,8 +74,8 @@ int cmd_run(int argc, char **argv)
         {OPT_STRING, 'f', "format", &format, "FMT", "table (default) or json: an array of lm-eval results documents, one per model"},
         {OPT_STRING, 'o', "output", &output, "DIR", "also write, as lm-eval does, DIR/MODEL/results_DATE.json and DIR/MODEL/samples_TASK_DATE.jsonl per model"},
         {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "read datasets from DIR (default $TIANTI_DATA), e.g. ../shared/datasets"},
-        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where task names are looked up (default tasks/)"},
-        {OPT_STRING, 0, "models", &registry, "FILE", "model registry (default models.json if present)"},
+        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "task folders (DIR:DIR...) searched before $TIANTI_TASKS and the shipped tasks"},
+        {OPT_STRING, 0, "models", &registry, "FILE", "model registry (default ./models.json, else the shipped one: tiny-f32 ... tiny-q4_0)"},
         {OPT_FLAG, 0, "allow-code-execution", &allow_exec, NULL, "allow tasks that execute model-written code"},
         {OPT_FLAG, 'v', "verbose", &verbose, NULL, "print request counts per task (and HTTP exchanges)"},
         {OPT_FLAG, 'q', "quiet", &quiet, NULL, "no progress display"},

@@ -33,43 +33,43 @@ static const char *kind_name(enum engine_request_kind k)
     return "?";
 }
 
-/* Lists files whose path contains pattern (NULL: all). With check, each
- * task's data is loaded (offline) and its document count printed. */
+/* Lists the tasks and suites along the search path (tdir in front) whose
+ * name or file (below its folder) contains pattern (NULL: all). With check,
+ * each task's data is loaded (offline) and its document count printed. */
 static int do_list(const char *tdir, const char *pattern, int check, const dataset_options *dopt)
 {
-    char **paths;
+    suite_entry *entries;
     int n;
     char err[TT_ERR_SIZE];
-    int rc = suite_list(tdir, &paths, &n, err);
+    int rc = suite_list_entries(tdir, &entries, &n, err);
     if (rc) {
         cli_error("tasks: %s", err);
         return cli_exit_status(rc);
     }
     int bad = 0, shown = 0;
     for (int i = 0; i < n; i++) {
-        /* the pattern matches the path below the tasks folder */
-        const char *rel = paths[i];
-        size_t tl = strlen(tdir);
-        while (tl > 1 && tdir[tl - 1] == '/') tl--;
-        if (!strncmp(rel, tdir, tl) && rel[tl] == '/') rel += tl + 1;
-        if (pattern && !strstr(rel, pattern)) continue;
+        const suite_entry *e = &entries[i];
+        /* the pattern matches the name or the path below the search folder */
+        const char *rel = e->path;
+        size_t fl = strlen(e->folder);
+        if (!strncmp(rel, e->folder, fl) && rel[fl] == '/') rel += fl + 1;
+        if (pattern && !strstr(rel, pattern) && !strstr(e->name, pattern)) continue;
         if (shown++ == 0)
             printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
-        size_t l = strlen(paths[i]);
-        if (l > 11 && !strcmp(paths[i] + l - 11, ".suite.json")) {
+        if (e->is_suite) {
             suite *s;
-            if (suite_load(paths[i], tdir, &s, err)) {
+            if (suite_load(e->path, tdir, &s, err)) {
                 cli_error("tasks: %s", err);
                 bad = 1;
                 continue;
             }
             char type[32];
             snprintf(type, sizeof type, "suite(%d)", s->n_tasks);
-            printf("%-44s %-16s %5s  %s%s\n", s->name, type, "", check ? "        " : "", paths[i]);
+            printf("%-44s %-16s %5s  %s%s\n", s->name, type, "", check ? "        " : "", e->path);
             suite_free(s);
         } else {
             task *t;
-            if (task_load(paths[i], &t, err)) {
+            if (task_load(e->path, &t, err)) {
                 cli_error("tasks: %s", err);
                 bad = 1;
                 continue;
@@ -87,14 +87,16 @@ static int do_list(const char *tdir, const char *pattern, int check, const datas
                 }
             }
             printf("%-44s %-16s %5d  %s%s\n", t->name, task_output_type_name(t->output_type), t->num_fewshot,
-                   docs, paths[i]);
+                   docs, e->path);
             task_free(t);
         }
     }
-    suite_list_free(paths);
+    suite_entries_free(entries, n);
     if (!shown) {
+        char *path = suite_search_path(tdir);
         cli_error("tasks: no task or suite files%s%s%s under '%s'", pattern ? " match '" : "",
-                  pattern ? pattern : "", pattern ? "'" : "", tdir);
+                  pattern ? pattern : "", pattern ? "'" : "", *path ? path : "(no tasks folder: pass --tasks-dir)");
+        free(path);
         return 1;
     }
     return bad;
@@ -175,7 +177,7 @@ int cmd_tasks(int argc, char **argv)
     const char *tdir_opt = NULL, *data_dir = NULL, *format = "text";
     int doc = 0, offline = 0, check = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)"},
+        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "task folders (DIR:DIR...) searched before $TIANTI_TASKS and the shipped tasks"},
         {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)"},
         {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)"},
         {OPT_FLAG, 0, "offline", &offline, NULL, "never download data"},
@@ -189,7 +191,7 @@ int cmd_tasks(int argc, char **argv)
         cli_list_free(&pos);
         return prc == 1 ? 0 : 2;
     }
-    char *tdir = tdir_opt ? tt_strdup(tdir_opt) : suite_tasks_dir();
+    const char *tdir = tdir_opt;   /* NULL: the default search path (suite.h) */
     /* the first word is an action, or else a pattern for list */
     const char *action = "list", *pattern = NULL;
     if (pos.n > 0 && (!strcmp(pos.items[0], "list") || !strcmp(pos.items[0], "show") ||
@@ -283,7 +285,6 @@ int cmd_tasks(int argc, char **argv)
             free(path);
         }
     }
-    free(tdir);
     cli_list_free(&pos);
     return status;
 }

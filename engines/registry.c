@@ -2,6 +2,7 @@
  * registry.c — models.json parsing and name resolution (see registry.h).
  */
 #include "engines/registry.h"
+#include "core/share.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -12,6 +13,14 @@ struct registry {
     json_t *models;   /* object name -> entry */
     char *path;
 };
+
+char *registry_default_path(const char *explicit_path)
+{
+    if (explicit_path) return tt_strdup(explicit_path);
+    if (tt_file_exists("models.json")) return tt_strdup("models.json");
+    char *shipped = tt_share_find("models.json");
+    return shipped ? shipped : tt_strdup("models.json");
+}
 
 int registry_load(const char *path, int optional, registry **out, char *err)
 {
