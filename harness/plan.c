@@ -66,7 +66,9 @@ static int add_task(plan *p, const char *path, const plan_settings *s, int *inde
 }
 
 /* Adds suite su (and first its nested suites) as groups; its members are
- * loaded, a member whose data is missing is left out with a warning. */
+ * loaded, a member whose data is missing is left out with a warning. A
+ * nested suite left with no member is left out too; the suite named on the
+ * command line (depth 0) is an error then. */
 static int add_suite(plan *p, const suite *su, const plan_settings *s, int depth, char *err)
 {
     int rc = TT_OK;
@@ -81,14 +83,34 @@ static int add_suite(plan *p, const suite *su, const plan_settings *s, int depth
     g.members = tt_calloc((size_t)su->n_tasks + 1, sizeof(int));
     for (int k = 0; k < su->n_tasks && rc == TT_OK; k++) {
         char terr[TT_ERR_SIZE];
-        int idx, trc = add_task(p, su->task_paths[k], s, &idx, terr);
+        int idx, trc = TT_OK;
+        /* a member already left out (in a nested suite) stays out quietly */
+        int known = -1;
+        for (int i = 0; i < p->n_tasks && known < 0; i++)
+            if (!strcmp(p->tasks[i]->path, su->task_paths[k])) known = i;
+        int nested = 0;
+        for (int i = 0; i < su->n_subsuites; i++)
+            for (int j = 0; j < su->subsuites[i]->n_tasks; j++) nested |= !strcmp(su->subsuites[i]->task_paths[j], su->task_paths[k]);
+        if (known < 0 && nested) continue;
+        trc = known >= 0 ? TT_OK : add_task(p, su->task_paths[k], s, &idx, terr);
+        if (known >= 0) idx = known;
         if (trc == TT_OK) g.members[g.n_members++] = idx;
         else if (trc == TT_ERR_NOTFOUND) tt_log(TT_LOG_WARN, "suite '%s': left out: %s", su->name, terr);
         else rc = tt_fail(err, trc, "%s", terr);
     }
-    if (rc == TT_OK && g.n_members == 0)
-        rc = tt_fail(err, TT_ERR_NOTFOUND, "suite '%s': the data of none of its %d tasks is here (see the warnings "
-                     "above; pass --data-dir)", su->name, su->n_tasks);
+    if (rc == TT_OK && g.n_members == 0) {
+        if (depth == 0)
+            rc = tt_fail(err, TT_ERR_NOTFOUND, "suite '%s': the data of none of its %d tasks is here (see the warnings "
+                         "above; pass --data-dir)", su->name, su->n_tasks);
+        else
+            tt_log(TT_LOG_WARN, "suite '%s' is left out: the data of none of its tasks is here", su->name);
+        for (int k = 0; k < g.n_metrics; k++) free(g.metrics[k]);
+        free(g.metrics);
+        free(g.members);
+        free(g.name);
+        json_decref(g.version);
+        return rc;
+    }
     p->groups = tt_realloc(p->groups, sizeof *p->groups * (size_t)(p->n_groups + 1));
     p->groups[p->n_groups++] = g;
     return rc;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/pyrandom.h"
 #include "core/pytext.h"
 #include "core/utf8.h"
@@ -402,6 +403,7 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
         else if (!strcmp(k, "validation_split")) rc = get_string(s, k, v, &validation_split, err);
         else if (!strcmp(k, "training_split")) rc = get_string(s, k, v, &training_split, err);
         else if (!strcmp(k, "fewshot_split")) rc = get_string(s, k, v, &fewshot_split, err);
+        else if (!strcmp(k, "fewshot_fallback_split")) rc = get_string(s, k, v, &t->fewshot_fallback_split, err);
         else if (!strcmp(k, "process_results")) {
             const task_hook *h = NULL;
             int hk = hook_of(s, k, v, HOOK_PROCESS_RESULTS, &h, err);
@@ -643,6 +645,7 @@ void task_free(task *t)
     free(t->fewshot_split);
     free(t->cfg_test_split);
     free(t->cfg_fewshot_split);
+    free(t->fewshot_fallback_split);
     free(t->shot_draws);
     free(t->target_delimiter);
     free(t->fewshot_delimiter);
@@ -741,6 +744,19 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
             const char *fs = t->fewshot_split ? t->fewshot_split : first_present(t, shot_names);
             if (!fs) fs = ev_copy; /* lm-eval falls back to the test split too */
             rc = load_split(t, fs, opt, hashes, err);
+            const char *fb = t->fewshot_fallback_split;
+            if (rc == TT_ERR_NOTFOUND && fb && strcmp(fs, fb) && split_entry(t, fb)) {
+                /* the few-shot split's data is not here: the task's own
+                 * fallback, said out loud (its shots differ from lm-eval's) */
+                int same = !strcmp(fb, ev_copy);
+                tt_log(TT_LOG_WARN, "%s; so task '%s' draws its %d shots from split '%s' instead%s", err ? err : "",
+                       t->name, t->num_fewshot, fb, same ? ", leaving out the document itself" : "");
+                fs = fb;
+                rc = load_split(t, fs, opt, hashes, err);
+                if (!rc && same && !t->exclude_eval_doc) {
+                    t->exclude_eval_doc = 1;
+                }
+            }
             if (!rc) t->shot_docs = json_object_get(t->splits, fs);
         }
         if (!rc) {

@@ -47,6 +47,11 @@
  *                        overrides)}
  *   fewshot_seed        integer (default 1234, lm-eval's default; the run's
  *                       --seed replaces it, harness/plan.c)
+ *   fewshot_fallback_split  string: where the shots come from when the few-shot
+ *                       split's data is absent (HellaSwag's and WinoGrande's
+ *                       train splits are not in ../shared): a warning names
+ *                       the missing data, where to get it and this fallback;
+ *                       shots from the evaluated split leave the document out
  *   target_delimiter    string (default " ")
  *   fewshot_delimiter   string (default "\n\n")
  *   generation (or generation_kwargs)  {until: [..] (default
@@ -187,6 +192,8 @@ typedef struct task {
     json_t *shot_doc_to_target; /* fewshot_config.doc_to_target override, or NULL */
     char *eval_split;         /* NULL: pick after loading */
     char *fewshot_split;      /* NULL: pick after loading */
+    char *fewshot_fallback_split; /* fewshot_fallback_split: the shots' split when the
+                                 few-shot split's data is not here (a warning says so) */
     char *target_delimiter;
     char *fewshot_delimiter;
     task_generation gen;
