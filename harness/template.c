@@ -547,6 +547,12 @@ static json_t *call_method(tp *p, json_t *base, const char *m)
             int ok = al <= bl &&
                      memcmp(json_string_value(base) + (m[0] == 's' ? 0 : bl - al), str_arg(args[0]), al) == 0;
             r = json_boolean(ok);
+        } else if (!strcmp(m, "index")) {
+            const char *hay = json_string_value(base), *needle = n == 1 ? str_arg(args[0]) : NULL;
+            const char *h = needle ? strstr(hay, needle) : NULL;
+            if (!needle) fail(p, "'index' needs one string");
+            else if (!h) fail(p, "substring '%s' not found", needle);
+            else r = json_integer((json_int_t)tt_utf8_codepoints(hay, (size_t)(h - hay)));
         } else if (!strcmp(m, "count") || !strcmp(m, "find")) {
             if (n != 1 || !str_arg(args[0])) {
                 fail(p, "'%s' needs one string", m);

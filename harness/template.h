@@ -30,7 +30,7 @@
  *   postfix := .field | [index] | [a:b:c] (Python slices) | .method(args)
  *   methods (Python semantics): strip lstrip rstrip ([chars]), split([sep[,
  *            maxsplit]]), lower, upper, capitalize, title, replace(a, b[, n]),
- *            startswith(s), endswith(s), count(s), find(s), join(list);
+ *            startswith(s), endswith(s), count(s), find(s), index(s), join(list);
  *            list.index(x); dict keys, values, items, get(k[, default])
  *   filters: trim lower upper capitalize title length count string int
  *            float abs join(sep) replace(a, b[, n]) regex_replace(pattern,
