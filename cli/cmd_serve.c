@@ -5,28 +5,33 @@
  */
 #include "cli/cli.h"
 #include "engines/engine.h"
+#include "engines/registry.h"
 #include "engines/serve/serve.h"
 #include "core/util.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const usage[] = {
     "tianti serve --model SPEC [--host 127.0.0.1] [--port 8000] [--threads N] [--parallel N]",
     "",
     "Serves one model over HTTP: GET /health, GET /v1/models, POST /v1/chat/completions,",
-    "POST /v1/completions and the ChatGLM-6B api.py protocol on POST /.",
+    "POST /v1/completions, POST /v1/embeddings, POST /tokenize, POST /detokenize (llama-server's",
+    "shapes), GET /metrics (Prometheus text) and the ChatGLM-6B api.py protocol on POST /.",
+    "response_format json_object is refused (400): decoding is not constrained to JSON.",
     "Requests queue for the engine; --parallel sets how many run at once.",
     NULL};
 
 int cmd_serve(int argc, char **argv)
 {
-    const char *model = NULL, *host = "127.0.0.1", *model_id = NULL;
+    const char *model = NULL, *host = "127.0.0.1", *model_id = NULL, *registry_path = NULL;
     int port = 8000, threads = 0, parallel = 1, max_body_kib = 1024, verbose = 0, ctx = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve, e.g. glm:models/tianti-tiny.gguf@q8_0"},
+        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve: a spec (glm:models/tianti-tiny.gguf@q8_0) or a models.json name (tiny-q8_0)"},
+        {OPT_STRING, 0, "models", &registry_path, "FILE", "model registry (default ./models.json, else the shipped one)"},
         {OPT_STRING, 0, "host", &host, "ADDR", "numeric address to listen on (default 127.0.0.1)"},
         {OPT_INT, 'p', "port", &port, "PORT", "port (default 8000; 0 picks a free one and prints it)"},
         {OPT_INT, 't', "threads", &threads, "N", "compute threads of a built-in engine (default all cores)"},
@@ -57,15 +62,30 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char err[TT_ERR_SIZE];
-    engine_options eo;
-    engine_options_default(&eo);
+    /* a models.json name (tiny-q8_0) or a spec */
+    char *reg_path = registry_default_path(registry_path);
+    registry *reg = NULL;
+    registry_model rm;
+    memset(&rm, 0, sizeof rm);
+    rc = registry_load(reg_path, registry_path == NULL, &reg, err);
+    if (rc == TT_OK) rc = registry_resolve(reg, model, &rm, err);
+    registry_free(reg);
+    free(reg_path);
+    if (rc != TT_OK) {
+        cli_error("%s", err);
+        registry_model_clear(&rm);
+        return cli_exit_status(rc);
+    }
+    engine_options eo = rm.options;
     eo.threads = threads;
     eo.context_length = ctx;
     eo.verbose = verbose;
     if (verbose) cli_log_init(1);
     engine *e;
-    if ((rc = engine_open(model, &eo, &e, err)) != TT_OK) {
+    rc = engine_open(rm.spec, &eo, &e, err);
+    if (rc != TT_OK) {
         cli_error("%s", err);
+        registry_model_clear(&rm);
         return cli_exit_status(rc);
     }
     serve_config cfg;
@@ -80,6 +100,7 @@ int cmd_serve(int argc, char **argv)
     if ((rc = serve_start(e, &cfg, &s, err)) != TT_OK) {
         cli_error("%s", err);
         engine_close(e);
+        registry_model_clear(&rm);
         return cli_exit_status(rc);
     }
     printf("tianti: serving '%s' on http://%s:%d\n", engine_get_spec(e), host, serve_port(s));
@@ -89,5 +110,6 @@ int cmd_serve(int argc, char **argv)
     fprintf(stderr, "tianti: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     serve_stop(s);
     engine_close(e);
+    registry_model_clear(&rm);
     return 0;
 }
