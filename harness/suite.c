@@ -379,8 +379,15 @@ int suite_list(const char *tasks_dir, char ***paths, int *n, char *err)
 {
     *paths = NULL;
     *n = 0;
-    if (!is_dir(tasks_dir)) return tt_fail(err, TT_ERR_NOTFOUND, "no tasks folder '%s'", tasks_dir);
-    walk_files(tasks_dir, paths, n, 0);
+    int nf = 0, any = 0;
+    char **folders = path_split(tasks_dir, &nf);
+    for (int f = 0; f < nf; f++) {
+        if (!is_dir(folders[f])) continue;
+        any = 1;
+        walk_files(folders[f], paths, n, 0);
+    }
+    strv_free(folders);
+    if (!any) return tt_fail(err, TT_ERR_NOTFOUND, "no tasks folder '%s'", tasks_dir);
     if (!*paths) *paths = tt_calloc(1, sizeof(char *));
     qsort(*paths, (size_t)*n, sizeof(char *), cmp_str);
     return TT_OK;

@@ -83,9 +83,10 @@ int suite_list_entries(const char *tasks_dir, suite_entry **out, int *n, char *e
 void suite_entries_free(suite_entry *e, int n);
 
 /* Lists every task file (NAME.json, not starting with "_"), suite file
- * (NAME.suite.json) and YAML task or group file under the folder tasks_dir
- * alone, sorted by path. *paths is a NULL-terminated array the caller frees
- * with suite_list_free(). */
+ * (NAME.suite.json) and YAML file under the folders of tasks_dir (one, or
+ * several separated by ':', as suite_tasks_dir() gives them) alone, sorted
+ * by path. *paths is a NULL-terminated array the caller frees with
+ * suite_list_free(). */
 int suite_list(const char *tasks_dir, char ***paths, int *n, char *err);
 void suite_list_free(char **paths);
 

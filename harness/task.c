@@ -48,6 +48,9 @@ static void src_free(src_set *s)
     s->n = 0;
 }
 
+/* YAML by file name (task_yaml.h); JSON text parsed without a path stays JSON. */
+static int is_yaml_file(const char *path) { return task_yaml_is_yaml(path) && strcmp(path, "<task>") != 0; }
+
 /* "path:line" of the first `"key":` in the files (in a YAML file `key:`
  * at the start of a line, after indentation or "- "), the top file first. */
 static void where(const src_set *s, const char *key, char *out, size_t cap)
@@ -55,7 +58,7 @@ static void where(const src_set *s, const char *key, char *out, size_t cap)
     char pat[160];
     for (int i = s->n - 1; i >= 0; i--) {
         const char *t = s->f[i].text;
-        int yaml = task_yaml_is_yaml(s->f[i].path);
+        int yaml = is_yaml_file(s->f[i].path);
         snprintf(pat, sizeof pat, yaml ? "%s" : "\"%s\"", key);
         size_t pl = strlen(pat);
         for (const char *h = strstr(t, pat); h; h = strstr(h + 1, pat)) {
@@ -108,7 +111,7 @@ static int load_merged(const char *path, const char *text_in, size_t len_in, int
         if (rc) return rc;
     }
     json_t *j;
-    if (task_yaml_is_yaml(path)) {
+    if (is_yaml_file(path)) {
         int rc = task_yaml_parse(text, len, path, &j, err);
         if (rc) {
             free(text);

@@ -53,7 +53,7 @@ assert w['requests'][0]['continuation'] == ' is too big.', w['requests']
 
 # the same scores, group included
 for d in yaml json; do
-    "$BIN" run --suite lm_small_group --task lm_wino --task lm_story --model tiny-q4_0 --tasks-dir "$D/$d" \
+    "$BIN" run --suite lm_small_group --task lm_wino --task lm_story --model tiny-f32 --threads 1 --tasks-dir "$D/$d" \
         --data-dir "$D/data" --db "$d.db" -q -f json > "run_$d.json" 2> "err_$d" || { cat "err_$d"; fail "run on $d exited $?"; }
 done
 "$PY" - run_yaml.json run_json.json <<'PY' || fail "the YAML and JSON tasks score differently"
