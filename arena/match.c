@@ -31,7 +31,9 @@ int arena_match_models_open(const char *const *args, int n, const char *registry
 {
     *out = NULL;
     registry *reg = NULL;
-    int rc = registry_load(registry_path ? registry_path : "models.json", registry_path == NULL, &reg, err);
+    char *reg_path = registry_default_path(registry_path);
+    int rc = registry_load(reg_path, registry_path == NULL, &reg, err);
+    free(reg_path);
     if (rc != TT_OK) return rc;
     arena_model *m = tt_calloc((size_t)n + 1, sizeof *m);
     int done = 0;

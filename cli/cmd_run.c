@@ -313,12 +313,12 @@ int cmd_run(int argc, char **argv)
     int seed = 1234, jobs = 1, threads = 0, num_fewshot = -1, bootstrap = 1000, allow_exec = 0, verbose = 0, quiet = 0;
     int log_samples = 0, chat = 0, wait = 0;
     const cli_option opts[] = {
-        {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite (name under tasks/ or a .suite.json file); repeatable", 0},
-        {OPT_LIST, 't', "task", &tasks, "NAME", "a task or suite (name under tasks/ or a .json file); repeatable", 0},
+        {OPT_LIST, 's', "suite", &tasks, "NAME", "a suite or lm-eval group or tag (a name on the task path, or a file); repeatable", 0},
+        {OPT_LIST, 't', "task", &tasks, "NAME", "a task (a name on the task path, or a .json or lm-eval .yaml file); repeatable", 0},
         {OPT_LIST, 0, "tasks", &tasks, "LIST", NULL, CLI_HIDDEN | CLI_GREEDY},
         {OPT_LIST, 'm', "model", &models, "SPEC", "model spec or models.json name, e.g. glm:models/tianti-tiny.gguf@q4_0; repeatable", 0},
         {OPT_LIST, 0, "model-args", &model_args, "K=V,...", "model settings over models.json's (base_url, max_retries, timeout_s, ...)", CLI_NOSPLIT | CLI_GREEDY},
-        {OPT_STRING, 0, "models", &registry, "FILE", "model registry (default models.json if present)", 0},
+        {OPT_STRING, 0, "models", &registry, "FILE", "model registry (default ./models.json, else the shipped one: tiny-f32 ... tiny-q4_0)", 0},
         {OPT_STRING, 0, "db", &db, "FILE|URI", "database: SQLite file or postgresql:// URI (default tianti.db or $TIANTI_DB)", 0},
         {OPT_STRING, 0, "shard", &shard, "K/N", "evaluate shard K of N only (documents i % N == K; K from 0); see tianti merge", 0},
         {OPT_DOUBLE, 'l', "limit", &limit, "N", "evaluate only the first N documents per task (0<N<1: that fraction, rounded up)", 0},
@@ -335,7 +335,7 @@ int cmd_run(int argc, char **argv)
         {OPT_STRING, 0, "output-path", &output, "DIR", NULL, CLI_HIDDEN},
         {OPT_FLAG, 0, "log-samples", &log_samples, NULL, "lm-eval's: samples files under --output (the store keeps every sample anyway)", 0},
         {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "read datasets from DIR (default $TIANTI_DATA), e.g. ../shared/datasets", 0},
-        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "where task names are looked up (default tasks/)", 0},
+        {OPT_STRING, 0, "tasks-dir", &tasks_dir, "DIR", "task folders (DIR:DIR...) searched before $TIANTI_TASKS and the shipped tasks", 0},
         {OPT_STRING, 0, "include-path", &tasks_dir, "DIR", NULL, CLI_HIDDEN},
         {OPT_FLAG, 0, "allow-code-execution", &allow_exec, NULL, "allow tasks that execute model-written code", 0},
         {OPT_STRING, 0, "sandbox", &sandbox, "LEVEL", "for that code: strict (default; refuses where the host cannot isolate), weak (strict where possible, else no namespaces; README: Security) or none (trusted code only)", 0},

@@ -12,13 +12,16 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const usage[] = {
     "tianti serve --model SPEC|NAME [--models FILE] [--host 127.0.0.1] [--port 8000] [--threads N] [--parallel N]",
     "",
     "Serves one model over HTTP: GET /health, GET /v1/models, POST /v1/chat/completions,",
-    "POST /v1/completions and the ChatGLM-6B api.py protocol on POST /.",
+    "POST /v1/completions, POST /v1/embeddings, POST /tokenize, POST /detokenize (llama-server's",
+    "shapes), GET /metrics (Prometheus text) and the ChatGLM-6B api.py protocol on POST /.",
+    "response_format json_object is refused (400): decoding is not constrained to JSON.",
     "Requests queue for the engine; --parallel sets how many run at once.",
     NULL};
 
@@ -28,8 +31,8 @@ int cmd_serve(int argc, char **argv)
     int port = 8000, threads = 0, parallel = 1, max_body_kib = 1024, verbose = 0, ctx = 0;
     cli_list hosts = {0};
     const cli_option opts[] = {
-        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve: a spec (glm:models/tianti-tiny.gguf@q8_0) or a models.json name", 0},
-        {OPT_STRING, 0, "models", &registry_path, "FILE", "model registry (default models.json if present)", 0},
+        {OPT_STRING, 'm', "model", &model, "SPEC", "model to serve: a spec (glm:models/tianti-tiny.gguf@q8_0) or a models.json name (tiny-q8_0)", 0},
+        {OPT_STRING, 0, "models", &registry_path, "FILE", "model registry (default ./models.json, else the shipped one)", 0},
         {OPT_STRING, 0, "host", &host, "ADDR", "numeric address to listen on (default 127.0.0.1)", 0},
         {OPT_INT, 0, "port", &port, "PORT", "port (default 8000; 0 picks a free one and prints it)", 0},
         {OPT_INT, 0, "threads", &threads, "N", "compute threads of a built-in engine (default all cores)", 0},

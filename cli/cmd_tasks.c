@@ -61,15 +61,16 @@ static void list_entry(json_t *out, const char *name, const char *kind, const ch
     json_array_append_new(out, o);
 }
 
-/* Lists files whose path contains pattern (NULL: all), as text or (json)
- * a JSON array. With check, each task's data is loaded (offline) and its
- * document count printed. */
+/* Lists the tasks and suites along the search path (tdir in front) whose
+ * name or file (below its folder) contains pattern (NULL: all), as text or
+ * (json) a JSON array. With check, each task's data is loaded (offline)
+ * and its document count printed. */
 static int do_list(const char *tdir, const char *pattern, int check, int json, const dataset_options *dopt)
 {
-    char **paths;
+    suite_entry *entries;
     int n;
     char err[TT_ERR_SIZE];
-    int rc = suite_list(tdir, &paths, &n, err);
+    int rc = suite_list_entries(tdir, &entries, &n, err);
     if (rc) {
         cli_error("tasks: %s", err);
         return cli_exit_status(rc);
@@ -77,27 +78,26 @@ static int do_list(const char *tdir, const char *pattern, int check, int json, c
     int bad = 0, shown = 0;
     json_t *out = json ? json_array() : NULL;
     for (int i = 0; i < n; i++) {
-        /* the pattern matches the path below the tasks folder */
-        const char *rel = paths[i];
-        size_t tl = strlen(tdir);
-        while (tl > 1 && tdir[tl - 1] == '/') tl--;
-        if (!strncmp(rel, tdir, tl) && rel[tl] == '/') rel += tl + 1;
-        if (pattern && !strstr(rel, pattern)) continue;
+        const suite_entry *e = &entries[i];
+        /* the pattern matches the name or the path below the search folder */
+        const char *rel = e->path;
+        size_t fl = strlen(e->folder);
+        if (!strncmp(rel, e->folder, fl) && rel[fl] == '/') rel += fl + 1;
+        if (pattern && !strstr(rel, pattern) && !strstr(e->name, pattern)) continue;
         if (shown++ == 0 && !json)
             printf("%-44s %-16s %5s  %s%s\n", "name", "type", "shots", check ? "docs    " : "", "file");
-        size_t l = strlen(paths[i]);
-        if (l > 11 && !strcmp(paths[i] + l - 11, ".suite.json")) {
+        if (e->is_suite) {
             suite *s;
-            if (suite_load(paths[i], tdir, &s, err)) {
+            if (suite_load(e->path, tdir, &s, err)) {
                 cli_error("tasks: %s", err);
                 bad = 1;
                 continue;
             }
-            list_entry(out, s->name, "suite", NULL, -1, -1, s->n_tasks, paths[i], check);
+            list_entry(out, s->name, "suite", NULL, -1, -1, s->n_tasks, e->path, check);
             suite_free(s);
         } else {
             task *t;
-            if (task_load(paths[i], &t, err)) {
+            if (task_load(e->path, &t, err)) {
                 cli_error("tasks: %s", err);
                 bad = 1;
                 continue;
@@ -113,20 +113,22 @@ static int do_list(const char *tdir, const char *pattern, int check, int json, c
                     bad = 1;
                 }
             }
-            list_entry(out, t->name, "task", task_output_type_name(t->output_type), t->num_fewshot, docs, 0, paths[i],
+            list_entry(out, t->name, "task", task_output_type_name(t->output_type), t->num_fewshot, docs, 0, e->path,
                        check);
             task_free(t);
         }
     }
-    suite_list_free(paths);
+    suite_entries_free(entries, n);
     if (out) {
         json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         fputc('\n', stdout);
         json_decref(out);
     }
     if (!shown) {
+        char *path = suite_search_path(tdir);
         cli_error("tasks: no task or suite files%s%s%s under '%s'", pattern ? " match '" : "",
-                  pattern ? pattern : "", pattern ? "'" : "", tdir);
+                  pattern ? pattern : "", pattern ? "'" : "", *path ? path : "(no tasks folder: pass --tasks-dir)");
+        free(path);
         return 1;
     }
     return bad;
@@ -207,7 +209,7 @@ int cmd_tasks(int argc, char **argv)
     const char *tdir_opt = NULL, *data_dir = NULL, *format = "text";
     int doc = 0, offline = 0, check = 0;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "tasks folder (default $TIANTI_TASKS, else ./tasks)", 0},
+        {OPT_STRING, 0, "tasks-dir", &tdir_opt, "DIR", "task folders (DIR:DIR...) searched before $TIANTI_TASKS and the shipped tasks", 0},
         {OPT_STRING, 0, "data-dir", &data_dir, "DIR", "data folder (default $TIANTI_DATA)", 0},
         {OPT_INT, 0, "doc", &doc, "N", "show: which evaluated doc (default 0)", 0},
         {OPT_FLAG, 0, "offline", &offline, NULL, "never download data", 0},
@@ -221,7 +223,7 @@ int cmd_tasks(int argc, char **argv)
         cli_list_free(&pos);
         return prc == 1 ? 0 : 2;
     }
-    char *tdir = tdir_opt ? tt_strdup(tdir_opt) : suite_tasks_dir();
+    const char *tdir = tdir_opt;   /* NULL: the default search path (suite.h) */
     /* the first word is an action, or else a pattern for list */
     const char *action = "list", *pattern = NULL;
     if (pos.n > 0 && (!strcmp(pos.items[0], "list") || !strcmp(pos.items[0], "show") ||
@@ -321,7 +323,6 @@ int cmd_tasks(int argc, char **argv)
             free(path);
         }
     }
-    free(tdir);
     cli_list_free(&pos);
     return status;
 }

@@ -57,7 +57,9 @@ int cli_model(const char *cmd, const char *registry_path, const char *name, regi
 {
     char err[TT_ERR_SIZE];
     registry *reg = NULL;
-    int rc = registry_load(registry_path ? registry_path : "models.json", registry_path == NULL, &reg, err);
+    char *path = registry_default_path(registry_path);   /* ./models.json, else the shipped one */
+    int rc = registry_load(path, registry_path == NULL, &reg, err);
+    free(path);
     if (rc == TT_OK) rc = registry_resolve(reg, name, m, err);
     registry_free(reg);
     if (rc != TT_OK) {

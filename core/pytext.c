@@ -802,3 +802,174 @@ char *pytext_regex_remove(const pytext_regex *r, const char *s)
     if (!c.out.data) return tt_strdup("");
     return tt_buf_detach(&c.out);
 }
+
+int pytext_regex_match(const pytext_regex *r, const char *s, size_t start, pytext_span *spans, int n_spans)
+{
+    if (!r->code) return 0;
+    size_t n = strlen(s);
+    if (start > n) return 0;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->code, NULL);
+    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, md, NULL);
+    if (rc >= 0) {
+        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        uint32_t pairs = pcre2_get_ovector_count(md);
+        for (int g = 0; g < n_spans; g++) {
+            if ((uint32_t)g < pairs && ov[2 * g] != PCRE2_UNSET) {
+                spans[g].p = s + ov[2 * g];
+                spans[g].len = ov[2 * g + 1] - ov[2 * g];
+            } else {
+                spans[g].p = NULL;
+                spans[g].len = 0;
+            }
+        }
+    }
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
+/* One piece of a parsed replacement template: literal text, or a group. */
+typedef struct repl_piece {
+    char *text;   /* literal, or NULL for a group */
+    int group;
+} repl_piece;
+
+static void repl_free(repl_piece *v, int n)
+{
+    for (int i = 0; i < n; i++) free(v[i].text);
+    free(v);
+}
+
+static void repl_push(repl_piece **v, int *n, tt_buf *lit, int group)
+{
+    if (lit && lit->len) {
+        *v = tt_realloc(*v, sizeof **v * (size_t)(*n + 1));
+        (*v)[(*n)++] = (repl_piece){tt_strndup(lit->data, lit->len), 0};
+        tt_buf_reset(lit);
+    }
+    if (group >= 0) {
+        *v = tt_realloc(*v, sizeof **v * (size_t)(*n + 1));
+        (*v)[(*n)++] = (repl_piece){NULL, group};
+    }
+}
+
+/* Python's sre_parse.parse_template. */
+static int repl_parse(const pytext_regex *r, const char *repl, repl_piece **out, int *n_out, char *err)
+{
+    repl_piece *v = NULL;
+    int n = 0;
+    tt_buf lit;
+    tt_buf_init(&lit);
+    for (const char *p = repl; *p;) {
+        if (*p != '\\') {
+            tt_buf_append(&lit, p++, 1);
+            continue;
+        }
+        char c = p[1];
+        if (!c) {
+            repl_free(v, n);
+            tt_buf_free(&lit);
+            return tt_fail(err, TT_ERR_PARSE, "bad escape (end of pattern) in the replacement '%s'", repl);
+        }
+        const char *simple = strchr("ntrabfv\\", c);
+        if (simple && c) {
+            static const char map[] = {'\n', '\t', '\r', '\a', '\b', '\f', '\v', '\\'};
+            tt_buf_append(&lit, &map[simple - "ntrabfv\\"], 1);
+            p += 2;
+        } else if (c == 'g') {
+            const char *lt = p + 2, *gt = *lt == '<' ? strchr(lt, '>') : NULL;
+            if (!gt || gt == lt + 1) {
+                repl_free(v, n);
+                tt_buf_free(&lit);
+                return tt_fail(err, TT_ERR_PARSE, "bad \\g<...> group reference in the replacement '%s'", repl);
+            }
+            char name[64];
+            size_t len = (size_t)(gt - lt - 1);
+            if (len >= sizeof name) len = sizeof name - 1;
+            memcpy(name, lt + 1, len);
+            name[len] = 0;
+            int g = -1;
+            if (isdigit((unsigned char)name[0])) {
+                char *e;
+                long x = strtol(name, &e, 10);
+                if (!*e) g = (int)x;
+            } else if (r->code) {
+                int k = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
+                if (k > 0) g = k;
+            }
+            if (g < 0 || g > r->n_groups) {
+                repl_free(v, n);
+                tt_buf_free(&lit);
+                return tt_fail(err, TT_ERR_PARSE, "unknown group '%s' in the replacement '%s'", name, repl);
+            }
+            repl_push(&v, &n, &lit, g);
+            p = gt + 1;
+        } else if (c == '0' || (c >= '1' && c <= '7' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7')) {
+            /* octal: \0, \0o, \0oo, or three octal digits */
+            int val = 0, k = 1, max = c == '0' ? 3 : 3;
+            while (k <= max && p[k] >= '0' && p[k] <= '7') val = val * 8 + (p[k++] - '0');
+            char ch = (char)val;
+            tt_buf_append(&lit, &ch, 1);
+            p += k;
+        } else if (isdigit((unsigned char)c)) {
+            int g = c - '0', k = 2;
+            if (isdigit((unsigned char)p[2])) g = g * 10 + (p[2] - '0'), k = 3;
+            if (g > r->n_groups) {
+                repl_free(v, n);
+                tt_buf_free(&lit);
+                return tt_fail(err, TT_ERR_PARSE, "invalid group reference %d in the replacement '%s'", g, repl);
+            }
+            repl_push(&v, &n, &lit, g);
+            p += k;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            repl_free(v, n);
+            tt_buf_free(&lit);
+            return tt_fail(err, TT_ERR_PARSE, "bad escape \\%c in the replacement '%s'", c, repl);
+        } else {
+            tt_buf_append(&lit, p, 2);
+            p += 2;
+        }
+    }
+    repl_push(&v, &n, &lit, -1);
+    tt_buf_free(&lit);
+    *out = v;
+    *n_out = n;
+    return TT_OK;
+}
+
+typedef struct sub_ctx {
+    tt_buf out;
+    size_t copied;
+    const repl_piece *pieces;
+    int n_pieces, count, done;
+} sub_ctx;
+
+static void sub_cb(void *vctx, const char *s, const PCRE2_SIZE *ov)
+{
+    sub_ctx *c = vctx;
+    if (c->count > 0 && c->done >= c->count) return;
+    c->done++;
+    if (ov[0] > c->copied) tt_buf_append(&c->out, s + c->copied, ov[0] - c->copied);
+    for (int i = 0; i < c->n_pieces; i++) {
+        if (c->pieces[i].text) tt_buf_puts(&c->out, c->pieces[i].text);
+        else {
+            int g = c->pieces[i].group;
+            if (ov[2 * g] != PCRE2_UNSET) tt_buf_append(&c->out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+        }
+    }
+    c->copied = ov[1];
+}
+
+char *pytext_regex_sub(const pytext_regex *r, const char *s, const char *repl, int count, char *err)
+{
+    repl_piece *pieces = NULL;
+    int n_pieces = 0;
+    if (repl_parse(r, repl, &pieces, &n_pieces, err) != TT_OK) return NULL;
+    sub_ctx c = {.copied = 0, .pieces = pieces, .n_pieces = n_pieces, .count = count, .done = 0};
+    tt_buf_init(&c.out);
+    tt_buf_puts(&c.out, "");
+    scan(r, s, sub_cb, &c);
+    size_t n = strlen(s);
+    if (n > c.copied) tt_buf_append(&c.out, s + c.copied, n - c.copied);
+    repl_free(pieces, n_pieces);
+    return tt_buf_detach(&c.out);
+}

@@ -136,4 +136,19 @@ int pytext_regex_search(const pytext_regex *r, const char *s, pytext_span *match
  * removed. */
 char *pytext_regex_remove(const pytext_regex *r, const char *s);
 
+/* re.search() from byte offset start with the groups: 1 when it matches,
+ * spans[0] the whole match and spans[g] group g (p NULL when the group did
+ * not take part), for g < n_spans; 0 when not. */
+int pytext_regex_match(const pytext_regex *r, const char *s, size_t start, pytext_span *spans, int n_spans);
+
+/* re.sub(pattern, repl, s, count): a new string (caller frees) with the
+ * first count matches (every one when count <= 0) replaced by repl, read as
+ * Python reads a replacement template: \1 .. \99 and \g<N> or \g<name> are
+ * groups ("" when a group did not take part), \n \t \r \a \b \f \v \\
+ * and octal \0 \ooo are characters, another escape of an ASCII letter is an
+ * error (NULL, message in err), any other "\c" stays as it is. Empty
+ * matches as Python 3.7+: one is replaced where it does not touch the
+ * previous empty match. */
+char *pytext_regex_sub(const pytext_regex *r, const char *s, const char *repl, int count, char *err);
+
 #endif

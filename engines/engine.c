@@ -13,6 +13,7 @@
 #include "engines/engine.h"
 #include "engines/kinds.h"
 #include "core/util.h"
+#include "core/share.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,12 +79,25 @@ int engine_open(const char *spec, const engine_options *opt, engine **out, char 
     engine_spec sp;
     int rc = engine_spec_parse(spec, &sp, err);
     engine *e = NULL;
+    char *canonical = rc == TT_OK ? engine_spec_format(&sp) : NULL;
+    /* A model file named by a relative path that is not here is looked for
+     * in the share folders (core/share.h), so that glm:models/tianti-tiny.gguf
+     * works from any folder; the spec keeps the path as written. */
+    if (rc == TT_OK && !strcmp(sp.kind, "glm") && sp.arg[0] != '/' && !tt_file_exists(sp.arg)) {
+        char *found = tt_share_find(sp.arg);
+        if (found) {
+            free(sp.arg);
+            sp.arg = found;
+        }
+    }
     if (rc == TT_OK) rc = sp.row->open(&sp, opt, &e, err);
     if (rc == TT_OK) {
-        e->spec = engine_spec_format(&sp);
+        e->spec = canonical;
+        canonical = NULL;
         e->kind = tt_strdup(sp.kind);
         *out = e;
     }
+    free(canonical);
     engine_spec_clear(&sp);
     return rc;
 }

@@ -41,7 +41,9 @@ enum engine_cap {
     ENGINE_CAP_LOGLIKELIHOOD = 1 << 2,     /* logprob of continuation given context */
     ENGINE_CAP_LOGLIKELIHOOD_ROLLING = 1 << 3, /* logprob of a whole text */
     ENGINE_CAP_IMAGE = 1 << 4,             /* messages may carry images */
-    ENGINE_CAP_EMBED = 1 << 5,             /* engine_embed() */
+    ENGINE_CAP_EMBED = 1 << 5,             /* engine_embed(): one vector per text (the built-in
+                                              engine: its final normed hidden states,
+                                              mean-pooled and L2-normalised) */
     ENGINE_CAP_MODERATE = 1 << 6,          /* engine_moderate() */
     ENGINE_CAP_STREAM = 1 << 7             /* calls on_token while generating */
 };
@@ -179,6 +181,12 @@ typedef struct engine_vtable {
     int (*moderate)(engine *e, const char *text, int *flagged, char **categories_json, char *err); /* may be NULL */
     int (*stats)(engine *e, engine_stats *out);   /* may be NULL */
     void (*close)(engine *e);
+    /* may be NULL: the model's token ids of text (add_special: its BOS first,
+     * when it has one; special tokens in the text are parsed) */
+    int (*tokenize)(engine *e, const char *text, int add_special, int **ids, int *n, char *err);
+    /* may be NULL: the text of token ids (bytes as the model has them: not
+     * always valid UTF-8); special tokens rendered when render_special */
+    int (*detokenize)(engine *e, const int *ids, int n, int render_special, char **text, char *err);
 } engine_vtable;
 
 struct engine {
@@ -238,6 +246,10 @@ unsigned engine_cap_for_request(enum engine_request_kind kind);
  * (a recorded failure); nonzero only when the engine cannot continue. */
 int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err);
 int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err);
+/* Tokenizer access (`tianti serve` /tokenize, /detokenize): TT_ERR_UNSUPPORTED
+ * for engines without one. *ids / *text are owned by the caller. */
+int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err);
+int engine_detokenize(engine *e, const int *ids, int n, int render_special, char **text, char *err);
 int engine_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err);
 int engine_get_stats(engine *e, engine_stats *out);
 

@@ -100,6 +100,21 @@ int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err)
     return e->vt->embed(e, text, vec, dim, err);
 }
 
+int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err)
+{
+    *ids = NULL;
+    *n = 0;
+    if (!e->vt->tokenize) return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no tokenizer Tianti can reach", e->spec);
+    return e->vt->tokenize(e, text, add_special, ids, n, err);
+}
+
+int engine_detokenize(engine *e, const int *ids, int n, int render_special, char **text, char *err)
+{
+    *text = NULL;
+    if (!e->vt->detokenize) return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no tokenizer Tianti can reach", e->spec);
+    return e->vt->detokenize(e, ids, n, render_special, text, err);
+}
+
 int engine_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err)
 {
     if (!e->vt->moderate || !(engine_caps(e) & ENGINE_CAP_MODERATE))

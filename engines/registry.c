@@ -9,6 +9,7 @@
  */
 #include "engines/registry.h"
 #include "core/redact.h"
+#include "core/share.h"
 #include "core/suggest.h"
 #include "core/util.h"
 
@@ -24,6 +25,14 @@ struct registry {
     json_t *models;   /* object name -> entry */
     char *path;
 };
+
+char *registry_default_path(const char *explicit_path)
+{
+    if (explicit_path) return tt_strdup(explicit_path);
+    if (tt_file_exists("models.json")) return tt_strdup("models.json");
+    char *shipped = tt_share_find("models.json");
+    return shipped ? shipped : tt_strdup("models.json");
+}
 
 int registry_load(const char *path, int optional, registry **out, char *err)
 {

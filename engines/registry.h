@@ -32,6 +32,12 @@ typedef struct registry_model {
 
 typedef struct registry registry;
 
+/* The registry to use when none is named: ./models.json when it exists,
+ * else the shipped one (models.json in the share folders, core/share.h:
+ * tiny-f32 ... tiny-q4_0), else "models.json" (then absent). explicit, when
+ * non-NULL, is returned as it is. Caller frees. */
+char *registry_default_path(const char *explicit_path);
+
 /* Loads path. A missing file is an empty registry when optional is set.
  * Caller frees with registry_free(). */
 int registry_load(const char *path, int optional, registry **out, char *err);

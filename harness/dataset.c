@@ -15,8 +15,16 @@
 #include <zlib.h>
 
 #include "core/util.h"
+#include "harness/dataset_formats.h"
+#include "harness/dataset_hub.h"
 
 #define DATASET_MAX_BYTES ((size_t)2 << 30) /* refuse files (or inflated data) over 2 GiB */
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
 
 void dataset_options_default(dataset_options *o)
 {
@@ -250,21 +258,21 @@ int dataset_read_file(const char *path, char **out, size_t *len, char *err)
     }
     gzclose(g);
     tt_buf_puts(&b, "");
+    if (b.len >= 3 && !memcmp(b.data, "BZh", 3) && ends_with(path, ".bz2")) {
+        /* bzip2 (HellaSwag's text form): inflated like gzip */
+        int rc = dataset_bz2_inflate(b.data, b.len, path, out, len, err);
+        tt_buf_free(&b);
+        return rc;
+    }
     *len = b.len;
     *out = tt_buf_detach(&b);
     return TT_OK;
 }
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 static int parse_by_format(const char *buf, size_t len, const char *path, const char *format,
                            json_t *docs, char *err)
 {
-    char fmt[16] = "jsonl";
+    char fmt[32] = "jsonl";
     if (format) {
         snprintf(fmt, sizeof fmt, "%s", format);
     } else {
@@ -278,7 +286,10 @@ static int parse_by_format(const char *buf, size_t len, const char *path, const 
     if (!strcmp(fmt, "csv")) return dataset_parse_csv(buf, len, path, docs, err);
     if (!strcmp(fmt, "json")) return dataset_parse_json(buf, len, path, docs, err);
     if (!strcmp(fmt, "jsonl")) return dataset_parse_jsonl(buf, len, path, docs, err);
-    return tt_fail(err, TT_ERR_PARSE, "%s: unknown format '%s'", path, format);
+    int rc = dataset_format_parse(fmt, buf, len, path, docs, err);
+    if (rc != TT_ERR_NOTFOUND) return rc;
+    return tt_fail(err, TT_ERR_PARSE, "%s: unknown format '%s' (csv, json, jsonl, bbh, hellaswag_text, mmlu_csv, "
+                   "truthfulqa_mc)", path, format);
 }
 
 /* Reads the raw bytes (for hashing) and the possibly inflated text. */
@@ -558,6 +569,8 @@ int dataset_load_entry(const json_t *entry, const dataset_options *o_in, json_t 
                *format = NULL;
     if (json_is_string(entry)) {
         path = json_string_value(entry);
+    } else if (json_is_object(entry) && json_object_get(entry, "hub")) {
+        return dataset_hub_load(entry, o, docs, hashes, err);   /* lm-eval's dataset_path (dataset_hub.h) */
     } else if (json_is_object(entry)) {
         const char *k;
         json_t *v;

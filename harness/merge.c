@@ -162,7 +162,8 @@ static int merge_model(merge_ctx *m, const plan *p, const registry_model *md, js
     for (int g = 0; g < p->n_groups && rc == TT_OK; g++) {
         const plan_group *pg = &p->groups[g];
         score_result gr;
-        score_group(results, pg->members, pg->n_members, pg->aggregate == SUITE_SIZE_WEIGHTED, &gr);
+        score_group_metrics(results, pg->members, pg->n_members, pg->aggregate == SUITE_SIZE_WEIGHTED,
+                            (const char *const *)pg->metrics, pg->n_metrics, pg->has_metric_list, &gr);
         if (gr.ok) {
             const char **names = tt_calloc((size_t)pg->n_members + 1, sizeof *names);
             for (int i = 0; i < pg->n_members; i++) names[i] = p->tasks[pg->members[i]]->name;

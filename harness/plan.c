@@ -4,6 +4,7 @@
  * letter-answer request included).
  */
 #include "harness/plan.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <stdio.h>
@@ -17,6 +18,8 @@ void plan_free(plan *p)
     for (int i = 0; i < p->n_tasks; i++) task_free(p->tasks[i]);
     free(p->tasks);
     for (int i = 0; i < p->n_groups; i++) {
+        for (int k = 0; k < p->groups[i].n_metrics; k++) free(p->groups[i].metrics[k]);
+        free(p->groups[i].metrics);
         free(p->groups[i].name);
         json_decref(p->groups[i].version);
         free(p->groups[i].members);
@@ -69,15 +72,65 @@ static int add_task(plan *p, const char *path, const plan_settings *s, int *inde
     return TT_OK;
 }
 
+/* Adds suite su (and first its nested suites) as groups; its members are
+ * loaded, a member whose data is missing is left out with a warning. A
+ * nested suite left with no member is left out too; the suite named on the
+ * command line (depth 0) is an error then. */
+static int add_suite(plan *p, const suite *su, const plan_settings *s, int depth, char *err)
+{
+    int rc = TT_OK;
+    for (int k = 0; k < su->n_subsuites && rc == TT_OK && depth < 8; k++) rc = add_suite(p, su->subsuites[k], s, depth + 1, err);
+    if (rc) return rc;
+    for (int g = 0; g < p->n_groups; g++)
+        if (!strcmp(p->groups[g].name, su->name)) return TT_OK;   /* already there (nested twice) */
+    plan_group g = {.name = tt_strdup(su->name), .aggregate = su->aggregate,
+                    .version = su->version ? json_incref(su->version) : NULL, .has_metric_list = su->has_metric_list};
+    g.metrics = tt_calloc((size_t)su->n_metrics + 1, sizeof(char *));
+    for (int k = 0; k < su->n_metrics; k++) g.metrics[g.n_metrics++] = tt_strdup(su->metrics[k]);
+    g.members = tt_calloc((size_t)su->n_tasks + 1, sizeof(int));
+    for (int k = 0; k < su->n_tasks && rc == TT_OK; k++) {
+        char terr[TT_ERR_SIZE];
+        int idx, trc = TT_OK;
+        /* a member already left out (in a nested suite) stays out quietly */
+        int known = -1;
+        for (int i = 0; i < p->n_tasks && known < 0; i++)
+            if (!strcmp(p->tasks[i]->path, su->task_paths[k])) known = i;
+        int nested = 0;
+        for (int i = 0; i < su->n_subsuites; i++)
+            for (int j = 0; j < su->subsuites[i]->n_tasks; j++) nested |= !strcmp(su->subsuites[i]->task_paths[j], su->task_paths[k]);
+        if (known < 0 && nested) continue;
+        trc = known >= 0 ? TT_OK : add_task(p, su->task_paths[k], s, &idx, terr);
+        if (known >= 0) idx = known;
+        if (trc == TT_OK) g.members[g.n_members++] = idx;
+        else if (trc == TT_ERR_NOTFOUND) tt_log(TT_LOG_WARN, "suite '%s': left out: %s", su->name, terr);
+        else rc = tt_fail(err, trc, "%s", terr);
+    }
+    if (rc == TT_OK && g.n_members == 0) {
+        if (depth == 0)
+            rc = tt_fail(err, TT_ERR_NOTFOUND, "suite '%s': the data of none of its %d tasks is here (see the warnings "
+                         "above; pass --data-dir)", su->name, su->n_tasks);
+        else
+            tt_log(TT_LOG_WARN, "suite '%s' is left out: the data of none of its tasks is here", su->name);
+        for (int k = 0; k < g.n_metrics; k++) free(g.metrics[k]);
+        free(g.metrics);
+        free(g.members);
+        free(g.name);
+        json_decref(g.version);
+        return rc;
+    }
+    p->groups = tt_realloc(p->groups, sizeof *p->groups * (size_t)(p->n_groups + 1));
+    p->groups[p->n_groups++] = g;
+    return rc;
+}
+
 int plan_load(plan *p, const plan_settings *s, char *err)
 {
     memset(p, 0, sizeof *p);
-    char *tasks_dir = s->tasks_dir ? tt_strdup(s->tasks_dir) : suite_tasks_dir();
     int rc = TT_OK;
     for (int i = 0; i < s->n_tasks && rc == TT_OK; i++) {
         char *path = NULL;
         int is_suite = 0;
-        rc = suite_find(tasks_dir, s->tasks[i], &path, &is_suite, err);
+        rc = suite_find(s->tasks_dir, s->tasks[i], &path, &is_suite, err);
         if (rc) break;
         if (!is_suite) {
             int idx;
@@ -86,19 +139,12 @@ int plan_load(plan *p, const plan_settings *s, char *err)
             continue;
         }
         suite *su;
-        rc = suite_load(path, tasks_dir, &su, err);
+        rc = suite_load(path, s->tasks_dir, &su, err);
         free(path);
         if (rc) break;
-        plan_group g = {.name = tt_strdup(su->name), .aggregate = su->aggregate,
-                        .version = su->version ? json_incref(su->version) : NULL};
-        g.members = tt_calloc((size_t)su->n_tasks + 1, sizeof(int));
-        for (int k = 0; k < su->n_tasks && rc == TT_OK; k++)
-            rc = add_task(p, su->task_paths[k], s, &g.members[g.n_members++], err);
+        rc = add_suite(p, su, s, 0, err);
         suite_free(su);
-        p->groups = tt_realloc(p->groups, sizeof *p->groups * (size_t)(p->n_groups + 1));
-        p->groups[p->n_groups++] = g;
     }
-    free(tasks_dir);
     if (rc == TT_OK && p->n_tasks == 0) rc = tt_fail(err, TT_ERR_USAGE, "no tasks to run");
     if (rc) plan_free(p);
     return rc;

@@ -40,6 +40,9 @@ typedef struct plan_group {
     char *name;
     json_t *version;              /* the suite's "version", or NULL */
     enum suite_aggregate aggregate;
+    char **metrics;               /* the suite's aggregate metric list (suite.h), or NULL */
+    int n_metrics;
+    int has_metric_list;
     int *members;                 /* indices into plan.tasks */
     int n_members;
 } plan_group;
@@ -52,7 +55,10 @@ typedef struct plan {
 } plan;
 
 /* Loads the tasks and suites of s. Errors name the task or suite that
- * failed; "no tasks to run" (TT_ERR_USAGE) when nothing was named. On
+ * failed; "no tasks to run" (TT_ERR_USAGE) when nothing was named. A suite
+ * is a group, and so is each suite nested in it (before it). A member of a
+ * suite whose data is not here (TT_ERR_NOTFOUND from its data) is left out
+ * with a warning that says where to get it; a task named alone fails. On
  * failure *p is empty. Free with plan_free. */
 int plan_load(plan *p, const plan_settings *s, char *err);
 void plan_free(plan *p);

@@ -273,7 +273,8 @@ static void fail_task(model_ctx *mc, const task *t, const char *why)
 static int add_group(model_ctx *mc, const plan *p, const plan_group *g, const score_result *results, char *err)
 {
     score_result gr;
-    score_group(results, g->members, g->n_members, g->aggregate == SUITE_SIZE_WEIGHTED, &gr);
+    score_group_metrics(results, g->members, g->n_members, g->aggregate == SUITE_SIZE_WEIGHTED, (const char *const *)g->metrics,
+                        g->n_metrics, g->has_metric_list, &gr);
     int rc = TT_OK;
     if (gr.ok) {
         const char **names = tt_calloc((size_t)g->n_members + 1, sizeof *names);
@@ -392,7 +393,9 @@ int runner_models_resolve(const runner_options *o, registry_model **out, char *e
 {
     *out = tt_calloc((size_t)o->n_models + 1, sizeof **out);
     registry *reg = NULL;
-    int rc = registry_load(o->registry_path ? o->registry_path : "models.json", o->registry_path == NULL, &reg, err);
+    char *reg_path = registry_default_path(o->registry_path);
+    int rc = registry_load(reg_path, o->registry_path == NULL, &reg, err);
+    free(reg_path);
     for (int i = 0; i < o->n_models && rc == TT_OK; i++) {
         registry_model *m = &(*out)[i];
         engine_spec sp = {0};

@@ -11,6 +11,8 @@
 #include "core/util.h"
 #include "judges/code_judge.h"
 #include "judges/code_problems.h"
+#include "judges/ifeval.h"
+#include "judges/math_answer.h"
 #include "judges/passk.h"
 #include "judges/sandbox.h"
 
@@ -285,6 +287,64 @@ int score_extract_choice(const char *reply, const char *const *choices, int n_ch
     return -1;
 }
 
+/* process_results "ifeval" / "math" (task.h): the scores of one filtered
+ * response, lm-eval's process_results dict, into row[] for metric m.
+ * IFEval's strict and loose lists are made once per response (*cache). */
+typedef struct hook_cache {
+    const char *response;
+    int *strict, *loose, n;
+} hook_cache;
+
+static int hook_row(const task *t, const task_instance *in, const metric_spec *m, const char *response, hook_cache *hc,
+                    double *row, char *err)
+{
+    if (t->process_results == TASK_PROCESS_MATH) {
+        if (m->kind != METRIC_EXACT_MATCH)
+            return tt_fail(err, TT_ERR_PARSE, "task '%s': process_results \"math\" gives exact_match only, not '%s'",
+                           t->name, m->name);
+        const char *answer = json_string_value(json_object_get(in->doc, "answer"));
+        if (!answer)
+            return tt_fail(err, TT_ERR_PARSE, "task '%s' doc %zu: no 'answer' (process_docs \"math.process_docs\" "
+                                              "sets it from the solution)", t->name, in->doc_index);
+        row[0] = math_score(response, answer);
+        return TT_OK;
+    }
+    if (!hc->strict || hc->response != response) {
+        free(hc->strict);
+        free(hc->loose);
+        hc->strict = hc->loose = NULL;
+        int rc = ifeval_score(in->doc, response, &hc->strict, &hc->loose, &hc->n, err);
+        if (rc) return rc;
+        hc->response = response;
+    }
+    const int *flags = m->kind == METRIC_PROMPT_LEVEL_STRICT_ACC || m->kind == METRIC_INST_LEVEL_STRICT_ACC ? hc->strict
+                                                                                                              : hc->loose;
+    int all = 1, sum = 0;
+    for (int i = 0; i < hc->n; i++) {
+        all &= flags[i];
+        sum += flags[i];
+    }
+    switch (m->kind) {
+    case METRIC_PROMPT_LEVEL_STRICT_ACC:
+    case METRIC_PROMPT_LEVEL_LOOSE_ACC:
+        if (stats_item_width(m->agg) != 1) break;
+        row[0] = all;
+        return TT_OK;
+    case METRIC_INST_LEVEL_STRICT_ACC:
+    case METRIC_INST_LEVEL_LOOSE_ACC:
+        if (m->agg != STATS_FLAT_MEAN) break;
+        row[0] = sum;
+        row[1] = hc->n;
+        return TT_OK;
+    default:
+        return tt_fail(err, TT_ERR_PARSE, "task '%s': process_results \"ifeval\" gives prompt_level_strict_acc, "
+                                          "inst_level_strict_acc, prompt_level_loose_acc and inst_level_loose_acc, "
+                                          "not '%s'", t->name, m->name);
+    }
+    return tt_fail(err, TT_ERR_PARSE, "task '%s': metric '%s' needs aggregation %s", t->name, m->name,
+                   m->kind == METRIC_INST_LEVEL_STRICT_ACC || m->kind == METRIC_INST_LEVEL_LOOSE_ACC ? "flat_mean" : "mean");
+}
+
 int score_doc(score_state *s, const task *t, const task_instance *in, const engine_response *resp, int n_resp,
               json_t *scores, json_t *filtered, char *err)
 {
@@ -407,12 +467,19 @@ int score_doc(score_state *s, const task *t, const task_instance *in, const engi
         for (int k = 0; k < n_outs[c]; k++) json_array_append_new(arr, json_string(outs[c][k] ? outs[c][k] : ""));
         json_object_set_new(filtered, filter_chain_name(s->chains[c]), arr);
     }
+    int hooked = t->process_results == TASK_PROCESS_IFEVAL || t->process_results == TASK_PROCESS_MATH;
+    hook_cache hc = {0};
     for (int m = 0; m < s->n_metrics && rc == TT_OK; m++)
         for (int c = 0; c < per && rc == TT_OK; c++) {
-            const char *response = c < 64 && n_outs[c] > 0 ? outs[c][0] : "";
-            rc = metric_score_generation(&s->metrics[m], response, targets, n_targets,
-                                         rows + (m * per + c) * STATS_ITEM_MAX, err);
+            const char *response = c < 64 && n_outs[c] > 0 && outs[c][0] ? outs[c][0] : "";
+            if (hooked)
+                rc = hook_row(t, in, &s->metrics[m], response, &hc, rows + (m * per + c) * STATS_ITEM_MAX, err);
+            else
+                rc = metric_score_generation(&s->metrics[m], response, targets, n_targets,
+                                             rows + (m * per + c) * STATS_ITEM_MAX, err);
         }
+    free(hc.strict);
+    free(hc.loose);
     if (rc == TT_OK)
         for (int i = 0; i < s->n_cols; i++) {
             column_push(&s->cols[i], rows + i * STATS_ITEM_MAX);
@@ -580,6 +647,54 @@ void score_group(const score_result *results, const int *members, int n_members,
         char gerr[TT_ERR_SIZE];
         if (all && k > 0 && stats_group(subs, k, size_weighted, &v, &se, &count, gerr) == TT_OK)
             result_set(out, out->n_cols++, r0->metric[c], r0->filter[c], v, se, (int)count, r0->hib[c]);
+    }
+    free(subs);
+    out->ok = 1;
+}
+
+void score_group_metrics(const score_result *results, const int *members, int n_members, int size_weighted,
+                         const char *const *metrics, int n_metrics, int has_list, score_result *out)
+{
+    if (!has_list) {
+        score_group(results, members, n_members, size_weighted, out);
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    int any = 0, total_cols = 0;
+    for (int i = 0; i < n_members; i++)
+        if (results[members[i]].ok) {
+            any = 1;
+            total_cols += results[members[i]].n_cols;
+        }
+    if (!any) return;
+    result_alloc(out, total_cols + 1);
+    out->n_cols = 0;
+    stats_subtask *subs = tt_calloc((size_t)n_members + 1, sizeof *subs);
+    /* every listed key, in the order the members first report it */
+    for (int i = 0; i < n_members; i++) {
+        const score_result *ri = &results[members[i]];
+        for (int c = 0; ri->ok && c < ri->n_cols; c++) {
+            int listed = 0, done = 0;
+            for (int k = 0; k < n_metrics; k++) listed |= !strcmp(metrics[k], ri->metric[c]);
+            for (int k = 0; k < out->n_cols; k++) done |= !strcmp(out->keys[k], ri->keys[c]);
+            if (!listed || done) continue;
+            int n = 0;
+            for (int j = 0; j < n_members; j++) {
+                const score_result *r = &results[members[j]];
+                for (int x = 0; r->ok && x < r->n_cols; x++)
+                    if (!strcmp(r->keys[x], ri->keys[c]) && !isnan(r->value[x])) {
+                        subs[n].value = r->value[x];
+                        subs[n].stderr_ = r->stderr_[x];
+                        subs[n].size = r->n[x];
+                        n++;
+                        break;
+                    }
+            }
+            double v, se, count;
+            char gerr[TT_ERR_SIZE];
+            if (n > 0 && stats_group(subs, n, size_weighted, &v, &se, &count, gerr) == TT_OK)
+                result_set(out, out->n_cols++, ri->metric[c], ri->filter[c], v, se, (int)count, ri->hib[c]);
+        }
     }
     free(subs);
     out->ok = 1;

@@ -134,6 +134,13 @@ void score_aggregate(const score_state *s, const stats_opts *so, score_result *o
  * (the suite then has no score at all). */
 void score_group(const score_result *results, const int *members, int n_members, int size_weighted, score_result *out);
 
+/* The same for an lm-eval group with an aggregate_metric_list (has_list):
+ * only the "metric,filter" keys whose metric is among metrics[0..n_metrics),
+ * each over the scored members that report it; no metric listed: a group
+ * with no score (ok, no columns). Without a list it is score_group. */
+void score_group_metrics(const score_result *results, const int *members, int n_members, int size_weighted,
+                         const char *const *metrics, int n_metrics, int has_list, score_result *out);
+
 void score_result_free(score_result *r);
 
 #endif

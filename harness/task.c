@@ -14,10 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/pyrandom.h"
 #include "core/pytext.h"
 #include "core/utf8.h"
 #include "core/util.h"
+#include "harness/hooks.h"
+#include "harness/task_lmeval.h"
+#include "harness/task_yaml.h"
 #include "harness/template.h"
 
 #define TASK_MAX_INCLUDE_DEPTH 8
@@ -44,16 +48,27 @@ static void src_free(src_set *s)
     s->n = 0;
 }
 
-/* "path:line" of the first `"key":` in the files, the top file first. */
+/* YAML by file name (task_yaml.h); JSON text parsed without a path stays JSON. */
+static int is_yaml_file(const char *path) { return task_yaml_is_yaml(path) && strcmp(path, "<task>") != 0; }
+
+/* "path:line" of the first `"key":` in the files (in a YAML file `key:`
+ * at the start of a line, after indentation or "- "), the top file first. */
 static void where(const src_set *s, const char *key, char *out, size_t cap)
 {
     char pat[160];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    size_t pl = strlen(pat);
     for (int i = s->n - 1; i >= 0; i--) {
         const char *t = s->f[i].text;
+        int yaml = is_yaml_file(s->f[i].path);
+        snprintf(pat, sizeof pat, yaml ? "%s" : "\"%s\"", key);
+        size_t pl = strlen(pat);
         for (const char *h = strstr(t, pat); h; h = strstr(h + 1, pat)) {
             const char *q = h + pl;
+            if (yaml) {
+                const char *b = h;
+                while (b > t && (b[-1] == ' ' || b[-1] == '-' || b[-1] == '"' || b[-1] == '\'')) b--;
+                if (b > t && b[-1] != '\n') continue;
+                if (*q == '"' || *q == '\'') q++;
+            }
             while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
             if (*q != ':') continue;
             int line = 1;
@@ -96,16 +111,30 @@ static int load_merged(const char *path, const char *text_in, size_t len_in, int
         int rc = tt_read_file_max(path, (size_t)16 << 20, &text, &len, err);
         if (rc) return rc;
     }
-    json_error_t je;
-    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        free(text);
-        return tt_fail(err, TT_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-    }
-    if (!json_is_object(j)) {
-        json_decref(j);
-        free(text);
-        return tt_fail(err, TT_ERR_PARSE, "%s:1: a task file must be a JSON object", path);
+    json_t *j;
+    if (is_yaml_file(path)) {
+        int rc = task_yaml_parse(text, len, path, &j, err);
+        if (rc) {
+            free(text);
+            return rc;
+        }
+        if (!json_is_object(j)) {
+            json_decref(j);
+            free(text);
+            return tt_fail(err, TT_ERR_PARSE, "%s:1: a task file must be a YAML mapping", path);
+        }
+    } else {
+        json_error_t je;
+        j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        if (!j) {
+            free(text);
+            return tt_fail(err, TT_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        }
+        if (!json_is_object(j)) {
+            json_decref(j);
+            free(text);
+            return tt_fail(err, TT_ERR_PARSE, "%s:1: a task file must be a JSON object", path);
+        }
     }
     json_t *inc = json_object_get(j, "include");
     json_t *merged = json_object();
@@ -132,6 +161,8 @@ static int load_merged(const char *path, const char *text_in, size_t len_in, int
             rc = load_merged(ip, NULL, 0, depth + 1, s, &base, err);
             free(ip);
             if (rc) break;
+            /* lm-eval's load_yaml: an included file's task_list stays its own */
+            json_object_del(base, "task_list");
             json_object_update(merged, base);
             json_decref(base);
         }
@@ -203,6 +234,7 @@ static int parse_generation(const src_set *s, const char *key, json_t *g, task *
             }
             for (int j = 0; j < t->gen.n_until; j++) free(t->gen.until[j]);
             free(t->gen.until);
+            t->until_given = 1;
             t->gen.n_until = (int)json_array_size(list);
             t->gen.until = tt_calloc((size_t)t->gen.n_until + 1, sizeof(char *));
             json_array_foreach(list, i, it) t->gen.until[i] = tt_strdup(json_string_value(it));
@@ -332,6 +364,20 @@ static int metrics_name(const json_t *metrics, const char *name)
     return 0;
 }
 
+/* {"function": NAME} naming a hook of kind kind (harness/hooks.h): *out
+ * is the hook; 0 when v is not such an object, -1 on an unknown name. */
+static int hook_of(const src_set *s, const char *key, json_t *v, task_hook_kind kind, const task_hook **out, char *err)
+{
+    if (!json_is_object(v) || !json_object_get(v, "function")) return 0;
+    const char *name = json_string_value(json_object_get(v, "function"));
+    *out = task_hook_find(name, kind);
+    if (*out && json_object_size(v) == 1) return 1;
+    char *have = task_hooks_list();
+    field_fail(s, key, err, "{\"function\": \"%s\"} names no C function of that kind; there are: %s", name ? name : "?", have);
+    free(have);
+    return -1;
+}
+
 /* Parses the merged config into t. */
 static int parse_config(const src_set *s, json_t *c, task *t, char *err)
 {
@@ -377,19 +423,41 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
         else if (!strcmp(k, "validation_split")) rc = get_string(s, k, v, &validation_split, err);
         else if (!strcmp(k, "training_split")) rc = get_string(s, k, v, &training_split, err);
         else if (!strcmp(k, "fewshot_split")) rc = get_string(s, k, v, &fewshot_split, err);
+        else if (!strcmp(k, "fewshot_fallback_split")) rc = get_string(s, k, v, &t->fewshot_fallback_split, err);
         else if (!strcmp(k, "process_results")) {
-            const char *pr = json_string_value(v);
-            if (pr && !strcmp(pr, "truthfulqa_mc2")) t->process_results = TASK_PROCESS_TRUTHFULQA_MC2;
-            else rc = field_fail(s, k, err, "must name a built-in per-document hook: \"truthfulqa_mc2\"");
+            const task_hook *h = NULL;
+            int hk = hook_of(s, k, v, HOOK_PROCESS_RESULTS, &h, err);
+            const char *pr = hk > 0 ? h->value : json_string_value(v);
+            if (hk < 0) rc = TT_ERR_PARSE;
+            else if (pr && !strcmp(pr, "truthfulqa_mc2")) t->process_results = TASK_PROCESS_TRUTHFULQA_MC2;
+            else if (pr && !strcmp(pr, "ifeval")) t->process_results = TASK_PROCESS_IFEVAL;
+            else if (pr && !strcmp(pr, "math")) t->process_results = TASK_PROCESS_MATH;
+            else rc = field_fail(s, k, err, "must name a built-in per-document hook: \"truthfulqa_mc2\", \"ifeval\" or \"math\"");
+        } else if (!strcmp(k, "process_docs")) {
+            int hk = hook_of(s, k, v, HOOK_PROCESS_DOCS, &t->hook_docs, err);
+            if (hk < 0) rc = TT_ERR_PARSE;
+            else if (hk == 0) rc = field_fail(s, k, err, "must be {\"function\": NAME} naming a C process_docs (harness/hooks.h)");
         }
         else if (!strcmp(k, "description")) rc = get_string(s, k, v, &t->description, err);
         else if (!strcmp(k, "system_prompt")) rc = get_string(s, k, v, &t->system_prompt, err);
-        else if (!strcmp(k, "doc_to_text")) rc = get_string(s, k, v, &t->doc_to_text, err);
+        else if (!strcmp(k, "doc_to_text")) {
+            int hk = hook_of(s, k, v, HOOK_DOC_TO_TEXT, &t->hook_text, err);
+            if (hk < 0) rc = TT_ERR_PARSE;
+            else if (hk > 0) t->doc_to_text = tt_strdup(t->hook_text->name);
+            else rc = get_string(s, k, v, &t->doc_to_text, err);
+        }
         else if (!strcmp(k, "doc_to_image")) rc = get_string(s, k, v, &t->doc_to_image, err);
         else if (!strcmp(k, "doc_to_target")) {
-            if (!json_is_string(v) && !json_is_integer(v))
+            int hk = hook_of(s, k, v, HOOK_DOC_TO_TARGET, &t->hook_target, err);
+            if (hk < 0) rc = TT_ERR_PARSE;
+            else if (hk > 0) t->doc_to_target = json_string(t->hook_target->name);
+            else if (!json_is_string(v) && !json_is_integer(v))
                 rc = field_fail(s, k, err, "must be a template, a field name or an integer");
             else t->doc_to_target = json_incref(v);
+        } else if (!strcmp(k, "doc_to_choice") && json_is_object(v) && json_object_get(v, "function")) {
+            int hk = hook_of(s, k, v, HOOK_DOC_TO_CHOICE, &t->hook_choice, err);
+            if (hk < 0) rc = TT_ERR_PARSE;
+            else t->doc_to_choice = json_string(t->hook_choice->name);
         } else if (!strcmp(k, "doc_to_choice")) {
             /* a dict stands for its values, in order (lm-eval's doc_to_choice) */
             json_t *list = json_is_object(v) ? json_array() : json_incref(v);
@@ -447,7 +515,7 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
         if (!t->target_delimiter) t->target_delimiter = tt_strdup(" ");
         if (!t->fewshot_delimiter) t->fewshot_delimiter = tt_strdup("\n\n");
         if (!t->version) t->version = tt_strdup("0");
-        if (t->gen.n_until == 0 && t->output_type == TASK_GENERATE_UNTIL) {
+        if (t->gen.n_until == 0 && !t->until_given && t->output_type == TASK_GENERATE_UNTIL) {
             t->gen.until = tt_calloc(2, sizeof(char *));
             t->gen.until[0] = tt_strdup(t->fewshot_delimiter);
             t->gen.n_until = 1;
@@ -481,6 +549,10 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
         t->mutual_info = t->output_type == TASK_MULTIPLE_CHOICE && metrics_name(t->metrics, "acc_mutual_info");
         if (t->process_results == TASK_PROCESS_TRUTHFULQA_MC2 && t->output_type != TASK_MULTIPLE_CHOICE)
             rc = field_fail(s, "process_results", err, "\"truthfulqa_mc2\" works only with output_type multiple_choice");
+        else if ((t->process_results == TASK_PROCESS_IFEVAL || t->process_results == TASK_PROCESS_MATH) &&
+                 t->output_type != TASK_GENERATE_UNTIL)
+            rc = field_fail(s, "process_results", err, "\"%s\" works only with output_type generate_until",
+                            t->process_results == TASK_PROCESS_IFEVAL ? "ifeval" : "math");
     }
     if (!rc) {
         /* the eval split: test_split, else validation_split (B1) */
@@ -535,7 +607,11 @@ static int task_parse_impl(const char *text, size_t len, const char *path, task 
     t->path = tt_strdup(p);
     t->dir = path ? tt_dirname(path) : tt_strdup(".");
     t->config = c;
-    rc = parse_config(&s, c, t, err);
+    /* lm-eval's own keys (dataset_path, !function, nulls, ...) to Tianti's */
+    char bad_key[128] = "", msg[TT_ERR_SIZE] = "";
+    rc = task_lmeval_normalize(c, bad_key, sizeof bad_key, msg);
+    if (rc) rc = field_fail(&s, bad_key[0] ? bad_key : "task", err, "%s", msg);
+    if (!rc) rc = parse_config(&s, c, t, err);
     if (rc == TT_OK) {
         tt_buf b;
         tt_buf_init(&b);
@@ -563,6 +639,14 @@ int task_load(const char *path, task **out, char *err)
     return task_parse_impl(NULL, 0, path, out, err);
 }
 
+int task_config_load(const char *path, json_t **out, char *err)
+{
+    src_set s = {.n = 0};
+    int rc = load_merged(path, NULL, 0, 0, &s, out, err);
+    src_free(&s);
+    return rc;
+}
+
 void task_free(task *t)
 {
     if (!t) return;
@@ -587,6 +671,7 @@ void task_free(task *t)
     free(t->fewshot_split);
     free(t->cfg_test_split);
     free(t->cfg_fewshot_split);
+    free(t->fewshot_fallback_split);
     free(t->shot_draws);
     free(t->target_delimiter);
     free(t->fewshot_delimiter);
@@ -599,6 +684,7 @@ void task_free(task *t)
 }
 
 static void draw_shots(task *t);
+static int text_value(const task *t, const json_t *doc, int shot, json_t **out, char *err);
 
 /* ---- data ----------------------------------------------------------------- */
 
@@ -636,6 +722,15 @@ static int load_split(task *t, const char *name, const dataset_options *opt, jso
         }
     } else {
         rc = dataset_load_entry(e, &o, docs, hashes, err);
+    }
+    if (rc == TT_OK && t->hook_docs) {
+        /* lm-eval applies process_docs to every split it loads */
+        json_t *processed = NULL;
+        rc = t->hook_docs->docs(docs, &processed, err);
+        if (rc == TT_OK) {
+            json_decref(docs);
+            docs = processed;
+        }
     }
     if (rc) {
         char inner[TT_ERR_SIZE];
@@ -675,6 +770,19 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
             const char *fs = t->fewshot_split ? t->fewshot_split : first_present(t, shot_names);
             if (!fs) fs = ev_copy; /* lm-eval falls back to the test split too */
             rc = load_split(t, fs, opt, hashes, err);
+            const char *fb = t->fewshot_fallback_split;
+            if (rc == TT_ERR_NOTFOUND && fb && strcmp(fs, fb) && split_entry(t, fb)) {
+                /* the few-shot split's data is not here: the task's own
+                 * fallback, said out loud (its shots differ from lm-eval's) */
+                int same = !strcmp(fb, ev_copy);
+                tt_log(TT_LOG_WARN, "%s; so task '%s' draws its %d shots from split '%s' instead%s", err ? err : "",
+                       t->name, t->num_fewshot, fb, same ? ", leaving out the document itself" : "");
+                fs = fb;
+                rc = load_split(t, fs, opt, hashes, err);
+                if (!rc && same && !t->exclude_eval_doc) {
+                    t->exclude_eval_doc = 1;
+                }
+            }
             if (!rc) t->shot_docs = json_object_get(t->splits, fs);
         }
         if (!rc) {
@@ -687,6 +795,22 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
     }
     if (!rc) {
         t->eval_docs = json_object_get(t->splits, ev_copy);
+        /* lm-eval decides from the first document: a doc_to_text giving an
+         * integer makes a task of multiple inputs (WinoGrande) */
+        t->multiple_input = 0;
+        if (t->output_type == TASK_MULTIPLE_CHOICE && t->doc_to_choice && json_array_size(t->eval_docs) > 0) {
+            json_t *v = NULL;
+            char inner[TT_ERR_SIZE];
+            if (text_value(t, json_array_get(t->eval_docs, 0), 0, &v, inner) == TT_OK && json_is_integer(v)) {
+                t->multiple_input = 1;
+                if (t->mutual_info)
+                    rc = tt_fail(err, TT_ERR_PARSE, "%s: task '%s': acc_mutual_info does not work with multiple inputs "
+                                 "(doc_to_text gives an index)", t->path, t->name);
+            }
+            json_decref(v);
+        }
+    }
+    if (!rc) {
         draw_shots(t);
         /* content hash: task file bytes, then each data file's sha256 */
         tt_buf b;
@@ -758,12 +882,50 @@ static int field_or_template(const char *what, const char *tmpl, const json_t *d
 /* Python's str() of a value (Jinja's rendering; "18.0", "True", "None"). */
 static char *value_text(const json_t *v) { return template_value_text(v); }
 
+static int is_digits(const char *s);
+
+/* doc_to_text's value as lm-eval's ConfigurableTask.doc_to_text gives it:
+ * a C hook's value, a field's value untouched, or a template's text (an
+ * integer when it is digits and the task has doc_to_choice). */
+static int text_value(const task *t, const json_t *doc, int shot, json_t **out, char *err)
+{
+    *out = NULL;
+    if (t->hook_text && !(shot && t->shot_doc_to_text)) return t->hook_text->doc(doc, out, err);
+    const char *tmpl = shot && t->shot_doc_to_text ? t->shot_doc_to_text : t->doc_to_text;
+    json_t *v;
+    int rc = field_or_template("doc_to_text", tmpl, doc, 0, &v, err);
+    if (rc) return rc;
+    if (json_is_string(v) && template_has_syntax(tmpl) && t->doc_to_choice && is_digits(json_string_value(v)) &&
+        json_string_length(v) < 18) {
+        json_t *i = json_integer(strtoll(json_string_value(v), NULL, 10));
+        json_decref(v);
+        v = i;
+    }
+    *out = v;
+    return TT_OK;
+}
+
+static int choices_of(const task *t, const json_t *doc, char ***out, int *n, char *err);
+
+/* The text of doc_to_text; with multiple inputs the context its integer
+ * picks among the choices (lm-eval's fewshot_context: q = c[q]). */
 static int text_of(const task *t, const json_t *doc, int shot, char **out, char *err)
 {
     json_t *v;
-    const char *tmpl = shot && t->shot_doc_to_text ? t->shot_doc_to_text : t->doc_to_text;
-    int rc = field_or_template("doc_to_text", tmpl, doc, 0, &v, err);
+    int rc = text_value(t, doc, shot, &v, err);
     if (rc) return rc;
+    if (t->multiple_input && json_is_integer(v)) {
+        char **choices = NULL;
+        int n = 0;
+        rc = choices_of(t, doc, &choices, &n, err);
+        long long i = json_integer_value(v);
+        if (!rc && (i < 0 || i >= n)) rc = tt_fail(err, TT_ERR_PARSE, "doc_to_text gave %lld, not one of the %d contexts", i, n);
+        if (!rc) *out = tt_strdup(choices[i]);
+        for (int k = 0; k < n; k++) free(choices[k]);
+        free(choices);
+        json_decref(v);
+        return rc;
+    }
     *out = value_text(v);
     json_decref(v);
     return TT_OK;
@@ -788,7 +950,10 @@ static int choices_of(const task *t, const json_t *doc, char ***out, int *n, cha
     *n = 0;
     if (!t->doc_to_choice) return TT_OK;
     json_t *list;
-    if (json_is_array(t->doc_to_choice)) {
+    if (t->hook_choice) {
+        int rc = t->hook_choice->doc(doc, &list, err);
+        if (rc) return rc;
+    } else if (json_is_array(t->doc_to_choice)) {
         list = json_incref(t->doc_to_choice);
     } else {
         /* lm-eval: a field's list, or ast.literal_eval of the rendered template */
@@ -814,6 +979,7 @@ static int choices_of(const task *t, const json_t *doc, char ***out, int *n, cha
 
 static int is_digits(const char *s)
 {
+    if (!s) return 0;
     if (!*s) return 0;
     for (; *s; s++)
         if (!isdigit((unsigned char)*s)) return 0;
@@ -853,6 +1019,7 @@ static int target_of(const task *t, const json_t *doc, int shot, json_t **out, c
     *out = NULL;
     const json_t *tt = shot && t->shot_doc_to_target ? t->shot_doc_to_target : t->doc_to_target;
     if (!tt) return TT_OK;
+    if (t->hook_target && tt == t->doc_to_target) return t->hook_target->doc(doc, out, err);
     if (json_is_integer(tt)) {
         *out = json_incref((json_t *)tt);
         return TT_OK;
@@ -1135,7 +1302,49 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
         }
     }
 
-    /* 3. the doc itself */
+    /* 3. the doc itself; with multiple inputs each choice is a context
+     * (lm-eval's multiple_input_context) */
+    if (t->multiple_input) {
+        json_t *g = NULL;
+        if ((rc = text_value(t, doc, 0, &g, inner))) goto fail;
+        if (!json_is_integer(g)) {
+            json_decref(g);
+            rc = tt_fail(inner, TT_ERR_PARSE, "doc_to_text must give an integer for every document of a task of "
+                                              "multiple inputs (it did for the first)");
+            goto fail;
+        }
+        if ((rc = choices_of(t, doc, &in->choices, &in->n_choices, inner))) {
+            json_decref(g);
+            goto fail;
+        }
+        long long gi = json_integer_value(g);
+        json_decref(g);
+        in->contexts = tt_calloc((size_t)in->n_choices + 1, sizeof(char *));
+        for (int c = 0; c < in->n_choices; c++) in->contexts[c] = tt_asprintf("%s%s", tt_buf_str(&prompt), in->choices[c]);
+        in->golds = tt_calloc(2, sizeof *in->golds);
+        in->golds[0] = gi >= 0 && gi < in->n_choices ? (int)gi : TASK_GOLD_INVALID;
+        in->n_golds = 1;
+        in->gold_error = in->golds[0] == TASK_GOLD_INVALID;
+        in->gold = in->golds[0] >= 0 ? in->golds[0] : -1;
+        const char *shown = in->gold >= 0 ? in->choices[in->gold] : "";
+        tt_buf_puts(&prompt, shown);
+        add_msg(in, "user", tt_strdup(shown));
+        in->prompt = tt_buf_detach(&prompt);
+        if ((rc = target_of(t, doc, 0, &in->target, inner))) goto fail;
+        in->target_text = json_is_string(in->target) ? tt_strdup(json_string_value(in->target))
+                                                      : in->target ? value_text(in->target) : tt_strdup("");
+        in->n_requests = in->n_choices;
+        in->requests = tt_calloc((size_t)in->n_choices + 1, sizeof *in->requests);
+        in->continuations = tt_calloc(2, sizeof(char *));
+        in->continuations[0] = tt_asprintf("%s%s", t->target_delimiter, in->target_text);
+        for (int c = 0; c < in->n_choices; c++) {
+            in->requests[c].kind = ENGINE_REQ_LOGLIKELIHOOD;
+            in->requests[c].context = in->contexts[c];
+            in->requests[c].continuation = in->continuations[0];
+        }
+        free(shots);
+        return TT_OK;
+    }
     if (t->output_type != TASK_LOGLIKELIHOOD_ROLLING) {
         char *q;
         if ((rc = text_of(t, doc, 0, &q, inner))) goto fail;
@@ -1242,6 +1451,9 @@ void task_instance_free(task_instance *in)
     if (in->continuations)
         for (int i = 0; in->continuations[i]; i++) free(in->continuations[i]);
     free(in->continuations);
+    if (in->contexts)
+        for (int i = 0; in->contexts[i]; i++) free(in->contexts[i]);
+    free(in->contexts);
     memset(in, 0, sizeof *in);
     in->gold = -1;
 }

@@ -47,6 +47,11 @@
  *                        overrides)}
  *   fewshot_seed        integer (default 1234, lm-eval's default; the run's
  *                       --seed replaces it, harness/plan.c)
+ *   fewshot_fallback_split  string: where the shots come from when the few-shot
+ *                       split's data is absent (HellaSwag's and WinoGrande's
+ *                       train splits are not in ../shared): a warning names
+ *                       the missing data, where to get it and this fallback;
+ *                       shots from the evaluated split leave the document out
  *   target_delimiter    string (default " ")
  *   fewshot_delimiter   string (default "\n\n")
  *   generation (or generation_kwargs)  {until: [..] (default
@@ -67,10 +72,32 @@
  *                       log-likelihoods may answer by generating a letter;
  *                       the runner scores that as acc under the filter name
  *                       "letter_fallback", so it is never mistaken for acc
- *   process_results     "truthfulqa_mc2": lm-eval's per-document hook of that
- *                       name; the task's "acc" is the probability mass of the
- *                       choices labelled 1 by the target list
+ *   process_results     lm-eval's per-document scoring hook, by name (or
+ *                       {"function": "truthfulqa.process_results_mc2"}):
+ *                       "truthfulqa_mc2": the task's "acc" is the probability
+ *                       mass of the choices labelled 1 by the target list;
+ *                       "ifeval": the IFEval checkers (judges/ifeval.h) give
+ *                       prompt_level_/inst_level_ strict/loose acc; "math":
+ *                       exact_match as the leaderboard's MATH Lvl 5
+ *                       (judges/math_answer.h) against the doc's "answer"
+ *   process_docs        {"function": NAME}: a C version of lm-eval's
+ *                       process_docs (harness/hooks.h), applied to every
+ *                       split as it is loaded
+ *   doc_to_text, doc_to_choice, doc_to_target may also be {"function": NAME}
+ *                       (harness/hooks.h). A doc_to_text whose value is an
+ *                       integer (a hook, a field holding one, or with
+ *                       doc_to_choice a template rendering digits) makes a
+ *                       multiple_choice task one of multiple inputs, as
+ *                       lm-eval decides from the first document (WinoGrande's
+ *                       partial scoring): the choices are contexts, each
+ *                       scored with the one continuation target_delimiter +
+ *                       doc_to_target, and the integer is the gold
  *   group               string, optional label for reports
+ *
+ * lm-evaluation-harness's own keys are read too, in JSON and in YAML
+ * (harness/task_yaml.h, harness/task_lmeval.h): task, tag, dataset_path,
+ * dataset_name, dataset_kwargs.data_files (mapped to local files, see
+ * docs/tasks.md), `!function` hooks, null for unset.
  *
  * Few-shot sampling, as lm-eval's samplers (lm_eval/api/samplers.py): the
  * doc is excluded when the few-shot split's name equals test_split's (both
@@ -112,8 +139,16 @@ enum task_process_results {
     /* lm_eval/tasks/truthfulqa/utils.py process_results_mc2: the "acc" of a
      * document is the normalised probability mass of the choices whose
      * label (the target list) is 1 */
-    TASK_PROCESS_TRUTHFULQA_MC2 = 1
+    TASK_PROCESS_TRUTHFULQA_MC2 = 1,
+    /* lm_eval/tasks/leaderboard/ifeval/utils.py process_results: the four
+     * IFEval metrics from judges/ifeval.h */
+    TASK_PROCESS_IFEVAL = 2,
+    /* lm_eval/tasks/leaderboard/math/utils.py process_results (its
+     * process_result_v1 answer check): exact_match from judges/math_answer.h */
+    TASK_PROCESS_MATH = 3
 };
+
+struct task_hook;
 
 /* lm-eval's marker for a gold that is no choice (process_results: -100). */
 #define TASK_GOLD_INVALID (-100)
@@ -157,6 +192,8 @@ typedef struct task {
     json_t *shot_doc_to_target; /* fewshot_config.doc_to_target override, or NULL */
     char *eval_split;         /* NULL: pick after loading */
     char *fewshot_split;      /* NULL: pick after loading */
+    char *fewshot_fallback_split; /* fewshot_fallback_split: the shots' split when the
+                                 few-shot split's data is not here (a warning says so) */
     char *target_delimiter;
     char *fewshot_delimiter;
     task_generation gen;
@@ -165,6 +202,13 @@ typedef struct task {
     int mutual_info;          /* multiple_choice with acc_mutual_info among the metrics:
                                  each choice is also scored after an empty context */
     enum task_process_results process_results;
+    const struct task_hook *hook_docs;   /* process_docs, or NULL (harness/hooks.h) */
+    const struct task_hook *hook_text;   /* doc_to_text as a C function, or NULL */
+    const struct task_hook *hook_choice; /* doc_to_choice as a C function, or NULL */
+    const struct task_hook *hook_target; /* doc_to_target as a C function, or NULL */
+    int multiple_input;       /* doc_to_text gives the gold index and the choices are
+                                 contexts (set by task_load_data from the first doc) */
+    int until_given;          /* generation.until was written (an empty list: no stop) */
     int chat;
     int unsafe;
     int generative_fallback;  /* multiple_choice: letter extraction allowed */
@@ -214,12 +258,18 @@ typedef struct task_instance {
     engine_request *requests;
     int n_requests;
     char **continuations;     /* owned storage behind requests[].continuation */
+    char **contexts;          /* multiple inputs: the owned context of each choice
+                                 (prompt + choice), behind requests[].context */
 } task_instance;
 
 /* Parses a task file. On success *out is owned by the caller (task_free).
  * Errors name the file, line and field: "tasks/x.json:7: 'num_fewshot' must
  * be a non-negative integer". */
 int task_load(const char *path, task **out, char *err);
+
+/* Reads a task file (JSON or YAML) with its includes merged, as JSON,
+ * before any checking (harness/suite.c indexes YAML files by it). */
+int task_config_load(const char *path, json_t **out, char *err);
 
 /* Parses task JSON from memory; path is used for messages and to resolve
  * relative data paths (may be NULL: ".") */

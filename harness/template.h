@@ -4,31 +4,51 @@
  * one dataset record (a jansson object). Called by harness/task.c; knows
  * nothing about tasks.
  *
- * Supported subset (everything else is a parse error naming the template and
- * the byte offset, counted from 0):
- *   text {{ expr }} text         expressions are substituted; {# ... #} is a
- *                                comment; {% ... %} blocks are NOT supported
- *   expr    := term (('+' | '~') term)*     '+' adds numbers or joins strings
- *                                           and lists, '~' always joins text
- *   term    := primary postfix* ('|' filter)*
- *   primary := name | 'str' | "str" | integer | [expr, ...] | (expr)
+ * Supported subset, Jinja2's semantics as lm-evaluation-harness runs it
+ * (Environment(undefined=StrictUndefined, keep_trailing_newline=True), plus
+ * its regex_replace filter); everything else is a parse error naming the
+ * template and the byte offset, counted from 0:
+ *   text {{ expr }} text    expressions are substituted; {# ... #} is a
+ *                           comment; {% if %} {% elif %} {% else %}
+ *                           {% endif %}, {% for x in xs %} (also
+ *                           `for k, v in d.items()`, loop.index, index0,
+ *                           first, last, length, revindex, revindex0, and
+ *                           {% else %} for an empty list) {% endfor %},
+ *                           {% set x = expr %}; a '-' inside a delimiter
+ *                           ({%- -%} {{- -}} {#- -#}) strips the white space
+ *                           of the text on that side
+ *   expr  := a 'if' cond 'else' b (only the branch taken is evaluated)
+ *          | or-expressions: 'or', 'and', 'not' (Python's short-circuit
+ *            values), comparisons == != < <= > >= in 'not in', '~' (text
+ *            join), '+' (numbers, strings, lists), '-' '*' '/' '//' '%'
+ *            (numbers as Python; str * int repeats), unary '-'
+ *   term  := primary postfix* ('|' filter ['(' args ')'])* ['is' ['not'] test]
+ *   primary := name | 'str' | "str" | integer | 1.5 | [expr, ...] | (expr)
+ *            | True False None (or true false none)
  *            | letter(i)        "A" + i  (letter(0) = "A")
  *            | len(x)
- *   postfix := .field | [index] | .method(args)
+ *   postfix := .field | [index] | [a:b:c] (Python slices) | .method(args)
  *   methods (Python semantics): strip lstrip rstrip ([chars]), split([sep[,
- *            maxsplit]]), lower, upper, replace(a, b), join(list), index(x),
- *            keys, values, startswith(s), endswith(s)
- *   filters: trim lower upper length string int
+ *            maxsplit]]), lower, upper, capitalize, title, replace(a, b[, n]),
+ *            startswith(s), endswith(s), count(s), find(s), index(s), join(list);
+ *            list.index(x); dict keys, values, items, get(k[, default])
+ *   filters: trim lower upper capitalize title length count string int
+ *            float abs join(sep) replace(a, b[, n]) regex_replace(pattern,
+ *            repl[, count]) (Python re.sub, core/pytext.h) default(v[,
+ *            boolean]) / d first last list reverse
+ *   tests:   defined undefined none string number integer sequence mapping
+ *            true false odd even
  * Indexing: list[i] and string[i] (code points) accept negative i; a string
  * of decimal digits used as an index counts as that integer (CSV fields are
- * strings); object[key] looks the key up. A missing field or an index out of
- * range is an error, not an empty string (Jinja would print nothing; here a
- * typo in a task file should fail loudly).
+ * strings); object[key] looks the key up. A missing field or key is an
+ * error (StrictUndefined) except under `is defined` / `is undefined` and
+ * the default filter; an index out of range is an error.
  * Rendering is Python's str(), as Jinja prints values: strings as is,
  * integers in decimal, reals as Python prints them (repr: "18.0",
  * "1234567.5", "1e+16"; core/pytext.h), booleans "True"/"False", null
  * "None", lists and objects with their items in repr() form
- * ("['a', 1, 2.5]", "{'k': None}").
+ * ("['a', 1, 2.5]", "{'k': None}"). Case changes and white space follow
+ * Python's Unicode str methods (core/pytext.h).
  */
 #ifndef TIANTI_TEMPLATE_H
 #define TIANTI_TEMPLATE_H

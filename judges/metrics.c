@@ -15,7 +15,7 @@
 #include "core/utf8.h"
 #include "core/util.h"
 
-enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8, IN_CODE = 16 };
+enum { IN_MC = 1, IN_GEN = 2, IN_LL = 4, IN_ROLL = 8, IN_CODE = 16, IN_IFEVAL = 32 };
 
 static const struct metric_def {
     const char *name;
@@ -47,6 +47,10 @@ static const struct metric_def {
     { "pass@5", METRIC_PASS_AT_5, STATS_MEAN, 1, IN_CODE },
     { "pass@10", METRIC_PASS_AT_10, STATS_MEAN, 1, IN_CODE },
     { "pass@100", METRIC_PASS_AT_100, STATS_MEAN, 1, IN_CODE },
+    { "prompt_level_strict_acc", METRIC_PROMPT_LEVEL_STRICT_ACC, STATS_MEAN, 1, IN_IFEVAL },
+    { "inst_level_strict_acc", METRIC_INST_LEVEL_STRICT_ACC, STATS_FLAT_MEAN, 1, IN_IFEVAL },
+    { "prompt_level_loose_acc", METRIC_PROMPT_LEVEL_LOOSE_ACC, STATS_MEAN, 1, IN_IFEVAL },
+    { "inst_level_loose_acc", METRIC_INST_LEVEL_LOOSE_ACC, STATS_FLAT_MEAN, 1, IN_IFEVAL },
 };
 
 int metric_pass_k(const metric_spec *m)
@@ -86,6 +90,7 @@ static int agg_family(stats_agg a)
     case STATS_F1:
     case STATS_MCC: return 2;
     case STATS_BLEU: return 3;
+    case STATS_FLAT_MEAN: return 4;
     default: return 0;
     }
 }
@@ -846,6 +851,9 @@ void metric_bleu_stats_method(const char *hyp_tok, const char *const *refs_tok, 
 int metric_score_generation(const metric_spec *m, const char *response, const char *const *targets,
                             int n_targets, double *item, char *err)
 {
+    if (defs[m->kind].inputs & IN_IFEVAL)
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "metric '%s' is scored by the IFEval checkers (\"process_results\": "
+                                                "\"ifeval\")", m->name);
     if (!(defs[m->kind].inputs & IN_GEN))
         return tt_fail(err, TT_ERR_UNSUPPORTED, "metric '%s' does not apply to generate_until", m->name);
     if (n_targets <= 0 || !targets) return tt_fail(err, TT_ERR_USAGE, "metric '%s': no target", m->name);
@@ -905,7 +913,7 @@ int metric_score_generation(const metric_spec *m, const char *response, const ch
 double metric_item_display(const metric_spec *m, const double *item)
 {
     switch (stats_item_width(m->agg)) {
-    case 2: return agg_family(m->agg) == 2 ? item[1] : item[0];
+    case 2: return agg_family(m->agg) == 2 ? item[1] : agg_family(m->agg) == 4 ? (item[1] > 0 ? item[0] / item[1] : NAN) : item[0];
     case 10: return stats_value(STATS_BLEU, item, 1);
     default: return item[0];
     }

@@ -44,6 +44,15 @@
  *                                         each sample run by judges/code_judge.h;
  *                                         not scorable from text alone, so
  *                                         metric_score_generation refuses them
+ *   prompt_level_strict_acc, gen mean yes   IFEval (lm_eval/tasks/ifeval/utils.py
+ *   prompt_level_loose_acc                  process_results): all instructions
+ *                                           followed; inst_level_* : each
+ *   inst_level_strict_acc,   gen flat_mean  instruction, pooled over documents
+ *   inst_level_loose_acc                    (item {followed, instructions});
+ *                                           scored by judges/ifeval.h for
+ *                                           tasks whose process_results is
+ *                                           "ifeval", so metric_score_generation
+ *                                           refuses them
  *
  * Text rules (so that numbers match lm-eval's Python):
  *   - lengths for acc_norm are Unicode code points, never bytes (CJK!);
@@ -90,6 +99,8 @@ typedef enum metric_kind {
     METRIC_ROUGE_L,
     METRIC_PERPLEXITY, METRIC_WORD_PERPLEXITY, METRIC_BYTE_PERPLEXITY, METRIC_BITS_PER_BYTE,
     METRIC_PASS_AT_1, METRIC_PASS_AT_5, METRIC_PASS_AT_10, METRIC_PASS_AT_100,
+    METRIC_PROMPT_LEVEL_STRICT_ACC, METRIC_INST_LEVEL_STRICT_ACC, METRIC_PROMPT_LEVEL_LOOSE_ACC,
+    METRIC_INST_LEVEL_LOOSE_ACC,
     METRIC_KIND_COUNT
 } metric_kind;
 

@@ -15,7 +15,7 @@
 
 static const char *const agg_names[STATS_AGG_COUNT] = {
     "mean", "median", "nanmean", "perplexity", "weighted_perplexity", "bits_per_byte",
-    "f1", "matthews_corrcoef", "bleu", "brier_score",
+    "f1", "matthews_corrcoef", "bleu", "brier_score", "flat_mean",
 };
 
 stats_opts stats_opts_default(void)
@@ -42,7 +42,8 @@ int stats_item_width(stats_agg agg)
     case STATS_WEIGHTED_PERPLEXITY:
     case STATS_BITS_PER_BYTE:
     case STATS_F1:
-    case STATS_MCC: return 2;
+    case STATS_MCC:
+    case STATS_FLAT_MEAN: return 2;
     case STATS_BLEU: return 10;
     default: return 1;
     }
@@ -50,7 +51,8 @@ int stats_item_width(stats_agg agg)
 
 int stats_agg_has_stderr(stats_agg agg)
 {
-    return !(agg == STATS_WEIGHTED_PERPLEXITY || agg == STATS_BITS_PER_BYTE || agg == STATS_BRIER_SCORE);
+    return !(agg == STATS_WEIGHTED_PERPLEXITY || agg == STATS_BITS_PER_BYTE || agg == STATS_BRIER_SCORE ||
+             agg == STATS_FLAT_MEAN);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -165,6 +167,11 @@ double stats_value(stats_agg agg, const double *it, size_t n)
         double ll = 0, w = 0;
         for (size_t i = 0; i < n; i++) { ll += it[2 * i]; w += it[2 * i + 1]; }
         return agg == STATS_WEIGHTED_PERPLEXITY ? exp(-ll / w) : -ll / w / log(2.0);
+    }
+    case STATS_FLAT_MEAN: {
+        double sum = 0, count = 0;
+        for (size_t i = 0; i < n; i++) { sum += it[2 * i]; count += it[2 * i + 1]; }
+        return count > 0 ? sum / count : NAN;
     }
     case STATS_F1: return f1_value(it, n);
     case STATS_MCC: return mcc_value(it, n);

@@ -15,6 +15,7 @@
  *   weighted_perplexity, bits_per_byte : {loglikelihood, weight (words or bytes)}
  *   f1, matthews_corrcoef              : {gold label, predicted label}
  *   bleu                               : {hyp_len, ref_len, match1..4, total1..4}
+ *   flat_mean                          : {sum, count} of one document's list
  *
  * Values (exactly lm-eval's):
  *   mean = Σx/n; median = sorted[n/2] (upper median, as lm_eval/api/metrics.py median does;
@@ -23,7 +24,9 @@
  *   bits_per_byte = -Σll/Σw/ln 2; f1 = sklearn binary F1 (label 1 positive,
  *   0 when undefined); matthews_corrcoef = sklearn multiclass MCC (0 when
  *   undefined); bleu = sacrebleu corpus BLEU 0..100 (metrics.h says how the
- *   statistics are made); brier_score = mean of per-sample Brier sums.
+ *   statistics are made); brier_score = mean of per-sample Brier sums;
+ *   flat_mean = Σsum/Σcount, the mean of the documents' lists flattened
+ *   into one (IFEval's agg_inst_level_acc, lm_eval/tasks/ifeval/utils.py).
  *
  * Standard errors (NAN means lm-eval's "N/A"):
  *   mean          closed form sqrt(Σ(x-x̄)²/(n-1)) / sqrt(n);
@@ -31,8 +34,8 @@
  *                 B resamples of n rows with replacement, the statistic on
  *                 each, stderr = sample stddev (n-1) of the B values;
  *                 B = opts.bootstrap_iters, but min(B, 100) for bleu;
- *   weighted_perplexity, bits_per_byte, brier_score: NAN (lm-eval has no
- *                 stderr function for them);
+ *   weighted_perplexity, bits_per_byte, brier_score, flat_mean: NAN
+ *                 (lm-eval has no stderr function for them);
  *   n <= 1: NAN; bootstrap_iters <= 0: NAN for every aggregation, the mean
  *   included (lm-eval writes "N/A" for all stderrs then).
  * Bootstrap resampling, two ways (stats_opts.rng):
@@ -65,6 +68,7 @@ typedef enum stats_agg {
     STATS_MCC,
     STATS_BLEU,
     STATS_BRIER_SCORE,
+    STATS_FLAT_MEAN,
     STATS_AGG_COUNT
 } stats_agg;
 

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""gen_manual.py TIANTI [OUT] — writes the manual docs/tianti.md from the
+"""gen_manual.py [--check] [--man] TIANTI [OUT] — writes the manual from the
 tool's own help: `tianti --help` for the list of commands, then one section
 per command from `tianti COMMAND --help` (its usage lines and option table),
 and one subsection per subcommand for commands that have them (`tianti arena
-SUB --help`). OUT defaults to docs/tianti.md beside this script; "-" writes to
-standard output. ctest docs/manual_up_to_date runs it with --check, which
-writes nothing and fails when OUT differs from what it would write.
+SUB --help`). Without --man it writes Markdown, OUT defaulting to
+docs/tianti.md beside this script; with --man the man page tianti(1) in
+roff (man(7) macros), OUT defaulting to docs/tianti.1, which `cmake
+--install` puts in share/man/man1. "-" writes to standard output. ctest
+docs/manual_up_to_date and docs/manpage_up_to_date run it with --check,
+which writes nothing and fails when OUT differs from what it would write.
 
 The help texts are the source: to change the manual, change a command's
-usage lines or option table (cli/cmd_*.c) and run this script again."""
+usage lines or option table (cli/cmd_*.c) and run this script again (both
+ways: `scripts/gen_manual.py build/tianti && scripts/gen_manual.py --man
+build/tianti`)."""
 import os
 import re
 import subprocess
@@ -32,11 +37,21 @@ Exit status, for every command: **0** success, **1** a runtime failure
 usage error (unknown option, missing argument).
 
 Environment: `TIANTI_DB` (default database, else `tianti.db`), `TIANTI_DATA`
-(datasets folder), `TIANTI_TASKS` (tasks folder, else `./tasks`),
-`OPENAI_BASE_URL` and `OPENAI_API_KEY` (the `openai:` engine). Model specs
-are `KIND:ARG[@PRECISION]` (`glm:models/tianti-tiny.gguf@q4_0`,
-`openai:gpt-4o-mini`, `chatglm:http://HOST:PORT`, `visualglm:http://HOST:PORT`,
+(datasets folder), `TIANTI_TASKS` (task folders, `DIR:DIR...`, searched
+after `--tasks-dir` and before the shipped tasks), `TIANTI_CACHE` (download
+cache, else `~/.cache/tianti`), `OPENAI_BASE_URL` and `OPENAI_API_KEY` (the
+`openai:` engine). Model specs are `KIND:ARG[@PRECISION]`
+(`glm:models/tianti-tiny.gguf@q4_0`, `openai:gpt-4o-mini`,
+`chatglm:http://HOST:PORT`, `visualglm:http://HOST:PORT`,
 `replay:FILE.jsonl`) or a name from `models.json`.
+
+Files: the shipped tasks, the built-in model `models/tianti-tiny.gguf`,
+`models.json` and the arena page's files are in `PREFIX/share/tianti`
+(`tasks/`, `models/`, `web/`) when installed, found beside the executable
+(`BIN/../share/tianti`) wherever the tree was installed; a `tianti` run
+from its build folder uses its source tree. A relative model file that is
+not in the current folder is looked for there too, and `./models.json`,
+when present, replaces the shipped registry.
 
 More on each subject: [tasks.md](tasks.md) (task and suite files),
 [scoring.md](scoring.md) (metrics), [arena.md](arena.md) (battles, voting,
@@ -72,31 +87,120 @@ def listed(text, heading):
     return out
 
 
-def manual(tianti):
+def collect(tianti):
+    """[(name, summary, help, [(sub, sub_summary, sub_help)])] from the help texts."""
     top = run_help(tianti, [])
     commands = listed(top, "commands")
     if not commands:
         sys.exit("gen_manual: 'tianti --help' lists no commands")
-    parts = [HEADER, "## Commands\n"]
-    parts += [f"- [`{name}`](#tianti-{name}) — {summary}" for name, summary in commands]
-    parts.append("")
+    out = []
     for name, summary in commands:
         text = run_help(tianti, [name])
-        parts += [f"## tianti {name}\n", f"{summary[0].upper()}{summary[1:]}.\n", "```text", text, "```\n"]
-        for sub, sub_summary in listed(text, "subcommands"):
-            parts += [f"### tianti {name} {sub}\n", f"{sub_summary[0].upper()}{sub_summary[1:]}.\n",
-                      "```text", run_help(tianti, [name, sub]), "```\n"]
+        subs = [(sub, sub_summary, run_help(tianti, [name, sub])) for sub, sub_summary in listed(text, "subcommands")]
+        out.append((name, summary, text, subs))
+    return out
+
+
+def sentence(summary):
+    return f"{summary[0].upper()}{summary[1:]}."
+
+
+def manual(tianti):
+    commands = collect(tianti)
+    parts = [HEADER, "## Commands\n"]
+    parts += [f"- [`{name}`](#tianti-{name}) — {summary}" for name, summary, _, _ in commands]
+    parts.append("")
+    for name, summary, text, subs in commands:
+        parts += [f"## tianti {name}\n", f"{sentence(summary)}\n", "```text", text, "```\n"]
+        for sub, sub_summary, sub_text in subs:
+            parts += [f"### tianti {name} {sub}\n", f"{sentence(sub_summary)}\n", "```text", sub_text, "```\n"]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
+# ---- the man page -------------------------------------------------------------------
+
+def roff(text):
+    """Text for a roff line: backslashes, dashes and a leading dot or quote escaped."""
+    t = text.replace("\\", "\\e").replace("-", "\\-")
+    if t.startswith((".", "'")):
+        t = "\\&" + t
+    return t
+
+
+OPTION = re.compile(r"^    (-\S, |    )(--\S+)(?: (\S+))?\s{2,}(.*)$")
+FLAG_ONLY = re.compile(r"^    (-\S, |    )(--\S+)$")
+
+
+def roff_help(text):
+    """A command's --help text as roff: usage lines, description, options."""
+    lines = []
+    for line in text.splitlines():
+        m = OPTION.match(line) or FLAG_ONLY.match(line)
+        if m:
+            short = m.group(1).strip().rstrip(",")
+            long_opt = m.group(2)
+            arg = m.group(3) if m.re is OPTION else None
+            desc = m.group(4) if m.re is OPTION else ""
+            head = (f"\\fB{roff(short)}\\fR, " if short else "") + f"\\fB{roff(long_opt)}\\fR"
+            if arg:
+                head += f" \\fI{roff(arg)}\\fR"
+            lines += [".TP", head, roff(desc)]
+        elif line.startswith("usage: ") or line.startswith("   or: "):
+            lines += [".br" if lines else ".PP", f"\\fB{roff(line[7:])}\\fR"]
+        elif not line.strip():
+            lines.append(".PP")
+        else:
+            lines.append(roff(line.strip()))
+    # no empty paragraphs
+    out = []
+    for line in lines:
+        if line == ".PP" and out and out[-1] in (".PP", ".TP"):
+            continue
+        out.append(line)
+    while out and out[-1] == ".PP":
+        out.pop()
+    return out
+
+
+def man_page(tianti):
+    version = subprocess.run([tianti, "--version"], capture_output=True, text=True).stdout.split()
+    version = version[1] if len(version) > 1 else "?"
+    commands = collect(tianti)
+    # the Markdown header's prose, paragraph by paragraph, without links
+    prose = [p for p in HEADER.split("\n\n")[2:] if not p.startswith("More on each subject")]
+    L = [f'.\\" Generated by scripts/gen_manual.py --man from the --help texts; do not edit.',
+         f'.TH TIANTI 1 "" "tianti {version}" "Tianti manual"',
+         ".SH NAME", "tianti \\- evaluate language models and rank them (天梯)",
+         ".SH SYNOPSIS", "\\fBtianti\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR]",
+         ".br", "\\fBtianti\\fR \\fB\\-\\-version\\fR | \\fB\\-\\-help\\fR",
+         ".SH DESCRIPTION"]
+    for p in prose:
+        text = " ".join(p.split())
+        text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+        text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
+        text = text.replace("`", "")
+        L += [".PP", roff(text)]
+    L.append(".SH COMMANDS")
+    for name, summary, text, subs in commands:
+        L += [f".SS tianti {name}", roff(sentence(summary))] + roff_help(text)
+        for sub, sub_summary, sub_text in subs:
+            L += [f".SS tianti {name} {sub}", roff(sentence(sub_summary))] + roff_help(sub_text)
+    L += [".SH EXIT STATUS", "0 success, 1 a runtime failure, 2 a usage error.",
+          ".SH SEE ALSO", "The manual in Markdown, docs/tianti.md, and docs/*.md in the source tree: tasks.md (task",
+          "files and lm\\-eval YAML), scoring.md, arena.md, ratings.md, bench.md, http.md, report\\-json.md."]
+    return "\n".join(L) + "\n"
+
+
 def main():
-    args = [a for a in sys.argv[1:] if a != "--check"]
+    args = [a for a in sys.argv[1:] if a not in ("--check", "--man")]
     check = "--check" in sys.argv[1:]
+    man = "--man" in sys.argv[1:]
     if not args:
         sys.exit(__doc__)
     tianti = args[0]
-    out = args[1] if len(args) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "tianti.md")
-    text = manual(tianti)
+    default = "tianti.1" if man else "tianti.md"
+    out = args[1] if len(args) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", default)
+    text = man_page(tianti) if man else manual(tianti)
     if check:
         try:
             with open(out, encoding="utf-8") as f:
@@ -107,7 +211,7 @@ def main():
             import difflib
             sys.stdout.writelines(difflib.unified_diff(have.splitlines(True), text.splitlines(True),
                                                        out, "generated from the --help texts"))
-            print(f"\n{out} is stale: run scripts/gen_manual.py {tianti}")
+            print(f"\n{out} is stale: run scripts/gen_manual.py {'--man ' if man else ''}{tianti}")
             return 1
         print(f"{out} matches the --help texts")
         return 0

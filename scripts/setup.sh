@@ -3,7 +3,8 @@
 # missing) and builds it.
 # Usage: scripts/setup.sh [--test] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
 #   --test      also install what the tests need: jq, numpy, clang and its
-#               libFuzzer runtime, PostgreSQL (the server the store tests
+#               libFuzzer runtime, man-db (man -l renders the man page),
+#               dpkg-dev (cpack -G DEB: dpkg-shlibdeps), PostgreSQL (the server the store tests
 #               start, tests/tools/pg_cluster.sh), Chromium, Node.js with npm, and
 #               playwright-core (`npm ci` in tests/browser)
 #   --build DIR build folder (default build)
@@ -38,9 +39,9 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
+          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev libyaml-dev libbz2-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium jq python3-numpy clang libclang-rt-dev postgresql)
+  packages+=(chromium jq python3-numpy clang libclang-rt-dev postgresql man-db groff-base dpkg-dev)
   # Node.js for the browser test: Debian's, unless a node and npm are already there
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi

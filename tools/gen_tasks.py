@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Generates Tianti's task files for public benchmarks (tasks/mmlu, tasks/ceval,
-tasks/cmmlu, tasks/gsm8k, tasks/truthfulqa) from the data in a datasets folder.
+tasks/cmmlu, tasks/gsm8k, tasks/truthfulqa, and tasks/leaderboard: the Open
+LLM Leaderboard's suites leaderboard_v1 and leaderboard_v2 and LAMBADA) from
+the data in a datasets folder.
 
 Each task file names its data by a path relative to the data folder
+(the leaderboard tasks by lm-eval's dataset_path, dataset_name and split,
+which harness/dataset_hub.c finds in the data folder)
 (--data-dir / $TIANTI_DATA), the sha256 of that file, and the public upstream
 URL it came from (see each dataset's SOURCE.md), so a run with
 --data-dir DATASETS works offline and a run without one downloads and checks.
@@ -333,10 +337,243 @@ def gen_truthfulqa(data):
     return 2
 
 
+# ---- the Open LLM Leaderboard -------------------------------------------------------
+# Settings as lm-evaluation-harness's tasks (lm_eval/tasks/arc, hellaswag,
+# winogrande, lambada, leaderboard/*) and the shot counts the leaderboard
+# used (v1: ARC 25, HellaSwag 10, MMLU 5, TruthfulQA 0, WinoGrande 5, GSM8K 5).
+# Data by lm-eval's dataset_path: harness/dataset_hub.c finds each set in the
+# data folder by its convention or where ../shared/datasets keeps it.
+
+def hub(path, split, name=None):
+    e = {"hub": path, "split": split}
+    if name:
+        e["name"] = name
+    return e
+
+
+# lm_eval/tasks/leaderboard/bbh_mc/<task>.yaml doc_to_choice
+BBH_CHOICES = {
+    "boolean_expressions": ["False", "True"], "causal_judgement": ["Yes", "No"],
+    "date_understanding": ["(A)", "(B)", "(C)", "(D)", "(E)", "(F)"],
+    "disambiguation_qa": ["(A)", "(B)", "(C)"], "formal_fallacies": ["valid", "invalid"],
+    "geometric_shapes": ["(%s)" % c for c in "ABCDEFGHIJK"], "hyperbaton": ["(A)", "(B)"],
+    "logical_deduction_five_objects": ["(%s)" % c for c in "ABCDE"],
+    "logical_deduction_seven_objects": ["(%s)" % c for c in "ABCDEFG"],
+    "logical_deduction_three_objects": ["(A)", "(B)", "(C)"],
+    "movie_recommendation": ["(%s)" % c for c in "ABCDEF"], "navigate": ["Yes", "No"],
+    "object_counting": [str(i) for i in range(19)], "penguins_in_a_table": ["(%s)" % c for c in "ABCDE"],
+    "reasoning_about_colored_objects": ["(%s)" % c for c in "ABCDEFGHIJKLMNOPQR"],
+    "ruin_names": ["(%s)" % c for c in "ABCDEF"],
+    "salient_translation_error_detection": ["(%s)" % c for c in "ABCDEF"], "snarks": ["(A)", "(B)"],
+    "sports_understanding": ["yes", "no"], "temporal_sequences": ["(A)", "(B)", "(C)", "(D)"],
+    "tracking_shuffled_objects_five_objects": ["(%s)" % c for c in "ABCDE"],
+    "tracking_shuffled_objects_seven_objects": ["(%s)" % c for c in "ABCDEFG"],
+    "tracking_shuffled_objects_three_objects": ["(A)", "(B)", "(C)"], "web_of_lies": ["Yes", "No"],
+}
+
+
+def bbh_prompt(data, task):
+    """The task description and the three exemplars of cot-prompts/<task>.txt,
+    each with its final answer only (the leaderboard's bbh_mc shots)."""
+    import re
+    with open(os.path.join(data, "bbh/cot-prompts/%s.txt" % task), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    assert lines[1] == "-----", task
+    desc, rest = "\n".join(lines[2:]).split("\n\nQ: ", 1)
+    shots = []
+    for q in ("Q: " + rest).split("\n\nQ: "):
+        q = q[3:] if q.startswith("Q: ") else q
+        question, answer = q.split("\nA: Let's think step by step.", 1)
+        shots.append({"input": question, "target": re.search(r"So the answer is (.*)\.\s*$", answer.strip()).group(1)})
+    return desc.strip(), shots
+
+
+# The Minerva 4-shot prompt (Lewkowycz et al. 2022, appendix) as lm-eval's
+# leaderboard/math/utils.py list_fewshot_samples gives it
+MATH_SHOTS = [
+ {
+  "problem": "Find the domain of the expression  $\\frac{\\sqrt{x-2}}{\\sqrt{5-x}}$.}",
+  "solution": "The expressions inside each square root must be non-negative. Therefore, $x-2 \\ge 0$, so $x\\ge2$, and $5 - x \\ge 0$, so $x \\le 5$. Also, the denominator cannot be equal to zero, so $5-x>0$, which gives $x<5$. Therefore, the domain of the expression is $\\boxed{[2,5)}$.\nFinal Answer: The final answer is $[2,5)$. I hope it is correct.",
+  "few_shot": "1",
+  "level": "Level 5"
+ },
+ {
+  "problem": "If $\\det \\mathbf{A} = 2$ and $\\det \\mathbf{B} = 12,$ then find $\\det (\\mathbf{A} \\mathbf{B}).$",
+  "solution": "We have that $\\det (\\mathbf{A} \\mathbf{B}) = (\\det \\mathbf{A})(\\det \\mathbf{B}) = (2)(12) = \\boxed{24}.$\nFinal Answer: The final answer is $24$. I hope it is correct.",
+  "few_shot": "1",
+  "level": "Level 5"
+ },
+ {
+  "problem": "Terrell usually lifts two 20-pound weights 12 times. If he uses two 15-pound weights instead, how many times must Terrell lift them in order to lift the same total weight?",
+  "solution": "If Terrell lifts two 20-pound weights 12 times, he lifts a total of $2\\cdot 12\\cdot20=480$ pounds of weight.  If he lifts two 15-pound weights instead for $n$ times, he will lift a total of $2\\cdot15\\cdot n=30n$ pounds of weight.  Equating this to 480 pounds, we can solve for $n$:\n\\begin{align*}\n30n&=480\\\n\\Rightarrow\\qquad n&=480/30=\\boxed{16}\n\\end{align*}\nFinal Answer: The final answer is $16$. I hope it is correct.",
+  "few_shot": "1",
+  "level": "Level 5"
+ },
+ {
+  "problem": "If the system of equations\n\n\\begin{align*}\n6x-4y&=a,\\\n6y-9x &=b.\n\\end{align*}has a solution $(x, y)$ where $x$ and $y$ are both nonzero,\nfind $\\frac{a}{b},$ assuming $b$ is nonzero.",
+  "solution": "If we multiply the first equation by $-\\frac{3}{2}$, we obtain\n\n$$6y-9x=-\\frac{3}{2}a.$$Since we also know that $6y-9x=b$, we have\n\n$$-\\frac{3}{2}a=b\\Rightarrow\\frac{a}{b}=\\boxed{-\\frac{2}{3}}.$$\nFinal Answer: The final answer is $-\\frac{2}{3}$. I hope it is correct.",
+  "few_shot": "1",
+  "level": "Level 5"
+ }
+]
+
+MATH_SUBJECTS = ["algebra", "counting_and_prob", "geometry", "intermediate_algebra", "num_theory", "prealgebra",
+                 "precalculus"]
+# lm-eval's task names (the first column) and DigitalLearningGmbH/MATH-lighteval's configs
+MATH_CONFIGS = {"algebra": "algebra", "counting_and_prob": "counting_and_probability", "geometry": "geometry",
+                "intermediate_algebra": "intermediate_algebra", "num_theory": "number_theory",
+                "prealgebra": "prealgebra", "precalculus": "precalculus"}
+
+
+def gen_leaderboard(data):
+    n = 0
+    L = "leaderboard/"
+    # -- v1 ------------------------------------------------------------------------------
+    write(L + "arc_challenge.json", {
+        "_comment": NOTE + ". lm-eval arc_challenge (arc_easy.yaml), 25-shot as the Open LLM Leaderboard v1 "
+                    "ran it; ../shared has no ARC (docs/tasks.md says where to get it)",
+        "task": "arc_challenge", "version": 1.0, "tag": ["ai2_arc"],
+        "dataset_path": "allenai/ai2_arc", "dataset_name": "ARC-Challenge", "output_type": "multiple_choice",
+        "training_split": "train", "validation_split": "validation", "test_split": "test",
+        "num_fewshot": 25,
+        "doc_to_text": "Question: {{question}}\nAnswer:", "doc_to_target": "{{choices.label.index(answerKey)}}",
+        "doc_to_choice": "{{choices.text}}", "metric_list": [ACC, ACC_NORM]})
+    write(L + "hellaswag.json", {
+        "_comment": NOTE + ". lm-eval hellaswag, 10-shot as the leaderboard v1 ran it (shots from train); "
+                    "../shared has the validation split only, in its derived text form (already "
+                    "preprocessed; ctx_b not capitalised), so without train the shots come from validation, "
+                    "leaving the document out",
+        "task": "hellaswag", "version": 1.0, "dataset_path": "Rowan/hellaswag", "output_type": "multiple_choice",
+        "training_split": "train", "validation_split": "validation", "fewshot_fallback_split": "validation",
+        "num_fewshot": 10, "process_docs": {"function": "hellaswag.process_docs"},
+        "doc_to_text": "{{query}}", "doc_to_target": "{{label}}", "doc_to_choice": "choices",
+        "metric_list": [ACC, ACC_NORM]})
+    write(L + "winogrande.json", {
+        "_comment": NOTE + ". lm-eval winogrande (partial scoring: a context per option, one continuation), "
+                    "5-shot as the leaderboard v1 ran it (shots from train_xl); ../shared has the dev set only, "
+                    "so without train the shots come from validation, leaving the document out",
+        "task": "winogrande", "version": 1.0, "dataset_path": "allenai/winogrande", "dataset_name": "winogrande_xl",
+        "output_type": "multiple_choice", "training_split": "train", "validation_split": "validation",
+        "fewshot_fallback_split": "validation", "num_fewshot": 5,
+        "doc_to_text": {"function": "winogrande.doc_to_text"}, "doc_to_target": {"function": "winogrande.doc_to_target"},
+        "doc_to_choice": {"function": "winogrande.doc_to_choice"}, "metric_list": [ACC]})
+    write(L + "lambada_openai.json", {
+        "_comment": NOTE + ". lm-eval lambada_openai: the last word's log-likelihood (perplexity, acc = greedy)",
+        "task": "lambada_openai", "version": 1.0, "tag": ["lambada"], "dataset_path": "EleutherAI/lambada_openai",
+        "dataset_name": "default", "output_type": "loglikelihood", "test_split": "test",
+        "doc_to_text": "{{text.split(' ')[:-1]|join(' ')}}", "doc_to_target": "{{' '+text.split(' ')[-1]}}",
+        "metric_list": [{"metric": "perplexity", "aggregation": "perplexity", "higher_is_better": False}, ACC]})
+    write(L + "leaderboard_v1.suite.json", {
+        "_comment": NOTE + ". The Open LLM Leaderboard v1 (2023-24): each benchmark at its shot count, "
+                    "reported by its own metric (ARC acc_norm, HellaSwag acc_norm, MMLU acc, TruthfulQA mc2 "
+                    "as acc, WinoGrande acc, GSM8K exact_match); no score across them",
+        "name": "leaderboard_v1", "version": 1.0, "metrics": [],
+        "tasks": ["arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc2", "winogrande", "gsm8k"]})
+    n += 5
+    # -- v2 ------------------------------------------------------------------------------
+    write(L + "ifeval/leaderboard_ifeval.json", {
+        "_comment": NOTE + ". lm-eval leaderboard/ifeval/ifeval.yaml; the instruction checkers are "
+                    "judges/ifeval.c",
+        "task": "leaderboard_ifeval", "version": 3.0, "dataset_path": "wis-k/instruction-following-eval",
+        "output_type": "generate_until", "test_split": "train", "num_fewshot": 0,
+        "doc_to_text": "prompt", "doc_to_target": 0,
+        "generation_kwargs": {"until": [], "do_sample": False, "temperature": 0.0, "max_gen_toks": 1280},
+        "process_results": {"function": "ifeval.process_results"},
+        "metric_list": [
+            {"metric": "prompt_level_strict_acc", "aggregation": "mean", "higher_is_better": True},
+            {"metric": "inst_level_strict_acc", "aggregation": "flat_mean", "higher_is_better": True},
+            {"metric": "prompt_level_loose_acc", "aggregation": "mean", "higher_is_better": True},
+            {"metric": "inst_level_loose_acc", "aggregation": "flat_mean", "higher_is_better": True}],
+        "fewshot_config": {"sampler": "first_n"}})
+    n += 1
+    bbh = []
+    for task, choices in BBH_CHOICES.items():
+        desc, shots = bbh_prompt(data, task)
+        name = "leaderboard_bbh_" + task
+        bbh.append(name)
+        write(L + "bbh/%s.json" % name, {
+            "_comment": NOTE + ". lm-eval leaderboard/bbh_mc: multiple choice, 3-shot, the shots being the three "
+                        "questions of BIG-Bench-Hard's cot-prompts/%s.txt with their final answers" % task,
+            "task": name, "version": 1.0, "dataset_path": "SaylorTwift/bbh", "dataset_name": task,
+            "output_type": "multiple_choice", "test_split": "test", "description": desc,
+            "doc_to_text": "Q: {{input}}\nA:", "doc_to_target": "{{target}}", "doc_to_choice": choices,
+            "num_fewshot": 3, "fewshot_config": {"sampler": "first_n", "samples": shots},
+            "metric_list": [ACC_NORM]})
+        n += 1
+    write(L + "bbh/leaderboard_bbh.suite.json", {
+        "name": "leaderboard_bbh", "aggregate": "size_weighted", "metrics": ["acc_norm"], "tasks": bbh})
+    math = []
+    for subject in MATH_SUBJECTS:
+        name = "leaderboard_math_%s_hard" % subject
+        math.append(name)
+        write(L + "math/%s.json" % name, {
+            "_comment": NOTE + ". lm-eval leaderboard/math (MATH Lvl 5): the Level 5 problems of the subject, "
+                        "the Minerva 4-shot prompt, exact_match as process_result_v1 (normalize_final_answer, "
+                        "judges/math_answer.c)",
+            "task": name, "version": 3.0, "dataset_path": "DigitalLearningGmbH/MATH-lighteval",
+            "dataset_name": MATH_CONFIGS[subject], "output_type": "generate_until", "training_split": "train",
+            "test_split": "test", "process_docs": {"function": "math.process_docs"},
+            "doc_to_text": "Problem:\n{{problem}}\n\nSolution:",
+            "doc_to_target": "{{answer if few_shot is undefined else solution}}",
+            "process_results": {"function": "math.process_results"},
+            "generation_kwargs": {"until": ["Problem:"], "do_sample": False, "temperature": 0, "max_gen_toks": 1024},
+            "metric_list": [{"metric": "exact_match", "aggregation": "mean", "higher_is_better": True}],
+            "num_fewshot": 4, "fewshot_config": {"sampler": "first_n", "samples": MATH_SHOTS}})
+        n += 1
+    write(L + "math/leaderboard_math_hard.suite.json", {
+        "name": "leaderboard_math_hard", "aggregate": "size_weighted", "metrics": ["exact_match"], "tasks": math})
+    write(L + "mmlu_pro/leaderboard_mmlu_pro.json", {
+        "_comment": NOTE + ". lm-eval leaderboard/mmlu_pro; ../shared has no MMLU-Pro (docs/tasks.md)",
+        "task": "leaderboard_mmlu_pro", "version": 0.1, "dataset_path": "TIGER-Lab/MMLU-Pro",
+        "test_split": "test", "fewshot_split": "validation", "fewshot_config": {"sampler": "first_n"},
+        "output_type": "multiple_choice", "doc_to_text": {"function": "mmlu_pro.doc_to_text"},
+        "doc_to_choice": {"function": "mmlu_pro.doc_to_choice"}, "doc_to_target": "answer",
+        "metric_list": [ACC], "num_fewshot": 5})
+    n += 1
+    musr = []
+    for split in ["murder_mysteries", "object_placements", "team_allocation"]:
+        name = "leaderboard_musr_" + split
+        musr.append(name)
+        write(L + "musr/%s.json" % name, {
+            "_comment": NOTE + ". lm-eval leaderboard/musr; ../shared has no MuSR (docs/tasks.md)",
+            "task": name, "version": 1.0, "dataset_path": "TAUR-Lab/MuSR", "test_split": split,
+            "output_type": "multiple_choice", "doc_to_text": {"function": "musr.doc_to_text"},
+            "doc_to_target": "{{answer_choice}}", "doc_to_choice": "{{choices}}", "metric_list": [ACC_NORM]})
+        n += 1
+    write(L + "musr/leaderboard_musr.suite.json", {
+        "name": "leaderboard_musr", "aggregate": "size_weighted", "metrics": ["acc_norm"], "tasks": musr})
+    gpqa = []
+    for sub in ["diamond", "extended", "main"]:
+        name = "leaderboard_gpqa_" + sub
+        gpqa.append(name)
+        write(L + "gpqa/%s.json" % name, {
+            "_comment": NOTE + ". lm-eval leaderboard/gpqa (0-shot); GPQA is gated, not in ../shared (docs/tasks.md)",
+            "task": name, "version": 1.0, "dataset_path": "Idavidrein/gpqa", "dataset_name": "gpqa_" + sub,
+            "output_type": "multiple_choice", "process_docs": {"function": "gpqa.process_docs"},
+            "training_split": "train", "validation_split": "train",
+            "doc_to_text": "What is the correct answer to this question:{{Question}}\nChoices:\n(A) {{choice1}}\n"
+                           "(B) {{choice2}}\n(C) {{choice3}}\n(D) {{choice4}}\nAnswer: ",
+            "doc_to_target": "answer", "doc_to_choice": ["(A)", "(B)", "(C)", "(D)"], "num_fewshot": 0,
+            "metric_list": [ACC_NORM], "fewshot_config": {"sampler": "first_n"}})
+        n += 1
+    write(L + "gpqa/leaderboard_gpqa.suite.json", {
+        "name": "leaderboard_gpqa", "aggregate": "size_weighted", "metrics": ["acc_norm"], "tasks": gpqa})
+    write(L + "leaderboard_v2.suite.json", {
+        "_comment": NOTE + ". The Open LLM Leaderboard v2 (lm-eval leaderboard/leaderboard.yaml); each member "
+                    "group is scored too",
+        "name": "leaderboard_v2", "version": 1.0, "aggregate": "size_weighted",
+        "metrics": ["acc", "acc_norm", "exact_match", "inst_level_loose_acc", "inst_level_strict_acc",
+                    "prompt_level_loose_acc", "prompt_level_strict_acc"],
+        "tasks": ["leaderboard_mmlu_pro", "leaderboard_bbh", "leaderboard_gpqa", "leaderboard_math_hard",
+                  "leaderboard_ifeval", "leaderboard_musr"]})
+    return n
+
+
 def main():
     data = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.environ.get("TIANTI_SHARED_DIR", os.path.join(ROOT, "..", "shared")), "datasets")
     n = gen_mmlu(data) + gen_ceval(data) + gen_cmmlu(data) + gen_gsm8k(data) + gen_truthfulqa(data)
+    n += gen_leaderboard(data)
     print("wrote %d task files under %s" % (n, TASKS))
 
 

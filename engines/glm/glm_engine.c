@@ -471,7 +471,7 @@ static unsigned glm_caps(engine *e)
 {
     (void)e;
     return ENGINE_CAP_GENERATE | ENGINE_CAP_CHAT | ENGINE_CAP_LOGLIKELIHOOD | ENGINE_CAP_LOGLIKELIHOOD_ROLLING |
-           ENGINE_CAP_STREAM;
+           ENGINE_CAP_STREAM | ENGINE_CAP_EMBED;
 }
 
 static int glm_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
@@ -519,7 +519,80 @@ static void glm_close(engine *e)
     free(g);
 }
 
-static const engine_vtable glm_vtable = {glm_caps, glm_complete, NULL, NULL, glm_stats, glm_close};
+/* An embedding: the final normed hidden states of every token of text
+ * (output_norm applied; no BOS added, as prompts are run), mean-pooled,
+ * then L2-normalised (llama.cpp's mean pooling and its default
+ * normalisation of /v1/embeddings). The whole text must fit the context. */
+static int glm_embed(engine *e, const char *text, float **vec, int *dim, char *err)
+{
+    glm_engine *g = (glm_engine *)e;
+    *vec = NULL;
+    *dim = 0;
+    int *ids = NULL, n = 0, cap = 0;
+    glm_tokenize(g->tk, text, strlen(text), 1, &ids, &n, &cap);
+    if (n == 0) {
+        free(ids);
+        return tt_fail(err, TT_ERR_USAGE, "an empty text has no embedding");
+    }
+    if (n > g->m->n_ctx) {
+        free(ids);
+        return tt_fail(err, TT_ERR_USAGE, "%d tokens do not fit the context of %d", n, g->m->n_ctx);
+    }
+    int D = g->m->cfg.n_embd, rc = TT_OK;
+    double *acc = tt_calloc((size_t)D, sizeof *acc);
+    pthread_mutex_lock(&g->mu);
+    for (int i = 0; i < n && rc == TT_OK; i += g->m->n_batch) {
+        int k = n - i < g->m->n_batch ? n - i : g->m->n_batch;
+        const float *logits;
+        rc = forward_at(g, ids + i, k, i, 1, &logits, err);
+        const float *h = glm_model_hidden(g->m);
+        for (int t = 0; rc == TT_OK && t < k; t++)
+            for (int d = 0; d < D; d++) acc[d] += h[(size_t)t * D + d];
+    }
+    pthread_mutex_unlock(&g->mu);
+    free(ids);
+    if (rc) {
+        free(acc);
+        return rc;
+    }
+    double norm = 0;
+    for (int d = 0; d < D; d++) {
+        acc[d] /= n;
+        norm += acc[d] * acc[d];
+    }
+    norm = sqrt(norm);
+    float *v = tt_malloc((size_t)D * sizeof *v);
+    for (int d = 0; d < D; d++) v[d] = (float)(norm > 0 ? acc[d] / norm : 0.0);
+    free(acc);
+    *vec = v;
+    *dim = D;
+    return TT_OK;
+}
+
+static int glm_tokenize_text(engine *e, const char *text, int add_special, int **ids, int *n, char *err)
+{
+    (void)err;
+    glm_engine *g = (glm_engine *)e;
+    int cap = 0;
+    *ids = NULL;
+    *n = 0;
+    if (add_special && glm_token_bos(g->tk) >= 0) ids_push(ids, n, &cap, glm_token_bos(g->tk));
+    glm_tokenize(g->tk, text, strlen(text), 1, ids, n, &cap);
+    return TT_OK;
+}
+
+static int glm_detokenize_ids(engine *e, const int *ids, int n, int render_special, char **text, char *err)
+{
+    glm_engine *g = (glm_engine *)e;
+    int nv = glm_tokenizer_n_vocab(g->tk);
+    for (int i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= nv) return tt_fail(err, TT_ERR_USAGE, "token id %d is outside the vocabulary of %d", ids[i], nv);
+    *text = glm_detokenize(g->tk, ids, n, render_special);
+    return TT_OK;
+}
+
+static const engine_vtable glm_vtable = {glm_caps,  glm_complete, glm_embed,         NULL,
+                                         glm_stats, glm_close,    glm_tokenize_text, glm_detokenize_ids};
 
 /* The type of the first block's up projection, as glm_open reports a
  * model's precision when the spec names none. */

@@ -423,6 +423,8 @@ int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, c
     return TT_OK;
 }
 
+const float *glm_model_hidden(const glm_model *m) { return m->s.xb; }
+
 /* ---- accounting ---------------------------------------------------------------- */
 
 int64_t glm_model_bytes_per_token(const glm_model *m)

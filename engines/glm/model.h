@@ -109,6 +109,10 @@ void glm_model_free(glm_model *m);
  * the KV cache. *logits points into the state: n rows of n_vocab when
  * want_all, else the last token's row. Valid until the next call. */
 int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, const float **logits, char *err);
+/* The final normed hidden states (output_norm applied, before the output
+ * matrix) of the last glm_forward: n rows of n_embd floats with want_all,
+ * else the last token's row; valid until the next forward. */
+const float *glm_model_hidden(const glm_model *m);
 
 /* Weight bytes read per generated token (all matrices; one embedding row). */
 int64_t glm_model_bytes_per_token(const glm_model *m);

@@ -6,6 +6,7 @@
  * server skeleton (core/httpd.h: listening, body limits, sending).
  */
 #include "engines/serve/serve.h"
+#include "engines/serve/serve_extra.h"
 
 #include "engines/http/http_client.h"
 #include "core/httpd.h"
@@ -41,6 +42,7 @@ struct serve_server {
     int workers;             /* live streaming workers */
     atomic_int stopping;
     atomic_long n_requests, n_engine, n_cancelled, next_id;
+    serve_metrics *metrics;  /* GET /metrics (serve_extra.h) */
 };
 
 void serve_config_default(serve_config *c)
@@ -298,9 +300,25 @@ static char *data_url_b64(const char *url)
     return tt_strdup(comma + 1);
 }
 
+/* response_format: plain text is what the engine gives; JSON output would
+ * need decoding constrained to a grammar, which no engine here has, so
+ * asking for it is refused rather than ignored. */
+static int check_response_format(json_t *body, bad_req *b)
+{
+    json_t *rf = json_object_get(body, "response_format");
+    if (!rf || json_is_null(rf)) return 0;
+    const char *type = json_string_value(json_object_get(rf, "type"));
+    if (!json_is_object(rf) || !type)
+        return bad(b, 400, "response_format", "invalid_type", "'response_format' must be an object with a 'type'");
+    if (!strcmp(type, "text")) return 0;
+    return bad(b, 400, "response_format", "unsupported",
+               "response_format '%s' is not supported: this server cannot constrain decoding to JSON, so it does not "
+               "promise JSON output; ask for JSON in the messages and check the reply yourself", type);
+}
+
 static int parse_chat(json_t *body, unsigned caps, parsed_req *p, bad_req *b)
 {
-    if (check_known(body, chat_fields, b) || parse_common(body, p, b)) return -1;
+    if (check_known(body, chat_fields, b) || parse_common(body, p, b) || check_response_format(body, b)) return -1;
     if (get_bool(body, "logprobs", &p->logprobs, b)) return -1;
     long long tl = 0;
     if (get_int(body, "top_logprobs", 0, 20, &tl, b)) return -1;
@@ -507,6 +525,7 @@ static int run_engine(serve_server *s, engine_request *req, engine_response *res
     slot_release(s);
     if (rc != TT_OK) return bad(b, rc == TT_ERR_UNSUPPORTED ? 400 : 500, NULL, rc == TT_ERR_UNSUPPORTED ? "unsupported" : "engine_error", "%s", err);
     if (resp->error) return bad(b, 500, NULL, "engine_error", "%s", resp->error);
+    serve_metrics_tokens(s->metrics, resp->prompt_tokens, resp->completion_tokens);
     return 0;
 }
 
@@ -806,6 +825,7 @@ static void *stream_worker(void *arg)
         const char *final = r.text ? r.text : "";
         if (!g.stopped && strlen(final) > g.sent && !strncmp(final, tt_buf_str(&g.text), g.sent))
             job_emit(j, chunk_choice(j, final + g.sent, strlen(final) - g.sent, 0, NULL));
+        serve_metrics_tokens(s->metrics, r.prompt_tokens, r.completion_tokens);
         const char *finish = g.stopped ? "stop" : (r.finish_reason ? r.finish_reason : "stop");
         job_emit(j, chunk_choice(j, NULL, 0, 0, finish));
         if (j->p.include_usage) {
@@ -899,6 +919,17 @@ static int start_stream(serve_server *s, tt_httpd_req *c, parsed_req *p, int cha
 
 /* ---- dispatch ---------------------------------------------------------------------------------- */
 
+/* The slot semaphore for serve_extra.c's engine calls. */
+static int extra_acquire(void *ud)
+{
+    serve_server *s = ud;
+    if (slot_acquire(s, NULL)) return -1;
+    atomic_fetch_add(&s->n_engine, 1);
+    return 0;
+}
+
+static void extra_release(void *ud) { slot_release(ud); }
+
 static int handle_post(serve_server *s, tt_httpd_req *c, const char *url, const char *body, size_t len)
 {
     json_error_t je;
@@ -931,6 +962,14 @@ static int handle_post(serve_server *s, tt_httpd_req *c, const char *url, const 
         if (parse_completion(j, caps, &p, &b)) { ret = send_bad(c, &b); goto done; }
         if (p.stream) { ret = start_stream(s, c, &p, 0, id); goto done; }
         ret = handle_completion(s, c, &p, id);
+    } else if (serve_extra_route(url) == 2) {   /* /v1/embeddings, /tokenize, /detokenize */
+        json_t *reply;
+        unsigned status;
+        char msg[TT_ERR_SIZE];
+        const char *param, *code;
+        serve_slot slot = {extra_acquire, extra_release, s};
+        serve_extra_post(s->e, s->model_id, url, j, &slot, s->metrics, &reply, &status, msg, &param, &code);
+        ret = reply ? tt_httpd_send_json(c, 200, reply) : send_error(c, status, msg, param, code);
     } else {   /* "/": ChatGLM api.py */
         if (parse_chatglm(j, caps, &p, &b)) { ret = send_bad(c, &b); goto done; }
         engine_response r;
@@ -963,6 +1002,15 @@ done:
 static int handle_get(serve_server *s, tt_httpd_req *c, const char *url)
 {
     if (!strcmp(url, "/health")) return tt_httpd_send(c, 200, "application/json", "{\"status\":\"ok\"}", 15, 1, NULL);
+    if (!strcmp(url, "/metrics")) {
+        pthread_mutex_lock(&s->mu);
+        long busy = s->busy;
+        pthread_mutex_unlock(&s->mu);
+        char *text = serve_metrics_text(s->metrics, s->model_id, busy, atomic_load(&s->n_engine), atomic_load(&s->n_cancelled));
+        int ret = tt_httpd_send(c, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text), 0, NULL);
+        free(text);
+        return ret;
+    }
     json_t *m = json_object();
     json_object_set_new(m, "id", jstr(s->model_id));
     json_object_set_new(m, "object", json_string("model"));
@@ -980,8 +1028,9 @@ typedef enum route { R_NONE, R_GET, R_POST } route;
 static route route_of(const char *url, const char *method, int *wrong_method)
 {
     *wrong_method = 0;
-    int get = !strcmp(url, "/health") || !strcmp(url, "/v1/models");
-    int post = !strcmp(url, "/v1/chat/completions") || !strcmp(url, "/v1/completions") || !strcmp(url, "/");
+    int get = !strcmp(url, "/health") || !strcmp(url, "/v1/models") || serve_extra_route(url) == 1;
+    int post = !strcmp(url, "/v1/chat/completions") || !strcmp(url, "/v1/completions") || !strcmp(url, "/") ||
+               serve_extra_route(url) == 2;
     if (get) {
         if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) return R_GET;
         *wrong_method = 1;
@@ -1019,8 +1068,11 @@ static int on_request(tt_httpd_req *r)
 {
     serve_server *s = r->user;
     int wrong;
-    if (route_of(r->path, r->method, &wrong) == R_GET) return handle_get(s, r, r->path);
-    return handle_post(s, r, r->path, r->body, r->body_len);
+    double t0 = tt_now_s();
+    int ret = route_of(r->path, r->method, &wrong) == R_GET ? handle_get(s, r, r->path)
+                                                             : handle_post(s, r, r->path, r->body, r->body_len);
+    serve_metrics_request(s->metrics, r->path, tt_now_s() - t0);
+    return ret;
 }
 
 /* Wakes everything that waits for a slot; streams then end with their
@@ -1050,6 +1102,7 @@ int serve_start(engine *e, const serve_config *cfg, serve_server **out, char *er
     s->max_body = cfg->max_body ? cfg->max_body : (1u << 20);
     s->verbose = cfg->verbose;
     s->created = tt_wall_s();
+    s->metrics = serve_metrics_new();
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     tt_httpd_config hc = {
@@ -1087,6 +1140,7 @@ void serve_stop(serve_server *s)
     pthread_mutex_unlock(&s->mu);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    serve_metrics_free(s->metrics);
     free(s->model_id);
     free(s->host);
     free(s);

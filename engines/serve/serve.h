@@ -17,6 +17,12 @@
  *   POST /                     ChatGLM-6B api.py: prompt, history,
  *                              max_length, top_p, temperature -> response,
  *                              history, status 200, time
+ *   POST /v1/embeddings, POST /tokenize, POST /detokenize, GET /metrics
+ *                              llama-server's extras (serve_extra.h)
+ * response_format {"type": "json_object"} (or json_schema) is refused with
+ * 400: no engine here constrains decoding to JSON, and a request for JSON
+ * is never silently answered with unconstrained text; {"type": "text"} is
+ * accepted.
  * Errors use the OpenAI shape {"error":{"message","type","param","code"}}:
  * 400 malformed JSON / bad or unknown field, 404 unknown path, 405 wrong
  * method, 413 body over cfg.max_body, 500 engine failure.

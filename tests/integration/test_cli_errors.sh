@@ -70,10 +70,14 @@ row 2 "did you mean 'csv'?"                 results --format cvs
 row 2 "pick models with --model NAME"       report --models tiny-f32
 row 2 "did you mean 'tiny-f32'?"            arena auto --model tiny-f3 --model toy --judge reference --prompts demo_arith
 row 2 "did you mean '--format'?"            ratings --fromat json
-# outside the repository, a task name points at --tasks-dir
-( cd / && env -u TIANTI_TASKS -u TIANTI_SOURCE_DIR "$TIANTI_BIN" run --task demo_arith --model "$replay" \
+# outside the repository the shipped tasks are still found; a --tasks-dir that
+# is not there is named
+( cd / && env -u TIANTI_TASKS "$TIANTI_BIN" tasks show demo_arith > "$work/out.txt" 2>&1 ) ||
+  { cat out.txt; echo "FAIL: outside the repository: shipped task not found" >&2; failures=$((failures + 1)); }
+( cd / && "$TIANTI_BIN" run --task demo_arith --tasks-dir /no/such/tasks --model "$replay" \
     --db "$work/x.db" > "$work/out.txt" 2>&1 ); rc=$?
-{ [ $rc = 2 ] && grep -qF -- "--tasks-dir" out.txt; } || { cat out.txt; echo "FAIL: outside the repository: exit $rc" >&2; failures=$((failures + 1)); }
+{ [ $rc = 2 ] && grep -qF -- "no tasks folder '/no/such/tasks'" out.txt; } ||
+  { cat out.txt; echo "FAIL: a missing --tasks-dir: exit $rc" >&2; failures=$((failures + 1)); }
 
 # ---- runtime failures: 1 --------------------------------------------------------------
 row 1 "--data-dir"                          tasks check mmlu_anatomy --offline --data-dir "$work/none"

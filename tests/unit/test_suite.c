@@ -121,11 +121,90 @@ static void test_suite_load_errors(void **state)
     free(tdir);
 }
 
+/* The search path: folders given (and $TIANTI_TASKS) come before the
+ * shipped tasks; a name in an earlier folder shadows a later one; lm-eval
+ * YAML files are found by their task:, group: and tag:, groups keep their
+ * nested groups and aggregate_metric_list. */
+static void test_suite_search_path_and_yaml(void **state)
+{
+    (void)state;
+    put("front/a/one.json", "{}");
+    put("back/one.json", "{}");
+    put("back/two.json", "{}");
+    put("back/y/t3.yaml", "task: yt3\ntag: [tg]\n");
+    put("back/y/t4.yaml", "include: _base_yaml\ntask: yt4\n");
+    put("back/y/_base_yaml", "tag: tg\ndataset_path: x/y\n");
+    put("back/y/_g.yaml", "group: inner_g\ntask: [yt3, {task: yt4}]\naggregate_metric_list:\n  - metric: acc\n"
+        "    weight_by_size: true\nmetadata: {version: 1.5}\n");
+    put("back/y/_top.yaml", "group: top_g\ntask: [inner_g, two]\n");
+    put("back/y/bad.yaml", "task: [\n");
+    char *front = tt_path_join(tmpdir, "front"), *back = tt_path_join(tmpdir, "back");
+    char *both = tt_asprintf("%s:%s:/nonexistent", front, back);
+    char *path = suite_search_path(both);
+    /* existing folders, canonical, in order, then the shipped tasks */
+    assert_non_null(strstr(path, "front"));
+    assert_true(strstr(path, "front") < strstr(path, "back"));
+    assert_null(strstr(path, "nonexistent"));
+    free(path);
+    char *p, err[TT_ERR_SIZE] = "";
+    int is_suite;
+    assert_int_equal(suite_find(both, "one", &p, &is_suite, err), TT_OK);
+    assert_non_null(strstr(p, "front/a/one.json"));   /* shadows back/one.json: no ambiguity */
+    free(p);
+    assert_int_equal(suite_find(both, "yt4", &p, &is_suite, err), TT_OK);
+    assert_non_null(strstr(p, "back/y/t4.yaml"));
+    assert_false(is_suite);
+    free(p);
+    assert_int_equal(suite_find(both, "tg", &p, &is_suite, err), TT_OK);
+    assert_string_equal(p, "tag:tg");
+    assert_true(is_suite);
+    suite *s;
+    assert_int_equal(suite_load(p, both, &s, err), TT_OK);
+    assert_int_equal(s->n_tasks, 2);   /* t3 by its own tag, t4 by its template's */
+    assert_true(s->has_metric_list);
+    assert_int_equal(s->n_metrics, 0);   /* a tag has no group score */
+    suite_free(s);
+    free(p);
+    assert_int_equal(suite_find(both, "top_g", &p, &is_suite, err), TT_OK);
+    assert_true(is_suite);
+    assert_int_equal(suite_load(p, both, &s, err), TT_OK);
+    assert_string_equal(s->name, "top_g");
+    assert_int_equal(s->n_tasks, 3);
+    assert_int_equal(s->n_subsuites, 1);
+    assert_string_equal(s->subsuites[0]->name, "inner_g");
+    assert_int_equal(s->subsuites[0]->aggregate, SUITE_SIZE_WEIGHTED);
+    assert_int_equal(s->subsuites[0]->n_metrics, 1);
+    assert_string_equal(s->subsuites[0]->metrics[0], "acc");
+    assert_true(json_real_value(s->subsuites[0]->version) == 1.5);
+    assert_true(s->has_metric_list && s->n_metrics == 0);   /* no aggregate_metric_list: no score */
+    suite_free(s);
+    free(p);
+    /* an unreadable YAML file is reported when a name is not found */
+    assert_int_equal(suite_find(both, "nothing_here", &p, &is_suite, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "1 YAML file could not be read"));
+    /* the listing: shadowed names once, tags as suites */
+    suite_entry *e;
+    int n;
+    assert_int_equal(suite_list_entries(both, &e, &n, err), TT_OK);
+    int ones = 0, tags = 0;
+    for (int i = 0; i < n; i++) {
+        ones += !strcmp(e[i].name, "one");
+        tags += !strcmp(e[i].name, "tg") && e[i].is_suite;
+    }
+    assert_int_equal(ones, 1);
+    assert_int_equal(tags, 1);
+    suite_entries_free(e, n);
+    free(both);
+    free(front);
+    free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_suite_load_paths_names_and_nesting),
         cmocka_unit_test(test_suite_load_errors),
+        cmocka_unit_test(test_suite_search_path_and_yaml),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

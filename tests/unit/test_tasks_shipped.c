@@ -5,8 +5,12 @@
  * every task loads its data offline from there (checking each file's
  * sha256) and builds its first prompt, and the first prompts of MMLU,
  * C-Eval, CMMLU, GSM8K and TruthfulQA match text worked out independently
- * (MMLU's by Python's csv module from the same CSVs). Without the datasets
- * the data checks are skipped with a message.
+ * (MMLU's by Python's csv module from the same CSVs), and so do those of the
+ * Open LLM Leaderboard tasks. The tasks whose data ../shared does not have
+ * (ARC, MMLU-Pro, MuSR, GPQA: its README says why) must fail to load their
+ * data with TT_ERR_NOTFOUND and a message that says where to put it and
+ * where it comes from. Without the datasets the data checks are skipped
+ * with a message.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,6 +47,15 @@ static char *datasets_dir(void)
         return NULL;
     }
     return d;
+}
+
+/* The shipped tasks whose data ../shared/datasets does not hold. */
+static int data_absent(const char *name)
+{
+    static const char *const prefixes[] = {"arc_", "leaderboard_mmlu_pro", "leaderboard_musr_", "leaderboard_gpqa_", NULL};
+    for (int i = 0; prefixes[i]; i++)
+        if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) return 1;
+    return 0;
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -112,7 +125,13 @@ static void test_tasks_shipped_all_parse(void **state)
                 if (filter_list_parse(t->filters, &ch, &nc, err)) fail_msg("%s: filters: %s", files[i], err);
                 filter_chains_free(ch, nc);
             }
-            if (dd) {
+            if (dd && data_absent(t->name)) {
+                dataset_options o = { .data_dir = dd, .offline = 1 };
+                int rc = task_load_data(t, &o, err);
+                if (rc != TT_ERR_NOTFOUND) fail_msg("%s: its data is not in ../shared, yet: %d %s", t->name, rc, err);
+                if (!strstr(err, "is not here: put its records") || !strstr(err, "it comes from"))
+                    fail_msg("%s: the message does not say where to get the data: %s", t->name, err);
+            } else if (dd) {
                 dataset_options o = { .data_dir = dd, .offline = 1 };
                 if (task_load_data(t, &o, err)) fail_msg("%s", err);
                 assert_true(task_num_docs(t) > 0);
@@ -264,6 +283,107 @@ static void test_tasks_shipped_real_first_prompts(void **state)
     free(dd);
 }
 
+/* The leaderboard tasks on the shared data: document counts of the
+ * README (BBH 250/187/146/178 per task, MATH Level 5 1324 in all, IFEval
+ * 541, HellaSwag 10042, WinoGrande 1267, LAMBADA 5153) and prompts built as
+ * lm-eval builds them (the strings below from the data files by hand). */
+static void test_tasks_shipped_leaderboard_prompts(void **state)
+{
+    (void)state;
+    char *dd = datasets_dir();
+    if (!dd) {
+        print_message("skipped: $TIANTI_SHARED_DIR/datasets not found\n");
+        skip();
+    }
+    char err[TT_ERR_SIZE] = "";
+    task_instance in;
+
+    /* BBH snarks: description glued to the first shot (lm-eval's Message
+     * rendering), three shots with their answers, "Q: ...\nA:" */
+    task *t = load_real("leaderboard/bbh/leaderboard_bbh_snarks.json", dd);
+    assert_int_equal(task_num_docs(t), 178);
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_non_null(strstr(in.prompt, "ambivalent or witty remarks.Q: Which statement is sarcastic?\nOptions:\n(A) Yes, because"));
+    assert_int_equal(count(in.prompt, "\nA: ("), 3);
+    assert_true(ends_with(in.prompt, "help kids in need\nA:"));
+    assert_int_equal(in.n_choices, 2);
+    assert_string_equal(in.requests[1].continuation, " (B)");
+    assert_int_equal(in.gold, 1);                   /* snarks.json examples[0].target is "(B)" */
+    task_instance_free(&in);
+    task_free(t);
+
+    /* MATH Lvl 5: the Level 5 algebra problems; the answer is the last \boxed{} */
+    size_t total = 0;
+    static const char *const subjects[] = {"algebra", "counting_and_prob", "geometry", "intermediate_algebra",
+                                           "num_theory", "prealgebra", "precalculus", NULL};
+    for (int i = 0; subjects[i]; i++) {
+        char *rel = tt_asprintf("leaderboard/math/leaderboard_math_%s_hard.json", subjects[i]);
+        t = load_real(rel, dd);
+        total += task_num_docs(t);
+        if (i == 0) {
+            assert_int_equal(task_num_docs(t), 307);
+            assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+            assert_memory_equal(in.prompt, "Problem:\nFind the domain of the expression", 42);
+            assert_int_equal(count(in.prompt, "Problem:\n"), 5);
+            assert_true(ends_with(in.prompt, "\n\nSolution:"));
+            assert_string_equal(in.requests[0].gen.until[0], "Problem:");
+            assert_int_equal(in.requests[0].gen.max_tokens, 1024);
+            assert_non_null(json_object_get(in.doc, "answer"));
+            task_instance_free(&in);
+        }
+        task_free(t);
+        free(rel);
+    }
+    assert_int_equal(total, 1324);
+
+    /* IFEval: the prompt alone, no stop string, 1280 tokens */
+    t = load_real("leaderboard/ifeval/leaderboard_ifeval.json", dd);
+    assert_int_equal(task_num_docs(t), 541);
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_memory_equal(in.prompt, "Write a 300+ word summary of the wikipedia page", 47);
+    assert_int_equal(in.requests[0].gen.n_until, 0);
+    assert_int_equal(in.requests[0].gen.max_tokens, 1280);
+    task_instance_free(&in);
+    task_free(t);
+
+    /* WinoGrande: one context per option, one continuation, the gold from
+     * doc_to_text; 5 shots from validation (train is not there) */
+    t = load_real("leaderboard/winogrande.json", dd);
+    assert_int_equal(task_num_docs(t), 1267);
+    assert_true(t->multiple_input);
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_requests, 2);
+    assert_true(ends_with(in.requests[0].context, "\n\nSarah was a much better surgeon than Maria so Sarah"));
+    assert_true(ends_with(in.requests[1].context, "\n\nSarah was a much better surgeon than Maria so Maria"));
+    assert_string_equal(in.requests[0].continuation, " always got the easier cases.");
+    assert_int_equal(in.gold, 1);
+    assert_int_equal(count(in.prompt, "\n\n"), 5);
+    task_instance_free(&in);
+    task_free(t);
+
+    /* HellaSwag: the derived records; 10 shots from validation */
+    t = load_real("leaderboard/hellaswag.json", dd);
+    assert_int_equal(task_num_docs(t), 10042);
+    assert_int_equal(task_build(t, 1, &in, err), TT_OK);
+    assert_true(ends_with(in.prompt, "\n\nClean and jerk: A lady walks to a barbell. She bends down and grabs the pole. the lady"));
+    assert_int_equal(in.n_choices, 4);
+    assert_int_equal(in.gold, 3);
+    assert_string_equal(in.requests[3].continuation, " stands and lifts the weight over her head.");
+    task_instance_free(&in);
+    task_free(t);
+
+    /* LAMBADA: every word but the last; the last with its space, no delimiter */
+    t = load_real("leaderboard/lambada_openai.json", dd);
+    assert_int_equal(task_num_docs(t), 5153);
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_memory_equal(in.prompt, "In my palm is a clear stone", 27);
+    assert_int_equal(in.requests[0].continuation[0], ' ');
+    assert_null(strchr(in.requests[0].continuation + 1, ' '));
+    task_instance_free(&in);
+    task_free(t);
+    free(dd);
+}
+
 /* The C-Eval entries name the upstream zip; fetching it (here from the
  * shared copy through a file:// URL) must give the member the sha256 in the
  * task file promises. */
@@ -313,6 +433,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tasks_shipped_all_parse),
         cmocka_unit_test(test_tasks_shipped_real_first_prompts),
+        cmocka_unit_test(test_tasks_shipped_leaderboard_prompts),
         cmocka_unit_test(test_tasks_shipped_ceval_zip_member_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

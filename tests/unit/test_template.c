@@ -103,6 +103,41 @@ static void test_template_render_literals_and_helpers(void **state)
     expect("{{[1, 2] + [3]}}", "[1, 2, 3]");   /* str([1, 2] + [3]) */
 }
 
+/* The Jinja that lm-eval's own task files use: blocks, conditional
+ * expressions, tests, slices, filters with arguments (worked out by hand
+ * from Jinja2's and Python's documented semantics). */
+static void test_template_render_jinja_blocks_and_filters(void **state)
+{
+    (void)state;
+    /* lambada_openai: {{text.split(' ')[:-1]|join(' ')}} and {{' '+text.split(' ')[-1]}} */
+    expect("{{'a b c d'.split(' ')[:-1]|join(' ')}}|{{' ' + 'a b c d'.split(' ')[-1]}}", "a b c| d");
+    expect("{{choices[1:3]}} {{choices[::-1]}} {{zh[1:]}} {{choices[-2:]}}", "['4', '5'] ['22', '5', '4', '3'] 文字 ['5', '22']");
+    /* leaderboard MATH: {{answer if few_shot is undefined else solution}} */
+    expect("{{letter if nope is undefined else nope}}", "C");
+    expect("{{nope if letter is undefined else letter}}", "C");
+    expect("{{'y' if answer else 'n'}}{{'y' if nul else 'n'}}{{'y' if answer == 1 and letter != 'D' else 'n'}}", "yny");
+    expect("{{nope|default('dflt')}} {{letter|default('x')}} {{''|default('e', true)}}", "dflt C e");
+    expect("{{meta.nope is defined}} {{meta.subject is defined}} {{nul is none}} {{answer is not none}}", "False True True True");
+    expect("{% if answer > 0 %}pos{% elif answer < 0 %}neg{% else %}zero{% endif %}", "pos");
+    expect("{% if nul %}a{% elif letter == 'C' %}b{% else %}c{% endif %}", "b");
+    expect("{% for c in choices %}{{loop.index}}. {{c}}{% if not loop.last %}, {% endif %}{% endfor %}", "1. 3, 2. 4, 3. 5, 4. 22");
+    expect("{% for c in choices %}{{'ABCD'[loop.index0]}}{% endfor %}", "ABCD");
+    expect("{% for k, v in t.items() %}{{k}}={{v}};{% endfor %}", "yes=1;no=0;");
+    expect("{% for x in [] %}a{% else %}empty{% endfor %}", "empty");
+    expect("{% set n = answer + 1 %}{{n}}{% for c in choices %}{% set n = 9 %}{% endfor %}{{n}}", "22");
+    expect("{% if False %}{{ nope }}{% endif %}ok", "ok");   /* a branch not taken is not evaluated */
+    expect("a  {%- if True -%}  b  {%- endif -%}  c", "abc");
+    expect("x {{- ' y ' -}} z", "x y z");
+    expect("{{ 'ab' in 'cabd' }} {{ '4' in choices }} {{ 'yes' in t }} {{ 'q' not in choices }}", "True True True True");
+    expect("{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 / 2 }} {{ 2 * 3 - 1 }} {{ 'ab' * 2 }}", "3 -4 1 2 3.5 5 abab");
+    expect("{{ 'Hello World'|regex_replace('o', '0') }} {{ 'a1b22'|regex_replace('(\\d+)', '<\\1>') }}", "Hell0 W0rld a<1>b<22>");
+    expect("{{ 'hELLO wORLD'|capitalize }} {{ 'hELLO wORLD'|title }} {{ 'ÉTÉ'|lower }}", "Hello world Hello World été");
+    expect("{{ choices|first }}{{ choices|last }} {{ choices|reverse|join(',') }} {{ 'abc'|list }}", "322 22,5,4,3 ['a', 'b', 'c']");
+    expect("{{ '3.7'|float + 1 }} {{ 3.9|int }} {{ -2|abs }} {{ choices|count }}", "4.7 3 2 4");
+    expect("{{ 'a-b'.replace('-', '+', 1) }} {{ 'banana'.count('a') }} {{ 'banana'.find('n') }} {{ t.get('zz', 5) }}", "a+b 3 2 5");
+    expect("{{ (1 == 1.0) and (True == 1) }} {{ 'b' > 'a' }} {{ [] or 'fallback' }} {{ 0 and 'x' }}", "True True fallback 0");
+}
+
 static void test_template_eval_values(void **state)
 {
     (void)state;
@@ -138,7 +173,12 @@ static void test_template_render_errors_name_position(void **state)
     (void)state;
     expect_error("Q: {{nope}}", "template 'doc_to_text' at offset 5", "no field 'nope'");
     expect_error("{{question", "template 'doc_to_text' at offset 0", "without '}}'");
-    expect_error("{% if x %}y{% endif %}", "at offset 0", "not supported");
+    expect_error("{% if x %}y{% endif %}", "at offset 6", "no field 'x'");
+    expect_error("{% while x %}y{% endwhile %}", "at offset 0", "not supported");
+    expect_error("{% if answer %}y", "without '{% endif %}'", NULL);
+    expect_error("{% endfor %}", "without its opening block", NULL);
+    expect_error("{{ nope|upper }}", "at offset 3", "no field 'nope'");
+    expect_error("{{ 1 / 0 }}", "division by zero", NULL);
     expect_error("{{choices[9]}}", "out of range", NULL);
     expect_error("{{question.frobnicate()}}", "unknown string method 'frobnicate'", NULL);
     expect_error("{{'abc}}", "without '}}'", NULL);
@@ -170,7 +210,8 @@ static void test_template_render_errors_name_position(void **state)
 static void test_template_render_random_input_never_crashes(void **state)
 {
     (void)state;
-    static const char *tok[] = { "{{", "}}", "{#", "#}", "{%", "'", "\"", "\\", "[", "]", "(", ")",
+    static const char *tok[] = { "{{", "}}", "{#", "#}", "{%", "%}", "if ", "for x in ", "endif", "endfor", "else",
+                                 " is defined", " if ", " else ", "|default(", "[:", ":]", "'", "\"", "\\", "[", "]", "(", ")",
                                  ".", ",", "|", "+", "~", "-", "0", "-1", "99999999999999999999",
                                  "question", "choices", "meta", "strip", "split", "index", "keys",
                                  "letter", "len", "trim", "int", "zh", "\xe4\xb8", " ", "x", "\n" };
@@ -211,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_template_render_fields),
         cmocka_unit_test(test_template_render_methods),
         cmocka_unit_test(test_template_render_literals_and_helpers),
+        cmocka_unit_test(test_template_render_jinja_blocks_and_filters),
         cmocka_unit_test(test_template_eval_values),
         cmocka_unit_test(test_template_render_errors_name_position),
         cmocka_unit_test(test_template_render_random_input_never_crashes),
