@@ -319,7 +319,7 @@ static void test_glm_tokenize_chatglm3_layout(void **state)
     glm_tokenizer *t;
     assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
     assert_int_equal(glm_tokenizer_chat_kind(t), GLM_CHAT_CHATGLM3);
-    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GPT2);
+    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
     const char *roles[1] = {"user"}, *contents[1] = {"hi"};
     int *ids, ni;
     glm_chat_tokens(t, roles, contents, 1, &ids, &ni);
@@ -344,6 +344,122 @@ static void test_glm_tokenize_chatglm3_layout(void **state)
     gguf_close(f);
     free(buf);
     gguf_writer_free(w);
+}
+
+/* llama.cpp's ids for a "chatglm-bpe" vocabulary: tests/data/glm/
+ * glm4_tokens.jsonl was written by llama.cpp itself (node-llama-cpp's build,
+ * tools/llamacpp/tokenize_cases.mjs) from glm4_vocab.gguf
+ * (tools/llamacpp/make_glm4_vocab.py). Every case must give the same ids:
+ * digit groups of 1-3, merges applied to chunks that are tokens whole,
+ * special and user-defined tokens, long letter runs. */
+static void test_glm4_tokenize_matches_llamacpp(void **state)
+{
+    (void)state;
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *model = tt_asprintf("%s/tests/data/glm/glm4_vocab.gguf", src ? src : ".");
+    char *cases = tt_asprintf("%s/tests/data/glm/glm4_tokens.jsonl", src ? src : ".");
+    char err[TT_ERR_SIZE];
+    gguf_file *f;
+    assert_int_equal(gguf_open(model, &f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
+    assert_int_equal(glm_token_bos(t), -1);   /* llama.cpp drops BOS for chatglm-bpe */
+    char *data;
+    size_t len;
+    assert_int_equal(tt_read_file(cases, &data, &len, err), TT_OK);
+    int n_cases = 0, bad = 0;
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        assert_non_null(j);
+        const char *text = json_string_value(json_object_get(j, "text"));
+        int special = json_is_true(json_object_get(j, "special"));
+        json_t *ids = json_object_get(j, "ids");
+        assert_non_null(text);
+        int *out = NULL, n = 0, cap = 0;
+        glm_tokenize(t, text, strlen(text), special, &out, &n, &cap);
+        int same = (size_t)n == json_array_size(ids);
+        for (int i = 0; same && i < n; i++) same = out[i] == json_integer_value(json_array_get(ids, i));
+        if (!same) {
+            fprintf(stderr, "llama.cpp case %d differs (special %d, %d ids vs %zu): '%.60s'\n", n_cases, special, n,
+                    json_array_size(ids), text);
+            bad++;
+        }
+        free(out);
+        json_decref(j);
+        n_cases++;
+    }
+    printf("# %d llama.cpp chatglm-bpe tokenizer cases, %d differ\n", n_cases, bad);
+    assert_true(n_cases >= 100);
+    assert_int_equal(bad, 0);
+    free(data);
+    free(model);
+    free(cases);
+    glm_tokenizer_free(t);
+    gguf_close(f);
+}
+
+/* The "glm4" name is the same pre-tokenizer (llama.cpp maps both to
+ * LLAMA_VOCAB_PRE_TYPE_CHATGLM4). */
+static void test_glm4_pre_names(void **state)
+{
+    (void)state;
+    static const char *names[2] = {"chatglm-bpe", "glm4"};
+    for (int k = 0; k < 2; k++) {
+        const char *toks[3] = {"a", "b", "ab"};
+        const char *merges[1] = {"a b"};
+        gguf_writer *w = gguf_writer_new();
+        gguf_writer_add_str(w, "tokenizer.ggml.model", "gpt2");
+        gguf_writer_add_str(w, "tokenizer.ggml.pre", names[k]);
+        gguf_writer_add_arr_str(w, "tokenizer.ggml.tokens", toks, 3);
+        gguf_writer_add_arr_str(w, "tokenizer.ggml.merges", merges, 1);
+        uint8_t *buf;
+        size_t len;
+        gguf_writer_to_memory(w, &buf, &len);
+        gguf_file *f;
+        char err[TT_ERR_SIZE];
+        assert_int_equal(gguf_parse(buf, len, "pre.gguf", &f, err), TT_OK);
+        glm_tokenizer *t;
+        assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+        assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
+        glm_tokenizer_free(t);
+        gguf_close(f);
+        free(buf);
+        gguf_writer_free(w);
+    }
+}
+
+/* The GLM-4 split itself, chunk by chunk (worked out from the regex in
+ * tokenizer.c's header). */
+static void test_glm_pretokenize_glm4(void **state)
+{
+    (void)state;
+    struct { const char *text, *want; } c[] = {
+        {"1234567", "[123][456][7]"},
+        {"a1234b", "[a][123][4][b]"},
+        {"Hello, world!", "[Hello][,][ world][!]"},
+        {"don't", "[don]['t]"},
+        {"a  b", "[a][ ][ b]"},
+        {"x\n\ny", "[x][\n\n][y]"},
+        {"  \n  z", "[  \n][ ][ z]"},
+        {"(hi) ...", "[(hi][)][ ...]"},
+        {"中文，ok", "[中文][，ok]"},
+        {"trail  ", "[trail][  ]"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        tt_buf b;
+        tt_buf_init(&b);
+        glm_pretokenize_glm4(c[i].text, strlen(c[i].text), collect, &b);
+        assert_string_equal(tt_buf_str(&b), c[i].want);
+        tt_buf_free(&b);
+    }
+    /* an invalid byte is U+FFFD (a symbol, so a chunk of its own), as llama.cpp decodes it */
+    tt_buf b;
+    tt_buf_init(&b);
+    glm_pretokenize_glm4("a\xff", 2, collect, &b);
+    assert_string_equal(tt_buf_str(&b), "[a][\xef\xbf\xbd]");
+    tt_buf_free(&b);
 }
 
 /* The shipped model against the token ids its Python trainer wrote
@@ -621,6 +737,9 @@ int main(void)
         cmocka_unit_test(test_glm_tokenize_spm),
         cmocka_unit_test(test_glm_tokenize_chatglm3_layout),
         cmocka_unit_test(test_glm_tokenize_matches_tiny_model_cases),
+        cmocka_unit_test(test_glm4_tokenize_matches_llamacpp),
+        cmocka_unit_test(test_glm4_pre_names),
+        cmocka_unit_test(test_glm_pretokenize_glm4),
         cmocka_unit_test(test_glm_encode_pair_rule),
         cmocka_unit_test(test_glm_encode_pair_bos_as_the_gguf_says),
     };
