@@ -139,6 +139,8 @@ void engine_response_free(engine_response *r)
     free(r->texts);
     for (int i = 0; i < r->n_token_logprobs; i++) free(r->token_logprobs[i].token);
     free(r->token_logprobs);
+    for (int i = 0; r->top_logprobs && i < r->n_token_logprobs * r->top_k; i++) free(r->top_logprobs[i].token);
+    free(r->top_logprobs);
     free(r->finish_reason);
     free(r->error);
     memset(r, 0, sizeof *r);
