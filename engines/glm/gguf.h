@@ -76,6 +76,12 @@ int gguf_open(const char *path, gguf_file **out, char *err);
  * messages). */
 int gguf_parse(const void *data, size_t size, const char *name, gguf_file **out, char *err);
 void gguf_close(gguf_file *f);   /* NULL is fine */
+/* Drops the pages wholly inside [p, p + n) of a mapped file from this
+ * process's resident set (they are read again from the file if touched):
+ * for tensor data that was converted and is never read again, so that
+ * loading q4_0 from an f32 file keeps no f32 copy resident. No-op when the
+ * file is not mapped or p is outside it. */
+void gguf_release(const gguf_file *f, const void *p, size_t n);
 
 /* ---- metadata access --------------------------------------------------- */
 const gguf_kv *gguf_find(const gguf_file *f, const char *key);   /* NULL if absent */

@@ -35,10 +35,12 @@
 #include "engines/engine.h"
 #include "engines/glm/glm_engine.h"
 #include "engines/glm/model.h"
+#include "engines/glm/plan.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/sampler.h"
 #include "engines/glm/tokenizer.h"
 #include "engines/kinds.h"
+#include "core/proc.h"
 #include "core/utf8.h"
 #include "core/util.h"
 
@@ -710,8 +712,23 @@ int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, c
         return tt_fail(err, TT_ERR_USAGE, "precision '%s' is not a GLM tensor type", spec->precision);
     double t0 = tt_now_s();
     glm_load_params lp = {precision, opt ? opt->context_length : 0, 0, opt ? opt->threads : 0};
+    /* the memory planner first: what cannot fit is refused with the numbers */
+    gguf_file *f;
+    int rc = gguf_open(spec->arg, &f, err);
+    if (rc) return rc;
+    glm_plan plan;
+    rc = glm_plan_memory(f, &lp, &plan, err);
+    if (rc == TT_OK) {
+        char what[600];
+        snprintf(what, sizeof what, "glm:%s%s%s", spec->arg, spec->precision ? "@" : "", spec->precision ? spec->precision : "");
+        rc = glm_plan_check(&plan, tt_mem_available_bytes(), what, err);
+    }
+    if (rc) {
+        gguf_close(f);
+        return rc;
+    }
     glm_model *m;
-    int rc = glm_model_load(spec->arg, &lp, &m, err);
+    rc = glm_model_from_gguf(f, &lp, &m, err);
     if (rc) return rc;
     glm_tokenizer *tk;
     rc = glm_tokenizer_load(m->file, &tk, err);
