@@ -14,6 +14,10 @@
  * `reps` repetitions after a warm-up, tokenization and sampling excluded
  * (engines/glm/timing.h). Time to first token goes through the full request
  * path (engine_complete with a prompt of about n_prompt tokens, max_tokens 1).
+ * Next to the measured peak the memory planner's prediction is printed
+ * (engines/glm/plan.h, made before loading, plus the resident set the
+ * measuring process had before it loaded anything). A file already of the
+ * wanted type is measured as it is, without a converted copy.
  * The bandwidth bound on generation is read bandwidth / weight bytes read
  * per token; the achieved fraction is tg / bound. A --task runs through the
  * runner in a child of its own as well (the parent stays small, since a
@@ -78,6 +82,8 @@ typedef struct bench_result {
     int threads;             /* -1 unknown */
     int64_t file_bytes, n_params;                           /* -1 unknown */
     int64_t peak_rss_bytes, weights_bytes, kv_bytes, scratch_bytes;
+    int64_t planned_rss_bytes; /* built-in engine: the memory planner's prediction (engines/glm/plan.h)
+                                  plus the process's resident set before loading; -1 unknown */
     int64_t gpu_bytes;       /* -1 not measured */
     int64_t bytes_per_token; /* weight bytes read per generated token */
     bench_figure load;       /* seconds (external: launch until ready) */
