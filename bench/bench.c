@@ -342,6 +342,7 @@ static void measure_child(void *arg, void *out)
     engine_options_default(&eo);
     eo.threads = o->threads;
     eo.context_length = (o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen) + 16;
+    if (o->n_ctx > eo.context_length) eo.context_length = o->n_ctx;
     {   /* the planner's prediction, before anything is loaded */
         glm_load_params plp = {-1, eo.context_length, 0, o->threads};
         glm_plan plan;

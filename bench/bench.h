@@ -51,6 +51,7 @@ typedef struct bench_options {
     int n_gen;                       /* -n (default 128) */
     int reps;                        /* -r (default 5, at most BENCH_MAX_REPS) */
     int threads;                     /* built-in engine threads; 0 = all cores */
+    int n_ctx;                       /* built-in engine context (KV cache size); 0 = n_prompt or n_gen + 16 */
     int warmup;                      /* 1: one untimed run first (default) */
     const char *launch;              /* external server command, or NULL */
     const char *ready_url;           /* NULL: origin of the base URL + "/health" */
