@@ -5,8 +5,9 @@
 # llama.cpp's on the same f32 GGUF within 1e-3 (tests/data/glm/
 # llamacpp_logprobs.json, written by llama.cpp itself through
 # tools/llamacpp/logprobs_cases.mjs), top_logprobs hold the asked number of
-# alternatives, most likely first, and lists of prompts give one choice
-# each. Bad ids are a 400. Fails without curl or python3.
+# alternatives, most likely first (also for chat completions), and lists of
+# prompts give one choice each. Bad ids are a 400. Fails without curl or
+# python3.
 set -u
 BIN=${TIANTI_BIN:-}
 [ -x "$BIN" ] || { echo "FAIL: TIANTI_BIN not set or not executable"; exit 1; }
@@ -103,5 +104,21 @@ for bad in ([], [[]], [-1], [1, "x"], [[1], "a"], [10**9]):
     assert j["error"]["param"] == "prompt" or "vocabulary" in j["error"]["message"], j
 st, j = post({"prompt": [[1, 2]] * 3, "max_tokens": 1, "stream": True})
 assert st == 400, j
+
+# chat: top_logprobs alternatives per generated token, the chosen one first when greedy
+url = url.replace("/v1/completions", "/v1/chat/completions")
+st, j = post({"messages": [{"role": "user", "content": "1+1="}], "max_tokens": 4, "temperature": 0,
+              "logprobs": True, "top_logprobs": 3})
+assert st == 200, j
+content = j["choices"][0]["logprobs"]["content"]
+assert content, j
+for t in content:
+    alts = t["top_logprobs"]
+    assert 1 <= len(alts) <= 3, t
+    assert abs(alts[0]["logprob"] - t["logprob"]) < 1e-9, t
+    assert [a["logprob"] for a in alts] == sorted((a["logprob"] for a in alts), reverse=True)
+    assert all(a["bytes"] == list(a["token"].encode()) or "\ufffd" in a["token"] for a in alts), alts
+st, j = post({"messages": [{"role": "user", "content": "1+1="}], "max_tokens": 2, "temperature": 0, "logprobs": True})
+assert st == 200 and all(t["top_logprobs"] == [] for t in j["choices"][0]["logprobs"]["content"]), j
 PYEOF
 echo "ok: tianti serve token-id prompts"
