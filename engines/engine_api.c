@@ -49,7 +49,7 @@ void engine_caps_string(unsigned caps, char *out, size_t n)
         {ENGINE_CAP_GENERATE, "generate"}, {ENGINE_CAP_CHAT, "chat"},
         {ENGINE_CAP_LOGLIKELIHOOD, "loglikelihood"}, {ENGINE_CAP_LOGLIKELIHOOD_ROLLING, "loglikelihood_rolling"},
         {ENGINE_CAP_IMAGE, "image"}, {ENGINE_CAP_EMBED, "embed"}, {ENGINE_CAP_MODERATE, "moderate"},
-        {ENGINE_CAP_STREAM, "stream"}};
+        {ENGINE_CAP_STREAM, "stream"}, {ENGINE_CAP_TOKEN_IDS, "token_ids"}};
     size_t used = 0;
     if (n) out[0] = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
