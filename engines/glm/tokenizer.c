@@ -560,11 +560,13 @@ typedef struct bpe_ctx {
 
 /* A candidate merge of symbols left and right (adjacent when queued); stale
  * once either symbol has changed length. */
-typedef struct bigram { int rank; uint32_t left, right; uint32_t ll, rl; } bigram;
+/* key: lower merges first (BPE: the merge rank; SentencePiece: minus the
+ * merged token's score); ties: the leftmost. */
+typedef struct bigram { double key; uint32_t left, right; uint32_t ll, rl; } bigram;
 
 static int bigram_before(const bigram *a, const bigram *b)
 {
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
+    return a->key < b->key || (a->key == b->key && a->left < b->left);
 }
 
 static void heap_push(bigram **h, size_t *n, size_t *cap, bigram g)
@@ -614,7 +616,7 @@ static void add_bigram(const glm_tokenizer *t, bpe_syms *y, tt_buf *key, int64_t
     tt_buf_append(key, y->base + y->st[r], y->ln[r]);
     int rank = smap_get(&t->merges, key->data, key->len);
     if (rank < 0) return;
-    heap_push(&y->heap, &y->nh, &y->caph, (bigram){rank, (uint32_t)l, (uint32_t)r, (uint32_t)y->ln[l], (uint32_t)y->ln[r]});
+    heap_push(&y->heap, &y->nh, &y->caph, (bigram){(double)rank, (uint32_t)l, (uint32_t)r, (uint32_t)y->ln[l], (uint32_t)y->ln[r]});
 }
 
 static void bpe_chunk(void *v, const char *s, size_t n)
@@ -679,6 +681,22 @@ static void bpe_chunk(void *v, const char *s, size_t n)
 
 /* ---- SentencePiece ------------------------------------------------------------------ */
 
+/* A SentencePiece merge candidate: symbols l and r when their concatenation
+ * is a token, keyed by minus its score. */
+static void spm_add_bigram(const glm_tokenizer *t, bpe_syms *y, int64_t l, int64_t r)
+{
+    if (l < 0 || r < 0) return;
+    int id = smap_get(&t->vocab, y->base + y->st[l], y->ln[l] + y->ln[r]);
+    if (id < 0) return;
+    heap_push(&y->heap, &y->nh, &y->caph,
+              (bigram){-(double)t->score[id], (uint32_t)l, (uint32_t)r, (uint32_t)y->ln[l], (uint32_t)y->ln[r]});
+}
+
+/* llama.cpp's SentencePiece: spaces -> U+2581 (and a leading one when
+ * asked), characters as symbols, repeatedly merge the adjacent pair whose
+ * concatenation is the highest-scoring token (leftmost on ties) — with a
+ * heap, n log n in the fragment — then byte fallback for what is left
+ * outside the vocabulary. */
 static void spm_fragment(const glm_tokenizer *t, const char *text, size_t len, int prefix, int **ids, int *n, int *cap)
 {
     tt_buf s;
@@ -690,40 +708,45 @@ static void spm_fragment(const glm_tokenizer *t, const char *text, size_t len, i
         else tt_buf_append(&s, text + i, 1);
     }
     size_t L = s.len;
-    const char *b = tt_buf_str(&s);
-    size_t *st = tt_malloc((L + 1) * sizeof *st), *ln = tt_malloc((L + 1) * sizeof *ln);
+    bpe_syms y = {0};
+    y.base = tt_buf_str(&s);
+    y.st = tt_malloc((L + 1) * sizeof *y.st);
+    y.ln = tt_malloc((L + 1) * sizeof *y.ln);
+    y.next = tt_malloc((L + 1) * sizeof *y.next);
+    int64_t *prev = tt_malloc((L + 1) * sizeof *prev);
     size_t ns = 0;
     for (size_t i = 0; i < L;) {
-        size_t adv = tt_utf8_char_len(b + i, L - i);
-        st[ns] = i;
-        ln[ns++] = adv;
+        size_t adv = tt_utf8_char_len(y.base + i, L - i);
+        y.st[ns] = i;
+        y.ln[ns++] = adv;
         i += adv;
     }
-    while (ns > 1) {   /* merge the adjacent pair with the highest score (leftmost on ties) */
-        int best = -1;
-        float bs = 0;
-        size_t bi = 0;
-        for (size_t i = 0; i + 1 < ns; i++) {
-            int id = smap_get(&t->vocab, b + st[i], ln[i] + ln[i + 1]);
-            if (id >= 0 && (best < 0 || t->score[id] > bs)) { best = id; bs = t->score[id]; bi = i; }
-        }
-        if (best < 0) break;
-        ln[bi] += ln[bi + 1];
-        memmove(st + bi + 1, st + bi + 2, (ns - bi - 2) * sizeof *st);
-        memmove(ln + bi + 1, ln + bi + 2, (ns - bi - 2) * sizeof *ln);
-        ns--;
+    for (size_t i = 0; i < ns; i++) {
+        prev[i] = (int64_t)i - 1;
+        y.next[i] = i + 1 < ns ? (int64_t)i + 1 : -1;
+    }
+    for (size_t i = 1; i < ns; i++) spm_add_bigram(t, &y, (int64_t)i - 1, (int64_t)i);
+    while (y.nh > 0) {
+        bigram g = heap_pop(y.heap, &y.nh);
+        if (y.ln[g.left] != g.ll || y.ln[g.right] != g.rl || y.ln[g.left] == 0 || y.ln[g.right] == 0) continue;
+        y.ln[g.left] += y.ln[g.right];
+        y.ln[g.right] = 0;
+        y.next[g.left] = y.next[g.right];
+        if (y.next[g.right] >= 0) prev[y.next[g.right]] = g.left;
+        spm_add_bigram(t, &y, prev[g.left], g.left);
+        spm_add_bigram(t, &y, g.left, y.next[g.left]);
     }
     for (size_t i = 0; i < ns; i++) {
-        int id = smap_get(&t->vocab, b + st[i], ln[i]);
+        if (y.ln[i] == 0) continue;
+        int id = smap_get(&t->vocab, y.base + y.st[i], y.ln[i]);
         if (id >= 0) { push(ids, n, cap, id); continue; }
-        for (size_t k = 0; k < ln[i]; k++) {   /* byte fallback */
-            int bid = t->byte_id[(unsigned char)b[st[i] + k]];
+        for (size_t k = 0; k < y.ln[i]; k++) {   /* byte fallback */
+            int bid = t->byte_id[(unsigned char)y.base[y.st[i] + k]];
             if (bid < 0) bid = t->unk;
             if (bid >= 0) push(ids, n, cap, bid);
         }
     }
-    free(st);
-    free(ln);
+    free(y.st); free(y.ln); free(y.next); free(prev); free(y.heap);
     tt_buf_free(&s);
 }
 

@@ -277,6 +277,22 @@ static void test_glm_tokenize_spm(void **state)
     s = glm_detokenize(t, ids, ni, 0);
     assert_string_equal(s, "hi");
     free(s);
+    /* a long run without spaces (merged with a heap, n log n): "hello" x 4000
+     * after the space prefix: ▁he l lo, then (he l lo) x 3999 */
+    size_t L = 5 * 4000;
+    char *run = tt_malloc(L + 1);
+    for (size_t i = 0; i < L; i++) run[i] = "hello"[i % 5];
+    run[L] = 0;
+    ni = 0;
+    glm_tokenize(t, run, L, 0, &ids, &ni, &cap);
+    assert_int_equal(ni, 3 * 4000);
+    assert_int_equal(ids[0], base + 8);
+    for (int i = 3; i < ni; i += 3) {
+        assert_int_equal(ids[i], base + 6);
+        assert_int_equal(ids[i + 1], base + 3);
+        assert_int_equal(ids[i + 2], base + 11);
+    }
+    free(run);
     free(ids);
     glm_tokenizer_free(t);
     gguf_close(f);
