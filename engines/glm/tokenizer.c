@@ -785,13 +785,15 @@ void glm_tokenize(const glm_tokenizer *t, const char *text, size_t len, int pars
                 }
             }
             if (hit < 0) { i++; continue; }
-            tokenize_plain(t, text + start, i - start, start == 0, ids, n, cap);
+            /* every text fragment starts the text or follows a special token:
+             * llama.cpp gives each a SentencePiece space prefix */
+            tokenize_plain(t, text + start, i - start, 1, ids, n, cap);
             push(ids, n, cap, hit);
             i += t->len[hit];
             start = i;
         }
     }
-    tokenize_plain(t, text + start, len - start, start == 0, ids, n, cap);
+    tokenize_plain(t, text + start, len - start, 1, ids, n, cap);
 }
 
 /* ---- detokenize ------------------------------------------------------------------ */
@@ -899,15 +901,25 @@ void glm_token_ends(const glm_tokenizer *t, const int *ids, int n, size_t len, s
 {
     tt_buf b;
     tt_buf_init(&b);
+    /* SentencePiece's space prefix (at the start and after each special
+     * token, as glm_tokenize adds it) is in a piece but not in the text */
+    int spm_prefix = t->kind == GLM_TOK_SPM && t->add_space_prefix, pending = spm_prefix;
     for (int i = 0; i < n; i++) {
+        size_t before = b.len;
         glm_token_piece(t, ids[i], 1, &b);   /* special tokens in the text were parsed from their text */
+        int ty = glm_token_type(t, ids[i]);
+        int special = ty == GLM_TOKEN_CONTROL || ty == GLM_TOKEN_USER_DEFINED || ty == GLM_TOKEN_UNKNOWN;
+        if (pending && !special && b.len > before && b.data[before] == ' ') {
+            memmove(b.data + before, b.data + before + 1, b.len - before - 1);
+            b.len--;
+        }
+        if (!special) pending = 0;
+        else pending = spm_prefix;
         ends[i] = b.len;
     }
-    /* SentencePiece's space prefix is in the first piece but not in the text. */
-    size_t shift = t->kind == GLM_TOK_SPM && t->add_space_prefix && b.len == len + 1 && b.data[0] == ' ' ? 1 : 0;
     size_t prev = 0;
     for (int i = 0; i < n; i++) {
-        size_t e = ends[i] >= shift ? ends[i] - shift : 0;
+        size_t e = ends[i];
         if (e > len) e = len;
         if (e < prev) e = prev;
         ends[i] = prev = e;

@@ -293,6 +293,16 @@ static void test_glm_tokenize_spm(void **state)
         assert_int_equal(ids[i + 2], base + 11);
     }
     free(run);
+    /* llama.cpp gives the text after a special token its own space prefix
+     * (src/llama-vocab.cpp, is_prev_special); the ends skip it */
+    ni = 0;
+    glm_tokenize(t, "hello<s>hello", 13, 1, &ids, &ni, &cap);
+    assert_int_equal(ni, 7);
+    int want[7] = {base + 8, base + 3, base + 11, 1, base + 8, base + 3, base + 11};
+    for (int i = 0; i < 7; i++) assert_int_equal(ids[i], want[i]);
+    size_t ends[7], want_ends[7] = {2, 3, 5, 8, 10, 11, 13};
+    glm_token_ends(t, ids, ni, 13, ends);
+    for (int i = 0; i < 7; i++) assert_int_equal(ends[i], want_ends[i]);
     free(ids);
     glm_tokenizer_free(t);
     gguf_close(f);
