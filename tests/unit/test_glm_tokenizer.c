@@ -5,7 +5,9 @@
  * (tests/tools/glm_reference.py -> tests/data/glm/ref_tokenize.txt), special
  * tokens, detokenization round trips, a SentencePiece vocab built here, the
  * chat prompt layout, and the scoring rule's context/continuation split
- * (glm_encode_pair) with BOS as the GGUF says.
+ * (glm_encode_pair) with BOS as the GGUF says. The ids of a "chatglm-bpe"
+ * and of a SentencePiece vocabulary equal the ids llama.cpp gave the same
+ * strings (tests/data/glm/*_tokens.jsonl, written by tools/llamacpp/).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -378,23 +380,23 @@ static void test_glm_tokenize_chatglm3_layout(void **state)
  * (tools/llamacpp/make_glm4_vocab.py). Every case must give the same ids:
  * digit groups of 1-3, merges applied to chunks that are tokens whole,
  * special and user-defined tokens, long letter runs. */
-static void test_glm4_tokenize_matches_llamacpp(void **state)
+/* Counts the cases of a llama.cpp-written JSONL (text, special, ids) whose
+ * ids differ from ours with the vocabulary in vocab. */
+static int differing_cases(const char *vocab, const char *cases_file, int *n_cases, glm_tokenizer **keep)
 {
-    (void)state;
     const char *src = getenv("TIANTI_SOURCE_DIR");
-    char *model = tt_asprintf("%s/tests/data/glm/glm4_vocab.gguf", src ? src : ".");
-    char *cases = tt_asprintf("%s/tests/data/glm/glm4_tokens.jsonl", src ? src : ".");
+    char *model = tt_asprintf("%s/tests/data/glm/%s", src ? src : ".", vocab);
+    char *cases = tt_asprintf("%s/tests/data/glm/%s", src ? src : ".", cases_file);
     char err[TT_ERR_SIZE];
     gguf_file *f;
     assert_int_equal(gguf_open(model, &f, err), TT_OK);
     glm_tokenizer *t;
     assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
-    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
-    assert_int_equal(glm_token_bos(t), -1);   /* llama.cpp drops BOS for chatglm-bpe */
     char *data;
     size_t len;
     assert_int_equal(tt_read_file(cases, &data, &len, err), TT_OK);
-    int n_cases = 0, bad = 0;
+    int bad = 0;
+    *n_cases = 0;
     for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
         json_error_t je;
         json_t *j = json_loads(line, 0, &je);
@@ -408,22 +410,54 @@ static void test_glm4_tokenize_matches_llamacpp(void **state)
         int same = (size_t)n == json_array_size(ids);
         for (int i = 0; same && i < n; i++) same = out[i] == json_integer_value(json_array_get(ids, i));
         if (!same) {
-            fprintf(stderr, "llama.cpp case %d differs (special %d, %d ids vs %zu): '%.60s'\n", n_cases, special, n,
+            fprintf(stderr, "%s case %d differs (special %d, %d ids vs %zu): '%.60s'\n", cases_file, *n_cases, special, n,
                     json_array_size(ids), text);
             bad++;
         }
         free(out);
         json_decref(j);
-        n_cases++;
+        (*n_cases)++;
     }
-    printf("# %d llama.cpp chatglm-bpe tokenizer cases, %d differ\n", n_cases, bad);
-    assert_true(n_cases >= 100);
-    assert_int_equal(bad, 0);
     free(data);
     free(model);
     free(cases);
-    glm_tokenizer_free(t);
+    if (keep) *keep = t;
+    else glm_tokenizer_free(t);
     gguf_close(f);
+    return bad;
+}
+
+/* llama.cpp's ids for a "chatglm-bpe" vocabulary: tests/data/glm/
+ * glm4_tokens.jsonl was written by llama.cpp itself (node-llama-cpp's build,
+ * tools/llamacpp/tokenize_cases.mjs) from glm4_vocab.gguf
+ * (tools/llamacpp/make_glm4_vocab.py). Every case must give the same ids:
+ * digit groups of 1-3, merges applied to chunks that are tokens whole,
+ * special and user-defined tokens, long letter runs. */
+static void test_glm4_tokenize_matches_llamacpp(void **state)
+{
+    (void)state;
+    int n_cases;
+    glm_tokenizer *t;
+    int bad = differing_cases("glm4_vocab.gguf", "glm4_tokens.jsonl", &n_cases, &t);
+    printf("# %d llama.cpp chatglm-bpe tokenizer cases, %d differ\n", n_cases, bad);
+    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
+    assert_int_equal(glm_token_bos(t), -1);   /* llama.cpp drops BOS for chatglm-bpe */
+    glm_tokenizer_free(t);
+    assert_true(n_cases >= 100);
+    assert_int_equal(bad, 0);
+}
+
+/* The same for SentencePiece (spm_vocab.gguf -> spm_tokens.jsonl): space
+ * prefix at the start and after special tokens, merges by score, byte
+ * fallback. */
+static void test_spm_tokenize_matches_llamacpp(void **state)
+{
+    (void)state;
+    int n_cases;
+    int bad = differing_cases("spm_vocab.gguf", "spm_tokens.jsonl", &n_cases, NULL);
+    printf("# %d llama.cpp SentencePiece tokenizer cases, %d differ\n", n_cases, bad);
+    assert_true(n_cases >= 40);
+    assert_int_equal(bad, 0);
 }
 
 /* The "glm4" name is the same pre-tokenizer (llama.cpp maps both to
@@ -764,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_glm_tokenize_chatglm3_layout),
         cmocka_unit_test(test_glm_tokenize_matches_tiny_model_cases),
         cmocka_unit_test(test_glm4_tokenize_matches_llamacpp),
+        cmocka_unit_test(test_spm_tokenize_matches_llamacpp),
         cmocka_unit_test(test_glm4_pre_names),
         cmocka_unit_test(test_glm_pretokenize_glm4),
         cmocka_unit_test(test_glm_encode_pair_rule),

@@ -18,7 +18,12 @@ is exercised:
 The architecture keys are tianti-tiny's; the file has no tensors (llama.cpp
 loads it with vocab_only).
 
-Usage: tools/llamacpp/make_glm4_vocab.py [out.gguf]   (deterministic)
+It also writes tests/data/glm/spm_vocab.gguf, a small SentencePiece
+("llama") vocabulary with byte fallback and control tokens, for the same
+comparison of the SentencePiece path (space prefix at the start and after
+each special token, highest-score merges, byte fallback).
+
+Usage: tools/llamacpp/make_glm4_vocab.py [out.gguf [spm.gguf]]   (deterministic)
 """
 import os
 import struct
@@ -155,6 +160,47 @@ def main():
     with open(out, "wb") as f:
         f.write(body)
     print("%s: %d tokens, %d merges" % (out, len(tokens), len(merges)))
+    spm = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "tests/data/glm/spm_vocab.gguf")
+    write_spm(spm, meta)
+
+
+def write_spm(out, meta):
+    """A SentencePiece vocabulary: <unk> <s> </s>, the 256 byte tokens, then
+    pieces with scores (longer pieces score lower, so merge order matters)."""
+    names = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)]
+    types = [2, 3, 3] + [6] * 256
+    scores = [0.0] * len(names)
+    sp = "\u2581"
+    words = ["hello", "world", "the", "capital", "of", "France", "Paris", "is", "12", "34", "中文", "你好", "世界"]
+    pieces = {}
+    for w in words:
+        for text in (w, sp + w):
+            for a in range(len(text)):
+                for b in range(a + 1, len(text) + 1):
+                    pieces.setdefault(text[a:b], -float(b - a) - 0.01 * len(pieces))
+    pieces.setdefault(sp, -1.0)
+    for p, sc in pieces.items():
+        names.append(p)
+        types.append(1)
+        scores.append(sc)
+    names.append("<|user|>")
+    types.append(3)
+    scores.append(0.0)
+    kvs = [(k, v) for k, v in meta.items() if not k.startswith("tokenizer.") and k not in ("general.alignment", "general.name")]
+    kvs += [
+        ("general.name", (T_STRING, "spm-vocab-test")),
+        ("tokenizer.ggml.model", (T_STRING, "llama")),
+        ("tokenizer.ggml.tokens", (T_ARRAY, T_STRING, names)),
+        ("tokenizer.ggml.scores", (T_ARRAY, T_FLOAT32, scores)),
+        ("tokenizer.ggml.token_type", (T_ARRAY, T_INT32, types)),
+        ("tokenizer.ggml.unknown_token_id", (T_UINT32, 0)),
+        ("tokenizer.ggml.bos_token_id", (T_UINT32, 1)),
+        ("tokenizer.ggml.eos_token_id", (T_UINT32, 2)),
+    ]
+    body = struct.pack("<4sIQQ", b"GGUF", 3, 0, len(kvs)) + b"".join(enc_kv(k, v) for k, v in kvs)
+    with open(out, "wb") as f:
+        f.write(body)
+    print("%s: %d tokens" % (out, len(names)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // tokenize_cases.mjs — writes tests/data/glm/glm4_tokens.jsonl: strings and
 // the token ids llama.cpp gives them with tests/data/glm/glm4_vocab.gguf (a
-// "chatglm-bpe" vocabulary, tools/llamacpp/make_glm4_vocab.py). The GLM
+// "chatglm-bpe" vocabulary, tools/llamacpp/make_glm4_vocab.py), and
+// spm_tokens.jsonl the same with spm_vocab.gguf (SentencePiece). The GLM
 // engine's tokenizer must give the same ids (tests/unit/test_glm_tokenizer.c).
 //
 // llama.cpp is node-llama-cpp's prebuilt build (pinned in package.json):
@@ -63,3 +64,19 @@ for (const text of specials)
 fs.writeFileSync(out, lines.map(l => JSON.stringify(l)).join("\n") + "\n");
 console.log(`${out}: ${lines.length} cases`);
 await model.dispose();
+
+// the SentencePiece path (tests/data/glm/spm_vocab.gguf -> spm_tokens.jsonl)
+const spm_cases = [
+  "hello", " hello", "  hello", "hello world", "hello  world", "helloworld", "the capital of France is Paris",
+  "Paris12", "1234", "hello\nworld", "\n", " ", "", "中文", "你好，世界", "héllo wörld", "😀 hello",
+  "hello<s>hello", "<s>hello", "hello</s>", "<s><s>", "<|user|>\nhello<|user|> world", "<unk>hello",
+  long("hello", 300), long("中文", 200),
+];
+const spm = await llama.loadModel({modelPath: path.join(root, "tests/data/glm/spm_vocab.gguf"), vocabOnly: true});
+const spm_lines = [];
+for (const text of spm_cases)
+  for (const special of [true, false]) spm_lines.push({text, special, ids: Array.from(spm.tokenize(text, special))});
+const spm_out = path.join(root, "tests/data/glm/spm_tokens.jsonl");
+fs.writeFileSync(spm_out, spm_lines.map(l => JSON.stringify(l)).join("\n") + "\n");
+console.log(`${spm_out}: ${spm_lines.length} cases`);
+await spm.dispose();
