@@ -7,7 +7,8 @@
  * chat prompt layout, and the scoring rule's context/continuation split
  * (glm_encode_pair) with BOS as the GGUF says. The ids of a "chatglm-bpe"
  * and of a SentencePiece vocabulary equal the ids llama.cpp gave the same
- * strings (tests/data/glm/*_tokens.jsonl, written by tools/llamacpp/).
+ * strings (tests/data/glm/glm4_tokens.jsonl and spm_tokens.jsonl, written
+ * by tools/llamacpp/).
  */
 #include <setjmp.h>
 #include <stdarg.h>
