@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # setup.sh — installs what Tianti needs from Debian's packages (when
 # missing) and builds it.
-# Usage: scripts/setup.sh [--test] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
+# Usage: scripts/setup.sh [--test] [--bench] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
 #   --test      also install what the tests need: jq, numpy, clang and its
 #               libFuzzer runtime, man-db (man -l renders the man page),
 #               dpkg-dev (cpack -G DEB: dpkg-shlibdeps), PostgreSQL (the server the store tests
 #               start, tests/tools/pg_cluster.sh), Chromium, Node.js with npm, and
 #               playwright-core (`npm ci` in tests/browser)
+#   --bench     also install the Python peers the benchmark programs run beside
+#               Tianti (pandas, SciPy, scikit-learn: FastChat's rating pipeline
+#               in tests/perf/ratings_peer.py)
 #   --build DIR build folder (default build)
 #   --sanitize  configure the build with ASan + UBSan (TIANTI_SANITIZE)
 #   --tsan      configure the build with ThreadSanitizer (TIANTI_TSAN)
@@ -18,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_bench=0
 build=build
 flags=()
 cc=
@@ -26,6 +30,7 @@ do_build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --test) want_test=1 ;;
+    --bench) want_bench=1 ;;
     --build) build="$2"; shift ;;
     --sanitize) flags+=(-DTIANTI_SANITIZE=ON) ;;
     --tsan) flags+=(-DTIANTI_TSAN=ON) ;;
@@ -45,6 +50,7 @@ if [ "$want_test" = 1 ]; then
   # Node.js for the browser test: Debian's, unless a node and npm are already there
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi
+[ "$want_bench" = 1 ] && packages+=(python3-numpy python3-pandas python3-scipy python3-sklearn)
 [ -n "$cc" ] && packages+=(clang libclang-rt-dev)
 
 missing=()
