@@ -124,7 +124,9 @@ typedef struct engine_response {
     engine_token_logprob *token_logprobs; /* optional, owned */
     int n_token_logprobs;
     int prompt_tokens;       /* usage, when known (else -1) */
-    int completion_tokens;
+    int completion_tokens;   /* includes reasoning_tokens (OpenAI bills them as output) */
+    int reasoning_tokens;    /* of completion_tokens, those a reasoning model spent thinking
+                                (usage.completion_tokens_details.reasoning_tokens); 0: none or unknown */
     double latency_s;        /* whole request */
     double first_token_s;    /* time to first output token, < 0 if unknown */
     char *finish_reason;     /* "stop", "length", ... (owned, may be NULL) */
@@ -154,6 +156,12 @@ typedef struct engine_options {
     int max_retries;           /* < 0 = default */
     int context_length;        /* built-in engine: KV cache size; 0 = model's */
     int verbose;
+    /* OpenAI-compatible engines, for reasoning models (o-series), which
+     * refuse max_tokens, temperature and top_p (models.json, registry.h): */
+    const char *max_tokens_param;  /* the name the output-token limit is sent under:
+                                      NULL = "max_tokens", or "max_completion_tokens" */
+    int omit_sampling;             /* 1: send neither temperature nor top_p */
+    const char *reasoning_effort;  /* sent as reasoning_effort when non-NULL ("low", ...) */
 } engine_options;
 
 /* The table entry an engine kind provides (engine.c holds the table). */

@@ -138,7 +138,7 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
     char *items_s = drc == TT_OK ? score_items_json(sc, mark) : NULL;   /* for tianti merge */
     free(mark);
     double latency = 0;
-    int ptok = -1, ctok = -1;
+    int ptok = -1, ctok = -1, rtok = 0;
     for (int k = 0; k < n_resp; k++) {
         char *s = engine_response_to_json(&r[k]);
         json_array_append_new(rj, json_loads(s, 0, NULL));
@@ -146,9 +146,11 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
         latency += r[k].latency_s;
         if (r[k].prompt_tokens >= 0) ptok = (ptok < 0 ? 0 : ptok) + r[k].prompt_tokens;
         if (r[k].completion_tokens >= 0) ctok = (ctok < 0 ? 0 : ctok) + r[k].completion_tokens;
+        if (r[k].reasoning_tokens > 0) rtok += r[k].reasoning_tokens;
     }
     if (ptok > 0) mc->usage.prompt_tokens += ptok;
     if (ctok > 0) mc->usage.completion_tokens += ctok;
+    mc->usage.reasoning_tokens += rtok;
     char *scores_s = json_dumps(scores, JSON_COMPACT | JSON_SORT_KEYS);
     char *filtered_s = json_dumps(filtered, JSON_COMPACT | JSON_SORT_KEYS);
     char *resp_s = json_dumps(rj, JSON_COMPACT);
@@ -157,7 +159,7 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
                         .responses_json = resp_s, .filtered_json = filtered_s,
                         .scores_json = drc == TT_OK ? scores_s : NULL, .error = drc == TT_OK ? NULL : derr,
                         .latency_s = latency, .prompt_tokens = ptok, .completion_tokens = ctok,
-                        .items_json = items_s};
+                        .items_json = items_s, .reasoning_tokens = rtok};
     int rc = store_sample_put(mc->st, &smp, err);
     free(items_s);
     if (mc->samples_out) results_sample_write(mc->samples_out, t, in, rj, filtered, scores, drc == TT_OK ? NULL : derr);
@@ -212,6 +214,8 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
         return rc;
     }
 
+    results_usage before = mc->usage;   /* this task's usage is what it adds */
+
     /* 2. Answer them; code tasks also run every sample. */
     char label[160];
     snprintf(label, sizeof label, "%s / %s", mc->model->name, t->name);
@@ -246,7 +250,15 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     }
     if (rc == TT_OK) rc = store_commit(mc->st, err);
     else if (xrc == TT_OK) store_rollback(mc->st);
-    if (rc == TT_OK) results_doc_truncated(mc->doc, t->name, n_truncated, pr.n_req);
+    if (rc == TT_OK) {
+        results_doc_truncated(mc->doc, t->name, n_truncated, pr.n_req);
+        results_usage mine = {mc->usage.requests - before.requests, mc->usage.cache_hits - before.cache_hits,
+                              mc->usage.failed - before.failed, mc->usage.prompt_tokens - before.prompt_tokens,
+                              mc->usage.completion_tokens - before.completion_tokens,
+                              mc->usage.reasoning_tokens - before.reasoning_tokens};
+        results_doc_task_usage(mc->doc, t->name, &mine, mc->model->price_input_per_mtok,
+                               mc->model->price_output_per_mtok);
+    }
     if (mc->samples_out) fclose(mc->samples_out);
     mc->samples_out = NULL;
 

@@ -63,6 +63,9 @@ typedef struct openai_engine {
     char *model;
     char *base_url;
     int verbose;
+    char *max_tokens_param; /* "max_tokens" or "max_completion_tokens" (engine_options) */
+    int omit_sampling;      /* send no temperature / top_p */
+    char *reasoning_effort; /* or NULL */
     pthread_mutex_t mu;     /* probe and dead state */
     int probed;
     unsigned probed_caps;
@@ -81,7 +84,7 @@ typedef struct oa_state {
     engine_token_logprob *lp;   /* choice 0 output logprobs */
     int n_lp, cap_lp;
     char *finish;
-    int prompt_tokens, completion_tokens;
+    int prompt_tokens, completion_tokens, reasoning_tokens;
     double loglik_sum;
     int loglik_tokens, loglik_greedy, loglik_truncated;
     int first_unscored;         /* the first token with text had no logprob (no BOS) */
@@ -102,6 +105,7 @@ static void state_reset(oa_state *s)
     free(s->finish);
     s->finish = NULL;
     s->prompt_tokens = s->completion_tokens = -1;
+    s->reasoning_tokens = 0;
     s->loglik_sum = 0;
     s->loglik_tokens = 0;
     s->loglik_greedy = 1;
@@ -146,6 +150,8 @@ static void parse_usage(oa_state *s, json_t *root)
     json_t *p = json_object_get(u, "prompt_tokens"), *c = json_object_get(u, "completion_tokens");
     if (json_is_integer(p)) s->prompt_tokens = (int)json_integer_value(p);
     if (json_is_integer(c)) s->completion_tokens = (int)json_integer_value(c);
+    json_t *r = json_object_get(json_object_get(u, "completion_tokens_details"), "reasoning_tokens");
+    if (json_is_integer(r) && json_integer_value(r) > 0) s->reasoning_tokens = (int)json_integer_value(r);
 }
 
 /* Output logprobs of a chat choice: logprobs.content[{token, logprob}]. */
@@ -404,11 +410,18 @@ static const char *image_mime(const char *b64)
     return "image/png";
 }
 
-static void add_gen_params(json_t *o, const engine_gen_params *g, int legacy)
+/* The generation settings of a request body. A reasoning model's settings
+ * (models.json: max_tokens_param, omit_sampling, reasoning_effort) change
+ * the token limit's name, drop temperature and top_p, and add the effort. */
+static void add_gen_params(const openai_engine *oe, json_t *o, const engine_gen_params *g, int legacy)
 {
-    json_object_set_new(o, "max_tokens", json_integer(g->max_tokens > 0 ? g->max_tokens : 256));
-    json_object_set_new(o, "temperature", json_real(g->temperature));
-    if (g->top_p > 0 && g->top_p < 1) json_object_set_new(o, "top_p", json_real(g->top_p));
+    json_object_set_new(o, legacy ? "max_tokens" : oe->max_tokens_param,
+                        json_integer(g->max_tokens > 0 ? g->max_tokens : 256));
+    if (!oe->omit_sampling) {
+        json_object_set_new(o, "temperature", json_real(g->temperature));
+        if (g->top_p > 0 && g->top_p < 1) json_object_set_new(o, "top_p", json_real(g->top_p));
+    }
+    if (oe->reasoning_effort && !legacy) json_object_set_new(o, "reasoning_effort", json_string(oe->reasoning_effort));
     if (g->seed) json_object_set_new(o, "seed", json_integer((json_int_t)(g->seed & 0x7fffffffffffffffULL)));
     if (g->n > 1) json_object_set_new(o, "n", json_integer(g->n > OA_MAX_CHOICES ? OA_MAX_CHOICES : g->n));
     if (g->n_until > 0) {
@@ -478,6 +491,25 @@ static void mark_dead(openai_engine *oe, const char *msg)
     pthread_mutex_unlock(&oe->mu);
 }
 
+/* A 400 that names a request parameter is usually a reasoning model
+ * refusing one a chat model takes: the message then says which setting of
+ * models.json (or --model_args) to change. */
+static void param_hint(const openai_engine *oe, long status, const char *msg, char *out, size_t n)
+{
+    const char *hint = NULL;
+    if (status == 400 && msg) {
+        if (strstr(msg, "max_tokens") && !strcmp(oe->max_tokens_param, "max_tokens"))
+            hint = "set \"max_tokens_param\": \"max_completion_tokens\" for this model in models.json "
+                   "(or --model_args max_tokens_param=max_completion_tokens)";
+        else if ((strstr(msg, "temperature") || strstr(msg, "top_p")) && !oe->omit_sampling)
+            hint = "set \"omit_sampling\": true for this model in models.json (or --model_args omit_sampling=true)";
+        else if (strstr(msg, "reasoning_effort") && oe->reasoning_effort)
+            hint = "remove \"reasoning_effort\" from this model's settings in models.json";
+    }
+    if (hint) snprintf(out, n, "%.300s; %s", msg, hint);
+    else snprintf(out, n, "%s", msg ? msg : "");
+}
+
 /* Posts body to path and runs the state machine; fills resp or returns the
  * fatal status. */
 static int oa_post(openai_engine *oe, const char *path, json_t *body, int stream, oa_state *s,
@@ -500,7 +532,9 @@ static int oa_post(openai_engine *oe, const char *path, json_t *body, int stream
     }
     int fatal = res.cls == HTTP_CLASS_FATAL;
     if (fatal) {
-        mark_dead(oe, res.error);
+        char hinted[TT_ERR_SIZE];
+        param_hint(oe, res.status, res.error, hinted, sizeof hinted);
+        mark_dead(oe, hinted);
         http_result_free(&res);
         return fail_dead(oe, err);
     }
@@ -527,6 +561,7 @@ static void finish_response(oa_state *s, const engine_request *req, engine_respo
     s->finish = NULL;
     resp->prompt_tokens = s->prompt_tokens;
     resp->completion_tokens = s->completion_tokens;
+    resp->reasoning_tokens = s->reasoning_tokens;
     resp->first_token_s = s->first_token;
     resp->token_logprobs = s->lp;
     resp->n_token_logprobs = s->n_lp;
@@ -552,13 +587,13 @@ static int oa_complete(engine *e, const engine_request *req, engine_response *re
     case ENGINE_REQ_CHAT:
         path = "chat/completions";
         json_object_set_new(body, "messages", chat_messages(req, &chars));
-        add_gen_params(body, &req->gen, 0);
+        add_gen_params(oe, body, &req->gen, 0);
         break;
     case ENGINE_REQ_GENERATE:
         path = "completions";
         json_object_set_new(body, "prompt", http_json_text(req->context, req->context ? strlen(req->context) : 0));
         chars = req->context ? strlen(req->context) : 0;
-        add_gen_params(body, &req->gen, 1);
+        add_gen_params(oe, body, &req->gen, 1);
         break;
     default: {
         path = "completions";
@@ -792,6 +827,8 @@ static void oa_close(engine *e)
     http_client_free(oe->http);
     free(oe->model);
     free(oe->base_url);
+    free(oe->max_tokens_param);
+    free(oe->reasoning_effort);
     pthread_mutex_destroy(&oe->mu);
     free(oe);
 }
@@ -843,6 +880,9 @@ int openai_open(const engine_spec *spec, const engine_options *opt, engine **out
     oe->base_url = tt_strdup(base);
     oe->base.endpoint = tt_strdup(base);
     oe->verbose = opt->verbose;
+    oe->max_tokens_param = tt_strdup(opt->max_tokens_param && *opt->max_tokens_param ? opt->max_tokens_param : "max_tokens");
+    oe->omit_sampling = opt->omit_sampling;
+    oe->reasoning_effort = opt->reasoning_effort && *opt->reasoning_effort ? tt_strdup(opt->reasoning_effort) : NULL;
     pthread_mutex_init(&oe->mu, NULL);
     *out = &oe->base;
     return TT_OK;

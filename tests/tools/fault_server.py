@@ -23,6 +23,15 @@ Special models/prompts: model "fatal-401" -> 401 whose message quotes the
 bearer token (as real services echo part of a bad key); model "no-quota" ->
 429 insufficient_quota.
 
+Reasoning models: a model whose name starts with "o-" behaves as OpenAI's
+o-series on /v1/chat/completions: 400 unsupported_parameter for
+"max_tokens" (use max_completion_tokens), and for "temperature" or "top_p";
+it answers "echo:" + the content upper-cased + "|effort=" + the
+reasoning_effort sent (or "none"), with usage
+{prompt_tokens: words, completion_tokens: 2 + reasoning,
+completion_tokens_details: {reasoning_tokens: 10 per max_completion_tokens
+hundred, at least 10}}.
+
 --always KIND makes every POST (every attempt, every path) fail the same
 way, for tests of runs that cannot succeed (tests/integration/test_faults.sh):
   429        429 rate_limit_exceeded with Retry-After: 0.1
@@ -165,8 +174,33 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATS[k][1] += 1
 
+    def reasoning_refusal(self, req):
+        """An o-series model's 400 for a parameter it does not take, or None."""
+        for bad, hint in (("max_tokens", " Use 'max_completion_tokens' instead."), ("temperature", ""),
+                          ("top_p", "")):
+            if bad in req:
+                return ("Unsupported parameter: '%s' is not supported with this model.%s" % (bad, hint), bad)
+        return None
+
     def answer(self, path, req, stream, truncate, k):
-        if path == "/v1/chat/completions":
+        if path == "/v1/chat/completions" and str(req.get("model", "")).startswith("o-"):
+            refusal = self.reasoning_refusal(req)
+            if refusal:
+                self.send_json(400, {"error": {"message": refusal[0], "type": "invalid_request_error",
+                                               "param": refusal[1], "code": "unsupported_parameter"}})
+                return
+            msgs = req.get("messages") or []
+            last = msgs[-1]["content"] if msgs else ""
+            text = "echo:%s|effort=%s" % (last.upper(), req.get("reasoning_effort", "none"))
+            reasoning = max(10, 10 * (int(req.get("max_completion_tokens", 0)) // 100))
+            words = len(last.split())
+            self.send_json(200, {"id": "r1", "object": "chat.completion", "created": 1, "model": req.get("model"),
+                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                              "finish_reason": "stop"}],
+                                 "usage": {"prompt_tokens": words, "completion_tokens": 2 + reasoning,
+                                           "total_tokens": words + 2 + reasoning,
+                                           "completion_tokens_details": {"reasoning_tokens": reasoning}}})
+        elif path == "/v1/chat/completions":
             msgs = req.get("messages") or []
             last = msgs[-1]["content"] if msgs else ""
             if isinstance(last, list):

@@ -746,6 +746,69 @@ static void test_api_key_never_leaks(void **state)
     fault_stop(&fs);
 }
 
+/* Reasoning models (the fault server's "o-" models refuse max_tokens,
+ * temperature and top_p like OpenAI's o-series): without the settings the
+ * 400 stops the model with a message naming the setting to change; with
+ * them the request carries max_completion_tokens and reasoning_effort, and
+ * the reply's reasoning tokens reach the response. */
+static engine *open_reasoning(const char *base, const char *param, int omit, const char *effort)
+{
+    engine_options o;
+    engine_options_default(&o);
+    o.base_url = base;
+    o.api_key_env = "TIANTI_TEST_KEY";
+    o.timeout_s = 5;
+    o.max_tokens_param = param;
+    o.omit_sampling = omit;
+    o.reasoning_effort = effort;
+    engine *e = NULL;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(engine_open("openai:o-mini", &o, &e, err), TT_OK);
+    return e;
+}
+
+static void test_openai_reasoning_settings(void **state)
+{
+    (void)state;
+    fault fs;
+    if (fault_start(&fs))
+        fail_msg("cannot start /usr/bin/python3 $TIANTI_SOURCE_DIR/tests/tools/fault_server.py");
+    char base[96];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/clean/v1", fs.port);
+    engine_message m = {.role = "user", .content = "think hard"};
+    engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = &m, .n_messages = 1};
+    req.gen.max_tokens = 300;
+    engine_response r;
+    char err[TT_ERR_SIZE];
+
+    /* plain settings: max_tokens refused, the message names the fix */
+    engine *e = open_reasoning(base, NULL, 0, NULL);
+    assert_int_equal(engine_complete(e, &req, &r, err), TT_ERR_ENGINE);
+    engine_response_free(&r);
+    assert_non_null(strstr(err, "max_tokens"));
+    assert_non_null(strstr(err, "\"max_tokens_param\": \"max_completion_tokens\""));
+    engine_close(e);
+    /* the token limit renamed, temperature still sent: that setting named */
+    e = open_reasoning(base, "max_completion_tokens", 0, NULL);
+    assert_int_equal(engine_complete(e, &req, &r, err), TT_ERR_ENGINE);
+    engine_response_free(&r);
+    assert_non_null(strstr(err, "temperature"));
+    assert_non_null(strstr(err, "\"omit_sampling\": true"));
+    engine_close(e);
+    /* all three: answered, effort passed, reasoning tokens kept
+     * (max_completion_tokens 300 -> 30 reasoning tokens, 32 completion) */
+    e = open_reasoning(base, "max_completion_tokens", 1, "high");
+    assert_int_equal(engine_complete(e, &req, &r, err), TT_OK);
+    assert_null(r.error);
+    assert_string_equal(r.text, "echo:THINK HARD|effort=high");
+    assert_int_equal(r.prompt_tokens, 2);
+    assert_int_equal(r.completion_tokens, 32);
+    assert_int_equal(r.reasoning_tokens, 30);
+    engine_response_free(&r);
+    engine_close(e);
+    fault_stop(&fs);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -759,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_openai_fatal_errors_stop_model),
         cmocka_unit_test(test_engines_against_fault_server),
         cmocka_unit_test(test_api_key_never_leaks),
+        cmocka_unit_test(test_openai_reasoning_settings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
