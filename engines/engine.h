@@ -213,6 +213,11 @@ struct engine {
      * request cache's identity, harness/executor.h). Set by the kind's open
      * with tt_strdup; freed by engine_close. */
     char *endpoint;
+    /* NULL, or the kind's way to embed many texts per request (set by its
+     * open; engine_embed_batch otherwise calls vt->embed per text): as
+     * engine_embed_batch says. */
+    int (*embed_batch)(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                       char *err);
 };
 
 void engine_options_default(engine_options *opt);
@@ -254,6 +259,14 @@ unsigned engine_cap_for_request(enum engine_request_kind kind);
  * (a recorded failure); nonzero only when the engine cannot continue. */
 int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err);
 int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err);
+/* Vectors of n texts: vecs[i] (caller frees each) has *dim floats, the same
+ * for every text. *prompt_tokens (may be NULL) gets the tokens the server
+ * reported using, or -1 when unknown. An HTTP engine sends them in as few
+ * requests as the API allows (openai: at most 256 inputs and about 64k
+ * tokens per /embeddings request); other engines embed text by text. On
+ * failure no vector is left allocated. */
+int engine_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                       char *err);
 /* Tokenizer access (`tianti serve` /tokenize, /detokenize): TT_ERR_UNSUPPORTED
  * for engines without one. *ids / *text are owned by the caller. */
 int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err);

@@ -100,6 +100,32 @@ int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err)
     return e->vt->embed(e, text, vec, dim, err);
 }
 
+int engine_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                       char *err)
+{
+    for (int i = 0; i < n; i++) vecs[i] = NULL;
+    *dim = 0;
+    if (prompt_tokens) *prompt_tokens = -1;
+    if (!(e->vt->embed || e->embed_batch) || !(engine_caps(e) & ENGINE_CAP_EMBED))
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no embeddings", e->spec);
+    if (n <= 0) return TT_OK;
+    if (e->embed_batch) return e->embed_batch(e, texts, n, vecs, dim, prompt_tokens, err);
+    int rc = TT_OK;
+    for (int i = 0; i < n && rc == TT_OK; i++) {
+        int d = 0;
+        rc = e->vt->embed(e, texts[i], &vecs[i], &d, err);
+        if (rc == TT_OK && i > 0 && d != *dim)
+            rc = tt_fail(err, TT_ERR_ENGINE, "model '%s' gave vectors of %d and %d dimensions", e->spec, *dim, d);
+        *dim = d;
+    }
+    if (rc != TT_OK)
+        for (int i = 0; i < n; i++) {
+            free(vecs[i]);
+            vecs[i] = NULL;
+        }
+    return rc;
+}
+
 int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err)
 {
     *ids = NULL;

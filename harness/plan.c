@@ -160,6 +160,7 @@ unsigned plan_task_needs(const task *t)
     case TASK_LOGLIKELIHOOD: need = ENGINE_CAP_LOGLIKELIHOOD; break;
     case TASK_LOGLIKELIHOOD_ROLLING: need = ENGINE_CAP_LOGLIKELIHOOD_ROLLING; break;
     case TASK_GENERATE_UNTIL: need = t->chat ? ENGINE_CAP_CHAT : ENGINE_CAP_GENERATE; break;
+    case TASK_EMBEDDING: need = ENGINE_CAP_EMBED; break;
     }
     if (t->doc_to_image) need |= ENGINE_CAP_IMAGE;
     return need;

@@ -14,6 +14,7 @@
 #include "engines/registry.h"
 #include "engines/request_json.h"
 #include "engines/spec.h"
+#include "harness/embed_eval.h"
 #include "harness/executor.h"
 #include "harness/failures.h"
 #include "harness/plan.h"
@@ -182,6 +183,85 @@ static int store_metrics(model_ctx *mc, const char *name, int is_group, const sc
     return rc;
 }
 
+/* An embedding task (embed_eval.h): embed, compare and store every
+ * document, then its scores; samples and metrics in one transaction. The
+ * vectors are not cached: the request cache holds answers to requests. */
+static int eval_embedding(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res, char *err)
+{
+    const runner_options *o = mc->o;
+    if (o->shard_count > 1)
+        return tt_fail(err, TT_ERR_USAGE, "task '%s': an embedding task is scored over all its documents at once "
+                                          "and cannot be split into shards; run it without --shard", t->name);
+    embed_eval ev;
+    int rc = embed_eval_run(mc->e, t, n_docs, &ev, err);
+    results_usage before = mc->usage;
+    mc->usage.requests += (int)ev.n_texts;
+    if (ev.prompt_tokens > 0) mc->usage.prompt_tokens += ev.prompt_tokens;
+    tt_log(TT_LOG_DEBUG, "%s / %s: %zu distinct texts embedded (%d dimensions) in %.2fs", mc->model->name, t->name,
+           ev.n_texts, ev.dim, ev.seconds);
+    if (rc == TT_OK && mc->out_dir) rc = results_samples_open(mc->out_dir, t->name, mc->date_id, &mc->samples_out, err);
+    if (rc == TT_OK) rc = store_begin(mc->st, err);
+    int began = rc == TT_OK;
+    failures fails;
+    failures_init(&fails);
+    for (size_t i = 0; i < ev.n_docs && rc == TT_OK; i++) {
+        const embed_doc *d = &ev.docs[i];
+        json_t *scores = embed_eval_doc_scores(&ev, t, i);
+        json_t *resp = json_array();   /* the vectors themselves are not kept: their size is */
+        if (!d->error) json_array_append_new(resp, json_pack("{s:i}", "embedding_dim", ev.dim));
+        char *scores_s = json_dumps(scores, JSON_COMPACT | JSON_SORT_KEYS), *resp_s = json_dumps(resp, JSON_COMPACT);
+        char *target = t->embed.kind == TASK_EMBED_RETRIEVAL ? NULL : tt_asprintf("%.17g", d->gold);
+        char *prompt = d->text_pair ? tt_asprintf("%s\n%s", d->text ? d->text : "", d->text_pair) : NULL;
+        /* the document's share of the tokens is not known per text */
+        store_sample smp = {.run_id = mc->run_id, .model_id = mc->model_id, .task_id = task_id,
+                            .doc_id = (int64_t)d->doc_index, .prompt = prompt ? prompt : d->text, .target = target,
+                            .responses_json = resp_s, .filtered_json = "{}", .scores_json = d->error ? NULL : scores_s,
+                            .error = d->error, .prompt_tokens = -1, .completion_tokens = -1};
+        rc = store_sample_put(mc->st, &smp, err);
+        if (d->error) failures_add(&fails, d->error, 1);
+        if (rc == TT_OK && mc->samples_out) {
+            task_instance in;
+            char berr[TT_ERR_SIZE];
+            if (task_build(t, d->doc_index, &in, berr) == TT_OK) {
+                json_t *filtered = json_object();
+                results_sample_write(mc->samples_out, t, &in, resp, filtered, scores, d->error);
+                json_decref(filtered);
+                task_instance_free(&in);
+            }
+        }
+        free(prompt);
+        free(target);
+        free(scores_s);
+        free(resp_s);
+        json_decref(scores);
+        json_decref(resp);
+    }
+    if (rc == TT_OK && fails.total > 0) {
+        failures_sort(&fails);
+        for (int k = 0; k < fails.n; k++)
+            results_doc_error(mc->doc, t->name, fails.items[k].cause, fails.items[k].count, (int)ev.n_docs,
+                              fails.items[k].example);
+    }
+    failures_free(&fails);
+    if (rc == TT_OK) {
+        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        embed_eval_score(&ev, t, &so, res);
+        rc = store_metrics(mc, t->name, 0, res, t->num_fewshot, err);
+        res->ok = rc == TT_OK;
+    }
+    if (rc == TT_OK) rc = store_commit(mc->st, err);
+    else if (began) store_rollback(mc->st);
+    if (rc == TT_OK) {
+        results_usage mine = {mc->usage.requests - before.requests, 0, 0, mc->usage.prompt_tokens - before.prompt_tokens,
+                              0, 0};
+        results_doc_task_usage(mc->doc, t->name, &mine, mc->model->price_input_per_mtok, mc->model->price_output_per_mtok);
+    }
+    if (mc->samples_out) fclose(mc->samples_out);
+    mc->samples_out = NULL;
+    embed_eval_free(&ev);
+    return rc;
+}
+
 /* Evaluates task t: build, answer, score and store every document, then
  * aggregate; samples and metrics in one transaction. fallback: as
  * plan_fit.fallback. On success *res holds the task's scores. */
@@ -195,6 +275,7 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     int rc = store_task_ensure(mc->st, t->name, t->version, t->content_hash, cfg, &task_id, err);
     free(cfg);
     if (rc) return rc;
+    if (t->output_type == TASK_EMBEDDING) return eval_embedding(mc, t, task_id, n_docs, res, err);
     score_state sc;
     rc = score_init(&sc, t, fallback != 0, n_docs, err);
     if (rc) return rc;

@@ -378,6 +378,41 @@ static int hook_of(const src_set *s, const char *key, json_t *v, task_hook_kind 
     return -1;
 }
 
+/* The "embedding" object of an embedding task (task.h). */
+static int parse_embedding(const src_set *s, const json_t *v, task *t, char *err)
+{
+    if (!json_is_object(v)) return field_fail(s, "embedding", err, "must be an object {\"kind\": ...}");
+    task_embedding *e = &t->embed;
+    const char *k;
+    json_t *x;
+    int rc = TT_OK;
+    json_object_foreach((json_t *)v, k, x) {
+        if (rc) break;
+        if (k[0] == '_') continue;
+        if (!strcmp(k, "kind")) {
+            const char *kind = json_string_value(x);
+            if (kind && !strcmp(kind, "sts")) e->kind = TASK_EMBED_STS;
+            else if (kind && !strcmp(kind, "pair_classification")) e->kind = TASK_EMBED_PAIR;
+            else if (kind && !strcmp(kind, "retrieval")) e->kind = TASK_EMBED_RETRIEVAL;
+            else rc = field_fail(s, k, err, "must be \"sts\", \"pair_classification\" or \"retrieval\"");
+        } else if (!strcmp(k, "text_pair")) rc = get_string(s, k, x, &e->text_pair, err);
+        else if (!strcmp(k, "corpus_split")) rc = get_string(s, k, x, &e->corpus_split, err);
+        else if (!strcmp(k, "corpus_text")) rc = get_string(s, k, x, &e->corpus_text, err);
+        else if (!strcmp(k, "corpus_id")) rc = get_string(s, k, x, &e->corpus_id, err);
+        else if (!strcmp(k, "relevant")) rc = get_string(s, k, x, &e->relevant, err);
+        else rc = field_fail(s, k, err, "is not an embedding key (kind, text_pair, corpus_split, corpus_text, "
+                                        "corpus_id, relevant)");
+    }
+    if (rc) return rc;
+    if (!e->kind) return field_fail(s, "embedding", err, "needs a \"kind\" (sts, pair_classification, retrieval)");
+    if (e->kind != TASK_EMBED_RETRIEVAL && !e->text_pair)
+        return field_fail(s, "embedding", err, "needs \"text_pair\", the template of each pair's second text");
+    if (e->kind == TASK_EMBED_RETRIEVAL && (!e->corpus_split || !e->corpus_text || !e->corpus_id || !e->relevant))
+        return field_fail(s, "embedding", err, "of kind retrieval needs \"corpus_split\", \"corpus_text\", "
+                                               "\"corpus_id\" and \"relevant\"");
+    return TT_OK;
+}
+
 /* Parses the merged config into t. */
 static int parse_config(const src_set *s, json_t *c, task *t, char *err)
 {
@@ -478,8 +513,11 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             else if (!strcmp(o, "multiple_choice")) t->output_type = TASK_MULTIPLE_CHOICE;
             else if (!strcmp(o, "loglikelihood")) t->output_type = TASK_LOGLIKELIHOOD;
             else if (!strcmp(o, "loglikelihood_rolling")) t->output_type = TASK_LOGLIKELIHOOD_ROLLING;
+            else if (!strcmp(o, "embedding")) t->output_type = TASK_EMBEDDING;
             else rc = field_fail(s, k, err, "unknown output type '%s' (multiple_choice, "
-                                           "generate_until, loglikelihood, loglikelihood_rolling)", o);
+                                           "generate_until, loglikelihood, loglikelihood_rolling, embedding)", o);
+        } else if (!strcmp(k, "embedding")) {
+            rc = parse_embedding(s, v, t, err);
         } else if (!strcmp(k, "num_fewshot")) rc = get_nonneg_int(s, k, v, &t->num_fewshot, err);
         else if (!strcmp(k, "fewshot_config")) rc = parse_fewshot_config(s, v, t, err);
         else if (!strcmp(k, "fewshot_seed")) {
@@ -526,7 +564,17 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             rc = field_fail(s, "doc_to_text", err, "is missing");
         else if (!t->doc_to_choice && t->output_type == TASK_MULTIPLE_CHOICE)
             rc = field_fail(s, "doc_to_choice", err, "is missing (needed by multiple_choice)");
-        else if (!t->doc_to_target && t->output_type != TASK_GENERATE_UNTIL)
+        else if (t->output_type == TASK_EMBEDDING && !t->embed.kind)
+            rc = field_fail(s, "embedding", err, "is missing (needed by output_type embedding)");
+        else if (t->embed.kind && t->output_type != TASK_EMBEDDING)
+            rc = field_fail(s, "embedding", err, "works only with output_type embedding");
+        else if (t->output_type == TASK_EMBEDDING && (t->metrics || t->filters))
+            rc = field_fail(s, t->metrics ? "metrics" : "filters", err, "does not apply to output_type embedding "
+                            "(its metrics follow from embedding.kind)");
+        else if (t->output_type == TASK_EMBEDDING && t->num_fewshot > 0)
+            rc = field_fail(s, "num_fewshot", err, "must be 0 for output_type embedding");
+        else if (!t->doc_to_target && t->output_type != TASK_GENERATE_UNTIL &&
+                 !(t->output_type == TASK_EMBEDDING && t->embed.kind == TASK_EMBED_RETRIEVAL))
             rc = field_fail(s, "doc_to_target", err, "is missing (needed by %s)",
                             task_output_type_name(t->output_type));
         else if (t->chat && t->output_type != TASK_GENERATE_UNTIL)
@@ -577,6 +625,7 @@ const char *task_output_type_name(enum task_output_type t)
     case TASK_MULTIPLE_CHOICE: return "multiple_choice";
     case TASK_LOGLIKELIHOOD: return "loglikelihood";
     case TASK_LOGLIKELIHOOD_ROLLING: return "loglikelihood_rolling";
+    case TASK_EMBEDDING: return "embedding";
     }
     return "?";
 }
@@ -664,6 +713,11 @@ void task_free(task *t)
     json_decref(t->doc_to_target);
     json_decref(t->doc_to_choice);
     free(t->doc_to_image);
+    free(t->embed.text_pair);
+    free(t->embed.corpus_split);
+    free(t->embed.corpus_text);
+    free(t->embed.corpus_id);
+    free(t->embed.relevant);
     json_decref(t->fewshot_samples);
     free(t->shot_doc_to_text);
     json_decref(t->shot_doc_to_target);
@@ -793,6 +847,8 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
                              t->name, t->num_fewshot, have);
         }
     }
+    if (!rc && t->output_type == TASK_EMBEDDING && t->embed.kind == TASK_EMBED_RETRIEVAL)
+        rc = load_split(t, t->embed.corpus_split, opt, hashes, err);
     if (!rc) {
         t->eval_docs = json_object_get(t->splits, ev_copy);
         /* lm-eval decides from the first document: a doc_to_text giving an
@@ -1412,6 +1468,9 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
             in->requests[0].context = in->prompt;
         }
         set_gen(t, &in->requests[0].gen);
+        break;
+    case TASK_EMBEDDING:
+        /* no engine requests: harness/embed_eval.c embeds the texts */
         break;
     }
     free(shots);

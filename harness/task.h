@@ -38,7 +38,15 @@
  *                       list literal), a field name, or a list of literal
  *                       strings (an object: its values)
  *   output_type         multiple_choice | generate_until (default) |
- *                       loglikelihood | loglikelihood_rolling
+ *                       loglikelihood | loglikelihood_rolling | embedding
+ *   embedding           (output_type embedding) {"kind": "sts" |
+ *                       "pair_classification" | "retrieval", "text_pair":
+ *                       template of the second text (sts, pairs; the first
+ *                       is doc_to_text, the gold score or 0/1 label
+ *                       doc_to_target), "corpus_split", "corpus_text",
+ *                       "corpus_id", "relevant" (retrieval: the corpus is
+ *                       another split; each query's "relevant" field lists
+ *                       the ids relevant to it, or maps id -> grade)}
  *   num_fewshot         integer >= 0 (default 0)
  *   fewshot_config      {"sampler": "first_n" | "default" | "random",
  *                        "samples": [records...], "split": name,
@@ -127,8 +135,27 @@ enum task_output_type {
     TASK_GENERATE_UNTIL = 0,
     TASK_MULTIPLE_CHOICE = 1,
     TASK_LOGLIKELIHOOD = 2,
-    TASK_LOGLIKELIHOOD_ROLLING = 3
+    TASK_LOGLIKELIHOOD_ROLLING = 3,
+    TASK_EMBEDDING = 4         /* vectors, not text: harness/embed_eval.h */
 };
+
+/* output_type embedding: what the vectors are scored on (the task's
+ * "embedding" object; harness/embed_eval.h, judges/embed_metrics.h). */
+enum task_embed_kind {
+    TASK_EMBED_STS = 1,        /* pairs, gold similarity score: Spearman / Pearson of cosine */
+    TASK_EMBED_PAIR = 2,       /* pairs, 0/1 label: best-threshold accuracy / F1, AP */
+    TASK_EMBED_RETRIEVAL = 3   /* queries against a corpus split: nDCG@10, recall@k, MRR@10 */
+};
+
+typedef struct task_embedding {
+    enum task_embed_kind kind;
+    char *text_pair;           /* sts, pair: template of the second text (the first is doc_to_text) */
+    char *corpus_split;        /* retrieval: the split holding the corpus */
+    char *corpus_text;         /* retrieval: template of a corpus record's text */
+    char *corpus_id;           /* retrieval: field holding a corpus record's id */
+    char *relevant;            /* retrieval: field of a query listing the ids relevant to it (a list, or an
+                                  object id -> grade) */
+} task_embedding;
 
 enum task_sampler { TASK_SAMPLER_DEFAULT = 0, TASK_SAMPLER_FIRST_N = 1 };
 
@@ -212,6 +239,7 @@ typedef struct task {
     int chat;
     int unsafe;
     int generative_fallback;  /* multiple_choice: letter extraction allowed */
+    task_embedding embed;     /* output_type embedding */
     /* file bytes that went into the hash (task file plus includes) */
     char file_hash[65];
 

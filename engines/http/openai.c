@@ -732,13 +732,31 @@ static unsigned oa_caps(engine *e)
     return caps | ENGINE_CAP_CHAT | ENGINE_CAP_STREAM | ENGINE_CAP_IMAGE | ENGINE_CAP_EMBED | ENGINE_CAP_MODERATE;
 }
 
+/* A 2xx reply of simple_post must be a JSON object without "error": else
+ * the attempt is retried (a malformed or truncated body). */
+static int check_json_object(void *user, const char *body, size_t len, int *retry, char *msg)
+{
+    (void)user;
+    *retry = 1;
+    if (!body) return 0;
+    json_error_t je;
+    json_t *j = json_loadb(body, len, 0, &je);
+    int bad = !json_is_object(j);
+    if (bad) snprintf(msg, TT_ERR_SIZE, "malformed JSON reply (%s at byte %d)", je.text, je.position);
+    else if (json_object_get(j, "error") && !json_is_null(json_object_get(j, "error")))
+        bad = snprintf(msg, TT_ERR_SIZE, "server error in reply") > 0;
+    json_decref(j);
+    return bad;
+}
+
 static int simple_post(openai_engine *oe, const char *path, json_t *body, json_t **out, char *err)
 {
     *out = NULL;
     if (atomic_load(&oe->dead)) return fail_dead(oe, err);
     char *js = json_dumps(body, JSON_COMPACT);
     char *url = http_url_join(oe->base_url, path);
-    http_call_spec spec = {.method = "POST", .url = url, .body = js, .tokens = (double)strlen(js) / 4};
+    http_call_spec spec = {.method = "POST", .url = url, .body = js, .tokens = (double)strlen(js) / 4,
+                           .check = check_json_object};
     http_result res;
     int rc = http_call(oe->http, &spec, &res);
     free(js);
@@ -759,39 +777,93 @@ static int simple_post(openai_engine *oe, const char *path, json_t *body, json_t
     return TT_OK;
 }
 
+static int oa_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                          char *err);
+
 static int oa_embed(engine *e, const char *text, float **vec, int *dim, char *err)
 {
-    openai_engine *oe = (openai_engine *)e;
-    *vec = NULL;
+    const char *texts[1] = {text ? text : ""};
     *dim = 0;
+    return oa_embed_batch(e, texts, 1, vec, dim, NULL, err);
+}
+
+/* OpenAI's /embeddings takes at most 2048 inputs and 300k tokens per
+ * request; these limits stay well inside both (bytes / 4 estimates tokens
+ * for the limiter, and a Chinese character counts as a token or more). */
+#define OA_EMBED_MAX_INPUTS 256
+#define OA_EMBED_MAX_BYTES (256 * 1024)
+
+/* One request: texts[0..n) into vecs. */
+static int embed_request(openai_engine *oe, const char *const *texts, int n, float **vecs, int *dim, long *tokens,
+                         char *err)
+{
     json_t *body = json_object();
-    json_object_set_new(body, "model", json_string(strstr(oe->model, "embed") ? oe->model : "text-embedding-3-small"));
-    json_object_set_new(body, "input", http_json_text(text, text ? strlen(text) : 0));
+    json_object_set_new(body, "model", json_string(oe->model));
+    json_t *in = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(in, http_json_text(texts[i], strlen(texts[i])));
+    json_object_set_new(body, "input", in);
     json_object_set_new(body, "encoding_format", json_string("float"));
     json_t *r;
     int rc = simple_post(oe, "embeddings", body, &r, err);
     json_decref(body);
     if (rc) return rc;
-    json_t *emb = json_object_get(json_array_get(json_object_get(r, "data"), 0), "embedding");
-    if (!json_is_array(emb) || json_array_size(emb) == 0) {
+    json_t *data = json_object_get(r, "data");
+    if (!json_is_array(data) || json_array_size(data) != (size_t)n) {
         json_decref(r);
-        return tt_fail(err, TT_ERR_PARSE, "embeddings reply has no 'data[0].embedding' array");
+        return tt_fail(err, TT_ERR_PARSE, "embeddings reply has %zu vectors for %d inputs",
+                       json_is_array(data) ? json_array_size(data) : 0, n);
     }
-    size_t n = json_array_size(emb);
-    float *v = tt_malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        json_t *x = json_array_get(emb, i);
-        if (!json_is_number(x)) {
-            free(v);
-            json_decref(r);
-            return tt_fail(err, TT_ERR_PARSE, "embeddings reply: element %zu is not a number", i);
+    size_t k;
+    json_t *item;
+    json_array_foreach(data, k, item) {
+        json_t *ix = json_object_get(item, "index"), *emb = json_object_get(item, "embedding");
+        long i = json_is_integer(ix) ? (long)json_integer_value(ix) : (long)k;   /* the API says which input */
+        if (i < 0 || i >= n || vecs[i] || !json_is_array(emb) || json_array_size(emb) == 0) {
+            rc = tt_fail(err, TT_ERR_PARSE, "embeddings reply: data[%zu] has a bad index or no 'embedding' array", k);
+            break;
         }
-        v[i] = (float)json_number_value(x);
+        size_t d = json_array_size(emb);
+        if (*dim && (size_t)*dim != d) {
+            rc = tt_fail(err, TT_ERR_PARSE, "embeddings reply: vectors of %d and %zu dimensions", *dim, d);
+            break;
+        }
+        *dim = (int)d;
+        float *v = tt_malloc(d * sizeof *v);
+        for (size_t j = 0; j < d && rc == TT_OK; j++) {
+            json_t *x = json_array_get(emb, j);
+            if (!json_is_number(x)) rc = tt_fail(err, TT_ERR_PARSE, "embeddings reply: data[%zu] element %zu is not a number", k, j);
+            else v[j] = (float)json_number_value(x);
+        }
+        vecs[i] = v;
+        if (rc) break;
     }
+    json_t *pt = json_object_get(json_object_get(r, "usage"), "prompt_tokens");
+    if (rc == TT_OK && json_is_integer(pt)) *tokens = (*tokens < 0 ? 0 : *tokens) + (long)json_integer_value(pt);
     json_decref(r);
-    *vec = v;
-    *dim = (int)n;
-    return TT_OK;
+    return rc;
+}
+
+static int oa_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                          char *err)
+{
+    openai_engine *oe = (openai_engine *)e;
+    long tokens = -1;
+    int rc = TT_OK;
+    for (int start = 0; start < n && rc == TT_OK;) {
+        int end = start;
+        size_t bytes = 0;
+        while (end < n && end - start < OA_EMBED_MAX_INPUTS && (end == start || bytes + strlen(texts[end]) <= OA_EMBED_MAX_BYTES))
+            bytes += strlen(texts[end++]);
+        rc = embed_request(oe, texts + start, end - start, vecs + start, dim, &tokens, err);
+        start = end;
+    }
+    if (rc != TT_OK)
+        for (int i = 0; i < n; i++) {
+            free(vecs[i]);
+            vecs[i] = NULL;
+        }
+    if (prompt_tokens) *prompt_tokens = rc == TT_OK ? tokens : -1;
+    return rc;
 }
 
 static int oa_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err)
@@ -879,6 +951,7 @@ int openai_open(const engine_spec *spec, const engine_options *opt, engine **out
     oe->model = tt_strdup(arg);
     oe->base_url = tt_strdup(base);
     oe->base.endpoint = tt_strdup(base);
+    oe->base.embed_batch = oa_embed_batch;
     oe->verbose = opt->verbose;
     oe->max_tokens_param = tt_strdup(opt->max_tokens_param && *opt->max_tokens_param ? opt->max_tokens_param : "max_tokens");
     oe->omit_sampling = opt->omit_sampling;

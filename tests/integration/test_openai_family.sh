@@ -7,7 +7,13 @@
 #      models.json it is answered, and its prompt, completion and reasoning
 #      tokens and cost (worked out here from the server's rule) appear in
 #      the results JSON per task, in `tianti results --usage` and in the
-#      report's "Usage and cost".
+#      report's "Usage and cost";
+#  (2) embedding tasks (the shipped embed_demo suite: similarity, pairs,
+#      retrieval) through the faulty /v1/embeddings (faults retried, inputs
+#      batched), with every metric equal to the value worked out here from
+#      the server's vectors by MTEB's definitions; the same tasks on the
+#      built-in engine directly and through `tianti serve`'s /v1/embeddings
+#      give the same numbers; the demo data is what gen_data.py writes.
 # Fails without /usr/bin/python3 or sqlite3 (scripts/setup.sh installs them).
 set -u
 : "${TIANTI_BIN:?}" "${TIANTI_SOURCE_DIR:?}"
@@ -75,4 +81,131 @@ PY
 "$TIANTI_BIN" report --db r.db -o rep -f md,json > /dev/null 2> rep.err || { cat rep.err; fail "report failed"; }
 grep -q "^## Usage and cost" rep/leaderboard.md || fail "no Usage and cost section in the report"
 grep -q "| o-set | reason_chat | 1 | 4 | 7 | 128 | 120 | 0.263000 |" rep/leaderboard.md || { grep -A6 "Usage and cost" rep/leaderboard.md; fail "report usage row"; }
+# ---- (2) embedding tasks -------------------------------------------------------------
+tasks="$TIANTI_SOURCE_DIR/tasks/embed_demo"
+# the demo data is what its generator writes
+mkdir gen && cp "$tasks/gen_data.py" gen/ && /usr/bin/python3 gen/gen_data.py || fail "gen_data.py failed"
+for f in sts pairs corpus queries; do
+  cmp -s "gen/data/$f.jsonl" "$tasks/data/$f.jsonl" || fail "tasks/embed_demo/data/$f.jsonl is not what gen_data.py writes"
+done
+/usr/bin/python3 - models.json "http://127.0.0.1:$fport/v1" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["models"]["emb"] = {"spec": "openai:fake-embed", "base_url": sys.argv[2], "timeout_s": 1, "max_retries": 6,
+                      "price": {"input_per_mtok": 100, "output_per_mtok": 0}}
+json.dump(m, open(sys.argv[1], "w"))
+PY
+"$TIANTI_BIN" run --task embed_demo --model emb --models models.json --db emb.db -q --format json \
+  --bootstrap 200 > emb.json 2> emb.err || { cat emb.err; fail "embedding run against the fault server failed"; }
+/usr/bin/python3 - emb.json "$TIANTI_SOURCE_DIR" "$fport" <<'PY' || fail "embedding metrics differ from the values worked out here"
+import json, math, sys, urllib.request
+sys.path.insert(0, sys.argv[2] + "/tests/tools")
+from fault_server import embed_text, words_of
+d = json.load(open(sys.argv[1]))[0]
+res = d["results"]
+tasks = sys.argv[2] + "/tasks/embed_demo/data/"
+load = lambda f: [json.loads(l) for l in open(tasks + f, encoding="utf-8")]
+
+def cos(a, b):
+    ab = sum(x * y for x, y in zip(a, b)); na = math.sqrt(sum(x * x for x in a)); nb = math.sqrt(sum(y * y for y in b))
+    return ab / (na * nb) if na and nb else 0.0
+
+def pearson(x, y):  # scipy.stats.pearsonr's r
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    return sxy / math.sqrt(sum((a - mx) ** 2 for a in x) * sum((b - my) ** 2 for b in y))
+
+def ranks(x):  # scipy.stats.rankdata, ties averaged
+    order = sorted(range(len(x)), key=lambda i: x[i]); r = [0.0] * len(x); i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and x[order[j + 1]] == x[order[i]]: j += 1
+        for k in range(i, j + 1): r[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return r
+
+def near(got, want, what):
+    assert abs(got - want) < 1e-9, "%s: tianti %r, worked out %r" % (what, got, want)
+
+sts = load("sts.jsonl")
+c = [cos(embed_text(r["sentence1"]), embed_text(r["sentence2"])) for r in sts]
+g = [r["score"] for r in sts]
+near(res["embed_demo_sts"]["cosine_spearman,none"], pearson(ranks(g), ranks(c)), "spearman")
+near(res["embed_demo_sts"]["cosine_pearson,none"], pearson(g, c), "pearson")
+assert res["embed_demo_sts"]["cosine_spearman_stderr,none"] > 0
+
+# pairs: MTEB's PairClassificationEvaluator (rows sorted by cosine, high first, stable)
+pr = load("pairs.jsonl")
+rows = sorted([(cos(embed_text(r["sentence1"]), embed_text(r["sentence2"])), r["label"]) for r in pr],
+              key=lambda x: x[0], reverse=True)
+n, P = len(rows), sum(l for _, l in rows)
+acc, pos, negleft = 0, 0, n - P
+f1, ext, cor = 0, 0, 0
+for i in range(n - 1):
+    if rows[i][1]: pos += 1
+    else: negleft -= 1
+    acc = max(acc, (pos + negleft) / n)
+    ext += 1; cor += rows[i][1]
+    if cor:
+        p, r = cor / ext, cor / P
+        f1 = max(f1, 2 * p * r / (p + r))
+ap, tp, fp, prev = 0.0, 0, 0, 0.0
+for i, (s, l) in enumerate(rows):  # sklearn average_precision_score
+    tp += l; fp += 1 - l
+    if i + 1 < n and rows[i + 1][0] == s: continue
+    ap += (tp / P - prev) * tp / (tp + fp); prev = tp / P
+near(res["embed_demo_pairs"]["cos_sim_accuracy,none"], acc, "pair accuracy")
+near(res["embed_demo_pairs"]["cos_sim_f1,none"], f1, "pair f1")
+near(res["embed_demo_pairs"]["cos_sim_ap,none"], ap, "pair ap")
+
+# retrieval: pytrec_eval's ndcg_cut_10 and recall, MTEB's MRR@10; ties keep corpus order
+corpus, queries = load("corpus.jsonl"), load("queries.jsonl")
+cv = [embed_text(r["text"]) for r in corpus]
+tot = {"ndcg_at_10": 0, "mrr_at_10": 0, "recall_at_1": 0, "recall_at_5": 0, "recall_at_10": 0}
+for q in queries:
+    qv = embed_text(q["query"])
+    order = sorted(range(len(corpus)), key=lambda i: -cos(qv, cv[i]))
+    rel = [1 if corpus[i]["id"] in q["relevant"] else 0 for i in order]
+    dcg = sum(r / math.log2(k + 2) for k, r in enumerate(rel[:10]))
+    idcg = sum(1 / math.log2(k + 2) for k in range(min(10, sum(rel))))
+    tot["ndcg_at_10"] += dcg / idcg
+    tot["mrr_at_10"] += next((1 / (k + 1) for k, r in enumerate(rel[:10]) if r), 0)
+    for k in (1, 5, 10): tot["recall_at_%d" % k] += sum(rel[:k]) / sum(rel)
+for m, v in tot.items():
+    near(res["embed_demo_retrieval"][m + ",none"], v / len(queries), m)
+
+# usage: every distinct text once, prompt tokens = the server's word counts, cost at $100/Mtok
+texts = set()
+for r in sts + pr: texts.update([r["sentence1"], r["sentence2"]])
+u = d["usage_by_task"]
+want_sts = sum(len(words_of(t)) for t in {x for r in sts for x in (r["sentence1"], r["sentence2"])})
+assert u["embed_demo_sts"]["prompt_tokens"] == want_sts, (u["embed_demo_sts"], want_sts)
+near(u["embed_demo_sts"]["cost_usd"], want_sts * 100 / 1e6, "embedding cost")
+# batched: far fewer requests than texts, none over the engine's 256 inputs
+st = json.load(urllib.request.urlopen("http://127.0.0.1:%s/embed_stats" % sys.argv[3]))
+ntexts = len({x for r in sts for x in (r["sentence1"], r["sentence2"])}) + \
+         len({x for r in pr for x in (r["sentence1"], r["sentence2"])}) + len(corpus) + len(queries)
+assert sum(st["inputs"]) == ntexts and st["requests"] == 3, st
+PY
+
+# the built-in engine directly and through tianti serve's /v1/embeddings: the same numbers
+"$TIANTI_BIN" run --task embed_demo --model glm:models/tianti-tiny.gguf@q4_0 --db glm.db -q --format json > glm.json 2> glm.err ||
+  { cat glm.err; fail "embedding run on the built-in engine failed"; }
+"$TIANTI_BIN" serve --model glm:models/tianti-tiny.gguf@q4_0 --port 0 > serve.out 2> serve.err &
+pids+=($!)
+for _ in $(seq 100); do grep -q serving serve.out 2>/dev/null && break; sleep 0.1; done
+sport=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)$/\1/p' serve.out)
+[ -n "$sport" ] || { cat serve.err; fail "tianti serve did not start"; }
+OPENAI_BASE_URL=http://127.0.0.1:$sport/v1 "$TIANTI_BIN" run --task embed_demo --model openai:tiny --db via.db -q \
+  --format json > via.json 2> via.err || { cat via.err; fail "embedding run through tianti serve failed"; }
+/usr/bin/python3 - glm.json via.json <<'PY' || fail "tianti serve's embeddings score differently from the engine's"
+import json, sys
+a, b = (json.load(open(f))[0]["results"] for f in sys.argv[1:3])
+n = 0
+for t in ("embed_demo_sts", "embed_demo_pairs", "embed_demo_retrieval"):
+    for k, v in a[t].items():
+        if "," in k and "_stderr" not in k and isinstance(v, float):
+            assert abs(v - b[t][k]) < 1e-4, (t, k, v, b[t][k]); n += 1
+assert n == 10, n
+PY
 echo "ok: openai family"

@@ -23,6 +23,13 @@ Special models/prompts: model "fatal-401" -> 401 whose message quotes the
 bearer token (as real services echo part of a bad key); model "no-quota" ->
 429 insufficient_quota.
 
+POST /v1/embeddings answers {"data": [{"index", "embedding"}], "usage"} for a
+string or a list of strings: embed_text(TEXT), 8 dimensions, each word
+(lower-cased, ASCII punctuation stripped; every CJK character a word of its
+own) adding 1 to dimension sha256(word)[0] % 8; usage.prompt_tokens = the
+words. GET /embed_stats gives {"requests": N, "inputs": [inputs per
+request, ...]} (of successful answers), to check batching.
+
 Reasoning models: a model whose name starts with "o-" behaves as OpenAI's
 o-series on /v1/chat/completions: 400 unsupported_parameter for
 "max_tokens" (use max_completion_tokens), and for "temperature" or "top_p";
@@ -52,6 +59,38 @@ LOCK = threading.Lock()
 STATS = {}          # body sha -> [attempts, successes]
 SLOW = 1.5
 ALWAYS = None       # --always: every POST fails this way
+
+
+EMBED_STATS = {"requests": 0, "inputs": []}
+
+
+def words_of(text):
+    """The words embed_text counts: CJK characters one by one, other runs
+    split on whitespace, lower-cased, ASCII punctuation stripped."""
+    out, cur = [], []
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+            if cur:
+                out.append("".join(cur))
+                cur = []
+            out.append(ch)
+        elif ch.isspace():
+            if cur:
+                out.append("".join(cur))
+                cur = []
+        else:
+            cur.append(ch)
+    if cur:
+        out.append("".join(cur))
+    words = [w.lower().strip("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") for w in out]
+    return [w for w in words if w]
+
+
+def embed_text(text):
+    v = [0.0] * 8
+    for w in words_of(text):
+        v[hashlib.sha256(w.encode()).digest()[0] % 8] += 1.0
+    return v
 
 
 def key_of(body):
@@ -91,6 +130,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/stats":
             with LOCK:
                 self.send_json(200, STATS)
+        elif self.path == "/embed_stats":
+            with LOCK:
+                self.send_json(200, EMBED_STATS)
         else:
             self.error(404, "unknown endpoint")
 
@@ -216,6 +258,20 @@ class Handler(BaseHTTPRequestHandler):
                                               "finish_reason": "stop", "logprobs": None}],
                                  "usage": {"prompt_tokens": len(last.split()), "completion_tokens": 2,
                                            "total_tokens": len(last.split()) + 2}})
+        elif path == "/v1/embeddings":
+            inp = req.get("input")
+            texts = [inp] if isinstance(inp, str) else inp
+            if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+                self.error(400, "'input' must be a string or a list of strings")
+                return
+            data = [{"object": "embedding", "index": i, "embedding": embed_text(t)} for i, t in enumerate(texts)]
+            data.reverse()   # the API's order is not promised: the index says which input
+            n = sum(len(words_of(t)) for t in texts)
+            with LOCK:
+                EMBED_STATS["requests"] += 1
+                EMBED_STATS["inputs"].append(len(texts))
+            self.send_json(200, {"object": "list", "data": data, "model": req.get("model"),
+                                 "usage": {"prompt_tokens": n, "total_tokens": n}})
         elif path == "/v1/completions":
             text = "echo:" + str(req.get("prompt", "")).upper()
             self.send_json(200, {"id": "t1", "object": "text_completion", "created": 1, "model": req.get("model"),

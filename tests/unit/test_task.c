@@ -577,6 +577,47 @@ static void test_task_load_errors_name_file_line_field(void **state)
                  "task 'x' split 'test': data file 'missing.jsonl' not found");
 }
 
+/* output_type embedding: its "embedding" object is checked whole; a
+ * retrieval task loads its corpus split; documents have no requests. */
+static void test_task_embedding_config(void **state)
+{
+    (void)state;
+    expect_error("e1.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"doc_to_target\": \"a\", \"output_type\": \"embedding\"}",
+                 0, "'embedding' is missing (needed by output_type embedding)");
+    expect_error("e2.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"doc_to_target\": \"a\", \"output_type\": \"embedding\", \"embedding\": {\"kind\": \"sts\"}}",
+                 0, "needs \"text_pair\"");
+    expect_error("e3.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"embedding\", \"embedding\": {\"kind\": \"ranking\"}}",
+                 0, "'kind' must be \"sts\", \"pair_classification\" or \"retrieval\"");
+    expect_error("e4.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"embedding\", \"embedding\": {\"kind\": \"retrieval\", \"corpus_split\": \"c\"}}",
+                 0, "needs \"corpus_split\", \"corpus_text\", \"corpus_id\" and \"relevant\"");
+    expect_error("e5.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"doc_to_target\": \"a\", \"output_type\": \"embedding\", \"metrics\": [{\"metric\": \"acc\"}],"
+                 " \"embedding\": {\"kind\": \"sts\", \"text_pair\": \"a\"}}",
+                 0, "'metrics' does not apply to output_type embedding");
+    expect_error("e6.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"embedding\": {\"kind\": \"sts\", \"text_pair\": \"a\"}}",
+                 0, "'embedding' works only with output_type embedding");
+    /* retrieval: the corpus split is loaded with the queries */
+    task *t = load("e7.json", "{\"name\": \"x\", \"dataset\": {\"splits\": {\"test\": \"six.jsonl\","
+                              " \"corpus\": \"dev.jsonl\"}}, \"doc_to_text\": \"q\", \"output_type\": \"embedding\","
+                              " \"embedding\": {\"kind\": \"retrieval\", \"corpus_split\": \"corpus\", \"corpus_text\":"
+                              " \"q\", \"corpus_id\": \"ans\", \"relevant\": \"a\"}}");
+    assert_int_equal(t->output_type, TASK_EMBEDDING);
+    assert_int_equal(t->embed.kind, TASK_EMBED_RETRIEVAL);
+    assert_int_equal(json_array_size(json_object_get(t->splits, "corpus")), 3);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "q0");
+    assert_int_equal(in.n_requests, 0);
+    task_instance_free(&in);
+    task_free(t);
+}
+
 static void test_task_build_fixed_samples_image_and_lists(void **state)
 {
     (void)state;
@@ -680,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_task_build_loglikelihood_kinds),
         cmocka_unit_test(test_task_load_include_and_content_hash),
         cmocka_unit_test(test_task_load_errors_name_file_line_field),
+        cmocka_unit_test(test_task_embedding_config),
         cmocka_unit_test(test_task_build_fixed_samples_image_and_lists),
         cmocka_unit_test(test_task_numbers_as_python_text),
         cmocka_unit_test(test_task_choices_literal_and_dict),
