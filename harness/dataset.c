@@ -289,7 +289,7 @@ static int parse_by_format(const char *buf, size_t len, const char *path, const 
     int rc = dataset_format_parse(fmt, buf, len, path, docs, err);
     if (rc != TT_ERR_NOTFOUND) return rc;
     return tt_fail(err, TT_ERR_PARSE, "%s: unknown format '%s' (csv, json, jsonl, bbh, hellaswag_text, mmlu_csv, "
-                   "truthfulqa_mc)", path, format);
+                   "truthfulqa_mc, stsb, sts_tsv, sts_csv, tsv)", path, format);
 }
 
 /* Reads the raw bytes (for hashing) and the possibly inflated text. */
