@@ -218,6 +218,9 @@ struct engine {
      * engine_embed_batch says. */
     int (*embed_batch)(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
                        char *err);
+    /* NULL, or the kind's moderation with scores (set by its open): as
+     * engine_moderation_scores says. */
+    int (*moderation_scores)(engine *e, const char *text, char **result_json, char *err);
 };
 
 void engine_options_default(engine_options *opt);
@@ -272,6 +275,11 @@ int engine_embed_batch(engine *e, const char *const *texts, int n, float **vecs,
 int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err);
 int engine_detokenize(engine *e, const int *ids, int n, int render_special, char **text, char *err);
 int engine_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err);
+/* The moderation of text with the classifier's scores, as OpenAI's
+ * /moderations gives results[0]: {"flagged": bool, "categories": {name:
+ * bool}, "category_scores": {name: number}} (*result_json owned by the
+ * caller). TT_ERR_UNSUPPORTED for engines without one. */
+int engine_moderation_scores(engine *e, const char *text, char **result_json, char *err);
 int engine_get_stats(engine *e, engine_stats *out);
 
 void engine_response_free(engine_response *r);

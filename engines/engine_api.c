@@ -126,6 +126,14 @@ int engine_embed_batch(engine *e, const char *const *texts, int n, float **vecs,
     return rc;
 }
 
+int engine_moderation_scores(engine *e, const char *text, char **result_json, char *err)
+{
+    *result_json = NULL;
+    if (!e->moderation_scores || !(engine_caps(e) & ENGINE_CAP_MODERATE))
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no moderation scores", e->spec);
+    return e->moderation_scores(e, text, result_json, err);
+}
+
 int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err)
 {
     *ids = NULL;

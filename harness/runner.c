@@ -14,6 +14,7 @@
 #include "engines/registry.h"
 #include "engines/request_json.h"
 #include "engines/spec.h"
+#include "harness/classify_eval.h"
 #include "harness/embed_eval.h"
 #include "harness/executor.h"
 #include "harness/failures.h"
@@ -262,6 +263,89 @@ static int eval_embedding(model_ctx *mc, const task *t, int64_t task_id, size_t 
     return rc;
 }
 
+/* A classification task (classify_eval.h): classify, store every
+ * document, then the per-category scores; samples and metrics in one
+ * transaction. Answers are not cached (moderation is not a request the
+ * cache knows). */
+static int eval_classify(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res, char *err)
+{
+    const runner_options *o = mc->o;
+    if (o->shard_count > 1)
+        return tt_fail(err, TT_ERR_USAGE, "task '%s': a classification task is scored over all its documents at "
+                                          "once and cannot be split into shards; run it without --shard", t->name);
+    int jobs = o->jobs;
+    if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
+        jobs = mc->model->options.max_concurrency;
+    classify_eval ev;
+    int rc = classify_eval_run(mc->e, t, n_docs, jobs, &ev, err);
+    results_usage before = mc->usage;
+    if (rc == TT_OK && mc->out_dir) rc = results_samples_open(mc->out_dir, t->name, mc->date_id, &mc->samples_out, err);
+    if (rc == TT_OK) rc = store_begin(mc->st, err);
+    int began = rc == TT_OK;
+    failures fails;
+    failures_init(&fails);
+    for (size_t i = 0; i < ev.n_docs && rc == TT_OK; i++) {
+        const classify_doc *d = &ev.docs[i];
+        mc->usage.requests += d->reply || d->error;
+        mc->usage.failed += d->error != NULL;
+        if (d->prompt_tokens > 0) mc->usage.prompt_tokens += d->prompt_tokens;
+        if (d->completion_tokens > 0) mc->usage.completion_tokens += d->completion_tokens;
+        if (d->reasoning_tokens > 0) mc->usage.reasoning_tokens += d->reasoning_tokens;
+        json_t *scores = classify_eval_doc_scores(&ev, t, i);
+        json_t *resp = json_array();
+        if (d->reply) json_array_append_new(resp, json_string(d->reply));
+        char *scores_s = json_dumps(scores, JSON_COMPACT | JSON_SORT_KEYS), *resp_s = json_dumps(resp, JSON_COMPACT);
+        store_sample smp = {.run_id = mc->run_id, .model_id = mc->model_id, .task_id = task_id,
+                            .doc_id = (int64_t)d->doc_index, .prompt = d->text, .target = NULL,
+                            .responses_json = resp_s, .filtered_json = "{}", .scores_json = d->error ? NULL : scores_s,
+                            .error = d->error, .prompt_tokens = d->prompt_tokens,
+                            .completion_tokens = d->completion_tokens,
+                            .reasoning_tokens = d->reasoning_tokens > 0 ? d->reasoning_tokens : 0};
+        rc = store_sample_put(mc->st, &smp, err);
+        if (d->error) failures_add(&fails, d->error, 1);
+        if (rc == TT_OK && mc->samples_out) {
+            task_instance in;
+            char berr[TT_ERR_SIZE];
+            if (task_build(t, d->doc_index, &in, berr) == TT_OK) {
+                json_t *filtered = json_object();
+                results_sample_write(mc->samples_out, t, &in, resp, filtered, scores, d->error);
+                json_decref(filtered);
+                task_instance_free(&in);
+            }
+        }
+        free(scores_s);
+        free(resp_s);
+        json_decref(scores);
+        json_decref(resp);
+    }
+    if (rc == TT_OK && fails.total > 0) {
+        failures_sort(&fails);
+        for (int k = 0; k < fails.n; k++)
+            results_doc_error(mc->doc, t->name, fails.items[k].cause, fails.items[k].count, (int)ev.n_docs,
+                              fails.items[k].example);
+    }
+    failures_free(&fails);
+    if (rc == TT_OK) {
+        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        classify_eval_score(&ev, t, &so, res);
+        rc = store_metrics(mc, t->name, 0, res, t->num_fewshot, err);
+        res->ok = rc == TT_OK;
+    }
+    if (rc == TT_OK) rc = store_commit(mc->st, err);
+    else if (began) store_rollback(mc->st);
+    if (rc == TT_OK) {
+        results_usage mine = {mc->usage.requests - before.requests, 0, mc->usage.failed - before.failed,
+                              mc->usage.prompt_tokens - before.prompt_tokens,
+                              mc->usage.completion_tokens - before.completion_tokens,
+                              mc->usage.reasoning_tokens - before.reasoning_tokens};
+        results_doc_task_usage(mc->doc, t->name, &mine, mc->model->price_input_per_mtok, mc->model->price_output_per_mtok);
+    }
+    if (mc->samples_out) fclose(mc->samples_out);
+    mc->samples_out = NULL;
+    classify_eval_free(&ev);
+    return rc;
+}
+
 /* Evaluates task t: build, answer, score and store every document, then
  * aggregate; samples and metrics in one transaction. fallback: as
  * plan_fit.fallback. On success *res holds the task's scores. */
@@ -276,6 +360,7 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     free(cfg);
     if (rc) return rc;
     if (t->output_type == TASK_EMBEDDING) return eval_embedding(mc, t, task_id, n_docs, res, err);
+    if (t->output_type == TASK_CLASSIFY) return eval_classify(mc, t, task_id, n_docs, res, err);
     score_state sc;
     rc = score_init(&sc, t, fallback != 0, n_docs, err);
     if (rc) return rc;

@@ -413,6 +413,52 @@ static int parse_embedding(const src_set *s, const json_t *v, task *t, char *err
     return TT_OK;
 }
 
+/* The "classify" object of a classification task (task.h). */
+static int parse_classify(const src_set *s, const json_t *v, task *t, char *err)
+{
+    if (!json_is_object(v)) return field_fail(s, "classify", err, "must be an object {\"categories\": ...}");
+    task_classify *c = &t->classify;
+    c->via = TASK_CLASSIFY_MODERATION;
+    c->threshold = -1;
+    const char *k;
+    json_t *x;
+    int rc = TT_OK;
+    json_object_foreach((json_t *)v, k, x) {
+        if (rc) break;
+        if (k[0] == '_') continue;
+        if (!strcmp(k, "categories")) {
+            if (!json_is_object(x) || json_object_size(x) == 0) {
+                rc = field_fail(s, k, err, "must map each label field to the classifier's category name");
+                break;
+            }
+            const char *lk;
+            json_t *lv;
+            json_object_foreach(x, lk, lv) {
+                if (!json_is_string(lv) || !*json_string_value(lv)) {
+                    rc = field_fail(s, k, err, "'%s' must name a category (a string)", lk);
+                    break;
+                }
+                c->keys = tt_realloc(c->keys, (size_t)(c->n + 1) * sizeof *c->keys);
+                c->names = tt_realloc(c->names, (size_t)(c->n + 1) * sizeof *c->names);
+                c->keys[c->n] = tt_strdup(lk);
+                c->names[c->n] = tt_strdup(json_string_value(lv));
+                c->n++;
+            }
+        } else if (!strcmp(k, "via")) {
+            const char *via = json_string_value(x);
+            if (via && !strcmp(via, "moderation")) c->via = TASK_CLASSIFY_MODERATION;
+            else if (via && !strcmp(via, "chat")) c->via = TASK_CLASSIFY_CHAT;
+            else rc = field_fail(s, k, err, "must be \"moderation\" or \"chat\"");
+        } else if (!strcmp(k, "threshold")) {
+            if (!json_is_number(x) || json_number_value(x) < 0 || json_number_value(x) > 1)
+                rc = field_fail(s, k, err, "must be a number from 0 to 1");
+            else c->threshold = json_number_value(x);
+        } else rc = field_fail(s, k, err, "is not a classify key (categories, via, threshold)");
+    }
+    if (!rc && c->n == 0) rc = field_fail(s, "classify", err, "needs \"categories\": {label field: category}");
+    return rc;
+}
+
 /* Parses the merged config into t. */
 static int parse_config(const src_set *s, json_t *c, task *t, char *err)
 {
@@ -514,8 +560,11 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             else if (!strcmp(o, "loglikelihood")) t->output_type = TASK_LOGLIKELIHOOD;
             else if (!strcmp(o, "loglikelihood_rolling")) t->output_type = TASK_LOGLIKELIHOOD_ROLLING;
             else if (!strcmp(o, "embedding")) t->output_type = TASK_EMBEDDING;
+            else if (!strcmp(o, "classify")) t->output_type = TASK_CLASSIFY;
             else rc = field_fail(s, k, err, "unknown output type '%s' (multiple_choice, "
-                                           "generate_until, loglikelihood, loglikelihood_rolling, embedding)", o);
+                                           "generate_until, loglikelihood, loglikelihood_rolling, embedding, classify)", o);
+        } else if (!strcmp(k, "classify")) {
+            rc = parse_classify(s, v, t, err);
         } else if (!strcmp(k, "embedding")) {
             rc = parse_embedding(s, v, t, err);
         } else if (!strcmp(k, "num_fewshot")) rc = get_nonneg_int(s, k, v, &t->num_fewshot, err);
@@ -568,12 +617,19 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             rc = field_fail(s, "embedding", err, "is missing (needed by output_type embedding)");
         else if (t->embed.kind && t->output_type != TASK_EMBEDDING)
             rc = field_fail(s, "embedding", err, "works only with output_type embedding");
+        else if (t->output_type == TASK_CLASSIFY && !t->classify.n)
+            rc = field_fail(s, "classify", err, "is missing (needed by output_type classify)");
+        else if (t->classify.n && t->output_type != TASK_CLASSIFY)
+            rc = field_fail(s, "classify", err, "works only with output_type classify");
+        else if (t->output_type == TASK_CLASSIFY && (t->metrics || t->filters || t->num_fewshot > 0))
+            rc = field_fail(s, t->metrics ? "metrics" : t->filters ? "filters" : "num_fewshot", err,
+                            "does not apply to output_type classify (its metrics are per category)");
         else if (t->output_type == TASK_EMBEDDING && (t->metrics || t->filters))
             rc = field_fail(s, t->metrics ? "metrics" : "filters", err, "does not apply to output_type embedding "
                             "(its metrics follow from embedding.kind)");
         else if (t->output_type == TASK_EMBEDDING && t->num_fewshot > 0)
             rc = field_fail(s, "num_fewshot", err, "must be 0 for output_type embedding");
-        else if (!t->doc_to_target && t->output_type != TASK_GENERATE_UNTIL &&
+        else if (!t->doc_to_target && t->output_type != TASK_GENERATE_UNTIL && t->output_type != TASK_CLASSIFY &&
                  !(t->output_type == TASK_EMBEDDING && t->embed.kind == TASK_EMBED_RETRIEVAL))
             rc = field_fail(s, "doc_to_target", err, "is missing (needed by %s)",
                             task_output_type_name(t->output_type));
@@ -626,6 +682,7 @@ const char *task_output_type_name(enum task_output_type t)
     case TASK_LOGLIKELIHOOD: return "loglikelihood";
     case TASK_LOGLIKELIHOOD_ROLLING: return "loglikelihood_rolling";
     case TASK_EMBEDDING: return "embedding";
+    case TASK_CLASSIFY: return "classify";
     }
     return "?";
 }
@@ -718,6 +775,12 @@ void task_free(task *t)
     free(t->embed.corpus_text);
     free(t->embed.corpus_id);
     free(t->embed.relevant);
+    for (int i = 0; i < t->classify.n; i++) {
+        free(t->classify.keys[i]);
+        free(t->classify.names[i]);
+    }
+    free(t->classify.keys);
+    free(t->classify.names);
     json_decref(t->fewshot_samples);
     free(t->shot_doc_to_text);
     json_decref(t->shot_doc_to_target);
@@ -1471,6 +1534,17 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
         break;
     case TASK_EMBEDDING:
         /* no engine requests: harness/embed_eval.c embeds the texts */
+        break;
+    case TASK_CLASSIFY:
+        /* harness/classify_eval.c asks the moderation endpoint, or chats */
+        if (t->classify.via == TASK_CLASSIFY_CHAT) {
+            in->n_requests = 1;
+            in->requests = tt_calloc(1, sizeof *in->requests);
+            in->requests[0].kind = ENGINE_REQ_CHAT;
+            in->requests[0].messages = in->messages;
+            in->requests[0].n_messages = in->n_messages;
+            set_gen(t, &in->requests[0].gen);
+        }
         break;
     }
     free(shots);

@@ -38,7 +38,8 @@
  *                       list literal), a field name, or a list of literal
  *                       strings (an object: its values)
  *   output_type         multiple_choice | generate_until (default) |
- *                       loglikelihood | loglikelihood_rolling | embedding
+ *                       loglikelihood | loglikelihood_rolling | embedding |
+ *                       classify
  *   embedding           (output_type embedding) {"kind": "sts" |
  *                       "pair_classification" | "retrieval", "text_pair":
  *                       template of the second text (sts, pairs; the first
@@ -47,6 +48,14 @@
  *                       "corpus_id", "relevant" (retrieval: the corpus is
  *                       another split; each query's "relevant" field lists
  *                       the ids relevant to it, or maps id -> grade)}
+ *   classify            (output_type classify) {"categories": {label field:
+ *                       the classifier's category, ...}, "via": "moderation"
+ *                       (default) | "chat", "threshold": number (moderation:
+ *                       a score at or above it is positive; default the
+ *                       classifier's own decision)}; a document's label
+ *                       field is 0/1 (or false/true, "0"/"1"); a missing one
+ *                       means unknown: that document does not count for
+ *                       that category
  *   num_fewshot         integer >= 0 (default 0)
  *   fewshot_config      {"sampler": "first_n" | "default" | "random",
  *                        "samples": [records...], "split": name,
@@ -136,8 +145,25 @@ enum task_output_type {
     TASK_MULTIPLE_CHOICE = 1,
     TASK_LOGLIKELIHOOD = 2,
     TASK_LOGLIKELIHOOD_ROLLING = 3,
-    TASK_EMBEDDING = 4         /* vectors, not text: harness/embed_eval.h */
+    TASK_EMBEDDING = 4,        /* vectors, not text: harness/embed_eval.h */
+    TASK_CLASSIFY = 5          /* per-category labels: harness/classify_eval.h */
 };
+
+/* output_type classify: how a text is classified and against which labels
+ * (the task's "classify" object; harness/classify_eval.h). */
+enum task_classify_via {
+    TASK_CLASSIFY_MODERATION = 1,  /* the engine's moderation endpoint and its category scores */
+    TASK_CLASSIFY_CHAT = 2         /* a chat model asked with doc_to_text; its reply names the categories */
+};
+
+typedef struct task_classify {
+    enum task_classify_via via;
+    char **keys;               /* label fields of the documents (owned) */
+    char **names;              /* the classifier's category for each (owned) */
+    int n;
+    double threshold;          /* moderation: score >= threshold is positive; < 0: the classifier's own
+                                  decision (its "categories" booleans) */
+} task_classify;
 
 /* output_type embedding: what the vectors are scored on (the task's
  * "embedding" object; harness/embed_eval.h, judges/embed_metrics.h). */
@@ -240,6 +266,7 @@ typedef struct task {
     int unsafe;
     int generative_fallback;  /* multiple_choice: letter extraction allowed */
     task_embedding embed;     /* output_type embedding */
+    task_classify classify;   /* output_type classify */
     /* file bytes that went into the hash (task file plus includes) */
     char file_hash[65];
 

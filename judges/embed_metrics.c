@@ -3,6 +3,7 @@
  * pair-classification and retrieval numbers, and a row bootstrap.
  */
 #include "judges/embed_metrics.h"
+#include "judges/classify_metrics.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -99,7 +100,7 @@ void embed_pair_classify(const double *scores, const int *labels, size_t n, embe
     out->ap = NAN;
     if (n == 0) return;
     pair_row *r = tt_malloc(n * sizeof *r);
-    size_t positives = 0, negatives = 0;
+    size_t positives = 0, negatives;
     for (size_t i = 0; i < n; i++) {
         r[i] = (pair_row){scores[i], labels[i] != 0, i};
         positives += labels[i] != 0;
@@ -133,20 +134,7 @@ void embed_pair_classify(const double *scores, const int *labels, size_t n, embe
             }
         }
     }
-    /* average precision over distinct thresholds */
-    if (positives > 0) {
-        double ap = 0, prev_recall = 0;
-        size_t tp = 0, fp = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (r[i].label) tp++;
-            else fp++;
-            if (i + 1 < n && r[i + 1].s == r[i].s) continue;   /* one threshold per distinct score */
-            double recall = (double)tp / (double)positives, precision = (double)tp / (double)(tp + fp);
-            ap += (recall - prev_recall) * precision;
-            prev_recall = recall;
-        }
-        out->ap = ap;
-    }
+    out->ap = classify_average_precision(scores, labels, n);
     free(r);
 }
 

@@ -893,6 +893,28 @@ static int oa_moderate(engine *e, const char *text, int *flagged, char **categor
     return TT_OK;
 }
 
+/* results[0] of /moderations, whole: flagged, categories, category_scores. */
+static int oa_moderation_scores(engine *e, const char *text, char **result_json, char *err)
+{
+    openai_engine *oe = (openai_engine *)e;
+    *result_json = NULL;
+    json_t *body = json_object();
+    if (strstr(oe->model, "moderation")) json_object_set_new(body, "model", json_string(oe->model));
+    json_object_set_new(body, "input", http_json_text(text, text ? strlen(text) : 0));
+    json_t *r;
+    int rc = simple_post(oe, "moderations", body, &r, err);
+    json_decref(body);
+    if (rc) return rc;
+    json_t *res0 = json_array_get(json_object_get(r, "results"), 0);
+    if (!json_is_object(json_object_get(res0, "category_scores"))) {
+        json_decref(r);
+        return tt_fail(err, TT_ERR_PARSE, "moderation reply has no 'results[0].category_scores' object");
+    }
+    *result_json = json_dumps(res0, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(r);
+    return TT_OK;
+}
+
 static void oa_close(engine *e)
 {
     openai_engine *oe = (openai_engine *)e;
@@ -952,6 +974,7 @@ int openai_open(const engine_spec *spec, const engine_options *opt, engine **out
     oe->base_url = tt_strdup(base);
     oe->base.endpoint = tt_strdup(base);
     oe->base.embed_batch = oa_embed_batch;
+    oe->base.moderation_scores = oa_moderation_scores;
     oe->verbose = opt->verbose;
     oe->max_tokens_param = tt_strdup(opt->max_tokens_param && *opt->max_tokens_param ? opt->max_tokens_param : "max_tokens");
     oe->omit_sampling = opt->omit_sampling;

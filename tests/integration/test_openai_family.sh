@@ -13,7 +13,12 @@
 #      batched), with every metric equal to the value worked out here from
 #      the server's vectors by MTEB's definitions; the same tasks on the
 #      built-in engine directly and through `tianti serve`'s /v1/embeddings
-#      give the same numbers; the demo data is what gen_data.py writes.
+#      give the same numbers; the demo data is what gen_data.py writes;
+#  (3) a moderation task (labels per category, some unknown) through the
+#      faulty /v1/moderations, and the same data with a chat model as the
+#      classifier: per-category precision, recall, F1, AUROC and AUPRC equal
+#      the values worked out here (sklearn's definitions) from the server's
+#      scores; an unknown label leaves the document out of that category.
 # Fails without /usr/bin/python3 or sqlite3 (scripts/setup.sh installs them).
 set -u
 : "${TIANTI_BIN:?}" "${TIANTI_SOURCE_DIR:?}"
@@ -207,5 +212,85 @@ for t in ("embed_demo_sts", "embed_demo_pairs", "embed_demo_retrieval"):
         if "," in k and "_stderr" not in k and isinstance(v, float):
             assert abs(v - b[t][k]) < 1e-4, (t, k, v, b[t][k]); n += 1
 assert n == 10, n
+PY
+# ---- (3) moderation ------------------------------------------------------------------
+/usr/bin/python3 - <<'PY'
+import json, random
+rnd = random.Random(7)
+words = ["kiss", "hate", "kill", "blood", "idiot", "violence", "weather", "garden", "music", "tea"]
+with open("mod.jsonl", "w") as f:
+    for i in range(60):
+        text = " ".join(rnd.choice(words) for _ in range(3)) + " number %d" % i
+        rec = {"prompt": text, "S": int("kiss" in text), "H": int("hate" in text),
+               "V": int("kill" in text or "violence" in text)}
+        if i % 5 == 0: rec["S"] = 1 - rec["S"]      # the classifier is not always right
+        if i % 7 == 0: del rec["H"]                 # unknown, not 0
+        if i % 11 == 0: rec["V"] = None             # unknown too
+        f.write(json.dumps(rec) + "\n")
+PY
+cat > mod.json <<'JSON'
+{"name": "mod_test", "version": 1, "dataset": {"path": "mod.jsonl"}, "output_type": "classify",
+ "classify": {"categories": {"S": "sexual", "H": "hate", "V": "violence"}}, "doc_to_text": "{{prompt}}"}
+JSON
+cat > modchat.json <<'JSON'
+{"name": "mod_chat", "version": 1, "dataset": {"path": "mod.jsonl"}, "output_type": "classify",
+ "classify": {"categories": {"S": "sexual", "H": "hate", "V": "violence"}, "via": "chat"},
+ "doc_to_text": "{{prompt}}"}
+JSON
+/usr/bin/python3 - models.json "http://127.0.0.1:$fport/v1" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["models"]["mod"] = {"spec": "openai:omni-moderation-latest", "base_url": sys.argv[2], "timeout_s": 1, "max_retries": 6}
+json.dump(m, open(sys.argv[1], "w"))
+PY
+"$TIANTI_BIN" run --task mod.json --task modchat.json --model mod --models models.json --db mod.db -q --format json \
+  -j 4 --bootstrap 100 > mod.out 2> mod.err || { cat mod.err; fail "moderation run failed"; }
+/usr/bin/python3 - mod.out "$TIANTI_SOURCE_DIR" <<'PY' || fail "moderation metrics differ from the values worked out here"
+import json, sys
+sys.path.insert(0, sys.argv[2] + "/tests/tools")
+from fault_server import moderation_scores
+d = json.load(open(sys.argv[1]))[0]
+recs = [json.loads(l) for l in open("mod.jsonl")]
+cats = {"S": "sexual", "H": "hate", "V": "violence"}
+
+def prf(pred, lab):
+    tp = sum(p and l for p, l in zip(pred, lab)); fp = sum(p and not l for p, l in zip(pred, lab))
+    fn = sum(l and not p for p, l in zip(pred, lab))
+    p = tp / (tp + fp) if tp + fp else 0.0; r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+def auroc(s, lab):  # sklearn roc_auc_score = P(score of a positive > a negative), ties 1/2
+    pos = [x for x, l in zip(s, lab) if l]; neg = [x for x, l in zip(s, lab) if not l]
+    return sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))
+
+def auprc(s, lab):  # sklearn average_precision_score
+    rows = sorted(zip(s, lab), key=lambda x: -x[0]); P = sum(lab); ap = prev = 0.0; tp = fp = 0
+    for i, (x, l) in enumerate(rows):
+        tp += l; fp += 1 - l
+        if i + 1 < len(rows) and rows[i + 1][0] == x: continue
+        ap += (tp / P - prev) * tp / (tp + fp); prev = tp / P
+    return ap
+
+def near(a, b, what): assert abs(a - b) < 1e-9, (what, a, b)
+
+for task, via in (("mod_test", "moderation"), ("mod_chat", "chat")):
+    res = d["results"][task]
+    macro = {m: [] for m in ("precision", "recall", "f1", "auroc", "auprc")}
+    for key, name in cats.items():
+        rows = [r for r in recs if r.get(key) is not None]
+        lab = [r[key] for r in rows]
+        if via == "moderation":
+            s = [moderation_scores(r["prompt"])[name] for r in rows]; pred = [x >= 0.5 for x in s]
+        else:  # the server echoes the prompt upper-cased; the category is named when its word is there
+            pred = [name in r["prompt"].split() for r in rows]; s = [float(p) for p in pred]
+        want = dict(zip(("precision", "recall", "f1"), prf(pred, lab)))
+        want["auroc"], want["auprc"] = auroc(s, lab), auprc(s, lab)
+        for m, v in want.items():
+            near(res["%s,%s" % (m, key)], v, (task, m, key)); macro[m].append(v)
+        assert "%s_stderr,%s" % ("auroc", key) in res
+    for m, vs in macro.items():
+        near(res["%s,macro" % m], sum(vs) / len(vs), (task, m, "macro"))
+# labelled counts: H unknown for i % 7 == 0 (9 of 60), V for i % 11 == 0 (6 of 60)
+assert d["usage_by_task"]["mod_test"]["requests"] == 60, d["usage_by_task"]
 PY
 echo "ok: openai family"

@@ -30,6 +30,11 @@ own) adding 1 to dimension sha256(word)[0] % 8; usage.prompt_tokens = the
 words. GET /embed_stats gives {"requests": N, "inputs": [inputs per
 request, ...]} (of successful answers), to check batching.
 
+POST /v1/moderations {"input": TEXT} answers {"results": [{"flagged",
+"categories", "category_scores"}]}: moderation_scores(TEXT), each category
+0.9 when its keyword (MODERATION_KEYWORDS) is in the lower-cased text, else
+sha256(category + "|" + TEXT)[0] / 255 * 0.6; a category is flagged at 0.5.
+
 Reasoning models: a model whose name starts with "o-" behaves as OpenAI's
 o-series on /v1/chat/completions: 400 unsupported_parameter for
 "max_tokens" (use max_completion_tokens), and for "temperature" or "top_p";
@@ -91,6 +96,17 @@ def embed_text(text):
     for w in words_of(text):
         v[hashlib.sha256(w.encode()).digest()[0] % 8] += 1.0
     return v
+
+
+MODERATION_KEYWORDS = {"sexual": "kiss", "hate": "hate", "harassment": "idiot", "self-harm": "hurt myself",
+                       "sexual/minors": "minor", "hate/threatening": "exterminate", "violence": "kill",
+                       "violence/graphic": "blood"}
+
+
+def moderation_scores(text):
+    low = text.lower()
+    return {c: 0.9 if kw in low else hashlib.sha256((c + "|" + text).encode()).digest()[0] / 255 * 0.6
+            for c, kw in MODERATION_KEYWORDS.items()}
 
 
 def key_of(body):
@@ -272,6 +288,16 @@ class Handler(BaseHTTPRequestHandler):
                 EMBED_STATS["inputs"].append(len(texts))
             self.send_json(200, {"object": "list", "data": data, "model": req.get("model"),
                                  "usage": {"prompt_tokens": n, "total_tokens": n}})
+        elif path == "/v1/moderations":
+            inp = req.get("input")
+            if not isinstance(inp, str):
+                self.error(400, "'input' must be a string")
+                return
+            sc = moderation_scores(inp)
+            cats = {c: v >= 0.5 for c, v in sc.items()}
+            self.send_json(200, {"id": "modr-1", "model": req.get("model", "omni-moderation-latest"),
+                                 "results": [{"flagged": any(cats.values()), "categories": cats,
+                                              "category_scores": sc}]})
         elif path == "/v1/completions":
             text = "echo:" + str(req.get("prompt", "")).upper()
             self.send_json(200, {"id": "t1", "object": "text_completion", "created": 1, "model": req.get("model"),

@@ -618,6 +618,38 @@ static void test_task_embedding_config(void **state)
     task_free(t);
 }
 
+/* output_type classify: categories required, via moderation or chat; a
+ * chat classifier's documents carry one chat request. */
+static void test_task_classify_config(void **state)
+{
+    (void)state;
+    expect_error("c1.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\"}", 0, "'classify' is missing (needed by output_type classify)");
+    expect_error("c2.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": 1}}}",
+                 0, "'S' must name a category");
+    expect_error("c3.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\"}, \"via\": \"api\"}}",
+                 0, "'via' must be \"moderation\" or \"chat\"");
+    expect_error("c4.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\"}, \"threshold\": 2}}",
+                 0, "'threshold' must be a number from 0 to 1");
+    task *t = load("c5.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"Is {{q}} bad?\","
+                              " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\","
+                              " \"H\": \"hate\"}, \"via\": \"chat\"}}");
+    assert_int_equal(t->classify.n, 2);
+    assert_string_equal(t->classify.names[1], "hate");
+    assert_true(t->classify.threshold < 0);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_requests, 1);
+    assert_int_equal(in.requests[0].kind, ENGINE_REQ_CHAT);
+    assert_string_equal(in.requests[0].messages[0].content, "Is q0 bad?");
+    task_instance_free(&in);
+    task_free(t);
+}
+
 static void test_task_build_fixed_samples_image_and_lists(void **state)
 {
     (void)state;
@@ -722,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_task_load_include_and_content_hash),
         cmocka_unit_test(test_task_load_errors_name_file_line_field),
         cmocka_unit_test(test_task_embedding_config),
+        cmocka_unit_test(test_task_classify_config),
         cmocka_unit_test(test_task_build_fixed_samples_image_and_lists),
         cmocka_unit_test(test_task_numbers_as_python_text),
         cmocka_unit_test(test_task_choices_literal_and_dict),
