@@ -45,7 +45,8 @@ enum engine_cap {
                                               engine: its final normed hidden states,
                                               mean-pooled and L2-normalised) */
     ENGINE_CAP_MODERATE = 1 << 6,          /* engine_moderate() */
-    ENGINE_CAP_STREAM = 1 << 7             /* calls on_token while generating */
+    ENGINE_CAP_STREAM = 1 << 7,            /* calls on_token while generating */
+    ENGINE_CAP_TRANSCRIBE = 1 << 8         /* engine_transcribe(): speech to text */
 };
 
 /* The scoring rule log-likelihoods follow (docs/scoring.md: lm-eval's
@@ -221,6 +222,9 @@ struct engine {
     /* NULL, or the kind's moderation with scores (set by its open): as
      * engine_moderation_scores says. */
     int (*moderation_scores)(engine *e, const char *text, char **result_json, char *err);
+    /* NULL, or the kind's speech recognition (set by its open): as
+     * engine_transcribe says. */
+    int (*transcribe)(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err);
 };
 
 void engine_options_default(engine_options *opt);
@@ -280,6 +284,12 @@ int engine_moderate(engine *e, const char *text, int *flagged, char **categories
  * bool}, "category_scores": {name: number}} (*result_json owned by the
  * caller). TT_ERR_UNSUPPORTED for engines without one. */
 int engine_moderation_scores(engine *e, const char *text, char **result_json, char *err);
+/* Speech recognition of the audio file at audio_path (language: an ISO
+ * 639-1 hint such as "en", or NULL): resp->text the transcript, with usage
+ * and latency when known; a failed request is resp->error (TT_OK
+ * returned), as engine_complete. TT_ERR_UNSUPPORTED for engines without
+ * one. Free resp with engine_response_free. */
+int engine_transcribe(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err);
 int engine_get_stats(engine *e, engine_stats *out);
 
 void engine_response_free(engine_response *r);

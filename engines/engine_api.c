@@ -49,7 +49,7 @@ void engine_caps_string(unsigned caps, char *out, size_t n)
         {ENGINE_CAP_GENERATE, "generate"}, {ENGINE_CAP_CHAT, "chat"},
         {ENGINE_CAP_LOGLIKELIHOOD, "loglikelihood"}, {ENGINE_CAP_LOGLIKELIHOOD_ROLLING, "loglikelihood_rolling"},
         {ENGINE_CAP_IMAGE, "image"}, {ENGINE_CAP_EMBED, "embed"}, {ENGINE_CAP_MODERATE, "moderate"},
-        {ENGINE_CAP_STREAM, "stream"}};
+        {ENGINE_CAP_STREAM, "stream"}, {ENGINE_CAP_TRANSCRIBE, "transcribe"}};
     size_t used = 0;
     if (n) out[0] = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -132,6 +132,16 @@ int engine_moderation_scores(engine *e, const char *text, char **result_json, ch
     if (!e->moderation_scores || !(engine_caps(e) & ENGINE_CAP_MODERATE))
         return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no moderation scores", e->spec);
     return e->moderation_scores(e, text, result_json, err);
+}
+
+int engine_transcribe(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->prompt_tokens = resp->completion_tokens = -1;
+    resp->first_token_s = -1;
+    if (!e->transcribe || !(engine_caps(e) & ENGINE_CAP_TRANSCRIBE))
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no speech recognition", e->spec);
+    return e->transcribe(e, audio_path, language, resp, err);
 }
 
 int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err)

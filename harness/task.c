@@ -561,8 +561,19 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             else if (!strcmp(o, "loglikelihood_rolling")) t->output_type = TASK_LOGLIKELIHOOD_ROLLING;
             else if (!strcmp(o, "embedding")) t->output_type = TASK_EMBEDDING;
             else if (!strcmp(o, "classify")) t->output_type = TASK_CLASSIFY;
-            else rc = field_fail(s, k, err, "unknown output type '%s' (multiple_choice, "
-                                           "generate_until, loglikelihood, loglikelihood_rolling, embedding, classify)", o);
+            else if (!strcmp(o, "transcription")) t->output_type = TASK_TRANSCRIPTION;
+            else rc = field_fail(s, k, err, "unknown output type '%s' (multiple_choice, generate_until, loglikelihood, "
+                                           "loglikelihood_rolling, embedding, classify, transcription)", o);
+        } else if (!strcmp(k, "transcription")) {
+            const char *tk;
+            json_t *tv;
+            if (!json_is_object(v)) rc = field_fail(s, k, err, "must be an object {\"audio\": template}");
+            else json_object_foreach(v, tk, tv) {
+                if (rc) break;
+                if (!strcmp(tk, "audio")) rc = get_string(s, tk, tv, &t->audio, err);
+                else if (!strcmp(tk, "language")) rc = get_string(s, tk, tv, &t->language, err);
+                else if (tk[0] != '_') rc = field_fail(s, tk, err, "is not a transcription key (audio, language)");
+            }
         } else if (!strcmp(k, "classify")) {
             rc = parse_classify(s, v, t, err);
         } else if (!strcmp(k, "embedding")) {
@@ -607,6 +618,8 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             t->gen.until[0] = tt_strdup(t->fewshot_delimiter);
             t->gen.n_until = 1;
         }
+        /* a transcription's prompt is its audio file's path */
+        if (t->output_type == TASK_TRANSCRIPTION && !t->doc_to_text && t->audio) t->doc_to_text = tt_strdup(t->audio);
         if (!t->name) rc = field_fail(s, "name", err, "is missing");
         else if (!t->dataset) rc = field_fail(s, "dataset", err, "is missing");
         else if (!t->doc_to_text && t->output_type != TASK_LOGLIKELIHOOD_ROLLING)
@@ -617,6 +630,13 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             rc = field_fail(s, "embedding", err, "is missing (needed by output_type embedding)");
         else if (t->embed.kind && t->output_type != TASK_EMBEDDING)
             rc = field_fail(s, "embedding", err, "works only with output_type embedding");
+        else if (t->output_type == TASK_TRANSCRIPTION && !t->audio)
+            rc = field_fail(s, "transcription", err, "needs \"audio\", the template of each document's audio file");
+        else if (t->audio && t->output_type != TASK_TRANSCRIPTION)
+            rc = field_fail(s, "transcription", err, "works only with output_type transcription");
+        else if (t->output_type == TASK_TRANSCRIPTION && (t->metrics || t->filters || t->num_fewshot > 0))
+            rc = field_fail(s, t->metrics ? "metrics" : t->filters ? "filters" : "num_fewshot", err,
+                            "does not apply to output_type transcription (its metrics are wer and cer)");
         else if (t->output_type == TASK_CLASSIFY && !t->classify.n)
             rc = field_fail(s, "classify", err, "is missing (needed by output_type classify)");
         else if (t->classify.n && t->output_type != TASK_CLASSIFY)
@@ -683,6 +703,7 @@ const char *task_output_type_name(enum task_output_type t)
     case TASK_LOGLIKELIHOOD_ROLLING: return "loglikelihood_rolling";
     case TASK_EMBEDDING: return "embedding";
     case TASK_CLASSIFY: return "classify";
+    case TASK_TRANSCRIPTION: return "transcription";
     }
     return "?";
 }
@@ -775,6 +796,8 @@ void task_free(task *t)
     free(t->embed.corpus_text);
     free(t->embed.corpus_id);
     free(t->embed.relevant);
+    free(t->audio);
+    free(t->language);
     for (int i = 0; i < t->classify.n; i++) {
         free(t->classify.keys[i]);
         free(t->classify.names[i]);
@@ -1534,6 +1557,9 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
         break;
     case TASK_EMBEDDING:
         /* no engine requests: harness/embed_eval.c embeds the texts */
+        break;
+    case TASK_TRANSCRIPTION:
+        /* harness/transcribe_eval.c sends the audio */
         break;
     case TASK_CLASSIFY:
         /* harness/classify_eval.c asks the moderation endpoint, or chats */

@@ -39,7 +39,7 @@
  *                       strings (an object: its values)
  *   output_type         multiple_choice | generate_until (default) |
  *                       loglikelihood | loglikelihood_rolling | embedding |
- *                       classify
+ *                       classify | transcription
  *   embedding           (output_type embedding) {"kind": "sts" |
  *                       "pair_classification" | "retrieval", "text_pair":
  *                       template of the second text (sts, pairs; the first
@@ -56,6 +56,11 @@
  *                       field is 0/1 (or false/true, "0"/"1"); a missing one
  *                       means unknown: that document does not count for
  *                       that category
+ *   transcription       (output_type transcription) {"audio": template of
+ *                       the audio file's path (relative to the task file's
+ *                       folder), "language": "en" (a hint passed to the
+ *                       recogniser; optional)}; doc_to_target is the
+ *                       reference transcript
  *   num_fewshot         integer >= 0 (default 0)
  *   fewshot_config      {"sampler": "first_n" | "default" | "random",
  *                        "samples": [records...], "split": name,
@@ -146,7 +151,8 @@ enum task_output_type {
     TASK_LOGLIKELIHOOD = 2,
     TASK_LOGLIKELIHOOD_ROLLING = 3,
     TASK_EMBEDDING = 4,        /* vectors, not text: harness/embed_eval.h */
-    TASK_CLASSIFY = 5          /* per-category labels: harness/classify_eval.h */
+    TASK_CLASSIFY = 5,         /* per-category labels: harness/classify_eval.h */
+    TASK_TRANSCRIPTION = 6     /* speech recognition: harness/transcribe_eval.h */
 };
 
 /* output_type classify: how a text is classified and against which labels
@@ -267,6 +273,9 @@ typedef struct task {
     int generative_fallback;  /* multiple_choice: letter extraction allowed */
     task_embedding embed;     /* output_type embedding */
     task_classify classify;   /* output_type classify */
+    char *audio;              /* output_type transcription: template of the audio file's path
+                                 (relative: to the task file's folder) */
+    char *language;           /* output_type transcription: ISO 639-1 hint for the recogniser, or NULL */
     /* file bytes that went into the hash (task file plus includes) */
     char file_hash[65];
 

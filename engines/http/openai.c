@@ -729,7 +729,8 @@ static unsigned oa_caps(engine *e)
     }
     unsigned caps = oe->probed_caps;
     pthread_mutex_unlock(&oe->mu);
-    return caps | ENGINE_CAP_CHAT | ENGINE_CAP_STREAM | ENGINE_CAP_IMAGE | ENGINE_CAP_EMBED | ENGINE_CAP_MODERATE;
+    return caps | ENGINE_CAP_CHAT | ENGINE_CAP_STREAM | ENGINE_CAP_IMAGE | ENGINE_CAP_EMBED | ENGINE_CAP_MODERATE |
+           ENGINE_CAP_TRANSCRIBE;
 }
 
 /* A 2xx reply of simple_post must be a JSON object without "error": else
@@ -915,6 +916,58 @@ static int oa_moderation_scores(engine *e, const char *text, char **result_json,
     return TT_OK;
 }
 
+/* A 2xx reply of /audio/transcriptions must carry "text". */
+static int check_transcript(void *user, const char *body, size_t len, int *retry, char *msg)
+{
+    (void)user;
+    *retry = 1;
+    if (!body) return 0;
+    json_error_t je;
+    json_t *j = json_loadb(body, len, 0, &je);
+    int bad = !json_is_string(json_object_get(j, "text"));
+    if (bad) snprintf(msg, TT_ERR_SIZE, "transcription reply has no 'text'%s%s", j ? "" : ": ", j ? "" : je.text);
+    json_decref(j);
+    return bad;
+}
+
+/* POST /audio/transcriptions, multipart: the file, the model, JSON out. */
+static int oa_transcribe(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err)
+{
+    openai_engine *oe = (openai_engine *)e;
+    if (atomic_load(&oe->dead)) return fail_dead(oe, err);
+    if (!tt_file_exists(audio_path)) return tt_fail(err, TT_ERR_NOTFOUND, "audio file '%s' not found", audio_path);
+    const char *form[6] = {"model", oe->model, "response_format", "json", "language", language};
+    char *url = http_url_join(oe->base_url, "audio/transcriptions");
+    http_call_spec spec = {.method = "POST", .url = url, .check = check_transcript, .form = form,
+                           .n_form = language && *language ? 3 : 2, .file_field = "file", .file_path = audio_path,
+                           .tokens = 500};
+    http_result res;
+    double t0 = tt_now_s();
+    int rc = http_call(oe->http, &spec, &res);
+    resp->latency_s = tt_now_s() - t0;
+    free(url);
+    if (rc != TT_OK) {
+        if (res.cls == HTTP_CLASS_FATAL) {
+            mark_dead(oe, res.error);
+            http_result_free(&res);
+            return fail_dead(oe, err);
+        }
+        resp->error = tt_strdup(res.error);
+        http_result_free(&res);
+        return TT_OK;
+    }
+    json_t *j = json_loadb(res.body, res.body_len, 0, NULL);
+    http_result_free(&res);
+    resp->text = tt_strdup(json_string_value(json_object_get(j, "text")));
+    /* gpt-4o-transcribe reports tokens; whisper-1 none */
+    json_t *u = json_object_get(j, "usage");
+    json_t *in = json_object_get(u, "input_tokens"), *out = json_object_get(u, "output_tokens");
+    if (json_is_integer(in)) resp->prompt_tokens = (int)json_integer_value(in);
+    if (json_is_integer(out)) resp->completion_tokens = (int)json_integer_value(out);
+    json_decref(j);
+    return TT_OK;
+}
+
 static void oa_close(engine *e)
 {
     openai_engine *oe = (openai_engine *)e;
@@ -975,6 +1028,7 @@ int openai_open(const engine_spec *spec, const engine_options *opt, engine **out
     oe->base.endpoint = tt_strdup(base);
     oe->base.embed_batch = oa_embed_batch;
     oe->base.moderation_scores = oa_moderation_scores;
+    oe->base.transcribe = oa_transcribe;
     oe->verbose = opt->verbose;
     oe->max_tokens_param = tt_strdup(opt->max_tokens_param && *opt->max_tokens_param ? opt->max_tokens_param : "max_tokens");
     oe->omit_sampling = opt->omit_sampling;

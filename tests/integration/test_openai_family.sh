@@ -18,12 +18,18 @@
 #      faulty /v1/moderations, and the same data with a chat model as the
 #      classifier: per-category precision, recall, F1, AUROC and AUPRC equal
 #      the values worked out here (sklearn's definitions) from the server's
-#      scores; an unknown label leaves the document out of that category.
+#      scores; an unknown label leaves the document out of that category;
+#  (4) the speech demo offline: its audio synthesised by gen_audio.py with
+#      espeak-ng, sent as multipart to the faulty /v1/audio/transcriptions,
+#      whose transcripts (set here per audio file, with words substituted,
+#      dropped and added, and Chinese characters changed) give a WER and CER
+#      equal to an alignment worked out here.
 # Fails without /usr/bin/python3 or sqlite3 (scripts/setup.sh installs them).
 set -u
 : "${TIANTI_BIN:?}" "${TIANTI_SOURCE_DIR:?}"
 [ -x /usr/bin/python3 ] || { echo "FAIL: /usr/bin/python3 missing (scripts/setup.sh --test installs it)"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 missing (scripts/setup.sh --test installs it)"; exit 1; }
+command -v espeak-ng >/dev/null || { echo "FAIL: espeak-ng missing (scripts/setup.sh installs it)"; exit 1; }
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"; }
@@ -292,5 +298,74 @@ for task, via in (("mod_test", "moderation"), ("mod_chat", "chat")):
         near(res["%s,macro" % m], sum(vs) / len(vs), (task, m, "macro"))
 # labelled counts: H unknown for i % 7 == 0 (9 of 60), V for i % 11 == 0 (6 of 60)
 assert d["usage_by_task"]["mod_test"]["requests"] == 60, d["usage_by_task"]
+PY
+# ---- (4) speech recognition ----------------------------------------------------------
+mkdir speech && cp -r "$TIANTI_SOURCE_DIR/tasks/speech_demo/"*.json "$TIANTI_SOURCE_DIR/tasks/speech_demo/data" \
+  "$TIANTI_SOURCE_DIR/tasks/speech_demo/gen_audio.py" speech/
+/usr/bin/python3 speech/gen_audio.py > /dev/null || fail "gen_audio.py could not synthesise the demo audio"
+/usr/bin/python3 - <<'PY' || fail "cannot write the transcripts"
+import hashlib, json, os
+# what the server "hears": per sentence, a known deviation from the reference
+wrong = {"en-01": "the weather is nice today",                          # right (case and dot normalised)
+         "en-02": "Please close the window, it is warm.",               # open->close, inside dropped
+         "en-03": "Our train leaves the old station at seven in the morning!",  # old inserted
+         "en-04": "",                                                    # nothing heard
+         "zh-01": "今天天气很好",                                          # right
+         "zh-02": "请把窗户关上，屋里很热。",                               # 打开 -> 关上
+         "zh-03": "我们火车早上七点出发了",                                 # 的 dropped, 了 added
+         "zh-04": "她每个星期读一本新书。"}
+out = {}
+for rec_id, text in wrong.items():
+    with open("speech/audio/%s.wav" % rec_id, "rb") as f:
+        out[hashlib.sha256(f.read()).hexdigest()] = text
+json.dump(out, open("transcripts.json", "w"), ensure_ascii=False)
+PY
+/usr/bin/python3 "$TIANTI_SOURCE_DIR/tests/tools/fault_server.py" --port 0 --transcripts transcripts.json > fault2.out 2>fault2.err &
+pids+=($!)
+for _ in $(seq 50); do grep -q PORT fault2.out 2>/dev/null && break; sleep 0.1; done
+f2=$(sed -n 's/PORT //p' fault2.out)
+[ -n "$f2" ] || fail "second fault server did not start"
+OPENAI_BASE_URL=http://127.0.0.1:$f2/v1 "$TIANTI_BIN" run --task speech/speech_demo_en.json --task speech/speech_demo_zh.json \
+  --model openai:whisper-1 --db asr.db -q --format json -j 2 --model_args timeout_s=1,max_retries=6 > asr.json 2> asr.err ||
+  { cat asr.err; fail "speech run failed"; }
+/usr/bin/python3 - asr.json <<'PY' || fail "WER/CER differ from the alignment worked out here"
+import json, re, sys, unicodedata
+d = json.load(open(sys.argv[1]))[0]["results"]
+def norm(t):  # judges/asr_metrics.h: lower, punctuation/symbols to spaces, one space
+    t = re.sub(r"[^\w\s]", " ", t.lower())
+    return " ".join(t.split())
+def words(t):
+    out = []
+    for w in norm(t).split():
+        cur = ""
+        for ch in w:
+            if "\u4e00" <= ch <= "\u9fff":
+                if cur: out.append(cur); cur = ""
+                out.append(ch)
+            else: cur += ch
+        if cur: out.append(cur)
+    return out
+def chars(t): return list(norm(t).replace(" ", ""))
+def edits(r, h):
+    d = [[i + j if i * j == 0 else 0 for j in range(len(h) + 1)] for i in range(len(r) + 1)]
+    for i in range(1, len(r) + 1):
+        for j in range(1, len(h) + 1):
+            d[i][j] = min(d[i-1][j-1] + (r[i-1] != h[j-1]), d[i-1][j] + 1, d[i][j-1] + 1)
+    return d[-1][-1]
+heard = {"en": ["the weather is nice today", "Please close the window, it is warm.",
+                "Our train leaves the old station at seven in the morning!", ""],
+         "zh": ["今天天气很好", "请把窗户关上，屋里很热。", "我们火车早上七点出发了", "她每个星期读一本新书。"]}
+refs = {l: [json.loads(x)["text"] for x in open("speech/data/sentences_%s.jsonl" % l, encoding="utf-8")] for l in heard}
+# worked out by hand: en words: 0 + 2 (open->close, inside) + 1 (old) + 7 (she reads a new book every week) over
+# 5 + 8 + 10 + 7 = 30; zh characters: 0 + 2 + 2 + 0 over 6 + 10 + 11 + 10 = 37 (punctuation not counted)
+hand = {("en", "wer"): 10 / 30, ("zh", "cer"): 4 / 37}
+for l in heard:
+    for m, unit in (("wer", words), ("cer", chars)):
+        want = sum(edits(unit(r), unit(h)) for r, h in zip(refs[l], heard[l])) / sum(len(unit(r)) for r in refs[l])
+        got = d["speech_demo_%s" % l]["%s,none" % m]
+        assert abs(got - want) < 1e-12, (l, m, got, want)
+        if (l, m) in hand: assert abs(want - hand[(l, m)]) < 1e-12, (l, m, want, hand[(l, m)])
+# Chinese: every character a word, so its WER is its CER
+assert abs(d["speech_demo_zh"]["wer,none"] - d["speech_demo_zh"]["cer,none"]) < 1e-12
 PY
 echo "ok: openai family"

@@ -35,6 +35,11 @@ POST /v1/moderations {"input": TEXT} answers {"results": [{"flagged",
 0.9 when its keyword (MODERATION_KEYWORDS) is in the lower-cased text, else
 sha256(category + "|" + TEXT)[0] / 255 * 0.6; a category is flagged at 0.5.
 
+POST /v1/audio/transcriptions (multipart/form-data: "file", "model",
+"response_format", optional "language") answers {"text"}: the transcript
+that --transcripts FILE (JSON {sha256 of the audio bytes: text}) gives for
+the file, "" for audio it does not know; 400 without a file or a model.
+
 Reasoning models: a model whose name starts with "o-" behaves as OpenAI's
 o-series on /v1/chat/completions: 400 unsupported_parameter for
 "max_tokens" (use max_completion_tokens), and for "temperature" or "top_p";
@@ -49,7 +54,7 @@ way, for tests of runs that cannot succeed (tests/integration/test_faults.sh):
   429        429 rate_limit_exceeded with Retry-After: 0.1
   500        500 server_error
   malformed  200 with a body that is not JSON
-Usage: fault_server.py [--port N] [--slow S] [--always KIND]; prints
+Usage: fault_server.py [--port N] [--slow S] [--always KIND] [--transcripts FILE]; prints
 "PORT <n>" once listening.
 """
 import base64
@@ -64,6 +69,7 @@ LOCK = threading.Lock()
 STATS = {}          # body sha -> [attempts, successes]
 SLOW = 1.5
 ALWAYS = None       # --always: every POST fails this way
+TRANSCRIPTS = {}    # --transcripts: sha256 of audio -> text
 
 
 EMBED_STATS = {"requests": 0, "inputs": []}
@@ -160,11 +166,22 @@ class Handler(BaseHTTPRequestHandler):
         clean = path.startswith("/clean/")
         if clean:
             path = path[6:]
-        try:
-            req = json.loads(body)
-        except ValueError:
-            self.error(400, "bad json")
-            return
+        ctype = self.headers.get("Content-Type", "")
+        if ctype.startswith("multipart/form-data"):
+            req = self.form_fields(ctype, body)
+            if req is None:
+                self.error(400, "malformed multipart body")
+                return
+            # the boundary changes with every attempt: the parts name the request
+            body = json.dumps({k2: v if isinstance(v, str) else hashlib.sha256(v).hexdigest()
+                               for k2, v in sorted(req.items())}).encode()
+            k = key_of(self.path.encode() + body)
+        else:
+            try:
+                req = json.loads(body)
+            except ValueError:
+                self.error(400, "bad json")
+                return
         with LOCK:
             st = STATS.setdefault(k, [0, 0])
             attempt = st[0]
@@ -225,6 +242,22 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(path, req, stream, truncate, k if count else None)
         except BrokenPipeError:
             pass
+
+    @staticmethod
+    def form_fields(ctype, body):
+        """The parts of a multipart/form-data body: {name: text, or bytes for a file}."""
+        import email.parser
+        import email.policy
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+        if not msg.is_multipart():
+            return None
+        out = {}
+        for part in msg.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True) or b""
+            out[name] = data if part.get_filename() else data.decode("utf-8", "replace")
+        return out
 
     def succeed(self, k):
         if k is None:
@@ -288,6 +321,13 @@ class Handler(BaseHTTPRequestHandler):
                 EMBED_STATS["inputs"].append(len(texts))
             self.send_json(200, {"object": "list", "data": data, "model": req.get("model"),
                                  "usage": {"prompt_tokens": n, "total_tokens": n}})
+        elif path == "/v1/audio/transcriptions":
+            audio = req.get("file")
+            if not isinstance(audio, bytes) or not req.get("model"):
+                self.error(400, "a transcription needs a 'file' part and a 'model'")
+                return
+            text = TRANSCRIPTS.get(hashlib.sha256(audio).hexdigest(), "")
+            self.send_json(200, {"text": text})
         elif path == "/v1/moderations":
             inp = req.get("input")
             if not isinstance(inp, str):
@@ -364,6 +404,9 @@ def main():
             port = int(args[i + 1])
         if a == "--slow":
             SLOW = float(args[i + 1])
+        if a == "--transcripts":
+            with open(args[i + 1], encoding="utf-8") as f:
+                TRANSCRIPTS.update(json.load(f))
         if a == "--always":
             ALWAYS = args[i + 1]
             if ALWAYS not in ("429", "500", "malformed"):

@@ -634,6 +634,23 @@ static void test_task_classify_config(void **state)
     expect_error("c4.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
                  " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\"}, \"threshold\": 2}}",
                  0, "'threshold' must be a number from 0 to 1");
+    expect_error("t1.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_target\": \"a\","
+                 " \"output_type\": \"transcription\"}", 0, "needs \"audio\"");
+    expect_error("t2.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_target\": \"a\","
+                 " \"output_type\": \"transcription\", \"transcription\": {\"audio\": \"{{q}}.wav\", \"lang\": \"en\"}}",
+                 0, "'lang' is not a transcription key");
+    task *tr = load("t3.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_target\": \"a\","
+                               " \"output_type\": \"transcription\", \"transcription\": {\"audio\": \"audio/{{q}}.wav\","
+                               " \"language\": \"zh\"}}");
+    assert_string_equal(tr->language, "zh");
+    task_instance tin;
+    char terr[TT_ERR_SIZE];
+    assert_int_equal(task_build(tr, 1, &tin, terr), TT_OK);
+    assert_string_equal(tin.prompt, "audio/q1.wav");   /* the prompt is the audio file's path */
+    assert_string_equal(tin.target_text, "a1");
+    assert_int_equal(tin.n_requests, 0);
+    task_instance_free(&tin);
+    task_free(tr);
     task *t = load("c5.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"Is {{q}} bad?\","
                               " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\","
                               " \"H\": \"hate\"}, \"via\": \"chat\"}}");
