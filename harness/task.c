@@ -622,7 +622,7 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
         if (t->output_type == TASK_TRANSCRIPTION && !t->doc_to_text && t->audio) t->doc_to_text = tt_strdup(t->audio);
         if (!t->name) rc = field_fail(s, "name", err, "is missing");
         else if (!t->dataset) rc = field_fail(s, "dataset", err, "is missing");
-        else if (!t->doc_to_text && t->output_type != TASK_LOGLIKELIHOOD_ROLLING)
+        else if (!t->doc_to_text && t->output_type != TASK_LOGLIKELIHOOD_ROLLING && t->output_type != TASK_TRANSCRIPTION)
             rc = field_fail(s, "doc_to_text", err, "is missing");
         else if (!t->doc_to_choice && t->output_type == TASK_MULTIPLE_CHOICE)
             rc = field_fail(s, "doc_to_choice", err, "is missing (needed by multiple_choice)");
