@@ -9,8 +9,14 @@
  *   CHAT                      POST /chat/completions (image parts as data: URLs)
  *   GENERATE                  POST /completions
  *   LOGLIKELIHOOD(_ROLLING)   POST /completions, echo + logprobs, max_tokens 0
- *   engine_embed              POST /embeddings
- *   engine_moderate           POST /moderations
+ *   engine_embed(_batch)      POST /embeddings (up to 256 inputs per request)
+ *   engine_moderate(_scores)  POST /moderations
+ *   engine_transcribe         POST /audio/transcriptions (multipart/form-data)
+ * A reasoning model's settings (engine_options: max_tokens_param,
+ * omit_sampling, reasoning_effort) shape the generation parameters; a 400
+ * that names a parameter they would change says which setting to set.
+ * usage.completion_tokens_details.reasoning_tokens becomes
+ * resp->reasoning_tokens.
  * The request is streamed (SSE) when the caller passes on_token; the first
  * content chunk then gives first_token_s.
  *
