@@ -6,6 +6,7 @@
 #include "harness/classify_eval.h"
 #include "core/pool.h"
 #include "core/util.h"
+#include "harness/template.h"
 #include "judges/classify_metrics.h"
 #include "judges/embed_metrics.h"
 
@@ -17,10 +18,11 @@
 #include <string.h>
 
 /* A label value: 1, 0, or -1 when missing or null (unknown). Anything else
- * is an error (-2). */
-static int label_of(const json_t *v)
+ * is an error (-2). With positive, a text label is 1 when it is that text. */
+static int label_of(const json_t *v, const char *positive)
 {
     if (!v || json_is_null(v)) return -1;
+    if (positive && json_is_string(v)) return !strcmp(json_string_value(v), positive);
     if (json_is_boolean(v)) return json_is_true(v);
     if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1)) return (int)json_integer_value(v);
     if (json_is_real(v) && (json_real_value(v) == 0 || json_real_value(v) == 1)) return (int)json_real_value(v);
@@ -63,6 +65,17 @@ static void read_moderation(const task *t, classify_doc *d)
     json_t *r = json_loads(d->reply, 0, NULL);
     json_t *scores = json_object_get(r, "category_scores"), *cats = json_object_get(r, "categories");
     for (int c = 0; c < t->classify.n; c++) {
+        if (!strcmp(t->classify.names[c], "flagged")) {   /* the overall decision; score: the highest */
+            const char *name;
+            json_t *v;
+            double best = NAN;
+            json_object_foreach(scores, name, v) if (json_is_number(v) && !(json_number_value(v) <= best))
+                best = json_number_value(v);
+            if (isnan(best)) continue;
+            d->score[c] = best;
+            d->pred[c] = t->classify.threshold >= 0 ? best >= t->classify.threshold : json_is_true(json_object_get(r, "flagged"));
+            continue;
+        }
         json_t *sv = json_object_get(scores, t->classify.names[c]);
         if (!json_is_number(sv)) continue;   /* no score of this category: unknown */
         d->score[c] = json_number_value(sv);
@@ -144,7 +157,7 @@ int classify_eval_run(engine *e, const task *t, size_t n_docs, int jobs, classif
         for (int c = 0; c < k; c++) d->score[c] = NAN;
         const json_t *doc = json_array_get(t->eval_docs, i);
         for (int c = 0; c < k; c++) {
-            d->label[c] = label_of(json_object_get(doc, t->classify.keys[c]));
+            d->label[c] = label_of(json_object_get(doc, t->classify.keys[c]), t->classify.positive);
             if (d->label[c] == -2 && !d->error)
                 d->error = tt_asprintf("label '%s' is not 0 or 1 (or missing, for unknown)", t->classify.keys[c]);
         }
@@ -203,8 +216,9 @@ json_t *classify_eval_doc_scores(const classify_eval *ev, const task *t, size_t 
 
 /* ---- scores -------------------------------------------------------------------------- */
 
-static const char *const metric_names[] = {"precision", "recall", "f1", "auroc", "auprc"};
-#define N_METRICS 5
+static const char *const metric_names[] = {"precision", "recall", "f1", "accuracy", "macro_f1", "auroc", "auprc"};
+#define N_METRICS 7
+enum { M_PRECISION, M_RECALL, M_F1, M_ACCURACY, M_MACRO_F1, M_AUROC, M_AUPRC };
 
 /* One category's statistic over rows (documents with its label and a score). */
 typedef struct cat_ctx {
@@ -224,11 +238,25 @@ static double cat_statistic(void *ctx, const size_t *idx, size_t n)
         c->labels[k] = d->label[c->cat];
         c->preds[k] = d->pred[c->cat];
     }
-    if (c->metric >= 3)
-        return c->metric == 3 ? classify_auroc(c->scores, c->labels, n) : classify_average_precision(c->scores, c->labels, n);
+    if (c->metric == M_AUROC) return classify_auroc(c->scores, c->labels, n);
+    if (c->metric == M_AUPRC) return classify_average_precision(c->scores, c->labels, n);
     classify_prf p;
     classify_prf_compute(c->preds, c->labels, n, &p);
-    return c->metric == 0 ? p.precision : c->metric == 1 ? p.recall : p.f1;
+    switch (c->metric) {
+    case M_PRECISION: return p.precision;
+    case M_RECALL: return p.recall;
+    case M_F1: return p.f1;
+    case M_ACCURACY: return n ? (double)(p.tp + p.tn) / (double)n : NAN;
+    default: {   /* the F1 of each class, averaged (sklearn's f1_score average="macro") */
+        for (size_t k = 0; k < n; k++) {
+            c->preds[k] = !c->preds[k];
+            c->labels[k] = !c->labels[k];
+        }
+        classify_prf q;
+        classify_prf_compute(c->preds, c->labels, n, &q);
+        return (p.f1 + q.f1) / 2;
+    }
+    }
 }
 
 static void set_col(score_result *out, int col, const char *metric, const char *filter, double v, double se, int n)
@@ -242,10 +270,44 @@ static void set_col(score_result *out, int col, const char *metric, const char *
     out->hib[col] = 1;
 }
 
+/* The distinct values of field over the documents, first seen first
+ * (a missing field is ""); *rows_of[v] lists v's documents. */
+typedef struct group_vals {
+    char **vals;
+    size_t n;
+} group_vals;
+
+static void group_values(const task *t, const classify_eval *ev, const char *field, group_vals *g, size_t *which)
+{
+    memset(g, 0, sizeof *g);
+    for (size_t i = 0; i < ev->n_docs; i++) {
+        const json_t *v = json_object_get(json_array_get(t->eval_docs, i), field);
+        char *text = v && !json_is_null(v) ? template_value_text(v) : tt_strdup("");
+        size_t k = 0;
+        while (k < g->n && strcmp(g->vals[k], text)) k++;
+        if (k == g->n) {
+            g->vals = tt_realloc(g->vals, (g->n + 1) * sizeof *g->vals);
+            g->vals[g->n++] = text;
+        } else {
+            free(text);
+        }
+        which[i] = k;
+    }
+}
+
 void classify_eval_score(const classify_eval *ev, const task *t, const stats_opts *so, score_result *out)
 {
     memset(out, 0, sizeof *out);
-    int k = ev->n_cat, n_cols = (k + 1) * N_METRICS;
+    int k = ev->n_cat, n_macro = k > 1 ? N_METRICS : 0;   /* one category: no mean to take */
+    int n_cols = k * N_METRICS + n_macro;
+    /* group_by: an accuracy of the first category per value of each field */
+    group_vals *groups = tt_calloc((size_t)t->classify.n_group_by + 1, sizeof *groups);
+    size_t **which = tt_calloc((size_t)t->classify.n_group_by + 1, sizeof *which);
+    for (int g = 0; g < t->classify.n_group_by; g++) {
+        which[g] = tt_calloc(ev->n_docs + 1, sizeof **which);
+        group_values(t, ev, t->classify.group_by[g], &groups[g], which[g]);
+        n_cols += (int)groups[g].n;
+    }
     out->ok = 1;
     out->n_docs = ev->n_docs;
     out->n_cols = n_cols;
@@ -287,10 +349,35 @@ void classify_eval_score(const classify_eval *ev, const task *t, const stats_opt
             }
         }
     }
-    for (int m = 0; m < N_METRICS; m++) {
+    for (int m = 0; m < n_macro; m++) {
         int col = k * N_METRICS + m;
         set_col(out, col, metric_names[m], "macro", macro_n[m] ? macro[m] / macro_n[m] : NAN, NAN, macro_n[m]);
     }
+    int col = k * N_METRICS + n_macro;
+    c.cat = 0;
+    c.metric = M_ACCURACY;
+    for (int g = 0; g < t->classify.n_group_by; g++) {
+        for (size_t v = 0; v < groups[g].n; v++, col++) {
+            size_t n = 0;
+            for (size_t i = 0; i < ev->n_docs; i++) {
+                const classify_doc *d = &ev->docs[i];
+                if (which[g][i] == v && !d->error && d->label[0] >= 0 && !isnan(d->score[0])) rows[n++] = i;
+            }
+            char *filter = tt_asprintf("%s=%s", t->classify.group_by[g], groups[g].vals[v]);
+            double val = n ? cat_statistic(&c, all, n) : NAN;
+            double se = so && so->bootstrap_iters > 0
+                            ? embed_bootstrap_stderr(cat_statistic, &c, n, so->bootstrap_iters, so->seed + (uint64_t)col)
+                            : NAN;
+            set_col(out, col, "accuracy", filter, val, se, (int)n);
+            if (n == 0) out->note[col] = tt_strdup("N/A: no scored document has this value");
+            free(filter);
+        }
+        for (size_t v = 0; v < groups[g].n; v++) free(groups[g].vals[v]);
+        free(groups[g].vals);
+        free(which[g]);
+    }
+    free(groups);
+    free(which);
     free(c.scores);
     free(c.labels);
     free(c.preds);

@@ -13,9 +13,12 @@
  *
  * Scores: for each category (the filter column is the label field, e.g.
  * "S"), over the documents that carry its label (a missing label is
- * unknown, never 0): precision, recall, f1 (of the predictions), auroc and
- * auprc (judges/classify_metrics.h, from the scores); and under the filter
- * "macro" the mean of each over the categories that have it. Standard
+ * unknown, never 0): precision, recall, f1, accuracy and macro_f1 (the
+ * mean of both classes' F1) of the predictions, auroc and auprc
+ * (judges/classify_metrics.h, from the scores); with several categories,
+ * under the filter "macro" the mean of each over the categories that have
+ * it; for each classify.group_by field, the first category's accuracy per
+ * value of the field (filter "FIELD=VALUE"). Standard
  * errors by bootstrap over the labelled documents. A document whose
  * request failed is not scored (its sample says why); one for which the
  * classifier gave no score of a category does not count for that

@@ -453,7 +453,21 @@ static int parse_classify(const src_set *s, const json_t *v, task *t, char *err)
             if (!json_is_number(x) || json_number_value(x) < 0 || json_number_value(x) > 1)
                 rc = field_fail(s, k, err, "must be a number from 0 to 1");
             else c->threshold = json_number_value(x);
-        } else rc = field_fail(s, k, err, "is not a classify key (categories, via, threshold)");
+        } else if (!strcmp(k, "positive")) {
+            rc = get_string(s, k, x, &c->positive, err);
+        } else if (!strcmp(k, "group_by")) {
+            size_t gi;
+            json_t *gv;
+            if (!json_is_array(x)) rc = field_fail(s, k, err, "must be a list of field names");
+            else json_array_foreach(x, gi, gv) {
+                if (!json_is_string(gv)) {
+                    rc = field_fail(s, k, err, "must be a list of field names");
+                    break;
+                }
+                c->group_by = tt_realloc(c->group_by, (size_t)(c->n_group_by + 1) * sizeof *c->group_by);
+                c->group_by[c->n_group_by++] = tt_strdup(json_string_value(gv));
+            }
+        } else rc = field_fail(s, k, err, "is not a classify key (categories, via, threshold, positive, group_by)");
     }
     if (!rc && c->n == 0) rc = field_fail(s, "classify", err, "needs \"categories\": {label field: category}");
     return rc;
@@ -804,6 +818,9 @@ void task_free(task *t)
     }
     free(t->classify.keys);
     free(t->classify.names);
+    free(t->classify.positive);
+    for (int i = 0; i < t->classify.n_group_by; i++) free(t->classify.group_by[i]);
+    free(t->classify.group_by);
     json_decref(t->fewshot_samples);
     free(t->shot_doc_to_text);
     json_decref(t->shot_doc_to_target);

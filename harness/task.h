@@ -52,10 +52,15 @@
  *                       the classifier's category, ...}, "via": "moderation"
  *                       (default) | "chat", "threshold": number (moderation:
  *                       a score at or above it is positive; default the
- *                       classifier's own decision)}; a document's label
+ *                       classifier's own decision), "positive": the label
+ *                       text that means 1 (labels are texts then: any other
+ *                       is 0), "group_by": [fields: an accuracy per value of
+ *                       each, of the first category]}; a document's label
  *                       field is 0/1 (or false/true, "0"/"1"); a missing one
  *                       means unknown: that document does not count for
- *                       that category
+ *                       that category. The category "flagged" is the
+ *                       moderation's overall decision (score: its highest
+ *                       category score)
  *   transcription       (output_type transcription) {"audio": template of
  *                       the audio file's path (relative to the task file's
  *                       folder), "language": "en" (a hint passed to the
@@ -169,6 +174,9 @@ typedef struct task_classify {
     int n;
     double threshold;          /* moderation: score >= threshold is positive; < 0: the classifier's own
                                   decision (its "categories" booleans) */
+    char *positive;            /* labels are texts: this one is 1, any other 0 (NULL: labels are 0/1) */
+    char **group_by;           /* fields whose values get an accuracy each (of the first category) */
+    int n_group_by;
 } task_classify;
 
 /* output_type embedding: what the vectors are scored on (the task's

@@ -232,11 +232,18 @@ with open("mod.jsonl", "w") as f:
         if i % 5 == 0: rec["S"] = 1 - rec["S"]      # the classifier is not always right
         if i % 7 == 0: del rec["H"]                 # unknown, not 0
         if i % 11 == 0: rec["V"] = None             # unknown too
+        rec["kind"] = "bad" if any(w in text for w in ("kiss", "hate", "kill", "blood", "idiot")) else "fine"
+        if i % 4 == 0: rec["kind"] = "fine"         # (labels a classifier gets wrong)
+        rec["topic"] = ["a", "b", "c"][i % 3]
         f.write(json.dumps(rec) + "\n")
 PY
 cat > mod.json <<'JSON'
 {"name": "mod_test", "version": 1, "dataset": {"path": "mod.jsonl"}, "output_type": "classify",
  "classify": {"categories": {"S": "sexual", "H": "hate", "V": "violence"}}, "doc_to_text": "{{prompt}}"}
+JSON
+cat > modgroups.json <<'JSON'
+{"name": "mod_groups", "version": 1, "dataset": {"path": "mod.jsonl"}, "output_type": "classify",
+ "classify": {"categories": {"kind": "flagged"}, "positive": "bad", "group_by": ["topic"]}, "doc_to_text": "{{prompt}}"}
 JSON
 cat > modchat.json <<'JSON'
 {"name": "mod_chat", "version": 1, "dataset": {"path": "mod.jsonl"}, "output_type": "classify",
@@ -249,7 +256,7 @@ m = json.load(open(sys.argv[1]))
 m["models"]["mod"] = {"spec": "openai:omni-moderation-latest", "base_url": sys.argv[2], "timeout_s": 1, "max_retries": 6}
 json.dump(m, open(sys.argv[1], "w"))
 PY
-"$TIANTI_BIN" run --task mod.json --task modchat.json --model mod --models models.json --db mod.db -q --format json \
+"$TIANTI_BIN" run --task mod.json --task modchat.json --task modgroups.json --model mod --models models.json --db mod.db -q --format json \
   -j 4 --bootstrap 100 > mod.out 2> mod.err || { cat mod.err; fail "moderation run failed"; }
 /usr/bin/python3 - mod.out "$TIANTI_SOURCE_DIR" <<'PY' || fail "moderation metrics differ from the values worked out here"
 import json, sys
@@ -296,6 +303,19 @@ for task, via in (("mod_test", "moderation"), ("mod_chat", "chat")):
         assert "%s_stderr,%s" % ("auroc", key) in res
     for m, vs in macro.items():
         near(res["%s,macro" % m], sum(vs) / len(vs), (task, m, "macro"))
+# "flagged": the overall decision (any category at 0.5), scored by the highest category score; text labels with
+# "positive"; accuracy and macro F1; accuracy per topic
+res = d["results"]["mod_groups"]
+lab = [int(r["kind"] == "bad") for r in recs]
+s = [max(moderation_scores(r["prompt"]).values()) for r in recs]
+pred = [x >= 0.5 for x in s]
+near(res["auprc,kind"], auprc(s, lab), "flagged auprc")
+near(res["accuracy,kind"], sum(p == l for p, l in zip(pred, lab)) / len(lab), "accuracy")
+f_pos = prf(pred, lab)[2]; f_neg = prf([not p for p in pred], [1 - l for l in lab])[2]
+near(res["macro_f1,kind"], (f_pos + f_neg) / 2, "macro f1")
+for topic in "abc":
+    idx = [i for i, r in enumerate(recs) if r["topic"] == topic]
+    near(res["accuracy,topic=%s" % topic], sum(pred[i] == lab[i] for i in idx) / len(idx), "accuracy " + topic)
 # labelled counts: H unknown for i % 7 == 0 (9 of 60), V for i % 11 == 0 (6 of 60)
 assert d["usage_by_task"]["mod_test"]["requests"] == 60, d["usage_by_task"]
 PY
