@@ -404,6 +404,35 @@ static void test_dataset_load_entry_search_order_and_sha(void **state)
     free(cd);
 }
 
+/* "align": two files joined row by row (STS-B and its translation). */
+static void test_dataset_load_entry_align(void **state)
+{
+    (void)state;
+    free(write_tmp("al/en.csv", "s1,s2\nA cat.,A dog.\nRain.,Sun.\n", 31));
+    free(write_tmp("al/zh.csv", "s1,s2\n猫。,狗。\n雨。,太阳。\n", 37));
+    free(write_tmp("al/short.csv", "s1,s2\n猫。,狗。\n", 20));
+    dataset_options o = { .base_dir = tmpdir, .offline = 1 };
+    json_t *docs = json_array(), *hashes = json_array();
+    char err[TT_ERR_SIZE] = "";
+    json_t *e = json_pack("{s:s, s:{s:s, s:s}}", "path", "al/en.csv", "align", "entry", "al/zh.csv", "prefix", "zh_");
+    assert_int_equal(dataset_load_entry(e, &o, docs, hashes, err), TT_OK);
+    assert_int_equal(json_array_size(docs), 2);
+    assert_string_equal(field(docs, 1, "s1"), "Rain.");
+    assert_string_equal(field(docs, 1, "zh_s2"), "太阳。");
+    assert_int_equal(json_array_size(hashes), 2);   /* both files are part of the task's identity */
+    json_decref(e);
+    e = json_pack("{s:s, s:{s:s, s:s}}", "path", "al/en.csv", "align", "entry", "al/short.csv", "prefix", "zh_");
+    assert_int_equal(dataset_load_entry(e, &o, docs, NULL, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "joins 2 records to 1"));
+    json_decref(e);
+    e = json_pack("{s:s, s:{s:s}}", "path", "al/en.csv", "align", "entry", "al/zh.csv");
+    assert_int_equal(dataset_load_entry(e, &o, docs, NULL, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "'align' must be"));
+    json_decref(e);
+    json_decref(docs);
+    json_decref(hashes);
+}
+
 static void test_dataset_load_entry_glob_sorted(void **state)
 {
     (void)state;
@@ -575,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_dataset_zip_member_stored_and_deflated),
         cmocka_unit_test(test_dataset_load_entry_search_order_and_sha),
         cmocka_unit_test(test_dataset_load_entry_glob_sorted),
+        cmocka_unit_test(test_dataset_load_entry_align),
         cmocka_unit_test(test_dataset_load_entry_file_url_downloads_and_checks),
         cmocka_unit_test(test_dataset_load_entry_zip_member_via_url),
         cmocka_unit_test(test_dataset_parse_random_input_never_crashes),

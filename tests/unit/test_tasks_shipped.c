@@ -112,11 +112,12 @@ static void test_tasks_shipped_all_parse(void **state)
             assert_string_equal(base, want);
             free(want);
             /* its metrics and filters are ones metrics.c and filter.c accept
-             * (an embedding or classification task's are fixed: harness/embed_eval.h,
-             * harness/classify_eval.h) */
+             * (an embedding, classification or transcription task's are fixed:
+             * harness/embed_eval.h, classify_eval.h, transcribe_eval.h) */
             metric_spec *ms = NULL;
             int nm = 0;
-            int fixed = t->output_type == TASK_EMBEDDING || t->output_type == TASK_CLASSIFY;
+            int fixed = t->output_type == TASK_EMBEDDING || t->output_type == TASK_CLASSIFY ||
+                        t->output_type == TASK_TRANSCRIPTION;
             int mrc = fixed ? (nm = 1, 0)
                       : t->metrics ? metric_spec_parse(t->metrics, &ms, &nm, err)
                                    : metric_spec_defaults(task_output_type_name(t->output_type), &ms, &nm, err);
