@@ -53,6 +53,7 @@ typedef struct run_ctx {
     const task *t;
     classify_eval *ev;
     const size_t *todo;          /* item -> document */
+    task_instance *ins;          /* chat: each document's request, built before the workers start */
     atomic_int stop;
     pthread_mutex_t mu;
     int rc;
@@ -103,14 +104,8 @@ static int classify_one(void *ctx, size_t item, int worker)
             st = TT_OK;
         }
     } else {
-        task_instance in;
-        st = task_build(t, i, &in, err);
-        if (st != TT_OK) {
-            d->error = tt_strdup(err);
-            return 0;
-        }
         engine_response r;
-        st = engine_complete(rc->e, &in.requests[0], &r, err);
+        st = engine_complete(rc->e, &rc->ins[i].requests[0], &r, err);
         if (st == TT_OK && r.error) d->error = tt_strdup(r.error);
         else if (st == TT_OK) {
             d->reply = tt_strdup(r.text ? r.text : "");
@@ -125,7 +120,6 @@ static int classify_one(void *ctx, size_t item, int worker)
             d->reasoning_tokens = r.reasoning_tokens;
         }
         engine_response_free(&r);
-        task_instance_free(&in);
     }
     if (st != TT_OK) {   /* the engine cannot go on: stop, say why once */
         pthread_mutex_lock(&rc->mu);
@@ -147,6 +141,8 @@ int classify_eval_run(engine *e, const task *t, size_t n_docs, int jobs, classif
     ev->n_cat = k;
     ev->n_docs = n_docs;
     ev->docs = tt_calloc(n_docs + 1, sizeof *ev->docs);
+    /* the instances are built here, in one thread: templates are not rendered by the workers */
+    task_instance *ins = tt_calloc(n_docs + 1, sizeof *ins);
     for (size_t i = 0; i < n_docs; i++) {
         classify_doc *d = &ev->docs[i];
         d->doc_index = i;
@@ -161,24 +157,24 @@ int classify_eval_run(engine *e, const task *t, size_t n_docs, int jobs, classif
             if (d->label[c] == -2 && !d->error)
                 d->error = tt_asprintf("label '%s' is not 0 or 1 (or missing, for unknown)", t->classify.keys[c]);
         }
-        task_instance in;
         char berr[TT_ERR_SIZE];
-        if (task_build(t, i, &in, berr) != TT_OK) {
+        if (task_build(t, i, &ins[i], berr) != TT_OK) {
             if (!d->error) d->error = tt_strdup(berr);
             continue;
         }
-        d->text = tt_strdup(in.prompt ? in.prompt : "");
-        task_instance_free(&in);
+        d->text = tt_strdup(ins[i].prompt ? ins[i].prompt : "");
     }
     /* documents that can be asked */
     size_t *todo = tt_calloc(n_docs + 1, sizeof *todo), n_todo = 0;
     for (size_t i = 0; i < n_docs; i++)
         if (!ev->docs[i].error) todo[n_todo++] = i;
-    run_ctx rc = {.e = e, .t = t, .ev = ev, .todo = todo};
+    run_ctx rc = {.e = e, .t = t, .ev = ev, .todo = todo, .ins = ins};
     pthread_mutex_init(&rc.mu, NULL);
     atomic_init(&rc.stop, 0);
     tt_parallel_for(n_todo, jobs > 0 ? jobs : 1, classify_one, &rc);
     pthread_mutex_destroy(&rc.mu);
+    for (size_t i = 0; i < n_docs; i++) task_instance_free(&ins[i]);
+    free(ins);
     free(todo);
     if (rc.rc != TT_OK) return tt_fail(err, rc.rc, "%s", rc.err);
     return TT_OK;
