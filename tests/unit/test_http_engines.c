@@ -809,6 +809,60 @@ static void test_openai_reasoning_settings(void **state)
     fault_stop(&fs);
 }
 
+/* engine_embed_batch through /v1/embeddings: 600 texts go in requests of
+ * at most 256 inputs (256 + 256 + 88), every vector comes back under its
+ * own input (the server lists them in reverse order; "index" says which),
+ * equal texts get equal vectors. */
+static void test_openai_embeddings_batched(void **state)
+{
+    (void)state;
+    fault fs;
+    if (fault_start(&fs))
+        fail_msg("cannot start /usr/bin/python3 $TIANTI_SOURCE_DIR/tests/tools/fault_server.py");
+    char base[96];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/clean/v1", fs.port);
+    engine *e = open_engine("openai:embed-test", base, 5, 0);
+    enum { N = 600 };
+    char *texts[N];
+    float *vecs[N];
+    for (int i = 0; i < N; i++) texts[i] = tt_asprintf("word%d common", i % 300);
+    int dim = 0;
+    long tokens = 0;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(engine_embed_batch(e, (const char *const *)texts, N, vecs, &dim, &tokens, err), TT_OK);
+    assert_int_equal(dim, 8);
+    assert_int_equal(tokens, 2 * N);   /* two words each */
+    for (int i = 0; i < N; i++) {
+        double sum = 0;
+        for (int k = 0; k < dim; k++) sum += vecs[i][k];
+        assert_true(sum == 2.0);       /* one count per word */
+        if (i >= 300) assert_memory_equal(vecs[i], vecs[i - 300], (size_t)dim * sizeof(float));
+    }
+    for (int i = 0; i < N; i++) {
+        free(vecs[i]);
+        free(texts[i]);
+    }
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/embed_stats", fs.port);
+    http_client_config cfg;
+    http_client_config_default(&cfg);
+    http_client *c;
+    assert_int_equal(http_client_create(&cfg, &c, err), TT_OK);
+    http_call_spec spec = {.method = "GET", .url = url};
+    http_result res;
+    assert_int_equal(http_call(c, &spec, &res), TT_OK);
+    json_t *st = json_loadb(res.body, res.body_len, 0, NULL);
+    http_result_free(&res);
+    http_client_free(c);
+    assert_int_equal(json_integer_value(json_object_get(st, "requests")), 3);
+    json_t *inputs = json_object_get(st, "inputs");
+    assert_int_equal(json_integer_value(json_array_get(inputs, 0)), 256);
+    assert_int_equal(json_integer_value(json_array_get(inputs, 2)), 88);
+    json_decref(st);
+    engine_close(e);
+    fault_stop(&fs);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -823,6 +877,7 @@ int main(void)
         cmocka_unit_test(test_engines_against_fault_server),
         cmocka_unit_test(test_api_key_never_leaks),
         cmocka_unit_test(test_openai_reasoning_settings),
+        cmocka_unit_test(test_openai_embeddings_batched),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
