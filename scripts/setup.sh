@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # setup.sh — installs what Tianti needs from Debian's packages (when
-# missing) and builds it.
+# missing), synthesises the speech demo's audio (espeak-ng) and builds it.
 # Usage: scripts/setup.sh [--test] [--bench] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
 #   --test      also install what the tests need: jq, numpy, clang and its
 #               libFuzzer runtime, man-db (man -l renders the man page),
@@ -44,7 +44,8 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev libyaml-dev libbz2-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
+          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev libyaml-dev libbz2-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3
+          espeak-ng)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium jq python3-numpy clang libclang-rt-dev postgresql man-db groff-base dpkg-dev)
   # Node.js for the browser test: Debian's, unless a node and npm are already there
@@ -66,6 +67,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" 2>&1 |
     { grep --line-buffered -E '^(Unpacking|Setting up|E:)' || true; }
   echo "setup: installed"
+fi
+
+# the speech demo's audio, spoken offline by espeak-ng from the project's
+# own sentences (tasks/speech_demo/gen_audio.py; tasks/speech_demo/audio/ is
+# not in git)
+if [ ! -f tasks/speech_demo/audio/zh-04.wav ]; then
+  python3 tasks/speech_demo/gen_audio.py
 fi
 
 # the browser test drives Chromium through playwright-core (tests/browser/package-lock.json)
