@@ -5,6 +5,7 @@
  * every store error is reported and exits with status 1.
  */
 #include "cli/cli.h"
+#include "engines/registry.h"
 #include "store/store.h"
 #include "core/utf8.h"
 #include "core/escape.h"
@@ -18,7 +19,11 @@
 static const char *const usage[] = {
     "tianti results [--db FILE] [--run ID] [--format table|json|csv]",
     "tianti results --compare [--db FILE] [--run ID]",
+    "tianti results --usage [--db FILE] [--run ID] [--format table|json|csv]",
     "",
+    "--usage shows, per run, model and task, the documents, prompt, completion and reasoning tokens",
+    "(completion includes reasoning) and the cost in USD at the model's price in models.json",
+    "(\"price\": {\"input_per_mtok\", \"output_per_mtok\"}; blank without one).",
     "--compare shows a column per model: without --run, each model's newest result for each",
     "task across all runs; with --run, that run's.",
     NULL,
@@ -271,15 +276,69 @@ static int print_row(void *ctx, const store_metric_row *m, char *err)
     return TT_OK;
 }
 
+/* ---- --usage -------------------------------------------------------------------- */
+
+static int print_usage_row(void *ctx, const store_usage_row *u, char *err)
+{
+    (void)err;
+    listing_ctx *lc = ctx;
+    double pin, pout;
+    registry_price_from_params(u->params_json, &pin, &pout);
+    double cost = registry_cost_usd(pin, pout, (long)u->prompt_tokens, (long)u->completion_tokens);
+    if (!lc->header_done) {
+        lc->header_done = 1;
+        if (!strcmp(lc->format, "table"))
+            printf("| %-4s | %-28s | %-26s | %6s | %6s | %10s | %10s | %10s | %10s |\n"
+                   "|------|------------------------------|----------------------------|--------|--------|------------|"
+                   "------------|------------|------------|\n",
+                   "run", "model", "task", "docs", "failed", "prompt", "completion", "reasoning", "cost_usd");
+        else if (!strcmp(lc->format, "csv"))
+            printf("run,model,spec,task,docs,failed,prompt_tokens,completion_tokens,reasoning_tokens,cost_usd,latency_s\n");
+    }
+    lc->count++;
+    if (!strcmp(lc->format, "table")) {
+        char c[32] = "";
+        if (!isnan(cost)) snprintf(c, sizeof c, "%.6f", cost);
+        printf("| %-4lld | %-28s | %-26s | %6lld | %6lld | %10lld | %10lld | %10lld | %10s |\n", (long long)u->run_id,
+               u->model_name, u->task_name, (long long)u->samples, (long long)u->failed, (long long)u->prompt_tokens,
+               (long long)u->completion_tokens, (long long)u->reasoning_tokens, c);
+    } else if (!strcmp(lc->format, "csv")) {
+        printf("%lld,", (long long)u->run_id);
+        tt_csv_field_fput(stdout, u->model_name); fputc(',', stdout);
+        tt_csv_field_fput(stdout, u->model_spec); fputc(',', stdout);
+        tt_csv_field_fput(stdout, u->task_name);
+        printf(",%lld,%lld,%lld,%lld,%lld,", (long long)u->samples, (long long)u->failed, (long long)u->prompt_tokens,
+               (long long)u->completion_tokens, (long long)u->reasoning_tokens);
+        if (!isnan(cost)) printf("%.17g", cost);
+        printf(",%.17g\n", u->latency_s);
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "run", json_integer((json_int_t)u->run_id));
+        json_object_set_new(o, "model", json_string(u->model_name));
+        json_object_set_new(o, "spec", json_string(u->model_spec));
+        json_object_set_new(o, "task", json_string(u->task_name));
+        json_object_set_new(o, "docs", json_integer((json_int_t)u->samples));
+        json_object_set_new(o, "failed", json_integer((json_int_t)u->failed));
+        json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)u->prompt_tokens));
+        json_object_set_new(o, "completion_tokens", json_integer((json_int_t)u->completion_tokens));
+        json_object_set_new(o, "reasoning_tokens", json_integer((json_int_t)u->reasoning_tokens));
+        json_object_set_new(o, "cost_usd", isnan(cost) ? json_null() : json_real(cost));
+        json_object_set_new(o, "latency_s", json_real(u->latency_s));
+        json_array_append_new(lc->rows, o);
+    }
+    return TT_OK;
+}
+
 int cmd_results(int argc, char **argv)
 {
     const char *db = NULL, *format = "table";
-    int run = 0, compare = 0;
+    int run = 0, compare = 0, show_usage = 0;
     const cli_option opts[] = {
         {OPT_FLAG, 0, "compare", &compare, NULL, "one column per model: each one's newest result per task (or --run's)", 0},
         {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
         {OPT_INT, 0, "run", &run, "ID", "only this run", 0},
         {OPT_STRING, 'f', "format", &format, "FMT", "table (default), json or csv", 0},
+        {OPT_FLAG, 0, "usage", &show_usage, NULL, "tokens and cost per run, model and task instead of metrics", 0},
         CLI_OPT_END,
     };
     int prc = cli_parse(argc, argv, usage, opts, NULL);
@@ -318,14 +377,14 @@ int cmd_results(int argc, char **argv)
     }
     json_t *rows = json_array();
     listing_ctx lc = {format, rows, 0, 0};
-    rc = store_results_each(s, run, print_row, &lc, err);
+    rc = show_usage ? store_usage_each(s, run, print_usage_row, &lc, err) : store_results_each(s, run, print_row, &lc, err);
     if (rc != TT_OK) {
         cli_error("results: %s", err);
         json_decref(rows);
         store_close(s);
         return 1;
     }
-    print_header(&lc);   /* the header of an empty listing */
+    if (!show_usage) print_header(&lc);   /* the header of an empty listing */
     if (!strcmp(format, "json")) {
         json_dumpf(rows, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         fputc('\n', stdout);

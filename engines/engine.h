@@ -46,7 +46,8 @@ enum engine_cap {
                                               mean-pooled and L2-normalised) */
     ENGINE_CAP_MODERATE = 1 << 6,          /* engine_moderate() */
     ENGINE_CAP_STREAM = 1 << 7,            /* calls on_token while generating */
-    ENGINE_CAP_TOKEN_IDS = 1 << 8          /* takes a prompt as token ids (engine_request.prompt_ids) */
+    ENGINE_CAP_TRANSCRIBE = 1 << 8,        /* engine_transcribe(): speech to text */
+    ENGINE_CAP_TOKEN_IDS = 1 << 9          /* takes a prompt as token ids (engine_request.prompt_ids) */
 };
 
 /* The scoring rule log-likelihoods follow (docs/scoring.md: lm-eval's
@@ -145,7 +146,9 @@ typedef struct engine_response {
     engine_top_logprob *top_logprobs;
     int top_k;
     int prompt_tokens;       /* usage, when known (else -1) */
-    int completion_tokens;
+    int completion_tokens;   /* includes reasoning_tokens (OpenAI bills them as output) */
+    int reasoning_tokens;    /* of completion_tokens, those a reasoning model spent thinking
+                                (usage.completion_tokens_details.reasoning_tokens); 0: none or unknown */
     double latency_s;        /* whole request */
     double first_token_s;    /* time to first output token, < 0 if unknown */
     char *finish_reason;     /* "stop", "length", ... (owned, may be NULL) */
@@ -175,6 +178,12 @@ typedef struct engine_options {
     int max_retries;           /* < 0 = default */
     int context_length;        /* built-in engine: KV cache size; 0 = model's */
     int verbose;
+    /* OpenAI-compatible engines, for reasoning models (o-series), which
+     * refuse max_tokens, temperature and top_p (models.json, registry.h): */
+    const char *max_tokens_param;  /* the name the output-token limit is sent under:
+                                      NULL = "max_tokens", or "max_completion_tokens" */
+    int omit_sampling;             /* 1: send neither temperature nor top_p */
+    const char *reasoning_effort;  /* sent as reasoning_effort when non-NULL ("low", ...) */
 } engine_options;
 
 /* The table entry an engine kind provides (engine.c holds the table). */
@@ -226,6 +235,17 @@ struct engine {
      * request cache's identity, harness/executor.h). Set by the kind's open
      * with tt_strdup; freed by engine_close. */
     char *endpoint;
+    /* NULL, or the kind's way to embed many texts per request (set by its
+     * open; engine_embed_batch otherwise calls vt->embed per text): as
+     * engine_embed_batch says. */
+    int (*embed_batch)(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                       char *err);
+    /* NULL, or the kind's moderation with scores (set by its open): as
+     * engine_moderation_scores says. */
+    int (*moderation_scores)(engine *e, const char *text, char **result_json, char *err);
+    /* NULL, or the kind's speech recognition (set by its open): as
+     * engine_transcribe says. */
+    int (*transcribe)(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err);
 };
 
 void engine_options_default(engine_options *opt);
@@ -267,11 +287,30 @@ unsigned engine_cap_for_request(enum engine_request_kind kind);
  * (a recorded failure); nonzero only when the engine cannot continue. */
 int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err);
 int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err);
+/* Vectors of n texts: vecs[i] (caller frees each) has *dim floats, the same
+ * for every text. *prompt_tokens (may be NULL) gets the tokens the server
+ * reported using, or -1 when unknown. An HTTP engine sends them in as few
+ * requests as the API allows (openai: at most 256 inputs and about 64k
+ * tokens per /embeddings request); other engines embed text by text. On
+ * failure no vector is left allocated. */
+int engine_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                       char *err);
 /* Tokenizer access (`tianti serve` /tokenize, /detokenize): TT_ERR_UNSUPPORTED
  * for engines without one. *ids / *text are owned by the caller. */
 int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err);
 int engine_detokenize(engine *e, const int *ids, int n, int render_special, char **text, char *err);
 int engine_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err);
+/* The moderation of text with the classifier's scores, as OpenAI's
+ * /moderations gives results[0]: {"flagged": bool, "categories": {name:
+ * bool}, "category_scores": {name: number}} (*result_json owned by the
+ * caller). TT_ERR_UNSUPPORTED for engines without one. */
+int engine_moderation_scores(engine *e, const char *text, char **result_json, char *err);
+/* Speech recognition of the audio file at audio_path (language: an ISO
+ * 639-1 hint such as "en", or NULL): resp->text the transcript, with usage
+ * and latency when known; a failed request is resp->error (TT_OK
+ * returned), as engine_complete. TT_ERR_UNSUPPORTED for engines without
+ * one. Free resp with engine_response_free. */
+int engine_transcribe(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err);
 int engine_get_stats(engine *e, engine_stats *out);
 
 void engine_response_free(engine_response *r);

@@ -49,7 +49,7 @@ void engine_caps_string(unsigned caps, char *out, size_t n)
         {ENGINE_CAP_GENERATE, "generate"}, {ENGINE_CAP_CHAT, "chat"},
         {ENGINE_CAP_LOGLIKELIHOOD, "loglikelihood"}, {ENGINE_CAP_LOGLIKELIHOOD_ROLLING, "loglikelihood_rolling"},
         {ENGINE_CAP_IMAGE, "image"}, {ENGINE_CAP_EMBED, "embed"}, {ENGINE_CAP_MODERATE, "moderate"},
-        {ENGINE_CAP_STREAM, "stream"}, {ENGINE_CAP_TOKEN_IDS, "token_ids"}};
+        {ENGINE_CAP_STREAM, "stream"}, {ENGINE_CAP_TRANSCRIBE, "transcribe"}, {ENGINE_CAP_TOKEN_IDS, "token_ids"}};
     size_t used = 0;
     if (n) out[0] = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -98,6 +98,50 @@ int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err)
     if (!e->vt->embed || !(engine_caps(e) & ENGINE_CAP_EMBED))
         return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no embeddings", e->spec);
     return e->vt->embed(e, text, vec, dim, err);
+}
+
+int engine_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                       char *err)
+{
+    for (int i = 0; i < n; i++) vecs[i] = NULL;
+    *dim = 0;
+    if (prompt_tokens) *prompt_tokens = -1;
+    if (!(e->vt->embed || e->embed_batch) || !(engine_caps(e) & ENGINE_CAP_EMBED))
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no embeddings", e->spec);
+    if (n <= 0) return TT_OK;
+    if (e->embed_batch) return e->embed_batch(e, texts, n, vecs, dim, prompt_tokens, err);
+    int rc = TT_OK;
+    for (int i = 0; i < n && rc == TT_OK; i++) {
+        int d = 0;
+        rc = e->vt->embed(e, texts[i], &vecs[i], &d, err);
+        if (rc == TT_OK && i > 0 && d != *dim)
+            rc = tt_fail(err, TT_ERR_ENGINE, "model '%s' gave vectors of %d and %d dimensions", e->spec, *dim, d);
+        *dim = d;
+    }
+    if (rc != TT_OK)
+        for (int i = 0; i < n; i++) {
+            free(vecs[i]);
+            vecs[i] = NULL;
+        }
+    return rc;
+}
+
+int engine_moderation_scores(engine *e, const char *text, char **result_json, char *err)
+{
+    *result_json = NULL;
+    if (!e->moderation_scores || !(engine_caps(e) & ENGINE_CAP_MODERATE))
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no moderation scores", e->spec);
+    return e->moderation_scores(e, text, result_json, err);
+}
+
+int engine_transcribe(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->prompt_tokens = resp->completion_tokens = -1;
+    resp->first_token_s = -1;
+    if (!e->transcribe || !(engine_caps(e) & ENGINE_CAP_TRANSCRIBE))
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' has no speech recognition", e->spec);
+    return e->transcribe(e, audio_path, language, resp, err);
 }
 
 int engine_tokenize(engine *e, const char *text, int add_special, int **ids, int *n, char *err)

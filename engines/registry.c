@@ -124,7 +124,8 @@ void registry_free(registry *r)
 
 /* The settings a model takes (models.json entries, --model_args). */
 static const char *const setting_names[] = {"spec", "base_url", "api_key_env", "threads", "max_concurrency", "rpm",
-                                            "tpm", "timeout_s", "max_retries", "context_length", "price", "description"};
+                                            "tpm", "timeout_s", "max_retries", "context_length", "price", "description",
+                                            "max_tokens_param", "omit_sampling", "reasoning_effort"};
 #define N_SETTINGS (sizeof setting_names / sizeof setting_names[0])
 
 /* lm-eval's names of the same settings (lm_eval/models/api_models.py). */
@@ -219,6 +220,23 @@ static int apply_one(registry_model *m, const char *k, json_t *v, const char *or
         if ((rc = get_num(v, 0, 0, 1e12, origin, k, &d, err)) == TT_OK) m->options.tpm_limit = d;
     } else if (!strcmp(k, "timeout_s")) {
         if ((rc = get_num(v, 0, 1, 86400, origin, k, &d, err)) == TT_OK) m->options.timeout_s = d;
+    } else if (!strcmp(k, "max_tokens_param")) {
+        const char *p = json_string_value(v);
+        if (!p || (strcmp(p, "max_tokens") && strcmp(p, "max_completion_tokens")))
+            return tt_fail(err, TT_ERR_USAGE, "%s: 'max_tokens_param' must be \"max_tokens\" or \"max_completion_tokens\" "
+                                              "(reasoning models)", origin);
+        free(m->max_tokens_param);
+        m->options.max_tokens_param = m->max_tokens_param = tt_strdup(p);
+    } else if (!strcmp(k, "omit_sampling")) {
+        if (!json_is_boolean(v)) return tt_fail(err, TT_ERR_USAGE, "%s: 'omit_sampling' must be true or false", origin);
+        m->options.omit_sampling = json_is_true(v);
+    } else if (!strcmp(k, "reasoning_effort")) {
+        const char *p = json_string_value(v);
+        if (!p || !*p || strlen(p) > 32)
+            return tt_fail(err, TT_ERR_USAGE, "%s: 'reasoning_effort' must be a short string (minimal, low, medium, high)",
+                           origin);
+        free(m->reasoning_effort);
+        m->options.reasoning_effort = m->reasoning_effort = tt_strdup(p);
     } else if (!strcmp(k, "price")) {
         if (!json_is_object(v))
             return tt_fail(err, TT_ERR_USAGE, "%s: 'price' must be an object {\"input_per_mtok\": N, \"output_per_mtok\": N}",
@@ -344,6 +362,26 @@ void registry_model_clear(registry_model *m)
     free(m->spec);
     free(m->base_url);
     free(m->api_key_env);
+    free(m->max_tokens_param);
+    free(m->reasoning_effort);
     free(m->params_json);
     memset(m, 0, sizeof *m);
+}
+
+void registry_price_from_params(const char *params_json, double *in, double *out)
+{
+    *in = *out = -1;
+    json_t *p = params_json ? json_loads(params_json, 0, NULL) : NULL;
+    json_t *price = json_object_get(p, "price");
+    json_t *i = json_object_get(price, "input_per_mtok"), *o = json_object_get(price, "output_per_mtok");
+    if (json_is_number(i) && json_number_value(i) >= 0) *in = json_number_value(i);
+    if (json_is_number(o) && json_number_value(o) >= 0) *out = json_number_value(o);
+    json_decref(p);
+}
+
+double registry_cost_usd(double price_input_per_mtok, double price_output_per_mtok, long prompt_tokens,
+                         long completion_tokens)
+{
+    if (price_input_per_mtok < 0 || price_output_per_mtok < 0) return NAN;
+    return (double)prompt_tokens * price_input_per_mtok / 1e6 + (double)completion_tokens * price_output_per_mtok / 1e6;
 }

@@ -102,6 +102,7 @@ char *engine_response_to_json(const engine_response *r)
     json_object_set_new(o, "n_tokens", json_integer(r->n_tokens));
     json_object_set_new(o, "prompt_tokens", json_integer(r->prompt_tokens));
     json_object_set_new(o, "completion_tokens", json_integer(r->completion_tokens));
+    if (r->reasoning_tokens > 0) json_object_set_new(o, "reasoning_tokens", json_integer(r->reasoning_tokens));
     json_object_set_new(o, "latency_s", json_real(r->latency_s));
     json_object_set_new(o, "first_token_s", json_real(r->first_token_s));
     if (r->finish_reason) json_object_set_new(o, "finish_reason", json_string(r->finish_reason));
@@ -151,6 +152,8 @@ int engine_response_from_json(const char *text, engine_response *r, char *err)
         r->truncated = (int)json_integer_value(v);
     if (json_is_integer(v = json_object_get(o, "prompt_tokens"))) r->prompt_tokens = (int)json_integer_value(v);
     if (json_is_integer(v = json_object_get(o, "completion_tokens"))) r->completion_tokens = (int)json_integer_value(v);
+    if (json_is_integer(v = json_object_get(o, "reasoning_tokens")) && json_integer_value(v) > 0)
+        r->reasoning_tokens = (int)json_integer_value(v);
     if (json_is_number(v = json_object_get(o, "latency_s"))) r->latency_s = json_number_value(v);
     if (json_is_number(v = json_object_get(o, "first_token_s"))) r->first_token_s = json_number_value(v);
     r->finish_reason = opt_string(o, "finish_reason");

@@ -289,7 +289,7 @@ static int parse_by_format(const char *buf, size_t len, const char *path, const 
     int rc = dataset_format_parse(fmt, buf, len, path, docs, err);
     if (rc != TT_ERR_NOTFOUND) return rc;
     return tt_fail(err, TT_ERR_PARSE, "%s: unknown format '%s' (csv, json, jsonl, bbh, hellaswag_text, mmlu_csv, "
-                   "truthfulqa_mc)", path, format);
+                   "truthfulqa_mc, stsb, sts_tsv, sts_csv, tsv)", path, format);
 }
 
 /* Reads the raw bytes (for hashing) and the possibly inflated text. */
@@ -556,8 +556,59 @@ static int load_glob(const char *pattern_rel, const char *format, const dataset_
     return tt_fail(err, TT_ERR_NOTFOUND, "no files match '%s'", pattern_rel);
 }
 
+static int load_entry(const json_t *entry, const dataset_options *o_in, json_t *docs, json_t *hashes, char *err);
+
+/* An entry with "align": {"entry": ENTRY, "prefix": "zh_"}: the records of
+ * both, row by row, the aligned record's fields added under the prefix
+ * (STS-B and its translation, pair for pair). Both must have as many
+ * records. */
+static int load_aligned(const json_t *entry, const dataset_options *o, json_t *docs, json_t *hashes, char *err)
+{
+    const json_t *al = json_object_get(entry, "align");
+    const json_t *other = json_object_get(al, "entry");
+    const char *prefix = json_string_value(json_object_get(al, "prefix"));
+    if (!json_is_object(al) || !other || !prefix || json_object_size(al) != 2)
+        return tt_fail(err, TT_ERR_PARSE, "data file entry: 'align' must be {\"entry\": ENTRY, \"prefix\": TEXT}");
+    json_t *plain = json_deep_copy(entry);
+    json_object_del(plain, "align");
+    json_t *a = json_array(), *b = json_array();
+    int rc = load_entry(plain, o, a, hashes, err);
+    if (rc == TT_OK) rc = dataset_load_entry(other, o, b, hashes, err);
+    if (rc == TT_OK && json_array_size(a) != json_array_size(b))
+        rc = tt_fail(err, TT_ERR_PARSE, "data file entry: 'align' joins %zu records to %zu; they must be as many",
+                     json_array_size(a), json_array_size(b));
+    for (size_t i = 0; rc == TT_OK && i < json_array_size(a); i++) {
+        json_t *ra = json_array_get(a, i), *rb = json_array_get(b, i);
+        const char *k;
+        json_t *v;
+        json_object_foreach(rb, k, v) {
+            char *key = tt_asprintf("%s%s", prefix, k);
+            json_object_set(ra, key, v);
+            free(key);
+        }
+        json_array_append(docs, ra);
+    }
+    json_decref(plain);
+    json_decref(a);
+    json_decref(b);
+    return rc;
+}
+
 int dataset_load_entry(const json_t *entry, const dataset_options *o_in, json_t *docs,
                        json_t *hashes, char *err)
+{
+    if (json_is_object(entry) && json_object_get(entry, "align")) {
+        dataset_options def;
+        if (!o_in) {
+            dataset_options_default(&def);
+            o_in = &def;
+        }
+        return load_aligned(entry, o_in, docs, hashes, err);
+    }
+    return load_entry(entry, o_in, docs, hashes, err);
+}
+
+static int load_entry(const json_t *entry, const dataset_options *o_in, json_t *docs, json_t *hashes, char *err)
 {
     dataset_options def;
     if (!o_in) {

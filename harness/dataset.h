@@ -15,7 +15,11 @@
  *    "member": "dev/anatomy_dev.csv",          optional: url is a zip
  *                                              archive, take this member
  *    "url_sha256": "<hex of the archive>",     optional, with member
- *    "format": "csv|jsonl|json|jsonl.gz"}      optional; else by extension
+ *    "format": "csv|jsonl|json|jsonl.gz",      optional; else by extension
+ *    "align": {"entry": ENTRY, "prefix": "zh_"}} optional: another entry
+ *                                              with as many records, joined
+ *                                              row by row, its fields added
+ *                                              under the prefix
  * Search order for a relative path P: $data_dir/P, then base_dir/P, then
  * $cache_dir/data/P (a previous download), then the url (downloaded into
  * $cache_dir/data/P after its sha256 checks out). Absolute paths are used

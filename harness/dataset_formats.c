@@ -224,8 +224,171 @@ static int parse_truthfulqa_mc(const char *buf, size_t len, const char *name, js
     return rc;
 }
 
+/* ---- sentence-pair files (embedding tasks) ---------------------------------------- */
+
+/* The next line of buf from *pos: [start, end) without "\r\n" / "\n"; 0 at
+ * the end. */
+static int next_line(const char *buf, size_t len, size_t *pos, size_t *start, size_t *end)
+{
+    if (*pos >= len) return 0;
+    *start = *pos;
+    const char *nl = memchr(buf + *pos, '\n', len - *pos);
+    size_t e = nl ? (size_t)(nl - buf) : len;
+    *pos = nl ? e + 1 : len;
+    if (e > *start && buf[e - 1] == '\r') e--;
+    *end = e;
+    return 1;
+}
+
+/* Splits [start, end) on tabs (no quoting): up to max fields, *n of them. */
+static int split_tabs(const char *buf, size_t start, size_t end, json_t **fields, int max)
+{
+    int n = 0;
+    size_t a = start;
+    for (size_t i = start; i <= end && n < max; i++) {
+        if (i == end || buf[i] == '\t') {
+            fields[n++] = json_stringn(buf + a, i - a);
+            a = i + 1;
+        }
+    }
+    return n;
+}
+
+static int score_field(json_t *doc, const char *key, json_t *text, const char *name, size_t line, char *err)
+{
+    const char *s = json_string_value(text);
+    char *e;
+    double d = s ? strtod(s, &e) : 0;
+    if (!s || e == s || (*e && *e != ' ')) {
+        return tt_fail(err, TT_ERR_PARSE, "%s:%zu: the %s '%.40s' is not a number", name, line, key, s ? s : "");
+    }
+    json_object_set_new(doc, key, json_real(d));
+    return TT_OK;
+}
+
+/* stsb: STS Benchmark's TSV (no header, no quoting): genre, filename,
+ * year, id, score, sentence1, sentence2[, two license fields]. sts_tsv:
+ * sentence1, sentence2, score. tsv: a header row names the fields. Blank
+ * lines are skipped; a line with too few fields is an error naming it. */
+static int parse_tsv_kind(const char *kind, const char *buf, size_t len, const char *name, json_t *docs, char *err)
+{
+    static const char *const stsb[] = {"genre", "filename", "year", "id", "score", "sentence1", "sentence2"};
+    static const char *const pair[] = {"sentence1", "sentence2", "score"};
+    int is_stsb = !strcmp(kind, "stsb"), is_pair = !strcmp(kind, "sts_tsv");
+    const char *const *names = is_stsb ? stsb : is_pair ? pair : NULL;
+    int want = is_stsb ? 7 : is_pair ? 3 : 0;
+    json_t *header[64];
+    int n_header = 0;
+    size_t pos = 0, a, b, line = 0;
+    if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) pos = 3;
+    int rc = TT_OK;
+    while (rc == TT_OK && next_line(buf, len, &pos, &a, &b)) {
+        line++;
+        if (a == b) continue;
+        json_t *f[64];
+        int n = split_tabs(buf, a, b, f, 64);
+        int bad = 0;
+        for (int i = 0; i < n; i++) bad |= f[i] == NULL;
+        if (bad) {
+            for (int i = 0; i < n; i++) json_decref(f[i]);
+            rc = tt_fail(err, TT_ERR_PARSE, "%s:%zu: not valid UTF-8", name, line);
+            break;
+        }
+        if (!names && n_header == 0) {   /* the header row */
+            for (int i = 0; i < n; i++) header[i] = f[i];
+            n_header = n;
+            continue;
+        }
+        int need = names ? want : n_header;
+        if (n < need) rc = tt_fail(err, TT_ERR_PARSE, "%s:%zu: %d tab-separated fields, %d expected", name, line, n, need);
+        json_t *doc = json_object();
+        for (int i = 0; i < n; i++) {
+            if (rc == TT_OK && i < need) {
+                const char *key = names ? names[i] : json_string_value(header[i]);
+                if (names && !strcmp(key, "score")) rc = score_field(doc, key, f[i], name, line, err);
+                else json_object_set(doc, key, f[i]);
+            }
+            json_decref(f[i]);
+        }
+        if (rc == TT_OK) json_array_append_new(docs, doc);
+        else json_decref(doc);
+    }
+    for (int i = 0; i < n_header; i++) json_decref(header[i]);
+    return rc;
+}
+
+/* sts_csv: RFC 4180 CSV without a header, sentence1,sentence2,score
+ * ("..." quoting with "" for a quote; newlines inside quotes kept). */
+static int parse_sts_csv(const char *buf, size_t len, const char *name, json_t *docs, char *err)
+{
+    static const char *const keys[] = {"sentence1", "sentence2", "score"};
+    size_t i = 0, line = 1;
+    if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) i = 3;
+    while (i < len) {
+        if (buf[i] == '\n' || buf[i] == '\r') {   /* blank line */
+            line += buf[i] == '\n';
+            i++;
+            continue;
+        }
+        size_t start_line = line;
+        json_t *doc = json_object();
+        int field = 0, rc = TT_OK;
+        for (;;) {
+            tt_buf v;
+            tt_buf_init(&v);
+            tt_buf_append(&v, "", 0);
+            if (i < len && buf[i] == '"') {
+                i++;
+                for (;;) {
+                    if (i >= len) {
+                        rc = tt_fail(err, TT_ERR_PARSE, "%s:%zu: a quoted field is not closed", name, start_line);
+                        break;
+                    }
+                    if (buf[i] == '"' && i + 1 < len && buf[i + 1] == '"') {
+                        tt_buf_append(&v, "\"", 1);
+                        i += 2;
+                    } else if (buf[i] == '"') {
+                        i++;
+                        break;
+                    } else {
+                        line += buf[i] == '\n';
+                        tt_buf_append(&v, buf + i++, 1);
+                    }
+                }
+            }
+            while (rc == TT_OK && i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r') tt_buf_append(&v, buf + i++, 1);
+            if (rc == TT_OK && field < 3) {
+                json_t *t = json_string(tt_buf_str(&v));
+                if (!t) rc = tt_fail(err, TT_ERR_PARSE, "%s:%zu: not UTF-8", name, start_line);
+                else if (field == 2) rc = score_field(doc, keys[2], t, name, start_line, err);
+                else json_object_set(doc, keys[field], t);
+                json_decref(t);
+            }
+            tt_buf_free(&v);
+            field++;
+            if (rc != TT_OK || i >= len || buf[i] != ',') break;
+            i++;
+        }
+        if (rc == TT_OK && field < 3) rc = tt_fail(err, TT_ERR_PARSE, "%s:%zu: %d fields, 3 expected", name, start_line, field);
+        if (rc != TT_OK) {
+            json_decref(doc);
+            return rc;
+        }
+        json_array_append_new(docs, doc);
+        if (i < len && buf[i] == '\r') i++;
+        if (i < len && buf[i] == '\n') {
+            i++;
+            line++;
+        }
+    }
+    return TT_OK;
+}
+
 int dataset_format_parse(const char *fmt, const char *buf, size_t len, const char *name, json_t *docs, char *err)
 {
+    if (!strcmp(fmt, "stsb") || !strcmp(fmt, "sts_tsv") || !strcmp(fmt, "tsv"))
+        return parse_tsv_kind(fmt, buf, len, name, docs, err);
+    if (!strcmp(fmt, "sts_csv")) return parse_sts_csv(buf, len, name, docs, err);
     if (!strcmp(fmt, "bbh")) return parse_bbh(buf, len, name, docs, err);
     if (!strcmp(fmt, "hellaswag_text")) return parse_hellaswag_text(buf, len, name, docs, err);
     if (!strcmp(fmt, "mmlu_csv")) return parse_mmlu_csv(buf, len, name, docs, err);

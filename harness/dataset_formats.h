@@ -21,6 +21,18 @@
  *                    {answer: label}, mc2_targets}] -> {question,
  *                    mc1_targets: {choices, labels}, mc2_targets}, as
  *                    truthful_qa multiple_choice
+ * Sentence pairs, for embedding tasks (each SOURCE.md in ../shared/datasets
+ * describes its file):
+ *   stsb             STS Benchmark's sts-*.csv: tab-separated, no header,
+ *                    no quoting (sentences hold '"'): genre, filename,
+ *                    year, id, score (a number), sentence1, sentence2; the
+ *                    two license fields of Stack Exchange rows dropped
+ *   sts_tsv          tab-separated, no header: sentence1, sentence2, score
+ *                    (a number: CNSD's integer score, PAWS-X's 0/1 label)
+ *   sts_csv          RFC 4180 CSV, no header: sentence1, sentence2, score
+ *                    (stsb-multi-mt)
+ *   tsv              tab-separated with a header row naming the fields, no
+ *                    quoting, CRLF or LF (SICK); values are strings
  */
 #ifndef TIANTI_DATASET_FORMATS_H
 #define TIANTI_DATASET_FORMATS_H

@@ -80,6 +80,10 @@ int executor_identity(const char *spec, const engine *e, const engine_options *o
     const char *endpoint = e ? engine_get_endpoint(e) : NULL;
     if (endpoint) tt_buf_printf(&b, " endpoint=%s", endpoint);
     if (opt && opt->context_length > 0) tt_buf_printf(&b, " context_length=%d", opt->context_length);
+    /* a reasoning model's settings change what it answers (effort) or
+     * whether sampling settings reached it */
+    if (opt && opt->omit_sampling) tt_buf_puts(&b, " omit_sampling");
+    if (opt && opt->reasoning_effort) tt_buf_printf(&b, " reasoning_effort=%s", opt->reasoning_effort);
     engine_spec_clear(&sp);
     if (rc) {
         tt_buf_free(&b);

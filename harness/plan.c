@@ -160,6 +160,9 @@ unsigned plan_task_needs(const task *t)
     case TASK_LOGLIKELIHOOD: need = ENGINE_CAP_LOGLIKELIHOOD; break;
     case TASK_LOGLIKELIHOOD_ROLLING: need = ENGINE_CAP_LOGLIKELIHOOD_ROLLING; break;
     case TASK_GENERATE_UNTIL: need = t->chat ? ENGINE_CAP_CHAT : ENGINE_CAP_GENERATE; break;
+    case TASK_EMBEDDING: need = ENGINE_CAP_EMBED; break;
+    case TASK_TRANSCRIPTION: need = ENGINE_CAP_TRANSCRIBE; break;
+    case TASK_CLASSIFY: need = t->classify.via == TASK_CLASSIFY_CHAT ? ENGINE_CAP_CHAT : ENGINE_CAP_MODERATE; break;
     }
     if (t->doc_to_image) need |= ENGINE_CAP_IMAGE;
     return need;

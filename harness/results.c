@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "core/redact.h"
 #include "core/version.h"
+#include "engines/registry.h"
 #include "engines/request_json.h"
 
 #include <math.h>
@@ -215,8 +216,7 @@ void results_doc_add_group(json_t *doc, const char *name, const score_result *g,
     else json_decref(merged);
 }
 
-void results_doc_set_usage(json_t *doc, const results_usage *u, double price_input_per_mtok,
-                           double price_output_per_mtok)
+static json_t *usage_json(const results_usage *u, double price_input_per_mtok, double price_output_per_mtok)
 {
     json_t *usage = json_object();
     json_object_set_new(usage, "requests", json_integer(u->requests));
@@ -224,10 +224,27 @@ void results_doc_set_usage(json_t *doc, const results_usage *u, double price_inp
     json_object_set_new(usage, "failed_requests", json_integer(u->failed));
     json_object_set_new(usage, "prompt_tokens", json_integer(u->prompt_tokens));
     json_object_set_new(usage, "completion_tokens", json_integer(u->completion_tokens));
-    if (price_input_per_mtok >= 0 && price_output_per_mtok >= 0)
-        json_object_set_new(usage, "cost_usd", json_real(u->prompt_tokens * price_input_per_mtok / 1e6 +
-                                                         u->completion_tokens * price_output_per_mtok / 1e6));
-    json_object_set_new(doc, "usage", usage);
+    json_object_set_new(usage, "reasoning_tokens", json_integer(u->reasoning_tokens));
+    double cost = registry_cost_usd(price_input_per_mtok, price_output_per_mtok, u->prompt_tokens, u->completion_tokens);
+    if (!isnan(cost)) json_object_set_new(usage, "cost_usd", json_real(cost));
+    return usage;
+}
+
+void results_doc_set_usage(json_t *doc, const results_usage *u, double price_input_per_mtok,
+                           double price_output_per_mtok)
+{
+    json_object_set_new(doc, "usage", usage_json(u, price_input_per_mtok, price_output_per_mtok));
+}
+
+void results_doc_task_usage(json_t *doc, const char *task, const results_usage *u, double price_input_per_mtok,
+                            double price_output_per_mtok)
+{
+    json_t *by = json_object_get(doc, "usage_by_task");
+    if (!json_is_object(by)) {
+        by = json_object();
+        json_object_set_new(doc, "usage_by_task", by);
+    }
+    json_object_set_new(by, task, usage_json(u, price_input_per_mtok, price_output_per_mtok));
 }
 
 void results_doc_finish(json_t *doc)

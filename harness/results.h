@@ -16,7 +16,8 @@
  *     "total_evaluation_time_seconds", ...), and Tianti's own "skipped",
  *     "errors" (when documents could not be scored), "notes", "truncated",
  *     "sandbox" (per code task: the level and protections its programs ran
- *     with), "usage",
+ *     with), "usage" and "usage_by_task" (requests, prompt, completion and
+ *     reasoning tokens, cost_usd when the model has a price),
  *     "run_id", "tianti_version" and "tianti_commit";
  *   - with --output DIR, per model, as lm-eval's EvaluationTracker names
  *     them: DIR/<model name sanitized>/results_<date id>.json (that model's
@@ -77,16 +78,22 @@ void results_doc_truncated(json_t *doc, const char *task_name, int n_truncated, 
 void results_doc_add_group(json_t *doc, const char *name, const score_result *g, const char *const *members,
                            int n_members, const json_t *version);
 
-/* Requests and tokens of one model across the run. */
+/* Requests and tokens of one model across the run, or on one task.
+ * completion_tokens includes reasoning_tokens (OpenAI's usage counts a
+ * reasoning model's thinking as output and bills it so). */
 typedef struct results_usage {
     int requests, cache_hits, failed;
-    long prompt_tokens, completion_tokens;
+    long prompt_tokens, completion_tokens, reasoning_tokens;
 } results_usage;
 
 /* Sets "usage"; with both prices known (USD per million tokens, >= 0) also
- * its cost. */
+ * its cost (registry_cost_usd: prompt tokens at the input price, completion
+ * tokens, reasoning included, at the output price). */
 void results_doc_set_usage(json_t *doc, const results_usage *u, double price_input_per_mtok,
                            double price_output_per_mtok);
+/* The same for one task: "usage_by_task": {task: {...}}. */
+void results_doc_task_usage(json_t *doc, const char *task, const results_usage *u, double price_input_per_mtok,
+                            double price_output_per_mtok);
 
 /* Sets the end time and "total_evaluation_time_seconds" (a string, as
  * lm-eval writes it). */

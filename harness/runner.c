@@ -14,6 +14,8 @@
 #include "engines/registry.h"
 #include "engines/request_json.h"
 #include "engines/spec.h"
+#include "harness/classify_eval.h"
+#include "harness/embed_eval.h"
 #include "harness/executor.h"
 #include "harness/failures.h"
 #include "harness/plan.h"
@@ -21,6 +23,7 @@
 #include "harness/run_identity.h"
 #include "harness/run_lease.h"
 #include "harness/score.h"
+#include "harness/transcribe_eval.h"
 #include "judges/stats.h"
 #include "store/store.h"
 
@@ -138,7 +141,7 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
     char *items_s = drc == TT_OK ? score_items_json(sc, mark) : NULL;   /* for tianti merge */
     free(mark);
     double latency = 0;
-    int ptok = -1, ctok = -1;
+    int ptok = -1, ctok = -1, rtok = 0;
     for (int k = 0; k < n_resp; k++) {
         char *s = engine_response_to_json(&r[k]);
         json_array_append_new(rj, json_loads(s, 0, NULL));
@@ -146,9 +149,11 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
         latency += r[k].latency_s;
         if (r[k].prompt_tokens >= 0) ptok = (ptok < 0 ? 0 : ptok) + r[k].prompt_tokens;
         if (r[k].completion_tokens >= 0) ctok = (ctok < 0 ? 0 : ctok) + r[k].completion_tokens;
+        if (r[k].reasoning_tokens > 0) rtok += r[k].reasoning_tokens;
     }
     if (ptok > 0) mc->usage.prompt_tokens += ptok;
     if (ctok > 0) mc->usage.completion_tokens += ctok;
+    mc->usage.reasoning_tokens += rtok;
     char *scores_s = json_dumps(scores, JSON_COMPACT | JSON_SORT_KEYS);
     char *filtered_s = json_dumps(filtered, JSON_COMPACT | JSON_SORT_KEYS);
     char *resp_s = json_dumps(rj, JSON_COMPACT);
@@ -157,7 +162,7 @@ static int keep_doc(model_ctx *mc, const task *t, int64_t task_id, score_state *
                         .responses_json = resp_s, .filtered_json = filtered_s,
                         .scores_json = drc == TT_OK ? scores_s : NULL, .error = drc == TT_OK ? NULL : derr,
                         .latency_s = latency, .prompt_tokens = ptok, .completion_tokens = ctok,
-                        .items_json = items_s};
+                        .items_json = items_s, .reasoning_tokens = rtok};
     int rc = store_sample_put(mc->st, &smp, err);
     free(items_s);
     if (mc->samples_out) results_sample_write(mc->samples_out, t, in, rj, filtered, scores, drc == TT_OK ? NULL : derr);
@@ -180,6 +185,212 @@ static int store_metrics(model_ctx *mc, const char *name, int is_group, const sc
     return rc;
 }
 
+/* One document of a task scored whole (embedding, classification,
+ * transcription): its sample in the store and the samples file, its error
+ * counted in fails. resp and scores are borrowed. */
+typedef struct plain_doc {
+    size_t doc_index;
+    const char *prompt, *target, *error;
+    json_t *resp, *scores;
+    int prompt_tokens, completion_tokens, reasoning_tokens;
+    double latency_s;
+} plain_doc;
+
+static int keep_plain_doc(model_ctx *mc, const task *t, int64_t task_id, const plain_doc *d, failures *fails, char *err)
+{
+    char *scores_s = json_dumps(d->scores, JSON_COMPACT | JSON_SORT_KEYS), *resp_s = json_dumps(d->resp, JSON_COMPACT);
+    store_sample smp = {.run_id = mc->run_id, .model_id = mc->model_id, .task_id = task_id,
+                        .doc_id = (int64_t)d->doc_index, .prompt = d->prompt, .target = d->target,
+                        .responses_json = resp_s, .filtered_json = "{}", .scores_json = d->error ? NULL : scores_s,
+                        .error = d->error, .latency_s = d->latency_s, .prompt_tokens = d->prompt_tokens,
+                        .completion_tokens = d->completion_tokens,
+                        .reasoning_tokens = d->reasoning_tokens > 0 ? d->reasoning_tokens : 0};
+    int rc = store_sample_put(mc->st, &smp, err);
+    if (d->error) failures_add(fails, d->error, 1);
+    if (rc == TT_OK && mc->samples_out) {
+        task_instance in;
+        char berr[TT_ERR_SIZE];
+        if (task_build(t, d->doc_index, &in, berr) == TT_OK) {
+            json_t *filtered = json_object();
+            results_sample_write(mc->samples_out, t, &in, d->resp, filtered, d->scores, d->error);
+            json_decref(filtered);
+            task_instance_free(&in);
+        }
+    }
+    free(scores_s);
+    free(resp_s);
+    return rc;
+}
+
+/* After a task scored whole: its failures into the document, its scores
+ * into the store, commit (or roll back), its usage. */
+static int finish_plain_task(model_ctx *mc, const task *t, int rc, int began, failures *fails, size_t n_docs,
+                             score_result *res, const results_usage *before, char *err)
+{
+    if (rc == TT_OK && fails->total > 0) {
+        failures_sort(fails);
+        for (int k = 0; k < fails->n; k++)
+            results_doc_error(mc->doc, t->name, fails->items[k].cause, fails->items[k].count, (int)n_docs,
+                              fails->items[k].example);
+    }
+    if (rc == TT_OK) {
+        rc = store_metrics(mc, t->name, 0, res, t->num_fewshot, err);
+        res->ok = rc == TT_OK;
+    }
+    if (rc == TT_OK) rc = store_commit(mc->st, err);
+    else if (began) store_rollback(mc->st);
+    if (rc == TT_OK) {
+        results_usage mine = {mc->usage.requests - before->requests, 0, mc->usage.failed - before->failed,
+                              mc->usage.prompt_tokens - before->prompt_tokens,
+                              mc->usage.completion_tokens - before->completion_tokens,
+                              mc->usage.reasoning_tokens - before->reasoning_tokens};
+        results_doc_task_usage(mc->doc, t->name, &mine, mc->model->price_input_per_mtok, mc->model->price_output_per_mtok);
+    }
+    if (mc->samples_out) fclose(mc->samples_out);
+    mc->samples_out = NULL;
+    return rc;
+}
+
+/* A speech recognition task (transcribe_eval.h): transcribe, compare and
+ * store every document, then wer and cer. Transcripts are not cached. */
+static int eval_transcription(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res,
+                              char *err)
+{
+    const runner_options *o = mc->o;
+    if (o->shard_count > 1)
+        return tt_fail(err, TT_ERR_USAGE, "task '%s': a transcription task is scored over all its documents at "
+                                          "once and cannot be split into shards; run it without --shard", t->name);
+    int jobs = o->jobs;
+    if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
+        jobs = mc->model->options.max_concurrency;
+    transcribe_eval ev;
+    int rc = transcribe_eval_run(mc->e, t, n_docs, jobs, &ev, err);
+    results_usage before = mc->usage;
+    if (rc == TT_OK && mc->out_dir) rc = results_samples_open(mc->out_dir, t->name, mc->date_id, &mc->samples_out, err);
+    if (rc == TT_OK) rc = store_begin(mc->st, err);
+    int began = rc == TT_OK;
+    failures fails;
+    failures_init(&fails);
+    for (size_t i = 0; i < ev.n_docs && rc == TT_OK; i++) {
+        const transcribe_doc *d = &ev.docs[i];
+        mc->usage.requests += d->transcript || d->resp.error;
+        mc->usage.failed += d->resp.error != NULL;
+        if (d->resp.prompt_tokens > 0) mc->usage.prompt_tokens += d->resp.prompt_tokens;
+        if (d->resp.completion_tokens > 0) mc->usage.completion_tokens += d->resp.completion_tokens;
+        json_t *scores = transcribe_eval_doc_scores(&ev, i), *resp = json_array();
+        if (d->transcript) json_array_append_new(resp, json_string(d->transcript));
+        plain_doc pd = {.doc_index = d->doc_index, .prompt = d->audio, .target = d->reference, .error = d->error,
+                        .resp = resp, .scores = scores, .prompt_tokens = d->resp.prompt_tokens,
+                        .completion_tokens = d->resp.completion_tokens, .latency_s = d->resp.latency_s};
+        rc = keep_plain_doc(mc, t, task_id, &pd, &fails, err);
+        json_decref(scores);
+        json_decref(resp);
+    }
+    if (rc == TT_OK) {
+        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        transcribe_eval_score(&ev, &so, res);
+    }
+    rc = finish_plain_task(mc, t, rc, began, &fails, ev.n_docs, res, &before, err);
+    failures_free(&fails);
+    transcribe_eval_free(&ev);
+    return rc;
+}
+
+/* An embedding task (embed_eval.h): embed, compare and store every
+ * document, then its scores; samples and metrics in one transaction. The
+ * vectors are not cached: the request cache holds answers to requests. */
+static int eval_embedding(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res, char *err)
+{
+    const runner_options *o = mc->o;
+    if (o->shard_count > 1)
+        return tt_fail(err, TT_ERR_USAGE, "task '%s': an embedding task is scored over all its documents at once "
+                                          "and cannot be split into shards; run it without --shard", t->name);
+    embed_eval ev;
+    int rc = embed_eval_run(mc->e, t, n_docs, &ev, err);
+    results_usage before = mc->usage;
+    mc->usage.requests += (int)ev.n_texts;
+    if (ev.prompt_tokens > 0) mc->usage.prompt_tokens += ev.prompt_tokens;
+    tt_log(TT_LOG_DEBUG, "%s / %s: %zu distinct texts embedded (%d dimensions) in %.2fs", mc->model->name, t->name,
+           ev.n_texts, ev.dim, ev.seconds);
+    if (rc == TT_OK && mc->out_dir) rc = results_samples_open(mc->out_dir, t->name, mc->date_id, &mc->samples_out, err);
+    if (rc == TT_OK) rc = store_begin(mc->st, err);
+    int began = rc == TT_OK;
+    failures fails;
+    failures_init(&fails);
+    for (size_t i = 0; i < ev.n_docs && rc == TT_OK; i++) {
+        const embed_doc *d = &ev.docs[i];
+        json_t *scores = embed_eval_doc_scores(&ev, t, i);
+        json_t *resp = json_array();   /* the vectors themselves are not kept: their size is */
+        if (!d->error) json_array_append_new(resp, json_pack("{s:i}", "embedding_dim", ev.dim));
+        char *target = t->embed.kind == TASK_EMBED_RETRIEVAL ? NULL : tt_asprintf("%.17g", d->gold);
+        char *prompt = d->text_pair ? tt_asprintf("%s\n%s", d->text ? d->text : "", d->text_pair) : NULL;
+        /* the document's share of the tokens is not known per text */
+        plain_doc pd = {.doc_index = d->doc_index, .prompt = prompt ? prompt : d->text, .target = target,
+                        .error = d->error, .resp = resp, .scores = scores, .prompt_tokens = -1,
+                        .completion_tokens = -1};
+        rc = keep_plain_doc(mc, t, task_id, &pd, &fails, err);
+        free(prompt);
+        free(target);
+        json_decref(scores);
+        json_decref(resp);
+    }
+    if (rc == TT_OK) {
+        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        embed_eval_score(&ev, t, &so, res);
+    }
+    rc = finish_plain_task(mc, t, rc, began, &fails, ev.n_docs, res, &before, err);
+    failures_free(&fails);
+    embed_eval_free(&ev);
+    return rc;
+}
+
+/* A classification task (classify_eval.h): classify, store every
+ * document, then the per-category scores; samples and metrics in one
+ * transaction. Answers are not cached (moderation is not a request the
+ * cache knows). */
+static int eval_classify(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res, char *err)
+{
+    const runner_options *o = mc->o;
+    if (o->shard_count > 1)
+        return tt_fail(err, TT_ERR_USAGE, "task '%s': a classification task is scored over all its documents at "
+                                          "once and cannot be split into shards; run it without --shard", t->name);
+    int jobs = o->jobs;
+    if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
+        jobs = mc->model->options.max_concurrency;
+    classify_eval ev;
+    int rc = classify_eval_run(mc->e, t, n_docs, jobs, &ev, err);
+    results_usage before = mc->usage;
+    if (rc == TT_OK && mc->out_dir) rc = results_samples_open(mc->out_dir, t->name, mc->date_id, &mc->samples_out, err);
+    if (rc == TT_OK) rc = store_begin(mc->st, err);
+    int began = rc == TT_OK;
+    failures fails;
+    failures_init(&fails);
+    for (size_t i = 0; i < ev.n_docs && rc == TT_OK; i++) {
+        const classify_doc *d = &ev.docs[i];
+        mc->usage.requests += d->reply || d->error;
+        mc->usage.failed += d->error != NULL;
+        if (d->prompt_tokens > 0) mc->usage.prompt_tokens += d->prompt_tokens;
+        if (d->completion_tokens > 0) mc->usage.completion_tokens += d->completion_tokens;
+        if (d->reasoning_tokens > 0) mc->usage.reasoning_tokens += d->reasoning_tokens;
+        json_t *scores = classify_eval_doc_scores(&ev, t, i), *resp = json_array();
+        if (d->reply) json_array_append_new(resp, json_string(d->reply));
+        plain_doc pd = {.doc_index = d->doc_index, .prompt = d->text, .error = d->error, .resp = resp,
+                        .scores = scores, .prompt_tokens = d->prompt_tokens, .completion_tokens = d->completion_tokens,
+                        .reasoning_tokens = d->reasoning_tokens};
+        rc = keep_plain_doc(mc, t, task_id, &pd, &fails, err);
+        json_decref(scores);
+        json_decref(resp);
+    }
+    if (rc == TT_OK) {
+        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        classify_eval_score(&ev, t, &so, res);
+    }
+    rc = finish_plain_task(mc, t, rc, began, &fails, ev.n_docs, res, &before, err);
+    failures_free(&fails);
+    classify_eval_free(&ev);
+    return rc;
+}
+
 /* Evaluates task t: build, answer, score and store every document, then
  * aggregate; samples and metrics in one transaction. fallback: as
  * plan_fit.fallback. On success *res holds the task's scores. */
@@ -193,6 +404,9 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     int rc = store_task_ensure(mc->st, t->name, t->version, t->content_hash, cfg, &task_id, err);
     free(cfg);
     if (rc) return rc;
+    if (t->output_type == TASK_EMBEDDING) return eval_embedding(mc, t, task_id, n_docs, res, err);
+    if (t->output_type == TASK_CLASSIFY) return eval_classify(mc, t, task_id, n_docs, res, err);
+    if (t->output_type == TASK_TRANSCRIPTION) return eval_transcription(mc, t, task_id, n_docs, res, err);
     score_state sc;
     rc = score_init(&sc, t, fallback != 0, n_docs, err);
     if (rc) return rc;
@@ -211,6 +425,8 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
         mc->samples_out = NULL;
         return rc;
     }
+
+    results_usage before = mc->usage;   /* this task's usage is what it adds */
 
     /* 2. Answer them; code tasks also run every sample. */
     char label[160];
@@ -246,7 +462,15 @@ static int eval_task(model_ctx *mc, const task *t, unsigned fallback, score_resu
     }
     if (rc == TT_OK) rc = store_commit(mc->st, err);
     else if (xrc == TT_OK) store_rollback(mc->st);
-    if (rc == TT_OK) results_doc_truncated(mc->doc, t->name, n_truncated, pr.n_req);
+    if (rc == TT_OK) {
+        results_doc_truncated(mc->doc, t->name, n_truncated, pr.n_req);
+        results_usage mine = {mc->usage.requests - before.requests, mc->usage.cache_hits - before.cache_hits,
+                              mc->usage.failed - before.failed, mc->usage.prompt_tokens - before.prompt_tokens,
+                              mc->usage.completion_tokens - before.completion_tokens,
+                              mc->usage.reasoning_tokens - before.reasoning_tokens};
+        results_doc_task_usage(mc->doc, t->name, &mine, mc->model->price_input_per_mtok,
+                               mc->model->price_output_per_mtok);
+    }
     if (mc->samples_out) fclose(mc->samples_out);
     mc->samples_out = NULL;
 

@@ -378,6 +378,101 @@ static int hook_of(const src_set *s, const char *key, json_t *v, task_hook_kind 
     return -1;
 }
 
+/* The "embedding" object of an embedding task (task.h). */
+static int parse_embedding(const src_set *s, const json_t *v, task *t, char *err)
+{
+    if (!json_is_object(v)) return field_fail(s, "embedding", err, "must be an object {\"kind\": ...}");
+    task_embedding *e = &t->embed;
+    const char *k;
+    json_t *x;
+    int rc = TT_OK;
+    json_object_foreach((json_t *)v, k, x) {
+        if (rc) break;
+        if (k[0] == '_') continue;
+        if (!strcmp(k, "kind")) {
+            const char *kind = json_string_value(x);
+            if (kind && !strcmp(kind, "sts")) e->kind = TASK_EMBED_STS;
+            else if (kind && !strcmp(kind, "pair_classification")) e->kind = TASK_EMBED_PAIR;
+            else if (kind && !strcmp(kind, "retrieval")) e->kind = TASK_EMBED_RETRIEVAL;
+            else rc = field_fail(s, k, err, "must be \"sts\", \"pair_classification\" or \"retrieval\"");
+        } else if (!strcmp(k, "text_pair")) rc = get_string(s, k, x, &e->text_pair, err);
+        else if (!strcmp(k, "corpus_split")) rc = get_string(s, k, x, &e->corpus_split, err);
+        else if (!strcmp(k, "corpus_text")) rc = get_string(s, k, x, &e->corpus_text, err);
+        else if (!strcmp(k, "corpus_id")) rc = get_string(s, k, x, &e->corpus_id, err);
+        else if (!strcmp(k, "relevant")) rc = get_string(s, k, x, &e->relevant, err);
+        else rc = field_fail(s, k, err, "is not an embedding key (kind, text_pair, corpus_split, corpus_text, "
+                                        "corpus_id, relevant)");
+    }
+    if (rc) return rc;
+    if (!e->kind) return field_fail(s, "embedding", err, "needs a \"kind\" (sts, pair_classification, retrieval)");
+    if (e->kind != TASK_EMBED_RETRIEVAL && !e->text_pair)
+        return field_fail(s, "embedding", err, "needs \"text_pair\", the template of each pair's second text");
+    if (e->kind == TASK_EMBED_RETRIEVAL && (!e->corpus_split || !e->corpus_text || !e->corpus_id || !e->relevant))
+        return field_fail(s, "embedding", err, "of kind retrieval needs \"corpus_split\", \"corpus_text\", "
+                                               "\"corpus_id\" and \"relevant\"");
+    return TT_OK;
+}
+
+/* The "classify" object of a classification task (task.h). */
+static int parse_classify(const src_set *s, const json_t *v, task *t, char *err)
+{
+    if (!json_is_object(v)) return field_fail(s, "classify", err, "must be an object {\"categories\": ...}");
+    task_classify *c = &t->classify;
+    c->via = TASK_CLASSIFY_MODERATION;
+    c->threshold = -1;
+    const char *k;
+    json_t *x;
+    int rc = TT_OK;
+    json_object_foreach((json_t *)v, k, x) {
+        if (rc) break;
+        if (k[0] == '_') continue;
+        if (!strcmp(k, "categories")) {
+            if (!json_is_object(x) || json_object_size(x) == 0) {
+                rc = field_fail(s, k, err, "must map each label field to the classifier's category name");
+                break;
+            }
+            const char *lk;
+            json_t *lv;
+            json_object_foreach(x, lk, lv) {
+                if (!json_is_string(lv) || !*json_string_value(lv)) {
+                    rc = field_fail(s, k, err, "'%s' must name a category (a string)", lk);
+                    break;
+                }
+                c->keys = tt_realloc(c->keys, (size_t)(c->n + 1) * sizeof *c->keys);
+                c->names = tt_realloc(c->names, (size_t)(c->n + 1) * sizeof *c->names);
+                c->keys[c->n] = tt_strdup(lk);
+                c->names[c->n] = tt_strdup(json_string_value(lv));
+                c->n++;
+            }
+        } else if (!strcmp(k, "via")) {
+            const char *via = json_string_value(x);
+            if (via && !strcmp(via, "moderation")) c->via = TASK_CLASSIFY_MODERATION;
+            else if (via && !strcmp(via, "chat")) c->via = TASK_CLASSIFY_CHAT;
+            else rc = field_fail(s, k, err, "must be \"moderation\" or \"chat\"");
+        } else if (!strcmp(k, "threshold")) {
+            if (!json_is_number(x) || json_number_value(x) < 0 || json_number_value(x) > 1)
+                rc = field_fail(s, k, err, "must be a number from 0 to 1");
+            else c->threshold = json_number_value(x);
+        } else if (!strcmp(k, "positive")) {
+            rc = get_string(s, k, x, &c->positive, err);
+        } else if (!strcmp(k, "group_by")) {
+            size_t gi;
+            json_t *gv;
+            if (!json_is_array(x)) rc = field_fail(s, k, err, "must be a list of field names");
+            else json_array_foreach(x, gi, gv) {
+                if (!json_is_string(gv)) {
+                    rc = field_fail(s, k, err, "must be a list of field names");
+                    break;
+                }
+                c->group_by = tt_realloc(c->group_by, (size_t)(c->n_group_by + 1) * sizeof *c->group_by);
+                c->group_by[c->n_group_by++] = tt_strdup(json_string_value(gv));
+            }
+        } else rc = field_fail(s, k, err, "is not a classify key (categories, via, threshold, positive, group_by)");
+    }
+    if (!rc && c->n == 0) rc = field_fail(s, "classify", err, "needs \"categories\": {label field: category}");
+    return rc;
+}
+
 /* Parses the merged config into t. */
 static int parse_config(const src_set *s, json_t *c, task *t, char *err)
 {
@@ -478,8 +573,25 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             else if (!strcmp(o, "multiple_choice")) t->output_type = TASK_MULTIPLE_CHOICE;
             else if (!strcmp(o, "loglikelihood")) t->output_type = TASK_LOGLIKELIHOOD;
             else if (!strcmp(o, "loglikelihood_rolling")) t->output_type = TASK_LOGLIKELIHOOD_ROLLING;
-            else rc = field_fail(s, k, err, "unknown output type '%s' (multiple_choice, "
-                                           "generate_until, loglikelihood, loglikelihood_rolling)", o);
+            else if (!strcmp(o, "embedding")) t->output_type = TASK_EMBEDDING;
+            else if (!strcmp(o, "classify")) t->output_type = TASK_CLASSIFY;
+            else if (!strcmp(o, "transcription")) t->output_type = TASK_TRANSCRIPTION;
+            else rc = field_fail(s, k, err, "unknown output type '%s' (multiple_choice, generate_until, loglikelihood, "
+                                           "loglikelihood_rolling, embedding, classify, transcription)", o);
+        } else if (!strcmp(k, "transcription")) {
+            const char *tk;
+            json_t *tv;
+            if (!json_is_object(v)) rc = field_fail(s, k, err, "must be an object {\"audio\": template}");
+            else json_object_foreach(v, tk, tv) {
+                if (rc) break;
+                if (!strcmp(tk, "audio")) rc = get_string(s, tk, tv, &t->audio, err);
+                else if (!strcmp(tk, "language")) rc = get_string(s, tk, tv, &t->language, err);
+                else if (tk[0] != '_') rc = field_fail(s, tk, err, "is not a transcription key (audio, language)");
+            }
+        } else if (!strcmp(k, "classify")) {
+            rc = parse_classify(s, v, t, err);
+        } else if (!strcmp(k, "embedding")) {
+            rc = parse_embedding(s, v, t, err);
         } else if (!strcmp(k, "num_fewshot")) rc = get_nonneg_int(s, k, v, &t->num_fewshot, err);
         else if (!strcmp(k, "fewshot_config")) rc = parse_fewshot_config(s, v, t, err);
         else if (!strcmp(k, "fewshot_seed")) {
@@ -520,13 +632,39 @@ static int parse_config(const src_set *s, json_t *c, task *t, char *err)
             t->gen.until[0] = tt_strdup(t->fewshot_delimiter);
             t->gen.n_until = 1;
         }
+        /* a transcription's prompt is its audio file's path */
+        if (t->output_type == TASK_TRANSCRIPTION && !t->doc_to_text && t->audio) t->doc_to_text = tt_strdup(t->audio);
         if (!t->name) rc = field_fail(s, "name", err, "is missing");
         else if (!t->dataset) rc = field_fail(s, "dataset", err, "is missing");
-        else if (!t->doc_to_text && t->output_type != TASK_LOGLIKELIHOOD_ROLLING)
+        else if (!t->doc_to_text && t->output_type != TASK_LOGLIKELIHOOD_ROLLING && t->output_type != TASK_TRANSCRIPTION)
             rc = field_fail(s, "doc_to_text", err, "is missing");
         else if (!t->doc_to_choice && t->output_type == TASK_MULTIPLE_CHOICE)
             rc = field_fail(s, "doc_to_choice", err, "is missing (needed by multiple_choice)");
-        else if (!t->doc_to_target && t->output_type != TASK_GENERATE_UNTIL)
+        else if (t->output_type == TASK_EMBEDDING && !t->embed.kind)
+            rc = field_fail(s, "embedding", err, "is missing (needed by output_type embedding)");
+        else if (t->embed.kind && t->output_type != TASK_EMBEDDING)
+            rc = field_fail(s, "embedding", err, "works only with output_type embedding");
+        else if (t->output_type == TASK_TRANSCRIPTION && !t->audio)
+            rc = field_fail(s, "transcription", err, "needs \"audio\", the template of each document's audio file");
+        else if (t->audio && t->output_type != TASK_TRANSCRIPTION)
+            rc = field_fail(s, "transcription", err, "works only with output_type transcription");
+        else if (t->output_type == TASK_TRANSCRIPTION && (t->metrics || t->filters || t->num_fewshot > 0))
+            rc = field_fail(s, t->metrics ? "metrics" : t->filters ? "filters" : "num_fewshot", err,
+                            "does not apply to output_type transcription (its metrics are wer and cer)");
+        else if (t->output_type == TASK_CLASSIFY && !t->classify.n)
+            rc = field_fail(s, "classify", err, "is missing (needed by output_type classify)");
+        else if (t->classify.n && t->output_type != TASK_CLASSIFY)
+            rc = field_fail(s, "classify", err, "works only with output_type classify");
+        else if (t->output_type == TASK_CLASSIFY && (t->metrics || t->filters || t->num_fewshot > 0))
+            rc = field_fail(s, t->metrics ? "metrics" : t->filters ? "filters" : "num_fewshot", err,
+                            "does not apply to output_type classify (its metrics are per category)");
+        else if (t->output_type == TASK_EMBEDDING && (t->metrics || t->filters))
+            rc = field_fail(s, t->metrics ? "metrics" : "filters", err, "does not apply to output_type embedding "
+                            "(its metrics follow from embedding.kind)");
+        else if (t->output_type == TASK_EMBEDDING && t->num_fewshot > 0)
+            rc = field_fail(s, "num_fewshot", err, "must be 0 for output_type embedding");
+        else if (!t->doc_to_target && t->output_type != TASK_GENERATE_UNTIL && t->output_type != TASK_CLASSIFY &&
+                 !(t->output_type == TASK_EMBEDDING && t->embed.kind == TASK_EMBED_RETRIEVAL))
             rc = field_fail(s, "doc_to_target", err, "is missing (needed by %s)",
                             task_output_type_name(t->output_type));
         else if (t->chat && t->output_type != TASK_GENERATE_UNTIL)
@@ -577,6 +715,9 @@ const char *task_output_type_name(enum task_output_type t)
     case TASK_MULTIPLE_CHOICE: return "multiple_choice";
     case TASK_LOGLIKELIHOOD: return "loglikelihood";
     case TASK_LOGLIKELIHOOD_ROLLING: return "loglikelihood_rolling";
+    case TASK_EMBEDDING: return "embedding";
+    case TASK_CLASSIFY: return "classify";
+    case TASK_TRANSCRIPTION: return "transcription";
     }
     return "?";
 }
@@ -664,6 +805,22 @@ void task_free(task *t)
     json_decref(t->doc_to_target);
     json_decref(t->doc_to_choice);
     free(t->doc_to_image);
+    free(t->embed.text_pair);
+    free(t->embed.corpus_split);
+    free(t->embed.corpus_text);
+    free(t->embed.corpus_id);
+    free(t->embed.relevant);
+    free(t->audio);
+    free(t->language);
+    for (int i = 0; i < t->classify.n; i++) {
+        free(t->classify.keys[i]);
+        free(t->classify.names[i]);
+    }
+    free(t->classify.keys);
+    free(t->classify.names);
+    free(t->classify.positive);
+    for (int i = 0; i < t->classify.n_group_by; i++) free(t->classify.group_by[i]);
+    free(t->classify.group_by);
     json_decref(t->fewshot_samples);
     free(t->shot_doc_to_text);
     json_decref(t->shot_doc_to_target);
@@ -793,6 +950,8 @@ int task_load_data(task *t, const dataset_options *opt, char *err)
                              t->name, t->num_fewshot, have);
         }
     }
+    if (!rc && t->output_type == TASK_EMBEDDING && t->embed.kind == TASK_EMBED_RETRIEVAL)
+        rc = load_split(t, t->embed.corpus_split, opt, hashes, err);
     if (!rc) {
         t->eval_docs = json_object_get(t->splits, ev_copy);
         /* lm-eval decides from the first document: a doc_to_text giving an
@@ -1412,6 +1571,23 @@ int task_build_doc(const task *t, const json_t *doc, size_t doc_index, task_inst
             in->requests[0].context = in->prompt;
         }
         set_gen(t, &in->requests[0].gen);
+        break;
+    case TASK_EMBEDDING:
+        /* no engine requests: harness/embed_eval.c embeds the texts */
+        break;
+    case TASK_TRANSCRIPTION:
+        /* harness/transcribe_eval.c sends the audio */
+        break;
+    case TASK_CLASSIFY:
+        /* harness/classify_eval.c asks the moderation endpoint, or chats */
+        if (t->classify.via == TASK_CLASSIFY_CHAT) {
+            in->n_requests = 1;
+            in->requests = tt_calloc(1, sizeof *in->requests);
+            in->requests[0].kind = ENGINE_REQ_CHAT;
+            in->requests[0].messages = in->messages;
+            in->requests[0].n_messages = in->n_messages;
+            set_gen(t, &in->requests[0].gen);
+        }
         break;
     }
     free(shots);

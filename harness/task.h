@@ -38,7 +38,34 @@
  *                       list literal), a field name, or a list of literal
  *                       strings (an object: its values)
  *   output_type         multiple_choice | generate_until (default) |
- *                       loglikelihood | loglikelihood_rolling
+ *                       loglikelihood | loglikelihood_rolling | embedding |
+ *                       classify | transcription
+ *   embedding           (output_type embedding) {"kind": "sts" |
+ *                       "pair_classification" | "retrieval", "text_pair":
+ *                       template of the second text (sts, pairs; the first
+ *                       is doc_to_text, the gold score or 0/1 label
+ *                       doc_to_target), "corpus_split", "corpus_text",
+ *                       "corpus_id", "relevant" (retrieval: the corpus is
+ *                       another split; each query's "relevant" field lists
+ *                       the ids relevant to it, or maps id -> grade)}
+ *   classify            (output_type classify) {"categories": {label field:
+ *                       the classifier's category, ...}, "via": "moderation"
+ *                       (default) | "chat", "threshold": number (moderation:
+ *                       a score at or above it is positive; default the
+ *                       classifier's own decision), "positive": the label
+ *                       text that means 1 (labels are texts then: any other
+ *                       is 0), "group_by": [fields: an accuracy per value of
+ *                       each, of the first category]}; a document's label
+ *                       field is 0/1 (or false/true, "0"/"1"); a missing one
+ *                       means unknown: that document does not count for
+ *                       that category. The category "flagged" is the
+ *                       moderation's overall decision (score: its highest
+ *                       category score)
+ *   transcription       (output_type transcription) {"audio": template of
+ *                       the audio file's path (relative to the task file's
+ *                       folder), "language": "en" (a hint passed to the
+ *                       recogniser; optional)}; doc_to_target is the
+ *                       reference transcript
  *   num_fewshot         integer >= 0 (default 0)
  *   fewshot_config      {"sampler": "first_n" | "default" | "random",
  *                        "samples": [records...], "split": name,
@@ -127,8 +154,48 @@ enum task_output_type {
     TASK_GENERATE_UNTIL = 0,
     TASK_MULTIPLE_CHOICE = 1,
     TASK_LOGLIKELIHOOD = 2,
-    TASK_LOGLIKELIHOOD_ROLLING = 3
+    TASK_LOGLIKELIHOOD_ROLLING = 3,
+    TASK_EMBEDDING = 4,        /* vectors, not text: harness/embed_eval.h */
+    TASK_CLASSIFY = 5,         /* per-category labels: harness/classify_eval.h */
+    TASK_TRANSCRIPTION = 6     /* speech recognition: harness/transcribe_eval.h */
 };
+
+/* output_type classify: how a text is classified and against which labels
+ * (the task's "classify" object; harness/classify_eval.h). */
+enum task_classify_via {
+    TASK_CLASSIFY_MODERATION = 1,  /* the engine's moderation endpoint and its category scores */
+    TASK_CLASSIFY_CHAT = 2         /* a chat model asked with doc_to_text; its reply names the categories */
+};
+
+typedef struct task_classify {
+    enum task_classify_via via;
+    char **keys;               /* label fields of the documents (owned) */
+    char **names;              /* the classifier's category for each (owned) */
+    int n;
+    double threshold;          /* moderation: score >= threshold is positive; < 0: the classifier's own
+                                  decision (its "categories" booleans) */
+    char *positive;            /* labels are texts: this one is 1, any other 0 (NULL: labels are 0/1) */
+    char **group_by;           /* fields whose values get an accuracy each (of the first category) */
+    int n_group_by;
+} task_classify;
+
+/* output_type embedding: what the vectors are scored on (the task's
+ * "embedding" object; harness/embed_eval.h, judges/embed_metrics.h). */
+enum task_embed_kind {
+    TASK_EMBED_STS = 1,        /* pairs, gold similarity score: Spearman / Pearson of cosine */
+    TASK_EMBED_PAIR = 2,       /* pairs, 0/1 label: best-threshold accuracy / F1, AP */
+    TASK_EMBED_RETRIEVAL = 3   /* queries against a corpus split: nDCG@10, recall@k, MRR@10 */
+};
+
+typedef struct task_embedding {
+    enum task_embed_kind kind;
+    char *text_pair;           /* sts, pair: template of the second text (the first is doc_to_text) */
+    char *corpus_split;        /* retrieval: the split holding the corpus */
+    char *corpus_text;         /* retrieval: template of a corpus record's text */
+    char *corpus_id;           /* retrieval: field holding a corpus record's id */
+    char *relevant;            /* retrieval: field of a query listing the ids relevant to it (a list, or an
+                                  object id -> grade) */
+} task_embedding;
 
 enum task_sampler { TASK_SAMPLER_DEFAULT = 0, TASK_SAMPLER_FIRST_N = 1 };
 
@@ -212,6 +279,11 @@ typedef struct task {
     int chat;
     int unsafe;
     int generative_fallback;  /* multiple_choice: letter extraction allowed */
+    task_embedding embed;     /* output_type embedding */
+    task_classify classify;   /* output_type classify */
+    char *audio;              /* output_type transcription: template of the audio file's path
+                                 (relative: to the task file's folder) */
+    char *language;           /* output_type transcription: ISO 639-1 hint for the recogniser, or NULL */
     /* file bytes that went into the hash (task file plus includes) */
     char file_hash[65];
 

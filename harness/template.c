@@ -1082,8 +1082,12 @@ static json_t *parse_term(tp *p)
 static json_t *join2(tp *p, json_t *a, json_t *b, int text)
 {
     if (p->skip) return json_null();
-    if (!text && json_is_integer(a) && json_is_integer(b))
-        return json_integer(json_integer_value(a) + json_integer_value(b));
+    if (!text && json_is_integer(a) && json_is_integer(b)) {
+        json_int_t r;
+        if (__builtin_add_overflow(json_integer_value(a), json_integer_value(b), &r))
+            return fail(p, "integer too large for a template (beyond 64 bits)");
+        return json_integer(r);
+    }
     if (!text && json_is_number(a) && json_is_number(b))
         return json_real(json_number_value(a) + json_number_value(b));
     if (!text && json_is_array(a) && json_is_array(b)) {
@@ -1127,11 +1131,18 @@ static json_t *arith(tp *p, json_t *a, json_t *b, const char *op)
     double x, y;
     if (!number_of(a, &x) || !number_of(b, &y)) return fail(p, "'%s' needs two numbers", op);
     int ints = json_is_integer(a) && json_is_integer(b);
-    if (op[0] == '-') return ints ? json_integer(json_integer_value(a) - json_integer_value(b)) : json_real(x - y);
-    if (op[0] == '*' && !op[1]) return ints ? json_integer(json_integer_value(a) * json_integer_value(b)) : json_real(x * y);
+    /* Python's ints have no bound; ours are 64 bits, and going past them is
+     * an error rather than a wrapped number (fuzz_template found it) */
+    json_int_t r;
+    if (ints && op[0] == '-' && __builtin_sub_overflow(json_integer_value(a), json_integer_value(b), &r))
+        return fail(p, "integer too large for a template (beyond 64 bits)");
+    if (ints && op[0] == '*' && !op[1] && __builtin_mul_overflow(json_integer_value(a), json_integer_value(b), &r))
+        return fail(p, "integer too large for a template (beyond 64 bits)");
+    if (op[0] == '-' || (op[0] == '*' && !op[1])) return ints ? json_integer(r) : json_real(op[0] == '-' ? x - y : x * y);
     if (y == 0) return fail(p, "division by zero");
     if (op[0] == '/' && !op[1]) return json_real(x / y);
     double q = floor(x / y), m = x - q * y;
+    if (ints && !(fabs(q) < 9.2e18 && fabs(m) < 9.2e18)) return fail(p, "integer too large for a template (beyond 64 bits)");
     if (op[0] == '/') return ints ? json_integer((json_int_t)q) : json_real(q);
     return ints ? json_integer((json_int_t)m) : json_real(m);
 }

@@ -319,6 +319,42 @@ static void provenance(const report_table *t, tt_buf *b)
 }
 
 /* The category leaderboards (one tab each) and the judged benchmarks. */
+/* One table of text (judged.h): heading, note, sortable table. */
+static void text_table(tt_buf *b, const report_text_table *x, int level)
+{
+    tt_buf_printf(b, "<h%d id=\"%s\">", level, x->id);
+    tt_html_escape(b, x->title);
+    tt_buf_printf(b, "</h%d>\n", level);
+    if (x->note) {
+        tt_buf_puts(b, "<p>");
+        tt_html_escape(b, x->note);
+        tt_buf_puts(b, "</p>\n");
+    }
+    tt_buf_puts(b, "<div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
+    for (int c = 0; c < x->n_cols; c++) th(b, x->cols[c], c < x->first_left);
+    tt_buf_puts(b, "</tr></thead><tbody>\n");
+    for (int r = 0; r < x->n_rows; r++) {
+        tt_buf_puts(b, "<tr>");
+        for (int c = 0; c < x->n_cols; c++) {
+            const char *v = x->cells[(size_t)r * x->n_cols + c];
+            char *end = NULL;
+            double d = v && *v ? strtod(v, &end) : NAN;
+            td(b, v, d, end && !*end, c < x->first_left ? "l" : NULL);
+        }
+        tt_buf_puts(b, "</tr>\n");
+    }
+    tt_buf_puts(b, "</tbody></table></div>\n");
+}
+
+/* Tokens and cost per model and task. */
+static void usage(const report_table *t, tt_buf *b)
+{
+    report_text_table *x;
+    if (!report_usage_text_table(t, &x)) return;
+    text_table(b, x, 2);
+    report_text_tables_free(x, 1);
+}
+
 static void judged(const report_table *t, tt_buf *b)
 {
     report_text_table *tabs;
@@ -344,28 +380,7 @@ static void judged(const report_table *t, tt_buf *b)
                 }
             }
             any = 1;
-            tt_buf_printf(b, "<h3 id=\"%s\">", x->id);
-            tt_html_escape(b, x->title);
-            tt_buf_puts(b, "</h3>\n");
-            if (x->note) {
-                tt_buf_puts(b, "<p>");
-                tt_html_escape(b, x->note);
-                tt_buf_puts(b, "</p>\n");
-            }
-            tt_buf_puts(b, "<div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
-            for (int c = 0; c < x->n_cols; c++) th(b, x->cols[c], c < x->first_left);
-            tt_buf_puts(b, "</tr></thead><tbody>\n");
-            for (int r = 0; r < x->n_rows; r++) {
-                tt_buf_puts(b, "<tr>");
-                for (int c = 0; c < x->n_cols; c++) {
-                    const char *v = x->cells[(size_t)r * x->n_cols + c];
-                    char *end = NULL;
-                    double d = v && *v ? strtod(v, &end) : NAN;
-                    td(b, v, d, end && !*end, c < x->first_left ? "l" : NULL);
-                }
-                tt_buf_puts(b, "</tr>\n");
-            }
-            tt_buf_puts(b, "</tbody></table></div>\n");
+            text_table(b, x, 3);
         }
     }
     report_text_tables_free(tabs, n);
@@ -386,7 +401,8 @@ void report_html_render(const report_table *t, const report_charts *charts, cons
         tt_buf_puts(b, "</code>");
     }
     tt_buf_puts(b, ".</p><nav><a href=\"#leaderboard\">Leaderboard</a><a href=\"#accuracy\">Accuracy</a>"
-                   "<a href=\"#bench\">Memory and speed</a><a href=\"#categories\">Categories</a>"
+                   "<a href=\"#bench\">Memory and speed</a><a href=\"#usage\">Usage and cost</a>"
+                   "<a href=\"#categories\">Categories</a>"
                    "<a href=\"#judged\">Judged benchmarks</a><a href=\"#charts\">Charts</a>"
                    "<a href=\"#provenance\">Provenance</a></nav></header>\n<main>\n");
     if (t->n_missing || (charts && charts->skipped)) {
@@ -414,6 +430,7 @@ void report_html_render(const report_table *t, const report_charts *charts, cons
         }
         if (acc) accuracy(t, b);
         if (be) bench(t, b);
+        usage(t, b);
     }
     judged(t, b);
     if (charts && charts->n) charts_section(charts, dir, b);

@@ -235,6 +235,23 @@ void report_json_render(const report_table *t, const report_charts *charts, tt_b
         json_array_append_new(tasks, o);
     }
     set(root, "tasks", tasks);
+    json_t *usage = json_array();
+    for (int i = 0; i < t->n_usage; i++) {
+        const report_usage *u = &t->usage[i];
+        json_t *o = json_object();
+        set(o, "model", str(t->rows[u->row].name));
+        set(o, "spec", str(t->rows[u->row].spec));
+        set(o, "task", str(u->task));
+        set(o, "run_id", json_integer((json_int_t)u->run_id));
+        set(o, "docs", json_integer((json_int_t)u->docs));
+        set(o, "failed", json_integer((json_int_t)u->failed));
+        set(o, "prompt_tokens", json_integer((json_int_t)u->prompt_tokens));
+        set(o, "completion_tokens", json_integer((json_int_t)u->completion_tokens));
+        set(o, "reasoning_tokens", json_integer((json_int_t)u->reasoning_tokens));
+        set(o, "cost_usd", num(u->cost_usd));
+        json_array_append_new(usage, o);
+    }
+    set(root, "usage", usage);
     json_t *mean_tasks = json_array();
     for (int i = 0; i < t->n_mean_tasks; i++) json_array_append_new(mean_tasks, str(t->mean_tasks[i]));
     set(root, "mean_tasks", mean_tasks);

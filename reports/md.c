@@ -241,6 +241,34 @@ static void provenance(const report_table *t, tt_buf *b)
     tt_buf_free(&tmp);
 }
 
+/* One table of text: its title at level, its note, its cells. */
+static void text_table(tt_buf *b, const report_text_table *x, const char *level)
+{
+    tt_buf_puts(b, level);
+    tt_md_cell(b, x->title);
+    tt_buf_puts(b, "\n\n");
+    if (x->note) {
+        tt_md_cell(b, x->note);
+        tt_buf_puts(b, "\n\n");
+    }
+    header(b, (const char *const *)x->cols, x->n_cols, x->first_left);
+    for (int r = 0; r < x->n_rows; r++) {
+        tt_buf_puts(b, "|");
+        for (int c = 0; c < x->n_cols; c++) cell(b, x->cells[(size_t)r * x->n_cols + c]);
+        tt_buf_puts(b, "\n");
+    }
+    tt_buf_puts(b, "\n");
+}
+
+/* Tokens and cost per model and task. */
+static void usage(const report_table *t, tt_buf *b)
+{
+    report_text_table *x;
+    if (!report_usage_text_table(t, &x)) return;
+    text_table(b, x, "## ");
+    report_text_tables_free(x, 1);
+}
+
 /* The category leaderboards and the judged benchmarks (judged.h's tables). */
 static void judged(const report_table *t, tt_buf *b)
 {
@@ -255,20 +283,7 @@ static void judged(const report_table *t, tt_buf *b)
             if (x->section != s) continue;
             if (!any) tt_buf_puts(b, sections[s]);
             any = 1;
-            tt_buf_puts(b, "### ");
-            tt_md_cell(b, x->title);
-            tt_buf_puts(b, "\n\n");
-            if (x->note) {
-                tt_md_cell(b, x->note);
-                tt_buf_puts(b, "\n\n");
-            }
-            header(b, (const char *const *)x->cols, x->n_cols, x->first_left);
-            for (int r = 0; r < x->n_rows; r++) {
-                tt_buf_puts(b, "|");
-                for (int c = 0; c < x->n_cols; c++) cell(b, x->cells[(size_t)r * x->n_cols + c]);
-                tt_buf_puts(b, "\n");
-            }
-            tt_buf_puts(b, "\n");
+            text_table(b, x, "### ");
         }
     }
     report_text_tables_free(tabs, n);
@@ -304,6 +319,7 @@ void report_md_render(const report_table *t, const report_charts *charts, tt_buf
         leaderboard(t, b);
         if (any_rows_with(t, 2)) accuracy(t, b);
         if (any_rows_with(t, 1)) bench(t, b);
+        usage(t, b);
     }
     judged(t, b);
     if (charts && charts->n) {

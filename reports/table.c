@@ -13,6 +13,7 @@
 #include "reports/table.h"
 #include "core/util.h"
 #include "engines/engine.h"
+#include "engines/registry.h"
 #include "engines/spec.h"
 
 #include <ctype.h>
@@ -686,6 +687,66 @@ static void order_rows(report_table *t)
 
 /* ---- build ----------------------------------------------------------------------------------- */
 
+/* ---- usage and cost --------------------------------------------------------------- */
+
+static int add_usage(void *ctx, const store_usage_row *u, char *err)
+{
+    (void)err;
+    report_table *t = ctx;
+    int run = 0, task = 0, row = -1;
+    for (int i = 0; i < t->n_runs && !run; i++) run = t->runs[i].id == u->run_id;
+    for (int i = 0; i < t->n_tasks && !task; i++) task = !t->tasks[i].is_group && str_eq(t->tasks[i].name, u->task_name);
+    if (!run || !task || !u->model_spec) return TT_OK;
+    char *id = engine_model_identity(u->model_spec);
+    for (int i = 0; i < t->n_rows && row < 0 && id; i++)
+        if (t->rows[i].identity && !strcmp(t->rows[i].identity, id)) row = i;
+    free(id);
+    if (row < 0) return TT_OK;
+    t->usage = tt_realloc(t->usage, (size_t)(t->n_usage + 1) * sizeof *t->usage);
+    double pin, pout;
+    registry_price_from_params(u->params_json, &pin, &pout);
+    t->usage[t->n_usage++] = (report_usage){
+        .run_id = u->run_id, .row = row, .task = tt_strdup(u->task_name), .docs = u->samples, .failed = u->failed,
+        .prompt_tokens = u->prompt_tokens, .completion_tokens = u->completion_tokens,
+        .reasoning_tokens = u->reasoning_tokens,
+        .cost_usd = registry_cost_usd(pin, pout, (long)u->prompt_tokens, (long)u->completion_tokens)};
+    return TT_OK;
+}
+
+int report_usage_text_table(const report_table *t, report_text_table **out)
+{
+    if (t->n_usage == 0) return 0;
+    static const char *const cols[] = {"Model", "Task", "Run", "Docs", "Prompt tokens", "Completion tokens",
+                                       "Reasoning tokens", "Cost (USD)"};
+    report_text_table *x = tt_calloc(1, sizeof *x);
+    x->id = tt_strdup("usage");
+    x->title = tt_strdup("Usage and cost");
+    x->note = tt_strdup("Tokens the servers reported, summed over each task's documents (cached answers count "
+                        "as they were first answered); completion tokens include reasoning tokens, and cost is "
+                        "prompt tokens at the model's input price plus completion tokens at its output price "
+                        "(models.json \"price\"; blank without one).");
+    x->n_cols = (int)(sizeof cols / sizeof cols[0]);
+    x->first_left = 2;
+    x->cols = tt_calloc((size_t)x->n_cols, sizeof *x->cols);
+    for (int c = 0; c < x->n_cols; c++) x->cols[c] = tt_strdup(cols[c]);
+    x->n_rows = t->n_usage;
+    x->cells = tt_calloc((size_t)x->n_rows * (size_t)x->n_cols, sizeof *x->cells);
+    for (int r = 0; r < t->n_usage; r++) {
+        const report_usage *u = &t->usage[r];
+        char **c = x->cells + (size_t)r * (size_t)x->n_cols;
+        c[0] = report_row_label(&t->rows[u->row]);
+        c[1] = tt_strdup(u->task);
+        c[2] = tt_asprintf("%lld", (long long)u->run_id);
+        c[3] = tt_asprintf("%lld", (long long)u->docs);
+        c[4] = tt_asprintf("%lld", (long long)u->prompt_tokens);
+        c[5] = tt_asprintf("%lld", (long long)u->completion_tokens);
+        c[6] = tt_asprintf("%lld", (long long)u->reasoning_tokens);
+        c[7] = isnan(u->cost_usd) ? tt_strdup("") : tt_asprintf("%.6f", u->cost_usd);
+    }
+    *out = x;
+    return 1;
+}
+
 int report_table_build(store *s, const char *db_path, const report_filter *f, report_table **out, char *err)
 {
     *out = NULL;
@@ -734,6 +795,11 @@ int report_table_build(store *s, const char *db_path, const report_filter *f, re
     fill_cells(t);
     mark_speed_noise(t);
     order_rows(t);
+    rc = store_usage_each(s, 0, add_usage, t, err);
+    if (rc) {
+        report_table_free(t);
+        return rc;
+    }
 
     int filtered = f && (f->n_runs || f->n_models || f->n_tasks);
     const char *which = filtered ? " matching the filter" : "";
@@ -776,6 +842,8 @@ void report_table_free(report_table *t)
         free(r->pp_test);
     }
     free(t->rows);
+    for (int i = 0; i < t->n_usage; i++) free(t->usage[i].task);
+    free(t->usage);
     for (int i = 0; i < t->n_runs; i++) {
         report_run *r = &t->runs[i];
         free(r->started_at);

@@ -122,6 +122,16 @@ typedef struct report_metric {
     double value, se;        /* NaN when NULL */
 } report_metric;
 
+/* Requests' usage of one (run, model, task), from the samples: the
+ * "Usage and cost" section (store_usage_each). */
+typedef struct report_usage {
+    int64_t run_id;
+    int row;                 /* index into rows */
+    char *task;
+    int64_t docs, failed, prompt_tokens, completion_tokens, reasoning_tokens;
+    double cost_usd;         /* NaN without a price in the model's settings */
+} report_usage;
+
 typedef struct report_table {
     char *generated_at;      /* ISO 8601 UTC */
     char *db_path;
@@ -134,6 +144,7 @@ typedef struct report_table {
     report_run *runs; int n_runs;
     report_metric *metrics; int n_metrics;
     report_bench *bench; int n_bench;
+    report_usage *usage; int n_usage;   /* rows' runs and task columns only */
     report_rating_info bt_info, elo_info;
     report_arena arena;      /* from battles.h; models restricted by the filter */
     report_judged judged;    /* category leaderboards, MT-bench, Arena-Hard (judged.h) */
@@ -150,6 +161,11 @@ void report_table_free(report_table *t);   /* NULL is fine */
  * a row's spec (so "glm:m.gguf@q4_0" shows as "m (q4_0)"), else the name.
  * Caller frees. */
 char *report_arena_label(const report_table *t, int i);
+
+/* The usage section as one table of text (every writer shows the same
+ * cells); *out untouched and 0 returned when there is no usage. Free with
+ * report_text_tables_free(out, 1). */
+int report_usage_text_table(const report_table *t, report_text_table **out);
 
 /* "name (precision)" or "name"; caller frees. */
 char *report_row_label(const report_row *r);

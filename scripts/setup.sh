@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # setup.sh — installs what Tianti needs from Debian's packages (when
-# missing) and builds it.
-# Usage: scripts/setup.sh [--test] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
+# missing), synthesises the speech demo's audio (espeak-ng) and builds it.
+# Usage: scripts/setup.sh [--test] [--bench] [--build DIR] [--sanitize | --tsan | --fuzz] [--no-build]
 #   --test      also install what the tests need: jq, numpy, clang and its
 #               libFuzzer runtime, man-db (man -l renders the man page),
 #               dpkg-dev (cpack -G DEB: dpkg-shlibdeps), PostgreSQL (the server the store tests
 #               start, tests/tools/pg_cluster.sh), Chromium, Node.js with npm, and
 #               playwright-core (`npm ci` in tests/browser)
+#   --bench     also install the Python peers the benchmark programs run beside
+#               Tianti (pandas, SciPy, scikit-learn: FastChat's rating pipeline
+#               in tests/perf/ratings_peer.py)
 #   --build DIR build folder (default build)
 #   --sanitize  configure the build with ASan + UBSan (TIANTI_SANITIZE)
 #   --tsan      configure the build with ThreadSanitizer (TIANTI_TSAN)
@@ -18,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_bench=0
 build=build
 flags=()
 cc=
@@ -26,6 +30,7 @@ do_build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --test) want_test=1 ;;
+    --bench) want_bench=1 ;;
     --build) build="$2"; shift ;;
     --sanitize) flags+=(-DTIANTI_SANITIZE=ON) ;;
     --tsan) flags+=(-DTIANTI_TSAN=ON) ;;
@@ -39,12 +44,14 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(build-essential cmake pkg-config libcurl4-openssl-dev libjansson-dev libsqlite3-dev
-          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev libyaml-dev libbz2-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3)
+          libcmocka-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev libpq-dev libseccomp-dev libyaml-dev libbz2-dev gnuplot-nox fonts-noto-cjk sqlite3 curl python3
+          espeak-ng)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium jq python3-numpy clang libclang-rt-dev postgresql man-db groff-base dpkg-dev)
   # Node.js for the browser test: Debian's, unless a node and npm are already there
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi
+[ "$want_bench" = 1 ] && packages+=(python3-numpy python3-pandas python3-scipy python3-sklearn)
 [ -n "$cc" ] && packages+=(clang libclang-rt-dev)
 
 missing=()
@@ -60,6 +67,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" 2>&1 |
     { grep --line-buffered -E '^(Unpacking|Setting up|E:)' || true; }
   echo "setup: installed"
+fi
+
+# the speech demo's audio, spoken offline by espeak-ng from the project's
+# own sentences (tasks/speech_demo/gen_audio.py; tasks/speech_demo/audio/ is
+# not in git)
+if [ ! -f tasks/speech_demo/audio/zh-04.wav ]; then
+  python3 tasks/speech_demo/gen_audio.py
 fi
 
 # the browser test drives Chromium through playwright-core (tests/browser/package-lock.json)

@@ -62,7 +62,7 @@ static const table_desc tables[] = {
       {"prompt", 't', NOREF}, {"target", 't', NOREF}, {"responses_json", 't', NOREF},
       {"filtered_json", 't', NOREF}, {"scores_json", 't', NOREF}, {"error", 't', NOREF},
       {"latency_s", 'r', NOREF}, {"prompt_tokens", 'i', NOREF}, {"completion_tokens", 'i', NOREF},
-      {"items_json", 't', NOREF}, {NULL, 0, 0}}},
+      {"items_json", 't', NOREF}, {"reasoning_tokens", 'i', NOREF}, {NULL, 0, 0}}},
     {"metrics", 1, "id", "ON CONFLICT (run_id, model_id, task_name, filter, metric) DO NOTHING",
      {{"run_id", 'i', T_RUNS}, {"model_id", 'i', T_MODELS}, {"task_name", 't', NOREF}, {"is_group", 'i', NOREF},
       {"filter", 't', NOREF}, {"metric", 't', NOREF}, {"value", 'r', NOREF}, {"stderr", 'r', NOREF},

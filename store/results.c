@@ -101,3 +101,48 @@ int store_report_metrics_each(store *s, store_metric_fn fn, void *ctx, char *err
     store_q_finish(&q);
     return rc;
 }
+
+/* Usage per (run, model, task) from the samples; the task's name through
+ * the tasks table (a task evaluated in two versions in one run is one
+ * row per version, named alike). */
+int store_usage_each(store *s, int64_t run_id, store_usage_fn fn, void *ctx, char *err)
+{
+#define USAGE_SELECT                                                                                           \
+    "SELECT sa.run_id, mo.id, mo.name, mo.spec, mo.params_json, t.name, count(*), "                             \
+    "sum(CASE WHEN sa.scores_json IS NULL THEN 1 ELSE 0 END), coalesce(sum(sa.prompt_tokens), 0), "             \
+    "coalesce(sum(sa.completion_tokens), 0), coalesce(sum(sa.reasoning_tokens), 0), count(sa.prompt_tokens), " \
+    "coalesce(sum(sa.latency_s), 0) FROM samples sa JOIN models mo ON mo.id = sa.model_id "                    \
+    "JOIN tasks t ON t.id = sa.task_id "
+#define USAGE_GROUP "GROUP BY sa.run_id, mo.id, mo.name, mo.spec, mo.params_json, t.id, t.name " \
+                    "ORDER BY sa.run_id, mo.name, t.name, t.id"
+    static const char *const all = USAGE_SELECT USAGE_GROUP;
+    static const char *const one = USAGE_SELECT "WHERE sa.run_id = ? " USAGE_GROUP;
+#undef USAGE_SELECT
+#undef USAGE_GROUP
+    store_q q;
+    int rc = store_q_prepare(s, &q, run_id ? one : all, "read usage", err);
+    if (rc) return rc;
+    if (run_id) store_q_int(&q, run_id);
+    int step = STORE_DONE;
+    while (rc == TT_OK && (step = store_q_step(&q)) == STORE_ROW) {
+        store_usage_row u = {
+            .run_id = store_q_col_int(&q, 0),
+            .model_id = store_q_col_int(&q, 1),
+            .model_name = store_q_col_text(&q, 2),
+            .model_spec = store_q_col_text(&q, 3),
+            .params_json = store_q_col_text(&q, 4),
+            .task_name = store_q_col_text(&q, 5),
+            .samples = store_q_col_int(&q, 6),
+            .failed = store_q_col_int(&q, 7),
+            .prompt_tokens = store_q_col_int(&q, 8),
+            .completion_tokens = store_q_col_int(&q, 9),
+            .reasoning_tokens = store_q_col_int(&q, 10),
+            .samples_with_usage = store_q_col_int(&q, 11),
+            .latency_s = store_q_col_real(&q, 12),
+        };
+        rc = fn(ctx, &u, err);
+    }
+    if (rc == TT_OK && step != STORE_DONE) rc = store_fail(s, err, "cannot read usage");
+    store_q_finish(&q);
+    return rc;
+}

@@ -43,4 +43,25 @@ int store_results_latest_each(store *s, store_metric_fn fn, void *ctx, char *err
  * cell, so newest wins). */
 int store_report_metrics_each(store *s, store_metric_fn fn, void *ctx, char *err);
 
+/* ---- usage and cost ------------------------------------------------------------ */
+
+/* The requests' usage of one (run, model, task), summed over its samples:
+ * what `tianti results --usage` and the report's "Usage and cost" show. */
+typedef struct store_usage_row {
+    int64_t run_id, model_id;
+    const char *model_name, *model_spec;
+    const char *params_json;        /* the model's settings (models.json entry), for its price; may be NULL */
+    const char *task_name;
+    int64_t samples, failed;        /* documents; those not scored */
+    int64_t prompt_tokens, completion_tokens, reasoning_tokens; /* sums of the known counts */
+    int64_t samples_with_usage;     /* documents whose prompt token count is known */
+    double latency_s;               /* summed request time */
+} store_usage_row;
+
+typedef int (*store_usage_fn)(void *ctx, const store_usage_row *u, char *err);
+
+/* Visits the usage of run_id (0: of every run), in run, model name, task
+ * order. */
+int store_usage_each(store *s, int64_t run_id, store_usage_fn fn, void *ctx, char *err);
+
 #endif

@@ -13,13 +13,13 @@ int store_sample_put(store *s, const store_sample *m, char *err)
     store_q q;
     int rc = store_q_prepare(s, &q,
         "INSERT INTO samples (run_id, model_id, task_id, doc_id, prompt, target, responses_json, filtered_json, "
-        "scores_json, error, latency_s, prompt_tokens, completion_tokens, items_json) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "scores_json, error, latency_s, prompt_tokens, completion_tokens, items_json, reasoning_tokens) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id, model_id, task_id, doc_id) DO UPDATE SET prompt = excluded.prompt, "
         "target = excluded.target, responses_json = excluded.responses_json, filtered_json = excluded.filtered_json, "
         "scores_json = excluded.scores_json, error = excluded.error, latency_s = excluded.latency_s, "
         "prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens, "
-        "items_json = excluded.items_json",
+        "items_json = excluded.items_json, reasoning_tokens = excluded.reasoning_tokens",
         "store sample", err);
     if (rc) return rc;
     store_q_int(&q, m->run_id);
@@ -36,6 +36,7 @@ int store_sample_put(store *s, const store_sample *m, char *err)
     store_q_opt_int(&q, count_or_null(m->prompt_tokens));
     store_q_opt_int(&q, count_or_null(m->completion_tokens));
     store_q_text(&q, m->items_json);
+    store_q_opt_int(&q, count_or_null(m->reasoning_tokens));
     rc = store_q_run(&q, "store sample", err);
     store_q_finish(&q);
     return rc;
@@ -109,9 +110,9 @@ int store_samples_copy_run(store *s, int64_t from_run, int64_t to_run, int64_t m
     store_q q;
     int rc = store_q_prepare(s, &q,
         "INSERT INTO samples (run_id, model_id, task_id, doc_id, prompt, target, responses_json, filtered_json, "
-        "scores_json, error, latency_s, prompt_tokens, completion_tokens, items_json) "
+        "scores_json, error, latency_s, prompt_tokens, completion_tokens, items_json, reasoning_tokens) "
         "SELECT CAST(? AS BIGINT), model_id, task_id, doc_id, prompt, target, responses_json, filtered_json, scores_json, error, "
-        "latency_s, prompt_tokens, completion_tokens, items_json FROM samples "
+        "latency_s, prompt_tokens, completion_tokens, items_json, reasoning_tokens FROM samples "
         "WHERE run_id = ? AND model_id = ? AND task_id = ? ORDER BY doc_id",
         "copy samples", err);
     if (rc) return rc;

@@ -23,6 +23,7 @@ typedef struct store_sample {
     int prompt_tokens;          /* < 0: unknown (stored NULL) */
     int completion_tokens;
     const char *items_json;     /* the document's aggregation items (harness/score.h), or NULL */
+    int reasoning_tokens;       /* of completion_tokens, a reasoning model's thinking; 0: none or unknown */
 } store_sample;
 
 /* Inserts or replaces the sample for (run, model, task, doc): re-running a

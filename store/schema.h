@@ -217,6 +217,9 @@ static const char *const store_migrations[] = {
 "  started_at REAL NOT NULL,        -- seconds since the epoch\n"
 "  heartbeat REAL NOT NULL          -- refreshed while the run lives\n"
 ");\n",
+/* 5: reasoning tokens per sample (of completion_tokens, those a reasoning
+ *    model spent thinking), for usage and cost per task (issue 19) */
+"ALTER TABLE samples ADD COLUMN reasoning_tokens INTEGER;\n",
 };
 
 #define STORE_SCHEMA_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -227,6 +227,8 @@ static const char *const store_pg_migrations[] = {
 "  started_at DOUBLE PRECISION NOT NULL,\n"
 "  heartbeat DOUBLE PRECISION NOT NULL\n"
 ");\n",
+/* 5: reasoning tokens per sample (schema.h migration 5) */
+"ALTER TABLE samples ADD COLUMN reasoning_tokens BIGINT;\n",
 };
 
 #define STORE_PG_SCHEMA_VERSION ((int)(sizeof store_pg_migrations / sizeof store_pg_migrations[0]))

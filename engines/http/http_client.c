@@ -643,7 +643,8 @@ int http_call(http_client *c, const http_call_spec *spec, http_result *res)
         }
         CURL *h = a.h;
         struct curl_slist *hdrs = NULL;
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        curl_mime *mime = NULL;
+        if (!spec->file_path) hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
         hdrs = curl_slist_append(hdrs, spec->stream ? "Accept: text/event-stream" : "Accept: application/json");
         hdrs = curl_slist_append(hdrs, "Expect:");
         if (c->auth_header) hdrs = curl_slist_append(hdrs, c->auth_header);
@@ -662,7 +663,18 @@ int http_call(http_client *c, const http_call_spec *spec, http_result *res)
         curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
         curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
         if (c->share) curl_easy_setopt(h, CURLOPT_SHARE, c->share);
-        if (spec->body) {
+        if (spec->file_path) {   /* multipart: the text parts, then the file (curl sets the boundary) */
+            mime = curl_mime_init(h);
+            for (int f = 0; f < spec->n_form; f++) {
+                curl_mimepart *part = curl_mime_addpart(mime);
+                curl_mime_name(part, spec->form[2 * f]);
+                curl_mime_data(part, spec->form[2 * f + 1], CURL_ZERO_TERMINATED);
+            }
+            curl_mimepart *part = curl_mime_addpart(mime);
+            curl_mime_name(part, spec->file_field ? spec->file_field : "file");
+            curl_mime_filedata(part, spec->file_path);
+            curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+        } else if (spec->body) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, spec->body);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(spec->body));
         } else if (spec->method && strcmp(spec->method, "GET") != 0) {
@@ -678,6 +690,10 @@ int http_call(http_client *c, const http_call_spec *spec, http_result *res)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
         curl_easy_setopt(h, CURLOPT_SHARE, NULL);
+        if (mime) {
+            curl_easy_setopt(h, CURLOPT_MIMEPOST, NULL);
+            curl_mime_free(mime);
+        }
         curl_slist_free_all(hdrs);
         pool_put(c, h);
         if (a.streaming && cc == CURLE_OK) http_sse_finish(&a.sse);

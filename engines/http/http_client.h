@@ -203,6 +203,14 @@ typedef struct http_call_spec {
     void *user;
     double tokens;               /* estimate for the tokens-per-minute limiter */
     int retries_cap;             /* > 0: at most this many retries (capability probes) */
+    /* multipart/form-data POST instead of a JSON body (OpenAI's
+     * /audio/transcriptions): when file_path is set, form[0..2*n_form) are
+     * name, value pairs sent as text parts and the file is sent as the part
+     * file_field, under its base name */
+    const char *const *form;
+    int n_form;
+    const char *file_field;
+    const char *file_path;
 } http_call_spec;
 
 typedef struct http_result {

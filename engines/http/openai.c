@@ -9,8 +9,14 @@
  *   CHAT                      POST /chat/completions (image parts as data: URLs)
  *   GENERATE                  POST /completions
  *   LOGLIKELIHOOD(_ROLLING)   POST /completions, echo + logprobs, max_tokens 0
- *   engine_embed              POST /embeddings
- *   engine_moderate           POST /moderations
+ *   engine_embed(_batch)      POST /embeddings (up to 256 inputs per request)
+ *   engine_moderate(_scores)  POST /moderations
+ *   engine_transcribe         POST /audio/transcriptions (multipart/form-data)
+ * A reasoning model's settings (engine_options: max_tokens_param,
+ * omit_sampling, reasoning_effort) shape the generation parameters; a 400
+ * that names a parameter they would change says which setting to set.
+ * usage.completion_tokens_details.reasoning_tokens becomes
+ * resp->reasoning_tokens.
  * The request is streamed (SSE) when the caller passes on_token; the first
  * content chunk then gives first_token_s.
  *
@@ -63,6 +69,9 @@ typedef struct openai_engine {
     char *model;
     char *base_url;
     int verbose;
+    char *max_tokens_param; /* "max_tokens" or "max_completion_tokens" (engine_options) */
+    int omit_sampling;      /* send no temperature / top_p */
+    char *reasoning_effort; /* or NULL */
     pthread_mutex_t mu;     /* probe and dead state */
     int probed;
     unsigned probed_caps;
@@ -81,7 +90,7 @@ typedef struct oa_state {
     engine_token_logprob *lp;   /* choice 0 output logprobs */
     int n_lp, cap_lp;
     char *finish;
-    int prompt_tokens, completion_tokens;
+    int prompt_tokens, completion_tokens, reasoning_tokens;
     double loglik_sum;
     int loglik_tokens, loglik_greedy, loglik_truncated;
     int first_unscored;         /* the first token with text had no logprob (no BOS) */
@@ -102,6 +111,7 @@ static void state_reset(oa_state *s)
     free(s->finish);
     s->finish = NULL;
     s->prompt_tokens = s->completion_tokens = -1;
+    s->reasoning_tokens = 0;
     s->loglik_sum = 0;
     s->loglik_tokens = 0;
     s->loglik_greedy = 1;
@@ -146,6 +156,8 @@ static void parse_usage(oa_state *s, json_t *root)
     json_t *p = json_object_get(u, "prompt_tokens"), *c = json_object_get(u, "completion_tokens");
     if (json_is_integer(p)) s->prompt_tokens = (int)json_integer_value(p);
     if (json_is_integer(c)) s->completion_tokens = (int)json_integer_value(c);
+    json_t *r = json_object_get(json_object_get(u, "completion_tokens_details"), "reasoning_tokens");
+    if (json_is_integer(r) && json_integer_value(r) > 0) s->reasoning_tokens = (int)json_integer_value(r);
 }
 
 /* Output logprobs of a chat choice: logprobs.content[{token, logprob}]. */
@@ -404,11 +416,18 @@ static const char *image_mime(const char *b64)
     return "image/png";
 }
 
-static void add_gen_params(json_t *o, const engine_gen_params *g, int legacy)
+/* The generation settings of a request body. A reasoning model's settings
+ * (models.json: max_tokens_param, omit_sampling, reasoning_effort) change
+ * the token limit's name, drop temperature and top_p, and add the effort. */
+static void add_gen_params(const openai_engine *oe, json_t *o, const engine_gen_params *g, int legacy)
 {
-    json_object_set_new(o, "max_tokens", json_integer(g->max_tokens > 0 ? g->max_tokens : 256));
-    json_object_set_new(o, "temperature", json_real(g->temperature));
-    if (g->top_p > 0 && g->top_p < 1) json_object_set_new(o, "top_p", json_real(g->top_p));
+    json_object_set_new(o, legacy ? "max_tokens" : oe->max_tokens_param,
+                        json_integer(g->max_tokens > 0 ? g->max_tokens : 256));
+    if (!oe->omit_sampling) {
+        json_object_set_new(o, "temperature", json_real(g->temperature));
+        if (g->top_p > 0 && g->top_p < 1) json_object_set_new(o, "top_p", json_real(g->top_p));
+    }
+    if (oe->reasoning_effort && !legacy) json_object_set_new(o, "reasoning_effort", json_string(oe->reasoning_effort));
     if (g->seed) json_object_set_new(o, "seed", json_integer((json_int_t)(g->seed & 0x7fffffffffffffffULL)));
     if (g->n > 1) json_object_set_new(o, "n", json_integer(g->n > OA_MAX_CHOICES ? OA_MAX_CHOICES : g->n));
     if (g->n_until > 0) {
@@ -478,6 +497,25 @@ static void mark_dead(openai_engine *oe, const char *msg)
     pthread_mutex_unlock(&oe->mu);
 }
 
+/* A 400 that names a request parameter is usually a reasoning model
+ * refusing one a chat model takes: the message then says which setting of
+ * models.json (or --model_args) to change. */
+static void param_hint(const openai_engine *oe, long status, const char *msg, char *out, size_t n)
+{
+    const char *hint = NULL;
+    if (status == 400 && msg) {
+        if (strstr(msg, "max_tokens") && !strcmp(oe->max_tokens_param, "max_tokens"))
+            hint = "set \"max_tokens_param\": \"max_completion_tokens\" for this model in models.json "
+                   "(or --model_args max_tokens_param=max_completion_tokens)";
+        else if ((strstr(msg, "temperature") || strstr(msg, "top_p")) && !oe->omit_sampling)
+            hint = "set \"omit_sampling\": true for this model in models.json (or --model_args omit_sampling=true)";
+        else if (strstr(msg, "reasoning_effort") && oe->reasoning_effort)
+            hint = "remove \"reasoning_effort\" from this model's settings in models.json";
+    }
+    if (hint) snprintf(out, n, "%.300s; %s", msg, hint);
+    else snprintf(out, n, "%s", msg ? msg : "");
+}
+
 /* Posts body to path and runs the state machine; fills resp or returns the
  * fatal status. */
 static int oa_post(openai_engine *oe, const char *path, json_t *body, int stream, oa_state *s,
@@ -500,7 +538,9 @@ static int oa_post(openai_engine *oe, const char *path, json_t *body, int stream
     }
     int fatal = res.cls == HTTP_CLASS_FATAL;
     if (fatal) {
-        mark_dead(oe, res.error);
+        char hinted[TT_ERR_SIZE];
+        param_hint(oe, res.status, res.error, hinted, sizeof hinted);
+        mark_dead(oe, hinted);
         http_result_free(&res);
         return fail_dead(oe, err);
     }
@@ -527,6 +567,7 @@ static void finish_response(oa_state *s, const engine_request *req, engine_respo
     s->finish = NULL;
     resp->prompt_tokens = s->prompt_tokens;
     resp->completion_tokens = s->completion_tokens;
+    resp->reasoning_tokens = s->reasoning_tokens;
     resp->first_token_s = s->first_token;
     resp->token_logprobs = s->lp;
     resp->n_token_logprobs = s->n_lp;
@@ -552,13 +593,13 @@ static int oa_complete(engine *e, const engine_request *req, engine_response *re
     case ENGINE_REQ_CHAT:
         path = "chat/completions";
         json_object_set_new(body, "messages", chat_messages(req, &chars));
-        add_gen_params(body, &req->gen, 0);
+        add_gen_params(oe, body, &req->gen, 0);
         break;
     case ENGINE_REQ_GENERATE:
         path = "completions";
         json_object_set_new(body, "prompt", http_json_text(req->context, req->context ? strlen(req->context) : 0));
         chars = req->context ? strlen(req->context) : 0;
-        add_gen_params(body, &req->gen, 1);
+        add_gen_params(oe, body, &req->gen, 1);
         break;
     default: {
         path = "completions";
@@ -694,7 +735,25 @@ static unsigned oa_caps(engine *e)
     }
     unsigned caps = oe->probed_caps;
     pthread_mutex_unlock(&oe->mu);
-    return caps | ENGINE_CAP_CHAT | ENGINE_CAP_STREAM | ENGINE_CAP_IMAGE | ENGINE_CAP_EMBED | ENGINE_CAP_MODERATE;
+    return caps | ENGINE_CAP_CHAT | ENGINE_CAP_STREAM | ENGINE_CAP_IMAGE | ENGINE_CAP_EMBED | ENGINE_CAP_MODERATE |
+           ENGINE_CAP_TRANSCRIBE;
+}
+
+/* A 2xx reply of simple_post must be a JSON object without "error": else
+ * the attempt is retried (a malformed or truncated body). */
+static int check_json_object(void *user, const char *body, size_t len, int *retry, char *msg)
+{
+    (void)user;
+    *retry = 1;
+    if (!body) return 0;
+    json_error_t je;
+    json_t *j = json_loadb(body, len, 0, &je);
+    int bad = !json_is_object(j);
+    if (bad) snprintf(msg, TT_ERR_SIZE, "malformed JSON reply (%s at byte %d)", je.text, je.position);
+    else if (json_object_get(j, "error") && !json_is_null(json_object_get(j, "error")))
+        bad = snprintf(msg, TT_ERR_SIZE, "server error in reply") > 0;
+    json_decref(j);
+    return bad;
 }
 
 static int simple_post(openai_engine *oe, const char *path, json_t *body, json_t **out, char *err)
@@ -703,7 +762,8 @@ static int simple_post(openai_engine *oe, const char *path, json_t *body, json_t
     if (atomic_load(&oe->dead)) return fail_dead(oe, err);
     char *js = json_dumps(body, JSON_COMPACT);
     char *url = http_url_join(oe->base_url, path);
-    http_call_spec spec = {.method = "POST", .url = url, .body = js, .tokens = (double)strlen(js) / 4};
+    http_call_spec spec = {.method = "POST", .url = url, .body = js, .tokens = (double)strlen(js) / 4,
+                           .check = check_json_object};
     http_result res;
     int rc = http_call(oe->http, &spec, &res);
     free(js);
@@ -724,39 +784,93 @@ static int simple_post(openai_engine *oe, const char *path, json_t *body, json_t
     return TT_OK;
 }
 
+static int oa_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                          char *err);
+
 static int oa_embed(engine *e, const char *text, float **vec, int *dim, char *err)
 {
-    openai_engine *oe = (openai_engine *)e;
-    *vec = NULL;
+    const char *texts[1] = {text ? text : ""};
     *dim = 0;
+    return oa_embed_batch(e, texts, 1, vec, dim, NULL, err);
+}
+
+/* OpenAI's /embeddings takes at most 2048 inputs and 300k tokens per
+ * request; these limits stay well inside both (bytes / 4 estimates tokens
+ * for the limiter, and a Chinese character counts as a token or more). */
+#define OA_EMBED_MAX_INPUTS 256
+#define OA_EMBED_MAX_BYTES (256 * 1024)
+
+/* One request: texts[0..n) into vecs. */
+static int embed_request(openai_engine *oe, const char *const *texts, int n, float **vecs, int *dim, long *tokens,
+                         char *err)
+{
     json_t *body = json_object();
-    json_object_set_new(body, "model", json_string(strstr(oe->model, "embed") ? oe->model : "text-embedding-3-small"));
-    json_object_set_new(body, "input", http_json_text(text, text ? strlen(text) : 0));
+    json_object_set_new(body, "model", json_string(oe->model));
+    json_t *in = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(in, http_json_text(texts[i], strlen(texts[i])));
+    json_object_set_new(body, "input", in);
     json_object_set_new(body, "encoding_format", json_string("float"));
     json_t *r;
     int rc = simple_post(oe, "embeddings", body, &r, err);
     json_decref(body);
     if (rc) return rc;
-    json_t *emb = json_object_get(json_array_get(json_object_get(r, "data"), 0), "embedding");
-    if (!json_is_array(emb) || json_array_size(emb) == 0) {
+    json_t *data = json_object_get(r, "data");
+    if (!json_is_array(data) || json_array_size(data) != (size_t)n) {
         json_decref(r);
-        return tt_fail(err, TT_ERR_PARSE, "embeddings reply has no 'data[0].embedding' array");
+        return tt_fail(err, TT_ERR_PARSE, "embeddings reply has %zu vectors for %d inputs",
+                       json_is_array(data) ? json_array_size(data) : 0, n);
     }
-    size_t n = json_array_size(emb);
-    float *v = tt_malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        json_t *x = json_array_get(emb, i);
-        if (!json_is_number(x)) {
-            free(v);
-            json_decref(r);
-            return tt_fail(err, TT_ERR_PARSE, "embeddings reply: element %zu is not a number", i);
+    size_t k;
+    json_t *item;
+    json_array_foreach(data, k, item) {
+        json_t *ix = json_object_get(item, "index"), *emb = json_object_get(item, "embedding");
+        long i = json_is_integer(ix) ? (long)json_integer_value(ix) : (long)k;   /* the API says which input */
+        if (i < 0 || i >= n || vecs[i] || !json_is_array(emb) || json_array_size(emb) == 0) {
+            rc = tt_fail(err, TT_ERR_PARSE, "embeddings reply: data[%zu] has a bad index or no 'embedding' array", k);
+            break;
         }
-        v[i] = (float)json_number_value(x);
+        size_t d = json_array_size(emb);
+        if (*dim && (size_t)*dim != d) {
+            rc = tt_fail(err, TT_ERR_PARSE, "embeddings reply: vectors of %d and %zu dimensions", *dim, d);
+            break;
+        }
+        *dim = (int)d;
+        float *v = tt_malloc(d * sizeof *v);
+        for (size_t j = 0; j < d && rc == TT_OK; j++) {
+            json_t *x = json_array_get(emb, j);
+            if (!json_is_number(x)) rc = tt_fail(err, TT_ERR_PARSE, "embeddings reply: data[%zu] element %zu is not a number", k, j);
+            else v[j] = (float)json_number_value(x);
+        }
+        vecs[i] = v;
+        if (rc) break;
     }
+    json_t *pt = json_object_get(json_object_get(r, "usage"), "prompt_tokens");
+    if (rc == TT_OK && json_is_integer(pt)) *tokens = (*tokens < 0 ? 0 : *tokens) + (long)json_integer_value(pt);
     json_decref(r);
-    *vec = v;
-    *dim = (int)n;
-    return TT_OK;
+    return rc;
+}
+
+static int oa_embed_batch(engine *e, const char *const *texts, int n, float **vecs, int *dim, long *prompt_tokens,
+                          char *err)
+{
+    openai_engine *oe = (openai_engine *)e;
+    long tokens = -1;
+    int rc = TT_OK;
+    for (int start = 0; start < n && rc == TT_OK;) {
+        int end = start;
+        size_t bytes = 0;
+        while (end < n && end - start < OA_EMBED_MAX_INPUTS && (end == start || bytes + strlen(texts[end]) <= OA_EMBED_MAX_BYTES))
+            bytes += strlen(texts[end++]);
+        rc = embed_request(oe, texts + start, end - start, vecs + start, dim, &tokens, err);
+        start = end;
+    }
+    if (rc != TT_OK)
+        for (int i = 0; i < n; i++) {
+            free(vecs[i]);
+            vecs[i] = NULL;
+        }
+    if (prompt_tokens) *prompt_tokens = rc == TT_OK ? tokens : -1;
+    return rc;
 }
 
 static int oa_moderate(engine *e, const char *text, int *flagged, char **categories_json, char *err)
@@ -786,12 +900,88 @@ static int oa_moderate(engine *e, const char *text, int *flagged, char **categor
     return TT_OK;
 }
 
+/* results[0] of /moderations, whole: flagged, categories, category_scores. */
+static int oa_moderation_scores(engine *e, const char *text, char **result_json, char *err)
+{
+    openai_engine *oe = (openai_engine *)e;
+    *result_json = NULL;
+    json_t *body = json_object();
+    if (strstr(oe->model, "moderation")) json_object_set_new(body, "model", json_string(oe->model));
+    json_object_set_new(body, "input", http_json_text(text, text ? strlen(text) : 0));
+    json_t *r;
+    int rc = simple_post(oe, "moderations", body, &r, err);
+    json_decref(body);
+    if (rc) return rc;
+    json_t *res0 = json_array_get(json_object_get(r, "results"), 0);
+    if (!json_is_object(json_object_get(res0, "category_scores"))) {
+        json_decref(r);
+        return tt_fail(err, TT_ERR_PARSE, "moderation reply has no 'results[0].category_scores' object");
+    }
+    *result_json = json_dumps(res0, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(r);
+    return TT_OK;
+}
+
+/* A 2xx reply of /audio/transcriptions must carry "text". */
+static int check_transcript(void *user, const char *body, size_t len, int *retry, char *msg)
+{
+    (void)user;
+    *retry = 1;
+    if (!body) return 0;
+    json_error_t je;
+    json_t *j = json_loadb(body, len, 0, &je);
+    int bad = !json_is_string(json_object_get(j, "text"));
+    if (bad) snprintf(msg, TT_ERR_SIZE, "transcription reply has no 'text'%s%s", j ? "" : ": ", j ? "" : je.text);
+    json_decref(j);
+    return bad;
+}
+
+/* POST /audio/transcriptions, multipart: the file, the model, JSON out. */
+static int oa_transcribe(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err)
+{
+    openai_engine *oe = (openai_engine *)e;
+    if (atomic_load(&oe->dead)) return fail_dead(oe, err);
+    if (!tt_file_exists(audio_path)) return tt_fail(err, TT_ERR_NOTFOUND, "audio file '%s' not found", audio_path);
+    const char *form[6] = {"model", oe->model, "response_format", "json", "language", language};
+    char *url = http_url_join(oe->base_url, "audio/transcriptions");
+    http_call_spec spec = {.method = "POST", .url = url, .check = check_transcript, .form = form,
+                           .n_form = language && *language ? 3 : 2, .file_field = "file", .file_path = audio_path,
+                           .tokens = 500};
+    http_result res;
+    double t0 = tt_now_s();
+    int rc = http_call(oe->http, &spec, &res);
+    resp->latency_s = tt_now_s() - t0;
+    free(url);
+    if (rc != TT_OK) {
+        if (res.cls == HTTP_CLASS_FATAL) {
+            mark_dead(oe, res.error);
+            http_result_free(&res);
+            return fail_dead(oe, err);
+        }
+        resp->error = tt_strdup(res.error);
+        http_result_free(&res);
+        return TT_OK;
+    }
+    json_t *j = json_loadb(res.body, res.body_len, 0, NULL);
+    http_result_free(&res);
+    resp->text = tt_strdup(json_string_value(json_object_get(j, "text")));
+    /* gpt-4o-transcribe reports tokens; whisper-1 none */
+    json_t *u = json_object_get(j, "usage");
+    json_t *in = json_object_get(u, "input_tokens"), *out = json_object_get(u, "output_tokens");
+    if (json_is_integer(in)) resp->prompt_tokens = (int)json_integer_value(in);
+    if (json_is_integer(out)) resp->completion_tokens = (int)json_integer_value(out);
+    json_decref(j);
+    return TT_OK;
+}
+
 static void oa_close(engine *e)
 {
     openai_engine *oe = (openai_engine *)e;
     http_client_free(oe->http);
     free(oe->model);
     free(oe->base_url);
+    free(oe->max_tokens_param);
+    free(oe->reasoning_effort);
     pthread_mutex_destroy(&oe->mu);
     free(oe);
 }
@@ -842,7 +1032,13 @@ int openai_open(const engine_spec *spec, const engine_options *opt, engine **out
     oe->model = tt_strdup(arg);
     oe->base_url = tt_strdup(base);
     oe->base.endpoint = tt_strdup(base);
+    oe->base.embed_batch = oa_embed_batch;
+    oe->base.moderation_scores = oa_moderation_scores;
+    oe->base.transcribe = oa_transcribe;
     oe->verbose = opt->verbose;
+    oe->max_tokens_param = tt_strdup(opt->max_tokens_param && *opt->max_tokens_param ? opt->max_tokens_param : "max_tokens");
+    oe->omit_sampling = opt->omit_sampling;
+    oe->reasoning_effort = opt->reasoning_effort && *opt->reasoning_effort ? tt_strdup(opt->reasoning_effort) : NULL;
     pthread_mutex_init(&oe->mu, NULL);
     *out = &oe->base;
     return TT_OK;

@@ -20,6 +20,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 cd "$tmp" || fail "cd"
 
 start() {
+    # a fresh file: the shell truncates it in the child, possibly after the
+    # loop below has read the previous server's line
+    rm -f "$tmp/out" "$tmp/err"
     "$BIN" serve --model "$1" --port 0 >"$tmp/out" 2>"$tmp/err" &
     srv=$!
     for _ in $(seq 100); do grep -q 'serving' "$tmp/out" 2>/dev/null && break; sleep 0.1; done

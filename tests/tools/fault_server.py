@@ -23,12 +23,38 @@ Special models/prompts: model "fatal-401" -> 401 whose message quotes the
 bearer token (as real services echo part of a bad key); model "no-quota" ->
 429 insufficient_quota.
 
+POST /v1/embeddings answers {"data": [{"index", "embedding"}], "usage"} for a
+string or a list of strings: embed_text(TEXT), 8 dimensions, each word
+(lower-cased, ASCII punctuation stripped; every CJK character a word of its
+own) adding 1 to dimension sha256(word)[0] % 8; usage.prompt_tokens = the
+words. GET /embed_stats gives {"requests": N, "inputs": [inputs per
+request, ...]} (of successful answers), to check batching.
+
+POST /v1/moderations {"input": TEXT} answers {"results": [{"flagged",
+"categories", "category_scores"}]}: moderation_scores(TEXT), each category
+0.9 when its keyword (MODERATION_KEYWORDS) is in the lower-cased text, else
+sha256(category + "|" + TEXT)[0] / 255 * 0.6; a category is flagged at 0.5.
+
+POST /v1/audio/transcriptions (multipart/form-data: "file", "model",
+"response_format", optional "language") answers {"text"}: the transcript
+that --transcripts FILE (JSON {sha256 of the audio bytes: text}) gives for
+the file, "" for audio it does not know; 400 without a file or a model.
+
+Reasoning models: a model whose name starts with "o-" behaves as OpenAI's
+o-series on /v1/chat/completions: 400 unsupported_parameter for
+"max_tokens" (use max_completion_tokens), and for "temperature" or "top_p";
+it answers "echo:" + the content upper-cased + "|effort=" + the
+reasoning_effort sent (or "none"), with usage
+{prompt_tokens: words, completion_tokens: 2 + reasoning,
+completion_tokens_details: {reasoning_tokens: 10 per max_completion_tokens
+hundred, at least 10}}.
+
 --always KIND makes every POST (every attempt, every path) fail the same
 way, for tests of runs that cannot succeed (tests/integration/test_faults.sh):
   429        429 rate_limit_exceeded with Retry-After: 0.1
   500        500 server_error
   malformed  200 with a body that is not JSON
-Usage: fault_server.py [--port N] [--slow S] [--always KIND]; prints
+Usage: fault_server.py [--port N] [--slow S] [--always KIND] [--transcripts FILE]; prints
 "PORT <n>" once listening.
 """
 import base64
@@ -43,6 +69,50 @@ LOCK = threading.Lock()
 STATS = {}          # body sha -> [attempts, successes]
 SLOW = 1.5
 ALWAYS = None       # --always: every POST fails this way
+TRANSCRIPTS = {}    # --transcripts: sha256 of audio -> text
+
+
+EMBED_STATS = {"requests": 0, "inputs": []}
+
+
+def words_of(text):
+    """The words embed_text counts: CJK characters one by one, other runs
+    split on whitespace, lower-cased, ASCII punctuation stripped."""
+    out, cur = [], []
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+            if cur:
+                out.append("".join(cur))
+                cur = []
+            out.append(ch)
+        elif ch.isspace():
+            if cur:
+                out.append("".join(cur))
+                cur = []
+        else:
+            cur.append(ch)
+    if cur:
+        out.append("".join(cur))
+    words = [w.lower().strip("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") for w in out]
+    return [w for w in words if w]
+
+
+def embed_text(text):
+    v = [0.0] * 8
+    for w in words_of(text):
+        v[hashlib.sha256(w.encode()).digest()[0] % 8] += 1.0
+    return v
+
+
+MODERATION_KEYWORDS = {"sexual": "kiss", "hate": "hate", "harassment": "idiot", "self-harm": "hurt myself",
+                       "sexual/minors": "minor", "hate/threatening": "exterminate", "violence": "kill",
+                       "violence/graphic": "blood"}
+
+
+def moderation_scores(text):
+    low = text.lower()
+    return {c: 0.9 if kw in low else hashlib.sha256((c + "|" + text).encode()).digest()[0] / 255 * 0.6
+            for c, kw in MODERATION_KEYWORDS.items()}
 
 
 def key_of(body):
@@ -82,6 +152,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/stats":
             with LOCK:
                 self.send_json(200, STATS)
+        elif self.path == "/embed_stats":
+            with LOCK:
+                self.send_json(200, EMBED_STATS)
         else:
             self.error(404, "unknown endpoint")
 
@@ -93,11 +166,22 @@ class Handler(BaseHTTPRequestHandler):
         clean = path.startswith("/clean/")
         if clean:
             path = path[6:]
-        try:
-            req = json.loads(body)
-        except ValueError:
-            self.error(400, "bad json")
-            return
+        ctype = self.headers.get("Content-Type", "")
+        if ctype.startswith("multipart/form-data"):
+            req = self.form_fields(ctype, body)
+            if req is None:
+                self.error(400, "malformed multipart body")
+                return
+            # the boundary changes with every attempt: the parts name the request
+            body = json.dumps({k2: v if isinstance(v, str) else hashlib.sha256(v).hexdigest()
+                               for k2, v in sorted(req.items())}).encode()
+            k = key_of(self.path.encode() + body)
+        else:
+            try:
+                req = json.loads(body)
+            except ValueError:
+                self.error(400, "bad json")
+                return
         with LOCK:
             st = STATS.setdefault(k, [0, 0])
             attempt = st[0]
@@ -159,14 +243,55 @@ class Handler(BaseHTTPRequestHandler):
         except BrokenPipeError:
             pass
 
+    @staticmethod
+    def form_fields(ctype, body):
+        """The parts of a multipart/form-data body: {name: text, or bytes for a file}."""
+        import email.parser
+        import email.policy
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+        if not msg.is_multipart():
+            return None
+        out = {}
+        for part in msg.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True) or b""
+            out[name] = data if part.get_filename() else data.decode("utf-8", "replace")
+        return out
+
     def succeed(self, k):
         if k is None:
             return
         with LOCK:
             STATS[k][1] += 1
 
+    def reasoning_refusal(self, req):
+        """An o-series model's 400 for a parameter it does not take, or None."""
+        for bad, hint in (("max_tokens", " Use 'max_completion_tokens' instead."), ("temperature", ""),
+                          ("top_p", "")):
+            if bad in req:
+                return ("Unsupported parameter: '%s' is not supported with this model.%s" % (bad, hint), bad)
+        return None
+
     def answer(self, path, req, stream, truncate, k):
-        if path == "/v1/chat/completions":
+        if path == "/v1/chat/completions" and str(req.get("model", "")).startswith("o-"):
+            refusal = self.reasoning_refusal(req)
+            if refusal:
+                self.send_json(400, {"error": {"message": refusal[0], "type": "invalid_request_error",
+                                               "param": refusal[1], "code": "unsupported_parameter"}})
+                return
+            msgs = req.get("messages") or []
+            last = msgs[-1]["content"] if msgs else ""
+            text = "echo:%s|effort=%s" % (last.upper(), req.get("reasoning_effort", "none"))
+            reasoning = max(10, 10 * (int(req.get("max_completion_tokens", 0)) // 100))
+            words = len(last.split())
+            self.send_json(200, {"id": "r1", "object": "chat.completion", "created": 1, "model": req.get("model"),
+                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                              "finish_reason": "stop"}],
+                                 "usage": {"prompt_tokens": words, "completion_tokens": 2 + reasoning,
+                                           "total_tokens": words + 2 + reasoning,
+                                           "completion_tokens_details": {"reasoning_tokens": reasoning}}})
+        elif path == "/v1/chat/completions":
             msgs = req.get("messages") or []
             last = msgs[-1]["content"] if msgs else ""
             if isinstance(last, list):
@@ -182,6 +307,37 @@ class Handler(BaseHTTPRequestHandler):
                                               "finish_reason": "stop", "logprobs": None}],
                                  "usage": {"prompt_tokens": len(last.split()), "completion_tokens": 2,
                                            "total_tokens": len(last.split()) + 2}})
+        elif path == "/v1/embeddings":
+            inp = req.get("input")
+            texts = [inp] if isinstance(inp, str) else inp
+            if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+                self.error(400, "'input' must be a string or a list of strings")
+                return
+            data = [{"object": "embedding", "index": i, "embedding": embed_text(t)} for i, t in enumerate(texts)]
+            data.reverse()   # the API's order is not promised: the index says which input
+            n = sum(len(words_of(t)) for t in texts)
+            with LOCK:
+                EMBED_STATS["requests"] += 1
+                EMBED_STATS["inputs"].append(len(texts))
+            self.send_json(200, {"object": "list", "data": data, "model": req.get("model"),
+                                 "usage": {"prompt_tokens": n, "total_tokens": n}})
+        elif path == "/v1/audio/transcriptions":
+            audio = req.get("file")
+            if not isinstance(audio, bytes) or not req.get("model"):
+                self.error(400, "a transcription needs a 'file' part and a 'model'")
+                return
+            text = TRANSCRIPTS.get(hashlib.sha256(audio).hexdigest(), "")
+            self.send_json(200, {"text": text})
+        elif path == "/v1/moderations":
+            inp = req.get("input")
+            if not isinstance(inp, str):
+                self.error(400, "'input' must be a string")
+                return
+            sc = moderation_scores(inp)
+            cats = {c: v >= 0.5 for c, v in sc.items()}
+            self.send_json(200, {"id": "modr-1", "model": req.get("model", "omni-moderation-latest"),
+                                 "results": [{"flagged": any(cats.values()), "categories": cats,
+                                              "category_scores": sc}]})
         elif path == "/v1/completions":
             text = "echo:" + str(req.get("prompt", "")).upper()
             self.send_json(200, {"id": "t1", "object": "text_completion", "created": 1, "model": req.get("model"),
@@ -248,6 +404,9 @@ def main():
             port = int(args[i + 1])
         if a == "--slow":
             SLOW = float(args[i + 1])
+        if a == "--transcripts":
+            with open(args[i + 1], encoding="utf-8") as f:
+                TRANSCRIPTS.update(json.load(f))
         if a == "--always":
             ALWAYS = args[i + 1]
             if ALWAYS not in ("429", "500", "malformed"):

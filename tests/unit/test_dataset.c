@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "harness/dataset.h"
+#include "harness/dataset_formats.h"
 #include "core/util.h"
 
 static char tmpdir[256];
@@ -111,6 +112,55 @@ static void test_dataset_parse_csv_errors_name_line(void **state)
     expect_csv_error("a,b\n1,\xff\xfe\n", "bad.csv:2: field 2 is not valid UTF-8");
     expect_csv_error("a,a\n1,2\n", "bad.csv:1: duplicate column 'a'");
     expect_csv_error("", "bad.csv: no header row");
+}
+
+/* The sentence-pair readers of embedding tasks (dataset_formats.h), on
+ * records shaped as each SOURCE.md of ../shared/datasets describes. */
+static void test_dataset_sentence_pair_formats(void **state)
+{
+    (void)state;
+    char err[TT_ERR_SIZE];
+    json_t *d = json_array();
+    /* stsb: no quoting ('"' is text), license fields dropped, blank lines skipped */
+    const char stsb[] = "main-captions\tMSRvid\t2012test\t0024\t2.500\tA girl is styling her hair.\tA girl \"brushes\" hair.\n\n"
+                        "main-forums\tanswers-forums\t2015\t0001\t4.0\ta\tb\thttp://x\tauthor\n";
+    assert_int_equal(dataset_format_parse("stsb", stsb, strlen(stsb), "sts.csv", d, err), TT_OK);
+    assert_int_equal(json_array_size(d), 2);
+    json_t *r = json_array_get(d, 0);
+    assert_true(json_real_value(json_object_get(r, "score")) == 2.5);
+    assert_string_equal(json_string_value(json_object_get(r, "sentence2")), "A girl \"brushes\" hair.");
+    assert_string_equal(json_string_value(json_object_get(r, "id")), "0024");
+    assert_null(json_object_get(json_array_get(d, 1), "license"));
+    json_array_clear(d);
+    const char short_line[] = "g\tf\ty\t1\t2.0\tonly one\n";
+    assert_int_equal(dataset_format_parse("stsb", short_line, strlen(short_line), "sts.csv", d, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "sts.csv:1: 6 tab-separated fields, 7 expected"));
+    /* sts_tsv: three fields, the score a number */
+    const char tsv[] = "一个女孩在梳头。\t女孩梳头。\t2\r\nx\ty\tfive\n";
+    assert_int_equal(dataset_format_parse("sts_tsv", tsv, strlen(tsv), "STS-B.test.data", d, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "STS-B.test.data:2: the score 'five' is not a number"));
+    json_array_clear(d);
+    assert_int_equal(dataset_format_parse("sts_tsv", tsv, strlen("一个女孩在梳头。\t女孩梳头。\t2\r\n"), "t", d, err), TT_OK);
+    assert_true(json_real_value(json_object_get(json_array_get(d, 0), "score")) == 2.0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "sentence2")), "女孩梳头。");
+    json_array_clear(d);
+    /* sts_csv: RFC 4180 quoting */
+    const char csv[] = "一个女孩正在梳头。,\"他说 \"\"好\"\", 然后走了\",2.5\n\"a\nb\",c,0\n";
+    assert_int_equal(dataset_format_parse("sts_csv", csv, strlen(csv), "zh.csv", d, err), TT_OK);
+    assert_int_equal(json_array_size(d), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "sentence2")), "他说 \"好\", 然后走了");
+    assert_true(json_real_value(json_object_get(json_array_get(d, 0), "score")) == 2.5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 1), "sentence1")), "a\nb");
+    json_array_clear(d);
+    const char csv2[] = "only,two\n";
+    assert_int_equal(dataset_format_parse("sts_csv", csv2, strlen(csv2), "zh.csv", d, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "zh.csv:1: 2 fields, 3 expected"));
+    /* tsv: a header row, CRLF */
+    const char sick[] = "pair_ID\tsentence_A\tsentence_B\trelatedness_score\r\n6\tA boy\tA kid\t3.3\r\n";
+    assert_int_equal(dataset_format_parse("tsv", sick, strlen(sick), "SICK.txt", d, err), TT_OK);
+    assert_int_equal(json_array_size(d), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "relatedness_score")), "3.3");
+    json_decref(d);
 }
 
 static void test_dataset_parse_jsonl_and_errors(void **state)
@@ -354,6 +404,35 @@ static void test_dataset_load_entry_search_order_and_sha(void **state)
     free(cd);
 }
 
+/* "align": two files joined row by row (STS-B and its translation). */
+static void test_dataset_load_entry_align(void **state)
+{
+    (void)state;
+    free(write_tmp("al/en.csv", "s1,s2\nA cat.,A dog.\nRain.,Sun.\n", 31));
+    free(write_tmp("al/zh.csv", "s1,s2\n猫。,狗。\n雨。,太阳。\n", 37));
+    free(write_tmp("al/short.csv", "s1,s2\n猫。,狗。\n", 20));
+    dataset_options o = { .base_dir = tmpdir, .offline = 1 };
+    json_t *docs = json_array(), *hashes = json_array();
+    char err[TT_ERR_SIZE] = "";
+    json_t *e = json_pack("{s:s, s:{s:s, s:s}}", "path", "al/en.csv", "align", "entry", "al/zh.csv", "prefix", "zh_");
+    assert_int_equal(dataset_load_entry(e, &o, docs, hashes, err), TT_OK);
+    assert_int_equal(json_array_size(docs), 2);
+    assert_string_equal(field(docs, 1, "s1"), "Rain.");
+    assert_string_equal(field(docs, 1, "zh_s2"), "太阳。");
+    assert_int_equal(json_array_size(hashes), 2);   /* both files are part of the task's identity */
+    json_decref(e);
+    e = json_pack("{s:s, s:{s:s, s:s}}", "path", "al/en.csv", "align", "entry", "al/short.csv", "prefix", "zh_");
+    assert_int_equal(dataset_load_entry(e, &o, docs, NULL, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "joins 2 records to 1"));
+    json_decref(e);
+    e = json_pack("{s:s, s:{s:s}}", "path", "al/en.csv", "align", "entry", "al/zh.csv");
+    assert_int_equal(dataset_load_entry(e, &o, docs, NULL, err), TT_ERR_PARSE);
+    assert_non_null(strstr(err, "'align' must be"));
+    json_decref(e);
+    json_decref(docs);
+    json_decref(hashes);
+}
+
 static void test_dataset_load_entry_glob_sorted(void **state)
 {
     (void)state;
@@ -519,11 +598,13 @@ int main(void)
         cmocka_unit_test(test_dataset_parse_csv_empty_header_name),
         cmocka_unit_test(test_dataset_parse_csv_errors_name_line),
         cmocka_unit_test(test_dataset_parse_jsonl_and_errors),
+        cmocka_unit_test(test_dataset_sentence_pair_formats),
         cmocka_unit_test(test_dataset_parse_json_array_errors_name_record),
         cmocka_unit_test(test_dataset_load_file_gzip_jsonl),
         cmocka_unit_test(test_dataset_zip_member_stored_and_deflated),
         cmocka_unit_test(test_dataset_load_entry_search_order_and_sha),
         cmocka_unit_test(test_dataset_load_entry_glob_sorted),
+        cmocka_unit_test(test_dataset_load_entry_align),
         cmocka_unit_test(test_dataset_load_entry_file_url_downloads_and_checks),
         cmocka_unit_test(test_dataset_load_entry_zip_member_via_url),
         cmocka_unit_test(test_dataset_parse_random_input_never_crashes),

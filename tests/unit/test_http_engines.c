@@ -746,6 +746,123 @@ static void test_api_key_never_leaks(void **state)
     fault_stop(&fs);
 }
 
+/* Reasoning models (the fault server's "o-" models refuse max_tokens,
+ * temperature and top_p like OpenAI's o-series): without the settings the
+ * 400 stops the model with a message naming the setting to change; with
+ * them the request carries max_completion_tokens and reasoning_effort, and
+ * the reply's reasoning tokens reach the response. */
+static engine *open_reasoning(const char *base, const char *param, int omit, const char *effort)
+{
+    engine_options o;
+    engine_options_default(&o);
+    o.base_url = base;
+    o.api_key_env = "TIANTI_TEST_KEY";
+    o.timeout_s = 5;
+    o.max_tokens_param = param;
+    o.omit_sampling = omit;
+    o.reasoning_effort = effort;
+    engine *e = NULL;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(engine_open("openai:o-mini", &o, &e, err), TT_OK);
+    return e;
+}
+
+static void test_openai_reasoning_settings(void **state)
+{
+    (void)state;
+    fault fs;
+    if (fault_start(&fs))
+        fail_msg("cannot start /usr/bin/python3 $TIANTI_SOURCE_DIR/tests/tools/fault_server.py");
+    char base[96];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/clean/v1", fs.port);
+    engine_message m = {.role = "user", .content = "think hard"};
+    engine_request req = {.kind = ENGINE_REQ_CHAT, .messages = &m, .n_messages = 1};
+    req.gen.max_tokens = 300;
+    engine_response r;
+    char err[TT_ERR_SIZE];
+
+    /* plain settings: max_tokens refused, the message names the fix */
+    engine *e = open_reasoning(base, NULL, 0, NULL);
+    assert_int_equal(engine_complete(e, &req, &r, err), TT_ERR_ENGINE);
+    engine_response_free(&r);
+    assert_non_null(strstr(err, "max_tokens"));
+    assert_non_null(strstr(err, "\"max_tokens_param\": \"max_completion_tokens\""));
+    engine_close(e);
+    /* the token limit renamed, temperature still sent: that setting named */
+    e = open_reasoning(base, "max_completion_tokens", 0, NULL);
+    assert_int_equal(engine_complete(e, &req, &r, err), TT_ERR_ENGINE);
+    engine_response_free(&r);
+    assert_non_null(strstr(err, "temperature"));
+    assert_non_null(strstr(err, "\"omit_sampling\": true"));
+    engine_close(e);
+    /* all three: answered, effort passed, reasoning tokens kept
+     * (max_completion_tokens 300 -> 30 reasoning tokens, 32 completion) */
+    e = open_reasoning(base, "max_completion_tokens", 1, "high");
+    assert_int_equal(engine_complete(e, &req, &r, err), TT_OK);
+    assert_null(r.error);
+    assert_string_equal(r.text, "echo:THINK HARD|effort=high");
+    assert_int_equal(r.prompt_tokens, 2);
+    assert_int_equal(r.completion_tokens, 32);
+    assert_int_equal(r.reasoning_tokens, 30);
+    engine_response_free(&r);
+    engine_close(e);
+    fault_stop(&fs);
+}
+
+/* engine_embed_batch through /v1/embeddings: 600 texts go in requests of
+ * at most 256 inputs (256 + 256 + 88), every vector comes back under its
+ * own input (the server lists them in reverse order; "index" says which),
+ * equal texts get equal vectors. */
+static void test_openai_embeddings_batched(void **state)
+{
+    (void)state;
+    fault fs;
+    if (fault_start(&fs))
+        fail_msg("cannot start /usr/bin/python3 $TIANTI_SOURCE_DIR/tests/tools/fault_server.py");
+    char base[96];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/clean/v1", fs.port);
+    engine *e = open_engine("openai:embed-test", base, 5, 0);
+    enum { N = 600 };
+    char *texts[N];
+    float *vecs[N];
+    for (int i = 0; i < N; i++) texts[i] = tt_asprintf("word%d common", i % 300);
+    int dim = 0;
+    long tokens = 0;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(engine_embed_batch(e, (const char *const *)texts, N, vecs, &dim, &tokens, err), TT_OK);
+    assert_int_equal(dim, 8);
+    assert_int_equal(tokens, 2 * N);   /* two words each */
+    for (int i = 0; i < N; i++) {
+        double sum = 0;
+        for (int k = 0; k < dim; k++) sum += vecs[i][k];
+        assert_true(sum == 2.0);       /* one count per word */
+        if (i >= 300) assert_memory_equal(vecs[i], vecs[i - 300], (size_t)dim * sizeof(float));
+    }
+    for (int i = 0; i < N; i++) {
+        free(vecs[i]);
+        free(texts[i]);
+    }
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/embed_stats", fs.port);
+    http_client_config cfg;
+    http_client_config_default(&cfg);
+    http_client *c;
+    assert_int_equal(http_client_create(&cfg, &c, err), TT_OK);
+    http_call_spec spec = {.method = "GET", .url = url};
+    http_result res;
+    assert_int_equal(http_call(c, &spec, &res), TT_OK);
+    json_t *st = json_loadb(res.body, res.body_len, 0, NULL);
+    http_result_free(&res);
+    http_client_free(c);
+    assert_int_equal(json_integer_value(json_object_get(st, "requests")), 3);
+    json_t *inputs = json_object_get(st, "inputs");
+    assert_int_equal(json_integer_value(json_array_get(inputs, 0)), 256);
+    assert_int_equal(json_integer_value(json_array_get(inputs, 2)), 88);
+    json_decref(st);
+    engine_close(e);
+    fault_stop(&fs);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -759,6 +876,8 @@ int main(void)
         cmocka_unit_test(test_openai_fatal_errors_stop_model),
         cmocka_unit_test(test_engines_against_fault_server),
         cmocka_unit_test(test_api_key_never_leaks),
+        cmocka_unit_test(test_openai_reasoning_settings),
+        cmocka_unit_test(test_openai_embeddings_batched),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

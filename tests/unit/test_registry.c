@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,12 +155,47 @@ static void test_model_args_over_registry(void **state)
     registry_model_clear(&m);
 }
 
+/* Reasoning-model settings reach the engine options; prices read back from
+ * the stored settings give the cost: 1000 prompt tokens at $1.10 and 500
+ * completion tokens at $4.40 per million = 0.0011 + 0.0022 = 0.0033. */
+static void test_reasoning_settings_and_cost(void **state)
+{
+    (void)state;
+    registry_model m;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(registry_resolve(NULL, "openai:o3-mini", &m, err), TT_OK);
+    json_t *args = json_pack("{s:s, s:b, s:s, s:{s:f, s:f}}", "max_tokens_param", "max_completion_tokens",
+                             "omit_sampling", 1, "reasoning_effort", "low", "price", "input_per_mtok", 1.10,
+                             "output_per_mtok", 4.40);
+    assert_int_equal(registry_model_apply(&m, args, "--model_args", err), TT_OK);
+    json_decref(args);
+    assert_string_equal(m.options.max_tokens_param, "max_completion_tokens");
+    assert_int_equal(m.options.omit_sampling, 1);
+    assert_string_equal(m.options.reasoning_effort, "low");
+    double in, out;
+    registry_price_from_params(m.params_json, &in, &out);
+    assert_true(in == 1.10 && out == 4.40);
+    assert_true(fabs(registry_cost_usd(in, out, 1000, 500) - 0.0033) < 1e-12);
+    assert_true(isnan(registry_cost_usd(-1, out, 1000, 500)));   /* no input price: unknown */
+    registry_price_from_params(NULL, &in, &out);
+    assert_true(in < 0 && out < 0);
+    args = json_pack("{s:s}", "max_tokens_param", "max_output_tokens");
+    assert_int_equal(registry_model_apply(&m, args, "--model_args", err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "'max_tokens_param' must be"));
+    json_decref(args);
+    args = json_pack("{s:s}", "omit_sampling", "yes");
+    assert_int_equal(registry_model_apply(&m, args, "--model_args", err), TT_ERR_USAGE);
+    json_decref(args);
+    registry_model_clear(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_settings_and_near_misses),
         cmocka_unit_test(test_model_args_over_registry),
         cmocka_unit_test(test_registry_checked_whole_and_strictly),
+        cmocka_unit_test(test_reasoning_settings_and_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

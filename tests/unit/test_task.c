@@ -577,6 +577,96 @@ static void test_task_load_errors_name_file_line_field(void **state)
                  "task 'x' split 'test': data file 'missing.jsonl' not found");
 }
 
+/* output_type embedding: its "embedding" object is checked whole; a
+ * retrieval task loads its corpus split; documents have no requests. */
+static void test_task_embedding_config(void **state)
+{
+    (void)state;
+    expect_error("e1.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"doc_to_target\": \"a\", \"output_type\": \"embedding\"}",
+                 0, "'embedding' is missing (needed by output_type embedding)");
+    expect_error("e2.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"doc_to_target\": \"a\", \"output_type\": \"embedding\", \"embedding\": {\"kind\": \"sts\"}}",
+                 0, "needs \"text_pair\"");
+    expect_error("e3.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"embedding\", \"embedding\": {\"kind\": \"ranking\"}}",
+                 0, "'kind' must be \"sts\", \"pair_classification\" or \"retrieval\"");
+    expect_error("e4.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"embedding\", \"embedding\": {\"kind\": \"retrieval\", \"corpus_split\": \"c\"}}",
+                 0, "needs \"corpus_split\", \"corpus_text\", \"corpus_id\" and \"relevant\"");
+    expect_error("e5.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"doc_to_target\": \"a\", \"output_type\": \"embedding\", \"metrics\": [{\"metric\": \"acc\"}],"
+                 " \"embedding\": {\"kind\": \"sts\", \"text_pair\": \"a\"}}",
+                 0, "'metrics' does not apply to output_type embedding");
+    expect_error("e6.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"embedding\": {\"kind\": \"sts\", \"text_pair\": \"a\"}}",
+                 0, "'embedding' works only with output_type embedding");
+    /* retrieval: the corpus split is loaded with the queries */
+    task *t = load("e7.json", "{\"name\": \"x\", \"dataset\": {\"splits\": {\"test\": \"six.jsonl\","
+                              " \"corpus\": \"dev.jsonl\"}}, \"doc_to_text\": \"q\", \"output_type\": \"embedding\","
+                              " \"embedding\": {\"kind\": \"retrieval\", \"corpus_split\": \"corpus\", \"corpus_text\":"
+                              " \"q\", \"corpus_id\": \"ans\", \"relevant\": \"a\"}}");
+    assert_int_equal(t->output_type, TASK_EMBEDDING);
+    assert_int_equal(t->embed.kind, TASK_EMBED_RETRIEVAL);
+    assert_int_equal(json_array_size(json_object_get(t->splits, "corpus")), 3);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_string_equal(in.prompt, "q0");
+    assert_int_equal(in.n_requests, 0);
+    task_instance_free(&in);
+    task_free(t);
+}
+
+/* output_type classify: categories required, via moderation or chat; a
+ * chat classifier's documents carry one chat request. */
+static void test_task_classify_config(void **state)
+{
+    (void)state;
+    expect_error("c1.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\"}", 0, "'classify' is missing (needed by output_type classify)");
+    expect_error("c2.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": 1}}}",
+                 0, "'S' must name a category");
+    expect_error("c3.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\"}, \"via\": \"api\"}}",
+                 0, "'via' must be \"moderation\" or \"chat\"");
+    expect_error("c4.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"q\","
+                 " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\"}, \"threshold\": 2}}",
+                 0, "'threshold' must be a number from 0 to 1");
+    expect_error("t1.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_target\": \"a\","
+                 " \"output_type\": \"transcription\"}", 0, "needs \"audio\"");
+    expect_error("t2.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_target\": \"a\","
+                 " \"output_type\": \"transcription\", \"transcription\": {\"audio\": \"{{q}}.wav\", \"lang\": \"en\"}}",
+                 0, "'lang' is not a transcription key");
+    task *tr = load("t3.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_target\": \"a\","
+                               " \"output_type\": \"transcription\", \"transcription\": {\"audio\": \"audio/{{q}}.wav\","
+                               " \"language\": \"zh\"}}");
+    assert_string_equal(tr->language, "zh");
+    task_instance tin;
+    char terr[TT_ERR_SIZE];
+    assert_int_equal(task_build(tr, 1, &tin, terr), TT_OK);
+    assert_string_equal(tin.prompt, "audio/q1.wav");   /* the prompt is the audio file's path */
+    assert_string_equal(tin.target_text, "a1");
+    assert_int_equal(tin.n_requests, 0);
+    task_instance_free(&tin);
+    task_free(tr);
+    task *t = load("c5.json", "{\"name\": \"x\", \"dataset\": {\"path\": \"six.jsonl\"}, \"doc_to_text\": \"Is {{q}} bad?\","
+                              " \"output_type\": \"classify\", \"classify\": {\"categories\": {\"S\": \"sexual\","
+                              " \"H\": \"hate\"}, \"via\": \"chat\"}}");
+    assert_int_equal(t->classify.n, 2);
+    assert_string_equal(t->classify.names[1], "hate");
+    assert_true(t->classify.threshold < 0);
+    task_instance in;
+    char err[TT_ERR_SIZE];
+    assert_int_equal(task_build(t, 0, &in, err), TT_OK);
+    assert_int_equal(in.n_requests, 1);
+    assert_int_equal(in.requests[0].kind, ENGINE_REQ_CHAT);
+    assert_string_equal(in.requests[0].messages[0].content, "Is q0 bad?");
+    task_instance_free(&in);
+    task_free(t);
+}
+
 static void test_task_build_fixed_samples_image_and_lists(void **state)
 {
     (void)state;
@@ -680,6 +770,8 @@ int main(void)
         cmocka_unit_test(test_task_build_loglikelihood_kinds),
         cmocka_unit_test(test_task_load_include_and_content_hash),
         cmocka_unit_test(test_task_load_errors_name_file_line_field),
+        cmocka_unit_test(test_task_embedding_config),
+        cmocka_unit_test(test_task_classify_config),
         cmocka_unit_test(test_task_build_fixed_samples_image_and_lists),
         cmocka_unit_test(test_task_numbers_as_python_text),
         cmocka_unit_test(test_task_choices_literal_and_dict),

@@ -179,6 +179,9 @@ static void test_template_render_errors_name_position(void **state)
     expect_error("{% endfor %}", "without its opening block", NULL);
     expect_error("{{ nope|upper }}", "at offset 3", "no field 'nope'");
     expect_error("{{ 1 / 0 }}", "division by zero", NULL);
+    expect_error("{{ 111 * 11111111111111111111111 }}", "beyond 64 bits", NULL);   /* fuzz_template */
+    expect_error("{{ 9223372036854775807 + 1 }}", "beyond 64 bits", NULL);
+    expect_error("{{ -9223372036854775807 - 2 }}", "beyond 64 bits", NULL);
     expect_error("{{choices[9]}}", "out of range", NULL);
     expect_error("{{question.frobnicate()}}", "unknown string method 'frobnicate'", NULL);
     expect_error("{{'abc}}", "without '}}'", NULL);
