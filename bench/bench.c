@@ -10,7 +10,9 @@
 #include "engines/engine.h"
 #include "engines/spec.h"
 #include "engines/glm/glm_engine.h"
+#include "engines/kinds.h"
 #include "engines/glm/ops.h"
+#include "engines/glm/plan.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
 #include "engines/glm/timing.h"
@@ -68,6 +70,7 @@ static void result_init(bench_result *r, const char *spec, const char *precision
     engine_spec_clear(&sp);
     r->threads = -1;
     r->file_bytes = r->n_params = r->peak_rss_bytes = r->weights_bytes = r->kv_bytes = r->scratch_bytes = -1;
+    r->planned_rss_bytes = -1;
     r->gpu_bytes = r->bytes_per_token = -1;
     r->bound_tps = -1;
     figure_unset(&r->load);
@@ -339,6 +342,13 @@ static void measure_child(void *arg, void *out)
     engine_options_default(&eo);
     eo.threads = o->threads;
     eo.context_length = (o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen) + 16;
+    if (o->n_ctx > eo.context_length) eo.context_length = o->n_ctx;
+    {   /* the planner's prediction, before anything is loaded */
+        glm_load_params plp = {-1, eo.context_length, 0, o->threads};
+        glm_plan plan;
+        int64_t base = tt_proc_rss_bytes(0);
+        if (base > 0 && glm_plan_file(j->tmp, &plp, &plan, err) == TT_OK) r->planned_rss_bytes = base + plan.total_bytes;
+    }
     char *spec = tt_asprintf("glm:%s", j->tmp);
     int rc = engine_open(spec, &eo, &e, err);
     free(spec);
@@ -416,7 +426,13 @@ static void measure_builtin(const bench_options *o, const char *file, bench_resu
     char cerr[TT_ERR_SIZE];
     int status;
     char how[64];
-    if (in_child(convert_child, &j, cerr, sizeof cerr, &status)) {
+    char own[16];
+    int as_is = glm_file_precision(file, own, sizeof own, cerr) == TT_OK && !strcmp(own, r->precision);
+    if (as_is) {   /* already of that type: measured as it is (a 6B file is not copied) */
+        j.tmp = file;
+        cerr[0] = 0;
+    }
+    if (!as_is && in_child(convert_child, &j, cerr, sizeof cerr, &status)) {
         launch_describe_status(status, how, sizeof how);
         snprintf(r->error, sizeof r->error, "converting '%.400s' ended with %.40s", file, how);
     } else if (cerr[0]) {
@@ -426,7 +442,7 @@ static void measure_builtin(const bench_options *o, const char *file, bench_resu
         snprintf(r->error, sizeof r->error, "the measuring process for '%.400s' ended with %.40s before reporting", r->spec,
                  how);
     }
-    unlink(tmp);
+    if (!as_is) unlink(tmp);
     free(tmp);
 }
 

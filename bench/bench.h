@@ -14,6 +14,10 @@
  * `reps` repetitions after a warm-up, tokenization and sampling excluded
  * (engines/glm/timing.h). Time to first token goes through the full request
  * path (engine_complete with a prompt of about n_prompt tokens, max_tokens 1).
+ * Next to the measured peak the memory planner's prediction is printed
+ * (engines/glm/plan.h, made before loading, plus the resident set the
+ * measuring process had before it loaded anything). A file already of the
+ * wanted type is measured as it is, without a converted copy.
  * The bandwidth bound on generation is read bandwidth / weight bytes read
  * per token; the achieved fraction is tg / bound. A --task runs through the
  * runner in a child of its own as well (the parent stays small, since a
@@ -47,6 +51,7 @@ typedef struct bench_options {
     int n_gen;                       /* -n (default 128) */
     int reps;                        /* -r (default 5, at most BENCH_MAX_REPS) */
     int threads;                     /* built-in engine threads; 0 = all cores */
+    int n_ctx;                       /* built-in engine context (KV cache size); 0 = n_prompt or n_gen + 16 */
     int warmup;                      /* 1: one untimed run first (default) */
     const char *launch;              /* external server command, or NULL */
     const char *ready_url;           /* NULL: origin of the base URL + "/health" */
@@ -78,6 +83,8 @@ typedef struct bench_result {
     int threads;             /* -1 unknown */
     int64_t file_bytes, n_params;                           /* -1 unknown */
     int64_t peak_rss_bytes, weights_bytes, kv_bytes, scratch_bytes;
+    int64_t planned_rss_bytes; /* built-in engine: the memory planner's prediction (engines/glm/plan.h)
+                                  plus the process's resident set before loading; -1 unknown */
     int64_t gpu_bytes;       /* -1 not measured */
     int64_t bytes_per_token; /* weight bytes read per generated token */
     bench_figure load;       /* seconds (external: launch until ready) */

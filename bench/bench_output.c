@@ -142,7 +142,7 @@ static void cell_fig(char *out, size_t n, const bench_figure *f, double scale, i
     else snprintf(out, n, "%.*f", decimals, f->mean * scale);
 }
 
-enum { N_COLS = 14 };
+enum { N_COLS = 15 };
 
 static void row_cells(const bench_result *r, char cells[N_COLS][96])
 {
@@ -152,6 +152,11 @@ static void row_cells(const bench_result *r, char cells[N_COLS][96])
     cell_num(cells[2], 96, mib(r->file_bytes), r->file_bytes > 0, "%.2f");
     cell_num(cells[3], 96, (double)r->n_params / 1e6, r->n_params > 0, "%.2f");
     cell_num(cells[4], 96, mib(r->peak_rss_bytes), mem && r->peak_rss_bytes > 0, "%.1f");
+    if (r->planned_rss_bytes > 0 && mem && r->peak_rss_bytes > 0)
+        snprintf(cells[14], 96, "%.1f (%+.1f%%)", mib(r->planned_rss_bytes),
+                 100.0 * ((double)r->peak_rss_bytes - (double)r->planned_rss_bytes) / (double)r->planned_rss_bytes);
+    else
+        cell_num(cells[14], 96, mib(r->planned_rss_bytes), r->planned_rss_bytes > 0, "%.1f");
     if (mem && r->weights_bytes >= 0)
         snprintf(cells[5], 96, "%.1f / %.1f / %.1f", mib(r->weights_bytes), mib(r->kv_bytes), mib(r->scratch_bytes));
     else
@@ -177,7 +182,7 @@ static void print_table(FILE *out, int md, const bench_result *rs, int n, const 
 {
     char head[N_COLS][96] = {"model", "precision", "size MiB", "params M", "peak RSS MiB", "weights/KV/scratch MiB",
                              "GPU MiB", "threads", "load s", "ttft ms", "pp t/s", "tg t/s", "tg bound t/s (achieved)",
-                             "accuracy"};
+                             "accuracy", "planned RSS MiB (measured vs)"};
     int pp_n = 0, tg_n = 0;
     const char *task = NULL, *metric = NULL;
     for (int i = 0; i < n; i++) {
@@ -272,6 +277,7 @@ static json_t *result_json(const bench_result *r)
     json_object_set_new(o, "file_bytes", i64_json(r->file_bytes, 1));
     json_object_set_new(o, "n_params", i64_json(r->n_params, 1));
     json_object_set_new(o, "peak_rss_bytes", i64_json(r->peak_rss_bytes, mem));
+    json_object_set_new(o, "planned_rss_bytes", i64_json(r->planned_rss_bytes, 1));
     json_object_set_new(o, "weights_bytes", i64_json(r->weights_bytes, mem));
     json_object_set_new(o, "kv_bytes", i64_json(r->kv_bytes, mem));
     json_object_set_new(o, "scratch_bytes", i64_json(r->scratch_bytes, mem));

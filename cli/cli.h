@@ -123,6 +123,7 @@ int cmd_arena(int argc, char **argv);
 int cmd_mtbench(int argc, char **argv);
 int cmd_arena_hard(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char *const usage[] = {
-    "tianti bench --model glm:FILE ... [--precision f32,f16,q8_0,q4_0] [-p 512] [-n 128] [-r 5] [--threads N]",
+    "tianti bench --model glm:FILE ... [--precision f32,f16,q8_0,q4_0] [-p 512] [-n 128] [-r 5] [--threads N] [--ctx-size N]",
     "tianti bench --model SPEC ... --task NAME [--limit N] [--tasks-dir DIR]",
     "tianti bench --model openai:NAME --base-url URL [--launch \"COMMAND with {precision}\"] [--precision LIST]",
     "",
@@ -35,7 +35,7 @@ int cmd_bench(int argc, char **argv)
     cli_list models = {0}, precisions = {0};
     const char *format = "table", *db = NULL, *launch = NULL, *base_url = NULL, *ready_url = NULL, *task = NULL;
     const char *registry = NULL, *data_dir = NULL, *tasks_dir = NULL;
-    int n_prompt = 512, n_gen = 128, reps = 5, threads = 0, no_store = 0, no_warmup = 0, quiet = 0;
+    int n_prompt = 512, n_gen = 128, reps = 5, threads = 0, ctx_size = 0, no_store = 0, no_warmup = 0, quiet = 0;
     double limit = 0, launch_timeout = 120, grace = 10;
     const cli_option opts[] = {
         {OPT_LIST, 'm', "model", &models, "SPEC", "model spec (repeatable), e.g. glm:models/tianti-tiny.gguf", 0},
@@ -44,6 +44,7 @@ int cmd_bench(int argc, char **argv)
         {OPT_INT, 'n', "n-gen", &n_gen, "N", "generated tokens of the tg test (default 128)", 0},
         {OPT_INT, 'r', "repetitions", &reps, "N", "timed repetitions of each test (default 5)", 0},
         {OPT_INT, 0, "threads", &threads, "N", "built-in engine threads (default all cores)", 0},
+        {OPT_INT, 0, "ctx-size", &ctx_size, "N", "built-in engine context, whose KV cache is held (default -p or -n, +16)", 0},
         {OPT_FLAG, 0, "no-warmup", &no_warmup, NULL, "skip the untimed warm-up run", 0},
         {OPT_STRING, 'f', "format", &format, "FMT", "table (default), md, csv or json", 0},
         {OPT_STRING, 0, "db", &db, "FILE", "database (default $TIANTI_DB or tianti.db)", 0},
@@ -88,8 +89,8 @@ int cmd_bench(int argc, char **argv)
         cli_usage_short(usage, stderr);
         goto out;
     }
-    if (bench_format_check(format, err) || launch_timeout <= 0 || grace < 0 || threads < 0 || limit < 0) {
-        cli_error("bench: %s", err[0] ? err : "--launch-timeout must be positive; --grace, --threads, --limit not negative");
+    if (bench_format_check(format, err) || launch_timeout <= 0 || grace < 0 || threads < 0 || limit < 0 || ctx_size < 0) {
+        cli_error("bench: %s", err[0] ? err : "--launch-timeout must be positive; --grace, --threads, --ctx-size, --limit not negative");
         goto out;
     }
     /* models.json names become their specs, as in 'tianti run' */
@@ -112,6 +113,7 @@ int cmd_bench(int argc, char **argv)
     o.n_gen = n_gen;
     o.reps = reps;
     o.threads = threads;
+    o.n_ctx = ctx_size;
     o.warmup = !no_warmup;
     o.launch = launch;
     o.base_url = base_url;

@@ -31,6 +31,7 @@ static const cli_command commands[] = {
     {"mtbench", cmd_mtbench, "MT-bench: two-turn answers graded by an LLM judge, scores per turn and category"},
     {"arena-hard", cmd_arena_hard, "Arena-Hard-Auto: hard prompts judged against a baseline, win rate with 95% CI"},
     {"quantize", cmd_quantize, "convert a GLM GGUF model to f32, f16, q8_0 or q4_0"},
+    {"synth", cmd_synth, "write a random-weight GLM GGUF of ChatGLM2/3-6B or GLM-4-9B shape"},
     {"serve", cmd_serve, "serve a model over HTTP (OpenAI-compatible and ChatGLM api.py)"},
     {"bench", cmd_bench, "memory and speed per precision (llama-bench style), with optional accuracy"},
     {"report", cmd_report, "write the leaderboard report (HTML, Markdown, CSV, JSON, charts)"},

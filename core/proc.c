@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Value of "Field:   123 kB" in /proc/PID/status, in bytes; -1 if absent. */
-static int64_t status_field(pid_t pid, const char *field)
+/* Value of "Field:   123 kB" in a /proc file, in bytes; -1 if absent. */
+static int64_t kb_field(const char *path, const char *field)
 {
-    char path[64];
-    if (pid > 0) snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    else snprintf(path, sizeof path, "/proc/self/status");
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     char line[256];
@@ -30,5 +27,16 @@ static int64_t status_field(pid_t pid, const char *field)
     return v;
 }
 
+/* The same from /proc/PID/status (pid 0: this process). */
+static int64_t status_field(pid_t pid, const char *field)
+{
+    char path[64];
+    if (pid > 0) snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    else snprintf(path, sizeof path, "/proc/self/status");
+    return kb_field(path, field);
+}
+
 int64_t tt_proc_rss_bytes(pid_t pid) { return status_field(pid, "VmRSS"); }
 int64_t tt_proc_peak_rss_bytes(pid_t pid) { return status_field(pid, "VmHWM"); }
+int64_t tt_proc_rss_file_bytes(pid_t pid) { return status_field(pid, "RssFile"); }
+int64_t tt_mem_available_bytes(void) { return kb_field("/proc/meminfo", "MemAvailable"); }

@@ -5,7 +5,8 @@
  * memory lines of `tianti bench` and tests/perf/perf_glm) and the bench
  * library samples the memory of launched servers (bench/perf.c); both read
  * the same two kernel fields, VmRSS (resident now) and VmHWM (the peak, the
- * "high water mark"), so the parsing lives here once.
+ * "high water mark"), so the parsing lives here once. The GLM engine's
+ * memory planner also asks how much memory is available.
  *
  * Linux only: elsewhere (or for a process that is gone) the answer is -1.
  */
@@ -21,5 +22,11 @@ int64_t tt_proc_rss_bytes(pid_t pid);
 /* Peak resident set (VmHWM) of pid in bytes; pid 0 means this process. -1
  * when unknown. */
 int64_t tt_proc_peak_rss_bytes(pid_t pid);
+/* The file-backed part of the resident set (RssFile: mapped files, such as
+ * a GGUF's pages); pid 0 means this process. -1 when unknown. */
+int64_t tt_proc_rss_file_bytes(pid_t pid);
+/* Memory the kernel can give without swapping (MemAvailable of
+ * /proc/meminfo), for the GLM engine's memory planner; -1 when unknown. */
+int64_t tt_mem_available_bytes(void);
 
 #endif

@@ -46,7 +46,8 @@ enum engine_cap {
                                               mean-pooled and L2-normalised) */
     ENGINE_CAP_MODERATE = 1 << 6,          /* engine_moderate() */
     ENGINE_CAP_STREAM = 1 << 7,            /* calls on_token while generating */
-    ENGINE_CAP_TRANSCRIBE = 1 << 8         /* engine_transcribe(): speech to text */
+    ENGINE_CAP_TRANSCRIBE = 1 << 8,        /* engine_transcribe(): speech to text */
+    ENGINE_CAP_TOKEN_IDS = 1 << 9          /* takes a prompt as token ids (engine_request.prompt_ids) */
 };
 
 /* The scoring rule log-likelihoods follow (docs/scoring.md: lm-eval's
@@ -70,6 +71,7 @@ typedef struct engine_message {
 } engine_message;
 
 #define ENGINE_MAX_STOP 16
+#define ENGINE_MAX_TOP 20    /* most alternatives per position (OpenAI's top_logprobs limit) */
 
 typedef struct engine_gen_params {
     const char *until[ENGINE_MAX_STOP]; /* stop strings; output is cut before the first */
@@ -80,7 +82,8 @@ typedef struct engine_gen_params {
     int top_k;             /* 0 = off */
     uint64_t seed;
     int n;                 /* number of samples wanted; 0 or 1 = one */
-    int logprobs;          /* return per-token logprobs of the output (top_logprobs count; 0 = none) */
+    int logprobs;          /* return per-token logprobs of the output (top_logprobs count; 0 = none);
+                              also read by echo scoring: that many alternatives per position */
 } engine_gen_params;
 
 /* Called from engine_complete for each new piece of output text when the
@@ -105,7 +108,19 @@ typedef struct engine_request {
      * their pieces spelling it exactly. Engines without the distinction
      * ignore it. Never cached (the runner does not set it). */
     int echo;
+    /* GENERATE and echo scoring, engines with ENGINE_CAP_TOKEN_IDS: the
+     * prompt as token ids, used exactly as given (no BOS added, nothing
+     * tokenized; context is ignored); a bad id is a recorded error. NULL:
+     * the prompt is context. */
+    const int *prompt_ids;
+    int n_prompt_ids;
 } engine_request;
+
+/* One of the most likely tokens at a position (top_logprobs). */
+typedef struct engine_top_logprob {
+    char *token;          /* owned: the token's bytes */
+    double logprob;
+} engine_top_logprob;
 
 typedef struct engine_token_logprob {
     char *token;          /* owned */
@@ -124,6 +139,12 @@ typedef struct engine_response {
                                 model's context (lm-eval's left truncation); 0: none */
     engine_token_logprob *token_logprobs; /* optional, owned */
     int n_token_logprobs;
+    /* optional, owned (NULL: none): the top_k most likely tokens at each
+     * position of token_logprobs, most likely first, flat
+     * [n_token_logprobs * top_k]; an entry whose token is NULL is absent
+     * (an unscored position). Engines that can fill gen.logprobs of them. */
+    engine_top_logprob *top_logprobs;
+    int top_k;
     int prompt_tokens;       /* usage, when known (else -1) */
     int completion_tokens;   /* includes reasoning_tokens (OpenAI bills them as output) */
     int reasoning_tokens;    /* of completion_tokens, those a reasoning model spent thinking

@@ -49,7 +49,7 @@ void engine_caps_string(unsigned caps, char *out, size_t n)
         {ENGINE_CAP_GENERATE, "generate"}, {ENGINE_CAP_CHAT, "chat"},
         {ENGINE_CAP_LOGLIKELIHOOD, "loglikelihood"}, {ENGINE_CAP_LOGLIKELIHOOD_ROLLING, "loglikelihood_rolling"},
         {ENGINE_CAP_IMAGE, "image"}, {ENGINE_CAP_EMBED, "embed"}, {ENGINE_CAP_MODERATE, "moderate"},
-        {ENGINE_CAP_STREAM, "stream"}, {ENGINE_CAP_TRANSCRIBE, "transcribe"}};
+        {ENGINE_CAP_STREAM, "stream"}, {ENGINE_CAP_TRANSCRIBE, "transcribe"}, {ENGINE_CAP_TOKEN_IDS, "token_ids"}};
     size_t used = 0;
     if (n) out[0] = 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -183,6 +183,8 @@ void engine_response_free(engine_response *r)
     free(r->texts);
     for (int i = 0; i < r->n_token_logprobs; i++) free(r->token_logprobs[i].token);
     free(r->token_logprobs);
+    for (int i = 0; r->top_logprobs && i < r->n_token_logprobs * r->top_k; i++) free(r->top_logprobs[i].token);
+    free(r->top_logprobs);
     free(r->finish_reason);
     free(r->error);
     memset(r, 0, sizeof *r);

@@ -1133,7 +1133,7 @@ static json_t *arith(tp *p, json_t *a, json_t *b, const char *op)
     int ints = json_is_integer(a) && json_is_integer(b);
     /* Python's ints have no bound; ours are 64 bits, and going past them is
      * an error rather than a wrapped number (fuzz_template found it) */
-    json_int_t r;
+    json_int_t r = 0;   /* set by the overflow builtins; gcc with sanitizers cannot see it */
     if (ints && op[0] == '-' && __builtin_sub_overflow(json_integer_value(a), json_integer_value(b), &r))
         return fail(p, "integer too large for a template (beyond 64 bits)");
     if (ints && op[0] == '*' && !op[1] && __builtin_mul_overflow(json_integer_value(a), json_integer_value(b), &r))

@@ -360,6 +360,16 @@ int gguf_open(const char *path, gguf_file **out, char *err)
     return TT_OK;
 }
 
+void gguf_release(const gguf_file *f, const void *p, size_t n)
+{
+    if (!f || !f->mapped || n == 0) return;
+    uintptr_t base = (uintptr_t)f->base, a = (uintptr_t)p, e = a + n;
+    if (a < base || e > base + f->size) return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (a + page - 1) & ~(page - 1), hi = e & ~(page - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 void gguf_close(gguf_file *f)
 {
     if (!f) return;
@@ -485,8 +495,9 @@ typedef struct wtensor {
     char *name;
     uint32_t type, n_dims;
     uint64_t dims[GGUF_MAX_DIMS];
-    uint8_t *data;
+    uint8_t *data;      /* NULL: produced at write time (gguf_writer_stream) */
     size_t nbytes;
+    size_t granule;     /* a streamed tensor's data comes in multiples of this */
 } wtensor;
 
 struct gguf_writer {
@@ -580,8 +591,7 @@ void gguf_writer_copy_kv(gguf_writer *w, const gguf_kv *kv, const gguf_file *fro
     if (strcmp(kv->key, "general.alignment") == 0 && kv->type == GGUF_UINT32) memcpy(&w->alignment, kv->value, 4);
 }
 
-void gguf_writer_add_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
-                            const uint64_t *dims, const void *data, size_t nbytes)
+static wtensor *new_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims, const uint64_t *dims)
 {
     if (w->n_tensors == w->cap_tensors) {
         w->cap_tensors = w->cap_tensors ? 2 * w->cap_tensors : 16;
@@ -593,17 +603,32 @@ void gguf_writer_add_tensor(gguf_writer *w, const char *name, uint32_t type, uin
     t->type = type;
     t->n_dims = n_dims > GGUF_MAX_DIMS ? GGUF_MAX_DIMS : n_dims;
     for (uint32_t d = 0; d < t->n_dims; d++) t->dims[d] = dims[d];
-    t->data = tt_malloc(nbytes);
+    return t;
+}
+
+void gguf_writer_add_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
+                            const uint64_t *dims, const void *data, size_t nbytes)
+{
+    wtensor *t = new_tensor(w, name, type, n_dims, dims);
+    t->data = tt_malloc(nbytes ? nbytes : 1);
     memcpy(t->data, data, nbytes);
     t->nbytes = nbytes;
 }
 
+void gguf_writer_add_tensor_streamed(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
+                                     const uint64_t *dims, size_t nbytes, size_t granule)
+{
+    wtensor *t = new_tensor(w, name, type, n_dims, dims);
+    t->nbytes = nbytes;
+    t->granule = granule ? granule : 1;
+}
+
 static size_t pad_to(size_t off, size_t a) { return off + (a - off % a) % a; }
 
-void gguf_writer_to_memory(gguf_writer *w, uint8_t **out, size_t *len)
+/* Magic, counts, key/values, tensor infos and the padding before the data. */
+static void put_header(gguf_writer *w, tt_buf *bp)
 {
-    tt_buf b;
-    tt_buf_init(&b);
+    tt_buf b = *bp;
     put_u32(&b, GGUF_MAGIC);
     put_u32(&b, 3);
     put_u64(&b, w->n_tensors);
@@ -622,12 +647,72 @@ void gguf_writer_to_memory(gguf_writer *w, uint8_t **out, size_t *len)
     static const uint8_t zeros[256];
     size_t a = w->alignment;
     while (b.len % a) put(&b, zeros, a - b.len % a > sizeof zeros ? sizeof zeros : a - b.len % a);
+    *bp = b;
+}
+
+void gguf_writer_to_memory(gguf_writer *w, uint8_t **out, size_t *len)
+{
+    tt_buf b;
+    tt_buf_init(&b);
+    put_header(w, &b);
+    static const uint8_t zeros[256];
+    size_t a = w->alignment;
     for (size_t i = 0; i < w->n_tensors; i++) {
         put(&b, w->tensors[i].data, w->tensors[i].nbytes);
         while (b.len % a) put(&b, zeros, a - b.len % a > sizeof zeros ? sizeof zeros : a - b.len % a);
     }
     *len = b.len;
     *out = (uint8_t *)tt_buf_detach(&b);
+}
+
+int gguf_writer_stream(gguf_writer *w, const char *path, gguf_fill_fn fill, void *user, char *err)
+{
+    FILE *fp = fopen(path, "wb");
+    if (!fp) return tt_fail(err, TT_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
+    tt_buf b;
+    tt_buf_init(&b);
+    put_header(w, &b);
+    int rc = fwrite(b.data, 1, b.len, fp) == b.len ? TT_OK : TT_ERR_IO;
+    size_t pos = b.len;
+    tt_buf_free(&b);
+    static const uint8_t zeros[256];
+    size_t cap = 0;
+    uint8_t *buf = NULL;
+    for (size_t i = 0; i < w->n_tensors && rc == TT_OK; i++) {
+        wtensor *t = &w->tensors[i];
+        if (t->data) {
+            rc = fwrite(t->data, 1, t->nbytes, fp) == t->nbytes ? TT_OK : TT_ERR_IO;
+        } else {
+            size_t step = ((size_t)1 << 24) / t->granule * t->granule;
+            if (step == 0) step = t->granule;
+            if (step > cap) {
+                free(buf);
+                buf = tt_malloc(step);
+                cap = step;
+            }
+            for (size_t off = 0; off < t->nbytes && rc == TT_OK; off += step) {
+                size_t n = t->nbytes - off < step ? t->nbytes - off : step;
+                rc = fill(user, i, off, buf, n, err);
+                if (rc == TT_OK && fwrite(buf, 1, n, fp) != n) rc = TT_ERR_IO;
+            }
+        }
+        pos += t->nbytes;
+        size_t a = w->alignment;
+        while (rc == TT_OK && pos % a) {
+            size_t k = a - pos % a > sizeof zeros ? sizeof zeros : a - pos % a;
+            if (fwrite(zeros, 1, k, fp) != k) rc = TT_ERR_IO;
+            pos += k;
+        }
+    }
+    free(buf);
+    if (fclose(fp) != 0 && rc == TT_OK) rc = TT_ERR_IO;
+    if (rc == TT_ERR_IO) {
+        tt_fail(err, TT_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+        remove(path);
+    } else if (rc) {
+        remove(path);
+    }
+    return rc;
 }
 
 int gguf_writer_write(gguf_writer *w, const char *path, char *err)

@@ -76,6 +76,12 @@ int gguf_open(const char *path, gguf_file **out, char *err);
  * messages). */
 int gguf_parse(const void *data, size_t size, const char *name, gguf_file **out, char *err);
 void gguf_close(gguf_file *f);   /* NULL is fine */
+/* Drops the pages wholly inside [p, p + n) of a mapped file from this
+ * process's resident set (they are read again from the file if touched):
+ * for tensor data that was converted and is never read again, so that
+ * loading q4_0 from an f32 file keeps no f32 copy resident. No-op when the
+ * file is not mapped or p is outside it. */
+void gguf_release(const gguf_file *f, const void *p, size_t n);
 
 /* ---- metadata access --------------------------------------------------- */
 const gguf_kv *gguf_find(const gguf_file *f, const char *key);   /* NULL if absent */
@@ -118,6 +124,17 @@ void gguf_writer_copy_kv(gguf_writer *w, const gguf_kv *kv, const gguf_file *fro
 /* Adds a tensor; data (nbytes) is copied. dims in ggml order. */
 void gguf_writer_add_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
                             const uint64_t *dims, const void *data, size_t nbytes);
+/* Adds a tensor of nbytes whose data is produced while writing, by
+ * gguf_writer_stream's fill, in chunks that are multiples of granule (a row,
+ * say) — for files larger than memory (`tianti synth`). */
+void gguf_writer_add_tensor_streamed(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
+                                     const uint64_t *dims, size_t nbytes, size_t granule);
+/* Fills buf with bytes [offset, offset + n) of streamed tensor `tensor`
+ * (its index in the order added); TT_OK or an error with err set. */
+typedef int (*gguf_fill_fn)(void *user, size_t tensor, size_t offset, void *buf, size_t n, char *err);
+/* Writes to path with bounded memory: the header, then each tensor's data,
+ * copied or produced by fill. A failed write removes the file. */
+int gguf_writer_stream(gguf_writer *w, const char *path, gguf_fill_fn fill, void *user, char *err);
 /* Serialises to memory (caller frees *out) or to a file. */
 void gguf_writer_to_memory(gguf_writer *w, uint8_t **out, size_t *len);
 int gguf_writer_write(gguf_writer *w, const char *path, char *err);

@@ -20,6 +20,9 @@
  *                          engine_request.echo instead the prompt as a server
  *                          echoes it (run_echo), which `tianti serve` uses.
  * Every request says how many tokens were cut from the left (`truncated`).
+ * A generate or echo request may give its prompt as token ids
+ * (engine_request.prompt_ids), used exactly as given; token logprobs come
+ * with the gen.logprobs most likely alternatives per position (top_logprobs).
  * One request at a time (a mutex); the kernels use all threads.
  *
  * Prefix reuse: the engine remembers which tokens its KV cache holds; a
@@ -32,10 +35,12 @@
 #include "engines/engine.h"
 #include "engines/glm/glm_engine.h"
 #include "engines/glm/model.h"
+#include "engines/glm/plan.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/sampler.h"
 #include "engines/glm/tokenizer.h"
 #include "engines/kinds.h"
+#include "core/proc.h"
 #include "core/utf8.h"
 #include "core/util.h"
 
@@ -114,6 +119,47 @@ static long find_stop(const char *text, const engine_gen_params *gp)
     return best;
 }
 
+/* The k most likely tokens of a logits row, most likely first (ties: lower
+ * id), with their log-softmax values, into out[0..k). */
+static void top_alternatives(const glm_tokenizer *tk, const float *row, int V, int k, engine_top_logprob *out)
+{
+    int best[ENGINE_MAX_TOP] = {0};
+    if (k > ENGINE_MAX_TOP) k = ENGINE_MAX_TOP;
+    if (k > V) k = V;
+    if (k <= 0) return;
+    int n = 0;
+    for (int i = 0; i < V; i++) {   /* insertion into a sorted list of at most k */
+        if (n == k && row[i] <= row[best[n - 1]]) continue;
+        int j = n < k ? n++ : n - 1;
+        while (j > 0 && row[best[j - 1]] < row[i]) { best[j] = best[j - 1]; j--; }
+        best[j] = i;
+    }
+    double lse = (double)row[best[0]] - glm_logprob(row, V, best[0]);
+    for (int j = 0; j < n; j++) {
+        tt_buf piece;
+        tt_buf_init(&piece);
+        glm_token_piece(tk, best[j], 1, &piece);
+        out[j].token = piece.data ? tt_buf_detach(&piece) : tt_strdup("");
+        out[j].logprob = (double)row[best[j]] - lse;
+    }
+}
+
+/* Checks ids given by a client against the vocabulary; 0 or -1 with why. */
+static int check_ids(const glm_engine *g, const int *ids, int n, engine_response *resp)
+{
+    int V = g->m->cfg.n_vocab;
+    for (int i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= V) {
+            resp->error = tt_asprintf("prompt token %d is id %d, outside the vocabulary [0, %d)", i, ids[i], V);
+            return -1;
+        }
+    if (n == 0) {
+        resp->error = tt_strdup("the prompt has no token ids");
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- generation -------------------------------------------------------------- */
 
 typedef struct gen_out {
@@ -122,6 +168,8 @@ typedef struct gen_out {
     int n_gen;
     engine_token_logprob *lp;
     int n_lp;
+    engine_top_logprob *top;   /* [n_lp * top_k] */
+    int top_k;
     double first_token_s;
     int stopped_by_client;
 } gen_out;
@@ -165,7 +213,11 @@ static int generate_one(glm_engine *g, const int *prompt, int n_prompt, const en
             tt_buf_init(&piece);
             glm_token_piece(g->tk, tok, 0, &piece);
             o->lp[o->n_lp].token = piece.data ? tt_buf_detach(&piece) : tt_strdup("");
-            o->lp[o->n_lp++].logprob = glm_logprob(logits, m->cfg.n_vocab, tok);
+            o->lp[o->n_lp].logprob = glm_logprob(logits, m->cfg.n_vocab, tok);
+            o->top_k = gp->logprobs < ENGINE_MAX_TOP ? gp->logprobs : ENGINE_MAX_TOP;
+            o->top = tt_realloc(o->top, (size_t)lp_cap * (size_t)o->top_k * sizeof *o->top);
+            top_alternatives(g->tk, logits, m->cfg.n_vocab, o->top_k, o->top + (size_t)o->n_lp * (size_t)o->top_k);
+            o->n_lp++;
         }
         glm_token_piece(g->tk, tok, 0, &text);
         long cut = find_stop(tt_buf_str(&text), gp);
@@ -215,6 +267,9 @@ static int run_generate(glm_engine *g, const engine_request *req, engine_respons
         glm_chat_tokens(g->tk, roles, contents, req->n_messages, &ids, &n);
         free(roles);
         free(contents);
+    } else if (req->prompt_ids) {   /* token ids, exactly as given */
+        if (check_ids(g, req->prompt_ids, req->n_prompt_ids, resp)) return TT_OK;
+        for (int i = 0; i < req->n_prompt_ids; i++) ids_push(&ids, &n, &cap, req->prompt_ids[i]);
     } else {
         const char *ctx = req->context ? req->context : "";
         if (glm_token_add_bos(g->tk) && ctx[0]) ids_push(&ids, &n, &cap, glm_token_bos(g->tk));
@@ -255,9 +310,13 @@ static int run_generate(glm_engine *g, const engine_request *req, engine_respons
             resp->first_token_s = o.first_token_s;
             resp->token_logprobs = o.lp;
             resp->n_token_logprobs = o.n_lp;
+            resp->top_logprobs = o.top;
+            resp->top_k = o.top_k;
         } else {
             for (int i = 0; i < o.n_lp; i++) free(o.lp[i].token);
+            for (int i = 0; i < o.n_lp * o.top_k; i++) free(o.top[i].token);
             free(o.lp);
+            free(o.top);
         }
         if (n_samples > 1) resp->texts[k] = text;
         else free(text);
@@ -295,9 +354,11 @@ static void token_lps_free(token_lps *t)
 
 /* Scores tokens[first..n) given tokens[0..first) (first >= 1), n <= n_ctx + 1:
  * adds each token's logprob to *lp and clears *greedy when one is not the
- * argmax; when lps is given, also stores logprob j - first into lps[j]. */
-static int score_window(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy, double *lps,
-                        char *err)
+ * argmax; when lps is given, also stores logprob j - first into lps[j], and
+ * when tops is given the top_k alternatives at j - first into
+ * tops[(j - first) * top_k ..]. */
+static int score_window_top(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy, double *lps,
+                            int top_k, engine_top_logprob *tops, char *err)
 {
     glm_model *m = g->m;
     int V = m->cfg.n_vocab;
@@ -316,10 +377,18 @@ static int score_window(glm_engine *g, const int *tokens, int n, int first, doub
             double tlp = glm_logprob(row, V, tokens[target]);
             *lp += tlp;
             if (lps) lps[target - first] = tlp;
+            if (tops && top_k > 0)
+                top_alternatives(g->tk, row, V, top_k, tops + (size_t)(target - first) * (size_t)top_k);
             if (glm_argmax(row, V) != tokens[target]) *greedy = 0;
         }
     }
     return TT_OK;
+}
+
+static int score_window(glm_engine *g, const int *tokens, int n, int first, double *lp, int *greedy, double *lps,
+                        char *err)
+{
+    return score_window_top(g, tokens, n, first, lp, greedy, lps, 0, NULL, err);
 }
 
 /* loglikelihood: the one scoring rule (glm_encode_pair, docs/scoring.md),
@@ -419,17 +488,26 @@ static int run_rolling(glm_engine *g, const engine_request *req, engine_response
 }
 
 /* Echo scoring for servers (engine_request.echo): bos if the model adds
- * one, then the text's tokens; one window of the last n_ctx + 1 tokens,
- * its first token unscored. With the same rule as run_loglikelihood, the
- * tokens of a continuation echoed after its context get exactly the
- * logprobs run_loglikelihood gives them. */
+ * one, then the text's tokens, or the prompt's token ids exactly as given;
+ * one window of the last n_ctx + 1 tokens, its first token unscored. With
+ * the same rule as run_loglikelihood, the tokens of a continuation echoed
+ * after its context get exactly the logprobs run_loglikelihood gives them.
+ * gen.logprobs alternatives per scored position. */
 static int run_echo(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
 {
     const char *text = req->context ? req->context : "";
-    int *tok, n;
-    size_t *ends;
-    text_tokens(g, text, &tok, &n, &ends);
-    int bos = glm_token_add_bos(g->tk);
+    int *tok = NULL, n = 0;
+    size_t *ends = NULL;
+    int bos = 0;
+    if (req->prompt_ids) {
+        if (check_ids(g, req->prompt_ids, req->n_prompt_ids, resp)) return TT_OK;
+        n = req->n_prompt_ids;
+        tok = tt_malloc((size_t)n * sizeof *tok);
+        memcpy(tok, req->prompt_ids, (size_t)n * sizeof *tok);
+    } else {
+        text_tokens(g, text, &tok, &n, &ends);
+        bos = glm_token_add_bos(g->tk);
+    }
     int total = n + bos;
     int *ids = tt_malloc(((size_t)total + 1) * sizeof *ids);
     if (bos) ids[0] = glm_token_bos(g->tk);
@@ -437,14 +515,26 @@ static int run_echo(glm_engine *g, const engine_request *req, engine_response *r
     int max = g->m->n_ctx + 1, off = total > max ? total - max : 0;
     double *lps = tt_malloc(((size_t)total + 1) * sizeof *lps);
     for (int i = 0; i < total; i++) lps[i] = NAN;
+    int top_k = req->gen.logprobs > 0 ? (req->gen.logprobs < ENGINE_MAX_TOP ? req->gen.logprobs : ENGINE_MAX_TOP) : 0;
+    engine_top_logprob *tops = top_k ? tt_calloc((size_t)total * (size_t)top_k, sizeof *tops) : NULL;
     double lp = 0;
     int greedy = 1, rc = TT_OK;
-    if (total - off >= 2) rc = score_window(g, ids + off, total - off, 1, &lp, &greedy, lps + off + 1, err);
+    if (total - off >= 2)
+        rc = score_window_top(g, ids + off, total - off, 1, &lp, &greedy, lps + off + 1, top_k,
+                              tops ? tops + (size_t)(off + 1) * (size_t)top_k : NULL, err);
     token_lps per_token = {0};
     if (bos) token_lps_push(&per_token, "", 0, lps[0]);   /* not in the text */
     for (int i = 0; i < n; i++) {
-        size_t a = i ? ends[i - 1] : 0;
-        token_lps_push(&per_token, text + a, ends[i] - a, lps[i + bos]);
+        if (ends) {
+            size_t a = i ? ends[i - 1] : 0;
+            token_lps_push(&per_token, text + a, ends[i] - a, lps[i + bos]);
+        } else {
+            tt_buf piece;
+            tt_buf_init(&piece);
+            glm_token_piece(g->tk, tok[i], 1, &piece);
+            token_lps_push(&per_token, piece.data ? piece.data : "", piece.len, lps[i]);
+            tt_buf_free(&piece);
+        }
     }
     free(ids);
     free(lps);
@@ -452,10 +542,14 @@ static int run_echo(glm_engine *g, const engine_request *req, engine_response *r
     free(ends);
     if (rc) {
         token_lps_free(&per_token);
+        for (int i = 0; tops && i < total * top_k; i++) free(tops[i].token);
+        free(tops);
         return rc;
     }
     resp->token_logprobs = per_token.v;
     resp->n_token_logprobs = per_token.n;
+    resp->top_logprobs = tops;
+    resp->top_k = top_k;
     resp->logprob = lp;
     resp->is_greedy = greedy;
     resp->n_tokens = total - off > 1 ? total - off - 1 : 0;
@@ -471,7 +565,7 @@ static unsigned glm_caps(engine *e)
 {
     (void)e;
     return ENGINE_CAP_GENERATE | ENGINE_CAP_CHAT | ENGINE_CAP_LOGLIKELIHOOD | ENGINE_CAP_LOGLIKELIHOOD_ROLLING |
-           ENGINE_CAP_STREAM | ENGINE_CAP_EMBED;
+           ENGINE_CAP_STREAM | ENGINE_CAP_EMBED | ENGINE_CAP_TOKEN_IDS;
 }
 
 static int glm_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
@@ -618,8 +712,23 @@ int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, c
         return tt_fail(err, TT_ERR_USAGE, "precision '%s' is not a GLM tensor type", spec->precision);
     double t0 = tt_now_s();
     glm_load_params lp = {precision, opt ? opt->context_length : 0, 0, opt ? opt->threads : 0};
+    /* the memory planner first: what cannot fit is refused with the numbers */
+    gguf_file *f;
+    int rc = gguf_open(spec->arg, &f, err);
+    if (rc) return rc;
+    glm_plan plan;
+    rc = glm_plan_memory(f, &lp, &plan, err);
+    if (rc == TT_OK) {
+        char what[600];
+        snprintf(what, sizeof what, "glm:%s%s%s", spec->arg, spec->precision ? "@" : "", spec->precision ? spec->precision : "");
+        rc = glm_plan_check(&plan, tt_mem_available_bytes(), what, err);
+    }
+    if (rc) {
+        gguf_close(f);
+        return rc;
+    }
     glm_model *m;
-    int rc = glm_model_load(spec->arg, &lp, &m, err);
+    rc = glm_model_from_gguf(f, &lp, &m, err);
     if (rc) return rc;
     glm_tokenizer *tk;
     rc = glm_tokenizer_load(m->file, &tk, err);

@@ -40,7 +40,7 @@ static int get_flt(const gguf_file *f, const char *key, float def, float *out, c
     return TT_OK;
 }
 
-static int load_config(const gguf_file *f, glm_config *c, char *err)
+int glm_config_read(const gguf_file *f, glm_config *c, char *err)
 {
     size_t alen;
     const char *arch = gguf_get_str(f, "general.architecture", &alen);
@@ -137,6 +137,8 @@ static int get_matrix(glm_model *m, const char *name, int n_in, int n_out, glm_w
                            m->file->path, name, n_in, tr->name, tr->blck_size);
         w->data = convert(m, t->data, t->type, (uint32_t)m->precision, n_in, n_out);
         w->type = (uint32_t)m->precision;
+        /* the source is never read again: no copy of it stays resident */
+        gguf_release(m->file, t->data, glm_row_size(t->type, n_in) * (size_t)n_out);
     }
     m->weights_bytes += (int64_t)(glm_row_size(w->type, n_in) * (size_t)n_out);
     m->n_params += (int64_t)n_in * n_out;
@@ -241,10 +243,21 @@ static int load_weights(glm_model *m, char *err)
 
 /* ---- loading: run state ------------------------------------------------------ */
 
+/* The run state and the KV cache are committed at load (written, not just
+ * reserved), so that what the memory planner (plan.c) predicts is what is
+ * resident from the start, and a machine without that memory fails at load,
+ * not in the middle of a request. */
+static void *committed(size_t n)
+{
+    void *p = tt_malloc(n ? n : 1);
+    memset(p, 0, n);
+    return p;
+}
+
 static float *state_alloc(glm_model *m, size_t n)
 {
     m->scratch_bytes += (int64_t)(n * sizeof(float));
-    return tt_calloc(n, sizeof(float));
+    return committed(n * sizeof(float));
 }
 
 static void alloc_state(glm_model *m)
@@ -274,11 +287,11 @@ static void alloc_state(glm_model *m)
     }
     size_t need = glm_matmul_scratch(m->w.output.type, c->n_embd, m->n_batch);
     if (need > mm) mm = need;
-    s->mm_scratch = tt_malloc(mm);
+    s->mm_scratch = committed(mm);
     m->scratch_bytes += (int64_t)mm;
     size_t kv = (size_t)c->n_layer * m->n_ctx * kvd;
-    s->k_cache = tt_calloc(kv, sizeof(float));
-    s->v_cache = tt_calloc(kv, sizeof(float));
+    s->k_cache = committed(kv * sizeof(float));
+    s->v_cache = committed(kv * sizeof(float));
     m->kv_bytes = (int64_t)(2 * kv * sizeof(float));
 }
 
@@ -293,7 +306,7 @@ int glm_model_from_gguf(gguf_file *f, const glm_load_params *lp, glm_model **out
         glm_model_free(m);
         return tt_fail(err, TT_ERR_USAGE, "unknown precision %d", lp->precision);
     }
-    int rc = load_config(f, &m->cfg, err);
+    int rc = glm_config_read(f, &m->cfg, err);
     if (rc) { glm_model_free(m); return rc; }
     m->pool = glm_pool_new(lp ? lp->n_threads : 0);
     rc = load_weights(m, err);

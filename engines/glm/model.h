@@ -99,6 +99,9 @@ typedef struct glm_load_params {
     int n_threads;     /* <= 0: all cores */
 } glm_load_params;
 
+/* The chatglm.* hyperparameters of f (n_vocab stays 0: it is token_embd's
+ * row count, read with the weights). */
+int glm_config_read(const gguf_file *f, glm_config *c, char *err);
 /* Loads path. *out is owned by the caller; free with glm_model_free(). */
 int glm_model_load(const char *path, const glm_load_params *lp, glm_model **out, char *err);
 /* Same from an already parsed file; f passes to the model, also on failure. */

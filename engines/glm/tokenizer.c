@@ -9,10 +9,23 @@
  * maximal LETTER run or OTHER run, taking one immediately preceding ' '; the
  * remaining SPACE runs as one chunk each. Byte-level BPE then runs inside each
  * chunk. Special tokens are split out before pre-tokenization.
+ *
+ * The "chatglm-bpe"/"glm4" pre-tokenizer is llama.cpp's for those names
+ * (src/llama-vocab.cpp, LLAMA_VOCAB_PRE_TYPE_CHATGLM4, which is split by its
+ * hand-written matcher of the Llama-3 regex in src/unicode.cpp):
+ *   (?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])
+ *   |[^\r\n\p{L}\p{N}]?\p{L}+ |\p{N}{1,3} | ?[^\s\p{L}\p{N}]+[\r\n]*
+ *   |\s*[\r\n]+ |\s+(?!\S) |\s+
+ * with llama.cpp's Unicode classes (unicode_llama.h); invalid UTF-8 bytes
+ * become U+FFFD as in llama.cpp's decoder. BPE merges are always applied (a
+ * chunk that is a token whole is not taken whole: llama.cpp sets
+ * ignore_merges only for other pre-tokenizers), lowest merge rank first,
+ * leftmost on ties, with a heap (n log n in the chunk length).
  */
 #include "engines/glm/tokenizer.h"
 #include "core/pytext.h"
 #include "core/utf8.h"
+#include "engines/glm/unicode_llama.h"
 
 #include <limits.h>
 #include <math.h>
@@ -175,7 +188,8 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
     t->n_vocab = (int)toks->arr_n;
     size_t pl;
     const char *pre = gguf_get_str(f, "tokenizer.ggml.pre", &pl);
-    t->pre = pre && pl == 6 && memcmp(pre, "tianti", 6) == 0 ? GLM_PRE_TIANTI : GLM_PRE_GPT2;
+    int glm4_pre = pre && ((pl == 11 && memcmp(pre, "chatglm-bpe", 11) == 0) || (pl == 4 && memcmp(pre, "glm4", 4) == 0));
+    t->pre = pre && pl == 6 && memcmp(pre, "tianti", 6) == 0 ? GLM_PRE_TIANTI : glm4_pre ? GLM_PRE_GLM4 : GLM_PRE_GPT2;
     t->text = tt_calloc((size_t)t->n_vocab, sizeof *t->text);
     t->len = tt_calloc((size_t)t->n_vocab, sizeof *t->len);
     t->score = tt_calloc((size_t)t->n_vocab, sizeof *t->score);
@@ -205,10 +219,12 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
             smap_put(&t->merges, t->merge_keys[i], l, i);
         }
     }
-    /* special tokens, longest first */
+    /* special tokens, longest first (llama.cpp's cache_special_tokens: control,
+     * user-defined and unknown) */
     len_id *sp = tt_malloc((size_t)t->n_vocab * sizeof *sp);
     for (int i = 0; i < t->n_vocab; i++)
-        if ((t->type[i] == GLM_TOKEN_CONTROL || t->type[i] == GLM_TOKEN_USER_DEFINED) && t->len[i] > 0)
+        if ((t->type[i] == GLM_TOKEN_CONTROL || t->type[i] == GLM_TOKEN_USER_DEFINED || t->type[i] == GLM_TOKEN_UNKNOWN)
+            && t->len[i] > 0)
             sp[t->n_special++] = (len_id){t->len[i], i};
     qsort(sp, (size_t)t->n_special, sizeof *sp, cmp_special);
     t->special = tt_malloc((size_t)(t->n_special ? t->n_special : 1) * sizeof *t->special);
@@ -232,8 +248,7 @@ int glm_tokenizer_load(const gguf_file *f, glm_tokenizer **out, char *err)
     if (t->eos < 0) t->eos = glm_token_id(t, "<|endoftext|>");
     /* llama.cpp drops the BOS id of GLM-4 vocabularies (pre "chatglm-bpe" or
      * "glm4"): their prompts open with [gMASK]<sop> from the chat template. */
-    if (pre && ((pl == 11 && memcmp(pre, "chatglm-bpe", 11) == 0) || (pl == 4 && memcmp(pre, "glm4", 4) == 0)))
-        t->bos = -1;
+    if (glm4_pre) t->bos = -1;
     /* Without the key, llama.cpp's defaults: SentencePiece adds BOS, BPE does not. */
     int add_bos = kind == GLM_TOK_SPM;
     gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &add_bos, NULL);
@@ -426,6 +441,113 @@ void glm_pretokenize_gpt2(const char *text, size_t len, void (*fn)(void *u, cons
     free(cls); free(off); free(cps);
 }
 
+/* ---- the "chatglm-bpe"/"glm4" pre-tokenizer (llama.cpp's) --------------------------- */
+
+/* One code point of text at *i as llama.cpp's unicode_cpt_from_utf8 reads it
+ * (no overlong or surrogate checks); an invalid byte is U+FFFD, one byte. */
+static uint32_t llama_decode(const unsigned char *s, size_t len, size_t *i)
+{
+    unsigned c = s[*i];
+    if (!(c & 0x80)) { (*i)++; return c; }
+    size_t need = !(c & 0x40) ? 0 : !(c & 0x20) ? 1 : !(c & 0x10) ? 2 : !(c & 0x08) ? 3 : 0;
+    if (need == 0 || *i + need >= len) { (*i)++; return 0xFFFD; }
+    for (size_t k = 1; k <= need; k++)
+        if ((s[*i + k] & 0xC0) != 0x80) { (*i)++; return 0xFFFD; }
+    uint32_t cp = need == 1 ? c & 0x1F : need == 2 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k <= need; k++) cp = (cp << 6) | (s[*i + k] & 0x3F);
+    *i += need + 1;
+    return cp;
+}
+
+static size_t llama_encode(uint32_t cp, char *out)
+{
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    if (cp < 0x800) { out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12)); out[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | ((cp >> 18) & 0x07)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static uint32_t ascii_lower(uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+void glm_pretokenize_glm4(const char *text, size_t len, void (*fn)(void *u, const char *s, size_t n), void *u)
+{
+    /* the text as code points, re-encoded (invalid bytes as U+FFFD) with the
+     * byte offset of each code point: off[i] .. off[i + 1] */
+    uint32_t *cp = tt_malloc((len + 1) * sizeof *cp);
+    size_t *off = tt_malloc((len + 2) * sizeof *off);
+    char *enc = tt_malloc(len * 3 + 4);
+    size_t n = 0, el = 0;
+    for (size_t i = 0; i < len;) {
+        cp[n] = llama_decode((const unsigned char *)text, len, &i);
+        off[n++] = el;
+        el += llama_encode(cp[n - 1], enc + el);
+    }
+    off[n] = el;
+#define CL(p) ((p) < n ? glm_ucls(cp[p]) : 0)
+#define CP(p) ((p) < n ? cp[p] : 0xFFFFFFFFu)
+    size_t pos = 0, prev = 0;
+#define EMIT(end) do { size_t e_ = (end); if (e_ > prev) fn(u, enc + off[prev], off[e_] - off[prev]); prev = e_; } while (0)
+    while (pos < n) {
+        uint32_t c = cp[pos];
+        int f = CL(pos);
+        if (c == '\'' && pos + 1 < n) {   /* 's 't 'm 'd 're 've 'll, any case */
+            uint32_t a = ascii_lower(cp[pos + 1]);
+            if (a == 's' || a == 't' || a == 'm' || a == 'd') { pos += 2; EMIT(pos); continue; }
+            if (pos + 2 < n) {
+                uint32_t b = ascii_lower(cp[pos + 2]);
+                if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) { pos += 3; EMIT(pos); continue; }
+            }
+        }
+        /* [^\r\n\p{L}\p{N}]?\p{L}+ */
+        if (!(c == '\r' || c == '\n' || (f & GLM_U_NUMBER)) && ((f & GLM_U_LETTER) || (CL(pos + 1) & GLM_U_LETTER))) {
+            pos++;
+            while (CL(pos) & GLM_U_LETTER) pos++;
+            EMIT(pos);
+            continue;
+        }
+        if (f & GLM_U_NUMBER) {   /* \p{N}{1,3} */
+            size_t ini = pos;
+            while (CL(pos) & GLM_U_NUMBER) {
+                if (++pos - ini >= 3) { EMIT(pos); ini = pos; }
+            }
+            EMIT(pos);
+            continue;
+        }
+        /* <space>?[^\s\p{L}\p{N}]+[\r\n]* */
+        int f2 = c == ' ' ? CL(pos + 1) : f;
+        if (!(f2 & (GLM_U_WHITESPACE | GLM_U_LETTER | GLM_U_NUMBER)) && f) {
+            pos += c == ' ';
+            while (!(f2 & (GLM_U_WHITESPACE | GLM_U_LETTER | GLM_U_NUMBER)) && f2) {
+                pos++;
+                f2 = CL(pos);
+            }
+            while (CP(pos) == '\r' || CP(pos) == '\n') pos++;
+            EMIT(pos);
+            continue;
+        }
+        size_t nws = 0, last_rn = 0;
+        while (CL(pos + nws) & GLM_U_WHITESPACE) {
+            uint32_t c2 = cp[pos + nws];
+            if (c2 == '\r' || c2 == '\n') last_rn = pos + nws + 1;
+            nws++;
+        }
+        if (last_rn > 0) { pos = last_rn; EMIT(pos); continue; }        /* \s*[\r\n]+ */
+        if (nws > 1 && pos + nws < n) { pos += nws - 1; EMIT(pos); continue; }   /* \s+(?!\S) */
+        if (nws > 0) { pos += nws; EMIT(pos); continue; }                /* \s+ */
+        pos++;   /* no match: one code point alone */
+        EMIT(pos);
+    }
+#undef EMIT
+#undef CP
+#undef CL
+    free(cp); free(off); free(enc);
+}
+
 /* ---- byte-level BPE -------------------------------------------------------------- */
 
 typedef struct bpe_ctx {
@@ -436,65 +558,145 @@ typedef struct bpe_ctx {
     tt_buf key;
 } bpe_ctx;
 
+/* A candidate merge of symbols left and right (adjacent when queued); stale
+ * once either symbol has changed length. */
+/* key: lower merges first (BPE: the merge rank; SentencePiece: minus the
+ * merged token's score); ties: the leftmost. */
+typedef struct bigram { double key; uint32_t left, right; uint32_t ll, rl; } bigram;
+
+static int bigram_before(const bigram *a, const bigram *b)
+{
+    return a->key < b->key || (a->key == b->key && a->left < b->left);
+}
+
+static void heap_push(bigram **h, size_t *n, size_t *cap, bigram g)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        *h = tt_realloc(*h, *cap * sizeof **h);
+    }
+    size_t i = (*n)++;
+    while (i > 0 && bigram_before(&g, &(*h)[(i - 1) / 2])) {
+        (*h)[i] = (*h)[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    (*h)[i] = g;
+}
+
+static bigram heap_pop(bigram *h, size_t *n)
+{
+    bigram top = h[0], last = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && bigram_before(&h[c + 1], &h[c])) c++;
+        if (!bigram_before(&h[c], &last)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n) h[i] = last;
+    return top;
+}
+
+typedef struct bpe_syms {
+    const char *base;
+    size_t *st, *ln;
+    int64_t *next;
+    bigram *heap;
+    size_t nh, caph;
+} bpe_syms;
+
+static void add_bigram(const glm_tokenizer *t, bpe_syms *y, tt_buf *key, int64_t l, int64_t r)
+{
+    if (l < 0 || r < 0) return;
+    tt_buf_reset(key);
+    tt_buf_append(key, y->base + y->st[l], y->ln[l]);
+    tt_buf_append(key, " ", 1);
+    tt_buf_append(key, y->base + y->st[r], y->ln[r]);
+    int rank = smap_get(&t->merges, key->data, key->len);
+    if (rank < 0) return;
+    heap_push(&y->heap, &y->nh, &y->caph, (bigram){(double)rank, (uint32_t)l, (uint32_t)r, (uint32_t)y->ln[l], (uint32_t)y->ln[r]});
+}
+
 static void bpe_chunk(void *v, const char *s, size_t n)
 {
     bpe_ctx *c = v;
     const glm_tokenizer *t = c->t;
     tt_buf_reset(&c->sym);
-    /* symbol i spans [st[i], st[i] + ln[i]) of c->sym */
-    size_t *st = tt_malloc(n * sizeof *st), *ln = tt_malloc(n * sizeof *ln);
+    /* symbol i spans [st[i], st[i] + ln[i]) of c->sym; merged-away symbols have ln 0 */
+    bpe_syms y = {0};
+    y.st = tt_malloc((n + 1) * sizeof *y.st);
+    y.ln = tt_malloc((n + 1) * sizeof *y.ln);
+    y.next = tt_malloc((n + 1) * sizeof *y.next);
+    int64_t *prev = tt_malloc((n + 1) * sizeof *prev);
     size_t ns = 0;
     for (size_t i = 0; i < n; i++) {
         char u8[4];
         size_t k = tt_utf8_encode(byte_to_cp[(unsigned char)s[i]], u8);
-        st[ns] = c->sym.len;
-        ln[ns++] = k;
+        y.st[ns] = c->sym.len;
+        y.ln[ns++] = k;
         tt_buf_append(&c->sym, u8, k);
     }
-    const char *base = tt_buf_str(&c->sym);
-    int whole = smap_get(&t->vocab, base, c->sym.len);
-    if (whole >= 0 && t->type[whole] == GLM_TOKEN_NORMAL) {   /* fast path: the chunk is one token */
-        ns = 0;
+    y.base = tt_buf_str(&c->sym);
+    int whole = t->pre == GLM_PRE_TIANTI ? smap_get(&t->vocab, y.base, c->sym.len) : -1;
+    if (whole >= 0 && t->type[whole] == GLM_TOKEN_NORMAL) {
+        /* the project's own tokenizer (bpe.py) takes a chunk that is a token whole */
         push(c->ids, c->n, c->cap, whole);
-    }
-    while (ns > 1) {
-        int best = -1;
-        size_t bi = 0;
-        for (size_t i = 0; i + 1 < ns; i++) {
-            tt_buf_reset(&c->key);
-            tt_buf_append(&c->key, base + st[i], ln[i]);
-            tt_buf_append(&c->key, " ", 1);
-            tt_buf_append(&c->key, base + st[i + 1], ln[i + 1]);
-            int r = smap_get(&t->merges, c->key.data, c->key.len);
-            if (r >= 0 && (best < 0 || r < best)) { best = r; bi = i; }
-        }
-        if (best < 0) break;
-        ln[bi] += ln[bi + 1];
-        memmove(st + bi + 1, st + bi + 2, (ns - bi - 2) * sizeof *st);
-        memmove(ln + bi + 1, ln + bi + 2, (ns - bi - 2) * sizeof *ln);
-        ns--;
+        ns = 0;
     }
     for (size_t i = 0; i < ns; i++) {
-        int id = smap_get(&t->vocab, base + st[i], ln[i]);
+        prev[i] = (int64_t)i - 1;
+        y.next[i] = i + 1 < ns ? (int64_t)i + 1 : -1;
+    }
+    for (size_t i = 1; i < ns; i++) add_bigram(t, &y, &c->key, (int64_t)i - 1, (int64_t)i);
+    while (y.nh > 0) {
+        bigram g = heap_pop(y.heap, &y.nh);
+        if (y.ln[g.left] != g.ll || y.ln[g.right] != g.rl || y.ln[g.left] == 0 || y.ln[g.right] == 0) continue;
+        y.ln[g.left] += y.ln[g.right];   /* the right symbol joins the left one */
+        y.ln[g.right] = 0;
+        y.next[g.left] = y.next[g.right];
+        if (y.next[g.right] >= 0) prev[y.next[g.right]] = g.left;
+        add_bigram(t, &y, &c->key, prev[g.left], g.left);
+        add_bigram(t, &y, &c->key, g.left, y.next[g.left]);
+    }
+    for (size_t i = 0; i < ns; i++) {
+        if (y.ln[i] == 0) continue;
+        int id = smap_get(&t->vocab, y.base + y.st[i], y.ln[i]);
         if (id >= 0) { push(c->ids, c->n, c->cap, id); continue; }
         /* not in the vocabulary: its bytes one by one */
-        const char *p = base + st[i];
-        for (size_t k = 0; k < ln[i];) {
+        const char *p = y.base + y.st[i];
+        for (size_t k = 0; k < y.ln[i];) {
             size_t adv;
-            uint32_t cp = tt_utf8_decode(p + k, ln[i] - k, &adv);
-            int b = cp < 512 ? cp_to_byte[cp] : -1;
+            uint32_t cpt = tt_utf8_decode(p + k, y.ln[i] - k, &adv);
+            int b = cpt < 512 ? cp_to_byte[cpt] : -1;
             int bid = b >= 0 ? t->byte_id[b] : -1;
             if (bid < 0) bid = t->unk;
             if (bid >= 0) push(c->ids, c->n, c->cap, bid);
             k += adv;
         }
     }
-    free(st);
-    free(ln);
+    free(y.st); free(y.ln); free(y.next); free(prev); free(y.heap);
 }
 
 /* ---- SentencePiece ------------------------------------------------------------------ */
 
+/* A SentencePiece merge candidate: symbols l and r when their concatenation
+ * is a token, keyed by minus its score. */
+static void spm_add_bigram(const glm_tokenizer *t, bpe_syms *y, int64_t l, int64_t r)
+{
+    if (l < 0 || r < 0) return;
+    int id = smap_get(&t->vocab, y->base + y->st[l], y->ln[l] + y->ln[r]);
+    if (id < 0) return;
+    heap_push(&y->heap, &y->nh, &y->caph,
+              (bigram){-(double)t->score[id], (uint32_t)l, (uint32_t)r, (uint32_t)y->ln[l], (uint32_t)y->ln[r]});
+}
+
+/* llama.cpp's SentencePiece: spaces -> U+2581 (and a leading one when
+ * asked), characters as symbols, repeatedly merge the adjacent pair whose
+ * concatenation is the highest-scoring token (leftmost on ties) — with a
+ * heap, n log n in the fragment — then byte fallback for what is left
+ * outside the vocabulary. */
 static void spm_fragment(const glm_tokenizer *t, const char *text, size_t len, int prefix, int **ids, int *n, int *cap)
 {
     tt_buf s;
@@ -506,40 +708,45 @@ static void spm_fragment(const glm_tokenizer *t, const char *text, size_t len, i
         else tt_buf_append(&s, text + i, 1);
     }
     size_t L = s.len;
-    const char *b = tt_buf_str(&s);
-    size_t *st = tt_malloc((L + 1) * sizeof *st), *ln = tt_malloc((L + 1) * sizeof *ln);
+    bpe_syms y = {0};
+    y.base = tt_buf_str(&s);
+    y.st = tt_malloc((L + 1) * sizeof *y.st);
+    y.ln = tt_malloc((L + 1) * sizeof *y.ln);
+    y.next = tt_malloc((L + 1) * sizeof *y.next);
+    int64_t *prev = tt_malloc((L + 1) * sizeof *prev);
     size_t ns = 0;
     for (size_t i = 0; i < L;) {
-        size_t adv = tt_utf8_char_len(b + i, L - i);
-        st[ns] = i;
-        ln[ns++] = adv;
+        size_t adv = tt_utf8_char_len(y.base + i, L - i);
+        y.st[ns] = i;
+        y.ln[ns++] = adv;
         i += adv;
     }
-    while (ns > 1) {   /* merge the adjacent pair with the highest score (leftmost on ties) */
-        int best = -1;
-        float bs = 0;
-        size_t bi = 0;
-        for (size_t i = 0; i + 1 < ns; i++) {
-            int id = smap_get(&t->vocab, b + st[i], ln[i] + ln[i + 1]);
-            if (id >= 0 && (best < 0 || t->score[id] > bs)) { best = id; bs = t->score[id]; bi = i; }
-        }
-        if (best < 0) break;
-        ln[bi] += ln[bi + 1];
-        memmove(st + bi + 1, st + bi + 2, (ns - bi - 2) * sizeof *st);
-        memmove(ln + bi + 1, ln + bi + 2, (ns - bi - 2) * sizeof *ln);
-        ns--;
+    for (size_t i = 0; i < ns; i++) {
+        prev[i] = (int64_t)i - 1;
+        y.next[i] = i + 1 < ns ? (int64_t)i + 1 : -1;
+    }
+    for (size_t i = 1; i < ns; i++) spm_add_bigram(t, &y, (int64_t)i - 1, (int64_t)i);
+    while (y.nh > 0) {
+        bigram g = heap_pop(y.heap, &y.nh);
+        if (y.ln[g.left] != g.ll || y.ln[g.right] != g.rl || y.ln[g.left] == 0 || y.ln[g.right] == 0) continue;
+        y.ln[g.left] += y.ln[g.right];
+        y.ln[g.right] = 0;
+        y.next[g.left] = y.next[g.right];
+        if (y.next[g.right] >= 0) prev[y.next[g.right]] = g.left;
+        spm_add_bigram(t, &y, prev[g.left], g.left);
+        spm_add_bigram(t, &y, g.left, y.next[g.left]);
     }
     for (size_t i = 0; i < ns; i++) {
-        int id = smap_get(&t->vocab, b + st[i], ln[i]);
+        if (y.ln[i] == 0) continue;
+        int id = smap_get(&t->vocab, y.base + y.st[i], y.ln[i]);
         if (id >= 0) { push(ids, n, cap, id); continue; }
-        for (size_t k = 0; k < ln[i]; k++) {   /* byte fallback */
-            int bid = t->byte_id[(unsigned char)b[st[i] + k]];
+        for (size_t k = 0; k < y.ln[i]; k++) {   /* byte fallback */
+            int bid = t->byte_id[(unsigned char)y.base[y.st[i] + k]];
             if (bid < 0) bid = t->unk;
             if (bid >= 0) push(ids, n, cap, bid);
         }
     }
-    free(st);
-    free(ln);
+    free(y.st); free(y.ln); free(y.next); free(prev); free(y.heap);
     tt_buf_free(&s);
 }
 
@@ -556,6 +763,7 @@ static void tokenize_plain(const glm_tokenizer *t, const char *text, size_t len,
     tt_buf_init(&c.sym);
     tt_buf_init(&c.key);
     if (t->pre == GLM_PRE_TIANTI) glm_pretokenize_tianti(text, len, bpe_chunk, &c);
+    else if (t->pre == GLM_PRE_GLM4) glm_pretokenize_glm4(text, len, bpe_chunk, &c);
     else glm_pretokenize_gpt2(text, len, bpe_chunk, &c);
     tt_buf_free(&c.sym);
     tt_buf_free(&c.key);
@@ -564,24 +772,28 @@ static void tokenize_plain(const glm_tokenizer *t, const char *text, size_t len,
 void glm_tokenize(const glm_tokenizer *t, const char *text, size_t len, int parse_special, int **ids, int *n, int *cap)
 {
     size_t start = 0, i = 0;
-    if (parse_special && t->n_special) {
+    if (t->n_special) {
         while (i < len) {
             int hit = -1;
             for (int k = 0; k < t->n_special; k++) {
                 int id = t->special[k];
+                /* user-defined tokens are split out even without parse_special (llama.cpp) */
+                if (!parse_special && t->type[id] != GLM_TOKEN_USER_DEFINED) continue;
                 if (t->len[id] <= len - i && t->text[id][0] == text[i] && memcmp(t->text[id], text + i, t->len[id]) == 0) {
                     hit = id;
                     break;
                 }
             }
             if (hit < 0) { i++; continue; }
-            tokenize_plain(t, text + start, i - start, start == 0, ids, n, cap);
+            /* every text fragment starts the text or follows a special token:
+             * llama.cpp gives each a SentencePiece space prefix */
+            tokenize_plain(t, text + start, i - start, 1, ids, n, cap);
             push(ids, n, cap, hit);
             i += t->len[hit];
             start = i;
         }
     }
-    tokenize_plain(t, text + start, len - start, start == 0, ids, n, cap);
+    tokenize_plain(t, text + start, len - start, 1, ids, n, cap);
 }
 
 /* ---- detokenize ------------------------------------------------------------------ */
@@ -689,15 +901,25 @@ void glm_token_ends(const glm_tokenizer *t, const int *ids, int n, size_t len, s
 {
     tt_buf b;
     tt_buf_init(&b);
+    /* SentencePiece's space prefix (at the start and after each special
+     * token, as glm_tokenize adds it) is in a piece but not in the text */
+    int spm_prefix = t->kind == GLM_TOK_SPM && t->add_space_prefix, pending = spm_prefix;
     for (int i = 0; i < n; i++) {
+        size_t before = b.len;
         glm_token_piece(t, ids[i], 1, &b);   /* special tokens in the text were parsed from their text */
+        int ty = glm_token_type(t, ids[i]);
+        int special = ty == GLM_TOKEN_CONTROL || ty == GLM_TOKEN_USER_DEFINED || ty == GLM_TOKEN_UNKNOWN;
+        if (pending && !special && b.len > before && b.data[before] == ' ') {
+            memmove(b.data + before, b.data + before + 1, b.len - before - 1);
+            b.len--;
+        }
+        if (!special) pending = 0;
+        else pending = spm_prefix;
         ends[i] = b.len;
     }
-    /* SentencePiece's space prefix is in the first piece but not in the text. */
-    size_t shift = t->kind == GLM_TOK_SPM && t->add_space_prefix && b.len == len + 1 && b.data[0] == ' ' ? 1 : 0;
     size_t prev = 0;
     for (int i = 0; i < n; i++) {
-        size_t e = ends[i] >= shift ? ends[i] - shift : 0;
+        size_t e = ends[i];
         if (e > len) e = len;
         if (e < prev) e = prev;
         ends[i] = prev = e;

@@ -3,12 +3,14 @@
  *
  *   tokenizer.ggml.model = "gpt2": byte-level BPE with merge ranks. The
  *     pre-tokenizer is chosen by tokenizer.ggml.pre: "tianti" (the project's
- *     own split, see tokenizer.c) or, for anything else, the GPT-2 split.
+ *     own split, see tokenizer.c), "chatglm-bpe" or "glm4" (llama.cpp's split
+ *     for GLM-4 vocabularies, ids equal to llama.cpp's: tests/data/glm/
+ *     glm4_tokens.jsonl) or, for anything else, the GPT-2 split.
  *   tokenizer.ggml.model = "llama": SentencePiece with scores as llama.cpp
  *     runs it (spaces -> U+2581, optional space prefix, highest-score merges,
  *     byte fallback <0xXX>).
- * Control (type 3) and user-defined (type 4) tokens are matched in text when
- * parse_special is on. Chat prompts (GLM-4 "[gMASK]<sop>" or ChatGLM3
+ * Control (type 3) and unknown (type 2) tokens are matched in text when
+ * parse_special is on, user-defined (type 4) tokens always (as llama.cpp). Chat prompts (GLM-4 "[gMASK]<sop>" or ChatGLM3
  * "[gMASK]sop" with <|system|>/<|user|>/<|assistant|>) are built as ids,
  * message text tokenized without special-token parsing.
  *
@@ -25,7 +27,7 @@
 enum glm_token_type { GLM_TOKEN_NORMAL = 1, GLM_TOKEN_UNKNOWN = 2, GLM_TOKEN_CONTROL = 3,
                       GLM_TOKEN_USER_DEFINED = 4, GLM_TOKEN_UNUSED = 5, GLM_TOKEN_BYTE = 6 };
 enum glm_tok_kind { GLM_TOK_BPE = 0, GLM_TOK_SPM = 1 };
-enum glm_pre_kind { GLM_PRE_GPT2 = 0, GLM_PRE_TIANTI = 1 };
+enum glm_pre_kind { GLM_PRE_GPT2 = 0, GLM_PRE_TIANTI = 1, GLM_PRE_GLM4 = 2 };
 enum glm_chat_kind { GLM_CHAT_NONE = 0, GLM_CHAT_GLM4 = 1, GLM_CHAT_CHATGLM3 = 2 };
 
 typedef struct glm_tokenizer glm_tokenizer;
@@ -89,6 +91,8 @@ void glm_chat_tokens(const glm_tokenizer *t, const char *const *roles, const cha
 
 /* The "tianti" pre-tokenizer alone (for tests): calls fn for each chunk. */
 void glm_pretokenize_tianti(const char *text, size_t len, void (*fn)(void *u, const char *s, size_t n), void *u);
+/* llama.cpp's "chatglm-bpe"/"glm4" split (chunks are UTF-8 with invalid bytes as U+FFFD). */
+void glm_pretokenize_glm4(const char *text, size_t len, void (*fn)(void *u, const char *s, size_t n), void *u);
 void glm_pretokenize_gpt2(const char *text, size_t len, void (*fn)(void *u, const char *s, size_t n), void *u);
 
 #endif

@@ -150,13 +150,23 @@ static int send_bad(tt_httpd_req *r, const bad_req *b)
 
 /* ---- request parsing -------------------------------------------------------------- */
 
+/* One prompt of a completions request: text, or token ids (then text is
+ * their detokenization, filled in before the engine runs). */
+typedef struct prompt_item {
+    char *text;
+    int *ids;                /* NULL: a text prompt */
+    int n_ids;
+} prompt_item;
+
 /* The parsed form of any of the three generation endpoints. */
 typedef struct parsed_req {
     engine_request req;
     engine_message *msgs;
     char **owned;            /* strings the request points into */
     int n_owned;
-    char *prompt;            /* completions: the prompt */
+    char *prompt;            /* completions: the prompt being answered (prompts[k].text, not owned) */
+    prompt_item *prompts;    /* completions: every prompt ("prompt" may be a list) */
+    int n_prompts;
     int stream;
     int include_usage;
     int logprobs;            /* chat: logprobs flag; completions: integer */
@@ -180,7 +190,11 @@ static void parsed_free(parsed_req *p)
     for (int i = 0; i < p->n_owned; i++) free(p->owned[i]);
     free(p->owned);
     free(p->msgs);
-    free(p->prompt);
+    for (int i = 0; i < p->n_prompts; i++) {
+        free(p->prompts[i].text);
+        free(p->prompts[i].ids);
+    }
+    free(p->prompts);
     free(p->glm_prompt);
     if (p->history) json_decref(p->history);
     if (p->body) json_decref(p->body);
@@ -387,16 +401,67 @@ static int parse_chat(json_t *body, unsigned caps, parsed_req *p, bad_req *b)
     return 0;
 }
 
+/* A token-id prompt: a JSON array of integers (ids are checked against the
+ * vocabulary by the engine). */
+static int ids_from_json(json_t *a, prompt_item *it, const char *where, bad_req *b)
+{
+    size_t n = json_array_size(a);
+    if (n == 0) return bad(b, 400, "prompt", "invalid_value", "%s is an empty list of token ids", where);
+    it->ids = tt_malloc(n * sizeof *it->ids);
+    it->n_ids = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(a, i);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX)
+            return bad(b, 400, "prompt", "invalid_type", "%s[%zu] is not a token id (a non-negative integer)", where, i);
+        it->ids[i] = (int)json_integer_value(v);
+    }
+    return 0;
+}
+
+/* "prompt" as OpenAI's completions API and llama-server take it: a string,
+ * a list of strings, a list of token ids, or a list of lists of token ids. */
+static int parse_prompts(json_t *pr, parsed_req *p, bad_req *b)
+{
+    static const char *const shape =
+        "'prompt' must be a string, a list of strings, a list of token ids or a list of lists of token ids";
+    if (json_is_string(pr)) {
+        p->prompts = tt_calloc(1, sizeof *p->prompts);
+        p->n_prompts = 1;
+        p->prompts[0].text = tt_strdup(json_string_value(pr));
+        return 0;
+    }
+    if (!json_is_array(pr) || json_array_size(pr) == 0) return bad(b, 400, "prompt", "invalid_type", "%s", shape);
+    json_t *first = json_array_get(pr, 0);
+    if (json_is_integer(first)) {   /* one prompt of ids */
+        p->prompts = tt_calloc(1, sizeof *p->prompts);
+        p->n_prompts = 1;
+        return ids_from_json(pr, &p->prompts[0], "'prompt'", b);
+    }
+    size_t n = json_array_size(pr);
+    if (n > SERVE_MAX_N) return bad(b, 400, "prompt", "invalid_value", "at most %d prompts per request", SERVE_MAX_N);
+    p->prompts = tt_calloc(n, sizeof *p->prompts);
+    p->n_prompts = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(pr, i);
+        char where[32];
+        snprintf(where, sizeof where, "'prompt'[%zu]", i);
+        if (json_is_string(v) && json_is_string(first)) p->prompts[i].text = tt_strdup(json_string_value(v));
+        else if (json_is_array(v) && json_is_array(first)) {
+            if (ids_from_json(v, &p->prompts[i], where, b)) return -1;
+        } else
+            return bad(b, 400, "prompt", "invalid_type", "%s", shape);
+    }
+    return 0;
+}
+
 static int parse_completion(json_t *body, unsigned caps, parsed_req *p, bad_req *b)
 {
     if (check_known(body, completion_fields, b) || parse_common(body, p, b)) return -1;
     if (!p->max_tokens_given) p->req.gen.max_tokens = 16;   /* the API's default */
-    json_t *pr = json_object_get(body, "prompt");
-    if (json_is_array(pr) && json_array_size(pr) == 1 && json_is_string(json_array_get(pr, 0)))
-        pr = json_array_get(pr, 0);
-    if (!json_is_string(pr))
-        return bad(b, 400, "prompt", "invalid_type", "'prompt' must be a string (or an array of one string)");
-    p->prompt = tt_strdup(json_string_value(pr));
+    if (parse_prompts(json_object_get(body, "prompt"), p, b)) return -1;
+    if (p->prompts[0].ids && !(caps & ENGINE_CAP_TOKEN_IDS))
+        return bad(b, 400, "prompt", "unsupported", "this model does not take prompts as token ids");
+    p->prompt = p->prompts[0].text;
     if (get_bool(body, "echo", &p->echo, b)) return -1;
     long long lp = -1;
     if (get_int(body, "logprobs", 0, 5, &lp, b)) return -1;
@@ -411,6 +476,8 @@ static int parse_completion(json_t *body, unsigned caps, parsed_req *p, bad_req 
         return bad(b, 400, "prompt", "unsupported", "this model cannot continue a raw prompt");
     if (p->stream && p->echo && p->logprobs)
         return bad(b, 400, "stream", "unsupported", "'stream' cannot be combined with 'echo' and 'logprobs'");
+    if (p->stream && p->n_prompts > 1)
+        return bad(b, 400, "stream", "unsupported", "'stream' takes one prompt, not a list of %d", p->n_prompts);
     return 0;
 }
 
@@ -467,9 +534,10 @@ static json_t *bytes_json(const char *s)
     return a;
 }
 
-static json_t *chat_logprobs_json(const engine_response *r)
+static json_t *chat_logprobs_json(const engine_response *r, int top)
 {
     if (!r->n_token_logprobs) return json_null();
+    if (top > r->top_k || !r->top_logprobs) top = r->top_logprobs ? r->top_k : 0;
     json_t *content = json_array();
     for (int i = 0; i < r->n_token_logprobs; i++) {
         json_t *t = json_object();
@@ -477,8 +545,14 @@ static json_t *chat_logprobs_json(const engine_response *r)
         json_object_set_new(t, "token", jstr(tok));
         json_object_set_new(t, "logprob", json_real(r->token_logprobs[i].logprob));
         json_object_set_new(t, "bytes", bytes_json(tok));
-        /* The engine interface gives the chosen token only: no alternatives. */
-        json_object_set_new(t, "top_logprobs", json_array());
+        json_t *alts = json_array();   /* empty when the engine gives no alternatives */
+        for (int k = 0; k < top; k++) {
+            const engine_top_logprob *a = &r->top_logprobs[(size_t)i * (size_t)r->top_k + (size_t)k];
+            if (!a->token) continue;
+            json_array_append_new(alts, json_pack("{s:o,s:f,s:o}", "token", jstr(a->token), "logprob", a->logprob,
+                                                  "bytes", bytes_json(a->token)));
+        }
+        json_object_set_new(t, "top_logprobs", alts);
         json_array_append_new(content, t);
     }
     json_t *o = json_object();
@@ -542,7 +616,7 @@ static json_t *chat_reply(serve_server *s, parsed_req *p, engine_response *r, lo
         json_t *ch = json_object();
         json_object_set_new(ch, "index", json_integer(i));
         json_object_set_new(ch, "message", msg);
-        json_object_set_new(ch, "logprobs", p->logprobs && i == 0 ? chat_logprobs_json(r) : json_null());
+        json_object_set_new(ch, "logprobs", p->logprobs && i == 0 ? chat_logprobs_json(r, p->top_logprobs) : json_null());
         json_object_set_new(ch, "finish_reason", json_string(r->finish_reason ? r->finish_reason : "stop"));
         json_array_append_new(choices, ch);
     }
@@ -564,9 +638,10 @@ static size_t char_offset(const char *s, size_t i)
 
 /* Appends the tokens of r (NULL: none) to a legacy logprobs object, their
  * raw bytes continuing text at byte *pos; a logprob that is NAN (not
- * scored: the first token of a prompt, tokens cut off) is null. */
-static void legacy_append(json_t *tokens, json_t *lps, json_t *offs, const engine_response *r, const char *text,
-                          size_t text_len, size_t *pos)
+ * scored: the first token of a prompt, tokens cut off) is null. With top > 0
+ * each position's alternatives ({token: logprob}, null where none) go to tops. */
+static void legacy_append(json_t *tokens, json_t *lps, json_t *offs, json_t *tops, int top, const engine_response *r,
+                          const char *text, size_t text_len, size_t *pos)
 {
     for (int i = 0; r && i < r->n_token_logprobs; i++) {
         const char *t = r->token_logprobs[i].token ? r->token_logprobs[i].token : "";
@@ -575,92 +650,150 @@ static void legacy_append(json_t *tokens, json_t *lps, json_t *offs, const engin
         json_array_append_new(lps, isfinite(v) ? json_real(v) : json_null());
         json_array_append_new(offs, json_integer((json_int_t)char_offset(text, *pos < text_len ? *pos : text_len)));
         *pos += strlen(t);
+        if (top <= 0) continue;
+        json_t *d = NULL;
+        int k_have = r->top_logprobs ? (top < r->top_k ? top : r->top_k) : 0;
+        for (int k = 0; k < k_have; k++) {
+            const engine_top_logprob *a = &r->top_logprobs[(size_t)i * (size_t)r->top_k + (size_t)k];
+            if (!a->token) continue;
+            if (!d) d = json_object();
+            char *key = tt_utf8_clean(a->token, strlen(a->token));
+            if (!json_object_get(d, key)) json_object_set_new(d, key, json_real(a->logprob));
+            free(key);
+        }
+        json_array_append_new(tops, d ? d : json_null());
     }
 }
 
 /* Legacy logprobs object {tokens, token_logprobs, top_logprobs, text_offset}
  * from the prompt scoring (may be NULL) and the output tokens (may be NULL),
- * text being the choice's text (the echoed prompt, then the output). */
+ * text being the choice's text (the echoed prompt, then the output); top:
+ * the alternatives asked for per position (0: top_logprobs is null). */
 static json_t *legacy_logprobs(const engine_response *prompt, const engine_response *out, const char *text,
-                               size_t out_offset)
+                               size_t out_offset, int top)
 {
-    json_t *tokens = json_array(), *lps = json_array(), *offs = json_array();
+    json_t *tokens = json_array(), *lps = json_array(), *offs = json_array(), *tops = json_array();
     size_t pos = 0, len = strlen(text);
-    legacy_append(tokens, lps, offs, prompt, text, len, &pos);
+    legacy_append(tokens, lps, offs, tops, top, prompt, text, len, &pos);
     pos = out_offset;
-    legacy_append(tokens, lps, offs, out, text, len, &pos);
+    legacy_append(tokens, lps, offs, tops, top, out, text, len, &pos);
     json_t *o = json_object();
     json_object_set_new(o, "tokens", tokens);
     json_object_set_new(o, "token_logprobs", lps);
-    /* Alternatives are not part of the engine interface. */
-    json_object_set_new(o, "top_logprobs", json_null());
+    if (top > 0) {
+        json_object_set_new(o, "top_logprobs", tops);
+    } else {
+        json_decref(tops);
+        json_object_set_new(o, "top_logprobs", json_null());
+    }
     json_object_set_new(o, "text_offset", offs);
     return o;
 }
 
-static int handle_completion(serve_server *s, tt_httpd_req *c, parsed_req *p, long id)
+/* Runs prompt k of a completions request: the echo scoring (when echo and
+ * logprobs) into scored, the generation (when max_tokens > 0) into out. */
+static int complete_prompt(serve_server *s, parsed_req *p, int k, engine_response *scored, int *have_scored,
+                           engine_response *out, int *have_out, bad_req *b)
 {
-    bad_req b;
-    engine_response scored, out;
-    memset(&scored, 0, sizeof scored);
-    memset(&out, 0, sizeof out);
-    int have_scored = 0, have_out = 0;
+    prompt_item *it = &p->prompts[k];
+    p->prompt = it->text;
+    p->req.context = it->text;
+    p->req.prompt_ids = it->ids;
+    p->req.n_prompt_ids = it->n_ids;
     if (p->echo && p->logprobs) {
         engine_request rq;
         memset(&rq, 0, sizeof rq);
         unsigned caps = engine_caps(s->e);
+        rq.gen.logprobs = p->top_logprobs;   /* alternatives per prompt position */
+        rq.prompt_ids = it->ids;             /* ids: scored exactly as given */
+        rq.n_prompt_ids = it->n_ids;
         if (caps & ENGINE_CAP_LOGLIKELIHOOD_ROLLING) {
             /* the prompt as the model reads a prompt (engine.h: echo), so that
              * a client splitting it at a context's end gets the engine's own
              * log-likelihood of the continuation (docs/scoring.md) */
             rq.kind = ENGINE_REQ_LOGLIKELIHOOD_ROLLING;
-            rq.context = p->prompt;
+            rq.context = it->text;
             rq.echo = 1;
         } else {
             rq.kind = ENGINE_REQ_LOGLIKELIHOOD;
             rq.context = "";
-            rq.continuation = p->prompt;
+            rq.continuation = it->text;
         }
-        if (run_engine(s, &rq, &scored, &b)) goto fail;
-        have_scored = 1;
-        if (scored.n_token_logprobs == 0) {
-            bad(&b, 400, "echo", "unsupported", "this model scores prompts but gives no per-token logprobs");
-            goto fail;
-        }
+        if (run_engine(s, &rq, scored, b)) return -1;
+        *have_scored = 1;
+        if (scored->n_token_logprobs == 0)
+            return bad(b, 400, "echo", "unsupported", "this model scores prompts but gives no per-token logprobs");
     }
     if (p->req.gen.max_tokens > 0) {
-        if (run_engine(s, &p->req, &out, &b)) goto fail;
-        have_out = 1;
+        if (run_engine(s, &p->req, out, b)) return -1;
+        *have_out = 1;
     }
+    return 0;
+}
+
+/* The text of token-id prompts (what echo returns), from the engine's
+ * tokenizer; special tokens rendered. */
+static int prompt_texts(serve_server *s, parsed_req *p, bad_req *b)
+{
+    for (int k = 0; k < p->n_prompts; k++) {
+        prompt_item *it = &p->prompts[k];
+        if (!it->ids) continue;
+        char err[TT_ERR_SIZE];
+        if (engine_detokenize(s->e, it->ids, it->n_ids, 1, &it->text, err))
+            return bad(b, 400, "prompt", "unsupported", "%s", err);
+    }
+    p->prompt = p->prompts[0].text;
+    p->req.context = p->prompt;
+    p->req.prompt_ids = p->prompts[0].ids;
+    p->req.n_prompt_ids = p->prompts[0].n_ids;
+    return 0;
+}
+
+static int handle_completion(serve_server *s, tt_httpd_req *c, parsed_req *p, long id)
+{
+    bad_req b;
     json_t *o = envelope(s, "text_completion", "cmpl", id);
     json_t *choices = json_array();
-    int n = have_out && p->req.gen.n > 1 ? p->req.gen.n : 1;
-    for (int i = 0; i < n; i++) {
-        const char *gen = have_out ? sample_text(&out, i) : "";
-        char *text = tt_asprintf("%s%s", p->echo ? p->prompt : "", gen);
-        json_t *ch = json_object();
-        json_object_set_new(ch, "text", jstr(text));
-        json_object_set_new(ch, "index", json_integer(i));
-        if (p->logprobs && i == 0)
-            json_object_set_new(ch, "logprobs", legacy_logprobs(have_scored ? &scored : NULL, have_out ? &out : NULL,
-                                                                text, p->echo ? strlen(p->prompt) : 0));
-        else
-            json_object_set_new(ch, "logprobs", json_null());
-        json_object_set_new(ch, "finish_reason", json_string(have_out && out.finish_reason ? out.finish_reason : (have_out ? "stop" : "length")));
-        json_array_append_new(choices, ch);
-        free(text);
+    int pt_total = 0, ct_total = 0, have_pt = 0, have_any_out = 0;
+    for (int k = 0; k < p->n_prompts; k++) {
+        engine_response scored, out;
+        memset(&scored, 0, sizeof scored);
+        memset(&out, 0, sizeof out);
+        int have_scored = 0, have_out = 0;
+        if (complete_prompt(s, p, k, &scored, &have_scored, &out, &have_out, &b)) {
+            engine_response_free(&scored);
+            engine_response_free(&out);
+            json_decref(o);
+            json_decref(choices);
+            return send_bad(c, &b);
+        }
+        int n = have_out && p->req.gen.n > 1 ? p->req.gen.n : 1;
+        for (int i = 0; i < n; i++) {
+            const char *gen = have_out ? sample_text(&out, i) : "";
+            char *text = tt_asprintf("%s%s", p->echo ? p->prompt : "", gen);
+            json_t *ch = json_object();
+            json_object_set_new(ch, "text", jstr(text));
+            json_object_set_new(ch, "index", json_integer(k * (p->req.gen.n > 1 ? p->req.gen.n : 1) + i));
+            if (p->logprobs && i == 0)
+                json_object_set_new(ch, "logprobs",
+                                    legacy_logprobs(have_scored ? &scored : NULL, have_out ? &out : NULL, text,
+                                                    p->echo ? strlen(p->prompt) : 0, p->top_logprobs));
+            else
+                json_object_set_new(ch, "logprobs", json_null());
+            json_object_set_new(ch, "finish_reason", json_string(have_out && out.finish_reason ? out.finish_reason : (have_out ? "stop" : "length")));
+            json_array_append_new(choices, ch);
+            free(text);
+        }
+        int pt = have_scored ? (scored.prompt_tokens > 0 ? scored.prompt_tokens : scored.n_tokens) : (have_out ? out.prompt_tokens : -1);
+        if (pt >= 0) { pt_total += pt; have_pt = 1; }
+        if (have_out) { ct_total += out.completion_tokens; have_any_out = 1; }
+        engine_response_free(&scored);
+        engine_response_free(&out);
     }
     json_object_set_new(o, "choices", choices);
-    int pt = have_scored ? (scored.prompt_tokens > 0 ? scored.prompt_tokens : scored.n_tokens) : (have_out ? out.prompt_tokens : -1);
-    json_t *u = usage_json(pt, have_out ? out.completion_tokens : 0);
+    json_t *u = usage_json(have_pt ? pt_total : -1, have_any_out ? ct_total : 0);
     if (u) json_object_set_new(o, "usage", u);
-    engine_response_free(&scored);
-    engine_response_free(&out);
     return tt_httpd_send_json(c, 200, o);
-fail:
-    engine_response_free(&scored);
-    engine_response_free(&out);
-    return send_bad(c, &b);
 }
 
 /* ---- streaming ------------------------------------------------------------------------------ */
@@ -959,7 +1092,7 @@ static int handle_post(serve_server *s, tt_httpd_req *c, const char *url, const 
         else ret = tt_httpd_send_json(c, 200, chat_reply(s, &p, &r, id));
         engine_response_free(&r);
     } else if (!strcmp(url, "/v1/completions")) {
-        if (parse_completion(j, caps, &p, &b)) { ret = send_bad(c, &b); goto done; }
+        if (parse_completion(j, caps, &p, &b) || prompt_texts(s, &p, &b)) { ret = send_bad(c, &b); goto done; }
         if (p.stream) { ret = start_stream(s, c, &p, 0, id); goto done; }
         ret = handle_completion(s, c, &p, id);
     } else if (serve_extra_route(url) == 2) {   /* /v1/embeddings, /tokenize, /detokenize */

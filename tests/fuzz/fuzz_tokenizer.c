@@ -1,9 +1,11 @@
 /*
  * fuzz_tokenizer.c — libFuzzer target for the GLM tokenizer on arbitrary
- * text: the tiny model's vocabulary (models/tianti-tiny.gguf, in the tree;
- * TIANTI_SOURCE_DIR is compiled in) tokenizes the input with and without
- * special tokens; every id must lie in the vocabulary, and detokenizing
- * them must not read out of bounds. Invalid UTF-8, NULs, special-token
+ * text: the tiny model's vocabulary (models/tianti-tiny.gguf, pre-tokenizer
+ * "tianti") and the "chatglm-bpe" test vocabulary (tests/data/glm/
+ * glm4_vocab.gguf, llama.cpp's split) — both in the tree; TIANTI_SOURCE_DIR
+ * is compiled in — tokenize the input with and without special tokens;
+ * every id must lie in the vocabulary, and detokenizing them must not read
+ * out of bounds. Invalid UTF-8, NULs, special-token
  * texts and long inputs are the interesting cases.
  *
  * Built as fuzz_tokenizer_replay in every build (ctest fuzz/tokenizer_corpus
@@ -21,24 +23,28 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static gguf_file *g_file;
-static glm_tokenizer *g_tok;
+static gguf_file *g_file[2];
+static glm_tokenizer *g_tok[2];
 
 static void close_tokenizer(void)
 {
-    glm_tokenizer_free(g_tok);
-    gguf_close(g_file);
+    for (int k = 0; k < 2; k++) {
+        glm_tokenizer_free(g_tok[k]);
+        gguf_close(g_file[k]);
+    }
 }
 
 static void load_once(void)
 {
-    if (g_tok) return;
+    if (g_tok[0]) return;
+    static const char *const paths[2] = {TIANTI_SOURCE_DIR "/models/tianti-tiny.gguf",
+                                         TIANTI_SOURCE_DIR "/tests/data/glm/glm4_vocab.gguf"};
     char err[TT_ERR_SIZE];
-    const char *path = TIANTI_SOURCE_DIR "/models/tianti-tiny.gguf";
-    if (gguf_open(path, &g_file, err) != TT_OK || glm_tokenizer_load(g_file, &g_tok, err) != TT_OK) {
-        fprintf(stderr, "fuzz_tokenizer: %s\n", err);
-        abort();
-    }
+    for (int k = 0; k < 2; k++)
+        if (gguf_open(paths[k], &g_file[k], err) != TT_OK || glm_tokenizer_load(g_file[k], &g_tok[k], err) != TT_OK) {
+            fprintf(stderr, "fuzz_tokenizer: %s\n", err);
+            abort();
+        }
     atexit(close_tokenizer);
 }
 
@@ -49,15 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = malloc(size ? size : 1);   /* exact size: ASan sees a read past the end */
     if (!text) return 0;
     memcpy(text, data, size);
-    int nv = glm_tokenizer_n_vocab(g_tok);
-    for (int special = 0; special <= 1; special++) {
-        int *ids = NULL, n = 0, cap = 0;
-        glm_tokenize(g_tok, text, size, special, &ids, &n, &cap);
-        for (int i = 0; i < n; i++)
-            if (ids[i] < 0 || ids[i] >= nv) abort();
-        char *back = glm_detokenize(g_tok, ids, n, special);
-        free(back);
-        free(ids);
+    for (int k = 0; k < 2; k++) {
+        int nv = glm_tokenizer_n_vocab(g_tok[k]);
+        for (int special = 0; special <= 1; special++) {
+            int *ids = NULL, n = 0, cap = 0;
+            glm_tokenize(g_tok[k], text, size, special, &ids, &n, &cap);
+            for (int i = 0; i < n; i++)
+                if (ids[i] < 0 || ids[i] >= nv) abort();
+            char *back = glm_detokenize(g_tok[k], ids, n, special);
+            free(back);
+            free(ids);
+        }
     }
     free(text);
     return 0;

@@ -8,9 +8,9 @@
 # end, trailing whitespace and a newline at the context's end, Chinese, and
 # a context longer than the model's 256 tokens). Both routes must give the
 # same scores and per-sample log-likelihoods within 1e-4 (from the --output
-# samples), and count the same truncated requests. Through the server,
-# whose replies carry no top_logprobs, a loglikelihood task's acc is N/A
-# with a note, never a score. Fails without curl or python3, which
+# samples), and count the same truncated requests. The server's replies
+# carry top_logprobs, so a loglikelihood task's acc (is_greedy) is the same
+# on both routes, with no N/A note. Fails without curl or python3, which
 # scripts/setup.sh installs.
 set -u
 BIN=${TIANTI_BIN:-}
@@ -73,7 +73,7 @@ grep -q "truncated route_ll: 1 of " direct.txt || { cat direct.txt; fail "direct
 grep -q "truncated route_ll: 1 of " served.txt || { cat served.txt; fail "served table does not show the truncated request"; }
 grep -q "left-truncated" direct.err || fail "no warning about truncation (direct)"
 grep -q "left-truncated" served.err || fail "no warning about truncation (served)"
-grep -q "note: route_ll: acc,none is N/A" served.txt || { cat served.txt; fail "served table has no N/A note for acc"; }
+grep -q "is N/A" served.txt && { cat served.txt; fail "served table has an N/A value (top_logprobs give is_greedy)"; }
 
 "$PY" - direct served <<'PYEOF' || fail "the two routes disagree"
 import glob, json, math, sys
@@ -113,22 +113,19 @@ for key in sa:
             n_ll += 1
 assert worst < 1e-4, worst
 
-# per task: identical scores; the one exception is acc of the loglikelihood
-# task, which needs is_greedy: the server gives no top_logprobs, so N/A
+# per task: identical scores, acc of the loglikelihood task included (its
+# is_greedy comes from the server's top_logprobs)
 for t in tasks:
     ra, rb = da["results"][t], db["results"][t]
     for k, va in ra.items():
         if k == "alias" or "_stderr," in k:
             continue
         vb = rb[k]
-        if t == "route_ll" and k == "acc,none":
-            assert isinstance(va, float) and vb == "N/A", (va, vb)
-        elif k.startswith("perplexity"):
+        if k.startswith("perplexity"):
             assert abs(va - vb) <= 1e-4 * va, (t, k, va, vb)
         else:
             assert va == vb, (t, k, va, vb)
-assert any("route_ll: acc,none is N/A" in n and "is_greedy is unknown" in n for n in db.get("notes", [])), db.get("notes")
-assert not da.get("notes"), da.get("notes")
+assert not da.get("notes") and not db.get("notes"), (da.get("notes"), db.get("notes"))
 
 # the long document was truncated on both routes, by the same count
 for d in (da, db):

@@ -64,7 +64,7 @@ static void test_glm_open_specs(void **state)
     engine *e = open_engine("@q8_0", 0);
     char caps[128];
     engine_caps_string(engine_caps(e), caps, sizeof caps);
-    assert_string_equal(caps, "generate,chat,loglikelihood,loglikelihood_rolling,embed,stream");
+    assert_string_equal(caps, "generate,chat,loglikelihood,loglikelihood_rolling,embed,stream,token_ids");
     engine_stats st;
     assert_int_equal(engine_get_stats(e, &st), TT_OK);
     assert_string_equal(st.precision, "q8_0");

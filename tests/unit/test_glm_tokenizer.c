@@ -5,7 +5,10 @@
  * (tests/tools/glm_reference.py -> tests/data/glm/ref_tokenize.txt), special
  * tokens, detokenization round trips, a SentencePiece vocab built here, the
  * chat prompt layout, and the scoring rule's context/continuation split
- * (glm_encode_pair) with BOS as the GGUF says.
+ * (glm_encode_pair) with BOS as the GGUF says. The ids of a "chatglm-bpe"
+ * and of a SentencePiece vocabulary equal the ids llama.cpp gave the same
+ * strings (tests/data/glm/glm4_tokens.jsonl and spm_tokens.jsonl, written
+ * by tools/llamacpp/).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -277,6 +280,32 @@ static void test_glm_tokenize_spm(void **state)
     s = glm_detokenize(t, ids, ni, 0);
     assert_string_equal(s, "hi");
     free(s);
+    /* a long run without spaces (merged with a heap, n log n): "hello" x 4000
+     * after the space prefix: ▁he l lo, then (he l lo) x 3999 */
+    size_t L = 5 * 4000;
+    char *run = tt_malloc(L + 1);
+    for (size_t i = 0; i < L; i++) run[i] = "hello"[i % 5];
+    run[L] = 0;
+    ni = 0;
+    glm_tokenize(t, run, L, 0, &ids, &ni, &cap);
+    assert_int_equal(ni, 3 * 4000);
+    assert_int_equal(ids[0], base + 8);
+    for (int i = 3; i < ni; i += 3) {
+        assert_int_equal(ids[i], base + 6);
+        assert_int_equal(ids[i + 1], base + 3);
+        assert_int_equal(ids[i + 2], base + 11);
+    }
+    free(run);
+    /* llama.cpp gives the text after a special token its own space prefix
+     * (src/llama-vocab.cpp, is_prev_special); the ends skip it */
+    ni = 0;
+    glm_tokenize(t, "hello<s>hello", 13, 1, &ids, &ni, &cap);
+    assert_int_equal(ni, 7);
+    int want[7] = {base + 8, base + 3, base + 11, 1, base + 8, base + 3, base + 11};
+    for (int i = 0; i < 7; i++) assert_int_equal(ids[i], want[i]);
+    size_t ends[7], want_ends[7] = {2, 3, 5, 8, 10, 11, 13};
+    glm_token_ends(t, ids, ni, 13, ends);
+    for (int i = 0; i < 7; i++) assert_int_equal(ends[i], want_ends[i]);
     free(ids);
     glm_tokenizer_free(t);
     gguf_close(f);
@@ -319,7 +348,7 @@ static void test_glm_tokenize_chatglm3_layout(void **state)
     glm_tokenizer *t;
     assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
     assert_int_equal(glm_tokenizer_chat_kind(t), GLM_CHAT_CHATGLM3);
-    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GPT2);
+    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
     const char *roles[1] = {"user"}, *contents[1] = {"hi"};
     int *ids, ni;
     glm_chat_tokens(t, roles, contents, 1, &ids, &ni);
@@ -344,6 +373,154 @@ static void test_glm_tokenize_chatglm3_layout(void **state)
     gguf_close(f);
     free(buf);
     gguf_writer_free(w);
+}
+
+/* llama.cpp's ids for a "chatglm-bpe" vocabulary: tests/data/glm/
+ * glm4_tokens.jsonl was written by llama.cpp itself (node-llama-cpp's build,
+ * tools/llamacpp/tokenize_cases.mjs) from glm4_vocab.gguf
+ * (tools/llamacpp/make_glm4_vocab.py). Every case must give the same ids:
+ * digit groups of 1-3, merges applied to chunks that are tokens whole,
+ * special and user-defined tokens, long letter runs. */
+/* Counts the cases of a llama.cpp-written JSONL (text, special, ids) whose
+ * ids differ from ours with the vocabulary in vocab. */
+static int differing_cases(const char *vocab, const char *cases_file, int *n_cases, glm_tokenizer **keep)
+{
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    char *model = tt_asprintf("%s/tests/data/glm/%s", src ? src : ".", vocab);
+    char *cases = tt_asprintf("%s/tests/data/glm/%s", src ? src : ".", cases_file);
+    char err[TT_ERR_SIZE];
+    gguf_file *f;
+    assert_int_equal(gguf_open(model, &f, err), TT_OK);
+    glm_tokenizer *t;
+    assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+    char *data;
+    size_t len;
+    assert_int_equal(tt_read_file(cases, &data, &len, err), TT_OK);
+    int bad = 0;
+    *n_cases = 0;
+    for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        assert_non_null(j);
+        const char *text = json_string_value(json_object_get(j, "text"));
+        int special = json_is_true(json_object_get(j, "special"));
+        json_t *ids = json_object_get(j, "ids");
+        assert_non_null(text);
+        int *out = NULL, n = 0, cap = 0;
+        glm_tokenize(t, text, strlen(text), special, &out, &n, &cap);
+        int same = (size_t)n == json_array_size(ids);
+        for (int i = 0; same && i < n; i++) same = out[i] == json_integer_value(json_array_get(ids, i));
+        if (!same) {
+            fprintf(stderr, "%s case %d differs (special %d, %d ids vs %zu): '%.60s'\n", cases_file, *n_cases, special, n,
+                    json_array_size(ids), text);
+            bad++;
+        }
+        free(out);
+        json_decref(j);
+        (*n_cases)++;
+    }
+    free(data);
+    free(model);
+    free(cases);
+    if (keep) *keep = t;
+    else glm_tokenizer_free(t);
+    gguf_close(f);
+    return bad;
+}
+
+/* llama.cpp's ids for a "chatglm-bpe" vocabulary: tests/data/glm/
+ * glm4_tokens.jsonl was written by llama.cpp itself (node-llama-cpp's build,
+ * tools/llamacpp/tokenize_cases.mjs) from glm4_vocab.gguf
+ * (tools/llamacpp/make_glm4_vocab.py). Every case must give the same ids:
+ * digit groups of 1-3, merges applied to chunks that are tokens whole,
+ * special and user-defined tokens, long letter runs. */
+static void test_glm4_tokenize_matches_llamacpp(void **state)
+{
+    (void)state;
+    int n_cases;
+    glm_tokenizer *t;
+    int bad = differing_cases("glm4_vocab.gguf", "glm4_tokens.jsonl", &n_cases, &t);
+    printf("# %d llama.cpp chatglm-bpe tokenizer cases, %d differ\n", n_cases, bad);
+    assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
+    assert_int_equal(glm_token_bos(t), -1);   /* llama.cpp drops BOS for chatglm-bpe */
+    glm_tokenizer_free(t);
+    assert_true(n_cases >= 100);
+    assert_int_equal(bad, 0);
+}
+
+/* The same for SentencePiece (spm_vocab.gguf -> spm_tokens.jsonl): space
+ * prefix at the start and after special tokens, merges by score, byte
+ * fallback. */
+static void test_spm_tokenize_matches_llamacpp(void **state)
+{
+    (void)state;
+    int n_cases;
+    int bad = differing_cases("spm_vocab.gguf", "spm_tokens.jsonl", &n_cases, NULL);
+    printf("# %d llama.cpp SentencePiece tokenizer cases, %d differ\n", n_cases, bad);
+    assert_true(n_cases >= 40);
+    assert_int_equal(bad, 0);
+}
+
+/* The "glm4" name is the same pre-tokenizer (llama.cpp maps both to
+ * LLAMA_VOCAB_PRE_TYPE_CHATGLM4). */
+static void test_glm4_pre_names(void **state)
+{
+    (void)state;
+    static const char *names[2] = {"chatglm-bpe", "glm4"};
+    for (int k = 0; k < 2; k++) {
+        const char *toks[3] = {"a", "b", "ab"};
+        const char *merges[1] = {"a b"};
+        gguf_writer *w = gguf_writer_new();
+        gguf_writer_add_str(w, "tokenizer.ggml.model", "gpt2");
+        gguf_writer_add_str(w, "tokenizer.ggml.pre", names[k]);
+        gguf_writer_add_arr_str(w, "tokenizer.ggml.tokens", toks, 3);
+        gguf_writer_add_arr_str(w, "tokenizer.ggml.merges", merges, 1);
+        uint8_t *buf;
+        size_t len;
+        gguf_writer_to_memory(w, &buf, &len);
+        gguf_file *f;
+        char err[TT_ERR_SIZE];
+        assert_int_equal(gguf_parse(buf, len, "pre.gguf", &f, err), TT_OK);
+        glm_tokenizer *t;
+        assert_int_equal(glm_tokenizer_load(f, &t, err), TT_OK);
+        assert_int_equal(glm_tokenizer_pre(t), GLM_PRE_GLM4);
+        glm_tokenizer_free(t);
+        gguf_close(f);
+        free(buf);
+        gguf_writer_free(w);
+    }
+}
+
+/* The GLM-4 split itself, chunk by chunk (worked out from the regex in
+ * tokenizer.c's header). */
+static void test_glm_pretokenize_glm4(void **state)
+{
+    (void)state;
+    struct { const char *text, *want; } c[] = {
+        {"1234567", "[123][456][7]"},
+        {"a1234b", "[a][123][4][b]"},
+        {"Hello, world!", "[Hello][,][ world][!]"},
+        {"don't", "[don]['t]"},
+        {"a  b", "[a][ ][ b]"},
+        {"x\n\ny", "[x][\n\n][y]"},
+        {"  \n  z", "[  \n][ ][ z]"},
+        {"(hi) ...", "[(hi][)][ ...]"},
+        {"中文，ok", "[中文][，ok]"},
+        {"trail  ", "[trail][  ]"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        tt_buf b;
+        tt_buf_init(&b);
+        glm_pretokenize_glm4(c[i].text, strlen(c[i].text), collect, &b);
+        assert_string_equal(tt_buf_str(&b), c[i].want);
+        tt_buf_free(&b);
+    }
+    /* an invalid byte is U+FFFD (a symbol, so a chunk of its own), as llama.cpp decodes it */
+    tt_buf b;
+    tt_buf_init(&b);
+    glm_pretokenize_glm4("a\xff", 2, collect, &b);
+    assert_string_equal(tt_buf_str(&b), "[a][\xef\xbf\xbd]");
+    tt_buf_free(&b);
 }
 
 /* The shipped model against the token ids its Python trainer wrote
@@ -621,6 +798,10 @@ int main(void)
         cmocka_unit_test(test_glm_tokenize_spm),
         cmocka_unit_test(test_glm_tokenize_chatglm3_layout),
         cmocka_unit_test(test_glm_tokenize_matches_tiny_model_cases),
+        cmocka_unit_test(test_glm4_tokenize_matches_llamacpp),
+        cmocka_unit_test(test_spm_tokenize_matches_llamacpp),
+        cmocka_unit_test(test_glm4_pre_names),
+        cmocka_unit_test(test_glm_pretokenize_glm4),
         cmocka_unit_test(test_glm_encode_pair_rule),
         cmocka_unit_test(test_glm_encode_pair_bos_as_the_gguf_says),
     };
