@@ -57,22 +57,25 @@ cat > models.json <<EOF
 {"models": {"mod": {"spec": "openai:omni-moderation-latest", "base_url": "http://127.0.0.1:$MPORT/v1", "max_retries": 0, "timeout_s": 5}}}
 EOF
 
-start_arena() {   # $1 = output name; the rest: extra options
+start_arena() {   # $1 = output name; the rest: extra options. Sets ARENA_PORT.
+  # Not run in $( ): the server's pid must reach PIDS in this shell, or
+  # nothing stops it at the end.
   local name=$1; shift
   "$BIN" arena serve --port 0 --quiet --models models.json --model "north=replay:$TMP/north.jsonl" \
     --model "south=replay:$TMP/south.jsonl" --db "$TMP/arena.db" "$@" > "$name.out" 2> "$name.err" &
   PIDS+=($!)
-  local port=
+  ARENA_PORT=
   for _ in $(seq 100); do
-    port=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$name.out")
-    [ -n "$port" ] && break
+    ARENA_PORT=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$name.out")
+    [ -n "$ARENA_PORT" ] && break
     sleep 0.1
   done
-  [ -n "$port" ] || fail "arena $name did not start: $(cat "$name.out" "$name.err")"
-  echo "$port"
+  [ -n "$ARENA_PORT" ] || fail "arena $name did not start: $(cat "$name.out" "$name.err")"
 }
-PORT=$(start_arena one --max-turns 3 --moderation mod --max-prompt 200)
-PORT2=$(start_arena two --max-turns 3)
+start_arena one --max-turns 3 --moderation mod --max-prompt 200
+PORT=$ARENA_PORT
+start_arena two --max-turns 3
+PORT2=$ARENA_PORT
 URL=http://127.0.0.1:$PORT
 
 post() {   # $1 = path, $2 = JSON body; prints the body, status in $TMP/status

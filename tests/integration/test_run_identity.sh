@@ -44,14 +44,16 @@ read -r c s < <(counts e3.txt)
 [ "$(sqlite3 w.db "select count(*) from file_hashes")" = 1 ] || fail "the weights' hash is not kept in the store"
 
 # (2) the same openai: name behind two servers
-start_server() {
+start_server() {   # sets port; not run in $( ) so that its pid reaches pids here
   /usr/bin/python3 "$TIANTI_SOURCE_DIR/tests/tools/fault_server.py" --port 0 > "$1" 2>/dev/null &
   pids+=($!)
   for _ in $(seq 50); do grep -q PORT "$1" 2>/dev/null && break; sleep 0.1; done
-  sed -n 's/PORT //p' "$1"
+  port=$(sed -n 's/PORT //p' "$1")
 }
-pa=$(start_server a.out)
-pb=$(start_server b.out)
+start_server a.out
+pa=$port
+start_server b.out
+pb=$port
 [ -n "$pa" ] && [ -n "$pb" ] || fail "fault servers did not start"
 oargs=(run --task demo_facts_gen --tasks-dir "$TIANTI_SOURCE_DIR/tasks" --model openai:echo --limit 4 --db o.db -q -v)
 "$TIANTI_BIN" "${oargs[@]}" --model_args "base_url=http://127.0.0.1:$pa/clean/v1" > /dev/null 2> o1.txt || true
