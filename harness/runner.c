@@ -75,15 +75,33 @@ static void on_progress(void *ud, const executor_progress_info *x)
 
 /* 2. Answers every request: de-duplicated, from the cache where it can,
  * --jobs at a time (no more than the model's max_concurrency). */
+/* Concurrent requests for this model: --jobs, capped by its models.json
+ * max_concurrency. */
+static int model_jobs(const model_ctx *mc)
+{
+    int jobs = mc->o->jobs;
+    if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
+        jobs = mc->model->options.max_concurrency;
+    return jobs;
+}
+
+/* Tasks scored over all their documents at once (embedding, classify,
+ * transcription: rank correlations, thresholds and AUROC need them all)
+ * cannot be split into shards. kind names the task kind, with its article. */
+static int refuse_shards(const model_ctx *mc, const task *t, const char *kind, char *err)
+{
+    if (mc->o->shard_count <= 1) return TT_OK;
+    return tt_fail(err, TT_ERR_USAGE, "task '%s': %s task is scored over all its documents at once and cannot be "
+                                      "split into shards; run it without --shard", t->name, kind);
+}
+
 static int answer(model_ctx *mc, const task *t, const plan_requests *pr, engine_response *resp, const char *label,
                   char *err)
 {
     const runner_options *o = mc->o;
     task_progress tp = {o, mc->model->name, t->name};
     executor_progress prog = {o->progress ? on_progress : NULL, &tp};
-    int jobs = o->jobs;
-    if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
-        jobs = mc->model->options.max_concurrency;
+    int jobs = model_jobs(mc);
     executor_stats xs;
     int rc = executor_run(mc->e, mc->identity, mc->st, pr->reqs, pr->n_req, jobs, &prog, resp, &xs, err);
     mc->usage.requests += xs.total;
@@ -256,13 +274,8 @@ static int finish_plain_task(model_ctx *mc, const task *t, int rc, int began, fa
 static int eval_transcription(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res,
                               char *err)
 {
-    const runner_options *o = mc->o;
-    if (o->shard_count > 1)
-        return tt_fail(err, TT_ERR_USAGE, "task '%s': a transcription task is scored over all its documents at "
-                                          "once and cannot be split into shards; run it without --shard", t->name);
-    int jobs = o->jobs;
-    if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
-        jobs = mc->model->options.max_concurrency;
+    if (refuse_shards(mc, t, "a transcription", err) != TT_OK) return TT_ERR_USAGE;
+    int jobs = model_jobs(mc);
     transcribe_eval ev;
     int rc = transcribe_eval_run(mc->e, t, n_docs, jobs, &ev, err);
     results_usage before = mc->usage;
@@ -287,7 +300,7 @@ static int eval_transcription(model_ctx *mc, const task *t, int64_t task_id, siz
         json_decref(resp);
     }
     if (rc == TT_OK) {
-        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        stats_opts so = {.bootstrap_iters = mc->o->bootstrap_iters, .seed = mc->o->seed, .rng = STATS_RNG_SEEDED};
         transcribe_eval_score(&ev, &so, res);
     }
     rc = finish_plain_task(mc, t, rc, began, &fails, ev.n_docs, res, &before, err);
@@ -301,10 +314,7 @@ static int eval_transcription(model_ctx *mc, const task *t, int64_t task_id, siz
  * vectors are not cached: the request cache holds answers to requests. */
 static int eval_embedding(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res, char *err)
 {
-    const runner_options *o = mc->o;
-    if (o->shard_count > 1)
-        return tt_fail(err, TT_ERR_USAGE, "task '%s': an embedding task is scored over all its documents at once "
-                                          "and cannot be split into shards; run it without --shard", t->name);
+    if (refuse_shards(mc, t, "an embedding", err) != TT_OK) return TT_ERR_USAGE;
     embed_eval ev;
     int rc = embed_eval_run(mc->e, t, n_docs, &ev, err);
     results_usage before = mc->usage;
@@ -335,7 +345,7 @@ static int eval_embedding(model_ctx *mc, const task *t, int64_t task_id, size_t 
         json_decref(resp);
     }
     if (rc == TT_OK) {
-        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        stats_opts so = {.bootstrap_iters = mc->o->bootstrap_iters, .seed = mc->o->seed, .rng = STATS_RNG_SEEDED};
         embed_eval_score(&ev, t, &so, res);
     }
     rc = finish_plain_task(mc, t, rc, began, &fails, ev.n_docs, res, &before, err);
@@ -350,13 +360,8 @@ static int eval_embedding(model_ctx *mc, const task *t, int64_t task_id, size_t 
  * cache knows). */
 static int eval_classify(model_ctx *mc, const task *t, int64_t task_id, size_t n_docs, score_result *res, char *err)
 {
-    const runner_options *o = mc->o;
-    if (o->shard_count > 1)
-        return tt_fail(err, TT_ERR_USAGE, "task '%s': a classification task is scored over all its documents at "
-                                          "once and cannot be split into shards; run it without --shard", t->name);
-    int jobs = o->jobs;
-    if (mc->model->options.max_concurrency > 0 && jobs > mc->model->options.max_concurrency)
-        jobs = mc->model->options.max_concurrency;
+    if (refuse_shards(mc, t, "a classification", err) != TT_OK) return TT_ERR_USAGE;
+    int jobs = model_jobs(mc);
     classify_eval ev;
     int rc = classify_eval_run(mc->e, t, n_docs, jobs, &ev, err);
     results_usage before = mc->usage;
@@ -382,7 +387,7 @@ static int eval_classify(model_ctx *mc, const task *t, int64_t task_id, size_t n
         json_decref(resp);
     }
     if (rc == TT_OK) {
-        stats_opts so = {.bootstrap_iters = o->bootstrap_iters, .seed = o->seed, .rng = STATS_RNG_SEEDED};
+        stats_opts so = {.bootstrap_iters = mc->o->bootstrap_iters, .seed = mc->o->seed, .rng = STATS_RNG_SEEDED};
         classify_eval_score(&ev, t, &so, res);
     }
     rc = finish_plain_task(mc, t, rc, began, &fails, ev.n_docs, res, &before, err);
