@@ -14,6 +14,7 @@
  *     Σθ = 0 in each component automatically.
  */
 #include "arena/bt.h"
+#include "core/linalg.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -104,35 +105,6 @@ int arena_bt_connected(const arena_rows *rows, const double *w)
     free(mid);
     free(active);
     return ok;
-}
-
-/* Cholesky factorisation and solve of the m×m SPD matrix A (overwritten);
- * x = A⁻¹·rhs. Returns 0 on success, -1 when A is not positive definite. */
-static int chol_solve(double *A, int m, const double *rhs, double *x)
-{
-    for (int j = 0; j < m; j++) {
-        double d = A[(size_t)j * m + j];
-        for (int k = 0; k < j; k++) d -= A[(size_t)j * m + k] * A[(size_t)j * m + k];
-        if (!(d > 0)) return -1;
-        d = sqrt(d);
-        A[(size_t)j * m + j] = d;
-        for (int i = j + 1; i < m; i++) {
-            double s = A[(size_t)i * m + j];
-            for (int k = 0; k < j; k++) s -= A[(size_t)i * m + k] * A[(size_t)j * m + k];
-            A[(size_t)i * m + j] = s / d;
-        }
-    }
-    for (int i = 0; i < m; i++) {
-        double s = rhs[i];
-        for (int k = 0; k < i; k++) s -= A[(size_t)i * m + k] * x[k];
-        x[i] = s / A[(size_t)i * m + i];
-    }
-    for (int i = m - 1; i >= 0; i--) {
-        double s = x[i];
-        for (int k = i + 1; k < m; k++) s -= A[(size_t)k * m + i] * x[k];
-        x[i] = s / A[(size_t)i * m + i];
-    }
-    return 0;
 }
 
 /* Gradient and Hessian of the mean loss (weights / W) plus the ridge, at
@@ -287,7 +259,7 @@ int arena_bt_fit(const arena_rows *rows, const double *w, const arena_bt_opts *o
             for (size_t q = 0; q < (size_t)m * m; q++) H[q] += c;
         }
         for (int j = 0; j < m; j++) rhs[j] = -g[j];
-        if (chol_solve(H, m, rhs, step) != 0) {
+        if (tt_chol_solve(H, m, rhs, step) != 0) {
             rc = tt_fail(err, TT_ERR, "bradley-terry fit failed: hessian is not positive definite");
             break;
         }

@@ -6,6 +6,7 @@
  * solves, and the bootstrap over core/pool.h.
  */
 #include "arena/style.h"
+#include "core/linalg.h"
 #include "core/pool.h"
 #include "core/util.h"
 
@@ -95,34 +96,6 @@ static double loss_at(const arena_index *idx, const double *feat, const double *
     return s + 0.5 * reg * r2;
 }
 
-/* Cholesky solve of the m×m SPD matrix A (overwritten); -1 when not PD. */
-static int chol_solve(double *A, int m, const double *rhs, double *x)
-{
-    for (int j = 0; j < m; j++) {
-        double d = A[(size_t)j * m + j];
-        for (int k = 0; k < j; k++) d -= A[(size_t)j * m + k] * A[(size_t)j * m + k];
-        if (!(d > 0)) return -1;
-        d = sqrt(d);
-        A[(size_t)j * m + j] = d;
-        for (int i = j + 1; i < m; i++) {
-            double s = A[(size_t)i * m + j];
-            for (int k = 0; k < j; k++) s -= A[(size_t)i * m + k] * A[(size_t)j * m + k];
-            A[(size_t)i * m + j] = s / d;
-        }
-    }
-    for (int i = 0; i < m; i++) {
-        double s = rhs[i];
-        for (int k = 0; k < i; k++) s -= A[(size_t)i * m + k] * x[k];
-        x[i] = s / A[(size_t)i * m + i];
-    }
-    for (int i = m - 1; i >= 0; i--) {
-        double s = x[i];
-        for (int k = i + 1; k < m; k++) s -= A[(size_t)k * m + i] * x[k];
-        x[i] = s / A[(size_t)i * m + i];
-    }
-    return 0;
-}
-
 int arena_style_fit(const arena_index *idx, const double *feat, const double *w, const arena_style_opts *o,
                     const double *x0, double *x, int *iterations, char *err)
 {
@@ -189,7 +162,7 @@ int arena_style_fit(const arena_index *idx, const double *feat, const double *w,
             break;
         }
         for (int i = 0; i < m; i++) rhs[i] = -g[i];
-        if (chol_solve(H, m, rhs, step) != 0) {
+        if (tt_chol_solve(H, m, rhs, step) != 0) {
             rc = tt_fail(err, TT_ERR, "style-controlled fit failed: hessian is not positive definite");
             break;
         }
