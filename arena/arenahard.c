@@ -76,17 +76,12 @@ int arena_hard_gen(const char *db_path, const arena_hard_opts *o, arena_hard_sum
     if (o->n_models < 1) return tt_fail(err, TT_ERR_USAGE, "give at least one model (--model)");
     judged_questions q;
     memset(&q, 0, sizeof q);
-    arena_model *models = NULL;
-    store *st = NULL;
     int rc = load_questions(o, &q, err);
-    if (rc == TT_OK) rc = arena_match_models_open(o->models, o->n_models, o->registry_path, &models, err);
-    if (rc == TT_OK) rc = store_open(db_path, &st, err);
     if (rc == TT_OK) {
         judged_gen_opts g = {o->bench, o->max_tokens, NULL, o->jobs, o->seed, o->log};
-        rc = judged_generate(st, &q, models, o->n_models, &g, &sum->answered, &sum->failed, err);
+        rc = judged_generate_specs(db_path, &q, o->models, o->n_models, o->registry_path, &g, &sum->answered,
+                                   &sum->failed, err);
     }
-    store_close(st);
-    arena_match_models_close(models, models ? o->n_models : 0);
     judged_questions_free(&q);
     return rc;
 }

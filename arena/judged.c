@@ -417,3 +417,17 @@ int judged_open_judge(const char *what, const char *registry_path, engine **out,
     registry_free(reg);
     return rc;
 }
+
+int judged_generate_specs(const char *db_path, const judged_questions *q, const char *const *specs, int n_models,
+                          const char *registry_path, const judged_gen_opts *o, int *answered, int *failed,
+                          char *err)
+{
+    arena_model *models = NULL;
+    store *st = NULL;
+    int rc = arena_match_models_open(specs, n_models, registry_path, &models, err);
+    if (rc == TT_OK) rc = store_open(db_path, &st, err);
+    if (rc == TT_OK) rc = judged_generate(st, q, models, n_models, o, answered, failed, err);
+    store_close(st);
+    arena_match_models_close(models, models ? n_models : 0);
+    return rc;
+}

@@ -74,6 +74,13 @@ typedef struct judged_gen_opts {
 int judged_generate(store *st, const judged_questions *q, arena_model *models, int n_models,
                     const judged_gen_opts *o, int *answered, int *failed, char *err);
 
+/* judged_generate for model specs (specs, registry names or NAME=SPEC,
+ * looked up in registry_path) into the store at db_path: opens the models
+ * and the store, generates, closes them. */
+int judged_generate_specs(const char *db_path, const judged_questions *q, const char *const *specs, int n_models,
+                          const char *registry_path, const judged_gen_opts *o, int *answered, int *failed,
+                          char *err);
+
 /* One chat request to the judge: system and user messages. */
 typedef struct judged_ask {
     const char *system;
