@@ -67,6 +67,14 @@ int cli_parse(int argc, char **argv, const char *const *usage,
 void cli_usage(const char *const *usage, const cli_option *opts, FILE *out);
 /* After a usage error: the synopsis lines and "see 'tianti CMD --help'". */
 void cli_usage_short(const char *const *usage, FILE *out);
+
+/* The gen / judge / show / run steps of a judged benchmark command (mtbench,
+ * arena-hard): checks argv[1] against them, prints the usage with one line
+ * per step for -h, --help and help. Returns argv[1] when it is a step; else
+ * NULL with *status the exit status (0 after help, 2 for a mistake).
+ * helps[4]: what gen, judge, show and run do. */
+const char *cli_judged_step(const char *cmd, int argc, char **argv, const char *const *usage,
+                            const char *const helps[4], int *status);
 /* The command words of a usage ("tianti arena serve"), from its first line. */
 void cli_command_name(const char *const *usage, char *out, size_t n);
 

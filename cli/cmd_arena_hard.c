@@ -83,22 +83,15 @@ static void show(const arena_hard_result *r, const char *format)
 
 int cmd_arena_hard(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "gen") && strcmp(argv[1], "judge") && strcmp(argv[1], "show") &&
-                     strcmp(argv[1], "run"))) {
-        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
-            cli_usage(usage, NULL, stdout);
-            printf("\nsubcommands:\n");
-            printf("    %-8s %s\n", "gen", "every model answers the hard prompts (stored, resumable)");
-            printf("    %-8s %s\n", "judge", "the judge compares each answer with the baseline's, in both orders");
-            printf("    %-8s %s\n", "show", "win rate against the baseline with its 95% interval, average tokens");
-            printf("    %-8s %s\n", "run", "gen, judge and show in one");
-            return 0;
-        }
-        if (argc >= 2) cli_error("arena-hard: '%s' is not a subcommand (gen, judge, show or run)", argv[1]);
-        cli_usage(usage, NULL, stderr);
-        return 2;
-    }
-    const char *step = argv[1];
+    static const char *const steps_help[4] = {
+        "every model answers the hard prompts (stored, resumable)",
+        "the judge compares each answer with the baseline's, in both orders",
+        "win rate against the baseline with its 95% interval, average tokens",
+        "gen, judge and show in one",
+    };
+    int status;
+    const char *step = cli_judged_step("arena-hard", argc, argv, usage, steps_help, &status);
+    if (!step) return status;
     arena_hard_opts o;
     arena_hard_opts_default(&o);
     cli_list models = {0};

@@ -148,22 +148,15 @@ static void show_pairwise(const arena_mtbench_scores *sc, const char *format)
 
 int cmd_mtbench(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "gen") && strcmp(argv[1], "judge") && strcmp(argv[1], "show") &&
-                     strcmp(argv[1], "run"))) {
-        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
-            cli_usage(usage, NULL, stdout);
-            printf("\nsubcommands:\n");
-            printf("    %-8s %s\n", "gen", "every model answers both turns of every question (stored, resumable)");
-            printf("    %-8s %s\n", "judge", "the judge grades the answers (single) or compares them (pairwise)");
-            printf("    %-8s %s\n", "show", "scores per turn and per category, or win rates");
-            printf("    %-8s %s\n", "run", "gen, judge and show in one");
-            return 0;
-        }
-        if (argc >= 2) cli_error("mtbench: '%s' is not a subcommand (gen, judge, show or run)", argv[1]);
-        cli_usage(usage, NULL, stderr);
-        return 2;
-    }
-    const char *step = argv[1];
+    static const char *const steps_help[4] = {
+        "every model answers both turns of every question (stored, resumable)",
+        "the judge grades the answers (single) or compares them (pairwise)",
+        "scores per turn and per category, or win rates",
+        "gen, judge and show in one",
+    };
+    int status;
+    const char *step = cli_judged_step("mtbench", argc, argv, usage, steps_help, &status);
+    if (!step) return status;
     arena_mtbench_opts o;
     arena_mtbench_opts_default(&o);
     cli_list models = {0};

@@ -304,3 +304,22 @@ const char **cli_allow_hosts(const cli_list *l)
     for (int i = 0; i < l->n; i++) v[i] = l->items[i];
     return v;
 }
+
+const char *cli_judged_step(const char *cmd, int argc, char **argv, const char *const *usage,
+                            const char *const helps[4], int *status)
+{
+    static const char *const steps[4] = {"gen", "judge", "show", "run"};
+    for (int i = 0; argc >= 2 && i < 4; i++)
+        if (!strcmp(argv[1], steps[i])) return argv[1];
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
+        cli_usage(usage, NULL, stdout);
+        printf("\nsubcommands:\n");
+        for (int i = 0; i < 4; i++) printf("    %-8s %s\n", steps[i], helps[i]);
+        *status = 0;
+        return NULL;
+    }
+    if (argc >= 2) cli_error("%s: '%s' is not a subcommand (gen, judge, show or run)", cmd, argv[1]);
+    cli_usage(usage, NULL, stderr);
+    *status = 2;
+    return NULL;
+}
