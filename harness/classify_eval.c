@@ -306,15 +306,7 @@ void classify_eval_score(const classify_eval *ev, const task *t, const stats_opt
     }
     out->ok = 1;
     out->n_docs = ev->n_docs;
-    out->n_cols = n_cols;
-    out->keys = tt_calloc((size_t)n_cols, sizeof *out->keys);
-    out->metric = tt_calloc((size_t)n_cols, sizeof *out->metric);
-    out->filter = tt_calloc((size_t)n_cols, sizeof *out->filter);
-    out->value = tt_calloc((size_t)n_cols, sizeof *out->value);
-    out->stderr_ = tt_calloc((size_t)n_cols, sizeof *out->stderr_);
-    out->n = tt_calloc((size_t)n_cols, sizeof *out->n);
-    out->hib = tt_calloc((size_t)n_cols, sizeof *out->hib);
-    out->note = tt_calloc((size_t)n_cols, sizeof *out->note);
+    score_result_alloc(out, n_cols);
     size_t *rows = tt_calloc(ev->n_docs + 1, sizeof *rows), *all = tt_calloc(ev->n_docs + 1, sizeof *all);
     for (size_t i = 0; i < ev->n_docs; i++) all[i] = i;
     cat_ctx c = {.ev = ev, .rows = rows, .scores = tt_calloc(ev->n_docs + 1, sizeof(double)),

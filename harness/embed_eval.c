@@ -366,15 +366,7 @@ void embed_eval_score(const embed_eval *ev, const task *t, const stats_opts *so,
     int n_cols = kind == TASK_EMBED_STS ? 2 : kind == TASK_EMBED_PAIR ? 3 : 5;
     out->ok = 1;
     out->n_docs = ev->n_docs;
-    out->n_cols = n_cols;
-    out->keys = tt_calloc((size_t)n_cols, sizeof *out->keys);
-    out->metric = tt_calloc((size_t)n_cols, sizeof *out->metric);
-    out->filter = tt_calloc((size_t)n_cols, sizeof *out->filter);
-    out->value = tt_calloc((size_t)n_cols, sizeof *out->value);
-    out->stderr_ = tt_calloc((size_t)n_cols, sizeof *out->stderr_);
-    out->n = tt_calloc((size_t)n_cols, sizeof *out->n);
-    out->hib = tt_calloc((size_t)n_cols, sizeof *out->hib);
-    out->note = tt_calloc((size_t)n_cols, sizeof *out->note);
+    score_result_alloc(out, n_cols);
     size_t *rows = tt_calloc(ev->n_docs + 1, sizeof *rows), n = 0;
     for (size_t i = 0; i < ev->n_docs; i++)
         if (!ev->docs[i].error) rows[n++] = i;

@@ -567,7 +567,7 @@ int score_items_add(score_state *s, const char *items_json, char *err)
 
 /* ---- aggregates ----------------------------------------------------------------------- */
 
-static void result_alloc(score_result *r, int n_cols)
+void score_result_alloc(score_result *r, int n_cols)
 {
     r->n_cols = n_cols;
     r->keys = tt_calloc((size_t)n_cols + 1, sizeof(char *));
@@ -595,7 +595,7 @@ static void result_set(score_result *r, int c, const char *metric, const char *f
 void score_aggregate(const score_state *s, const stats_opts *so, score_result *out)
 {
     memset(out, 0, sizeof *out);
-    result_alloc(out, s->n_cols);
+    score_result_alloc(out, s->n_cols);
     for (int c = 0; c < s->n_cols; c++) {
         const score_column *col = &s->cols[c];
         double value = NAN, se = NAN;
@@ -624,7 +624,7 @@ void score_group(const score_result *results, const int *members, int n_members,
             break;
         }
     if (!r0) return;
-    result_alloc(out, r0->n_cols);
+    score_result_alloc(out, r0->n_cols);
     out->n_cols = 0;
     stats_subtask *subs = tt_calloc((size_t)n_members + 1, sizeof *subs);
     for (int c = 0; c < r0->n_cols; c++) {
@@ -667,7 +667,7 @@ void score_group_metrics(const score_result *results, const int *members, int n_
             total_cols += results[members[i]].n_cols;
         }
     if (!any) return;
-    result_alloc(out, total_cols + 1);
+    score_result_alloc(out, total_cols + 1);
     out->n_cols = 0;
     stats_subtask *subs = tt_calloc((size_t)n_members + 1, sizeof *subs);
     /* every listed key, in the order the members first report it */

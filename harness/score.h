@@ -141,6 +141,9 @@ void score_group(const score_result *results, const int *members, int n_members,
 void score_group_metrics(const score_result *results, const int *members, int n_members, int size_weighted,
                          const char *const *metrics, int n_metrics, int has_list, score_result *out);
 
+/* Allocates r's n_cols columns, zeroed (keys, names, values, stderrs,
+ * counts, directions, notes); r's other fields are left as they are. */
+void score_result_alloc(score_result *r, int n_cols);
 void score_result_free(score_result *r);
 
 #endif

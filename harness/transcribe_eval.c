@@ -154,15 +154,7 @@ void transcribe_eval_score(const transcribe_eval *ev, const stats_opts *so, scor
     memset(out, 0, sizeof *out);
     out->ok = 1;
     out->n_docs = ev->n_docs;
-    out->n_cols = 2;
-    out->keys = tt_calloc(2, sizeof *out->keys);
-    out->metric = tt_calloc(2, sizeof *out->metric);
-    out->filter = tt_calloc(2, sizeof *out->filter);
-    out->value = tt_calloc(2, sizeof *out->value);
-    out->stderr_ = tt_calloc(2, sizeof *out->stderr_);
-    out->n = tt_calloc(2, sizeof *out->n);
-    out->hib = tt_calloc(2, sizeof *out->hib);
-    out->note = tt_calloc(2, sizeof *out->note);
+    score_result_alloc(out, 2);
     size_t *rows = tt_calloc(ev->n_docs + 1, sizeof *rows), *all = tt_calloc(ev->n_docs + 1, sizeof *all), n = 0;
     for (size_t i = 0; i < ev->n_docs; i++) {
         all[i] = i;
