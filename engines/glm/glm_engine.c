@@ -95,9 +95,9 @@ static int batch_size(const glm_engine *g)
     return b >= GLM_MATMUL_GROUP ? b - b % GLM_MATMUL_GROUP : b;
 }
 
-/* The first position of ids[0..n) to run, at most limit: the end of the
- * prefix the KV cache already holds, counted in what reuse_prefix may
- * take, and adds it to the counters.
+/* The first position of ids[0..n) to run (at most limit): the end of the
+ * part of the cached prefix that may be reused (below), which is added to
+ * the counters.
  *
  * Same numbers as without reuse: a position's keys and values depend only
  * on the tokens up to it, and every kernel computes a token's row alone,
