@@ -138,6 +138,13 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(((const unique_req *)a)->key, ((const unique_req *)b)->key);
 }
 
+/* Queue order: request order (firsts are distinct). */
+static int cmp_first(const void *a, const void *b)
+{
+    int x = (*(unique_req *const *)a)->first, y = (*(unique_req *const *)b)->first;
+    return (x > y) - (x < y);
+}
+
 /* Tells the progress callback where the batch stands (under c->lock). */
 static void report_progress(exec_ctx *c, int finished)
 {
@@ -246,17 +253,14 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
         }
         free(cached);
     }
-    /* Keep the engine's work in request order (good for KV reuse and for
-     * readable progress). */
-    for (int i = 1; i < n_queue; i++) {
-        unique_req *x = queue[i];
-        int j = i - 1;
-        while (j >= 0 && queue[j]->first > x->first) {
-            queue[j + 1] = queue[j];
-            j--;
-        }
-        queue[j + 1] = x;
-    }
+    /* Keep the engine's work in request order: a runner builds a document's
+     * requests together and a task's documents in turn, so requests that
+     * share a prefix (the choices of a document, the few-shot block of a
+     * task) reach the engine one after another, which a KV prefix cache
+     * (engines/glm/glm_engine.c) turns into saved work; also readable
+     * progress. (qsort: the keys' order is random, so an insertion sort
+     * was quadratic here, some 8e8 steps at MMLU's 56,000 requests.) */
+    qsort(queue, (size_t)n_queue, sizeof *queue, cmp_first);
 
     /* 3. The pool. */
     exec_ctx c = {.e = e, .spec = spec, .cache = cache, .reqs = reqs, .queue = queue,

@@ -28,9 +28,16 @@
  * Prefix reuse: the engine remembers which tokens its KV cache holds; a
  * request whose tokens start the same way (the choices of a multiple-choice
  * question, a second sample of a prompt) runs only from the first position
- * that differs. A position's keys and values depend only on the tokens up to
- * it, so this changes nothing but the time taken (and, at float rounding
- * level, the batch shapes the kernels see).
+ * that differs (at a multiple of GLM_MATMUL_GROUP). A position's keys and
+ * values depend only on the tokens up to it, and batches are cut so that
+ * every kernel sees each token as it would without reuse, so this changes
+ * nothing but the time taken: the scores are bit for bit the same
+ * (reuse_prefix says how). The harness sends a document's choices and a
+ * task's documents in order (harness/executor.c), so the few-shot block
+ * and the question are run once, not once per choice. It is on by default;
+ * TIANTI_GLM_PREFIX_REUSE=0 in the environment, or
+ * glm_engine_set_prefix_reuse(e, 0), turns it off (the benchmark
+ * tests/perf/perf_glm.c compares both; tests check they agree).
  */
 #include "engines/engine.h"
 #include "engines/glm/glm_engine.h"
@@ -62,6 +69,10 @@ typedef struct glm_engine {
     int verbose;
     int *cached;        /* (n_ctx) the tokens whose keys/values the KV cache holds */
     int n_cached;
+    int reuse;          /* prefix reuse on (default); off: every request from position 0 */
+    int n_exact;        /* leading cached positions computed as any request computes them */
+    int64_t n_reused;   /* prompt tokens taken from the KV cache instead of run */
+    int64_t n_run;      /* tokens run through the model */
 } glm_engine;
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -75,12 +86,39 @@ static void ids_push(int **ids, int *n, int *cap, int id)
     (*ids)[(*n)++] = id;
 }
 
-/* First position of ids[0..n) not already in the KV cache, at most limit. */
-static int reusable(const glm_engine *g, const int *ids, int n, int limit)
+/* Tokens per forward batch: n_batch rounded down to a multiple of
+ * GLM_MATMUL_GROUP, so that batches start at multiples of it both with and
+ * without reuse (see n_exact). */
+static int batch_size(const glm_engine *g)
 {
+    int b = g->m->n_batch;
+    return b >= GLM_MATMUL_GROUP ? b - b % GLM_MATMUL_GROUP : b;
+}
+
+/* The first position of ids[0..n) to run (at most limit): the end of the
+ * part of the cached prefix that may be reused (below), which is added to
+ * the counters.
+ *
+ * Same numbers as without reuse: a position's keys and values depend only
+ * on the tokens up to it, and every kernel computes a token's row alone,
+ * except that glm_matmul picks its four-token or one-token kernel by the
+ * token's place in the batch (ops.h, GLM_MATMUL_GROUP). Batches therefore
+ * always start at a multiple of GLM_MATMUL_GROUP (so a token is in a full
+ * group unless it is among the last n % GROUP inputs of its request, with
+ * or without reuse), and only positions in such full groups are reused
+ * (n_exact: not the tail of an earlier request, not a token generated one
+ * at a time). The scores are then bit for bit those of a fresh engine
+ * (tests/unit/test_glm_prefix_reuse.c). */
+static int reuse_prefix(glm_engine *g, const int *ids, int n, int limit)
+{
+    if (!g->reuse) return 0;
     int p = 0;
     while (p < n && p < g->n_cached && g->cached[p] == ids[p]) p++;
-    return p < limit ? p : limit;
+    if (p > limit) p = limit;
+    if (p > g->n_exact) p = g->n_exact;
+    p -= p % GLM_MATMUL_GROUP;
+    g->n_reused += p;
+    return p;
 }
 
 /* glm_forward at pos (<= n_cached), keeping the record of cached tokens. */
@@ -88,10 +126,15 @@ static int forward_at(glm_engine *g, const int *ids, int n, int pos, int want_al
 {
     if (pos > g->n_cached) pos = g->n_cached;   /* never leave a hole (callers do not) */
     g->n_cached = pos;
+    if (g->n_exact > pos) g->n_exact = pos;
     int rc = glm_forward(g->m, ids, n, pos, want_all, logits, err);
     if (rc) return rc;
+    g->n_run += n;
     memcpy(g->cached + pos, ids, (size_t)n * sizeof *ids);
     g->n_cached = pos + n;
+    /* a batch from an aligned start that continues the exact prefix: its
+     * full groups are exact; its tail (and any unaligned batch) is not */
+    if (pos % GLM_MATMUL_GROUP == 0 && g->n_exact == pos) g->n_exact = (pos + n) - (pos + n) % GLM_MATMUL_GROUP;
     return TT_OK;
 }
 
@@ -99,8 +142,9 @@ static int forward_at(glm_engine *g, const int *ids, int n, int pos, int want_al
  * of the last token. */
 static int prefill(glm_engine *g, const int *ids, int n, const float **logits, char *err)
 {
-    for (int i = reusable(g, ids, n, n - 1); i < n; i += g->m->n_batch) {
-        int k = n - i < g->m->n_batch ? n - i : g->m->n_batch;
+    int B = batch_size(g);
+    for (int i = reuse_prefix(g, ids, n, n - 1); i < n; i += B) {
+        int k = n - i < B ? n - i : B;
         int rc = forward_at(g, ids + i, k, i, 0, logits, err);
         if (rc) return rc;
     }
@@ -363,8 +407,9 @@ static int score_window_top(glm_engine *g, const int *tokens, int n, int first, 
     glm_model *m = g->m;
     int V = m->cfg.n_vocab;
     int n_in = n - 1;   /* inputs: tokens[0..n-1) predict tokens[1..n) */
-    for (int i = reusable(g, tokens, n_in, first - 1); i < n_in; i += m->n_batch) {
-        int k = n_in - i < m->n_batch ? n_in - i : m->n_batch;
+    int B = batch_size(g);
+    for (int i = reuse_prefix(g, tokens, n_in, first - 1); i < n_in; i += B) {
+        int k = n_in - i < B ? n_in - i : B;
         int scored = i + k > first - 1;   /* this chunk predicts a scored token */
         const float *logits;
         int rc = forward_at(g, tokens + i, k, i, scored, &logits, err);
@@ -635,8 +680,9 @@ static int glm_embed(engine *e, const char *text, float **vec, int *dim, char *e
     int D = g->m->cfg.n_embd, rc = TT_OK;
     double *acc = tt_calloc((size_t)D, sizeof *acc);
     pthread_mutex_lock(&g->mu);
-    for (int i = 0; i < n && rc == TT_OK; i += g->m->n_batch) {
-        int k = n - i < g->m->n_batch ? n - i : g->m->n_batch;
+    int B = batch_size(g);
+    for (int i = 0; i < n && rc == TT_OK; i += B) {
+        int k = n - i < B ? n - i : B;
         const float *logits;
         rc = forward_at(g, ids + i, k, i, 1, &logits, err);
         const float *h = glm_model_hidden(g->m);
@@ -741,6 +787,8 @@ int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, c
     g->m = m;
     g->tk = tk;
     g->cached = tt_malloc((size_t)m->n_ctx * sizeof *g->cached);
+    const char *rv = getenv("TIANTI_GLM_PREFIX_REUSE");
+    g->reuse = !(rv && strcmp(rv, "0") == 0);
     pthread_mutex_init(&g->mu, NULL);
     g->load_s = tt_now_s() - t0;
     g->verbose = opt ? opt->verbose : 0;
@@ -758,4 +806,24 @@ glm_model *glm_engine_model(engine *e)
 {
     if (!e || e->vt != &glm_vtable) return NULL;
     return ((glm_engine *)e)->m;
+}
+
+void glm_engine_set_prefix_reuse(engine *e, int on)
+{
+    if (!e || e->vt != &glm_vtable) return;
+    glm_engine *g = (glm_engine *)e;
+    pthread_mutex_lock(&g->mu);
+    g->reuse = on != 0;
+    pthread_mutex_unlock(&g->mu);
+}
+
+void glm_engine_prefix_stats(engine *e, int64_t *reused, int64_t *run)
+{
+    *reused = *run = 0;
+    if (!e || e->vt != &glm_vtable) return;
+    glm_engine *g = (glm_engine *)e;
+    pthread_mutex_lock(&g->mu);
+    *reused = g->n_reused;
+    *run = g->n_run;
+    pthread_mutex_unlock(&g->mu);
 }

@@ -3,7 +3,8 @@
  * engines/engine.h: access to the loaded model and tokenizer of an opened
  * `glm:` engine, for `tianti bench` (bench/bench.c), which times prompt
  * processing and generation at the model level (engines/glm/timing.h) so
- * tokenization and sampling stay out of the figures.
+ * tokenization and sampling stay out of the figures; and the switch and
+ * counters of the KV prefix reuse (tests, tests/perf/perf_glm.c).
  */
 #ifndef TIANTI_GLM_ENGINE_H
 #define TIANTI_GLM_ENGINE_H
@@ -15,5 +16,15 @@
  * until engine_close(e). The caller must not run requests on e while it
  * uses the model directly. */
 glm_model *glm_engine_model(engine *e);
+
+/* Prefix reuse (glm_engine.c): on, a request runs only from the first
+ * token that differs from what the KV cache holds; off, every request runs
+ * from position 0 (the baseline the benchmark compares against). Default
+ * on, or off when TIANTI_GLM_PREFIX_REUSE=0 at open. No effect on an
+ * engine of another kind. Safe while other threads send requests. */
+void glm_engine_set_prefix_reuse(engine *e, int on);
+/* Tokens taken from the KV cache (*reused) and tokens run through the
+ * model (*run) since open; both 0 for an engine of another kind. */
+void glm_engine_prefix_stats(engine *e, int64_t *reused, int64_t *run);
 
 #endif

@@ -620,6 +620,8 @@ static void convert_job(void *v, int ith, int nth)
 
 #define ROW_TILE 16
 #define TOK_TILE 64
+_Static_assert(TOK_TILE % GLM_MATMUL_GROUP == 0 && GLM_MATMUL_GROUP == 4,
+               "groups of four tokens (dot4) start at multiples of GLM_MATMUL_GROUP from the batch start");
 
 static void matmul_rows_job(void *v, int ith, int nth)
 {

@@ -56,6 +56,14 @@ float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x);
 void glm_ops_force_ref(int on);
 int glm_ops_have_simd(void);
 
+/* glm_matmul computes a token's output row with the four-token kernel
+ * when the token lies in a full group of GLM_MATMUL_GROUP tokens counted
+ * from the batch start, else with the one-token kernel, and the two may
+ * round differently. A caller that needs the same numbers for a token
+ * whatever batch it comes in (glm_engine.c's prefix reuse) starts batches
+ * at multiples of GLM_MATMUL_GROUP positions. */
+#define GLM_MATMUL_GROUP 4
+
 /* Bytes of scratch glm_matmul needs for n_tok activation rows of n_in. */
 size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok);
 /* y[t*n_out + r] = dot(W row r, x row t) for t < n_tok, r < n_out.

@@ -13,6 +13,19 @@
  *
  *   perf_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types f32,q8_0]
  *   perf_glm --write-random OUT.gguf     (only write the random model)
+ *   perf_glm --mmlu [MODEL.gguf] [--docs N] [-r REPS] [-t THREADS] [--types ...]
+ *
+ * --mmlu: evaluation throughput through the engine (engine_complete, as the
+ * harness sends requests): MMLU-shaped 5-shot log-likelihood requests (a
+ * description, five solved questions, the question, four options, choices
+ * " A".." D"; synthetic text of MMLU's length, the same five shots for
+ * every document, requests in the harness's order: documents in turn, a
+ * document's choices together) in requests/s with the KV prefix reuse off
+ * and on (glm_engine_set_prefix_reuse), interleaved, REPS (default 2) of
+ * each; also tokens run per request and whether the scores are identical
+ * (they must be, bit for bit). Without MODEL the random model gets the
+ * tokenizer of models/tianti-tiny.gguf (its vocabulary size), so that text
+ * can be sent.
  *
  * Without MODEL a random chatglm model (n_embd 1024, 8 blocks, 16 heads, 2 KV
  * heads, ffn 2560, vocab 4096; about 90 M parameters, near the shape of the
@@ -20,7 +33,9 @@
  * precision other than the file's is made with glm_quantize_file into /tmp first, so load
  * time and size are those of a real file of that type.
  */
+#include "engines/engine.h"
 #include "engines/glm/gguf.h"
+#include "engines/glm/glm_engine.h"
 #include "engines/glm/model.h"
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
@@ -38,10 +53,26 @@
 #include <time.h>
 #include <unistd.h>
 
-static int write_random_model(const char *path, char *err)
+/* tok_from: NULL, or a GGUF whose tokenizer.* keys the random model gets
+ * (and its vocabulary size). */
+static int write_random_model(const char *path, const char *tok_from, char *err)
 {
-    const int D = 1024, H = 16, HKV = 2, FF = 2560, L = 8, V = 4096, hd = D / H, kvd = HKV * hd;
+    const int D = 1024, H = 16, HKV = 2, FF = 2560, L = 8, hd = D / H, kvd = HKV * hd;
+    int V = 4096;
+    gguf_file *tf = NULL;
+    if (tok_from) {
+        if (gguf_open(tok_from, &tf, err)) return 1;
+        const gguf_kv *toks = gguf_find(tf, "tokenizer.ggml.tokens");
+        if (!toks) {
+            gguf_close(tf);
+            snprintf(err, TT_ERR_SIZE, "'%s' has no tokenizer.ggml.tokens", tok_from);
+            return 1;
+        }
+        V = (int)toks->arr_n;
+    }
     gguf_writer *w = gguf_writer_new();
+    for (uint64_t i = 0; tf && i < tf->n_kv; i++)
+        if (!strncmp(tf->kv[i].key, "tokenizer.", 10)) gguf_writer_copy_kv(w, &tf->kv[i], tf);
     gguf_writer_add_str(w, "general.architecture", "chatglm");
     gguf_writer_add_str(w, "general.name", "bench-random");
     gguf_writer_add_u32(w, "chatglm.context_length", 2048);
@@ -81,6 +112,7 @@ static int write_random_model(const char *path, char *err)
     free(buf);
     int rc = gguf_writer_write(w, path, err);
     gguf_writer_free(w);
+    gguf_close(tf);
     return rc;
 }
 
@@ -138,11 +170,164 @@ static int run_tg(glm_model *m, const int *toks, int n, double *tps)
     return 0;
 }
 
+/* ---- --mmlu: 5-shot log-likelihood requests/s, prefix reuse off and on ---- */
+
+/* n words of plausible English-like text from r (deterministic). */
+static void words(tt_buf *b, tt_rng *r, int n)
+{
+    static const char *w[] = {"the", "of", "a", "which", "following", "is", "most", "likely", "to", "in", "cell",
+                              "energy", "law", "market", "patient", "theory", "function", "value", "state", "court",
+                              "water", "reaction", "country", "increase", "process", "model", "system", "during",
+                              "between", "because", "number", "result", "first", "when", "an", "by", "with", "that",
+                              "population", "temperature", "contract", "equation", "protein", "economy", "argument"};
+    for (int i = 0; i < n; i++)
+        tt_buf_printf(b, "%s%s", i ? " " : "", w[tt_rng_below(r, sizeof w / sizeof *w)]);
+}
+
+/* One MMLU item: question, four options, "Answer:" (and the letter when
+ * solved). Sized in tokens, not words: with tianti-tiny's small vocabulary
+ * (about 1.4 characters a token) a 5-shot prompt comes to about 700
+ * tokens, the size of MMLU's 5-shot prompts under a usual 32k-64k
+ * vocabulary. */
+static void item(tt_buf *b, tt_rng *r, int solved)
+{
+    words(b, r, 10 + (int)tt_rng_below(r, 8));
+    tt_buf_printf(b, "?\n");
+    for (int k = 0; k < 4; k++) {
+        tt_buf_printf(b, "%c. ", "ABCD"[k]);
+        words(b, r, 1 + (int)tt_rng_below(r, 3));
+        tt_buf_printf(b, "\n");
+    }
+    if (solved) tt_buf_printf(b, "Answer: %c\n\n", "ABCD"[tt_rng_below(r, 4)]);
+    else tt_buf_printf(b, "Answer:");
+}
+
+/* Sends every (context, choice) in order; seconds taken, scores into lp. */
+static int run_requests(engine *e, char **ctx, int n_docs, double *lp, int64_t *prompt_tokens, double *secs)
+{
+    static const char *choice[4] = {" A", " B", " C", " D"};
+    char err[TT_ERR_SIZE];
+    *prompt_tokens = 0;
+    double t0 = tt_now_s();
+    for (int d = 0; d < n_docs; d++)
+        for (int c = 0; c < 4; c++) {
+            engine_request req = {0};
+            req.kind = ENGINE_REQ_LOGLIKELIHOOD;
+            req.context = ctx[d];
+            req.continuation = choice[c];
+            engine_response r;
+            if (engine_complete(e, &req, &r, err) || r.error) {
+                fprintf(stderr, "perf_glm: %s\n", r.error ? r.error : err);
+                engine_response_free(&r);
+                return 1;
+            }
+            if (r.truncated) fprintf(stderr, "perf_glm: a request was truncated (%d tokens)\n", r.truncated);
+            lp[d * 4 + c] = r.logprob;
+            *prompt_tokens += r.prompt_tokens;
+            engine_response_free(&r);
+        }
+    *secs = tt_now_s() - t0;
+    return 0;
+}
+
+static int mmlu_main(const char *model, const char *types, int n_docs, int reps, int threads)
+{
+    char err[TT_ERR_SIZE], tmp_model[64];
+    const char *src = getenv("TIANTI_SOURCE_DIR");
+    if (!model) {
+        char *tok = tt_asprintf("%s/models/tianti-tiny.gguf", src && *src ? src : ".");
+        snprintf(tmp_model, sizeof tmp_model, "/tmp/bench_glm_mmlu_%d.gguf", (int)getpid());
+        fprintf(stderr, "writing a random model with the tokenizer of %s to %s\n", tok, tmp_model);
+        int rc = write_random_model(tmp_model, tok, err);
+        free(tok);
+        if (rc) { fprintf(stderr, "%s\n", err); return 1; }
+    }
+    const char *path0 = model ? model : tmp_model;
+    /* the documents: one description and five shots, then each question */
+    tt_rng r;
+    tt_rng_seed(&r, 5);
+    tt_buf shots;
+    tt_buf_init(&shots);
+    tt_buf_printf(&shots, "The following are multiple choice questions (with answers) about high school biology.\n\n");
+    for (int i = 0; i < 5; i++) item(&shots, &r, 1);
+    char **ctx = tt_calloc((size_t)n_docs, sizeof *ctx);
+    for (int d = 0; d < n_docs; d++) {
+        tt_buf b;
+        tt_buf_init(&b);
+        tt_buf_printf(&b, "%s", tt_buf_str(&shots));
+        item(&b, &r, 0);
+        ctx[d] = tt_buf_detach(&b);
+    }
+    double *lp_off = tt_malloc((size_t)n_docs * 4 * sizeof(double)), *lp_on = tt_malloc((size_t)n_docs * 4 * sizeof(double));
+    printf("# MMLU-shaped 5-shot log-likelihood: %d documents x 4 choices, %zu-character few-shot block, "
+           "requests sent one by one in the harness's order; %d repetitions of each, interleaved\n",
+           n_docs, shots.len, reps);
+    printf("| precision | threads | prefix reuse | requests/s | tokens run / request | prompt tokens / request | "
+           "speed-up | scores identical |\n|---|---|---|---|---|---|---|---|\n");
+    char *list = tt_strdup(types);
+    int status = 0;
+    for (char *tn = strtok(list, ","); tn && !status; tn = strtok(NULL, ",")) {
+        int type = glm_type_from_name(tn);
+        if (type < 0) { fprintf(stderr, "unknown type '%s'\n", tn); continue; }
+        char path[96];
+        snprintf(path, sizeof path, "/tmp/bench_glm_mmlu_%d_%s.gguf", (int)getpid(), tn);
+        if (glm_quantize_file(path0, path, (uint32_t)type, err)) { fprintf(stderr, "%s\n", err); status = 1; break; }
+        char *spec = tt_asprintf("glm:%s", path);
+        engine_options opt;
+        engine_options_default(&opt);
+        opt.threads = threads;
+        opt.context_length = 2048;
+        engine *e = NULL;
+        if (engine_open(spec, &opt, &e, err)) { fprintf(stderr, "%s\n", err); free(spec); status = 1; break; }
+        free(spec);
+        double x[2][64], run_per_req[2] = {0, 0};
+        int64_t prompt = 0;
+        int R = reps > 64 ? 64 : reps, same = 1;
+        for (int i = 0; i < R && !status; i++)
+            for (int on = 0; on < 2 && !status; on++) {
+                int64_t reused0, run0, reused1, run1;
+                glm_engine_set_prefix_reuse(e, on);
+                glm_engine_prefix_stats(e, &reused0, &run0);
+                status = run_requests(e, ctx, n_docs, on ? lp_on : lp_off, &prompt, &x[on][i]);
+                glm_engine_prefix_stats(e, &reused1, &run1);
+                x[on][i] = n_docs * 4 / x[on][i];
+                run_per_req[on] = (double)(run1 - run0) / (n_docs * 4);
+            }
+        for (int k = 0; k < n_docs * 4; k++)
+            if (lp_on[k] != lp_off[k]) same = 0;
+        if (!status) {
+            double m[2], sd[2];
+            for (int on = 0; on < 2; on++) perf_mean_sd(x[on], R, &m[on], &sd[on]);
+            for (int on = 0; on < 2; on++) {
+                char up[32] = "1";
+                if (on) snprintf(up, sizeof up, "%.1fx", m[1] / m[0]);
+                printf("| %s | %d | %s | %.2f ± %.2f | %.0f | %.0f | %s | %s |\n", tn,
+                       threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN), on ? "on" : "off", m[on], sd[on],
+                       run_per_req[on], (double)prompt / (n_docs * 4), up, on ? (same ? "yes" : "NO") : "");
+            }
+            fflush(stdout);
+        }
+        if (!same) status = 1;
+        engine_close(e);
+        unlink(path);
+    }
+    free(list);
+    for (int d = 0; d < n_docs; d++) free(ctx[d]);
+    free(ctx);
+    free(lp_off);
+    free(lp_on);
+    tt_buf_free(&shots);
+    if (!model) unlink(tmp_model);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     const char *model = NULL, *types = "f32,f16,q8_0,q4_0";
-    int reps = 5, threads = 0, pp = 512, tg = 128;
+    int reps = 5, threads = 0, pp = 512, tg = 128, mmlu = 0, docs = 8;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--mmlu")) { mmlu = 1; continue; }
+        if (!strcmp(argv[i], "--docs") && i + 1 < argc) { docs = atoi(argv[++i]); continue; }
         if (!strcmp(argv[i], "-r") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-p") && i + 1 < argc) pp = atoi(argv[++i]);
@@ -150,15 +335,22 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--types") && i + 1 < argc) types = argv[++i];
         else if (!strcmp(argv[i], "--write-random") && i + 1 < argc) {
             char e[TT_ERR_SIZE];
-            if (write_random_model(argv[++i], e)) { fprintf(stderr, "%s\n", e); return 1; }
+            if (write_random_model(argv[++i], NULL, e)) { fprintf(stderr, "%s\n", e); return 1; }
             return 0;
         }
         else if (argv[i][0] != '-') model = argv[i];
         else {
             fprintf(stderr, "usage: perf_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n"
+                            "       perf_glm --mmlu [MODEL.gguf] [--docs N] [-r REPS] [-t THREADS] [--types LIST]\n"
                             "       perf_glm --write-random OUT.gguf\n");
             return 2;
         }
+    }
+    if (mmlu) {
+        int explicit_reps = 0;
+        for (int i = 1; i < argc; i++)
+            if (!strcmp(argv[i], "-r")) explicit_reps = 1;
+        return mmlu_main(model, types, docs > 0 ? docs : 1, explicit_reps && reps > 0 ? reps : 2, threads);
     }
     if (reps < 1) reps = 1;
     char err[TT_ERR_SIZE];
@@ -166,7 +358,7 @@ int main(int argc, char **argv)
     if (!model) {
         snprintf(tmp_model, sizeof tmp_model, "/tmp/bench_glm_random_%d.gguf", (int)getpid());
         fprintf(stderr, "writing a random model to %s\n", tmp_model);
-        if (write_random_model(tmp_model, err)) { fprintf(stderr, "%s\n", err); return 1; }
+        if (write_random_model(tmp_model, NULL, err)) { fprintf(stderr, "%s\n", err); return 1; }
         model = tmp_model;
     }
     double cbw = perf_memcpy_bandwidth(128u << 20, 5), bw = read_bandwidth();
