@@ -133,6 +133,9 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
+        if status == 200:
+            self.succeed(getattr(self, "pending", None))
+            self.pending = None
         self.wfile.write(data)
 
     def send_raw(self, status, data, length=None):
@@ -149,6 +152,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(status, {"error": {"message": message, "type": etype, "param": None, "code": code}})
 
     def do_GET(self):
+        self.pending = None   # a keep-alive connection: nothing left from the last request
         if self.path == "/stats":
             with LOCK:
                 self.send_json(200, STATS)
@@ -159,6 +163,7 @@ class Handler(BaseHTTPRequestHandler):
             self.error(404, "unknown endpoint")
 
     def do_POST(self):
+        self.pending = None   # a keep-alive connection: nothing left from the last request
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
         path = self.path
@@ -274,6 +279,10 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def answer(self, path, req, stream, truncate, k):
+        # The success is counted before its last bytes go out: a client that
+        # has read its answer may ask /stats at once, before this thread
+        # would get past the write (send_json and stream_chat count it).
+        self.pending = k
         if path == "/v1/chat/completions" and str(req.get("model", "")).startswith("o-"):
             refusal = self.reasoning_refusal(req)
             if refusal:
@@ -299,8 +308,6 @@ class Handler(BaseHTTPRequestHandler):
             text = "echo:" + last.upper()
             if stream:
                 self.stream_chat(text, truncate)
-                if not truncate:
-                    self.succeed(k)
                 return
             self.send_json(200, {"id": "c1", "object": "chat.completion", "created": 1, "model": req.get("model"),
                                  "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
@@ -363,7 +370,6 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.error(404, "unknown endpoint")
             return
-        self.succeed(k)
 
     def stream_chat(self, text, truncate):
         self.send_response(200)
@@ -391,6 +397,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             event({"content": p})
         event({}, "stop")
+        self.succeed(getattr(self, "pending", None))
+        self.pending = None
         chunk("data: [DONE]\r\n\r\n")
         self.wfile.write(b"0\r\n\r\n")
 
