@@ -1115,7 +1115,10 @@ static json_t *arith(tp *p, json_t *a, json_t *b, const char *op)
     if (p->skip) return json_null();
     if (op[0] == '*' && (json_is_string(a) || json_is_array(a)) && json_is_integer(b)) {
         long long k = json_integer_value(b);
-        if (k > 100000) return fail(p, "repetition too large");
+        /* bounded by the result's size, not the count alone: "..." * 11 * 11111 * 12 grows
+         * geometrically (fuzz_template ran out of memory) */
+        size_t unit = json_is_array(a) ? json_array_size(a) : json_string_length(a);
+        if (k > 100000 || (k > 0 && unit > ((size_t)1 << 20) / (size_t)k)) return fail(p, "repetition too large");
         json_t *r = json_is_array(a) ? json_array() : NULL;
         tt_buf buf;
         tt_buf_init(&buf);
@@ -1151,7 +1154,11 @@ static json_t *parse_unary(tp *p)
 {
     if (peek(p) == '-' && !(p->pos + 1 < p->end && isdigit((unsigned char)p->src[p->pos + 1]))) {
         p->pos++;
+        /* "- - - ... x" nests too: bounded like ( [ and calls (fuzz_task) */
+        if (p->depth >= TEMPLATE_MAX_DEPTH) return fail(p, "expression nested too deeply");
+        p->depth++;
         json_t *v = parse_unary(p);
+        p->depth--;
         if (!v) return NULL;
         json_t *zero = json_integer(0), *r = arith(p, zero, v, "-");
         json_decref(zero);
