@@ -52,7 +52,7 @@ void bench_machine_measure(bench_machine *m, int threads)
     m->cores = tt_cpu_count();
     m->threads = threads > 0 ? threads : m->cores;
     m->read_bw = perf_read_bandwidth(128u << 20, m->threads, 5);
-    snprintf(m->simd, sizeof m->simd, "%s", glm_ops_have_simd() ? "avx2" : "none");
+    snprintf(m->simd, sizeof m->simd, "%s", glm_ops_isa());
     m->nvidia_smi = perf_have_nvidia_smi();
 }
 

@@ -17,14 +17,16 @@
 #include <string.h>
 
 static const char *const synth_usage[] = {
-    "tianti synth OUT.gguf --shape chatglm2-6b|chatglm3-6b|glm4-9b --type f32|f16|q8_0|q4_0 [--layers N] [--seed N]",
+    "tianti synth OUT.gguf --shape chatglm2-6b|chatglm3-6b|glm4-9b|bench-90m --type f32|f16|q8_0|q4_0 [--layers N] [--seed N]",
     "",
     "Writes a random-weight model of a real shape (hidden 4096, 32 heads in 2",
     "KV groups, FFN 13696; ChatGLM2/3-6B: 28 layers, vocabulary 65024, context",
     "32768 / 8192; GLM-4-9B: 40 layers, vocabulary 151552, context 131072),",
     "loadable by the built-in engine and by llama.cpp. The vocabulary has the",
     "model's size and control tokens but synthetic text tokens. --layers keeps",
-    "only the first N layers (a smaller file of the same widths).",
+    "only the first N layers (a smaller file of the same widths). bench-90m is no",
+    "released model but the benchmarks' 90 M-parameter shape (hidden 1024, 16",
+    "heads in 2 KV groups, FFN 2560, 8 layers, vocabulary 4096).",
     NULL};
 
 int cmd_synth(int argc, char **argv)
@@ -32,7 +34,7 @@ int cmd_synth(int argc, char **argv)
     const char *shape_name = NULL, *type_name = NULL;
     int layers = 0, seed = 1;
     const cli_option opts[] = {
-        {OPT_STRING, 0, "shape", &shape_name, "NAME", "chatglm2-6b, chatglm3-6b or glm4-9b", 0},
+        {OPT_STRING, 0, "shape", &shape_name, "NAME", "chatglm2-6b, chatglm3-6b, glm4-9b or bench-90m", 0},
         {OPT_STRING, 0, "type", &type_name, "TYPE", "weight type: f32, f16, q8_0 or q4_0", 0},
         {OPT_INT, 0, "layers", &layers, "N", "keep the first N layers only (default all)", 0},
         {OPT_INT, 0, "seed", &seed, "N", "random seed (default 1)", 0},
@@ -52,7 +54,7 @@ int cmd_synth(int argc, char **argv)
         cli_usage_short(synth_usage, stderr);
         status = 2;
     } else if (!sh) {
-        cli_error("unknown shape '%s' (chatglm2-6b, chatglm3-6b, glm4-9b)", shape_name);
+        cli_error("unknown shape '%s' (chatglm2-6b, chatglm3-6b, glm4-9b, bench-90m)", shape_name);
         status = 2;
     } else if (type < 0) {
         cli_error("unknown type '%s' (f32, f16, q8_0, q4_0)", type_name);

@@ -4,6 +4,7 @@
  * time) and the blocked matrix product built on them.
  */
 #include "engines/glm/ops.h"
+#include "engines/glm/ops_simd.h"
 #include "engines/glm/quant.h"
 #include "core/util.h"
 
@@ -257,6 +258,8 @@ static float dot_q4_0_ref(int n, const void *w, const void *x)
 /* ---- dot products: AVX2 ------------------------------------------------------ */
 #ifdef GLM_X86
 #define SIMD __attribute__((target("avx2,fma,f16c")))
+/* The weight stream is prefetched GLM_PREFETCH_AHEAD bytes ahead (ops_simd.h says why). */
+#define PREFETCH(p) _mm_prefetch((const char *)(p) + GLM_PREFETCH_AHEAD, _MM_HINT_T0)
 
 SIMD static float hsum8(__m256 v)
 {
@@ -273,6 +276,8 @@ SIMD static float dot_f32_avx2(int n, const void *w, const void *x)
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     int i = 0;
     for (; i + 32 <= n; i += 32) {
+        PREFETCH(a + i);
+        PREFETCH(a + i + 16);
         s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
         s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
         s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
@@ -290,6 +295,7 @@ SIMD static float dot_f16_avx2(int n, const void *w, const void *x)
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) {
+        if (!(i & 31)) PREFETCH(a + i);
         __m256 a0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i)));
         __m256 b0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + i)));
         __m256 a1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i + 8)));
@@ -319,6 +325,8 @@ SIMD static float dot_q8_0_avx2(int n, const void *w, const void *x)
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int nb = n / GLM_QK, k = 0;
     for (; k + 2 <= nb; k += 2) {
+        PREFETCH(a + k);
+        PREFETCH((const char *)(a + k) + 64);
         __m256 d0 = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
         __m256 d1 = _mm256_set1_ps(_cvtsh_ss(a[k + 1].d) * _cvtsh_ss(b[k + 1].d));
         __m256 p0 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs));
@@ -351,6 +359,7 @@ SIMD static float dot_q4_0_avx2(int n, const void *w, const void *x)
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int nb = n / GLM_QK, k = 0;
     for (; k + 2 <= nb; k += 2) {
+        PREFETCH(a + k);
         __m256 d0 = _mm256_set1_ps(_cvtsh_ss(a[k].d) * _cvtsh_ss(b[k].d));
         __m256 d1 = _mm256_set1_ps(_cvtsh_ss(a[k + 1].d) * _cvtsh_ss(b[k + 1].d));
         __m256 p0 = mul_sum_i8(unpack_q4_0(a[k].qs), _mm256_loadu_si256((const __m256i *)b[k].qs));
@@ -526,21 +535,28 @@ static int cpu_has_avx2_fma_f16c(void)
 }
 #endif
 
+/* The kernel sets, best last. TIANTI_GLM_ISA (or glm_ops_select_isa) picks
+ * a lower one than the CPU has: to compare them, and to test each on a
+ * machine that has the best. */
+enum { ISA_NONE, ISA_AVX2, ISA_AVX512 };
+static const char *const isa_names[] = {"none", "avx2", "avx512-vnni"};
+
 static dot_traits dot_table[GLM_TYPE_Q8_0 + 1];
 static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
-static int force_ref, have_simd;
+static int force_ref, isa_best, isa_used;
 static void (*quantize_act_fast)(const float *x, void *y, int n);
 static void (*f16_act_fast)(const float *x, void *y, int n);
 
-static void dot_init(void)
+static void dot_fill(int isa)
 {
     dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref, NULL};
     dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref, NULL};
     dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref, NULL};
     dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL};
+    quantize_act_fast = NULL;
+    f16_act_fast = NULL;
 #ifdef GLM_X86
-    if (cpu_has_avx2_fma_f16c()) {
-        have_simd = 1;
+    if (isa >= ISA_AVX2) {
         dot_table[GLM_TYPE_F32].fast = dot_f32_avx2;
         dot_table[GLM_TYPE_F16].fast = dot_f16_avx2;
         dot_table[GLM_TYPE_Q8_0].fast = dot_q8_0_avx2;
@@ -552,7 +568,41 @@ static void dot_init(void)
         dot_table[GLM_TYPE_Q8_0].fast4 = dot4_q8_0_avx2;
         dot_table[GLM_TYPE_Q4_0].fast4 = dot4_q4_0_avx2;
     }
+    if (isa >= ISA_AVX512) {
+        dot_table[GLM_TYPE_F32].fast = glm_dot_f32_avx512;
+        dot_table[GLM_TYPE_F16].fast = glm_dot_f16_avx512;
+        dot_table[GLM_TYPE_Q8_0].fast = glm_dot_q8_0_avx512;
+        dot_table[GLM_TYPE_Q4_0].fast = glm_dot_q4_0_avx512;
+        dot_table[GLM_TYPE_Q8_0].fast4 = glm_dot4_q8_0_avx512;
+        dot_table[GLM_TYPE_Q4_0].fast4 = glm_dot4_q4_0_avx512;
+    }
+#else
+    (void)isa;
 #endif
+    isa_used = isa;
+}
+
+static int isa_from_name(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof isa_names / sizeof *isa_names); i++)
+        if (strcmp(name, isa_names[i]) == 0) return i;
+    if (strcmp(name, "avx512") == 0) return ISA_AVX512;
+    if (strcmp(name, "ref") == 0) return ISA_NONE;
+    return -1;
+}
+
+static void dot_init(void)
+{
+#ifdef GLM_X86
+    isa_best = glm_cpu_has_avx512vnni() ? ISA_AVX512 : cpu_has_avx2_fma_f16c() ? ISA_AVX2 : ISA_NONE;
+#endif
+    int isa = isa_best;
+    const char *env = getenv("TIANTI_GLM_ISA");
+    if (env && *env) {
+        int want = isa_from_name(env);
+        if (want >= 0 && want < isa) isa = want;   /* never above what the CPU has; unknown names: the best */
+    }
+    dot_fill(isa);
 }
 
 static const dot_traits *dot_get(uint32_t wtype)
@@ -562,7 +612,17 @@ static const dot_traits *dot_get(uint32_t wtype)
 }
 
 void glm_ops_force_ref(int on) { force_ref = on; }
-int glm_ops_have_simd(void) { pthread_once(&dot_once, dot_init); return have_simd; }
+int glm_ops_have_simd(void) { pthread_once(&dot_once, dot_init); return isa_used > ISA_NONE; }
+const char *glm_ops_isa(void) { pthread_once(&dot_once, dot_init); return isa_names[isa_used]; }
+
+int glm_ops_select_isa(const char *name)
+{
+    pthread_once(&dot_once, dot_init);
+    int want = isa_from_name(name);
+    if (want < 0 || want > isa_best) return -1;
+    dot_fill(want);
+    return 0;
+}
 
 uint32_t glm_vec_dot_type(uint32_t wtype) { return dot_get(wtype)->vec_dot_type; }
 

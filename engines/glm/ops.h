@@ -11,8 +11,9 @@
  *     quantized to q8_0 blocks and use integer block dot products.
  *
  * Each dot kernel has a portable _ref version (the specification) and, on
- * x86-64 with AVX2/FMA/F16C detected at run time, a fast version; the fast
- * ones are tested against the _ref ones (tests/unit/test_glm_ops.c).
+ * x86-64, fast versions chosen at run time by what the CPU has: AVX2/FMA/
+ * F16C here, AVX-512 VNNI in ops_avx512.c; the fast ones are tested against
+ * the _ref ones at every level the CPU has (tests/unit/test_glm_ops.c).
  * Who calls it: model.c, tests/perf/perf_glm.c, tests.
  */
 #ifndef TIANTI_GLM_OPS_H
@@ -55,6 +56,13 @@ float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x);
 /* Forces the portable kernels (tests, benchmarks' baseline). */
 void glm_ops_force_ref(int on);
 int glm_ops_have_simd(void);
+/* The kernel set in use: "avx512-vnni", "avx2" or "none" (portable only).
+ * The best the CPU has, unless TIANTI_GLM_ISA names a lower one. */
+const char *glm_ops_isa(void);
+/* Switches to the named set ("avx512-vnni", "avx2", "none"); -1 when the
+ * name is unknown or the CPU lacks it. Not while a matmul is running
+ * (tests and benchmarks call it between runs). */
+int glm_ops_select_isa(const char *name);
 
 /* glm_matmul computes a token's output row with the four-token kernel
  * when the token lies in a full group of GLM_MATMUL_GROUP tokens counted

@@ -30,6 +30,9 @@ static const glm_synth_shape shapes[] = {
     {"chatglm3-6b", "THUDM/chatglm3-6b config.json", 4096, 13696, 28, 32, 2, 65024, 8192, 64, 10000.0f, 0},
     {"glm4-9b", "THUDM/glm-4-9b-chat config.json (rope_ratio 500)", 4096, 13696, 40, 32, 2, 151552, 131072, 64,
      5000000.0f, 1},
+    /* not a released model: the ~90 M-parameter shape of perf_glm's random
+     * model and of the llama.cpp comparison (tests/perf/vs_llamacpp.py) */
+    {"bench-90m", "tests/perf/perf_glm.c's benchmark shape", 1024, 2560, 8, 16, 2, 4096, 2048, 32, 10000.0f, 0},
 };
 
 const glm_synth_shape *glm_synth_shapes(size_t *n)

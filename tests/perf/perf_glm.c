@@ -364,7 +364,7 @@ int main(int argc, char **argv)
     double cbw = perf_memcpy_bandwidth(128u << 20, 5), bw = read_bandwidth();
     printf("# model %s, %d repetitions, simd %s; memcpy %.2f GB/s (read+write), read %.2f GB/s;\n"
            "# bw bound = read bandwidth / weight bytes read per token\n", model, reps,
-           glm_ops_have_simd() ? "avx2" : "off", cbw / 1e9, bw / 1e9);
+           glm_ops_isa(), cbw / 1e9, bw / 1e9);
     printf("| precision | file MiB | params M | weights MiB | KV MiB | RSS MiB | load s | threads | test | t/s | t/CPU-s | of bw bound |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     char *list = tt_strdup(types);
