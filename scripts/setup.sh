@@ -9,7 +9,9 @@
 #               playwright-core (`npm ci` in tests/browser)
 #   --bench     also install the Python peers the benchmark programs run beside
 #               Tianti (pandas, SciPy, scikit-learn: FastChat's rating pipeline
-#               in tests/perf/ratings_peer.py)
+#               in tests/perf/ratings_peer.py) and llama.cpp's prebuilt CPU build
+#               (`npm ci` in tools/llamacpp: node-llama-cpp, for
+#               tests/perf/vs_llamacpp.py)
 #   --build DIR build folder (default build)
 #   --sanitize  configure the build with ASan + UBSan (TIANTI_SANITIZE)
 #   --tsan      configure the build with ThreadSanitizer (TIANTI_TSAN)
@@ -51,7 +53,11 @@ if [ "$want_test" = 1 ]; then
   # Node.js for the browser test: Debian's, unless a node and npm are already there
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 fi
-[ "$want_bench" = 1 ] && packages+=(python3-numpy python3-pandas python3-scipy python3-sklearn)
+if [ "$want_bench" = 1 ]; then
+  packages+=(python3-numpy python3-pandas python3-scipy python3-sklearn)
+  # llama.cpp for tests/perf/vs_llamacpp.py, through node-llama-cpp (npm)
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
+fi
 [ -n "$cc" ] && packages+=(clang libclang-rt-dev)
 
 missing=()
@@ -82,6 +88,12 @@ if [ "$want_test" = 1 ]; then
   t0=$SECONDS
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   echo "setup: npm ci done in $((SECONDS - t0)) s"
+fi
+
+# llama.cpp's prebuilt CPU build for the side-by-side benchmark (tools/llamacpp/package-lock.json)
+if [ "$want_bench" = 1 ] && [ ! -d tools/llamacpp/node_modules/node-llama-cpp ]; then
+  echo "setup: npm ci in tools/llamacpp (node-llama-cpp: llama.cpp for tests/perf/vs_llamacpp.py)"
+  (cd tools/llamacpp && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 [ "$do_build" = 1 ] || exit 0
