@@ -364,18 +364,10 @@ static void attention(void *v, int ith, int nth)
         int t = i / c->n_head, h = i % c->n_head, kvh = h / group;
         const float *q = m->s.qkv + (size_t)t * nqkv + (size_t)h * hd;
         int len = j->pos + t + 1;
-        for (int p = 0; p < len; p++) {
-            const float *k = kc + (size_t)p * kvd + (size_t)kvh * hd;
-            att[p] = glm_vec_dot(GLM_TYPE_F32, hd, k, q) * scale;
-        }
+        glm_attn_scores(att, q, kc + (size_t)kvh * hd, (size_t)kvd, hd, len, scale);
         glm_softmax(att, len);
         float *o = m->s.att_out + (size_t)t * c->n_embd + (size_t)h * hd;
-        memset(o, 0, (size_t)hd * sizeof(float));
-        for (int p = 0; p < len; p++) {
-            const float *vv = vc + (size_t)p * kvd + (size_t)kvh * hd;
-            float a = att[p];
-            for (int d = 0; d < hd; d++) o[d] += a * vv[d];
-        }
+        glm_attn_values(o, att, vc + (size_t)kvh * hd, (size_t)kvd, hd, len);
     }
 }
 

@@ -209,6 +209,27 @@ void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float fre
     }
 }
 
+/* ---- attention rows: reference ------------------------------------------------ */
+
+static void attn_scores_ref(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)
+{
+    for (int p = 0; p < len; p++) {
+        const float *kp = k + (size_t)p * stride;
+        float s = 0.0f;
+        for (int d = 0; d < hd; d++) s += kp[d] * q[d];
+        att[p] = s * scale;
+    }
+}
+
+static void attn_values_ref(float *o, const float *att, const float *v, size_t stride, int hd, int len)
+{
+    memset(o, 0, (size_t)hd * sizeof(float));
+    for (int p = 0; p < len; p++) {
+        const float *vp = v + (size_t)p * stride;
+        for (int d = 0; d < hd; d++) o[d] += att[p] * vp[d];
+    }
+}
+
 /* ---- dot products: reference ------------------------------------------------ */
 
 static float dot_f32_ref(int n, const void *w, const void *x)
@@ -505,6 +526,48 @@ SIMD static void dot4_f16_avx2(int n, const void *w, const void *const *x, float
         out[2] += av * _cvtsh_ss(b2[i]); out[3] += av * _cvtsh_ss(b3[i]);
     }
 }
+/* Attention over the cache, 8 lanes at a time (hd a multiple of 8): the
+ * scores of all positions, then the weighted sum of the values with the
+ * output kept in registers 32 elements at a time. */
+SIMD static void attn_scores_avx2(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)
+{
+    for (int p = 0; p < len; p++) {
+        const float *kp = k + (size_t)p * stride;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        int d = 0;
+        for (; d + 16 <= hd; d += 16) {
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(kp + d), _mm256_loadu_ps(q + d), s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(kp + d + 8), _mm256_loadu_ps(q + d + 8), s1);
+        }
+        for (; d < hd; d += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(kp + d), _mm256_loadu_ps(q + d), s0);
+        att[p] = hsum8(_mm256_add_ps(s0, s1)) * scale;
+    }
+}
+
+SIMD static void attn_values_avx2(float *o, const float *att, const float *v, size_t stride, int hd, int len)
+{
+    int d = 0;
+    for (; d + 32 <= hd; d += 32) {
+        __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps(), o3 = _mm256_setzero_ps();
+        for (int p = 0; p < len; p++) {
+            const float *vp = v + (size_t)p * stride + d;
+            __m256 a = _mm256_set1_ps(att[p]);
+            o0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp), o0);
+            o1 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp + 8), o1);
+            o2 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp + 16), o2);
+            o3 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp + 24), o3);
+        }
+        _mm256_storeu_ps(o + d, o0);
+        _mm256_storeu_ps(o + d + 8, o1);
+        _mm256_storeu_ps(o + d + 16, o2);
+        _mm256_storeu_ps(o + d + 24, o3);
+    }
+    for (; d < hd; d += 8) {
+        __m256 o0 = _mm256_setzero_ps();
+        for (int p = 0; p < len; p++) o0 = _mm256_fmadd_ps(_mm256_set1_ps(att[p]), _mm256_loadu_ps(v + (size_t)p * stride + d), o0);
+        _mm256_storeu_ps(o + d, o0);
+    }
+}
 #endif
 
 /* ---- the per-type table -------------------------------------------------------- */
@@ -546,6 +609,8 @@ static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
 static int force_ref, isa_best, isa_used;
 static void (*quantize_act_fast)(const float *x, void *y, int n);
 static void (*f16_act_fast)(const float *x, void *y, int n);
+static void (*attn_scores_fast)(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale);
+static void (*attn_values_fast)(float *o, const float *att, const float *v, size_t stride, int hd, int len);
 
 static void dot_fill(int isa)
 {
@@ -555,6 +620,8 @@ static void dot_fill(int isa)
     dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL};
     quantize_act_fast = NULL;
     f16_act_fast = NULL;
+    attn_scores_fast = NULL;
+    attn_values_fast = NULL;
 #ifdef GLM_X86
     if (isa >= ISA_AVX2) {
         dot_table[GLM_TYPE_F32].fast = dot_f32_avx2;
@@ -563,6 +630,8 @@ static void dot_fill(int isa)
         dot_table[GLM_TYPE_Q4_0].fast = dot_q4_0_avx2;
         quantize_act_fast = quantize_row_q8_0_avx2;
         f16_act_fast = fp32_to_fp16_row_f16c;
+        attn_scores_fast = attn_scores_avx2;
+        attn_values_fast = attn_values_avx2;
         dot_table[GLM_TYPE_F32].fast4 = dot4_f32_avx2;
         dot_table[GLM_TYPE_F16].fast4 = dot4_f16_avx2;
         dot_table[GLM_TYPE_Q8_0].fast4 = dot4_q8_0_avx2;
@@ -650,6 +719,20 @@ float glm_vec_dot(uint32_t wtype, int n, const void *w, const void *x)
 float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x)
 {
     return dot_get(wtype)->ref(n, w, x);
+}
+
+void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)
+{
+    pthread_once(&dot_once, dot_init);
+    if (attn_scores_fast && !force_ref && hd % 8 == 0) attn_scores_fast(att, q, k, stride, hd, len, scale);
+    else attn_scores_ref(att, q, k, stride, hd, len, scale);
+}
+
+void glm_attn_values(float *o, const float *att, const float *v, size_t stride, int hd, int len)
+{
+    pthread_once(&dot_once, dot_init);
+    if (attn_values_fast && !force_ref && hd % 8 == 0) attn_values_fast(o, att, v, stride, hd, len);
+    else attn_values_ref(o, att, v, stride, hd, len);
 }
 
 /* ---- matmul ---------------------------------------------------------------- */

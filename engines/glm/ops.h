@@ -43,6 +43,12 @@ void glm_swiglu(float *out, const float *gate, const float *up, int n);
  * n_heads heads of head_dim values at position pos. */
 void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float freq_base);
 
+/* One attention head over the cache: att[p] = scale * dot(k row p, q) for
+ * p < len (rows stride floats apart), and o = sum over p of att[p] * v row p.
+ * Fast versions where hd is a multiple of 8, the portable ones otherwise. */
+void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale);
+void glm_attn_values(float *o, const float *att, const float *v, size_t stride, int hd, int len);
+
 /* ---- dot products and matmul ------------------------------------------------ */
 /* The type activations are converted to for a weight type (F32, F16, Q8_0). */
 uint32_t glm_vec_dot_type(uint32_t wtype);

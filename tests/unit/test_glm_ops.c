@@ -125,6 +125,49 @@ static void test_glm_convert_activations_matches_ref(void **state)
     assert_memory_equal(a, b, sizeof a);
 }
 
+/* The attention row kernels against the plain loops, at every kernel set,
+ * head sizes of 64 and 128 (the fast path) and 40 (the portable one). */
+static void test_glm_attention_rows_match_loops(void **state)
+{
+    (void)state;
+    tt_rng r;
+    tt_rng_seed(&r, 11);
+    const char *best = glm_ops_isa();
+    int hds[3] = {64, 128, 40}, lens[3] = {1, 7, 300};
+    size_t stride = 2 * 128 + 8;   /* rows of a KV cache with two heads, plus padding */
+    float *k = tt_malloc(300 * stride * 4), *v = tt_malloc(300 * stride * 4), q[128], att[300], o[128];
+    fill(&r, k, (int)(300 * stride), 1);
+    fill(&r, v, (int)(300 * stride), 1);
+    fill(&r, q, 128, 1);
+    for (int isa = 0; isa < 3; isa++) {
+        if (glm_ops_select_isa(isas[isa]) != 0) continue;
+        for (int h = 0; h < 3; h++)
+            for (int l = 0; l < 3; l++) {
+                int hd = hds[h], len = lens[l];
+                const float *kh = k + 128, *vh = v + 128;   /* the second head */
+                glm_attn_scores(att, q, kh, stride, hd, len, 0.125f);
+                for (int p = 0; p < len; p++) {
+                    double s = 0, mag = 0;
+                    for (int d = 0; d < hd; d++) {
+                        s += (double)kh[p * stride + d] * q[d];
+                        mag += fabs((double)kh[p * stride + d] * q[d]);
+                    }
+                    assert_true(fabs(att[p] - 0.125 * s) <= 1e-6 * mag + 1e-7);
+                }
+                glm_softmax(att, len);
+                glm_attn_values(o, att, vh, stride, hd, len);
+                for (int d = 0; d < hd; d++) {
+                    double s = 0;
+                    for (int p = 0; p < len; p++) s += (double)att[p] * vh[p * stride + d];
+                    assert_true(fabs(o[d] - s) <= 1e-5);
+                }
+            }
+    }
+    glm_ops_select_isa(best);
+    free(k);
+    free(v);
+}
+
 static void test_glm_matmul_threads_match_ref(void **state)
 {
     (void)state;
@@ -255,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_glm_vec_dot_fast_matches_ref),
         cmocka_unit_test(test_glm_convert_activations_matches_ref),
         cmocka_unit_test(test_glm_matmul_threads_match_ref),
+        cmocka_unit_test(test_glm_attention_rows_match_loops),
         cmocka_unit_test(test_glm_row_kernels),
         cmocka_unit_test(test_glm_pool_runs_each_thread_once),
         cmocka_unit_test(test_glm_sampler),
