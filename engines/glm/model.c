@@ -196,7 +196,7 @@ static int get_qkv(glm_model *m, int l, glm_layer *L, char *err)
     memcpy(dst, w[0].data, rs * (size_t)rows[0]);
     memcpy(dst + rs * (size_t)rows[0], w[1].data, rs * (size_t)rows[1]);
     memcpy(dst + rs * (size_t)(rows[0] + rows[1]), w[2].data, rs * (size_t)rows[2]);
-    L->attn_qkv = (glm_weight){dst, type, c->n_embd, nq};
+    L->attn_qkv = (glm_weight){dst, type, c->n_embd, nq, 0};
     if (b[0] || b[1] || b[2]) {
         float *bb = own(m, (size_t)nq * sizeof(float));
         int off = 0;
@@ -239,6 +239,62 @@ static int load_weights(glm_model *m, char *err)
     }
     if ((rc = get_vector(m, "output_norm.weight", c->n_embd, &w->output_norm, 1, err))) return rc;
     return get_matrix(m, "output.weight", c->n_embd, c->n_vocab, &w->output, NULL, err);
+}
+
+/* ---- loading: packing for the kernels ------------------------------------------- */
+
+static int owned_by(const glm_model *m, const void *p)
+{
+    for (int i = 0; i < m->n_owned; i++)
+        if (m->owned[i] == p) return 1;
+    return 0;
+}
+
+typedef struct pack_job {
+    uint32_t type;
+    const uint8_t *src;
+    uint8_t *dst;
+    int n_in, n_out;
+} pack_job;
+
+static void pack_part(void *v, int ith, int nth)
+{
+    pack_job *j = v;
+    int groups = j->n_out / GLM_PACK_ROWS, per = (groups + nth - 1) / nth;
+    int r0 = ith * per * GLM_PACK_ROWS, r1 = ith == nth - 1 ? j->n_out : (ith + 1) * per * GLM_PACK_ROWS;
+    if (r0 >= j->n_out || r1 <= r0) return;
+    if (r1 > j->n_out) r1 = j->n_out;
+    size_t off = glm_row_size(j->type, j->n_in) * (size_t)r0;
+    glm_pack_rows(j->type, j->src + off, j->dst + off, j->n_in, r1 - r0);
+}
+
+/* Repacks a matrix the products read (not the embedding table, read by row)
+ * when the kernels in use want it (ops.h): in place when the model owns the
+ * bytes (converted at load), else into a copy whose file pages are then
+ * dropped, so the resident size stays the weights' size. */
+static void pack_weight(glm_model *m, glm_weight *w)
+{
+    if (!glm_pack_wanted(w->type, w->n_in, w->n_out)) return;
+    size_t bytes = glm_row_size(w->type, w->n_in) * (size_t)w->n_out;
+    int in_place = owned_by(m, w->data);
+    uint8_t *dst = in_place ? (uint8_t *)w->data : own(m, bytes);
+    pack_job j = {w->type, w->data, dst, w->n_in, w->n_out};
+    glm_pool_run(m->pool, pack_part, &j);
+    if (!in_place) gguf_release(m->file, w->data, bytes);
+    w->data = dst;
+    w->packed = 1;
+}
+
+static void pack_weights(glm_model *m)
+{
+    for (int l = 0; l < m->cfg.n_layer; l++) {
+        glm_layer *L = &m->w.layers[l];
+        pack_weight(m, &L->attn_qkv);
+        pack_weight(m, &L->attn_output);
+        pack_weight(m, &L->ffn_up);
+        pack_weight(m, &L->ffn_down);
+    }
+    pack_weight(m, &m->w.output);
 }
 
 /* ---- loading: run state ------------------------------------------------------ */
@@ -311,6 +367,7 @@ int glm_model_from_gguf(gguf_file *f, const glm_load_params *lp, glm_model **out
     m->pool = glm_pool_new(lp ? lp->n_threads : 0);
     rc = load_weights(m, err);
     if (rc) { glm_model_free(m); return rc; }
+    pack_weights(m);
     m->n_ctx = lp && lp->n_ctx > 0 ? lp->n_ctx : (m->cfg.n_ctx_train < 4096 ? m->cfg.n_ctx_train : 4096);
     m->n_batch = lp && lp->n_batch > 0 ? lp->n_batch : 512;
     if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
@@ -373,7 +430,8 @@ static void attention(void *v, int ith, int nth)
 
 static void matmul(glm_model *m, float *y, const float *x, int n, const glm_weight *w)
 {
-    glm_matmul(m->pool, y, x, n, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
+    if (w->packed) glm_matmul_packed(m->pool, y, x, n, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
+    else glm_matmul(m->pool, y, x, n, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
 }
 
 int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, const float **logits, char *err)

@@ -45,6 +45,7 @@ typedef struct glm_weight {
     const void *data;
     uint32_t type;
     int n_in, n_out;
+    int packed;                 /* rows repacked for the kernels in use (ops.h, glm_pack_rows) */
 } glm_weight;
 
 typedef struct glm_layer {

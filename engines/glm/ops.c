@@ -574,11 +574,13 @@ SIMD static void attn_values_avx2(float *o, const float *att, const float *v, si
 
 typedef float (*dot_fn)(int n, const void *w, const void *x);
 typedef void (*dot4_fn)(int n, const void *w, const void *const *x, float *out);
+typedef void (*tile_fn)(int n, const void *const *w, const void *const *x, float *out);
 
 typedef struct dot_traits {
     uint32_t vec_dot_type;
     dot_fn ref, fast;
     dot4_fn fast4;     /* NULL: four calls of fast */
+    tile_fn tile;      /* 4 rows x 4 tokens; NULL: fast4 row by row */
 } dot_traits;
 
 #ifdef GLM_X86
@@ -614,10 +616,10 @@ static void (*attn_values_fast)(float *o, const float *att, const float *v, size
 
 static void dot_fill(int isa)
 {
-    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref, NULL};
-    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref, NULL};
-    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref, NULL};
-    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL};
+    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref, NULL, NULL};
+    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref, NULL, NULL};
+    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref, NULL, NULL};
+    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL, NULL};
     quantize_act_fast = NULL;
     f16_act_fast = NULL;
     attn_scores_fast = NULL;
@@ -644,6 +646,8 @@ static void dot_fill(int isa)
         dot_table[GLM_TYPE_Q4_0].fast = glm_dot_q4_0_avx512;
         dot_table[GLM_TYPE_Q8_0].fast4 = glm_dot4_q8_0_avx512;
         dot_table[GLM_TYPE_Q4_0].fast4 = glm_dot4_q4_0_avx512;
+        dot_table[GLM_TYPE_F32].tile = glm_tile4x4_f32_avx512;
+        dot_table[GLM_TYPE_F16].tile = glm_tile4x4_f16_avx512;
     }
 #else
     (void)isa;
@@ -739,7 +743,10 @@ void glm_attn_values(float *o, const float *att, const float *v, size_t stride, 
 
 size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok)
 {
-    return glm_row_size(glm_vec_dot_type(wtype), n_in) * (size_t)n_tok;
+    size_t rows = glm_row_size(glm_vec_dot_type(wtype), n_in) * (size_t)n_tok;
+    /* packed weights also take each activation block's scale and sum */
+    size_t extra = glm_vec_dot_type(wtype) == GLM_TYPE_Q8_0 ? (size_t)n_tok * (size_t)(n_in / GLM_QK) * 8 : 0;
+    return rows + extra;
 }
 
 typedef struct matmul_job {
@@ -752,6 +759,8 @@ typedef struct matmul_job {
     uint8_t *xq;
     dot_fn dot;
     dot4_fn dot4;
+    tile_fn tile;
+    int row_begin;   /* rows before this are done elsewhere (packed groups) */
 } matmul_job;
 
 static void convert_job(void *v, int ith, int nth)
@@ -761,16 +770,43 @@ static void convert_job(void *v, int ith, int nth)
         glm_convert_activations(j->wtype, j->x + (size_t)t * j->n_in, j->xq + (size_t)t * j->x_row, j->n_in);
 }
 
-#define ROW_TILE 16
+#define ROW_TILE 16   /* a multiple of four: the 4 x 4 tile starts at multiples of four rows */
 #define TOK_TILE 64
 _Static_assert(TOK_TILE % GLM_MATMUL_GROUP == 0 && GLM_MATMUL_GROUP == 4,
                "groups of four tokens (dot4) start at multiples of GLM_MATMUL_GROUP from the batch start");
 
+/* Four rows (4r .. 4r+3, all below n_out) against the full groups of four
+ * tokens in t0..t1; the tokens after the last full group are left to the
+ * row-by-row loop. Returns the first token not done. */
+static int tile_rows(const matmul_job *j, int r, int t0, int t1)
+{
+    const void *ws[4];
+    for (int i = 0; i < 4; i++) ws[i] = j->w + (size_t)(r + i) * j->w_row;
+    int t = t0;
+    for (; t + 4 <= t1; t += 4) {
+        const void *xs[4];
+        float out[16];
+        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + i) * j->x_row;
+        j->tile(j->n_in, ws, xs, out);
+        for (int ri = 0; ri < 4; ri++)
+            for (int ti = 0; ti < 4; ti++) j->y[(size_t)(t + ti) * j->n_out + r + ri] = out[ri * 4 + ti];
+    }
+    return t;
+}
+
 static void matmul_rows_job(void *v, int ith, int nth)
 {
     matmul_job *j = v;
-    int per = (j->n_out + nth - 1) / nth;
-    int r0 = ith * per, r1 = r0 + per < j->n_out ? r0 + per : j->n_out;
+    /* Shares start at multiples of four rows, so that which kernel computes a
+     * row (the 4 x 4 tile for rows in a full group of four, else the
+     * one-row kernels) depends on the row alone, not on the thread count or
+     * on whether this product was too small to share: a token's numbers
+     * stay the same whatever batch it comes in (prefix reuse). */
+    int rows = j->n_out - j->row_begin;
+    int per = ((rows + nth - 1) / nth + 3) / 4 * 4;
+    int r0 = j->row_begin + (ith * per < rows ? ith * per : rows);
+    int r1 = r0 + per < j->n_out ? r0 + per : j->n_out;
+    int full = j->n_out / 4 * 4;   /* rows below this are in full groups of four */
     for (int t0 = 0; t0 < j->n_tok; t0 += TOK_TILE) {
         int t1 = t0 + TOK_TILE < j->n_tok ? t0 + TOK_TILE : j->n_tok;
         for (int rt = r0; rt < r1; rt += ROW_TILE) {
@@ -778,6 +814,16 @@ static void matmul_rows_job(void *v, int ith, int nth)
             for (int r = rt; r < rte; r++) {
                 const uint8_t *wr = j->w + (size_t)r * j->w_row;
                 int t = t0;
+                if (j->tile && r < full) {
+                    /* r is a multiple of four here: r0 and ROW_TILE are */
+                    int done = tile_rows(j, r, t0, t1);
+                    for (int ri = 0; ri < 4; ri++)
+                        for (int tt = done; tt < t1; tt++)
+                            j->y[(size_t)tt * j->n_out + r + ri] =
+                                j->dot(j->n_in, j->w + (size_t)(r + ri) * j->w_row, j->xq + (size_t)tt * j->x_row);
+                    r += 3;
+                    continue;
+                }
                 if (j->dot4) {
                     for (; t + 4 <= t1; t += 4) {
                         const void *xs[4];
@@ -800,11 +846,170 @@ void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w,
     const dot_traits *t = dot_get(wtype);
     matmul_job j = {y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in),
                     glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast,
-                    force_ref ? NULL : t->fast4};
+                    force_ref ? NULL : t->fast4, force_ref || n_tok < 4 ? NULL : t->tile, 0};
     /* small products are not worth waking the pool */
     int small = (double)n_in * n_out * n_tok < 65536.0;
     if (n_tok == 1 || small) convert_job(&j, 0, 1);
     else glm_pool_run(p, convert_job, &j);
     if (small) matmul_rows_job(&j, 0, 1);
     else glm_pool_run(p, matmul_rows_job, &j);
+}
+
+/* ---- packed q4_0 / q8_0 ------------------------------------------------------ *
+ * Layout of a group of GLM_PACK_ROWS (16) rows, block by block (each block
+ * takes exactly the bytes of the sixteen rows' blocks, so a packed matrix has
+ * the file's size and rows after the last full group stay as they were):
+ *   16 fp16 scales (32 bytes), then for e = 0..3 (q4_0) or 0..7 (q8_0) the
+ *   four quant bytes qs[4e..4e+3] of row 0, row 1, ... row 15 (64 bytes);
+ *   q8_0 quants are stored + 128 (as unsigned bytes). */
+
+static size_t packed_block_bytes(uint32_t wtype) { return wtype == GLM_TYPE_Q4_0 ? 32 + 4 * 64 : 32 + 8 * 64; }
+
+int glm_pack_wanted(uint32_t wtype, int n_in, int n_out)
+{
+    pthread_once(&dot_once, dot_init);
+    const char *env = getenv("TIANTI_GLM_REPACK");
+    if (env && strcmp(env, "0") == 0) return 0;
+    return isa_used == ISA_AVX512 && (wtype == GLM_TYPE_Q4_0 || wtype == GLM_TYPE_Q8_0) && n_in % GLM_QK == 0 &&
+           n_out >= GLM_PACK_ROWS;
+}
+
+void glm_pack_rows(uint32_t wtype, const void *src, void *dst, int n_in, int n_out)
+{
+    size_t rs = glm_row_size(wtype, n_in), bb = packed_block_bytes(wtype);
+    int nb = n_in / GLM_QK, full = n_out / GLM_PACK_ROWS * GLM_PACK_ROWS;
+    uint8_t *tmp = tt_malloc(rs * GLM_PACK_ROWS);
+    for (int r0 = 0; r0 < full; r0 += GLM_PACK_ROWS) {
+        memcpy(tmp, (const uint8_t *)src + (size_t)r0 * rs, rs * GLM_PACK_ROWS);   /* dst may be src */
+        uint8_t *g = (uint8_t *)dst + (size_t)r0 * rs;
+        for (int k = 0; k < nb; k++) {
+            uint8_t *b = g + (size_t)k * bb;
+            for (int r = 0; r < GLM_PACK_ROWS; r++) {
+                const uint8_t *row = tmp + (size_t)r * rs;
+                if (wtype == GLM_TYPE_Q4_0) {
+                    const glm_block_q4_0 *blk = (const glm_block_q4_0 *)row + k;
+                    memcpy(b + 2 * r, &blk->d, 2);
+                    for (int e = 0; e < 4; e++) memcpy(b + 32 + 64 * e + 4 * r, blk->qs + 4 * e, 4);
+                } else {
+                    const glm_block_q8_0 *blk = (const glm_block_q8_0 *)row + k;
+                    memcpy(b + 2 * r, &blk->d, 2);
+                    for (int e = 0; e < 8; e++)
+                        for (int i = 0; i < 4; i++) b[32 + 64 * e + 4 * r + i] = (uint8_t)((uint8_t)blk->qs[4 * e + i] ^ 0x80);
+                }
+            }
+        }
+    }
+    free(tmp);
+    if (dst != src)
+        memcpy((uint8_t *)dst + (size_t)full * rs, (const uint8_t *)src + (size_t)full * rs, (size_t)(n_out - full) * rs);
+}
+
+/* The portable kernel for packed rows: the specification of the fast one,
+ * and what runs when a lower kernel set is selected after packing. */
+static void packed_ref(uint32_t wtype, int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x,
+                       const float *const *xd, const int32_t *const *xs, float *const *y)
+{
+    const uint8_t *g = group;
+    size_t bb = packed_block_bytes(wtype);
+    (void)xs;
+    for (int t = 0; t < n_tok; t++)
+        for (int r = 0; r < GLM_PACK_ROWS; r++) {
+            float s = 0.0f;
+            for (int k = 0; k < nb; k++) {
+                const uint8_t *b = g + (size_t)k * bb;
+                uint16_t d;
+                memcpy(&d, b + 2 * r, 2);
+                int sumi = 0;
+                for (int j = 0; j < GLM_QK; j++) {
+                    int e = (j % 16) / 4, i = j % 4, q;
+                    if (wtype == GLM_TYPE_Q4_0) {
+                        uint8_t byte = b[32 + 64 * e + 4 * r + i];
+                        q = (j < 16 ? byte & 0x0f : byte >> 4) - 8;
+                    } else {
+                        e = j / 4;
+                        q = (int)b[32 + 64 * e + 4 * r + i] - 128;
+                    }
+                    sumi += q * x[t][k].qs[j];
+                }
+                s += (float)sumi * (glm_fp16_to_fp32(d) * xd[t][k]);
+            }
+            y[t][r] = s;
+        }
+}
+
+typedef struct packed_job {
+    matmul_job mm;     /* the activations and the rows after the last group */
+    const float *xd;   /* [n_tok][nb] activation block scales */
+    const int32_t *xs; /* [n_tok][nb] activation block sums */
+    int nb, groups;
+    int fast;
+} packed_job;
+
+static void packed_convert_job(void *v, int ith, int nth)
+{
+    packed_job *pj = v;
+    matmul_job *j = &pj->mm;
+    for (int t = ith; t < j->n_tok; t += nth) {
+        glm_block_q8_0 *xb = (glm_block_q8_0 *)(j->xq + (size_t)t * j->x_row);
+        glm_convert_activations(j->wtype, j->x + (size_t)t * j->n_in, xb, j->n_in);
+        float *xd = (float *)pj->xd + (size_t)t * pj->nb;
+        int32_t *xs = (int32_t *)pj->xs + (size_t)t * pj->nb;
+        for (int k = 0; k < pj->nb; k++) {
+            int sum = 0;
+            for (int i = 0; i < GLM_QK; i++) sum += xb[k].qs[i];
+            xd[k] = glm_fp16_to_fp32(xb[k].d);
+            xs[k] = sum;
+        }
+    }
+}
+
+static void packed_rows_job(void *v, int ith, int nth)
+{
+    packed_job *pj = v;
+    matmul_job *j = &pj->mm;
+    int per = (pj->groups + nth - 1) / nth;
+    int g0 = ith * per, g1 = g0 + per < pj->groups ? g0 + per : pj->groups;
+    size_t group_bytes = j->w_row * GLM_PACK_ROWS;
+    for (int gi = g0; gi < g1; gi++) {
+        const uint8_t *g = j->w + (size_t)gi * group_bytes;
+        for (int t0 = 0; t0 < j->n_tok; t0 += 4) {
+            int n = j->n_tok - t0 < 4 ? j->n_tok - t0 : 4;
+            const glm_block_q8_0 *x[4];
+            const float *xd[4];
+            const int32_t *xs[4];
+            float *y[4];
+            for (int t = 0; t < n; t++) {
+                x[t] = (const glm_block_q8_0 *)(j->xq + (size_t)(t0 + t) * j->x_row);
+                xd[t] = pj->xd + (size_t)(t0 + t) * pj->nb;
+                xs[t] = pj->xs + (size_t)(t0 + t) * pj->nb;
+                y[t] = j->y + (size_t)(t0 + t) * j->n_out + (size_t)gi * GLM_PACK_ROWS;
+            }
+#ifdef GLM_X86
+            if (pj->fast) {
+                if (j->wtype == GLM_TYPE_Q4_0) glm_packed_q4_0_avx512(pj->nb, g, n, x, xd, xs, y);
+                else glm_packed_q8_0_avx512(pj->nb, g, n, x, xd, xs, y);
+                continue;
+            }
+#endif
+            packed_ref(j->wtype, pj->nb, g, n, x, xd, xs, y);
+        }
+    }
+    /* the rows after the last group, in the file's layout: the last thread */
+    if (ith == nth - 1 && pj->groups * GLM_PACK_ROWS < j->n_out) matmul_rows_job(j, 0, 1);
+}
+
+void glm_matmul_packed(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
+                       int n_in, int n_out, void *scratch)
+{
+    const dot_traits *t = dot_get(wtype);
+    int nb = n_in / GLM_QK, groups = n_out / GLM_PACK_ROWS;
+    size_t x_row = glm_row_size(t->vec_dot_type, n_in);
+    uint8_t *extra = (uint8_t *)scratch + x_row * (size_t)n_tok;
+    packed_job pj = {{y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in), x_row, scratch,
+                      force_ref ? t->ref : t->fast, force_ref ? NULL : t->fast4, NULL, groups * GLM_PACK_ROWS},
+                     (const float *)extra, (const int32_t *)(extra + (size_t)n_tok * nb * 4), nb, groups,
+                     !force_ref && isa_used == ISA_AVX512};
+    if (n_tok == 1) packed_convert_job(&pj, 0, 1);
+    else glm_pool_run(p, packed_convert_job, &pj);
+    glm_pool_run(p, packed_rows_job, &pj);
 }

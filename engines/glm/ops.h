@@ -78,11 +78,26 @@ int glm_ops_select_isa(const char *name);
  * at multiples of GLM_MATMUL_GROUP positions. */
 #define GLM_MATMUL_GROUP 4
 
+/* Packed weights. On CPUs with AVX-512 VNNI, q4_0 and q8_0 matrices are
+ * repacked at load so that sixteen rows share each vector (one row per
+ * lane; the layout is described in ops.c); the packed matrix has the same
+ * size, and rows after the last full group of GLM_PACK_ROWS keep the file's
+ * layout. glm_pack_wanted says whether a matrix should be packed with the
+ * kernels in use (TIANTI_GLM_REPACK=0 turns packing off); glm_pack_rows
+ * packs n_out rows from src into dst (dst may be src); glm_matmul_packed is
+ * glm_matmul for such a matrix. A token's outputs from packed rows do not
+ * depend on the other tokens of its batch. */
+#define GLM_PACK_ROWS 16
+int glm_pack_wanted(uint32_t wtype, int n_in, int n_out);
+void glm_pack_rows(uint32_t wtype, const void *src, void *dst, int n_in, int n_out);
+
 /* Bytes of scratch glm_matmul needs for n_tok activation rows of n_in. */
 size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok);
 /* y[t*n_out + r] = dot(W row r, x row t) for t < n_tok, r < n_out.
  * W has n_out rows of n_in elements of wtype; scratch as above. */
 void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
                 int n_in, int n_out, void *scratch);
+void glm_matmul_packed(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
+                       int n_in, int n_out, void *scratch);
 
 #endif

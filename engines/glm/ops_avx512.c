@@ -20,6 +20,7 @@
 #include "engines/glm/quant.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
@@ -236,6 +237,101 @@ void glm_dot4_q8_0_avx512(int n, const void *w, const void *const *x, float *out
     dot_q8_0_4(n, w, xs, out);
 }
 
+/* ---- f32 / f16: a 4 x 4 register tile ---------------------------------------- *
+ * Four weight rows against four activation rows, sixteen accumulators: each
+ * weight vector loaded once serves four tokens and each activation vector
+ * four rows, so the loop is bound by FMAs rather than by loads (the
+ * one-row four-token kernel does five loads per four FMAs). */
+
+#define DEFINE_TILE(NAME, T, LOAD)                                                                 \
+    V512 void NAME(int n, const void *const *w, const void *const *x, float *out)                 \
+    {                                                                                              \
+        const T *a[4] = {w[0], w[1], w[2], w[3]}, *b[4] = {x[0], x[1], x[2], x[3]};               \
+        __m512 c[16];                                                                              \
+        UNROLL for (int i = 0; i < 16; i++) c[i] = _mm512_setzero_ps();                            \
+        int e = 0;                                                                                 \
+        for (; e + 16 <= n; e += 16) {                                                             \
+            __m512 va[4], vb[4];                                                                   \
+            UNROLL for (int r = 0; r < 4; r++) va[r] = LOAD(a[r] + e);                             \
+            UNROLL for (int t = 0; t < 4; t++) vb[t] = LOAD(b[t] + e);                             \
+            UNROLL for (int r = 0; r < 4; r++)                                                     \
+                UNROLL for (int t = 0; t < 4; t++) c[r * 4 + t] = _mm512_fmadd_ps(va[r], vb[t], c[r * 4 + t]); \
+        }                                                                                          \
+        UNROLL for (int i = 0; i < 16; i++) out[i] = _mm512_reduce_add_ps(c[i]);                   \
+        for (; e < n; e++)                                                                         \
+            for (int r = 0; r < 4; r++)                                                            \
+                for (int t = 0; t < 4; t++) out[r * 4 + t] += TO_F32(a[r][e]) * TO_F32(b[t][e]);   \
+    }
+
+#define TO_F32(v) (v)
+#define LOAD_F32(p) _mm512_loadu_ps(p)
+DEFINE_TILE(glm_tile4x4_f32_avx512, float, LOAD_F32)
+#undef TO_F32
+#define TO_F32(v) _cvtsh_ss(v)
+#define LOAD_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+DEFINE_TILE(glm_tile4x4_f16_avx512, uint16_t, LOAD_F16)
+#undef TO_F32
+
+/* ---- packed q4_0 / q8_0: sixteen rows in the lanes --------------------------- *
+ * The layout (ops.h, glm_pack_rows) puts, for each block, the sixteen rows'
+ * scales together and then each group of four elements of all sixteen
+ * rows in one 64-byte vector, so that one VPDPBUSD with the four matching
+ * activation bytes broadcast adds a group to all sixteen rows at once and a
+ * row's block sum ends in its own lane: no horizontal sums, and the block
+ * scales of the sixteen rows are one vector. Weights are unsigned in the
+ * dot (q4_0: the nibble 0..15, q8_0: the byte + 128) and the offset is taken
+ * off with the activation block's sum (xs). Each token is computed alone and
+ * in the same order, however many come in one call (1..4), so a token's
+ * numbers do not depend on its batch. */
+
+#define DEFINE_PACKED(NAME, BLOCK_BYTES, UNPACK, OFFSET)                                                     \
+    V512 void NAME(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd, \
+                   const int32_t *const *xs, float *const *y)                                                \
+    {                                                                                                        \
+        const uint8_t *g = group;                                                                            \
+        __m512 acc[4];                                                                                       \
+        UNROLL for (int t = 0; t < 4; t++) acc[t] = _mm512_setzero_ps();                                     \
+        for (int k = 0; k < nb; k++) {                                                                       \
+            const uint8_t *b = g + (size_t)k * (BLOCK_BYTES);                                                \
+            for (int o = 0; o < (BLOCK_BYTES); o += 64) prefetch_weights(b + o);                             \
+            __m512 da = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b));                             \
+            __m512i w[8];                                                                                    \
+            UNPACK(b + 32, w);                                                                               \
+            for (int t = 0; t < n_tok; t++) {                                                                \
+                const int8_t *q = x[t][k].qs;                                                                \
+                __m512i s = _mm512_setzero_si512();                                                          \
+                UNROLL for (int e = 0; e < 8; e++) {                                                         \
+                    int32_t four;                                                                            \
+                    memcpy(&four, q + 4 * e, 4);                                                             \
+                    s = _mm512_dpbusd_epi32(s, w[e], _mm512_set1_epi32(four));                               \
+                }                                                                                            \
+                s = _mm512_sub_epi32(s, _mm512_set1_epi32((OFFSET) * xs[t][k]));                             \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(da, _mm512_set1_ps(xd[t][k])), acc[t]); \
+            }                                                                                                \
+        }                                                                                                    \
+        for (int t = 0; t < n_tok; t++) _mm512_storeu_ps(y[t], acc[t]);                                      \
+    }
+
+/* q4_0: four 64-byte vectors; low nibbles are elements 4e..4e+3, high
+ * nibbles elements 16+4e..16+4e+3 (q4_0's own pairing). */
+V512 static inline void unpack_packed_q4(const uint8_t *p, __m512i *w)
+{
+    const __m512i low = _mm512_set1_epi8(0x0f);
+    UNROLL for (int e = 0; e < 4; e++) {
+        __m512i v = _mm512_loadu_si512((const void *)(p + 64 * e));
+        w[e] = _mm512_and_si512(v, low);
+        w[e + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+    }
+}
+
+V512 static inline void unpack_packed_q8(const uint8_t *p, __m512i *w)
+{
+    UNROLL for (int e = 0; e < 8; e++) w[e] = _mm512_loadu_si512((const void *)(p + 64 * e));
+}
+
+DEFINE_PACKED(glm_packed_q4_0_avx512, 32 + 4 * 64, unpack_packed_q4, 8)
+DEFINE_PACKED(glm_packed_q8_0_avx512, 32 + 8 * 64, unpack_packed_q8, 128)
+
 #else /* not x86-64: never selected */
 
 int glm_cpu_has_avx512vnni(void) { return 0; }
@@ -245,5 +341,11 @@ float glm_dot_q8_0_avx512(int n, const void *w, const void *x) { (void)n; (void)
 float glm_dot_q4_0_avx512(int n, const void *w, const void *x) { (void)n; (void)w; (void)x; return 0; }
 void glm_dot4_q8_0_avx512(int n, const void *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
 void glm_dot4_q4_0_avx512(int n, const void *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
+void glm_tile4x4_f32_avx512(int n, const void *const *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
+void glm_packed_q4_0_avx512(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd,
+                            const int32_t *const *xs, float *const *y) { (void)nb; (void)group; (void)n_tok; (void)x; (void)xd; (void)xs; (void)y; }
+void glm_packed_q8_0_avx512(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd,
+                            const int32_t *const *xs, float *const *y) { (void)nb; (void)group; (void)n_tok; (void)x; (void)xd; (void)xs; (void)y; }
+void glm_tile4x4_f16_avx512(int n, const void *const *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
 
 #endif

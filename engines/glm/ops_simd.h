@@ -9,6 +9,8 @@
 #ifndef TIANTI_GLM_OPS_SIMD_H
 #define TIANTI_GLM_OPS_SIMD_H
 
+#include <stdint.h>
+
 /* 1 when the CPU and the OS (XSAVE state) support AVX-512 F/BW/VL/DQ and
  * VNNI; always 0 off x86-64. */
 int glm_cpu_has_avx512vnni(void);
@@ -21,6 +23,20 @@ float glm_dot_q4_0_avx512(int n, const void *w, const void *x);
 /* One weight row against four activation rows (prompt processing). */
 void glm_dot4_q8_0_avx512(int n, const void *w, const void *const *x, float *out);
 void glm_dot4_q4_0_avx512(int n, const void *w, const void *const *x, float *out);
+
+/* Four weight rows against four activation rows: out[r * 4 + t]. */
+void glm_tile4x4_f32_avx512(int n, const void *const *w, const void *const *x, float *out);
+void glm_tile4x4_f16_avx512(int n, const void *const *w, const void *const *x, float *out);
+
+/* Sixteen packed rows (ops.h: glm_pack_rows) of nb blocks against n_tok
+ * (1..4) activation rows: x[t] the q8_0 blocks, xd[t] their scales as
+ * floats, xs[t] the sums of their quants; y[t] receives the sixteen
+ * outputs. */
+struct glm_block_q8_0;
+void glm_packed_q4_0_avx512(int nb, const void *group, int n_tok, const struct glm_block_q8_0 *const *x,
+                            const float *const *xd, const int32_t *const *xs, float *const *y);
+void glm_packed_q8_0_avx512(int nb, const void *group, int n_tok, const struct glm_block_q8_0 *const *x,
+                            const float *const *xd, const int32_t *const *xs, float *const *y);
 
 /* Bytes ahead of the current weight block that the kernels prefetch:
  * generation streams every weight once per token, and without a software

@@ -125,6 +125,55 @@ static void test_glm_convert_activations_matches_ref(void **state)
     assert_memory_equal(a, b, sizeof a);
 }
 
+/* Packed q4_0 / q8_0 rows: glm_matmul_packed against the reference dot of
+ * each row in the file's layout, at every kernel set (below AVX-512 the
+ * packed rows run through the portable packed kernel), with rows after the
+ * last group of sixteen; and a token's outputs are the same bits alone as
+ * in a batch. */
+static void test_glm_matmul_packed_matches_ref(void **state)
+{
+    (void)state;
+    tt_rng r;
+    tt_rng_seed(&r, 13);
+    glm_pool *pool = glm_pool_new(2);
+    const char *best = glm_ops_isa();
+    int n_in = 288, n_out = 3 * GLM_PACK_ROWS + 5, nt = 7;
+    uint32_t qtypes[2] = {GLM_TYPE_Q4_0, GLM_TYPE_Q8_0};
+    for (int isa = 0; isa < 3; isa++)
+        for (int q = 0; q < 2; q++) {
+            if (glm_ops_select_isa(isas[isa]) != 0) continue;
+            uint32_t type = qtypes[q];
+            float *w = tt_malloc((size_t)n_in * n_out * 4), *x = tt_malloc((size_t)nt * n_in * 4);
+            fill(&r, w, n_in * n_out, 1);
+            fill(&r, x, nt * n_in, 2);
+            size_t rs = glm_row_size(type, n_in);
+            uint8_t *wq = tt_malloc(rs * n_out), *wp = tt_malloc(rs * n_out);
+            for (int o = 0; o < n_out; o++) glm_type_get(type)->from_float_ref(w + (size_t)o * n_in, wq + o * rs, n_in);
+            if (type == GLM_TYPE_Q8_0) ((glm_block_q8_0 *)wq)[2].qs[5] = -128;   /* a file may hold it */
+            glm_pack_rows(type, wq, wp, n_in, n_out);
+            memcpy(w, wq, rs * n_out);                                              /* and in place */
+            glm_pack_rows(type, w, w, n_in, n_out);
+            assert_memory_equal(w, wp, rs * n_out);
+            float *y = tt_malloc((size_t)nt * n_out * 4), *y1 = tt_malloc((size_t)n_out * 4);
+            void *scratch = tt_malloc(glm_matmul_scratch(type, n_in, nt));
+            glm_matmul_packed(pool, y, x, nt, wp, type, n_in, n_out, scratch);
+            uint8_t *xq = tt_malloc(glm_row_size(GLM_TYPE_Q8_0, n_in));
+            for (int t = 0; t < nt; t++) {
+                glm_convert_activations(type, x + (size_t)t * n_in, xq, n_in);
+                for (int o = 0; o < n_out; o++) {
+                    float ref = glm_vec_dot_ref(type, n_in, wq + o * rs, xq);
+                    assert_true(fabsf(y[(size_t)t * n_out + o] - ref) <= 1e-4f * (1 + fabsf(ref)));
+                }
+            }
+            /* token 5 alone: its packed rows are the same bits */
+            glm_matmul_packed(pool, y1, x + (size_t)5 * n_in, 1, wp, type, n_in, n_out, scratch);
+            assert_memory_equal(y1, y + (size_t)5 * n_out, 3 * GLM_PACK_ROWS * sizeof(float));
+            free(w); free(x); free(wq); free(wp); free(y); free(y1); free(scratch); free(xq);
+        }
+    glm_ops_select_isa(best);
+    glm_pool_free(pool);
+}
+
 /* The attention row kernels against the plain loops, at every kernel set,
  * head sizes of 64 and 128 (the fast path) and 40 (the portable one). */
 static void test_glm_attention_rows_match_loops(void **state)
@@ -299,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_glm_convert_activations_matches_ref),
         cmocka_unit_test(test_glm_matmul_threads_match_ref),
         cmocka_unit_test(test_glm_attention_rows_match_loops),
+        cmocka_unit_test(test_glm_matmul_packed_matches_ref),
         cmocka_unit_test(test_glm_row_kernels),
         cmocka_unit_test(test_glm_pool_runs_each_thread_once),
         cmocka_unit_test(test_glm_sampler),
