@@ -963,6 +963,9 @@ static void packed_convert_job(void *v, int ith, int nth)
     }
 }
 
+/* Tokens per kernel call: the group's weights stay in L1 across them. */
+#define PACKED_TOKENS 32
+
 static void packed_rows_job(void *v, int ith, int nth)
 {
     packed_job *pj = v;
@@ -972,12 +975,12 @@ static void packed_rows_job(void *v, int ith, int nth)
     size_t group_bytes = j->w_row * GLM_PACK_ROWS;
     for (int gi = g0; gi < g1; gi++) {
         const uint8_t *g = j->w + (size_t)gi * group_bytes;
-        for (int t0 = 0; t0 < j->n_tok; t0 += 4) {
-            int n = j->n_tok - t0 < 4 ? j->n_tok - t0 : 4;
-            const glm_block_q8_0 *x[4];
-            const float *xd[4];
-            const int32_t *xs[4];
-            float *y[4];
+        for (int t0 = 0; t0 < j->n_tok; t0 += PACKED_TOKENS) {
+            int n = j->n_tok - t0 < PACKED_TOKENS ? j->n_tok - t0 : PACKED_TOKENS;
+            const glm_block_q8_0 *x[PACKED_TOKENS];
+            const float *xd[PACKED_TOKENS];
+            const int32_t *xs[PACKED_TOKENS];
+            float *y[PACKED_TOKENS];
             for (int t = 0; t < n; t++) {
                 x[t] = (const glm_block_q8_0 *)(j->xq + (size_t)(t0 + t) * j->x_row);
                 xd[t] = pj->xd + (size_t)(t0 + t) * pj->nb;

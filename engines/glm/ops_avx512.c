@@ -281,35 +281,34 @@ DEFINE_TILE(glm_tile4x4_f16_avx512, uint16_t, LOAD_F16)
  * scales of the sixteen rows are one vector. Weights are unsigned in the
  * dot (q4_0: the nibble 0..15, q8_0: the byte + 128) and the offset is taken
  * off with the activation block's sum (xs). Each token is computed alone and
- * in the same order, however many come in one call (1..4), so a token's
+ * in the same order, however many come in one call, so a token's
  * numbers do not depend on its batch. */
 
-#define DEFINE_PACKED(NAME, BLOCK_BYTES, UNPACK, OFFSET)                                                     \
-    V512 void NAME(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd, \
-                   const int32_t *const *xs, float *const *y)                                                \
-    {                                                                                                        \
-        const uint8_t *g = group;                                                                            \
-        __m512 acc[4];                                                                                       \
-        UNROLL for (int t = 0; t < 4; t++) acc[t] = _mm512_setzero_ps();                                     \
-        for (int k = 0; k < nb; k++) {                                                                       \
-            const uint8_t *b = g + (size_t)k * (BLOCK_BYTES);                                                \
-            for (int o = 0; o < (BLOCK_BYTES); o += 64) prefetch_weights(b + o);                             \
-            __m512 da = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b));                             \
-            __m512i w[8];                                                                                    \
-            UNPACK(b + 32, w);                                                                               \
-            for (int t = 0; t < n_tok; t++) {                                                                \
-                const int8_t *q = x[t][k].qs;                                                                \
-                __m512i s = _mm512_setzero_si512();                                                          \
-                UNROLL for (int e = 0; e < 8; e++) {                                                         \
-                    int32_t four;                                                                            \
-                    memcpy(&four, q + 4 * e, 4);                                                             \
-                    s = _mm512_dpbusd_epi32(s, w[e], _mm512_set1_epi32(four));                               \
-                }                                                                                            \
-                s = _mm512_sub_epi32(s, _mm512_set1_epi32((OFFSET) * xs[t][k]));                             \
+#define DEFINE_PACKED(NAME, BLOCK_BYTES, UNPACK, OFFSET, NT)                                                 \
+    V512 static void NAME(int nb, const uint8_t *g, const glm_block_q8_0 *const *x, const float *const *xd,      \
+                          const int32_t *const *xs, float *const *y)                                             \
+    {                                                                                                            \
+        __m512 acc[NT];                                                                                          \
+        UNROLL for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();                                        \
+        for (int k = 0; k < nb; k++) {                                                                           \
+            const uint8_t *b = g + (size_t)k * (BLOCK_BYTES);                                                    \
+            for (int o = 0; o < (BLOCK_BYTES); o += 64) prefetch_weights(b + o);                                 \
+            __m512 da = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b));                                 \
+            __m512i w[8];                                                                                        \
+            UNPACK(b + 32, w);                                                                                   \
+            UNROLL for (int t = 0; t < NT; t++) {                                                                \
+                const int8_t *q = x[t][k].qs;                                                                    \
+                __m512i s = _mm512_setzero_si512();                                                              \
+                UNROLL for (int e = 0; e < 8; e++) {                                                             \
+                    int32_t four;                                                                                \
+                    memcpy(&four, q + 4 * e, 4);                                                                 \
+                    s = _mm512_dpbusd_epi32(s, w[e], _mm512_set1_epi32(four));                                   \
+                }                                                                                                \
+                s = _mm512_sub_epi32(s, _mm512_set1_epi32((OFFSET) * xs[t][k]));                                 \
                 acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(da, _mm512_set1_ps(xd[t][k])), acc[t]); \
-            }                                                                                                \
-        }                                                                                                    \
-        for (int t = 0; t < n_tok; t++) _mm512_storeu_ps(y[t], acc[t]);                                      \
+            }                                                                                                    \
+        }                                                                                                        \
+        UNROLL for (int t = 0; t < NT; t++) _mm512_storeu_ps(y[t], acc[t]);                                      \
     }
 
 /* q4_0: four 64-byte vectors; low nibbles are elements 4e..4e+3, high
@@ -329,8 +328,24 @@ V512 static inline void unpack_packed_q8(const uint8_t *p, __m512i *w)
     UNROLL for (int e = 0; e < 8; e++) w[e] = _mm512_loadu_si512((const void *)(p + 64 * e));
 }
 
-DEFINE_PACKED(glm_packed_q4_0_avx512, 32 + 4 * 64, unpack_packed_q4, 8)
-DEFINE_PACKED(glm_packed_q8_0_avx512, 32 + 8 * 64, unpack_packed_q8, 128)
+/* One kernel per token count, so that the accumulators stay in registers;
+ * every token goes through the same instructions in each. */
+DEFINE_PACKED(packed_q4_0_x1, 32 + 4 * 64, unpack_packed_q4, 8, 1)
+DEFINE_PACKED(packed_q4_0_x8, 32 + 4 * 64, unpack_packed_q4, 8, 8)
+DEFINE_PACKED(packed_q8_0_x1, 32 + 8 * 64, unpack_packed_q8, 128, 1)
+DEFINE_PACKED(packed_q8_0_x8, 32 + 8 * 64, unpack_packed_q8, 128, 8)
+
+#define DEFINE_PACKED_ENTRY(NAME, X1, X8)                                                                     \
+    void NAME(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd,      \
+              const int32_t *const *xs, float *const *y)                                                          \
+    {                                                                                                             \
+        int t = 0;                                                                                                \
+        for (; t + 8 <= n_tok; t += 8) X8(nb, group, x + t, xd + t, xs + t, y + t);                               \
+        for (; t < n_tok; t++) X1(nb, group, x + t, xd + t, xs + t, y + t);                                       \
+    }
+
+DEFINE_PACKED_ENTRY(glm_packed_q4_0_avx512, packed_q4_0_x1, packed_q4_0_x8)
+DEFINE_PACKED_ENTRY(glm_packed_q8_0_avx512, packed_q8_0_x1, packed_q8_0_x8)
 
 #else /* not x86-64: never selected */
 

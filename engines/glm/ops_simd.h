@@ -29,7 +29,7 @@ void glm_tile4x4_f32_avx512(int n, const void *const *w, const void *const *x, f
 void glm_tile4x4_f16_avx512(int n, const void *const *w, const void *const *x, float *out);
 
 /* Sixteen packed rows (ops.h: glm_pack_rows) of nb blocks against n_tok
- * (1..4) activation rows: x[t] the q8_0 blocks, xd[t] their scales as
+ * activation rows: x[t] the q8_0 blocks, xd[t] their scales as
  * floats, xs[t] the sums of their quants; y[t] receives the sixteen
  * outputs. */
 struct glm_block_q8_0;
