@@ -171,6 +171,29 @@ def main():
         ratio = (lambda x, y: f"busy ({worst:.0%})") if busy else (lambda x, y: f"{x / y:.2f}×")
         print(f"| {shape} | {typ} | {threads} | {med['t_pp']:.1f} | {med['l_pp']:.1f} | {ratio(med['t_pp'], med['l_pp'])} | "
               f"{med['t_tg']:.1f} | {med['l_tg']:.1f} | {ratio(med['t_tg'], med['l_tg'])} | {worst:.0%} |")
+    # Each at its best thread count: llama.cpp through node-llama-cpp can be
+    # slower with more threads (node's own threads share the cores), and a
+    # user would run it at its best.
+    best = {}
+    for shape, typ, threads, res in rows:
+        b = best.setdefault((shape, typ), {"t_pp": 0, "l_pp": 0, "t_tg": 0, "l_tg": 0, "busy": False, "tt": {}, "lt": {}})
+        b["busy"] |= max(res["others"]) > a.busy
+        for k in ("t_pp", "l_pp", "t_tg", "l_tg"):
+            m = statistics.median(res[k])
+            if m > b[k]:
+                b[k] = m
+                (b["tt"] if k.startswith("t") else b["lt"])[k[2:]] = threads
+    if len(a.threads.split(",")) > 1:
+        print()
+        print("Each at its best thread count (threads in brackets):")
+        print()
+        print("| shape | type | tianti pp | llama.cpp pp | pp ratio | tianti tg | llama.cpp tg | tg ratio |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        for (shape, typ), b in best.items():
+            ratio = (lambda x, y: "busy") if b["busy"] else (lambda x, y: f"{x / y:.2f}×")
+            print(f"| {shape} | {typ} | {b['t_pp']:.1f} [{b['tt']['pp']}] | {b['l_pp']:.1f} [{b['lt']['pp']}] | "
+                  f"{ratio(b['t_pp'], b['l_pp'])} | {b['t_tg']:.1f} [{b['tt']['tg']}] | {b['l_tg']:.1f} [{b['lt']['tg']}] | "
+                  f"{ratio(b['t_tg'], b['l_tg'])} |")
     if busy_rows:
         print(f"\n# {busy_rows} row(s) without a ratio: other processes used more than {a.busy:.0%} of the machine "
               "while they were measured; run again on a quiet machine")
