@@ -1,7 +1,9 @@
 /*
  * ops.c — the GLM engine's kernels (see ops.h): thread pool, row kernels,
- * per-type dot products (portable reference + AVX2 fast path chosen at run
- * time) and the blocked matrix product built on them.
+ * attention rows, per-type dot products (portable reference + AVX2 fast
+ * path here, AVX-512 VNNI ones in ops_avx512.c, the set chosen at run time),
+ * the blocked matrix product built on them, and the packed q4_0/q8_0 layout
+ * with its product.
  */
 #include "engines/glm/ops.h"
 #include "engines/glm/ops_simd.h"
