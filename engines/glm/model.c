@@ -345,10 +345,16 @@ static void alloc_state(glm_model *m)
     if (need > mm) mm = need;
     s->mm_scratch = committed(mm);
     m->scratch_bytes += (int64_t)mm;
-    size_t kv = (size_t)c->n_layer * m->n_ctx * kvd;
-    s->k_cache = committed(kv * sizeof(float));
-    s->v_cache = committed(kv * sizeof(float));
-    m->kv_bytes = (int64_t)(2 * kv * sizeof(float));
+    size_t kv = (size_t)c->n_layer * m->n_ctx * kvd, elem = m->kv_f16 ? sizeof(uint16_t) : sizeof(float);
+    s->k_cache = committed(kv * elem);
+    s->v_cache = committed(kv * elem);
+    m->kv_bytes = (int64_t)(2 * kv * elem);
+}
+
+int glm_kv_f16(void)
+{
+    const char *v = getenv("TIANTI_GLM_KV");
+    return v && strcmp(v, "f16") == 0;
 }
 
 int glm_model_from_gguf(gguf_file *f, const glm_load_params *lp, glm_model **out, char *err)
@@ -371,6 +377,7 @@ int glm_model_from_gguf(gguf_file *f, const glm_load_params *lp, glm_model **out
     m->n_ctx = lp && lp->n_ctx > 0 ? lp->n_ctx : (m->cfg.n_ctx_train < 4096 ? m->cfg.n_ctx_train : 4096);
     m->n_batch = lp && lp->n_batch > 0 ? lp->n_batch : 512;
     if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
+    m->kv_f16 = glm_kv_f16();
     alloc_state(m);
     *out = m;
     return TT_OK;
@@ -415,16 +422,22 @@ static void attention(void *v, int ith, int nth)
     int group = c->n_head / c->n_head_kv;
     float scale = 1.0f / sqrtf((float)hd);
     float *att = m->s.att + (size_t)ith * m->n_ctx;
-    const float *kc = m->s.k_cache + (size_t)j->l * m->n_ctx * kvd;
-    const float *vc = m->s.v_cache + (size_t)j->l * m->n_ctx * kvd;
+    size_t layer = (size_t)j->l * m->n_ctx * kvd;
     for (int i = ith; i < j->n * c->n_head; i += nth) {
         int t = i / c->n_head, h = i % c->n_head, kvh = h / group;
         const float *q = m->s.qkv + (size_t)t * nqkv + (size_t)h * hd;
         int len = j->pos + t + 1;
-        glm_attn_scores(att, q, kc + (size_t)kvh * hd, (size_t)kvd, hd, len, scale);
-        glm_softmax(att, len);
         float *o = m->s.att_out + (size_t)t * c->n_embd + (size_t)h * hd;
-        glm_attn_values(o, att, vc + (size_t)kvh * hd, (size_t)kvd, hd, len);
+        size_t at = layer + (size_t)kvh * hd;
+        if (m->kv_f16) {
+            glm_attn_scores_f16(att, q, (const uint16_t *)m->s.k_cache + at, (size_t)kvd, hd, len, scale);
+            glm_softmax(att, len);
+            glm_attn_values_f16(o, att, (const uint16_t *)m->s.v_cache + at, (size_t)kvd, hd, len);
+        } else {
+            glm_attn_scores(att, q, (const float *)m->s.k_cache + at, (size_t)kvd, hd, len, scale);
+            glm_softmax(att, len);
+            glm_attn_values(o, att, (const float *)m->s.v_cache + at, (size_t)kvd, hd, len);
+        }
     }
 }
 
@@ -462,8 +475,13 @@ int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, c
             glm_rope(qkv, c->n_head, hd, c->n_rot, pos + t, c->freq_base);
             glm_rope(qkv + D, c->n_head_kv, hd, c->n_rot, pos + t, c->freq_base);
             size_t at = ((size_t)l * m->n_ctx + (size_t)(pos + t)) * kvd;
-            memcpy(s->k_cache + at, qkv + D, (size_t)kvd * sizeof(float));
-            memcpy(s->v_cache + at, qkv + D + kvd, (size_t)kvd * sizeof(float));
+            if (m->kv_f16) {   /* rounded as llama.cpp's f16 cache rounds (to nearest) */
+                glm_convert_activations(GLM_TYPE_F16, qkv + D, (uint16_t *)s->k_cache + at, kvd);
+                glm_convert_activations(GLM_TYPE_F16, qkv + D + kvd, (uint16_t *)s->v_cache + at, kvd);
+            } else {
+                memcpy((float *)s->k_cache + at, qkv + D, (size_t)kvd * sizeof(float));
+                memcpy((float *)s->v_cache + at, qkv + D + kvd, (size_t)kvd * sizeof(float));
+            }
         }
         attn_job aj = {m, l, n, pos};
         if ((double)n * c->n_head * (pos + n) * hd < 32768.0) attention(&aj, 0, 1);   /* too small to share */

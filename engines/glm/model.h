@@ -76,8 +76,8 @@ typedef struct glm_state {
     float *att;        /* (n_threads, n_ctx) attention scores */
     float *logits;     /* (n_batch, n_vocab) */
     void *mm_scratch;  /* converted activations for matmul */
-    float *k_cache;    /* (n_layer, n_ctx, n_embd_kv) */
-    float *v_cache;    /* (n_layer, n_ctx, n_embd_kv) */
+    void *k_cache;     /* (n_layer, n_ctx, n_embd_kv), f32 or f16 (kv_f16) */
+    void *v_cache;     /* (n_layer, n_ctx, n_embd_kv) */
 } glm_state;
 
 typedef struct glm_model {
@@ -91,7 +91,14 @@ typedef struct glm_model {
     void **owned;             /* converted weight buffers */
     int n_owned, cap_owned;
     int64_t weights_bytes, kv_bytes, scratch_bytes, file_bytes, n_params;
+    int kv_f16;        /* keys and values held as fp16 (glm_kv_f16 at load) */
 } glm_model;
+
+/* 1 when TIANTI_GLM_KV=f16 asks for an fp16 KV cache (half the memory;
+ * llama.cpp's default type), 0 for f32 (the default here: the engine's
+ * numbers stay those of the f32 reference). Read at load and by the
+ * memory planner. */
+int glm_kv_f16(void);
 
 typedef struct glm_load_params {
     int precision;     /* GLM_TYPE_*, or -1 = keep the file's types */

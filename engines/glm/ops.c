@@ -232,6 +232,25 @@ static void attn_values_ref(float *o, const float *att, const float *v, size_t s
     }
 }
 
+static void attn_scores_f16_ref(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale)
+{
+    for (int p = 0; p < len; p++) {
+        const uint16_t *kp = k + (size_t)p * stride;
+        float s = 0.0f;
+        for (int d = 0; d < hd; d++) s += glm_fp16_to_fp32(kp[d]) * q[d];
+        att[p] = s * scale;
+    }
+}
+
+static void attn_values_f16_ref(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len)
+{
+    memset(o, 0, (size_t)hd * sizeof(float));
+    for (int p = 0; p < len; p++) {
+        const uint16_t *vp = v + (size_t)p * stride;
+        for (int d = 0; d < hd; d++) o[d] += att[p] * glm_fp16_to_fp32(vp[d]);
+    }
+}
+
 /* ---- dot products: reference ------------------------------------------------ */
 
 static float dot_f32_ref(int n, const void *w, const void *x)
@@ -570,6 +589,48 @@ SIMD static void attn_values_avx2(float *o, const float *att, const float *v, si
         _mm256_storeu_ps(o + d, o0);
     }
 }
+
+#define LDH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+SIMD static void attn_scores_f16_avx2(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale)
+{
+    for (int p = 0; p < len; p++) {
+        const uint16_t *kp = k + (size_t)p * stride;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        int d = 0;
+        for (; d + 16 <= hd; d += 16) {
+            s0 = _mm256_fmadd_ps(LDH(kp + d), _mm256_loadu_ps(q + d), s0);
+            s1 = _mm256_fmadd_ps(LDH(kp + d + 8), _mm256_loadu_ps(q + d + 8), s1);
+        }
+        for (; d < hd; d += 8) s0 = _mm256_fmadd_ps(LDH(kp + d), _mm256_loadu_ps(q + d), s0);
+        att[p] = hsum8(_mm256_add_ps(s0, s1)) * scale;
+    }
+}
+
+SIMD static void attn_values_f16_avx2(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len)
+{
+    int d = 0;
+    for (; d + 32 <= hd; d += 32) {
+        __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps(), o3 = _mm256_setzero_ps();
+        for (int p = 0; p < len; p++) {
+            const uint16_t *vp = v + (size_t)p * stride + d;
+            __m256 a = _mm256_set1_ps(att[p]);
+            o0 = _mm256_fmadd_ps(a, LDH(vp), o0);
+            o1 = _mm256_fmadd_ps(a, LDH(vp + 8), o1);
+            o2 = _mm256_fmadd_ps(a, LDH(vp + 16), o2);
+            o3 = _mm256_fmadd_ps(a, LDH(vp + 24), o3);
+        }
+        _mm256_storeu_ps(o + d, o0);
+        _mm256_storeu_ps(o + d + 8, o1);
+        _mm256_storeu_ps(o + d + 16, o2);
+        _mm256_storeu_ps(o + d + 24, o3);
+    }
+    for (; d < hd; d += 8) {
+        __m256 o0 = _mm256_setzero_ps();
+        for (int p = 0; p < len; p++) o0 = _mm256_fmadd_ps(_mm256_set1_ps(att[p]), LDH(v + (size_t)p * stride + d), o0);
+        _mm256_storeu_ps(o + d, o0);
+    }
+}
+#undef LDH
 #endif
 
 /* ---- the per-type table -------------------------------------------------------- */
@@ -615,6 +676,8 @@ static void (*quantize_act_fast)(const float *x, void *y, int n);
 static void (*f16_act_fast)(const float *x, void *y, int n);
 static void (*attn_scores_fast)(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale);
 static void (*attn_values_fast)(float *o, const float *att, const float *v, size_t stride, int hd, int len);
+static void (*attn_scores_f16_fast)(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale);
+static void (*attn_values_f16_fast)(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len);
 
 static void dot_fill(int isa)
 {
@@ -626,6 +689,8 @@ static void dot_fill(int isa)
     f16_act_fast = NULL;
     attn_scores_fast = NULL;
     attn_values_fast = NULL;
+    attn_scores_f16_fast = NULL;
+    attn_values_f16_fast = NULL;
 #ifdef GLM_X86
     if (isa >= ISA_AVX2) {
         dot_table[GLM_TYPE_F32].fast = dot_f32_avx2;
@@ -636,6 +701,8 @@ static void dot_fill(int isa)
         f16_act_fast = fp32_to_fp16_row_f16c;
         attn_scores_fast = attn_scores_avx2;
         attn_values_fast = attn_values_avx2;
+        attn_scores_f16_fast = attn_scores_f16_avx2;
+        attn_values_f16_fast = attn_values_f16_avx2;
         dot_table[GLM_TYPE_F32].fast4 = dot4_f32_avx2;
         dot_table[GLM_TYPE_F16].fast4 = dot4_f16_avx2;
         dot_table[GLM_TYPE_Q8_0].fast4 = dot4_q8_0_avx2;
@@ -739,6 +806,20 @@ void glm_attn_values(float *o, const float *att, const float *v, size_t stride, 
     pthread_once(&dot_once, dot_init);
     if (attn_values_fast && !force_ref && hd % 8 == 0) attn_values_fast(o, att, v, stride, hd, len);
     else attn_values_ref(o, att, v, stride, hd, len);
+}
+
+void glm_attn_scores_f16(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale)
+{
+    pthread_once(&dot_once, dot_init);
+    if (attn_scores_f16_fast && !force_ref && hd % 8 == 0) attn_scores_f16_fast(att, q, k, stride, hd, len, scale);
+    else attn_scores_f16_ref(att, q, k, stride, hd, len, scale);
+}
+
+void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len)
+{
+    pthread_once(&dot_once, dot_init);
+    if (attn_values_f16_fast && !force_ref && hd % 8 == 0) attn_values_f16_fast(o, att, v, stride, hd, len);
+    else attn_values_f16_ref(o, att, v, stride, hd, len);
 }
 
 /* ---- matmul ---------------------------------------------------------------- */

@@ -48,6 +48,9 @@ void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float fre
  * Fast versions where hd is a multiple of 8, the portable ones otherwise. */
 void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale);
 void glm_attn_values(float *o, const float *att, const float *v, size_t stride, int hd, int len);
+/* The same over an f16 cache (TIANTI_GLM_KV=f16): keys and values as fp16. */
+void glm_attn_scores_f16(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale);
+void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len);
 
 /* ---- dot products and matmul ------------------------------------------------ */
 /* The type activations are converted to for a weight type (F32, F16, Q8_0). */

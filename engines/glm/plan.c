@@ -123,7 +123,7 @@ int glm_plan_memory(const gguf_file *f, const glm_load_params *lp, glm_plan *out
     out->n_ctx = n_ctx;
     out->n_batch = n_batch;
     out->n_threads = n_threads;
-    out->kv_bytes = 2 * (int64_t)c.n_layer * n_ctx * kvd * 4;
+    out->kv_bytes = 2 * (int64_t)c.n_layer * n_ctx * kvd * (glm_kv_f16() ? 2 : 4);
 
     /* model.c alloc_state */
     int64_t B = n_batch, s = 0;

@@ -25,7 +25,7 @@ typedef struct glm_plan {
     int n_ctx, n_batch, n_threads;
     int precision;              /* GLM_TYPE_* of the weight matrices, -1 = as in the file */
     int64_t weights_bytes;      /* matrices at their type, norms and biases f32 */
-    int64_t kv_bytes;           /* K and V, f32, n_layer x n_ctx x n_embd_kv each */
+    int64_t kv_bytes;           /* K and V, f32 (f16 with TIANTI_GLM_KV=f16), n_layer x n_ctx x n_embd_kv each */
     int64_t scratch_bytes;      /* activations of a batch, logits, attention scores, matmul scratch */
     int64_t tokenizer_bytes;    /* vocabulary and merge tables, the GGUF header pages */
     int64_t other_bytes;        /* the engine's record of cached tokens */

@@ -12,6 +12,7 @@
 
 #include "engines/glm/gguf.h"
 #include "engines/glm/model.h"
+#include "engines/glm/plan.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
 #include "core/util.h"
@@ -114,6 +115,47 @@ static void test_glm_forward_f16(void **state) { (void)state; check_precision("f
 static void test_glm_forward_q8_0(void **state) { (void)state; check_precision("q8_0", GLM_TYPE_Q8_0, 1e-2); }
 static void test_glm_forward_q4_0(void **state) { (void)state; check_precision("q4_0", GLM_TYPE_Q4_0, 1e-2); }
 
+/* TIANTI_GLM_KV=f16: keys and values rounded to fp16 in the cache (half
+ * its memory, and the planner says so); logits stay within the f16
+ * tolerance of the reference, batch and token by token. */
+static void test_glm_forward_f16_kv_cache(void **state)
+{
+    (void)state;
+    char *path = data_path("tiny.gguf");
+    char err[TT_ERR_SIZE];
+    glm_load_params lp = {-1, 64, 0, 1};
+    glm_plan p32, p16;
+    glm_model *m32, *m16;
+    assert_int_equal(glm_plan_file(path, &lp, &p32, err), TT_OK);
+    assert_int_equal(glm_model_load(path, &lp, &m32, err), TT_OK);
+    setenv("TIANTI_GLM_KV", "f16", 1);
+    assert_int_equal(glm_plan_file(path, &lp, &p16, err), TT_OK);
+    assert_int_equal(glm_model_load(path, &lp, &m16, err), TT_OK);
+    unsetenv("TIANTI_GLM_KV");
+    assert_true(m16->kv_f16 && !m32->kv_f16);
+    assert_true(m16->kv_bytes * 2 == m32->kv_bytes);
+    assert_true(p16.kv_bytes * 2 == p32.kv_bytes && p16.kv_bytes == m16->kv_bytes);
+    glm_model_free(m32);
+    int toks[64];
+    int n = read_tokens(toks, 64);
+    size_t nref;
+    float *ref = read_logits("f32", &nref);
+    int V = m16->cfg.n_vocab;
+    const float *lg;
+    assert_int_equal(glm_forward(m16, toks, n, 0, 1, &lg, err), TT_OK);
+    double d = max_diff(lg, ref, nref);
+    printf("# f32 weights, f16 KV cache: max |logit - reference| = %.3g\n", d);
+    assert_true(d < 1e-2);
+    assert_true(d > 0);   /* the cache really is rounded */
+    for (int t = 0; t < n; t++) {
+        assert_int_equal(glm_forward(m16, toks + t, 1, t, 0, &lg, err), TT_OK);
+        assert_true(max_diff(lg, ref + (size_t)t * V, (size_t)V) < 1e-2);
+    }
+    glm_model_free(m16);
+    free(ref);
+    free(path);
+}
+
 static void test_glm_forward_quantized_file_matches_load_conversion(void **state)
 {
     (void)state;
@@ -210,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_glm_forward_quantized_file_matches_load_conversion),
         cmocka_unit_test(test_glm_forward_refuses_bad_input),
         cmocka_unit_test(test_glm_model_load_refuses_wrong_shape),
+        cmocka_unit_test(test_glm_forward_f16_kv_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

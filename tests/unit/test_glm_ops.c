@@ -190,6 +190,7 @@ static void test_glm_attention_rows_match_loops(void **state)
     fill(&r, k, (int)(300 * stride), 1);
     fill(&r, v, (int)(300 * stride), 1);
     fill(&r, q, 128, 1);
+    uint16_t *kf16 = tt_malloc(300 * stride * 2), *vf16 = tt_malloc(300 * stride * 2);
     for (int isa = 0; isa < 3; isa++) {
         if (glm_ops_select_isa(isas[isa]) != 0) continue;
         for (int h = 0; h < 3; h++)
@@ -212,11 +213,33 @@ static void test_glm_attention_rows_match_loops(void **state)
                     for (int p = 0; p < len; p++) s += (double)att[p] * vh[p * stride + d];
                     assert_true(fabs(o[d] - s) <= 1e-5);
                 }
+                /* the same over an fp16 cache holding the same values rounded */
+                glm_fp32_to_fp16_row(k, kf16, (int64_t)(300 * stride));
+                glm_fp32_to_fp16_row(v, vf16, (int64_t)(300 * stride));
+                glm_attn_scores_f16(att, q, kf16 + 128, stride, hd, len, 0.125f);
+                for (int p = 0; p < len; p++) {
+                    double s = 0, mag = 0;
+                    for (int d = 0; d < hd; d++) {
+                        double kd = glm_fp16_to_fp32(kf16[128 + p * stride + d]);
+                        s += kd * q[d];
+                        mag += fabs(kd * q[d]);
+                    }
+                    assert_true(fabs(att[p] - 0.125 * s) <= 1e-6 * mag + 1e-7);
+                }
+                glm_softmax(att, len);
+                glm_attn_values_f16(o, att, vf16 + 128, stride, hd, len);
+                for (int d = 0; d < hd; d++) {
+                    double s = 0;
+                    for (int p = 0; p < len; p++) s += (double)att[p] * glm_fp16_to_fp32(vf16[128 + p * stride + d]);
+                    assert_true(fabs(o[d] - s) <= 1e-5);
+                }
             }
     }
     glm_ops_select_isa(best);
     free(k);
     free(v);
+    free(kf16);
+    free(vf16);
 }
 
 static void test_glm_matmul_threads_match_ref(void **state)
