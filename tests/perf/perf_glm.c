@@ -13,7 +13,7 @@
  *
  *   perf_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types f32,q8_0]
  *   perf_glm --write-random OUT.gguf     (only write the random model)
- *   perf_glm --mmlu [MODEL.gguf] [--docs N] [-r REPS] [-t THREADS] [--types ...]
+ *   perf_glm --mmlu [MODEL.gguf] [--docs N] [-r REPS] [-t THREADS] [--types ...] [--dump-requests FILE]
  *
  * --mmlu: evaluation throughput through the engine (engine_complete, as the
  * harness sends requests): MMLU-shaped 5-shot log-likelihood requests (a
@@ -230,7 +230,37 @@ static int run_requests(engine *e, char **ctx, int n_docs, double *lp, int64_t *
     return 0;
 }
 
-static int mmlu_main(const char *model, const char *types, int n_docs, int reps, int threads)
+/* Writes the requests as the engine tokenizes them, one JSON line per
+ * (document, choice): {"context": [ids], "continuation": [ids]}, for
+ * tools/llamacpp/bench.mjs --requests to send the same ids to llama.cpp. */
+static int dump_requests(engine *e, char **ctx, int n_docs, const char *path)
+{
+    static const char *choice[4] = {" A", " B", " C", " D"};
+    char err[TT_ERR_SIZE];
+    FILE *f = fopen(path, "w");
+    if (!f) { fprintf(stderr, "perf_glm: cannot write '%s'\n", path); return 1; }
+    int status = 0;
+    for (int d = 0; d < n_docs && !status; d++)
+        for (int c = 0; c < 4 && !status; c++) {
+            int *ci = NULL, *ki = NULL, nc = 0, nk = 0;
+            if (engine_tokenize(e, ctx[d], 1, &ci, &nc, err) || engine_tokenize(e, choice[c], 0, &ki, &nk, err)) {
+                fprintf(stderr, "perf_glm: %s\n", err);
+                status = 1;
+            } else {
+                fprintf(f, "{\"context\": [");
+                for (int i = 0; i < nc; i++) fprintf(f, "%s%d", i ? ", " : "", ci[i]);
+                fprintf(f, "], \"continuation\": [");
+                for (int i = 0; i < nk; i++) fprintf(f, "%s%d", i ? ", " : "", ki[i]);
+                fprintf(f, "]}\n");
+            }
+            free(ci);
+            free(ki);
+        }
+    if (fclose(f) != 0) status = 1;
+    return status;
+}
+
+static int mmlu_main(const char *model, const char *types, int n_docs, int reps, int threads, const char *dump)
 {
     char err[TT_ERR_SIZE], tmp_model[64];
     const char *src = getenv("TIANTI_SOURCE_DIR");
@@ -280,6 +310,11 @@ static int mmlu_main(const char *model, const char *types, int n_docs, int reps,
         engine *e = NULL;
         if (engine_open(spec, &opt, &e, err)) { fprintf(stderr, "%s\n", err); free(spec); status = 1; break; }
         free(spec);
+        if (dump && dump_requests(e, ctx, n_docs, dump)) {
+            engine_close(e);
+            status = 1;
+            break;
+        }
         double x[2][64], run_per_req[2] = {0, 0};
         int64_t prompt = 0;
         int R = reps > 64 ? 64 : reps, same = 1;
@@ -305,6 +340,7 @@ static int mmlu_main(const char *model, const char *types, int n_docs, int reps,
                        threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN), on ? "on" : "off", m[on], sd[on],
                        run_per_req[on], (double)prompt / (n_docs * 4), up, on ? (same ? "yes" : "NO") : "");
             }
+            printf("# %s: the first request's score %.6f\n", tn, lp_on[0]);
             fflush(stdout);
         }
         if (!same) status = 1;
@@ -323,11 +359,12 @@ static int mmlu_main(const char *model, const char *types, int n_docs, int reps,
 
 int main(int argc, char **argv)
 {
-    const char *model = NULL, *types = "f32,f16,q8_0,q4_0";
+    const char *model = NULL, *types = "f32,f16,q8_0,q4_0", *dump = NULL;
     int reps = 5, threads = 0, pp = 512, tg = 128, mmlu = 0, docs = 8;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mmlu")) { mmlu = 1; continue; }
         if (!strcmp(argv[i], "--docs") && i + 1 < argc) { docs = atoi(argv[++i]); continue; }
+        if (!strcmp(argv[i], "--dump-requests") && i + 1 < argc) { dump = argv[++i]; continue; }
         if (!strcmp(argv[i], "-r") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-p") && i + 1 < argc) pp = atoi(argv[++i]);
@@ -342,6 +379,7 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr, "usage: perf_glm [MODEL.gguf] [-r REPS] [-t THREADS] [-p PP] [-n TG] [--types LIST]\n"
                             "       perf_glm --mmlu [MODEL.gguf] [--docs N] [-r REPS] [-t THREADS] [--types LIST]\n"
+                            "                [--dump-requests FILE]\n"
                             "       perf_glm --write-random OUT.gguf\n");
             return 2;
         }
@@ -350,7 +388,7 @@ int main(int argc, char **argv)
         int explicit_reps = 0;
         for (int i = 1; i < argc; i++)
             if (!strcmp(argv[i], "-r")) explicit_reps = 1;
-        return mmlu_main(model, types, docs > 0 ? docs : 1, explicit_reps && reps > 0 ? reps : 2, threads);
+        return mmlu_main(model, types, docs > 0 ? docs : 1, explicit_reps && reps > 0 ? reps : 2, threads, dump);
     }
     if (reps < 1) reps = 1;
     char err[TT_ERR_SIZE];

@@ -23,6 +23,15 @@ counting the output matrix), written with `tianti synth` for each type.
         [--types f32,f16,q8_0,q4_0] [--threads 1,2] [-p 512] [-n 128] [-r 3]
         [--tianti build/tianti] [--dir DIR] [--busy 0.10]
 
+--mmlu compares evaluation throughput instead: MMLU-shaped 5-shot
+log-likelihood requests (8 documents x 4 choices, about 680 tokens each) from
+`perf_glm --mmlu FILE --dump-requests`, the same token ids sent to both
+engines one by one in order; requests/s for tianti with its KV prefix reuse
+off and on, and for llama.cpp evaluating each request whole and keeping the
+common prefix as llama-server's cache_prompt does.
+
+    python3 tests/perf/vs_llamacpp.py --mmlu [--types q4_0,q8_0,f32] [--threads 1,2] [-r 3]
+
 Needs `cd tools/llamacpp && npm ci` once (scripts/setup.sh --bench does it).
 Not a test: it prints figures (README, "Benchmarks").
 """
@@ -92,6 +101,70 @@ def llama_run(path, threads, pp, tg):
     return r["pp"][0], r["tg"][0], others, r["llama_cpp"]
 
 
+def tianti_mmlu(perf_glm, path, typ, threads, dump):
+    out, others = measure([perf_glm, "--mmlu", path, "--types", typ, "-r", "1", "-t", str(threads),
+                           "--dump-requests", dump])
+    rps, score = {}, None
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[0] == typ and cells[2] in ("on", "off"):
+            rps[cells[2]] = float(cells[3].split()[0])
+        if line.startswith(f"# {typ}: the first request's score"):
+            score = float(line.split()[-1])
+    if len(rps) != 2:
+        raise SystemExit(f"vs_llamacpp: cannot read perf_glm --mmlu's table:\n{out}")
+    return rps["off"], rps["on"], score, others
+
+
+def llama_mmlu(path, threads, requests):
+    out, others = measure(["node", os.path.join(ROOT, "tools/llamacpp/bench.mjs"), path, "--threads", str(threads),
+                           "--requests", requests, "-r", "1"])
+    r = json.loads(out.strip().splitlines()[-1])
+    return r["no_reuse"][0], r["reuse"][0], r["first_score"], others
+
+
+def mmlu(a, d):
+    perf_glm = os.path.join(os.path.dirname(a.tianti), "perf_glm")
+    dump = os.path.join(d, "mmlu_requests.jsonl")
+    print(f"# MMLU-shaped 5-shot log-likelihood requests (8 documents x 4 choices), the same token ids to both, "
+          f"one by one; requests/s, median of {a.r} interleaved rounds")
+    print()
+    print("| type | threads | tianti reuse off | tianti reuse on | llama.cpp whole | llama.cpp cache_prompt | "
+          "on / llama.cpp whole | on / llama.cpp cache_prompt | first score tianti / llama.cpp | others' CPU (max) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    busy_rows = 0
+    for typ in a.types.split(","):
+        path = ensure_model(a.tianti, d, "bench-90m", typ)
+        for threads in [int(t) for t in a.threads.split(",")]:
+            res = {"t_off": [], "t_on": [], "l_whole": [], "l_cache": [], "others": []}
+            scores = [None, None]
+            for r in range(a.r):
+                order = ("tianti", "llama") if r % 2 == 0 else ("llama", "tianti")
+                if r == 0:
+                    order = ("tianti", "llama")   # tianti writes the requests file
+                for who in order:
+                    res["others"].append(others_before())
+                    if who == "tianti":
+                        off, on, scores[0], others = tianti_mmlu(perf_glm, path, typ, threads, dump)
+                        res["t_off"].append(off)
+                        res["t_on"].append(on)
+                    else:
+                        whole, cache, scores[1], others = llama_mmlu(path, threads, dump)
+                        res["l_whole"].append(whole)
+                        res["l_cache"].append(cache)
+                    res["others"].append(others)
+            med = {k: statistics.median(v) for k, v in res.items() if k != "others"}
+            worst = max(res["others"])
+            busy = worst > a.busy
+            busy_rows += busy
+            ratio = (lambda x, y: f"busy ({worst:.0%})") if busy else (lambda x, y: f"{x / y:.1f}×")
+            print(f"| {typ} | {threads} | {med['t_off']:.2f} | {med['t_on']:.2f} | {med['l_whole']:.2f} | "
+                  f"{med['l_cache']:.2f} | {ratio(med['t_on'], med['l_whole'])} | {ratio(med['t_on'], med['l_cache'])} | "
+                  f"{scores[0]:.4f} / {scores[1]:.4f} | {worst:.0%} |", flush=True)
+    if busy_rows:
+        print(f"\n# {busy_rows} row(s) without a ratio: other processes used more than {a.busy:.0%} of the machine")
+
+
 def ensure_model(tianti, d, shape, typ):
     name, layers = SHAPES[shape]
     path = os.path.join(d, f"{shape}-{typ}.gguf")
@@ -116,6 +189,7 @@ def main():
     ap.add_argument("--tianti", default=os.path.join(ROOT, "build", "tianti"))
     ap.add_argument("--dir", default=None, help="where the models are written (default a temporary folder)")
     ap.add_argument("--busy", type=float, default=0.10)
+    ap.add_argument("--mmlu", action="store_true", help="evaluation throughput instead of pp/tg")
     a = ap.parse_args()
     if not os.path.exists(os.path.join(ROOT, "tools/llamacpp/node_modules/node-llama-cpp")):
         raise SystemExit("vs_llamacpp: llama.cpp is missing: cd tools/llamacpp && npm ci (scripts/setup.sh --bench does it)")
@@ -131,6 +205,11 @@ def main():
     if isa.returncode != 0:
         raise SystemExit(f"vs_llamacpp: {a.tianti} does not run")
     print(f"# machine: {model}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    if a.mmlu:
+        mmlu(a, d)
+        if tmp:
+            tmp.cleanup()
+        return 0
     print(f"# pp{a.p} and tg{a.n} tokens/s, median of {a.r} interleaved rounds, each a fresh process after a warm-up")
     rows = []
     tag = "?"
