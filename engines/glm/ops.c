@@ -827,8 +827,10 @@ void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t s
 size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok)
 {
     size_t rows = glm_row_size(glm_vec_dot_type(wtype), n_in) * (size_t)n_tok;
-    /* packed weights also take each activation block's scale and sum */
-    size_t extra = glm_vec_dot_type(wtype) == GLM_TYPE_Q8_0 ? (size_t)n_tok * (size_t)(n_in / GLM_QK) * 8 : 0;
+    /* packed weights also take each activation block's scale and sum, after
+     * the rows at the next multiple of 64 bytes (rows of 34-byte blocks
+     * leave the end unaligned) */
+    size_t extra = glm_vec_dot_type(wtype) == GLM_TYPE_Q8_0 ? 64 + (size_t)n_tok * (size_t)(n_in / GLM_QK) * 8 : 0;
     return rows + extra;
 }
 
@@ -1090,7 +1092,7 @@ void glm_matmul_packed(glm_pool *p, float *y, const float *x, int n_tok, const v
     const dot_traits *t = dot_get(wtype);
     int nb = n_in / GLM_QK, groups = n_out / GLM_PACK_ROWS;
     size_t x_row = glm_row_size(t->vec_dot_type, n_in);
-    uint8_t *extra = (uint8_t *)scratch + x_row * (size_t)n_tok;
+    uint8_t *extra = (uint8_t *)scratch + (x_row * (size_t)n_tok + 63) / 64 * 64;   /* see glm_matmul_scratch */
     packed_job pj = {{y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in), x_row, scratch,
                       force_ref ? t->ref : t->fast, force_ref ? NULL : t->fast4, NULL, groups * GLM_PACK_ROWS},
                      (const float *)extra, (const int32_t *)(extra + (size_t)n_tok * nb * 4), nb, groups,
