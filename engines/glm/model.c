@@ -1,6 +1,8 @@
 /*
  * model.c — the GLM transformer (see model.h): load config and weights from
- * GGUF, allocate the run state, forward a batch of tokens.
+ * GGUF, repack the matrices the kernels in use want packed (ops.h), allocate
+ * the run state and the KV cache (f32, or f16 with TIANTI_GLM_KV=f16),
+ * forward a batch of tokens.
  */
 #include "engines/glm/model.h"
 #include "engines/glm/quant.h"
