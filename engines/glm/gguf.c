@@ -342,7 +342,10 @@ int gguf_open(const char *path, gguf_file **out, char *err)
     if (orc) return orc;
     void *map = NULL;
     if (size > 0) {
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        /* writable but private: the GLM engine repacks matrices in place
+         * (model.c), which turns those pages into the process's own copies
+         * and never writes the file */
+        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
             int e = errno;
             close(fd);

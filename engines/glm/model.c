@@ -155,13 +155,13 @@ static int get_vector(glm_model *m, const char *name, int n, const float **out, 
     if (!t) return required ? tt_fail(err, TT_ERR_PARSE, "'%s': tensor '%s' is missing", m->file->path, name) : TT_OK;
     int rc = check_shape(m, t, n, 1, err);
     if (rc) return rc;
-    if (t->type == GLM_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
-        *out = t->data;
-    } else {
-        float *v = own(m, (size_t)n * sizeof(float));
-        glm_type_get(t->type)->to_float(t->data, v, n);
-        *out = v;
-    }
+    /* Always a copy (n floats): a vector read from the mapping on every
+     * forward would fault its neighbourhood of the file back in (the kernel
+     * maps the cached pages around a fault), pages of matrices that packing
+     * copied and released. */
+    float *v = own(m, (size_t)n * sizeof(float));
+    glm_type_get(t->type)->to_float(t->data, v, n);
+    *out = v;
     m->weights_bytes += (int64_t)n * 4;
     m->n_params += n;
     return TT_OK;
@@ -245,17 +245,9 @@ static int load_weights(glm_model *m, char *err)
 
 /* ---- loading: packing for the kernels ------------------------------------------- */
 
-static int owned_by(const glm_model *m, const void *p)
-{
-    for (int i = 0; i < m->n_owned; i++)
-        if (m->owned[i] == p) return 1;
-    return 0;
-}
-
 typedef struct pack_job {
     uint32_t type;
-    const uint8_t *src;
-    uint8_t *dst;
+    uint8_t *data;
     int n_in, n_out;
 } pack_job;
 
@@ -264,26 +256,23 @@ static void pack_part(void *v, int ith, int nth)
     pack_job *j = v;
     int groups = j->n_out / GLM_PACK_ROWS, per = (groups + nth - 1) / nth;
     int r0 = ith * per * GLM_PACK_ROWS, r1 = ith == nth - 1 ? j->n_out : (ith + 1) * per * GLM_PACK_ROWS;
-    if (r0 >= j->n_out || r1 <= r0) return;
     if (r1 > j->n_out) r1 = j->n_out;
+    if (r0 >= r1) return;
     size_t off = glm_row_size(j->type, j->n_in) * (size_t)r0;
-    glm_pack_rows(j->type, j->src + off, j->dst + off, j->n_in, r1 - r0);
+    glm_pack_rows(j->type, j->data + off, j->data + off, j->n_in, r1 - r0);
 }
 
-/* Repacks a matrix the products read (not the embedding table, read by row)
- * when the kernels in use want it (ops.h): in place when the model owns the
- * bytes (converted at load), else into a copy whose file pages are then
- * dropped, so the resident size stays the weights' size. */
+/* Repacks, in place, a matrix the products read (not the embedding table,
+ * read by row) when the kernels in use want it (ops.h). The bytes are the
+ * model's own (converted at load) or the file's mapping, which gguf.c maps
+ * writable and private: the packed pages become the process's copies of
+ * those file pages, so the resident size stays the weights' size, with no
+ * second copy even for a moment. */
 static void pack_weight(glm_model *m, glm_weight *w)
 {
     if (!glm_pack_wanted(w->type, w->n_in, w->n_out)) return;
-    size_t bytes = glm_row_size(w->type, w->n_in) * (size_t)w->n_out;
-    int in_place = owned_by(m, w->data);
-    uint8_t *dst = in_place ? (uint8_t *)w->data : own(m, bytes);
-    pack_job j = {w->type, w->data, dst, w->n_in, w->n_out};
+    pack_job j = {w->type, (uint8_t *)(uintptr_t)w->data, w->n_in, w->n_out};
     glm_pool_run(m->pool, pack_part, &j);
-    if (!in_place) gguf_release(m->file, w->data, bytes);
-    w->data = dst;
     w->packed = 1;
 }
 
