@@ -148,8 +148,9 @@ static int decode_string(const char *p, size_t n, tt_buf *out)
             tt_buf_append(out, &r, 1);
             continue;
         }
+        /* the scanner checked the escape; checked again so this stands alone */
         unsigned v;
-        hex4(q + 2, &v);
+        if (q + 6 > end || hex4(q + 2, &v)) return -1;
         p = q + 6;
         uint32_t cp = v;
         if (v >= 0xD800 && v <= 0xDBFF) {

@@ -147,7 +147,11 @@ static int level_available(const level_case *lc)
     return ok;
 }
 
-/* Number of live processes whose real uid is uid (zombies included). */
+/* Number of processes whose real uid is uid and that still run: zombies
+ * are left out. The sweep's SIGKILL makes the program's orphans zombies of
+ * the machine's init, which reaps them when it gets round to it (seconds,
+ * under some container inits); a zombie runs nothing and holds no memory,
+ * and the uid slots rotate, so the next run does not meet it. */
 static int procs_of_uid(unsigned uid)
 {
     DIR *d = opendir("/proc");
@@ -160,10 +164,14 @@ static int procs_of_uid(unsigned uid)
         snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
         FILE *f = fopen(path, "r");
         if (!f) continue;
+        int dead = 0;
         while (fgets(line, sizeof line, f)) {
+            char state = 0;
             unsigned ruid;
-            if (sscanf(line, "Uid: %u", &ruid) == 1) {
-                if (ruid == uid) count++;
+            if (sscanf(line, "State: %c", &state) == 1) {
+                dead = state == 'Z' || state == 'X';
+            } else if (sscanf(line, "Uid: %u", &ruid) == 1) {
+                if (ruid == uid && !dead) count++;
                 break;
             }
         }
