@@ -317,6 +317,14 @@ typedef struct builtin_job {
     int type;
 } builtin_job;
 
+/* The context a measurement loads the model with: the longest of prompt
+ * and generation plus a margin, or --ctx-size when larger. */
+static int measured_context(const bench_options *o)
+{
+    int n = (o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen) + 16;
+    return o->n_ctx > n ? o->n_ctx : n;
+}
+
 /* Child 1: converts the model into a file of the wanted type. */
 static void convert_child(void *arg, void *out)
 {
@@ -341,13 +349,22 @@ static void measure_child(void *arg, void *out)
     engine_options eo;
     engine_options_default(&eo);
     eo.threads = o->threads;
-    eo.context_length = (o->n_prompt > o->n_gen ? o->n_prompt : o->n_gen) + 16;
-    if (o->n_ctx > eo.context_length) eo.context_length = o->n_ctx;
-    {   /* the planner's prediction, before anything is loaded */
+    eo.context_length = measured_context(o);
+    {   /* the planner's prediction, before anything is loaded; what cannot
+         * fit is refused here with its numbers (the tokenizer-less fallback
+         * below must not load it anyway) */
         glm_load_params plp = {-1, eo.context_length, 0, o->threads};
         glm_plan plan;
         int64_t base = tt_proc_rss_bytes(0);
-        if (base > 0 && glm_plan_file(j->tmp, &plp, &plan, err) == TT_OK) r->planned_rss_bytes = base + plan.total_bytes;
+        if (glm_plan_file(j->tmp, &plp, &plan, err) == TT_OK) {
+            if (base > 0) r->planned_rss_bytes = base + plan.total_bytes;
+            char what[600];
+            snprintf(what, sizeof what, "glm:%.400s@%s", j->file, r->precision);
+            if (glm_plan_check_machine(&plan, what, err) != TT_OK) {
+                snprintf(r->error, sizeof r->error, "%s", err);
+                return;   /* nothing loaded yet */
+            }
+        }
     }
     char *spec = tt_asprintf("glm:%s", j->tmp);
     int rc = engine_open(spec, &eo, &e, err);
@@ -431,6 +448,21 @@ static void measure_builtin(const bench_options *o, const char *file, bench_resu
     if (as_is) {   /* already of that type: measured as it is (a 6B file is not copied) */
         j.tmp = file;
         cerr[0] = 0;
+    }
+    if (!as_is) {
+        /* What cannot fit is refused with the planner's numbers before a
+         * converted copy is written (f32 ChatGLM-6B is 25 GB: converting it
+         * would fill the disk and then be killed at load). */
+        glm_load_params lp = {j.type, measured_context(o), 0, o->threads};
+        glm_plan plan;
+        char what[600];
+        snprintf(what, sizeof what, "glm:%.400s@%s", file, r->precision);
+        if (glm_plan_file(file, &lp, &plan, cerr) != TT_OK ||
+            glm_plan_check_machine(&plan, what, cerr) != TT_OK) {
+            snprintf(r->error, sizeof r->error, "%s", cerr);
+            free(tmp);
+            return;
+        }
     }
     if (!as_is && in_child(convert_child, &j, cerr, sizeof cerr, &status)) {
         launch_describe_status(status, how, sizeof how);

@@ -40,3 +40,35 @@ int64_t tt_proc_rss_bytes(pid_t pid) { return status_field(pid, "VmRSS"); }
 int64_t tt_proc_peak_rss_bytes(pid_t pid) { return status_field(pid, "VmHWM"); }
 int64_t tt_proc_rss_file_bytes(pid_t pid) { return status_field(pid, "RssFile"); }
 int64_t tt_mem_available_bytes(void) { return kb_field("/proc/meminfo", "MemAvailable"); }
+
+int64_t tt_mem_limit_bytes(void)
+{
+    const char *v = getenv("TIANTI_MEM_LIMIT");
+    if (!v || !*v) return -1;
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || !(x >= 0) || x > 1e18) return -2;
+    double base = 1000.0;   /* K, M, G, T as the planner's messages count GB; Ki, Mi, ... binary */
+    int power = 0;
+    switch (*end) {
+    case 'k': case 'K': power = 1; break;
+    case 'm': case 'M': power = 2; break;
+    case 'g': case 'G': power = 3; break;
+    case 't': case 'T': power = 4; break;
+    default: break;
+    }
+    if (power) {
+        end++;
+        if (*end == 'i') {
+            base = 1024.0;
+            end++;
+        }
+    }
+    double mul = 1;
+    for (int i = 0; i < power; i++) mul *= base;
+    if (*end == 'b' || *end == 'B') end++;
+    if (*end) return -2;
+    x *= mul;
+    if (x > 9e18) return -2;
+    return (int64_t)x;
+}

@@ -28,5 +28,11 @@ int64_t tt_proc_rss_file_bytes(pid_t pid);
 /* Memory the kernel can give without swapping (MemAvailable of
  * /proc/meminfo), for the GLM engine's memory planner; -1 when unknown. */
 int64_t tt_mem_available_bytes(void);
+/* The memory limit the user set in TIANTI_MEM_LIMIT ("8G", "512MB", "1.5G",
+ * "6GiB", plain bytes; K/M/G/T are powers of 1000, as the planner's messages
+ * count GB, Ki/Mi/Gi/Ti powers of 1024, a trailing "B" is allowed): its
+ * bytes, -1 when unset or empty, -2 when it is no size. For a shared
+ * machine, or a test, that must plan with less than MemAvailable. */
+int64_t tt_mem_limit_bytes(void);
 
 #endif

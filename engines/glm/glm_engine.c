@@ -767,7 +767,7 @@ int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, c
     if (rc == TT_OK) {
         char what[600];
         snprintf(what, sizeof what, "glm:%s%s%s", spec->arg, spec->precision ? "@" : "", spec->precision ? spec->precision : "");
-        rc = glm_plan_check(&plan, tt_mem_available_bytes(), what, err);
+        rc = glm_plan_check_machine(&plan, what, err);
     }
     if (rc) {
         gguf_close(f);

@@ -7,9 +7,11 @@
 #include "engines/glm/plan.h"
 #include "engines/glm/ops.h"
 #include "engines/glm/quant.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -156,13 +158,22 @@ int glm_plan_file(const char *path, const glm_load_params *lp, glm_plan *out, ch
     return rc;
 }
 
-static double gb(int64_t b) { return (double)b / 1e9; }
+/* "3.51 GB", or "117.4 MB" below a gigabyte (the tiny model's plan is
+ * not all zeros). Decimal units, as TIANTI_MEM_LIMIT's K/M/G. */
+typedef struct size_text { char s[32]; } size_text;
+static size_text sz(int64_t b)
+{
+    size_text t;
+    if (b >= 1000000000) snprintf(t.s, sizeof t.s, "%.2f GB", (double)b / 1e9);
+    else snprintf(t.s, sizeof t.s, "%.1f MB", (double)b / 1e6);
+    return t;
+}
 
 void glm_plan_format(const glm_plan *p, char *out, size_t n)
 {
-    snprintf(out, n, "weights %.2f GB + KV %.2f GB (context %d) + scratch %.2f GB + tokenizer %.2f GB = %.2f GB",
-             gb(p->weights_bytes), gb(p->kv_bytes), p->n_ctx, gb(p->scratch_bytes), gb(p->tokenizer_bytes + p->other_bytes),
-             gb(p->total_bytes));
+    snprintf(out, n, "weights %s + KV %s (context %d) + scratch %s + tokenizer %s = %s", sz(p->weights_bytes).s,
+             sz(p->kv_bytes).s, p->n_ctx, sz(p->scratch_bytes).s, sz(p->tokenizer_bytes + p->other_bytes).s,
+             sz(p->total_bytes).s);
 }
 
 int glm_plan_check(const glm_plan *p, int64_t avail_bytes, const char *what, char *err)
@@ -171,7 +182,24 @@ int glm_plan_check(const glm_plan *p, int64_t avail_bytes, const char *what, cha
     char line[256];
     glm_plan_format(p, line, sizeof line);
     return tt_fail(err, TT_ERR_NOMEM,
-                   "%s needs %.2f GB (%s) but this machine has %.2f GB available: choose a smaller precision or "
+                   "%s needs %s (%s) but this machine has %s available: choose a smaller precision or "
                    "context (--ctx-size)",
-                   what, gb(p->total_bytes), line, gb(avail_bytes));
+                   what, sz(p->total_bytes).s, line, sz(avail_bytes).s);
+}
+
+int glm_plan_check_machine(const glm_plan *p, const char *what, char *err)
+{
+    int64_t limit = tt_mem_limit_bytes();
+    if (limit == -2)
+        return tt_fail(err, TT_ERR_USAGE, "TIANTI_MEM_LIMIT='%.80s' is not a size (e.g. 8G, 512M, 1073741824)",
+                       getenv("TIANTI_MEM_LIMIT"));
+    int64_t avail = tt_mem_available_bytes();
+    if (limit < 0 || (avail >= 0 && avail <= limit)) return glm_plan_check(p, avail, what, err);
+    if (p->total_bytes <= limit) return TT_OK;
+    char line[256];
+    glm_plan_format(p, line, sizeof line);
+    return tt_fail(err, TT_ERR_NOMEM,
+                   "%s needs %s (%s) but TIANTI_MEM_LIMIT allows %s: choose a smaller precision or "
+                   "context (--ctx-size), or raise the limit",
+                   what, sz(p->total_bytes).s, line, sz(limit).s);
 }

@@ -39,6 +39,10 @@ int glm_plan_file(const char *path, const glm_load_params *lp, glm_plan *out, ch
 /* TT_OK when plan fits in avail_bytes; else TT_ERR_NOMEM (or the closest
  * code) with the numbers in err. what names the model in the message. */
 int glm_plan_check(const glm_plan *p, int64_t avail_bytes, const char *what, char *err);
+/* glm_plan_check against this machine: MemAvailable, or TIANTI_MEM_LIMIT
+ * when that is set and lower (core/proc.h). A TIANTI_MEM_LIMIT that is no
+ * size is a usage error. */
+int glm_plan_check_machine(const glm_plan *p, const char *what, char *err);
 /* One line: "weights 3.52 GB + KV 0.23 GB + scratch 0.05 GB + tokenizer
  * 0.01 GB = 3.81 GB". */
 void glm_plan_format(const glm_plan *p, char *out, size_t n);

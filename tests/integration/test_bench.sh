@@ -83,6 +83,27 @@ PY
     [ "$(sqlite3 t.db "select count(distinct model_id) from metrics")" = 2 ] || fail "expected metrics of 2 models"
 }
 
+# ---- what cannot fit is refused with the planner's numbers ----
+# TIANTI_MEM_LIMIT stands in for a small machine: f32 (the file's own type)
+# and f16 (to be converted: refused before any copy is written) need more
+# than 4 MB, q4_0 fits and is measured; the run exits 1.
+set +e
+TIANTI_MEM_LIMIT=4M "$TIANTI_BIN" bench --model "glm:$model" --precision f32,f16,q4_0 -p 8 -n 4 -r 1 --threads 1 \
+    -f json --no-store -q > limit.json 2> limit.err
+rc=$?
+set -e
+[ "$rc" = 1 ] || { cat limit.err >&2; fail "a precision that cannot fit exits $rc, not 1"; }
+python3 - limit.json <<'PY'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+assert [r["precision"] for r in rs] == ["f32", "f16", "q4_0"], rs
+for r in rs[:2]:
+    e = r["error"] or ""
+    assert "needs" in e and "TIANTI_MEM_LIMIT allows 4.0 MB" in e and "weights" in e, e
+assert rs[2]["error"] is None and rs[2]["tg"]["mean"] > 0, rs[2]
+PY
+ls "$work"/tianti-bench-* >/dev/null 2>&1 && fail "a converted copy was left behind"
+
 # ---- tianti serve through --launch ----
 port=$(free_port)
 "$TIANTI_BIN" bench --model openai:tiny --base-url "http://127.0.0.1:$port/v1" \

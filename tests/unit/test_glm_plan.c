@@ -89,6 +89,34 @@ static void test_plan_refuses_with_numbers(void **state)
     assert_int_equal(glm_plan_check(&p, -1, "m", err), TT_OK);   /* unknown: not refused */
 }
 
+/* The machine check: MemAvailable, or TIANTI_MEM_LIMIT when lower; a limit
+ * that is no size is a usage error naming it. */
+static void test_plan_machine_limit(void **state)
+{
+    (void)state;
+    glm_plan p;
+    memset(&p, 0, sizeof p);
+    p.weights_bytes = 3000000000;
+    p.n_ctx = 2048;
+    p.total_bytes = p.weights_bytes;
+    char err[TT_ERR_SIZE];
+    setenv("TIANTI_MEM_LIMIT", "2G", 1);
+    assert_int_equal(glm_plan_check_machine(&p, "glm:m.gguf@q4_0", err), TT_ERR_NOMEM);
+    assert_non_null(strstr(err, "glm:m.gguf@q4_0 needs 3.00 GB"));
+    assert_non_null(strstr(err, "TIANTI_MEM_LIMIT allows 2.00 GB"));
+    setenv("TIANTI_MEM_LIMIT", "3G", 1);
+    assert_int_equal(glm_plan_check_machine(&p, "m", err), TT_OK);
+    setenv("TIANTI_MEM_LIMIT", "lots", 1);
+    assert_int_equal(glm_plan_check_machine(&p, "m", err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "TIANTI_MEM_LIMIT='lots' is not a size"));
+    /* a limit above what the machine has: the machine's figure decides */
+    setenv("TIANTI_MEM_LIMIT", "1000T", 1);
+    p.total_bytes = tt_mem_available_bytes() + 1000000000;
+    assert_int_equal(glm_plan_check_machine(&p, "m", err), TT_ERR_NOMEM);
+    assert_non_null(strstr(err, "available"));
+    unsetenv("TIANTI_MEM_LIMIT");
+}
+
 /* q4_0 from the shipped f32 model (8 MB): after loading, the file's pages
  * that stay resident are the header and the norms, not the f32 matrices. */
 static void test_no_f32_copy_resident(void **state)
@@ -125,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_plan_equals_loaded_model),
         cmocka_unit_test(test_plan_kv_by_context),
         cmocka_unit_test(test_plan_refuses_with_numbers),
+        cmocka_unit_test(test_plan_machine_limit),
         cmocka_unit_test(test_no_f32_copy_resident),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,9 +88,37 @@ static void test_proc_unknown_process(void **state)
     assert_int_equal(tt_proc_peak_rss_bytes(99999999), -1);
 }
 
+/* TIANTI_MEM_LIMIT: K/M/G/T count in thousands (as the planner's GB),
+ * Ki/Mi/Gi/Ti in 1024s; anything else is no size (-2); unset is -1. */
+static void test_mem_limit_sizes(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int64_t bytes; } k_cases[] = {
+        { "1048576", 1048576 },       { "8G", 8000000000LL },   { "8GB", 8000000000LL },
+        { "8Gi", 8589934592LL },      { "8GiB", 8589934592LL }, { "512M", 512000000 },
+        { "1.5g", 1500000000 },       { "64k", 64000 },         { "2T", 2000000000000LL },
+        { "0", 0 },                   { "12B", 12 },
+        { "", -1 },
+        { "abc", -2 },                { "8X", -2 },             { "-1G", -2 },
+        { "8G ", -2 },                { "nan", -2 },            { "inf", -2 },
+        { "8Gx", -2 },                { "1e30", -2 },
+    };
+    for (size_t i = 0; i < sizeof k_cases / sizeof k_cases[0]; i++) {
+        setenv("TIANTI_MEM_LIMIT", k_cases[i].text, 1);
+        int64_t got = tt_mem_limit_bytes();
+        if (got != k_cases[i].bytes)
+            fail_msg("TIANTI_MEM_LIMIT='%s': %lld, expected %lld", k_cases[i].text, (long long)got,
+                     (long long)k_cases[i].bytes);
+    }
+    unsetenv("TIANTI_MEM_LIMIT");
+    assert_int_equal(tt_mem_limit_bytes(), -1);
+    assert_true(tt_mem_available_bytes() > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mem_limit_sizes),
         cmocka_unit_test(test_proc_own_rss_follows_touched_memory),
         cmocka_unit_test(test_proc_child_by_pid),
         cmocka_unit_test(test_proc_unknown_process),
