@@ -177,7 +177,7 @@ void glm_rmsnorm(float *out, const float *x, const float *w, int n, float eps)
     for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
 }
 
-void glm_softmax(float *x, int n)
+static void softmax_ref(float *x, int n)
 {
     float max = x[0];
     for (int i = 1; i < n; i++) if (x[i] > max) max = x[i];
@@ -547,88 +547,166 @@ SIMD static void dot4_f16_avx2(int n, const void *w, const void *const *x, float
         out[2] += av * _cvtsh_ss(b2[i]); out[3] += av * _cvtsh_ss(b3[i]);
     }
 }
-/* Attention over the cache, 8 lanes at a time (hd a multiple of 8): the
- * scores of all positions, then the weighted sum of the values with the
- * output kept in registers 32 elements at a time. */
+/* Attention over the cache, 8 lanes at a time (hd a multiple of 8).
+ * Scores: eight keys per step, each with its own accumulator (eight
+ * independent FMA chains keep both FMA ports busy), reduced together by one
+ * tree of horizontal adds instead of a horizontal sum per key. Values: the
+ * weighted sum with the output kept in registers, 64 elements (one head of
+ * 64) per pass over the positions. */
+SIMD static __m256 sum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5, __m256 a6, __m256 a7)
+{
+    __m256 t0 = _mm256_hadd_ps(a0, a1), t1 = _mm256_hadd_ps(a2, a3);
+    __m256 t2 = _mm256_hadd_ps(a4, a5), t3 = _mm256_hadd_ps(a6, a7);
+    __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);   /* [0..3 low | 0..3 high], [4..7 ...] */
+    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+#define ATTN_SCORES_BODY(LOADK)                                                                    \
+    __m256 vs = _mm256_set1_ps(scale);                                                             \
+    int p = 0;                                                                                     \
+    for (; p + 8 <= len; p += 8) {                                                                 \
+        const KT *kp = k + (size_t)p * stride;                                                     \
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0; \
+        for (int d = 0; d < hd; d += 8) {                                                          \
+            __m256 qv = _mm256_loadu_ps(q + d);                                                    \
+            a0 = _mm256_fmadd_ps(LOADK(kp + d), qv, a0);                                           \
+            a1 = _mm256_fmadd_ps(LOADK(kp + stride + d), qv, a1);                                  \
+            a2 = _mm256_fmadd_ps(LOADK(kp + 2 * stride + d), qv, a2);                              \
+            a3 = _mm256_fmadd_ps(LOADK(kp + 3 * stride + d), qv, a3);                              \
+            a4 = _mm256_fmadd_ps(LOADK(kp + 4 * stride + d), qv, a4);                              \
+            a5 = _mm256_fmadd_ps(LOADK(kp + 5 * stride + d), qv, a5);                              \
+            a6 = _mm256_fmadd_ps(LOADK(kp + 6 * stride + d), qv, a6);                              \
+            a7 = _mm256_fmadd_ps(LOADK(kp + 7 * stride + d), qv, a7);                              \
+        }                                                                                          \
+        _mm256_storeu_ps(att + p, _mm256_mul_ps(sum8x8(a0, a1, a2, a3, a4, a5, a6, a7), vs));      \
+    }                                                                                              \
+    for (; p < len; p++) {                                                                         \
+        const KT *kp = k + (size_t)p * stride;                                                     \
+        __m256 a0 = _mm256_setzero_ps();                                                           \
+        for (int d = 0; d < hd; d += 8) a0 = _mm256_fmadd_ps(LOADK(kp + d), _mm256_loadu_ps(q + d), a0); \
+        att[p] = hsum8(a0) * scale;                                                                \
+    }
+
+#define ATTN_VALUES_BODY(LOADV)                                                                    \
+    int d = 0;                                                                                     \
+    for (; d + 64 <= hd; d += 64) {                                                                \
+        __m256 o0 = _mm256_setzero_ps(), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0; \
+        for (int p = 0; p < len; p++) {                                                            \
+            const VT *vp = v + (size_t)p * stride + d;                                             \
+            __m256 a = _mm256_set1_ps(att[p]);                                                     \
+            o0 = _mm256_fmadd_ps(a, LOADV(vp), o0);                                                \
+            o1 = _mm256_fmadd_ps(a, LOADV(vp + 8), o1);                                            \
+            o2 = _mm256_fmadd_ps(a, LOADV(vp + 16), o2);                                           \
+            o3 = _mm256_fmadd_ps(a, LOADV(vp + 24), o3);                                           \
+            o4 = _mm256_fmadd_ps(a, LOADV(vp + 32), o4);                                           \
+            o5 = _mm256_fmadd_ps(a, LOADV(vp + 40), o5);                                           \
+            o6 = _mm256_fmadd_ps(a, LOADV(vp + 48), o6);                                           \
+            o7 = _mm256_fmadd_ps(a, LOADV(vp + 56), o7);                                           \
+        }                                                                                          \
+        _mm256_storeu_ps(o + d, o0);                                                               \
+        _mm256_storeu_ps(o + d + 8, o1);                                                           \
+        _mm256_storeu_ps(o + d + 16, o2);                                                          \
+        _mm256_storeu_ps(o + d + 24, o3);                                                          \
+        _mm256_storeu_ps(o + d + 32, o4);                                                          \
+        _mm256_storeu_ps(o + d + 40, o5);                                                          \
+        _mm256_storeu_ps(o + d + 48, o6);                                                          \
+        _mm256_storeu_ps(o + d + 56, o7);                                                          \
+    }                                                                                              \
+    for (; d < hd; d += 8) {                                                                       \
+        __m256 o0 = _mm256_setzero_ps();                                                           \
+        for (int p = 0; p < len; p++)                                                              \
+            o0 = _mm256_fmadd_ps(_mm256_set1_ps(att[p]), LOADV(v + (size_t)p * stride + d), o0);   \
+        _mm256_storeu_ps(o + d, o0);                                                               \
+    }
+
+#define LDF(p) _mm256_loadu_ps(p)
+#define LDH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define KT float
+#define VT float
 SIMD static void attn_scores_avx2(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)
 {
-    for (int p = 0; p < len; p++) {
-        const float *kp = k + (size_t)p * stride;
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-        int d = 0;
-        for (; d + 16 <= hd; d += 16) {
-            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(kp + d), _mm256_loadu_ps(q + d), s0);
-            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(kp + d + 8), _mm256_loadu_ps(q + d + 8), s1);
-        }
-        for (; d < hd; d += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(kp + d), _mm256_loadu_ps(q + d), s0);
-        att[p] = hsum8(_mm256_add_ps(s0, s1)) * scale;
-    }
+    ATTN_SCORES_BODY(LDF)
 }
 
 SIMD static void attn_values_avx2(float *o, const float *att, const float *v, size_t stride, int hd, int len)
 {
-    int d = 0;
-    for (; d + 32 <= hd; d += 32) {
-        __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps(), o3 = _mm256_setzero_ps();
-        for (int p = 0; p < len; p++) {
-            const float *vp = v + (size_t)p * stride + d;
-            __m256 a = _mm256_set1_ps(att[p]);
-            o0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp), o0);
-            o1 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp + 8), o1);
-            o2 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp + 16), o2);
-            o3 = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp + 24), o3);
-        }
-        _mm256_storeu_ps(o + d, o0);
-        _mm256_storeu_ps(o + d + 8, o1);
-        _mm256_storeu_ps(o + d + 16, o2);
-        _mm256_storeu_ps(o + d + 24, o3);
-    }
-    for (; d < hd; d += 8) {
-        __m256 o0 = _mm256_setzero_ps();
-        for (int p = 0; p < len; p++) o0 = _mm256_fmadd_ps(_mm256_set1_ps(att[p]), _mm256_loadu_ps(v + (size_t)p * stride + d), o0);
-        _mm256_storeu_ps(o + d, o0);
-    }
+    ATTN_VALUES_BODY(LDF)
 }
-
-#define LDH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#undef KT
+#undef VT
+#define KT uint16_t
+#define VT uint16_t
 SIMD static void attn_scores_f16_avx2(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale)
 {
-    for (int p = 0; p < len; p++) {
-        const uint16_t *kp = k + (size_t)p * stride;
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-        int d = 0;
-        for (; d + 16 <= hd; d += 16) {
-            s0 = _mm256_fmadd_ps(LDH(kp + d), _mm256_loadu_ps(q + d), s0);
-            s1 = _mm256_fmadd_ps(LDH(kp + d + 8), _mm256_loadu_ps(q + d + 8), s1);
-        }
-        for (; d < hd; d += 8) s0 = _mm256_fmadd_ps(LDH(kp + d), _mm256_loadu_ps(q + d), s0);
-        att[p] = hsum8(_mm256_add_ps(s0, s1)) * scale;
-    }
+    ATTN_SCORES_BODY(LDH)
 }
 
 SIMD static void attn_values_f16_avx2(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len)
 {
-    int d = 0;
-    for (; d + 32 <= hd; d += 32) {
-        __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps(), o3 = _mm256_setzero_ps();
-        for (int p = 0; p < len; p++) {
-            const uint16_t *vp = v + (size_t)p * stride + d;
-            __m256 a = _mm256_set1_ps(att[p]);
-            o0 = _mm256_fmadd_ps(a, LDH(vp), o0);
-            o1 = _mm256_fmadd_ps(a, LDH(vp + 8), o1);
-            o2 = _mm256_fmadd_ps(a, LDH(vp + 16), o2);
-            o3 = _mm256_fmadd_ps(a, LDH(vp + 24), o3);
+    ATTN_VALUES_BODY(LDH)
+}
+#undef KT
+#undef VT
+#undef LDF
+#undef ATTN_SCORES_BODY
+#undef ATTN_VALUES_BODY
+
+/* e^x for x <= 0 (softmax's x - max), 8 lanes: x = n ln2 + r with |r| <=
+ * ln2/2 (ln2 split in two for an exact product, Cody and Waite), e^r by its
+ * Taylor series to r^6 (relative error below 1.3e-7, about an ulp), times
+ * 2^n put into the exponent bits. Below -87.3 the result is 0 (e^x would be
+ * a subnormal there; the reference's expf gives one, a difference below
+ * 1.2e-38 next to the maximum's 1). */
+SIMD static __m256 exp_nonpositive_avx2(__m256 x)
+{
+    const __m256 lo = _mm256_set1_ps(-87.33654f);
+    __m256 keep = _mm256_cmp_ps(x, lo, _CMP_GE_OQ);
+    x = _mm256_max_ps(x, lo);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(e)), keep);
+}
+
+SIMD static void softmax_avx2(float *x, int n)
+{
+    int i = 0;
+    __m256 vmax = _mm256_set1_ps(x[0]);
+    for (; i + 8 <= n; i += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float max = _mm_cvtss_f32(m4);
+    for (; i < n; i++) if (x[i] > max) max = x[i];
+    __m256 vm = _mm256_set1_ps(max), vsum = _mm256_setzero_ps();
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 e = exp_nonpositive_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+        _mm256_storeu_ps(x + i, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    float sum = hsum8(vsum);
+    if (i < n) {   /* the tail through the same exp, one masked vector */
+        float tail[8];
+        for (int t = 0; t < 8; t++) tail[t] = i + t < n ? x[i + t] - max : -INFINITY;
+        __m256 e = exp_nonpositive_avx2(_mm256_loadu_ps(tail));
+        _mm256_storeu_ps(tail, e);
+        for (int t = 0; i + t < n; t++) {
+            x[i + t] = tail[t];
+            sum += tail[t];
         }
-        _mm256_storeu_ps(o + d, o0);
-        _mm256_storeu_ps(o + d + 8, o1);
-        _mm256_storeu_ps(o + d + 16, o2);
-        _mm256_storeu_ps(o + d + 24, o3);
     }
-    for (; d < hd; d += 8) {
-        __m256 o0 = _mm256_setzero_ps();
-        for (int p = 0; p < len; p++) o0 = _mm256_fmadd_ps(_mm256_set1_ps(att[p]), LDH(v + (size_t)p * stride + d), o0);
-        _mm256_storeu_ps(o + d, o0);
-    }
+    __m256 inv = _mm256_set1_ps(1.0f / sum);
+    for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
+    for (; i < n; i++) x[i] *= 1.0f / sum;
 }
 #undef LDH
 #endif
@@ -678,6 +756,7 @@ static void (*attn_scores_fast)(float *att, const float *q, const float *k, size
 static void (*attn_values_fast)(float *o, const float *att, const float *v, size_t stride, int hd, int len);
 static void (*attn_scores_f16_fast)(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale);
 static void (*attn_values_f16_fast)(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len);
+static void (*softmax_fast)(float *x, int n);
 
 static void dot_fill(int isa)
 {
@@ -691,6 +770,7 @@ static void dot_fill(int isa)
     attn_values_fast = NULL;
     attn_scores_f16_fast = NULL;
     attn_values_f16_fast = NULL;
+    softmax_fast = NULL;
 #ifdef GLM_X86
     if (isa >= ISA_AVX2) {
         dot_table[GLM_TYPE_F32].fast = dot_f32_avx2;
@@ -703,6 +783,7 @@ static void dot_fill(int isa)
         attn_values_fast = attn_values_avx2;
         attn_scores_f16_fast = attn_scores_f16_avx2;
         attn_values_f16_fast = attn_values_f16_avx2;
+        softmax_fast = softmax_avx2;
         dot_table[GLM_TYPE_F32].fast4 = dot4_f32_avx2;
         dot_table[GLM_TYPE_F16].fast4 = dot4_f16_avx2;
         dot_table[GLM_TYPE_Q8_0].fast4 = dot4_q8_0_avx2;
@@ -792,6 +873,13 @@ float glm_vec_dot(uint32_t wtype, int n, const void *w, const void *x)
 float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x)
 {
     return dot_get(wtype)->ref(n, w, x);
+}
+
+void glm_softmax(float *x, int n)
+{
+    pthread_once(&dot_once, dot_init);
+    if (softmax_fast && !force_ref) softmax_fast(x, n);
+    else softmax_ref(x, n);
 }
 
 void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)

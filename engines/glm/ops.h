@@ -36,6 +36,8 @@ void glm_pool_run(glm_pool *p, glm_job_fn fn, void *arg);
 
 /* ---- row kernels ------------------------------------------------------------ */
 void glm_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+/* In place; with AVX2 through a polynomial e^x within about an ulp of
+ * expf (tests/unit/test_glm_ops.c checks it against the plain loop). */
 void glm_softmax(float *x, int n);
 /* out[i] = silu(gate[i]) * up[i] */
 void glm_swiglu(float *out, const float *gate, const float *up, int n);

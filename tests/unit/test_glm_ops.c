@@ -242,6 +242,51 @@ static void test_glm_attention_rows_match_loops(void **state)
     free(vf16);
 }
 
+/* Softmax at every kernel set against expf in double: each probability
+ * within 1e-6 relative (the vector e^x is within about an ulp), lengths
+ * around the vector width, spreads that reach e^x's underflow, a row with
+ * one dominant score and one of equal scores. */
+static void test_glm_softmax_matches_expf(void **state)
+{
+    (void)state;
+    tt_rng r;
+    tt_rng_seed(&r, 17);
+    const char *best = glm_ops_isa();
+    int lens[7] = {1, 7, 8, 9, 16, 67, 300};
+    float spreads[4] = {1, 20, 100, 300};
+    float x[300], y[300];
+    for (int isa = 0; isa < 3; isa++) {
+        if (glm_ops_select_isa(isas[isa]) != 0) continue;
+        for (int l = 0; l < 7; l++)
+            for (int sp = 0; sp < 6; sp++) {
+                int n = lens[l];
+                for (int i = 0; i < n; i++) {
+                    if (sp < 4) x[i] = (float)((tt_rng_uniform(&r) * 2 - 1) * spreads[sp]);
+                    else if (sp == 4) x[i] = i == n / 2 ? 50.0f : -50.0f;
+                    else x[i] = 3.0f;
+                }
+                memcpy(y, x, (size_t)n * sizeof(float));
+                glm_softmax(y, n);
+                /* x - max is rounded to float by every implementation (an
+                 * absolute error up to half an ulp of the difference), so
+                 * the expected values start from the same float difference */
+                float max = x[0];
+                double sum = 0;
+                for (int i = 1; i < n; i++) if (x[i] > max) max = x[i];
+                for (int i = 0; i < n; i++) sum += exp((double)(x[i] - max));
+                double total = 0;
+                for (int i = 0; i < n; i++) {
+                    double want = exp((double)(x[i] - max)) / sum;
+                    if (!(fabs(y[i] - want) <= 1e-6 * want + 1e-37))
+                        fail_msg("%s: n %d spread %d, p[%d] = %.9g, expected %.9g", isas[isa], n, sp, i, y[i], want);
+                    total += y[i];
+                }
+                assert_true(fabs(total - 1) < 1e-5);
+            }
+    }
+    glm_ops_select_isa(best);
+}
+
 static void test_glm_matmul_threads_match_ref(void **state)
 {
     (void)state;
@@ -373,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_glm_convert_activations_matches_ref),
         cmocka_unit_test(test_glm_matmul_threads_match_ref),
         cmocka_unit_test(test_glm_attention_rows_match_loops),
+        cmocka_unit_test(test_glm_softmax_matches_expf),
         cmocka_unit_test(test_glm_matmul_packed_matches_ref),
         cmocka_unit_test(test_glm_row_kernels),
         cmocka_unit_test(test_glm_pool_runs_each_thread_once),
