@@ -176,15 +176,22 @@ void glm_plan_format(const glm_plan *p, char *out, size_t n)
              sz(p->total_bytes).s);
 }
 
+/* The refusal: what needs how much, against a limit said by `against`
+ * ("this machine has X available", "TIANTI_MEM_LIMIT allows X"). */
+static int refuse(const glm_plan *p, const char *what, const char *against, const char *hint, char *err)
+{
+    char line[256];
+    glm_plan_format(p, line, sizeof line);
+    return tt_fail(err, TT_ERR_NOMEM, "%s needs %s (%s) but %s: choose a smaller precision or context (--ctx-size)%s",
+                   what, sz(p->total_bytes).s, line, against, hint);
+}
+
 int glm_plan_check(const glm_plan *p, int64_t avail_bytes, const char *what, char *err)
 {
     if (avail_bytes < 0 || p->total_bytes <= avail_bytes) return TT_OK;
-    char line[256];
-    glm_plan_format(p, line, sizeof line);
-    return tt_fail(err, TT_ERR_NOMEM,
-                   "%s needs %s (%s) but this machine has %s available: choose a smaller precision or "
-                   "context (--ctx-size)",
-                   what, sz(p->total_bytes).s, line, sz(avail_bytes).s);
+    char against[64];
+    snprintf(against, sizeof against, "this machine has %s available", sz(avail_bytes).s);
+    return refuse(p, what, against, "", err);
 }
 
 int glm_plan_check_machine(const glm_plan *p, const char *what, char *err)
@@ -196,10 +203,7 @@ int glm_plan_check_machine(const glm_plan *p, const char *what, char *err)
     int64_t avail = tt_mem_available_bytes();
     if (limit < 0 || (avail >= 0 && avail <= limit)) return glm_plan_check(p, avail, what, err);
     if (p->total_bytes <= limit) return TT_OK;
-    char line[256];
-    glm_plan_format(p, line, sizeof line);
-    return tt_fail(err, TT_ERR_NOMEM,
-                   "%s needs %s (%s) but TIANTI_MEM_LIMIT allows %s: choose a smaller precision or "
-                   "context (--ctx-size), or raise the limit",
-                   what, sz(p->total_bytes).s, line, sz(limit).s);
+    char against[64];
+    snprintf(against, sizeof against, "TIANTI_MEM_LIMIT allows %s", sz(limit).s);
+    return refuse(p, what, against, ", or raise the limit", err);
 }
