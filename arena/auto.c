@@ -81,6 +81,16 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
     int rc = TT_OK;
     rc = arena_match_models_open(o->models, n, o->registry_path, &models, err);
     for (int i = 0; rc == TT_OK && i < n; i++) names[i] = models[i].name;
+    int baseline = -1;
+    for (int i = 0; rc == TT_OK && o->baseline && i < n; i++)
+        if (!strcmp(names[i], o->baseline)) baseline = i;
+    if (rc == TT_OK && o->baseline && baseline < 0) {
+        tt_buf known;
+        tt_buf_init(&known);
+        for (int i = 0; i < n; i++) tt_buf_printf(&known, "%s%s", i ? ", " : "", names[i]);
+        rc = tt_fail(err, TT_ERR_USAGE, "the baseline '%s' is not one of the models (%s)", o->baseline, known.data);
+        tt_buf_free(&known);
+    }
     if (rc == TT_OK) rc = judge_open(o->judge, &o->judge_engine, &j, err);
     if (rc == TT_OK) rc = arena_prompts_load(o->prompts_path, &ps, err);
     if (rc == TT_OK && o->references_path) {
@@ -116,7 +126,8 @@ int arena_auto_run(const arena_auto_opts *o, arena_auto_summary *sum, char *err)
         size_t pi = perm[(size_t)r % ps.n];
         const arena_prompt *p = &ps.v[pi];
         int a, b;
-        arena_match_pick_pair(counts, n, &rng, &a, &b);
+        if (baseline >= 0) arena_match_pick_against(counts, n, baseline, &rng, &a, &b);
+        else arena_match_pick_pair(counts, n, &rng, &a, &b);
         counts[a * n + b]++;
         counts[b * n + a]++;
         auto_answer *aa = &answers[(size_t)a * ps.n + pi], *ab = &answers[(size_t)b * ps.n + pi];

@@ -8,7 +8,10 @@
  * --source judge` rates them.
  *
  * Rounds: round r uses prompt perm[r mod P], perm a seeded shuffle of the P
- * prompts, so --rounds P covers every prompt once. Answers are computed once
+ * prompts, so --rounds P covers every prompt once. With a baseline every
+ * battle pairs one of the other models with it (arena/match.h,
+ * arena_match_pick_against): ratings then come from each model's record
+ * against one common opponent, as Arena-Hard's and AlpacaEval's do. Answers are computed once
  * per (model, prompt) and reused. A battle where a model failed is stored
  * with flags 'engine_error' and no winner (the judge is not asked); an
  * identity leak is judged but stored with flags 'identity_leak' (not rated);
@@ -31,6 +34,7 @@ typedef struct arena_auto_opts {
     const char *prompts_path;       /* task or prompt file */
     const char *references_path;    /* reference answers by question id, or NULL */
     const char *db_path;
+    const char *baseline;           /* a model's name: every battle is against it; NULL: all pairs */
     int rounds;                     /* 0 = one per prompt */
     uint64_t seed;                  /* prompt order, pairs, sampling seed */
     int max_tokens;                 /* per answer (default 512) */

@@ -27,6 +27,7 @@ void judged_questions_free(judged_questions *q)
         for (int t = 0; t < 2; t++) {
             free(x->turns[t]);
             free(x->ref[t]);
+            free(x->own_ref[t]);
         }
     }
     free(q->v);
@@ -111,6 +112,22 @@ static int add_question(void *ctx, json_t *o, int line, char *err)
             free(q.id);
             free(q.category);
             return tt_fail(err, TT_ERR_PARSE, "%s:%d: field 'turns' must be a list of strings", c->path, line);
+        }
+        json_t *ref = json_object_get(o, "reference");
+        if (ref && !json_is_null(ref)) {
+            int bad = !json_is_string(ref) && !json_is_array(ref);
+            for (size_t t = 0; !bad && json_is_array(ref) && t < json_array_size(ref); t++)
+                bad = !json_is_string(json_array_get(ref, t));
+            if (bad) {
+                for (int t = 0; t < q.n_turns; t++) free(q.turns[t]);
+                free(q.id);
+                free(q.category);
+                return tt_fail(err, TT_ERR_PARSE, "%s:%d: field 'reference' must be a string or a list of strings (one per turn)",
+                               c->path, line);
+            }
+            if (json_is_string(ref)) q.own_ref[q.n_own_ref++] = tt_strdup(json_string_value(ref));
+            for (size_t t = 0; json_is_array(ref) && t < json_array_size(ref) && t < 2; t++)
+                q.own_ref[q.n_own_ref++] = tt_strdup(json_string_value(json_array_get(ref, t)));
         }
     }
     c->out->v = tt_realloc(c->out->v, (c->out->n + 1) * sizeof *c->out->v);

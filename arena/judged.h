@@ -27,6 +27,12 @@ typedef struct judged_question {
     int n_turns;          /* 1 or 2 (MT-bench's turns past the second are not used) */
     char *ref[2];
     int n_ref;
+    /* "reference" written in the question file itself (one per turn; FastChat's
+     * question.jsonl has them for some math questions, Tianti's demo two-turn
+     * set for all). Only the reference judge reads them: LLM judges take the
+     * reference answer file, as FastChat's gen_judgment.py does. */
+    char *own_ref[2];
+    int n_own_ref;
 } judged_question;
 
 typedef struct judged_questions {

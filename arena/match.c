@@ -105,6 +105,25 @@ found:
     }
 }
 
+void arena_match_pick_against(const long *counts, int n, int baseline, tt_rng *rng, int *a, int *b)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++)
+        if (i != baseline) total += 1.0 / (1.0 + (double)counts[i * n + baseline]);
+    double u = tt_rng_uniform(rng) * total;
+    int other = baseline == 0 ? 1 : 0;
+    for (int i = 0; i < n; i++) {
+        if (i == baseline) continue;
+        other = i;
+        double w = 1.0 / (1.0 + (double)counts[i * n + baseline]);
+        if (u < w) break;
+        u -= w;
+    }
+    int flip = (int)tt_rng_below(rng, 2);
+    *a = flip ? baseline : other;
+    *b = flip ? other : baseline;
+}
+
 typedef struct counts_ctx {
     const char *const *names;
     int n;

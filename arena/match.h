@@ -55,6 +55,11 @@ void arena_match_models_close(arena_model *m, int n);   /* NULL is fine */
 /* Draws a pair. counts is n*n (symmetric; counts[i*n+j] battles between i
  * and j); n >= 2. Sets *a != *b. */
 void arena_match_pick_pair(const long *counts, int n, tt_rng *rng, int *a, int *b);
+/* Draws a pair of one model and the baseline (index baseline, 0 <= baseline
+ * < n): the other model weighted toward those that met the baseline less,
+ * a coin flip for which is A (Arena-Hard and AlpacaEval judge every model
+ * against one baseline). n >= 2. */
+void arena_match_pick_against(const long *counts, int n, int baseline, tt_rng *rng, int *a, int *b);
 
 /* Loads battle counts between the named models from the store (every
  * battle with a winner, whatever its source) into counts (n*n, zeroed

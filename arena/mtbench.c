@@ -8,6 +8,7 @@
 #include "arena/mtbench.h"
 #include "arena/judged.h"
 #include "core/util.h"
+#include "judges/judge.h"
 #include "judges/judged.h"
 
 #include <jansson.h>
@@ -91,7 +92,8 @@ typedef struct match {
     const judged_question *q;
     int turn;
     const char *m1, *m2;             /* m2 NULL: single grading */
-    const judge_prompt *jp;
+    const judge_prompt *jp;          /* NULL with the reference judge */
+    const char *prompt_name;
     int ask;                         /* index of its first request */
     int games;                       /* 1 (single) or 2 (pairwise) */
 } match;
@@ -166,6 +168,53 @@ static json_t *game_json(const char *name, const char *user, const char *reply, 
     return o;
 }
 
+int arena_mtbench_is_reference_judge(const char *spec)
+{
+    return spec && (!strcmp(spec, "reference") || !strncmp(spec, "reference:", 10));
+}
+
+/* The reference judge's judgment of match m: each answer of the turn checked
+ * against the turn's reference (the reference file's, else the question
+ * file's own). Single: 10 right, 1 wrong (MT-bench's scale ends); pairwise:
+ * right beats wrong, otherwise a tie, the same verdict for both games. A
+ * turn without a reference is kept without a rating (score -1 / error), as a
+ * judge reply without one is. Returns -1 when an answer is missing. */
+static int reference_judgment(judge *rj, const judged_answers *ans, const match *m, store_judgment *j, char **out,
+                              int *no_verdict, char *err)
+{
+    const judged_question *q = m->q;
+    int t = m->turn - 1;
+    const char *ref = q->n_ref > t ? q->ref[t] : q->n_own_ref > t ? q->own_ref[t] : NULL;
+    const char *a1 = judged_answer(ans, m->m1, q->id, m->turn, NULL);
+    const char *a2 = m->m2 ? judged_answer(ans, m->m2, q->id, m->turn, NULL) : NULL;
+    if (!a1 || (m->m2 && !a2)) return -1;
+    json_t *d = json_pack("{s:s}", "judge", judge_spec(rj));
+    json_object_set_new(d, "reference", ref ? json_string(ref) : json_null());
+    *no_verdict = 0;
+    int rc = TT_OK;
+    if (!ref) {
+        *no_verdict = 1;
+        json_object_set_new(d, "error", json_string("no reference answer for this turn"));
+        if (m->m2) j->g1 = j->g2 = j->winner = "error";
+        else j->score = -1;
+    } else {
+        int r1 = 0, r2 = 0;
+        rc = judge_check_answer(rj, a1, ref, &r1, err);
+        if (rc == TT_OK && m->m2) rc = judge_check_answer(rj, a2, ref, &r2, err);
+        if (rc == TT_OK && !m->m2) {
+            j->score = r1 ? 10 : 1;
+            json_object_set_new(d, "right", json_boolean(r1));
+        } else if (rc == TT_OK) {
+            j->g1 = j->g2 = j->winner = r1 == r2 ? "tie" : r1 ? "model_1" : "model_2";
+            json_object_set_new(d, "model_1_right", json_boolean(r1));
+            json_object_set_new(d, "model_2_right", json_boolean(r2));
+        }
+    }
+    *out = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    return rc;
+}
+
 int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_mtbench_summary *sum, char *err)
 {
     memset(sum, 0, sizeof *sum);
@@ -180,6 +229,8 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
     judged_answers *ans = NULL;
     store *st = NULL;
     engine *judge = NULL;
+    struct judge *rj = NULL;       /* the reference judge, when o->judge is one */
+    int by_reference = arena_mtbench_is_reference_judge(o->judge);
     FILE *save = NULL;
     match *matches = NULL;
     judged_ask *asks = NULL;
@@ -199,7 +250,7 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
             if (rc == TT_OK && o->log) fprintf(o->log, "references: %zu of %zu questions have one\n", matched, q.n);
         }
     }
-    if (rc == TT_OK) {
+    if (rc == TT_OK && !by_reference) {
         char *jp_path = o->judge_prompts_path ? tt_strdup(o->judge_prompts_path)
                                               : data_path(o, "mt_bench/judge_prompts.jsonl", "--judge-prompts FILE", err);
         rc = jp_path ? judge_prompts_load(jp_path, &jps, err) : TT_ERR_USAGE;
@@ -214,7 +265,8 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
         if (o->n_models) n_models = o->n_models;
         if (n_models == 0) rc = tt_fail(err, TT_ERR_NOTFOUND, "no answers for '%s' in the store: run gen first", o->bench);
     }
-    if (rc == TT_OK) rc = judged_open_judge(o->judge, o->registry_path, &judge, err);
+    if (rc == TT_OK) rc = by_reference ? judge_open(o->judge, NULL, &rj, err)
+                                       : judged_open_judge(o->judge, o->registry_path, &judge, err);
     if (rc == TT_OK && o->save_judge_requests && !(save = fopen(o->save_judge_requests, "w")))
         rc = tt_fail(err, TT_ERR_IO, "cannot write '%s'", o->save_judge_requests);
 
@@ -225,9 +277,9 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
         for (size_t i = 0; i < q.n && rc == TT_OK; i++) {
             for (int turn = 1; turn <= q.v[i].n_turns && rc == TT_OK; turn++) {
                 int with_ref = judge_needs_reference(q.v[i].category) && q.v[i].n_ref >= turn;
-                const char *name = judge_mtbench_prompt_name(pairwise, with_ref, turn);
-                const judge_prompt *jp = judge_prompts_find(&jps, name);
-                if (!jp) {
+                const char *name = by_reference ? "reference" : judge_mtbench_prompt_name(pairwise, with_ref, turn);
+                const judge_prompt *jp = by_reference ? NULL : judge_prompts_find(&jps, name);
+                if (!jp && !by_reference) {
                     rc = tt_fail(err, TT_ERR_PARSE, "the judge prompt file has no '%s'", name);
                     break;
                 }
@@ -244,14 +296,14 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
                             }
                         }
                         if ((size_t)n_matches == cap) matches = tt_realloc(matches, (cap *= 2) * sizeof *matches);
-                        matches[n_matches++] = (match){&q.v[i], turn, models[a], m2, jp, 0, pairwise ? 2 : 1};
+                        matches[n_matches++] = (match){&q.v[i], turn, models[a], m2, jp, name, 0, pairwise ? 2 : 1};
                     }
                 }
             }
         }
     }
-    /* their requests */
-    if (rc == TT_OK) {
+    /* their requests (the reference judge asks no model) */
+    if (rc == TT_OK && !by_reference) {
         users = tt_calloc((size_t)n_matches * 2 + 1, sizeof *users);
         asks = tt_calloc((size_t)n_matches * 2 + 1, sizeof *asks);
         for (int k = 0; k < n_matches && rc == TT_OK; k++) {
@@ -277,7 +329,7 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
             }
         }
     }
-    if (rc == TT_OK) {
+    if (rc == TT_OK && !by_reference) {
         replies = tt_calloc((size_t)n_asks + 1, sizeof *replies);
         failures = tt_calloc((size_t)n_asks + 1, sizeof *failures);
         rc = judged_ask_all(judge, st, asks, n_asks, o->judge_max_tokens, o->jobs, save, o->log, replies, failures, err);
@@ -292,12 +344,27 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
             match *m = &matches[k];
             if (!m->games) continue;
             store_judgment *j = &rows[n_rows];
-            *j = (store_judgment){.bench = o->bench, .judge = engine_get_spec(judge), .mode = pairwise ? "pair" : "single",
-                                  .prompt_name = m->jp->name, .question_id = m->q->id, .category = m->q->category,
-                                  .turn = m->turn, .model = m->m1, .model_b = m->m2 ? m->m2 : "", .score = NAN,
-                                  .created_at = now};
+            *j = (store_judgment){.bench = o->bench, .judge = by_reference ? judge_spec(rj) : engine_get_spec(judge),
+                                  .mode = pairwise ? "pair" : "single", .prompt_name = m->prompt_name,
+                                  .question_id = m->q->id, .category = m->q->category, .turn = m->turn, .model = m->m1,
+                                  .model_b = m->m2 ? m->m2 : "", .score = NAN, .created_at = now};
             json_t *out;
-            if (!pairwise) {
+            if (by_reference) {
+                int nv = 0;
+                int r = reference_judgment(rj, ans, m, j, &outs[n_rows], &nv, err);
+                if (r < 0) {
+                    sum->skipped++;
+                    continue;
+                }
+                if (r != TT_OK) {
+                    rc = r;
+                    break;
+                }
+                sum->no_verdict += nv;
+                j->output_json = outs[n_rows];
+                n_rows++;
+                continue;
+            } else if (!pairwise) {
                 double score;
                 if (judge_parse_rating_fastchat(replies[m->ask], &score) != 0) sum->no_verdict++;
                 j->score = score;
@@ -318,7 +385,7 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
             j->output_json = outs[n_rows];
             n_rows++;
         }
-        rc = n_rows ? store_judgments_put(st, rows, (size_t)n_rows, err) : TT_OK;
+        if (rc == TT_OK) rc = n_rows ? store_judgments_put(st, rows, (size_t)n_rows, err) : TT_OK;
         if (rc == TT_OK) sum->judged = n_rows;
         for (int k = 0; k < n_rows; k++) free(outs[k]);
         free(outs);
@@ -337,6 +404,7 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
     free(matches);
     free(ref_path);
     engine_close(judge);
+    judge_close(rj);
     judged_answers_free(ans);
     store_close(st);
     judge_prompts_free(&jps);

@@ -75,6 +75,12 @@ typedef struct arena_mtbench_summary {
 
 int arena_mtbench_gen(const char *db_path, const arena_mtbench_opts *o, arena_mtbench_summary *sum, char *err);
 int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_mtbench_summary *sum, char *err);
+/* 1 when spec names the reference judge ("reference" or "reference:METRIC",
+ * judges/judge.h): judge then grades each turn's answer against the turn's
+ * reference with no model and no judge prompts (10 right, 1 wrong; pairwise:
+ * right beats wrong), for question sets that carry their answers, such as
+ * tasks/demo/data/chat_two_turn.jsonl. */
+int arena_mtbench_is_reference_judge(const char *spec);
 
 /* ---- scores (show, the report) ------------------------------------------------------------ */
 

@@ -224,7 +224,7 @@ static int arena_auto(int argc, char **argv)
     static const char *const usage[] = {
         "tianti arena auto --model SPEC --model SPEC [...] --judge SPEC --prompts TASK|FILE [--rounds N]\n"
         "                  [--models FILE] [--references FILE] [--db FILE] [--seed S] [--max-tokens N]\n"
-        "                  [--save-judge-requests FILE]",
+        "                  [--baseline NAME] [--temperature T] [--completion] [--save-judge-requests FILE]",
         NULL};
     arena_auto_opts o;
     arena_auto_opts_default(&o);
@@ -239,6 +239,8 @@ static int arena_auto(int argc, char **argv)
         {OPT_STRING, 0, "references", &o.references_path, "FILE",
          "reference answers by question id (e.g. MT-bench reference_answer/gpt-4.jsonl)", 0},
         {OPT_INT, 0, "rounds", &o.rounds, "N", "battles to run (default: one per prompt)", 0},
+        {OPT_STRING, 0, "baseline", &o.baseline, "NAME",
+         "every battle is a model against this one (Arena-Hard's design; default: all pairs)", 0},
         {OPT_STRING, 0, "db", &db, "FILE", "database (default tianti.db or $TIANTI_DB)", 0},
         {OPT_INT, 0, "seed", &seed, "S", "seed for prompt order, pairing and sampling (default 1)", 0},
         {OPT_INT, 0, "max-tokens", &o.max_tokens, "N", "longest answer in tokens (default 512)", 0},

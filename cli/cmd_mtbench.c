@@ -173,7 +173,7 @@ int cmd_mtbench(int argc, char **argv)
          "reference answers (default <data>/<bench>/reference_answer/gpt-4.jsonl)", 0},
         {OPT_STRING, 0, "judge-prompts", &o.judge_prompts_path, "FILE",
          "FastChat's judge prompts (default <data>/mt_bench/judge_prompts.jsonl)", 0},
-        {OPT_STRING, 0, "judge", &o.judge, "SPEC", "judge: engine spec or registry name", 0},
+        {OPT_STRING, 0, "judge", &o.judge, "SPEC", "judge: engine spec or registry name, or reference[:METRIC] (each turn checked against its reference answer, no model)", 0},
         {OPT_STRING, 0, "mode", &mode, "MODE", "single (default), pairwise-baseline or pairwise-all", 0},
         {OPT_STRING, 0, "baseline", &o.baseline, "MODEL", "the baseline of pairwise-baseline", 0},
         {OPT_INT, 0, "limit", &limit, "N", "only the first N questions", 0},

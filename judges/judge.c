@@ -52,6 +52,15 @@ int judge_compare(judge *j, const judge_item *item, judge_result *res, char *err
     return j->vt->compare(j, item, res, err);
 }
 
+int judge_check_answer(judge *j, const char *answer, const char *reference, int *right, char *err)
+{
+    *right = 0;
+    if (!j->vt->check)
+        return tt_fail(err, TT_ERR_UNSUPPORTED, "judge '%s' compares two answers; it cannot check one against a reference",
+                       j->spec ? j->spec : "?");
+    return j->vt->check(j, answer, reference, right, err);
+}
+
 void judge_result_free(judge_result *r)
 {
     if (!r) return;

@@ -73,6 +73,13 @@ const char *judge_spec(const judge *j);     /* as given to judge_open */
 int judge_compare(judge *j, const judge_item *item, judge_result *res, char *err);
 void judge_result_free(judge_result *r);
 
+/* Checks one answer against a reference, for judges that decide by a
+ * reference (the reference judge): *right = 1 or 0. TT_ERR_UNSUPPORTED for
+ * judges that compare two answers by asking a model. MT-bench's gen/judge
+ * path (arena/mtbench.c) grades each turn's answer this way when the judge
+ * is "reference". */
+int judge_check_answer(judge *j, const char *answer, const char *reference, int *right, char *err);
+
 /* The chat requests judge_compare() would send for item, one JSON line
  * each ({"request": {...}} as the replay engine reads them; none for the
  * reference judge). For audits and for making replay judges. Caller frees. */

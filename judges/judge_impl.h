@@ -14,6 +14,8 @@ typedef struct judge_vtable {
     void (*close)(judge *j);   /* frees the kind's part; judge.c frees spec */
     /* Appends the requests compare() would send, as JSON lines; may be NULL. */
     void (*requests)(judge *j, const judge_item *item, tt_buf *out);
+    /* Right or wrong against a reference; NULL for judges that cannot. */
+    int (*check)(judge *j, const char *answer, const char *reference, int *right, char *err);
 } judge_vtable;
 
 /* Every judge struct begins with this header. */

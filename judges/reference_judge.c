@@ -105,6 +105,12 @@ static int reference_compare(judge *j, const judge_item *it, judge_result *res, 
     return TT_OK;
 }
 
+static int reference_check(judge *j, const char *answer, const char *reference, int *right, char *err)
+{
+    reference_judge *rj = (reference_judge *)j;
+    return is_right(rj->metric, answer, reference ? reference : "", right, err);
+}
+
 static void reference_close(judge *j)
 {
     reference_judge *rj = (reference_judge *)j;
@@ -112,7 +118,8 @@ static void reference_close(judge *j)
     free(rj);
 }
 
-static const judge_vtable reference_vtable = {.compare = reference_compare, .close = reference_close};
+static const judge_vtable reference_vtable = {.compare = reference_compare, .close = reference_close,
+                                              .check = reference_check};
 
 int judge_reference_open(const char *arg, judge **out, char *err)
 {

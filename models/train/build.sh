@@ -3,7 +3,7 @@
 # GGUF export, NumPy reference data, demo-suite scores.  Run from anywhere:
 #   models/train/build.sh [train.py options, e.g. --steps 3400]
 # Needs Debian's /usr/bin/python3 (numpy, torch).  Training on CPU takes
-# ~45 min at one thread; with the reference BLAS that Debian's torch uses by
+# ~50 min at two threads; with the reference BLAS that Debian's torch uses by
 # default it is ~12x slower, so an OpenBLAS libblas.so.3 is preferred when
 # present (apt-get install libopenblas0-pthread).  Rerunning resumes training
 # from models/train/work/ckpt.pt; delete models/train/work/ to start over.
@@ -16,9 +16,10 @@ if [ -e "$OB/libblas.so.3" ]; then
   export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 fi
 mkdir -p work
-"$PY" gen_data.py                 # work/corpus.jsonl, work/focus.jsonl, tasks/demo/data/*.jsonl
+"$PY" gen_data.py                 # work/{corpus,focus,chat}.jsonl, tasks/demo/data/*.jsonl
 "$PY" bpe.py 1280                 # work/tokenizer.json, tests/data/tokenizer_cases.jsonl
-"$PY" train.py --steps 3400 --threads 1 "$@" 2>&1 | tee work/train.out
+"$PY" train.py --steps 4000 --threads 2 --chat-prob 0.3 --focus-from 300 --focus-prob 0.25 "$@" 2>&1 \
+  | tee work/train.out
 "$PY" export_gguf.py              # models/tianti-tiny.gguf
 "$PY" reference.py                # tests/data/glm/tiny_ref.json (asserts numpy == torch)
 "$PY" eval_demo.py | tee work/eval.md

@@ -28,9 +28,10 @@ from model import rope_dim  # noqa: E402
 T_UINT8, T_INT8, T_UINT16, T_INT16, T_UINT32, T_INT32, T_FLOAT32, T_BOOL, T_STRING, \
     T_ARRAY, T_UINT64, T_INT64, T_FLOAT64 = range(13)
 ALIGN = 32
-CHAT_TEMPLATE = ("tianti-tiny is a base model trained on plain text; it has no chat training. "
-                 "Give it plain prompts. GLM-style turns would read "
-                 "[gMASK]<sop><|user|>\\n{message}<|assistant|>\\n")
+# GLM-4's layout, which tianti applies from the vocabulary's control tokens
+# (engines/glm/tokenizer.c, glm_chat_tokens) and train.py's conversations use
+CHAT_TEMPLATE = ("[gMASK]<sop>{% for message in messages %}<|{{ message['role'] }}|>\n"
+                 "{{ message['content'] }}{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
 
 
 def gstr(s):

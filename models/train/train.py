@@ -10,13 +10,18 @@ held-out loss is the plain mean cross-entropy per token.  The held-out loss is m
 corpus documents, which training never sees.
 
 Usage: train.py [--steps N] [--batch B] [--seq T] [--lr LR] [--threads K]
-                [--late-from S --late-letter-weight W] [--bench]
+                [--late-from S --late-letter-weight W] [--focus-from F --focus-prob P]
+                [--chat-prob C] [--bench]
 --bench times 5 steps and exits.  From step S on (default 600) the answer
 letters weigh W (default 20) instead of 5: in two runs the model had learned
 the facts by step 600 but still answered every multiple-choice item with the
 same letter.  From step F (--focus-from, default 900) a share
 (--focus-prob, default 0.5) of the windows comes from work/focus.jsonl:
-multiple-choice items only, including 2- and 3-option lookup items.
+multiple-choice items only, including 2- and 3-option lookup items.  A share
+C (--chat-prob, build.sh: 0.3) of the windows comes from work/chat.jsonl from
+step 0: conversations in the chat template (chat_data.py), weighted by
+chat_weights.  build.sh's recipe: 4000 steps, chat 0.3, focus 0.25 from step
+300.
 """
 import argparse
 import json
@@ -38,9 +43,11 @@ from model import DEFAULT_CONFIG, GLM  # noqa: E402
 WORK = os.path.join(HERE, "work")
 
 
-def load_tokens(tok, name="corpus"):
+def load_tokens(tok, name="corpus", special=False):
     """Token stream of work/NAME.jsonl: <|endoftext|> doc <|endoftext|> doc ...;
-    cached in work/tokens[_NAME].npz.  split: start of the held-out 2 %."""
+    cached in work/tokens[_NAME].npz.  split: start of the held-out 2 %.
+    special: control tokens written in the text ([gMASK], <|user|>...) are
+    tokens (the chat stream); otherwise they are plain text."""
     cache = os.path.join(WORK, "tokens.npz" if name == "corpus" else "tokens_%s.npz" % name)
     if os.path.exists(cache):
         z = np.load(cache)
@@ -55,7 +62,7 @@ def load_tokens(tok, name="corpus"):
             split = len(ids)
         ids.append(tok.eot)
         starts.append(len(ids))
-        ids.extend(tok.encode(d, allow_special=False))
+        ids.extend(tok.encode(d, allow_special=special))
     ids = np.array(ids, dtype=np.int32)
     starts = np.array(starts, dtype=np.int64)
     np.savez(cache, ids=ids, starts=starts, split=split)
@@ -85,6 +92,33 @@ def loss_weights(tok, ids):
         if t == eq:
             in_result = True
         prev = t
+    return w
+
+
+def chat_weights(tok, ids):
+    """Per-target weights of the chat stream: 3 for every token of an
+    assistant's answer, including the token that ends it (<|user|> or
+    <|endoftext|>: the model must learn to stop), 5 for an answer that is a
+    multiple-choice letter (raised with the completion letters after
+    --late-from), 1 for the rest (questions, template tokens)."""
+    letters = set(tok.encode(c)[0] for c in ["A", "B", "C", "D"])
+    asst, user, nl = tok.special_ids["<|assistant|>"], tok.special_ids["<|user|>"], tok.encode("\n")[0]
+    w = np.ones(len(ids), dtype=np.float32)
+    in_answer, first = False, False
+    lst = ids.tolist()
+    for i, t in enumerate(lst):
+        if in_answer:
+            if first and t == nl:
+                continue
+            if first and t in letters and (i + 1 == len(lst) or lst[i + 1] in (user, tok.eot)):
+                w[i] = 5.0
+            else:
+                w[i] = 3.0
+            first = False
+            if t in (user, tok.eot):
+                in_answer = False
+        if t == asst:
+            in_answer, first = True, True
     return w
 
 
@@ -141,6 +175,8 @@ def main():
     ap.add_argument("--focus-from", type=int, default=900,
                     help="from this step on, --focus-prob of the windows come from work/focus.jsonl")
     ap.add_argument("--focus-prob", type=float, default=0.5)
+    ap.add_argument("--chat-prob", type=float, default=0.0,
+                    help="share of the windows that come from work/chat.jsonl (conversations)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -149,6 +185,8 @@ def main():
     wts = loss_weights(tok, ids)
     f_ids, f_starts, _ = load_tokens(tok, "focus")
     f_wts = loss_weights(tok, f_ids)
+    c_ids, c_starts, _ = load_tokens(tok, "chat", special=True) if args.chat_prob > 0 else (None, None, 0)
+    c_wts = chat_weights(tok, c_ids) if args.chat_prob > 0 else None
     cfg = dict(DEFAULT_CONFIG, vocab_size=len(tok.tokens))
     model = GLM(cfg)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
@@ -178,14 +216,20 @@ def main():
         lr = lr_at(step, args.steps, args.lr, 100)
         for g in opt.param_groups:
             g["lr"] = lr
-        if step >= args.focus_from:
-            nf = sum(rng.random() < args.focus_prob for _ in range(args.batch))
-        else:
-            nf = 0
-        x, y, w = batch(rng, ids, starts, 0, split, args.batch - nf, args.seq, wts)
+        nf = nc = 0
+        for _ in range(args.batch):
+            u = rng.random()
+            if u < args.chat_prob:
+                nc += 1
+            elif step >= args.focus_from and u < args.chat_prob + args.focus_prob:
+                nf += 1
+        x, y, w = batch(rng, ids, starts, 0, split, args.batch - nf - nc, args.seq, wts)
         if nf:
             fx, fy, fw = batch(rng, f_ids, f_starts, 0, len(f_ids), nf, args.seq, f_wts)
             x, y, w = torch.cat([x, fx]), torch.cat([y, fy]), torch.cat([w, fw])
+        if nc:
+            cx, cy, cw = batch(rng, c_ids, c_starts, 0, len(c_ids), nc, args.seq, c_wts)
+            x, y, w = torch.cat([x, cx]), torch.cat([y, cy]), torch.cat([w, cw])
         if step >= args.late_from:
             w = torch.where(w == 5.0, torch.full_like(w, args.late_letter_weight), w)
         ce = F.cross_entropy(model(x).flatten(0, 1), y.flatten(), reduction="none")

@@ -4,7 +4,8 @@
 # silent on one prompt) and three judges: the reference judge, a replay
 # LLM judge that prefers the right answer in either position, and replay
 # judges that are position-biased or unparsable. Checks the stored battles
-# (source, judge, winners, flags) and the ratings computed from them.
+# (source, judge, winners, flags) and the ratings computed from them, and
+# battles against a baseline (--baseline).
 set -u
 BIN=${TIANTI_BIN:?TIANTI_BIN not set}
 command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 not installed (scripts/setup.sh --test installs it)"; exit 1; }
@@ -76,6 +77,15 @@ rows = d["ratings"]
 order = [r["model"] for r in sorted(rows, key=lambda r: -r["rating"])]
 assert order == ["good", "mid", "bad"], order
 ' "$TMP/r1" || fail "rating order: $(cat "$TMP/r1")"
+# ---- against a baseline: every battle has it on one side, the others evenly ----
+"$BIN" arena auto "${MODELS[@]}" --baseline bad --judge reference:contains --prompts "$TMP/prompts.jsonl" --rounds 40 \
+  --seed 3 --db "$TMP/base.db" >"$TMP/out" || fail "auto with a baseline: $(cat "$TMP/out")"
+[ "$(q "$TMP/base.db" "SELECT count(*), sum('bad' IN (model_a, model_b)), sum(model_a = 'bad') BETWEEN 10 AND 30,
+     sum('good' IN (model_a, model_b)) BETWEEN 15 AND 25, sum(model_a = model_b) FROM battles")" = "40|40|1|1|0" ] \
+  || fail "battles against the baseline: $(q "$TMP/base.db" "SELECT model_a, model_b FROM battles")"
+"$BIN" arena auto "${MODELS[@]}" --baseline nobody --judge reference --prompts "$TMP/prompts.jsonl" --db "$TMP/x.db" \
+  >"$TMP/out" 2>&1 && fail "an unknown baseline was accepted"
+grep -q "the baseline 'nobody' is not one of the models (good, mid, bad)" "$TMP/out" || fail "baseline message: $(cat "$TMP/out")"
 "$BIN" ratings --db "$TMP/ref.db" --source human >/dev/null 2>"$TMP/err"
 grep -q "no rated battles" "$TMP/err" || fail "human source should have no battles"
 

@@ -14,6 +14,8 @@
 #   - the report shows the per-category table and chart;
 #   - Arena-Hard: strong verdicts as 3 battles, the score the win rate
 #     against the baseline, a 95% interval around it;
+#   - the reference judge (no model): each turn's answer checked against the
+#     question file's own per-turn references, 10/1 and right-beats-wrong;
 #   - with ../shared/datasets present: two MT-bench questions answered and
 #     judged by the built-in tiny model (a stand-in judge), its replies kept.
 # Fails without jq, sqlite3 or /usr/bin/python3 (scripts/setup.sh --test).
@@ -197,6 +199,53 @@ jq -e '.models[0].model == "north" and (.models[0].score - 85 | fabs) < 1e-6 and
   || fail "arena-hard scores: $(cat ah.json)"
 "$BIN" arena-hard show --judge replay:$TMP/hjudge.jsonl --baseline base-line --db ah.db > ah.txt || fail "arena-hard table"
 grep -q "north .*| score:  85.0 | 95% CI:" ah.txt || fail "arena-hard table: $(cat ah.txt)"
+
+# ---- the reference judge: each turn's answer against the question file's own references ----------------------
+cat > refq.jsonl <<'EOF'
+{"question_id": 1, "category": "math", "turns": ["What is 2+2?", "Add 3."], "reference": ["4", "7"]}
+{"question_id": 2, "category": "facts", "turns": ["Capital of France?", "In Chinese?"], "reference": ["Paris", "巴黎"]}
+{"question_id": 3, "category": "chat", "turns": ["Say hi", "Again"], "reference": ["hi"]}
+EOF
+"$PY" - <<'PY'
+import json
+answers = {"east": {1: ("4", "7"), 2: ("paris.", "Paris"), 3: ("hi", "hi")},
+           "west": {1: ("5", "7"), 2: ("Paris", "巴黎"), 3: ("hello", "x")}}
+qs = [json.loads(l) for l in open("refq.jsonl")]
+for name, by_q in answers.items():
+    with open("ref_" + name + ".jsonl", "w") as f:
+        for q in qs:
+            a1, a2 = by_q[q["question_id"]]
+            u1 = {"role": "user", "content": q["turns"][0]}
+            f.write(json.dumps({"kind": "chat", "messages": [u1], "text": a1}) + "\n")
+            f.write(json.dumps({"kind": "chat", "messages": [u1, {"role": "assistant", "content": a1},
+                                {"role": "user", "content": q["turns"][1]}], "text": a2}) + "\n")
+PY
+R="--bench refdemo --questions $TMP/refq.jsonl --db ref.db"
+"$BIN" mtbench gen --model east=replay:$TMP/ref_east.jsonl --model west=replay:$TMP/ref_west.jsonl $R 2> rg.err \
+  || fail "gen for the reference judge: $(cat rg.err)"
+# no judge prompts and no datasets folder are needed; turn 2 of question 3 has no reference
+"$BIN" mtbench judge --judge reference $R 2> rj.err || fail "reference judge: $(cat rj.err)"
+grep -q "2 without a rating" rj.err || fail "turns without a reference: $(cat rj.err)"
+"$BIN" mtbench show --judge reference $R --format json > rs.json || fail "show reference"
+# east: turn 1 right, right, right (10, 10, 10); turn 2 right, wrong ("Paris" for 巴黎), no reference;
+# west: turn 1 wrong, right, wrong (1, 10, 1); turn 2 right, right, no reference
+jq -e '([.models[] | select(.model == "east")][0] | .turn_1 == 10 and .turn_2 == 5.5)
+       and ([.models[] | select(.model == "west")][0] | .turn_1 == 4 and .turn_2 == 10)' rs.json > /dev/null \
+  || fail "reference judge scores: $(cat rs.json)"
+[ "$(sqlite3 ref.db "SELECT json_extract(output_json, '\$.right') || '|' || json_extract(output_json, '\$.reference')
+     FROM judgments WHERE model = 'east' AND question_id = '2' AND turn = 1")" = "1|Paris" ] \
+  || fail "the reference judgment is not kept: $(sqlite3 ref.db 'SELECT output_json FROM judgments')"
+"$BIN" mtbench judge --mode pairwise-all --judge reference $R 2> rp.err || fail "reference pairwise: $(cat rp.err)"
+"$BIN" mtbench show --mode pairwise-all --judge reference $R --format json > rp.json || fail "show reference pairwise"
+# east wins q1 t1 and q3 t1, loses q2 t2, ties q1 t2 and q2 t1; q3 t2 has no reference (an error, left out)
+jq -e '([.models[] | select(.model == "east")][0] | .win == 2 and .loss == 1 and .tie == 2 and .errors == 1)' \
+  rp.json > /dev/null || fail "reference pairwise: $(cat rp.json)"
+# a reference that is neither a string nor a list of strings names its file and line
+printf '{"question_id": 1, "turns": ["a", "b"], "reference": "x"}\n{"question_id": 2, "turns": ["a"], "reference": [4]}\n' \
+  > badref.jsonl
+"$BIN" mtbench gen --model east=replay:$TMP/ref_east.jsonl --questions $TMP/badref.jsonl --db bad.db 2> br.err \
+  && fail "a numeric reference was accepted"
+grep -q "badref.jsonl:2: field 'reference'" br.err || fail "bad reference message: $(cat br.err)"
 
 # ---- the real MT-bench with the built-in tiny model as a stand-in judge -------------------------------------
 SHARED=${TIANTI_SHARED_DIR:-$SRC/../shared}

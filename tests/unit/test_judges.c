@@ -355,6 +355,38 @@ static void test_arena_match_pick_pair_weights(void **state)
     assert_true(fabs(first_low / (double)N - 0.5) < 0.01);
 }
 
+static void test_arena_match_pick_against_baseline(void **state)
+{
+    (void)state;
+    /* 4 models, baseline 2; model 0 met it 3 times, 1 and 3 never: weights
+     * 1/4, 1, 1 over the others; pairs without the baseline never drawn */
+    long counts[16] = {0};
+    counts[0 * 4 + 2] = counts[2 * 4 + 0] = 3;
+    counts[1 * 4 + 3] = counts[3 * 4 + 1] = 50;
+    tt_rng rng;
+    tt_rng_seed(&rng, 11);
+    int other_hits[4] = {0}, baseline_a = 0;
+    const int N = 90000;
+    for (int i = 0; i < N; i++) {
+        int a, b;
+        arena_match_pick_against(counts, 4, 2, &rng, &a, &b);
+        assert_true(a != b && (a == 2 || b == 2));
+        other_hits[a == 2 ? b : a]++;
+        if (a == 2) baseline_a++;
+    }
+    assert_int_equal(other_hits[2], 0);
+    assert_true(fabs(other_hits[0] / (double)N - 1.0 / 9) < 0.01);
+    assert_true(fabs(other_hits[1] / (double)N - 4.0 / 9) < 0.01);
+    assert_true(fabs(other_hits[3] / (double)N - 4.0 / 9) < 0.01);
+    assert_true(fabs(baseline_a / (double)N - 0.5) < 0.01);
+    /* the baseline first or last in the list, and only two models */
+    int a, b;
+    arena_match_pick_against(counts, 2, 0, &rng, &a, &b);
+    assert_true((a == 0 && b == 1) || (a == 1 && b == 0));
+    arena_match_pick_against(counts, 2, 1, &rng, &a, &b);
+    assert_true((a == 0 && b == 1) || (a == 1 && b == 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_arena_match_identity_leak_words),
         cmocka_unit_test(test_arena_match_model_name_forms),
         cmocka_unit_test(test_arena_match_pick_pair_weights),
+        cmocka_unit_test(test_arena_match_pick_against_baseline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# test_arena_tiny_browser.sh — the arena page with the model that ships
+# (models/tianti-tiny.gguf, chat-tuned): headless Chromium
+# (tests/browser/arena_tiny.mjs) asks an arithmetic question in English and
+# one in Chinese; the f32 model's answers must be right, the names stay
+# hidden until the vote, and both rounds are stored as tie votes. The two
+# sides are the f32 and q8_0 precisions, greedy (--temperature 0), so the
+# check is deterministic. Fails without chromium, node or playwright-core,
+# which scripts/setup.sh --test installs.
+set -u
+BIN=${TIANTI_BIN:?TIANTI_BIN not set}
+SRC=${TIANTI_SOURCE_DIR:?TIANTI_SOURCE_DIR not set}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || { echo "FAIL: no Chromium at $CHROMIUM (scripts/setup.sh --test installs it)"; exit 1; }
+command -v node >/dev/null || { echo "FAIL: node not installed (scripts/setup.sh --test installs it)"; exit 1; }
+[ -d "$SRC/tests/browser/node_modules/playwright-core" ] \
+  || { echo "FAIL: playwright-core not installed in tests/browser (scripts/setup.sh --test runs npm ci there)"; exit 1; }
+command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 not installed (scripts/setup.sh --test installs it)"; exit 1; }
+TMP=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; rm -rf "$TMP"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+SHOTS=${TIANTI_BROWSER_SHOTS:-$TMP}
+mkdir -p "$SHOTS"
+
+cd "$SRC" || fail "no source dir"
+"$BIN" arena serve --port 0 --quiet --models "$SRC/models.json" --model tiny-f32 --model tiny-q8_0 \
+  --temperature 0 --max-tokens 16 --db "$TMP/arena.db" >"$TMP/out" 2>"$TMP/err" &
+PID=$!
+PORT=
+for _ in $(seq 100); do
+  PORT=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$TMP/out")
+  [ -n "$PORT" ] && break
+  kill -0 "$PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$PORT" ] || fail "server did not start: $(cat "$TMP/out" "$TMP/err")"
+
+timeout 120 node "$SRC/tests/browser/arena_tiny.mjs" "http://127.0.0.1:$PORT/" "$SHOTS" \
+  "What is 17 + 25?" "36加47等于多少？" >"$TMP/result" || fail "browser run: $(cat "$TMP/result")"
+cat "$TMP/result"
+node -e '
+const rounds = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const want = {"What is 17 + 25?": "42", "36加47等于多少？": "83"};
+if (rounds.length !== 2) throw new Error("expected 2 rounds, got " + rounds.length);
+for (const r of rounds) {
+  const names = [r.modelA, r.modelB].sort().join(",");
+  if (names !== "tiny-f32,tiny-q8_0") throw new Error("revealed names: " + names);
+  const f32 = r.modelA === "tiny-f32" ? r.answerA : r.answerB;
+  if (f32.trim() !== want[r.question])
+    throw new Error("tiny-f32 answered " + JSON.stringify(f32) + " to " + JSON.stringify(r.question) +
+                    ", expected " + want[r.question]);
+}
+' "$TMP/result" || fail "answers"
+ROWS=$(sqlite3 "$TMP/arena.db" "SELECT count(*), sum(winner = 'tie') FROM battles WHERE source = 'human'")
+[ "$ROWS" = "2|2" ] || fail "stored votes: $ROWS (expected 2|2)"
+echo "ok: tiny-f32 answered both questions right in the arena page"
