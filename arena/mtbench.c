@@ -357,6 +357,8 @@ int arena_mtbench_judge(const char *db_path, const arena_mtbench_opts *o, arena_
                     continue;
                 }
                 if (r != TT_OK) {
+                    free(outs[n_rows]);
+                    outs[n_rows] = NULL;
                     rc = r;
                     break;
                 }

@@ -127,6 +127,9 @@ def run_task(m, tok, tdir, fname, limit=None):
                 for step in f["filter"]:
                     if step["function"] == "remove_whitespace":
                         pred = pred.strip()
+                    elif step["function"] == "regex":     # lm-eval's RegexFilter
+                        found = re.findall(step["regex_pattern"], pred)
+                        pred = found[step.get("group_select", 0)] if found else step.get("fallback", "[invalid]")
             hits += int(pred == render(t["doc_to_target"], d))
         res["exact_match"] = hits / len(docs)
     else:

@@ -481,7 +481,7 @@ def main():
         write_jsonl(os.path.join(ddir, name + "_train.jsonl"), train)
         write_jsonl(os.path.join(ddir, name + "_test.jsonl"), test)
     write_jsonl(os.path.join(ddir, "chat_two_turn.jsonl"), two_turn)
-    write_jsonl(os.path.join(ddir, "chat_arena.jsonl"), chat_data.arena_prompts(chat_tasks))
+    write_jsonl(os.path.join(ddir, "chat_arena.jsonl"), chat_data.arena_prompts(chat, chat_tasks))
     nchar = sum(len(d) for d in docs)
     print("gen_data: %d facts, %d docs (%d chars), %d conversations, %d held-out questions, %d held-out sums; "
           "disjointness checked" % (len(facts), len(docs), nchar, len(chats), nq, len(held)), file=sys.stderr)

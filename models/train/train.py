@@ -20,8 +20,9 @@ same letter.  From step F (--focus-from, default 900) a share
 multiple-choice items only, including 2- and 3-option lookup items.  A share
 C (--chat-prob, build.sh: 0.3) of the windows comes from work/chat.jsonl from
 step 0: conversations in the chat template (chat_data.py), weighted by
-chat_weights.  build.sh's recipe: 4000 steps, chat 0.3, focus 0.25 from step
-300.
+chat_weights.  build.sh's recipe: a 5000-step cosine; chat 0.3 throughout;
+focus 0.35 from step 200, 0.5 from step 2500 (a second run resuming from the
+checkpoint); stop at 5500.
 """
 import argparse
 import json
@@ -175,6 +176,8 @@ def main():
     ap.add_argument("--focus-from", type=int, default=900,
                     help="from this step on, --focus-prob of the windows come from work/focus.jsonl")
     ap.add_argument("--focus-prob", type=float, default=0.5)
+    ap.add_argument("--cosine-steps", type=int, default=0,
+                    help="length of the cosine decay (default --steps); past it the lr stays at 10 %%")
     ap.add_argument("--chat-prob", type=float, default=0.0,
                     help="share of the windows that come from work/chat.jsonl (conversations)")
     args = ap.parse_args()
@@ -213,7 +216,7 @@ def main():
     run = 0.0
     nrun = 0
     while step < args.steps:
-        lr = lr_at(step, args.steps, args.lr, 100)
+        lr = lr_at(step, args.cosine_steps or args.steps, args.lr, 100)
         for g in opt.param_groups:
             g["lr"] = lr
         nf = nc = 0
