@@ -5,28 +5,14 @@
 // keyboard, checks the revealed names, and starts a new round. Prints a
 // JSON summary on stdout for tests/integration/test_arena_browser.sh.
 // Usage: node arena.mjs URL PROMPT SHOT_DIR
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [url, prompt, shotDir] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tianti-chromium-'));
 const fail = (msg) => { throw new Error(msg); };
 
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-  viewport: { width: 1100, height: 800 },
-});
+const { page, consoleErrors, close } = await launchChromium({ width: 1100, height: 800 });
 try {
-  const page = context.pages()[0] || await context.newPage();
-  const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(url, { waitUntil: 'load' });
   if (!(await page.title()).includes('Arena')) fail('title: ' + await page.title());
 
@@ -95,6 +81,5 @@ try {
   process.stdout.write(JSON.stringify({ answerA: before.a, answerB: before.b, modelA: after.nameA,
                                         modelB: after.nameB, result: after.result, leaderboard: lbText }) + '\n');
 } finally {
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }

@@ -4,28 +4,14 @@
 // question. tests/integration/test_arena_tiny_browser.sh serves the
 // shipped tianti-tiny model and checks the answers.
 // Usage: node arena_tiny.mjs URL SHOT_DIR QUESTION...
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [url, shotDir, ...questions] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tianti-chromium-'));
 const fail = (msg) => { throw new Error(msg); };
 
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-  viewport: { width: 1100, height: 800 },
-});
+const { page, consoleErrors, close } = await launchChromium({ width: 1100, height: 800 });
 try {
-  const page = context.pages()[0] || await context.newPage();
-  const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(url, { waitUntil: 'load' });
   const rounds = [];
   for (const [i, q] of questions.entries()) {
@@ -57,6 +43,5 @@ try {
   if (consoleErrors.length) fail('console errors: ' + consoleErrors.join(' | '));
   process.stdout.write(JSON.stringify(rounds) + '\n');
 } finally {
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }

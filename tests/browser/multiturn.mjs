@@ -7,24 +7,14 @@
 // as it was. Prints a JSON summary for
 // tests/integration/test_arena_multiturn_browser.sh.
 // Usage: node multiturn.mjs URL SHOT_DIR
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [url, shotDir] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tianti-chromium-'));
 const fail = (msg) => { throw new Error(msg); };
 const turns = ['Name a prime number.', 'Is it even?', 'Add one to it.'];
 
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-  viewport: { width: 1100, height: 900 },
-});
+const { page, pageErrors: consoleErrors, close } = await launchChromium({ width: 1100, height: 900 });
 const bothDone = async (page) => page.waitForFunction(() => {
   const b = document.querySelector('#votes button');
   return b && !b.disabled;
@@ -44,9 +34,6 @@ const view = (page) => page.evaluate(() => ({
   battleHidden: document.getElementById('battle').hidden,
 }));
 try {
-  const page = context.pages()[0] || await context.newPage();
-  const consoleErrors = [];
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(url, { waitUntil: 'load' });
 
   // turn 1
@@ -115,6 +102,5 @@ try {
   if (consoleErrors.length) fail('page errors: ' + consoleErrors.join('; '));
   console.log(JSON.stringify({ modelA, modelB, answers, refusal, followupRefusal: afterRefusal.error }));
 } finally {
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }

@@ -9,17 +9,13 @@
 set -u
 BIN=${TIANTI_BIN:?TIANTI_BIN not set}
 SRC=${TIANTI_SOURCE_DIR:?TIANTI_SOURCE_DIR not set}
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || { echo "FAIL: no Chromium at $CHROMIUM (scripts/setup.sh --test installs it)"; exit 1; }
-command -v node >/dev/null || { echo "FAIL: node not installed (scripts/setup.sh --test installs it)"; exit 1; }
-[ -d "$SRC/tests/browser/node_modules/playwright-core" ] \
-  || { echo "FAIL: playwright-core not installed in tests/browser (scripts/setup.sh --test runs npm ci there)"; exit 1; }
-command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 not installed (scripts/setup.sh --test installs it)"; exit 1; }
+fail() { echo "FAIL: $*"; exit 1; }
+. "$SRC/tests/tools/arena_env.sh"
+browser_require
 TMP=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; rm -rf "$TMP"; }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 SHOTS=${TIANTI_BROWSER_SHOTS:-$TMP}
 mkdir -p "$SHOTS"
 
@@ -36,13 +32,7 @@ fs.writeFileSync(dir + "/b.jsonl", rec(p, "</div><i>Not italic</i> either, and 5
 "$BIN" arena serve --port 0 --quiet --model "north=replay:$TMP/a.jsonl" --model "south=replay:$TMP/b.jsonl" \
   --db "$TMP/arena.db" >"$TMP/out" 2>"$TMP/err" &
 PID=$!
-PORT=
-for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$TMP/out")
-  [ -n "$PORT" ] && break
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1
-done
+PORT=$(arena_port "$TMP/out" "$PID")
 [ -n "$PORT" ] || fail "server did not start: $(cat "$TMP/out" "$TMP/err")"
 
 timeout 120 node "$SRC/tests/browser/arena.mjs" "http://127.0.0.1:$PORT/" "$PROMPT" "$SHOTS" >"$TMP/result" \

@@ -13,13 +13,9 @@
 set -u
 BIN=${TIANTI_BIN:?TIANTI_BIN not set}
 SRC=${TIANTI_SOURCE_DIR:?TIANTI_SOURCE_DIR not set}
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$CHROMIUM" ] || fail "no Chromium at $CHROMIUM (scripts/setup.sh --test installs it)"
-command -v node >/dev/null || fail "node not installed (scripts/setup.sh --test installs it)"
-[ -d "$SRC/tests/browser/node_modules/playwright-core" ] \
-  || fail "playwright-core not installed in tests/browser (scripts/setup.sh --test runs npm ci there)"
-command -v sqlite3 >/dev/null || fail "sqlite3 not installed (scripts/setup.sh --test installs it)"
+. "$SRC/tests/tools/arena_env.sh"
+browser_require
 PY=/usr/bin/python3
 [ -x "$PY" ] || fail "/usr/bin/python3 missing (scripts/setup.sh installs it)"
 TMP=$(mktemp -d)
@@ -56,12 +52,7 @@ EOF
 "$BIN" arena serve --port 0 --quiet --models "$TMP/models.json" --model "north=replay:$TMP/north.jsonl" \
   --model "south=replay:$TMP/south.jsonl" --db "$TMP/arena.db" --max-turns 3 --moderation mod >"$TMP/out" 2>"$TMP/err" &
 PIDS+=($!)
-PORT=
-for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$TMP/out")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
+PORT=$(arena_port "$TMP/out" "${PIDS[-1]}")
 [ -n "$PORT" ] || fail "server did not start: $(cat "$TMP/out" "$TMP/err")"
 
 timeout 180 node "$SRC/tests/browser/multiturn.mjs" "http://127.0.0.1:$PORT/" "$SHOTS" >"$TMP/result" 2>&1 \

@@ -10,6 +10,7 @@
 set -u
 : "${TIANTI_BIN:?}" "${TIANTI_SOURCE_DIR:?}"
 fail() { echo "FAIL: $*"; exit 1; }
+. "$TIANTI_SOURCE_DIR/tests/tools/arena_env.sh"
 [ -n "${TIANTI_TEST_PG:-}" ] || fail "TIANTI_TEST_PG is not set: start a server with eval \"\$(tests/tools/pg_cluster.sh start)\" (scripts/test.sh does)"
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3) || fail "python3 is missing"
 pg="$TIANTI_SOURCE_DIR/tests/tools/pg_cluster.sh"
@@ -39,13 +40,7 @@ for s in 0 1 2 3; do
     --model "alpha=replay:$TMP/a.jsonl" --model "beta=replay:$TMP/b.jsonl" --model "gamma=replay:$TMP/c.jsonl" \
     > "$out" 2> "$out.err" &
   PIDS+=($!)
-  port=
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$out")
-    [ -n "$port" ] && break
-    kill -0 "${PIDS[-1]}" 2>/dev/null || break
-    sleep 0.1
-  done
+  port=$(arena_port "$out" "${PIDS[-1]}")
   [ -n "$port" ] || fail "server $s did not start: $(cat "$out" "$out.err")"
   PORTS+=("$port")
 done
