@@ -744,8 +744,8 @@ static int cpu_has_avx2_fma_f16c(void)
 /* The kernel sets, best last. TIANTI_GLM_ISA (or glm_ops_select_isa) picks
  * a lower one than the CPU has: to compare them, and to test each on a
  * machine that has the best. */
-enum { ISA_NONE, ISA_AVX2, ISA_AVX512 };
-static const char *const isa_names[] = {"none", "avx2", "avx512-vnni"};
+enum { ISA_NONE, ISA_AVX2, ISA_AVX512, ISA_AMX };
+static const char *const isa_names[] = {"none", "avx2", "avx512-vnni", "avx512-amx"};
 
 static dot_traits dot_table[GLM_TYPE_Q8_0 + 1];
 static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
@@ -817,7 +817,10 @@ static int isa_from_name(const char *name)
 static void dot_init(void)
 {
 #ifdef GLM_X86
-    isa_best = glm_cpu_has_avx512vnni() ? ISA_AVX512 : cpu_has_avx2_fma_f16c() ? ISA_AVX2 : ISA_NONE;
+    isa_best = glm_cpu_has_amx_int8()     ? ISA_AMX
+               : glm_cpu_has_avx512vnni() ? ISA_AVX512
+               : cpu_has_avx2_fma_f16c()  ? ISA_AVX2
+                                          : ISA_NONE;
 #endif
     int isa = isa_best;
     const char *env = getenv("TIANTI_GLM_ISA");
@@ -1043,7 +1046,7 @@ int glm_pack_wanted(uint32_t wtype, int n_in, int n_out)
     pthread_once(&dot_once, dot_init);
     const char *env = getenv("TIANTI_GLM_REPACK");
     if (env && strcmp(env, "0") == 0) return 0;
-    return isa_used == ISA_AVX512 && (wtype == GLM_TYPE_Q4_0 || wtype == GLM_TYPE_Q8_0) && n_in % GLM_QK == 0 &&
+    return isa_used >= ISA_AVX512 && (wtype == GLM_TYPE_Q4_0 || wtype == GLM_TYPE_Q8_0) && n_in % GLM_QK == 0 &&
            n_out >= GLM_PACK_ROWS;
 }
 
@@ -1115,7 +1118,7 @@ typedef struct packed_job {
     const float *xd;   /* [n_tok][nb] activation block scales */
     const int32_t *xs; /* [n_tok][nb] activation block sums */
     int nb, groups;
-    int fast;
+    int isa;           /* the kernel set for the packed rows (ISA_NONE: packed_ref) */
 } packed_job;
 
 static void packed_convert_job(void *v, int ith, int nth)
@@ -1138,37 +1141,66 @@ static void packed_convert_job(void *v, int ith, int nth)
 
 /* Tokens per kernel call: the group's weights stay in L1 across them. */
 #define PACKED_TOKENS 32
+/* Tokens per chunk of the batch on AMX (below). */
+#define PACKED_TOKENS_MAX GLM_PACKED_TOKENS_MAX
 
+/* One kernel call: n_groups (AMX: 1 or 2; else 1) groups from gi against
+ * tokens t0..t0+n-1. */
+static void packed_rows_call(const packed_job *pj, int gi, int n_groups, int t0, int n)
+{
+    const matmul_job *j = &pj->mm;
+    size_t group_bytes = j->w_row * GLM_PACK_ROWS;
+    const uint8_t *g = j->w + (size_t)gi * group_bytes;
+    const glm_block_q8_0 *x[PACKED_TOKENS_MAX];
+    const float *xd[PACKED_TOKENS_MAX];
+    const int32_t *xs[PACKED_TOKENS_MAX];
+    float *y[PACKED_TOKENS_MAX];
+    for (int t = 0; t < n; t++) {
+        x[t] = (const glm_block_q8_0 *)(j->xq + (size_t)(t0 + t) * j->x_row);
+        xd[t] = pj->xd + (size_t)(t0 + t) * pj->nb;
+        xs[t] = pj->xs + (size_t)(t0 + t) * pj->nb;
+        y[t] = j->y + (size_t)(t0 + t) * j->n_out + (size_t)gi * GLM_PACK_ROWS;
+    }
+#ifdef GLM_X86
+    if (pj->isa >= ISA_AMX) {
+        if (j->wtype == GLM_TYPE_Q4_0) glm_packed_q4_0_amx(pj->nb, g, group_bytes, n_groups, n, x, xd, xs, y);
+        else glm_packed_q8_0_amx(pj->nb, g, group_bytes, n_groups, n, x, xd, xs, y);
+        return;
+    }
+    if (pj->isa >= ISA_AVX512) {
+        if (j->wtype == GLM_TYPE_Q4_0) glm_packed_q4_0_avx512(pj->nb, g, n, x, xd, xs, y);
+        else glm_packed_q8_0_avx512(pj->nb, g, n, x, xd, xs, y);
+        return;
+    }
+#endif
+    (void)n_groups;
+    packed_ref(j->wtype, pj->nb, g, n, x, xd, xs, y);
+}
+
+/* Each thread takes a run of groups. With AMX the products are so fast
+ * that reading the activations again for every group (all the batch's
+ * tokens, 2.2 MB at 512 tokens of 4096) is what limits them, so the batch
+ * is cut into chunks of PACKED_TOKENS_MAX tokens that stay in L2 while the
+ * thread's groups pass over them; the other kernels are slow enough that
+ * the plain order (each group over all tokens, its weights read once)
+ * is best for them. */
 static void packed_rows_job(void *v, int ith, int nth)
 {
     packed_job *pj = v;
     matmul_job *j = &pj->mm;
     int per = (pj->groups + nth - 1) / nth;
     int g0 = ith * per, g1 = g0 + per < pj->groups ? g0 + per : pj->groups;
-    size_t group_bytes = j->w_row * GLM_PACK_ROWS;
-    for (int gi = g0; gi < g1; gi++) {
-        const uint8_t *g = j->w + (size_t)gi * group_bytes;
-        for (int t0 = 0; t0 < j->n_tok; t0 += PACKED_TOKENS) {
-            int n = j->n_tok - t0 < PACKED_TOKENS ? j->n_tok - t0 : PACKED_TOKENS;
-            const glm_block_q8_0 *x[PACKED_TOKENS];
-            const float *xd[PACKED_TOKENS];
-            const int32_t *xs[PACKED_TOKENS];
-            float *y[PACKED_TOKENS];
-            for (int t = 0; t < n; t++) {
-                x[t] = (const glm_block_q8_0 *)(j->xq + (size_t)(t0 + t) * j->x_row);
-                xd[t] = pj->xd + (size_t)(t0 + t) * pj->nb;
-                xs[t] = pj->xs + (size_t)(t0 + t) * pj->nb;
-                y[t] = j->y + (size_t)(t0 + t) * j->n_out + (size_t)gi * GLM_PACK_ROWS;
-            }
-#ifdef GLM_X86
-            if (pj->fast) {
-                if (j->wtype == GLM_TYPE_Q4_0) glm_packed_q4_0_avx512(pj->nb, g, n, x, xd, xs, y);
-                else glm_packed_q8_0_avx512(pj->nb, g, n, x, xd, xs, y);
-                continue;
-            }
-#endif
-            packed_ref(j->wtype, pj->nb, g, n, x, xd, xs, y);
+    if (pj->isa >= ISA_AMX) {
+        for (int t0 = 0; t0 < j->n_tok; t0 += PACKED_TOKENS_MAX) {
+            int n = j->n_tok - t0 < PACKED_TOKENS_MAX ? j->n_tok - t0 : PACKED_TOKENS_MAX;
+            for (int gi = g0; gi < g1; gi += 2) packed_rows_call(pj, gi, gi + 1 < g1 ? 2 : 1, t0, n);
         }
+    } else {
+        for (int gi = g0; gi < g1; gi++)
+            for (int t0 = 0; t0 < j->n_tok; t0 += PACKED_TOKENS) {
+                int n = j->n_tok - t0 < PACKED_TOKENS ? j->n_tok - t0 : PACKED_TOKENS;
+                packed_rows_call(pj, gi, 1, t0, n);
+            }
     }
     /* the rows after the last group, in the file's layout: the last thread */
     if (ith == nth - 1 && pj->groups * GLM_PACK_ROWS < j->n_out) matmul_rows_job(j, 0, 1);
@@ -1184,7 +1216,7 @@ void glm_matmul_packed(glm_pool *p, float *y, const float *x, int n_tok, const v
     packed_job pj = {{y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in), x_row, scratch,
                       force_ref ? t->ref : t->fast, force_ref ? NULL : t->fast4, NULL, groups * GLM_PACK_ROWS},
                      (const float *)extra, (const int32_t *)(extra + (size_t)n_tok * nb * 4), nb, groups,
-                     !force_ref && isa_used == ISA_AVX512};
+                     force_ref ? 0 : isa_used};
     if (n_tok == 1) packed_convert_job(&pj, 0, 1);
     else glm_pool_run(p, packed_convert_job, &pj);
     glm_pool_run(p, packed_rows_job, &pj);

@@ -67,10 +67,11 @@ float glm_vec_dot_ref(uint32_t wtype, int n, const void *w, const void *x);
 /* Forces the portable kernels (tests, benchmarks' baseline). */
 void glm_ops_force_ref(int on);
 int glm_ops_have_simd(void);
-/* The kernel set in use: "avx512-vnni", "avx2" or "none" (portable only).
+/* The kernel set in use: "avx512-amx" (AVX-512 VNNI with AMX-INT8 tiles for
+ * packed rows), "avx512-vnni", "avx2" or "none" (portable only).
  * The best the CPU has, unless TIANTI_GLM_ISA names a lower one. */
 const char *glm_ops_isa(void);
-/* Switches to the named set ("avx512-vnni", "avx2", "none"); -1 when the
+/* Switches to the named set ("avx512-amx", "avx512-vnni", "avx2", "none"); -1 when the
  * name is unknown or the CPU lacks it. Not while a matmul is running
  * (tests and benchmarks call it between runs). */
 int glm_ops_select_isa(const char *name);

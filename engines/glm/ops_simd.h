@@ -1,6 +1,7 @@
 /*
  * ops_simd.h — the AVX-512 VNNI dot kernels of the GLM engine, kept in
- * their own file (ops_avx512.c) beside the AVX2 ones in ops.c. Internal to
+ * their own file (ops_avx512.c) beside the AVX2 ones in ops.c, and the
+ * AMX-INT8 kernels for packed rows (ops_amx.c). Internal to
  * engines/glm: ops.c detects the CPU at run time and puts these in its
  * per-type table; nothing else calls them. Same contracts as ops.c's
  * kernels: w is one weight row of n elements (n a multiple of 32), x one
@@ -9,6 +10,7 @@
 #ifndef TIANTI_GLM_OPS_SIMD_H
 #define TIANTI_GLM_OPS_SIMD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* 1 when the CPU and the OS (XSAVE state) support AVX-512 F/BW/VL/DQ and
@@ -37,6 +39,20 @@ void glm_packed_q4_0_avx512(int nb, const void *group, int n_tok, const struct g
                             const float *const *xd, const int32_t *const *xs, float *const *y);
 void glm_packed_q8_0_avx512(int nb, const void *group, int n_tok, const struct glm_block_q8_0 *const *x,
                             const float *const *xd, const int32_t *const *xs, float *const *y);
+
+/* The same for CPUs with AMX-INT8 (1 from glm_cpu_has_amx_int8, which also
+ * asks Linux for the tile state), for n_groups (1 or 2) consecutive groups
+ * group_bytes apart whose outputs are consecutive (group i's sixteen at
+ * y[t] + 16 i); n_tok <= GLM_PACKED_TOKENS_MAX. Sixteen or 32 tokens per
+ * tile product; the outputs are bit for bit those of the AVX-512 kernels. */
+#define GLM_PACKED_TOKENS_MAX 128
+int glm_cpu_has_amx_int8(void);
+void glm_packed_q4_0_amx(int nb, const void *group, size_t group_bytes, int n_groups, int n_tok,
+                         const struct glm_block_q8_0 *const *x, const float *const *xd, const int32_t *const *xs,
+                         float *const *y);
+void glm_packed_q8_0_amx(int nb, const void *group, size_t group_bytes, int n_groups, int n_tok,
+                         const struct glm_block_q8_0 *const *x, const float *const *xd, const int32_t *const *xs,
+                         float *const *y);
 
 /* Bytes ahead of the current weight block that the kernels prefetch:
  * generation streams every weight once per token, and without a software

@@ -28,7 +28,8 @@ static void fill(tt_rng *r, float *x, int n, float scale)
 static const uint32_t types[4] = {GLM_TYPE_F32, GLM_TYPE_F16, GLM_TYPE_Q8_0, GLM_TYPE_Q4_0};
 
 /* Every kernel set the CPU has, best first; "none" is the portable path. */
-static const char *const isas[3] = {"avx512-vnni", "avx2", "none"};
+#define N_ISAS 4
+static const char *const isas[N_ISAS] = {"avx512-amx", "avx512-vnni", "avx2", "none"};
 
 static void check_dots(tt_rng *r)
 {
@@ -79,7 +80,7 @@ static void test_glm_vec_dot_fast_matches_ref(void **state)
     tt_rng r;
     tt_rng_seed(&r, 3);
     int tested = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < N_ISAS; i++) {
         if (glm_ops_select_isa(isas[i]) != 0) continue;
         printf("# dot kernels checked against the reference: %s\n", isas[i]);
         check_dots(&r);
@@ -128,8 +129,11 @@ static void test_glm_convert_activations_matches_ref(void **state)
 /* Packed q4_0 / q8_0 rows: glm_matmul_packed against the reference dot of
  * each row in the file's layout, at every kernel set (below AVX-512 the
  * packed rows run through the portable packed kernel), with rows after the
- * last group of sixteen; and a token's outputs are the same bits alone as
- * in a batch. */
+ * last group of sixteen; a token's outputs are the same bits alone as in a
+ * batch; and AMX's outputs are the same bits as AVX-512 VNNI's. 45 tokens:
+ * a kernel call of 32 (two AMX tiles of sixteen) and one of thirteen (the
+ * AVX-512 kernel's eight-token and one-token paths); 9 blocks a row (the
+ * AMX kernel's pairs of blocks and its odd one). */
 static void test_glm_matmul_packed_matches_ref(void **state)
 {
     (void)state;
@@ -137,12 +141,15 @@ static void test_glm_matmul_packed_matches_ref(void **state)
     tt_rng_seed(&r, 13);
     glm_pool *pool = glm_pool_new(2);
     const char *best = glm_ops_isa();
-    int n_in = 288, n_out = 3 * GLM_PACK_ROWS + 5, nt = 11;   /* a call of eight tokens and three of one */
+    int n_in = 288, n_out = 3 * GLM_PACK_ROWS + 5, nt = 45;
+    float *y_vnni[2] = {NULL, NULL};   /* per type, to compare AMX's with */
+    int amx_ran = 0;
     uint32_t qtypes[2] = {GLM_TYPE_Q4_0, GLM_TYPE_Q8_0};
-    for (int isa = 0; isa < 3; isa++)
+    for (int isa = 0; isa < N_ISAS; isa++)
         for (int q = 0; q < 2; q++) {
             if (glm_ops_select_isa(isas[isa]) != 0) continue;
             uint32_t type = qtypes[q];
+            tt_rng_seed(&r, 13 + q);   /* the same matrices at every kernel set */
             float *w = tt_malloc((size_t)n_in * n_out * 4), *x = tt_malloc((size_t)nt * n_in * 4);
             fill(&r, w, n_in * n_out, 1);
             fill(&r, x, nt * n_in, 2);
@@ -165,13 +172,30 @@ static void test_glm_matmul_packed_matches_ref(void **state)
                     assert_true(fabsf(y[(size_t)t * n_out + o] - ref) <= 1e-4f * (1 + fabsf(ref)));
                 }
             }
-            /* tokens 5 (computed among eight) and 9 alone: their packed rows are the same bits */
-            for (int t = 5; t <= 9; t += 4) {
+            /* tokens 5 (in a tile of sixteen, or among eight), 35 (among
+             * eight) and 44 (alone in its kernel) computed alone: their
+             * packed rows are the same bits */
+            static const int alone[3] = {5, 35, 44};
+            for (int a = 0; a < 3; a++) {
+                int t = alone[a];
                 glm_matmul_packed(pool, y1, x + (size_t)t * n_in, 1, wp, type, n_in, n_out, scratch);
                 assert_memory_equal(y1, y + (size_t)t * n_out, 3 * GLM_PACK_ROWS * sizeof(float));
             }
+            if (strcmp(isas[isa], "avx512-amx") == 0) {
+                amx_ran = 1;
+                y_vnni[q] = y;   /* kept: the AVX-512 VNNI pass (next) must give the same bits */
+                y = NULL;
+            } else if (strcmp(isas[isa], "avx512-vnni") == 0 && y_vnni[q]) {
+                assert_memory_equal(y, y_vnni[q], (size_t)nt * n_out * sizeof(float));
+                free(y_vnni[q]);
+                y_vnni[q] = NULL;
+            }
             free(w); free(x); free(wq); free(wp); free(y); free(y1); free(scratch); free(xq);
         }
+    /* both compared, or AMX absent */
+    assert_null(y_vnni[0]);
+    assert_null(y_vnni[1]);
+    printf("# packed rows: AMX %s\n", amx_ran ? "checked bit for bit against AVX-512 VNNI" : "not on this CPU");
     glm_ops_select_isa(best);
     glm_pool_free(pool);
 }
@@ -191,7 +215,7 @@ static void test_glm_attention_rows_match_loops(void **state)
     fill(&r, v, (int)(300 * stride), 1);
     fill(&r, q, 128, 1);
     uint16_t *kf16 = tt_malloc(300 * stride * 2), *vf16 = tt_malloc(300 * stride * 2);
-    for (int isa = 0; isa < 3; isa++) {
+    for (int isa = 0; isa < N_ISAS; isa++) {
         if (glm_ops_select_isa(isas[isa]) != 0) continue;
         for (int h = 0; h < 3; h++)
             for (int l = 0; l < 3; l++) {
@@ -255,7 +279,7 @@ static void test_glm_softmax_matches_expf(void **state)
     int lens[7] = {1, 7, 8, 9, 16, 67, 300};
     float spreads[4] = {1, 20, 100, 300};
     float x[300], y[300];
-    for (int isa = 0; isa < 3; isa++) {
+    for (int isa = 0; isa < N_ISAS; isa++) {
         if (glm_ops_select_isa(isas[isa]) != 0) continue;
         for (int l = 0; l < 7; l++)
             for (int sp = 0; sp < 6; sp++) {
@@ -296,7 +320,7 @@ static void test_glm_matmul_threads_match_ref(void **state)
     int n_in = 288, n_out = 67;   /* 9 blocks: a group of eight and an odd one */
     int toks[3] = {1, 7, 70};
     const char *best = glm_ops_isa();
-    for (int isa = 0; isa < 3; isa++)
+    for (int isa = 0; isa < N_ISAS; isa++)
     for (int t = 0; t < 4; t++) {
         if (glm_ops_select_isa(isas[isa]) != 0) continue;
         float *w = tt_malloc((size_t)n_in * n_out * 4);
