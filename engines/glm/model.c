@@ -432,6 +432,75 @@ static void attention(void *v, int ith, int nth)
     }
 }
 
+/* The per-token steps between the matrix products: norms, bias and RoPE
+ * with the KV store, residual adds, SwiGLU. Each token's row is computed
+ * by the same code whichever thread takes it, so splitting a batch across
+ * the pool (contiguous runs of tokens) changes no number; a single token
+ * (generation) runs on the calling thread. */
+enum token_step { STEP_ATTN_NORM, STEP_QKV_ROPE_KV, STEP_ATTN_RESIDUAL_FFN_NORM, STEP_SWIGLU, STEP_FFN_RESIDUAL };
+
+typedef struct token_job {
+    glm_model *m;
+    const glm_layer *L;
+    int l, n, pos;
+    enum token_step step;
+} token_job;
+
+static void token_step_one(const token_job *j, int t)
+{
+    glm_model *m = j->m;
+    const glm_config *c = &m->cfg;
+    glm_state *s = &m->s;
+    const glm_layer *L = j->L;
+    int D = c->n_embd, hd = c->head_dim, kvd = c->n_head_kv * hd, nqkv = D + 2 * kvd, ff = c->n_ff;
+    float *x = s->x + (size_t)t * D, *xb = s->xb + (size_t)t * D, *proj = s->proj + (size_t)t * D;
+    switch (j->step) {
+    case STEP_ATTN_NORM:
+        glm_rmsnorm(xb, x, L->attn_norm, D, c->eps);
+        break;
+    case STEP_QKV_ROPE_KV: {
+        float *qkv = s->qkv + (size_t)t * nqkv;
+        if (L->attn_qkv_b)
+            for (int i = 0; i < nqkv; i++) qkv[i] += L->attn_qkv_b[i];
+        glm_rope(qkv, c->n_head, hd, c->n_rot, j->pos + t, c->freq_base);
+        glm_rope(qkv + D, c->n_head_kv, hd, c->n_rot, j->pos + t, c->freq_base);
+        size_t at = ((size_t)j->l * m->n_ctx + (size_t)(j->pos + t)) * kvd;
+        if (m->kv_f16) {   /* rounded as llama.cpp's f16 cache rounds (to nearest) */
+            glm_convert_activations(GLM_TYPE_F16, qkv + D, (uint16_t *)s->k_cache + at, kvd);
+            glm_convert_activations(GLM_TYPE_F16, qkv + D + kvd, (uint16_t *)s->v_cache + at, kvd);
+        } else {
+            memcpy((float *)s->k_cache + at, qkv + D, (size_t)kvd * sizeof(float));
+            memcpy((float *)s->v_cache + at, qkv + D + kvd, (size_t)kvd * sizeof(float));
+        }
+        break;
+    }
+    case STEP_ATTN_RESIDUAL_FFN_NORM:
+        for (int i = 0; i < D; i++) x[i] += proj[i];
+        glm_rmsnorm(xb, x, L->ffn_norm, D, c->eps);
+        break;
+    case STEP_SWIGLU:
+        glm_swiglu(s->ffa + (size_t)t * ff, s->ffh + (size_t)t * 2 * ff, s->ffh + (size_t)t * 2 * ff + ff, ff);
+        break;
+    case STEP_FFN_RESIDUAL:
+        for (int i = 0; i < D; i++) x[i] += proj[i];
+        break;
+    }
+}
+
+static void token_steps(void *v, int ith, int nth)
+{
+    const token_job *j = v;
+    int t0 = (int)((long)j->n * ith / nth), t1 = (int)((long)j->n * (ith + 1) / nth);
+    for (int t = t0; t < t1; t++) token_step_one(j, t);
+}
+
+static void run_token_step(glm_model *m, token_job *j, enum token_step step)
+{
+    j->step = step;
+    if (j->n == 1) token_steps(j, 0, 1);
+    else glm_pool_run(m->pool, token_steps, j);
+}
+
 static void matmul(glm_model *m, float *y, const float *x, int n, const glm_weight *w)
 {
     if (w->packed) glm_matmul_packed(m->pool, y, x, n, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
@@ -442,7 +511,7 @@ int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, c
 {
     const glm_config *c = &m->cfg;
     glm_state *s = &m->s;
-    int D = c->n_embd, hd = c->head_dim, kvd = c->n_head_kv * hd, nqkv = D + 2 * kvd, ff = c->n_ff;
+    int D = c->n_embd, hd = c->head_dim;
     if (n < 1 || n > m->n_batch)
         return tt_fail(err, TT_ERR_USAGE, "batch of %d tokens (1..%d allowed)", n, m->n_batch);
     if (pos < 0 || pos + n > m->n_ctx)
@@ -456,36 +525,21 @@ int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, c
     }
     for (int l = 0; l < c->n_layer; l++) {
         const glm_layer *L = &m->w.layers[l];
+        token_job tj = {m, L, l, n, pos, STEP_ATTN_NORM};
         /* attention */
-        for (int t = 0; t < n; t++) glm_rmsnorm(s->xb + (size_t)t * D, s->x + (size_t)t * D, L->attn_norm, D, c->eps);
+        run_token_step(m, &tj, STEP_ATTN_NORM);
         matmul(m, s->qkv, s->xb, n, &L->attn_qkv);
-        for (int t = 0; t < n; t++) {
-            float *qkv = s->qkv + (size_t)t * nqkv;
-            if (L->attn_qkv_b)
-                for (int i = 0; i < nqkv; i++) qkv[i] += L->attn_qkv_b[i];
-            glm_rope(qkv, c->n_head, hd, c->n_rot, pos + t, c->freq_base);
-            glm_rope(qkv + D, c->n_head_kv, hd, c->n_rot, pos + t, c->freq_base);
-            size_t at = ((size_t)l * m->n_ctx + (size_t)(pos + t)) * kvd;
-            if (m->kv_f16) {   /* rounded as llama.cpp's f16 cache rounds (to nearest) */
-                glm_convert_activations(GLM_TYPE_F16, qkv + D, (uint16_t *)s->k_cache + at, kvd);
-                glm_convert_activations(GLM_TYPE_F16, qkv + D + kvd, (uint16_t *)s->v_cache + at, kvd);
-            } else {
-                memcpy((float *)s->k_cache + at, qkv + D, (size_t)kvd * sizeof(float));
-                memcpy((float *)s->v_cache + at, qkv + D + kvd, (size_t)kvd * sizeof(float));
-            }
-        }
+        run_token_step(m, &tj, STEP_QKV_ROPE_KV);
         attn_job aj = {m, l, n, pos};
         if ((double)n * c->n_head * (pos + n) * hd < 32768.0) attention(&aj, 0, 1);   /* too small to share */
         else glm_pool_run(m->pool, attention, &aj);
         matmul(m, s->proj, s->att_out, n, &L->attn_output);
-        for (size_t i = 0; i < (size_t)n * D; i++) s->x[i] += s->proj[i];
         /* feed-forward */
-        for (int t = 0; t < n; t++) glm_rmsnorm(s->xb + (size_t)t * D, s->x + (size_t)t * D, L->ffn_norm, D, c->eps);
+        run_token_step(m, &tj, STEP_ATTN_RESIDUAL_FFN_NORM);
         matmul(m, s->ffh, s->xb, n, &L->ffn_up);
-        for (int t = 0; t < n; t++)
-            glm_swiglu(s->ffa + (size_t)t * ff, s->ffh + (size_t)t * 2 * ff, s->ffh + (size_t)t * 2 * ff + ff, ff);
+        run_token_step(m, &tj, STEP_SWIGLU);
         matmul(m, s->proj, s->ffa, n, &L->ffn_down);
-        for (size_t i = 0; i < (size_t)n * D; i++) s->x[i] += s->proj[i];
+        run_token_step(m, &tj, STEP_FFN_RESIDUAL);
     }
     int first = want_all ? 0 : n - 1, rows = n - first;
     for (int t = 0; t < rows; t++)
