@@ -494,10 +494,13 @@ static void token_steps(void *v, int ith, int nth)
     for (int t = t0; t < t1; t++) token_step_one(j, t);
 }
 
+/* A step over a few short rows costs less than waking the pool (a few
+ * microseconds), so small batches stay on the calling thread; the bound is
+ * the one attention uses, in floats touched. */
 static void run_token_step(glm_model *m, token_job *j, enum token_step step)
 {
     j->step = step;
-    if (j->n == 1) token_steps(j, 0, 1);
+    if ((double)j->n * m->cfg.n_embd < 32768.0) token_steps(j, 0, 1);
     else glm_pool_run(m->pool, token_steps, j);
 }
 

@@ -130,10 +130,12 @@ static void test_glm_convert_activations_matches_ref(void **state)
  * each row in the file's layout, at every kernel set (below AVX-512 the
  * packed rows run through the portable packed kernel), with rows after the
  * last group of sixteen; a token's outputs are the same bits alone as in a
- * batch; and AMX's outputs are the same bits as AVX-512 VNNI's. 45 tokens:
- * a kernel call of 32 (two AMX tiles of sixteen) and one of thirteen (the
- * AVX-512 kernel's eight-token and one-token paths); 9 blocks a row (the
- * AMX kernel's pairs of blocks and its odd one). */
+ * batch; and AMX's outputs are the same bits as AVX-512 VNNI's. Two shapes:
+ * 61 tokens of 9 blocks (an odd count: the AMX kernels' pairs of blocks and
+ * the odd one) cut as 32 (two groups x 32 tokens), 16 (the sixteen-token
+ * kernel on both groups of a pair, so it writes the second at y + 16) and
+ * 13 (the AVX-512 kernel's eight-token and one-token paths); and 150 tokens
+ * of 8 blocks (an even count), more than one 128-token chunk. */
 static void test_glm_matmul_packed_matches_ref(void **state)
 {
     (void)state;
@@ -141,15 +143,18 @@ static void test_glm_matmul_packed_matches_ref(void **state)
     tt_rng_seed(&r, 13);
     glm_pool *pool = glm_pool_new(2);
     const char *best = glm_ops_isa();
-    int n_in = 288, n_out = 3 * GLM_PACK_ROWS + 5, nt = 45;
-    float *y_vnni[2] = {NULL, NULL};   /* per type, to compare AMX's with */
+    static const int shapes[2][2] = {{288, 61}, {256, 150}};   /* {n_in, tokens} */
+    int n_out = 3 * GLM_PACK_ROWS + 5;
+    float *y_vnni[2][2] = {{NULL, NULL}, {NULL, NULL}};   /* per shape and type, to compare AMX's with */
     int amx_ran = 0;
     uint32_t qtypes[2] = {GLM_TYPE_Q4_0, GLM_TYPE_Q8_0};
     for (int isa = 0; isa < N_ISAS; isa++)
+        for (int sh = 0; sh < 2; sh++)
         for (int q = 0; q < 2; q++) {
             if (glm_ops_select_isa(isas[isa]) != 0) continue;
+            int n_in = shapes[sh][0], nt = shapes[sh][1];
             uint32_t type = qtypes[q];
-            tt_rng_seed(&r, 13 + q);   /* the same matrices at every kernel set */
+            tt_rng_seed(&r, 13 + q + 2 * sh);   /* the same matrices at every kernel set */
             float *w = tt_malloc((size_t)n_in * n_out * 4), *x = tt_malloc((size_t)nt * n_in * 4);
             fill(&r, w, n_in * n_out, 1);
             fill(&r, x, nt * n_in, 2);
@@ -172,10 +177,10 @@ static void test_glm_matmul_packed_matches_ref(void **state)
                     assert_true(fabsf(y[(size_t)t * n_out + o] - ref) <= 1e-4f * (1 + fabsf(ref)));
                 }
             }
-            /* tokens 5 (in a tile of sixteen, or among eight), 35 (among
-             * eight) and 44 (alone in its kernel) computed alone: their
-             * packed rows are the same bits */
-            static const int alone[3] = {5, 35, 44};
+            /* tokens 5 (in a tile of thirty-two, or among eight), 40 (in
+             * the first shape's tile of sixteen) and the last (alone in its
+             * kernel) computed alone: their packed rows are the same bits */
+            const int alone[3] = {5, 40, nt - 1};
             for (int a = 0; a < 3; a++) {
                 int t = alone[a];
                 glm_matmul_packed(pool, y1, x + (size_t)t * n_in, 1, wp, type, n_in, n_out, scratch);
@@ -183,18 +188,20 @@ static void test_glm_matmul_packed_matches_ref(void **state)
             }
             if (strcmp(isas[isa], "avx512-amx") == 0) {
                 amx_ran = 1;
-                y_vnni[q] = y;   /* kept: the AVX-512 VNNI pass (next) must give the same bits */
+                y_vnni[sh][q] = y;   /* kept: the AVX-512 VNNI pass (next) must give the same bits */
                 y = NULL;
-            } else if (strcmp(isas[isa], "avx512-vnni") == 0 && y_vnni[q]) {
-                assert_memory_equal(y, y_vnni[q], (size_t)nt * n_out * sizeof(float));
-                free(y_vnni[q]);
-                y_vnni[q] = NULL;
+            } else if (strcmp(isas[isa], "avx512-vnni") == 0 && y_vnni[sh][q]) {
+                assert_memory_equal(y, y_vnni[sh][q], (size_t)nt * n_out * sizeof(float));
+                free(y_vnni[sh][q]);
+                y_vnni[sh][q] = NULL;
             }
             free(w); free(x); free(wq); free(wp); free(y); free(y1); free(scratch); free(xq);
         }
     /* both compared, or AMX absent */
-    assert_null(y_vnni[0]);
-    assert_null(y_vnni[1]);
+    for (int sh = 0; sh < 2; sh++) {
+        assert_null(y_vnni[sh][0]);
+        assert_null(y_vnni[sh][1]);
+    }
     printf("# packed rows: AMX %s\n", amx_ran ? "checked bit for bit against AVX-512 VNNI" : "not on this CPU");
     glm_ops_select_isa(best);
     glm_pool_free(pool);
