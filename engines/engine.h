@@ -243,6 +243,11 @@ struct engine {
     /* NULL, or the kind's moderation with scores (set by its open): as
      * engine_moderation_scores says. */
     int (*moderation_scores)(engine *e, const char *text, char **result_json, char *err);
+    /* NULL, or the kind's way to answer many loglikelihood requests at once
+     * (set by its open; engine_complete_batch otherwise answers them one by
+     * one): resps[i] answers reqs[i], all zeroed and initialised as
+     * engine_complete does; nonzero only when the engine cannot continue. */
+    int (*loglikelihood_batch)(engine *e, const engine_request *reqs, int n, engine_response *resps, char *err);
     /* NULL, or the kind's speech recognition (set by its open): as
      * engine_transcribe says. */
     int (*transcribe)(engine *e, const char *audio_path, const char *language, engine_response *resp, char *err);
@@ -286,6 +291,12 @@ unsigned engine_cap_for_request(enum engine_request_kind kind);
  * engine_response_free(). Returns TT_OK also when resp->error is set
  * (a recorded failure); nonzero only when the engine cannot continue. */
 int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err);
+/* Runs n requests, resps[i] answering reqs[i], as engine_complete does one:
+ * runs of loglikelihood requests go to the kind's batch path when it has
+ * one (the built-in engine shares forward passes between them; the scores
+ * are those of one at a time), the rest one by one. Nonzero only when the
+ * engine cannot continue; then no response is left allocated. */
+int engine_complete_batch(engine *e, const engine_request *reqs, int n, engine_response *resps, char *err);
 int engine_embed(engine *e, const char *text, float **vec, int *dim, char *err);
 /* Vectors of n texts: vecs[i] (caller frees each) has *dim floats, the same
  * for every text. *prompt_tokens (may be NULL) gets the tokens the server

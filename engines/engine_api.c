@@ -71,25 +71,63 @@ unsigned engine_cap_for_request(enum engine_request_kind kind)
     return 0;
 }
 
-int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
+static void response_init(engine_response *resp)
 {
     memset(resp, 0, sizeof *resp);
     resp->prompt_tokens = resp->completion_tokens = -1;
     resp->first_token_s = -1;
+}
+
+static int check_cap(engine *e, const engine_request *req, char *err)
+{
     unsigned need = engine_cap_for_request(req->kind);
-    if (!(engine_caps(e) & need)) {
-        char caps[128];
-        engine_caps_string(need, caps, sizeof caps);
-        return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer %s requests", e->spec, caps);
-    }
-    int rc = e->vt->complete(e, req, resp, err);
-    /* an answer that echoes an API key (a prompt that held one, a server
-     * that repeats the request) is redacted before anyone keeps it: the
-     * cache, the store, the results, the arena */
+    if (engine_caps(e) & need) return TT_OK;
+    char caps[128];
+    engine_caps_string(need, caps, sizeof caps);
+    return tt_fail(err, TT_ERR_UNSUPPORTED, "model '%s' cannot answer %s requests", e->spec, caps);
+}
+
+/* An answer that echoes an API key (a prompt that held one, a server that
+ * repeats the request) is redacted before anyone keeps it: the cache, the
+ * store, the results, the arena. */
+static void response_redact(engine_response *resp)
+{
     resp->text = tt_redact_owned(resp->text);
     for (int i = 0; resp->texts && i < resp->n_texts; i++) resp->texts[i] = tt_redact_owned(resp->texts[i]);
     resp->error = tt_redact_owned(resp->error);
+}
+
+int engine_complete(engine *e, const engine_request *req, engine_response *resp, char *err)
+{
+    response_init(resp);
+    int rc = check_cap(e, req, err);
+    if (rc) return rc;
+    rc = e->vt->complete(e, req, resp, err);
+    response_redact(resp);
     if (rc != TT_OK && err) tt_redact_buf(err, TT_ERR_SIZE);
+    return rc;
+}
+
+int engine_complete_batch(engine *e, const engine_request *reqs, int n, engine_response *resps, char *err)
+{
+    int rc = TT_OK, i = 0;
+    for (int j = 0; j < n; j++) response_init(&resps[j]);
+    while (i < n && rc == TT_OK) {
+        int k = 0;   /* a run of loglikelihood requests */
+        while (e->loglikelihood_batch && i + k < n && reqs[i + k].kind == ENGINE_REQ_LOGLIKELIHOOD) k++;
+        if (k >= 2 && (rc = check_cap(e, &reqs[i], err)) == TT_OK) {
+            rc = e->loglikelihood_batch(e, reqs + i, k, resps + i, err);
+            for (int j = i; j < i + k; j++) response_redact(&resps[j]);
+            i += k;
+        } else if (rc == TT_OK) {
+            rc = engine_complete(e, &reqs[i], &resps[i], err);
+            i++;
+        }
+    }
+    if (rc != TT_OK) {
+        for (int j = 0; j < n; j++) engine_response_free(&resps[j]);
+        if (err) tt_redact_buf(err, TT_ERR_SIZE);
+    }
     return rc;
 }
 

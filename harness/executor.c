@@ -121,6 +121,7 @@ typedef struct exec_ctx {
     store *cache;
     const engine_request *reqs;
     unique_req **queue;
+    int n_queue;
     int sent;             /* requests handed to the engine so far */
     int finished;
     int failed;
@@ -157,31 +158,26 @@ static void report_progress(exec_ctx *c, int finished)
     c->progress->fn(c->progress->ud, &p);
 }
 
-/* Sends queue[i] (a tt_parallel_for item); a failure of the engine itself
- * (not an error answer) stops the handing out of further requests. */
-static int send_one(void *arg, size_t i, int worker)
+/* A failure of the engine itself (not an error answer) for u: recorded,
+ * and the handing out of further requests stops. */
+static void record_fatal(exec_ctx *c, unique_req *u, int rc, const char *err)
 {
-    (void)worker;
-    exec_ctx *c = arg;
-    unique_req *u = c->queue[i];
     pthread_mutex_lock(&c->lock);
-    c->sent++;
-    pthread_mutex_unlock(&c->lock);
-    char err[TT_ERR_SIZE] = "";
-    int rc = engine_complete(c->e, &c->reqs[u->first], &u->resp, err);
-    if (rc != TT_OK) {
-        pthread_mutex_lock(&c->lock);
-        if (!c->fatal_rc) {
-            c->fatal_rc = rc;
-            snprintf(c->fatal_err, sizeof c->fatal_err, "%s", err);
-        }
-        pthread_mutex_unlock(&c->lock);
-        engine_response_free(&u->resp);
-        u->resp.error = tt_strdup(err);
-        u->done = 1;
-        return 1;
+    if (!c->fatal_rc) {
+        c->fatal_rc = rc;
+        snprintf(c->fatal_err, sizeof c->fatal_err, "%s", err);
     }
-    /* Only answers are cached: a failed request is tried again on resume. */
+    pthread_mutex_unlock(&c->lock);
+    engine_response_free(&u->resp);
+    u->resp.error = tt_strdup(err);
+    u->done = 1;
+}
+
+/* u->resp holds the engine's answer: cached (answers only: a failed
+ * request is tried again on resume) and counted. Returns 1 when the rest
+ * should not be sent (the server is gone). */
+static int record_answer(exec_ctx *c, unique_req *u)
+{
     if (c->cache && !u->resp.error) {
         char *rj = engine_response_to_json(&u->resp);
         char cerr[TT_ERR_SIZE];
@@ -207,6 +203,57 @@ static int send_one(void *arg, size_t i, int worker)
     }
     report_progress(c, 0);
     pthread_mutex_unlock(&c->lock);
+    return stop;
+}
+
+/* Sends queue[i] (a tt_parallel_for item). */
+static int send_one(void *arg, size_t i, int worker)
+{
+    (void)worker;
+    exec_ctx *c = arg;
+    unique_req *u = c->queue[i];
+    pthread_mutex_lock(&c->lock);
+    c->sent++;
+    pthread_mutex_unlock(&c->lock);
+    char err[TT_ERR_SIZE] = "";
+    int rc = engine_complete(c->e, &c->reqs[u->first], &u->resp, err);
+    if (rc != TT_OK) {
+        record_fatal(c, u, rc, err);
+        return 1;
+    }
+    return record_answer(c, u);
+}
+
+/* Sends queue[i * EXECUTOR_BATCH ...] together (a tt_parallel_for item,
+ * for engines that answer loglikelihood requests in batches): consecutive
+ * requests of a task share most of their tokens, which the engine then
+ * runs once. */
+static int send_batch(void *arg, size_t i, int worker)
+{
+    (void)worker;
+    exec_ctx *c = arg;
+    size_t first = i * EXECUTOR_BATCH;
+    int n = c->n_queue - (int)first < EXECUTOR_BATCH ? c->n_queue - (int)first : EXECUTOR_BATCH;
+    unique_req **us = c->queue + first;
+    pthread_mutex_lock(&c->lock);
+    c->sent += n;
+    pthread_mutex_unlock(&c->lock);
+    engine_request *reqs = tt_malloc((size_t)n * sizeof *reqs);
+    engine_response *resps = tt_malloc((size_t)n * sizeof *resps);
+    for (int j = 0; j < n; j++) reqs[j] = c->reqs[us[j]->first];   /* shallow: the strings stay the caller's */
+    char err[TT_ERR_SIZE] = "";
+    int rc = engine_complete_batch(c->e, reqs, n, resps, err), stop = 0;
+    for (int j = 0; j < n; j++) {
+        if (rc != TT_OK) {
+            record_fatal(c, us[j], rc, err);
+            stop = 1;
+            continue;
+        }
+        us[j]->resp = resps[j];
+        if (record_answer(c, us[j])) stop = 1;   /* the batch's answers all count */
+    }
+    free(reqs);
+    free(resps);
     return stop;
 }
 
@@ -263,10 +310,13 @@ int executor_run(engine *e, const char *spec, store *cache, const engine_request
     qsort(queue, (size_t)n_queue, sizeof *queue, cmp_first);
 
     /* 3. The pool. */
-    exec_ctx c = {.e = e, .spec = spec, .cache = cache, .reqs = reqs, .queue = queue,
+    exec_ctx c = {.e = e, .spec = spec, .cache = cache, .reqs = reqs, .queue = queue, .n_queue = n_queue,
                   .progress = progress, .t0 = tt_now_s(), .base_done = n_unique - n_queue, .total = n_unique};
     pthread_mutex_init(&c.lock, NULL);
-    st.sent = (int)tt_parallel_for((size_t)n_queue, jobs, send_one, &c);
+    if (e->loglikelihood_batch)
+        tt_parallel_for(((size_t)n_queue + EXECUTOR_BATCH - 1) / EXECUTOR_BATCH, jobs, send_batch, &c);
+    else tt_parallel_for((size_t)n_queue, jobs, send_one, &c);
+    st.sent = c.sent;
     report_progress(&c, 1);
     pthread_mutex_destroy(&c.lock);
     st.failed = c.failed;

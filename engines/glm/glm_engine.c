@@ -38,6 +38,12 @@
  * TIANTI_GLM_PREFIX_REUSE=0 in the environment, or
  * glm_engine_set_prefix_reuse(e, 0), turns it off (the benchmark
  * tests/perf/perf_glm.c compares both; tests check they agree).
+ *
+ * Batching: loglikelihood requests handed over together
+ * (engine_complete_batch; the executor sends a task's requests in runs)
+ * share one forward pass, their common tokens computed once (see "in
+ * batches" below), with the same scores. TIANTI_GLM_BATCH=0 or
+ * glm_engine_set_batching(e, 0) turns it off.
  */
 #include "engines/engine.h"
 #include "engines/glm/glm_engine.h"
@@ -70,9 +76,11 @@ typedef struct glm_engine {
     int *cached;        /* (n_ctx) the tokens whose keys/values the KV cache holds */
     int n_cached;
     int reuse;          /* prefix reuse on (default); off: every request from position 0 */
+    int batch;          /* loglikelihood requests batched (default); off: one at a time */
     int n_exact;        /* leading cached positions computed as any request computes them */
     int64_t n_reused;   /* prompt tokens taken from the KV cache instead of run */
     int64_t n_run;      /* tokens run through the model */
+    int64_t n_batched;  /* requests answered in batches of two or more */
 } glm_engine;
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -109,14 +117,19 @@ static int batch_size(const glm_engine *g)
  * (n_exact: not the tail of an earlier request, not a token generated one
  * at a time). The scores are then bit for bit those of a fresh engine
  * (tests/unit/test_glm_prefix_reuse.c). */
-static int reuse_prefix(glm_engine *g, const int *ids, int n, int limit)
+static int reusable_prefix(const glm_engine *g, const int *ids, int n, int limit)
 {
     if (!g->reuse) return 0;
     int p = 0;
     while (p < n && p < g->n_cached && g->cached[p] == ids[p]) p++;
     if (p > limit) p = limit;
     if (p > g->n_exact) p = g->n_exact;
-    p -= p % GLM_MATMUL_GROUP;
+    return p - p % GLM_MATMUL_GROUP;
+}
+
+static int reuse_prefix(glm_engine *g, const int *ids, int n, int limit)
+{
+    int p = reusable_prefix(g, ids, n, limit);
     g->n_reused += p;
     return p;
 }
@@ -436,10 +449,18 @@ static int score_window(glm_engine *g, const int *tokens, int n, int first, doub
     return score_window_top(g, tokens, n, first, lp, greedy, lps, 0, NULL, err);
 }
 
+/* A loglikelihood request tokenized: tokens[0..n) after lm-eval's left
+ * truncation, the continuation from tokens[first]. */
+typedef struct ll_item {
+    int *ids;   /* the whole encoding (owned); tokens = ids + off */
+    int n, first, n_cont, off;
+} ll_item;
+
 /* loglikelihood: the one scoring rule (glm_encode_pair, docs/scoring.md),
  * then lm-eval's left truncation: at most n_ctx inputs, i.e. the last
- * n_ctx + 1 tokens, the continuation whole. */
-static int run_loglikelihood(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
+ * n_ctx + 1 tokens, the continuation whole. Returns 0 with *it filled, or
+ * 1 with resp->error set (a request that cannot be scored). */
+static int ll_encode(glm_engine *g, const engine_request *req, ll_item *it, engine_response *resp)
 {
     int *ids, n, n_context;
     int n_cont = glm_encode_pair(g->tk, req->context ? req->context : "", req->continuation ? req->continuation : "",
@@ -447,26 +468,207 @@ static int run_loglikelihood(glm_engine *g, const engine_request *req, engine_re
     if (n_cont == 0) {
         free(ids);
         resp->error = tt_strdup("continuation is empty after tokenization");
-        return TT_OK;
+        return 1;
     }
     if (n_cont > g->m->n_ctx) {
         free(ids);
         resp->error = tt_asprintf("continuation of %d tokens exceeds the context of %d", n_cont, g->m->n_ctx);
-        return TT_OK;
+        return 1;
     }
     int max = g->m->n_ctx + 1, off = n > max ? n - max : 0;
-    double lp = 0;
-    int greedy = 1;
-    int rc = score_window(g, ids + off, n - off, n - off - n_cont, &lp, &greedy, NULL, err);
-    free(ids);
-    if (rc) return rc;
+    *it = (ll_item){ids, n - off, n - off - n_cont, n_cont, off};
+    return 0;
+}
+
+static void ll_answer(const ll_item *it, double lp, int greedy, engine_response *resp)
+{
     resp->logprob = lp;
     resp->is_greedy = greedy;
-    resp->n_tokens = n_cont;
-    resp->truncated = off;
-    resp->prompt_tokens = n - off;
+    resp->n_tokens = it->n_cont;
+    resp->truncated = it->off;
+    resp->prompt_tokens = it->n;
     resp->completion_tokens = 0;
+}
+
+static int run_loglikelihood(glm_engine *g, const engine_request *req, engine_response *resp, char *err)
+{
+    ll_item it;
+    if (ll_encode(g, req, &it, resp)) return TT_OK;
+    double lp = 0;
+    int greedy = 1;
+    int rc = score_window(g, it.ids + it.off, it.n, it.first, &lp, &greedy, NULL, err);
+    free(it.ids);
+    if (rc) return rc;
+    ll_answer(&it, lp, greedy, resp);
     return TT_OK;
+}
+
+/* ---- loglikelihood requests in batches ---------------------------------------- *
+ * Several requests run as one glm_forward_batch: the positions the KV
+ * cache already holds for all of them (the few-shot block) are taken from
+ * it, and the rest of their tokens form a tree (a document's question once
+ * for its choices, the choices each once) whose nodes are the batch. Each
+ * node is a (token, position) of one or more requests with the same
+ * tokens before it, and the same matrix kernel: a request run alone puts
+ * its inputs at positions below n_in - n_in % 4 in the kernels for groups
+ * of four and the last ones in the one-token kernel (GLM_MATMUL_GROUP), so
+ * a node is shared only by requests that agree on its kernel, and the
+ * batch puts the group-kernel nodes first (n_grouped). Attention follows
+ * each node's own path. The scores are then bit for bit those of the
+ * requests run one at a time (tests/unit/test_glm_prefix_reuse.c). The
+ * first request's path is laid at the cache rows of its positions, so the
+ * cache afterwards holds it as if it had run alone: the next batch reuses
+ * the shared prefix as before. */
+
+typedef struct ll_node {
+    int token, pos, parent;   /* parent: node index, -1 = the cached prefix */
+    int grouped;              /* through the kernels for groups of four */
+    int child, sibling;       /* first child, next sibling: -1 = none */
+} ll_node;
+
+typedef struct ll_tree {
+    ll_node *nodes;
+    int n, cap, n_roots, root;   /* root: first child of the cached prefix */
+    int prefix;                  /* positions 0..prefix come from the cache */
+} ll_tree;
+
+static int ll_child(ll_tree *tr, int parent, int token, int pos, int grouped)
+{
+    int c = parent < 0 ? tr->root : tr->nodes[parent].child;
+    for (; c >= 0; c = tr->nodes[c].sibling)
+        if (tr->nodes[c].token == token && tr->nodes[c].grouped == grouped) return c;
+    if (tr->n == tr->cap) {
+        tr->cap = tr->cap ? 2 * tr->cap : 256;
+        tr->nodes = tt_realloc(tr->nodes, (size_t)tr->cap * sizeof *tr->nodes);
+    }
+    c = tr->n++;
+    int *head = parent < 0 ? &tr->root : &tr->nodes[parent].child;
+    tr->nodes[c] = (ll_node){token, pos, parent, grouped, -1, *head};
+    *head = c;
+    return c;
+}
+
+/* Adds request it's inputs from the tree's prefix on; node_of (when given)
+ * gets the node of each input position from the prefix. */
+static void ll_tree_add(ll_tree *tr, const ll_item *it, int *node_of)
+{
+    const int *tok = it->ids + it->off;
+    int n_in = it->n - 1, body = n_in - n_in % GLM_MATMUL_GROUP, at = -1;
+    for (int q = tr->prefix; q < n_in; q++) {
+        at = ll_child(tr, at, tok[q], q, q < body);
+        if (node_of) node_of[q - tr->prefix] = at;
+    }
+}
+
+static void ll_tree_build(ll_tree *tr, const ll_item *items, int n_items, int prefix)
+{
+    tr->n = 0;
+    tr->root = -1;
+    tr->prefix = prefix;
+    for (int i = 0; i < n_items; i++) ll_tree_add(tr, &items[i], NULL);
+}
+
+/* Scores items[0..k) (k >= 2) as one batch whose tree tr (built from them,
+ * in order) fits; item i's answer goes to resps[idx[i]]. */
+static int ll_run_batch(glm_engine *g, ll_tree *tr, const ll_item *items, int k, engine_response *resps, const int *idx,
+                        char *err)
+{
+    glm_model *m = g->m;
+    int N = tr->n, P = tr->prefix, V = m->cfg.n_vocab;
+    int *order = tt_malloc((size_t)N * sizeof *order), *at = tt_malloc((size_t)N * sizeof *at);
+    int *tokens = tt_malloc((size_t)N * sizeof *tokens), *pos = tt_malloc((size_t)N * sizeof *pos);
+    int *cell = tt_malloc((size_t)N * sizeof *cell), *parent = tt_malloc((size_t)N * sizeof *parent);
+    int n_grouped = 0, b = 0;
+    for (int pass = 1; pass >= 0; pass--)   /* group-kernel nodes first, each in creation order */
+        for (int i = 0; i < N; i++)
+            if (tr->nodes[i].grouped == pass) {
+                order[b] = i;
+                at[i] = b++;
+                n_grouped += pass;
+            }
+    for (int t = 0; t < N; t++) {
+        const ll_node *nd = &tr->nodes[order[t]];
+        tokens[t] = nd->token;
+        pos[t] = nd->pos;
+        cell[t] = P + order[t];   /* the first request's nodes come first: its path at its own positions */
+        parent[t] = nd->parent < 0 ? -1 : at[nd->parent];
+    }
+    /* the cache rows from P on are about to change */
+    g->n_cached = P;
+    if (g->n_exact > P) g->n_exact = P;
+    glm_batch batch = {tokens, pos, cell, parent, N, n_grouped};
+    const float *logits;
+    int rc = glm_forward_batch(m, &batch, &logits, err);
+    int *node_of = tt_malloc((size_t)m->n_ctx * sizeof *node_of);
+    for (int i = 0; rc == TT_OK && i < k; i++) {
+        const ll_item *it = &items[i];
+        const int *tok = it->ids + it->off;
+        ll_tree_add(tr, it, node_of);   /* finds its nodes: adds none */
+        double lp = 0;
+        int greedy = 1;
+        for (int target = it->first; target < it->n; target++) {
+            const float *row = logits + (size_t)at[node_of[target - 1 - P]] * V;
+            lp += glm_logprob(row, V, tok[target]);
+            if (glm_argmax(row, V) != tok[target]) greedy = 0;
+        }
+        ll_answer(it, lp, greedy, &resps[idx[i]]);
+        g->n_reused += it->n - 1;
+    }
+    if (rc == TT_OK) {
+        const ll_item *it = &items[0];
+        int n_in = it->n - 1;
+        memcpy(g->cached + P, it->ids + it->off + P, (size_t)(n_in - P) * sizeof *g->cached);
+        g->n_cached = n_in;
+        if (P % GLM_MATMUL_GROUP == 0 && g->n_exact == P) g->n_exact = n_in - n_in % GLM_MATMUL_GROUP;
+        g->n_run += N;
+        g->n_reused -= N;
+        g->n_batched += k;
+    }
+    free(node_of); free(order); free(at); free(tokens); free(pos); free(cell); free(parent);
+    return rc;
+}
+
+/* Answers n loglikelihood requests: consecutive ones as batches of as many
+ * as fit in one forward (n_batch nodes, the context's rows), the others
+ * (a request too long for a batch, or batching off) one at a time. */
+static int run_loglikelihood_batch(glm_engine *g, const engine_request *reqs, int n, engine_response *resps, char *err)
+{
+    ll_item *items = tt_calloc((size_t)n + 1, sizeof *items);
+    int *idx = tt_malloc(((size_t)n + 1) * sizeof *idx), n_items = 0;
+    for (int i = 0; i < n; i++)
+        if (!ll_encode(g, &reqs[i], &items[n_items], &resps[i])) idx[n_items++] = i;
+    ll_tree tr = {0};
+    int rc = TT_OK;
+    for (int i = 0; i < n_items && rc == TT_OK;) {
+        /* grow the batch from items[i] while its tree fits */
+        int k = 0, prefix = g->m->n_ctx;
+        if (g->batch)
+            for (; i + k < n_items; k++) {
+                const ll_item *it = &items[i + k];
+                int p = reusable_prefix(g, it->ids + it->off, it->n - 1, it->first - 1);
+                if (p < prefix) ll_tree_build(&tr, &items[i], k + 1, p);   /* a shorter prefix: all again */
+                else ll_tree_add(&tr, it, NULL);
+                if (tr.n > g->m->n_batch || tr.prefix + tr.n > g->m->n_ctx) break;
+                prefix = tr.prefix;
+            }
+        if (k >= 2) {
+            ll_tree_build(&tr, &items[i], k, prefix);
+            rc = ll_run_batch(g, &tr, &items[i], k, resps, &idx[i], err);
+            i += k;
+            continue;
+        }
+        const ll_item *it = &items[i];
+        double lp = 0;
+        int greedy = 1;
+        rc = score_window(g, it->ids + it->off, it->n, it->first, &lp, &greedy, NULL, err);
+        if (rc == TT_OK) ll_answer(it, lp, greedy, &resps[idx[i]]);
+        i++;
+    }
+    for (int i = 0; i < n_items; i++) free(items[i].ids);
+    free(items);
+    free(idx);
+    free(tr.nodes);
+    return rc;
 }
 
 /* The tokens of text (no bos) with the piece of text each one covers. */
@@ -635,6 +837,22 @@ static int glm_complete(engine *e, const engine_request *req, engine_response *r
     return rc;
 }
 
+static int glm_loglikelihood_batch(engine *e, const engine_request *reqs, int n, engine_response *resps, char *err)
+{
+    glm_engine *g = (glm_engine *)e;
+    double t0 = tt_now_s();
+    pthread_mutex_lock(&g->mu);
+    int rc = run_loglikelihood_batch(g, reqs, n, resps, err);
+    pthread_mutex_unlock(&g->mu);
+    double took = tt_now_s() - t0;
+    for (int i = 0; i < n; i++) {
+        resps[i].latency_s = took;   /* each waited for the whole batch */
+        /* a failed forward is recorded with each sample, as glm_complete does */
+        if (rc != TT_OK && rc != TT_ERR_UNSUPPORTED && !resps[i].error) resps[i].error = tt_strdup(err);
+    }
+    return rc == TT_ERR_UNSUPPORTED ? rc : TT_OK;
+}
+
 static int glm_stats(engine *e, engine_stats *out)
 {
     glm_engine *g = (glm_engine *)e;
@@ -789,6 +1007,9 @@ int glm_open(const engine_spec *spec, const engine_options *opt, engine **out, c
     g->cached = tt_malloc((size_t)m->n_ctx * sizeof *g->cached);
     const char *rv = getenv("TIANTI_GLM_PREFIX_REUSE");
     g->reuse = !(rv && strcmp(rv, "0") == 0);
+    const char *bv = getenv("TIANTI_GLM_BATCH");
+    g->batch = !(bv && strcmp(bv, "0") == 0);
+    g->base.loglikelihood_batch = glm_loglikelihood_batch;
     pthread_mutex_init(&g->mu, NULL);
     g->load_s = tt_now_s() - t0;
     g->verbose = opt ? opt->verbose : 0;
@@ -815,6 +1036,25 @@ void glm_engine_set_prefix_reuse(engine *e, int on)
     pthread_mutex_lock(&g->mu);
     g->reuse = on != 0;
     pthread_mutex_unlock(&g->mu);
+}
+
+void glm_engine_set_batching(engine *e, int on)
+{
+    if (!e || e->vt != &glm_vtable) return;
+    glm_engine *g = (glm_engine *)e;
+    pthread_mutex_lock(&g->mu);
+    g->batch = on != 0;
+    pthread_mutex_unlock(&g->mu);
+}
+
+int64_t glm_engine_batched_requests(engine *e)
+{
+    if (!e || e->vt != &glm_vtable) return 0;
+    glm_engine *g = (glm_engine *)e;
+    pthread_mutex_lock(&g->mu);
+    int64_t n = g->n_batched;
+    pthread_mutex_unlock(&g->mu);
+    return n;
 }
 
 void glm_engine_prefix_stats(engine *e, int64_t *reused, int64_t *run)

@@ -23,8 +23,16 @@ glm_model *glm_engine_model(engine *e);
  * on, or off when TIANTI_GLM_PREFIX_REUSE=0 at open. No effect on an
  * engine of another kind. Safe while other threads send requests. */
 void glm_engine_set_prefix_reuse(engine *e, int on);
-/* Tokens taken from the KV cache (*reused) and tokens run through the
- * model (*run) since open; both 0 for an engine of another kind. */
+/* Batching of loglikelihood requests sent together (engine_complete_batch):
+ * on, they share forward passes (same scores); off, one at a time. Default
+ * on, or off when TIANTI_GLM_BATCH=0 at open. As the switch above. */
+void glm_engine_set_batching(engine *e, int on);
+/* Requests answered in batches of two or more since open (0 for an engine
+ * of another kind). */
+int64_t glm_engine_batched_requests(engine *e);
+/* Input tokens not run because the KV cache or another request of the
+ * same batch had them (*reused), and tokens run through the model (*run),
+ * since open; both 0 for an engine of another kind. */
 void glm_engine_prefix_stats(engine *e, int64_t *reused, int64_t *run);
 
 #endif

@@ -320,6 +320,7 @@ static void alloc_state(glm_model *m)
     s->ffh = state_alloc(m, B * 2 * c->n_ff);
     s->ffa = state_alloc(m, B * c->n_ff);
     s->att = state_alloc(m, (size_t)glm_pool_threads(m->pool) * m->n_ctx);
+    s->rows = (int *)state_alloc(m, (size_t)glm_pool_threads(m->pool) * m->n_ctx);   /* ints, float-sized */
     s->logits = state_alloc(m, B * c->n_vocab);
     size_t mm = 0;
     const glm_weight *ws[] = {&m->w.output};
@@ -387,7 +388,7 @@ void glm_model_free(glm_model *m)
     if (!m) return;
     glm_state *s = &m->s;
     free(s->x); free(s->xb); free(s->qkv); free(s->att_out); free(s->proj); free(s->ffh); free(s->ffa);
-    free(s->att); free(s->logits); free(s->mm_scratch); free(s->k_cache); free(s->v_cache);
+    free(s->att); free(s->rows); free(s->logits); free(s->mm_scratch); free(s->k_cache); free(s->v_cache);
     free(m->w.layers);
     for (int i = 0; i < m->n_owned; i++) free(m->owned[i]);
     free(m->owned);
@@ -401,7 +402,16 @@ void glm_model_free(glm_model *m)
 typedef struct attn_job {
     glm_model *m;
     int l, n, pos;
+    const glm_batch *b;   /* NULL: tokens at pos, pos+1, ... of one sequence */
 } attn_job;
+
+/* Cache rows of token t's path in b (positions 0..pos[t]) into rows. */
+static void batch_path(const glm_batch *b, int t, int *rows)
+{
+    int p = b->pos[t], u = t;
+    for (; u >= 0; u = b->parent[u]) rows[p--] = b->cell[u];
+    for (; p >= 0; p--) rows[p] = p;
+}
 
 /* One (token, head) pair per step: causal attention over the cache. */
 static void attention(void *v, int ith, int nth)
@@ -413,21 +423,28 @@ static void attention(void *v, int ith, int nth)
     int group = c->n_head / c->n_head_kv;
     float scale = 1.0f / sqrtf((float)hd);
     float *att = m->s.att + (size_t)ith * m->n_ctx;
+    int *rows = m->s.rows + (size_t)ith * m->n_ctx, rows_of = -1;
     size_t layer = (size_t)j->l * m->n_ctx * kvd;
     for (int i = ith; i < j->n * c->n_head; i += nth) {
         int t = i / c->n_head, h = i % c->n_head, kvh = h / group;
         const float *q = m->s.qkv + (size_t)t * nqkv + (size_t)h * hd;
-        int len = j->pos + t + 1;
+        int len = j->b ? j->b->pos[t] + 1 : j->pos + t + 1;
+        const int *path = NULL;   /* rows 0..len-1 */
+        if (j->b) {
+            if (rows_of != t) batch_path(j->b, t, rows);
+            rows_of = t;
+            path = rows;
+        }
         float *o = m->s.att_out + (size_t)t * c->n_embd + (size_t)h * hd;
         size_t at = layer + (size_t)kvh * hd;
         if (m->kv_f16) {
-            glm_attn_scores_f16(att, q, (const uint16_t *)m->s.k_cache + at, (size_t)kvd, hd, len, scale);
+            glm_attn_scores_f16(att, q, (const uint16_t *)m->s.k_cache + at, (size_t)kvd, path, hd, len, scale);
             glm_softmax(att, len);
-            glm_attn_values_f16(o, att, (const uint16_t *)m->s.v_cache + at, (size_t)kvd, hd, len);
+            glm_attn_values_f16(o, att, (const uint16_t *)m->s.v_cache + at, (size_t)kvd, path, hd, len);
         } else {
-            glm_attn_scores(att, q, (const float *)m->s.k_cache + at, (size_t)kvd, hd, len, scale);
+            glm_attn_scores(att, q, (const float *)m->s.k_cache + at, (size_t)kvd, path, hd, len, scale);
             glm_softmax(att, len);
-            glm_attn_values(o, att, (const float *)m->s.v_cache + at, (size_t)kvd, hd, len);
+            glm_attn_values(o, att, (const float *)m->s.v_cache + at, (size_t)kvd, path, hd, len);
         }
     }
 }
@@ -444,6 +461,7 @@ typedef struct token_job {
     const glm_layer *L;
     int l, n, pos;
     enum token_step step;
+    const glm_batch *b;   /* as in attn_job */
 } token_job;
 
 static void token_step_one(const token_job *j, int t)
@@ -462,9 +480,10 @@ static void token_step_one(const token_job *j, int t)
         float *qkv = s->qkv + (size_t)t * nqkv;
         if (L->attn_qkv_b)
             for (int i = 0; i < nqkv; i++) qkv[i] += L->attn_qkv_b[i];
-        glm_rope(qkv, c->n_head, hd, c->n_rot, j->pos + t, c->freq_base);
-        glm_rope(qkv + D, c->n_head_kv, hd, c->n_rot, j->pos + t, c->freq_base);
-        size_t at = ((size_t)j->l * m->n_ctx + (size_t)(j->pos + t)) * kvd;
+        int pos = j->b ? j->b->pos[t] : j->pos + t, cell = j->b ? j->b->cell[t] : pos;
+        glm_rope(qkv, c->n_head, hd, c->n_rot, pos, c->freq_base);
+        glm_rope(qkv + D, c->n_head_kv, hd, c->n_rot, pos, c->freq_base);
+        size_t at = ((size_t)j->l * m->n_ctx + (size_t)cell) * kvd;
         if (m->kv_f16) {   /* rounded as llama.cpp's f16 cache rounds (to nearest) */
             glm_convert_activations(GLM_TYPE_F16, qkv + D, (uint16_t *)s->k_cache + at, kvd);
             glm_convert_activations(GLM_TYPE_F16, qkv + D + kvd, (uint16_t *)s->v_cache + at, kvd);
@@ -504,21 +523,22 @@ static void run_token_step(glm_model *m, token_job *j, enum token_step step)
     else glm_pool_run(m->pool, token_steps, j);
 }
 
-static void matmul(glm_model *m, float *y, const float *x, int n, const glm_weight *w)
+static void matmul(glm_model *m, float *y, const float *x, int n, int n_grouped, const glm_weight *w)
 {
-    if (w->packed) glm_matmul_packed(m->pool, y, x, n, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
-    else glm_matmul(m->pool, y, x, n, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
+    if (w->packed)
+        glm_matmul_packed_grouped(m->pool, y, x, n, n_grouped, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
+    else glm_matmul_grouped(m->pool, y, x, n, n_grouped, w->data, w->type, w->n_in, w->n_out, m->s.mm_scratch);
 }
 
-int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, const float **logits, char *err)
+/* The layers and the output for n tokens: at pos, pos+1, ... of one
+ * sequence (b NULL), or as b says. Logits of the last token, or of all
+ * with want_all. */
+static int forward(glm_model *m, const int *tokens, int n, int pos, const glm_batch *b, int n_grouped, int want_all,
+                   const float **logits, char *err)
 {
     const glm_config *c = &m->cfg;
     glm_state *s = &m->s;
     int D = c->n_embd, hd = c->head_dim;
-    if (n < 1 || n > m->n_batch)
-        return tt_fail(err, TT_ERR_USAGE, "batch of %d tokens (1..%d allowed)", n, m->n_batch);
-    if (pos < 0 || pos + n > m->n_ctx)
-        return tt_fail(err, TT_ERR_ENGINE, "positions %d..%d exceed the context of %d tokens", pos, pos + n - 1, m->n_ctx);
     const glm_type_traits *et = glm_type_get(m->w.token_embd.type);
     size_t erow = glm_row_size(m->w.token_embd.type, D);
     for (int t = 0; t < n; t++) {
@@ -526,30 +546,65 @@ int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, c
             return tt_fail(err, TT_ERR_USAGE, "token id %d is outside the vocabulary of %d", tokens[t], c->n_vocab);
         et->to_float((const uint8_t *)m->w.token_embd.data + (size_t)tokens[t] * erow, s->x + (size_t)t * D, D);
     }
+    /* attention work: the longest path of the batch for every token */
+    int span = pos + n;
+    for (int t = 0; b && t < n; t++) span = b->pos[t] + 1 > span ? b->pos[t] + 1 : span;
     for (int l = 0; l < c->n_layer; l++) {
         const glm_layer *L = &m->w.layers[l];
-        token_job tj = {m, L, l, n, pos, STEP_ATTN_NORM};
+        token_job tj = {m, L, l, n, pos, STEP_ATTN_NORM, b};
         /* attention */
         run_token_step(m, &tj, STEP_ATTN_NORM);
-        matmul(m, s->qkv, s->xb, n, &L->attn_qkv);
+        matmul(m, s->qkv, s->xb, n, n_grouped, &L->attn_qkv);
         run_token_step(m, &tj, STEP_QKV_ROPE_KV);
-        attn_job aj = {m, l, n, pos};
-        if ((double)n * c->n_head * (pos + n) * hd < 32768.0) attention(&aj, 0, 1);   /* too small to share */
+        attn_job aj = {m, l, n, pos, b};
+        if ((double)n * c->n_head * span * hd < 32768.0) attention(&aj, 0, 1);   /* too small to share */
         else glm_pool_run(m->pool, attention, &aj);
-        matmul(m, s->proj, s->att_out, n, &L->attn_output);
+        matmul(m, s->proj, s->att_out, n, n_grouped, &L->attn_output);
         /* feed-forward */
         run_token_step(m, &tj, STEP_ATTN_RESIDUAL_FFN_NORM);
-        matmul(m, s->ffh, s->xb, n, &L->ffn_up);
+        matmul(m, s->ffh, s->xb, n, n_grouped, &L->ffn_up);
         run_token_step(m, &tj, STEP_SWIGLU);
-        matmul(m, s->proj, s->ffa, n, &L->ffn_down);
+        matmul(m, s->proj, s->ffa, n, n_grouped, &L->ffn_down);
         run_token_step(m, &tj, STEP_FFN_RESIDUAL);
     }
     int first = want_all ? 0 : n - 1, rows = n - first;
     for (int t = 0; t < rows; t++)
         glm_rmsnorm(s->xb + (size_t)t * D, s->x + (size_t)(first + t) * D, m->w.output_norm, D, c->eps);
-    matmul(m, s->logits, s->xb, rows, &m->w.output);
+    matmul(m, s->logits, s->xb, rows, want_all ? n_grouped : 0, &m->w.output);
     *logits = s->logits;
     return TT_OK;
+}
+
+int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, const float **logits, char *err)
+{
+    if (n < 1 || n > m->n_batch)
+        return tt_fail(err, TT_ERR_USAGE, "batch of %d tokens (1..%d allowed)", n, m->n_batch);
+    if (pos < 0 || pos + n > m->n_ctx)
+        return tt_fail(err, TT_ERR_ENGINE, "positions %d..%d exceed the context of %d tokens", pos, pos + n - 1, m->n_ctx);
+    return forward(m, tokens, n, pos, NULL, n - n % GLM_MATMUL_GROUP, want_all, logits, err);
+}
+
+int glm_forward_batch(glm_model *m, const glm_batch *b, const float **logits, char *err)
+{
+    if (b->n < 1 || b->n > m->n_batch)
+        return tt_fail(err, TT_ERR_USAGE, "batch of %d tokens (1..%d allowed)", b->n, m->n_batch);
+    if (b->n_grouped < 0 || b->n_grouped > b->n)
+        return tt_fail(err, TT_ERR_USAGE, "%d grouped tokens in a batch of %d", b->n_grouped, b->n);
+    unsigned char *used = tt_calloc((size_t)m->n_ctx, 1);
+    int rc = TT_OK;
+    for (int t = 0; t < b->n && rc == TT_OK; t++) {
+        int p = b->pos[t], cell = b->cell[t], up = b->parent[t];
+        if (p < 0 || p >= m->n_ctx || cell < 0 || cell >= m->n_ctx)
+            rc = tt_fail(err, TT_ERR_ENGINE, "batch token %d: position %d or cache row %d outside the context of %d", t, p,
+                         cell, m->n_ctx);
+        else if (up >= t || (up >= 0 && b->pos[up] != p - 1))
+            rc = tt_fail(err, TT_ERR_USAGE, "batch token %d: parent %d is not the token before it", t, up);
+        else if (used[cell]++)
+            rc = tt_fail(err, TT_ERR_USAGE, "batch token %d: cache row %d is written twice", t, cell);
+    }
+    free(used);
+    if (rc) return rc;
+    return forward(m, b->tokens, b->n, 0, b, b->n_grouped, 1, logits, err);
 }
 
 const float *glm_model_hidden(const glm_model *m) { return m->s.xb; }

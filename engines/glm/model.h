@@ -74,6 +74,7 @@ typedef struct glm_state {
     float *ffh;        /* (n_batch, 2*n_ff) gate | up */
     float *ffa;        /* (n_batch, n_ff) swiglu */
     float *att;        /* (n_threads, n_ctx) attention scores */
+    int *rows;         /* (n_threads, n_ctx) a token's path through the cache (glm_forward_batch) */
     float *logits;     /* (n_batch, n_vocab) */
     void *mm_scratch;  /* converted activations for matmul */
     void *k_cache;     /* (n_layer, n_ctx, n_embd_kv), f32 or f16 (kv_f16) */
@@ -120,6 +121,24 @@ void glm_model_free(glm_model *m);
  * the KV cache. *logits points into the state: n rows of n_vocab when
  * want_all, else the last token's row. Valid until the next call. */
 int glm_forward(glm_model *m, const int *tokens, int n, int pos, int want_all, const float **logits, char *err);
+/* A batch of tokens from several sequences at once (independent requests,
+ * or the branches of a shared prefix, glm_engine.c): token t sits at
+ * position pos[t] of its sequence and stores its keys and values in cache
+ * row cell[t]; the token before it is batch token parent[t] (< t, at
+ * pos[t] - 1), or with parent[t] = -1 cache rows 0..pos[t]-1 hold its
+ * sequence's earlier tokens. Tokens 0..n_grouped go through the matrix
+ * kernels for groups of four, the rest one at a time (glm_matmul_grouped).
+ * A token's numbers are those it gets in glm_forward run on its sequence
+ * alone, when it meets the same kernel there: every kernel computes a
+ * token's row by itself, and attention walks the token's path through the
+ * cache in position order. */
+typedef struct glm_batch {
+    const int *tokens, *pos, *cell, *parent;
+    int n, n_grouped;
+} glm_batch;
+/* Runs b (1..n_batch tokens, distinct cells); *logits: a row of n_vocab per
+ * token, valid until the next call. */
+int glm_forward_batch(glm_model *m, const glm_batch *b, const float **logits, char *err);
 /* The final normed hidden states (output_norm applied, before the output
  * matrix) of the last glm_forward: n rows of n_embd floats with want_all,
  * else the last token's row; valid until the next forward. */

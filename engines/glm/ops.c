@@ -213,40 +213,46 @@ void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float fre
 
 /* ---- attention rows: reference ------------------------------------------------ */
 
-static void attn_scores_ref(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)
+/* Row p of the cache span: rows[p] when a row list is given, else p. */
+#define CACHE_ROW(base, p) ((base) + (size_t)(rows ? rows[p] : (p)) * stride)
+
+static void attn_scores_ref(float *att, const float *q, const float *k, size_t stride, const int *rows, int hd, int len,
+                            float scale)
 {
     for (int p = 0; p < len; p++) {
-        const float *kp = k + (size_t)p * stride;
+        const float *kp = CACHE_ROW(k, p);
         float s = 0.0f;
         for (int d = 0; d < hd; d++) s += kp[d] * q[d];
         att[p] = s * scale;
     }
 }
 
-static void attn_values_ref(float *o, const float *att, const float *v, size_t stride, int hd, int len)
+static void attn_values_ref(float *o, const float *att, const float *v, size_t stride, const int *rows, int hd, int len)
 {
     memset(o, 0, (size_t)hd * sizeof(float));
     for (int p = 0; p < len; p++) {
-        const float *vp = v + (size_t)p * stride;
+        const float *vp = CACHE_ROW(v, p);
         for (int d = 0; d < hd; d++) o[d] += att[p] * vp[d];
     }
 }
 
-static void attn_scores_f16_ref(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale)
+static void attn_scores_f16_ref(float *att, const float *q, const uint16_t *k, size_t stride, const int *rows, int hd,
+                                int len, float scale)
 {
     for (int p = 0; p < len; p++) {
-        const uint16_t *kp = k + (size_t)p * stride;
+        const uint16_t *kp = CACHE_ROW(k, p);
         float s = 0.0f;
         for (int d = 0; d < hd; d++) s += glm_fp16_to_fp32(kp[d]) * q[d];
         att[p] = s * scale;
     }
 }
 
-static void attn_values_f16_ref(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len)
+static void attn_values_f16_ref(float *o, const float *att, const uint16_t *v, size_t stride, const int *rows, int hd,
+                                int len)
 {
     memset(o, 0, (size_t)hd * sizeof(float));
     for (int p = 0; p < len; p++) {
-        const uint16_t *vp = v + (size_t)p * stride;
+        const uint16_t *vp = CACHE_ROW(v, p);
         for (int d = 0; d < hd; d++) o[d] += att[p] * glm_fp16_to_fp32(vp[d]);
     }
 }
@@ -565,23 +571,25 @@ SIMD static __m256 sum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4,
     __m256 vs = _mm256_set1_ps(scale);                                                             \
     int p = 0;                                                                                     \
     for (; p + 8 <= len; p += 8) {                                                                 \
-        const KT *kp = k + (size_t)p * stride;                                                     \
+        const KT *k0 = CACHE_ROW(k, p), *k1 = CACHE_ROW(k, p + 1), *k2 = CACHE_ROW(k, p + 2);       \
+        const KT *k3 = CACHE_ROW(k, p + 3), *k4 = CACHE_ROW(k, p + 4), *k5 = CACHE_ROW(k, p + 5);   \
+        const KT *k6 = CACHE_ROW(k, p + 6), *k7 = CACHE_ROW(k, p + 7);                             \
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0; \
         for (int d = 0; d < hd; d += 8) {                                                          \
             __m256 qv = _mm256_loadu_ps(q + d);                                                    \
-            a0 = _mm256_fmadd_ps(LOADK(kp + d), qv, a0);                                           \
-            a1 = _mm256_fmadd_ps(LOADK(kp + stride + d), qv, a1);                                  \
-            a2 = _mm256_fmadd_ps(LOADK(kp + 2 * stride + d), qv, a2);                              \
-            a3 = _mm256_fmadd_ps(LOADK(kp + 3 * stride + d), qv, a3);                              \
-            a4 = _mm256_fmadd_ps(LOADK(kp + 4 * stride + d), qv, a4);                              \
-            a5 = _mm256_fmadd_ps(LOADK(kp + 5 * stride + d), qv, a5);                              \
-            a6 = _mm256_fmadd_ps(LOADK(kp + 6 * stride + d), qv, a6);                              \
-            a7 = _mm256_fmadd_ps(LOADK(kp + 7 * stride + d), qv, a7);                              \
+            a0 = _mm256_fmadd_ps(LOADK(k0 + d), qv, a0);                                           \
+            a1 = _mm256_fmadd_ps(LOADK(k1 + d), qv, a1);                                           \
+            a2 = _mm256_fmadd_ps(LOADK(k2 + d), qv, a2);                                           \
+            a3 = _mm256_fmadd_ps(LOADK(k3 + d), qv, a3);                                           \
+            a4 = _mm256_fmadd_ps(LOADK(k4 + d), qv, a4);                                           \
+            a5 = _mm256_fmadd_ps(LOADK(k5 + d), qv, a5);                                           \
+            a6 = _mm256_fmadd_ps(LOADK(k6 + d), qv, a6);                                           \
+            a7 = _mm256_fmadd_ps(LOADK(k7 + d), qv, a7);                                           \
         }                                                                                          \
         _mm256_storeu_ps(att + p, _mm256_mul_ps(sum8x8(a0, a1, a2, a3, a4, a5, a6, a7), vs));      \
     }                                                                                              \
     for (; p < len; p++) {                                                                         \
-        const KT *kp = k + (size_t)p * stride;                                                     \
+        const KT *kp = CACHE_ROW(k, p);                                                            \
         __m256 a0 = _mm256_setzero_ps();                                                           \
         for (int d = 0; d < hd; d += 8) a0 = _mm256_fmadd_ps(LOADK(kp + d), _mm256_loadu_ps(q + d), a0); \
         att[p] = hsum8(a0) * scale;                                                                \
@@ -592,7 +600,7 @@ SIMD static __m256 sum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4,
     for (; d + 64 <= hd; d += 64) {                                                                \
         __m256 o0 = _mm256_setzero_ps(), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0; \
         for (int p = 0; p < len; p++) {                                                            \
-            const VT *vp = v + (size_t)p * stride + d;                                             \
+            const VT *vp = CACHE_ROW(v, p) + d;                                                    \
             __m256 a = _mm256_set1_ps(att[p]);                                                     \
             o0 = _mm256_fmadd_ps(a, LOADV(vp), o0);                                                \
             o1 = _mm256_fmadd_ps(a, LOADV(vp + 8), o1);                                            \
@@ -615,7 +623,7 @@ SIMD static __m256 sum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4,
     for (; d < hd; d += 8) {                                                                       \
         __m256 o0 = _mm256_setzero_ps();                                                           \
         for (int p = 0; p < len; p++)                                                              \
-            o0 = _mm256_fmadd_ps(_mm256_set1_ps(att[p]), LOADV(v + (size_t)p * stride + d), o0);   \
+            o0 = _mm256_fmadd_ps(_mm256_set1_ps(att[p]), LOADV(CACHE_ROW(v, p) + d), o0);          \
         _mm256_storeu_ps(o + d, o0);                                                               \
     }
 
@@ -623,12 +631,14 @@ SIMD static __m256 sum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4,
 #define LDH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
 #define KT float
 #define VT float
-SIMD static void attn_scores_avx2(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)
+SIMD static void attn_scores_avx2(float *att, const float *q, const float *k, size_t stride, const int *rows, int hd,
+                                  int len, float scale)
 {
     ATTN_SCORES_BODY(LDF)
 }
 
-SIMD static void attn_values_avx2(float *o, const float *att, const float *v, size_t stride, int hd, int len)
+SIMD static void attn_values_avx2(float *o, const float *att, const float *v, size_t stride, const int *rows, int hd,
+                                  int len)
 {
     ATTN_VALUES_BODY(LDF)
 }
@@ -636,12 +646,14 @@ SIMD static void attn_values_avx2(float *o, const float *att, const float *v, si
 #undef VT
 #define KT uint16_t
 #define VT uint16_t
-SIMD static void attn_scores_f16_avx2(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale)
+SIMD static void attn_scores_f16_avx2(float *att, const float *q, const uint16_t *k, size_t stride, const int *rows,
+                                      int hd, int len, float scale)
 {
     ATTN_SCORES_BODY(LDH)
 }
 
-SIMD static void attn_values_f16_avx2(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len)
+SIMD static void attn_values_f16_avx2(float *o, const float *att, const uint16_t *v, size_t stride, const int *rows,
+                                      int hd, int len)
 {
     ATTN_VALUES_BODY(LDH)
 }
@@ -752,10 +764,14 @@ static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
 static int force_ref, isa_best, isa_used;
 static void (*quantize_act_fast)(const float *x, void *y, int n);
 static void (*f16_act_fast)(const float *x, void *y, int n);
-static void (*attn_scores_fast)(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale);
-static void (*attn_values_fast)(float *o, const float *att, const float *v, size_t stride, int hd, int len);
-static void (*attn_scores_f16_fast)(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale);
-static void (*attn_values_f16_fast)(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len);
+static void (*attn_scores_fast)(float *att, const float *q, const float *k, size_t stride, const int *rows, int hd, int len,
+                                float scale);
+static void (*attn_values_fast)(float *o, const float *att, const float *v, size_t stride, const int *rows, int hd,
+                                int len);
+static void (*attn_scores_f16_fast)(float *att, const float *q, const uint16_t *k, size_t stride, const int *rows, int hd,
+                                    int len, float scale);
+static void (*attn_values_f16_fast)(float *o, const float *att, const uint16_t *v, size_t stride, const int *rows, int hd,
+                                    int len);
 static void (*softmax_fast)(float *x, int n);
 
 static void dot_fill(int isa)
@@ -885,32 +901,34 @@ void glm_softmax(float *x, int n)
     else softmax_ref(x, n);
 }
 
-void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale)
+void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, const int *rows, int hd, int len,
+                     float scale)
 {
     pthread_once(&dot_once, dot_init);
-    if (attn_scores_fast && !force_ref && hd % 8 == 0) attn_scores_fast(att, q, k, stride, hd, len, scale);
-    else attn_scores_ref(att, q, k, stride, hd, len, scale);
+    if (attn_scores_fast && !force_ref && hd % 8 == 0) attn_scores_fast(att, q, k, stride, rows, hd, len, scale);
+    else attn_scores_ref(att, q, k, stride, rows, hd, len, scale);
 }
 
-void glm_attn_values(float *o, const float *att, const float *v, size_t stride, int hd, int len)
+void glm_attn_values(float *o, const float *att, const float *v, size_t stride, const int *rows, int hd, int len)
 {
     pthread_once(&dot_once, dot_init);
-    if (attn_values_fast && !force_ref && hd % 8 == 0) attn_values_fast(o, att, v, stride, hd, len);
-    else attn_values_ref(o, att, v, stride, hd, len);
+    if (attn_values_fast && !force_ref && hd % 8 == 0) attn_values_fast(o, att, v, stride, rows, hd, len);
+    else attn_values_ref(o, att, v, stride, rows, hd, len);
 }
 
-void glm_attn_scores_f16(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale)
+void glm_attn_scores_f16(float *att, const float *q, const uint16_t *k, size_t stride, const int *rows, int hd, int len,
+                         float scale)
 {
     pthread_once(&dot_once, dot_init);
-    if (attn_scores_f16_fast && !force_ref && hd % 8 == 0) attn_scores_f16_fast(att, q, k, stride, hd, len, scale);
-    else attn_scores_f16_ref(att, q, k, stride, hd, len, scale);
+    if (attn_scores_f16_fast && !force_ref && hd % 8 == 0) attn_scores_f16_fast(att, q, k, stride, rows, hd, len, scale);
+    else attn_scores_f16_ref(att, q, k, stride, rows, hd, len, scale);
 }
 
-void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len)
+void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t stride, const int *rows, int hd, int len)
 {
     pthread_once(&dot_once, dot_init);
-    if (attn_values_f16_fast && !force_ref && hd % 8 == 0) attn_values_f16_fast(o, att, v, stride, hd, len);
-    else attn_values_f16_ref(o, att, v, stride, hd, len);
+    if (attn_values_f16_fast && !force_ref && hd % 8 == 0) attn_values_f16_fast(o, att, v, stride, rows, hd, len);
+    else attn_values_f16_ref(o, att, v, stride, rows, hd, len);
 }
 
 /* ---- matmul ---------------------------------------------------------------- */
@@ -937,6 +955,7 @@ typedef struct matmul_job {
     dot4_fn dot4;
     tile_fn tile;
     int row_begin;   /* rows before this are done elsewhere (packed groups) */
+    int n_grouped;   /* tokens before this go through the kernels for groups of four */
 } matmul_job;
 
 static void convert_job(void *v, int ith, int nth)
@@ -951,23 +970,25 @@ static void convert_job(void *v, int ith, int nth)
 _Static_assert(TOK_TILE % GLM_MATMUL_GROUP == 0 && GLM_MATMUL_GROUP == 4,
                "groups of four tokens (dot4) start at multiples of GLM_MATMUL_GROUP from the batch start");
 
-/* Four rows (4r .. 4r+3, all below n_out) against the full groups of four
- * tokens in t0..t1; the tokens after the last full group are left to the
- * row-by-row loop. Returns the first token not done. */
+/* Four rows (4r .. 4r+3, all below n_out) against the tokens t0..t1 in
+ * groups of four; a last group of fewer repeats its last token in the
+ * lanes it lacks (their outputs are dropped: a token's numbers do not
+ * depend on the others of its group). Returns t1. */
 static int tile_rows(const matmul_job *j, int r, int t0, int t1)
 {
     const void *ws[4];
     for (int i = 0; i < 4; i++) ws[i] = j->w + (size_t)(r + i) * j->w_row;
     int t = t0;
-    for (; t + 4 <= t1; t += 4) {
+    for (; t < t1; t += 4) {
         const void *xs[4];
         float out[16];
-        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + i) * j->x_row;
+        int c = t1 - t < 4 ? t1 - t : 4;
+        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + (i < c ? i : c - 1)) * j->x_row;
         j->tile(j->n_in, ws, xs, out);
         for (int ri = 0; ri < 4; ri++)
-            for (int ti = 0; ti < 4; ti++) j->y[(size_t)(t + ti) * j->n_out + r + ri] = out[ri * 4 + ti];
+            for (int ti = 0; ti < c; ti++) j->y[(size_t)(t + ti) * j->n_out + r + ri] = out[ri * 4 + ti];
     }
-    return t;
+    return t1;
 }
 
 static void matmul_rows_job(void *v, int ith, int nth)
@@ -985,6 +1006,7 @@ static void matmul_rows_job(void *v, int ith, int nth)
     int full = j->n_out / 4 * 4;   /* rows below this are in full groups of four */
     for (int t0 = 0; t0 < j->n_tok; t0 += TOK_TILE) {
         int t1 = t0 + TOK_TILE < j->n_tok ? t0 + TOK_TILE : j->n_tok;
+        int tg = j->n_grouped < t0 ? t0 : j->n_grouped < t1 ? j->n_grouped : t1;   /* t0..tg in groups */
         for (int rt = r0; rt < r1; rt += ROW_TILE) {
             int rte = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
             for (int r = rt; r < rte; r++) {
@@ -992,7 +1014,7 @@ static void matmul_rows_job(void *v, int ith, int nth)
                 int t = t0;
                 if (j->tile && r < full) {
                     /* r is a multiple of four here: r0 and ROW_TILE are */
-                    int done = tile_rows(j, r, t0, t1);
+                    int done = tile_rows(j, r, t0, tg);
                     for (int ri = 0; ri < 4; ri++)
                         for (int tt = done; tt < t1; tt++)
                             j->y[(size_t)tt * j->n_out + r + ri] =
@@ -1001,13 +1023,15 @@ static void matmul_rows_job(void *v, int ith, int nth)
                     continue;
                 }
                 if (j->dot4) {
-                    for (; t + 4 <= t1; t += 4) {
+                    for (; t < tg; t += 4) {
                         const void *xs[4];
                         float out[4];
-                        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + i) * j->x_row;
+                        int c = tg - t < 4 ? tg - t : 4;   /* as in tile_rows */
+                        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + (i < c ? i : c - 1)) * j->x_row;
                         j->dot4(j->n_in, wr, xs, out);
-                        for (int i = 0; i < 4; i++) j->y[(size_t)(t + i) * j->n_out + r] = out[i];
+                        for (int i = 0; i < c; i++) j->y[(size_t)(t + i) * j->n_out + r] = out[i];
                     }
+                    t = tg;
                 }
                 for (; t < t1; t++)
                     j->y[(size_t)t * j->n_out + r] = j->dot(j->n_in, wr, j->xq + (size_t)t * j->x_row);
@@ -1016,19 +1040,25 @@ static void matmul_rows_job(void *v, int ith, int nth)
     }
 }
 
-void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
-                int n_in, int n_out, void *scratch)
+void glm_matmul_grouped(glm_pool *p, float *y, const float *x, int n_tok, int n_grouped, const void *w, uint32_t wtype,
+                        int n_in, int n_out, void *scratch)
 {
     const dot_traits *t = dot_get(wtype);
     matmul_job j = {y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in),
                     glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast,
-                    force_ref ? NULL : t->fast4, force_ref || n_tok < 4 ? NULL : t->tile, 0};
+                    force_ref ? NULL : t->fast4, force_ref || n_grouped < 1 ? NULL : t->tile, 0, n_grouped};
     /* small products are not worth waking the pool */
     int small = (double)n_in * n_out * n_tok < 65536.0;
     if (n_tok == 1 || small) convert_job(&j, 0, 1);
     else glm_pool_run(p, convert_job, &j);
     if (small) matmul_rows_job(&j, 0, 1);
     else glm_pool_run(p, matmul_rows_job, &j);
+}
+
+void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype, int n_in, int n_out,
+                void *scratch)
+{
+    glm_matmul_grouped(p, y, x, n_tok, n_tok - n_tok % GLM_MATMUL_GROUP, w, wtype, n_in, n_out, scratch);
 }
 
 /* ---- packed q4_0 / q8_0 ------------------------------------------------------ *
@@ -1206,18 +1236,24 @@ static void packed_rows_job(void *v, int ith, int nth)
     if (ith == nth - 1 && pj->groups * GLM_PACK_ROWS < j->n_out) matmul_rows_job(j, 0, 1);
 }
 
-void glm_matmul_packed(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
-                       int n_in, int n_out, void *scratch)
+void glm_matmul_packed_grouped(glm_pool *p, float *y, const float *x, int n_tok, int n_grouped, const void *w,
+                               uint32_t wtype, int n_in, int n_out, void *scratch)
 {
     const dot_traits *t = dot_get(wtype);
     int nb = n_in / GLM_QK, groups = n_out / GLM_PACK_ROWS;
     size_t x_row = glm_row_size(t->vec_dot_type, n_in);
     uint8_t *extra = (uint8_t *)scratch + (x_row * (size_t)n_tok + 63) / 64 * 64;   /* see glm_matmul_scratch */
     packed_job pj = {{y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in), x_row, scratch,
-                      force_ref ? t->ref : t->fast, force_ref ? NULL : t->fast4, NULL, groups * GLM_PACK_ROWS},
+                      force_ref ? t->ref : t->fast, force_ref ? NULL : t->fast4, NULL, groups * GLM_PACK_ROWS, n_grouped},
                      (const float *)extra, (const int32_t *)(extra + (size_t)n_tok * nb * 4), nb, groups,
                      force_ref ? 0 : isa_used};
     if (n_tok == 1) packed_convert_job(&pj, 0, 1);
     else glm_pool_run(p, packed_convert_job, &pj);
     glm_pool_run(p, packed_rows_job, &pj);
+}
+
+void glm_matmul_packed(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype, int n_in,
+                       int n_out, void *scratch)
+{
+    glm_matmul_packed_grouped(p, y, x, n_tok, n_tok - n_tok % GLM_MATMUL_GROUP, w, wtype, n_in, n_out, scratch);
 }

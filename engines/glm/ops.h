@@ -47,12 +47,18 @@ void glm_rope(float *x, int n_heads, int head_dim, int n_rot, int pos, float fre
 
 /* One attention head over the cache: att[p] = scale * dot(k row p, q) for
  * p < len (rows stride floats apart), and o = sum over p of att[p] * v row p.
- * Fast versions where hd is a multiple of 8, the portable ones otherwise. */
-void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, int hd, int len, float scale);
-void glm_attn_values(float *o, const float *att, const float *v, size_t stride, int hd, int len);
+ * Row p is cache row rows[p] when rows is given (a token of a batch of
+ * several sequences attends to its own path through the cache,
+ * glm_forward_batch), else row p; a span's numbers are the same either way
+ * (the kernels group positions by p, not by row). Fast versions where hd is
+ * a multiple of 8, the portable ones otherwise. */
+void glm_attn_scores(float *att, const float *q, const float *k, size_t stride, const int *rows, int hd, int len,
+                     float scale);
+void glm_attn_values(float *o, const float *att, const float *v, size_t stride, const int *rows, int hd, int len);
 /* The same over an f16 cache (TIANTI_GLM_KV=f16): keys and values as fp16. */
-void glm_attn_scores_f16(float *att, const float *q, const uint16_t *k, size_t stride, int hd, int len, float scale);
-void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t stride, int hd, int len);
+void glm_attn_scores_f16(float *att, const float *q, const uint16_t *k, size_t stride, const int *rows, int hd, int len,
+                         float scale);
+void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t stride, const int *rows, int hd, int len);
 
 /* ---- dot products and matmul ------------------------------------------------ */
 /* The type activations are converted to for a weight type (F32, F16, Q8_0). */
@@ -105,5 +111,14 @@ void glm_matmul(glm_pool *p, float *y, const float *x, int n_tok, const void *w,
                 int n_in, int n_out, void *scratch);
 void glm_matmul_packed(glm_pool *p, float *y, const float *x, int n_tok, const void *w, uint32_t wtype,
                        int n_in, int n_out, void *scratch);
+/* The same with the tokens that go through the kernels for groups of four
+ * named: tokens 0..n_grouped (a last group of fewer is padded), the rest
+ * one at a time; glm_matmul groups the full fours from the batch start. A
+ * batch of several sequences (glm_forward_batch) puts every sequence's
+ * tokens in the kernel they would meet in a batch of their own. */
+void glm_matmul_grouped(glm_pool *p, float *y, const float *x, int n_tok, int n_grouped, const void *w, uint32_t wtype,
+                        int n_in, int n_out, void *scratch);
+void glm_matmul_packed_grouped(glm_pool *p, float *y, const float *x, int n_tok, int n_grouped, const void *w,
+                               uint32_t wtype, int n_in, int n_out, void *scratch);
 
 #endif

@@ -132,7 +132,7 @@ int glm_plan_memory(const gguf_file *f, const glm_load_params *lp, glm_plan *out
     s += B * c.n_embd * 4 * 4;                 /* x, xb, att_out, proj */
     s += B * (c.n_embd + 2 * kvd) * 4;         /* qkv */
     s += B * 2 * c.n_ff * 4 + B * c.n_ff * 4;  /* ffh, ffa */
-    s += (int64_t)n_threads * n_ctx * 4;       /* att */
+    s += (int64_t)n_threads * n_ctx * 4 * 2;   /* att, rows */
     s += B * n_vocab * 4;                      /* logits */
     size_t mm = 0;
     int n_in[5] = {c.n_embd, c.n_embd, c.n_embd, c.n_ff, c.n_embd};

@@ -20,10 +20,12 @@
  * description, five solved questions, the question, four options, choices
  * " A".." D"; synthetic text of MMLU's length, the same five shots for
  * every document, requests in the harness's order: documents in turn, a
- * document's choices together) in requests/s with the KV prefix reuse off
- * and on (glm_engine_set_prefix_reuse), interleaved, REPS (default 2) of
- * each; also tokens run per request and whether the scores are identical
- * (they must be, bit for bit). Without MODEL the random model gets the
+ * document's choices together) in requests/s three ways: one by one with
+ * the KV prefix reuse off and on (glm_engine_set_prefix_reuse), and in runs
+ * of EXECUTOR_BATCH with reuse and batching (engine_complete_batch, as the
+ * harness sends them), interleaved, REPS (default 2) of each; also tokens
+ * run per request and whether the scores are identical (they must be, bit
+ * for bit). Without MODEL the random model gets the
  * tokenizer of models/tianti-tiny.gguf (its vocabulary size), so that text
  * can be sent.
  *
@@ -38,6 +40,7 @@
 #include "engines/glm/glm_engine.h"
 #include "engines/glm/model.h"
 #include "engines/glm/ops.h"
+#include "harness/executor.h"
 #include "engines/glm/quant.h"
 #include "engines/glm/quantize.h"
 #include "engines/glm/timing.h"
@@ -202,32 +205,45 @@ static void item(tt_buf *b, tt_rng *r, int solved)
     else tt_buf_printf(b, "Answer:");
 }
 
-/* Sends every (context, choice) in order; seconds taken, scores into lp. */
-static int run_requests(engine *e, char **ctx, int n_docs, double *lp, int64_t *prompt_tokens, double *secs)
+/* Sends every (context, choice) in order, one by one (engine_complete) or
+ * in runs of EXECUTOR_BATCH (engine_complete_batch, as the harness does);
+ * seconds taken, scores into lp. */
+static int run_requests(engine *e, char **ctx, int n_docs, int batched, double *lp, int64_t *prompt_tokens,
+                        double *secs)
 {
     static const char *choice[4] = {" A", " B", " C", " D"};
     char err[TT_ERR_SIZE];
+    int n = n_docs * 4, status = 0;
+    engine_request *reqs = tt_calloc((size_t)n, sizeof *reqs);
+    engine_response *resps = tt_calloc((size_t)n, sizeof *resps);
+    for (int k = 0; k < n; k++) {
+        reqs[k].kind = ENGINE_REQ_LOGLIKELIHOOD;
+        reqs[k].context = ctx[k / 4];
+        reqs[k].continuation = choice[k % 4];
+    }
     *prompt_tokens = 0;
     double t0 = tt_now_s();
-    for (int d = 0; d < n_docs; d++)
-        for (int c = 0; c < 4; c++) {
-            engine_request req = {0};
-            req.kind = ENGINE_REQ_LOGLIKELIHOOD;
-            req.context = ctx[d];
-            req.continuation = choice[c];
-            engine_response r;
-            if (engine_complete(e, &req, &r, err) || r.error) {
-                fprintf(stderr, "perf_glm: %s\n", r.error ? r.error : err);
-                engine_response_free(&r);
-                return 1;
-            }
-            if (r.truncated) fprintf(stderr, "perf_glm: a request was truncated (%d tokens)\n", r.truncated);
-            lp[d * 4 + c] = r.logprob;
-            *prompt_tokens += r.prompt_tokens;
-            engine_response_free(&r);
-        }
+    for (int k = 0; k < n && !status;) {
+        int m = batched ? (n - k < EXECUTOR_BATCH ? n - k : EXECUTOR_BATCH) : 1;
+        status = batched ? engine_complete_batch(e, reqs + k, m, resps + k, err) : engine_complete(e, &reqs[k], &resps[k], err);
+        if (status) fprintf(stderr, "perf_glm: %s\n", err);
+        k += m;
+    }
     *secs = tt_now_s() - t0;
-    return 0;
+    for (int k = 0; k < n && !status; k++) {
+        engine_response *r = &resps[k];
+        if (r->error) {
+            fprintf(stderr, "perf_glm: %s\n", r->error);
+            status = 1;
+        }
+        if (r->truncated) fprintf(stderr, "perf_glm: a request was truncated (%d tokens)\n", r->truncated);
+        lp[k] = r->logprob;
+        *prompt_tokens += r->prompt_tokens;
+    }
+    for (int k = 0; k < n; k++) engine_response_free(&resps[k]);
+    free(reqs);
+    free(resps);
+    return status;
 }
 
 /* Writes the requests as the engine tokenizes them, one JSON line per
@@ -288,12 +304,16 @@ static int mmlu_main(const char *model, const char *types, int n_docs, int reps,
         item(&b, &r, 0);
         ctx[d] = tt_buf_detach(&b);
     }
-    double *lp_off = tt_malloc((size_t)n_docs * 4 * sizeof(double)), *lp_on = tt_malloc((size_t)n_docs * 4 * sizeof(double));
+    /* three ways: one by one from position 0; one by one with the prefix
+     * reuse; in runs with reuse and batching (the harness's default) */
+    static const char *const mode_reuse[3] = {"off", "on", "on"}, *const mode_batch[3] = {"no", "no", "yes"};
+    double *lp[3];
+    for (int mo = 0; mo < 3; mo++) lp[mo] = tt_malloc((size_t)n_docs * 4 * sizeof(double));
     printf("# MMLU-shaped 5-shot log-likelihood: %d documents x 4 choices, %zu-character few-shot block, "
-           "requests sent one by one in the harness's order; %d repetitions of each, interleaved\n",
-           n_docs, shots.len, reps);
-    printf("| precision | threads | prefix reuse | requests/s | tokens run / request | prompt tokens / request | "
-           "speed-up | scores identical |\n|---|---|---|---|---|---|---|---|\n");
+           "requests in the harness's order, one by one or in runs of %d; %d repetitions of each, interleaved\n",
+           n_docs, shots.len, EXECUTOR_BATCH, reps);
+    printf("| precision | threads | prefix reuse | batched | requests/s | tokens run / request | prompt tokens / request | "
+           "speed-up | scores identical |\n|---|---|---|---|---|---|---|---|---|\n");
     char *list = tt_strdup(types);
     int status = 0;
     for (char *tn = strtok(list, ","); tn && !status; tn = strtok(NULL, ",")) {
@@ -315,32 +335,34 @@ static int mmlu_main(const char *model, const char *types, int n_docs, int reps,
             status = 1;
             break;
         }
-        double x[2][64], run_per_req[2] = {0, 0};
+        double x[3][64], run_per_req[3] = {0, 0, 0};
         int64_t prompt = 0;
         int R = reps > 64 ? 64 : reps, same = 1;
         for (int i = 0; i < R && !status; i++)
-            for (int on = 0; on < 2 && !status; on++) {
+            for (int mo = 0; mo < 3 && !status; mo++) {
                 int64_t reused0, run0, reused1, run1;
-                glm_engine_set_prefix_reuse(e, on);
+                glm_engine_set_prefix_reuse(e, mo > 0);
+                glm_engine_set_batching(e, mo == 2);
                 glm_engine_prefix_stats(e, &reused0, &run0);
-                status = run_requests(e, ctx, n_docs, on ? lp_on : lp_off, &prompt, &x[on][i]);
+                status = run_requests(e, ctx, n_docs, mo == 2, lp[mo], &prompt, &x[mo][i]);
                 glm_engine_prefix_stats(e, &reused1, &run1);
-                x[on][i] = n_docs * 4 / x[on][i];
-                run_per_req[on] = (double)(run1 - run0) / (n_docs * 4);
+                x[mo][i] = n_docs * 4 / x[mo][i];
+                run_per_req[mo] = (double)(run1 - run0) / (n_docs * 4);
             }
         for (int k = 0; k < n_docs * 4; k++)
-            if (lp_on[k] != lp_off[k]) same = 0;
+            if (lp[1][k] != lp[0][k] || lp[2][k] != lp[0][k]) same = 0;
         if (!status) {
-            double m[2], sd[2];
-            for (int on = 0; on < 2; on++) perf_mean_sd(x[on], R, &m[on], &sd[on]);
-            for (int on = 0; on < 2; on++) {
+            double m[3], sd[3];
+            for (int mo = 0; mo < 3; mo++) perf_mean_sd(x[mo], R, &m[mo], &sd[mo]);
+            for (int mo = 0; mo < 3; mo++) {
                 char up[32] = "1";
-                if (on) snprintf(up, sizeof up, "%.1fx", m[1] / m[0]);
-                printf("| %s | %d | %s | %.2f ± %.2f | %.0f | %.0f | %s | %s |\n", tn,
-                       threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN), on ? "on" : "off", m[on], sd[on],
-                       run_per_req[on], (double)prompt / (n_docs * 4), up, on ? (same ? "yes" : "NO") : "");
+                if (mo) snprintf(up, sizeof up, "%.1fx", m[mo] / m[0]);
+                printf("| %s | %d | %s | %s | %.2f ± %.2f | %.0f | %.0f | %s | %s |\n", tn,
+                       threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN), mode_reuse[mo], mode_batch[mo],
+                       m[mo], sd[mo], run_per_req[mo], (double)prompt / (n_docs * 4), up,
+                       mo ? (same ? "yes" : "NO") : "");
             }
-            printf("# %s: the first request's score %.6f\n", tn, lp_on[0]);
+            printf("# %s: the first request's score %.6f\n", tn, lp[2][0]);
             fflush(stdout);
         }
         if (!same) status = 1;
@@ -350,8 +372,7 @@ static int mmlu_main(const char *model, const char *types, int n_docs, int reps,
     free(list);
     for (int d = 0; d < n_docs; d++) free(ctx[d]);
     free(ctx);
-    free(lp_off);
-    free(lp_on);
+    for (int mo = 0; mo < 3; mo++) free(lp[mo]);
     tt_buf_free(&shots);
     if (!model) unlink(tmp_model);
     return status;

@@ -26,9 +26,10 @@ counting the output matrix), written with `tianti synth` for each type.
 --mmlu compares evaluation throughput instead: MMLU-shaped 5-shot
 log-likelihood requests (8 documents x 4 choices, about 680 tokens each) from
 `perf_glm --mmlu FILE --dump-requests`, the same token ids sent to both
-engines one by one in order; requests/s for tianti with its KV prefix reuse
-off and on, and for llama.cpp evaluating each request whole and keeping the
-common prefix as llama-server's cache_prompt does.
+engines in order; requests/s for tianti one by one with its KV prefix reuse
+off and on, and in runs of 32 with reuse and batching (as the harness sends
+them), and for llama.cpp one by one, evaluating each request whole and
+keeping the common prefix as llama-server's cache_prompt does.
 
     python3 tests/perf/vs_llamacpp.py --mmlu [--types q4_0,q8_0,f32] [--threads 1,2] [-r 3]
 
@@ -107,13 +108,13 @@ def tianti_mmlu(perf_glm, path, typ, threads, dump):
     rps, score = {}, None
     for line in out.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 4 and cells[0] == typ and cells[2] in ("on", "off"):
-            rps[cells[2]] = float(cells[3].split()[0])
+        if len(cells) >= 5 and cells[0] == typ and cells[2] in ("on", "off") and cells[3] in ("yes", "no"):
+            rps[(cells[2], cells[3])] = float(cells[4].split()[0])
         if line.startswith(f"# {typ}: the first request's score"):
             score = float(line.split()[-1])
-    if len(rps) != 2:
+    if len(rps) != 3:
         raise SystemExit(f"vs_llamacpp: cannot read perf_glm --mmlu's table:\n{out}")
-    return rps["off"], rps["on"], score, others
+    return rps[("off", "no")], rps[("on", "no")], rps[("on", "yes")], score, others
 
 
 def llama_mmlu(path, threads, requests):
@@ -126,17 +127,19 @@ def llama_mmlu(path, threads, requests):
 def mmlu(a, d):
     perf_glm = os.path.join(os.path.dirname(a.tianti), "perf_glm")
     dump = os.path.join(d, "mmlu_requests.jsonl")
-    print(f"# MMLU-shaped 5-shot log-likelihood requests (8 documents x 4 choices), the same token ids to both, "
-          f"one by one; requests/s, median of {a.r} interleaved rounds")
+    print(f"# MMLU-shaped 5-shot log-likelihood requests (8 documents x 4 choices), the same token ids to both; "
+          f"tianti one by one (prefix reuse off, on) and in runs as the harness sends them (reuse and batching), "
+          f"llama.cpp one by one; requests/s, median of {a.r} interleaved rounds")
     print()
-    print("| type | threads | tianti reuse off | tianti reuse on | llama.cpp whole | llama.cpp cache_prompt | "
-          "on / llama.cpp whole | on / llama.cpp cache_prompt | first score tianti / llama.cpp | others' CPU (max) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| type | threads | tianti reuse off | tianti reuse on | tianti reuse + batch | llama.cpp whole | "
+          "llama.cpp cache_prompt | batch / llama.cpp whole | batch / llama.cpp cache_prompt | "
+          "first score tianti / llama.cpp | others' CPU (max) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     busy_rows = 0
     for typ in a.types.split(","):
         path = ensure_model(a.tianti, d, "bench-90m", typ)
         for threads in [int(t) for t in a.threads.split(",")]:
-            res = {"t_off": [], "t_on": [], "l_whole": [], "l_cache": [], "others": []}
+            res = {"t_off": [], "t_on": [], "t_batch": [], "l_whole": [], "l_cache": [], "others": []}
             scores = [None, None]
             for r in range(a.r):
                 order = ("tianti", "llama") if r % 2 == 0 else ("llama", "tianti")
@@ -145,9 +148,10 @@ def mmlu(a, d):
                 for who in order:
                     res["others"].append(others_before())
                     if who == "tianti":
-                        off, on, scores[0], others = tianti_mmlu(perf_glm, path, typ, threads, dump)
+                        off, on, batch, scores[0], others = tianti_mmlu(perf_glm, path, typ, threads, dump)
                         res["t_off"].append(off)
                         res["t_on"].append(on)
+                        res["t_batch"].append(batch)
                     else:
                         whole, cache, scores[1], others = llama_mmlu(path, threads, dump)
                         res["l_whole"].append(whole)
@@ -158,8 +162,9 @@ def mmlu(a, d):
             busy = worst > a.busy
             busy_rows += busy
             ratio = (lambda x, y: f"busy ({worst:.0%})") if busy else (lambda x, y: f"{x / y:.1f}×")
-            print(f"| {typ} | {threads} | {med['t_off']:.2f} | {med['t_on']:.2f} | {med['l_whole']:.2f} | "
-                  f"{med['l_cache']:.2f} | {ratio(med['t_on'], med['l_whole'])} | {ratio(med['t_on'], med['l_cache'])} | "
+            print(f"| {typ} | {threads} | {med['t_off']:.2f} | {med['t_on']:.2f} | {med['t_batch']:.2f} | "
+                  f"{med['l_whole']:.2f} | {med['l_cache']:.2f} | {ratio(med['t_batch'], med['l_whole'])} | "
+                  f"{ratio(med['t_batch'], med['l_cache'])} | "
                   f"{scores[0]:.4f} / {scores[1]:.4f} | {worst:.0%} |", flush=True)
     if busy_rows:
         print(f"\n# {busy_rows} row(s) without a ratio: other processes used more than {a.busy:.0%} of the machine")

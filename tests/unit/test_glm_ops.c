@@ -222,13 +222,17 @@ static void test_glm_attention_rows_match_loops(void **state)
     fill(&r, v, (int)(300 * stride), 1);
     fill(&r, q, 128, 1);
     uint16_t *kf16 = tt_malloc(300 * stride * 2), *vf16 = tt_malloc(300 * stride * 2);
+    /* a cache of 800 rows holding the same rows along a path */
+    float *kp = tt_calloc(800 * stride, 4), *vp = tt_calloc(800 * stride, 4);
+    uint16_t *kpf16 = tt_malloc(800 * stride * 2), *vpf16 = tt_malloc(800 * stride * 2);
+    int path[300];
     for (int isa = 0; isa < N_ISAS; isa++) {
         if (glm_ops_select_isa(isas[isa]) != 0) continue;
         for (int h = 0; h < 3; h++)
             for (int l = 0; l < 3; l++) {
                 int hd = hds[h], len = lens[l];
                 const float *kh = k + 128, *vh = v + 128;   /* the second head */
-                glm_attn_scores(att, q, kh, stride, hd, len, 0.125f);
+                glm_attn_scores(att, q, kh, stride, NULL, hd, len, 0.125f);
                 for (int p = 0; p < len; p++) {
                     double s = 0, mag = 0;
                     for (int d = 0; d < hd; d++) {
@@ -238,7 +242,7 @@ static void test_glm_attention_rows_match_loops(void **state)
                     assert_true(fabs(att[p] - 0.125 * s) <= 1e-6 * mag + 1e-7);
                 }
                 glm_softmax(att, len);
-                glm_attn_values(o, att, vh, stride, hd, len);
+                glm_attn_values(o, att, vh, stride, NULL, hd, len);
                 for (int d = 0; d < hd; d++) {
                     double s = 0;
                     for (int p = 0; p < len; p++) s += (double)att[p] * vh[p * stride + d];
@@ -247,7 +251,7 @@ static void test_glm_attention_rows_match_loops(void **state)
                 /* the same over an fp16 cache holding the same values rounded */
                 glm_fp32_to_fp16_row(k, kf16, (int64_t)(300 * stride));
                 glm_fp32_to_fp16_row(v, vf16, (int64_t)(300 * stride));
-                glm_attn_scores_f16(att, q, kf16 + 128, stride, hd, len, 0.125f);
+                glm_attn_scores_f16(att, q, kf16 + 128, stride, NULL, hd, len, 0.125f);
                 for (int p = 0; p < len; p++) {
                     double s = 0, mag = 0;
                     for (int d = 0; d < hd; d++) {
@@ -258,14 +262,44 @@ static void test_glm_attention_rows_match_loops(void **state)
                     assert_true(fabs(att[p] - 0.125 * s) <= 1e-6 * mag + 1e-7);
                 }
                 glm_softmax(att, len);
-                glm_attn_values_f16(o, att, vf16 + 128, stride, hd, len);
+                glm_attn_values_f16(o, att, vf16 + 128, stride, NULL, hd, len);
                 for (int d = 0; d < hd; d++) {
                     double s = 0;
                     for (int p = 0; p < len; p++) s += (double)att[p] * glm_fp16_to_fp32(vf16[128 + p * stride + d]);
                     assert_true(fabs(o[d] - s) <= 1e-5);
                 }
+                /* a path through the cache (glm_forward_batch): row p of the
+                 * span at cache row path[p], scattered after the first few
+                 * (7 is invertible modulo the prime 487); the same bits as
+                 * the rows in order */
+                float att1[300], o1[128], att2[300], o2[128];
+                for (int p = 0; p < len; p++) path[p] = p < 5 ? p : 300 + p * 7 % 487;
+                for (int p = 0; p < len; p++) {
+                    memcpy(kp + path[p] * stride, k + p * stride, stride * 4);
+                    memcpy(vp + path[p] * stride, v + p * stride, stride * 4);
+                }
+                glm_attn_scores(att1, q, kh, stride, NULL, hd, len, 0.125f);
+                glm_attn_scores(att2, q, kp + 128, stride, path, hd, len, 0.125f);
+                assert_memory_equal(att1, att2, (size_t)len * 4);
+                glm_softmax(att1, len);
+                glm_attn_values(o1, att1, vh, stride, NULL, hd, len);
+                glm_attn_values(o2, att1, vp + 128, stride, path, hd, len);
+                assert_memory_equal(o1, o2, (size_t)hd * 4);
+                glm_fp32_to_fp16_row(kp, kpf16, (int64_t)(800 * stride));
+                glm_fp32_to_fp16_row(vp, vpf16, (int64_t)(800 * stride));
+                glm_attn_scores_f16(att1, q, kf16 + 128, stride, NULL, hd, len, 0.125f);
+                glm_attn_scores_f16(att2, q, kpf16 + 128, stride, path, hd, len, 0.125f);
+                assert_memory_equal(att1, att2, (size_t)len * 4);
+                glm_softmax(att1, len);
+                glm_attn_values_f16(o1, att1, vf16 + 128, stride, NULL, hd, len);
+                glm_attn_values_f16(o2, att1, vpf16 + 128, stride, path, hd, len);
+                assert_memory_equal(o1, o2, (size_t)hd * 4);
             }
     }
+    free(kp);
+    free(vp);
+    free(kpf16);
+    free(vpf16);
     glm_ops_select_isa(best);
     free(k);
     free(v);
@@ -316,6 +350,53 @@ static void test_glm_softmax_matches_expf(void **state)
             }
     }
     glm_ops_select_isa(best);
+}
+
+/* glm_matmul_grouped: the tokens named for the kernels for groups of four
+ * get the bits they get in full groups (the last group padded), the others
+ * the bits of a token run alone; at every kernel set and weight type, in
+ * the file's layout and packed (whose rows after the last group of sixteen
+ * take the same kernels). 9 tokens, 6 grouped: a group of four, a group of
+ * two padded, three alone. */
+static void test_glm_matmul_grouped_tokens(void **state)
+{
+    (void)state;
+    tt_rng r;
+    tt_rng_seed(&r, 23);
+    glm_pool *pool = glm_pool_new(2);
+    int n_in = 288, n_out = GLM_PACK_ROWS + 7, nt = 9, ng = 6;
+    const char *best = glm_ops_isa();
+    float *w = tt_malloc((size_t)n_in * n_out * 4), *x = tt_malloc((size_t)nt * n_in * 4);
+    float *y8 = tt_malloc((size_t)8 * n_out * 4), *yg = tt_malloc((size_t)nt * n_out * 4), *y1 = tt_malloc((size_t)n_out * 4);
+    fill(&r, w, n_in * n_out, 1);
+    fill(&r, x, nt * n_in, 2);
+    for (int isa = 0; isa < N_ISAS; isa++)
+        for (int t = 0; t < 4; t++)
+            for (int packed = 0; packed < 2; packed++) {
+                if (glm_ops_select_isa(isas[isa]) != 0) continue;
+                if (packed && !glm_pack_wanted(types[t], n_in, n_out)) continue;
+                size_t rs = glm_row_size(types[t], n_in);
+                uint8_t *wq = tt_malloc(rs * (size_t)n_out);
+                for (int o = 0; o < n_out; o++) glm_type_get(types[t])->from_float_ref(w + (size_t)o * n_in, wq + o * rs, n_in);
+                if (packed) glm_pack_rows(types[t], wq, wq, n_in, n_out);
+                void *scratch = tt_malloc(glm_matmul_scratch(types[t], n_in, nt));
+#define MM(Y, X, N, G)                                                                                   \
+    (packed ? glm_matmul_packed_grouped(pool, Y, X, N, G, wq, types[t], n_in, n_out, scratch)          \
+            : glm_matmul_grouped(pool, Y, X, N, G, wq, types[t], n_in, n_out, scratch))
+                MM(y8, x, 8, 8);
+                MM(yg, x, nt, ng);
+                assert_memory_equal(yg, y8, (size_t)ng * n_out * 4);
+                for (int k = ng; k < nt; k++) {
+                    MM(y1, x + (size_t)k * n_in, 1, 0);
+                    assert_memory_equal(yg + (size_t)k * n_out, y1, (size_t)n_out * 4);
+                }
+#undef MM
+                free(wq);
+                free(scratch);
+            }
+    glm_ops_select_isa(best);
+    glm_pool_free(pool);
+    free(w); free(x); free(y8); free(yg); free(y1);
 }
 
 static void test_glm_matmul_threads_match_ref(void **state)
@@ -448,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_glm_vec_dot_fast_matches_ref),
         cmocka_unit_test(test_glm_convert_activations_matches_ref),
         cmocka_unit_test(test_glm_matmul_threads_match_ref),
+        cmocka_unit_test(test_glm_matmul_grouped_tokens),
         cmocka_unit_test(test_glm_attention_rows_match_loops),
         cmocka_unit_test(test_glm_softmax_matches_expf),
         cmocka_unit_test(test_glm_matmul_packed_matches_ref),

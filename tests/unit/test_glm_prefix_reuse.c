@@ -9,6 +9,10 @@
  * and with a context
  * short enough that requests are left-truncated and run in several
  * batches. The counters show that reuse happened (and did not when off).
+ * Batching (engine_complete_batch: requests sent together share forward
+ * passes, glm_forward_batch) gives the same scores too: all requests at
+ * once, in runs of five, in reverse, with reuse off, and mixed with a
+ * request that cannot be scored and a generation.
  *
  * Tolerance: none, the scores must be equal bit for bit. A position's keys
  * and values depend only on the tokens up to it, every kernel computes a
@@ -119,6 +123,66 @@ static void assert_same(const char *what, int i, double off, int goff, double on
     assert_int_equal(goff, gon);
 }
 
+/* Scores requests idx[0..n) with one engine_complete_batch call and checks
+ * each against ref; an index of -1 is a request that cannot be scored (an
+ * empty continuation), -2 a generation: answered in their places. */
+static void check_batch(const char *what, engine *e, const int *idx, int n, const double *ref, const int *gref)
+{
+    engine_request *reqs = calloc((size_t)n, sizeof *reqs);
+    engine_response *resps = calloc((size_t)n, sizeof *resps);
+    for (int j = 0; j < n; j++) {
+        int i = idx[j];
+        reqs[j].kind = i == -2 ? ENGINE_REQ_GENERATE : ENGINE_REQ_LOGLIKELIHOOD;
+        reqs[j].context = i >= 0 ? contexts[i] : "The";
+        reqs[j].continuation = i >= 0 ? conts[i] : "";
+        reqs[j].gen.max_tokens = 3;
+    }
+    char err[TT_ERR_SIZE];
+    assert_int_equal(engine_complete_batch(e, reqs, n, resps, err), TT_OK);
+    for (int j = 0; j < n; j++) {
+        int i = idx[j];
+        if (i == -1) {
+            assert_non_null(resps[j].error);
+            assert_non_null(strstr(resps[j].error, "continuation is empty"));
+        } else if (i == -2) {
+            assert_null(resps[j].error);
+            assert_non_null(resps[j].text);
+        } else {
+            if (resps[j].error) fprintf(stderr, "%s: batched request %d: %s\n", what, i, resps[j].error);
+            assert_null(resps[j].error);
+            assert_same(what, i, ref[i], gref[i], resps[j].logprob, resps[j].is_greedy);
+        }
+        engine_response_free(&resps[j]);
+    }
+    free(reqs);
+    free(resps);
+}
+
+static void check_batching(const char *what, engine *on, const double *ref, const int *gref)
+{
+    int idx[N_REQ + 2];
+    int64_t before = glm_engine_batched_requests(on);
+    for (int i = 0; i < N_REQ; i++) idx[i] = i;
+    check_batch(what, on, idx, N_REQ, ref, gref);   /* all at once, request order */
+    assert_true(glm_engine_batched_requests(on) > before);
+    for (int i = 0; i < N_REQ; i += 5) check_batch(what, on, idx + i, N_REQ - i < 5 ? N_REQ - i : 5, ref, gref);
+    for (int i = 0; i < N_REQ; i++) idx[i] = N_REQ - 1 - i;
+    check_batch(what, on, idx, N_REQ, ref, gref);   /* reverse */
+    /* a request that cannot be scored and a generation among them */
+    int mixed[8] = {0, 1, -1, 2, 3, -2, 17, 18};
+    check_batch(what, on, mixed, 8, ref, gref);
+    glm_engine_set_prefix_reuse(on, 0);   /* nothing from the cache: the batch's own sharing only */
+    for (int i = 0; i < N_REQ; i++) idx[i] = i;
+    check_batch(what, on, idx, N_REQ, ref, gref);
+    glm_engine_set_prefix_reuse(on, 1);
+    /* batching off: one at a time, no batched requests */
+    glm_engine_set_batching(on, 0);
+    before = glm_engine_batched_requests(on);
+    check_batch(what, on, idx, 6, ref, gref);
+    assert_int_equal(glm_engine_batched_requests(on), before);
+    glm_engine_set_batching(on, 1);
+}
+
 typedef struct half {
     engine *e;
     int parity;
@@ -179,6 +243,7 @@ static void check_precision(const char *precision, int ctx)
         score(on, i, &lp, &g);
         assert_same(what, i, ref[i], gref[i], lp, g);
     }
+    check_batching(what, on, ref, gref);
     /* switched off on an engine with a warm cache: the same again */
     glm_engine_set_prefix_reuse(on, 0);
     int64_t reused_before = 0, r2;
