@@ -1197,6 +1197,11 @@ static void packed_rows_call(const packed_job *pj, int gi, int n_groups, int t0,
         else glm_packed_q8_0_amx(pj->nb, g, group_bytes, n_groups, n, x, xd, xs, y);
         return;
     }
+    if (pj->isa >= ISA_AVX512 && n == 1 && n_groups == 2) {   /* generation: two weight streams */
+        if (j->wtype == GLM_TYPE_Q4_0) glm_packed_q4_0_avx512_pair(pj->nb, g, group_bytes, x[0], xd[0], xs[0], y[0]);
+        else glm_packed_q8_0_avx512_pair(pj->nb, g, group_bytes, x[0], xd[0], xs[0], y[0]);
+        return;
+    }
     if (pj->isa >= ISA_AVX512) {
         if (j->wtype == GLM_TYPE_Q4_0) glm_packed_q4_0_avx512(pj->nb, g, n, x, xd, xs, y);
         else glm_packed_q8_0_avx512(pj->nb, g, n, x, xd, xs, y);
@@ -1225,6 +1230,10 @@ static void packed_rows_job(void *v, int ith, int nth)
             int n = j->n_tok - t0 < PACKED_TOKENS_MAX ? j->n_tok - t0 : PACKED_TOKENS_MAX;
             for (int gi = g0; gi < g1; gi += 2) packed_rows_call(pj, gi, gi + 1 < g1 ? 2 : 1, t0, n);
         }
+    } else if (j->n_tok == 1 && pj->isa >= ISA_AVX512) {
+        /* one token: two groups a call (glm_packed_q*_avx512_pair), whose
+         * two weight streams read 1.1-1.6x faster than one on a core */
+        for (int gi = g0; gi < g1; gi += 2) packed_rows_call(pj, gi, gi + 1 < g1 ? 2 : 1, 0, 1);
     } else {
         for (int gi = g0; gi < g1; gi++)
             for (int t0 = 0; t0 < j->n_tok; t0 += PACKED_TOKENS) {

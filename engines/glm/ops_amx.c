@@ -267,7 +267,7 @@ DEFINE_AMX32(amx32_q8_0, 32 + 8 * 64, weights_q8)
  * are consecutive in y: pairs of groups against 32 tokens, then single
  * groups against 16, when the tokens' activation rows are evenly spaced
  * (glm_matmul_packed's are); the rest on the AVX-512 kernel. */
-#define DEFINE_AMX_ENTRY(NAME, AMX32, AMX16, TAIL)                                                            \
+#define DEFINE_AMX_ENTRY(NAME, AMX32, AMX16, TAIL, PAIR)                                                            \
     void NAME(int nb, const void *group, size_t group_bytes, int n_groups, int n_tok,                            \
               const glm_block_q8_0 *const *x, const float *const *xd, const int32_t *const *xs, float *const *y) \
     {                                                                                                             \
@@ -286,6 +286,10 @@ DEFINE_AMX32(amx32_q8_0, 32 + 8 * 64, weights_q8)
             tiles_release();                                                                                      \
         }                                                                                                         \
         if (t == n_tok) return;                                                                                   \
+        if (n_tok - t == 1 && n_groups == 2) { /* generation */                                                  \
+            PAIR(nb, g, group_bytes, x[t], xd[t], xs[t], y[t]);                                                   \
+            return;                                                                                               \
+        }                                                                                                         \
         float *yi[GLM_PACKED_TOKENS_MAX];                                                                         \
         for (int i = 0; i < n_groups; i++) {                                                                      \
             for (int u = t; u < n_tok; u++) yi[u - t] = y[u] + 16 * i;                                           \
@@ -293,8 +297,8 @@ DEFINE_AMX32(amx32_q8_0, 32 + 8 * 64, weights_q8)
         }                                                                                                         \
     }
 
-DEFINE_AMX_ENTRY(glm_packed_q4_0_amx, amx32_q4_0, amx16_q4_0, glm_packed_q4_0_avx512)
-DEFINE_AMX_ENTRY(glm_packed_q8_0_amx, amx32_q8_0, amx16_q8_0, glm_packed_q8_0_avx512)
+DEFINE_AMX_ENTRY(glm_packed_q4_0_amx, amx32_q4_0, amx16_q4_0, glm_packed_q4_0_avx512, glm_packed_q4_0_avx512_pair)
+DEFINE_AMX_ENTRY(glm_packed_q8_0_amx, amx32_q8_0, amx16_q8_0, glm_packed_q8_0_avx512, glm_packed_q8_0_avx512_pair)
 
 #else /* no AMX here: never selected */
 int glm_cpu_has_amx_int8(void) { return 0; }

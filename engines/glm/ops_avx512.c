@@ -335,6 +335,50 @@ DEFINE_PACKED(packed_q4_0_x8, 32 + 4 * 64, unpack_packed_q4, 8, 8)
 DEFINE_PACKED(packed_q8_0_x1, 32 + 8 * 64, unpack_packed_q8, 128, 1)
 DEFINE_PACKED(packed_q8_0_x8, 32 + 8 * 64, unpack_packed_q8, 128, 8)
 
+/* One token against two groups at once (generation): the same operations
+ * per group as the one-token kernel, in the same order, so the same bits;
+ * two weight streams and two independent chains keep more loads and
+ * products in flight, and the activation quads are broadcast once. */
+#define DEFINE_PACKED_PAIR(NAME, BLOCK_BYTES, UNPACK, OFFSET)                                                \
+    V512 void NAME(int nb, const void *group, size_t group_bytes, const glm_block_q8_0 *x, const float *xd,      \
+                   const int32_t *xs, float *y)                                                                  \
+    {                                                                                                            \
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();                                           \
+        const uint8_t *g0 = group, *g1 = g0 + group_bytes;                                                       \
+        for (int k = 0; k < nb; k++) {                                                                           \
+            const uint8_t *b0 = g0 + (size_t)k * (BLOCK_BYTES), *b1 = g1 + (size_t)k * (BLOCK_BYTES);            \
+            for (int o = 0; o < (BLOCK_BYTES); o += 64) {                                                        \
+                prefetch_weights(b0 + o);                                                                        \
+                prefetch_weights(b1 + o);                                                                        \
+            }                                                                                                    \
+            __m512 da0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b0));                               \
+            __m512 da1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b1));                               \
+            __m512i w0[8], w1[8];                                                                                \
+            UNPACK(b0 + 32, w0);                                                                                 \
+            UNPACK(b1 + 32, w1);                                                                                 \
+            const int8_t *q = x[k].qs;                                                                           \
+            __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();                                    \
+            UNROLL for (int e = 0; e < 8; e++) {                                                                 \
+                int32_t four;                                                                                    \
+                memcpy(&four, q + 4 * e, 4);                                                                     \
+                __m512i f = _mm512_set1_epi32(four);                                                             \
+                s0 = _mm512_dpbusd_epi32(s0, w0[e], f);                                                          \
+                s1 = _mm512_dpbusd_epi32(s1, w1[e], f);                                                          \
+            }                                                                                                    \
+            __m512i off = _mm512_set1_epi32((OFFSET) * xs[k]);                                                   \
+            __m512 sc = _mm512_set1_ps(xd[k]);                                                                   \
+            s0 = _mm512_sub_epi32(s0, off);                                                                      \
+            s1 = _mm512_sub_epi32(s1, off);                                                                      \
+            acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), _mm512_mul_ps(da0, sc), acc0);                        \
+            acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), _mm512_mul_ps(da1, sc), acc1);                        \
+        }                                                                                                        \
+        _mm512_storeu_ps(y, acc0);                                                                               \
+        _mm512_storeu_ps(y + 16, acc1);                                                                          \
+    }
+
+DEFINE_PACKED_PAIR(glm_packed_q4_0_avx512_pair, 32 + 4 * 64, unpack_packed_q4, 8)
+DEFINE_PACKED_PAIR(glm_packed_q8_0_avx512_pair, 32 + 8 * 64, unpack_packed_q8, 128)
+
 #define DEFINE_PACKED_ENTRY(NAME, X1, X8)                                                                     \
     void NAME(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd,      \
               const int32_t *const *xs, float *const *y)                                                          \

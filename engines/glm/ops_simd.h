@@ -47,6 +47,12 @@ void glm_packed_q8_0_avx512(int nb, const void *group, int n_tok, const struct g
  * tile product; the outputs are bit for bit those of the AVX-512 kernels. */
 #define GLM_PACKED_TOKENS_MAX 128
 int glm_cpu_has_amx_int8(void);
+/* One token against two consecutive groups (group_bytes apart): outputs at
+ * y[0..16) and y[16..32); the same bits as glm_packed_q*_avx512 on each. */
+void glm_packed_q4_0_avx512_pair(int nb, const void *group, size_t group_bytes, const struct glm_block_q8_0 *x,
+                                 const float *xd, const int32_t *xs, float *y);
+void glm_packed_q8_0_avx512_pair(int nb, const void *group, size_t group_bytes, const struct glm_block_q8_0 *x,
+                                 const float *xd, const int32_t *xs, float *y);
 void glm_packed_q4_0_amx(int nb, const void *group, size_t group_bytes, int n_groups, int n_tok,
                          const struct glm_block_q8_0 *const *x, const float *const *xd, const int32_t *const *xs,
                          float *const *y);

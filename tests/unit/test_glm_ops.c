@@ -135,7 +135,9 @@ static void test_glm_convert_activations_matches_ref(void **state)
  * the odd one) cut as 32 (two groups x 32 tokens), 16 (the sixteen-token
  * kernel on both groups of a pair, so it writes the second at y + 16) and
  * 13 (the AVX-512 kernel's eight-token and one-token paths); and 150 tokens
- * of 8 blocks (an even count), more than one 128-token chunk. */
+ * of 8 blocks (an even count), more than one 128-token chunk. A token
+ * alone goes through the one-token kernel for two groups at once (the
+ * first two groups) and for one (the third). */
 static void test_glm_matmul_packed_matches_ref(void **state)
 {
     (void)state;
