@@ -59,6 +59,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1029,23 +1030,19 @@ glm_model *glm_engine_model(engine *e)
     return ((glm_engine *)e)->m;
 }
 
-void glm_engine_set_prefix_reuse(engine *e, int on)
+/* Sets one of the engine's switches under its lock (requests may be in
+ * flight on other threads); nothing for an engine of another kind. */
+static void set_switch(engine *e, size_t field, int on)
 {
     if (!e || e->vt != &glm_vtable) return;
     glm_engine *g = (glm_engine *)e;
     pthread_mutex_lock(&g->mu);
-    g->reuse = on != 0;
+    *(int *)((char *)g + field) = on != 0;
     pthread_mutex_unlock(&g->mu);
 }
 
-void glm_engine_set_batching(engine *e, int on)
-{
-    if (!e || e->vt != &glm_vtable) return;
-    glm_engine *g = (glm_engine *)e;
-    pthread_mutex_lock(&g->mu);
-    g->batch = on != 0;
-    pthread_mutex_unlock(&g->mu);
-}
+void glm_engine_set_prefix_reuse(engine *e, int on) { set_switch(e, offsetof(glm_engine, reuse), on); }
+void glm_engine_set_batching(engine *e, int on) { set_switch(e, offsetof(glm_engine, batch), on); }
 
 int64_t glm_engine_batched_requests(engine *e)
 {
