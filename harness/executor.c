@@ -206,12 +206,9 @@ static int record_answer(exec_ctx *c, unique_req *u)
     return stop;
 }
 
-/* Sends queue[i] (a tt_parallel_for item). */
-static int send_one(void *arg, size_t i, int worker)
+/* Sends one request and records its answer; 1: send no more. */
+static int send_request(exec_ctx *c, unique_req *u)
 {
-    (void)worker;
-    exec_ctx *c = arg;
-    unique_req *u = c->queue[i];
     pthread_mutex_lock(&c->lock);
     c->sent++;
     pthread_mutex_unlock(&c->lock);
@@ -224,17 +221,18 @@ static int send_one(void *arg, size_t i, int worker)
     return record_answer(c, u);
 }
 
-/* Sends queue[i * EXECUTOR_BATCH ...] together (a tt_parallel_for item,
- * for engines that answer loglikelihood requests in batches): consecutive
- * requests of a task share most of their tokens, which the engine then
- * runs once. */
-static int send_batch(void *arg, size_t i, int worker)
+/* Sends queue[i] (a tt_parallel_for item). */
+static int send_one(void *arg, size_t i, int worker)
 {
     (void)worker;
     exec_ctx *c = arg;
-    size_t first = i * EXECUTOR_BATCH;
-    int n = c->n_queue - (int)first < EXECUTOR_BATCH ? c->n_queue - (int)first : EXECUTOR_BATCH;
-    unique_req **us = c->queue + first;
+    return send_request(c, c->queue[i]);
+}
+
+/* Sends us[0..n) (loglikelihood requests) with one engine_complete_batch
+ * and records their answers; 1: send no more. */
+static int send_together(exec_ctx *c, unique_req **us, int n)
+{
     pthread_mutex_lock(&c->lock);
     c->sent += n;
     pthread_mutex_unlock(&c->lock);
@@ -254,6 +252,32 @@ static int send_batch(void *arg, size_t i, int worker)
     }
     free(reqs);
     free(resps);
+    return stop;
+}
+
+/* Sends queue[i * EXECUTOR_BATCH ...] (a tt_parallel_for item, for engines
+ * that answer loglikelihood requests in batches): runs of loglikelihood
+ * requests together, since consecutive ones of a task share most of their
+ * tokens, which the engine then runs once; any other request alone, its
+ * answer cached and counted as soon as it comes (a generation can take
+ * seconds). */
+static int send_batch(void *arg, size_t i, int worker)
+{
+    (void)worker;
+    exec_ctx *c = arg;
+    int first = (int)(i * EXECUTOR_BATCH);
+    int n = c->n_queue - first < EXECUTOR_BATCH ? c->n_queue - first : EXECUTOR_BATCH, stop = 0;
+    unique_req **us = c->queue + first;
+    for (int j = 0; j < n && !stop;) {
+        int k = 0;
+        while (j + k < n && c->reqs[us[j + k]->first].kind == ENGINE_REQ_LOGLIKELIHOOD) k++;
+        if (k == 0) {
+            stop = send_request(c, us[j++]);
+            continue;
+        }
+        stop = send_together(c, us + j, k);
+        j += k;
+    }
     return stop;
 }
 

@@ -30,10 +30,11 @@
 
 #define EXECUTOR_UNREACHABLE_STOP 16
 
-/* Requests handed over together to an engine that answers loglikelihood
- * requests in batches (engine_complete_batch; the built-in engine): eight
+/* Loglikelihood requests handed over together to an engine that answers
+ * them in batches (engine_complete_batch; the built-in engine): eight
  * four-choice documents, whose questions and shared few-shot block it runs
- * once. Each answer is cached as soon as its batch returns. */
+ * once. Each answer is cached as soon as its batch returns; other requests
+ * (generations) still go one at a time. */
 #define EXECUTOR_BATCH 32
 
 /* Where a batch stands, for a progress display. Counts are of unique

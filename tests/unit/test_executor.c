@@ -3,6 +3,9 @@
  * requests are sent once, answers land in the cache as they arrive, a second
  * run is all cache hits, a request with no recording is a recorded error,
  * and a capability the model lacks stops the batch with a clear message.
+ * With an engine that answers loglikelihood requests in batches, the
+ * executor hands it runs of consecutive loglikelihood requests and sends
+ * any other request alone; a batch the engine cannot answer stops the run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +100,66 @@ static void test_executor_run_dedups_and_caches(void **state)
     unlink(dbpath);
     free(rpath);
     free(dbpath);
+    free(spec);
+}
+
+/* A batch path for the replay engine that records the runs it is given
+ * and answers each request as the replay does (or fails when told to). */
+static int batch_runs[16], n_batch_runs, batch_fail;
+
+static int record_batch(engine *e, const engine_request *reqs, int n, engine_response *resps, char *err)
+{
+    if (batch_fail) return tt_fail(err, TT_ERR_ENGINE, "the batch broke");
+    if (n_batch_runs < 16) batch_runs[n_batch_runs++] = n;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(reqs[i].kind, ENGINE_REQ_LOGLIKELIHOOD);
+        int rc = e->vt->complete(e, &reqs[i], &resps[i], err);
+        if (rc) return rc;
+    }
+    return TT_OK;
+}
+
+static void test_executor_batches_loglikelihood_runs(void **state)
+{
+    (void)state;
+    char *rpath = write_temp(".jsonl", replay_lines);
+    char err[TT_ERR_SIZE] = "";
+    engine *e;
+    char *spec = tt_asprintf("replay:%s", rpath);
+    assert_int_equal(engine_open(spec, NULL, &e, err), TT_OK);
+    e->loglikelihood_batch = record_batch;
+    engine_request reqs[6] = {
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "Q: 2+2=", .continuation = " 4"},
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "Q: 2+2=", .continuation = " 5"},
+        {.kind = ENGINE_REQ_GENERATE, .context = "Say hi", .gen = {.until = {"\n"}, .n_until = 1}},
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "unknown", .continuation = " x"},
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "unknown", .continuation = " y"},
+        {.kind = ENGINE_REQ_LOGLIKELIHOOD, .context = "unknown", .continuation = " z"},
+    };
+    engine_response resp[6];
+    executor_stats st;
+    n_batch_runs = 0;
+    assert_int_equal(executor_run(e, spec, NULL, reqs, 6, 1, NULL, resp, &st, err), TT_OK);
+    assert_int_equal(st.sent, 6);
+    assert_int_equal(st.failed, 3);   /* no recording for the last three */
+    assert_int_equal(n_batch_runs, 2);   /* the generation alone, between two runs */
+    assert_int_equal(batch_runs[0], 2);
+    assert_int_equal(batch_runs[1], 3);
+    assert_true(resp[0].logprob == -0.25 && resp[1].logprob == -3.5);
+    assert_string_equal(resp[2].text, "hi there");
+    assert_non_null(resp[5].error);
+    for (int i = 0; i < 6; i++) engine_response_free(&resp[i]);
+    /* a batch the engine cannot answer: the run stops with its error */
+    batch_fail = 1;
+    assert_int_equal(executor_run(e, spec, NULL, reqs, 2, 1, NULL, resp, &st, err), TT_ERR_ENGINE);
+    assert_non_null(strstr(err, "the batch broke"));
+    assert_non_null(resp[0].error);
+    assert_non_null(resp[1].error);
+    for (int i = 0; i < 2; i++) engine_response_free(&resp[i]);
+    batch_fail = 0;
+    engine_close(e);
+    unlink(rpath);
+    free(rpath);
     free(spec);
 }
 
@@ -238,6 +301,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_executor_run_dedups_and_caches),
+        cmocka_unit_test(test_executor_batches_loglikelihood_runs),
         cmocka_unit_test(test_executor_identity_is_what_answers),
         cmocka_unit_test(test_replay_open_names_bad_line),
         cmocka_unit_test(test_engine_open_unknown_kind),
