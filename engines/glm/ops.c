@@ -727,13 +727,14 @@ SIMD static void softmax_avx2(float *x, int n)
 
 typedef float (*dot_fn)(int n, const void *w, const void *x);
 typedef void (*dot4_fn)(int n, const void *w, const void *const *x, float *out);
-typedef void (*tile_fn)(int n, const void *const *w, const void *const *x, float *out);
+typedef void (*rows4_fn)(int n, const void *const *w, const void *x, float *out);
 
 typedef struct dot_traits {
     uint32_t vec_dot_type;
     dot_fn ref, fast;
     dot4_fn fast4;     /* NULL: four calls of fast */
-    tile_fn tile;      /* 4 rows x 4 tokens; NULL: fast4 row by row */
+    rows4_fn rows4;    /* four rows, one token, each row bit for bit fast; NULL: fast row by row */
+    int gemm;          /* grouped tokens through the panel GEMM (f32, f16 at AVX-512) */
 } dot_traits;
 
 #ifdef GLM_X86
@@ -776,10 +777,10 @@ static void (*softmax_fast)(float *x, int n);
 
 static void dot_fill(int isa)
 {
-    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref, NULL, NULL};
-    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref, NULL, NULL};
-    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref, NULL, NULL};
-    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL, NULL};
+    dot_table[GLM_TYPE_F32] = (dot_traits){GLM_TYPE_F32, dot_f32_ref, dot_f32_ref, NULL, NULL, 0};
+    dot_table[GLM_TYPE_F16] = (dot_traits){GLM_TYPE_F16, dot_f16_ref, dot_f16_ref, NULL, NULL, 0};
+    dot_table[GLM_TYPE_Q8_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q8_0_ref, dot_q8_0_ref, NULL, NULL, 0};
+    dot_table[GLM_TYPE_Q4_0] = (dot_traits){GLM_TYPE_Q8_0, dot_q4_0_ref, dot_q4_0_ref, NULL, NULL, 0};
     quantize_act_fast = NULL;
     f16_act_fast = NULL;
     attn_scores_fast = NULL;
@@ -812,8 +813,10 @@ static void dot_fill(int isa)
         dot_table[GLM_TYPE_Q4_0].fast = glm_dot_q4_0_avx512;
         dot_table[GLM_TYPE_Q8_0].fast4 = glm_dot4_q8_0_avx512;
         dot_table[GLM_TYPE_Q4_0].fast4 = glm_dot4_q4_0_avx512;
-        dot_table[GLM_TYPE_F32].tile = glm_tile4x4_f32_avx512;
-        dot_table[GLM_TYPE_F16].tile = glm_tile4x4_f16_avx512;
+        dot_table[GLM_TYPE_F32].rows4 = glm_dot_rows4_f32_avx512;
+        dot_table[GLM_TYPE_F32].gemm = 1;
+        dot_table[GLM_TYPE_F16].rows4 = glm_dot_rows4_f16_avx512;
+        dot_table[GLM_TYPE_F16].gemm = 1;
     }
 #else
     (void)isa;
@@ -933,6 +936,41 @@ void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t s
 
 /* ---- matmul ---------------------------------------------------------------- */
 
+#define ROW_TILE 16   /* a multiple of four: groups of four rows start at multiples of four */
+#define TOK_TILE 96   /* a multiple of GEMM_TOK_GROUP and of GLM_MATMUL_GROUP */
+_Static_assert(TOK_TILE % GLM_MATMUL_GROUP == 0 && GLM_MATMUL_GROUP == 4,
+               "groups of four tokens (dot4) start at multiples of GLM_MATMUL_GROUP from the batch start");
+
+/* ---- the panel GEMM (f32 and f16 weights, grouped tokens) ---------------------- *
+ * A prompt's product reads each weight row once per TOK_TILE tokens; the
+ * cost is in feeding the FMAs, not in memory. Four rows against four
+ * tokens over whole rows (the kernel before this one) streamed both from
+ * L2 at a byte per flop, and for the FFN's down projection (13696 inputs)
+ * the tokens no longer fitted in L2. Here the rows and tokens are cut into
+ * slices of GEMM_KC inputs, copied into panels as f32 (ops_simd.h), so
+ * that a slice of GEMM_ROWS rows stays in L1 while every token of the tile
+ * passes over it, six at a time through the 4 x 6 register tile. Each
+ * (row, token) keeps its sixteen lane sums in acc between slices: its
+ * arithmetic does not depend on the slices, the tile or the other tokens,
+ * so a token's numbers stay those of any batch it comes in. Inputs after
+ * the last multiple of sixteen are added in scalar after the lane sum. */
+
+#define GEMM_ROWS 32
+#define GEMM_KC 256
+#define GEMM_ROW_GROUP 4
+#define GEMM_TOK_GROUP 6
+_Static_assert(TOK_TILE % GEMM_TOK_GROUP == 0 && GEMM_ROWS % GEMM_ROW_GROUP == 0 && GEMM_KC % 16 == 0,
+               "panels hold whole groups");
+
+
+/* Floats of the tokens' panel: every whole sixteen inputs of the groups of
+ * six that cover n_tok tokens. */
+static size_t tokens_panel_floats(int n_in, int n_tok)
+{
+    size_t groups = ((size_t)n_tok + GEMM_TOK_GROUP - 1) / GEMM_TOK_GROUP;
+    return groups * GEMM_TOK_GROUP * (size_t)(n_in / 16 * 16);
+}
+
 size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok)
 {
     size_t rows = glm_row_size(glm_vec_dot_type(wtype), n_in) * (size_t)n_tok;
@@ -940,6 +978,8 @@ size_t glm_matmul_scratch(uint32_t wtype, int n_in, int n_tok)
      * the rows at the next multiple of 64 bytes (rows of 34-byte blocks
      * leave the end unaligned) */
     size_t extra = glm_vec_dot_type(wtype) == GLM_TYPE_Q8_0 ? 64 + (size_t)n_tok * (size_t)(n_in / GLM_QK) * 8 : 0;
+    /* f32/f16 weights: the tokens' panel for the GEMM, from the next 64 bytes */
+    if (wtype == GLM_TYPE_F32 || wtype == GLM_TYPE_F16) extra = 64 + tokens_panel_floats(n_in, n_tok) * sizeof(float);
     return rows + extra;
 }
 
@@ -953,49 +993,100 @@ typedef struct matmul_job {
     uint8_t *xq;
     dot_fn dot;
     dot4_fn dot4;
-    tile_fn tile;
+    rows4_fn dot_rows4;
+    int gemm;
+    float *panel;    /* the tokens' panel (gemm) */
     int row_begin;   /* rows before this are done elsewhere (packed groups) */
     int n_grouped;   /* tokens before this go through the kernels for groups of four */
 } matmul_job;
 
+static void convert_token(const matmul_job *j, int t)
+{
+    glm_convert_activations(j->wtype, j->x + (size_t)t * j->n_in, j->xq + (size_t)t * j->x_row, j->n_in);
+}
+
+/* Each group of six of the GEMM's tokens is converted and written to the
+ * panel by one thread, the panel from the converted rows (an f16 token
+ * enters it as its f16 values); the other tokens are converted alone. */
 static void convert_job(void *v, int ith, int nth)
 {
     matmul_job *j = v;
-    for (int t = ith; t < j->n_tok; t += nth)
-        glm_convert_activations(j->wtype, j->x + (size_t)t * j->n_in, j->xq + (size_t)t * j->x_row, j->n_in);
+    int grouped = j->gemm ? j->n_grouped : 0, groups = (grouped + GEMM_TOK_GROUP - 1) / GEMM_TOK_GROUP;
+    int n16 = j->n_in / 16;
+    for (int g = ith; g < groups; g += nth) {
+        const void *xs[GEMM_TOK_GROUP];
+        int t0 = g * GEMM_TOK_GROUP, n = grouped - t0 < GEMM_TOK_GROUP ? grouped - t0 : GEMM_TOK_GROUP;
+        for (int i = 0; i < n; i++) {
+            convert_token(j, t0 + i);
+            xs[i] = j->xq + (size_t)(t0 + i) * j->x_row;
+        }
+        glm_gemm_pack_avx512(j->panel + (size_t)g * n16 * GEMM_TOK_GROUP * 16, xs, n, GEMM_TOK_GROUP, 0, n16,
+                             j->wtype == GLM_TYPE_F16);
+    }
+    for (int t = grouped + ith; t < j->n_tok; t += nth) convert_token(j, t);
 }
 
-#define ROW_TILE 16   /* a multiple of four: the 4 x 4 tile starts at multiples of four rows */
-#define TOK_TILE 64
-_Static_assert(TOK_TILE % GLM_MATMUL_GROUP == 0 && GLM_MATMUL_GROUP == 4,
-               "groups of four tokens (dot4) start at multiples of GLM_MATMUL_GROUP from the batch start");
-
-/* Four rows (4r .. 4r+3, all below n_out) against the tokens t0..t1 in
- * groups of four; a last group of fewer repeats its last token in the
- * lanes it lacks (their outputs are dropped: a token's numbers do not
- * depend on the others of its group). Returns t1. */
-static int tile_rows(const matmul_job *j, int r, int t0, int t1)
+static float weight_at(const matmul_job *j, const uint8_t *row, int e)
 {
-    const void *ws[4];
-    for (int i = 0; i < 4; i++) ws[i] = j->w + (size_t)(r + i) * j->w_row;
-    int t = t0;
-    for (; t < t1; t += 4) {
-        const void *xs[4];
-        float out[16];
-        int c = t1 - t < 4 ? t1 - t : 4;
-        for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + (i < c ? i : c - 1)) * j->x_row;
-        j->tile(j->n_in, ws, xs, out);
-        for (int ri = 0; ri < 4; ri++)
-            for (int ti = 0; ti < c; ti++) j->y[(size_t)(t + ti) * j->n_out + r + ri] = out[ri * 4 + ti];
+    return j->wtype == GLM_TYPE_F16 ? glm_fp16_to_fp32(((const uint16_t *)row)[e]) : ((const float *)row)[e];
+}
+
+/* Rows rt .. re (a multiple of four apart, at most GEMM_ROWS) against tokens
+ * t0 .. t1 (at most TOK_TILE). */
+static void gemm_rows(const matmul_job *j, int rt, int re, int t0, int t1)
+{
+    _Alignas(64) float wpanel[GEMM_ROWS * GEMM_KC];
+    _Alignas(64) float acc[GEMM_ROWS * TOK_TILE * 16];
+    const void *ws[GEMM_ROWS], *xs[TOK_TILE];
+    int n_rows = re - rt, n_toks = t1 - t0, f16 = j->wtype == GLM_TYPE_F16, elem = f16 ? 2 : 4;
+    int row_groups = n_rows / GEMM_ROW_GROUP, tok_groups = (n_toks + GEMM_TOK_GROUP - 1) / GEMM_TOK_GROUP;
+    int tile = GEMM_ROW_GROUP * GEMM_TOK_GROUP * 16;   /* floats of one tile's sums */
+    for (int r = 0; r < n_rows; r++) ws[r] = j->w + (size_t)(rt + r) * j->w_row;
+    for (int t = 0; t < n_toks; t++) xs[t] = j->xq + (size_t)(t0 + t) * j->x_row;
+    int n_vec = j->n_in / 16 * 16;
+    size_t group_floats = (size_t)n_vec * GEMM_TOK_GROUP;   /* one group's panel */
+    const float *xpanel = j->panel + (size_t)(t0 / GEMM_TOK_GROUP) * group_floats;
+    if (n_vec == 0) memset(acc, 0, sizeof acc);
+    for (int k0 = 0; k0 < n_vec; k0 += GEMM_KC) {
+        int n16 = (n_vec - k0 < GEMM_KC ? n_vec - k0 : GEMM_KC) / 16;
+        glm_gemm_pack_avx512(wpanel, ws, n_rows, GEMM_ROW_GROUP, k0, n16, f16);
+        /* The rows' next slice comes from memory, a short stream per row
+         * that the hardware prefetchers do not pick up in time: ask for it
+         * while this slice is worked, a share after each group of tokens
+         * (asked all at once, the requests would queue behind each other). */
+        int k1 = k0 + GEMM_KC, next_bytes = (n_vec - k1 < GEMM_KC ? n_vec - k1 : GEMM_KC) * elem;
+        int lines = k1 < n_vec ? n_rows * ((next_bytes + 63) / 64) : 0, asked = 0;
+        for (int g = 0; g < tok_groups; g++) {
+            for (int want = lines * (g + 1) / tok_groups; asked < want; asked++) {
+                int per_row = (next_bytes + 63) / 64;
+                __builtin_prefetch((const uint8_t *)ws[asked / per_row] + (size_t)k1 * elem + 64 * (asked % per_row), 0, 2);
+            }
+            for (int rg = 0; rg < row_groups; rg++)
+                glm_gemm4x6_avx512(n16, wpanel + (size_t)rg * n16 * GEMM_ROW_GROUP * 16,
+                                   xpanel + g * group_floats + (size_t)k0 * GEMM_TOK_GROUP,
+                                   acc + (size_t)(g * row_groups + rg) * tile, k0 == 0);
+        }
     }
-    return t1;
+    for (int g = 0; g < tok_groups; g++)
+        for (int rg = 0; rg < row_groups; rg++) {
+            float out[GEMM_ROW_GROUP * GEMM_TOK_GROUP];
+            glm_gemm_reduce_avx512(acc + (size_t)(g * row_groups + rg) * tile, GEMM_ROW_GROUP * GEMM_TOK_GROUP, out);
+            for (int ri = 0; ri < GEMM_ROW_GROUP; ri++)
+                for (int ti = 0; ti < GEMM_TOK_GROUP; ti++) {
+                    int r = rg * GEMM_ROW_GROUP + ri, t = g * GEMM_TOK_GROUP + ti;
+                    if (t >= n_toks) break;
+                    float s = out[ri * GEMM_TOK_GROUP + ti];
+                    for (int e = n_vec; e < j->n_in; e++) s += weight_at(j, ws[r], e) * weight_at(j, xs[t], e);
+                    j->y[(size_t)(t0 + t) * j->n_out + rt + r] = s;
+                }
+        }
 }
 
 static void matmul_rows_job(void *v, int ith, int nth)
 {
     matmul_job *j = v;
     /* Shares start at multiples of four rows, so that which kernel computes a
-     * row (the 4 x 4 tile for rows in a full group of four, else the
+     * row (the panel GEMM for rows in a full group of four, else the
      * one-row kernels) depends on the row alone, not on the thread count or
      * on whether this product was too small to share: a token's numbers
      * stay the same whatever batch it comes in (prefix reuse). */
@@ -1007,26 +1098,40 @@ static void matmul_rows_job(void *v, int ith, int nth)
     for (int t0 = 0; t0 < j->n_tok; t0 += TOK_TILE) {
         int t1 = t0 + TOK_TILE < j->n_tok ? t0 + TOK_TILE : j->n_tok;
         int tg = j->n_grouped < t0 ? t0 : j->n_grouped < t1 ? j->n_grouped : t1;   /* t0..tg in groups */
-        for (int rt = r0; rt < r1; rt += ROW_TILE) {
+        int rest = r0;   /* rows from here take the one-row kernels */
+        if (j->gemm && tg > t0) {
+            int re = r1 < full ? r1 : full;
+            for (int rt = r0; rt < re; rt += GEMM_ROWS) {
+                int rte = rt + GEMM_ROWS < re ? rt + GEMM_ROWS : re;
+                gemm_rows(j, rt, rte, t0, tg);
+                for (int r = rt; r < rte; r++)
+                    for (int t = tg; t < t1; t++)
+                        j->y[(size_t)t * j->n_out + r] =
+                            j->dot(j->n_in, j->w + (size_t)r * j->w_row, j->xq + (size_t)t * j->x_row);
+            }
+            if (re > rest) rest = re;
+        }
+        for (int rt = rest; rt < r1; rt += ROW_TILE) {
             int rte = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
-            for (int r = rt; r < rte; r++) {
+            int r = rt;
+            if (j->dot_rows4 && tg == t0)   /* no grouped tokens here: four rows at a time */
+                for (; r + 4 <= rte; r += 4) {
+                    const void *ws[4];
+                    float out[4];
+                    for (int i = 0; i < 4; i++) ws[i] = j->w + (size_t)(r + i) * j->w_row;
+                    for (int t = t0; t < t1; t++) {
+                        j->dot_rows4(j->n_in, ws, j->xq + (size_t)t * j->x_row, out);
+                        for (int i = 0; i < 4; i++) j->y[(size_t)t * j->n_out + r + i] = out[i];
+                    }
+                }
+            for (; r < rte; r++) {
                 const uint8_t *wr = j->w + (size_t)r * j->w_row;
                 int t = t0;
-                if (j->tile && r < full) {
-                    /* r is a multiple of four here: r0 and ROW_TILE are */
-                    int done = tile_rows(j, r, t0, tg);
-                    for (int ri = 0; ri < 4; ri++)
-                        for (int tt = done; tt < t1; tt++)
-                            j->y[(size_t)tt * j->n_out + r + ri] =
-                                j->dot(j->n_in, j->w + (size_t)(r + ri) * j->w_row, j->xq + (size_t)tt * j->x_row);
-                    r += 3;
-                    continue;
-                }
                 if (j->dot4) {
                     for (; t < tg; t += 4) {
                         const void *xs[4];
                         float out[4];
-                        int c = tg - t < 4 ? tg - t : 4;   /* as in tile_rows */
+                        int c = tg - t < 4 ? tg - t : 4;   /* a last group of fewer repeats its last token */
                         for (int i = 0; i < 4; i++) xs[i] = j->xq + (size_t)(t + (i < c ? i : c - 1)) * j->x_row;
                         j->dot4(j->n_in, wr, xs, out);
                         for (int i = 0; i < c; i++) j->y[(size_t)(t + i) * j->n_out + r] = out[i];
@@ -1046,7 +1151,12 @@ void glm_matmul_grouped(glm_pool *p, float *y, const float *x, int n_tok, int n_
     const dot_traits *t = dot_get(wtype);
     matmul_job j = {y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in),
                     glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast,
-                    force_ref ? NULL : t->fast4, force_ref || n_grouped < 1 ? NULL : t->tile, 0, n_grouped};
+                    force_ref ? NULL : t->fast4, force_ref ? NULL : t->rows4, !force_ref && n_grouped > 0 && t->gemm, NULL, 0,
+                    n_grouped};
+    if (j.gemm) {
+        uintptr_t end = (uintptr_t)scratch + j.x_row * (size_t)n_tok;   /* see glm_matmul_scratch */
+        j.panel = (float *)((end + 63) / 64 * 64);
+    }
     /* small products are not worth waking the pool */
     int small = (double)n_in * n_out * n_tok < 65536.0;
     if (n_tok == 1 || small) convert_job(&j, 0, 1);
@@ -1253,7 +1363,7 @@ void glm_matmul_packed_grouped(glm_pool *p, float *y, const float *x, int n_tok,
     size_t x_row = glm_row_size(t->vec_dot_type, n_in);
     uint8_t *extra = (uint8_t *)scratch + (x_row * (size_t)n_tok + 63) / 64 * 64;   /* see glm_matmul_scratch */
     packed_job pj = {{y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in), x_row, scratch,
-                      force_ref ? t->ref : t->fast, force_ref ? NULL : t->fast4, NULL, groups * GLM_PACK_ROWS, n_grouped},
+                      force_ref ? t->ref : t->fast, force_ref ? NULL : t->fast4, NULL, 0, NULL, groups * GLM_PACK_ROWS, n_grouped},
                      (const float *)extra, (const int32_t *)(extra + (size_t)n_tok * nb * 4), nb, groups,
                      force_ref ? 0 : isa_used};
     if (n_tok == 1) packed_convert_job(&pj, 0, 1);

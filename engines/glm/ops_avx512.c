@@ -68,6 +68,34 @@ V512 float glm_dot_f32_avx512(int n, const void *w, const void *x)
     return s;
 }
 
+/* Four rows against one token, each row's sums exactly glm_dot_f32_avx512's
+ * (so a token's numbers do not depend on which kernel took its row): four
+ * weight streams in flight instead of one, for generation, which waits on
+ * memory. */
+V512 void glm_dot_rows4_f32_avx512(int n, const void *const *w, const void *x, float *out)
+{
+    const float *a[4] = {w[0], w[1], w[2], w[3]}, *b = x;
+    __m512 s0[4], s1[4];
+    for (int r = 0; r < 4; r++) s0[r] = s1[r] = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 b0 = _mm512_loadu_ps(b + i), b1 = _mm512_loadu_ps(b + i + 16);
+        for (int r = 0; r < 4; r++) {
+            prefetch_weights(a[r] + i);
+            prefetch_weights(a[r] + i + 16);
+            s0[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a[r] + i), b0, s0[r]);
+            s1[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a[r] + i + 16), b1, s1[r]);
+        }
+    }
+    int i16 = i;
+    for (int r = 0; r < 4; r++) {
+        for (i = i16; i + 16 <= n; i += 16) s0[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a[r] + i), _mm512_loadu_ps(b + i), s0[r]);
+        float s = _mm512_reduce_add_ps(_mm512_add_ps(s0[r], s1[r]));
+        for (; i < n; i++) s += a[r][i] * b[i];
+        out[r] = s;
+    }
+}
+
 V512 float glm_dot_f16_avx512(int n, const void *w, const void *x)
 {
     const uint16_t *a = w, *b = x;
@@ -84,6 +112,32 @@ V512 float glm_dot_f16_avx512(int n, const void *w, const void *x)
     float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
     for (; i < n; i++) s += _cvtsh_ss(a[i]) * _cvtsh_ss(b[i]);
     return s;
+}
+
+/* As glm_dot_rows4_f32_avx512, each row's sums exactly glm_dot_f16_avx512's. */
+V512 void glm_dot_rows4_f16_avx512(int n, const void *const *w, const void *x, float *out)
+{
+    const uint16_t *a[4] = {w[0], w[1], w[2], w[3]}, *b = x;
+    __m512 s0[4], s1[4];
+    for (int r = 0; r < 4; r++) s0[r] = s1[r] = _mm512_setzero_ps();
+    int i = 0;
+#define LD16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+    for (; i + 32 <= n; i += 32) {
+        __m512 b0 = LD16(b + i), b1 = LD16(b + i + 16);
+        for (int r = 0; r < 4; r++) {
+            prefetch_weights(a[r] + i);
+            s0[r] = _mm512_fmadd_ps(LD16(a[r] + i), b0, s0[r]);
+            s1[r] = _mm512_fmadd_ps(LD16(a[r] + i + 16), b1, s1[r]);
+        }
+    }
+    int i16 = i;
+    for (int r = 0; r < 4; r++) {
+        for (i = i16; i + 16 <= n; i += 16) s0[r] = _mm512_fmadd_ps(LD16(a[r] + i), LD16(b + i), s0[r]);
+        float s = _mm512_reduce_add_ps(_mm512_add_ps(s0[r], s1[r]));
+        for (; i < n; i++) s += _cvtsh_ss(a[r][i]) * _cvtsh_ss(b[i]);
+        out[r] = s;
+    }
+#undef LD16
 }
 
 /* ---- block helpers ----------------------------------------------------------- */
@@ -237,40 +291,64 @@ void glm_dot4_q8_0_avx512(int n, const void *w, const void *const *x, float *out
     dot_q8_0_4(n, w, xs, out);
 }
 
-/* ---- f32 / f16: a 4 x 4 register tile ---------------------------------------- *
- * Four weight rows against four activation rows, sixteen accumulators: each
- * weight vector loaded once serves four tokens and each activation vector
- * four rows, so the loop is bound by FMAs rather than by loads (the
- * one-row four-token kernel does five loads per four FMAs). */
+/* ---- f32 / f16 prompt products: panels and a 4 x 6 register tile ----------- *
+ * ops.c (gemm_rows) copies a slice of the weight rows and of the tokens'
+ * activations into panels that fit the L1 cache, as f32 whatever the
+ * source (f16 to f32 is exact), and runs this kernel over them; each
+ * (row, token) pair keeps sixteen partial sums in acc between slices. A
+ * panel holds groups of rows (four) or tokens (six), interleaved sixteen
+ * floats at a time: [group][chunk][member][16], so both are read in order.
+ *
+ * The arithmetic of a pair: lane l of its sums takes, chunk after chunk,
+ * fma(w[16c + l], x[16c + l], sum); the tile shape, the slices and the
+ * other rows and tokens do not enter it (the test replays it in scalar C). */
 
-#define DEFINE_TILE(NAME, T, LOAD)                                                                 \
-    V512 void NAME(int n, const void *const *w, const void *const *x, float *out)                 \
-    {                                                                                              \
-        const T *a[4] = {w[0], w[1], w[2], w[3]}, *b[4] = {x[0], x[1], x[2], x[3]};               \
-        __m512 c[16];                                                                              \
-        UNROLL for (int i = 0; i < 16; i++) c[i] = _mm512_setzero_ps();                            \
-        int e = 0;                                                                                 \
-        for (; e + 16 <= n; e += 16) {                                                             \
-            __m512 va[4], vb[4];                                                                   \
-            UNROLL for (int r = 0; r < 4; r++) va[r] = LOAD(a[r] + e);                             \
-            UNROLL for (int t = 0; t < 4; t++) vb[t] = LOAD(b[t] + e);                             \
-            UNROLL for (int r = 0; r < 4; r++)                                                     \
-                UNROLL for (int t = 0; t < 4; t++) c[r * 4 + t] = _mm512_fmadd_ps(va[r], vb[t], c[r * 4 + t]); \
-        }                                                                                          \
-        UNROLL for (int i = 0; i < 16; i++) out[i] = _mm512_reduce_add_ps(c[i]);                   \
-        for (; e < n; e++)                                                                         \
-            for (int r = 0; r < 4; r++)                                                            \
-                for (int t = 0; t < 4; t++) out[r * 4 + t] += TO_F32(a[r][e]) * TO_F32(b[t][e]);   \
+V512 void glm_gemm_pack_avx512(float *dst, const void *const *src, int n_src, int group, int k0, int n16, int f16)
+{
+    int groups = (n_src + group - 1) / group;
+    for (int g = 0; g < groups; g++)
+        for (int m = 0; m < group; m++) {
+            int i = g * group + m < n_src ? g * group + m : n_src - 1;   /* a short last group repeats its last */
+            float *d = dst + ((size_t)g * n16 * group + m) * 16;
+            if (f16) {
+                const uint16_t *s = (const uint16_t *)src[i] + k0;
+                for (int c = 0; c < n16; c++) {
+                    _mm512_store_ps(d + (size_t)c * group * 16,
+                                    _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(s + 16 * c))));
+                }
+            } else {
+                const float *s = (const float *)src[i] + k0;
+                for (int c = 0; c < n16; c++) {
+                    _mm512_store_ps(d + (size_t)c * group * 16, _mm512_loadu_ps(s + 16 * c));
+                }
+            }
+        }
+}
+
+#define UNROLL_ALL _Pragma("GCC unroll 24")
+
+V512 void glm_gemm4x6_avx512(int n16, const float *w, const float *x, float *acc, int first)
+{
+    __m512 c[24];
+    UNROLL_ALL for (int i = 0; i < 24; i++) c[i] = first ? _mm512_setzero_ps() : _mm512_load_ps(acc + 16 * i);
+    for (int e = 0; e < n16; e++, w += 64, x += 96) {
+        __m512 a0 = _mm512_load_ps(w), a1 = _mm512_load_ps(w + 16), a2 = _mm512_load_ps(w + 32),
+               a3 = _mm512_load_ps(w + 48);
+        UNROLL_ALL for (int t = 0; t < 6; t++) {
+            __m512 b = _mm512_load_ps(x + 16 * t);
+            c[t] = _mm512_fmadd_ps(a0, b, c[t]);
+            c[6 + t] = _mm512_fmadd_ps(a1, b, c[6 + t]);
+            c[12 + t] = _mm512_fmadd_ps(a2, b, c[12 + t]);
+            c[18 + t] = _mm512_fmadd_ps(a3, b, c[18 + t]);
+        }
     }
+    UNROLL_ALL for (int i = 0; i < 24; i++) _mm512_store_ps(acc + 16 * i, c[i]);
+}
 
-#define TO_F32(v) (v)
-#define LOAD_F32(p) _mm512_loadu_ps(p)
-DEFINE_TILE(glm_tile4x4_f32_avx512, float, LOAD_F32)
-#undef TO_F32
-#define TO_F32(v) _cvtsh_ss(v)
-#define LOAD_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
-DEFINE_TILE(glm_tile4x4_f16_avx512, uint16_t, LOAD_F16)
-#undef TO_F32
+V512 void glm_gemm_reduce_avx512(const float *acc, int n, float *out)
+{
+    for (int i = 0; i < n; i++) out[i] = _mm512_reduce_add_ps(_mm512_load_ps(acc + 16 * i));
+}
 
 /* ---- packed q4_0 / q8_0: sixteen rows in the lanes --------------------------- *
  * The layout (ops.h, glm_pack_rows) puts, for each block, the sixteen rows'
@@ -400,11 +478,16 @@ float glm_dot_q8_0_avx512(int n, const void *w, const void *x) { (void)n; (void)
 float glm_dot_q4_0_avx512(int n, const void *w, const void *x) { (void)n; (void)w; (void)x; return 0; }
 void glm_dot4_q8_0_avx512(int n, const void *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
 void glm_dot4_q4_0_avx512(int n, const void *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
-void glm_tile4x4_f32_avx512(int n, const void *const *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
+void glm_gemm_pack_avx512(float *dst, const void *const *src, int n_src, int group, int k0, int n16, int f16)
+{ (void)dst; (void)src; (void)n_src; (void)group; (void)k0; (void)n16; (void)f16; }
+void glm_gemm4x6_avx512(int n16, const float *w, const float *x, float *acc, int first)
+{ (void)n16; (void)w; (void)x; (void)acc; (void)first; }
+void glm_gemm_reduce_avx512(const float *acc, int n, float *out) { (void)acc; (void)n; (void)out; }
+void glm_dot_rows4_f32_avx512(int n, const void *const *w, const void *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
+void glm_dot_rows4_f16_avx512(int n, const void *const *w, const void *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
 void glm_packed_q4_0_avx512(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd,
                             const int32_t *const *xs, float *const *y) { (void)nb; (void)group; (void)n_tok; (void)x; (void)xd; (void)xs; (void)y; }
 void glm_packed_q8_0_avx512(int nb, const void *group, int n_tok, const glm_block_q8_0 *const *x, const float *const *xd,
                             const int32_t *const *xs, float *const *y) { (void)nb; (void)group; (void)n_tok; (void)x; (void)xd; (void)xs; (void)y; }
-void glm_tile4x4_f16_avx512(int n, const void *const *w, const void *const *x, float *out) { (void)n; (void)w; (void)x; (void)out; }
 
 #endif

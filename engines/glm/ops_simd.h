@@ -22,13 +22,26 @@ float glm_dot_f16_avx512(int n, const void *w, const void *x);
 float glm_dot_q8_0_avx512(int n, const void *w, const void *x);
 float glm_dot_q4_0_avx512(int n, const void *w, const void *x);
 
+/* Four weight rows against one activation row, out[r] bit for bit
+ * glm_dot_f32_avx512 (glm_dot_f16_avx512) of row r (generation). */
+void glm_dot_rows4_f32_avx512(int n, const void *const *w, const void *x, float *out);
+void glm_dot_rows4_f16_avx512(int n, const void *const *w, const void *x, float *out);
+
 /* One weight row against four activation rows (prompt processing). */
 void glm_dot4_q8_0_avx512(int n, const void *w, const void *const *x, float *out);
 void glm_dot4_q4_0_avx512(int n, const void *w, const void *const *x, float *out);
 
-/* Four weight rows against four activation rows: out[r * 4 + t]. */
-void glm_tile4x4_f32_avx512(int n, const void *const *w, const void *const *x, float *out);
-void glm_tile4x4_f16_avx512(int n, const void *const *w, const void *const *x, float *out);
+/* f32/f16 prompt products through panels (ops.c: gemm_rows).
+ * glm_gemm_pack_avx512: chunks k0 .. k0 + 16 n16 of the n_src rows src
+ * (f32, or f16 when f16) into dst as [group][chunk][member][16] floats,
+ * a short last group repeating its last row; dst 64-byte aligned.
+ * glm_gemm4x6_avx512: four panel rows against six panel tokens over n16
+ * chunks, adding to (or, when first, starting) the 24 sixteen-lane sums at
+ * acc (row-major: acc[(r * 6 + t) * 16 + lane]).
+ * glm_gemm_reduce_avx512: out[i] = the sum of the sixteen lanes at acc + 16 i. */
+void glm_gemm_pack_avx512(float *dst, const void *const *src, int n_src, int group, int k0, int n16, int f16);
+void glm_gemm4x6_avx512(int n16, const float *w, const float *x, float *acc, int first);
+void glm_gemm_reduce_avx512(const float *acc, int n, float *out);
 
 /* Sixteen packed rows (ops.h: glm_pack_rows) of nb blocks against n_tok
  * activation rows: x[t] the q8_0 blocks, xd[t] their scales as

@@ -401,6 +401,87 @@ static void test_glm_matmul_grouped_tokens(void **state)
     free(w); free(x); free(y8); free(yg); free(y1);
 }
 
+/* The arithmetic the panel GEMM gives a grouped (row, token) of f32 or f16
+ * weights (ops_simd.h): sixteen lanes, lane l fused-multiply-adding inputs
+ * 16c + l in order; the lanes summed as _mm512_reduce_add_ps sums them
+ * (halves, then quarters, then pairs); the inputs after the last sixteen
+ * added one by one. Replayed here in scalar C, so that a misplaced slice,
+ * panel or group changes the bits. */
+static float gemm_replay(const float *w, const float *x, int n)
+{
+    float lane[16] = {0};
+    int n_vec = n / 16 * 16;
+    for (int c = 0; c < n_vec; c += 16)
+        for (int l = 0; l < 16; l++) lane[l] = fmaf(w[c + l], x[c + l], lane[l]);
+    float h8[8], h4[4];
+    for (int i = 0; i < 8; i++) h8[i] = lane[i + 8] + lane[i];
+    for (int i = 0; i < 4; i++) h4[i] = h8[i + 4] + h8[i];
+    float s = (h4[0] + h4[2]) + (h4[1] + h4[3]);
+    for (int e = n_vec; e < n; e++) s += w[e] * x[e];
+    return s;
+}
+
+/* f32 and f16 weights at the AVX-512 kernel sets: grouped tokens take the
+ * panel GEMM, bit for bit its replay, across three slices of inputs and a
+ * tail (597 inputs), more tokens than a tile (103: 100 grouped, the last
+ * group of six short); ungrouped tokens take the one-row kernel's bits,
+ * four rows at a time or alone (39 rows); grouped tokens of the rows after
+ * the last four take the four-token kernel. */
+static void test_glm_matmul_gemm_bits(void **state)
+{
+    (void)state;
+    tt_rng r;
+    tt_rng_seed(&r, 31);
+    glm_pool *pool = glm_pool_new(2);
+    int n_in = 16 * 37 + 5, n_out = 39, nt = 103, ng = nt - nt % 4;
+    const char *best = glm_ops_isa();
+    float *w = tt_malloc((size_t)n_in * n_out * 4), *x = tt_malloc((size_t)nt * n_in * 4);
+    float *y = tt_malloc((size_t)nt * n_out * 4), *wf = tt_malloc((size_t)n_in * 4), *xf = tt_malloc((size_t)n_in * 4);
+    fill(&r, w, n_in * n_out, 1);
+    fill(&r, x, nt * n_in, 2);
+    int checked = 0;
+    for (int isa = 0; isa < 2; isa++)
+        for (int t = 0; t < 2; t++) {
+            if (glm_ops_select_isa(isas[isa]) != 0) continue;
+            size_t rs = glm_row_size(types[t], n_in), xs = glm_row_size(types[t], n_in);
+            uint8_t *wq = tt_malloc(rs * (size_t)n_out), *xq = tt_malloc(xs);
+            for (int o = 0; o < n_out; o++) glm_type_get(types[t])->from_float_ref(w + (size_t)o * n_in, wq + o * rs, n_in);
+            void *scratch = tt_malloc(glm_matmul_scratch(types[t], n_in, nt));
+            for (int pass = 0; pass < 2; pass++) {
+                int n = pass == 0 ? nt : 1;   /* the batch, then its first token alone */
+                glm_matmul(pool, y, x, n, wq, types[t], n_in, n_out, scratch);
+                for (int k = 0; k < n; k++) {
+                    glm_convert_activations(types[t], x + (size_t)k * n_in, xq, n_in);
+                    glm_type_get(types[t])->to_float(xq, xf, n_in);
+                    for (int o = 0; o < n_out; o++) {
+                        float want, got = y[(size_t)k * n_out + o];
+                        int grouped = k < (n == 1 ? 0 : ng);
+                        if (grouped && o >= n_out / 4 * 4) {   /* the four-token kernel: close to the reference */
+                            float ref = glm_vec_dot_ref(types[t], n_in, wq + o * rs, xq);
+                            assert_true(fabsf(got - ref) <= 1e-4f * (1 + fabsf(ref)));
+                            continue;
+                        }
+                        if (grouped) {
+                            glm_type_get(types[t])->to_float(wq + o * rs, wf, n_in);
+                            want = gemm_replay(wf, xf, n_in);
+                        } else {
+                            want = glm_vec_dot(types[t], n_in, wq + o * rs, xq);
+                        }
+                        if (memcmp(&got, &want, sizeof got) != 0)
+                            fail_msg("%s %s token %d row %d: %.9g, want %.9g", isas[isa], t ? "f16" : "f32", k, o,
+                                     (double)got, (double)want);
+                    }
+                }
+            }
+            checked++;
+            free(wq); free(xq); free(scratch);
+        }
+    if (!checked) printf("# test_glm_matmul_gemm_bits: no AVX-512 on this CPU, nothing to check\n");
+    glm_ops_select_isa(best);
+    glm_pool_free(pool);
+    free(w); free(x); free(y); free(wf); free(xf);
+}
+
 static void test_glm_matmul_threads_match_ref(void **state)
 {
     (void)state;
@@ -532,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_glm_convert_activations_matches_ref),
         cmocka_unit_test(test_glm_matmul_threads_match_ref),
         cmocka_unit_test(test_glm_matmul_grouped_tokens),
+        cmocka_unit_test(test_glm_matmul_gemm_bits),
         cmocka_unit_test(test_glm_attention_rows_match_loops),
         cmocka_unit_test(test_glm_softmax_matches_expf),
         cmocka_unit_test(test_glm_matmul_packed_matches_ref),
