@@ -937,6 +937,12 @@ void glm_attn_values_f16(float *o, const float *att, const uint16_t *v, size_t s
 /* ---- matmul ---------------------------------------------------------------- */
 
 #define ROW_TILE 16   /* a multiple of four: groups of four rows start at multiples of four */
+/* Four rows a call (rows4) serve one token only for rows this long: they
+ * keep four weight streams in flight, which lifts generation at ChatGLM3-6B's
+ * sizes (f32: 2.6 to 3.3 tokens/s at one thread, rows of 16 KiB and more),
+ * but cost a quarter at f16 on the 90 M bench shape (rows of 1.5 KiB), where
+ * one sequential stream over consecutive rows prefetches better. */
+#define ROWS4_MIN_BYTES 4096
 #define TOK_TILE 96   /* a multiple of GEMM_TOK_GROUP and of GLM_MATMUL_GROUP */
 _Static_assert(TOK_TILE % GLM_MATMUL_GROUP == 0 && GLM_MATMUL_GROUP == 4,
                "groups of four tokens (dot4) start at multiples of GLM_MATMUL_GROUP from the batch start");
@@ -1151,7 +1157,7 @@ void glm_matmul_grouped(glm_pool *p, float *y, const float *x, int n_tok, int n_
     const dot_traits *t = dot_get(wtype);
     matmul_job j = {y, x, n_tok, n_in, n_out, w, wtype, glm_row_size(wtype, n_in),
                     glm_row_size(t->vec_dot_type, n_in), scratch, force_ref ? t->ref : t->fast,
-                    force_ref ? NULL : t->fast4, force_ref ? NULL : t->rows4, !force_ref && n_grouped > 0 && t->gemm, NULL, 0,
+                    force_ref ? NULL : t->fast4, force_ref || glm_row_size(wtype, n_in) < ROWS4_MIN_BYTES ? NULL : t->rows4, !force_ref && n_grouped > 0 && t->gemm, NULL, 0,
                     n_grouped};
     if (j.gemm) {
         uintptr_t end = (uintptr_t)scratch + j.x_row * (size_t)n_tok;   /* see glm_matmul_scratch */

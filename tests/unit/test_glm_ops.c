@@ -422,8 +422,8 @@ static float gemm_replay(const float *w, const float *x, int n)
 }
 
 /* f32 and f16 weights at the AVX-512 kernel sets: grouped tokens take the
- * panel GEMM, bit for bit its replay, across three slices of inputs and a
- * tail (597 inputs), more tokens than a tile (103: 100 grouped, the last
+ * panel GEMM, bit for bit its replay, across eight slices of inputs and a
+ * tail (2053 inputs), more tokens than a tile (103: 100 grouped, the last
  * group of six short); ungrouped tokens take the one-row kernel's bits,
  * four rows at a time or alone (39 rows); grouped tokens of the rows after
  * the last four take the four-token kernel. */
@@ -433,7 +433,7 @@ static void test_glm_matmul_gemm_bits(void **state)
     tt_rng r;
     tt_rng_seed(&r, 31);
     glm_pool *pool = glm_pool_new(2);
-    int n_in = 16 * 37 + 5, n_out = 39, nt = 103, ng = nt - nt % 4;
+    int n_in = 16 * 128 + 5, n_out = 39, nt = 103, ng = nt - nt % 4;   /* rows of 4 KiB and more at f16: four at a time */
     const char *best = glm_ops_isa();
     float *w = tt_malloc((size_t)n_in * n_out * 4), *x = tt_malloc((size_t)nt * n_in * 4);
     float *y = tt_malloc((size_t)nt * n_out * 4), *wf = tt_malloc((size_t)n_in * 4), *xf = tt_malloc((size_t)n_in * 4);
