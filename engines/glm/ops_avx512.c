@@ -68,34 +68,6 @@ V512 float glm_dot_f32_avx512(int n, const void *w, const void *x)
     return s;
 }
 
-/* Four rows against one token, each row's sums exactly glm_dot_f32_avx512's
- * (so a token's numbers do not depend on which kernel took its row): four
- * weight streams in flight instead of one, for generation, which waits on
- * memory. */
-V512 void glm_dot_rows4_f32_avx512(int n, const void *const *w, const void *x, float *out)
-{
-    const float *a[4] = {w[0], w[1], w[2], w[3]}, *b = x;
-    __m512 s0[4], s1[4];
-    for (int r = 0; r < 4; r++) s0[r] = s1[r] = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m512 b0 = _mm512_loadu_ps(b + i), b1 = _mm512_loadu_ps(b + i + 16);
-        for (int r = 0; r < 4; r++) {
-            prefetch_weights(a[r] + i);
-            prefetch_weights(a[r] + i + 16);
-            s0[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a[r] + i), b0, s0[r]);
-            s1[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a[r] + i + 16), b1, s1[r]);
-        }
-    }
-    int i16 = i;
-    for (int r = 0; r < 4; r++) {
-        for (i = i16; i + 16 <= n; i += 16) s0[r] = _mm512_fmadd_ps(_mm512_loadu_ps(a[r] + i), _mm512_loadu_ps(b + i), s0[r]);
-        float s = _mm512_reduce_add_ps(_mm512_add_ps(s0[r], s1[r]));
-        for (; i < n; i++) s += a[r][i] * b[i];
-        out[r] = s;
-    }
-}
-
 V512 float glm_dot_f16_avx512(int n, const void *w, const void *x)
 {
     const uint16_t *a = w, *b = x;
@@ -114,31 +86,42 @@ V512 float glm_dot_f16_avx512(int n, const void *w, const void *x)
     return s;
 }
 
-/* As glm_dot_rows4_f32_avx512, each row's sums exactly glm_dot_f16_avx512's. */
-V512 void glm_dot_rows4_f16_avx512(int n, const void *const *w, const void *x, float *out)
-{
-    const uint16_t *a[4] = {w[0], w[1], w[2], w[3]}, *b = x;
-    __m512 s0[4], s1[4];
-    for (int r = 0; r < 4; r++) s0[r] = s1[r] = _mm512_setzero_ps();
-    int i = 0;
-#define LD16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
-    for (; i + 32 <= n; i += 32) {
-        __m512 b0 = LD16(b + i), b1 = LD16(b + i + 16);
-        for (int r = 0; r < 4; r++) {
-            prefetch_weights(a[r] + i);
-            s0[r] = _mm512_fmadd_ps(LD16(a[r] + i), b0, s0[r]);
-            s1[r] = _mm512_fmadd_ps(LD16(a[r] + i + 16), b1, s1[r]);
-        }
+/* Four rows against one token, each row's sums exactly those of the one-row
+ * kernel above (so a token's numbers do not depend on which kernel took its
+ * row): four weight streams in flight instead of one, for generation, which
+ * waits on memory. PREFETCH(p) is the one-row kernel's prefetch for the 32
+ * elements at p. */
+#define DEFINE_ROWS4(NAME, T, LOAD, TO_F32, PREFETCH)                                                 \
+    V512 void NAME(int n, const void *const *w, const void *x, float *out)                            \
+    {                                                                                                  \
+        const T *a[4] = {w[0], w[1], w[2], w[3]}, *b = x;                                              \
+        __m512 s0[4], s1[4];                                                                           \
+        for (int r = 0; r < 4; r++) s0[r] = s1[r] = _mm512_setzero_ps();                               \
+        int i = 0;                                                                                     \
+        for (; i + 32 <= n; i += 32) {                                                                 \
+            __m512 b0 = LOAD(b + i), b1 = LOAD(b + i + 16);                                            \
+            for (int r = 0; r < 4; r++) {                                                              \
+                PREFETCH(a[r] + i);                                                                    \
+                s0[r] = _mm512_fmadd_ps(LOAD(a[r] + i), b0, s0[r]);                                    \
+                s1[r] = _mm512_fmadd_ps(LOAD(a[r] + i + 16), b1, s1[r]);                               \
+            }                                                                                          \
+        }                                                                                              \
+        int i16 = i;                                                                                   \
+        for (int r = 0; r < 4; r++) {                                                                  \
+            for (i = i16; i + 16 <= n; i += 16) s0[r] = _mm512_fmadd_ps(LOAD(a[r] + i), LOAD(b + i), s0[r]); \
+            float s = _mm512_reduce_add_ps(_mm512_add_ps(s0[r], s1[r]));                               \
+            for (; i < n; i++) s += TO_F32(a[r][i]) * TO_F32(b[i]);                                    \
+            out[r] = s;                                                                                \
+        }                                                                                              \
     }
-    int i16 = i;
-    for (int r = 0; r < 4; r++) {
-        for (i = i16; i + 16 <= n; i += 16) s0[r] = _mm512_fmadd_ps(LD16(a[r] + i), LD16(b + i), s0[r]);
-        float s = _mm512_reduce_add_ps(_mm512_add_ps(s0[r], s1[r]));
-        for (; i < n; i++) s += _cvtsh_ss(a[r][i]) * _cvtsh_ss(b[i]);
-        out[r] = s;
-    }
-#undef LD16
-}
+
+#define ROWS4_LOAD_F32(p) _mm512_loadu_ps(p)
+#define ROWS4_LOAD_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+#define ROWS4_F32(v) (v)
+#define ROWS4_PREFETCH_F32(p) (prefetch_weights(p), prefetch_weights((p) + 16))
+#define ROWS4_PREFETCH_F16(p) prefetch_weights(p)
+DEFINE_ROWS4(glm_dot_rows4_f32_avx512, float, ROWS4_LOAD_F32, ROWS4_F32, ROWS4_PREFETCH_F32)
+DEFINE_ROWS4(glm_dot_rows4_f16_avx512, uint16_t, ROWS4_LOAD_F16, _cvtsh_ss, ROWS4_PREFETCH_F16)
 
 /* ---- block helpers ----------------------------------------------------------- */
 
