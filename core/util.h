@@ -64,6 +64,13 @@ void *tt_realloc(void *p, size_t n);
 char *tt_strdup(const char *s);                     /* NULL in, NULL out */
 char *tt_strndup(const char *s, size_t n);
 char *tt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Hands back to the kernel the whole pages inside [p, p + n) of private
+ * memory the caller will not read again (madvise MADV_DONTNEED): pages of
+ * an anonymous block are freed (the block itself stays the caller's, to be
+ * freed as usual), pages of a private file mapping drop out of the process
+ * and stay in the page cache. The partial pages at either end are kept:
+ * they may hold a neighbour's bytes. */
+void tt_release_pages(const void *p, size_t n);
 
 /* ---- files ---------------------------------------------------------------- */
 /* The most tt_read_file reads (1 GiB); callers with smaller files pass a

@@ -368,9 +368,7 @@ void gguf_release(const gguf_file *f, const void *p, size_t n)
     if (!f || !f->mapped || n == 0) return;
     uintptr_t base = (uintptr_t)f->base, a = (uintptr_t)p, e = a + n;
     if (a < base || e > base + f->size) return;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = (a + page - 1) & ~(page - 1), hi = e & ~(page - 1);
-    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    tt_release_pages(p, n);
 }
 
 void gguf_close(gguf_file *f)

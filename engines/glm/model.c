@@ -1,10 +1,12 @@
 /*
  * model.c — the GLM transformer (see model.h): load config and weights from
- * GGUF, repack the matrices the kernels in use want packed (ops.h), allocate
+ * GGUF, move the matrices the products read onto huge pages (hugepages.h)
+ * and repack the ones the kernels in use want packed (ops.h), allocate
  * the run state and the KV cache (f32, or f16 with TIANTI_GLM_KV=f16),
  * forward a batch of tokens.
  */
 #include "engines/glm/model.h"
+#include "engines/glm/hugepages.h"
 #include "engines/glm/quant.h"
 #include "core/util.h"
 
@@ -80,6 +82,26 @@ static void *own(glm_model *m, size_t n)
     void *p = tt_malloc(n);
     m->owned[m->n_owned++] = p;
     return p;
+}
+
+/* Frees an own()ed buffer before the model ends; 0 when p is not one (it
+ * is the file's). */
+static int disown(glm_model *m, const void *p)
+{
+    for (int i = 0; i < m->n_owned; i++)
+        if (m->owned[i] == p) {
+            free(m->owned[i]);
+            m->owned[i] = m->owned[--m->n_owned];
+            return 1;
+        }
+    return 0;
+}
+
+/* Done with a matrix's source bytes: an own()ed copy is freed, the file's
+ * pages leave the resident set. */
+static void drop_source(glm_model *m, const void *p, size_t n)
+{
+    if (!disown(m, p)) gguf_release(m->file, p, n);
 }
 
 typedef struct convert_job {
@@ -192,12 +214,17 @@ static int get_qkv(glm_model *m, int l, glm_layer *L, char *err)
     }
     uint32_t type = w[0].type;
     for (int i = 1; i < 3; i++)
-        if (w[i].type != type) w[i].data = convert(m, w[i].data, w[i].type, type, c->n_embd, rows[i]);
+        if (w[i].type != type) {
+            const void *converted = convert(m, w[i].data, w[i].type, type, c->n_embd, rows[i]);
+            drop_source(m, w[i].data, glm_row_size(w[i].type, c->n_embd) * (size_t)rows[i]);
+            w[i].data = converted;
+        }
     size_t rs = glm_row_size(type, c->n_embd);
     uint8_t *dst = own(m, rs * (size_t)nq);
     memcpy(dst, w[0].data, rs * (size_t)rows[0]);
     memcpy(dst + rs * (size_t)rows[0], w[1].data, rs * (size_t)rows[1]);
     memcpy(dst + rs * (size_t)(rows[0] + rows[1]), w[2].data, rs * (size_t)rows[2]);
+    for (int i = 0; i < 3; i++) drop_source(m, w[i].data, rs * (size_t)rows[i]);   /* read only through dst now */
     L->attn_qkv = (glm_weight){dst, type, c->n_embd, nq, 0};
     if (b[0] || b[1] || b[2]) {
         float *bb = own(m, (size_t)nq * sizeof(float));
@@ -243,49 +270,98 @@ static int load_weights(glm_model *m, char *err)
     return get_matrix(m, "output.weight", c->n_embd, c->n_vocab, &w->output, NULL, err);
 }
 
-/* ---- loading: packing for the kernels ------------------------------------------- */
+/* ---- loading: the matrices in their final place and layout ---------------------- */
 
-typedef struct pack_job {
+typedef struct place_job {
+    const uint8_t *src;
+    uint8_t *dst;       /* src itself: packed in place */
     uint32_t type;
-    uint8_t *data;
     int n_in, n_out;
-} pack_job;
+    int pack;           /* repack for the kernels in use (glm_pack_rows), else copy */
+    int rows;           /* per slice: a multiple of GLM_PACK_ROWS */
+} place_job;
 
-static void pack_part(void *v, int ith, int nth)
+/* Slices of about PLACE_SLICE_BYTES go round the threads; a moved slice's
+ * source pages are released as soon as it is copied, so the resident size
+ * grows by a slice per thread at most, never by a second copy of a matrix.
+ * Packing works on groups of GLM_PACK_ROWS rows, which a slice never
+ * splits. */
+#define PLACE_SLICE_BYTES ((size_t)512 << 10)
+
+static void place_part(void *v, int ith, int nth)
 {
-    pack_job *j = v;
-    int groups = j->n_out / GLM_PACK_ROWS, per = (groups + nth - 1) / nth;
-    int r0 = ith * per * GLM_PACK_ROWS, r1 = ith == nth - 1 ? j->n_out : (ith + 1) * per * GLM_PACK_ROWS;
-    if (r1 > j->n_out) r1 = j->n_out;
-    if (r0 >= r1) return;
-    size_t off = glm_row_size(j->type, j->n_in) * (size_t)r0;
-    glm_pack_rows(j->type, j->data + off, j->data + off, j->n_in, r1 - r0);
+    place_job *j = v;
+    size_t rs = glm_row_size(j->type, j->n_in);
+    int slices = (j->n_out + j->rows - 1) / j->rows;
+    for (int k = ith; k < slices; k += nth) {
+        int r0 = k * j->rows, n = j->n_out - r0 < j->rows ? j->n_out - r0 : j->rows;
+        const uint8_t *src = j->src + (size_t)r0 * rs;
+        uint8_t *dst = j->dst + (size_t)r0 * rs;
+        if (j->pack) glm_pack_rows(j->type, src, dst, j->n_in, n);
+        else memcpy(dst, src, (size_t)n * rs);
+        if (j->dst != j->src) tt_release_pages(src, (size_t)n * rs);
+    }
 }
 
-/* Repacks, in place, a matrix the products read (not the embedding table,
- * read by row) when the kernels in use want it (ops.h). The bytes are the
- * model's own (converted at load) or the file's mapping, which gguf.c maps
- * writable and private: the packed pages become the process's copies of
- * those file pages, so the resident size stays the weights' size, with no
- * second copy even for a moment. */
-static void pack_weight(glm_model *m, glm_weight *w)
+static size_t weight_bytes(const glm_weight *w) { return glm_row_size(w->type, w->n_in) * (size_t)w->n_out; }
+static size_t aligned64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+/* Packs w for the kernels in use when they want it (ops.h) and, when to is
+ * not NULL, moves it there on the way: its source (a converted copy, or
+ * the file's pages) is dropped. Unmoved, it is packed in place: the bytes
+ * are the model's own (converted at load) or the file's mapping, which
+ * gguf.c maps writable and private, so the packed pages become the
+ * process's copies of those file pages, with no second copy even for a
+ * moment. */
+static void place_weight(glm_model *m, glm_weight *w, uint8_t *to)
 {
-    if (!glm_pack_wanted(w->type, w->n_in, w->n_out)) return;
-    pack_job j = {w->type, (uint8_t *)(uintptr_t)w->data, w->n_in, w->n_out};
-    glm_pool_run(m->pool, pack_part, &j);
-    w->packed = 1;
+    int pack = glm_pack_wanted(w->type, w->n_in, w->n_out);
+    if (!pack && !to) return;
+    size_t rs = glm_row_size(w->type, w->n_in);
+    int rows = (int)(PLACE_SLICE_BYTES / rs) / GLM_PACK_ROWS * GLM_PACK_ROWS;
+    const uint8_t *src = w->data;
+    place_job j = {src, to ? to : (uint8_t *)(uintptr_t)src, w->type, w->n_in, w->n_out, pack,
+                   rows > GLM_PACK_ROWS ? rows : GLM_PACK_ROWS};
+    glm_pool_run(m->pool, place_part, &j);
+    if (to) {
+        drop_source(m, src, weight_bytes(w));   /* also the pages slices shared */
+        w->data = to;
+    }
+    w->packed = pack;
 }
 
-static void pack_weights(glm_model *m)
+/* Every matrix the products read (all but the embedding table, read a row
+ * per token), moved into one region on huge pages (hugepages.h) when they
+ * are wanted, and packed. The bytes are the same wherever they live, so no
+ * number changes. When the region cannot be had the matrices stay where
+ * they are. */
+static int place_weights(glm_model *m, char *err)
 {
+    int wanted, rc = glm_hugepages_wanted(&wanted, err);
+    if (rc) return rc;
+    int n = 4 * m->cfg.n_layer + 1;
+    glm_weight **ws = tt_malloc((size_t)n * sizeof *ws);
     for (int l = 0; l < m->cfg.n_layer; l++) {
         glm_layer *L = &m->w.layers[l];
-        pack_weight(m, &L->attn_qkv);
-        pack_weight(m, &L->attn_output);
-        pack_weight(m, &L->ffn_up);
-        pack_weight(m, &L->ffn_down);
+        ws[4 * l] = &L->attn_qkv;
+        ws[4 * l + 1] = &L->attn_output;
+        ws[4 * l + 2] = &L->ffn_up;
+        ws[4 * l + 3] = &L->ffn_down;
     }
-    pack_weight(m, &m->w.output);
+    ws[n - 1] = &m->w.output;
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += aligned64(weight_bytes(ws[i]));
+    uint8_t *region = wanted ? glm_hugepages_alloc(total) : NULL;
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        size_t bytes = weight_bytes(ws[i]);
+        place_weight(m, ws[i], region ? region + off : NULL);
+        off += aligned64(bytes);
+    }
+    m->placed = region;
+    m->placed_bytes = region ? total : 0;
+    free(ws);
+    return TT_OK;
 }
 
 /* ---- loading: run state ------------------------------------------------------ */
@@ -365,7 +441,8 @@ int glm_model_from_gguf(gguf_file *f, const glm_load_params *lp, glm_model **out
     m->pool = glm_pool_new(lp ? lp->n_threads : 0);
     rc = load_weights(m, err);
     if (rc) { glm_model_free(m); return rc; }
-    pack_weights(m);
+    rc = place_weights(m, err);
+    if (rc) { glm_model_free(m); return rc; }
     m->n_ctx = lp && lp->n_ctx > 0 ? lp->n_ctx : (m->cfg.n_ctx_train < 4096 ? m->cfg.n_ctx_train : 4096);
     m->n_batch = lp && lp->n_batch > 0 ? lp->n_batch : 512;
     if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
@@ -392,6 +469,7 @@ void glm_model_free(glm_model *m)
     free(m->w.layers);
     for (int i = 0; i < m->n_owned; i++) free(m->owned[i]);
     free(m->owned);
+    glm_hugepages_free(m->placed, m->placed_bytes);
     glm_pool_free(m->pool);
     gguf_close(m->file);
     free(m);

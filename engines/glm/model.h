@@ -91,6 +91,8 @@ typedef struct glm_model {
     int precision;            /* weight type in use, -1 = mixed as in the file */
     void **owned;             /* converted weight buffers */
     int n_owned, cap_owned;
+    void *placed;             /* the matrices the products read, on huge pages (hugepages.h); NULL = not moved */
+    size_t placed_bytes;
     int64_t weights_bytes, kv_bytes, scratch_bytes, file_bytes, n_params;
     int kv_f16;        /* keys and values held as fp16 (glm_kv_f16 at load) */
 } glm_model;

@@ -134,16 +134,46 @@ static void test_no_f32_copy_resident(void **state)
            (long long)m->file_bytes, (long long)grew, (long long)m->weights_bytes);
     assert_true(grew < m->file_bytes / 8);
     glm_model_free(m);
-    /* at the file's own precision the matrices are the mapped pages */
+    /* at the file's own precision, not moved to huge pages, the matrices
+     * are the mapped pages */
+    setenv("TIANTI_GLM_HUGEPAGES", "0", 1);
     lp.precision = -1;
     before = tt_proc_rss_file_bytes(0);
     assert_int_equal(glm_model_load(path, &lp, &m, err), TT_OK);
+    assert_null(m->placed);
     const float *logits;
     int tok = 1;
     assert_int_equal(glm_forward(m, &tok, 1, 0, 0, &logits, err), TT_OK);
     grew = tt_proc_rss_file_bytes(0) - before;
     assert_true(grew > m->file_bytes / 2);
+    int n_vocab = m->cfg.n_vocab;
+    float *mapped_logits = malloc((size_t)n_vocab * sizeof *mapped_logits);
+    memcpy(mapped_logits, logits, (size_t)n_vocab * sizeof *logits);
     glm_model_free(m);
+    /* moved to huge pages: the file's pages are released as they are
+     * copied, and the logits are the same bits */
+    setenv("TIANTI_GLM_HUGEPAGES", "1", 1);
+    before = tt_proc_rss_file_bytes(0);
+    int64_t anon_before = tt_proc_rss_bytes(0) - before;
+    assert_int_equal(glm_model_load(path, &lp, &m, err), TT_OK);
+    assert_non_null(m->placed);
+    assert_true(((uintptr_t)m->placed & ((2u << 20) - 1)) == 0);
+    assert_ptr_equal(m->w.layers[0].attn_qkv.data, m->placed);
+    assert_int_equal(glm_forward(m, &tok, 1, 0, 0, &logits, err), TT_OK);
+    grew = tt_proc_rss_file_bytes(0) - before;
+    int64_t anon_grew = tt_proc_rss_bytes(0) - tt_proc_rss_file_bytes(0) - anon_before;
+    printf("# huge pages: file-backed resident growth %lld bytes, anonymous growth %lld bytes, weights %lld bytes\n",
+           (long long)grew, (long long)anon_grew, (long long)m->weights_bytes);
+    assert_true(grew < m->file_bytes / 8);
+    assert_true(anon_grew > m->weights_bytes / 2);
+    assert_memory_equal(logits, mapped_logits, (size_t)n_vocab * sizeof *logits);
+    glm_model_free(m);
+    /* only 0 and 1 mean something */
+    setenv("TIANTI_GLM_HUGEPAGES", "yes", 1);
+    assert_int_equal(glm_model_load(path, &lp, &m, err), TT_ERR_USAGE);
+    assert_non_null(strstr(err, "TIANTI_GLM_HUGEPAGES='yes'"));
+    unsetenv("TIANTI_GLM_HUGEPAGES");
+    free(mapped_logits);
     free(path);
 }
 
