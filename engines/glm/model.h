@@ -4,7 +4,8 @@
  * KV cache, and forward().
  *
  * Read in execution order: glm_model_load() fills glm_config from the
- * chatglm.* keys, maps (or converts) the weights, allocates glm_state;
+ * chatglm.* keys, maps (or converts) the weights, moves the matrices onto
+ * huge pages and packs them (hugepages.h, ops.h), allocates glm_state;
  * glm_forward() runs a batch of tokens at consecutive positions and returns
  * logits. Kernels live in ops.c; this file only knows the architecture:
  *   x = token_embd[tok]
