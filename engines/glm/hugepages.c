@@ -27,12 +27,12 @@ static int kernel_offers_huge_pages(void)
     return ok && strstr(line, "[never]") == NULL;
 }
 
-int glm_hugepages_wanted(int *wanted, char *err)
+int glm_hugepages_wanted(size_t bytes, int *wanted, char *err)
 {
     const char *v = getenv("TIANTI_GLM_HUGEPAGES");
     *wanted = 0;
     if (!v || !*v) {
-        *wanted = kernel_offers_huge_pages();
+        *wanted = bytes >= GLM_HUGEPAGES_MIN_BYTES && kernel_offers_huge_pages();
         return TT_OK;
     }
     if (strcmp(v, "0") && strcmp(v, "1"))

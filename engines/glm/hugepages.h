@@ -22,12 +22,19 @@
 
 #include <stddef.h>
 
-/* Whether to move the matrices: TIANTI_GLM_HUGEPAGES=0 never, =1 always
- * (also where the kernel gives no huge pages: for tests), unset or empty
- * when the kernel's transparent huge pages are not "never"
- * (/sys/kernel/mm/transparent_hugepage/enabled). Any other value is
- * TT_ERR_USAGE, with a message in err. */
-int glm_hugepages_wanted(int *wanted, char *err);
+/* Matrices smaller than this together stay where they are unless asked:
+ * their 4 KiB pages mostly fit in the TLB's reach already, and rounding the
+ * region up to 2 MiB pages would be a visible share of their memory (the
+ * shipped 8 MB model's q8_0 and q4_0 would show the same peak RSS). */
+#define GLM_HUGEPAGES_MIN_BYTES ((size_t)64 << 20)
+
+/* Whether to move bytes of matrices: TIANTI_GLM_HUGEPAGES=0 never, =1
+ * always (also where the kernel gives no huge pages: for tests), unset or
+ * empty when the kernel's transparent huge pages are not "never"
+ * (/sys/kernel/mm/transparent_hugepage/enabled) and bytes is at least
+ * GLM_HUGEPAGES_MIN_BYTES. Any other value is TT_ERR_USAGE, with a message
+ * in err. */
+int glm_hugepages_wanted(size_t bytes, int *wanted, char *err);
 
 /* n bytes, zeroed, 2 MiB-aligned, advised for huge pages; NULL when the
  * kernel refuses the mapping. */

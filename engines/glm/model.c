@@ -337,8 +337,6 @@ static void place_weight(glm_model *m, glm_weight *w, uint8_t *to)
  * they are. */
 static int place_weights(glm_model *m, char *err)
 {
-    int wanted, rc = glm_hugepages_wanted(&wanted, err);
-    if (rc) return rc;
     int n = 4 * m->cfg.n_layer + 1;
     glm_weight **ws = tt_malloc((size_t)n * sizeof *ws);
     for (int l = 0; l < m->cfg.n_layer; l++) {
@@ -351,6 +349,11 @@ static int place_weights(glm_model *m, char *err)
     ws[n - 1] = &m->w.output;
     size_t total = 0;
     for (int i = 0; i < n; i++) total += aligned64(weight_bytes(ws[i]));
+    int wanted, rc = glm_hugepages_wanted(total, &wanted, err);
+    if (rc) {
+        free(ws);
+        return rc;
+    }
     uint8_t *region = wanted ? glm_hugepages_alloc(total) : NULL;
     size_t off = 0;
     for (int i = 0; i < n; i++) {
