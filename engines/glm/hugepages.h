@@ -5,10 +5,11 @@
  * Why: generating a token reads every weight matrix once, so generation
  * runs at the rate memory streams, and a stream over 4 KiB pages (the
  * GGUF's mapping, or malloc's) takes a TLB miss every 4 KiB. Measured on the
- * development machine (AVX-512, one core, 4096 x 13696 f16 rows through the
- * four-row kernel): 13.7-14.5 GB/s from 4 KiB pages, 15.4-15.8 GB/s from
- * 2 MiB pages; 27-28 against 31 GB/s on two cores. llama.cpp reads its
- * weights from the file's mapping, on 4 KiB pages.
+ * development machine (AVX-512, ChatGLM3-6B's layer shapes, 4 layers, f16,
+ * `tianti bench` with TIANTI_GLM_HUGEPAGES=0 and unset, interleaved):
+ * generation 6.5-6.6 -> 7.2-7.3 tokens/s on one core, 12.6 -> 13.8-14.5 on
+ * two, the same peak RSS. llama.cpp reads its weights from the file's
+ * mapping, on 4 KiB pages.
  *
  * How it fits: model.c moves the matrices into the region after loading
  * (converted or mapped), releasing each source chunk as it is copied, so
